@@ -1,0 +1,38 @@
+/* clock.h: the one clock every timer reads (expiry, retries, idempotency
+ * retention, the request timestamp window).
+ *
+ * Real time plus an offset. With --test-clock the admin API may move the
+ * offset forward; without it clock_advance refuses. Thread-safe (atomics). */
+#ifndef KASSA_CLOCK_H
+#define KASSA_CLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kassa/error.h"
+
+void clock_init(bool test_mode);
+bool clock_is_test(void);
+
+/* Now, in Unix milliseconds / seconds, on the (possibly moved) clock. */
+int64_t clock_now_ms(void);
+int64_t clock_now(void);
+
+/* Move the clock forward by `seconds` (> 0). KASSA_EINVAL without test mode
+ * or for seconds <= 0. Wakes every clock_wait sleeper. */
+kassa_err clock_advance(int64_t seconds);
+
+/* Sleep until the clock reaches `deadline_ms` or `max_real_ms` of real time
+ * pass, whichever is first; clock_advance and clock_wake cut it short.
+ * Used by the timers (sweeper, dispatcher). */
+void clock_wait_until(int64_t deadline_ms, int64_t max_real_ms);
+
+/* Wake every clock_wait_until sleeper (e.g. at shutdown or new work). */
+void clock_wake(void);
+
+/* Format Unix seconds as "2026-11-22T10:00:00Z" (buf >= 21) or, with
+ * `tegro` style, "2026-11-22 10:00:00" (buf >= 20). UTC. */
+void clock_format(int64_t unix_s, bool tegro, char *buf, size_t size);
+
+#endif

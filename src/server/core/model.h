@@ -1,0 +1,121 @@
+/* model.h: the core's records. No wire format here: dialects map these to
+ * their own field names, status names and number formats. Strings are
+ * bounded arrays; a value that does not fit is refused by the dialect
+ * (KASSA_ETOOBIG) before it gets here. */
+#ifndef KASSA_MODEL_H
+#define KASSA_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define UUID_SIZE 37   /* 36 chars + NUL */
+#define TOKEN_SIZE 33  /* 32 hex + NUL */
+#define KEY_SIZE 65    /* credentials: 64 chars + NUL */
+#define SHORT_SIZE 64
+#define TEXT_SIZE 256  /* merchant-supplied strings are <= 255 bytes */
+#define URL_SIZE 1024
+
+enum order_status {
+    ORDER_PENDING = 0,
+    ORDER_COMPLETED,
+    ORDER_FAILED,
+    ORDER_EXPIRED,
+    ORDER_CANCELED,
+    ORDER_NO_REQUISITE,
+};
+
+/* Core names: "pending", "completed", "failed", "expired", "canceled",
+ * "no_requisite". */
+const char *order_status_name(enum order_status s);
+/* -1 when unknown. */
+int order_status_parse(const char *name);
+
+enum dialect_id { DIALECT_PANDA = 1, DIALECT_TEGRO = 2, DIALECT_ADMIN = 3 };
+
+struct merchant {
+    int64_t id;
+    char name[TEXT_SIZE];
+    int64_t created_at;
+};
+
+struct shop {
+    int64_t id;
+    int64_t merchant_id;
+    char public_key[TOKEN_SIZE]; /* tegro shop_id, 32 upper-case hex */
+    char name[TEXT_SIZE];
+    char url[URL_SIZE];
+    char callback_url[URL_SIZE];
+    char fee_percent[16];        /* decimal text, <= 4 places: "2.5" */
+    char panda_api_key[KEY_SIZE];
+    char panda_secret[KEY_SIZE];
+    char tegro_api_key[KEY_SIZE];
+    char tegro_secret[KEY_SIZE];
+    int panda_order_ttl;         /* seconds */
+    int tegro_order_ttl;         /* seconds */
+    int callback_version;        /* panda callback body: 3 (default) or 2 */
+    int active;                  /* 1 active, 0 disabled */
+    int64_t created_at;          /* Unix seconds */
+};
+
+struct requisite {
+    int64_t id;
+    char type[SHORT_SIZE];       /* panda requisite_type: "SBP", "card", ... */
+    char value[TEXT_SIZE];       /* phone or card number */
+    char owner_full_name[TEXT_SIZE];
+    char bank_code[SHORT_SIZE];
+    char bank_name_ru[TEXT_SIZE];
+    char bank_name_en[TEXT_SIZE];
+    char currency[16];
+    char country_code[16];
+    int active;
+    int64_t assigned;            /* orders assigned so far: spreads the load */
+    int64_t created_at;
+};
+
+struct order {
+    int64_t id;                  /* numeric id (tegro's order id) */
+    char uuid[UUID_SIZE];
+    char uuid_callback[UUID_SIZE];
+    char pay_token[TOKEN_SIZE];  /* the payer page's secret */
+    int64_t shop_id;
+    int origin;                  /* enum dialect_id that created it */
+    enum order_status status;
+    int64_t amount;              /* minor units of `currency` */
+    char currency[16];
+    int64_t fee;                 /* merchant commission, minor units */
+    int64_t amount_usdt;         /* USDT minor units (6 places); 0 if no rate */
+    char exchange_rate[32];      /* "95.00"; "" if no rate */
+    char merchant_order_id[TEXT_SIZE]; /* panda merchant_order_id / tegro order_id */
+    char requisite_type[SHORT_SIZE];
+    int payment_system;          /* tegro payment_system id; 0 none */
+    char customer_name[TEXT_SIZE];
+    char customer_requisite[TEXT_SIZE];
+    char bank_code[SHORT_SIZE];  /* preferred bank asked for */
+    char countries[TEXT_SIZE];   /* JSON array text as given, "" none */
+    char payment_systems[TEXT_SIZE]; /* JSON array text as given, "" none */
+    char email[TEXT_SIZE];
+    char phone[SHORT_SIZE];
+    char success_url[URL_SIZE];
+    char fail_url[URL_SIZE];
+    char notify_url[URL_SIZE];
+    char lang[8];
+    bool test;
+    bool confirmed_by_customer;
+    int64_t requisite_id;        /* 0 none */
+    struct requisite req;        /* the assigned requisite (joined on read) */
+    int64_t created_at;          /* Unix seconds */
+    int64_t expires_at;
+    int64_t paid_at;             /* 0 when not paid */
+    int64_t updated_at;
+};
+
+/* An idempotency record: (shop, key) -> the order it created. */
+struct idem {
+    int64_t shop_id;
+    char key[TEXT_SIZE];
+    unsigned char fingerprint[32]; /* SHA-256 of the request's parameters */
+    int64_t order_id;
+    int64_t created_at;
+};
+
+#endif

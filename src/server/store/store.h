@@ -1,0 +1,100 @@
+/* store.h: the store interface (Redis ConnectionType style).
+ *
+ * A backend (sqlite.c, pg.c) fills a struct store_ops. A store has one
+ * writer connection, used only by the writer thread (writer.c), which runs
+ * batches of commands in one transaction; and read connections any thread
+ * takes with store_reader and gives back with store_release. Functions take
+ * a connection, so the core's command code runs unchanged on either backend.
+ * Every function returns KASSA_OK, KASSA_ENOTFOUND (lookups), KASSA_EEXIST
+ * (a unique key taken) or KASSA_EIO (logged by the backend). */
+#ifndef KASSA_STORE_H
+#define KASSA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kassa/error.h"
+#include "../arena.h"
+#include "../core/model.h"
+
+struct store;
+struct store_conn;
+
+enum shop_key { SHOP_BY_ID, SHOP_BY_PUBLIC_KEY, SHOP_BY_PANDA_KEY, SHOP_BY_TEGRO_KEY };
+enum order_key { ORDER_BY_ID, ORDER_BY_UUID, ORDER_BY_UUID_CALLBACK };
+
+struct store_ops {
+    const char *name;
+
+    /* Lifecycle. open parses the URL after its scheme, creates/migrates the
+     * schema, and returns the store; err gets a message on failure. */
+    kassa_err (*open)(const char *url, struct store **out, char *err, size_t errlen);
+    void (*close)(struct store *s);
+    struct store_conn *(*writer)(struct store *s);
+    struct store_conn *(*reader)(struct store *s);
+    void (*release)(struct store_conn *c);
+
+    /* Transactions on the writer connection. */
+    kassa_err (*begin)(struct store_conn *c);
+    kassa_err (*commit)(struct store_conn *c);
+    kassa_err (*rollback)(struct store_conn *c);
+    kassa_err (*savepoint)(struct store_conn *c);
+    kassa_err (*savepoint_release)(struct store_conn *c);
+    kassa_err (*savepoint_rollback)(struct store_conn *c);
+
+    /* Data. */
+    kassa_err (*merchant_insert)(struct store_conn *c, struct merchant *m);
+    kassa_err (*merchant_get)(struct store_conn *c, int64_t id, struct merchant *out);
+    kassa_err (*shop_insert)(struct store_conn *c, struct shop *s);
+    kassa_err (*shop_get)(struct store_conn *c, enum shop_key by, const char *key, int64_t id,
+                          struct shop *out);
+    kassa_err (*requisite_insert)(struct store_conn *c, struct requisite *r);
+    /* Pick an active requisite of `type` and `currency`, preferring
+     * `bank_code` when non-empty, the least assigned first, and count the
+     * assignment. KASSA_ENOTFOUND when none. */
+    kassa_err (*requisite_pick)(struct store_conn *c, const char *type, const char *currency,
+                                const char *bank_code, struct requisite *out);
+    kassa_err (*order_insert)(struct store_conn *c, struct order *o);
+    kassa_err (*order_get)(struct store_conn *c, enum order_key by, const char *key, int64_t id,
+                           struct order *out);
+    /* Orders of a shop with this merchant_order_id, oldest first; *out is
+     * allocated in `a`. */
+    kassa_err (*orders_by_merchant_order_id)(struct store_conn *c, int64_t shop_id,
+                                             const char *merchant_order_id, struct arena *a,
+                                             struct order **out, size_t *n);
+    kassa_err (*idem_get)(struct store_conn *c, int64_t shop_id, const char *key,
+                          struct idem *out);
+    kassa_err (*idem_put)(struct store_conn *c, const struct idem *in);
+    /* Operator exchange rates: rate is decimal text ("95.00"). */
+    kassa_err (*rate_get)(struct store_conn *c, const char *from, const char *to,
+                          char rate[32]);
+    kassa_err (*rate_put)(struct store_conn *c, const char *from, const char *to,
+                          const char *rate, int64_t now);
+};
+
+/* Every connection struct of a backend starts with this. */
+struct store_conn {
+    const struct store_ops *ops;
+    struct store *store;
+};
+
+/* Every store struct of a backend starts with this. */
+struct store {
+    const struct store_ops *ops;
+};
+
+/* Open "sqlite:PATH" or "postgresql://..." / "postgres://...". */
+kassa_err store_open(const char *url, struct store **out, char *err, size_t errlen);
+void store_close(struct store *s);
+
+extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
+
+static inline struct store_conn *store_writer(struct store *s) { return s->ops->writer(s); }
+static inline struct store_conn *store_reader(struct store *s) { return s->ops->reader(s); }
+static inline void store_release(struct store_conn *c) { c->ops->release(c); }
+
+#define STORE_CALL(c, fn, ...) ((c)->ops->fn((c), __VA_ARGS__))
+#define STORE_CALL0(c, fn) ((c)->ops->fn((c)))
+
+#endif

@@ -1,0 +1,38 @@
+/* writer.h: group commit.
+ *
+ * HTTP threads authenticate and validate, then hand a command to the writer.
+ * The writer thread takes every queued command (up to batch_max), runs them
+ * in one transaction, each in its own savepoint (a refused command rolls back
+ * alone), commits once (one fsync), and then calls each command's `done`.
+ * The batch grows with the load: no waiting when the queue is short. */
+#ifndef KASSA_WRITER_H
+#define KASSA_WRITER_H
+
+#include "store.h"
+
+struct writer_cmd {
+    /* Run the command on the writer connection inside its savepoint.
+     * A non-OK return rolls the savepoint back. */
+    kassa_err (*apply)(struct store_conn *c, struct writer_cmd *cmd);
+    /* Called on the writer thread once the batch committed (err = apply's
+     * result) or failed to commit (err = KASSA_EIO for everyone). */
+    void (*done)(struct writer_cmd *cmd, kassa_err err);
+    struct writer_cmd *next; /* writer's queue link */
+};
+
+struct writer;
+
+/* Start the writer thread on `s`. NULL on failure. */
+struct writer *writer_start(struct store *s, int batch_max);
+
+/* Finish the queue, stop the thread, free. */
+void writer_stop(struct writer *w);
+
+/* Queue a command; `done` will be called exactly once. */
+void writer_submit(struct writer *w, struct writer_cmd *cmd);
+
+/* Queue and wait for the result (for timers, admin and tests; never on an
+ * HTTP thread on the hot path). `cmd->done` is replaced. */
+kassa_err writer_run(struct writer *w, struct writer_cmd *cmd);
+
+#endif
