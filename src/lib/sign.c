@@ -1,1 +1,295 @@
-/* placeholder */
+/* sign.c: HMAC-SHA256 (panda, tegro REST) and MD5 form signs (tegro),
+ * on OpenSSL libcrypto, with constant-time comparison. */
+#include "kassa/sign.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char hex_lower[] = "0123456789abcdef";
+
+static void to_hex(const unsigned char *in, size_t n, char *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex_lower[in[i] >> 4];
+        out[2 * i + 1] = hex_lower[in[i] & 0x0f];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Fetching an algorithm is a locked lookup in OpenSSL 3: do it once. */
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void hmac_fetch(void)
+{
+    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+/* On an OpenSSL failure (allocation) `out` is left as "", which no verify
+ * accepts, because the function has no error return in the public API. */
+void kassa_hmac_sha256_hex(const void *key, size_t key_len, const void *msg1, size_t len1,
+                           const void *msg2, size_t len2, char out[KASSA_SHA256_HEX_SIZE])
+{
+    static const unsigned char empty_key[1] = {0};
+    unsigned char mac[32];
+    size_t mac_len = 0;
+    EVP_MAC_CTX *ctx = NULL;
+    OSSL_PARAM params[2];
+    char digest_name[] = "SHA256";
+
+    out[0] = '\0';
+    pthread_once(&hmac_once, hmac_fetch);
+    if (hmac_alg == NULL)
+        goto out;
+    ctx = EVP_MAC_CTX_new(hmac_alg);
+    if (ctx == NULL)
+        goto out;
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    /* An empty key must still be a key: a NULL pointer would mean "reuse". */
+    if (key == NULL || key_len == 0) {
+        key = empty_key;
+        key_len = 0;
+    }
+    if (!EVP_MAC_init(ctx, key, key_len, params))
+        goto out;
+    if (len1 > 0 && !EVP_MAC_update(ctx, msg1, len1))
+        goto out;
+    if (msg2 != NULL && len2 > 0 && !EVP_MAC_update(ctx, msg2, len2))
+        goto out;
+    if (!EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) || mac_len != sizeof mac)
+        goto out;
+    to_hex(mac, sizeof mac, out);
+out:
+    EVP_MAC_CTX_free(ctx);
+    OPENSSL_cleanse(mac, sizeof mac);
+}
+
+void kassa_panda_sign(const char *secret, const char *timestamp, const void *body,
+                      size_t body_len, char out[KASSA_SHA256_HEX_SIZE])
+{
+    const char *s = secret != NULL ? secret : "";
+    const char *t = timestamp != NULL ? timestamp : "";
+
+    kassa_hmac_sha256_hex(s, strlen(s), t, strlen(t), body, body != NULL ? body_len : 0, out);
+}
+
+kassa_err kassa_panda_verify(const char *secret, const char *timestamp, const void *body,
+                             size_t body_len, const char *signature)
+{
+    char expect[KASSA_SHA256_HEX_SIZE];
+
+    if (secret == NULL || signature == NULL)
+        return KASSA_EAUTH_SIGNATURE;
+    kassa_panda_sign(secret, timestamp, body, body_len, expect);
+    return expect[0] != '\0' && kassa_hex_equal(expect, signature) ? KASSA_OK
+                                                                   : KASSA_EAUTH_SIGNATURE;
+}
+
+void kassa_tegro_rest_sign(const char *api_key, const void *body, size_t body_len,
+                           char out[KASSA_SHA256_HEX_SIZE])
+{
+    const char *k = api_key != NULL ? api_key : "";
+
+    kassa_hmac_sha256_hex(k, strlen(k), body, body != NULL ? body_len : 0, NULL, 0, out);
+}
+
+kassa_err kassa_tegro_rest_verify(const char *api_key, const void *body, size_t body_len,
+                                  const char *signature)
+{
+    char expect[KASSA_SHA256_HEX_SIZE];
+
+    if (api_key == NULL || signature == NULL)
+        return KASSA_EAUTH_SIGNATURE;
+    kassa_tegro_rest_sign(api_key, body, body_len, expect);
+    return expect[0] != '\0' && kassa_hex_equal(expect, signature) ? KASSA_OK
+                                                                   : KASSA_EAUTH_SIGNATURE;
+}
+
+/* ---- tegro form sign ---------------------------------------------------- */
+
+static int kv_cmp(const void *a, const void *b)
+{
+    const kassa_kv *x = *(const kassa_kv *const *)a;
+    const kassa_kv *y = *(const kassa_kv *const *)b;
+    int c = strcmp(x->key, y->key);
+
+    /* Ties (a repeated key) by value, so the order never depends on qsort. */
+    return c != 0 ? c : strcmp(x->value, y->value);
+}
+
+/* 1 when byte c passes unescaped in `style`. */
+static int form_safe(unsigned char c, kassa_form_style style)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+        return 1;
+    if (c == '_' || c == '.' || c == '-')
+        return 1;
+    return c == '~' && style == KASSA_FORM_URLENCODED;
+}
+
+/* Bytes `s` takes in `style` (at most 3 per input byte). */
+static size_t form_len(const char *s, kassa_form_style style)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        n += (style == KASSA_FORM_RAW || form_safe(c, style) || c == ' ') ? 1 : 3;
+    }
+    return n;
+}
+
+static char *form_put(char *p, const char *s, kassa_form_style style)
+{
+    static const char hex_upper[] = "0123456789ABCDEF";
+
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (style == KASSA_FORM_RAW || form_safe(c, style)) {
+            *p++ = (char)c;
+        } else if (c == ' ') {
+            *p++ = '+';
+        } else {
+            *p++ = '%';
+            *p++ = hex_upper[c >> 4];
+            *p++ = hex_upper[c & 0x0f];
+        }
+    }
+    return p;
+}
+
+kassa_err kassa_tegro_form_sign(const kassa_kv *fields, size_t n, const char *secret,
+                                kassa_form_style style, char out[KASSA_MD5_HEX_SIZE])
+{
+    const kassa_kv **sorted = NULL;
+    char *text = NULL, *p;
+    size_t i, m = 0, total, secret_len;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    kassa_err err = KASSA_EINVAL;
+
+    out[0] = '\0';
+    if ((fields == NULL && n > 0) || secret == NULL ||
+        (style != KASSA_FORM_URLENCODED && style != KASSA_FORM_PHP && style != KASSA_FORM_RAW))
+        goto out;
+    if (n > SIZE_MAX / sizeof *sorted) {
+        err = KASSA_ENOMEM;
+        goto out;
+    }
+    sorted = malloc((n > 0 ? n : 1) * sizeof *sorted);
+    if (sorted == NULL) {
+        err = KASSA_ENOMEM;
+        goto out;
+    }
+    secret_len = strlen(secret);
+    total = secret_len + 1;
+    for (i = 0; i < n; i++) {
+        if (fields[i].key == NULL)
+            goto out; /* KASSA_EINVAL */
+        if (fields[i].value == NULL)
+            continue;
+        sorted[m++] = &fields[i];
+        /* "&" + key + "=" + value; lengths are bounded by memory in use. */
+        total += 2 + form_len(fields[i].key, style) + form_len(fields[i].value, style);
+    }
+    qsort(sorted, m, sizeof *sorted, kv_cmp);
+
+    text = malloc(total);
+    if (text == NULL) {
+        err = KASSA_ENOMEM;
+        goto out;
+    }
+    p = text;
+    for (i = 0; i < m; i++) {
+        if (i > 0)
+            *p++ = '&';
+        p = form_put(p, sorted[i]->key, style);
+        *p++ = '=';
+        p = form_put(p, sorted[i]->value, style);
+    }
+    memcpy(p, secret, secret_len);
+    p += secret_len;
+
+    if (!EVP_Digest(text, (size_t)(p - text), md, &md_len, EVP_md5(), NULL) || md_len != 16) {
+        err = KASSA_ENOMEM;
+        goto out;
+    }
+    to_hex(md, md_len, out);
+    err = KASSA_OK;
+out:
+    if (text != NULL) {
+        OPENSSL_cleanse(text, total); /* it holds the secret */
+        free(text);
+    }
+    free(sorted);
+    return err;
+}
+
+kassa_err kassa_tegro_form_verify(const kassa_kv *fields, size_t n, const char *secret,
+                                  const char *sign)
+{
+    static const kassa_form_style styles[] = {KASSA_FORM_URLENCODED, KASSA_FORM_PHP,
+                                              KASSA_FORM_RAW};
+    char expect[KASSA_MD5_HEX_SIZE];
+    int match = 0;
+    size_t i;
+    kassa_err err;
+
+    if (sign == NULL || secret == NULL)
+        return KASSA_EAUTH_SIGNATURE;
+    /* All three are computed and compared: no early exit on a match. */
+    for (i = 0; i < sizeof styles / sizeof styles[0]; i++) {
+        err = kassa_tegro_form_sign(fields, n, secret, styles[i], expect);
+        if (err == KASSA_EINVAL)
+            return KASSA_EAUTH_SIGNATURE;
+        if (err != KASSA_OK)
+            return err; /* KASSA_ENOMEM: not a verdict on the signature */
+        match |= kassa_hex_equal(expect, sign);
+    }
+    return match ? KASSA_OK : KASSA_EAUTH_SIGNATURE;
+}
+
+/* ---- comparison --------------------------------------------------------- */
+
+int kassa_ct_equal(const void *a, const void *b, size_t n)
+{
+    if (n == 0)
+        return 1;
+    if (a == NULL || b == NULL)
+        return 0;
+    return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+/* 'A'..'F' to lower case, every other byte unchanged, without a branch on
+ * the byte (a comparison result feeds a mask). Folding only A-F keeps other
+ * bytes distinct: '\x10' must not pass for '0'. */
+static unsigned hex_fold(unsigned char c)
+{
+    unsigned is_upper_hex = (unsigned)((unsigned)c - 'A' < 6u);
+
+    return (unsigned)c | (is_upper_hex << 5);
+}
+
+int kassa_hex_equal(const char *a, const char *b)
+{
+    size_t n, i;
+    unsigned diff = 0;
+
+    if (a == NULL || b == NULL)
+        return 0;
+    n = strlen(a);
+    if (strlen(b) != n)
+        return 0; /* lengths are public: the expected one is fixed */
+    for (i = 0; i < n; i++)
+        diff |= hex_fold((unsigned char)a[i]) ^ hex_fold((unsigned char)b[i]);
+    return diff == 0;
+}
