@@ -1,1 +1,484 @@
-/* placeholder: being written */
+/* config.c: kassad's configuration from one table (see config.h).
+ *
+ * Each row of config_table names an option once: its flag (--NAME), its
+ * environment variable, its type, where it lives in `struct config`, its
+ * default, its bounds and its help line. Flags, the environment, the
+ * --config file and --help are all driven by the table (Redis's
+ * standardConfig in config.c does the same). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kassa/kassa.h"
+
+struct config config;
+
+enum config_type { CFG_STR, CFG_BOOL, CFG_INT, CFG_I64 };
+
+struct config_row {
+    const char *name; /* flag without dashes, also the config file key */
+    const char *env;
+    enum config_type type;
+    void *ptr;        /* char **, bool *, int * or int64_t * into `config` */
+    const char *def;  /* default as text, NULL for none */
+    int64_t min, max; /* bounds of CFG_INT / CFG_I64 */
+    const char *arg;  /* metavariable in --help */
+    const char *help;
+};
+
+#define DEFAULT_CALLBACK_SCHEDULE "0,60,300,900,3600,10800,21600,43200,86400,172800,259200"
+#define DAY 86400
+
+static const struct config_row config_table[] = {
+    {"listen", "KASSA_LISTEN", CFG_STR, &config.listen, "127.0.0.1:8080", 0, 0, "HOST:PORT",
+     "address to listen on"},
+    {"db", "KASSA_DB", CFG_STR, &config.db, "sqlite:var/kassa.db", 0, 0, "URL",
+     "database: sqlite:PATH or postgresql://..."},
+    {"admin-token", "KASSA_ADMIN_TOKEN", CFG_STR, &config.admin_token, NULL, 0, 0, "TOKEN",
+     "bearer token of the admin API (required)"},
+    {"public-url", "KASSA_PUBLIC_URL", CFG_STR, &config.public_url, NULL, 0, 0, "URL",
+     "base URL payers and merchants reach kassad at (default http://LISTEN)"},
+    {"config", "KASSA_CONFIG", CFG_STR, &config.config_file, NULL, 0, 0, "FILE",
+     "read options from FILE (lines `name = value`, # comments)"},
+    {"test-clock", "KASSA_TEST_CLOCK", CFG_BOOL, &config.test_clock, "false", 0, 0, NULL,
+     "let the admin API move the clock forward (tests only)"},
+    {"allow-private-callbacks", "KASSA_ALLOW_PRIVATE_CALLBACKS", CFG_BOOL,
+     &config.allow_private_callbacks, "false", 0, 0, NULL,
+     "allow callbacks to loopback and private addresses"},
+    {"threads", "KASSA_THREADS", CFG_INT, &config.threads, "4", 1, 256, "N",
+     "HTTP worker threads"},
+    {"max-body", "KASSA_MAX_BODY", CFG_I64, &config.max_body, "65536", 1024, 64 * 1024 * 1024,
+     "BYTES", "largest request body accepted (413 beyond)"},
+    {"max-upload", "KASSA_MAX_UPLOAD", CFG_I64, &config.max_upload, "3211264", 1024,
+     256 * 1024 * 1024, "BYTES", "largest receipt upload accepted (413 beyond)"},
+    {"timestamp-window", "KASSA_TIMESTAMP_WINDOW", CFG_INT, &config.timestamp_window, "300", 1,
+     DAY, "SEC", "allowed clock skew of signed request timestamps"},
+    {"log-level", "KASSA_LOG_LEVEL", CFG_STR, &config.log_level, "info", 0, 0,
+     "debug|info|warn|error", "least severe log level written"},
+    {"panda-order-ttl", "KASSA_PANDA_ORDER_TTL", CFG_INT, &config.panda_order_ttl, "900", 1,
+     365 * DAY, "SEC", "lifetime of a panda order before it expires"},
+    {"tegro-order-ttl", "KASSA_TEGRO_ORDER_TTL", CFG_INT, &config.tegro_order_ttl, "86400", 1,
+     365 * DAY, "SEC", "lifetime of a tegro order before it expires"},
+    {"idempotency-ttl", "KASSA_IDEMPOTENCY_TTL", CFG_INT, &config.idempotency_ttl, "86400", 1,
+     365 * DAY, "SEC", "how long idempotency keys are remembered"},
+    {"callback-timeout", "KASSA_CALLBACK_TIMEOUT", CFG_INT, &config.callback_timeout, "15", 1,
+     600, "SEC", "timeout of one callback delivery attempt"},
+    {"callback-schedule", "KASSA_CALLBACK_SCHEDULE", CFG_STR, &config.callback_schedule,
+     DEFAULT_CALLBACK_SCHEDULE, 0, 0, "LIST",
+     "callback attempts, seconds after the first attempt, ascending, comma-separated"},
+    {"db-pool", "KASSA_DB_POOL", CFG_INT, &config.db_pool, "8", 1, 256, "N",
+     "database read connections"},
+    {"batch-max", "KASSA_BATCH_MAX", CFG_INT, &config.batch_max, "256", 1, 65536, "N",
+     "most commands committed in one transaction"},
+};
+
+#define CONFIG_ROWS (sizeof(config_table) / sizeof(config_table[0]))
+
+/* Write a message into err (bounded). */
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static const struct config_row *row_by_name(const char *name, size_t len)
+{
+    for (size_t i = 0; i < CONFIG_ROWS; i++) {
+        const char *n = config_table[i].name;
+        if (strlen(n) != len)
+            continue;
+        size_t j = 0;
+        /* The config file may spell dashes as underscores. */
+        while (j < len && (name[j] == n[j] || (name[j] == '_' && n[j] == '-')))
+            j++;
+        if (j == len)
+            return &config_table[i];
+    }
+    return NULL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_int(const char *v, int64_t min, int64_t max, int64_t *out)
+{
+    if (*v == '\0' || isspace((unsigned char)*v))
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+        return -1;
+    *out = (int64_t)n;
+    return 0;
+}
+
+/* Store `value` into the row's field. `who` names the source in errors
+ * ("--threads", "KASSA_THREADS", "kassa.conf:3: threads"). */
+static int row_set(const struct config_row *r, const char *value, const char *who, char *err,
+                   size_t errlen)
+{
+    switch (r->type) {
+    case CFG_STR: {
+        char *copy = strdup(value);
+        if (copy == NULL) {
+            set_err(err, errlen, "%s: out of memory", who);
+            return -1;
+        }
+        char **slot = r->ptr;
+        free(*slot);
+        *slot = copy;
+        return 0;
+    }
+    case CFG_BOOL:
+        if (parse_bool(value, r->ptr) != 0) {
+            set_err(err, errlen, "%s: expected a boolean (1/0/true/false/yes/no), got '%s'", who,
+                    value);
+            return -1;
+        }
+        return 0;
+    case CFG_INT:
+    case CFG_I64: {
+        int64_t n;
+        if (parse_int(value, r->min, r->max, &n) != 0) {
+            set_err(err, errlen, "%s: expected an integer between %lld and %lld, got '%s'", who,
+                    (long long)r->min, (long long)r->max, value);
+            return -1;
+        }
+        if (r->type == CFG_INT)
+            *(int *)r->ptr = (int)n;
+        else
+            *(int64_t *)r->ptr = n;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static void config_reset(void)
+{
+    for (size_t i = 0; i < CONFIG_ROWS; i++) {
+        if (config_table[i].type == CFG_STR) {
+            char **slot = config_table[i].ptr;
+            free(*slot);
+            *slot = NULL;
+        }
+    }
+    memset(&config, 0, sizeof(config));
+}
+
+void config_free(void)
+{
+    config_reset();
+}
+
+static int load_defaults(char *err, size_t errlen)
+{
+    for (size_t i = 0; i < CONFIG_ROWS; i++) {
+        const struct config_row *r = &config_table[i];
+        if (r->def != NULL && row_set(r, r->def, r->name, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Read `name = value` lines from path. */
+static int load_file(const char *path, char *err, size_t errlen)
+{
+    int rc = -1;
+    char *line = NULL;
+    size_t cap = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        set_err(err, errlen, "--config: cannot open '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    int lineno = 0;
+    while (getline(&line, &cap, f) != -1) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            set_err(err, errlen, "%s:%d: expected 'name = value', got '%s'", path, lineno, s);
+            goto out;
+        }
+        *eq = '\0';
+        char *name = trim(s);
+        char *value = trim(eq + 1);
+        size_t vlen = strlen(value);
+        if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+            value[vlen - 1] = '\0';
+            value++;
+        }
+        const struct config_row *r = row_by_name(name, strlen(name));
+        if (r == NULL || r->ptr == &config.config_file) {
+            set_err(err, errlen, "%s:%d: unknown option '%s'", path, lineno, name);
+            goto out;
+        }
+        char who[256];
+        snprintf(who, sizeof(who), "%s:%d: %s", path, lineno, r->name);
+        if (row_set(r, value, who, err, errlen) != 0)
+            goto out;
+    }
+    if (ferror(f)) {
+        set_err(err, errlen, "--config: cannot read '%s'", path);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(line);
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}
+
+static int load_env(char *err, size_t errlen)
+{
+    for (size_t i = 0; i < CONFIG_ROWS; i++) {
+        const struct config_row *r = &config_table[i];
+        const char *v = getenv(r->env);
+        if (v == NULL || r->ptr == &config.config_file)
+            continue;
+        /* An empty variable is as good as unset for everything but strings. */
+        if (*v == '\0' && r->type != CFG_STR)
+            continue;
+        if (row_set(r, v, r->env, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Split argv[i] into a row and a value; advances *i past a separate value.
+ * config_only: only resolve --config (first pass). */
+static int parse_flags(int argc, char **argv, bool config_only, char *err, size_t errlen)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            set_err(err, errlen, "unexpected argument '%s'", a);
+            return -1;
+        }
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq != NULL ? (size_t)(eq - name) : strlen(name);
+        const struct config_row *r = NULL;
+        for (size_t k = 0; k < CONFIG_ROWS; k++) {
+            if (strlen(config_table[k].name) == nlen &&
+                strncmp(config_table[k].name, name, nlen) == 0) {
+                r = &config_table[k];
+                break;
+            }
+        }
+        if (r == NULL) {
+            set_err(err, errlen, "unknown option --%.*s", (int)nlen, name);
+            return -1;
+        }
+        const char *value;
+        if (eq != NULL) {
+            value = eq + 1;
+        } else if (r->type == CFG_BOOL) {
+            value = "true";
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            set_err(err, errlen, "--%s: missing value", r->name);
+            return -1;
+        }
+        if (config_only != (r->ptr == &config.config_file))
+            continue;
+        char who[128];
+        snprintf(who, sizeof(who), "--%s", r->name);
+        if (row_set(r, value, who, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* "host:port" with a port in 0..65535 and a non-empty host. */
+static int check_listen(const char *listen, char *err, size_t errlen)
+{
+    const char *colon = strrchr(listen, ':');
+    int64_t port;
+    if (colon == NULL || colon == listen || parse_int(colon + 1, 0, 65535, &port) != 0) {
+        set_err(err, errlen, "--listen: expected HOST:PORT, got '%s'", listen);
+        return -1;
+    }
+    return 0;
+}
+
+/* Ascending comma-separated non-negative integers, at least one. */
+static int check_schedule(const char *s, char *err, size_t errlen)
+{
+    int64_t prev = -1;
+    const char *p = s;
+    for (;;) {
+        char num[32];
+        size_t n = strcspn(p, ",");
+        int64_t v;
+        if (n == 0 || n >= sizeof(num)) {
+            goto bad;
+        }
+        memcpy(num, p, n);
+        num[n] = '\0';
+        if (parse_int(num, 0, 365 * DAY, &v) != 0 || v <= prev)
+            goto bad;
+        prev = v;
+        if (p[n] == '\0')
+            return 0;
+        p += n + 1;
+    }
+bad:
+    set_err(err, errlen,
+            "--callback-schedule: expected ascending comma-separated seconds "
+            "(e.g. %s), got '%s'",
+            DEFAULT_CALLBACK_SCHEDULE, s);
+    return -1;
+}
+
+static int check_values(char *err, size_t errlen)
+{
+    if (check_listen(config.listen, err, errlen) != 0)
+        return -1;
+    if (strncmp(config.db, "sqlite:", 7) != 0 && strncmp(config.db, "postgresql://", 13) != 0 &&
+        strncmp(config.db, "postgres://", 11) != 0) {
+        set_err(err, errlen, "--db: expected sqlite:PATH or postgresql://..., got '%s'",
+                config.db);
+        return -1;
+    }
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    bool level_ok = false;
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+        level_ok = level_ok || strcmp(config.log_level, levels[i]) == 0;
+    if (!level_ok) {
+        set_err(err, errlen, "--log-level: expected debug, info, warn or error, got '%s'",
+                config.log_level);
+        return -1;
+    }
+    if (check_schedule(config.callback_schedule, err, errlen) != 0)
+        return -1;
+    if (config.max_upload < config.max_body) {
+        set_err(err, errlen, "--max-upload: must be at least --max-body (%lld), got %lld",
+                (long long)config.max_body, (long long)config.max_upload);
+        return -1;
+    }
+    if (config.admin_token == NULL || config.admin_token[0] == '\0') {
+        set_err(err, errlen, "--admin-token (KASSA_ADMIN_TOKEN) is required");
+        return -1;
+    }
+    if (config.public_url == NULL || config.public_url[0] == '\0') {
+        size_t n = strlen(config.listen) + sizeof("http://");
+        char *url = malloc(n);
+        if (url == NULL) {
+            set_err(err, errlen, "out of memory");
+            return -1;
+        }
+        snprintf(url, n, "http://%s", config.listen);
+        free(config.public_url);
+        config.public_url = url;
+    } else {
+        /* Links are built as public_url + "/path": no trailing slash. */
+        size_t n = strlen(config.public_url);
+        while (n > 1 && config.public_url[n - 1] == '/')
+            config.public_url[--n] = '\0';
+    }
+    return 0;
+}
+
+int config_load(int argc, char **argv, char *err, size_t errlen)
+{
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    config_reset();
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            config_usage(stdout);
+            return 1;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("kassad %s\n", KASSA_VERSION);
+            return 1;
+        }
+    }
+
+    if (load_defaults(err, errlen) != 0)
+        return -1;
+    /* The file to read: --config beats KASSA_CONFIG. */
+    const char *env_file = getenv("KASSA_CONFIG");
+    if (env_file != NULL && env_file[0] != '\0' &&
+        row_set(row_by_name("config", 6), env_file, "KASSA_CONFIG", err, errlen) != 0)
+        return -1;
+    if (parse_flags(argc, argv, true, err, errlen) != 0)
+        return -1;
+    if (config.config_file != NULL && config.config_file[0] != '\0' &&
+        load_file(config.config_file, err, errlen) != 0)
+        return -1;
+    if (load_env(err, errlen) != 0)
+        return -1;
+    if (parse_flags(argc, argv, false, err, errlen) != 0)
+        return -1;
+    if (check_values(err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+void config_usage(FILE *out)
+{
+    fprintf(out, "Usage: kassad [OPTIONS]\n\n"
+                 "kassa payment gateway server. Every option is also an environment variable\n"
+                 "and a --config file key (the name without dashes); flags override the\n"
+                 "environment, which overrides the file.\n\n"
+                 "Options:\n");
+    for (size_t i = 0; i < CONFIG_ROWS; i++) {
+        const struct config_row *r = &config_table[i];
+        char flag[96];
+        if (r->arg != NULL)
+            snprintf(flag, sizeof(flag), "--%s %s", r->name, r->arg);
+        else
+            snprintf(flag, sizeof(flag), "--%s", r->name);
+        fprintf(out, "  %-34s %s\n", flag, r->help);
+        if (r->def != NULL)
+            fprintf(out, "  %-34s env %s, default %s\n", "", r->env, r->def);
+        else
+            fprintf(out, "  %-34s env %s\n", "", r->env);
+    }
+    fprintf(out, "  %-34s %s\n  %-34s %s\n", "--help", "print this help and exit", "--version",
+            "print the version and exit");
+}

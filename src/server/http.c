@@ -1,1 +1,711 @@
-/* placeholder: being written */
+/* http.c: the HTTP front on libmicrohttpd (see http.h).
+ *
+ * One `struct http_conn` per request, created in the URI log callback (the
+ * only place MHD shows the request target exactly as received) and freed in
+ * the request-completed callback. The access handler collects the body,
+ * calls the handler once, and queues the reply either at once or, for a
+ * suspended request, when MHD calls it again after http_resume.
+ *
+ * Suspend/resume race: http_suspend only marks the request. After the
+ * handler returned HTTP_SUSPENDED the access handler, under http_mu, either
+ * finds the request already resumed (the worker was faster) and queues the
+ * reply at once, or suspends the MHD connection and marks it suspended;
+ * http_resume, under the same mutex, marks the request resumed and resumes
+ * the MHD connection only if it was really suspended. A global mutex (not a
+ * per-request one) so nothing touches a request's memory after its owner
+ * may have freed it. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+
+#define HTTP_ARENA_EXTRA (1024 * 1024) /* arena bytes beyond the body limit */
+#define HTTP_CONN_TIMEOUT 30           /* seconds of idle before MHD closes */
+#define HTTP_STOP_WAIT_MS 10000        /* how long http_stop lets requests finish */
+
+enum http_state {
+    ST_BODY,     /* collecting the body */
+    ST_TOOBIG,   /* body over the limit: draining, 413 at the end */
+    ST_HANDLING, /* handler called, reply not queued yet */
+    ST_QUEUED,   /* reply queued */
+};
+
+struct http_hdr {
+    char *name;
+    char *value;
+    struct http_hdr *next;
+};
+
+struct http_conn {
+    struct http_req req;
+    struct MHD_Connection *mhd;
+    enum http_state state;
+    bool started;          /* first access-handler call done */
+    bool suspend_wanted;   /* http_suspend called */
+    bool suspended;        /* MHD connection suspended (guarded by http_mu) */
+    bool resumed;          /* http_resume called (guarded by http_mu) */
+    bool counted_pending;  /* counted in http_pending */
+    size_t limit;          /* body limit of this request */
+    char *body;            /* malloc'ed, grows to at most limit + 1 */
+    size_t body_cap;
+    /* Request headers, copied at the first call. */
+    size_t nheaders;
+    const char **hnames;
+    const char **hvalues;
+    /* The reply. */
+    bool reply_set;
+    int status;
+    char *ctype;
+    char *rbody; /* malloc'ed */
+    size_t rlen;
+    struct http_hdr *rheaders;
+    /* Access log. */
+    struct timespec t0;
+    int sent_status;
+    size_t sent_bytes;
+};
+
+static struct MHD_Daemon *http_daemon;
+static http_handler http_cb;
+static size_t http_max_body;
+static size_t http_max_upload;
+static int http_listen_fd = -1;
+static pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int http_live;    /* requests between URI callback and completion */
+static atomic_int http_pending; /* requests handled but not yet queued */
+
+static const char http_413[] = "{\"error\":\"request body too large\"}";
+static const char http_500[] = "{\"error\":\"Internal server error\"}";
+
+static struct http_conn *conn_of(struct http_req *req)
+{
+    return req->priv;
+}
+
+/* ---- request id ------------------------------------------------------ */
+
+static void make_request_id(char out[17])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[8];
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+        /* Never expected; fall back to time and a counter, still unique. */
+        static atomic_uint_fast64_t ctr;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t v = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ atomic_fetch_add(&ctr, 1);
+        memcpy(b, &v, sizeof(b));
+    }
+    for (size_t i = 0; i < sizeof(b); i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[16] = '\0';
+}
+
+/* ---- per-request state ----------------------------------------------- */
+
+static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
+{
+    struct http_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->mhd = mhd;
+    c->state = ST_BODY;
+    c->req.priv = c;
+    /* The arena is sized for the largest body; the real limit is known once
+     * the method and path are (first access-handler call). */
+    arena_init(&c->req.arena, http_max_upload + HTTP_ARENA_EXTRA);
+    make_request_id(c->req.id);
+    clock_gettime(CLOCK_MONOTONIC, &c->t0);
+    const char *target = uri != NULL ? uri : "";
+    c->req.raw_target = arena_strdup(&c->req.arena, target);
+    if (c->req.raw_target == NULL) {
+        arena_free(&c->req.arena);
+        free(c);
+        return NULL;
+    }
+    const char *q = strchr(c->req.raw_target, '?');
+    c->req.query = q != NULL ? q + 1 : "";
+    c->req.method = "";
+    c->req.path = "";
+    c->req.body = "";
+    atomic_fetch_add(&http_live, 1);
+    return c;
+}
+
+static void reply_clear(struct http_conn *c)
+{
+    free(c->ctype);
+    free(c->rbody);
+    c->ctype = NULL;
+    c->rbody = NULL;
+    c->rlen = 0;
+    struct http_hdr *h = c->rheaders;
+    while (h != NULL) {
+        struct http_hdr *next = h->next;
+        free(h->name);
+        free(h->value);
+        free(h);
+        h = next;
+    }
+    c->rheaders = NULL;
+}
+
+static void conn_free(struct http_conn *c)
+{
+    if (c->counted_pending)
+        atomic_fetch_sub(&http_pending, 1);
+    reply_clear(c);
+    free(c->body);
+    arena_free(&c->req.arena);
+    free(c);
+    atomic_fetch_sub(&http_live, 1);
+}
+
+struct hdr_count {
+    struct http_conn *c;
+    size_t n;
+};
+
+static enum MHD_Result hdr_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct hdr_count *hc = cls;
+    struct http_conn *c = hc->c;
+    if (c->hnames != NULL && hc->n < c->nheaders) {
+        c->hnames[hc->n] = arena_strdup(&c->req.arena, key);
+        c->hvalues[hc->n] = arena_strdup(&c->req.arena, value != NULL ? value : "");
+    }
+    hc->n++;
+    return MHD_YES;
+}
+
+/* Copy the request headers into the arena; -1 when it is full. */
+static int copy_headers(struct http_conn *c)
+{
+    struct hdr_count hc = {c, 0};
+    MHD_get_connection_values(c->mhd, MHD_HEADER_KIND, hdr_collect, &hc);
+    c->nheaders = hc.n;
+    c->hnames = arena_calloc(&c->req.arena, (hc.n + 1) * sizeof(char *));
+    c->hvalues = arena_calloc(&c->req.arena, (hc.n + 1) * sizeof(char *));
+    if (c->hnames == NULL || c->hvalues == NULL)
+        return -1;
+    hc.n = 0;
+    MHD_get_connection_values(c->mhd, MHD_HEADER_KIND, hdr_collect, &hc);
+    if (hc.n < c->nheaders)
+        c->nheaders = hc.n;
+    for (size_t i = 0; i < c->nheaders; i++)
+        if (c->hnames[i] == NULL || c->hvalues[i] == NULL)
+            return -1;
+    return 0;
+}
+
+const char *http_header(struct http_req *req, const char *name)
+{
+    struct http_conn *c = conn_of(req);
+    if (c == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < c->nheaders; i++)
+        if (strcasecmp(c->hnames[i], name) == 0)
+            return c->hvalues[i];
+    return NULL;
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Decode a form-encoded component (%XX, '+' as space) into the arena. */
+static char *form_decode(struct arena *a, const char *s, size_t n)
+{
+    char *out = arena_alloc(a, n + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            out[o++] = ' ';
+        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+const char *http_query(struct http_req *req, const char *name)
+{
+    if (req == NULL || name == NULL || req->query == NULL)
+        return NULL;
+    const char *p = req->query;
+    while (*p != '\0') {
+        size_t len = strcspn(p, "&");
+        size_t klen = strcspn(p, "=&");
+        char *key = form_decode(&req->arena, p, klen);
+        if (key == NULL)
+            return NULL;
+        if (klen > 0 && strcmp(key, name) == 0) {
+            if (klen >= len)
+                return "";
+            return form_decode(&req->arena, p + klen + 1, len - klen - 1);
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    return NULL;
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void set_reply(struct http_conn *c, int status, const char *ctype, char *body, size_t len)
+{
+    free(c->rbody);
+    free(c->ctype);
+    c->status = status;
+    c->ctype = ctype != NULL ? strdup(ctype) : NULL;
+    c->rbody = body;
+    c->rlen = body != NULL ? len : 0;
+    c->reply_set = true;
+}
+
+void http_reply(struct http_req *req, int status, const char *content_type, const char *body,
+                size_t len)
+{
+    struct http_conn *c = conn_of(req);
+    char *copy = NULL;
+    if (body != NULL && len > 0) {
+        copy = malloc(len);
+        if (copy == NULL) {
+            /* Out of memory: an empty 500 rather than a wrong answer. */
+            status = 500;
+            len = 0;
+        } else {
+            memcpy(copy, body, len);
+        }
+    }
+    pthread_mutex_lock(&http_mu);
+    set_reply(c, status, content_type, copy, copy != NULL ? len : 0);
+    pthread_mutex_unlock(&http_mu);
+}
+
+void http_reply_owned(struct http_req *req, int status, const char *content_type, char *body,
+                      size_t len)
+{
+    struct http_conn *c = conn_of(req);
+    pthread_mutex_lock(&http_mu);
+    set_reply(c, status, content_type, body, len);
+    pthread_mutex_unlock(&http_mu);
+}
+
+void http_add_header(struct http_req *req, const char *name, const char *value)
+{
+    struct http_conn *c = conn_of(req);
+    if (name == NULL || value == NULL)
+        return;
+    struct http_hdr *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return;
+    h->name = strdup(name);
+    h->value = strdup(value);
+    if (h->name == NULL || h->value == NULL) {
+        free(h->name);
+        free(h->value);
+        free(h);
+        return;
+    }
+    pthread_mutex_lock(&http_mu);
+    struct http_hdr **tail = &c->rheaders;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = h;
+    pthread_mutex_unlock(&http_mu);
+}
+
+void http_suspend(struct http_req *req)
+{
+    conn_of(req)->suspend_wanted = true;
+}
+
+void http_resume(struct http_req *req)
+{
+    struct http_conn *c = conn_of(req);
+    struct MHD_Connection *mhd = NULL;
+    pthread_mutex_lock(&http_mu);
+    c->resumed = true;
+    if (c->suspended) {
+        c->suspended = false;
+        mhd = c->mhd;
+    }
+    pthread_mutex_unlock(&http_mu);
+    /* Last touch of the request: once resumed it may complete and be freed. */
+    if (mhd != NULL)
+        MHD_resume_connection(mhd);
+}
+
+/* Queue the stored reply (or a 500 when none was set). The caller owns the
+ * request exclusively (no worker thread holds it any more). */
+static enum MHD_Result queue_reply(struct http_conn *c)
+{
+    if (c->counted_pending) {
+        c->counted_pending = false;
+        atomic_fetch_sub(&http_pending, 1);
+    }
+    if (!c->reply_set) {
+        log_error("handler set no reply", "path=%s", c->req.path);
+        reply_clear(c);
+        char *b = strdup(http_500);
+        set_reply(c, 500, "application/json", b, b != NULL ? strlen(http_500) : 0);
+    }
+    struct MHD_Response *r;
+    if (c->rbody != NULL && c->rlen > 0) {
+        r = MHD_create_response_from_buffer(c->rlen, c->rbody, MHD_RESPMEM_MUST_FREE);
+        if (r != NULL)
+            c->rbody = NULL; /* MHD frees it now */
+    } else {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    if (r == NULL)
+        return MHD_NO;
+    if (c->ctype != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, c->ctype);
+    MHD_add_response_header(r, "X-Request-Id", c->req.id);
+    for (struct http_hdr *h = c->rheaders; h != NULL; h = h->next)
+        MHD_add_response_header(r, h->name, h->value);
+    c->sent_status = c->status;
+    c->sent_bytes = c->rlen;
+    enum MHD_Result ret = MHD_queue_response(c->mhd, (unsigned int)c->status, r);
+    MHD_destroy_response(r);
+    c->state = ST_QUEUED;
+    return ret;
+}
+
+static enum MHD_Result queue_static(struct http_conn *c, int status, const char *body)
+{
+    reply_clear(c);
+    char *b = strdup(body);
+    set_reply(c, status, "application/json", b, b != NULL ? strlen(body) : 0);
+    return queue_reply(c);
+}
+
+/* ---- MHD callbacks ----------------------------------------------------- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mhd)
+{
+    return conn_new(uri, mhd);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* First call: method, path, headers, limit. Returns -1 when out of memory. */
+static int conn_start(struct http_conn *c, const char *url, const char *method)
+{
+    c->started = true;
+    c->req.method = arena_strdup(&c->req.arena, method);
+    c->req.path = arena_strdup(&c->req.arena, url);
+    if (c->req.method == NULL || c->req.path == NULL || copy_headers(c) != 0)
+        return -1;
+    bool upload = strcmp(method, "POST") == 0 && ends_with(url, "/receipt");
+    c->limit = upload ? http_max_upload : http_max_body;
+    return 0;
+}
+
+/* Append upload data; switches to ST_TOOBIG past the limit. */
+static void body_append(struct http_conn *c, const char *data, size_t n)
+{
+    size_t have = c->req.body_len;
+    if (n > c->limit || have > c->limit - n) {
+        free(c->body);
+        c->body = NULL;
+        c->body_cap = 0;
+        c->req.body_len = 0;
+        c->state = ST_TOOBIG;
+        return;
+    }
+    if (have + n + 1 > c->body_cap) {
+        size_t cap = c->body_cap > 0 ? c->body_cap : 4096;
+        while (cap < have + n + 1)
+            cap *= 2;
+        if (cap > c->limit + 1)
+            cap = c->limit + 1;
+        char *nb = realloc(c->body, cap);
+        if (nb == NULL) {
+            /* Treat as too big: we cannot hold it. */
+            free(c->body);
+            c->body = NULL;
+            c->body_cap = 0;
+            c->req.body_len = 0;
+            c->state = ST_TOOBIG;
+            return;
+        }
+        c->body = nb;
+        c->body_cap = cap;
+    }
+    memcpy(c->body + have, data, n);
+    c->req.body_len = have + n;
+}
+
+static enum MHD_Result run_handler(struct http_conn *c)
+{
+    if (c->body != NULL) {
+        c->body[c->req.body_len] = '\0';
+        c->req.body = c->body;
+    } else {
+        c->req.body = "";
+        c->req.body_len = 0;
+    }
+    c->state = ST_HANDLING;
+    c->counted_pending = true;
+    atomic_fetch_add(&http_pending, 1);
+
+    log_set_request_id(c->req.id);
+    enum http_action act = http_cb(&c->req);
+    log_set_request_id(NULL);
+
+    if (act != HTTP_SUSPENDED || !c->suspend_wanted)
+        return queue_reply(c);
+
+    pthread_mutex_lock(&http_mu);
+    bool already = c->resumed;
+    if (!already) {
+        MHD_suspend_connection(c->mhd);
+        c->suspended = true;
+    }
+    pthread_mutex_unlock(&http_mu);
+    return already ? queue_reply(c) : MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
+{
+    struct http_conn *c = *con_cls;
+    if (c == NULL) {
+        /* No URI callback ran (should not happen): rebuild the target. */
+        c = conn_new(url, mhd);
+        if (c == NULL)
+            return MHD_NO;
+        *con_cls = c;
+    }
+    if (!c->started) {
+        if (conn_start(c, url, method) != 0)
+            return MHD_NO;
+        const char *cl = http_header(&c->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *expect = http_header(&c->req, MHD_HTTP_HEADER_EXPECT);
+        if (cl != NULL && expect != NULL && strcasecmp(expect, "100-continue") == 0) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno == 0 && end != cl && *end == '\0' && n > c->limit) {
+                /* The client waits for 100 Continue: refuse before it sends. */
+                c->state = ST_TOOBIG;
+                log_set_request_id(c->req.id);
+                enum MHD_Result ret = queue_static(c, 413, http_413);
+                log_set_request_id(NULL);
+                return ret;
+            }
+        }
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        if (c->state == ST_BODY)
+            body_append(c, upload_data, *upload_data_size);
+        /* ST_TOOBIG: drain, keep nothing. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    switch (c->state) {
+    case ST_BODY:
+        return run_handler(c);
+    case ST_TOOBIG:
+        return queue_static(c, 413, http_413);
+    case ST_HANDLING:
+        /* Called again after http_resume. */
+        return queue_reply(c);
+    case ST_QUEUED:
+        return MHD_YES;
+    }
+    return MHD_NO;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_conn *c = *con_cls;
+    if (c == NULL)
+        return;
+    *con_cls = NULL;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long long ms = (long long)(t1.tv_sec - c->t0.tv_sec) * 1000 +
+                   (t1.tv_nsec - c->t0.tv_nsec) / 1000000;
+    if (c->started) {
+        log_set_request_id(c->req.id);
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+            log_info("request", "method=%s path=%s status=%d bytes=%zu ms=%lld", c->req.method,
+                     c->req.path, c->sent_status, c->sent_bytes, ms);
+        else
+            log_info("request", "method=%s path=%s status=%d bytes=%zu ms=%lld end=%d",
+                     c->req.method, c->req.path, c->sent_status, c->sent_bytes, ms, (int)toe);
+        log_set_request_id(NULL);
+    }
+    conn_free(c);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    char buf[1024];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    log_msg(LOG_WARN, buf, "component=microhttpd");
+}
+
+/* ---- daemon ------------------------------------------------------------ */
+
+/* Split "host:port" (or "[v6]:port") and resolve it. */
+static int resolve_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
+                          bool *v6, char *err, size_t errlen)
+{
+    int rc = -1;
+    struct addrinfo *res = NULL;
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || colon == listen) {
+        snprintf(err, errlen, "listen address '%s': expected HOST:PORT", listen);
+        goto out;
+    }
+    size_t hlen = (size_t)(colon - listen);
+    const char *h = listen;
+    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof(host)) {
+        snprintf(err, errlen, "listen address '%s': host too long", listen);
+        goto out;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    struct addrinfo hints = {0};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(host[0] != '\0' ? host : NULL, colon + 1, &hints, &res);
+    if (gai != 0 || res == NULL) {
+        snprintf(err, errlen, "listen address '%s': %s", listen,
+                 gai != 0 ? gai_strerror(gai) : "no address");
+        goto out;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sslen = res->ai_addrlen;
+    *v6 = res->ai_family == AF_INET6;
+    rc = 0;
+out:
+    if (res != NULL)
+        freeaddrinfo(res);
+    return rc;
+}
+
+int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,
+               http_handler handler, char *err, size_t errlen)
+{
+    if (http_daemon != NULL) {
+        snprintf(err, errlen, "http: already started");
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    bool v6 = false;
+    if (resolve_listen(listen, &ss, &sslen, &v6, err, errlen) != 0)
+        return -1;
+    http_cb = handler;
+    http_max_body = max_body;
+    http_max_upload = max_upload > max_body ? max_upload : max_body;
+    atomic_store(&http_live, 0);
+    atomic_store(&http_pending, 0);
+
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    unsigned int pool = threads > 1 ? (unsigned int)threads : 1;
+    http_daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
+        NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+    if (http_daemon == NULL) {
+        snprintf(err, errlen, "cannot listen on %s: %s", listen,
+                 errno != 0 ? strerror(errno) : "libmicrohttpd failed to start");
+        return -1;
+    }
+    (void)sslen;
+    log_info("listening", "addr=%s port=%u threads=%u", listen, (unsigned)http_port(), pool);
+    return 0;
+}
+
+void http_stop(void)
+{
+    if (http_daemon == NULL)
+        return;
+    http_listen_fd = MHD_quiesce_daemon(http_daemon);
+    /* Let requests in flight finish (suspended ones included: their workers
+     * still hold pointers into them). */
+    for (int waited = 0; waited < HTTP_STOP_WAIT_MS; waited += 10) {
+        if (atomic_load(&http_live) == 0 && atomic_load(&http_pending) == 0)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (atomic_load(&http_pending) != 0)
+        log_warn("stopping with requests in flight", "pending=%d", atomic_load(&http_pending));
+    MHD_stop_daemon(http_daemon);
+    http_daemon = NULL;
+    if (http_listen_fd >= 0)
+        close(http_listen_fd);
+    http_listen_fd = -1;
+}
+
+uint16_t http_port(void)
+{
+    if (http_daemon == NULL)
+        return 0;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(http_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info != NULL ? info->port : 0;
+}
