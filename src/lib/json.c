@@ -167,20 +167,25 @@ static size_t next_char(const char *raw, size_t n, size_t *i, unsigned char buf[
 }
 
 /* 1 when the JSON string body raw[0..n) (between the quotes, escapes
- * undecoded) decodes to exactly `key`: the parser that accepted the document
- * saw "\u0061mount" as "amount", so this scanner must too. */
+ * undecoded) decodes to exactly `key`, 0 when it does not, -1 on a bad
+ * escape. The parser that accepted the document saw "\u0061mount" as
+ * "amount", so this scanner must too. The whole key is decoded even after a
+ * mismatch, so a bad escape is always reported. */
 static int key_matches(const char *raw, size_t n, const char *key, size_t key_len)
 {
     size_t i = 0, k = 0;
+    int same = 1;
 
     while (i < n) {
         unsigned char buf[4];
         size_t m = next_char(raw, n, &i, buf);
-        if (m == 0 || k + m > key_len || memcmp(key + k, buf, m) != 0)
-            return 0;
+        if (m == 0)
+            return -1;
+        if (same && (k + m > key_len || memcmp(key + k, buf, m) != 0))
+            same = 0;
         k += m;
     }
-    return k == key_len;
+    return same && k == key_len;
 }
 
 kassa_err kassa_json_raw_member(const char *doc, size_t len, const char *key, const char **val,
@@ -210,6 +215,8 @@ kassa_err kassa_json_raw_member(const char *doc, size_t len, const char *key, co
             return KASSA_EINVAL;
         kend = sc.pos - 1; /* the closing quote */
         hit = key_matches(doc + kstart, kend - kstart, key, key_len);
+        if (hit < 0)
+            return KASSA_EINVAL;
         skip_ws(&sc);
         if (sc.pos >= sc.len || doc[sc.pos] != ':')
             return KASSA_EINVAL;
