@@ -1,0 +1,118 @@
+"""pytest harness for kassa's end-to-end tests: a real kassad on real HTTP.
+
+Run: ``/usr/bin/python3 -m pytest tests/e2e`` (Debian's pytest, standard
+library only).
+
+Environment:
+  KASSAD        path of the kassad binary (default build/src/server/kassad,
+                else build/kassad, relative to the repository root)
+  KASSA_TEST_DB database for the whole suite. Unset: a fresh SQLite file per
+                server (``sqlite:<tmp>/kassa.db``). To run the suite on
+                PostgreSQL, extend the ``make_db_url`` fixture (the one hook
+                every server start goes through) so that it returns a fresh
+                database URL per call.
+
+Objects (defined in kassa_client.py, re-exported here) and fixtures:
+  Kassad          one kassad process: start/stop/kill/restart, admin(),
+                  advance_clock(), now(), panda(creds), url(), count_rows()
+  make_db_url     session fixture: callable(tmpdir) -> database URL (the hook)
+  db_url          the URL for the function-scoped server
+  kassad          a fresh server per test (use when a test moves the clock,
+                  restarts, or needs an empty requisite pool)
+  kassad_shared   one server per test module (faster; do not move its clock)
+  make_shop       callable(server, requisite=True, **shop_fields) -> creds
+  make_requisite  callable(server, **requisite_fields) -> requisite dict + id
+  shop            a shop with one SBP requisite on ``kassad``
+
+When a test fails, the tail of every kassad's stderr that the test used is
+added to the report.
+"""
+
+import pytest
+
+from kassa_client import (  # noqa: F401  (re-exported for other test packages)
+    SBP_REQUISITE, SHOP, Kassad, KassadError, clean_env, create_requisite, create_shop,
+    default_db_url, free_port, kassad_binary, _LIVE)
+
+
+# ---- fixtures ----
+
+@pytest.fixture(scope="session")
+def make_db_url():
+    """The database hook: callable(workdir) -> URL for a new server.
+
+    Extend this (e.g. create a fresh PostgreSQL database per call when
+    KASSA_TEST_DB is a postgresql:// URL) to run the suite on another store.
+    """
+    return default_db_url
+
+
+@pytest.fixture
+def db_url(tmp_path, make_db_url):
+    return make_db_url(tmp_path / "kassad")
+
+
+@pytest.fixture
+def kassad(tmp_path, db_url, make_db_url):
+    """A fresh, started kassad for this test (stopped cleanly afterwards)."""
+    k = Kassad(tmp_path / "kassad", db_url=db_url, make_db_url=make_db_url)
+    k.start()
+    yield k
+    k.close()
+
+
+@pytest.fixture
+def kassad_factory(tmp_path, make_db_url):
+    """callable(name="x", start=True, **start_kw) -> another Kassad for this test."""
+    made = []
+
+    def make(name=None, start=True, **kw):
+        k = Kassad(tmp_path / (name or f"kassad{len(made) + 1}"), make_db_url=make_db_url)
+        made.append(k)
+        if start:
+            k.start(**kw)
+        return k
+
+    yield make
+    for k in made:
+        k.close()
+
+
+@pytest.fixture(scope="module")
+def kassad_shared(tmp_path_factory, make_db_url):
+    """One kassad for the whole test module. Do not move its clock or stop it."""
+    k = Kassad(tmp_path_factory.mktemp("kassad_shared"), make_db_url=make_db_url)
+    k.start()
+    yield k
+    k.close()
+
+
+@pytest.fixture(scope="session")
+def make_shop():
+    """callable(server, requisite=True, **shop_fields) -> creds (see create_shop)."""
+    return create_shop
+
+
+@pytest.fixture(scope="session")
+def make_requisite():
+    """callable(server, **requisite_fields) -> the requisite dict with "id"."""
+    return create_requisite
+
+
+@pytest.fixture
+def shop(kassad):
+    """A shop on `kassad` with one SBP requisite: its creds dict."""
+    return create_shop(kassad)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed:
+        servers = [v for v in getattr(item, "funcargs", {}).values() if isinstance(v, Kassad)]
+        for k in _LIVE:
+            if k not in servers:
+                servers.append(k)
+        for k in servers:
+            rep.sections.append((f"kassad log ({k.dir.name})", k.log_tail()))

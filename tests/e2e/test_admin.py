@@ -1,0 +1,208 @@
+"""End-to-end tests of the admin API (DESIGN.md, "Interfaces operators and scripts rely on")."""
+
+import re
+import time
+
+import pytest
+
+from kassa_client import compact, new_key, panda_signature, send_raw
+from kassa_client import SBP_REQUISITE, SHOP, create_shop
+
+HEX32_UPPER = re.compile(r"^[0-9A-F]{32}$")
+
+
+def error_of(status_body):
+    status, body = status_body
+    assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"], body
+    return body["error"]
+
+
+# ---- authentication ----
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/admin/v1/shops", SHOP),
+    ("POST", "/admin/v1/requisites", SBP_REQUISITE),
+    ("GET", "/admin/v1/orders/1", None),
+    ("POST", "/admin/v1/clock/advance", {"seconds": 10}),
+])
+@pytest.mark.parametrize("token", ["", "wrong-token", "WRONG"])
+def test_admin_requires_bearer(kassad_shared, method, path, body, token):
+    if token == "WRONG":
+        # the right token with one character changed
+        t = kassad_shared.admin_token
+        token = t[:-1] + ("0" if t[-1] != "0" else "1")
+    r = kassad_shared.admin(method, path, body, token=token)
+    assert r[0] == 401, r
+    error_of(r)
+
+
+def test_admin_other_schemes_rejected(kassad_shared):
+    tok = kassad_shared.admin_token
+    for value in (tok, f"Basic {tok}", f"Bearer{tok}", f"Bearer  {tok}x"):
+        r = kassad_shared.request("POST", "/admin/v1/shops", compact(SHOP).encode(),
+                                  [("Authorization", value),
+                                   ("Content-Type", "application/json")])
+        assert r.status == 401, (value, r)
+
+
+# ---- shops ----
+
+def test_create_shop(kassad_shared):
+    status, body = kassad_shared.admin("POST", "/admin/v1/shops", SHOP)
+    assert status == 201, body
+    for k in ("id", "merchant_id", "shop_id", "panda", "tegro"):
+        assert k in body, k
+    assert HEX32_UPPER.match(body["shop_id"]), body["shop_id"]
+    for d in ("panda", "tegro"):
+        assert set(body[d]) >= {"api_key", "secret"}
+        assert isinstance(body[d]["api_key"], str) and len(body[d]["api_key"]) >= 16
+        assert isinstance(body[d]["secret"], str) and len(body[d]["secret"]) >= 16
+        assert body[d]["api_key"] != body[d]["secret"]
+    assert body["panda"]["api_key"] != body["tegro"]["api_key"]
+    assert body["panda"]["secret"] != body["tegro"]["secret"]
+    status2, body2 = kassad_shared.admin("POST", "/admin/v1/shops", SHOP)
+    assert status2 == 201
+    assert body2["id"] != body["id"]
+    assert body2["shop_id"] != body["shop_id"]
+    assert body2["panda"]["api_key"] != body["panda"]["api_key"]
+    assert body2["panda"]["secret"] != body["panda"]["secret"]
+
+
+def test_create_shop_for_existing_merchant(kassad_shared):
+    status, a = kassad_shared.admin("POST", "/admin/v1/shops", SHOP)
+    assert status == 201
+    status, b = kassad_shared.admin("POST", "/admin/v1/shops",
+                                    dict(SHOP, name="Second", merchant_id=a["merchant_id"]))
+    assert status == 201, b
+    assert str(b["merchant_id"]) == str(a["merchant_id"])
+    assert b["id"] != a["id"]
+
+
+def test_new_shop_credentials_work(kassad_shared):
+    creds = create_shop(kassad_shared)
+    r = kassad_shared.panda(creds).create_order()
+    assert r.status == 200, r
+
+
+@pytest.mark.parametrize("case,body,field", [
+    ("missing_name", {k: v for k, v in SHOP.items() if k != "name"}, "name"),
+    ("empty_name", dict(SHOP, name=""), "name"),
+    ("fee_garbage", dict(SHOP, fee_percent="abc"), "fee_percent"),
+    ("fee_negative", dict(SHOP, fee_percent="-1"), "fee_percent"),
+    ("fee_over_100", dict(SHOP, fee_percent="101"), "fee_percent"),
+    ("callback_not_url", dict(SHOP, callback_url="not a url"), "callback_url"),
+    ("callback_ftp", dict(SHOP, callback_url="ftp://example.com/x"), "callback_url"),
+    ("name_number", dict(SHOP, name=5), "name"),
+    ("unknown_merchant", dict(SHOP, merchant_id=987654321), "merchant_id"),
+])
+def test_create_shop_bad_input(kassad_shared, case, body, field):
+    r = kassad_shared.admin("POST", "/admin/v1/shops", body)
+    expected = (400, 404) if case == "unknown_merchant" else (400,)
+    assert r[0] in expected, r
+    assert field in error_of(r)
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[]", b"", b'{"name":"a","name":"b"}'])
+def test_create_shop_bad_json(kassad_shared, raw):
+    r = kassad_shared.admin("POST", "/admin/v1/shops", raw=raw)
+    assert r[0] == 400, r
+    error_of(r)
+
+
+# ---- requisites ----
+
+def test_create_requisite(kassad_shared):
+    status, body = kassad_shared.admin("POST", "/admin/v1/requisites", SBP_REQUISITE)
+    assert status == 201, body
+    assert set(body) >= {"id"}
+    status, body2 = kassad_shared.admin("POST", "/admin/v1/requisites",
+                                        dict(SBP_REQUISITE, type="card",
+                                             requisite="2200000000000004"))
+    assert status == 201, body2
+    assert body2["id"] != body["id"]
+
+
+@pytest.mark.parametrize("case,body,field", [
+    ("missing_type", {k: v for k, v in SBP_REQUISITE.items() if k != "type"}, "type"),
+    ("unknown_type", dict(SBP_REQUISITE, type="Bitcoin"), "type"),
+    ("missing_requisite", {k: v for k, v in SBP_REQUISITE.items() if k != "requisite"},
+     "requisite"),
+    ("empty_requisite", dict(SBP_REQUISITE, requisite=""), "requisite"),
+    ("unknown_currency", dict(SBP_REQUISITE, currency="XXX"), "currency"),
+    ("owner_too_long", dict(SBP_REQUISITE, owner_full_name="o" * 256), "owner_full_name"),
+])
+def test_create_requisite_bad_input(kassad_shared, case, body, field):
+    r = kassad_shared.admin("POST", "/admin/v1/requisites", body)
+    assert r[0] == 400, r
+    assert field in error_of(r)
+
+
+# ---- orders ----
+
+def test_admin_get_order_by_uuid_and_id(kassad_shared):
+    creds = create_shop(kassad_shared, requisite=False)
+    r = kassad_shared.panda(creds).create_order(merchant_order_id="admin-get-1")
+    assert r.status == 200, r
+    u = r.json["uuid"]
+    status, by_uuid = kassad_shared.admin("GET", f"/admin/v1/orders/{u}")
+    assert status == 200, by_uuid
+    assert by_uuid["uuid"] == u
+    assert isinstance(by_uuid["id"], int) and by_uuid["id"] > 0
+    status, by_id = kassad_shared.admin("GET", f"/admin/v1/orders/{by_uuid['id']}")
+    assert status == 200, by_id
+    assert by_id == by_uuid
+
+
+def test_admin_get_order_not_found(kassad_shared):
+    for ref in ("999999999", "00000000-0000-4000-8000-000000000000"):
+        r = kassad_shared.admin("GET", f"/admin/v1/orders/{ref}")
+        assert r[0] == 404, r
+        error_of(r)
+
+
+# ---- the test clock ----
+
+def test_clock_advance_moves_timestamp_window(kassad, shop):
+    before = int(time.time())
+    status, body = kassad.admin("POST", "/admin/v1/clock/advance", {"seconds": 400})
+    assert status == 200, body
+    assert set(body) == {"now"}
+    assert isinstance(body["now"], int)
+    assert before + 400 <= body["now"] <= int(time.time()) + 400 + 1
+    kassad.clock_offset += 400
+    api_key, secret = shop["panda"]["api_key"], shop["panda"]["secret"]
+
+    def post(ts):
+        body = compact({"amount": "10", "requisite_type": "SBP", "idempotency_key": new_key()})
+        return send_raw(kassad.base_url, "POST", "/v1/orders", body.encode(), [
+            ("Content-Type", "application/json"), ("X-API-Key", api_key),
+            ("X-Signature", panda_signature(secret, str(ts), body)), ("X-Timestamp", str(ts))])
+
+    r = post(int(time.time()))
+    assert r.status == 401, r
+    r = post(int(time.time()) + 400)
+    assert r.status == 200, r
+    # orders are stamped on the moved clock
+    created = r.json["created_at"]
+    assert created >= time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(before + 399))
+    status, body2 = kassad.admin("POST", "/admin/v1/clock/advance", {"seconds": 60})
+    assert status == 200
+    assert body2["now"] >= body["now"] + 60
+
+
+@pytest.mark.parametrize("payload", [{"seconds": 0}, {"seconds": -5}, {"seconds": "10"},
+                                     {}, {"seconds": 1.5}])
+def test_clock_advance_bad_input(kassad_shared, payload):
+    r = kassad_shared.admin("POST", "/admin/v1/clock/advance", payload)
+    assert r[0] == 400, r
+    assert "seconds" in error_of(r)
+
+
+def test_clock_advance_refused_without_test_clock(kassad_factory, make_shop):
+    server = kassad_factory(test_clock=False)
+    r = server.admin("POST", "/admin/v1/clock/advance", {"seconds": 400})
+    assert r[0] in (400, 403, 404), r
+    error_of(r)
+    creds = make_shop(server)
+    r = server.panda(creds).create_order()  # signed with real time: the clock did not move
+    assert r.status == 200, r

@@ -1,0 +1,825 @@
+"""End-to-end tests of the PandaPay24 ("panda") dialect, per spec/panda.md."""
+
+import concurrent.futures
+import datetime
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+import uuid as uuidlib
+
+import pytest
+
+import kassa_client
+from kassa_client import compact, new_key, panda_signature, public_get, send_raw
+from kassa_client import create_shop
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+SEED_AMOUNT = 1000.4747448348385
+
+# The seed's "create order" script (000_1fba6158b579d03c.txt), verbatim.
+SEED_CREATE_ORDER = r'''
+import os
+import json
+import time
+import uuid
+import hmac
+import hashlib
+import urllib.request
+import urllib.error
+
+
+def generate_signature(secret: str, payload: str) -> tuple[str, str]:
+    ts = str(int(time.time()))
+    string_to_sign = ts + payload
+    signature = hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return signature, ts
+
+
+def main() -> None:
+    api_key = os.getenv("API_KEY", "apiKey")
+    secret = os.getenv("SECRET_KEY", "secret")
+    api_host = os.getenv("API_HOST", "https://api.pandapay24.com")
+
+    payload_dict = {
+        "amount_rub": 1000.4747448348385,
+        "requisite_type": "SBP",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+
+    json_payload = json.dumps(payload_dict, separators=(",", ":"))
+    signature, timestamp = generate_signature(secret, json_payload)
+
+    req = urllib.request.Request(
+        url=f"{api_host.rstrip('/')}/orders",
+        data=json_payload.encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-API-Key": api_key,
+            "X-Signature": signature,
+            "X-Timestamp": timestamp,
+        },
+        method="POST",
+    )
+
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            body = resp.read().decode("utf-8", errors="replace")
+            print(f"Response: {resp.status} {resp.reason}")
+            if body:
+                print(body)
+    except urllib.error.HTTPError as e:
+        body = e.read().decode("utf-8", errors="replace")
+        print(f"Response: {e.code} {e.reason}")
+        if body:
+            print(body)
+    except urllib.error.URLError as e:
+        print(f"Request failed: {e.reason}")
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+# The seed's "alternative version": /v1/orders with a string amount.
+SEED_CREATE_ORDER_V1 = SEED_CREATE_ORDER.replace(
+    '"amount_rub": 1000.4747448348385', '"amount": "1000.4747448348385"').replace(
+    "/orders\",", "/v1/orders\",")
+assert '"amount": "1000.4747448348385"' in SEED_CREATE_ORDER_V1
+assert "}/v1/orders\"," in SEED_CREATE_ORDER_V1
+
+
+def iso_to_unix(s):
+    assert ISO_RE.match(s), s
+    return int(datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
+               .replace(tzinfo=datetime.timezone.utc).timestamp())
+
+
+def error_of(r):
+    """The {"error": "..."} message of a response (asserts the shape)."""
+    assert isinstance(r.json, dict), (r.status, r.body)
+    assert isinstance(r.json.get("error"), str) and r.json["error"], r.json
+    return r.json["error"]
+
+
+# ---- module fixtures: one server, one shop with one SBP requisite ----
+
+@pytest.fixture(scope="module")
+def env(kassad_shared):
+    creds = create_shop(kassad_shared)
+    return kassad_shared, creds, kassad_shared.panda(creds)
+
+
+@pytest.fixture(scope="module")
+def other_shop(env):
+    server, _, _ = env
+    creds = create_shop(server, requisite=False, name="Other shop")
+    return creds, server.panda(creds)
+
+
+def assert_sbp_order(o, creds, legacy):
+    req = creds["requisite"]
+    assert UUID_RE.match(o["uuid"]), o
+    assert UUID_RE.match(o["uuid_callback"]), o
+    assert o["uuid"] != o["uuid_callback"]
+    assert o["status"] == "pending"
+    assert o["amount"] == "1000.47"
+    assert o["currency"] == "RUB"
+    assert o["merchant_commission"] == "25.01"  # 2.5 % of 1000.47, half-up
+    assert str(o["merchant_id"]) == str(creds["merchant_id"])
+    assert o["requisite_type"] == "SBP"
+    assert o["requisite"] == req["requisite"]
+    assert o["requisite_attributes"] == {"phoneNumber": req["requisite"]}
+    assert o["owner_full_name"] == req["owner_full_name"]
+    assert o["bank_code"] == req["bank_code"]
+    assert o["bank_name_ru"] == req["bank_name_ru"]
+    assert o["bank_name_en"] == req["bank_name_en"]
+    assert o["country_code"] == "RUS"
+    created = iso_to_unix(o["created_at"])
+    expires = iso_to_unix(o["expires_at"])
+    assert expires - created == 900
+    assert abs(created - time.time()) < 60
+    if legacy:
+        assert o["requisite_data"] == {
+            "requisites": req["requisite"],
+            "owner_full_name": req["owner_full_name"],
+            "bank_name_ru": req["bank_name_ru"],
+            "bank_name_en": req["bank_name_en"],
+            "bank_code": req["bank_code"],
+        }
+    else:
+        assert "requisite_data" not in o
+
+
+# ---- creating orders the seed's way ----
+
+def test_seed_legacy_create_order(env):
+    server, creds, client = env
+    payload = {"amount_rub": SEED_AMOUNT, "requisite_type": "SBP",
+               "idempotency_key": str(uuidlib.uuid4())}
+    body = compact(payload)
+    assert body.startswith('{"amount_rub":1000.4747448348385,')
+    r = client.post("/orders", body)
+    assert r.status == 200, r
+    assert r.headers.get("Content-Type", "").startswith("application/json")
+    assert_sbp_order(r.json, creds, legacy=True)
+
+
+def test_v1_create_order_string_amount(env):
+    server, creds, client = env
+    r = client.post("/v1/orders", {"amount": "1000.4747448348385", "requisite_type": "SBP",
+                                   "idempotency_key": new_key()})
+    assert r.status == 200, r
+    assert_sbp_order(r.json, creds, legacy=False)
+
+
+def test_v1_number_amount_and_legacy_string_amount(env):
+    server, creds, client = env
+    r = client.post("/v1/orders", {"amount": SEED_AMOUNT, "requisite_type": "SBP",
+                                   "idempotency_key": new_key()})
+    assert r.status == 200, r
+    assert r.json["amount"] == "1000.47"
+    r = client.post("/orders", {"amount_rub": "1000.4747448348385", "requisite_type": "SBP",
+                                "idempotency_key": new_key()})
+    assert r.status == 200, r
+    assert r.json["amount"] == "1000.47"
+
+
+@pytest.mark.parametrize("amount,expect", [
+    ("1.005", "1.01"),       # half-up, exactly (a double would give 1.00)
+    ("1.004", "1.00"),
+    ("0.005", "0.01"),
+    ("100", "100.00"),
+    ("2.5", "2.50"),
+    (0.1, "0.10"),
+])
+def test_amount_rounding(env, amount, expect):
+    _, _, client = env
+    r = client.create_order(amount=amount)
+    assert r.status == 200, r
+    assert r.json["amount"] == expect
+
+
+def test_all_optional_fields_echoed(env):
+    server, creds, client = env
+    r = client.create_order(merchant_order_id="mo-optional-1", customer_name="Пётр Петров",
+                            customer_requisite="+79990001122", currency="RUB",
+                            countries=["RUS", "ANY"], payment_systems=["MIR"],
+                            bank_code="Sber")
+    assert r.status == 200, r
+    o = r.json
+    assert o["merchant_order_id"] == "mo-optional-1"
+    assert o["customer_name"] == "Пётр Петров"
+    assert o["customer_requisite"] == "+79990001122"
+    assert o["currency"] == "RUB"
+    assert o["requisite"] == creds["requisite"]["requisite"]
+
+
+def test_non_compact_json_and_no_content_type(env):
+    """The signature covers the exact bytes; the body is JSON whatever the Content-Type."""
+    server, creds, client = env
+    body = json.dumps({"amount": "5.00", "requisite_type": "SBP",
+                       "idempotency_key": new_key()}, indent=2).encode()
+    ts = str(server.now())
+    r = send_raw(server.base_url, "POST", "/v1/orders", body, [
+        ("X-API-Key", creds["panda"]["api_key"]),
+        ("X-Timestamp", ts),
+        ("X-Signature", panda_signature(creds["panda"]["secret"], ts, body)),
+    ])
+    assert r.status == 200, r
+    assert r.json["amount"] == "5.00"
+
+
+def _run_seed(server, creds, script):
+    env = {"API_KEY": creds["panda"]["api_key"], "SECRET_KEY": creds["panda"]["secret"],
+           "API_HOST": server.base_url, "PATH": "/usr/bin:/bin"}
+    p = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == "Response: 200 OK", p.stdout
+    return json.loads("\n".join(lines[1:]))
+
+
+def test_seed_script_verbatim(env):
+    server, creds, _ = env
+    o = _run_seed(server, creds, SEED_CREATE_ORDER)
+    assert_sbp_order(o, creds, legacy=True)
+
+
+def test_seed_script_alternative_verbatim(env):
+    server, creds, _ = env
+    o = _run_seed(server, creds, SEED_CREATE_ORDER_V1)
+    assert_sbp_order(o, creds, legacy=False)
+
+
+# ---- authentication ----
+
+def _valid_body():
+    return compact({"amount": "10", "requisite_type": "SBP", "idempotency_key": new_key()})
+
+
+def _auth_headers(server, creds, body, ts=None, secret=None, sig_case=str.lower):
+    ts = str(server.now()) if ts is None else str(ts)
+    sig = panda_signature(secret or creds["panda"]["secret"], ts, body)
+    return [("Content-Type", "application/json"),
+            ("X-API-Key", creds["panda"]["api_key"]),
+            ("X-Signature", sig_case(sig)),
+            ("X-Timestamp", ts)]
+
+
+def _drop(headers, name):
+    return [(k, v) for k, v in headers if k.lower() != name.lower()]
+
+
+def _replace(headers, name, value):
+    return [(k, value if k.lower() == name.lower() else v) for k, v in headers]
+
+
+def _post(server, headers, body, path="/v1/orders"):
+    return send_raw(server.base_url, "POST", path, body.encode() if isinstance(body, str)
+                    else body, headers)
+
+
+def test_auth_valid_baseline(env):
+    server, creds, _ = env
+    body = _valid_body()
+    r = _post(server, _auth_headers(server, creds, body), body)
+    assert r.status == 200, r
+
+
+@pytest.mark.parametrize("case", [
+    "missing_key", "unknown_key", "empty_key", "missing_signature", "bad_signature",
+    "wrong_secret", "signature_of_other_body", "missing_timestamp", "garbage_timestamp",
+    "stale_past", "stale_future", "signature_without_timestamp_prefix",
+])
+def test_auth_rejected(env, case):
+    server, creds, _ = env
+    body = _valid_body()
+    h = _auth_headers(server, creds, body)
+    now = server.now()
+    if case == "missing_key":
+        h = _drop(h, "X-API-Key")
+    elif case == "unknown_key":
+        h = _replace(h, "X-API-Key", "no-such-key-" + new_key())
+    elif case == "empty_key":
+        h = _replace(h, "X-API-Key", "")
+    elif case == "missing_signature":
+        h = _drop(h, "X-Signature")
+    elif case == "bad_signature":
+        h = _replace(h, "X-Signature", "0" * 64)
+    elif case == "wrong_secret":
+        h = _auth_headers(server, creds, body, secret="not-the-secret")
+    elif case == "signature_of_other_body":
+        h = _auth_headers(server, creds, body.replace('"10"', '"11"'))
+    elif case == "missing_timestamp":
+        h = _drop(h, "X-Timestamp")
+    elif case == "garbage_timestamp":
+        h = _auth_headers(server, creds, body, ts="12ab")
+    elif case == "stale_past":
+        h = _auth_headers(server, creds, body, ts=now - 330)
+    elif case == "stale_future":
+        h = _auth_headers(server, creds, body, ts=now + 330)
+    elif case == "signature_without_timestamp_prefix":
+        sig = panda_signature(creds["panda"]["secret"], "", body)
+        h = _replace(h, "X-Signature", sig)
+    r = _post(server, h, body)
+    assert r.status == 401, r
+    error_of(r)
+
+
+def test_auth_timestamp_inside_window(env):
+    server, creds, _ = env
+    for delta in (-280, 280):
+        body = _valid_body()
+        r = _post(server, _auth_headers(server, creds, body, ts=server.now() + delta), body)
+        assert r.status == 200, (delta, r)
+
+
+def test_auth_upper_case_hex_accepted(env):
+    server, creds, _ = env
+    body = _valid_body()
+    r = _post(server, _auth_headers(server, creds, body, sig_case=str.upper), body)
+    assert r.status == 200, r
+
+
+@pytest.mark.parametrize("names", [
+    ("X-Api-Key", "X-Signature", "X-Timestamp"),
+    ("x-api-key", "x-signature", "x-timestamp"),
+    ("X-API-KEY", "X-SIGNATURE", "X-TIMESTAMP"),
+])
+def test_auth_header_names_case_insensitive(env, names):
+    server, creds, _ = env
+    body = _valid_body()
+    ts = str(server.now())
+    h = [(names[0], creds["panda"]["api_key"]),
+         (names[1], panda_signature(creds["panda"]["secret"], ts, body)),
+         (names[2], ts)]
+    r = _post(server, h, body)
+    assert r.status == 200, r
+
+
+def test_auth_other_shops_secret_rejected(env, other_shop):
+    server, creds, _ = env
+    other, _ = other_shop
+    body = _valid_body()
+    h = _auth_headers(server, creds, body, secret=other["panda"]["secret"])
+    r = _post(server, h, body)
+    assert r.status == 401, r
+
+
+def test_auth_on_get(env):
+    server, creds, client = env
+    r = client.create_order()
+    assert r.status == 200
+    u = r.json["uuid"]
+    assert client.get(f"/v1/orders/{u}").status == 200
+    r = client.get(f"/v1/orders/{u}", secret="wrong")
+    assert r.status == 401, r
+    error_of(r)
+    r = client.get(f"/v1/orders/{u}", ts=server.now() - 400)
+    assert r.status == 401, r
+    r = kassa_client.urllib_request(server.url(f"/v1/orders/{u}"))
+    assert r.status == 401, r
+    error_of(r)
+    r = kassa_client.urllib_request(server.url("/v1/orders/merchant/x"))
+    assert r.status == 401, r
+
+
+# ---- idempotency ----
+
+def test_idempotent_replay_same_uuid(env):
+    _, _, client = env
+    key = new_key()
+    r1 = client.create_order(idempotency_key=key, merchant_order_id="idem-1")
+    r2 = client.create_order(idempotency_key=key, merchant_order_id="idem-1")
+    assert r1.status == 200 and r2.status == 200, (r1, r2)
+    assert r1.json["uuid"] == r2.json["uuid"]
+    assert r1.json == r2.json
+    r = client.orders_by_merchant_id("idem-1")
+    assert r.status == 200
+    assert [o["uuid"] for o in r.json] == [r1.json["uuid"]]
+
+
+def test_idempotent_replay_legacy_route(env):
+    _, _, client = env
+    key = new_key()
+    r1 = client.create_order(idempotency_key=key, legacy=True, amount=SEED_AMOUNT)
+    r2 = client.create_order(idempotency_key=key, legacy=True, amount=SEED_AMOUNT)
+    assert r1.status == 200 and r2.status == 200, (r1, r2)
+    assert r1.json == r2.json
+
+
+def test_idempotent_replay_other_formatting(env):
+    """Same parameters, other JSON bytes (spaces, key order): the same order."""
+    server, creds, client = env
+    key = new_key()
+    r1 = client.post("/v1/orders", {"amount": "7.50", "requisite_type": "SBP",
+                                    "idempotency_key": key})
+    r2 = client.post("/v1/orders", json.dumps({"idempotency_key": key, "requisite_type": "SBP",
+                                               "amount": "7.50"}, indent=1))
+    assert r1.status == 200 and r2.status == 200, (r1, r2)
+    assert r1.json["uuid"] == r2.json["uuid"]
+
+
+@pytest.mark.parametrize("change", [
+    {"amount": "11"}, {"requisite_type": "card"}, {"merchant_order_id": "other"},
+    {"customer_name": "Someone"},
+])
+def test_idempotency_key_reused_with_other_params(env, change):
+    _, _, client = env
+    key = new_key()
+    base = {"amount": "10", "requisite_type": "SBP", "idempotency_key": key}
+    r1 = client.post("/v1/orders", base)
+    assert r1.status == 200, r1
+    r2 = client.post("/v1/orders", dict(base, **change))
+    assert r2.status == 409, r2
+    assert r2.json == {"error": "idempotency key reused with different parameters"}
+    # the first answer is still the stored one
+    r3 = client.post("/v1/orders", base)
+    assert r3.status == 200 and r3.json["uuid"] == r1.json["uuid"]
+
+
+def test_idempotency_key_scoped_per_shop(env, other_shop):
+    server, creds, client = env
+    _, other_client = other_shop
+    key = new_key()
+    r1 = client.create_order(idempotency_key=key)
+    r2 = other_client.create_order(idempotency_key=key)
+    assert r1.status == 200 and r2.status == 200, (r1, r2)
+    assert r1.json["uuid"] != r2.json["uuid"]
+
+
+def test_idempotency_concurrent_duplicates_one_order(env):
+    server, creds, client = env
+    key = new_key()
+    mid = "concurrent-" + key
+    payload = {"amount": "123.45", "requisite_type": "SBP", "idempotency_key": key,
+               "merchant_order_id": mid}
+    barrier = threading.Barrier(20)
+
+    def one(_):
+        barrier.wait()
+        return client.post("/v1/orders", payload)
+
+    with concurrent.futures.ThreadPoolExecutor(20) as ex:
+        results = list(ex.map(one, range(20)))
+    ok = [r for r in results if r.status == 200]
+    others = [r for r in results if r.status != 200]
+    # 409 is allowed only for "still in flight" (spec); nothing else
+    assert all(r.status == 409 for r in others), [(r.status, r.body) for r in others]
+    for r in others:
+        error_of(r)
+    assert ok, "no request succeeded"
+    assert len({r.json["uuid"] for r in ok}) == 1
+    r = client.orders_by_merchant_id(mid)
+    assert r.status == 200
+    assert [o["uuid"] for o in r.json] == [ok[0].json["uuid"]]
+    again = client.post("/v1/orders", payload)
+    assert again.status == 200 and again.json["uuid"] == ok[0].json["uuid"]
+
+
+# ---- bad input: 400, the field named, nothing stored ----
+
+GOOD = {"amount": "10", "requisite_type": "SBP"}
+
+BAD_BODIES = [
+    # (id, body-or-dict-without-key, field expected in the message or None)
+    ("invalid_json", '{"amount":"10","requisite_type":"SBP",', None),
+    ("empty_body", "", None),
+    ("not_object_array", '["amount","10"]', None),
+    ("not_object_string", '"hello"', None),
+    ("missing_amount", {"requisite_type": "SBP"}, "amount"),
+    ("amount_zero", {"amount": "0", "requisite_type": "SBP"}, "amount"),
+    ("amount_zero_number", {"amount": 0, "requisite_type": "SBP"}, "amount"),
+    ("amount_rounds_to_zero", {"amount": "0.001", "requisite_type": "SBP"}, "amount"),
+    ("amount_negative", {"amount": "-5", "requisite_type": "SBP"}, "amount"),
+    ("amount_negative_number", {"amount": -5, "requisite_type": "SBP"}, "amount"),
+    ("amount_exponent", {"amount": "1e3", "requisite_type": "SBP"}, "amount"),
+    ("amount_garbage", {"amount": "abc", "requisite_type": "SBP"}, "amount"),
+    ("amount_empty", {"amount": "", "requisite_type": "SBP"}, "amount"),
+    ("amount_spaces", {"amount": " 10", "requisite_type": "SBP"}, "amount"),
+    ("amount_overflow", {"amount": "99999999999999999999999", "requisite_type": "SBP"},
+     "amount"),
+    ("amount_overflow_number", '{"amount":99999999999999999999999,"requisite_type":"SBP"',
+     "amount"),
+    ("amount_bool", {"amount": True, "requisite_type": "SBP"}, "amount"),
+    ("amount_null", {"amount": None, "requisite_type": "SBP"}, "amount"),
+    ("missing_requisite_type", {"amount": "10"}, "requisite_type"),
+    ("unknown_requisite_type", {"amount": "10", "requisite_type": "Bitcoin"},
+     "requisite_type"),
+    ("requisite_type_lowercase", {"amount": "10", "requisite_type": "sbp"}, "requisite_type"),
+    ("requisite_type_number", {"amount": "10", "requisite_type": 5}, "requisite_type"),
+    ("unknown_currency", dict(GOOD, currency="XXX"), "currency"),
+    ("currency_number", dict(GOOD, currency=643), "currency"),
+    ("countries_not_array", dict(GOOD, countries="RUS"), "countries"),
+    ("countries_not_strings", dict(GOOD, countries=[1, 2]), "countries"),
+    ("payment_systems_not_array", dict(GOOD, payment_systems="MIR"), "payment_systems"),
+    ("merchant_order_id_too_long", dict(GOOD, merchant_order_id="m" * 256),
+     "merchant_order_id"),
+    ("merchant_order_id_too_many_bytes", dict(GOOD, merchant_order_id="я" * 128),
+     "merchant_order_id"),
+    ("merchant_order_id_number", dict(GOOD, merchant_order_id=5), "merchant_order_id"),
+    ("customer_name_too_long", dict(GOOD, customer_name="c" * 256), "customer_name"),
+    ("customer_requisite_too_long", dict(GOOD, customer_requisite="c" * 256),
+     "customer_requisite"),
+    ("bank_code_number", dict(GOOD, bank_code=7), "bank_code"),
+    ("duplicate_keys", '{"amount":"10","amount":"20","requisite_type":"SBP"', "amount"),
+]
+
+
+def _bad_body_bytes(spec, key, amount_field="amount"):
+    """Turn a BAD_BODIES entry into bytes carrying idempotency key `key`."""
+    if isinstance(spec, dict):
+        d = dict(spec)
+        if amount_field != "amount" and "amount" in d:
+            d[amount_field] = d.pop("amount")
+        d["idempotency_key"] = key
+        return compact(d)
+    if spec.startswith("{") and not spec.endswith("}"):
+        # a truncated/handwritten object: append the key and close it, except
+        # for the deliberately invalid JSON
+        if spec.endswith(","):
+            return spec  # invalid JSON on purpose
+        s = spec + f',"idempotency_key":"{key}"}}'
+        if amount_field != "amount":
+            s = s.replace('"amount"', f'"{amount_field}"')
+        return s
+    return spec
+
+
+def _orders_count(server):
+    return server.count_rows("orders") if server.db_path else None
+
+
+@pytest.mark.parametrize("case,spec,field", BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
+@pytest.mark.parametrize("route", ["/v1/orders", "/orders"])
+def test_bad_input_400_nothing_stored(env, case, spec, field, route):
+    server, creds, client = env
+    amount_field = "amount_rub" if route == "/orders" else "amount"
+    key = new_key()
+    body = _bad_body_bytes(spec, key, amount_field)
+    before = _orders_count(server)
+    r = client.post(route, body)
+    assert r.status == 400, r
+    msg = error_of(r)
+    if field is not None:
+        expect = amount_field if field == "amount" else field
+        assert expect in msg, msg
+    assert _orders_count(server) == before
+    # the key was not taken: a valid request with it creates a fresh order
+    r = client.post(route, {amount_field: "10", "requisite_type": "SBP",
+                            "idempotency_key": key})
+    assert r.status == 200, r
+
+
+@pytest.mark.parametrize("case,payload,field", [
+    ("missing_idempotency_key", {"amount": "10", "requisite_type": "SBP"}, "idempotency_key"),
+    ("idempotency_key_too_long", dict(GOOD, idempotency_key="k" * 256), "idempotency_key"),
+    ("idempotency_key_empty", dict(GOOD, idempotency_key=""), "idempotency_key"),
+    ("idempotency_key_number", dict(GOOD, idempotency_key=12345), "idempotency_key"),
+])
+def test_bad_idempotency_key(env, case, payload, field):
+    server, creds, client = env
+    before = _orders_count(server)
+    r = client.post("/v1/orders", payload)
+    assert r.status == 400, r
+    assert field in error_of(r)
+    assert _orders_count(server) == before
+
+
+def test_length_limits_accept_255_bytes(env):
+    _, _, client = env
+    r = client.create_order(idempotency_key="k" * 254 + "1",
+                            merchant_order_id="я" * 127 + "m",
+                            customer_name="c" * 255)
+    assert r.status == 200, r
+    assert r.json["merchant_order_id"] == "я" * 127 + "m"
+
+
+def test_unknown_fields_ignored(env):
+    _, _, client = env
+    r = client.create_order(something_new="x", nested={"a": 1})
+    assert r.status == 200, r
+
+
+# ---- requisite assignment ----
+
+def test_no_requisite_of_type_trader_not_found(env):
+    server, creds, client = env
+    r = client.create_order(requisite_type="tips", merchant_order_id="tnf-1")
+    assert r.status == 200, r
+    o = r.json
+    assert o["status"] == "traderNotFound"
+    assert UUID_RE.match(o["uuid"])
+    assert o["amount"] == "1000.47"
+    assert o.get("requisite") in (None, ""), o
+    r = client.get_order(o["uuid"])
+    assert r.status == 200 and r.json["status"] == "traderNotFound"
+
+
+def test_no_requisite_in_currency_trader_not_found(env):
+    _, _, client = env
+    r = client.create_order(currency="USD")  # the pool's SBP requisite takes RUB
+    assert r.status == 200, r
+    assert r.json["status"] == "traderNotFound"
+    assert r.json["currency"] == "USD"
+
+
+def test_requisites_spread_and_bank_preference(kassad, make_shop, make_requisite):
+    creds = make_shop(kassad, requisite=False)
+    phones = ["+79001110001", "+79001110002", "+79001110003"]
+    banks = ["Sber", "Tinkoff", "Alfa"]
+    for p, b in zip(phones, banks):
+        make_requisite(kassad, requisite=p, bank_code=b)
+    make_requisite(kassad, type="card", requisite="2200000000000004", bank_code="Sber")
+    client = kassad.panda(creds)
+    used = []
+    for i in range(30):
+        r = client.create_order(amount=f"{100 + i}")
+        assert r.status == 200, r
+        assert r.json["status"] == "pending"
+        used.append(r.json["requisite"])
+    assert set(used) == set(phones), used
+    for _ in range(5):
+        r = client.create_order(bank_code="Tinkoff")
+        assert r.status == 200, r
+        assert r.json["requisite"] == "+79001110002"
+        assert r.json["bank_code"] == "Tinkoff"
+    r = client.create_order(requisite_type="card")
+    assert r.status == 200 and r.json["requisite"] == "2200000000000004"
+
+
+# ---- reading orders ----
+
+@pytest.mark.parametrize("prefix", ["/orders", "/v1/orders"])
+def test_get_order(env, prefix):
+    server, creds, client = env
+    r = client.create_order(merchant_order_id="get-1", legacy=(prefix == "/orders"),
+                            amount=SEED_AMOUNT)
+    assert r.status == 200, r
+    created = r.json
+    r = client.get(f"{prefix}/{created['uuid']}")
+    assert r.status == 200, r
+    o = r.json
+    assert o["uuid"] == created["uuid"]
+    assert o["uuid_callback"] == created["uuid_callback"]
+    assert o["status"] == "pending"
+    assert isinstance(o["amount"], (int, float)) and not isinstance(o["amount"], bool)
+    assert o["amount"] == 1000.47
+    assert b'"amount":1000.47' in r.body.replace(b" ", b"")
+    assert o["requisites"] == creds["requisite"]["requisite"]
+    assert isinstance(o["url_callback"], str)
+    assert o["url_callback"].startswith(server.base_url), o["url_callback"]
+    assert o["merchant_order_id"] == "get-1"
+    assert o["currency"] == "RUB"
+    assert o["created_at"] == created["created_at"]
+    assert o["expires_at"] == created["expires_at"]
+
+
+@pytest.mark.parametrize("prefix", ["/orders", "/v1/orders"])
+def test_get_order_not_found(env, other_shop, prefix):
+    server, creds, client = env
+    r = client.get(f"{prefix}/{uuidlib.uuid4()}")
+    assert r.status == 404, r
+    assert r.json == {"error": "Order not found"}
+    # another shop's order is not found either
+    _, other_client = other_shop
+    theirs = other_client.create_order()
+    assert theirs.status == 200
+    r = client.get(f"{prefix}/{theirs.json['uuid']}")
+    assert r.status == 404, r
+    assert r.json == {"error": "Order not found"}
+
+
+@pytest.mark.parametrize("prefix", ["/orders", "/v1/orders"])
+def test_orders_by_merchant_order_id(env, other_shop, prefix):
+    server, creds, client = env
+    mid = "shared-mid-" + prefix.strip("/").replace("/", "-")
+    a = client.create_order(merchant_order_id=mid, amount="10")
+    b = client.create_order(merchant_order_id=mid, amount="20")
+    _, other_client = other_shop
+    c = other_client.create_order(merchant_order_id=mid, amount="30")
+    assert a.status == b.status == c.status == 200
+    r = client.orders_by_merchant_id(mid, prefix=prefix)
+    assert r.status == 200, r
+    assert isinstance(r.json, list)
+    assert sorted(o["uuid"] for o in r.json) == sorted([a.json["uuid"], b.json["uuid"]])
+    for o in r.json:
+        assert o["merchant_order_id"] == mid
+
+
+def test_orders_by_merchant_order_id_none(env):
+    _, _, client = env
+    r = client.orders_by_merchant_id("never-used-" + new_key())
+    assert r.status == 200, r
+    assert r.json == []
+
+
+@pytest.mark.parametrize("prefix", ["/orders", "/v1/orders"])
+def test_public_callback_view(env, prefix):
+    server, creds, client = env
+    r = client.create_order()
+    assert r.status == 200
+    created = r.json
+    r = public_get(server.base_url, f"{prefix}/callback/{created['uuid_callback']}")
+    assert r.status == 200, r
+    v = r.json
+    assert v["uuid"] == created["uuid"]
+    assert v["uuid_callback"] == created["uuid_callback"]
+    assert v["amount_rub"] == 1000.47 and not isinstance(v["amount_rub"], str)
+    assert v["status"] == "pending"
+    assert v["currency"] == "RUB"
+    assert isinstance(v["ttl_sec"], int) and 800 < v["ttl_sec"] <= 900, v["ttl_sec"]
+    assert v["confirmed_by_customer"] is False
+    req = creds["requisite"]
+    info = v["requisite_info"]
+    assert info["type"] == "SBP"
+    assert info["requisites"] == req["requisite"]
+    assert info["owner_full_name"] == req["owner_full_name"]
+    assert info["bank_code"] == req["bank_code"]
+    assert info["bank_name"] in (req["bank_name_ru"], req["bank_name_en"])
+    assert isinstance(info["attributes"], dict)
+    assert v["created_at"] == created["created_at"]
+    for k in ("payment_redirect_url", "dark_qr_code_url", "light_qr_code_url", "receipt"):
+        assert k in v, k
+
+
+@pytest.mark.parametrize("prefix", ["/orders", "/v1/orders"])
+def test_public_callback_errors(env, prefix):
+    server, _, _ = env
+    for bad in ("not-a-uuid", "1234", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"):
+        r = public_get(server.base_url, f"{prefix}/callback/{bad}")
+        assert r.status == 400, (bad, r)
+        assert r.json == {"error": "Invalid callback UUID format"}
+    r = public_get(server.base_url, f"{prefix}/callback/{uuidlib.uuid4()}")
+    assert r.status == 404, r
+    assert r.json == {"error": "Order not found"}
+
+
+def test_public_callback_not_by_order_uuid(env):
+    """The payer's view is reached by uuid_callback, not by the order's uuid."""
+    server, _, client = env
+    r = client.create_order()
+    r = public_get(server.base_url, f"/orders/callback/{r.json['uuid']}")
+    assert r.status == 404, r
+    assert r.json == {"error": "Order not found"}
+
+
+def test_ttl_follows_clock(kassad, shop):
+    client = kassad.panda(shop)
+    r = client.create_order()
+    assert r.status == 200
+    cb = r.json["uuid_callback"]
+    kassad.advance_clock(100)
+    v = public_get(kassad.base_url, f"/orders/callback/{cb}").json
+    assert 700 < v["ttl_sec"] <= 800, v["ttl_sec"]
+
+
+def test_order_ttl_option(kassad_factory, make_shop):
+    server = kassad_factory(extra_args=["--panda-order-ttl", "60"])
+    creds = make_shop(server)
+    r = server.panda(creds).create_order()
+    assert r.status == 200, r
+    assert iso_to_unix(r.json["expires_at"]) - iso_to_unix(r.json["created_at"]) == 60
+
+
+# ---- durability ----
+
+def test_restart_keeps_orders(kassad, shop):
+    client = kassad.panda(shop)
+    key = new_key()
+    r = client.create_order(idempotency_key=key, merchant_order_id="restart-1", legacy=True,
+                            amount=SEED_AMOUNT)
+    assert r.status == 200, r
+    created = r.json
+    before = client.get_order(created["uuid"]).json
+    kassad.stop()
+    kassad.start()
+    client = kassad.panda(shop)
+    r = client.get_order(created["uuid"])
+    assert r.status == 200, r
+    assert r.json == before
+    r = client.create_order(idempotency_key=key, merchant_order_id="restart-1", legacy=True,
+                            amount=SEED_AMOUNT)
+    assert r.status == 200 and r.json["uuid"] == created["uuid"]
+    r = client.orders_by_merchant_id("restart-1")
+    assert [o["uuid"] for o in r.json] == [created["uuid"]]
+
+
+def test_kill_keeps_answered_orders(kassad, shop):
+    """An order answered 200 was committed: it survives SIGKILL."""
+    client = kassad.panda(shop)
+    uuids = []
+    for i in range(10):
+        r = client.create_order(amount=f"{i + 1}")
+        assert r.status == 200
+        uuids.append(r.json["uuid"])
+    kassad.kill()
+    kassad.start()
+    client = kassad.panda(shop)
+    for u in uuids:
+        assert client.get_order(u).status == 200
