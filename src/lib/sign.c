@@ -33,8 +33,9 @@ static void hmac_fetch(void)
     hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
-/* On an OpenSSL failure (allocation) `out` is left as "", which no verify
- * accepts, because the function has no error return in the public API. */
+/* A NULL key or message part counts as empty. On an OpenSSL failure
+ * (allocation) `out` is left as "", which no verify accepts, because the
+ * function has no error return in the public API. */
 void kassa_hmac_sha256_hex(const void *key, size_t key_len, const void *msg1, size_t len1,
                            const void *msg2, size_t len2, char out[KASSA_SHA256_HEX_SIZE])
 {
@@ -61,7 +62,7 @@ void kassa_hmac_sha256_hex(const void *key, size_t key_len, const void *msg1, si
     }
     if (!EVP_MAC_init(ctx, key, key_len, params))
         goto out;
-    if (len1 > 0 && !EVP_MAC_update(ctx, msg1, len1))
+    if (msg1 != NULL && len1 > 0 && !EVP_MAC_update(ctx, msg1, len1))
         goto out;
     if (msg2 != NULL && len2 > 0 && !EVP_MAC_update(ctx, msg2, len2))
         goto out;

@@ -61,6 +61,8 @@ static void test_hmac_generic(void **state)
     assert_string_equal(out, "fd7adb152c05ef80dccf50a1fa4c05d5a3ec6da95575fc312ae7c5d091836351");
     kassa_hmac_sha256_hex(NULL, 0, "ab", 2, "c", 1, out);
     assert_string_equal(out, "fd7adb152c05ef80dccf50a1fa4c05d5a3ec6da95575fc312ae7c5d091836351");
+    kassa_hmac_sha256_hex("", 0, NULL, 5, "abc", 3, out);
+    assert_string_equal(out, "fd7adb152c05ef80dccf50a1fa4c05d5a3ec6da95575fc312ae7c5d091836351");
 }
 
 static void test_panda(void **state)
