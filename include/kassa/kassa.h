@@ -2,6 +2,8 @@
 #ifndef KASSA_KASSA_H
 #define KASSA_KASSA_H
 
+#include "callback.h"
+#include "client.h"
 #include "error.h"
 #include "json.h"
 #include "money.h"
