@@ -1,2 +1,84 @@
+/* main.c: kassad: configuration, store, writer, HTTP; then wait for
+ * SIGTERM/SIGINT and shut down in order (stop accepting, finish requests in
+ * flight, drain the writer, close the store). */
+#include <signal.h>
 #include <stdio.h>
-int main(void) { fputs("kassad: not built yet\n", stderr); return 1; }
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+#include "server.h"
+
+struct app app;
+
+static enum log_level parse_level(const char *s)
+{
+    if (s == NULL)
+        return LOG_INFO;
+    if (strcmp(s, "debug") == 0)
+        return LOG_DEBUG;
+    if (strcmp(s, "warn") == 0)
+        return LOG_WARN;
+    if (strcmp(s, "error") == 0)
+        return LOG_ERROR;
+    return LOG_INFO;
+}
+
+int main(int argc, char **argv)
+{
+    char err[512] = "";
+    int rc = config_load(argc, argv, err, sizeof err);
+    if (rc == 1)
+        return 0;
+    if (rc != 0) {
+        fprintf(stderr, "kassad: %s\n", err);
+        fprintf(stderr, "Try 'kassad --help'.\n");
+        return 2;
+    }
+    log_set_level(parse_level(config.log_level));
+    clock_init(config.test_clock);
+
+    /* Every thread started from here on inherits the blocked set; the main
+     * thread takes the signals with sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = 1;
+    if (store_open(config.db, &app.store, err, sizeof err) != KASSA_OK) {
+        log_error("cannot open the database", "db=\"%s\" error=\"%s\"", config.db, err);
+        goto out;
+    }
+    app.writer = writer_start(app.store, config.batch_max);
+    if (app.writer == NULL) {
+        log_error("cannot start the writer");
+        goto out;
+    }
+    if (http_start(config.listen, config.threads, (size_t)config.max_body,
+                   (size_t)config.max_upload, router_handle, err, sizeof err) != 0) {
+        log_error("cannot listen", "listen=%s error=\"%s\"", config.listen, err);
+        goto out;
+    }
+    log_info("kassad ready", "listen=%s port=%u db=\"%s\" public_url=%s test_clock=%d",
+             config.listen, (unsigned)http_port(), config.db, config.public_url,
+             (int)config.test_clock);
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("shutting down", "signal=%d", sig);
+    http_stop();
+    status = 0;
+out:
+    writer_stop(app.writer);
+    store_close(app.store);
+    if (status == 0)
+        log_info("stopped");
+    config_free();
+    return status;
+}

@@ -1,1 +1,28 @@
-/* placeholder: being written */
+/* router.c: send each request to its dialect by path prefix. */
+#include <string.h>
+
+#include "dialect/dialects.h"
+#include "dialect/reply.h"
+#include "router.h"
+
+static bool prefix(const char *path, const char *p)
+{
+    size_t n = strlen(p);
+    return strncmp(path, p, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+enum http_action router_handle(struct http_req *req)
+{
+    const char *p = req->path;
+    if (strcmp(p, "/healthz") == 0) {
+        static const char ok[] = "{\"status\":\"ok\"}";
+        http_reply(req, 200, "application/json", ok, sizeof ok - 1);
+        return HTTP_DONE;
+    }
+    if (prefix(p, "/orders") || prefix(p, "/v1/orders"))
+        return panda_handle(req);
+    if (prefix(p, "/admin/v1"))
+        return admin_handle(req);
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}

@@ -1,1 +1,25 @@
-/* placeholder: being written */
+/* model.c: names of the core's order states. */
+#include <string.h>
+
+#include "model.h"
+
+static const char *const status_names[] = {
+    [ORDER_PENDING] = "pending",     [ORDER_COMPLETED] = "completed",
+    [ORDER_FAILED] = "failed",       [ORDER_EXPIRED] = "expired",
+    [ORDER_CANCELED] = "canceled",   [ORDER_NO_REQUISITE] = "no_requisite",
+};
+
+const char *order_status_name(enum order_status s)
+{
+    if ((unsigned)s < sizeof status_names / sizeof status_names[0])
+        return status_names[s];
+    return "unknown";
+}
+
+int order_status_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
+        if (strcmp(status_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}

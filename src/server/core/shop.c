@@ -1,1 +1,125 @@
-/* placeholder: being written */
+/* shop.c: shops (with their credentials for each dialect) and the
+ * requisites pool. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../clock.h"
+#include "../config.h"
+#include "core.h"
+#include "kassa/money.h"
+
+static const char *const requisite_types[] = {
+    "SBP",
+    "card",
+    "accountNumber",
+    "crossBorderTransfer",
+    "crossBorderCard",
+    "internalTransfer",
+    "internalTransferMobile",
+    "internalTransferAccountNumber",
+    "NSPK",
+    "phoneTopUp",
+    "QR",
+    "tips",
+    "localExchange",
+};
+
+bool requisite_type_known(const char *type)
+{
+    for (size_t i = 0; i < sizeof requisite_types / sizeof requisite_types[0]; i++)
+        if (strcmp(requisite_types[i], type) == 0)
+            return true;
+    return false;
+}
+
+static bool url_ok(const char *u)
+{
+    return u[0] == '\0' || strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen)
+{
+    struct shop *s = &cmd->shop;
+    if (s->name[0] == '\0') {
+        snprintf(msg, msglen, "name: required");
+        return KASSA_EINVAL;
+    }
+    if (!url_ok(s->url)) {
+        snprintf(msg, msglen, "url: must be an http or https URL");
+        return KASSA_EINVAL;
+    }
+    if (!url_ok(s->callback_url)) {
+        snprintf(msg, msglen, "callback_url: must be an http or https URL");
+        return KASSA_EINVAL;
+    }
+    if (s->fee_percent[0] == '\0')
+        core_copy(s->fee_percent, sizeof s->fee_percent, "0");
+    int64_t probe;
+    if (kassa_money_percent(100, s->fee_percent, &probe) != KASSA_OK) {
+        snprintf(msg, msglen,
+                 "fee_percent: expected a decimal percent between 0 and 100 with at most 4 "
+                 "decimal places");
+        return KASSA_EINVAL;
+    }
+    if (s->panda_order_ttl <= 0)
+        s->panda_order_ttl = config.panda_order_ttl > 0 ? config.panda_order_ttl : 900;
+    if (s->tegro_order_ttl <= 0)
+        s->tegro_order_ttl = config.tegro_order_ttl > 0 ? config.tegro_order_ttl : 86400;
+    if (s->callback_version != 2)
+        s->callback_version = 3;
+    s->active = 1;
+    core_hex_token(s->public_key, 16, true);
+    core_hex_token(s->panda_api_key, 16, false);
+    core_hex_token(s->panda_secret, 32, false);
+    core_hex_token(s->tegro_api_key, 16, false);
+    core_hex_token(s->tegro_secret, 16, false);
+    s->created_at = clock_now();
+    return KASSA_OK;
+}
+
+kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct shop_create_cmd *cmd = (struct shop_create_cmd *)base;
+    struct shop *s = &cmd->shop;
+    kassa_err err;
+    if (s->merchant_id == 0) {
+        struct merchant m = {.created_at = s->created_at};
+        core_copy(m.name, sizeof m.name, s->name);
+        if ((err = STORE_CALL(c, merchant_insert, &m)) != KASSA_OK)
+            return err;
+        s->merchant_id = m.id;
+    } else {
+        struct merchant m;
+        if ((err = STORE_CALL(c, merchant_get, s->merchant_id, &m)) != KASSA_OK)
+            return err;
+    }
+    return STORE_CALL(c, shop_insert, s);
+}
+
+kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen)
+{
+    struct requisite *r = &cmd->req;
+    if (!requisite_type_known(r->type)) {
+        snprintf(msg, msglen, "type: unknown requisite type '%s'", r->type);
+        return KASSA_EINVAL;
+    }
+    if (r->value[0] == '\0') {
+        snprintf(msg, msglen, "requisite: required");
+        return KASSA_EINVAL;
+    }
+    if (r->currency[0] == '\0')
+        core_copy(r->currency, sizeof r->currency, "RUB");
+    if (kassa_currency_find(r->currency) == NULL) {
+        snprintf(msg, msglen, "currency: unknown currency '%s'", r->currency);
+        return KASSA_EINVAL;
+    }
+    r->active = 1;
+    r->created_at = clock_now();
+    return KASSA_OK;
+}
+
+kassa_err requisite_add_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct requisite_add_cmd *cmd = (struct requisite_add_cmd *)base;
+    return STORE_CALL(c, requisite_insert, &cmd->req);
+}

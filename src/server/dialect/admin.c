@@ -1,1 +1,413 @@
-/* placeholder: being written */
+/* admin.c: the operator's API (DESIGN.md "Interfaces"), JSON with a bearer
+ * admin token. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../clock.h"
+#include "../config.h"
+#include "../core/core.h"
+#include "../log.h"
+#include "../server.h"
+#include "dialects.h"
+#include "kassa/money.h"
+#include "kassa/sign.h"
+#include "reply.h"
+
+static bool admin_auth(struct http_req *req)
+{
+    const char *h = http_header(req, "Authorization");
+    const char *tok = config.admin_token;
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || tok == NULL || *tok == '\0')
+        goto refuse;
+    h += 7;
+    size_t n = strlen(tok);
+    if (strlen(h) != n || !kassa_ct_equal(h, tok, n))
+        goto refuse;
+    return true;
+refuse:
+    reply_error(req, 401, "invalid or missing admin token");
+    return false;
+}
+
+/* ---- shops -------------------------------------------------------------- */
+
+static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct shop_create_cmd *cmd = (struct shop_create_cmd *)base;
+    struct shop *s = &cmd->shop;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 400, "merchant_id: no such merchant");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("shop created", "id=%lld merchant_id=%lld", (long long)s->id,
+             (long long)s->merchant_id);
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_kint(&w, "id", s->id);
+    jw_kint(&w, "merchant_id", s->merchant_id);
+    jw_kstr(&w, "shop_id", s->public_key);
+    jw_kstr(&w, "name", s->name);
+    jw_kstr(&w, "url", s->url);
+    jw_kstr(&w, "callback_url", s->callback_url);
+    jw_kstr(&w, "fee_percent", s->fee_percent);
+    jw_kint(&w, "callback_version", s->callback_version);
+    jw_kint(&w, "panda_order_ttl", s->panda_order_ttl);
+    jw_kint(&w, "tegro_order_ttl", s->tegro_order_ttl);
+    jw_key(&w, "panda");
+    jw_obj(&w);
+    jw_kstr(&w, "api_key", s->panda_api_key);
+    jw_kstr(&w, "secret", s->panda_secret);
+    jw_obj_end(&w);
+    jw_key(&w, "tegro");
+    jw_obj(&w);
+    jw_kstr(&w, "api_key", s->tegro_api_key);
+    jw_kstr(&w, "secret", s->tegro_secret);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    reply_jw(req, 201, &w);
+}
+
+/* An optional integer member in [min, max]; absent -> *out untouched. */
+static bool opt_int(json_t *root, const char *key, long long min, long long max, int *out,
+                    char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(root, key);
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        snprintf(msg, msglen, "%s: expected an integer between %lld and %lld", key, min, max);
+        return false;
+    }
+    *out = (int)json_integer_value(v);
+    return true;
+}
+
+static enum http_action admin_create_shop(struct http_req *req)
+{
+    char msg[512];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct shop_create_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct shop *s = &cmd->shop;
+    bool found;
+    json_t *mid = json_object_get(root, "merchant_id");
+    if (!json_opt_string(root, "name", s->name, sizeof s->name, msg, sizeof msg) ||
+        !json_opt_string(root, "url", s->url, sizeof s->url, msg, sizeof msg) ||
+        !json_opt_string(root, "callback_url", s->callback_url, sizeof s->callback_url, msg,
+                         sizeof msg) ||
+        !json_decimal_text(req, root, "fee_percent", s->fee_percent, sizeof s->fee_percent,
+                           &found, msg, sizeof msg) ||
+        !opt_int(root, "callback_version", 2, 3, &s->callback_version, msg, sizeof msg) ||
+        !opt_int(root, "panda_order_ttl", 60, 30 * 86400, &s->panda_order_ttl, msg, sizeof msg) ||
+        !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &s->tegro_order_ttl, msg, sizeof msg))
+        goto refuse;
+    if (mid != NULL && !json_is_null(mid)) {
+        if (json_is_integer(mid) && json_integer_value(mid) > 0) {
+            s->merchant_id = json_integer_value(mid);
+        } else if (json_is_string(mid)) {
+            char *end;
+            long long v = strtoll(json_string_value(mid), &end, 10);
+            if (*end != '\0' || v <= 0 || end == json_string_value(mid)) {
+                snprintf(msg, sizeof msg, "merchant_id: expected a positive integer");
+                goto refuse;
+            }
+            s->merchant_id = v;
+        } else {
+            snprintf(msg, sizeof msg, "merchant_id: expected a positive integer");
+            goto refuse;
+        }
+    }
+    if (shop_create_prepare(cmd, msg, sizeof msg) != KASSA_OK)
+        goto refuse;
+    json_decref(root);
+    cmd->base.apply = shop_create_apply;
+    return submit_and_render(req, &cmd->base, shop_rendered);
+refuse:
+    json_decref(root);
+    reply_error(req, 400, "%s", msg);
+    return HTTP_DONE;
+}
+
+/* ---- requisites --------------------------------------------------------- */
+
+static void requisite_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct requisite_add_cmd *cmd = (struct requisite_add_cmd *)base;
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_kint(&w, "id", cmd->req.id);
+    jw_obj_end(&w);
+    reply_jw(req, 201, &w);
+}
+
+static enum http_action admin_add_requisite(struct http_req *req)
+{
+    char msg[512];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct requisite_add_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct requisite *r = &cmd->req;
+    if (!json_opt_string(root, "type", r->type, sizeof r->type, msg, sizeof msg) ||
+        !json_opt_string(root, "requisite", r->value, sizeof r->value, msg, sizeof msg) ||
+        !json_opt_string(root, "owner_full_name", r->owner_full_name, sizeof r->owner_full_name,
+                         msg, sizeof msg) ||
+        !json_opt_string(root, "bank_code", r->bank_code, sizeof r->bank_code, msg, sizeof msg) ||
+        !json_opt_string(root, "bank_name_ru", r->bank_name_ru, sizeof r->bank_name_ru, msg,
+                         sizeof msg) ||
+        !json_opt_string(root, "bank_name_en", r->bank_name_en, sizeof r->bank_name_en, msg,
+                         sizeof msg) ||
+        !json_opt_string(root, "currency", r->currency, sizeof r->currency, msg, sizeof msg) ||
+        !json_opt_string(root, "country_code", r->country_code, sizeof r->country_code, msg,
+                         sizeof msg) ||
+        requisite_add_prepare(cmd, msg, sizeof msg) != KASSA_OK) {
+        json_decref(root);
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    json_decref(root);
+    cmd->base.apply = requisite_add_apply;
+    return submit_and_render(req, &cmd->base, requisite_rendered);
+}
+
+/* ---- orders ------------------------------------------------------------- */
+
+/* Find an order by uuid or numeric id. */
+static kassa_err find_order(const char *ref, struct order *o)
+{
+    struct store_conn *c = store_reader(app.store);
+    if (c == NULL)
+        return KASSA_EIO;
+    kassa_err err = KASSA_ENOTFOUND;
+    if (core_is_uuid(ref)) {
+        err = STORE_CALL(c, order_get, ORDER_BY_UUID, ref, 0, o);
+    } else if (*ref >= '1' && *ref <= '9') {
+        char *end;
+        long long id = strtoll(ref, &end, 10);
+        if (*end == '\0')
+            err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, id, o);
+    }
+    store_release(c);
+    return err;
+}
+
+/* The operator's view of an order: core names, every field. */
+static void render_admin_order(struct jw *w, const struct order *o)
+{
+    char t[32];
+    jw_obj(w);
+    jw_kint(w, "id", o->id);
+    jw_kstr(w, "uuid", o->uuid);
+    jw_kstr(w, "uuid_callback", o->uuid_callback);
+    jw_kint(w, "shop_id", o->shop_id);
+    jw_kstr(w, "origin", o->origin == DIALECT_TEGRO ? "tegro" : "panda");
+    jw_kstr(w, "status", order_status_name(o->status));
+    jw_kmoney(w, "amount", o->amount, o->currency, kassa_currency_find(o->currency)->exponent,
+              false);
+    jw_kstr(w, "currency", o->currency);
+    jw_kmoney(w, "fee", o->fee, o->currency, kassa_currency_find(o->currency)->exponent, false);
+    jw_kstr(w, "merchant_order_id", o->merchant_order_id);
+    jw_kstr(w, "requisite_type", o->requisite_type);
+    jw_kint(w, "payment_system", o->payment_system);
+    jw_key(w, "requisite");
+    if (o->requisite_id) {
+        jw_obj(w);
+        jw_kint(w, "id", o->req.id);
+        jw_kstr(w, "type", o->req.type);
+        jw_kstr(w, "requisite", o->req.value);
+        jw_kstr(w, "owner_full_name", o->req.owner_full_name);
+        jw_kstr(w, "bank_code", o->req.bank_code);
+        jw_kstr(w, "bank_name_ru", o->req.bank_name_ru);
+        jw_kstr(w, "bank_name_en", o->req.bank_name_en);
+        jw_kstr(w, "country_code", o->req.country_code);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_kstr(w, "customer_name", o->customer_name);
+    jw_kstr(w, "customer_requisite", o->customer_requisite);
+    jw_kbool(w, "test", o->test);
+    jw_kbool(w, "confirmed_by_customer", o->confirmed_by_customer);
+    clock_format(o->created_at, false, t, sizeof t);
+    jw_kstr(w, "created_at", t);
+    clock_format(o->expires_at, false, t, sizeof t);
+    jw_kstr(w, "expires_at", t);
+    if (o->paid_at) {
+        clock_format(o->paid_at, false, t, sizeof t);
+        jw_kstr(w, "paid_at", t);
+    } else {
+        jw_knull(w, "paid_at");
+    }
+    jw_obj_end(w);
+}
+
+static enum http_action admin_get_order(struct http_req *req, const char *ref)
+{
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    kassa_err err = o ? find_order(ref, o) : KASSA_ENOMEM;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_admin_order(&w, o);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+/* ---- clock and rates ---------------------------------------------------- */
+
+static enum http_action admin_clock_advance(struct http_req *req)
+{
+    char msg[512];
+    if (!clock_is_test()) {
+        reply_error(req, 403, "the clock can only be moved with --test-clock");
+        return HTTP_DONE;
+    }
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    json_t *v = json_object_get(root, "seconds");
+    if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+        json_integer_value(v) > 10LL * 365 * 86400) {
+        json_decref(root);
+        reply_error(req, 400, "seconds: expected a positive integer");
+        return HTTP_DONE;
+    }
+    clock_advance(json_integer_value(v));
+    json_decref(root);
+    log_info("clock advanced", "seconds=%lld now=%lld", (long long)json_integer_value(v),
+             (long long)clock_now());
+    struct jw w;
+    jw_init(&w, 256);
+    jw_obj(&w);
+    jw_kint(&w, "now", clock_now());
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+struct rate_cmd {
+    struct writer_cmd base;
+    char from[16], to[16], rate[32];
+};
+
+static kassa_err rate_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct rate_cmd *cmd = (struct rate_cmd *)base;
+    return STORE_CALL(c, rate_put, cmd->from, cmd->to, cmd->rate, clock_now());
+}
+
+static void rate_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct rate_cmd *cmd = (struct rate_cmd *)base;
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 1024);
+    jw_obj(&w);
+    jw_kstr(&w, "from", cmd->from);
+    jw_kstr(&w, "to", cmd->to);
+    jw_kstr(&w, "rate", cmd->rate);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+static enum http_action admin_put_rate(struct http_req *req, const char *pair)
+{
+    char msg[512];
+    struct rate_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    const char *dash = strchr(pair, '-');
+    if (cmd == NULL || dash == NULL || (size_t)(dash - pair) >= sizeof cmd->from ||
+        strlen(dash + 1) >= sizeof cmd->to) {
+        reply_error(req, 400, "rate pair: expected /admin/v1/rates/FROM-TO");
+        return HTTP_DONE;
+    }
+    memcpy(cmd->from, pair, (size_t)(dash - pair));
+    core_copy(cmd->to, sizeof cmd->to, dash + 1);
+    if (!kassa_currency_find(cmd->from) || !kassa_currency_find(cmd->to)) {
+        reply_error(req, 400, "rate pair: unknown currency in '%.40s'", pair);
+        return HTTP_DONE;
+    }
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    bool found;
+    int64_t probe;
+    bool ok = json_decimal_text(req, root, "rate", cmd->rate, sizeof cmd->rate, &found, msg,
+                                sizeof msg);
+    json_decref(root);
+    if (ok && (!found || kassa_money_parse(cmd->rate, strlen(cmd->rate), 8, KASSA_MONEY_POSITIVE,
+                                           &probe) != KASSA_OK)) {
+        snprintf(msg, sizeof msg, "rate: expected a positive decimal number");
+        ok = false;
+    }
+    if (!ok) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    cmd->base.apply = rate_apply;
+    return submit_and_render(req, &cmd->base, rate_rendered);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+enum http_action admin_handle(struct http_req *req)
+{
+    if (!admin_auth(req))
+        return HTTP_DONE;
+    const char *p = path_after(req->path, "/admin/v1");
+    bool get = strcmp(req->method, "GET") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    bool put = strcmp(req->method, "PUT") == 0;
+    const char *arg;
+    if (strcmp(p, "/shops") == 0 && post)
+        return admin_create_shop(req);
+    if (strcmp(p, "/requisites") == 0 && post)
+        return admin_add_requisite(req);
+    if (strcmp(p, "/clock/advance") == 0 && post)
+        return admin_clock_advance(req);
+    if ((arg = path_after(p, "/rates/")) != NULL && put)
+        return admin_put_rate(req, arg);
+    if ((arg = path_after(p, "/orders/")) != NULL && get && strchr(arg, '/') == NULL)
+        return admin_get_order(req, arg);
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}

@@ -1,1 +1,515 @@
-/* placeholder: being written */
+/* panda.c: the PandaPay24 dialect (spec/panda.md). Wire format only: the
+ * auth headers, field names, status names and number formats; everything
+ * else is the core's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../clock.h"
+#include "../config.h"
+#include "../core/core.h"
+#include "../log.h"
+#include "../server.h"
+#include "dialects.h"
+#include "kassa/money.h"
+#include "kassa/sign.h"
+#include "reply.h"
+
+static const char *panda_status(enum order_status s)
+{
+    switch (s) {
+    case ORDER_PENDING: return "pending";
+    case ORDER_COMPLETED: return "completed";
+    case ORDER_FAILED: return "failed";
+    case ORDER_EXPIRED: return "timeout";
+    case ORDER_CANCELED: return "canceled";
+    case ORDER_NO_REQUISITE: return "traderNotFound";
+    }
+    return "pending";
+}
+
+/* The attribute name a requisite's value goes under. */
+static const char *requisite_attr(const char *type)
+{
+    if (strcmp(type, "SBP") == 0 || strcmp(type, "internalTransferMobile") == 0 ||
+        strcmp(type, "phoneTopUp") == 0)
+        return "phoneNumber";
+    if (strcmp(type, "card") == 0 || strcmp(type, "crossBorderCard") == 0)
+        return "cardNumber";
+    if (strcmp(type, "accountNumber") == 0 || strcmp(type, "internalTransferAccountNumber") == 0)
+        return "accountNumber";
+    return "value";
+}
+
+/* ---- authentication ----------------------------------------------------- */
+
+static bool all_digits(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (s[n] < '0' || s[n] > '9' || n >= max)
+            return false;
+    return n > 0;
+}
+
+/* Authenticate the request: X-API-Key names the shop, X-Signature is
+ * HMAC(secret, X-Timestamp + signed) and the timestamp is inside the
+ * window. On failure answers 401 and returns false. */
+static bool panda_auth(struct http_req *req, const char *signed_part, size_t signed_len,
+                       struct shop *shop)
+{
+    const char *key = http_header(req, "X-API-Key");
+    const char *ts = http_header(req, "X-Timestamp");
+    const char *sig = http_header(req, "X-Signature");
+    if (key == NULL || *key == '\0') {
+        reply_error(req, 401, "missing X-API-Key header");
+        return false;
+    }
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, shop_get, SHOP_BY_PANDA_KEY, key, 0, shop) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err == KASSA_ENOTFOUND || (err == KASSA_OK && !shop->active)) {
+        reply_error(req, 401, "invalid API key");
+        return false;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return false;
+    }
+    if (ts == NULL || !all_digits(ts, 18)) {
+        reply_error(req, 401, "missing or malformed X-Timestamp header");
+        return false;
+    }
+    if (sig == NULL || kassa_panda_verify(shop->panda_secret, ts, signed_part, signed_len, sig) !=
+                           KASSA_OK) {
+        reply_error(req, 401, "invalid signature");
+        return false;
+    }
+    long long t = strtoll(ts, NULL, 10);
+    long long now = clock_now();
+    long long window = config.timestamp_window > 0 ? config.timestamp_window : 300;
+    if (t < now - window || t > now + window) {
+        reply_error(req, 401, "timestamp outside the allowed window of %lld seconds", window);
+        return false;
+    }
+    return true;
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+enum order_view { VIEW_CREATE_V1, VIEW_CREATE_LEGACY, VIEW_GET };
+
+static void money_or_null(struct jw *w, const char *key, int64_t minor, const char *currency,
+                          int places, bool present)
+{
+    if (present)
+        jw_kmoney(w, key, minor, currency, places, false);
+    else
+        jw_knull(w, key);
+}
+
+static void render_order_fields(struct jw *w, const struct order *o, const struct shop *shop,
+                                enum order_view view)
+{
+    bool has_req = o->requisite_id != 0;
+    bool has_rate = o->exchange_rate[0] != '\0';
+    char created[32], expires[32], merchant_id[32];
+    clock_format(o->created_at, false, created, sizeof created);
+    clock_format(o->expires_at, false, expires, sizeof expires);
+    snprintf(merchant_id, sizeof merchant_id, "%lld", (long long)shop->merchant_id);
+
+    jw_obj(w);
+    jw_kstr(w, "uuid", o->uuid);
+    jw_kstr(w, "uuid_callback", o->uuid_callback);
+    jw_kint(w, "id", o->id);
+    jw_kstr(w, "status", panda_status(o->status));
+    jw_kmoney(w, "amount", o->amount, o->currency, 2, view == VIEW_GET);
+    money_or_null(w, "amount_usdt", o->amount_usdt, "USDT", 2, has_rate);
+    jw_kstr_or_null(w, "exchange_rate", o->exchange_rate);
+    jw_kstr(w, "currency", o->currency);
+    jw_kmoney(w, "merchant_commission", o->fee, o->currency, 2, false);
+    jw_kstr(w, "merchant_id", merchant_id);
+    jw_kstr_or_null(w, "merchant_order_id", o->merchant_order_id);
+    jw_kstr(w, "requisite_type", o->requisite_type);
+    if (has_req) {
+        jw_kstr(w, view == VIEW_GET ? "requisites" : "requisite", o->req.value);
+        jw_key(w, "requisite_attributes");
+        jw_obj(w);
+        jw_kstr(w, requisite_attr(o->req.type), o->req.value);
+        jw_obj_end(w);
+        jw_kstr(w, "owner_full_name", o->req.owner_full_name);
+        jw_kstr(w, "bank_code", o->req.bank_code);
+        jw_kstr(w, "bank_name_ru", o->req.bank_name_ru);
+        jw_kstr(w, "bank_name_en", o->req.bank_name_en);
+        jw_kstr(w, "country_code", o->req.country_code);
+    }
+    jw_kstr(w, "payment_system", "OTHER");
+    jw_kstr_or_null(w, "customer_name", o->customer_name);
+    jw_kstr_or_null(w, "customer_requisite", o->customer_requisite);
+    jw_kbool(w, "confirmed_by_customer", o->confirmed_by_customer);
+    jw_kstr(w, "created_at", created);
+    jw_kstr(w, "expires_at", expires);
+    if (view == VIEW_GET) {
+        char *url = NULL;
+        char buf[URL_SIZE + 128];
+        snprintf(buf, sizeof buf, "%s/orders/callback/%s", config.public_url, o->uuid_callback);
+        url = buf;
+        jw_kstr(w, "url_callback", url);
+    }
+    if (view == VIEW_CREATE_LEGACY && has_req) {
+        jw_key(w, "requisite_data");
+        jw_obj(w);
+        jw_kstr(w, "requisites", o->req.value);
+        jw_kstr(w, "owner_full_name", o->req.owner_full_name);
+        jw_kstr(w, "bank_name_ru", o->req.bank_name_ru);
+        jw_kstr(w, "bank_name_en", o->req.bank_name_en);
+        jw_kstr(w, "bank_code", o->req.bank_code);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
+static void reply_order(struct http_req *req, const struct order *o, const struct shop *shop,
+                        enum order_view view)
+{
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_order_fields(&w, o, shop, view);
+    reply_jw(req, 200, &w);
+}
+
+/* ---- POST /orders, /v1/orders -------------------------------------------- */
+
+struct panda_create {
+    struct order_create_cmd cmd;
+    bool legacy;
+};
+
+static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct panda_create *pc = (struct panda_create *)base;
+    switch (err) {
+    case KASSA_OK:
+        log_info("order created", "uuid=%s id=%lld status=%s replayed=%d", pc->cmd.order.uuid,
+                 (long long)pc->cmd.order.id, order_status_name(pc->cmd.order.status),
+                 pc->cmd.replayed);
+        reply_order(req, &pc->cmd.order, &pc->cmd.shop,
+                    pc->legacy ? VIEW_CREATE_LEGACY : VIEW_CREATE_V1);
+        break;
+    case KASSA_ECONFLICT:
+        reply_error(req, 409, "idempotency key reused with different parameters");
+        break;
+    default:
+        reply_error(req, 500, "Internal server error");
+    }
+}
+
+static const char *const known_countries[] = {"ANY", "RUS", "AZE", "KGZ",
+                                              "TJK", "UZB", "KAZ", "GE-AB"};
+static const char *const known_payment_systems[] = {
+    "VISA", "MIR", "MC", "AMEX", "UnionPay", "ELCART", "KORTI_MILLI", "HUMO", "UZCARD", "QR",
+    "OTHER"};
+
+/* An optional array of strings from `allowed`, kept as compact JSON. */
+static bool string_list(json_t *obj, const char *key, const char *const *allowed, size_t n,
+                        char *dst, size_t size, char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(obj, key);
+    dst[0] = '\0';
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_array(v)) {
+        snprintf(msg, msglen, "%s: must be an array of strings", key);
+        return false;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item)) {
+            snprintf(msg, msglen, "%s: must be an array of strings", key);
+            return false;
+        }
+        bool ok = false;
+        for (size_t k = 0; k < n && !ok; k++)
+            ok = strcmp(json_string_value(item), allowed[k]) == 0;
+        if (!ok) {
+            snprintf(msg, msglen, "%s: unknown value '%.64s'", key, json_string_value(item));
+            return false;
+        }
+    }
+    char *text = json_dumps(v, JSON_COMPACT);
+    bool fits = text != NULL && strlen(text) < size;
+    if (fits)
+        memcpy(dst, text, strlen(text) + 1);
+    else
+        snprintf(msg, msglen, "%s: too long", key);
+    free(text);
+    return fits;
+}
+
+static enum http_action panda_create(struct http_req *req, bool legacy)
+{
+    struct shop shop;
+    if (!panda_auth(req, req->body, req->body_len, &shop))
+        return HTTP_DONE;
+
+    char msg[512] = "";
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct panda_create *pc = arena_calloc(&req->arena, sizeof *pc);
+    if (pc == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct order_create_cmd *cmd = &pc->cmd;
+    struct order *o = &cmd->order;
+    pc->legacy = legacy;
+    cmd->shop = shop;
+    cmd->base.apply = order_create_apply;
+    o->origin = DIALECT_PANDA;
+
+    int status = 400;
+    const char *amount_key = legacy ? "amount_rub" : "amount";
+    const char *alt_key = legacy ? "amount" : "amount_rub";
+    char amount[128];
+    bool found;
+    if (!json_decimal_text(req, root, amount_key, amount, sizeof amount, &found, msg, sizeof msg))
+        goto refuse;
+    if (!found) {
+        amount_key = alt_key;
+        if (!json_decimal_text(req, root, amount_key, amount, sizeof amount, &found, msg,
+                               sizeof msg))
+            goto refuse;
+        if (!found) {
+            snprintf(msg, sizeof msg, "%s: required", legacy ? "amount_rub" : "amount");
+            goto refuse;
+        }
+    }
+    if (!json_opt_string(root, "currency", o->currency, sizeof o->currency, msg, sizeof msg))
+        goto refuse;
+    if (o->currency[0] == '\0')
+        core_copy(o->currency, sizeof o->currency, "RUB");
+    const kassa_currency *cur = kassa_currency_find(o->currency);
+    if (cur == NULL) {
+        snprintf(msg, sizeof msg, "currency: unknown currency '%.32s'", o->currency);
+        goto refuse;
+    }
+    kassa_err err = kassa_money_parse(amount, strlen(amount), cur->exponent, KASSA_MONEY_POSITIVE,
+                                      &o->amount);
+    if (err != KASSA_OK) {
+        snprintf(msg, sizeof msg, "%s: %s", amount_key, kassa_strerror(err));
+        goto refuse;
+    }
+    json_t *rt = json_object_get(root, "requisite_type");
+    if (rt == NULL || json_is_null(rt)) {
+        snprintf(msg, sizeof msg, "requisite_type: required");
+        goto refuse;
+    }
+    if (!json_opt_string(root, "requisite_type", o->requisite_type, sizeof o->requisite_type, msg,
+                         sizeof msg))
+        goto refuse;
+    if (!requisite_type_known(o->requisite_type)) {
+        snprintf(msg, sizeof msg, "requisite_type: unknown value '%.64s'", o->requisite_type);
+        goto refuse;
+    }
+    json_t *ik = json_object_get(root, "idempotency_key");
+    if (ik == NULL || json_is_null(ik)) {
+        snprintf(msg, sizeof msg, "idempotency_key: required");
+        goto refuse;
+    }
+    if (!json_opt_string(root, "idempotency_key", cmd->idem_key, sizeof cmd->idem_key, msg,
+                         sizeof msg))
+        goto refuse;
+    if (cmd->idem_key[0] == '\0') {
+        snprintf(msg, sizeof msg, "idempotency_key: must not be empty");
+        goto refuse;
+    }
+    if (!json_opt_string(root, "merchant_order_id", o->merchant_order_id,
+                         sizeof o->merchant_order_id, msg, sizeof msg) ||
+        !json_opt_string(root, "customer_name", o->customer_name, sizeof o->customer_name, msg,
+                         sizeof msg) ||
+        !json_opt_string(root, "customer_requisite", o->customer_requisite,
+                         sizeof o->customer_requisite, msg, sizeof msg) ||
+        !json_opt_string(root, "bank_code", o->bank_code, sizeof o->bank_code, msg, sizeof msg))
+        goto refuse;
+    if (!string_list(root, "countries", known_countries,
+                     sizeof known_countries / sizeof known_countries[0], o->countries,
+                     sizeof o->countries, msg, sizeof msg) ||
+        !string_list(root, "payment_systems", known_payment_systems,
+                     sizeof known_payment_systems / sizeof known_payment_systems[0],
+                     o->payment_systems, sizeof o->payment_systems, msg, sizeof msg))
+        goto refuse;
+    json_decref(root);
+    root = NULL;
+
+    if ((err = order_create_prepare(cmd)) != KASSA_OK) {
+        snprintf(msg, sizeof msg, "%s", kassa_strerror(err));
+        goto refuse;
+    }
+    return submit_and_render(req, &cmd->base, create_rendered);
+
+refuse:
+    json_decref(root);
+    reply_error(req, status, "%s", msg);
+    return HTTP_DONE;
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+static enum http_action panda_get(struct http_req *req, const char *uuid)
+{
+    struct shop shop;
+    if (!panda_auth(req, "", 0, &shop))
+        return HTTP_DONE;
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = KASSA_ENOTFOUND;
+    if (o == NULL || c == NULL)
+        err = KASSA_EIO;
+    else if (core_is_uuid(uuid))
+        err = STORE_CALL(c, order_get, ORDER_BY_UUID, uuid, 0, o);
+    if (c)
+        store_release(c);
+    if (err == KASSA_OK && o->shop_id != shop.id)
+        err = KASSA_ENOTFOUND;
+    if (err == KASSA_ENOTFOUND)
+        reply_error(req, 404, "Order not found");
+    else if (err != KASSA_OK)
+        reply_error(req, 500, "Internal server error");
+    else
+        reply_order(req, o, &shop, VIEW_GET);
+    return HTTP_DONE;
+}
+
+static enum http_action panda_by_merchant_id(struct http_req *req, const char *moid)
+{
+    struct shop shop;
+    if (!panda_auth(req, "", 0, &shop))
+        return HTTP_DONE;
+    struct order *list = NULL;
+    size_t n = 0;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, orders_by_merchant_order_id, shop.id, moid, &req->arena,
+                                   &list, &n)
+                      : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++)
+        render_order_fields(&w, &list[i], &shop, VIEW_GET);
+    jw_arr_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+/* The payer's view, public: who knows uuid_callback may see it. */
+static enum http_action panda_callback_view(struct http_req *req, const char *uuid_cb)
+{
+    if (!core_is_uuid(uuid_cb)) {
+        reply_error(req, 400, "Invalid callback UUID format");
+        return HTTP_DONE;
+    }
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = (o && c) ? STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, uuid_cb, 0, o)
+                             : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    char created[32], url[URL_SIZE + 128];
+    clock_format(o->created_at, false, created, sizeof created);
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_kmoney(&w, "amount_rub", o->amount, o->currency, 2, true);
+    jw_kstr(&w, "status", panda_status(o->status));
+    jw_kint(&w, "ttl_sec", o->status == ORDER_PENDING ? order_ttl_left(o) : 0);
+    jw_kbool(&w, "confirmed_by_customer", o->confirmed_by_customer);
+    jw_key(&w, "requisite_info");
+    if (o->requisite_id) {
+        jw_obj(&w);
+        jw_kstr(&w, "type", o->req.type);
+        jw_kstr(&w, "requisites", o->req.value);
+        jw_kstr(&w, "owner_full_name", o->req.owner_full_name);
+        jw_kstr(&w, "bank_code", o->req.bank_code);
+        jw_kstr(&w, "bank_name", o->req.bank_name_ru);
+        jw_key(&w, "attributes");
+        jw_obj(&w);
+        jw_kstr(&w, requisite_attr(o->req.type), o->req.value);
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+    } else {
+        jw_null(&w);
+    }
+    snprintf(url, sizeof url, "%s/pay/complete/%lld/%s/", config.public_url, (long long)o->id,
+             o->pay_token);
+    jw_kstr(&w, "payment_redirect_url", url);
+    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/dark.png", config.public_url, (long long)o->id,
+             o->pay_token);
+    jw_kstr(&w, "dark_qr_code_url", url);
+    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/light.png", config.public_url,
+             (long long)o->id, o->pay_token);
+    jw_kstr(&w, "light_qr_code_url", url);
+    jw_knull(&w, "receipt");
+    jw_kstr(&w, "created_at", created);
+    jw_kstr(&w, "currency", o->currency);
+    jw_kstr(&w, "uuid", o->uuid);
+    jw_kstr(&w, "uuid_callback", o->uuid_callback);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+enum http_action panda_handle(struct http_req *req)
+{
+    bool v1 = strncmp(req->path, "/v1/", 4) == 0;
+    const char *rest = req->path + (v1 ? 3 : 0); /* "/orders..." */
+    const char *tail = path_after(rest, "/orders");
+    if (tail == NULL || (tail[0] != '\0' && tail[0] != '/')) {
+        reply_error(req, 404, "Not found");
+        return HTTP_DONE;
+    }
+    bool get = strcmp(req->method, "GET") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    if (tail[0] == '\0' || strcmp(tail, "/") == 0) {
+        if (post)
+            return panda_create(req, !v1);
+        reply_error(req, 405, "method not allowed");
+        return HTTP_DONE;
+    }
+    tail++; /* past '/' */
+    const char *arg;
+    if ((arg = path_after(tail, "merchant/")) != NULL && get && *arg)
+        return panda_by_merchant_id(req, arg);
+    if ((arg = path_after(tail, "callback/")) != NULL && get)
+        return panda_callback_view(req, arg);
+    if (strchr(tail, '/') == NULL) {
+        if (get)
+            return panda_get(req, tail);
+        reply_error(req, 405, "method not allowed");
+        return HTTP_DONE;
+    }
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}

@@ -1,1 +1,154 @@
-/* placeholder: being written */
+/* reply.c: see reply.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../server.h"
+#include "kassa/json.h"
+#include "reply.h"
+
+void reply_jw(struct http_req *req, int status, struct jw *w)
+{
+    size_t len;
+    char *body = jw_finish(w, &len);
+    if (body == NULL) {
+        static const char err[] = "{\"error\":\"Internal server error\"}";
+        http_reply(req, 500, "application/json", err, sizeof err - 1);
+        return;
+    }
+    http_reply_owned(req, status, "application/json", body, len);
+}
+
+void reply_error(struct http_req *req, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_kstr(&w, "error", msg);
+    jw_obj_end(&w);
+    reply_jw(req, status, &w);
+}
+
+json_t *parse_json_object(struct http_req *req, char *msg, size_t msglen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES,
+                              &jerr);
+    if (root == NULL) {
+        snprintf(msg, msglen, "invalid JSON: %s", jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        snprintf(msg, msglen, "request body must be a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char *msg,
+                     size_t msglen)
+{
+    json_t *v = json_object_get(obj, key);
+    dst[0] = '\0';
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_string(v)) {
+        snprintf(msg, msglen, "%s: must be a string", key);
+        return false;
+    }
+    size_t n = json_string_length(v);
+    if (n >= size || memchr(json_string_value(v), '\0', n) != NULL) {
+        snprintf(msg, msglen, "%s: must be at most %zu bytes", key, size - 1);
+        return false;
+    }
+    memcpy(dst, json_string_value(v), n);
+    dst[n] = '\0';
+    return true;
+}
+
+bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst,
+                       size_t size, bool *found, char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(obj, key);
+    *found = v != NULL && !json_is_null(v);
+    dst[0] = '\0';
+    if (!*found)
+        return true;
+    if (json_is_string(v)) {
+        size_t n = json_string_length(v);
+        if (n >= size) {
+            snprintf(msg, msglen, "%s: too long", key);
+            return false;
+        }
+        memcpy(dst, json_string_value(v), n);
+        dst[n] = '\0';
+        return true;
+    }
+    if (json_is_number(v)) {
+        const char *raw;
+        size_t n;
+        if (kassa_json_raw_member(req->body, req->body_len, key, &raw, &n) != KASSA_OK ||
+            n >= size) {
+            snprintf(msg, msglen, "%s: cannot read the number", key);
+            return false;
+        }
+        memcpy(dst, raw, n);
+        dst[n] = '\0';
+        return true;
+    }
+    snprintf(msg, msglen, "%s: must be a decimal number or a string holding one", key);
+    return false;
+}
+
+struct pending {
+    struct writer_cmd base;
+    struct writer_cmd *inner;
+    struct http_req *req;
+    render_fn render;
+};
+
+static kassa_err pending_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct pending *p = (struct pending *)base;
+    return p->inner->apply(c, p->inner);
+}
+
+static void pending_done(struct writer_cmd *base, kassa_err err)
+{
+    struct pending *p = (struct pending *)base;
+    struct http_req *req = p->req;
+    p->render(req, p->inner, err);
+    http_resume(req);
+}
+
+enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
+                                   render_fn render)
+{
+    struct pending *p = arena_calloc(&req->arena, sizeof *p);
+    if (p == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    p->base.apply = pending_apply;
+    p->base.done = pending_done;
+    p->inner = cmd;
+    p->req = req;
+    p->render = render;
+    http_suspend(req);
+    writer_submit(app.writer, &p->base);
+    return HTTP_SUSPENDED;
+}
+
+const char *path_after(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(path, prefix, n) != 0)
+        return NULL;
+    return path + n;
+}

@@ -1,1 +1,831 @@
-/* placeholder: being written */
+/* sqlite.c: the embedded SQLite backend of the store interface.
+ *
+ * One writer connection (the writer thread's) and one read connection per
+ * thread that reads, all on the same file in WAL mode with synchronous=FULL:
+ * a commit is on disk before anyone is answered, and readers never wait for
+ * the writer. Statements are prepared once per connection and cached. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../clock.h"
+#include "../log.h"
+#include "migration.h"
+#include "store.h"
+
+/* Every statement the backend runs, prepared lazily per connection. */
+#define SQLITE_STMTS(XX)                                                                    \
+    XX(BEGIN, "BEGIN IMMEDIATE")                                                            \
+    XX(COMMIT, "COMMIT")                                                                    \
+    XX(ROLLBACK, "ROLLBACK")                                                                \
+    XX(SAVEPOINT, "SAVEPOINT cmd")                                                          \
+    XX(RELEASE, "RELEASE cmd")                                                              \
+    XX(ROLLBACK_TO, "ROLLBACK TO cmd")                                                      \
+    XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES (?1, ?2)")         \
+    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = ?1")           \
+    XX(SHOP_INSERT,                                                                         \
+       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "   \
+       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "        \
+       "tegro_order_ttl, callback_version, active, created_at) VALUES "                     \
+       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")                \
+    XX(SHOP_BY_ID, SHOP_SELECT "WHERE id = ?1")                                             \
+    XX(SHOP_BY_PUBLIC_KEY, SHOP_SELECT "WHERE public_key = ?1")                             \
+    XX(SHOP_BY_PANDA_KEY, SHOP_SELECT "WHERE panda_api_key = ?1")                           \
+    XX(SHOP_BY_TEGRO_KEY, SHOP_SELECT "WHERE tegro_api_key = ?1")                           \
+    XX(REQUISITE_INSERT,                                                                    \
+       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "     \
+       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "        \
+       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                      \
+    XX(REQUISITE_PICK_BANK,                                                                 \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND "             \
+                        "bank_code = ?3 ORDER BY assigned, id LIMIT 1")                     \
+    XX(REQUISITE_PICK,                                                                      \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 "                 \
+                        "ORDER BY assigned, id LIMIT 1")                                    \
+    XX(REQUISITE_BUMP, "UPDATE requisites SET assigned = assigned + 1 WHERE id = ?1")      \
+    XX(ORDER_INSERT,                                                                        \
+       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "       \
+       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "             \
+       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "     \
+       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "      \
+       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "          \
+       "paid_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "   \
+       "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "   \
+       "?29, ?30, ?31, ?32)")                                                               \
+    XX(ORDER_BY_ID, ORDER_SELECT "WHERE o.id = ?1")                                         \
+    XX(ORDER_BY_UUID, ORDER_SELECT "WHERE o.uuid = ?1")                                     \
+    XX(ORDER_BY_UUID_CALLBACK, ORDER_SELECT "WHERE o.uuid_callback = ?1")                   \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                         \
+       ORDER_SELECT "WHERE o.shop_id = ?1 AND o.merchant_order_id = ?2 ORDER BY o.id")      \
+    XX(IDEM_GET,                                                                            \
+       "SELECT fingerprint, order_id, created_at FROM idempotency "                         \
+       "WHERE shop_id = ?1 AND key = ?2")                                                   \
+    XX(IDEM_PUT,                                                                            \
+       "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "          \
+       "VALUES (?1, ?2, ?3, ?4, ?5)")                                                       \
+    XX(RATE_GET, "SELECT rate FROM rates WHERE base = ?1 AND quote = ?2")                   \
+    XX(RATE_PUT,                                                                            \
+       "INSERT INTO rates(base, quote, rate, updated_at) VALUES (?1, ?2, ?3, ?4) "          \
+       "ON CONFLICT(base, quote) DO UPDATE SET rate = excluded.rate, "                      \
+       "updated_at = excluded.updated_at")
+
+#define SHOP_SELECT                                                                         \
+    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "            \
+    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "           \
+    "tegro_order_ttl, callback_version, active, created_at FROM shops "
+
+#define REQUISITE_COLUMNS                                                                   \
+    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "   \
+    "country_code, active, assigned, created_at "
+#define REQUISITE_SELECT "SELECT " REQUISITE_COLUMNS "FROM requisites "
+
+#define ORDER_SELECT                                                                        \
+    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "    \
+    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "    \
+    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "           \
+    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "        \
+    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                   \
+    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "    \
+    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "               \
+    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "       \
+    "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
+
+enum sqlite_stmt {
+#define XX(name, sql) STMT_##name,
+    SQLITE_STMTS(XX)
+#undef XX
+        STMT_COUNT_
+};
+
+static const char *const stmt_sql[] = {
+#define XX(name, sql) sql,
+    SQLITE_STMTS(XX)
+#undef XX
+};
+
+struct sqlite_conn {
+    struct store_conn base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[STMT_COUNT_];
+    struct sqlite_conn *next_reader; /* all readers, for close */
+};
+
+struct sqlite_store {
+    struct store base;
+    char *path;
+    struct sqlite_conn *writer;
+    pthread_key_t reader_key;
+    pthread_mutex_t mu; /* guards readers */
+    struct sqlite_conn *readers;
+};
+
+/* ---- connections -------------------------------------------------------- */
+
+static void conn_close(struct sqlite_conn *c)
+{
+    if (c == NULL)
+        return;
+    for (int i = 0; i < STMT_COUNT_; i++)
+        sqlite3_finalize(c->stmt[i]);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static kassa_err exec_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_error("sqlite exec failed", "error=\"%s\"", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return KASSA_EIO;
+    }
+    return KASSA_OK;
+}
+
+/* Open a connection to the store's file. Caller owns the result. */
+static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *err,
+                                     size_t errlen)
+{
+    struct sqlite_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->base.ops = &store_sqlite_ops;
+    c->base.store = &s->base;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(s->path, &c->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", s->path,
+                 c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(c->db, 5000);
+    sqlite3_extended_result_codes(c->db, 1);
+    const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                   "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;"
+                                 : "PRAGMA query_only=1; PRAGMA synchronous=FULL;";
+    if (exec_sql(c->db, pragmas) != KASSA_OK) {
+        snprintf(err, errlen, "cannot configure %s: %s", s->path, sqlite3_errmsg(c->db));
+        goto fail;
+    }
+    return c;
+fail:
+    conn_close(c);
+    return NULL;
+}
+
+/* The cached statement `id`, reset and with bindings cleared; NULL on a
+ * prepare error (logged). */
+static sqlite3_stmt *stmt(struct sqlite_conn *c, enum sqlite_stmt id)
+{
+    sqlite3_stmt *st = c->stmt[id];
+    if (st == NULL) {
+        if (sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+            SQLITE_OK) {
+            log_error("sqlite prepare failed", "error=\"%s\"", sqlite3_errmsg(c->db));
+            return NULL;
+        }
+        c->stmt[id] = st;
+    }
+    return st;
+}
+
+static void done_stmt(sqlite3_stmt *st)
+{
+    if (st != NULL) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+static kassa_err step_error(struct sqlite_conn *c, int rc)
+{
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return KASSA_EEXIST;
+    log_error("sqlite step failed", "rc=%d error=\"%s\"", rc, sqlite3_errmsg(c->db));
+    return KASSA_EIO;
+}
+
+/* Run a statement that returns no rows. */
+static kassa_err run_stmt(struct sqlite_conn *c, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    kassa_err err = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? KASSA_OK : step_error(c, rc);
+    done_stmt(st);
+    return err;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+static void col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    if (n >= size)
+        n = size - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static kassa_err migrate(struct sqlite_conn *c, char *err, size_t errlen)
+{
+    if (exec_sql(c->db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                        "applied_at INTEGER NOT NULL)") != KASSA_OK)
+        goto fail;
+    int have = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1,
+                           &st, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        have = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < migrations_sqlite_count; i++) {
+        const struct migration *m = &migrations_sqlite[i];
+        if (m->version <= have)
+            continue;
+        if (exec_sql(c->db, m->sql) != KASSA_OK)
+            goto fail;
+        if (sqlite3_prepare_v2(c->db,
+                               "INSERT INTO schema_migrations(version, name, applied_at) "
+                               "VALUES (?1, ?2, ?3)",
+                               -1, &st, NULL) != SQLITE_OK)
+            goto fail;
+        sqlite3_bind_int(st, 1, m->version);
+        sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, clock_now());
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            goto fail;
+        log_info("migration applied", "version=%d name=%s", m->version, m->name);
+    }
+    if (exec_sql(c->db, "COMMIT") != KASSA_OK)
+        goto fail;
+    return KASSA_OK;
+fail:
+    snprintf(err, errlen, "migration failed: %s", sqlite3_errmsg(c->db));
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return KASSA_EIO;
+}
+
+static void sqlite_close(struct store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    if (s == NULL)
+        return;
+    conn_close(s->writer);
+    struct sqlite_conn *r = s->readers;
+    while (r) {
+        struct sqlite_conn *next = r->next_reader;
+        conn_close(r);
+        r = next;
+    }
+    pthread_key_delete(s->reader_key);
+    pthread_mutex_destroy(&s->mu);
+    free(s->path);
+    free(s);
+}
+
+static kassa_err sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+    if (path == NULL || *path == '\0') {
+        snprintf(err, errlen, "sqlite: empty database path");
+        return KASSA_EINVAL;
+    }
+    struct sqlite_store *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->path = strdup(path)) == NULL) {
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return KASSA_ENOMEM;
+    }
+    s->base.ops = &store_sqlite_ops;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_key_create(&s->reader_key, NULL);
+    s->writer = conn_open(s, true, err, errlen);
+    if (s->writer == NULL)
+        goto fail;
+    if (migrate(s->writer, err, errlen) != KASSA_OK)
+        goto fail;
+    *out = &s->base;
+    return KASSA_OK;
+fail:
+    sqlite_close(&s->base);
+    return KASSA_EIO;
+}
+
+static struct store_conn *sqlite_writer(struct store *base)
+{
+    return &((struct sqlite_store *)base)->writer->base;
+}
+
+/* This thread's read connection, opened on first use and kept until close. */
+static struct store_conn *sqlite_reader(struct store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct sqlite_conn *c = pthread_getspecific(s->reader_key);
+    if (c != NULL)
+        return &c->base;
+    char err[256];
+    c = conn_open(s, false, err, sizeof err);
+    if (c == NULL) {
+        log_error("sqlite reader open failed", "error=\"%s\"", err);
+        return NULL;
+    }
+    pthread_setspecific(s->reader_key, c);
+    pthread_mutex_lock(&s->mu);
+    c->next_reader = s->readers;
+    s->readers = c;
+    pthread_mutex_unlock(&s->mu);
+    return &c->base;
+}
+
+static void sqlite_release(struct store_conn *c) { (void)c; }
+
+/* ---- transactions ------------------------------------------------------- */
+
+static kassa_err run_simple(struct store_conn *base, enum sqlite_stmt id)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, id);
+    return st ? run_stmt(c, st) : KASSA_EIO;
+}
+
+static kassa_err sqlite_begin(struct store_conn *c) { return run_simple(c, STMT_BEGIN); }
+static kassa_err sqlite_commit(struct store_conn *c) { return run_simple(c, STMT_COMMIT); }
+static kassa_err sqlite_rollback(struct store_conn *c)
+{
+    struct sqlite_conn *sc = (struct sqlite_conn *)c;
+    if (sqlite3_get_autocommit(sc->db))
+        return KASSA_OK; /* SQLite already rolled back (e.g. after an I/O error) */
+    return run_simple(c, STMT_ROLLBACK);
+}
+static kassa_err sqlite_savepoint(struct store_conn *c) { return run_simple(c, STMT_SAVEPOINT); }
+static kassa_err sqlite_savepoint_release(struct store_conn *c)
+{
+    return run_simple(c, STMT_RELEASE);
+}
+static kassa_err sqlite_savepoint_rollback(struct store_conn *c)
+{
+    /* ROLLBACK TO keeps the savepoint open; release it too. */
+    kassa_err err = run_simple(c, STMT_ROLLBACK_TO);
+    if (err == KASSA_OK)
+        err = run_simple(c, STMT_RELEASE);
+    return err;
+}
+
+/* ---- data --------------------------------------------------------------- */
+
+static kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant *m)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_MERCHANT_INSERT);
+    if (st == NULL)
+        return KASSA_EIO;
+    bind_text(st, 1, m->name);
+    sqlite3_bind_int64(st, 2, m->created_at);
+    kassa_err err = run_stmt(c, st);
+    if (err == KASSA_OK)
+        m->id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+static kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_MERCHANT_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        col_text(st, 1, out->name, sizeof out->name);
+        out->created_at = sqlite3_column_int64(st, 2);
+    } else {
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
+    }
+    done_stmt(st);
+    return err;
+}
+
+static kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_SHOP_INSERT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, s->merchant_id);
+    bind_text(st, 2, s->public_key);
+    bind_text(st, 3, s->name);
+    bind_text(st, 4, s->url);
+    bind_text(st, 5, s->callback_url);
+    bind_text(st, 6, s->fee_percent);
+    bind_text(st, 7, s->panda_api_key);
+    bind_text(st, 8, s->panda_secret);
+    bind_text(st, 9, s->tegro_api_key);
+    bind_text(st, 10, s->tegro_secret);
+    sqlite3_bind_int(st, 11, s->panda_order_ttl);
+    sqlite3_bind_int(st, 12, s->tegro_order_ttl);
+    sqlite3_bind_int(st, 13, s->callback_version);
+    sqlite3_bind_int(st, 14, s->active);
+    sqlite3_bind_int64(st, 15, s->created_at);
+    kassa_err err = run_stmt(c, st);
+    if (err == KASSA_OK)
+        s->id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+static void read_shop(sqlite3_stmt *st, struct shop *s)
+{
+    s->id = sqlite3_column_int64(st, 0);
+    s->merchant_id = sqlite3_column_int64(st, 1);
+    col_text(st, 2, s->public_key, sizeof s->public_key);
+    col_text(st, 3, s->name, sizeof s->name);
+    col_text(st, 4, s->url, sizeof s->url);
+    col_text(st, 5, s->callback_url, sizeof s->callback_url);
+    col_text(st, 6, s->fee_percent, sizeof s->fee_percent);
+    col_text(st, 7, s->panda_api_key, sizeof s->panda_api_key);
+    col_text(st, 8, s->panda_secret, sizeof s->panda_secret);
+    col_text(st, 9, s->tegro_api_key, sizeof s->tegro_api_key);
+    col_text(st, 10, s->tegro_secret, sizeof s->tegro_secret);
+    s->panda_order_ttl = sqlite3_column_int(st, 11);
+    s->tegro_order_ttl = sqlite3_column_int(st, 12);
+    s->callback_version = sqlite3_column_int(st, 13);
+    s->active = sqlite3_column_int(st, 14);
+    s->created_at = sqlite3_column_int64(st, 15);
+}
+
+static kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key,
+                                 int64_t id, struct shop *out)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    static const enum sqlite_stmt ids[] = {
+        [SHOP_BY_ID] = STMT_SHOP_BY_ID,
+        [SHOP_BY_PUBLIC_KEY] = STMT_SHOP_BY_PUBLIC_KEY,
+        [SHOP_BY_PANDA_KEY] = STMT_SHOP_BY_PANDA_KEY,
+        [SHOP_BY_TEGRO_KEY] = STMT_SHOP_BY_TEGRO_KEY,
+    };
+    sqlite3_stmt *st = stmt(c, ids[by]);
+    if (st == NULL)
+        return KASSA_EIO;
+    if (by == SHOP_BY_ID)
+        sqlite3_bind_int64(st, 1, id);
+    else
+        bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW)
+        read_shop(st, out);
+    else
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
+    done_stmt(st);
+    return err;
+}
+
+static kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_INSERT);
+    if (st == NULL)
+        return KASSA_EIO;
+    bind_text(st, 1, r->type);
+    bind_text(st, 2, r->value);
+    bind_text(st, 3, r->owner_full_name);
+    bind_text(st, 4, r->bank_code);
+    bind_text(st, 5, r->bank_name_ru);
+    bind_text(st, 6, r->bank_name_en);
+    bind_text(st, 7, r->currency);
+    bind_text(st, 8, r->country_code);
+    sqlite3_bind_int(st, 9, r->active);
+    sqlite3_bind_int64(st, 10, r->created_at);
+    kassa_err err = run_stmt(c, st);
+    if (err == KASSA_OK)
+        r->id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+/* Read requisite columns starting at column `i`. */
+static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
+{
+    r->id = sqlite3_column_int64(st, i + 0);
+    col_text(st, i + 1, r->type, sizeof r->type);
+    col_text(st, i + 2, r->value, sizeof r->value);
+    col_text(st, i + 3, r->owner_full_name, sizeof r->owner_full_name);
+    col_text(st, i + 4, r->bank_code, sizeof r->bank_code);
+    col_text(st, i + 5, r->bank_name_ru, sizeof r->bank_name_ru);
+    col_text(st, i + 6, r->bank_name_en, sizeof r->bank_name_en);
+    col_text(st, i + 7, r->currency, sizeof r->currency);
+    col_text(st, i + 8, r->country_code, sizeof r->country_code);
+    r->active = sqlite3_column_int(st, i + 9);
+    r->assigned = sqlite3_column_int64(st, i + 10);
+    r->created_at = sqlite3_column_int64(st, i + 11);
+}
+
+static kassa_err pick_one(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
+                          const char *currency, const char *bank_code, struct requisite *out)
+{
+    sqlite3_stmt *st = stmt(c, id);
+    if (st == NULL)
+        return KASSA_EIO;
+    bind_text(st, 1, type);
+    bind_text(st, 2, currency);
+    if (bank_code)
+        bind_text(st, 3, bank_code);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW)
+        read_requisite(st, 0, out);
+    else
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
+    done_stmt(st);
+    return err;
+}
+
+static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type,
+                                       const char *currency, const char *bank_code,
+                                       struct requisite *out)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    kassa_err err = KASSA_ENOTFOUND;
+    if (bank_code && *bank_code)
+        err = pick_one(c, STMT_REQUISITE_PICK_BANK, type, currency, bank_code, out);
+    if (err == KASSA_ENOTFOUND)
+        err = pick_one(c, STMT_REQUISITE_PICK, type, currency, NULL, out);
+    if (err != KASSA_OK)
+        return err;
+    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_BUMP);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, out->id);
+    err = run_stmt(c, st);
+    if (err == KASSA_OK)
+        out->assigned++;
+    return err;
+}
+
+static kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_ORDER_INSERT);
+    if (st == NULL)
+        return KASSA_EIO;
+    bind_text(st, 1, o->uuid);
+    bind_text(st, 2, o->uuid_callback);
+    bind_text(st, 3, o->pay_token);
+    sqlite3_bind_int64(st, 4, o->shop_id);
+    sqlite3_bind_int(st, 5, o->origin);
+    sqlite3_bind_int(st, 6, (int)o->status);
+    sqlite3_bind_int64(st, 7, o->amount);
+    bind_text(st, 8, o->currency);
+    sqlite3_bind_int64(st, 9, o->fee);
+    sqlite3_bind_int64(st, 10, o->amount_usdt);
+    bind_text(st, 11, o->exchange_rate);
+    bind_text(st, 12, o->merchant_order_id);
+    bind_text(st, 13, o->requisite_type);
+    sqlite3_bind_int(st, 14, o->payment_system);
+    bind_text(st, 15, o->customer_name);
+    bind_text(st, 16, o->customer_requisite);
+    bind_text(st, 17, o->bank_code);
+    bind_text(st, 18, o->countries);
+    bind_text(st, 19, o->payment_systems);
+    bind_text(st, 20, o->email);
+    bind_text(st, 21, o->phone);
+    bind_text(st, 22, o->success_url);
+    bind_text(st, 23, o->fail_url);
+    bind_text(st, 24, o->notify_url);
+    bind_text(st, 25, o->lang);
+    sqlite3_bind_int(st, 26, o->test);
+    sqlite3_bind_int(st, 27, o->confirmed_by_customer);
+    if (o->requisite_id)
+        sqlite3_bind_int64(st, 28, o->requisite_id);
+    else
+        sqlite3_bind_null(st, 28);
+    sqlite3_bind_int64(st, 29, o->created_at);
+    sqlite3_bind_int64(st, 30, o->expires_at);
+    sqlite3_bind_int64(st, 31, o->paid_at);
+    sqlite3_bind_int64(st, 32, o->updated_at);
+    kassa_err err = run_stmt(c, st);
+    if (err == KASSA_OK)
+        o->id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+static void read_order(sqlite3_stmt *st, struct order *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, o->uuid, sizeof o->uuid);
+    col_text(st, 2, o->uuid_callback, sizeof o->uuid_callback);
+    col_text(st, 3, o->pay_token, sizeof o->pay_token);
+    o->shop_id = sqlite3_column_int64(st, 4);
+    o->origin = sqlite3_column_int(st, 5);
+    o->status = (enum order_status)sqlite3_column_int(st, 6);
+    o->amount = sqlite3_column_int64(st, 7);
+    col_text(st, 8, o->currency, sizeof o->currency);
+    o->fee = sqlite3_column_int64(st, 9);
+    o->amount_usdt = sqlite3_column_int64(st, 10);
+    col_text(st, 11, o->exchange_rate, sizeof o->exchange_rate);
+    col_text(st, 12, o->merchant_order_id, sizeof o->merchant_order_id);
+    col_text(st, 13, o->requisite_type, sizeof o->requisite_type);
+    o->payment_system = sqlite3_column_int(st, 14);
+    col_text(st, 15, o->customer_name, sizeof o->customer_name);
+    col_text(st, 16, o->customer_requisite, sizeof o->customer_requisite);
+    col_text(st, 17, o->bank_code, sizeof o->bank_code);
+    col_text(st, 18, o->countries, sizeof o->countries);
+    col_text(st, 19, o->payment_systems, sizeof o->payment_systems);
+    col_text(st, 20, o->email, sizeof o->email);
+    col_text(st, 21, o->phone, sizeof o->phone);
+    col_text(st, 22, o->success_url, sizeof o->success_url);
+    col_text(st, 23, o->fail_url, sizeof o->fail_url);
+    col_text(st, 24, o->notify_url, sizeof o->notify_url);
+    col_text(st, 25, o->lang, sizeof o->lang);
+    o->test = sqlite3_column_int(st, 26) != 0;
+    o->confirmed_by_customer = sqlite3_column_int(st, 27) != 0;
+    o->requisite_id = sqlite3_column_int64(st, 28);
+    o->created_at = sqlite3_column_int64(st, 29);
+    o->expires_at = sqlite3_column_int64(st, 30);
+    o->paid_at = sqlite3_column_int64(st, 31);
+    o->updated_at = sqlite3_column_int64(st, 32);
+    if (sqlite3_column_type(st, 33) != SQLITE_NULL)
+        read_requisite(st, 33, &o->req);
+}
+
+static kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, const char *key,
+                                  int64_t id, struct order *out)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    static const enum sqlite_stmt ids[] = {
+        [ORDER_BY_ID] = STMT_ORDER_BY_ID,
+        [ORDER_BY_UUID] = STMT_ORDER_BY_UUID,
+        [ORDER_BY_UUID_CALLBACK] = STMT_ORDER_BY_UUID_CALLBACK,
+    };
+    sqlite3_stmt *st = stmt(c, ids[by]);
+    if (st == NULL)
+        return KASSA_EIO;
+    if (by == ORDER_BY_ID)
+        sqlite3_bind_int64(st, 1, id);
+    else
+        bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW)
+        read_order(st, out);
+    else
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
+    done_stmt(st);
+    return err;
+}
+
+static kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
+                                                    const char *moid, struct arena *a,
+                                                    struct order **out, size_t *n)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_ORDERS_BY_MERCHANT_ORDER_ID);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, shop_id);
+    bind_text(st, 2, moid);
+    size_t cap = 0, len = 0;
+    struct order *v = NULL;
+    kassa_err err = KASSA_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            if (ncap > 1000) { /* a bound on one answer */
+                break;
+            }
+            struct order *nv = arena_alloc(a, ncap * sizeof *nv);
+            if (nv == NULL) {
+                err = KASSA_ENOMEM;
+                goto out;
+            }
+            if (len)
+                memcpy(nv, v, len * sizeof *nv);
+            v = nv;
+            cap = ncap;
+        }
+        read_order(st, &v[len++]);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = step_error(c, rc);
+out:
+    done_stmt(st);
+    *out = v;
+    *n = len;
+    return err;
+}
+
+static kassa_err sqlite_idem_get(struct store_conn *base, int64_t shop_id, const char *key,
+                                 struct idem *out)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_IDEM_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, shop_id);
+    bind_text(st, 2, key);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->shop_id = shop_id;
+        snprintf(out->key, sizeof out->key, "%s", key);
+        const void *fp = sqlite3_column_blob(st, 0);
+        if (fp && sqlite3_column_bytes(st, 0) == (int)sizeof out->fingerprint)
+            memcpy(out->fingerprint, fp, sizeof out->fingerprint);
+        out->order_id = sqlite3_column_int64(st, 1);
+        out->created_at = sqlite3_column_int64(st, 2);
+    } else {
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
+    }
+    done_stmt(st);
+    return err;
+}
+
+static kassa_err sqlite_idem_put(struct store_conn *base, const struct idem *in)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_IDEM_PUT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, in->shop_id);
+    bind_text(st, 2, in->key);
+    sqlite3_bind_blob(st, 3, in->fingerprint, sizeof in->fingerprint, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, in->order_id);
+    sqlite3_bind_int64(st, 5, in->created_at);
+    return run_stmt(c, st);
+}
+
+static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to,
+                                 char rate[32])
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_RATE_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    bind_text(st, 1, from);
+    bind_text(st, 2, to);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW)
+        col_text(st, 0, rate, 32);
+    else
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
+    done_stmt(st);
+    return err;
+}
+
+static kassa_err sqlite_rate_put(struct store_conn *base, const char *from, const char *to,
+                                 const char *rate, int64_t now)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = stmt(c, STMT_RATE_PUT);
+    if (st == NULL)
+        return KASSA_EIO;
+    bind_text(st, 1, from);
+    bind_text(st, 2, to);
+    bind_text(st, 3, rate);
+    sqlite3_bind_int64(st, 4, now);
+    return run_stmt(c, st);
+}
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .writer = sqlite_writer,
+    .reader = sqlite_reader,
+    .release = sqlite_release,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .savepoint = sqlite_savepoint,
+    .savepoint_release = sqlite_savepoint_release,
+    .savepoint_rollback = sqlite_savepoint_rollback,
+    .merchant_insert = sqlite_merchant_insert,
+    .merchant_get = sqlite_merchant_get,
+    .shop_insert = sqlite_shop_insert,
+    .shop_get = sqlite_shop_get,
+    .requisite_insert = sqlite_requisite_insert,
+    .requisite_pick = sqlite_requisite_pick,
+    .order_insert = sqlite_order_insert,
+    .order_get = sqlite_order_get,
+    .orders_by_merchant_order_id = sqlite_orders_by_merchant_order_id,
+    .idem_get = sqlite_idem_get,
+    .idem_put = sqlite_idem_put,
+    .rate_get = sqlite_rate_get,
+    .rate_put = sqlite_rate_put,
+};

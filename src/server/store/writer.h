@@ -32,7 +32,7 @@ void writer_stop(struct writer *w);
 void writer_submit(struct writer *w, struct writer_cmd *cmd);
 
 /* Queue and wait for the result (for timers, admin and tests; never on an
- * HTTP thread on the hot path). `cmd->done` is replaced. */
+ * HTTP thread on the hot path). `cmd->done` is not called. */
 kassa_err writer_run(struct writer *w, struct writer_cmd *cmd);
 
 #endif

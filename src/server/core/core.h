@@ -1,0 +1,85 @@
+/* core.h: shops, requisites and orders, dialect-free.
+ *
+ * Each write is a writer command (store/writer.h): a dialect fills the
+ * command's inputs, calls the *_prepare function on its own thread (random
+ * ids, fingerprints: work that needs no database), then submits the command;
+ * the writer runs *_apply inside the batch transaction. */
+#ifndef KASSA_CORE_H
+#define KASSA_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../store/writer.h"
+#include "model.h"
+
+/* ---- util.c ------------------------------------------------------------- */
+
+/* n cryptographically random bytes; aborts if the system RNG fails (a
+ * gateway must not run without one). */
+void core_random(void *buf, size_t n);
+
+/* A random (version 4) UUID, lower case. */
+void core_uuid4(char out[UUID_SIZE]);
+
+/* `nbytes` random bytes as hex into out (2 * nbytes + 1 bytes);
+ * upper-case when `upper`. */
+void core_hex_token(char *out, size_t nbytes, bool upper);
+
+/* True when s is a UUID in 8-4-4-4-12 hex form (any case). */
+bool core_is_uuid(const char *s);
+
+/* Copy src into dst (size bytes); false when it does not fit (dst empty). */
+bool core_copy(char *dst, size_t size, const char *src);
+
+/* ---- shop.c ------------------------------------------------------------- */
+
+struct shop_create_cmd {
+    struct writer_cmd base;
+    struct shop shop;         /* in: name, url, callback_url, fee_percent,
+                                 merchant_id (0: a new merchant); out: all */
+};
+
+/* Check the inputs (KASSA_EINVAL with a message naming the field in msg),
+ * fill defaults and generate the keys and credentials. */
+kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen);
+kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+struct requisite_add_cmd {
+    struct writer_cmd base;
+    struct requisite req;     /* in: every field but id; out: id */
+};
+
+kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen);
+kassa_err requisite_add_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+/* The panda requisite types kassa knows ("SBP", "card", ...). */
+bool requisite_type_known(const char *type);
+
+/* ---- order.c ------------------------------------------------------------ */
+
+struct order_create_cmd {
+    struct writer_cmd base;
+    struct shop shop;              /* the authenticated shop */
+    struct order order;            /* in: amount, currency, requisite_type, optional
+                                      fields, origin; out: the stored order */
+    char idem_key[TEXT_SIZE];      /* "" when none */
+    unsigned char fingerprint[32]; /* set by prepare */
+    bool replayed;                 /* out: answered from the idempotency record */
+};
+
+/* Validate the order's inputs (KASSA_ECURRENCY, KASSA_EMONEY_ZERO,
+ * KASSA_EINVAL for an unknown requisite type), generate its ids and token,
+ * fingerprint its parameters. */
+kassa_err order_create_prepare(struct order_create_cmd *cmd);
+
+/* Idempotency check, fee, requisite assignment, insert. KASSA_ECONFLICT
+ * when the idempotency key was used with other parameters. */
+kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+/* Seconds left before the order expires (0 once past), on the clock. */
+int64_t order_ttl_left(const struct order *o);
+
+/* Panda's and Tegro's statuses are mapped by the dialects. */
+
+#endif

@@ -1,0 +1,52 @@
+/* reply.h: what every dialect needs to answer: JSON bodies, errors in the
+ * {"error": "..."} shape (panda, admin), JSON request parsing, and running
+ * a core command on the writer with the connection suspended meanwhile. */
+#ifndef KASSA_REPLY_H
+#define KASSA_REPLY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../http.h"
+#include "../jsonw.h"
+#include "../store/writer.h"
+#include "kassa/error.h"
+
+#define REPLY_JSON_LIMIT (4u << 20) /* ceiling of one rendered answer */
+
+/* Send the document rendered in w (finishes w) with `status`; a failed
+ * render becomes 500. */
+void reply_jw(struct http_req *req, int status, struct jw *w);
+
+/* {"error": "<message>"} with `status`. */
+void reply_error(struct http_req *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parse the request body as a JSON object, duplicate keys rejected. On
+ * failure writes a message ("invalid JSON: ...", "request body must be a
+ * JSON object") into msg and returns NULL. The caller owns the result. */
+json_t *parse_json_object(struct http_req *req, char *msg, size_t msglen);
+
+/* Read an optional string member into dst (size bytes): absent or null ->
+ * "" and true; not a string or too long -> false with msg naming the field. */
+bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char *msg,
+                     size_t msglen);
+
+/* The exact decimal text of a member that may be a JSON string or number,
+ * into dst; false when it is neither (msg says so). `found` tells absence. */
+bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst,
+                       size_t size, bool *found, char *msg, size_t msglen);
+
+typedef void (*render_fn)(struct http_req *req, struct writer_cmd *cmd, kassa_err err);
+
+/* Suspend the request, run `cmd` on the writer, and once it committed call
+ * render(req, cmd, err) (on the writer thread) and resume the request.
+ * Returns HTTP_SUSPENDED for the handler to return. */
+enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
+                                   render_fn render);
+
+/* Strip `prefix` from path; the rest (possibly "") or NULL when no match. */
+const char *path_after(const char *path, const char *prefix);
+
+#endif

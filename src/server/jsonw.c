@@ -1,0 +1,232 @@
+/* jsonw.c: see jsonw.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonw.h"
+#include "kassa/money.h"
+
+void jw_init(struct jw *w, size_t limit)
+{
+    memset(w, 0, sizeof *w);
+    w->limit = limit;
+    w->first[0] = true;
+}
+
+void jw_free(struct jw *w)
+{
+    free(w->buf);
+    w->buf = NULL;
+    w->len = w->cap = 0;
+}
+
+static void put(struct jw *w, const char *s, size_t n)
+{
+    if (w->failed)
+        return;
+    if (w->len + n + 1 > w->cap) {
+        size_t ncap = w->cap ? w->cap : 1024;
+        while (ncap < w->len + n + 1)
+            ncap *= 2;
+        if (ncap > w->limit) {
+            if (w->len + n + 1 > w->limit) {
+                w->failed = true;
+                return;
+            }
+            ncap = w->limit;
+        }
+        char *nb = realloc(w->buf, ncap);
+        if (nb == NULL) {
+            w->failed = true;
+            return;
+        }
+        w->buf = nb;
+        w->cap = ncap;
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+static void putc_(struct jw *w, char c) { put(w, &c, 1); }
+
+/* Separator before a value or key at the current depth. */
+static void sep(struct jw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (!w->first[w->depth])
+        putc_(w, ',');
+    w->first[w->depth] = false;
+}
+
+static void open_(struct jw *w, char c)
+{
+    sep(w);
+    putc_(w, c);
+    if (w->depth + 1 >= JW_MAX_DEPTH) {
+        w->failed = true;
+        return;
+    }
+    w->first[++w->depth] = true;
+}
+
+static void close_(struct jw *w, char c)
+{
+    putc_(w, c);
+    if (w->depth > 0)
+        w->depth--;
+}
+
+void jw_obj(struct jw *w) { open_(w, '{'); }
+void jw_obj_end(struct jw *w) { close_(w, '}'); }
+void jw_arr(struct jw *w) { open_(w, '['); }
+void jw_arr_end(struct jw *w) { close_(w, ']'); }
+
+static void quoted(struct jw *w, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    putc_(w, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(w, run, (size_t)(s - run));
+        char esc[7] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        put(w, esc, n);
+        run = s + 1;
+    }
+    put(w, run, (size_t)(s - run));
+    putc_(w, '"');
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+    sep(w);
+    quoted(w, key);
+    putc_(w, ':');
+    w->after_key = true;
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+    sep(w);
+    quoted(w, s ? s : "");
+}
+
+void jw_int(struct jw *w, long long v)
+{
+    char b[32];
+    int n = snprintf(b, sizeof b, "%lld", v);
+    sep(w);
+    put(w, b, (size_t)n);
+}
+
+void jw_bool(struct jw *w, bool v)
+{
+    sep(w);
+    if (v)
+        put(w, "true", 4);
+    else
+        put(w, "false", 5);
+}
+
+void jw_null(struct jw *w)
+{
+    sep(w);
+    put(w, "null", 4);
+}
+
+void jw_raw(struct jw *w, const char *raw)
+{
+    sep(w);
+    put(w, raw, strlen(raw));
+}
+
+void jw_money(struct jw *w, int64_t minor, const char *currency, int places, bool as_number)
+{
+    const kassa_currency *cur = kassa_currency_find(currency);
+    char b[48];
+    if (cur == NULL || kassa_money_format(minor, cur->exponent, places, b, sizeof b) < 0) {
+        w->failed = true;
+        return;
+    }
+    if (as_number)
+        jw_raw(w, b);
+    else
+        jw_str(w, b);
+}
+
+void jw_kstr(struct jw *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    jw_str(w, s);
+}
+
+void jw_kstr_or_null(struct jw *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    if (s == NULL || *s == '\0')
+        jw_null(w);
+    else
+        jw_str(w, s);
+}
+
+void jw_kint(struct jw *w, const char *key, long long v)
+{
+    jw_key(w, key);
+    jw_int(w, v);
+}
+
+void jw_kbool(struct jw *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    jw_bool(w, v);
+}
+
+void jw_knull(struct jw *w, const char *key)
+{
+    jw_key(w, key);
+    jw_null(w);
+}
+
+void jw_kraw(struct jw *w, const char *key, const char *raw)
+{
+    jw_key(w, key);
+    jw_raw(w, raw);
+}
+
+void jw_kmoney(struct jw *w, const char *key, int64_t minor, const char *currency, int places,
+               bool as_number)
+{
+    jw_key(w, key);
+    jw_money(w, minor, currency, places, as_number);
+}
+
+char *jw_finish(struct jw *w, size_t *len)
+{
+    if (w->failed || w->buf == NULL) {
+        jw_free(w);
+        return NULL;
+    }
+    char *out = w->buf;
+    *len = w->len;
+    w->buf = NULL;
+    return out;
+}

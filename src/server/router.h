@@ -1,0 +1,9 @@
+/* router.h: the one http_handler of kassad: path prefix -> dialect. */
+#ifndef KASSA_ROUTER_H
+#define KASSA_ROUTER_H
+
+#include "http.h"
+
+enum http_action router_handle(struct http_req *req);
+
+#endif
