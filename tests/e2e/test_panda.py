@@ -294,7 +294,8 @@ def test_auth_valid_baseline(env):
 @pytest.mark.parametrize("case", [
     "missing_key", "unknown_key", "empty_key", "missing_signature", "bad_signature",
     "wrong_secret", "signature_of_other_body", "missing_timestamp", "garbage_timestamp",
-    "stale_past", "stale_future", "signature_without_timestamp_prefix",
+    "stale_past", "stale_past_301", "stale_future", "signature_without_timestamp_prefix",
+    "timestamp_milliseconds",
 ])
 def test_auth_rejected(env, case):
     server, creds, _ = env
@@ -321,6 +322,10 @@ def test_auth_rejected(env, case):
         h = _auth_headers(server, creds, body, ts="12ab")
     elif case == "stale_past":
         h = _auth_headers(server, creds, body, ts=now - 330)
+    elif case == "stale_past_301":
+        h = _auth_headers(server, creds, body, ts=now - 301)
+    elif case == "timestamp_milliseconds":
+        h = _auth_headers(server, creds, body, ts=now * 1000)
     elif case == "stale_future":
         h = _auth_headers(server, creds, body, ts=now + 330)
     elif case == "signature_without_timestamp_prefix":
@@ -333,7 +338,7 @@ def test_auth_rejected(env, case):
 
 def test_auth_timestamp_inside_window(env):
     server, creds, _ = env
-    for delta in (-280, 280):
+    for delta in (-299, -280, 280, 299):
         body = _valid_body()
         r = _post(server, _auth_headers(server, creds, body, ts=server.now() + delta), body)
         assert r.status == 200, (delta, r)
@@ -482,6 +487,41 @@ def test_idempotency_concurrent_duplicates_one_order(env):
     assert again.status == 200 and again.json["uuid"] == ok[0].json["uuid"]
 
 
+def test_idempotency_kept_24h(kassad, shop):
+    client = kassad.panda(shop)
+    key = new_key()
+    payload = {"amount": "10", "requisite_type": "SBP", "idempotency_key": key}
+    r1 = client.post("/v1/orders", payload)
+    assert r1.status == 200, r1
+    kassad.advance_clock(24 * 3600 - 60)
+    r2 = client.post("/v1/orders", payload)
+    assert r2.status == 200, r2
+    assert r2.json["uuid"] == r1.json["uuid"]
+    r3 = client.post("/v1/orders", dict(payload, amount="11"))
+    assert r3.status == 409, r3
+    assert r3.json == {"error": "idempotency key reused with different parameters"}
+
+
+def test_concurrent_distinct_orders_all_committed(env):
+    """Many different orders at once (one group-commit batch): each answered, each stored."""
+    server, creds, client = env
+    mid = "batch-" + new_key()
+    n = 60
+
+    def one(i):
+        return client.create_order(amount=f"{i + 1}.00", merchant_order_id=mid)
+
+    with concurrent.futures.ThreadPoolExecutor(30) as ex:
+        results = list(ex.map(one, range(n)))
+    assert [r.status for r in results] == [200] * n, [(r.status, r.body) for r in results]
+    uuids = {r.json["uuid"] for r in results}
+    assert len(uuids) == n
+    assert sorted(r.json["amount"] for r in results) == sorted(f"{i + 1}.00" for i in range(n))
+    r = client.orders_by_merchant_id(mid)
+    assert r.status == 200
+    assert {o["uuid"] for o in r.json} == uuids
+
+
 # ---- bad input: 400, the field named, nothing stored ----
 
 GOOD = {"amount": "10", "requisite_type": "SBP"}
@@ -506,6 +546,11 @@ BAD_BODIES = [
      "amount"),
     ("amount_overflow_number", '{"amount":99999999999999999999999,"requisite_type":"SBP"',
      "amount"),
+    ("amount_int64_edge", {"amount": "92233720368547758.08", "requisite_type": "SBP"},
+     "amount"),
+    ("amount_two_dots", {"amount": "1.2.3", "requisite_type": "SBP"}, "amount"),
+    ("amount_comma", {"amount": "10,50", "requisite_type": "SBP"}, "amount"),
+    ("amount_nan", {"amount": "NaN", "requisite_type": "SBP"}, "amount"),
     ("amount_bool", {"amount": True, "requisite_type": "SBP"}, "amount"),
     ("amount_null", {"amount": None, "requisite_type": "SBP"}, "amount"),
     ("missing_requisite_type", {"amount": "10"}, "requisite_type"),

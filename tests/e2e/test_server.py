@@ -32,6 +32,26 @@ def test_request_id_header(kassad_shared):
         time.sleep(0.05)
 
 
+def test_request_id_on_every_log_line_of_a_request(kassad_shared):
+    """The lines logged on behalf of a request (the writer's "order created"
+    included) carry that request's id."""
+    creds = create_shop(kassad_shared)
+    r = kassad_shared.panda(creds).create_order()
+    assert r.status == 200, r
+    rid = r.headers.get("X-Request-Id")
+    uuid = r.json["uuid"]
+    deadline = time.monotonic() + 3
+    while True:
+        lines = [line for line in kassad_shared.log_path.read_text(errors="replace")
+                 .splitlines() if uuid in line or f"req={rid}" in line]
+        if any("path=/v1/orders" in line for line in lines) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert lines
+    for line in lines:
+        assert f"req={rid}" in line, line
+
+
 @pytest.mark.parametrize("method,path", [("GET", "/no/such/path"), ("GET", "/v2/orders"),
                                          ("POST", "/admin/v1/nothing")])
 def test_unknown_path_404_json(kassad_shared, method, path):
