@@ -491,11 +491,13 @@ static enum MHD_Result run_handler(struct http_conn *c)
 
     log_set_request_id(c->req.id);
     enum http_action act = http_cb(&c->req);
-    log_set_request_id(NULL);
-
-    if (act != HTTP_SUSPENDED || !c->suspend_wanted)
-        return queue_reply(c);
-
+    enum MHD_Result ret = MHD_YES;
+    if (act != HTTP_SUSPENDED || !c->suspend_wanted) {
+        ret = queue_reply(c);
+        goto out;
+    }
+    /* From here on another thread may own the request until it resumes it;
+     * only the flags under http_mu are ours to read. */
     pthread_mutex_lock(&http_mu);
     bool already = c->resumed;
     if (!already) {
@@ -503,7 +505,11 @@ static enum MHD_Result run_handler(struct http_conn *c)
         c->suspended = true;
     }
     pthread_mutex_unlock(&http_mu);
-    return already ? queue_reply(c) : MHD_YES;
+    if (already)
+        ret = queue_reply(c);
+out:
+    log_set_request_id(NULL);
+    return ret;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const char *url,
@@ -550,15 +556,42 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
     switch (c->state) {
     case ST_BODY:
         return run_handler(c);
-    case ST_TOOBIG:
-        return queue_static(c, 413, http_413);
-    case ST_HANDLING:
+    case ST_TOOBIG: {
+        log_set_request_id(c->req.id);
+        enum MHD_Result ret = queue_static(c, 413, http_413);
+        log_set_request_id(NULL);
+        return ret;
+    }
+    case ST_HANDLING: {
         /* Called again after http_resume. */
-        return queue_reply(c);
+        log_set_request_id(c->req.id);
+        enum MHD_Result ret = queue_reply(c);
+        log_set_request_id(NULL);
+        return ret;
+    }
     case ST_QUEUED:
         return MHD_YES;
     }
     return MHD_NO;
+}
+
+/* Copy a path for a `k=v` log field: spaces, quotes, '%' and control bytes
+ * percent-encoded so the field stays one token. */
+static void log_safe(const char *s, char *out, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (; *s != '\0' && o + 4 < size; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch <= 0x20 || ch == '"' || ch == '%' || ch == 0x7f) {
+            out[o++] = '%';
+            out[o++] = hex[ch >> 4];
+            out[o++] = hex[ch & 15];
+        } else {
+            out[o++] = (char)ch;
+        }
+    }
+    out[o] = '\0';
 }
 
 static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
@@ -573,13 +606,15 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     long long ms = (long long)(t1.tv_sec - c->t0.tv_sec) * 1000 +
                    (t1.tv_nsec - c->t0.tv_nsec) / 1000000;
     if (c->started) {
+        char path[512];
+        log_safe(c->req.path, path, sizeof(path));
         log_set_request_id(c->req.id);
         if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
             log_info("request", "method=%s path=%s status=%d bytes=%zu ms=%lld", c->req.method,
-                     c->req.path, c->sent_status, c->sent_bytes, ms);
+                     path, c->sent_status, c->sent_bytes, ms);
         else
             log_info("request", "method=%s path=%s status=%d bytes=%zu ms=%lld end=%d",
-                     c->req.method, c->req.path, c->sent_status, c->sent_bytes, ms, (int)toe);
+                     c->req.method, path, c->sent_status, c->sent_bytes, ms, (int)toe);
         log_set_request_id(NULL);
     }
     conn_free(c);
@@ -665,11 +700,13 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
         flags |= MHD_USE_IPv6;
     unsigned int pool = threads > 1 ? (unsigned int)threads : 1;
     http_daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_TIMEOUT,
+        flags, 0, NULL, NULL, on_access, NULL,
+        /* The logger first, so MHD reports everything after it through log.c. */
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
-        NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        (unsigned int)1, MHD_OPTION_END);
     if (http_daemon == NULL) {
         snprintf(err, errlen, "cannot listen on %s: %s", listen,
                  errno != 0 ? strerror(errno) : "libmicrohttpd failed to start");

@@ -123,9 +123,13 @@ void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
         va_end(ap);
         if (n > 0) {
             size_t kvlen = (size_t)n < sizeof(kv) ? (size_t)n : sizeof(kv) - 1;
-            if (kv[0] != ' ')
+            size_t skip = 0;
+            while (skip < kvlen && kv[skip] == ' ')
+                skip++;
+            if (skip < kvlen) {
                 line_putc(&l, ' ');
-            line_put_escaped(&l, kv, kvlen, 0);
+                line_put_escaped(&l, kv + skip, kvlen - skip, 0);
+            }
         }
     }
 

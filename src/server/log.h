@@ -22,9 +22,11 @@ const char *log_request_id(void); /* "-" when none */
 void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define log_info(msg, ...) log_msg(LOG_INFO, msg, "" __VA_ARGS__)
-#define log_warn(msg, ...) log_msg(LOG_WARN, msg, "" __VA_ARGS__)
-#define log_error(msg, ...) log_msg(LOG_ERROR, msg, "" __VA_ARGS__)
-#define log_debug(msg, ...) log_msg(LOG_DEBUG, msg, "" __VA_ARGS__)
+/* The format starts with " " (not ""): gcc's -Wformat-zero-length would
+ * reject log_info("msg") under -Werror. log_msg skips leading spaces. */
+#define log_info(msg, ...) log_msg(LOG_INFO, msg, " " __VA_ARGS__)
+#define log_warn(msg, ...) log_msg(LOG_WARN, msg, " " __VA_ARGS__)
+#define log_error(msg, ...) log_msg(LOG_ERROR, msg, " " __VA_ARGS__)
+#define log_debug(msg, ...) log_msg(LOG_DEBUG, msg, " " __VA_ARGS__)
 
 #endif
