@@ -256,7 +256,7 @@ static enum http_action panda_create(struct http_req *req, bool legacy)
         return HTTP_DONE;
 
     char msg[512] = "";
-    json_t *root = parse_json_object(req, msg, sizeof msg);
+    json_t *root = parse_json_object_flags(req, JSON_DECODE_INT_AS_REAL, msg, sizeof msg);
     if (root == NULL) {
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
@@ -387,28 +387,37 @@ static enum http_action panda_get(struct http_req *req, const char *uuid)
     return HTTP_DONE;
 }
 
+struct list_ctx {
+    struct jw *w;
+    const struct shop *shop;
+};
+
+static bool list_one(void *arg, const struct order *o)
+{
+    struct list_ctx *lc = arg;
+    render_order_fields(lc->w, o, lc->shop, VIEW_GET);
+    return !lc->w->failed;
+}
+
 static enum http_action panda_by_merchant_id(struct http_req *req, const char *moid)
 {
     struct shop shop;
     if (!panda_auth(req, "", 0, &shop))
         return HTTP_DONE;
-    struct order *list = NULL;
-    size_t n = 0;
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_arr(&w);
+    struct list_ctx lc = {.w = &w, .shop = &shop};
     struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, orders_by_merchant_order_id, shop.id, moid, &req->arena,
-                                   &list, &n)
+    kassa_err err = c ? STORE_CALL(c, orders_by_merchant_order_id, shop.id, moid, list_one, &lc)
                       : KASSA_EIO;
     if (c)
         store_release(c);
     if (err != KASSA_OK) {
+        jw_free(&w);
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
-    struct jw w;
-    jw_init(&w, REPLY_JSON_LIMIT);
-    jw_arr(&w);
-    for (size_t i = 0; i < n; i++)
-        render_order_fields(&w, &list[i], &shop, VIEW_GET);
     jw_arr_end(&w);
     reply_jw(req, 200, &w);
     return HTTP_DONE;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../log.h"
 #include "../server.h"
 #include "kassa/json.h"
 #include "reply.h"
@@ -36,9 +37,14 @@ void reply_error(struct http_req *req, int status, const char *fmt, ...)
 
 json_t *parse_json_object(struct http_req *req, char *msg, size_t msglen)
 {
+    return parse_json_object_flags(req, 0, msg, msglen);
+}
+
+json_t *parse_json_object_flags(struct http_req *req, size_t flags, char *msg, size_t msglen)
+{
     json_error_t jerr;
-    json_t *root = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES,
-                              &jerr);
+    json_t *root = json_loadb(req->body ? req->body : "", req->body_len,
+                              JSON_REJECT_DUPLICATES | flags, &jerr);
     if (root == NULL) {
         snprintf(msg, msglen, "invalid JSON: %s", jerr.text);
         return NULL;
@@ -123,7 +129,9 @@ static void pending_done(struct writer_cmd *base, kassa_err err)
 {
     struct pending *p = (struct pending *)base;
     struct http_req *req = p->req;
+    log_set_request_id(req->id);
     p->render(req, p->inner, err);
+    log_set_request_id(NULL);
     http_resume(req);
 }
 

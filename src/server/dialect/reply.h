@@ -28,6 +28,11 @@ void reply_error(struct http_req *req, int status, const char *fmt, ...)
  * JSON object") into msg and returns NULL. The caller owns the result. */
 json_t *parse_json_object(struct http_req *req, char *msg, size_t msglen);
 
+/* The same with extra jansson decoding flags: JSON_DECODE_INT_AS_REAL where
+ * numbers are read as exact text (json_decimal_text), so an integer beyond
+ * 64 bits is reported as the field's error, not as invalid JSON. */
+json_t *parse_json_object_flags(struct http_req *req, size_t flags, char *msg, size_t msglen);
+
 /* Read an optional string member into dst (size bytes): absent or null ->
  * "" and true; not a string or too long -> false with msg naming the field. */
 bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char *msg,

@@ -13,7 +13,7 @@
 #include "../clock.h"
 #include "../log.h"
 #include "migration.h"
-#include "store.h"
+#include "sqlite_internal.h"
 
 /* Every statement the backend runs, prepared lazily per connection. */
 #define SQLITE_STMTS(XX)                                                                    \
@@ -71,27 +71,6 @@
        "ON CONFLICT(base, quote) DO UPDATE SET rate = excluded.rate, "                      \
        "updated_at = excluded.updated_at")
 
-#define SHOP_SELECT                                                                         \
-    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "            \
-    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "           \
-    "tegro_order_ttl, callback_version, active, created_at FROM shops "
-
-#define REQUISITE_COLUMNS                                                                   \
-    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "   \
-    "country_code, active, assigned, created_at "
-#define REQUISITE_SELECT "SELECT " REQUISITE_COLUMNS "FROM requisites "
-
-#define ORDER_SELECT                                                                        \
-    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "    \
-    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "    \
-    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "           \
-    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "        \
-    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                   \
-    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "    \
-    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "               \
-    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "       \
-    "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
-
 enum sqlite_stmt {
 #define XX(name, sql) STMT_##name,
     SQLITE_STMTS(XX)
@@ -105,12 +84,7 @@ static const char *const stmt_sql[] = {
 #undef XX
 };
 
-struct sqlite_conn {
-    struct store_conn base;
-    sqlite3 *db;
-    sqlite3_stmt *stmt[STMT_COUNT_];
-    struct sqlite_conn *next_reader; /* all readers, for close */
-};
+_Static_assert((int)STMT_COUNT_ <= (int)SLOTS_TEGRO, "core statements overflow their slots");
 
 struct sqlite_store {
     struct store base;
@@ -127,7 +101,7 @@ static void conn_close(struct sqlite_conn *c)
 {
     if (c == NULL)
         return;
-    for (int i = 0; i < STMT_COUNT_; i++)
+    for (int i = 0; i < SQLITE_STMT_SLOTS; i++)
         sqlite3_finalize(c->stmt[i]);
     sqlite3_close(c->db);
     free(c);
@@ -176,23 +150,27 @@ fail:
     return NULL;
 }
 
-/* The cached statement `id`, reset and with bindings cleared; NULL on a
- * prepare error (logged). */
-static sqlite3_stmt *stmt(struct sqlite_conn *c, enum sqlite_stmt id)
+sqlite3_stmt *sqlite_stmt(struct sqlite_conn *c, int slot, const char *sql)
 {
-    sqlite3_stmt *st = c->stmt[id];
+    sqlite3_stmt *st = c->stmt[slot];
     if (st == NULL) {
-        if (sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
             SQLITE_OK) {
             log_error("sqlite prepare failed", "error=\"%s\"", sqlite3_errmsg(c->db));
             return NULL;
         }
-        c->stmt[id] = st;
+        c->stmt[slot] = st;
     }
     return st;
 }
 
-static void done_stmt(sqlite3_stmt *st)
+/* The cached core statement `id`. */
+static sqlite3_stmt *stmt(struct sqlite_conn *c, enum sqlite_stmt id)
+{
+    return sqlite_stmt(c, (int)id, stmt_sql[id]);
+}
+
+void sqlite_stmt_done(sqlite3_stmt *st)
 {
     if (st != NULL) {
         sqlite3_reset(st);
@@ -200,7 +178,7 @@ static void done_stmt(sqlite3_stmt *st)
     }
 }
 
-static kassa_err step_error(struct sqlite_conn *c, int rc)
+kassa_err sqlite_step_error(struct sqlite_conn *c, int rc)
 {
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return KASSA_EEXIST;
@@ -208,21 +186,20 @@ static kassa_err step_error(struct sqlite_conn *c, int rc)
     return KASSA_EIO;
 }
 
-/* Run a statement that returns no rows. */
-static kassa_err run_stmt(struct sqlite_conn *c, sqlite3_stmt *st)
+kassa_err sqlite_run(struct sqlite_conn *c, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
-    kassa_err err = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? KASSA_OK : step_error(c, rc);
-    done_stmt(st);
+    kassa_err err = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
     return err;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
 }
 
-static void col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
+void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
@@ -357,7 +334,7 @@ static kassa_err run_simple(struct store_conn *base, enum sqlite_stmt id)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
     sqlite3_stmt *st = stmt(c, id);
-    return st ? run_stmt(c, st) : KASSA_EIO;
+    return st ? sqlite_run(c, st) : KASSA_EIO;
 }
 
 static kassa_err sqlite_begin(struct store_conn *c) { return run_simple(c, STMT_BEGIN); }
@@ -391,9 +368,9 @@ static kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant
     sqlite3_stmt *st = stmt(c, STMT_MERCHANT_INSERT);
     if (st == NULL)
         return KASSA_EIO;
-    bind_text(st, 1, m->name);
+    sqlite_bind_text(st, 1, m->name);
     sqlite3_bind_int64(st, 2, m->created_at);
-    kassa_err err = run_stmt(c, st);
+    kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)
         m->id = sqlite3_last_insert_rowid(c->db);
     return err;
@@ -410,12 +387,12 @@ static kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW) {
         out->id = sqlite3_column_int64(st, 0);
-        col_text(st, 1, out->name, sizeof out->name);
+        sqlite_col_text(st, 1, out->name, sizeof out->name);
         out->created_at = sqlite3_column_int64(st, 2);
     } else {
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
     }
-    done_stmt(st);
+    sqlite_stmt_done(st);
     return err;
 }
 
@@ -426,39 +403,39 @@ static kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, s->merchant_id);
-    bind_text(st, 2, s->public_key);
-    bind_text(st, 3, s->name);
-    bind_text(st, 4, s->url);
-    bind_text(st, 5, s->callback_url);
-    bind_text(st, 6, s->fee_percent);
-    bind_text(st, 7, s->panda_api_key);
-    bind_text(st, 8, s->panda_secret);
-    bind_text(st, 9, s->tegro_api_key);
-    bind_text(st, 10, s->tegro_secret);
+    sqlite_bind_text(st, 2, s->public_key);
+    sqlite_bind_text(st, 3, s->name);
+    sqlite_bind_text(st, 4, s->url);
+    sqlite_bind_text(st, 5, s->callback_url);
+    sqlite_bind_text(st, 6, s->fee_percent);
+    sqlite_bind_text(st, 7, s->panda_api_key);
+    sqlite_bind_text(st, 8, s->panda_secret);
+    sqlite_bind_text(st, 9, s->tegro_api_key);
+    sqlite_bind_text(st, 10, s->tegro_secret);
     sqlite3_bind_int(st, 11, s->panda_order_ttl);
     sqlite3_bind_int(st, 12, s->tegro_order_ttl);
     sqlite3_bind_int(st, 13, s->callback_version);
     sqlite3_bind_int(st, 14, s->active);
     sqlite3_bind_int64(st, 15, s->created_at);
-    kassa_err err = run_stmt(c, st);
+    kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)
         s->id = sqlite3_last_insert_rowid(c->db);
     return err;
 }
 
-static void read_shop(sqlite3_stmt *st, struct shop *s)
+void sqlite_read_shop(sqlite3_stmt *st, struct shop *s)
 {
     s->id = sqlite3_column_int64(st, 0);
     s->merchant_id = sqlite3_column_int64(st, 1);
-    col_text(st, 2, s->public_key, sizeof s->public_key);
-    col_text(st, 3, s->name, sizeof s->name);
-    col_text(st, 4, s->url, sizeof s->url);
-    col_text(st, 5, s->callback_url, sizeof s->callback_url);
-    col_text(st, 6, s->fee_percent, sizeof s->fee_percent);
-    col_text(st, 7, s->panda_api_key, sizeof s->panda_api_key);
-    col_text(st, 8, s->panda_secret, sizeof s->panda_secret);
-    col_text(st, 9, s->tegro_api_key, sizeof s->tegro_api_key);
-    col_text(st, 10, s->tegro_secret, sizeof s->tegro_secret);
+    sqlite_col_text(st, 2, s->public_key, sizeof s->public_key);
+    sqlite_col_text(st, 3, s->name, sizeof s->name);
+    sqlite_col_text(st, 4, s->url, sizeof s->url);
+    sqlite_col_text(st, 5, s->callback_url, sizeof s->callback_url);
+    sqlite_col_text(st, 6, s->fee_percent, sizeof s->fee_percent);
+    sqlite_col_text(st, 7, s->panda_api_key, sizeof s->panda_api_key);
+    sqlite_col_text(st, 8, s->panda_secret, sizeof s->panda_secret);
+    sqlite_col_text(st, 9, s->tegro_api_key, sizeof s->tegro_api_key);
+    sqlite_col_text(st, 10, s->tegro_secret, sizeof s->tegro_secret);
     s->panda_order_ttl = sqlite3_column_int(st, 11);
     s->tegro_order_ttl = sqlite3_column_int(st, 12);
     s->callback_version = sqlite3_column_int(st, 13);
@@ -482,14 +459,14 @@ static kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, cons
     if (by == SHOP_BY_ID)
         sqlite3_bind_int64(st, 1, id);
     else
-        bind_text(st, 1, key);
+        sqlite_bind_text(st, 1, key);
     int rc = sqlite3_step(st);
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW)
-        read_shop(st, out);
+        sqlite_read_shop(st, out);
     else
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
-    done_stmt(st);
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
     return err;
 }
 
@@ -499,17 +476,17 @@ static kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisi
     sqlite3_stmt *st = stmt(c, STMT_REQUISITE_INSERT);
     if (st == NULL)
         return KASSA_EIO;
-    bind_text(st, 1, r->type);
-    bind_text(st, 2, r->value);
-    bind_text(st, 3, r->owner_full_name);
-    bind_text(st, 4, r->bank_code);
-    bind_text(st, 5, r->bank_name_ru);
-    bind_text(st, 6, r->bank_name_en);
-    bind_text(st, 7, r->currency);
-    bind_text(st, 8, r->country_code);
+    sqlite_bind_text(st, 1, r->type);
+    sqlite_bind_text(st, 2, r->value);
+    sqlite_bind_text(st, 3, r->owner_full_name);
+    sqlite_bind_text(st, 4, r->bank_code);
+    sqlite_bind_text(st, 5, r->bank_name_ru);
+    sqlite_bind_text(st, 6, r->bank_name_en);
+    sqlite_bind_text(st, 7, r->currency);
+    sqlite_bind_text(st, 8, r->country_code);
     sqlite3_bind_int(st, 9, r->active);
     sqlite3_bind_int64(st, 10, r->created_at);
-    kassa_err err = run_stmt(c, st);
+    kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)
         r->id = sqlite3_last_insert_rowid(c->db);
     return err;
@@ -519,14 +496,14 @@ static kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisi
 static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
 {
     r->id = sqlite3_column_int64(st, i + 0);
-    col_text(st, i + 1, r->type, sizeof r->type);
-    col_text(st, i + 2, r->value, sizeof r->value);
-    col_text(st, i + 3, r->owner_full_name, sizeof r->owner_full_name);
-    col_text(st, i + 4, r->bank_code, sizeof r->bank_code);
-    col_text(st, i + 5, r->bank_name_ru, sizeof r->bank_name_ru);
-    col_text(st, i + 6, r->bank_name_en, sizeof r->bank_name_en);
-    col_text(st, i + 7, r->currency, sizeof r->currency);
-    col_text(st, i + 8, r->country_code, sizeof r->country_code);
+    sqlite_col_text(st, i + 1, r->type, sizeof r->type);
+    sqlite_col_text(st, i + 2, r->value, sizeof r->value);
+    sqlite_col_text(st, i + 3, r->owner_full_name, sizeof r->owner_full_name);
+    sqlite_col_text(st, i + 4, r->bank_code, sizeof r->bank_code);
+    sqlite_col_text(st, i + 5, r->bank_name_ru, sizeof r->bank_name_ru);
+    sqlite_col_text(st, i + 6, r->bank_name_en, sizeof r->bank_name_en);
+    sqlite_col_text(st, i + 7, r->currency, sizeof r->currency);
+    sqlite_col_text(st, i + 8, r->country_code, sizeof r->country_code);
     r->active = sqlite3_column_int(st, i + 9);
     r->assigned = sqlite3_column_int64(st, i + 10);
     r->created_at = sqlite3_column_int64(st, i + 11);
@@ -538,17 +515,17 @@ static kassa_err pick_one(struct sqlite_conn *c, enum sqlite_stmt id, const char
     sqlite3_stmt *st = stmt(c, id);
     if (st == NULL)
         return KASSA_EIO;
-    bind_text(st, 1, type);
-    bind_text(st, 2, currency);
+    sqlite_bind_text(st, 1, type);
+    sqlite_bind_text(st, 2, currency);
     if (bank_code)
-        bind_text(st, 3, bank_code);
+        sqlite_bind_text(st, 3, bank_code);
     int rc = sqlite3_step(st);
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW)
         read_requisite(st, 0, out);
     else
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
-    done_stmt(st);
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
     return err;
 }
 
@@ -568,7 +545,7 @@ static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, out->id);
-    err = run_stmt(c, st);
+    err = sqlite_run(c, st);
     if (err == KASSA_OK)
         out->assigned++;
     return err;
@@ -580,31 +557,31 @@ static kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
     sqlite3_stmt *st = stmt(c, STMT_ORDER_INSERT);
     if (st == NULL)
         return KASSA_EIO;
-    bind_text(st, 1, o->uuid);
-    bind_text(st, 2, o->uuid_callback);
-    bind_text(st, 3, o->pay_token);
+    sqlite_bind_text(st, 1, o->uuid);
+    sqlite_bind_text(st, 2, o->uuid_callback);
+    sqlite_bind_text(st, 3, o->pay_token);
     sqlite3_bind_int64(st, 4, o->shop_id);
     sqlite3_bind_int(st, 5, o->origin);
     sqlite3_bind_int(st, 6, (int)o->status);
     sqlite3_bind_int64(st, 7, o->amount);
-    bind_text(st, 8, o->currency);
+    sqlite_bind_text(st, 8, o->currency);
     sqlite3_bind_int64(st, 9, o->fee);
     sqlite3_bind_int64(st, 10, o->amount_usdt);
-    bind_text(st, 11, o->exchange_rate);
-    bind_text(st, 12, o->merchant_order_id);
-    bind_text(st, 13, o->requisite_type);
+    sqlite_bind_text(st, 11, o->exchange_rate);
+    sqlite_bind_text(st, 12, o->merchant_order_id);
+    sqlite_bind_text(st, 13, o->requisite_type);
     sqlite3_bind_int(st, 14, o->payment_system);
-    bind_text(st, 15, o->customer_name);
-    bind_text(st, 16, o->customer_requisite);
-    bind_text(st, 17, o->bank_code);
-    bind_text(st, 18, o->countries);
-    bind_text(st, 19, o->payment_systems);
-    bind_text(st, 20, o->email);
-    bind_text(st, 21, o->phone);
-    bind_text(st, 22, o->success_url);
-    bind_text(st, 23, o->fail_url);
-    bind_text(st, 24, o->notify_url);
-    bind_text(st, 25, o->lang);
+    sqlite_bind_text(st, 15, o->customer_name);
+    sqlite_bind_text(st, 16, o->customer_requisite);
+    sqlite_bind_text(st, 17, o->bank_code);
+    sqlite_bind_text(st, 18, o->countries);
+    sqlite_bind_text(st, 19, o->payment_systems);
+    sqlite_bind_text(st, 20, o->email);
+    sqlite_bind_text(st, 21, o->phone);
+    sqlite_bind_text(st, 22, o->success_url);
+    sqlite_bind_text(st, 23, o->fail_url);
+    sqlite_bind_text(st, 24, o->notify_url);
+    sqlite_bind_text(st, 25, o->lang);
     sqlite3_bind_int(st, 26, o->test);
     sqlite3_bind_int(st, 27, o->confirmed_by_customer);
     if (o->requisite_id)
@@ -615,41 +592,41 @@ static kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
     sqlite3_bind_int64(st, 30, o->expires_at);
     sqlite3_bind_int64(st, 31, o->paid_at);
     sqlite3_bind_int64(st, 32, o->updated_at);
-    kassa_err err = run_stmt(c, st);
+    kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)
         o->id = sqlite3_last_insert_rowid(c->db);
     return err;
 }
 
-static void read_order(sqlite3_stmt *st, struct order *o)
+void sqlite_read_order(sqlite3_stmt *st, struct order *o)
 {
     memset(o, 0, sizeof *o);
     o->id = sqlite3_column_int64(st, 0);
-    col_text(st, 1, o->uuid, sizeof o->uuid);
-    col_text(st, 2, o->uuid_callback, sizeof o->uuid_callback);
-    col_text(st, 3, o->pay_token, sizeof o->pay_token);
+    sqlite_col_text(st, 1, o->uuid, sizeof o->uuid);
+    sqlite_col_text(st, 2, o->uuid_callback, sizeof o->uuid_callback);
+    sqlite_col_text(st, 3, o->pay_token, sizeof o->pay_token);
     o->shop_id = sqlite3_column_int64(st, 4);
     o->origin = sqlite3_column_int(st, 5);
     o->status = (enum order_status)sqlite3_column_int(st, 6);
     o->amount = sqlite3_column_int64(st, 7);
-    col_text(st, 8, o->currency, sizeof o->currency);
+    sqlite_col_text(st, 8, o->currency, sizeof o->currency);
     o->fee = sqlite3_column_int64(st, 9);
     o->amount_usdt = sqlite3_column_int64(st, 10);
-    col_text(st, 11, o->exchange_rate, sizeof o->exchange_rate);
-    col_text(st, 12, o->merchant_order_id, sizeof o->merchant_order_id);
-    col_text(st, 13, o->requisite_type, sizeof o->requisite_type);
+    sqlite_col_text(st, 11, o->exchange_rate, sizeof o->exchange_rate);
+    sqlite_col_text(st, 12, o->merchant_order_id, sizeof o->merchant_order_id);
+    sqlite_col_text(st, 13, o->requisite_type, sizeof o->requisite_type);
     o->payment_system = sqlite3_column_int(st, 14);
-    col_text(st, 15, o->customer_name, sizeof o->customer_name);
-    col_text(st, 16, o->customer_requisite, sizeof o->customer_requisite);
-    col_text(st, 17, o->bank_code, sizeof o->bank_code);
-    col_text(st, 18, o->countries, sizeof o->countries);
-    col_text(st, 19, o->payment_systems, sizeof o->payment_systems);
-    col_text(st, 20, o->email, sizeof o->email);
-    col_text(st, 21, o->phone, sizeof o->phone);
-    col_text(st, 22, o->success_url, sizeof o->success_url);
-    col_text(st, 23, o->fail_url, sizeof o->fail_url);
-    col_text(st, 24, o->notify_url, sizeof o->notify_url);
-    col_text(st, 25, o->lang, sizeof o->lang);
+    sqlite_col_text(st, 15, o->customer_name, sizeof o->customer_name);
+    sqlite_col_text(st, 16, o->customer_requisite, sizeof o->customer_requisite);
+    sqlite_col_text(st, 17, o->bank_code, sizeof o->bank_code);
+    sqlite_col_text(st, 18, o->countries, sizeof o->countries);
+    sqlite_col_text(st, 19, o->payment_systems, sizeof o->payment_systems);
+    sqlite_col_text(st, 20, o->email, sizeof o->email);
+    sqlite_col_text(st, 21, o->phone, sizeof o->phone);
+    sqlite_col_text(st, 22, o->success_url, sizeof o->success_url);
+    sqlite_col_text(st, 23, o->fail_url, sizeof o->fail_url);
+    sqlite_col_text(st, 24, o->notify_url, sizeof o->notify_url);
+    sqlite_col_text(st, 25, o->lang, sizeof o->lang);
     o->test = sqlite3_column_int(st, 26) != 0;
     o->confirmed_by_customer = sqlite3_column_int(st, 27) != 0;
     o->requisite_id = sqlite3_column_int64(st, 28);
@@ -676,55 +653,41 @@ static kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, co
     if (by == ORDER_BY_ID)
         sqlite3_bind_int64(st, 1, id);
     else
-        bind_text(st, 1, key);
+        sqlite_bind_text(st, 1, key);
     int rc = sqlite3_step(st);
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW)
-        read_order(st, out);
+        sqlite_read_order(st, out);
     else
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
-    done_stmt(st);
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
     return err;
 }
 
 static kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
-                                                    const char *moid, struct arena *a,
-                                                    struct order **out, size_t *n)
+                                                    const char *moid, store_order_fn fn,
+                                                    void *arg)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
     sqlite3_stmt *st = stmt(c, STMT_ORDERS_BY_MERCHANT_ORDER_ID);
-    if (st == NULL)
-        return KASSA_EIO;
-    sqlite3_bind_int64(st, 1, shop_id);
-    bind_text(st, 2, moid);
-    size_t cap = 0, len = 0;
-    struct order *v = NULL;
+    struct order *o = malloc(sizeof *o);
     kassa_err err = KASSA_OK;
+    if (st == NULL || o == NULL) {
+        free(o);
+        return st ? KASSA_ENOMEM : KASSA_EIO;
+    }
+    sqlite3_bind_int64(st, 1, shop_id);
+    sqlite_bind_text(st, 2, moid);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            if (ncap > 1000) { /* a bound on one answer */
-                break;
-            }
-            struct order *nv = arena_alloc(a, ncap * sizeof *nv);
-            if (nv == NULL) {
-                err = KASSA_ENOMEM;
-                goto out;
-            }
-            if (len)
-                memcpy(nv, v, len * sizeof *nv);
-            v = nv;
-            cap = ncap;
-        }
-        read_order(st, &v[len++]);
+        sqlite_read_order(st, o);
+        if (!fn(arg, o))
+            break;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = step_error(c, rc);
-out:
-    done_stmt(st);
-    *out = v;
-    *n = len;
+        err = sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    free(o);
     return err;
 }
 
@@ -736,7 +699,7 @@ static kassa_err sqlite_idem_get(struct store_conn *base, int64_t shop_id, const
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, shop_id);
-    bind_text(st, 2, key);
+    sqlite_bind_text(st, 2, key);
     int rc = sqlite3_step(st);
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW) {
@@ -749,9 +712,9 @@ static kassa_err sqlite_idem_get(struct store_conn *base, int64_t shop_id, const
         out->order_id = sqlite3_column_int64(st, 1);
         out->created_at = sqlite3_column_int64(st, 2);
     } else {
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
     }
-    done_stmt(st);
+    sqlite_stmt_done(st);
     return err;
 }
 
@@ -762,11 +725,11 @@ static kassa_err sqlite_idem_put(struct store_conn *base, const struct idem *in)
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, in->shop_id);
-    bind_text(st, 2, in->key);
+    sqlite_bind_text(st, 2, in->key);
     sqlite3_bind_blob(st, 3, in->fingerprint, sizeof in->fingerprint, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, in->order_id);
     sqlite3_bind_int64(st, 5, in->created_at);
-    return run_stmt(c, st);
+    return sqlite_run(c, st);
 }
 
 static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to,
@@ -776,15 +739,15 @@ static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, cons
     sqlite3_stmt *st = stmt(c, STMT_RATE_GET);
     if (st == NULL)
         return KASSA_EIO;
-    bind_text(st, 1, from);
-    bind_text(st, 2, to);
+    sqlite_bind_text(st, 1, from);
+    sqlite_bind_text(st, 2, to);
     int rc = sqlite3_step(st);
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW)
-        col_text(st, 0, rate, 32);
+        sqlite_col_text(st, 0, rate, 32);
     else
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : step_error(c, rc);
-    done_stmt(st);
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
     return err;
 }
 
@@ -795,11 +758,11 @@ static kassa_err sqlite_rate_put(struct store_conn *base, const char *from, cons
     sqlite3_stmt *st = stmt(c, STMT_RATE_PUT);
     if (st == NULL)
         return KASSA_EIO;
-    bind_text(st, 1, from);
-    bind_text(st, 2, to);
-    bind_text(st, 3, rate);
+    sqlite_bind_text(st, 1, from);
+    sqlite_bind_text(st, 2, to);
+    sqlite_bind_text(st, 3, rate);
     sqlite3_bind_int64(st, 4, now);
-    return run_stmt(c, st);
+    return sqlite_run(c, st);
 }
 
 const struct store_ops store_sqlite_ops = {

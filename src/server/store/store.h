@@ -10,6 +10,7 @@
 #ifndef KASSA_STORE_H
 #define KASSA_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,9 @@ struct store_conn;
 
 enum shop_key { SHOP_BY_ID, SHOP_BY_PUBLIC_KEY, SHOP_BY_PANDA_KEY, SHOP_BY_TEGRO_KEY };
 enum order_key { ORDER_BY_ID, ORDER_BY_UUID, ORDER_BY_UUID_CALLBACK };
+
+/* A visitor over orders: return false to stop. */
+typedef bool (*store_order_fn)(void *arg, const struct order *o);
 
 struct store_ops {
     const char *name;
@@ -57,11 +61,11 @@ struct store_ops {
     kassa_err (*order_insert)(struct store_conn *c, struct order *o);
     kassa_err (*order_get)(struct store_conn *c, enum order_key by, const char *key, int64_t id,
                            struct order *out);
-    /* Orders of a shop with this merchant_order_id, oldest first; *out is
-     * allocated in `a`. */
+    /* Call fn for every order of a shop with this merchant_order_id, oldest
+     * first; fn returning false stops. `o` is valid only during the call. */
     kassa_err (*orders_by_merchant_order_id)(struct store_conn *c, int64_t shop_id,
-                                             const char *merchant_order_id, struct arena *a,
-                                             struct order **out, size_t *n);
+                                             const char *merchant_order_id,
+                                             store_order_fn fn, void *arg);
     kassa_err (*idem_get)(struct store_conn *c, int64_t shop_id, const char *key,
                           struct idem *out);
     kassa_err (*idem_put)(struct store_conn *c, const struct idem *in);

@@ -1,0 +1,77 @@
+/* sqlite_internal.h: what the SQLite backend's files share.
+ *
+ * The backend is split by concern (sqlite.c: connections, transactions,
+ * shops, orders; sqlite_tegro.c; sqlite_ledger.c; ...). Each file owns a
+ * range of statement slots in every connection's cache, prepares its SQL
+ * lazily with sqlite_stmt(), and its functions are listed in
+ * store_sqlite_ops (sqlite.c). */
+#ifndef KASSA_SQLITE_INTERNAL_H
+#define KASSA_SQLITE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Statement slot ranges, one per file. */
+enum {
+    SLOTS_CORE = 0,
+    SLOTS_TEGRO = 64,
+    SLOTS_LEDGER = 96,
+    SLOTS_CALLBACK = 160,
+    SQLITE_STMT_SLOTS = 224,
+};
+
+struct sqlite_conn {
+    struct store_conn base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQLITE_STMT_SLOTS];
+    struct sqlite_conn *next_reader; /* all readers, for close */
+};
+
+/* The statement in `slot`, prepared from `sql` on first use and cached for
+ * the connection's life; NULL on a prepare error (logged). Reset it with
+ * sqlite_stmt_done after use. */
+sqlite3_stmt *sqlite_stmt(struct sqlite_conn *c, int slot, const char *sql);
+void sqlite_stmt_done(sqlite3_stmt *st);
+
+/* Step a statement that returns no rows (or ignore its row), then reset it.
+ * KASSA_EEXIST on a constraint violation, KASSA_EIO otherwise (logged). */
+kassa_err sqlite_run(struct sqlite_conn *c, sqlite3_stmt *st);
+
+/* The kassa_err for a failed sqlite3_step result (logged unless a constraint). */
+kassa_err sqlite_step_error(struct sqlite_conn *c, int rc);
+
+/* Bind a C string (NULL as ""), kept by the caller until the step. */
+void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Copy a text column into dst (truncated to size - 1, always terminated). */
+void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
+
+/* Column lists of the core selects. */
+#define SHOP_SELECT                                                                         \
+    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "            \
+    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "           \
+    "tegro_order_ttl, callback_version, active, created_at FROM shops "
+
+#define REQUISITE_COLUMNS                                                                   \
+    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "   \
+    "country_code, active, assigned, created_at "
+#define REQUISITE_SELECT "SELECT " REQUISITE_COLUMNS "FROM requisites "
+
+#define ORDER_SELECT                                                                        \
+    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "    \
+    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "    \
+    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "           \
+    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "        \
+    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                   \
+    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "    \
+    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "               \
+    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "       \
+    "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
+
+/* Row readers for the core selects (column lists in sqlite.c: SHOP_SELECT,
+ * ORDER_SELECT), for other files that select the same columns. */
+void sqlite_read_shop(sqlite3_stmt *st, struct shop *s);
+void sqlite_read_order(sqlite3_stmt *st, struct order *o);
+
+#endif
