@@ -50,14 +50,13 @@ static const struct config_row config_table[] = {
     {"allow-private-callbacks", "KASSA_ALLOW_PRIVATE_CALLBACKS", CFG_BOOL,
      &config.allow_private_callbacks, "false", 0, 0, NULL,
      "allow callbacks to loopback and private addresses"},
-    {"threads", "KASSA_THREADS", CFG_INT, &config.threads, "4", 1, 256, "N",
-     "HTTP worker threads"},
+    {"threads", "KASSA_THREADS", CFG_INT, &config.threads, "4", 1, 256, "N", "HTTP worker threads"},
     {"max-body", "KASSA_MAX_BODY", CFG_I64, &config.max_body, "65536", 1024, 64 * 1024 * 1024,
      "BYTES", "largest request body accepted (413 beyond)"},
     {"max-upload", "KASSA_MAX_UPLOAD", CFG_I64, &config.max_upload, "3211264", 1024,
      256 * 1024 * 1024, "BYTES", "largest receipt upload accepted (413 beyond)"},
-    {"timestamp-window", "KASSA_TIMESTAMP_WINDOW", CFG_INT, &config.timestamp_window, "300", 1,
-     DAY, "SEC", "allowed clock skew of signed request timestamps"},
+    {"timestamp-window", "KASSA_TIMESTAMP_WINDOW", CFG_INT, &config.timestamp_window, "300", 1, DAY,
+     "SEC", "allowed clock skew of signed request timestamps"},
     {"log-level", "KASSA_LOG_LEVEL", CFG_STR, &config.log_level, "info", 0, 0,
      "debug|info|warn|error", "least severe log level written"},
     {"panda-order-ttl", "KASSA_PANDA_ORDER_TTL", CFG_INT, &config.panda_order_ttl, "900", 1,
@@ -66,8 +65,8 @@ static const struct config_row config_table[] = {
      365 * DAY, "SEC", "lifetime of a tegro order before it expires"},
     {"idempotency-ttl", "KASSA_IDEMPOTENCY_TTL", CFG_INT, &config.idempotency_ttl, "86400", 1,
      365 * DAY, "SEC", "how long idempotency keys are remembered"},
-    {"callback-timeout", "KASSA_CALLBACK_TIMEOUT", CFG_INT, &config.callback_timeout, "15", 1,
-     600, "SEC", "timeout of one callback delivery attempt"},
+    {"callback-timeout", "KASSA_CALLBACK_TIMEOUT", CFG_INT, &config.callback_timeout, "15", 1, 600,
+     "SEC", "timeout of one callback delivery attempt"},
     {"callback-schedule", "KASSA_CALLBACK_SCHEDULE", CFG_STR, &config.callback_schedule,
      DEFAULT_CALLBACK_SCHEDULE, 0, 0, "LIST",
      "callback attempts, seconds after the first attempt, ascending, comma-separated"},
@@ -378,8 +377,7 @@ static int check_values(char *err, size_t errlen)
         return -1;
     if (strncmp(config.db, "sqlite:", 7) != 0 && strncmp(config.db, "postgresql://", 13) != 0 &&
         strncmp(config.db, "postgres://", 11) != 0) {
-        set_err(err, errlen, "--db: expected sqlite:PATH or postgresql://..., got '%s'",
-                config.db);
+        set_err(err, errlen, "--db: expected sqlite:PATH or postgresql://..., got '%s'", config.db);
         return -1;
     }
     static const char *const levels[] = {"debug", "info", "warn", "error"};

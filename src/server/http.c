@@ -56,13 +56,13 @@ struct http_conn {
     struct http_req req;
     struct MHD_Connection *mhd;
     enum http_state state;
-    bool started;          /* first access-handler call done */
-    bool suspend_wanted;   /* http_suspend called */
-    bool suspended;        /* MHD connection suspended (guarded by http_mu) */
-    bool resumed;          /* http_resume called (guarded by http_mu) */
-    bool counted_pending;  /* counted in http_pending */
-    size_t limit;          /* body limit of this request */
-    char *body;            /* malloc'ed, grows to at most limit + 1 */
+    bool started;         /* first access-handler call done */
+    bool suspend_wanted;  /* http_suspend called */
+    bool suspended;       /* MHD connection suspended (guarded by http_mu) */
+    bool resumed;         /* http_resume called (guarded by http_mu) */
+    bool counted_pending; /* counted in http_pending */
+    size_t limit;         /* body limit of this request */
+    char *body;           /* malloc'ed, grows to at most limit + 1 */
     size_t body_cap;
     /* Request headers, copied at the first call. */
     size_t nheaders;
@@ -603,8 +603,8 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     *con_cls = NULL;
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    long long ms = (long long)(t1.tv_sec - c->t0.tv_sec) * 1000 +
-                   (t1.tv_nsec - c->t0.tv_nsec) / 1000000;
+    long long ms =
+        (long long)(t1.tv_sec - c->t0.tv_sec) * 1000 + (t1.tv_nsec - c->t0.tv_nsec) / 1000000;
     if (c->started) {
         char path[512];
         log_safe(c->req.path, path, sizeof(path));
@@ -694,8 +694,8 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     atomic_store(&http_live, 0);
     atomic_store(&http_pending, 0);
 
-    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-                         MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned int flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (v6)
         flags |= MHD_USE_IPv6;
     unsigned int pool = threads > 1 ? (unsigned int)threads : 1;

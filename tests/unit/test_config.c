@@ -13,15 +13,24 @@
 #include "config.h"
 
 static const char *const env_names[] = {
-    "KASSA_LISTEN",          "KASSA_DB",
-    "KASSA_ADMIN_TOKEN",     "KASSA_PUBLIC_URL",
-    "KASSA_CONFIG",          "KASSA_TEST_CLOCK",
-    "KASSA_ALLOW_PRIVATE_CALLBACKS", "KASSA_THREADS",
-    "KASSA_MAX_BODY",        "KASSA_MAX_UPLOAD",
-    "KASSA_TIMESTAMP_WINDOW", "KASSA_LOG_LEVEL",
-    "KASSA_PANDA_ORDER_TTL", "KASSA_TEGRO_ORDER_TTL",
-    "KASSA_IDEMPOTENCY_TTL", "KASSA_CALLBACK_TIMEOUT",
-    "KASSA_CALLBACK_SCHEDULE", "KASSA_DB_POOL",
+    "KASSA_LISTEN",
+    "KASSA_DB",
+    "KASSA_ADMIN_TOKEN",
+    "KASSA_PUBLIC_URL",
+    "KASSA_CONFIG",
+    "KASSA_TEST_CLOCK",
+    "KASSA_ALLOW_PRIVATE_CALLBACKS",
+    "KASSA_THREADS",
+    "KASSA_MAX_BODY",
+    "KASSA_MAX_UPLOAD",
+    "KASSA_TIMESTAMP_WINDOW",
+    "KASSA_LOG_LEVEL",
+    "KASSA_PANDA_ORDER_TTL",
+    "KASSA_TEGRO_ORDER_TTL",
+    "KASSA_IDEMPOTENCY_TTL",
+    "KASSA_CALLBACK_TIMEOUT",
+    "KASSA_CALLBACK_SCHEDULE",
+    "KASSA_DB_POOL",
     "KASSA_BATCH_MAX",
 };
 
@@ -50,10 +59,10 @@ static void write_conf(const char *text)
     fclose(f);
 }
 
-#define LOAD(err, ...)                                                                            \
-    ({                                                                                            \
-        char *argv_[] = {"kassad", __VA_ARGS__};                                                 \
-        config_load((int)(sizeof(argv_) / sizeof(argv_[0])), argv_, err, sizeof(err));           \
+#define LOAD(err, ...)                                                                             \
+    ({                                                                                             \
+        char *argv_[] = {"kassad", __VA_ARGS__};                                                   \
+        config_load((int)(sizeof(argv_) / sizeof(argv_[0])), argv_, err, sizeof(err));             \
     })
 
 static void test_defaults(void **state)
@@ -97,8 +106,8 @@ static void test_flag_forms(void **state)
     char err[256];
     assert_int_equal(LOAD(err, "--admin-token=abc", "--listen", "0.0.0.0:9000", "--threads=16",
                           "--test-clock", "--allow-private-callbacks=no", "--max-body", "2048",
-                          "--public-url", "https://pay.example.com/", "--db",
-                          "postgresql://u@h/db", "--log-level=debug"),
+                          "--public-url", "https://pay.example.com/", "--db", "postgresql://u@h/db",
+                          "--log-level=debug"),
                      0);
     assert_string_equal(config.admin_token, "abc");
     assert_string_equal(config.listen, "0.0.0.0:9000");
@@ -181,8 +190,8 @@ static void test_env(void **state)
 
     setenv("KASSA_TEST_CLOCK", "maybe", 1);
     assert_int_equal(LOAD(err, "--threads", "9"), -1);
-    assert_string_equal(err,
-                        "KASSA_TEST_CLOCK: expected a boolean (1/0/true/false/yes/no), got 'maybe'");
+    assert_string_equal(
+        err, "KASSA_TEST_CLOCK: expected a boolean (1/0/true/false/yes/no), got 'maybe'");
     unsetenv("KASSA_TEST_CLOCK");
 
     setenv("KASSA_MAX_BODY", "12", 1);
@@ -240,8 +249,8 @@ static void test_file_errors(void **state)
 
     write_conf("threads = many\n");
     assert_int_equal(LOAD(err, "--config", conf_path), -1);
-    snprintf(want, sizeof(want),
-             "%s:1: threads: expected an integer between 1 and 256, got 'many'", conf_path);
+    snprintf(want, sizeof(want), "%s:1: threads: expected an integer between 1 and 256, got 'many'",
+             conf_path);
     assert_string_equal(err, want);
 
     write_conf("config = /etc/other\n");
@@ -250,8 +259,8 @@ static void test_file_errors(void **state)
     assert_string_equal(err, want);
 
     assert_int_equal(LOAD(err, "--config", "/nonexistent/kassa.conf"), -1);
-    assert_string_equal(err,
-                        "--config: cannot open '/nonexistent/kassa.conf': No such file or directory");
+    assert_string_equal(
+        err, "--config: cannot open '/nonexistent/kassa.conf': No such file or directory");
 }
 
 static void test_help_and_version(void **state)

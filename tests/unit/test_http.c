@@ -82,13 +82,13 @@ static enum http_action handler(struct http_req *req)
 {
     if (strcmp(req->path, "/echo") == 0 || strcmp(req->path, "/pay/") == 0 ||
         strcmp(req->path, "/a b") == 0 || strcmp(req->path, "/orders/1/receipt") == 0) {
-        char *text = arena_printf(&req->arena,
-                                  "method=%s\npath=%s\nraw=%s\nquery=%s\nq.a=%s\nq.c=%s\n"
-                                  "x-test=%s\nid=%s\nbody_len=%zu\nbody=%.40s",
-                                  req->method, req->path, req->raw_target, req->query,
-                                  or_null(http_query(req, "a")), or_null(http_query(req, "c")),
-                                  or_null(http_header(req, "x-TEST")), req->id, req->body_len,
-                                  req->body);
+        char *text =
+            arena_printf(&req->arena,
+                         "method=%s\npath=%s\nraw=%s\nquery=%s\nq.a=%s\nq.c=%s\n"
+                         "x-test=%s\nid=%s\nbody_len=%zu\nbody=%.40s",
+                         req->method, req->path, req->raw_target, req->query,
+                         or_null(http_query(req, "a")), or_null(http_query(req, "c")),
+                         or_null(http_header(req, "x-TEST")), req->id, req->body_len, req->body);
         http_add_header(req, "X-Echo", "1");
         http_reply(req, 200, "text/plain", text, strlen(text));
         return HTTP_DONE;
@@ -330,7 +330,8 @@ static void test_body_limits(void **state)
     /* Exactly the limit is fine. */
     fetch(&r, "POST", "/echo", b, MAX_BODY, no_expect);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(r.body, "\nbody_len=65536\nbody=abcdefghijklmnopqrstuvwxyzabcdefghijklmn"));
+    assert_non_null(
+        strstr(r.body, "\nbody_len=65536\nbody=abcdefghijklmnopqrstuvwxyzabcdefghijklmn"));
 
     /* One byte more: 413, body sent in full and drained. */
     fetch(&r, "POST", "/echo", b, MAX_BODY + 1, no_expect);
@@ -440,8 +441,7 @@ static void test_start_errors(void **state)
 static void test_bad_listen(void **state)
 {
     char err[256];
-    assert_int_equal(http_start("nowhere", 1, MAX_BODY, MAX_UPLOAD, handler, err, sizeof(err)),
-                     -1);
+    assert_int_equal(http_start("nowhere", 1, MAX_BODY, MAX_UPLOAD, handler, err, sizeof(err)), -1);
     assert_string_equal(err, "listen address 'nowhere': expected HOST:PORT");
 }
 
