@@ -80,6 +80,26 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 /* Seconds left before the order expires (0 once past), on the clock. */
 int64_t order_ttl_left(const struct order *o);
 
+/* ---- order lifecycle (lifecycle.c) --------------------------------------- */
+
+/* Who asks for a transition: some are only an operator's to make (e.g. a
+ * late payment: expired -> completed). */
+enum actor { ACTOR_MERCHANT, ACTOR_PAYER, ACTOR_OPERATOR, ACTOR_PROVIDER, ACTOR_SYSTEM };
+
+struct order_transition_cmd {
+    struct writer_cmd base;
+    int64_t order_id;              /* in */
+    enum order_status to;          /* in: the state wanted */
+    enum actor actor;              /* in */
+    struct order order;            /* out: the order after the transition */
+};
+
+/* Move an order to cmd->to, with its ledger postings and event row, in the
+ * writer's transaction. KASSA_ENOTFOUND, or KASSA_ESTATE when the state
+ * machine (DESIGN.md "Orders") does not allow it for this actor; nothing
+ * changes then. */
+kassa_err order_transition_apply(struct store_conn *c, struct writer_cmd *cmd);
+
 /* Panda's and Tegro's statuses are mapped by the dialects. */
 
 #endif

@@ -27,6 +27,10 @@ enum order_key { ORDER_BY_ID, ORDER_BY_UUID, ORDER_BY_UUID_CALLBACK };
 /* A visitor over orders: return false to stop. */
 typedef bool (*store_order_fn)(void *arg, const struct order *o);
 
+/* A visitor over a shop's balances (minor units of `currency`). */
+typedef bool (*store_balance_fn)(void *arg, const char *currency, int64_t available,
+                                 int64_t held);
+
 struct store_ops {
     const char *name;
 
@@ -74,6 +78,18 @@ struct store_ops {
                           char rate[32]);
     kassa_err (*rate_put)(struct store_conn *c, const char *from, const char *to,
                           const char *rate, int64_t now);
+
+    /* ---- money (ledger.c / sqlite_ledger.c) ---- */
+    /* Every currency the shop has an account in, with its available and
+     * held balances from the ledger. */
+    kassa_err (*balances)(struct store_conn *c, int64_t shop_id, store_balance_fn fn, void *arg);
+    /* Change an order's status (and paid_at / confirmed flags) as given in
+     * `o` (id, status, paid_at, confirmed_by_customer, updated_at), but only
+     * when its current status is `from`: KASSA_ESTATE when it is not. */
+    kassa_err (*order_set_status)(struct store_conn *c, const struct order *o,
+                                  enum order_status from);
+
+    /* ---- tegro (sqlite_tegro.c) ---- */
 };
 
 /* Every connection struct of a backend starts with this. */
