@@ -757,6 +757,19 @@ def test_orders_by_merchant_order_id(env, other_shop, prefix):
         assert o["merchant_order_id"] == mid
 
 
+def test_orders_by_merchant_order_id_many(kassad, shop):
+    """No silent cap: 300 orders sharing a merchant_order_id are all listed."""
+    client = kassad.panda(shop)
+    made = set()
+    for i in range(300):
+        r = client.create_order(amount=f"{i + 1}", merchant_order_id="many")
+        assert r.status == 200, r
+        made.add(r.json["uuid"])
+    r = client.orders_by_merchant_id("many")
+    assert r.status == 200, r
+    assert {o["uuid"] for o in r.json} == made
+
+
 def test_orders_by_merchant_order_id_none(env):
     _, _, client = env
     r = client.orders_by_merchant_id("never-used-" + new_key())
@@ -868,3 +881,46 @@ def test_kill_keeps_answered_orders(kassad, shop):
     client = kassad.panda(shop)
     for u in uuids:
         assert client.get_order(u).status == 200
+
+
+@pytest.mark.parametrize("how", ["sigterm", "sigkill"])
+def test_answered_orders_survive_stop_under_load(kassad, shop, how):
+    """Orders are created by 16 threads while kassad is stopped (SIGTERM) or
+    killed (SIGKILL): every order answered 200 is there after the restart, and
+    no request is answered with anything but 200 (the others fail to connect
+    or lose their connection)."""
+    client = kassad.panda(shop)
+    mid = f"load-{how}"
+    stop = threading.Event()
+    answered, bad = [], []
+    lock = threading.Lock()
+
+    def worker():
+        while not stop.is_set():
+            try:
+                r = client.create_order(amount="10", merchant_order_id=mid)
+            except OSError:
+                continue
+            with lock:
+                (answered if r.status == 200 else bad).append(r)
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    if how == "sigterm":
+        rc = kassad.stop()
+        assert rc == 0
+    else:
+        kassad.kill()
+    time.sleep(0.2)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert not bad, [(r.status, r.body) for r in bad[:5]]
+    assert len(answered) > 20, len(answered)
+    kassad.start()
+    client = kassad.panda(shop)
+    missing = [a.json["uuid"] for a in answered
+               if client.get_order(a.json["uuid"]).status != 200]
+    assert not missing, f"{len(missing)} of {len(answered)} answered orders lost"
