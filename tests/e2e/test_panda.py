@@ -770,6 +770,19 @@ def test_orders_by_merchant_order_id_many(kassad, shop):
     assert {o["uuid"] for o in r.json} == made
 
 
+@pytest.mark.parametrize("mid", ["ord 1/2", "заказ-1", "a%2Fb", "x?y=1#z"])
+def test_orders_by_merchant_order_id_encoded(env, mid):
+    """The id travels percent-encoded in the path; it is matched decoded."""
+    _, _, client = env
+    mid = mid + "-" + new_key()[:8]
+    r = client.create_order(merchant_order_id=mid)
+    assert r.status == 200, r
+    lst = client.orders_by_merchant_id(mid)
+    assert lst.status == 200, lst
+    assert [o["uuid"] for o in lst.json] == [r.json["uuid"]]
+    assert lst.json[0]["merchant_order_id"] == mid
+
+
 def test_orders_by_merchant_order_id_none(env):
     _, _, client = env
     r = client.orders_by_merchant_id("never-used-" + new_key())
