@@ -1,0 +1,75 @@
+# kassa: thin wrappers around meson/ninja, pytest and the scripts.
+#
+#   make deps         install missing Debian packages (scripts/deps.sh)
+#   make deps-all     also the browser-test and benchmark tools
+#   make build        build/kassad and build/kassa
+#   make run          deps + build, then a local kassad with a demo shop (scripts/run.sh)
+#   make test         deps + build, unit tests, end-to-end tests, sanitizer unit tests
+#   make clean        remove the build directories
+#   make format       clang-format our sources in place
+#   make format-check fail when a source is not formatted
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PYTHON ?= /usr/bin/python3
+MESON_TEST ?= meson test --suite unit --print-errorlogs
+
+# Our C sources (no generated files; build directories are not under these).
+FORMAT_FILES = $(shell find include src tests examples bench -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
+
+.PHONY: all deps deps-all build run test test-unit test-e2e test-asan clean format format-check
+
+all: build
+
+deps:
+	scripts/deps.sh
+
+deps-all:
+	scripts/deps.sh --all
+
+build:
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
+	ninja -C $(BUILD)
+	@for pair in kassad:src/server/kassad kassa:src/cli/kassa; do \
+	    name=$${pair%%:*}; target=$${pair#*:}; \
+	    if [ -x "$(BUILD)/$$target" ]; then ln -sfn "$$target" "$(BUILD)/$$name"; \
+	    else rm -f "$(BUILD)/$$name"; fi; \
+	done
+
+run: deps
+	$(MAKE) --no-print-directory build
+	scripts/run.sh
+
+test: deps
+	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory test-unit test-e2e test-asan
+
+test-unit:
+	$(MESON_TEST) -C $(BUILD)
+
+# pytest exits 5 when it collected nothing; that is fine only while there
+# are no test files at all.
+test-e2e:
+	@rc=0; $(PYTHON) -m pytest -q tests/e2e || rc=$$?; \
+	if [ $$rc -eq 5 ] && ! ls tests/e2e/test_*.py tests/e2e/*_test.py >/dev/null 2>&1; then \
+	    echo "e2e: no tests yet"; rc=0; fi; \
+	exit $$rc
+
+test-asan:
+	@test -f $(ASAN_BUILD)/build.ninja || \
+	    meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	ninja -C $(ASAN_BUILD)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	    $(MESON_TEST) -C $(ASAN_BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
