@@ -542,7 +542,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
                 return ret;
             }
         }
-        return MHD_YES;
+        /* MHD's first call carries no data; should one ever carry some,
+         * it is body like any other. */
+        if (*upload_data_size == 0)
+            return MHD_YES;
     }
 
     if (*upload_data_size > 0) {
