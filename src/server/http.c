@@ -37,7 +37,7 @@
 
 #define HTTP_ARENA_EXTRA (1024 * 1024) /* arena bytes beyond the body limit */
 #define HTTP_CONN_TIMEOUT 30           /* seconds of idle before MHD closes */
-#define HTTP_STOP_WAIT_MS 10000        /* how long http_stop lets requests finish */
+#define HTTP_STOP_WAIT_MS 10000        /* how long http_stop lets transfers finish */
 
 enum http_state {
     ST_BODY,     /* collecting the body */
@@ -725,16 +725,19 @@ void http_stop(void)
     if (http_daemon == NULL)
         return;
     http_listen_fd = MHD_quiesce_daemon(http_daemon);
-    /* Let requests in flight finish (suspended ones included: their workers
-     * still hold pointers into them). */
-    for (int waited = 0; waited < HTTP_STOP_WAIT_MS; waited += 10) {
-        if (atomic_load(&http_live) == 0 && atomic_load(&http_pending) == 0)
+    /* Let requests in flight finish. Suspended ones are waited for without
+     * a limit: their workers still hold pointers into them, and MHD aborts
+     * the process when stopped with a suspended connection. Requests still
+     * being received or sent get HTTP_STOP_WAIT_MS. */
+    for (int waited = 0;; waited += 10) {
+        int pending = atomic_load(&http_pending);
+        if (pending == 0 && (atomic_load(&http_live) == 0 || waited >= HTTP_STOP_WAIT_MS))
             break;
+        if (pending != 0 && waited > 0 && waited % 5000 == 0)
+            log_warn("stopping: waiting for suspended requests", "pending=%d", pending);
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (atomic_load(&http_pending) != 0)
-        log_warn("stopping with requests in flight", "pending=%d", atomic_load(&http_pending));
     MHD_stop_daemon(http_daemon);
     http_daemon = NULL;
     if (http_listen_fd >= 0)

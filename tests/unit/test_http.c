@@ -109,6 +109,8 @@ static enum http_action handler(struct http_req *req)
     }
     if (strcmp(req->path, "/suspend") == 0)
         return suspend_with(req, 20, false);
+    if (strcmp(req->path, "/suspend-slow") == 0)
+        return suspend_with(req, 300, false);
     if (strcmp(req->path, "/suspend-race") == 0)
         return suspend_with(req, 0, true);
     /* "/noreply" and everything else: no reply set. */
@@ -438,6 +440,42 @@ static void test_start_errors(void **state)
     assert_string_equal(err, "http: already started");
 }
 
+static void *slow_client(void *arg)
+{
+    struct resp *r = arg;
+    CURL *c = prepare(r, "GET", "/suspend-slow", NULL, 0, NULL);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+/* http_stop lets a request in flight (suspended, answered 300 ms later)
+ * finish, and stops accepting new connections at once. */
+static void test_stop_is_graceful(void **state)
+{
+    char err[256];
+    assert_int_equal(http_start("127.0.0.1:0", 2, MAX_BODY, MAX_UPLOAD, handler, err, sizeof(err)),
+                     0);
+    snprintf(base, sizeof(base), "http://127.0.0.1:%u", (unsigned)http_port());
+    static struct resp r;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, slow_client, &r), 0);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    http_stop();
+    pthread_join(t, NULL);
+    assert_int_equal(r.status, 202);
+    char want[128];
+    snprintf(want, sizeof(want), "resumed %s", r.request_id);
+    assert_string_equal(r.body, want);
+    /* Nobody listens any more. */
+    struct resp r2;
+    CURL *c = prepare(&r2, "GET", "/echo", NULL, 0, NULL);
+    assert_int_equal(curl_easy_perform(c), CURLE_COULDNT_CONNECT);
+    curl_easy_cleanup(c);
+}
+
 static void test_bad_listen(void **state)
 {
     char err[256];
@@ -460,6 +498,7 @@ int main(void)
     };
     const struct CMUnitTest after[] = {
         cmocka_unit_test(test_bad_listen),
+        cmocka_unit_test(test_stop_is_graceful),
     };
     int failed = cmocka_run_group_tests_name("http", tests, start, stop);
     failed += cmocka_run_group_tests_name("http_stopped", after, NULL, NULL);
