@@ -1,0 +1,86 @@
+/* cli.h: the kassa command-line tool's shared pieces: the command table,
+ * option parsing, exit codes and output helpers. Each command lives in its
+ * own cmd_*.c file and is one row of the table in main.c. */
+#ifndef KASSA_CLI_H
+#define KASSA_CLI_H
+
+#include <stddef.h>
+
+#include "kassa/kassa.h"
+
+/* Exit codes scripts can rely on. */
+#define CLI_OK 0      /* success */
+#define CLI_FAIL 1    /* the API refused, or transport / protocol failure */
+#define CLI_USAGE 2   /* bad command line */
+
+/* What one option takes. */
+typedef enum cli_kind {
+    CLI_ARG,  /* --name VALUE (or --name=VALUE); the last one wins */
+    CLI_FLAG, /* --name */
+    CLI_LIST  /* --name VALUE, repeatable */
+} cli_kind;
+
+#define CLI_LIST_MAX 64
+
+/* One option: the first five members are the spec, the rest the result. */
+typedef struct cli_opt {
+    const char *name;    /* "host" for --host */
+    cli_kind kind;
+    const char *metavar; /* "URL" in the help; NULL for flags */
+    const char *env;     /* environment variable used when absent, or NULL */
+    const char *help;
+    int required;        /* 1: a usage error when absent (after env) */
+    const char *value;   /* ARG: the value; FLAG: "1" when given */
+    const char *list[CLI_LIST_MAX];
+    size_t n_list;
+} cli_opt;
+
+/* One command: words (1 or 2) select it; run gets the arguments after them. */
+typedef struct cli_cmd {
+    const char *words[2];
+    const char *summary;
+    int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
+} cli_cmd;
+
+/* Parse argv (after the command words) against opts; positionals go to pos
+ * (at most max_pos; *n_pos receives how many). usage is the one-line
+ * argument synopsis, desc the paragraph of --help. Returns -1 to carry on,
+ * or the exit code to return at once: CLI_OK after printing --help,
+ * CLI_USAGE after printing a usage error to stderr. */
+int cli_parse(const cli_cmd *cmd, const char *usage, const char *desc, int argc, char **argv,
+              cli_opt *opts, size_t n_opts, char **pos, size_t max_pos, size_t *n_pos);
+
+/* The option named name in opts (which must hold it). */
+cli_opt *cli_get(cli_opt *opts, size_t n_opts, const char *name);
+const char *cli_val(cli_opt *opts, size_t n_opts, const char *name);
+
+/* Print "kassa <words>: <message>" and a hint to stderr; returns CLI_USAGE. */
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print a libkassa error to stderr ("kassa: HTTP 409: API error: msg");
+ * returns CLI_FAIL. */
+int cli_report(const kassa_error *err);
+
+/* Parse a decimal integer in [min, max]; 0 on success, -1 otherwise. */
+int cli_parse_long(const char *s, long min, long max, long *out);
+
+/* Read a whole file ("-": stdin) into a malloc'd NUL-terminated buffer;
+ * NULL (with errno) on failure. *len receives its length. */
+char *cli_read_file(const char *path, size_t *len);
+
+/* The commands (one file each). */
+int cmd_panda_create_order(const cli_cmd *cmd, int argc, char **argv);
+int cmd_panda_order(const cli_cmd *cmd, int argc, char **argv);
+int cmd_panda_cancel(const cli_cmd *cmd, int argc, char **argv);
+int cmd_tegro_call(const cli_cmd *cmd, int argc, char **argv);
+int cmd_tegro_pay_url(const cli_cmd *cmd, int argc, char **argv);
+int cmd_listen(const cli_cmd *cmd, int argc, char **argv);
+int cmd_sign(const cli_cmd *cmd, int argc, char **argv);
+int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv);
+int cmd_requisite_add(const cli_cmd *cmd, int argc, char **argv);
+int cmd_order_show(const cli_cmd *cmd, int argc, char **argv);
+int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv);
+int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv);
+
+#endif

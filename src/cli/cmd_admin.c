@@ -1,0 +1,202 @@
+/* cmd_admin.c: operator commands over kassad's admin API (JSON, Bearer
+ * token): shop create, requisite add, order show | complete | fail. */
+#include "cli.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+#define ADMIN_OPTS                                                                             \
+    {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},          \
+    {"admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0}
+
+/* Send method path (body: JSON text or NULL) to the admin API; print the
+ * answer; CLI_OK on 2xx, CLI_FAIL otherwise. */
+static int admin_call(cli_opt *o, size_t n, const char *method, const char *path,
+                      const char *body)
+{
+    kassa_request req = {0};
+    kassa_response resp = {0};
+    kassa_error err = {0};
+    kassa_http *http = NULL;
+    char *url = NULL;
+    char *auth = NULL;
+    const char *server = cli_val(o, n, "server");
+    size_t sl = strlen(server);
+    int rc = CLI_FAIL;
+
+    while (sl > 0 && server[sl - 1] == '/')
+        sl--;
+    if (asprintf(&url, "%.*s%s", (int)sl, server, path) < 0) {
+        url = NULL;
+        goto oom;
+    }
+    if (asprintf(&auth, "Bearer %s", cli_val(o, n, "admin-token")) < 0) {
+        auth = NULL;
+        goto oom;
+    }
+    if (kassa_request_init(&req, method, url) != KASSA_OK ||
+        kassa_request_add_header(&req, "Authorization", auth) != KASSA_OK)
+        goto oom;
+    if (body && (kassa_request_set_body(&req, body, strlen(body)) != KASSA_OK ||
+                 kassa_request_add_header(&req, "Content-Type", "application/json") != KASSA_OK))
+        goto oom;
+    http = kassa_http_new();
+    if (!http)
+        goto oom;
+    if (kassa_http_send(http, &req, &resp, &err) != KASSA_OK) {
+        rc = cli_report(&err);
+        goto out;
+    }
+    if (resp.status / 100 == 2) {
+        if (resp.body_len)
+            printf("%s\n", resp.body);
+        rc = CLI_OK;
+    } else {
+        json_t *root = json_loadb(resp.body, resp.body_len, 0, NULL);
+        json_t *msg = json_is_object(root) ? json_object_get(root, "error") : NULL;
+        fprintf(stderr, "kassa: HTTP %ld %s: %s\n", resp.status, resp.reason,
+                json_is_string(msg) ? json_string_value(msg) : resp.body);
+        json_decref(root);
+        rc = CLI_FAIL;
+    }
+    goto out;
+oom:
+    fprintf(stderr, "kassa: out of memory\n");
+out:
+    free(url);
+    free(auth);
+    kassa_request_free(&req);
+    kassa_response_free(&resp);
+    kassa_http_free(http);
+    return rc;
+}
+
+/* Build a JSON object from the string options whose names map to keys
+ * ("callback-url" -> "callback_url") and call POST path. */
+static int post_options(cli_opt *o, size_t n, size_t first, const char *path)
+{
+    json_t *obj = json_object();
+    char *body = NULL;
+    int rc;
+
+    if (!obj)
+        return CLI_FAIL;
+    for (size_t i = first; i < n; i++) {
+        char key[64];
+        if (!o[i].value)
+            continue;
+        snprintf(key, sizeof key, "%s", o[i].name);
+        for (char *p = key; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        json_object_set_new(obj, key, json_string(o[i].value));
+    }
+    body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+    if (!body) {
+        fprintf(stderr, "kassa: out of memory or invalid UTF-8 in an option\n");
+        return CLI_FAIL;
+    }
+    rc = admin_call(o, n, "POST", path, body);
+    free(body);
+    return rc;
+}
+
+int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"name", CLI_ARG, "NAME", NULL, "the shop's name", 1, NULL, {0}, 0},
+        {"url", CLI_ARG, "URL", NULL, "the shop's site", 1, NULL, {0}, 0},
+        {"callback-url", CLI_ARG, "URL", NULL, "where callbacks go", 1, NULL, {0}, 0},
+        {"fee-percent", CLI_ARG, "PERCENT", NULL, "the tariff, e.g. 2.5", 0, NULL, {0}, 0},
+        {"merchant-id", CLI_ARG, "ID", NULL, "group the shop under this merchant", 0, NULL, {0},
+         0},
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = cli_parse(cmd, "--name N --url U --callback-url C [--fee-percent P] "
+                            "[--merchant-id M]",
+                       "Create a shop (POST /admin/v1/shops); prints its id, shop_id and both "
+                       "dialects' credentials as JSON.",
+                       argc, argv, o, N(o), pos, 0, &npos);
+
+    if (rc >= 0)
+        return rc;
+    return post_options(o, N(o), 2, "/admin/v1/shops");
+}
+
+int cmd_requisite_add(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"type", CLI_ARG, "TYPE", NULL, "SBP, card, ...", 1, NULL, {0}, 0},
+        {"requisite", CLI_ARG, "VALUE", NULL, "phone number, card number, ...", 1, NULL, {0}, 0},
+        {"owner-full-name", CLI_ARG, "NAME", NULL, "the holder's name", 0, NULL, {0}, 0},
+        {"bank-code", CLI_ARG, "CODE", NULL, "e.g. Sber", 0, NULL, {0}, 0},
+        {"bank-name-ru", CLI_ARG, "NAME", NULL, "the bank's name in Russian", 0, NULL, {0}, 0},
+        {"bank-name-en", CLI_ARG, "NAME", NULL, "the bank's name in English", 0, NULL, {0}, 0},
+        {"currency", CLI_ARG, "CODE", NULL, "e.g. RUB", 0, NULL, {0}, 0},
+        {"country-code", CLI_ARG, "CODE", NULL, "e.g. RUS", 0, NULL, {0}, 0},
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = cli_parse(cmd, "--type T --requisite R [options]",
+                       "Add a requisite to the pool (POST /admin/v1/requisites); prints its id.",
+                       argc, argv, o, N(o), pos, 0, &npos);
+
+    if (rc >= 0)
+        return rc;
+    return post_options(o, N(o), 2, "/admin/v1/requisites");
+}
+
+/* order show|complete|fail REF */
+static int order_cmd(const cli_cmd *cmd, int argc, char **argv, const char *method,
+                     const char *suffix, const char *desc)
+{
+    cli_opt o[] = {ADMIN_OPTS};
+    char *pos[1];
+    size_t npos;
+    char *esc = NULL;
+    char *path = NULL;
+    int rc = cli_parse(cmd, "REF [--server URL --admin-token T]", desc, argc, argv, o, N(o), pos,
+                       1, &npos);
+
+    if (rc >= 0)
+        return rc;
+    if (npos != 1 || !pos[0][0])
+        return cli_usage_error(cmd, "missing REF (the order's uuid or numeric id)");
+    esc = curl_easy_escape(NULL, pos[0], 0);
+    if (!esc || asprintf(&path, "/admin/v1/orders/%s%s", esc, suffix) < 0) {
+        curl_free(esc);
+        fprintf(stderr, "kassa: out of memory\n");
+        return CLI_FAIL;
+    }
+    rc = admin_call(o, N(o), method, path, strcmp(method, "POST") == 0 ? "{}" : NULL);
+    curl_free(esc);
+    free(path);
+    return rc;
+}
+
+int cmd_order_show(const cli_cmd *cmd, int argc, char **argv)
+{
+    return order_cmd(cmd, argc, argv, "GET", "",
+                     "Print an order (GET /admin/v1/orders/REF); REF is its uuid or id.");
+}
+
+int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv)
+{
+    return order_cmd(cmd, argc, argv, "POST", "/complete",
+                     "Mark an order paid (POST /admin/v1/orders/REF/complete).");
+}
+
+int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv)
+{
+    return order_cmd(cmd, argc, argv, "POST", "/fail",
+                     "Mark an order failed (POST /admin/v1/orders/REF/fail).");
+}

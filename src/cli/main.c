@@ -1,0 +1,81 @@
+/* main.c: the kassa CLI's entry point: one table of commands, dispatched by
+ * their first one or two words. Add a command: one row here, one function
+ * in a cmd_*.c file, its prototype in cli.h. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const cli_cmd commands[] = {
+    /* merchant side */
+    {{"panda", "create-order"}, "create a panda order (POST /v1/orders or /orders)",
+     cmd_panda_create_order},
+    {{"panda", "order"}, "show a panda order (GET /orders/{uuid})", cmd_panda_order},
+    {{"panda", "cancel"}, "cancel a pending panda order", cmd_panda_cancel},
+    {{"tegro", "call"}, "call a tegro REST method, signed", cmd_tegro_call},
+    {{"tegro", "pay-url"}, "print a signed tegro /pay/ URL", cmd_tegro_pay_url},
+    {{"listen", NULL}, "receive callbacks, verify them, print each as a JSON line", cmd_listen},
+    {{"sign", NULL}, "compute a signature (panda, tegro-rest, tegro-form)", cmd_sign},
+    /* operator side: the admin API */
+    {{"shop", "create"}, "create a shop (admin API)", cmd_shop_create},
+    {{"requisite", "add"}, "add a requisite to the pool (admin API)", cmd_requisite_add},
+    {{"order", "show"}, "show an order by uuid or id (admin API)", cmd_order_show},
+    {{"order", "complete"}, "mark an order paid (admin API)", cmd_order_complete},
+    {{"order", "fail"}, "mark an order failed (admin API)", cmd_order_fail},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kassa COMMAND [options]   (kassa COMMAND --help for details)\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        char words[64];
+        snprintf(words, sizeof words, "%s%s%s", commands[i].words[0],
+                 commands[i].words[1] ? " " : "", commands[i].words[1] ? commands[i].words[1] : "");
+        fprintf(f, "  %-22s %s\n", words, commands[i].summary);
+    }
+    fprintf(f, "\nexit status: 0 success, 1 refused by the API or transport failure, "
+               "2 usage error\n");
+}
+
+int main(int argc, char **argv)
+{
+    int group_known = 0;
+
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("kassa %s\n", KASSA_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const cli_cmd *c = &commands[i];
+        if (strcmp(c->words[0], argv[1]) != 0)
+            continue;
+        group_known = 1;
+        if (!c->words[1])
+            return c->run(c, argc - 2, argv + 2);
+        if (argc >= 3 && strcmp(c->words[1], argv[2]) == 0)
+            return c->run(c, argc - 3, argv + 3);
+    }
+    if (group_known && argc >= 3 &&
+        (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (group_known) {
+        fprintf(stderr, "kassa %s: unknown or missing subcommand%s%s\n", argv[1],
+                argc >= 3 ? " " : "", argc >= 3 ? argv[2] : "");
+        fprintf(stderr, "Try 'kassa --help'.\n");
+        return CLI_USAGE;
+    }
+    fprintf(stderr, "kassa: unknown command '%s'\nTry 'kassa --help'.\n", argv[1]);
+    return CLI_USAGE;
+}
