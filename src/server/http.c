@@ -438,6 +438,10 @@ static int conn_start(struct http_conn *c, const char *url, const char *method)
         return -1;
     bool upload = strcmp(method, "POST") == 0 && ends_with(url, "/receipt");
     c->limit = upload ? http_max_upload : http_max_body;
+    /* Now the body limit is known: the arena gets that plus HTTP_ARENA_EXTRA
+     * (it was sized for the largest until here). */
+    if (c->req.arena.used <= c->limit + HTTP_ARENA_EXTRA)
+        c->req.arena.limit = c->limit + HTTP_ARENA_EXTRA;
     return 0;
 }
 
