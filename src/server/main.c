@@ -2,10 +2,12 @@
  * SIGTERM/SIGINT and shut down in order (stop accepting, finish requests in
  * flight, drain the writer, close the store). */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
+#include "core/core.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int status = 1;
+    bool sweeper_running = false;
     if (store_open(config.db, &app.store, err, sizeof err) != KASSA_OK) {
         log_error("cannot open the database", "db=\"%s\" error=\"%s\"", config.db, err);
         goto out;
@@ -60,6 +63,11 @@ int main(int argc, char **argv)
         log_error("cannot start the writer");
         goto out;
     }
+    if (sweeper_start(app.writer) != KASSA_OK) {
+        log_error("cannot start the expiry sweeper");
+        goto out;
+    }
+    sweeper_running = true;
     if (http_start(config.listen, config.threads, (size_t)config.max_body,
                    (size_t)config.max_upload, router_handle, err, sizeof err) != 0) {
         log_error("cannot listen", "listen=%s error=\"%s\"", config.listen, err);
@@ -75,6 +83,8 @@ int main(int argc, char **argv)
     http_stop();
     status = 0;
 out:
+    if (sweeper_running)
+        sweeper_stop();
     writer_stop(app.writer);
     store_close(app.store);
     if (status == 0)

@@ -100,6 +100,86 @@ struct order_transition_cmd {
  * changes then. */
 kassa_err order_transition_apply(struct store_conn *c, struct writer_cmd *cmd);
 
+/* Whether the state machine lets `actor` move an order from -> to. */
+bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor);
+
+/* Move *o to `to` inside the caller's transaction (state row, postings,
+ * event); *o is updated on success. KASSA_ESTATE when not allowed or when
+ * the stored state is no longer o->status. */
+kassa_err order_transition(struct store_conn *c, struct order *o, enum order_status to,
+                           enum actor actor);
+
+/* The outbox row for the order's current status. */
+kassa_err order_event(struct store_conn *c, const struct order *o);
+
+/* The payer says the money was sent (an order_transition_cmd with only
+ * order_id set): confirmed_by_customer on a pending order, KASSA_ESTATE
+ * otherwise. cmd->order receives the order. */
+kassa_err order_confirm_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+#define ORDER_EXPIRE_BATCH 256
+
+/* Expire up to ORDER_EXPIRE_BATCH pending orders whose time is up. */
+struct order_expire_cmd {
+    struct writer_cmd base;
+    int expired; /* out */
+};
+kassa_err order_expire_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+/* The timer thread running order_expire_apply every second of real time
+ * (and at once after clock_advance), and purging old idempotency keys. */
+kassa_err sweeper_start(struct writer *w);
+void sweeper_stop(void);
+
+/* ---- ledger.c ----------------------------------------------------------- */
+
+/* Post one balanced transaction: zero legs are dropped, the rest must be of
+ * one currency and sum to zero (else KASSA_EINVAL, nothing written).
+ * KASSA_EFUNDS when a shop account would go negative. */
+kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type,
+                      int64_t ref_id, const struct posting *p, size_t n);
+
+/* A paid order: provider clearing -amount, shop available +(amount - fee),
+ * platform fees +fee. */
+kassa_err ledger_order_completed(struct store_conn *c, const struct order *o);
+
+enum withdrawal_step { WITHDRAWAL_HOLD, WITHDRAWAL_PAY_OUT, WITHDRAWAL_RELEASE };
+
+/* available -> held (HOLD), held -> payouts (PAY_OUT), held -> available
+ * (RELEASE). */
+kassa_err ledger_withdrawal(struct store_conn *c, const struct withdrawal *w,
+                            enum withdrawal_step step);
+
+/* ---- withdrawal.c ------------------------------------------------------- */
+
+struct withdrawal_create_cmd {
+    struct writer_cmd base;
+    int64_t shop_id;      /* in */
+    struct withdrawal w;  /* in: payment_id, currency, amount, account, payment_system;
+                             out: the stored withdrawal */
+    bool replayed;        /* out: the same payment_id and parameters came before */
+};
+
+/* Validate (KASSA_ECURRENCY, KASSA_EMONEY_ZERO, KASSA_EINVAL for an empty
+ * account or payment_id) and fingerprint. */
+kassa_err withdrawal_create_prepare(struct withdrawal_create_cmd *cmd);
+
+/* Insert and hold the amount; the same payment_id with the same parameters
+ * answers the existing withdrawal, with others KASSA_ECONFLICT; KASSA_EFUNDS
+ * when the available balance is short. */
+kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+struct withdrawal_decide_cmd {
+    struct writer_cmd base;
+    int64_t id;           /* in */
+    bool complete;        /* in: true complete, false reject */
+    struct withdrawal w;  /* out */
+};
+
+/* Complete or reject a pending withdrawal; KASSA_ESTATE when it is not
+ * pending any more, KASSA_ENOTFOUND. */
+kassa_err withdrawal_decide_apply(struct store_conn *c, struct writer_cmd *cmd);
+
 /* Panda's and Tegro's statuses are mapped by the dialects. */
 
 #endif

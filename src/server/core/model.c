@@ -23,3 +23,16 @@ int order_status_parse(const char *name)
             return (int)i;
     return -1;
 }
+
+static const char *const account_names[] = {
+    [ACC_SHOP_AVAILABLE] = "shop_available", [ACC_SHOP_HELD] = "shop_held",
+    [ACC_PLATFORM_FEES] = "platform_fees",   [ACC_PROVIDER_CLEARING] = "provider_clearing",
+    [ACC_PAYOUTS] = "payouts",
+};
+
+const char *account_kind_name(enum account_kind k)
+{
+    if ((unsigned)k < sizeof account_names / sizeof account_names[0])
+        return account_names[k];
+    return NULL;
+}

@@ -118,4 +118,48 @@ struct idem {
     int64_t created_at;
 };
 
+/* ---- money ---- */
+
+enum account_kind {
+    ACC_SHOP_AVAILABLE = 0, /* the shop's money, free to withdraw */
+    ACC_SHOP_HELD,          /* the shop's money in withdrawals in flight */
+    ACC_PLATFORM_FEES,      /* the operator's fees */
+    ACC_PROVIDER_CLEARING,  /* money the providers collected for us */
+    ACC_PAYOUTS,            /* money paid out to shops */
+};
+
+/* "shop_available", ...; NULL outside the enum. */
+const char *account_kind_name(enum account_kind k);
+
+/* One leg of a ledger transaction: `amount` (signed) into an account. */
+struct posting {
+    enum account_kind kind;
+    int64_t shop_id;             /* 0 for platform accounts */
+    char currency[16];
+    int64_t amount;
+};
+
+enum withdrawal_status { WITHDRAWAL_PENDING = 0, WITHDRAWAL_COMPLETED = 1, WITHDRAWAL_REJECTED = 2 };
+
+struct withdrawal {
+    int64_t id;
+    int64_t shop_id;
+    char payment_id[TEXT_SIZE];  /* the merchant's payout id */
+    char currency[16];
+    int64_t amount;              /* minor units */
+    int64_t fee;
+    char account[TEXT_SIZE];     /* where to pay: card, phone, wallet */
+    int payment_system;
+    int status;                  /* enum withdrawal_status */
+    unsigned char fingerprint[32];
+    int64_t created_at;
+    int64_t completed_at;        /* 0 while pending */
+};
+
+/* Order statistics of a shop over a period (minor units). */
+struct order_stats {
+    int64_t total_orders, completed_orders, pending_orders;
+    int64_t total_amount, completed_amount, pending_amount, failed_amount, total_commission;
+};
+
 #endif

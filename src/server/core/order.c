@@ -154,6 +154,9 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
 
     if ((err = STORE_CALL(c, order_insert, o)) != KASSA_OK)
         return err == KASSA_EEXIST ? KASSA_EIO : err;
+    /* Born final (no requisite could take it): the merchant hears of it. */
+    if (o->status == ORDER_NO_REQUISITE && (err = order_event(c, o)) != KASSA_OK)
+        return err;
 
     if (cmd->idem_key[0] != '\0') {
         struct idem rec = {.shop_id = cmd->shop.id, .order_id = o->id, .created_at = o->created_at};

@@ -387,6 +387,285 @@ static enum http_action admin_put_rate(struct http_req *req, const char *pair)
     return submit_and_render(req, &cmd->base, rate_rendered);
 }
 
+/* ---- money: order transitions, withdrawals, ledger ----------------------- */
+
+static void transition_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return;
+    }
+    if (err == KASSA_ESTATE) {
+        reply_error(req, 409, "order %lld is %s: it cannot become %s",
+                    (long long)cmd->order_id, order_status_name(cmd->order.status),
+                    order_status_name(cmd->to));
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("order moved by the operator", "id=%lld status=%s", (long long)cmd->order.id,
+             order_status_name(cmd->order.status));
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_admin_order(&w, &cmd->order);
+    reply_jw(req, 200, &w);
+}
+
+static enum http_action admin_order_action(struct http_req *req, const char *ref,
+                                           const char *action)
+{
+    enum order_status to;
+    if (strcmp(action, "complete") == 0)
+        to = ORDER_COMPLETED;
+    else if (strcmp(action, "fail") == 0)
+        to = ORDER_FAILED;
+    else if (strcmp(action, "cancel") == 0)
+        to = ORDER_CANCELED;
+    else {
+        reply_error(req, 404, "Not found");
+        return HTTP_DONE;
+    }
+    struct order_transition_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    kassa_err err = find_order(ref, &cmd->order);
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->order_id = cmd->order.id;
+    cmd->to = to;
+    cmd->actor = ACTOR_OPERATOR;
+    cmd->base.apply = order_transition_apply;
+    return submit_and_render(req, &cmd->base, transition_rendered);
+}
+
+static void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
+{
+    static const char *const names[] = {"pending", "completed", "rejected"};
+    char t[32];
+    int exp = kassa_currency_find(wd->currency) ? kassa_currency_find(wd->currency)->exponent : 2;
+    jw_obj(w);
+    jw_kint(w, "id", wd->id);
+    jw_kint(w, "shop_id", wd->shop_id);
+    jw_kstr(w, "payment_id", wd->payment_id);
+    jw_kstr(w, "status", wd->status >= 0 && wd->status <= 2 ? names[wd->status] : "unknown");
+    jw_kmoney(w, "amount", wd->amount, wd->currency, exp, false);
+    jw_kstr(w, "currency", wd->currency);
+    jw_kstr(w, "account", wd->account);
+    jw_kint(w, "payment_system", wd->payment_system);
+    clock_format(wd->created_at, false, t, sizeof t);
+    jw_kstr(w, "created_at", t);
+    if (wd->completed_at) {
+        clock_format(wd->completed_at, false, t, sizeof t);
+        jw_kstr(w, "completed_at", t);
+    } else {
+        jw_knull(w, "completed_at");
+    }
+    jw_obj_end(w);
+}
+
+static void decide_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct withdrawal_decide_cmd *cmd = (struct withdrawal_decide_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Withdrawal not found");
+        return;
+    }
+    if (err == KASSA_ESTATE) {
+        reply_error(req, 409, "withdrawal %lld is already %s", (long long)cmd->id,
+                    cmd->w.status == WITHDRAWAL_COMPLETED ? "completed" : "rejected");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("withdrawal decided", "id=%lld status=%d", (long long)cmd->w.id, cmd->w.status);
+    struct jw w;
+    jw_init(&w, 8192);
+    render_admin_withdrawal(&w, &cmd->w);
+    reply_jw(req, 200, &w);
+}
+
+static enum http_action admin_withdrawal_action(struct http_req *req, const char *rest)
+{
+    char *end;
+    long long id = strtoll(rest, &end, 10);
+    bool complete;
+    if (id <= 0 || end == rest)
+        goto not_found;
+    if (strcmp(end, "/complete") == 0)
+        complete = true;
+    else if (strcmp(end, "/reject") == 0)
+        complete = false;
+    else
+        goto not_found;
+    struct withdrawal_decide_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->id = id;
+    cmd->complete = complete;
+    cmd->base.apply = withdrawal_decide_apply;
+    return submit_and_render(req, &cmd->base, decide_rendered);
+not_found:
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}
+
+static enum http_action admin_get_withdrawal(struct http_req *req, const char *rest)
+{
+    char *end;
+    long long id = strtoll(rest, &end, 10);
+    struct withdrawal wd;
+    kassa_err err = KASSA_ENOTFOUND;
+    if (id > 0 && *end == '\0') {
+        struct store_conn *c = store_reader(app.store);
+        err = c ? STORE_CALL(c, withdrawal_get, 0, id, NULL, &wd) : KASSA_EIO;
+        if (c)
+            store_release(c);
+    }
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Withdrawal not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, 8192);
+    render_admin_withdrawal(&w, &wd);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+struct verify_ctx {
+    struct jw *w;
+    int problems;
+};
+
+static void verify_problem(void *arg, const char *problem)
+{
+    struct verify_ctx *v = arg;
+    if (v->problems++ < 1000)
+        jw_str(v->w, problem);
+}
+
+static enum http_action admin_ledger_verify(struct http_req *req)
+{
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_key(&w, "problems");
+    jw_arr(&w);
+    struct verify_ctx v = {.w = &w};
+    int64_t accounts = 0, transactions = 0;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, ledger_verify, verify_problem, &v, &accounts, &transactions)
+                      : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_arr_end(&w);
+    jw_kbool(&w, "ok", v.problems == 0);
+    jw_kint(&w, "problem_count", v.problems);
+    jw_kint(&w, "accounts", accounts);
+    jw_kint(&w, "transactions", transactions);
+    jw_obj_end(&w);
+    if (v.problems)
+        log_error("ledger verify found problems", "count=%d", v.problems);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+struct balance_ctx {
+    struct jw *w;
+};
+
+static bool balance_one(void *arg, const char *currency, int64_t available, int64_t held)
+{
+    struct balance_ctx *b = arg;
+    const kassa_currency *cur = kassa_currency_find(currency);
+    int exp = cur ? cur->exponent : 2;
+    jw_key(b->w, currency);
+    jw_obj(b->w);
+    jw_kmoney(b->w, "available", available, currency, exp, false);
+    jw_kmoney(b->w, "held", held, currency, exp, false);
+    jw_obj_end(b->w);
+    return true;
+}
+
+static enum http_action admin_shop_balances(struct http_req *req, const char *rest)
+{
+    char *end;
+    long long id = strtoll(rest, &end, 10);
+    if (id <= 0 || strcmp(end, "/balances") != 0) {
+        reply_error(req, 404, "Not found");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    struct balance_ctx b = {.w = &w};
+    struct shop shop;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, id, &shop) : KASSA_EIO;
+    if (err == KASSA_OK)
+        err = STORE_CALL(c, balances, id, balance_one, &b);
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        if (err == KASSA_ENOTFOUND)
+            reply_error(req, 404, "Shop not found");
+        else
+            reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+static enum http_action admin_get_receipt(struct http_req *req, const char *ref)
+{
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    kassa_err err = o ? find_order(ref, o) : KASSA_ENOMEM;
+    char *ctype = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    if (err == KASSA_OK) {
+        struct store_conn *c = store_reader(app.store);
+        err = c ? STORE_CALL(c, receipt_image_get, o->id, &req->arena, &ctype, &data, &len)
+                : KASSA_EIO;
+        if (c)
+            store_release(c);
+    }
+    if (err == KASSA_ENOTFOUND)
+        reply_error(req, 404, "Receipt not found");
+    else if (err != KASSA_OK)
+        reply_error(req, 500, "Internal server error");
+    else
+        http_reply(req, 200, ctype, data, len);
+    return HTTP_DONE;
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 enum http_action admin_handle(struct http_req *req)
@@ -406,8 +685,33 @@ enum http_action admin_handle(struct http_req *req)
         return admin_clock_advance(req);
     if ((arg = path_after(p, "/rates/")) != NULL && put)
         return admin_put_rate(req, arg);
-    if ((arg = path_after(p, "/orders/")) != NULL && get && strchr(arg, '/') == NULL)
-        return admin_get_order(req, arg);
+    if ((arg = path_after(p, "/orders/")) != NULL) {
+        const char *slash = strchr(arg, '/');
+        if (slash == NULL && get)
+            return admin_get_order(req, arg);
+        if (slash != NULL) {
+            char ref[64];
+            size_t n = (size_t)(slash - arg);
+            if (n < sizeof ref) {
+                memcpy(ref, arg, n);
+                ref[n] = '\0';
+                if (post)
+                    return admin_order_action(req, ref, slash + 1);
+                if (get && strcmp(slash, "/receipt") == 0)
+                    return admin_get_receipt(req, ref);
+            }
+        }
+    }
+    if ((arg = path_after(p, "/withdrawals/")) != NULL) {
+        if (post)
+            return admin_withdrawal_action(req, arg);
+        if (get)
+            return admin_get_withdrawal(req, arg);
+    }
+    if (strcmp(p, "/ledger/verify") == 0 && get)
+        return admin_ledger_verify(req);
+    if ((arg = path_after(p, "/shops/")) != NULL && get)
+        return admin_shop_balances(req, arg);
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../clock.h"
 #include "../config.h"
@@ -488,6 +489,343 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
     return HTTP_DONE;
 }
 
+/* ---- lifecycle: cancel, confirm, receipt, stats --------------------------- */
+
+/* The shop's order with this uuid into *o; answers 404/500 and returns
+ * false when there is none. */
+static bool own_order(struct http_req *req, const struct shop *shop, const char *uuid,
+                      struct order *o)
+{
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = KASSA_ENOTFOUND;
+    if (c == NULL)
+        err = KASSA_EIO;
+    else if (core_is_uuid(uuid))
+        err = STORE_CALL(c, order_get, ORDER_BY_UUID, uuid, 0, o);
+    if (c)
+        store_release(c);
+    if (err == KASSA_OK && o->shop_id != shop->id)
+        err = KASSA_ENOTFOUND;
+    if (err == KASSA_ENOTFOUND)
+        reply_error(req, 404, "Order not found");
+    else if (err != KASSA_OK)
+        reply_error(req, 500, "Internal server error");
+    return err == KASSA_OK;
+}
+
+static void cancel_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    if (err == KASSA_ESTATE) {
+        reply_error(req, 409, "Order cannot be canceled: it is %s",
+                    panda_status(cmd->order.status));
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, err == KASSA_ENOTFOUND ? 404 : 500,
+                    err == KASSA_ENOTFOUND ? "Order not found" : "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 1024);
+    jw_obj(&w);
+    jw_kstr(&w, "status", panda_status(cmd->order.status));
+    jw_kstr(&w, "uuid", cmd->order.uuid);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+static enum http_action panda_cancel(struct http_req *req, const char *uuid)
+{
+    struct shop shop;
+    if (!panda_auth(req, "", 0, &shop))
+        return HTTP_DONE;
+    struct order_transition_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (!own_order(req, &shop, uuid, &cmd->order))
+        return HTTP_DONE;
+    cmd->order_id = cmd->order.id;
+    cmd->to = ORDER_CANCELED;
+    cmd->actor = ACTOR_MERCHANT;
+    cmd->base.apply = order_transition_apply;
+    return submit_and_render(req, &cmd->base, cancel_rendered);
+}
+
+static void confirm_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    if (err == KASSA_ESTATE) {
+        reply_error(req, 409, "Order cannot be confirmed: it is %s",
+                    panda_status(cmd->order.status));
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 1024);
+    jw_obj(&w);
+    jw_kstr(&w, "uuid", cmd->order.uuid);
+    jw_kstr(&w, "status", panda_status(cmd->order.status));
+    jw_kbool(&w, "confirmed_by_customer", cmd->order.confirmed_by_customer);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+/* The payer says the money was sent. Signed by the merchant (X-API-Key and
+ * the order's uuid), or public through the payer's uuid_callback. */
+static enum http_action panda_confirm(struct http_req *req, const char *ref)
+{
+    struct order_transition_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (http_header(req, "X-API-Key") != NULL) {
+        struct shop shop;
+        if (!panda_auth(req, "", 0, &shop) || !own_order(req, &shop, ref, &cmd->order))
+            return HTTP_DONE;
+    } else {
+        if (!core_is_uuid(ref)) {
+            reply_error(req, 400, "Invalid callback UUID format");
+            return HTTP_DONE;
+        }
+        struct store_conn *c = store_reader(app.store);
+        kassa_err err =
+            c ? STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, ref, 0, &cmd->order) : KASSA_EIO;
+        if (c)
+            store_release(c);
+        if (err != KASSA_OK) {
+            reply_error(req, err == KASSA_ENOTFOUND ? 404 : 500,
+                        err == KASSA_ENOTFOUND ? "Order not found" : "Internal server error");
+            return HTTP_DONE;
+        }
+    }
+    cmd->order_id = cmd->order.id;
+    cmd->base.apply = order_confirm_apply;
+    return submit_and_render(req, &cmd->base, confirm_rendered);
+}
+
+struct receipt_cmd {
+    struct writer_cmd base;
+    int64_t order_id;
+    const char *content_type;
+    const void *data;
+    size_t len;
+};
+
+static kassa_err receipt_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct receipt_cmd *cmd = (struct receipt_cmd *)base;
+    return STORE_CALL(c, receipt_image_put, cmd->order_id, cmd->content_type, cmd->data, cmd->len,
+                      clock_now());
+}
+
+static void receipt_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct receipt_cmd *cmd = (struct receipt_cmd *)base;
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 1024);
+    jw_obj(&w);
+    jw_kbool(&w, "success", true);
+    jw_kstr(&w, "content_type", cmd->content_type);
+    jw_kint(&w, "size", (long long)cmd->len);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+static const void *memmem_(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+    return nlen ? memmem(hay, hlen, needle, nlen) : NULL;
+}
+
+/* The content of the multipart form-data field `name`: *data and *len point
+ * into the body. False when the body is not such a form or lacks it. */
+static bool multipart_field(struct http_req *req, const char *name, const char **data,
+                            size_t *len)
+{
+    const char *ct = http_header(req, "Content-Type");
+    const char *b = ct ? strcasestr(ct, "boundary=") : NULL;
+    if (b == NULL)
+        return false;
+    b += 9;
+    char delim[256];
+    size_t blen = strcspn(b, ";");
+    if (blen >= 2 && b[0] == '"' && b[blen - 1] == '"') {
+        b++;
+        blen -= 2;
+    }
+    if (blen == 0 || blen + 4 >= sizeof delim)
+        return false;
+    int dlen = snprintf(delim, sizeof delim, "--%.*s", (int)blen, b);
+    char want[128];
+    int wlen = snprintf(want, sizeof want, "name=\"%s\"", name);
+    const char *p = req->body, *end = req->body + req->body_len;
+    while ((p = memmem_(p, (size_t)(end - p), delim, (size_t)dlen)) != NULL) {
+        p += dlen;
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+            return false; /* the closing delimiter */
+        const char *head_end = memmem_(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (head_end == NULL)
+            return false;
+        bool match = memmem_(p, (size_t)(head_end - p), want, (size_t)wlen) != NULL;
+        const char *content = head_end + 4;
+        char next[260];
+        int nlen = snprintf(next, sizeof next, "\r\n%s", delim);
+        const char *stop = memmem_(content, (size_t)(end - content), next, (size_t)nlen);
+        if (stop == NULL)
+            return false;
+        if (match) {
+            *data = content;
+            *len = (size_t)(stop - content);
+            return true;
+        }
+        p = stop + 2;
+    }
+    return false;
+}
+
+#define RECEIPT_MAX (3u << 20)
+
+static enum http_action panda_receipt(struct http_req *req, const char *uuid)
+{
+    struct shop shop;
+    /* The signature covers the timestamp and the request path. */
+    if (!panda_auth(req, req->path, strlen(req->path), &shop))
+        return HTTP_DONE;
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    if (o == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (!own_order(req, &shop, uuid, o))
+        return HTTP_DONE;
+    const char *data;
+    size_t len;
+    if (!multipart_field(req, "receipt", &data, &len)) {
+        reply_error(req, 400, "receipt: expected a multipart/form-data field named receipt");
+        return HTTP_DONE;
+    }
+    if (len > RECEIPT_MAX) {
+        reply_error(req, 413, "receipt: larger than 3 MB");
+        return HTTP_DONE;
+    }
+    static const unsigned char jpg[] = {0xFF, 0xD8, 0xFF};
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    const char *ctype = NULL;
+    if (len >= sizeof jpg && memcmp(data, jpg, sizeof jpg) == 0)
+        ctype = "image/jpeg";
+    else if (len >= sizeof png && memcmp(data, png, sizeof png) == 0)
+        ctype = "image/png";
+    if (ctype == NULL) {
+        reply_error(req, 415, "receipt: only JPG and PNG images are accepted");
+        return HTTP_DONE;
+    }
+    struct receipt_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->order_id = o->id;
+    cmd->content_type = ctype;
+    cmd->data = data;
+    cmd->len = len;
+    cmd->base.apply = receipt_apply;
+    return submit_and_render(req, &cmd->base, receipt_rendered);
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" (UTC) to Unix seconds. */
+static bool parse_date(const char *s, int64_t *out, bool *date_only)
+{
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (end == NULL)
+        return false;
+    *date_only = *end == '\0';
+    if (!*date_only) {
+        end = strptime(end, "T%H:%M:%S", &tm);
+        if (end == NULL || (*end != '\0' && strcmp(end, "Z") != 0))
+            return false;
+    }
+    *out = (int64_t)timegm(&tm);
+    return true;
+}
+
+/* A ratio as a percent with 2 decimals ("33.33"), half-up. */
+static void percent_text(int64_t part, int64_t whole, char *buf, size_t size)
+{
+    if (whole <= 0) {
+        snprintf(buf, size, "0.00");
+        return;
+    }
+    __int128 bp = ((__int128)part * 20000 / whole + 1) / 2; /* hundredths of a percent */
+    snprintf(buf, size, "%lld.%02lld", (long long)(bp / 100), (long long)(bp % 100));
+}
+
+static enum http_action panda_stats(struct http_req *req)
+{
+    struct shop shop;
+    if (!panda_auth(req, "", 0, &shop))
+        return HTTP_DONE;
+    int64_t from = 0, to = INT64_MAX / 2;
+    bool date_only;
+    const char *f = http_query(req, "from_date"), *t = http_query(req, "to_date");
+    if (f && *f && !parse_date(f, &from, &date_only)) {
+        reply_error(req, 400, "from_date: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+        return HTTP_DONE;
+    }
+    if (t && *t) {
+        if (!parse_date(t, &to, &date_only)) {
+            reply_error(req, 400, "to_date: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+            return HTTP_DONE;
+        }
+        to += date_only ? 86400 : 1; /* the whole day / the second itself */
+    }
+    const char *rt = http_query(req, "requisite_type"), *cc = http_query(req, "country_code");
+    if (rt && *rt && !requisite_type_known(rt)) {
+        reply_error(req, 400, "requisite_type: unknown value '%.64s'", rt);
+        return HTTP_DONE;
+    }
+    struct order_stats st = {0};
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, order_stats, shop.id, from, to, rt ? rt : "", cc ? cc : "",
+                                   &st)
+                      : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    char conv[32];
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_kint(&w, "total_orders", st.total_orders);
+    jw_kmoney(&w, "total_amount", st.total_amount, "RUB", 2, false);
+    jw_kint(&w, "completed_orders", st.completed_orders);
+    jw_kmoney(&w, "completed_amount", st.completed_amount, "RUB", 2, false);
+    jw_kint(&w, "pending_orders", st.pending_orders);
+    jw_kmoney(&w, "pending_amount", st.pending_amount, "RUB", 2, false);
+    jw_kmoney(&w, "failed_amount", st.failed_amount, "RUB", 2, false);
+    jw_kmoney(&w, "total_commission", st.total_commission, "RUB", 2, false);
+    percent_text(st.completed_orders, st.total_orders, conv, sizeof conv);
+    jw_kstr(&w, "order_conversion", conv);
+    percent_text(st.completed_amount, st.total_amount, conv, sizeof conv);
+    jw_kstr(&w, "amount_conversion", conv);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 enum http_action panda_handle(struct http_req *req)
@@ -513,6 +851,26 @@ enum http_action panda_handle(struct http_req *req)
         return panda_by_merchant_id(req, arg);
     if ((arg = path_after(tail, "callback/")) != NULL && get)
         return panda_callback_view(req, arg);
+    if (strcmp(tail, "stats") == 0 && get)
+        return panda_stats(req);
+    const char *slash = strchr(tail, '/');
+    if (slash != NULL && strchr(slash + 1, '/') == NULL) {
+        char uuid[UUID_SIZE];
+        size_t n = (size_t)(slash - tail);
+        if (n < sizeof uuid) {
+            memcpy(uuid, tail, n);
+            uuid[n] = '\0';
+            if (strcmp(slash, "/cancel") == 0 && get)
+                return panda_cancel(req, uuid);
+            if (strcmp(slash, "/confirm") == 0 && (get || post))
+                return panda_confirm(req, uuid);
+            if (strcmp(slash, "/receipt") == 0 && post)
+                return panda_receipt(req, uuid);
+        } else if (strcmp(slash, "/cancel") == 0 || strcmp(slash, "/receipt") == 0) {
+            reply_error(req, 404, "Order not found");
+            return HTTP_DONE;
+        }
+    }
     if (strchr(tail, '/') == NULL) {
         if (get)
             return panda_get(req, tail);

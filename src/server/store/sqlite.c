@@ -218,17 +218,19 @@ static kassa_err migrate(struct sqlite_conn *c, char *err, size_t errlen)
                         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                         "applied_at INTEGER NOT NULL)") != KASSA_OK)
         goto fail;
-    int have = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(c->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1,
-                           &st, NULL) != SQLITE_OK)
-        goto fail;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        have = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    /* Apply every migration not yet recorded (not just those above the
+     * highest): migrations written on parallel branches may land out of
+     * order. */
     for (size_t i = 0; i < migrations_sqlite_count; i++) {
         const struct migration *m = &migrations_sqlite[i];
-        if (m->version <= have)
+        if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1,
+                               &st, NULL) != SQLITE_OK)
+            goto fail;
+        sqlite3_bind_int(st, 1, m->version);
+        int have = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (have)
             continue;
         if (exec_sql(c->db, m->sql) != KASSA_OK)
             goto fail;
@@ -791,4 +793,28 @@ const struct store_ops store_sqlite_ops = {
     .idem_put = sqlite_idem_put,
     .rate_get = sqlite_rate_get,
     .rate_put = sqlite_rate_put,
+    /* money: sqlite_ledger.c */
+    .order_set_status = sqlite_order_set_status,
+    .ledger_post = sqlite_ledger_post,
+    .event_insert = sqlite_event_insert,
+    .orders_due = sqlite_orders_due,
+    .order_confirm = sqlite_order_confirm,
+    .receipt_image_put = sqlite_receipt_image_put,
+    .receipt_image_get = sqlite_receipt_image_get,
+    .order_stats = sqlite_order_stats,
+    .withdrawal_insert = sqlite_withdrawal_insert,
+    .withdrawal_get = sqlite_withdrawal_get,
+    .withdrawal_set_status = sqlite_withdrawal_set_status,
+    .withdrawals_page = sqlite_withdrawals_page,
+    .balances = sqlite_balances,
+    .ledger_verify = sqlite_ledger_verify,
+    .idem_purge = sqlite_idem_purge,
+    .tegro_nonce_put = sqlite_tegro_nonce_put,
+    .tegro_nonce_prune = sqlite_tegro_nonce_prune,
+    .shops_by_merchant = sqlite_shops_by_merchant,
+    .orders_page = sqlite_orders_page,
+    .shop_methods = sqlite_shop_methods,
+    .shop_method_set = sqlite_shop_method_set,
+    .receipt_put = sqlite_receipt_put,
+    .receipt_items = sqlite_receipt_items,
 };

@@ -74,4 +74,40 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
 void sqlite_read_shop(sqlite3_stmt *st, struct shop *s);
 void sqlite_read_order(sqlite3_stmt *st, struct order *o);
 
+/* ---- sqlite_tegro.c: the tegro dialect's records (store.h) ---- */
+kassa_err sqlite_tegro_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
+                                 const unsigned char body_hash[32], int64_t now);
+kassa_err sqlite_tegro_nonce_prune(struct store_conn *c, int64_t before);
+kassa_err sqlite_shops_by_merchant(struct store_conn *c, int64_t merchant_id,
+                                   bool (*fn)(void *arg, const struct shop *s), void *arg);
+kassa_err sqlite_orders_page(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,
+                             store_order_fn fn, void *arg);
+kassa_err sqlite_shop_methods(struct store_conn *c, int64_t shop_id,
+                              bool (*fn)(void *arg, int method_id, bool enabled), void *arg);
+kassa_err sqlite_shop_method_set(struct store_conn *c, int64_t shop_id, int method_id,
+                                 bool enabled, int64_t now);
+kassa_err sqlite_receipt_put(struct store_conn *c, int64_t order_id, int position,
+                             const char *name, const char *count, int64_t price);
+kassa_err sqlite_receipt_items(struct store_conn *c, int64_t order_id,
+                               bool (*fn)(void *arg, const char *name, const char *count,
+                                          int64_t price),
+                               void *arg);
+
+/* sqlite_ledger.c: the money ops of store_sqlite_ops. */
+kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o, enum order_status from);
+kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind, const char *ref_type, int64_t ref_id, int64_t now, const struct posting *p, size_t n);
+kassa_err sqlite_event_insert(struct store_conn *base, int64_t shop_id, int64_t order_id, const char *kind, int status, int64_t now);
+kassa_err sqlite_orders_due(struct store_conn *base, int64_t now, int limit, int64_t *ids, int *n);
+kassa_err sqlite_order_confirm(struct store_conn *base, int64_t order_id, int64_t now);
+kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id, const char *content_type, const void *data, size_t len, int64_t now);
+kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a, char **content_type, void **data, size_t *len);
+kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to, const char *requisite_type, const char *country_code, struct order_stats *out);
+kassa_err sqlite_withdrawal_insert(struct store_conn *base, struct withdrawal *w);
+kassa_err sqlite_withdrawal_get(struct store_conn *base, int64_t shop_id, int64_t id, const char *payment_id, struct withdrawal *out);
+kassa_err sqlite_withdrawal_set_status(struct store_conn *base, const struct withdrawal *w, int from);
+kassa_err sqlite_withdrawals_page(struct store_conn *base, int64_t shop_id, int offset, int limit, store_withdrawal_fn fn, void *arg);
+kassa_err sqlite_balances(struct store_conn *base, int64_t shop_id, store_balance_fn fn, void *arg);
+kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem, void *arg, int64_t *accounts, int64_t *transactions);
+kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before);
+
 #endif

@@ -27,6 +27,12 @@ enum order_key { ORDER_BY_ID, ORDER_BY_UUID, ORDER_BY_UUID_CALLBACK };
 /* A visitor over orders: return false to stop. */
 typedef bool (*store_order_fn)(void *arg, const struct order *o);
 
+/* A visitor over withdrawals. */
+typedef bool (*store_withdrawal_fn)(void *arg, const struct withdrawal *w);
+
+/* Receives one finding of ledger_verify, a sentence. */
+typedef void (*store_problem_fn)(void *arg, const char *problem);
+
 /* A visitor over a shop's balances (minor units of `currency`). */
 typedef bool (*store_balance_fn)(void *arg, const char *currency, int64_t available,
                                  int64_t held);
@@ -88,8 +94,73 @@ struct store_ops {
      * when its current status is `from`: KASSA_ESTATE when it is not. */
     kassa_err (*order_set_status)(struct store_conn *c, const struct order *o,
                                   enum order_status from);
+    /* One balanced ledger transaction (the caller checked the sum is 0):
+     * accounts are created on first use; KASSA_EFUNDS when a shop account
+     * would go below zero. */
+    kassa_err (*ledger_post)(struct store_conn *c, const char *kind, const char *ref_type,
+                             int64_t ref_id, int64_t now, const struct posting *p, size_t n);
+    /* The outbox row of an order state change. */
+    kassa_err (*event_insert)(struct store_conn *c, int64_t shop_id, int64_t order_id,
+                              const char *kind, int status, int64_t now);
+    /* Up to `limit` ids of pending orders whose expires_at <= now. */
+    kassa_err (*orders_due)(struct store_conn *c, int64_t now, int limit, int64_t *ids, int *n);
+    /* Set confirmed_by_customer on a pending order; KASSA_ESTATE otherwise. */
+    kassa_err (*order_confirm)(struct store_conn *c, int64_t order_id, int64_t now);
+    /* Store (or replace) the payer's receipt image of an order. */
+    kassa_err (*receipt_image_put)(struct store_conn *c, int64_t order_id, const char *content_type,
+                             const void *data, size_t len, int64_t now);
+    /* The receipt, copied into `a`. */
+    kassa_err (*receipt_image_get)(struct store_conn *c, int64_t order_id, struct arena *a,
+                             char **content_type, void **data, size_t *len);
+    /* Statistics of a shop's orders created in [from, to) (Unix seconds),
+     * optionally of one requisite type / requisite country ("" = any). */
+    kassa_err (*order_stats)(struct store_conn *c, int64_t shop_id, int64_t from, int64_t to,
+                             const char *requisite_type, const char *country_code,
+                             struct order_stats *out);
+    kassa_err (*withdrawal_insert)(struct store_conn *c, struct withdrawal *w);
+    /* By id (payment_id NULL) or by the shop's payment_id; shop_id 0 = any. */
+    kassa_err (*withdrawal_get)(struct store_conn *c, int64_t shop_id, int64_t id,
+                                const char *payment_id, struct withdrawal *out);
+    /* Set status/completed_at when the current status is `from`, else
+     * KASSA_ESTATE. */
+    kassa_err (*withdrawal_set_status)(struct store_conn *c, const struct withdrawal *w,
+                                       int from);
+    /* A page of a shop's withdrawals, newest first. */
+    kassa_err (*withdrawals_page)(struct store_conn *c, int64_t shop_id, int offset, int limit,
+                                  store_withdrawal_fn fn, void *arg);
+    /* Recompute every account from its postings, check every transaction
+     * sums to zero and no shop account is negative; each finding goes to
+     * `problem`. Counts what was checked. */
+    kassa_err (*ledger_verify)(struct store_conn *c, store_problem_fn problem, void *arg,
+                               int64_t *accounts, int64_t *transactions);
+    /* Forget idempotency keys created before `before`. */
+    kassa_err (*idem_purge)(struct store_conn *c, int64_t before);
 
     /* ---- tegro (sqlite_tegro.c) ---- */
+    /* Record a REST request (shop, nonce text, SHA-256 of the raw body):
+     * KASSA_EEXIST when that triple is already recorded (a replay). */
+    kassa_err (*tegro_nonce_put)(struct store_conn *c, int64_t shop_id, const char *nonce,
+                                 const unsigned char body_hash[32], int64_t now);
+    /* Forget nonce records created before `before` (Unix seconds). */
+    kassa_err (*tegro_nonce_prune)(struct store_conn *c, int64_t before);
+    /* Every shop of a merchant, oldest first. */
+    kassa_err (*shops_by_merchant)(struct store_conn *c, int64_t merchant_id,
+                                   bool (*fn)(void *arg, const struct shop *s), void *arg);
+    /* A shop's orders, newest first, `limit` from `offset`. */
+    kassa_err (*orders_page)(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,
+                             store_order_fn fn, void *arg);
+    /* The shop's payment-method switches (only the methods set explicitly). */
+    kassa_err (*shop_methods)(struct store_conn *c, int64_t shop_id,
+                              bool (*fn)(void *arg, int method_id, bool enabled), void *arg);
+    kassa_err (*shop_method_set)(struct store_conn *c, int64_t shop_id, int method_id,
+                                 bool enabled, int64_t now);
+    /* An order's receipt items: price in minor units, count as decimal text. */
+    kassa_err (*receipt_put)(struct store_conn *c, int64_t order_id, int position,
+                             const char *name, const char *count, int64_t price);
+    kassa_err (*receipt_items)(struct store_conn *c, int64_t order_id,
+                               bool (*fn)(void *arg, const char *name, const char *count,
+                                          int64_t price),
+                               void *arg);
 };
 
 /* Every connection struct of a backend starts with this. */

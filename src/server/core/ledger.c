@@ -1,0 +1,75 @@
+/* ledger.c: double-entry postings for the core's money movements. Every
+ * movement is one ledger transaction whose postings sum to zero, written in
+ * the same database transaction as the state change that causes it. */
+#include <string.h>
+
+#include "../clock.h"
+#include "core.h"
+
+kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type,
+                      int64_t ref_id, const struct posting *p, size_t n)
+{
+    struct posting legs[8];
+    size_t k = 0;
+    __int128 sum = 0;
+    if (n > sizeof legs / sizeof legs[0])
+        return KASSA_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].amount == 0)
+            continue; /* a zero fee moves nothing */
+        if (k > 0 && strcmp(p[i].currency, legs[0].currency) != 0)
+            return KASSA_EINVAL; /* one currency per transaction */
+        sum += p[i].amount;
+        legs[k++] = p[i];
+    }
+    if (sum != 0)
+        return KASSA_EINVAL;
+    if (k == 0)
+        return KASSA_OK;
+    return STORE_CALL(c, ledger_post, kind, ref_type, ref_id, clock_now(), legs, k);
+}
+
+static struct posting leg(enum account_kind kind, int64_t shop_id, const char *currency,
+                          int64_t amount)
+{
+    struct posting p = {.kind = kind, .shop_id = shop_id, .amount = amount};
+    core_copy(p.currency, sizeof p.currency, currency);
+    return p;
+}
+
+kassa_err ledger_order_completed(struct store_conn *c, const struct order *o)
+{
+    struct posting p[3] = {
+        leg(ACC_PROVIDER_CLEARING, 0, o->currency, -o->amount),
+        leg(ACC_SHOP_AVAILABLE, o->shop_id, o->currency, o->amount - o->fee),
+        leg(ACC_PLATFORM_FEES, 0, o->currency, o->fee),
+    };
+    return ledger_post(c, "order.completed", "order", o->id, p, 3);
+}
+
+kassa_err ledger_withdrawal(struct store_conn *c, const struct withdrawal *w,
+                            enum withdrawal_step step)
+{
+    struct posting p[2];
+    const char *kind;
+    switch (step) {
+    case WITHDRAWAL_HOLD:
+        kind = "withdrawal.created";
+        p[0] = leg(ACC_SHOP_AVAILABLE, w->shop_id, w->currency, -w->amount);
+        p[1] = leg(ACC_SHOP_HELD, w->shop_id, w->currency, w->amount);
+        break;
+    case WITHDRAWAL_PAY_OUT:
+        kind = "withdrawal.completed";
+        p[0] = leg(ACC_SHOP_HELD, w->shop_id, w->currency, -w->amount);
+        p[1] = leg(ACC_PAYOUTS, 0, w->currency, w->amount);
+        break;
+    case WITHDRAWAL_RELEASE:
+        kind = "withdrawal.rejected";
+        p[0] = leg(ACC_SHOP_HELD, w->shop_id, w->currency, -w->amount);
+        p[1] = leg(ACC_SHOP_AVAILABLE, w->shop_id, w->currency, w->amount);
+        break;
+    default:
+        return KASSA_EINVAL;
+    }
+    return ledger_post(c, kind, "withdrawal", w->id, p, 2);
+}

@@ -1,0 +1,105 @@
+/* lifecycle.c: the order state machine (DESIGN.md "Orders").
+ *
+ *   pending -> completed  (provider, operator)
+ *   pending -> failed     (provider, operator)
+ *   pending -> expired    (the system, when expires_at passed)
+ *   pending -> canceled   (merchant, operator)
+ *   expired -> completed  (operator only: a late payment)
+ *
+ * Every transition is one change of the order row (conditional on the state
+ * read, so a racing change is refused, not overwritten), its ledger postings
+ * and its event row, all in the caller's transaction. */
+#include <stdio.h>
+
+#include "../clock.h"
+#include "../log.h"
+#include "core.h"
+
+bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor)
+{
+    if (from == ORDER_PENDING) {
+        switch (to) {
+        case ORDER_COMPLETED:
+        case ORDER_FAILED:
+            return actor == ACTOR_PROVIDER || actor == ACTOR_OPERATOR;
+        case ORDER_EXPIRED:
+            return actor == ACTOR_SYSTEM;
+        case ORDER_CANCELED:
+            return actor == ACTOR_MERCHANT || actor == ACTOR_OPERATOR;
+        default:
+            return false;
+        }
+    }
+    if (from == ORDER_EXPIRED && to == ORDER_COMPLETED)
+        return actor == ACTOR_OPERATOR;
+    return false;
+}
+
+kassa_err order_event(struct store_conn *c, const struct order *o)
+{
+    char kind[48];
+    snprintf(kind, sizeof kind, "order.%s", order_status_name(o->status));
+    return STORE_CALL(c, event_insert, o->shop_id, o->id, kind, (int)o->status, clock_now());
+}
+
+kassa_err order_transition(struct store_conn *c, struct order *o, enum order_status to,
+                           enum actor actor)
+{
+    enum order_status from = o->status;
+    if (!order_transition_allowed(from, to, actor))
+        return KASSA_ESTATE;
+    struct order next = *o;
+    next.status = to;
+    next.updated_at = clock_now();
+    if (to == ORDER_COMPLETED)
+        next.paid_at = next.updated_at;
+    kassa_err err = STORE_CALL(c, order_set_status, &next, from);
+    if (err != KASSA_OK)
+        return err;
+    /* Test orders are served by the sandbox: no real money moves. */
+    if (to == ORDER_COMPLETED && !next.test &&
+        (err = ledger_order_completed(c, &next)) != KASSA_OK)
+        return err;
+    if ((err = order_event(c, &next)) != KASSA_OK)
+        return err;
+    *o = next;
+    return KASSA_OK;
+}
+
+kassa_err order_transition_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
+    if (err != KASSA_OK)
+        return err;
+    return order_transition(c, &cmd->order, cmd->to, cmd->actor);
+}
+
+kassa_err order_confirm_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    kassa_err err = STORE_CALL(c, order_confirm, cmd->order_id, clock_now());
+    if (err != KASSA_OK)
+        return err;
+    return STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
+}
+
+kassa_err order_expire_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct order_expire_cmd *cmd = (struct order_expire_cmd *)base;
+    int64_t ids[ORDER_EXPIRE_BATCH];
+    int n = 0;
+    cmd->expired = 0;
+    kassa_err err = STORE_CALL(c, orders_due, clock_now(), ORDER_EXPIRE_BATCH, ids, &n);
+    if (err != KASSA_OK)
+        return err;
+    struct order o;
+    for (int i = 0; i < n; i++) {
+        if ((err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, ids[i], &o)) != KASSA_OK)
+            return err;
+        if ((err = order_transition(c, &o, ORDER_EXPIRED, ACTOR_SYSTEM)) != KASSA_OK)
+            return err;
+        cmd->expired++;
+    }
+    return KASSA_OK;
+}

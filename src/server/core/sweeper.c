@@ -1,0 +1,68 @@
+/* sweeper.c: the timer thread that expires pending orders past expires_at
+ * (within a second of the clock passing it, also after clock/advance) and
+ * forgets idempotency keys past their retention. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "../clock.h"
+#include "../config.h"
+#include "../log.h"
+#include "core.h"
+
+struct idem_purge_cmd {
+    struct writer_cmd base;
+    int64_t before;
+};
+
+static kassa_err idem_purge_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct idem_purge_cmd *cmd = (struct idem_purge_cmd *)base;
+    return STORE_CALL(c, idem_purge, cmd->before);
+}
+
+static pthread_t sweeper_thread;
+static atomic_bool sweeper_stopping;
+static struct writer *sweeper_writer;
+
+static void *sweeper_main(void *arg)
+{
+    (void)arg;
+    int64_t last_purge = 0;
+    while (!atomic_load(&sweeper_stopping)) {
+        struct order_expire_cmd cmd;
+        do {
+            cmd = (struct order_expire_cmd){.base.apply = order_expire_apply};
+            if (writer_run(sweeper_writer, &cmd.base) != KASSA_OK) {
+                log_warn("expiry sweep failed");
+                break;
+            }
+            if (cmd.expired > 0)
+                log_info("orders expired", "count=%d", cmd.expired);
+        } while (cmd.expired == ORDER_EXPIRE_BATCH && !atomic_load(&sweeper_stopping));
+
+        int64_t now = clock_now();
+        if (now - last_purge >= 3600) {
+            int ttl = config.idempotency_ttl > 0 ? config.idempotency_ttl : 86400;
+            struct idem_purge_cmd purge = {.base.apply = idem_purge_apply, .before = now - ttl};
+            if (writer_run(sweeper_writer, &purge.base) == KASSA_OK)
+                last_purge = now;
+        }
+        clock_wait_until(clock_now_ms() + 1000, 1000);
+    }
+    return NULL;
+}
+
+kassa_err sweeper_start(struct writer *w)
+{
+    sweeper_writer = w;
+    atomic_store(&sweeper_stopping, false);
+    return pthread_create(&sweeper_thread, NULL, sweeper_main, NULL) == 0 ? KASSA_OK : KASSA_EIO;
+}
+
+void sweeper_stop(void)
+{
+    atomic_store(&sweeper_stopping, true);
+    clock_wake();
+    pthread_join(sweeper_thread, NULL);
+}

@@ -1,0 +1,187 @@
+/* sqlite_tegro.c: the tegro dialect's records in SQLite (migration 002):
+ * REST nonces, per-shop payment-method switches, receipt items; and the
+ * shop/order listings tegro's `shops` and `orders` methods need. Statement
+ * slots SLOTS_TEGRO.. (sqlite_internal.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_internal.h"
+
+enum {
+    T_NONCE_PUT = SLOTS_TEGRO,
+    T_NONCE_PRUNE,
+    T_SHOPS_BY_MERCHANT,
+    T_ORDERS_PAGE,
+    T_METHODS,
+    T_METHOD_SET,
+    T_RECEIPT_PUT,
+    T_RECEIPT_ITEMS,
+    T_END_,
+};
+_Static_assert((int)T_END_ <= (int)SLOTS_LEDGER, "tegro statements overflow their slots");
+
+static sqlite3_stmt *tstmt(struct store_conn *base, int slot, const char *sql)
+{
+    return sqlite_stmt((struct sqlite_conn *)base, slot, sql);
+}
+
+kassa_err sqlite_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const char *nonce,
+                                 const unsigned char body_hash[32], int64_t now)
+{
+    sqlite3_stmt *st = tstmt(base, T_NONCE_PUT,
+                             "INSERT INTO tegro_nonces(shop_id, nonce, body_hash, created_at) "
+                             "VALUES (?1, ?2, ?3, ?4)");
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, shop_id);
+    sqlite_bind_text(st, 2, nonce);
+    sqlite3_bind_blob(st, 3, body_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    return sqlite_run((struct sqlite_conn *)base, st);
+}
+
+kassa_err sqlite_tegro_nonce_prune(struct store_conn *base, int64_t before)
+{
+    sqlite3_stmt *st =
+        tstmt(base, T_NONCE_PRUNE, "DELETE FROM tegro_nonces WHERE created_at < ?1");
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, before);
+    return sqlite_run((struct sqlite_conn *)base, st);
+}
+
+kassa_err sqlite_shops_by_merchant(struct store_conn *base, int64_t merchant_id,
+                                   bool (*fn)(void *arg, const struct shop *s), void *arg)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st =
+        tstmt(base, T_SHOPS_BY_MERCHANT, SHOP_SELECT "WHERE merchant_id = ?1 ORDER BY id");
+    struct shop *s = malloc(sizeof *s);
+    kassa_err err = KASSA_OK;
+    if (st == NULL || s == NULL) {
+        free(s);
+        return st ? KASSA_ENOMEM : KASSA_EIO;
+    }
+    sqlite3_bind_int64(st, 1, merchant_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite_read_shop(st, s);
+        if (!fn(arg, s))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    free(s);
+    return err;
+}
+
+kassa_err sqlite_orders_page(struct store_conn *base, int64_t shop_id, int64_t offset, int limit,
+                             store_order_fn fn, void *arg)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = tstmt(base, T_ORDERS_PAGE,
+                             ORDER_SELECT "WHERE o.shop_id = ?1 ORDER BY o.id DESC "
+                                          "LIMIT ?2 OFFSET ?3");
+    struct order *o = malloc(sizeof *o);
+    kassa_err err = KASSA_OK;
+    if (st == NULL || o == NULL) {
+        free(o);
+        return st ? KASSA_ENOMEM : KASSA_EIO;
+    }
+    sqlite3_bind_int64(st, 1, shop_id);
+    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite_read_order(st, o);
+        if (!fn(arg, o))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    free(o);
+    return err;
+}
+
+kassa_err sqlite_shop_methods(struct store_conn *base, int64_t shop_id,
+                              bool (*fn)(void *arg, int method_id, bool enabled), void *arg)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = tstmt(base, T_METHODS,
+                             "SELECT method_id, enabled FROM tegro_shop_methods "
+                             "WHERE shop_id = ?1 ORDER BY method_id");
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, shop_id);
+    int rc;
+    kassa_err err = KASSA_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (!fn(arg, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1) != 0))
+            break;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_shop_method_set(struct store_conn *base, int64_t shop_id, int method_id,
+                                 bool enabled, int64_t now)
+{
+    sqlite3_stmt *st =
+        tstmt(base, T_METHOD_SET,
+              "INSERT INTO tegro_shop_methods(shop_id, method_id, enabled, updated_at) "
+              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(shop_id, method_id) DO UPDATE SET "
+              "enabled = excluded.enabled, updated_at = excluded.updated_at");
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, shop_id);
+    sqlite3_bind_int(st, 2, method_id);
+    sqlite3_bind_int(st, 3, enabled ? 1 : 0);
+    sqlite3_bind_int64(st, 4, now);
+    return sqlite_run((struct sqlite_conn *)base, st);
+}
+
+kassa_err sqlite_receipt_put(struct store_conn *base, int64_t order_id, int position,
+                             const char *name, const char *count, int64_t price)
+{
+    sqlite3_stmt *st = tstmt(base, T_RECEIPT_PUT,
+                             "INSERT INTO tegro_receipt_items(order_id, position, name, count, "
+                             "price) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    sqlite3_bind_int(st, 2, position);
+    sqlite_bind_text(st, 3, name);
+    sqlite_bind_text(st, 4, count);
+    sqlite3_bind_int64(st, 5, price);
+    return sqlite_run((struct sqlite_conn *)base, st);
+}
+
+kassa_err sqlite_receipt_items(struct store_conn *base, int64_t order_id,
+                               bool (*fn)(void *arg, const char *name, const char *count,
+                                          int64_t price),
+                               void *arg)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    sqlite3_stmt *st = tstmt(base, T_RECEIPT_ITEMS,
+                             "SELECT name, count, price FROM tegro_receipt_items "
+                             "WHERE order_id = ?1 ORDER BY position");
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    int rc;
+    kassa_err err = KASSA_OK;
+    char name[256], count[32];
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite_col_text(st, 0, name, sizeof name);
+        sqlite_col_text(st, 1, count, sizeof count);
+        if (!fn(arg, name, count, sqlite3_column_int64(st, 2)))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
+}
