@@ -33,6 +33,7 @@ struct upload {
     char *buf;
     size_t len;
     int too_big;
+    int last; /* this request reached --count: stop once it is answered */
 };
 
 static int stop_fd = -1;
@@ -153,12 +154,6 @@ static unsigned handle_callback(struct listener *l, struct MHD_Connection *conn,
     fflush(stdout);
     status = 200;
     l->seen++;
-    if (l->count > 0 && l->seen >= l->count) {
-        char c = 0;
-        if (write(l->wake[1], &c, 1) < 0) {
-            /* main is already stopping */
-        }
-    }
 out:
     free(out);
     free(raw);
@@ -201,6 +196,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (u->too_big)
         return reply(conn, 413, "body too large\n");
     status = handle_callback(l, conn, url, u->buf ? u->buf : "", u->len);
+    if (status == 200 && l->count > 0 && l->seen == l->count)
+        u->last = 1;
     if (status == 200)
         return reply(conn, 200, l->tegro ? "OK" : "");
     return reply(conn, status, status == 401 ? "Invalid signature\n" : "error\n");
@@ -209,9 +206,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct listener *l = cls;
     struct upload *u = *con_cls;
 
     if (u) {
+        if (u->last) {
+            char c = 0;
+            if (write(l->wake[1], &c, 1) < 0) {
+                /* main is already stopping */
+            }
+        }
         free(u->buf);
         free(u);
         *con_cls = NULL;
@@ -293,7 +297,7 @@ int cmd_listen(const cli_cmd *cmd, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                          on_request, &l, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &l,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "kassa listen: cannot listen on %s:%ld: %s\n", bind_addr, port,

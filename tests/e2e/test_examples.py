@@ -104,9 +104,11 @@ def test_create_order_example_defaults_to_pandapay24():
 # ---- webhook_server ----
 
 class Webhook:
-    def __init__(self, api_key="apiKey", api_secret="apiSecret", binary=None, port=None):
+    def __init__(self, api_key="apiKey", api_secret="apiSecret", binary=None, port=None,
+                 extra_env=None):
         self.port = port or free_port()
         env = dict(os.environ, API_KEY=api_key, API_SECRET=api_secret, PORT=str(self.port))
+        env.update(extra_env or {})
         self.proc = subprocess.Popen([binary or example("webhook_server")], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out = b""
@@ -299,7 +301,7 @@ def test_example_builds_alone_with_pkg_config(installed, tmp_path, name):
     ldd = subprocess.run(["ldd", str(out)], env=run_env, capture_output=True, text=True).stdout
     assert str(libdir / "libkassa.so.0") in ldd, ldd
     if name == "webhook_server":
-        w = Webhook(binary=str(out))
+        w = Webhook(binary=str(out), extra_env={"LD_LIBRARY_PATH": str(libdir)})
         try:
             assert w.post("/webhook", "{}") == (200, b"")
         finally:
