@@ -428,3 +428,20 @@ def test_tegro_call_balance_against_kassad(kassad, shop):
     assert r.returncode == 1
     assert json.loads(r.stdout) == {"type": "error", "desc": "Wrong authorization token"}
     assert r.stderr == "kassa: HTTP 200: Wrong authorization token\n"
+
+
+def test_panda_cancel_against_kassad(kassad, shop):
+    r = kassa(*panda_args(kassad, shop, "--amount", "300", "--requisite-type", "SBP"))
+    assert r.returncode == 0, r.stderr
+    uuid = json.loads(r.stdout)["uuid"]
+    creds = ["--host", kassad.base_url, "--api-key", shop["panda"]["api_key"],
+             "--secret", shop["panda"]["secret"]]
+    r = kassa("panda", "cancel", uuid, *creds)
+    assert (r.returncode, r.stdout) == (0, "canceled\n"), r.stderr
+    # only a pending order can be canceled: the second time the API refuses
+    r = kassa("panda", "cancel", uuid, *creds)
+    assert r.returncode == 1
+    assert r.stderr.startswith("kassa: HTTP 4")
+    r = kassa("panda", "order", "00000000-0000-4000-8000-000000000000", *creds)
+    assert r.returncode == 1
+    assert r.stderr == "kassa: HTTP 404: the API answered with an error: Order not found\n"
