@@ -97,7 +97,10 @@ kassa_err order_expire_apply(struct store_conn *c, struct writer_cmd *base)
     for (int i = 0; i < n; i++) {
         if ((err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, ids[i], &o)) != KASSA_OK)
             return err;
-        if ((err = order_transition(c, &o, ORDER_EXPIRED, ACTOR_SYSTEM)) != KASSA_OK)
+        err = order_transition(c, &o, ORDER_EXPIRED, ACTOR_SYSTEM);
+        if (err == KASSA_ESTATE)
+            continue; /* changed meanwhile (paid, canceled, or another node expired it) */
+        if (err != KASSA_OK)
             return err;
         cmd->expired++;
     }
