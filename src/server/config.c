@@ -63,7 +63,7 @@ static const struct config_row config_table[] = {
      365 * DAY, "SEC", "lifetime of a panda order before it expires"},
     {"tegro-order-ttl", "KASSA_TEGRO_ORDER_TTL", CFG_INT, &config.tegro_order_ttl, "86400", 1,
      365 * DAY, "SEC", "lifetime of a tegro order before it expires"},
-    {"idempotency-ttl", "KASSA_IDEMPOTENCY_TTL", CFG_INT, &config.idempotency_ttl, "86400", 1,
+    {"idempotency-ttl", "KASSA_IDEMPOTENCY_TTL", CFG_INT, &config.idempotency_ttl, "86400", 86400,
      365 * DAY, "SEC", "how long idempotency keys are remembered"},
     {"callback-timeout", "KASSA_CALLBACK_TIMEOUT", CFG_INT, &config.callback_timeout, "15", 1, 600,
      "SEC", "timeout of one callback delivery attempt"},

@@ -14,7 +14,7 @@
 #include "router.h"
 #include "server.h"
 
-struct app app;
+
 
 static enum log_level parse_level(const char *s)
 {

@@ -250,115 +250,125 @@ static bool string_list(json_t *obj, const char *key, const char *const *allowed
     return fits;
 }
 
+kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
+                             struct order_create_cmd *cmd, char *msg, size_t msglen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
+                              &jerr);
+    struct order *o = &cmd->order;
+    kassa_err err = KASSA_EINVAL;
+    if (root == NULL) {
+        snprintf(msg, msglen, "invalid JSON: %s", jerr.text);
+        return KASSA_EINVAL;
+    }
+    if (!json_is_object(root)) {
+        snprintf(msg, msglen, "request body must be a JSON object");
+        goto out;
+    }
+    o->origin = DIALECT_PANDA;
+    const char *amount_key = legacy ? "amount_rub" : "amount";
+    const char *alt_key = legacy ? "amount" : "amount_rub";
+    char amount[128];
+    bool found;
+    if (!json_decimal_text_doc(body, len, root, amount_key, amount, sizeof amount, &found, msg,
+                               msglen))
+        goto out;
+    if (!found) {
+        amount_key = alt_key;
+        if (!json_decimal_text_doc(body, len, root, amount_key, amount, sizeof amount, &found,
+                                   msg, msglen))
+            goto out;
+        if (!found) {
+            snprintf(msg, msglen, "%s: required", legacy ? "amount_rub" : "amount");
+            goto out;
+        }
+    }
+    if (!json_opt_string(root, "currency", o->currency, sizeof o->currency, msg, msglen))
+        goto out;
+    if (o->currency[0] == '\0')
+        core_copy(o->currency, sizeof o->currency, "RUB");
+    const kassa_currency *cur = kassa_currency_find(o->currency);
+    if (cur == NULL) {
+        snprintf(msg, msglen, "currency: unknown currency '%.32s'", o->currency);
+        goto out;
+    }
+    kassa_err merr = kassa_money_parse(amount, strlen(amount), cur->exponent,
+                                       KASSA_MONEY_POSITIVE, &o->amount);
+    if (merr != KASSA_OK) {
+        snprintf(msg, msglen, "%s: %s", amount_key, kassa_strerror(merr));
+        goto out;
+    }
+    json_t *rt = json_object_get(root, "requisite_type");
+    if (rt == NULL || json_is_null(rt)) {
+        snprintf(msg, msglen, "requisite_type: required");
+        goto out;
+    }
+    if (!json_opt_string(root, "requisite_type", o->requisite_type, sizeof o->requisite_type, msg,
+                         msglen))
+        goto out;
+    if (!requisite_type_known(o->requisite_type)) {
+        snprintf(msg, msglen, "requisite_type: unknown value '%.64s'", o->requisite_type);
+        goto out;
+    }
+    json_t *ik = json_object_get(root, "idempotency_key");
+    if (ik == NULL || json_is_null(ik)) {
+        snprintf(msg, msglen, "idempotency_key: required");
+        goto out;
+    }
+    if (!json_opt_string(root, "idempotency_key", cmd->idem_key, sizeof cmd->idem_key, msg,
+                         msglen))
+        goto out;
+    if (cmd->idem_key[0] == '\0') {
+        snprintf(msg, msglen, "idempotency_key: must not be empty");
+        goto out;
+    }
+    if (!json_opt_string(root, "merchant_order_id", o->merchant_order_id,
+                         sizeof o->merchant_order_id, msg, msglen) ||
+        !json_opt_string(root, "customer_name", o->customer_name, sizeof o->customer_name, msg,
+                         msglen) ||
+        !json_opt_string(root, "customer_requisite", o->customer_requisite,
+                         sizeof o->customer_requisite, msg, msglen) ||
+        !json_opt_string(root, "bank_code", o->bank_code, sizeof o->bank_code, msg, msglen))
+        goto out;
+    if (!string_list(root, "countries", known_countries,
+                     sizeof known_countries / sizeof known_countries[0], o->countries,
+                     sizeof o->countries, msg, msglen) ||
+        !string_list(root, "payment_systems", known_payment_systems,
+                     sizeof known_payment_systems / sizeof known_payment_systems[0],
+                     o->payment_systems, sizeof o->payment_systems, msg, msglen))
+        goto out;
+    err = KASSA_OK;
+out:
+    json_decref(root);
+    return err;
+}
+
 static enum http_action panda_create(struct http_req *req, bool legacy)
 {
     struct shop shop;
     if (!panda_auth(req, req->body, req->body_len, &shop))
         return HTTP_DONE;
-
     char msg[512] = "";
-    json_t *root = parse_json_object_flags(req, JSON_DECODE_INT_AS_REAL, msg, sizeof msg);
-    if (root == NULL) {
-        reply_error(req, 400, "%s", msg);
-        return HTTP_DONE;
-    }
     struct panda_create *pc = arena_calloc(&req->arena, sizeof *pc);
     if (pc == NULL) {
-        json_decref(root);
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
     struct order_create_cmd *cmd = &pc->cmd;
-    struct order *o = &cmd->order;
     pc->legacy = legacy;
     cmd->shop = shop;
     cmd->base.apply = order_create_apply;
-    o->origin = DIALECT_PANDA;
-
-    int status = 400;
-    const char *amount_key = legacy ? "amount_rub" : "amount";
-    const char *alt_key = legacy ? "amount" : "amount_rub";
-    char amount[128];
-    bool found;
-    if (!json_decimal_text(req, root, amount_key, amount, sizeof amount, &found, msg, sizeof msg))
-        goto refuse;
-    if (!found) {
-        amount_key = alt_key;
-        if (!json_decimal_text(req, root, amount_key, amount, sizeof amount, &found, msg,
-                               sizeof msg))
-            goto refuse;
-        if (!found) {
-            snprintf(msg, sizeof msg, "%s: required", legacy ? "amount_rub" : "amount");
-            goto refuse;
-        }
+    if (panda_parse_create(req->body, req->body_len, legacy, cmd, msg, sizeof msg) != KASSA_OK) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
     }
-    if (!json_opt_string(root, "currency", o->currency, sizeof o->currency, msg, sizeof msg))
-        goto refuse;
-    if (o->currency[0] == '\0')
-        core_copy(o->currency, sizeof o->currency, "RUB");
-    const kassa_currency *cur = kassa_currency_find(o->currency);
-    if (cur == NULL) {
-        snprintf(msg, sizeof msg, "currency: unknown currency '%.32s'", o->currency);
-        goto refuse;
-    }
-    kassa_err err = kassa_money_parse(amount, strlen(amount), cur->exponent, KASSA_MONEY_POSITIVE,
-                                      &o->amount);
+    kassa_err err = order_create_prepare(cmd);
     if (err != KASSA_OK) {
-        snprintf(msg, sizeof msg, "%s: %s", amount_key, kassa_strerror(err));
-        goto refuse;
-    }
-    json_t *rt = json_object_get(root, "requisite_type");
-    if (rt == NULL || json_is_null(rt)) {
-        snprintf(msg, sizeof msg, "requisite_type: required");
-        goto refuse;
-    }
-    if (!json_opt_string(root, "requisite_type", o->requisite_type, sizeof o->requisite_type, msg,
-                         sizeof msg))
-        goto refuse;
-    if (!requisite_type_known(o->requisite_type)) {
-        snprintf(msg, sizeof msg, "requisite_type: unknown value '%.64s'", o->requisite_type);
-        goto refuse;
-    }
-    json_t *ik = json_object_get(root, "idempotency_key");
-    if (ik == NULL || json_is_null(ik)) {
-        snprintf(msg, sizeof msg, "idempotency_key: required");
-        goto refuse;
-    }
-    if (!json_opt_string(root, "idempotency_key", cmd->idem_key, sizeof cmd->idem_key, msg,
-                         sizeof msg))
-        goto refuse;
-    if (cmd->idem_key[0] == '\0') {
-        snprintf(msg, sizeof msg, "idempotency_key: must not be empty");
-        goto refuse;
-    }
-    if (!json_opt_string(root, "merchant_order_id", o->merchant_order_id,
-                         sizeof o->merchant_order_id, msg, sizeof msg) ||
-        !json_opt_string(root, "customer_name", o->customer_name, sizeof o->customer_name, msg,
-                         sizeof msg) ||
-        !json_opt_string(root, "customer_requisite", o->customer_requisite,
-                         sizeof o->customer_requisite, msg, sizeof msg) ||
-        !json_opt_string(root, "bank_code", o->bank_code, sizeof o->bank_code, msg, sizeof msg))
-        goto refuse;
-    if (!string_list(root, "countries", known_countries,
-                     sizeof known_countries / sizeof known_countries[0], o->countries,
-                     sizeof o->countries, msg, sizeof msg) ||
-        !string_list(root, "payment_systems", known_payment_systems,
-                     sizeof known_payment_systems / sizeof known_payment_systems[0],
-                     o->payment_systems, sizeof o->payment_systems, msg, sizeof msg))
-        goto refuse;
-    json_decref(root);
-    root = NULL;
-
-    if ((err = order_create_prepare(cmd)) != KASSA_OK) {
-        snprintf(msg, sizeof msg, "%s", kassa_strerror(err));
-        goto refuse;
+        reply_error(req, 400, "%s", kassa_strerror(err));
+        return HTTP_DONE;
     }
     return submit_and_render(req, &cmd->base, create_rendered);
-
-refuse:
-    json_decref(root);
-    reply_error(req, status, "%s", msg);
-    return HTTP_DONE;
 }
 
 /* ---- reads -------------------------------------------------------------- */

@@ -81,6 +81,13 @@ bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char 
 bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst,
                        size_t size, bool *found, char *msg, size_t msglen)
 {
+    return json_decimal_text_doc(req->body, req->body_len, obj, key, dst, size, found, msg,
+                                 msglen);
+}
+
+bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char *key, char *dst,
+                           size_t size, bool *found, char *msg, size_t msglen)
+{
     json_t *v = json_object_get(obj, key);
     *found = v != NULL && !json_is_null(v);
     dst[0] = '\0';
@@ -99,7 +106,7 @@ bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char 
     if (json_is_number(v)) {
         const char *raw;
         size_t n;
-        if (kassa_json_raw_member(req->body, req->body_len, key, &raw, &n) != KASSA_OK ||
+        if (kassa_json_raw_member(body, len, key, &raw, &n) != KASSA_OK ||
             n >= size) {
             snprintf(msg, msglen, "%s: cannot read the number", key);
             return false;

@@ -43,6 +43,10 @@ bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char 
 bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst,
                        size_t size, bool *found, char *msg, size_t msglen);
 
+/* The same over a raw document (body, len) instead of a request. */
+bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char *key, char *dst,
+                           size_t size, bool *found, char *msg, size_t msglen);
+
 typedef void (*render_fn)(struct http_req *req, struct writer_cmd *cmd, kassa_err err);
 
 /* Suspend the request, run `cmd` on the writer, and once it committed call
