@@ -95,7 +95,7 @@ static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
 void cbuf_add_json_string(cbuf *b, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-    char esc[16];
+    char esc[48];
 
     cbuf_add(b, "\"", 1);
     while (*p && !b->failed) {
