@@ -23,6 +23,10 @@ enum http_action router_handle(struct http_req *req)
         return panda_handle(req);
     if (prefix(p, "/admin/v1"))
         return admin_handle(req);
+    if (prefix(p, "/api"))
+        return tegro_handle(req);
+    if (prefix(p, "/pay"))
+        return pages_handle(req);
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }

@@ -710,6 +710,8 @@ enum http_action admin_handle(struct http_req *req)
     }
     if (strcmp(p, "/ledger/verify") == 0 && get)
         return admin_ledger_verify(req);
+    if ((arg = path_after(p, "/shops/")) != NULL && strstr(arg, "/methods") != NULL)
+        return admin_shop_methods(req, arg);
     if ((arg = path_after(p, "/shops/")) != NULL && get)
         return admin_shop_balances(req, arg);
     reply_error(req, 404, "Not found");

@@ -1,0 +1,279 @@
+/* pages_form.c: see pages_form.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kassa/money.h"
+#include "pages_form.h"
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode one piece into a new arena string; NULL on a bad escape / NUL. */
+static char *decode(struct arena *a, const char *s, size_t n)
+{
+    char *out = arena_alloc(a, n + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            if (i + 2 >= n)
+                return NULL;
+            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            if (h < 0 || l < 0)
+                return NULL;
+            c = (char)(h * 16 + l);
+            i += 2;
+        }
+        if (c == '\0')
+            return NULL;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+bool form_parse(struct arena *a, const char *text, size_t len, struct form *out, char *msg,
+                size_t msglen)
+{
+    out->n = 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && text[end] != '&')
+            end++;
+        if (end > i) {
+            const char *eq = memchr(text + i, '=', end - i);
+            size_t klen = eq ? (size_t)(eq - (text + i)) : end - i;
+            const char *v = eq ? eq + 1 : text + end;
+            size_t vlen = eq ? (size_t)(text + end - v) : 0;
+            if (out->n >= FORM_MAX_FIELDS) {
+                snprintf(msg, msglen, "too many fields (at most %d)", FORM_MAX_FIELDS);
+                return false;
+            }
+            char *k = decode(a, text + i, klen);
+            char *val = decode(a, v, vlen);
+            if (k == NULL || val == NULL) {
+                snprintf(msg, msglen, "malformed form encoding");
+                return false;
+            }
+            out->f[out->n].key = k;
+            out->f[out->n].value = val;
+            out->n++;
+        }
+        i = end + 1;
+    }
+    return true;
+}
+
+const char *form_get(const struct form *f, const char *key)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->f[i].key, key) == 0)
+            return f->f[i].value;
+    return NULL;
+}
+
+int form_key_parts(const char *key, char parts[][64], int max)
+{
+    const char *p = strchr(key, '[');
+    size_t blen = p ? (size_t)(p - key) : strlen(key);
+    if (blen == 0 || blen >= 64 || max < 1 || memchr(key, ']', blen) != NULL)
+        return -1;
+    memcpy(parts[0], key, blen);
+    parts[0][blen] = '\0';
+    int n = 1;
+    while (p != NULL && *p != '\0') {
+        if (*p != '[')
+            return -1;
+        const char *close = strchr(p + 1, ']');
+        if (close == NULL || n >= max)
+            return -1;
+        size_t len = (size_t)(close - p - 1);
+        if (len >= 64 || memchr(p + 1, '[', len) != NULL)
+            return -1;
+        memcpy(parts[n], p + 1, len);
+        parts[n][len] = '\0';
+        n++;
+        p = close + 1;
+    }
+    return n;
+}
+
+/* Digits after the point in decimal text s (0 when none). */
+static size_t decimals(const char *s)
+{
+    const char *dot = strchr(s, '.');
+    return dot ? strlen(dot + 1) : 0;
+}
+
+bool receipt_add(struct receipt *r, size_t index, const char *name, const char *count,
+                 const char *price, int exponent, char *msg, size_t msglen)
+{
+    if (r->n >= RECEIPT_MAX_ITEMS) {
+        snprintf(msg, msglen, "receipt: at most %d items", RECEIPT_MAX_ITEMS);
+        return false;
+    }
+    struct receipt_item *it = &r->items[r->n];
+    if (name == NULL || *name == '\0' || strlen(name) >= sizeof it->name) {
+        snprintf(msg, msglen, "receipt item %zu: name must be 1 to %zu bytes", index,
+                 sizeof it->name - 1);
+        return false;
+    }
+    if (count == NULL || strlen(count) >= sizeof it->count || decimals(count) > 3 ||
+        kassa_money_parse(count, strlen(count), 3, KASSA_MONEY_POSITIVE, &it->count_milli) !=
+            KASSA_OK) {
+        snprintf(msg, msglen, "receipt item %zu: count must be a number greater than 0 with at "
+                              "most 3 decimals",
+                 index);
+        return false;
+    }
+    if (price == NULL || decimals(price) > (size_t)exponent ||
+        kassa_money_parse(price, strlen(price), exponent, KASSA_MONEY_POSITIVE, &it->price) !=
+            KASSA_OK) {
+        snprintf(msg, msglen, "receipt item %zu: price must be a number greater than 0 with at "
+                              "most %d decimals",
+                 index, exponent);
+        return false;
+    }
+    snprintf(it->name, sizeof it->name, "%s", name);
+    snprintf(it->count, sizeof it->count, "%s", count);
+    r->n++;
+    return true;
+}
+
+bool receipt_total_ok(const struct receipt *r, int64_t amount, int exponent, char *msg,
+                      size_t msglen)
+{
+    __int128 total = 0; /* thousandths of a minor unit */
+    for (size_t i = 0; i < r->n; i++)
+        total += (__int128)r->items[i].count_milli * r->items[i].price;
+    if (total == (__int128)amount * 1000)
+        return true;
+    char want[48], got[48];
+    kassa_money_format(amount, exponent, exponent, want, sizeof want);
+    __int128 minor = total / 1000;
+    if (minor > INT64_MAX) {
+        snprintf(got, sizeof got, "more than the largest amount");
+    } else {
+        kassa_money_format((int64_t)minor, exponent, exponent, got, sizeof got);
+        if (total % 1000 != 0) /* a fraction of the minor unit */
+            snprintf(got + strlen(got), sizeof got - strlen(got), "+");
+    }
+    snprintf(msg, msglen, "receipt: items total %s, but amount is %s", got, want);
+    return false;
+}
+
+/* ---- sbuf --------------------------------------------------------------- */
+
+void sbuf_init(struct sbuf *b, size_t limit)
+{
+    memset(b, 0, sizeof *b);
+    b->limit = limit;
+}
+
+void sbuf_free(struct sbuf *b)
+{
+    free(b->buf);
+    memset(b, 0, sizeof *b);
+}
+
+void sbuf_addn(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if (cap > b->limit && b->len + n + 1 <= b->limit)
+            cap = b->limit;
+        char *nb = cap <= b->limit ? realloc(b->buf, cap) : NULL;
+        if (nb == NULL) {
+            b->failed = true;
+            return;
+        }
+        b->buf = nb;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+}
+
+void sbuf_add(struct sbuf *b, const char *s) { sbuf_addn(b, s, strlen(s)); }
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+    char tmp[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        b->failed = true;
+        return;
+    }
+    sbuf_addn(b, tmp, (size_t)n);
+}
+
+void sbuf_html(struct sbuf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': sbuf_add(b, "&amp;"); break;
+        case '<': sbuf_add(b, "&lt;"); break;
+        case '>': sbuf_add(b, "&gt;"); break;
+        case '"': sbuf_add(b, "&quot;"); break;
+        case '\'': sbuf_add(b, "&#39;"); break;
+        default: sbuf_addn(b, s, 1);
+        }
+    }
+}
+
+void sbuf_urlenc(struct sbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            sbuf_addn(b, (const char *)&c, 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            sbuf_addn(b, e, 3);
+        }
+    }
+}
+
+char *sbuf_finish(struct sbuf *b, size_t *len)
+{
+    if (b->failed || b->buf == NULL) {
+        if (!b->failed && b->buf == NULL) {
+            char *e = calloc(1, 1);
+            if (len)
+                *len = 0;
+            return e;
+        }
+        sbuf_free(b);
+        return NULL;
+    }
+    char *out = b->buf;
+    if (len)
+        *len = b->len;
+    b->buf = NULL;
+    return out;
+}
