@@ -1,5 +1,6 @@
 /* cmd_admin.c: operator commands over kassad's admin API (JSON, Bearer
- * token): shop create, requisite add, order show | complete | fail. */
+ * token): shop create, requisite add, order show | complete | fail,
+ * withdrawal show | complete | reject, shop balances, ledger verify. */
 #include "cli.h"
 
 #include <curl/curl.h>
@@ -15,9 +16,10 @@
     {"admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0}
 
 /* Send method path (body: JSON text or NULL) to the admin API; print the
- * answer; CLI_OK on 2xx, CLI_FAIL otherwise. */
-static int admin_call(cli_opt *o, size_t n, const char *method, const char *path,
-                      const char *body)
+ * answer; CLI_OK on 2xx, CLI_FAIL otherwise. With `answer`, a 2xx answer is
+ * also parsed into *answer (the caller owns it; NULL when not JSON). */
+static int admin_call_answer(cli_opt *o, size_t n, const char *method, const char *path,
+                             const char *body, json_t **answer)
 {
     kassa_request req = {0};
     kassa_response resp = {0};
@@ -55,6 +57,8 @@ static int admin_call(cli_opt *o, size_t n, const char *method, const char *path
     if (resp.status / 100 == 2) {
         if (resp.body_len)
             printf("%s\n", resp.body);
+        if (answer)
+            *answer = json_loadb(resp.body, resp.body_len, 0, NULL);
         rc = CLI_OK;
     } else {
         json_t *root = json_loadb(resp.body, resp.body_len, 0, NULL);
@@ -74,6 +78,12 @@ out:
     kassa_response_free(&resp);
     kassa_http_free(http);
     return rc;
+}
+
+static int admin_call(cli_opt *o, size_t n, const char *method, const char *path,
+                      const char *body)
+{
+    return admin_call_answer(o, n, method, path, body, NULL);
 }
 
 /* Build a JSON object from the string options whose names map to keys
@@ -199,4 +209,74 @@ int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv)
 {
     return order_cmd(cmd, argc, argv, "POST", "/fail",
                      "Mark an order failed (POST /admin/v1/orders/REF/fail).");
+}
+
+/* withdrawal show|complete|reject ID, shop balances ID: one numeric id. */
+static int id_cmd(const cli_cmd *cmd, int argc, char **argv, const char *method,
+                  const char *fmt, const char *desc)
+{
+    cli_opt o[] = {ADMIN_OPTS};
+    char *pos[1];
+    size_t npos;
+    char path[128];
+    long id;
+    int rc = cli_parse(cmd, "ID [--server URL --admin-token T]", desc, argc, argv, o, N(o), pos, 1,
+                       &npos);
+
+    if (rc >= 0)
+        return rc;
+    if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, &id) != 0)
+        return cli_usage_error(cmd, "expected one positive numeric ID");
+    snprintf(path, sizeof path, fmt, id);
+    return admin_call(o, N(o), method, path, strcmp(method, "POST") == 0 ? "{}" : NULL);
+}
+
+int cmd_withdrawal_show(const cli_cmd *cmd, int argc, char **argv)
+{
+    return id_cmd(cmd, argc, argv, "GET", "/admin/v1/withdrawals/%ld",
+                  "Print a withdrawal (GET /admin/v1/withdrawals/ID).");
+}
+
+int cmd_withdrawal_complete(const cli_cmd *cmd, int argc, char **argv)
+{
+    return id_cmd(cmd, argc, argv, "POST", "/admin/v1/withdrawals/%ld/complete",
+                  "Mark a withdrawal paid out: held -> payouts "
+                  "(POST /admin/v1/withdrawals/ID/complete). Refused a second time.");
+}
+
+int cmd_withdrawal_reject(const cli_cmd *cmd, int argc, char **argv)
+{
+    return id_cmd(cmd, argc, argv, "POST", "/admin/v1/withdrawals/%ld/reject",
+                  "Reject a withdrawal: held -> available "
+                  "(POST /admin/v1/withdrawals/ID/reject). Refused a second time.");
+}
+
+int cmd_shop_balances(const cli_cmd *cmd, int argc, char **argv)
+{
+    return id_cmd(cmd, argc, argv, "GET", "/admin/v1/shops/%ld/balances",
+                  "Print a shop's available and held balances per currency "
+                  "(GET /admin/v1/shops/ID/balances).");
+}
+
+int cmd_ledger_verify(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {ADMIN_OPTS};
+    char *pos[1];
+    size_t npos;
+    json_t *answer = NULL;
+    int rc = cli_parse(cmd, "[--server URL --admin-token T]",
+                       "Recompute every account from its postings, check every transaction sums "
+                       "to zero and no shop account is negative (GET /admin/v1/ledger/verify). "
+                       "Prints the report; exits 0 only when the ledger is ok, 1 otherwise.",
+                       argc, argv, o, N(o), pos, 0, &npos);
+
+    if (rc >= 0)
+        return rc;
+    rc = admin_call_answer(o, N(o), "GET", "/admin/v1/ledger/verify", NULL, &answer);
+    if (rc == CLI_OK && !json_is_true(json_object_get(answer, "ok"))) {
+        fprintf(stderr, "kassa: the ledger is NOT consistent\n");
+        rc = CLI_FAIL;
+    }
+    json_decref(answer);
+    return rc;
 }

@@ -22,6 +22,14 @@ static const cli_cmd commands[] = {
     {{"order", "show"}, "show an order by uuid or id (admin API)", cmd_order_show},
     {{"order", "complete"}, "mark an order paid (admin API)", cmd_order_complete},
     {{"order", "fail"}, "mark an order failed (admin API)", cmd_order_fail},
+    {{"shop", "balances"}, "show a shop's balances (admin API)", cmd_shop_balances},
+    {{"withdrawal", "show"}, "show a withdrawal (admin API)", cmd_withdrawal_show},
+    {{"withdrawal", "complete"}, "pay out a withdrawal: held -> payouts (admin API)",
+     cmd_withdrawal_complete},
+    {{"withdrawal", "reject"}, "reject a withdrawal: held -> available (admin API)",
+     cmd_withdrawal_reject},
+    {{"ledger", "verify"}, "check the ledger; exit 0 only when consistent (admin API)",
+     cmd_ledger_verify},
 };
 
 static void usage(FILE *f)
