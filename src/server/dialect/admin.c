@@ -651,6 +651,9 @@ static enum http_action admin_get_receipt(struct http_req *req, const char *ref)
     void *data = NULL;
     size_t len = 0;
     if (err == KASSA_OK) {
+        /* A GET's arena is sized for small bodies; a receipt is up to the
+         * upload limit (3 MB), so make room for one. */
+        req->arena.limit += (size_t)config.max_upload;
         struct store_conn *c = store_reader(app.store);
         err = c ? STORE_CALL(c, receipt_image_get, o->id, &req->arena, &ctype, &data, &len)
                 : KASSA_EIO;

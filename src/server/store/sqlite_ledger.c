@@ -104,7 +104,7 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
             "COALESCE((SELECT SUM(p.amount) FROM postings p WHERE p.account_id = a.id), 0) AS s "
             "FROM accounts a WHERE a.balance != s",
         [S_VERIFY_TX - SLOTS_LEDGER] =
-            "SELECT t.id, t.kind, SUM(p.amount) FROM ledger_tx t "
+            "SELECT t.id, t.kind, COALESCE(SUM(p.amount), 0), COUNT(p.id) FROM ledger_tx t "
             "LEFT JOIN postings p ON p.tx_id = t.id GROUP BY t.id "
             "HAVING COALESCE(SUM(p.amount), 0) != 0 OR COUNT(p.id) = 0",
         [S_VERIFY_NEGATIVE - SLOTS_LEDGER] =
@@ -489,9 +489,13 @@ kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem
     if ((st = st_(c, S_VERIFY_TX)) == NULL)
         return KASSA_EIO;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        snprintf(msg, sizeof msg, "transaction %lld (%s): postings sum to %lld, not 0",
-                 (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
-                 (long long)sqlite3_column_int64(st, 2));
+        if (sqlite3_column_int64(st, 3) == 0)
+            snprintf(msg, sizeof msg, "transaction %lld (%s): has no postings",
+                     (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1));
+        else
+            snprintf(msg, sizeof msg, "transaction %lld (%s): postings sum to %lld, not 0",
+                     (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
+                     (long long)sqlite3_column_int64(st, 2));
         problem(arg, msg);
     }
     sqlite_stmt_done(st);

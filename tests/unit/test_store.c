@@ -1,0 +1,428 @@
+/* test_store.c: the SQLite store (store/sqlite.c, store/sqlite_ledger.c):
+ * open, migrate once, insert, read back field for field, reopen, read
+ * again; idempotency records; unique keys give KASSA_EEXIST. */
+#include "money_fixture.h"
+#include "store/migration.h"
+
+/* Run `fn` on the writer connection in its own transaction (the writer
+ * thread is the only user of that connection, so go through it). */
+struct raw_cmd {
+    struct writer_cmd base;
+    kassa_err (*fn)(struct store_conn *c, void *arg);
+    void *arg;
+};
+
+static kassa_err raw_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct raw_cmd *cmd = (struct raw_cmd *)base;
+    return cmd->fn(c, cmd->arg);
+}
+
+static kassa_err on_writer(struct fx *f, kassa_err (*fn)(struct store_conn *c, void *arg),
+                           void *arg)
+{
+    struct raw_cmd cmd = {.base.apply = raw_apply, .fn = fn, .arg = arg};
+    return writer_run(f->writer, &cmd.base);
+}
+
+static void test_migrations_once(void **state)
+{
+    struct fx *f = *state;
+    /* 001 init, 002 tegro, 003 ledger at least; more may follow. */
+    int64_t n = (int64_t)migrations_sqlite_count;
+    assert_true(n >= 3);
+    assert_int_equal(migrations_sqlite[0].version, 1);
+    assert_int_equal(migrations_sqlite[2].version, 3);
+    assert_string_equal(migrations_sqlite[2].name, "003_ledger.sql");
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM schema_migrations"), n);
+    for (int64_t i = 0; i < n; i++)
+        assert_int_equal(fx_int(f,
+                                "SELECT COUNT(*) FROM schema_migrations WHERE version = %d AND "
+                                "name = '%s'",
+                                migrations_sqlite[i].version, migrations_sqlite[i].name),
+                         1);
+    int64_t applied = fx_int(f, "SELECT applied_at FROM schema_migrations WHERE version = 1");
+    /* Reopening applies nothing again. */
+    fx_close_store(f);
+    clock_advance(100);
+    fx_open_store(f);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM schema_migrations"), n);
+    assert_int_equal(fx_int(f, "SELECT applied_at FROM schema_migrations WHERE version = 1"),
+                     applied);
+    /* Every table of every migration exists. */
+    static const char *const tables[] = {
+        "merchants", "shops",     "requisites", "orders",  "idempotency", "rates",
+        "tegro_nonces", "tegro_shop_methods", "tegro_receipt_items", "accounts", "ledger_tx",
+        "postings",  "events",    "withdrawals", "receipts"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        assert_int_equal(
+            fx_int(f, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+                   tables[i]),
+            1);
+}
+
+struct insert_args {
+    struct merchant m;
+    struct shop s;
+    struct requisite r;
+    struct order o;
+};
+
+static kassa_err insert_all(struct store_conn *c, void *arg)
+{
+    struct insert_args *a = arg;
+    kassa_err err;
+    if ((err = STORE_CALL(c, merchant_insert, &a->m)) != KASSA_OK)
+        return err;
+    a->s.merchant_id = a->m.id;
+    if ((err = STORE_CALL(c, shop_insert, &a->s)) != KASSA_OK)
+        return err;
+    if ((err = STORE_CALL(c, requisite_insert, &a->r)) != KASSA_OK)
+        return err;
+    a->o.shop_id = a->s.id;
+    a->o.requisite_id = a->r.id;
+    return STORE_CALL(c, order_insert, &a->o);
+}
+
+static void fill(struct insert_args *a)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->m.name, sizeof a->m.name, "Merchant One");
+    a->m.created_at = 1700000000;
+
+    struct shop *s = &a->s;
+    snprintf(s->public_key, sizeof s->public_key, "0123456789ABCDEF0123456789ABCDEF");
+    snprintf(s->name, sizeof s->name, "Магазин \"one\"");
+    snprintf(s->url, sizeof s->url, "https://shop.example/");
+    snprintf(s->callback_url, sizeof s->callback_url, "https://shop.example/cb?x=1&y=2");
+    snprintf(s->fee_percent, sizeof s->fee_percent, "2.5");
+    snprintf(s->panda_api_key, sizeof s->panda_api_key, "pandakey0000000000000000000000001");
+    snprintf(s->panda_secret, sizeof s->panda_secret, "pandasecret");
+    snprintf(s->tegro_api_key, sizeof s->tegro_api_key, "tegrokey00000000000000000000000001");
+    snprintf(s->tegro_secret, sizeof s->tegro_secret, "tegrosecret");
+    s->panda_order_ttl = 900;
+    s->tegro_order_ttl = 86400;
+    s->callback_version = 2;
+    s->active = 1;
+    s->created_at = 1700000001;
+
+    struct requisite *r = &a->r;
+    snprintf(r->type, sizeof r->type, "card");
+    snprintf(r->value, sizeof r->value, "2200123456789012");
+    snprintf(r->owner_full_name, sizeof r->owner_full_name, "Ivan Petrov");
+    snprintf(r->bank_code, sizeof r->bank_code, "tinkoff");
+    snprintf(r->bank_name_ru, sizeof r->bank_name_ru, "Т-Банк");
+    snprintf(r->bank_name_en, sizeof r->bank_name_en, "T-Bank");
+    snprintf(r->currency, sizeof r->currency, "RUB");
+    snprintf(r->country_code, sizeof r->country_code, "RUS");
+    r->active = 1;
+    r->created_at = 1700000002;
+
+    struct order *o = &a->o;
+    snprintf(o->uuid, sizeof o->uuid, "11111111-2222-4333-8444-555555555555");
+    snprintf(o->uuid_callback, sizeof o->uuid_callback, "66666666-7777-4888-9999-aaaaaaaaaaaa");
+    snprintf(o->pay_token, sizeof o->pay_token, "00112233445566778899aabbccddeeff");
+    o->origin = DIALECT_TEGRO;
+    o->status = ORDER_PENDING;
+    o->amount = 100047;
+    snprintf(o->currency, sizeof o->currency, "RUB");
+    o->fee = 2501;
+    o->amount_usdt = 10531263;
+    snprintf(o->exchange_rate, sizeof o->exchange_rate, "95.00");
+    snprintf(o->merchant_order_id, sizeof o->merchant_order_id, "order #42/ü");
+    snprintf(o->requisite_type, sizeof o->requisite_type, "card");
+    o->payment_system = 5;
+    snprintf(o->customer_name, sizeof o->customer_name, "Пётр");
+    snprintf(o->customer_requisite, sizeof o->customer_requisite, "4111");
+    snprintf(o->bank_code, sizeof o->bank_code, "tinkoff");
+    snprintf(o->countries, sizeof o->countries, "[\"RUS\"]");
+    snprintf(o->payment_systems, sizeof o->payment_systems, "[\"MIR\"]");
+    snprintf(o->email, sizeof o->email, "a@b.c");
+    snprintf(o->phone, sizeof o->phone, "+70000000000");
+    snprintf(o->success_url, sizeof o->success_url, "https://s/ok");
+    snprintf(o->fail_url, sizeof o->fail_url, "https://s/fail");
+    snprintf(o->notify_url, sizeof o->notify_url, "https://s/notify");
+    snprintf(o->lang, sizeof o->lang, "ru");
+    o->test = true;
+    o->confirmed_by_customer = true;
+    o->created_at = 1700000003;
+    o->expires_at = 1700000903;
+    o->paid_at = 1700000500;
+    o->updated_at = 1700000600;
+}
+
+static void check_shop(const struct shop *got, const struct shop *want)
+{
+    assert_int_equal(got->id, want->id);
+    assert_int_equal(got->merchant_id, want->merchant_id);
+    assert_string_equal(got->public_key, want->public_key);
+    assert_string_equal(got->name, want->name);
+    assert_string_equal(got->url, want->url);
+    assert_string_equal(got->callback_url, want->callback_url);
+    assert_string_equal(got->fee_percent, "2.5");
+    assert_string_equal(got->panda_api_key, want->panda_api_key);
+    assert_string_equal(got->panda_secret, want->panda_secret);
+    assert_string_equal(got->tegro_api_key, want->tegro_api_key);
+    assert_string_equal(got->tegro_secret, want->tegro_secret);
+    assert_int_equal(got->panda_order_ttl, 900);
+    assert_int_equal(got->tegro_order_ttl, 86400);
+    assert_int_equal(got->callback_version, 2);
+    assert_int_equal(got->active, 1);
+    assert_int_equal(got->created_at, 1700000001);
+}
+
+static void check_order(const struct order *got, const struct insert_args *a)
+{
+    const struct order *want = &a->o;
+    assert_int_equal(got->id, want->id);
+    assert_string_equal(got->uuid, want->uuid);
+    assert_string_equal(got->uuid_callback, want->uuid_callback);
+    assert_string_equal(got->pay_token, want->pay_token);
+    assert_int_equal(got->shop_id, a->s.id);
+    assert_int_equal(got->origin, DIALECT_TEGRO);
+    assert_int_equal(got->status, ORDER_PENDING);
+    assert_int_equal(got->amount, 100047);
+    assert_string_equal(got->currency, "RUB");
+    assert_int_equal(got->fee, 2501);
+    assert_int_equal(got->amount_usdt, 10531263);
+    assert_string_equal(got->exchange_rate, "95.00");
+    assert_string_equal(got->merchant_order_id, "order #42/ü");
+    assert_string_equal(got->requisite_type, "card");
+    assert_int_equal(got->payment_system, 5);
+    assert_string_equal(got->customer_name, "Пётр");
+    assert_string_equal(got->customer_requisite, "4111");
+    assert_string_equal(got->bank_code, "tinkoff");
+    assert_string_equal(got->countries, "[\"RUS\"]");
+    assert_string_equal(got->payment_systems, "[\"MIR\"]");
+    assert_string_equal(got->email, "a@b.c");
+    assert_string_equal(got->phone, "+70000000000");
+    assert_string_equal(got->success_url, "https://s/ok");
+    assert_string_equal(got->fail_url, "https://s/fail");
+    assert_string_equal(got->notify_url, "https://s/notify");
+    assert_string_equal(got->lang, "ru");
+    assert_true(got->test);
+    assert_true(got->confirmed_by_customer);
+    assert_int_equal(got->requisite_id, a->r.id);
+    assert_int_equal(got->created_at, 1700000003);
+    assert_int_equal(got->expires_at, 1700000903);
+    assert_int_equal(got->paid_at, 1700000500);
+    assert_int_equal(got->updated_at, 1700000600);
+    /* The requisite, joined. */
+    assert_int_equal(got->req.id, a->r.id);
+    assert_string_equal(got->req.type, "card");
+    assert_string_equal(got->req.value, "2200123456789012");
+    assert_string_equal(got->req.owner_full_name, "Ivan Petrov");
+    assert_string_equal(got->req.bank_code, "tinkoff");
+    assert_string_equal(got->req.bank_name_ru, "Т-Банк");
+    assert_string_equal(got->req.bank_name_en, "T-Bank");
+    assert_string_equal(got->req.currency, "RUB");
+    assert_string_equal(got->req.country_code, "RUS");
+    assert_int_equal(got->req.active, 1);
+    assert_int_equal(got->req.assigned, 0);
+    assert_int_equal(got->req.created_at, 1700000002);
+}
+
+static void read_back(struct fx *f, const struct insert_args *a)
+{
+    struct store_conn *c = store_reader(f->store);
+    assert_non_null(c);
+    struct merchant m;
+    assert_int_equal(STORE_CALL(c, merchant_get, a->m.id, &m), KASSA_OK);
+    assert_int_equal(m.id, a->m.id);
+    assert_string_equal(m.name, "Merchant One");
+    assert_int_equal(m.created_at, 1700000000);
+
+    struct shop s;
+    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, a->s.id, &s), KASSA_OK);
+    check_shop(&s, &a->s);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PUBLIC_KEY, a->s.public_key, 0, &s),
+                     KASSA_OK);
+    check_shop(&s, &a->s);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PANDA_KEY, a->s.panda_api_key, 0, &s),
+                     KASSA_OK);
+    check_shop(&s, &a->s);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_TEGRO_KEY, a->s.tegro_api_key, 0, &s),
+                     KASSA_OK);
+    check_shop(&s, &a->s);
+    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PANDA_KEY, "nope", 0, &s), KASSA_ENOTFOUND);
+    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, a->s.id + 100, &s),
+                     KASSA_ENOTFOUND);
+
+    struct order o;
+    memset(&o, 0, sizeof o);
+    assert_int_equal(STORE_CALL(c, order_get, ORDER_BY_ID, NULL, a->o.id, &o), KASSA_OK);
+    check_order(&o, a);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(STORE_CALL(c, order_get, ORDER_BY_UUID, a->o.uuid, 0, &o), KASSA_OK);
+    check_order(&o, a);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, a->o.uuid_callback, 0, &o),
+                     KASSA_OK);
+    check_order(&o, a);
+    assert_int_equal(STORE_CALL(c, order_get, ORDER_BY_UUID, a->o.uuid_callback, 0, &o),
+                     KASSA_ENOTFOUND);
+    store_release(c);
+}
+
+static void test_insert_read_reopen(void **state)
+{
+    struct fx *f = *state;
+    struct insert_args *a = calloc(1, sizeof *a);
+    assert_non_null(a);
+    fill(a);
+    assert_int_equal(on_writer(f, insert_all, a), KASSA_OK);
+    assert_true(a->m.id > 0 && a->s.id > 0 && a->r.id > 0 && a->o.id > 0);
+    read_back(f, a);
+    fx_close_store(f);
+    fx_open_store(f);
+    read_back(f, a);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM orders"), 1);
+    free(a);
+}
+
+static kassa_err idem_put(struct store_conn *c, void *arg)
+{
+    return STORE_CALL(c, idem_put, (const struct idem *)arg);
+}
+
+static kassa_err idem_purge(struct store_conn *c, void *arg)
+{
+    return STORE_CALL(c, idem_purge, *(const int64_t *)arg);
+}
+
+static void test_idempotency_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct idem in = {.shop_id = 7, .order_id = 42, .created_at = 1700000000};
+    snprintf(in.key, sizeof in.key, "key-1");
+    for (int i = 0; i < 32; i++)
+        in.fingerprint[i] = (unsigned char)(i * 7 + 1);
+    assert_int_equal(on_writer(f, idem_put, &in), KASSA_OK);
+
+    struct store_conn *c = store_reader(f->store);
+    struct idem out;
+    memset(&out, 0xAA, sizeof out);
+    assert_int_equal(STORE_CALL(c, idem_get, 7, "key-1", &out), KASSA_OK);
+    assert_int_equal(out.shop_id, 7);
+    assert_string_equal(out.key, "key-1");
+    assert_memory_equal(out.fingerprint, in.fingerprint, 32);
+    assert_int_equal(out.order_id, 42);
+    assert_int_equal(out.created_at, 1700000000);
+    /* Scoped to the shop. */
+    assert_int_equal(STORE_CALL(c, idem_get, 8, "key-1", &out), KASSA_ENOTFOUND);
+    assert_int_equal(STORE_CALL(c, idem_get, 7, "key-2", &out), KASSA_ENOTFOUND);
+    store_release(c);
+
+    /* The same (shop, key) twice is a unique violation; another shop's is not. */
+    struct idem again = in;
+    again.order_id = 43;
+    assert_int_equal(on_writer(f, idem_put, &again), KASSA_EEXIST);
+    again.shop_id = 8;
+    assert_int_equal(on_writer(f, idem_put, &again), KASSA_OK);
+    assert_int_equal(fx_int(f, "SELECT order_id FROM idempotency WHERE shop_id = 7"), 42);
+
+    /* Purge drops keys created before the cut-off only. */
+    struct idem old = in;
+    snprintf(old.key, sizeof old.key, "old");
+    old.created_at = 1600000000;
+    assert_int_equal(on_writer(f, idem_put, &old), KASSA_OK);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), 3);
+    int64_t before = 1700000000;
+    assert_int_equal(on_writer(f, idem_purge, &before), KASSA_OK);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), 2);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency WHERE key = 'old'"), 0);
+}
+
+struct dup_args {
+    struct insert_args a;
+    struct shop s2;
+    struct order o2;
+    struct withdrawal w;
+};
+
+static kassa_err dup_shop(struct store_conn *c, void *arg)
+{
+    return STORE_CALL(c, shop_insert, &((struct dup_args *)arg)->s2);
+}
+
+static kassa_err dup_order(struct store_conn *c, void *arg)
+{
+    return STORE_CALL(c, order_insert, &((struct dup_args *)arg)->o2);
+}
+
+static kassa_err ins_withdrawal(struct store_conn *c, void *arg)
+{
+    return STORE_CALL(c, withdrawal_insert, &((struct dup_args *)arg)->w);
+}
+
+static void test_unique_violations(void **state)
+{
+    struct fx *f = *state;
+    struct dup_args *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    fill(&d->a);
+    assert_int_equal(on_writer(f, insert_all, &d->a), KASSA_OK);
+
+    /* A second shop with the first's public key, then with its panda key. */
+    d->s2 = d->a.s;
+    snprintf(d->s2.panda_api_key, sizeof d->s2.panda_api_key, "another-panda-key");
+    assert_int_equal(on_writer(f, dup_shop, d), KASSA_EEXIST);
+    d->s2 = d->a.s;
+    snprintf(d->s2.public_key, sizeof d->s2.public_key, "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
+    assert_int_equal(on_writer(f, dup_shop, d), KASSA_EEXIST);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM shops"), 1);
+    snprintf(d->s2.panda_api_key, sizeof d->s2.panda_api_key, "another-panda-key");
+    assert_int_equal(on_writer(f, dup_shop, d), KASSA_OK);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM shops"), 2);
+
+    /* An order with a taken uuid, then with a taken uuid_callback. */
+    d->o2 = d->a.o;
+    snprintf(d->o2.uuid_callback, sizeof d->o2.uuid_callback,
+             "99999999-7777-4888-9999-aaaaaaaaaaaa");
+    assert_int_equal(on_writer(f, dup_order, d), KASSA_EEXIST);
+    d->o2 = d->a.o;
+    snprintf(d->o2.uuid, sizeof d->o2.uuid, "99999999-2222-4333-8444-555555555555");
+    assert_int_equal(on_writer(f, dup_order, d), KASSA_EEXIST);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM orders"), 1);
+
+    /* A withdrawal with a taken (shop, payment_id). */
+    d->w.shop_id = d->a.s.id;
+    snprintf(d->w.payment_id, sizeof d->w.payment_id, "pay-1");
+    snprintf(d->w.currency, sizeof d->w.currency, "RUB");
+    snprintf(d->w.account, sizeof d->w.account, "4111");
+    d->w.amount = 100;
+    d->w.created_at = 1700000000;
+    assert_int_equal(on_writer(f, ins_withdrawal, d), KASSA_OK);
+    int64_t first = d->w.id;
+    assert_true(first > 0);
+    assert_int_equal(on_writer(f, ins_withdrawal, d), KASSA_EEXIST);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM withdrawals"), 1);
+
+    struct store_conn *c = store_reader(f->store);
+    struct withdrawal w;
+    assert_int_equal(STORE_CALL(c, withdrawal_get, d->a.s.id, 0, "pay-1", &w), KASSA_OK);
+    assert_int_equal(w.id, first);
+    assert_int_equal(w.amount, 100);
+    assert_string_equal(w.account, "4111");
+    assert_int_equal(STORE_CALL(c, withdrawal_get, d->a.s.id + 1, 0, "pay-1", &w),
+                     KASSA_ENOTFOUND);
+    assert_int_equal(STORE_CALL(c, withdrawal_get, 0, first, NULL, &w), KASSA_OK);
+    assert_int_equal(STORE_CALL(c, withdrawal_get, d->a.s.id + 1, first, NULL, &w),
+                     KASSA_ENOTFOUND);
+    store_release(c);
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrations_once, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_read_reopen, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_round_trip, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_unique_violations, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
