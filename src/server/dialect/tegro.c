@@ -442,9 +442,9 @@ static bool nonce_check(const char *nonce, char *msg, size_t msglen)
 }
 
 /* Authenticate: shop_id (read from the raw body), the Bearer HMAC over the
- * raw body, then parse the JSON and read the nonce. Answers and returns
- * false on any refusal. */
-static bool tegro_auth(struct http_req *req, struct tegro_ctx *tx)
+ * raw body, then parse the JSON and read the nonce; the replay key hashes
+ * `method` with the body. Answers and returns false on any refusal. */
+static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ctx *tx)
 {
     const char *v;
     size_t n;
@@ -500,8 +500,17 @@ static bool tegro_auth(struct http_req *req, struct tegro_ctx *tx)
         tegro_error(req, "%s", msg);
         goto fail;
     }
+    /* The request is the method and the body: the seed's recipe sends the
+     * same {"shop_id","nonce"} body to shops, balance and orders within one
+     * second, and those are three requests, not a replay. */
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int hl = 32;
-    if (EVP_Digest(req->body, req->body_len, tx->body_hash, &hl, EVP_sha256(), NULL) != 1) {
+    bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+              EVP_DigestUpdate(md, method, strlen(method) + 1) == 1 &&
+              EVP_DigestUpdate(md, req->body, req->body_len) == 1 &&
+              EVP_DigestFinal_ex(md, tx->body_hash, &hl) == 1;
+    EVP_MD_CTX_free(md);
+    if (!ok) {
         tegro_error(req, "Internal server error");
         goto fail;
     }
@@ -1081,7 +1090,7 @@ enum http_action tegro_handle(struct http_req *req)
             tegro_error(req, "Internal server error");
             return HTTP_DONE;
         }
-        if (!tegro_auth(req, tx))
+        if (!tegro_auth(req, methods[i].name, tx))
             return HTTP_DONE;
         enum http_action a = methods[i].fn(req, tx);
         json_decref(tx->root);

@@ -3,7 +3,7 @@
 CREATE TABLE tegro_nonces (
     shop_id     INTEGER NOT NULL,
     nonce       TEXT    NOT NULL,
-    body_hash   BLOB    NOT NULL,   -- SHA-256 of the raw request body
+    body_hash   BLOB    NOT NULL,   -- SHA-256 of the method name, NUL, the raw body
     created_at  INTEGER NOT NULL,
     PRIMARY KEY (shop_id, nonce, body_hash)
 ) WITHOUT ROWID;

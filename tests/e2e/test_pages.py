@@ -1,0 +1,270 @@
+"""End-to-end tests of the hosted payment form and the payer's pages
+(spec/tegro.md "Hosted payment form"): signed links, the form POST, the
+payer's page, the sandbox buttons and the QR images."""
+
+import re
+import time
+import urllib.parse
+
+import pytest
+
+from kassa_client import create_shop
+from tegro_client import PAY_URL_RE, form_sign, get, post_form, tegro_for
+
+PNG_SIG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def shop_p(kassad_shared):
+    return create_shop(kassad_shared, name='Shop <b>"bold"</b> & co')
+
+
+@pytest.fixture(scope="module")
+def tc(kassad_shared, shop_p):
+    return tegro_for(kassad_shared, shop_p)
+
+
+def html(r):
+    return r.body.decode("utf-8")
+
+
+def signed_query(tc, style="raw", extra_signed=None, unsigned=None, **base):
+    data = {"shop_id": tc.shop_id, "amount": 100, "currency": "RUB",
+            "order_id": f"web-{time.time_ns()}"}
+    data.update(base)
+    data.update(extra_signed or {})
+    q = dict(data)
+    q.update(unsigned or {})
+    q["sign"] = form_sign(tc.secret, data, style)
+    return q, data
+
+
+def open_order(server, tc, **unsigned):
+    """GET a signed /pay/ link with payment_system: -> (location path, id, token)."""
+    unsigned.setdefault("payment_system", 28)
+    q, _ = signed_query(tc, unsigned=unsigned)
+    r = get(server, "/pay/?" + urllib.parse.urlencode(q))
+    assert r.status == 303, html(r)
+    loc = r.headers["Location"]
+    m = re.match(r"^/pay/complete/(\d+)/([0-9a-f]{32})/$", loc)
+    assert m, loc
+    return loc, int(m[1]), m[2]
+
+
+def test_spec_sign_vectors():
+    secret = "GB%^&*YJni677"
+    data = {"shop_id": "D0F98E7D7742609DC508D86BB7500914", "amount": 100, "currency": "RUB",
+            "order_id": "123"}
+    assert form_sign(secret, data) == "ab399192242d30c151efda7f8c47b304"
+    assert form_sign(secret, dict(data, test=1)) == "776f41234423f7f38c5a6e15baec854f"
+
+
+@pytest.mark.parametrize("style", ["raw", "urlencode"])
+def test_signed_link_without_method_shows_the_chooser(kassad_shared, tc, style):
+    q, _ = signed_query(tc, style, order_id="Order #1 & more")
+    r = get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q))
+    assert r.status == 200, html(r)
+    assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    page = html(r)
+    assert 'id="method-28"' in page and 'id="method-36"' in page
+    assert 'id="method-5"' not in page  # no provider for real payments
+    assert "Shop &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; co" in page
+    assert "<b>" not in page
+    assert "100.00 RUB" in page
+    # the chooser's link keeps the signed query and adds payment_system
+    link = re.search(r'id="method-28" href="([^"]+)"', page)[1].replace("&amp;", "&")
+    r2 = get(kassad_shared, link)
+    assert r2.status == 303 and r2.headers["Location"].startswith("/pay/complete/")
+
+
+def test_test_mode_chooser_offers_every_method(kassad_shared, tc):
+    q, _ = signed_query(tc, extra_signed={"test": 1}, unsigned={"lang": "en"})
+    page = html(get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q)))
+    assert 'id="method-5"' in page and "Choose a payment method" in page
+
+
+@pytest.mark.parametrize("mutate,status,message", [
+    (lambda q: q.update(sign="0" * 32), 403, "Wrong sign"),
+    (lambda q: q.update(amount="100.00"), 403, "Wrong sign"),  # "100" and "100.00" differ
+    (lambda q: q.update(test="1"), 403, "Wrong sign: expected md5 of the sorted query string "
+                                        "of amount, currency, order_id, shop_id, test"),
+    (lambda q: q.pop("sign"), 400, "Missing required parameter: sign"),
+    (lambda q: q.pop("amount"), 400, "Missing required parameter: amount"),
+    (lambda q: q.update(shop_id="0" * 32), 404, "Unknown shop_id"),
+])
+def test_bad_links_refused_with_a_reason(kassad_shared, tc, mutate, status, message):
+    before = kassad_shared.count_rows("orders")
+    q, _ = signed_query(tc, unsigned={"payment_system": 28})
+    mutate(q)
+    r = get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q))
+    assert r.status == status
+    assert message in html(r)
+    assert kassad_shared.count_rows("orders") == before
+
+
+def test_link_with_method_creates_once_and_shows_requisite_and_qr(kassad_shared, tc, shop_p):
+    q, _ = signed_query(tc, order_id="<script>alert(1)</script>",
+                        unsigned={"payment_system": 28})
+    link = "/pay/?" + urllib.parse.urlencode(q)
+    r = get(kassad_shared, link)
+    assert r.status == 303
+    loc = r.headers["Location"]
+    assert get(kassad_shared, link).headers["Location"] == loc  # the same order again
+    page = html(get(kassad_shared, loc))
+    req = shop_p["requisite"]
+    assert f'id="requisite-value">{req["requisite"]}<' in page
+    assert "Сбербанк" in page and "Ivan Ivanov" in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'data-status="pending"' in page
+    assert re.search(r'id="ttl">(23:59:\d\d|24:00:00)<', page)
+    assert 'id="pay"' not in page  # not a test order
+    qr = re.search(r'<img id="qr" alt="QR" src="([^"]+)"', page)[1]
+    png = get(kassad_shared, qr)
+    assert png.status == 200 and png.headers["Content-Type"] == "image/png"
+    assert png.body.startswith(PNG_SIG)
+    # no external assets
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    # the API sees the order
+    oid = int(loc.split("/")[3])
+    o = tc.ok("order", {"order_id": oid})
+    assert o["payment_id"] == "<script>alert(1)</script>" and o["amount"] == "100.00000000"
+
+
+def test_wrong_token_and_id(kassad_shared, tc):
+    loc, oid, token = open_order(kassad_shared, tc)
+    bad = token[:-1] + ("0" if token[-1] != "0" else "1")
+    for path in (f"/pay/complete/{oid}/{bad}/", f"/pay/complete/{oid + 1000}/{token}/",
+                 f"/pay/complete/{oid}/{token[:31]}/", f"/pay/qr/{oid}/{bad}/dark.png"):
+        r = get(kassad_shared, path)
+        assert r.status == 404, path
+    assert get(kassad_shared, f"/pay/qr/{oid}/{token}/other.png").status == 404
+
+
+def test_status_endpoint(kassad_shared, tc):
+    loc, oid, token = open_order(kassad_shared, tc)
+    r = get(kassad_shared, loc + "status")
+    assert r.status == 200
+    assert r.json["status"] == 0 and r.json["state"] == "pending"
+    assert 86000 < r.json["ttl"] <= 86400
+
+
+def test_lang_en(kassad_shared, tc):
+    loc, _, _ = open_order(kassad_shared, tc, lang="en")
+    page = html(get(kassad_shared, loc))
+    assert '<html lang="en">' in page and "Waiting for payment" in page
+    page = html(get(kassad_shared, loc + "?lang=ru"))
+    assert "Ожидает оплаты" in page
+
+
+def test_sandbox_pay_goes_to_success_url(kassad_shared, tc):
+    q, _ = signed_query(tc, extra_signed={"test": 1},
+                        unsigned={"payment_system": 28,
+                                  "success_url": "https://shop.example/ok?x=1&y=<2>",
+                                  "fail_url": "https://shop.example/fail"})
+    r = get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q))
+    loc = r.headers["Location"]
+    page = html(get(kassad_shared, loc))
+    assert 'id="pay"' in page and 'id="fail"' in page
+    assert 'id="requisite-value">+79990000000<' in page  # the sandbox's requisite
+    assert 'id="qr"' in page
+    r = post_form(kassad_shared, loc + "pay", {})
+    assert r.status == 303
+    assert r.headers["Location"] == "https://shop.example/ok?x=1&y=<2>"
+    oid = int(loc.split("/")[3])
+    o = tc.ok("order", {"order_id": oid})
+    assert o["status"] == 1 and o["test_order"] == 1 and o["date_payed"]
+    again = post_form(kassad_shared, loc + "pay", {})
+    assert again.status == 409 and "Этот заказ больше нельзя оплатить" in html(again)
+    page = html(get(kassad_shared, loc))
+    assert 'data-status="completed"' in page and 'id="pay"' not in page
+    assert 'content="3;url=https://shop.example/ok?x=1&amp;y=&lt;2&gt;"' in page
+
+
+def test_sandbox_fail_goes_to_fail_url(kassad_shared, tc):
+    q, _ = signed_query(tc, extra_signed={"test": 1},
+                        unsigned={"payment_system": 5, "fail_url": "https://shop.example/f"})
+    loc = get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q)).headers["Location"]
+    r = post_form(kassad_shared, loc + "fail", {})
+    assert r.status == 303 and r.headers["Location"] == "https://shop.example/f"
+    assert tc.ok("order", {"order_id": int(loc.split("/")[3])})["status"] == 2
+
+
+def test_sandbox_refuses_real_orders(kassad_shared, tc):
+    loc, oid, _ = open_order(kassad_shared, tc)
+    r = post_form(kassad_shared, loc + "pay", {})
+    assert r.status == 403 and "Only test orders" in html(r)
+    assert tc.ok("order", {"order_id": oid})["status"] == 0
+
+
+def form_fields(tc, order_id, amount="100", items=None, **extra):
+    data = {"shop_id": tc.shop_id, "amount": amount, "currency": "RUB", "order_id": order_id}
+    fields = dict(data)
+    fields.update({"payment_system": "28", "lang": "ru", "fields[email]": "buyer@example.com"})
+    for i, (name, count, price) in enumerate(items or []):
+        fields[f"receipt[items][{i}][name]"] = name
+        fields[f"receipt[items][{i}][count]"] = count
+        fields[f"receipt[items][{i}][price]"] = price
+    fields.update(extra)
+    fields["sign"] = form_sign(tc.secret, data)
+    return fields
+
+
+def test_form_post_with_receipt_creates_and_redirects(kassad_shared, tc):
+    oid = f"form-{time.time_ns()}"
+    before = kassad_shared.count_rows("tegro_receipt_items")
+    r = post_form(kassad_shared, "/pay/form/", form_fields(
+        tc, oid, items=[("Пример услуги", "1", "20"), ("Пример услуги 2", "2", "40")]))
+    assert r.status == 303, html(r)
+    loc = r.headers["Location"]
+    assert PAY_URL_RE.match(kassad_shared.base_url + loc)
+    assert kassad_shared.count_rows("tegro_receipt_items") == before + 2
+    o = tc.ok("order", {"payment_id": oid})
+    assert o["email"] == "buyer@example.com" and o["amount"] == "100.00000000"
+    page = html(get(kassad_shared, loc))
+    assert 'id="items"' in page and "Пример услуги 2" in page and "2 &times; 40.00" in page
+
+
+@pytest.mark.parametrize("items,extra,message", [
+    ([("a", "1", "20")], {}, "receipt: items total 20.00, but amount is 100.00"),
+    ([("a", "1", "50"), ("b", "x", "50")], {},
+     "receipt item 1: count must be a number greater than 0 with at most 3 decimals"),
+    ([], {"receipt[items][0][name]": "a", "receipt[items][0][count]": "1",
+          "receipt[items][2][name]": "c"}, "receipt item 0: price must be"),
+    ([], {"receipt[items][x][name]": "a"}, "Bad receipt field"),
+    ([], {"fields[email]": "nope"}, "Wrong email in fields"),
+    ([], {"payment_system": ""}, "Missing required parameter: payment_system"),
+])
+def test_form_refusals_store_nothing(kassad_shared, tc, items, extra, message):
+    before = (kassad_shared.count_rows("orders"), kassad_shared.count_rows("tegro_receipt_items"))
+    r = post_form(kassad_shared, "/pay/form/", form_fields(tc, f"bad-{time.time_ns()}",
+                                                         items=items, **extra))
+    assert r.status == 400
+    assert message in html(r)
+    assert (kassad_shared.count_rows("orders"),
+            kassad_shared.count_rows("tegro_receipt_items")) == before
+
+
+def test_form_with_the_wrong_sign(kassad_shared, tc):
+    fields = form_fields(tc, "x")
+    fields["amount"] = "100.00"
+    r = post_form(kassad_shared, "/pay/form/", fields)
+    assert r.status == 403 and "Wrong sign" in html(r)
+
+
+def test_create_order_url_is_the_page(kassad_shared, tc):
+    d = tc.create_order(amount="5.00").json["data"]
+    path = urllib.parse.urlsplit(d["url"]).path
+    page = html(get(kassad_shared, path))
+    assert "5.00 RUB" in page
+
+
+def test_panda_qr_urls_are_served(kassad_shared, shop_p):
+    p = kassad_shared.panda(shop_p)
+    o = p.create_order(amount="10.00").json
+    view = kassad_shared.request("GET", f"/orders/callback/{o['uuid_callback']}").json
+    for key in ("dark_qr_code_url", "light_qr_code_url"):
+        path = urllib.parse.urlsplit(view[key]).path
+        r = get(kassad_shared, path)
+        assert r.status == 200 and r.body.startswith(PNG_SIG), key
+    page = get(kassad_shared, urllib.parse.urlsplit(view["payment_redirect_url"]).path)
+    assert page.status == 200 and "10.00 RUB" in html(page)
