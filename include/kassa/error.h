@@ -42,6 +42,7 @@ extern "C" {
     XX(EFUNDS, "insufficient funds")                                            \
     XX(EIO, "storage error")                                                    \
     XX(EUNAVAILABLE, "service unavailable")                                     \
+    XX(ERETRY, "conflict with a concurrent transaction; run it again")          \
     /* client side */                                                           \
     XX(ETRANSPORT, "transport error")                                           \
     XX(EHTTP, "unexpected HTTP status")                                         \

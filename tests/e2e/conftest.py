@@ -7,15 +7,17 @@ Environment:
   KASSAD        path of the kassad binary (default build/src/server/kassad,
                 else build/kassad, relative to the repository root)
   KASSA_TEST_DB database for the whole suite. Unset: a fresh SQLite file per
-                server (``sqlite:<tmp>/kassa.db``). To run the suite on
-                PostgreSQL, extend the ``make_db_url`` fixture (the one hook
-                every server start goes through) so that it returns a fresh
-                database URL per call.
+                server (``sqlite:<tmp>/kassa.db``). ``postgres``: a fresh
+                database per server on a throwaway PostgreSQL started for
+                the session (tests/e2e/pg.py); a ``postgresql://`` URL: fresh
+                databases on that server instead.
 
 Objects (defined in kassa_client.py, re-exported here) and fixtures:
   Kassad          one kassad process: start/stop/kill/restart, admin(),
                   advance_clock(), now(), panda(creds), url(), count_rows()
   make_db_url     session fixture: callable(tmpdir) -> database URL (the hook)
+  pg_server       session fixture: the throwaway PostgreSQL (pg.PgServer), started
+                  on first use; new_database() -> URL
   db_url          the URL for the function-scoped server
   kassad          a fresh server per test (use when a test moves the clock,
                   restarts, or needs an empty requisite pool)
@@ -28,7 +30,12 @@ When a test fails, the tail of every kassad's stderr that the test used is
 added to the report.
 """
 
+import os
+import sys
+
 import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # pg.py
 
 from kassa_client import (  # noqa: F401  (re-exported for other test packages)
     SBP_REQUISITE, SHOP, Kassad, KassadError, clean_env, create_requisite, create_shop,
@@ -38,12 +45,37 @@ from kassa_client import (  # noqa: F401  (re-exported for other test packages)
 # ---- fixtures ----
 
 @pytest.fixture(scope="session")
-def make_db_url():
+def pg_server():
+    """A throwaway PostgreSQL server for the session (tests/e2e/pg.py), or,
+    when KASSA_TEST_DB is a postgresql:// URL, that server (each database is
+    created on it). Skips the test when PostgreSQL is not installed."""
+    import pg
+    env = os.environ.get("KASSA_TEST_DB", "")
+    if env.startswith(("postgresql://", "postgres://")):
+        yield pg.ExternalPg(env)
+        return
+    if not pg.available():
+        pytest.skip("PostgreSQL binaries not found (" + pg.PG_BIN + ")")
+    srv = pg.PgServer().start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def make_db_url(request):
     """The database hook: callable(workdir) -> URL for a new server.
 
-    Extend this (e.g. create a fresh PostgreSQL database per call when
-    KASSA_TEST_DB is a postgresql:// URL) to run the suite on another store.
+    KASSA_TEST_DB unset: a fresh SQLite file per server. KASSA_TEST_DB=postgres
+    (or a postgresql:// URL of a server we may create databases on): a fresh
+    PostgreSQL database per server, on the session's throwaway server.
     """
+    env = os.environ.get("KASSA_TEST_DB", "")
+    if env in ("postgres", "postgresql", "pg") or env.startswith(("postgresql://",
+                                                                  "postgres://")):
+        srv = request.getfixturevalue("pg_server")
+        return lambda workdir: srv.new_database()
     return default_db_url
 
 

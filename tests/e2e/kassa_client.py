@@ -422,7 +422,11 @@ class Kassad:
 
     # ---- database ----
     def count_rows(self, table, where="", params=()):
-        """count(*) of a table, reading the SQLite file read-only."""
+        """count(*) of a table, reading the SQLite file read-only (or asking
+        PostgreSQL with psql when the server runs on a postgresql:// URL;
+        `?` placeholders are filled with quoted literals then)."""
+        if self.db_url and self.db_url.startswith(("postgresql://", "postgres://")):
+            return _pg_count(self.db_url, table, where, params)
         if not self.db_path:
             raise KassadError("count_rows needs an SQLite database")
         uri = "file:" + urllib.parse.quote(self.db_path) + "?mode=ro"
@@ -432,6 +436,29 @@ class Kassad:
             return con.execute(q, params).fetchone()[0]
         finally:
             con.close()
+
+
+def _pg_literal(v):
+    if isinstance(v, bool) or v is None:
+        return {True: "TRUE", False: "FALSE", None: "NULL"}[v]
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, bytes):
+        return "'\\x" + v.hex() + "'::bytea"
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _pg_count(url, table, where, params):
+    parts = where.split("?")
+    if len(parts) != len(params) + 1:
+        raise KassadError(f"count_rows: {len(params)} params for {where!r}")
+    cond = parts[0] + "".join(_pg_literal(p) + rest for p, rest in zip(params, parts[1:]))
+    q = f"SELECT count(*) FROM {table}" + (f" WHERE {cond}" if cond else "")
+    p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url,
+                        "-c", q], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    if p.returncode != 0:
+        raise KassadError(f"psql {q!r}: {p.stderr.decode(errors='replace')}")
+    return int(p.stdout.decode().strip())
 
 
 def default_db_url(workdir):

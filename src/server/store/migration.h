@@ -13,5 +13,7 @@ struct migration {
 
 extern const struct migration migrations_sqlite[];
 extern const size_t migrations_sqlite_count;
+extern const struct migration migrations_pg[];
+extern const size_t migrations_pg_count;
 
 #endif

@@ -1,21 +1,60 @@
 /* store.c: pick the backend from the --db URL. */
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../log.h"
 #include "store.h"
+
+typedef void (*store_fn_)(void);
+
+/* Every member after `name` is a function pointer. */
+_Static_assert((sizeof(struct store_ops) - offsetof(struct store_ops, open)) %
+                       sizeof(store_fn_) ==
+                   0,
+               "struct store_ops holds only function pointers after its name");
+
+/* True when the backend fills every op; names the first missing one's
+ * position in the log otherwise (a backend that misses a new op must not
+ * start and crash later on a NULL call). */
+static bool ops_complete(const struct store_ops *ops)
+{
+    const unsigned char *base = (const unsigned char *)ops;
+    for (size_t off = offsetof(struct store_ops, open); off < sizeof *ops;
+         off += sizeof(store_fn_)) {
+        store_fn_ fn;
+        memcpy(&fn, base + off, sizeof fn);
+        if (fn == NULL) {
+            log_error("store backend incomplete", "backend=%s op_index=%zu", ops->name,
+                      (off - offsetof(struct store_ops, open)) / sizeof(store_fn_));
+            return false;
+        }
+    }
+    return true;
+}
 
 kassa_err store_open(const char *url, struct store **out, char *err, size_t errlen)
 {
     if (url == NULL)
         url = "";
-    if (strncmp(url, "sqlite:", 7) == 0)
-        return store_sqlite_ops.open(url + 7, out, err, errlen);
-    if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
-        snprintf(err, errlen, "--db %s: the PostgreSQL backend is not built yet", url);
+    const struct store_ops *ops = NULL;
+    const char *arg = url;
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        ops = &store_sqlite_ops;
+        arg = url + 7;
+    } else if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+        ops = &store_pg_ops; /* libpq parses the whole URL */
+    } else {
+        snprintf(err, errlen, "--db '%s': expected sqlite:PATH or postgresql://...", url);
         return KASSA_EINVAL;
     }
-    snprintf(err, errlen, "--db '%s': expected sqlite:PATH or postgresql://...", url);
-    return KASSA_EINVAL;
+    if (!ops_complete(ops)) {
+        snprintf(err, errlen, "the %s store backend does not implement every operation",
+                 ops->name);
+        return KASSA_EINVAL;
+    }
+    return ops->open(arg, out, err, errlen);
 }
 
 void store_close(struct store *s)
@@ -23,3 +62,9 @@ void store_close(struct store *s)
     if (s != NULL)
         s->ops->close(s);
 }
+
+static atomic_bool store_down;
+
+bool store_unavailable(void) { return atomic_load(&store_down); }
+
+void store_set_unavailable(bool down) { atomic_store(&store_down, down); }

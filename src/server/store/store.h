@@ -181,6 +181,11 @@ void store_close(struct store *s);
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
 
+/* Whether the database is unreachable right now (a network store lost its
+ * server; set and cleared by the backend). The dialects answer 503 then. */
+bool store_unavailable(void);
+void store_set_unavailable(bool down);
+
 static inline struct store_conn *store_writer(struct store *s) { return s->ops->writer(s); }
 static inline struct store_conn *store_reader(struct store *s) { return s->ops->reader(s); }
 static inline void store_release(struct store_conn *c) { c->ops->release(c); }

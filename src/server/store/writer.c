@@ -17,6 +17,38 @@ struct writer {
     int batch_max;
 };
 
+/* How often a command that returned KASSA_ERETRY (a race with another node
+ * on a unique key, a deadlock) runs again in its savepoint. */
+#define WRITER_RETRIES 4
+
+/* A failed begin/commit/savepoint as every command's result: the database
+ * being unreachable stays KASSA_EUNAVAILABLE (HTTP 503), else KASSA_EIO. */
+static kassa_err batch_error(kassa_err err)
+{
+    return err == KASSA_EUNAVAILABLE ? KASSA_EUNAVAILABLE : KASSA_EIO;
+}
+
+/* Run one command in its own savepoint; KASSA_ERETRY rolls the savepoint
+ * back and runs it again (a few times). */
+static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd)
+{
+    kassa_err res = KASSA_EIO;
+    for (int attempt = 0; attempt <= WRITER_RETRIES; attempt++) {
+        kassa_err err = STORE_CALL0(c, savepoint);
+        if (err != KASSA_OK)
+            return batch_error(err);
+        res = cmd->apply(c, cmd);
+        kassa_err end = res == KASSA_OK ? STORE_CALL0(c, savepoint_release)
+                                        : STORE_CALL0(c, savepoint_rollback);
+        if (end != KASSA_OK)
+            return batch_error(end);
+        if (res != KASSA_ERETRY)
+            break;
+        log_info("command retried", "attempt=%d", attempt + 1);
+    }
+    return res;
+}
+
 /* Run one batch: every command in its own savepoint, one commit. Returns
  * the list's commands with their results in `results`. */
 static void run_batch(struct writer *w, struct writer_cmd *batch, kassa_err *results, int n)
@@ -25,26 +57,17 @@ static void run_batch(struct writer *w, struct writer_cmd *batch, kassa_err *res
     kassa_err err = STORE_CALL0(c, begin);
     if (err != KASSA_OK) {
         for (int i = 0; i < n; i++)
-            results[i] = KASSA_EIO;
+            results[i] = batch_error(err);
         return;
     }
     int i = 0;
-    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++) {
-        if (STORE_CALL0(c, savepoint) != KASSA_OK) {
-            results[i] = KASSA_EIO;
-            continue;
-        }
-        results[i] = cmd->apply(c, cmd);
-        kassa_err end = results[i] == KASSA_OK ? STORE_CALL0(c, savepoint_release)
-                                               : STORE_CALL0(c, savepoint_rollback);
-        if (end != KASSA_OK)
-            results[i] = KASSA_EIO;
-    }
-    if (STORE_CALL0(c, commit) != KASSA_OK) {
+    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++)
+        results[i] = run_one(c, cmd);
+    if ((err = STORE_CALL0(c, commit)) != KASSA_OK) {
         log_error("batch commit failed", "commands=%d", n);
         STORE_CALL0(c, rollback);
         for (i = 0; i < n; i++)
-            results[i] = KASSA_EIO;
+            results[i] = batch_error(err);
     }
 }
 

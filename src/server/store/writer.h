@@ -12,7 +12,10 @@
 
 struct writer_cmd {
     /* Run the command on the writer connection inside its savepoint.
-     * A non-OK return rolls the savepoint back. */
+     * A non-OK return rolls the savepoint back; KASSA_ERETRY (a race with
+     * another node, see store.h backends) then runs apply again, a few
+     * times. A batch that cannot reach the database fails with
+     * KASSA_EUNAVAILABLE for every command (nothing of it is kept). */
     kassa_err (*apply)(struct store_conn *c, struct writer_cmd *cmd);
     /* Called on the writer thread once the batch committed (err = apply's
      * result) or failed to commit (err = KASSA_EIO for everyone). */

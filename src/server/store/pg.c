@@ -1,0 +1,1066 @@
+/* pg.c: the PostgreSQL backend of the store interface (libpq).
+ *
+ * --db takes any libpq connection URL (postgresql://user:pw@host:port/db?
+ * sslmode=...&connect_timeout=...); parts it leaves out come from the PG*
+ * environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
+ * PGSSLMODE, ...) as libpq does.
+ *
+ * Connections: the writer thread's own, plus a pool of config.db_pool read
+ * connections shared by every thread (store_reader takes one, waiting while
+ * all are out; store_release gives it back). Connections are opened on
+ * first use. A connection that broke (server restart, network) is reset on
+ * its next use, except inside a transaction: the batch then fails with
+ * KASSA_EUNAVAILABLE, rolls back as a whole (nothing half-written), and the
+ * next batch reconnects. store_unavailable() reports the outage so that
+ * the dialects answer 503.
+ *
+ * Several kassad nodes may share one database: migrations run under an
+ * advisory lock, ids come from identity sequences, the writer uses READ
+ * COMMITTED with row locks (conditional updates, FOR UPDATE SKIP LOCKED),
+ * and a unique-key race with another node comes back as KASSA_ERETRY so the
+ * writer runs the command again and finds the other node's row. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../clock.h"
+#include "../config.h"
+#include "../log.h"
+#include "migration.h"
+#include "pg_internal.h"
+
+/* The advisory lock key the migrations run under ("kassa" in ASCII). */
+#define PG_MIGRATE_LOCK 0x6b61737361LL
+
+/* How long store_reader waits for a free pooled connection. */
+#define PG_POOL_WAIT_SECONDS 10
+
+/* Every core statement, prepared lazily per connection. */
+#define PG_STMTS(XX)                                                                        \
+    XX(BEGIN, "BEGIN ISOLATION LEVEL READ COMMITTED")                                       \
+    XX(COMMIT, "COMMIT")                                                                    \
+    XX(ROLLBACK, "ROLLBACK")                                                                \
+    XX(SAVEPOINT, "SAVEPOINT cmd")                                                          \
+    XX(RELEASE, "RELEASE SAVEPOINT cmd")                                                    \
+    XX(ROLLBACK_TO, "ROLLBACK TO SAVEPOINT cmd")                                            \
+    XX(MERCHANT_INSERT,                                                                     \
+       "INSERT INTO merchants(name, created_at) VALUES ($1, $2) RETURNING id")             \
+    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = $1")           \
+    XX(SHOP_INSERT,                                                                         \
+       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "   \
+       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "        \
+       "tegro_order_ttl, callback_version, active, created_at) VALUES "                     \
+       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")   \
+    XX(SHOP_BY_ID, PG_SHOP_SELECT "WHERE id = $1")                                          \
+    XX(SHOP_BY_PUBLIC_KEY, PG_SHOP_SELECT "WHERE public_key = $1")                          \
+    XX(SHOP_BY_PANDA_KEY, PG_SHOP_SELECT "WHERE panda_api_key = $1")                        \
+    XX(SHOP_BY_TEGRO_KEY, PG_SHOP_SELECT "WHERE tegro_api_key = $1")                        \
+    XX(REQUISITE_INSERT,                                                                    \
+       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "     \
+       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "        \
+       "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                         \
+    /* Pick and count in one statement. SKIP LOCKED first (another node's    \
+     * open batch holds that row: take the next one); when every candidate  \
+     * is locked, wait for one rather than call the pool empty. */          \
+    XX(REQUISITE_PICK_BANK_SKIP,                                                            \
+       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
+       "WHERE type = $1 AND currency = $2 AND active = 1 AND bank_code = $3 "               \
+       "ORDER BY assigned, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " PG_REQUISITE_COLUMNS) \
+    XX(REQUISITE_PICK_BANK_WAIT,                                                            \
+       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
+       "WHERE type = $1 AND currency = $2 AND active = 1 AND bank_code = $3 "               \
+       "ORDER BY assigned, id LIMIT 1 FOR UPDATE) RETURNING " PG_REQUISITE_COLUMNS)         \
+    XX(REQUISITE_PICK_SKIP,                                                                 \
+       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
+       "WHERE type = $1 AND currency = $2 AND active = 1 "                                  \
+       "ORDER BY assigned, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " PG_REQUISITE_COLUMNS) \
+    XX(REQUISITE_PICK_WAIT,                                                                 \
+       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
+       "WHERE type = $1 AND currency = $2 AND active = 1 "                                  \
+       "ORDER BY assigned, id LIMIT 1 FOR UPDATE) RETURNING " PG_REQUISITE_COLUMNS)         \
+    XX(ORDER_INSERT,                                                                        \
+       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "       \
+       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "             \
+       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "     \
+       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "      \
+       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "          \
+       "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "   \
+       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "   \
+       "$29, $30, $31, $32) RETURNING id")                                                  \
+    XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                      \
+    XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                  \
+    XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                         \
+       PG_ORDER_SELECT "WHERE o.shop_id = $1 AND o.merchant_order_id = $2 ORDER BY o.id")   \
+    XX(IDEM_GET,                                                                            \
+       "SELECT fingerprint, order_id, created_at FROM idempotency "                         \
+       "WHERE shop_id = $1 AND key = $2")                                                   \
+    XX(IDEM_PUT,                                                                            \
+       "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "          \
+       "VALUES ($1, $2, $3, $4, $5)")                                                       \
+    XX(RATE_GET, "SELECT rate FROM rates WHERE base = $1 AND quote = $2")                   \
+    XX(RATE_PUT,                                                                            \
+       "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "          \
+       "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                     \
+       "updated_at = excluded.updated_at")
+
+enum pg_stmt {
+#define XX(name, sql) STMT_##name,
+    PG_STMTS(XX)
+#undef XX
+        STMT_COUNT_
+};
+
+static const char *const stmt_sql[] = {
+#define XX(name, sql) sql,
+    PG_STMTS(XX)
+#undef XX
+};
+
+_Static_assert((int)STMT_COUNT_ <= (int)PG_SLOTS_TEGRO, "core statements overflow their slots");
+
+struct pg_store {
+    struct store base;
+    char *url;
+    struct pg_conn *writer;
+    struct pg_conn *pool;           /* pool_size read connections */
+    int pool_size;
+    struct pg_conn *free;           /* the ones not taken */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+/* ---- parameters and columns ---------------------------------------------- */
+
+static void pgp_push(struct pg_params *p, const char *v, int len, int fmt)
+{
+    if (p->n >= PG_MAX_PARAMS)
+        abort(); /* a programming error: a statement with too many parameters */
+    p->v[p->n] = v;
+    p->len[p->n] = len;
+    p->fmt[p->n] = fmt;
+    p->n++;
+}
+
+void pgp_i64(struct pg_params *p, int64_t v)
+{
+    if (p->n >= PG_MAX_PARAMS)
+        abort();
+    snprintf(p->num[p->n], sizeof p->num[p->n], "%lld", (long long)v);
+    pgp_push(p, p->num[p->n], 0, 0);
+}
+
+void pgp_text(struct pg_params *p, const char *s) { pgp_push(p, s ? s : "", 0, 0); }
+
+void pgp_bytes(struct pg_params *p, const void *data, size_t len)
+{
+    static const char empty[1];
+    pgp_push(p, len ? (const char *)data : empty, (int)len, 1);
+}
+
+void pgp_null(struct pg_params *p) { pgp_push(p, NULL, 0, 0); }
+
+int64_t pg_i64(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return 0;
+    const char *s = PQgetvalue(r, row, col);
+    if (*s == 't')
+        return 1; /* a boolean */
+    if (*s == 'f')
+        return 0;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s)
+        return 0;
+    return v;
+}
+
+void pg_text(const PGresult *r, int row, int col, char *dst, size_t size)
+{
+    const char *s = PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+    size_t n = (size_t)PQgetlength(r, row, col);
+    if (PQgetisnull(r, row, col))
+        n = 0;
+    if (n >= size)
+        n = size - 1;
+    if (n)
+        memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size)
+{
+    if (PQgetisnull(r, row, col))
+        return 0;
+    const char *s = PQgetvalue(r, row, col);
+    size_t n = (size_t)PQgetlength(r, row, col);
+    if (n < 2 || s[0] != '\\' || s[1] != 'x' || (n - 2) % 2 != 0 || (n - 2) / 2 > size)
+        return -1;
+    unsigned char *out = dst;
+    for (size_t i = 2; i < n; i += 2) {
+        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[(i - 2) / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    return (long)((n - 2) / 2);
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+static struct pg_store *store_of(struct pg_conn *c) { return (struct pg_store *)c->base.store; }
+
+/* Open a libpq connection for the URL. Caller owns it (PQfinish), also on
+ * failure (PQstatus tells). */
+static PGconn *pg_connect(const char *url)
+{
+    const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *const vals[] = {url, "kassad", NULL};
+    return PQconnectdbParams(keys, vals, 1);
+}
+
+/* The first line of libpq's message for a connection (no newline). */
+static void conn_message(PGconn *pg, char *dst, size_t size)
+{
+    const char *m = pg ? PQerrorMessage(pg) : "out of memory";
+    size_t n = strcspn(m, "\n");
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, m, n);
+    dst[n] = '\0';
+}
+
+/* Make sure c has a live session: connect or reset when broken, unless it
+ * is inside a transaction (whose work is lost with the session: the caller
+ * must fail and roll back). KASSA_EUNAVAILABLE when the server cannot be
+ * reached. */
+static kassa_err pg_ensure(struct pg_conn *c)
+{
+    if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
+        return KASSA_OK;
+    if (c->in_tx)
+        return KASSA_EUNAVAILABLE;
+    if (c->pg == NULL)
+        c->pg = pg_connect(store_of(c)->url);
+    else
+        PQreset(c->pg);
+    memset(c->prepared, 0, sizeof c->prepared);
+    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+        char msg[256];
+        conn_message(c->pg, msg, sizeof msg);
+        if (!store_unavailable())
+            log_error("database unreachable", "error=\"%s\"", msg);
+        store_set_unavailable(true);
+        return KASSA_EUNAVAILABLE;
+    }
+    if (store_unavailable())
+        log_info("database reachable again");
+    store_set_unavailable(false);
+    return KASSA_OK;
+}
+
+/* Classify a failed result (logged unless expected). */
+static kassa_err pg_result_error(struct pg_conn *c, const PGresult *r, const char *sql)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
+        (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))) {
+        char msg[256];
+        conn_message(c->pg, msg, sizeof msg);
+        if (!store_unavailable())
+            log_error("database connection lost", "error=\"%s\"", msg);
+        store_set_unavailable(true);
+        return KASSA_EUNAVAILABLE;
+    }
+    if (state && strcmp(state, "23514") == 0)
+        return KASSA_EFUNDS; /* CHECK (balance >= 0): the only check a valid command can hit */
+    if (state && strncmp(state, "23", 2) == 0)
+        return KASSA_EEXIST;
+    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+        return KASSA_ERETRY;
+    const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg);
+    size_t n = strcspn(m, "\n");
+    log_error("postgres statement failed", "sqlstate=%s error=\"%.*s\" sql=\"%.80s\"",
+              state ? state : "-", (int)n, m, sql);
+    return KASSA_EIO;
+}
+
+PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
+                  kassa_err *err)
+{
+    static const struct pg_params none = {.n = 0};
+    if (p == NULL)
+        p = &none;
+    if ((*err = pg_ensure(c)) != KASSA_OK)
+        return NULL;
+    char name[16];
+    snprintf(name, sizeof name, "k%d", slot);
+    if (!c->prepared[slot]) {
+        PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            *err = pg_result_error(c, r, sql);
+            PQclear(r);
+            return NULL;
+        }
+        PQclear(r);
+        c->prepared[slot] = true;
+    }
+    PGresult *r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        *err = KASSA_OK;
+        return r;
+    }
+    *err = pg_result_error(c, r, sql);
+    PQclear(r);
+    return NULL;
+}
+
+kassa_err pg_run(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
+                 int64_t *changed)
+{
+    kassa_err err;
+    PGresult *r = pg_exec(c, slot, sql, p, &err);
+    if (r == NULL)
+        return err;
+    if (changed) {
+        const char *t = PQcmdTuples(r);
+        *changed = *t ? strtoll(t, NULL, 10) : 0;
+    }
+    PQclear(r);
+    return KASSA_OK;
+}
+
+/* The core statement `id`. */
+static PGresult *core_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+                           kassa_err *err)
+{
+    return pg_exec(c, (int)id, stmt_sql[id], p, err);
+}
+
+static kassa_err core_run(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+                          int64_t *changed)
+{
+    return pg_run(c, (int)id, stmt_sql[id], p, changed);
+}
+
+/* Run an INSERT ... RETURNING id into *id. */
+static kassa_err core_insert_id(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+                                int64_t *out)
+{
+    kassa_err err;
+    PGresult *r = core_exec(c, id, p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 1)
+        *out = pg_i64(r, 0, 0);
+    else
+        err = KASSA_EIO;
+    PQclear(r);
+    return err;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+/* Run a one-off statement (start-up only: migrations) with PQexecParams. */
+static bool exec_once(PGconn *pg, const char *sql, int n, const char *const *vals, char *err,
+                      size_t errlen)
+{
+    PGresult *r = PQexecParams(pg, sql, n, NULL, vals, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok) {
+        const char *m = PQresultErrorMessage(r);
+        snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
+    }
+    PQclear(r);
+    return ok;
+}
+
+/* Apply every migration not yet recorded, in one transaction holding an
+ * advisory lock: nodes starting together wait for each other, and the
+ * second finds everything applied. Migration files run with PQexec (they
+ * are scripts of several statements). */
+static kassa_err migrate(PGconn *pg, char *err, size_t errlen)
+{
+    char msg[256] = "";
+    char lock[32];
+    snprintf(lock, sizeof lock, "%lld", (long long)PG_MIGRATE_LOCK);
+    const char *lockv[] = {lock};
+    if (!exec_once(pg, "BEGIN", 0, NULL, msg, sizeof msg) ||
+        !exec_once(pg, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lockv, msg, sizeof msg) ||
+        !exec_once(pg,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                   "name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                   0, NULL, msg, sizeof msg))
+        goto fail;
+    for (size_t i = 0; i < migrations_pg_count; i++) {
+        const struct migration *m = &migrations_pg[i];
+        char ver[16], now[24];
+        snprintf(ver, sizeof ver, "%d", m->version);
+        snprintf(now, sizeof now, "%lld", (long long)clock_now());
+        const char *v1[] = {ver};
+        PGresult *r =
+            PQexecParams(pg, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1, NULL,
+                         v1, NULL, NULL, 0);
+        bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+        bool have = ok && PQntuples(r) > 0;
+        if (!ok)
+            snprintf(msg, sizeof msg, "%.*s", (int)strcspn(PQresultErrorMessage(r), "\n"),
+                     PQresultErrorMessage(r));
+        PQclear(r);
+        if (!ok)
+            goto fail;
+        if (have)
+            continue;
+        r = PQexec(pg, m->sql);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        if (!ok)
+            snprintf(msg, sizeof msg, "%s: %.*s", m->name,
+                     (int)strcspn(PQresultErrorMessage(r), "\n"), PQresultErrorMessage(r));
+        PQclear(r);
+        if (!ok)
+            goto fail;
+        const char *v3[] = {ver, m->name, now};
+        if (!exec_once(pg,
+                       "INSERT INTO schema_migrations(version, name, applied_at) "
+                       "VALUES ($1::int, $2, $3::bigint)",
+                       3, v3, msg, sizeof msg))
+            goto fail;
+        log_info("migration applied", "version=%d name=%s", m->version, m->name);
+    }
+    if (!exec_once(pg, "COMMIT", 0, NULL, msg, sizeof msg))
+        goto fail;
+    return KASSA_OK;
+fail:
+    snprintf(err, errlen, "postgres migration failed: %s", msg);
+    PGresult *r = PQexec(pg, "ROLLBACK");
+    PQclear(r);
+    return KASSA_EIO;
+}
+
+static void pg_close(struct store *base)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    if (s == NULL)
+        return;
+    if (s->writer) {
+        if (s->writer->pg)
+            PQfinish(s->writer->pg);
+        free(s->writer);
+    }
+    for (int i = 0; s->pool && i < s->pool_size; i++)
+        if (s->pool[i].pg)
+            PQfinish(s->pool[i].pg);
+    free(s->pool);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s->url);
+    free(s);
+}
+
+static void conn_init(struct pg_store *s, struct pg_conn *c, bool writer)
+{
+    memset(c, 0, sizeof *c);
+    c->base.ops = &store_pg_ops;
+    c->base.store = &s->base;
+    c->writer = writer;
+}
+
+/* `url` is the whole --db value (postgresql://... or postgres://...). */
+static kassa_err pg_open(const char *url, struct store **out, char *err, size_t errlen)
+{
+    struct pg_store *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->url = strdup(url)) == NULL) {
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return KASSA_ENOMEM;
+    }
+    s->base.ops = &store_pg_ops;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    kassa_err rc = KASSA_ENOMEM;
+    s->pool_size = config.db_pool > 0 ? config.db_pool : 8;
+    s->writer = malloc(sizeof *s->writer);
+    s->pool = calloc((size_t)s->pool_size, sizeof *s->pool);
+    if (s->writer == NULL || s->pool == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    conn_init(s, s->writer, true);
+    for (int i = 0; i < s->pool_size; i++) {
+        conn_init(s, &s->pool[i], false);
+        s->pool[i].next_free = s->free;
+        s->free = &s->pool[i];
+    }
+    s->writer->pg = pg_connect(url);
+    if (s->writer->pg == NULL || PQstatus(s->writer->pg) != CONNECTION_OK) {
+        char msg[256];
+        conn_message(s->writer->pg, msg, sizeof msg);
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", msg);
+        rc = KASSA_EUNAVAILABLE;
+        goto fail;
+    }
+    if ((rc = migrate(s->writer->pg, err, errlen)) != KASSA_OK)
+        goto fail;
+    log_info("postgres store open", "server_version=%d pool=%d",
+             PQserverVersion(s->writer->pg), s->pool_size);
+    *out = &s->base;
+    return KASSA_OK;
+fail:
+    pg_close(&s->base);
+    return rc;
+}
+
+static struct store_conn *pg_writer(struct store *base)
+{
+    return &((struct pg_store *)base)->writer->base;
+}
+
+/* A pooled read connection; waits while all are taken (NULL after
+ * PG_POOL_WAIT_SECONDS, logged). */
+static struct store_conn *pg_reader(struct store *base)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += PG_POOL_WAIT_SECONDS;
+    pthread_mutex_lock(&s->mu);
+    while (s->free == NULL) {
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT && s->free == NULL) {
+            pthread_mutex_unlock(&s->mu);
+            log_error("no free database connection", "pool=%d wait_s=%d", s->pool_size,
+                      PG_POOL_WAIT_SECONDS);
+            return NULL;
+        }
+    }
+    struct pg_conn *c = s->free;
+    s->free = c->next_free;
+    c->next_free = NULL;
+    pthread_mutex_unlock(&s->mu);
+    return &c->base;
+}
+
+static void pg_release(struct store_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    if (c == NULL || c->writer)
+        return;
+    struct pg_store *s = store_of(c);
+    pthread_mutex_lock(&s->mu);
+    c->next_free = s->free;
+    s->free = c;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+static kassa_err pg_begin(struct store_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    c->in_tx = false; /* a new batch may reconnect */
+    kassa_err err = core_run(c, STMT_BEGIN, NULL, NULL);
+    if (err == KASSA_OK)
+        c->in_tx = true;
+    return err;
+}
+
+static kassa_err pg_commit(struct store_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_COMMIT, NULL, &err);
+    if (r != NULL) {
+        /* COMMIT of an aborted transaction "succeeds" as ROLLBACK. */
+        if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+            log_error("postgres commit rolled back", "status=%s", PQcmdStatus(r));
+            err = KASSA_EIO;
+        }
+        PQclear(r);
+    }
+    if (r != NULL || PQstatus(c->pg) != CONNECTION_OK)
+        c->in_tx = false;
+    return err;
+}
+
+static kassa_err pg_rollback(struct store_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+        c->in_tx = false; /* the server dropped the transaction with the session */
+        return KASSA_OK;
+    }
+    kassa_err err = core_run(c, STMT_ROLLBACK, NULL, NULL);
+    c->in_tx = false;
+    return err;
+}
+
+static kassa_err pg_savepoint(struct store_conn *c)
+{
+    return core_run((struct pg_conn *)c, STMT_SAVEPOINT, NULL, NULL);
+}
+
+static kassa_err pg_savepoint_release(struct store_conn *c)
+{
+    return core_run((struct pg_conn *)c, STMT_RELEASE, NULL, NULL);
+}
+
+static kassa_err pg_savepoint_rollback(struct store_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    kassa_err err = core_run(c, STMT_ROLLBACK_TO, NULL, NULL);
+    if (err == KASSA_OK)
+        err = core_run(c, STMT_RELEASE, NULL, NULL);
+    return err;
+}
+
+/* ---- data ----------------------------------------------------------------- */
+
+#define CONN(base) struct pg_conn *c = (struct pg_conn *)(base)
+
+static kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, m->name);
+    pgp_i64(&p, m->created_at);
+    return core_insert_id(c, STMT_MERCHANT_INSERT, &p, &m->id);
+}
+
+static kassa_err pg_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, id);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_MERCHANT_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0) {
+        err = KASSA_ENOTFOUND;
+    } else {
+        out->id = pg_i64(r, 0, 0);
+        pg_text(r, 0, 1, out->name, sizeof out->name);
+        out->created_at = pg_i64(r, 0, 2);
+    }
+    PQclear(r);
+    return err;
+}
+
+static kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, s->merchant_id);
+    pgp_text(&p, s->public_key);
+    pgp_text(&p, s->name);
+    pgp_text(&p, s->url);
+    pgp_text(&p, s->callback_url);
+    pgp_text(&p, s->fee_percent);
+    pgp_text(&p, s->panda_api_key);
+    pgp_text(&p, s->panda_secret);
+    pgp_text(&p, s->tegro_api_key);
+    pgp_text(&p, s->tegro_secret);
+    pgp_i64(&p, s->panda_order_ttl);
+    pgp_i64(&p, s->tegro_order_ttl);
+    pgp_i64(&p, s->callback_version);
+    pgp_i64(&p, s->active);
+    pgp_i64(&p, s->created_at);
+    return core_insert_id(c, STMT_SHOP_INSERT, &p, &s->id);
+}
+
+void pg_read_shop(const PGresult *r, int row, struct shop *s)
+{
+    s->id = pg_i64(r, row, 0);
+    s->merchant_id = pg_i64(r, row, 1);
+    pg_text(r, row, 2, s->public_key, sizeof s->public_key);
+    pg_text(r, row, 3, s->name, sizeof s->name);
+    pg_text(r, row, 4, s->url, sizeof s->url);
+    pg_text(r, row, 5, s->callback_url, sizeof s->callback_url);
+    pg_text(r, row, 6, s->fee_percent, sizeof s->fee_percent);
+    pg_text(r, row, 7, s->panda_api_key, sizeof s->panda_api_key);
+    pg_text(r, row, 8, s->panda_secret, sizeof s->panda_secret);
+    pg_text(r, row, 9, s->tegro_api_key, sizeof s->tegro_api_key);
+    pg_text(r, row, 10, s->tegro_secret, sizeof s->tegro_secret);
+    s->panda_order_ttl = (int)pg_i64(r, row, 11);
+    s->tegro_order_ttl = (int)pg_i64(r, row, 12);
+    s->callback_version = (int)pg_i64(r, row, 13);
+    s->active = (int)pg_i64(r, row, 14);
+    s->created_at = pg_i64(r, row, 15);
+}
+
+static kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key,
+                             int64_t id, struct shop *out)
+{
+    CONN(base);
+    static const enum pg_stmt ids[] = {
+        [SHOP_BY_ID] = STMT_SHOP_BY_ID,
+        [SHOP_BY_PUBLIC_KEY] = STMT_SHOP_BY_PUBLIC_KEY,
+        [SHOP_BY_PANDA_KEY] = STMT_SHOP_BY_PANDA_KEY,
+        [SHOP_BY_TEGRO_KEY] = STMT_SHOP_BY_TEGRO_KEY,
+    };
+    struct pg_params p = {0};
+    if (by == SHOP_BY_ID)
+        pgp_i64(&p, id);
+    else
+        pgp_text(&p, key);
+    kassa_err err;
+    PGresult *r = core_exec(c, ids[by], &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else
+        pg_read_shop(r, 0, out);
+    PQclear(r);
+    return err;
+}
+
+static kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, rq->type);
+    pgp_text(&p, rq->value);
+    pgp_text(&p, rq->owner_full_name);
+    pgp_text(&p, rq->bank_code);
+    pgp_text(&p, rq->bank_name_ru);
+    pgp_text(&p, rq->bank_name_en);
+    pgp_text(&p, rq->currency);
+    pgp_text(&p, rq->country_code);
+    pgp_i64(&p, rq->active);
+    pgp_i64(&p, rq->created_at);
+    return core_insert_id(c, STMT_REQUISITE_INSERT, &p, &rq->id);
+}
+
+/* Read requisite columns starting at column `i`. */
+static void read_requisite(const PGresult *r, int row, int i, struct requisite *rq)
+{
+    rq->id = pg_i64(r, row, i + 0);
+    pg_text(r, row, i + 1, rq->type, sizeof rq->type);
+    pg_text(r, row, i + 2, rq->value, sizeof rq->value);
+    pg_text(r, row, i + 3, rq->owner_full_name, sizeof rq->owner_full_name);
+    pg_text(r, row, i + 4, rq->bank_code, sizeof rq->bank_code);
+    pg_text(r, row, i + 5, rq->bank_name_ru, sizeof rq->bank_name_ru);
+    pg_text(r, row, i + 6, rq->bank_name_en, sizeof rq->bank_name_en);
+    pg_text(r, row, i + 7, rq->currency, sizeof rq->currency);
+    pg_text(r, row, i + 8, rq->country_code, sizeof rq->country_code);
+    rq->active = (int)pg_i64(r, row, i + 9);
+    rq->assigned = pg_i64(r, row, i + 10);
+    rq->created_at = pg_i64(r, row, i + 11);
+}
+
+static kassa_err pick_one(struct pg_conn *c, enum pg_stmt id, const char *type,
+                          const char *currency, const char *bank_code, struct requisite *out)
+{
+    struct pg_params p = {0};
+    pgp_text(&p, type);
+    pgp_text(&p, currency);
+    if (bank_code)
+        pgp_text(&p, bank_code);
+    kassa_err err;
+    PGresult *r = core_exec(c, id, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else
+        read_requisite(r, 0, 0, out);
+    PQclear(r);
+    return err;
+}
+
+static kassa_err pg_requisite_pick(struct store_conn *base, const char *type,
+                                   const char *currency, const char *bank_code,
+                                   struct requisite *out)
+{
+    CONN(base);
+    kassa_err err = KASSA_ENOTFOUND;
+    if (bank_code && *bank_code) {
+        err = pick_one(c, STMT_REQUISITE_PICK_BANK_SKIP, type, currency, bank_code, out);
+        if (err == KASSA_ENOTFOUND)
+            err = pick_one(c, STMT_REQUISITE_PICK_BANK_WAIT, type, currency, bank_code, out);
+    }
+    if (err == KASSA_ENOTFOUND)
+        err = pick_one(c, STMT_REQUISITE_PICK_SKIP, type, currency, NULL, out);
+    if (err == KASSA_ENOTFOUND)
+        err = pick_one(c, STMT_REQUISITE_PICK_WAIT, type, currency, NULL, out);
+    return err;
+}
+
+static kassa_err pg_order_insert(struct store_conn *base, struct order *o)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, o->uuid);
+    pgp_text(&p, o->uuid_callback);
+    pgp_text(&p, o->pay_token);
+    pgp_i64(&p, o->shop_id);
+    pgp_i64(&p, o->origin);
+    pgp_i64(&p, (int)o->status);
+    pgp_i64(&p, o->amount);
+    pgp_text(&p, o->currency);
+    pgp_i64(&p, o->fee);
+    pgp_i64(&p, o->amount_usdt);
+    pgp_text(&p, o->exchange_rate);
+    pgp_text(&p, o->merchant_order_id);
+    pgp_text(&p, o->requisite_type);
+    pgp_i64(&p, o->payment_system);
+    pgp_text(&p, o->customer_name);
+    pgp_text(&p, o->customer_requisite);
+    pgp_text(&p, o->bank_code);
+    pgp_text(&p, o->countries);
+    pgp_text(&p, o->payment_systems);
+    pgp_text(&p, o->email);
+    pgp_text(&p, o->phone);
+    pgp_text(&p, o->success_url);
+    pgp_text(&p, o->fail_url);
+    pgp_text(&p, o->notify_url);
+    pgp_text(&p, o->lang);
+    pgp_i64(&p, o->test);
+    pgp_i64(&p, o->confirmed_by_customer);
+    if (o->requisite_id)
+        pgp_i64(&p, o->requisite_id);
+    else
+        pgp_null(&p);
+    pgp_i64(&p, o->created_at);
+    pgp_i64(&p, o->expires_at);
+    pgp_i64(&p, o->paid_at);
+    pgp_i64(&p, o->updated_at);
+    return core_insert_id(c, STMT_ORDER_INSERT, &p, &o->id);
+}
+
+void pg_read_order(const PGresult *r, int row, struct order *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = pg_i64(r, row, 0);
+    pg_text(r, row, 1, o->uuid, sizeof o->uuid);
+    pg_text(r, row, 2, o->uuid_callback, sizeof o->uuid_callback);
+    pg_text(r, row, 3, o->pay_token, sizeof o->pay_token);
+    o->shop_id = pg_i64(r, row, 4);
+    o->origin = (int)pg_i64(r, row, 5);
+    o->status = (enum order_status)pg_i64(r, row, 6);
+    o->amount = pg_i64(r, row, 7);
+    pg_text(r, row, 8, o->currency, sizeof o->currency);
+    o->fee = pg_i64(r, row, 9);
+    o->amount_usdt = pg_i64(r, row, 10);
+    pg_text(r, row, 11, o->exchange_rate, sizeof o->exchange_rate);
+    pg_text(r, row, 12, o->merchant_order_id, sizeof o->merchant_order_id);
+    pg_text(r, row, 13, o->requisite_type, sizeof o->requisite_type);
+    o->payment_system = (int)pg_i64(r, row, 14);
+    pg_text(r, row, 15, o->customer_name, sizeof o->customer_name);
+    pg_text(r, row, 16, o->customer_requisite, sizeof o->customer_requisite);
+    pg_text(r, row, 17, o->bank_code, sizeof o->bank_code);
+    pg_text(r, row, 18, o->countries, sizeof o->countries);
+    pg_text(r, row, 19, o->payment_systems, sizeof o->payment_systems);
+    pg_text(r, row, 20, o->email, sizeof o->email);
+    pg_text(r, row, 21, o->phone, sizeof o->phone);
+    pg_text(r, row, 22, o->success_url, sizeof o->success_url);
+    pg_text(r, row, 23, o->fail_url, sizeof o->fail_url);
+    pg_text(r, row, 24, o->notify_url, sizeof o->notify_url);
+    pg_text(r, row, 25, o->lang, sizeof o->lang);
+    o->test = pg_i64(r, row, 26) != 0;
+    o->confirmed_by_customer = pg_i64(r, row, 27) != 0;
+    o->requisite_id = pg_i64(r, row, 28);
+    o->created_at = pg_i64(r, row, 29);
+    o->expires_at = pg_i64(r, row, 30);
+    o->paid_at = pg_i64(r, row, 31);
+    o->updated_at = pg_i64(r, row, 32);
+    if (!PQgetisnull(r, row, 33))
+        read_requisite(r, row, 33, &o->req);
+}
+
+static kassa_err pg_order_get(struct store_conn *base, enum order_key by, const char *key,
+                              int64_t id, struct order *out)
+{
+    CONN(base);
+    static const enum pg_stmt ids[] = {
+        [ORDER_BY_ID] = STMT_ORDER_BY_ID,
+        [ORDER_BY_UUID] = STMT_ORDER_BY_UUID,
+        [ORDER_BY_UUID_CALLBACK] = STMT_ORDER_BY_UUID_CALLBACK,
+    };
+    struct pg_params p = {0};
+    if (by == ORDER_BY_ID)
+        pgp_i64(&p, id);
+    else
+        pgp_text(&p, key);
+    kassa_err err;
+    PGresult *r = core_exec(c, ids[by], &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else
+        pg_read_order(r, 0, out);
+    PQclear(r);
+    return err;
+}
+
+static kassa_err pg_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
+                                                const char *moid, store_order_fn fn, void *arg)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_text(&p, moid);
+    kassa_err err;
+    struct order *o = malloc(sizeof *o);
+    if (o == NULL)
+        return KASSA_ENOMEM;
+    PGresult *r = core_exec(c, STMT_ORDERS_BY_MERCHANT_ORDER_ID, &p, &err);
+    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+        pg_read_order(r, i, o);
+        if (!fn(arg, o))
+            break;
+    }
+    PQclear(r);
+    free(o);
+    return err;
+}
+
+static kassa_err pg_idem_get(struct store_conn *base, int64_t shop_id, const char *key,
+                             struct idem *out)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_text(&p, key);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_IDEM_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0) {
+        err = KASSA_ENOTFOUND;
+    } else {
+        memset(out, 0, sizeof *out);
+        out->shop_id = shop_id;
+        snprintf(out->key, sizeof out->key, "%s", key);
+        unsigned char fp[sizeof out->fingerprint];
+        if (pg_bytes(r, 0, 0, fp, sizeof fp) == (long)sizeof fp)
+            memcpy(out->fingerprint, fp, sizeof fp);
+        out->order_id = pg_i64(r, 0, 1);
+        out->created_at = pg_i64(r, 0, 2);
+    }
+    PQclear(r);
+    return err;
+}
+
+static kassa_err pg_idem_put(struct store_conn *base, const struct idem *in)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, in->shop_id);
+    pgp_text(&p, in->key);
+    pgp_bytes(&p, in->fingerprint, sizeof in->fingerprint);
+    pgp_i64(&p, in->order_id);
+    pgp_i64(&p, in->created_at);
+    kassa_err err = core_run(c, STMT_IDEM_PUT, &p, NULL);
+    /* Another node committed the same key after our lookup: run the command
+     * again, it then answers with that node's order. */
+    return err == KASSA_EEXIST ? KASSA_ERETRY : err;
+}
+
+static kassa_err pg_rate_get(struct store_conn *base, const char *from, const char *to,
+                             char rate[32])
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, from);
+    pgp_text(&p, to);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_RATE_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else
+        pg_text(r, 0, 0, rate, 32);
+    PQclear(r);
+    return err;
+}
+
+static kassa_err pg_rate_put(struct store_conn *base, const char *from, const char *to,
+                             const char *rate, int64_t now)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, from);
+    pgp_text(&p, to);
+    pgp_text(&p, rate);
+    pgp_i64(&p, now);
+    return core_run(c, STMT_RATE_PUT, &p, NULL);
+}
+
+const struct store_ops store_pg_ops = {
+    .name = "postgres",
+    .open = pg_open,
+    .close = pg_close,
+    .writer = pg_writer,
+    .reader = pg_reader,
+    .release = pg_release,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .savepoint = pg_savepoint,
+    .savepoint_release = pg_savepoint_release,
+    .savepoint_rollback = pg_savepoint_rollback,
+    .merchant_insert = pg_merchant_insert,
+    .merchant_get = pg_merchant_get,
+    .shop_insert = pg_shop_insert,
+    .shop_get = pg_shop_get,
+    .requisite_insert = pg_requisite_insert,
+    .requisite_pick = pg_requisite_pick,
+    .order_insert = pg_order_insert,
+    .order_get = pg_order_get,
+    .orders_by_merchant_order_id = pg_orders_by_merchant_order_id,
+    .idem_get = pg_idem_get,
+    .idem_put = pg_idem_put,
+    .rate_get = pg_rate_get,
+    .rate_put = pg_rate_put,
+    /* money: pg_ledger.c */
+    .order_set_status = pg_order_set_status,
+    .ledger_post = pg_ledger_post,
+    .event_insert = pg_event_insert,
+    .orders_due = pg_orders_due,
+    .order_confirm = pg_order_confirm,
+    .receipt_image_put = pg_receipt_image_put,
+    .receipt_image_get = pg_receipt_image_get,
+    .order_stats = pg_order_stats,
+    .withdrawal_insert = pg_withdrawal_insert,
+    .withdrawal_get = pg_withdrawal_get,
+    .withdrawal_set_status = pg_withdrawal_set_status,
+    .withdrawals_page = pg_withdrawals_page,
+    .balances = pg_balances,
+    .ledger_verify = pg_ledger_verify,
+    .idem_purge = pg_idem_purge,
+    /* tegro: pg_tegro.c */
+    .tegro_nonce_put = pg_tegro_nonce_put,
+    .tegro_nonce_prune = pg_tegro_nonce_prune,
+    .shops_by_merchant = pg_shops_by_merchant,
+    .orders_page = pg_orders_page,
+    .shop_methods = pg_shop_methods,
+    .shop_method_set = pg_shop_method_set,
+    .receipt_put = pg_receipt_put,
+    .receipt_items = pg_receipt_items,
+};

@@ -1,0 +1,147 @@
+/* pg_internal.h: what the PostgreSQL backend's files share.
+ *
+ * The backend is split by concern like the SQLite one (pg.c: connections,
+ * pool, transactions, migrations, shops, orders; pg_ledger.c: money;
+ * pg_tegro.c: the tegro records; pg_callback.c: the outbox). Each file owns
+ * a range of statement slots; a statement is prepared (PQprepare, named
+ * "k<slot>") the first time a connection runs it and executed with
+ * PQexecPrepared from then on. Parameters go as text, bytea as binary;
+ * results come back as text. */
+#ifndef KASSA_PG_INTERNAL_H
+#define KASSA_PG_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "store.h"
+
+/* Statement slot ranges, one per file. */
+enum {
+    PG_SLOTS_CORE = 0,
+    PG_SLOTS_TEGRO = 64,
+    PG_SLOTS_LEDGER = 96,
+    PG_SLOTS_CALLBACK = 160,
+    PG_STMT_SLOTS = 224,
+};
+
+#define PG_MAX_PARAMS 40
+
+struct pg_conn {
+    struct store_conn base;
+    PGconn *pg;                     /* NULL until first use */
+    bool writer;
+    bool in_tx;                     /* inside BEGIN..COMMIT: never reconnect then */
+    bool prepared[PG_STMT_SLOTS];   /* per server session; cleared on reconnect */
+    struct pg_conn *next_free;      /* the reader pool's free list */
+};
+
+/* Parameters of one statement, built with the pgp_* helpers. Text values
+ * point into the caller's memory (kept until the exec) or into num[]. */
+struct pg_params {
+    int n;
+    const char *v[PG_MAX_PARAMS];
+    int len[PG_MAX_PARAMS];
+    int fmt[PG_MAX_PARAMS];
+    char num[PG_MAX_PARAMS][24];
+};
+
+void pgp_i64(struct pg_params *p, int64_t v);
+void pgp_text(struct pg_params *p, const char *s); /* NULL as "" */
+void pgp_bytes(struct pg_params *p, const void *data, size_t len);
+void pgp_null(struct pg_params *p);
+
+/* Run the statement in `slot` (prepared from `sql` on first use on this
+ * connection). Returns the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; the
+ * caller PQclears it) or NULL with *err: KASSA_EEXIST (a unique or foreign
+ * key violation), KASSA_EFUNDS (a CHECK: balances never go negative),
+ * KASSA_ERETRY (serialization failure or deadlock: run the command again),
+ * KASSA_EUNAVAILABLE (the server is unreachable or went away), KASSA_EIO
+ * (anything else; logged). */
+PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
+                  kassa_err *err);
+
+/* Run a statement whose rows are not needed: KASSA_OK or pg_exec's error.
+ * `changed` (may be NULL) receives the number of rows affected. */
+kassa_err pg_run(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
+                 int64_t *changed);
+
+/* Column readers on a text result; NULL reads as 0 / "". */
+int64_t pg_i64(const PGresult *r, int row, int col);
+void pg_text(const PGresult *r, int row, int col, char *dst, size_t size);
+/* A bytea column (hex text) into dst: its byte length, or -1 when it does
+ * not fit / is malformed. */
+long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
+
+/* Column lists of the core selects, as in SQLite. */
+#define PG_SHOP_SELECT                                                                      \
+    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "            \
+    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "           \
+    "tegro_order_ttl, callback_version, active, created_at FROM shops "
+
+#define PG_REQUISITE_COLUMNS                                                                \
+    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "   \
+    "country_code, active, assigned, created_at "
+
+#define PG_ORDER_SELECT                                                                     \
+    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "    \
+    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "    \
+    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "           \
+    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "        \
+    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                   \
+    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "    \
+    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "               \
+    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "       \
+    "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
+
+/* Row readers for those selects. */
+void pg_read_shop(const PGresult *r, int row, struct shop *s);
+void pg_read_order(const PGresult *r, int row, struct order *o);
+
+/* ---- pg_tegro.c ---- */
+kassa_err pg_tegro_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
+                             const unsigned char body_hash[32], int64_t now);
+kassa_err pg_tegro_nonce_prune(struct store_conn *c, int64_t before);
+kassa_err pg_shops_by_merchant(struct store_conn *c, int64_t merchant_id,
+                               bool (*fn)(void *arg, const struct shop *s), void *arg);
+kassa_err pg_orders_page(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,
+                         store_order_fn fn, void *arg);
+kassa_err pg_shop_methods(struct store_conn *c, int64_t shop_id,
+                          bool (*fn)(void *arg, int method_id, bool enabled), void *arg);
+kassa_err pg_shop_method_set(struct store_conn *c, int64_t shop_id, int method_id,
+                             bool enabled, int64_t now);
+kassa_err pg_receipt_put(struct store_conn *c, int64_t order_id, int position,
+                         const char *name, const char *count, int64_t price);
+kassa_err pg_receipt_items(struct store_conn *c, int64_t order_id,
+                           bool (*fn)(void *arg, const char *name, const char *count,
+                                      int64_t price),
+                           void *arg);
+
+/* ---- pg_ledger.c ---- */
+kassa_err pg_order_set_status(struct store_conn *c, const struct order *o,
+                              enum order_status from);
+kassa_err pg_ledger_post(struct store_conn *c, const char *kind, const char *ref_type,
+                         int64_t ref_id, int64_t now, const struct posting *p, size_t n);
+kassa_err pg_event_insert(struct store_conn *c, int64_t shop_id, int64_t order_id,
+                          const char *kind, int status, int64_t now);
+kassa_err pg_orders_due(struct store_conn *c, int64_t now, int limit, int64_t *ids, int *n);
+kassa_err pg_order_confirm(struct store_conn *c, int64_t order_id, int64_t now);
+kassa_err pg_receipt_image_put(struct store_conn *c, int64_t order_id,
+                               const char *content_type, const void *data, size_t len,
+                               int64_t now);
+kassa_err pg_receipt_image_get(struct store_conn *c, int64_t order_id, struct arena *a,
+                               char **content_type, void **data, size_t *len);
+kassa_err pg_order_stats(struct store_conn *c, int64_t shop_id, int64_t from, int64_t to,
+                         const char *requisite_type, const char *country_code,
+                         struct order_stats *out);
+kassa_err pg_withdrawal_insert(struct store_conn *c, struct withdrawal *w);
+kassa_err pg_withdrawal_get(struct store_conn *c, int64_t shop_id, int64_t id,
+                            const char *payment_id, struct withdrawal *out);
+kassa_err pg_withdrawal_set_status(struct store_conn *c, const struct withdrawal *w, int from);
+kassa_err pg_withdrawals_page(struct store_conn *c, int64_t shop_id, int offset, int limit,
+                              store_withdrawal_fn fn, void *arg);
+kassa_err pg_balances(struct store_conn *c, int64_t shop_id, store_balance_fn fn, void *arg);
+kassa_err pg_ledger_verify(struct store_conn *c, store_problem_fn problem, void *arg,
+                           int64_t *accounts, int64_t *transactions);
+kassa_err pg_idem_purge(struct store_conn *c, int64_t before);
+
+#endif

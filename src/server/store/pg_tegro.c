@@ -1,0 +1,182 @@
+/* pg_tegro.c: the tegro dialect's records in PostgreSQL (migration 002,
+ * twin of sqlite_tegro.c): REST nonces, per-shop payment-method switches,
+ * receipt items, and the shop/order listings. Statement slots
+ * PG_SLOTS_TEGRO.. (pg_internal.h).
+ *
+ * A nonce sent to two nodes at once: the second INSERT waits for the
+ * first's transaction and then fails on the primary key, which reads as a
+ * replay (KASSA_EEXIST), as on one node. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_internal.h"
+
+enum {
+    T_NONCE_PUT = PG_SLOTS_TEGRO,
+    T_NONCE_PRUNE,
+    T_SHOPS_BY_MERCHANT,
+    T_ORDERS_PAGE,
+    T_METHODS,
+    T_METHOD_SET,
+    T_RECEIPT_PUT,
+    T_RECEIPT_ITEMS,
+    T_END_,
+};
+_Static_assert((int)T_END_ <= (int)PG_SLOTS_LEDGER, "tegro statements overflow their slots");
+
+static const char *const sql[] = {
+    [T_NONCE_PUT - PG_SLOTS_TEGRO] = "INSERT INTO tegro_nonces(shop_id, nonce, body_hash, "
+                                     "created_at) VALUES ($1, $2, $3, $4)",
+    [T_NONCE_PRUNE - PG_SLOTS_TEGRO] = "DELETE FROM tegro_nonces WHERE created_at < $1",
+    [T_SHOPS_BY_MERCHANT - PG_SLOTS_TEGRO] = PG_SHOP_SELECT "WHERE merchant_id = $1 ORDER BY id",
+    [T_ORDERS_PAGE - PG_SLOTS_TEGRO] =
+        PG_ORDER_SELECT "WHERE o.shop_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3",
+    [T_METHODS - PG_SLOTS_TEGRO] = "SELECT method_id, enabled FROM tegro_shop_methods "
+                                   "WHERE shop_id = $1 ORDER BY method_id",
+    [T_METHOD_SET - PG_SLOTS_TEGRO] =
+        "INSERT INTO tegro_shop_methods(shop_id, method_id, enabled, updated_at) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (shop_id, method_id) DO UPDATE SET "
+        "enabled = excluded.enabled, updated_at = excluded.updated_at",
+    [T_RECEIPT_PUT - PG_SLOTS_TEGRO] = "INSERT INTO tegro_receipt_items(order_id, position, "
+                                       "name, count, price) VALUES ($1, $2, $3, $4, $5)",
+    [T_RECEIPT_ITEMS - PG_SLOTS_TEGRO] = "SELECT name, count, price FROM tegro_receipt_items "
+                                         "WHERE order_id = $1 ORDER BY position",
+};
+
+#define CONN(base) struct pg_conn *c = (struct pg_conn *)(base)
+
+static PGresult *exec_(struct pg_conn *c, int slot, const struct pg_params *p, kassa_err *err)
+{
+    return pg_exec(c, slot, sql[slot - PG_SLOTS_TEGRO], p, err);
+}
+
+static kassa_err run_(struct pg_conn *c, int slot, const struct pg_params *p)
+{
+    return pg_run(c, slot, sql[slot - PG_SLOTS_TEGRO], p, NULL);
+}
+
+kassa_err pg_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const char *nonce,
+                             const unsigned char body_hash[32], int64_t now)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_text(&p, nonce);
+    pgp_bytes(&p, body_hash, 32);
+    pgp_i64(&p, now);
+    return run_(c, T_NONCE_PUT, &p);
+}
+
+kassa_err pg_tegro_nonce_prune(struct store_conn *base, int64_t before)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, before);
+    return run_(c, T_NONCE_PRUNE, &p);
+}
+
+kassa_err pg_shops_by_merchant(struct store_conn *base, int64_t merchant_id,
+                               bool (*fn)(void *arg, const struct shop *s), void *arg)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, merchant_id);
+    struct shop *s = malloc(sizeof *s);
+    if (s == NULL)
+        return KASSA_ENOMEM;
+    kassa_err err;
+    PGresult *r = exec_(c, T_SHOPS_BY_MERCHANT, &p, &err);
+    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+        memset(s, 0, sizeof *s);
+        pg_read_shop(r, i, s);
+        if (!fn(arg, s))
+            break;
+    }
+    PQclear(r);
+    free(s);
+    return err;
+}
+
+kassa_err pg_orders_page(struct store_conn *base, int64_t shop_id, int64_t offset, int limit,
+                         store_order_fn fn, void *arg)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_i64(&p, limit);
+    pgp_i64(&p, offset);
+    struct order *o = malloc(sizeof *o);
+    if (o == NULL)
+        return KASSA_ENOMEM;
+    kassa_err err;
+    PGresult *r = exec_(c, T_ORDERS_PAGE, &p, &err);
+    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+        pg_read_order(r, i, o);
+        if (!fn(arg, o))
+            break;
+    }
+    PQclear(r);
+    free(o);
+    return err;
+}
+
+kassa_err pg_shop_methods(struct store_conn *base, int64_t shop_id,
+                          bool (*fn)(void *arg, int method_id, bool enabled), void *arg)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    kassa_err err;
+    PGresult *r = exec_(c, T_METHODS, &p, &err);
+    for (int i = 0; r != NULL && i < PQntuples(r); i++)
+        if (!fn(arg, (int)pg_i64(r, i, 0), pg_i64(r, i, 1) != 0))
+            break;
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_shop_method_set(struct store_conn *base, int64_t shop_id, int method_id,
+                             bool enabled, int64_t now)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_i64(&p, method_id);
+    pgp_i64(&p, enabled ? 1 : 0);
+    pgp_i64(&p, now);
+    return run_(c, T_METHOD_SET, &p);
+}
+
+kassa_err pg_receipt_put(struct store_conn *base, int64_t order_id, int position,
+                         const char *name, const char *count, int64_t price)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, order_id);
+    pgp_i64(&p, position);
+    pgp_text(&p, name);
+    pgp_text(&p, count);
+    pgp_i64(&p, price);
+    return run_(c, T_RECEIPT_PUT, &p);
+}
+
+kassa_err pg_receipt_items(struct store_conn *base, int64_t order_id,
+                           bool (*fn)(void *arg, const char *name, const char *count,
+                                      int64_t price),
+                           void *arg)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, order_id);
+    kassa_err err;
+    PGresult *r = exec_(c, T_RECEIPT_ITEMS, &p, &err);
+    char name[256], cnt[32];
+    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+        pg_text(r, i, 0, name, sizeof name);
+        pg_text(r, i, 1, cnt, sizeof cnt);
+        if (!fn(arg, name, cnt, pg_i64(r, i, 2)))
+            break;
+    }
+    PQclear(r);
+    return err;
+}
