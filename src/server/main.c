@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "callback/dispatcher.h"
 #include "clock.h"
 #include "core/core.h"
 #include "config.h"
@@ -68,6 +69,10 @@ int main(int argc, char **argv)
         goto out;
     }
     sweeper_running = true;
+    if (dispatcher_start(app.writer) != KASSA_OK) {
+        log_error("cannot start the callback dispatcher");
+        goto out;
+    }
     if (http_start(config.listen, config.threads, (size_t)config.max_body,
                    (size_t)config.max_upload, router_handle, err, sizeof err) != 0) {
         log_error("cannot listen", "listen=%s error=\"%s\"", config.listen, err);
@@ -83,6 +88,7 @@ int main(int argc, char **argv)
     http_stop();
     status = 0;
 out:
+    dispatcher_stop(); /* before the writer: it gives its claims back */
     if (sweeper_running)
         sweeper_stop();
     writer_stop(app.writer);

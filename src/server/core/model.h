@@ -162,4 +162,72 @@ struct order_stats {
     int64_t total_amount, completed_amount, pending_amount, failed_amount, total_commission;
 };
 
+/* ---- callbacks (callback/dispatcher.c, store ops in store.h) ---- */
+
+/* An outbox row (events table): one order state change. */
+struct event {
+    int64_t id;
+    int64_t shop_id;
+    int64_t order_id;
+    char kind[SHORT_SIZE];       /* "order.completed", ... */
+    int status;                  /* enum order_status after the change */
+    int64_t created_at;          /* Unix seconds */
+};
+
+enum callback_state {
+    CALLBACK_PENDING = 0,        /* due at next_attempt_at */
+    CALLBACK_DELIVERED,          /* a 2xx answer */
+    CALLBACK_FAILED,             /* the schedule ran out */
+    CALLBACK_REFUSED,            /* 410 Gone, or refused by kassa (SSRF guard, bad URL) */
+};
+
+/* "pending", "delivered", "failed", "refused"; -1 from parse when unknown. */
+const char *callback_state_name(enum callback_state s);
+int callback_state_parse(const char *name);
+
+#define CALLBACK_BODY_SIZE 4096
+#define CALLBACK_RESPONSE_SIZE 1025 /* first 1 KiB of an answer + NUL */
+
+/* The delivery of one event to one receiver. */
+struct callback {
+    int64_t id;
+    int64_t event_id;
+    int64_t order_id;
+    int64_t shop_id;
+    char receiver[16];           /* "panda" | "tegro": the body's format */
+    char event_kind[SHORT_SIZE]; /* the event's kind (joined on read) */
+    char url[URL_SIZE];
+    char content_type[64];
+    char body[CALLBACK_BODY_SIZE]; /* unsigned for panda (signed per attempt) */
+    size_t body_len;
+    enum callback_state state;
+    int attempts;                /* attempts recorded, resends included */
+    int step;                    /* scheduled attempts made since base_at */
+    int64_t base_at;             /* ms: the schedule counts from here */
+    int64_t next_attempt_at;     /* ms; 0 when not pending */
+    char lease_owner[SHORT_SIZE]; /* "" when not leased */
+    int64_t lease_until;         /* ms; 0 when not leased */
+    int64_t claim_seq;           /* bumped by every claim and resend */
+    int64_t created_at;          /* ms */
+    int64_t updated_at;          /* ms */
+};
+
+/* One delivery attempt as recorded. */
+struct callback_attempt {
+    int64_t id;
+    int64_t callback_id;
+    int64_t at;                  /* ms, on the clock */
+    char url[URL_SIZE];
+    int http_status;             /* 0 when no answer */
+    char error[256];             /* transport error text, "" when answered */
+    int64_t latency_ms;
+    char response[CALLBACK_RESPONSE_SIZE]; /* first 1 KiB of the answer */
+    size_t response_len;
+};
+
+/* Counters over every callback. `retrying`: pending with >= 1 attempt. */
+struct callback_stats {
+    int64_t pending, retrying, delivered, failed, refused, attempts;
+};
+
 #endif

@@ -9,6 +9,7 @@
 #include "../core/core.h"
 #include "../log.h"
 #include "../server.h"
+#include "admin_callbacks.h"
 #include "dialects.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
@@ -711,6 +712,8 @@ enum http_action admin_handle(struct http_req *req)
         if (get)
             return admin_get_withdrawal(req, arg);
     }
+    if ((arg = path_after(p, "/callbacks")) != NULL && (*arg == '\0' || *arg == '/'))
+        return admin_callbacks(req, arg);
     if (strcmp(p, "/ledger/verify") == 0 && get)
         return admin_ledger_verify(req);
     if ((arg = path_after(p, "/shops/")) != NULL && strstr(arg, "/methods") != NULL)

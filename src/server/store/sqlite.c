@@ -817,4 +817,16 @@ const struct store_ops store_sqlite_ops = {
     .shop_method_set = sqlite_shop_method_set,
     .receipt_put = sqlite_receipt_put,
     .receipt_items = sqlite_receipt_items,
+    /* callbacks: sqlite_callback.c */
+    .events_unplanned = sqlite_events_unplanned,
+    .event_planned = sqlite_event_planned,
+    .callback_insert = sqlite_callback_insert,
+    .callbacks_claim = sqlite_callbacks_claim,
+    .callback_record = sqlite_callback_record,
+    .callback_unlease = sqlite_callback_unlease,
+    .callback_resend = sqlite_callback_resend,
+    .callback_get = sqlite_callback_get,
+    .callbacks_by_order = sqlite_callbacks_by_order,
+    .callback_attempts = sqlite_callback_attempts,
+    .callback_stats = sqlite_callback_stats,
 };

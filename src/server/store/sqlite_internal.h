@@ -110,4 +110,25 @@ kassa_err sqlite_balances(struct store_conn *base, int64_t shop_id, store_balanc
 kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem, void *arg, int64_t *accounts, int64_t *transactions);
 kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before);
 
+/* ---- sqlite_callback.c: callback delivery (store.h "callbacks") ---- */
+kassa_err sqlite_events_unplanned(struct store_conn *base, int limit,
+                                  bool (*fn)(void *arg, const struct event *e), void *arg);
+kassa_err sqlite_event_planned(struct store_conn *base, int64_t event_id, int planned);
+kassa_err sqlite_callback_insert(struct store_conn *base, struct callback *cb);
+kassa_err sqlite_callbacks_claim(struct store_conn *base, int64_t now, const char *owner,
+                                 int64_t lease_until, int limit,
+                                 bool (*fn)(void *arg, const struct callback *cb), void *arg);
+kassa_err sqlite_callback_record(struct store_conn *base, const struct callback *cb,
+                                 struct callback_attempt *a);
+kassa_err sqlite_callback_unlease(struct store_conn *base, int64_t id, const char *owner,
+                                  int64_t claim_seq);
+kassa_err sqlite_callback_resend(struct store_conn *base, int64_t id, int64_t now);
+kassa_err sqlite_callback_get(struct store_conn *base, int64_t id, struct callback *out);
+kassa_err sqlite_callbacks_by_order(struct store_conn *base, int64_t order_id,
+                                    bool (*fn)(void *arg, const struct callback *cb), void *arg);
+kassa_err sqlite_callback_attempts(struct store_conn *base, int64_t callback_id,
+                                   bool (*fn)(void *arg, const struct callback_attempt *a),
+                                   void *arg);
+kassa_err sqlite_callback_stats(struct store_conn *base, struct callback_stats *out);
+
 #endif

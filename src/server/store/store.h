@@ -161,6 +161,66 @@ struct store_ops {
                                bool (*fn)(void *arg, const char *name, const char *count,
                                           int64_t price),
                                void *arg);
+
+    /* ---- callbacks (sqlite_callback.c) ----
+     * The outbox's delivery side (callback/dispatcher.c). Times are clock
+     * milliseconds. Every op that writes runs on the writer connection
+     * inside the writer's transaction. A callback is one event delivered to
+     * one receiver; its state is pending | delivered | failed | refused.
+     * Claiming is by lease: a claimed row belongs to lease_owner until
+     * lease_until; on PostgreSQL with several nodes the claim must select
+     * with `FOR UPDATE SKIP LOCKED` so two nodes never claim one row. */
+
+    /* Up to `limit` events not yet planned (events.planned = 0), oldest id
+     * first, each passed to fn (valid during the call; fn returning false
+     * stops). PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so a concurrent
+     * planner skips them until this transaction ends. */
+    kassa_err (*events_unplanned)(struct store_conn *c, int limit,
+                                  bool (*fn)(void *arg, const struct event *e), void *arg);
+    /* Mark an event planned: `planned` 1 (its callbacks were inserted) or
+     * 2 (nothing to deliver: no receiver URL, or a status no dialect sends). */
+    kassa_err (*event_planned)(struct store_conn *c, int64_t event_id, int planned);
+    /* Insert a callback (in: event_id, order_id, shop_id, receiver, url,
+     * content_type, body/body_len, base_at, next_attempt_at, created_at;
+     * state pending, attempts/step/claim_seq 0, no lease). cb->id is set.
+     * KASSA_EEXIST when (event_id, receiver) exists. */
+    kassa_err (*callback_insert)(struct store_conn *c, struct callback *cb);
+    /* Claim up to `limit` due callbacks: state pending, next_attempt_at <=
+     * now, and no lease or lease_until <= now; most overdue first. Each
+     * claimed row gets lease_owner = owner, lease_until, claim_seq + 1 and
+     * is passed to fn (its new lease and claim_seq filled in, event_kind
+     * joined). PostgreSQL: UPDATE ... WHERE id IN (SELECT id ... FOR UPDATE
+     * SKIP LOCKED LIMIT n) RETURNING ... */
+    kassa_err (*callbacks_claim)(struct store_conn *c, int64_t now, const char *owner,
+                                 int64_t lease_until, int limit,
+                                 bool (*fn)(void *arg, const struct callback *cb), void *arg);
+    /* Record an attempt (always inserted; a->id set) and, when the callback
+     * is still leased by `cb->lease_owner` with claim_seq == cb->claim_seq,
+     * store the outcome from cb: state, attempts, step, next_attempt_at
+     * (0 = none), updated_at, clearing the lease. KASSA_ESTATE when the
+     * lease was lost (a resend or another claim since; the attempt row is
+     * still written), KASSA_ENOTFOUND when no such callback. */
+    kassa_err (*callback_record)(struct store_conn *c, const struct callback *cb,
+                                 struct callback_attempt *a);
+    /* Give a claim back without an attempt (shutdown): clear the lease when
+     * owner and claim_seq still match; no error when they do not. */
+    kassa_err (*callback_unlease)(struct store_conn *c, int64_t id, const char *owner,
+                                  int64_t claim_seq);
+    /* Deliver again now: state pending, step 0, base_at = next_attempt_at =
+     * now, lease cleared, claim_seq + 1 (an attempt in flight then records
+     * its attempt but not its outcome). KASSA_ENOTFOUND. */
+    kassa_err (*callback_resend)(struct store_conn *c, int64_t id, int64_t now);
+    /* One callback by id (event_kind joined). KASSA_ENOTFOUND. */
+    kassa_err (*callback_get)(struct store_conn *c, int64_t id, struct callback *out);
+    /* Every callback of an order, oldest first. */
+    kassa_err (*callbacks_by_order)(struct store_conn *c, int64_t order_id,
+                                    bool (*fn)(void *arg, const struct callback *cb), void *arg);
+    /* Every attempt of a callback, oldest first. */
+    kassa_err (*callback_attempts)(struct store_conn *c, int64_t callback_id,
+                                   bool (*fn)(void *arg, const struct callback_attempt *a),
+                                   void *arg);
+    /* Counters over all callbacks (struct callback_stats). */
+    kassa_err (*callback_stats)(struct store_conn *c, struct callback_stats *out);
 };
 
 /* Every connection struct of a backend starts with this. */

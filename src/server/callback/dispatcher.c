@@ -1,0 +1,656 @@
+/* dispatcher.c: the callback dispatcher thread (dispatcher.h).
+ *
+ * One loop, on one thread:
+ *   1. plan: events not yet planned become callbacks rows (writer command);
+ *   2. claim: due callbacks are leased to this node (writer command) and
+ *      started as libcurl easy handles on one multi handle;
+ *   3. perform / poll the multi handle (<= 100 ms, woken by kicks);
+ *   4. record: finished transfers' attempts and outcomes (writer command).
+ * Steps 1-2 run at most every 100 ms of real time, or at once when kicked. */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../clock.h"
+#include "../config.h"
+#include "../core/core.h"
+#include "../log.h"
+#include "dispatcher.h"
+#include "kassa/sign.h"
+#include "render.h"
+#include "ssrf.h"
+
+#define PLAN_BATCH 256
+#define MAX_IN_FLIGHT 256
+#define MAX_HOST_CONNECTIONS 16
+#define POLL_MS 100
+#define LEASE_MARGIN_MS 30000
+
+/* One transfer in flight. */
+struct job {
+    CURL *easy;
+    struct callback cb;          /* as claimed (lease_owner, claim_seq) */
+    char api_key[KEY_SIZE];      /* panda: the shop's key and secret */
+    char secret[KEY_SIZE];
+    struct curl_slist *headers;
+    struct callback_attempt attempt;
+    bool ssrf_blocked;
+    char ssrf_msg[160];
+    char errbuf[CURL_ERROR_SIZE];
+    struct job *next;
+};
+
+static struct {
+    pthread_t thread;
+    bool started;
+    atomic_bool stopping;
+    atomic_bool kicked;
+    CURLM *multi;
+    struct writer *writer;
+    char owner[SHORT_SIZE];
+    int64_t sched[CALLBACK_SCHEDULE_MAX];
+    int nsched;
+    struct job *in_flight;       /* list */
+    atomic_int n_in_flight;
+    atomic_llong attempts, delivered, retried, failed, refused;
+} D;
+
+/* ---- schedule ----------------------------------------------------------- */
+
+int callback_schedule_parse(const char *text, int64_t *out, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    const char *p = text;
+    if (p == NULL || *p == '\0') {
+        snprintf(err, errlen, "callback schedule: empty");
+        return -1;
+    }
+    for (;;) {
+        while (*p == ' ')
+            p++;
+        if (*p < '0' || *p > '9') {
+            snprintf(err, errlen, "callback schedule: expected seconds at \"%s\"", p);
+            return -1;
+        }
+        char *end = NULL;
+        long long v = strtoll(p, &end, 10);
+        if (end == p || v < 0 || v > 10LL * 365 * 86400) {
+            snprintf(err, errlen, "callback schedule: bad value at \"%s\"", p);
+            return -1;
+        }
+        if (n >= max) {
+            snprintf(err, errlen, "callback schedule: more than %d attempts", max);
+            return -1;
+        }
+        if (n > 0 && v < out[n - 1]) {
+            snprintf(err, errlen, "callback schedule: %lld comes after %lld (must not decrease)",
+                     v, (long long)out[n - 1]);
+            return -1;
+        }
+        out[n++] = v;
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        if (*p != ',') {
+            snprintf(err, errlen, "callback schedule: expected ',' at \"%s\"", p);
+            return -1;
+        }
+        p++;
+    }
+    return n;
+}
+
+void callback_apply_result(struct callback *cb, enum attempt_result r, int http_status,
+                           const int64_t *sched, int n, int64_t now)
+{
+    cb->attempts++;
+    cb->updated_at = now;
+    if (r == ATTEMPT_ANSWERED && http_status >= 200 && http_status <= 299) {
+        cb->state = CALLBACK_DELIVERED;
+        cb->next_attempt_at = 0;
+        return;
+    }
+    if (r == ATTEMPT_REFUSED || (r == ATTEMPT_ANSWERED && http_status == 410)) {
+        cb->state = CALLBACK_REFUSED;
+        cb->next_attempt_at = 0;
+        return;
+    }
+    cb->step++;
+    while (cb->step < n && cb->base_at + sched[cb->step] * 1000 <= now)
+        cb->step++;
+    if (cb->step >= n) {
+        cb->state = CALLBACK_FAILED;
+        cb->next_attempt_at = 0;
+        return;
+    }
+    cb->state = CALLBACK_PENDING;
+    cb->next_attempt_at = cb->base_at + sched[cb->step] * 1000;
+}
+
+void dispatcher_counters(struct dispatcher_counters *out)
+{
+    out->attempts = atomic_load(&D.attempts);
+    out->delivered = atomic_load(&D.delivered);
+    out->retried = atomic_load(&D.retried);
+    out->failed = atomic_load(&D.failed);
+    out->refused = atomic_load(&D.refused);
+    out->in_flight = D.n_in_flight;
+}
+
+/* ---- writer commands ---------------------------------------------------- */
+
+struct plan_cmd {
+    struct writer_cmd base;
+    struct event events[PLAN_BATCH];
+    int n;
+    int planned; /* out: events looked at */
+};
+
+static bool collect_event(void *arg, const struct event *e)
+{
+    struct plan_cmd *cmd = arg;
+    cmd->events[cmd->n++] = *e;
+    return cmd->n < PLAN_BATCH;
+}
+
+/* Turn unplanned events into callbacks rows. */
+static kassa_err plan_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct plan_cmd *cmd = (struct plan_cmd *)base;
+    struct order *o = malloc(sizeof *o);
+    struct shop *s = malloc(sizeof *s);
+    struct callback *cb = malloc(sizeof *cb);
+    kassa_err err = KASSA_OK;
+    cmd->n = 0;
+    cmd->planned = 0;
+    if (o == NULL || s == NULL || cb == NULL) {
+        err = KASSA_ENOMEM;
+        goto out;
+    }
+    if ((err = STORE_CALL(c, events_unplanned, PLAN_BATCH, collect_event, cmd)) != KASSA_OK)
+        goto out;
+    int64_t now = clock_now_ms();
+    for (int i = 0; i < cmd->n; i++) {
+        const struct event *e = &cmd->events[i];
+        int planned = 2;
+        kassa_err r = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, e->order_id, o);
+        if (r == KASSA_OK)
+            r = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, o->shop_id, s);
+        if (r == KASSA_EIO) {
+            err = r;
+            goto out;
+        }
+        kassa_err rerr = KASSA_OK;
+        if (r == KASSA_OK && callback_plan(e, o, s, cb, &rerr)) {
+            cb->base_at = now;
+            cb->next_attempt_at = now + D.sched[0] * 1000;
+            cb->created_at = now;
+            r = STORE_CALL(c, callback_insert, cb);
+            if (r != KASSA_OK && r != KASSA_EEXIST) {
+                err = r;
+                goto out;
+            }
+            planned = 1;
+        } else if (rerr != KASSA_OK) {
+            log_warn("callback not renderable", "event=%lld order=%lld error=%s",
+                     (long long)e->id, (long long)e->order_id, kassa_strerror(rerr));
+        }
+        if ((err = STORE_CALL(c, event_planned, e->id, planned)) != KASSA_OK)
+            goto out;
+        cmd->planned++;
+    }
+out:
+    free(o);
+    free(s);
+    free(cb);
+    return err;
+}
+
+struct claim_cmd {
+    struct writer_cmd base;
+    int limit;
+    struct job *jobs; /* out: claimed, not yet started */
+    bool nomem;
+};
+
+static bool collect_claim(void *arg, const struct callback *cb)
+{
+    struct claim_cmd *cmd = arg;
+    struct job *j = calloc(1, sizeof *j);
+    if (j == NULL) {
+        cmd->nomem = true;
+        return false;
+    }
+    j->cb = *cb;
+    j->next = cmd->jobs;
+    cmd->jobs = j;
+    return true;
+}
+
+static void job_free(struct job *j)
+{
+    if (j == NULL)
+        return;
+    if (j->easy != NULL) {
+        curl_multi_remove_handle(D.multi, j->easy);
+        curl_easy_cleanup(j->easy);
+    }
+    curl_slist_free_all(j->headers);
+    free(j);
+}
+
+static void jobs_free(struct job *j)
+{
+    while (j != NULL) {
+        struct job *next = j->next;
+        job_free(j);
+        j = next;
+    }
+}
+
+/* Lease due callbacks to this node; load their shops' panda credentials. */
+static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct claim_cmd *cmd = (struct claim_cmd *)base;
+    struct shop *s = malloc(sizeof *s);
+    kassa_err err = KASSA_OK;
+    if (s == NULL)
+        return KASSA_ENOMEM;
+    int64_t now = clock_now_ms();
+    int64_t lease = now + (int64_t)config.callback_timeout * 1000 + LEASE_MARGIN_MS;
+    err = STORE_CALL(c, callbacks_claim, now, D.owner, lease, cmd->limit, collect_claim, cmd);
+    for (struct job *j = cmd->jobs; err == KASSA_OK && j != NULL; j = j->next) {
+        kassa_err r = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, j->cb.shop_id, s);
+        if (r == KASSA_OK) {
+            snprintf(j->api_key, sizeof j->api_key, "%s", s->panda_api_key);
+            snprintf(j->secret, sizeof j->secret, "%s", s->panda_secret);
+        } else if (r != KASSA_ENOTFOUND) {
+            err = r;
+        }
+    }
+    free(s);
+    if (err != KASSA_OK) {
+        jobs_free(cmd->jobs);
+        cmd->jobs = NULL;
+    }
+    return err;
+}
+
+struct record_cmd {
+    struct writer_cmd base;
+    struct job *jobs;
+};
+
+static kassa_err record_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct record_cmd *cmd = (struct record_cmd *)base;
+    for (struct job *j = cmd->jobs; j != NULL; j = j->next) {
+        kassa_err r = STORE_CALL(c, callback_record, &j->cb, &j->attempt);
+        if (r == KASSA_ESTATE || r == KASSA_ENOTFOUND) {
+            log_info("callback outcome not stored: claim superseded", "callback=%lld",
+                     (long long)j->cb.id);
+            continue;
+        }
+        if (r != KASSA_OK)
+            return r;
+    }
+    return KASSA_OK;
+}
+
+struct unlease_cmd {
+    struct writer_cmd base;
+    struct job *jobs;
+};
+
+static kassa_err unlease_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct unlease_cmd *cmd = (struct unlease_cmd *)base;
+    for (struct job *j = cmd->jobs; j != NULL; j = j->next) {
+        kassa_err r = STORE_CALL(c, callback_unlease, j->cb.id, j->cb.lease_owner,
+                                 j->cb.claim_seq);
+        if (r != KASSA_OK)
+            return r;
+    }
+    return KASSA_OK;
+}
+
+/* ---- transfers ---------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct job *j = arg;
+    size_t n = size * nmemb;
+    size_t room = sizeof j->attempt.response - 1 - j->attempt.response_len;
+    size_t take = n < room ? n : room;
+    if (take) {
+        memcpy(j->attempt.response + j->attempt.response_len, data, take);
+        j->attempt.response_len += take;
+        j->attempt.response[j->attempt.response_len] = '\0';
+    }
+    return n;
+}
+
+/* The SSRF guard: sees the address libcurl is about to connect to. */
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose,
+                                    struct curl_sockaddr *addr)
+{
+    struct job *j = arg;
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        enum ssrf_class cls = ssrf_classify_sockaddr(&addr->addr, addr->addrlen);
+        if (!ssrf_allowed(cls, config.allow_private_callbacks)) {
+            char ip[64];
+            ssrf_addr_text(&addr->addr, ip, sizeof ip);
+            j->ssrf_blocked = true;
+            snprintf(j->ssrf_msg, sizeof j->ssrf_msg,
+                     "refused by the SSRF guard: %s is a %s address "
+                     "(see --allow-private-callbacks)",
+                     ip, ssrf_class_name(cls));
+            return CURL_SOCKET_BAD;
+        }
+    }
+    return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+static bool add_header(struct job *j, const char *fmt, const char *value)
+{
+    char line[URL_SIZE + 64];
+    snprintf(line, sizeof line, fmt, value);
+    struct curl_slist *l = curl_slist_append(j->headers, line);
+    if (l == NULL)
+        return false;
+    j->headers = l;
+    return true;
+}
+
+/* Build and add the job's transfer. false on failure (nothing added). */
+static bool job_start(struct job *j)
+{
+    char ts[32], sig[KASSA_SHA256_HEX_SIZE], event_id[32];
+    bool panda = strcmp(j->cb.receiver, "panda") == 0;
+    snprintf(event_id, sizeof event_id, "%lld", (long long)j->cb.event_id);
+    j->attempt.callback_id = j->cb.id;
+    j->attempt.at = clock_now_ms();
+    snprintf(j->attempt.url, sizeof j->attempt.url, "%s", j->cb.url);
+    if (!add_header(j, "Content-Type: %s", j->cb.content_type))
+        return false;
+    if (panda) {
+        snprintf(ts, sizeof ts, "%lld", (long long)clock_now());
+        kassa_panda_sign(j->secret, ts, j->cb.body, j->cb.body_len, sig);
+        if (!add_header(j, "X-API-Key: %s", j->api_key) || !add_header(j, "X-Timestamp: %s", ts) ||
+            !add_header(j, "X-Signature: %s", sig))
+            return false;
+    }
+    if (!add_header(j, "X-Kassa-Event-Id: %s", event_id) || !add_header(j, "%s", "Expect:"))
+        return false;
+    CURL *e = curl_easy_init();
+    if (e == NULL)
+        return false;
+    j->easy = e;
+    long timeout_ms = (long)(config.callback_timeout > 0 ? config.callback_timeout : 15) * 1000;
+    curl_easy_setopt(e, CURLOPT_URL, j->cb.url);
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->cb.body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)j->cb.body_len);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "kassa-callbacks/1");
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* never through an environment proxy */
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+    if (curl_multi_add_handle(D.multi, e) != CURLM_OK) {
+        curl_easy_cleanup(e);
+        j->easy = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* A finished transfer: fill the attempt and the outcome into j. */
+static void job_finish(struct job *j, CURLcode rc)
+{
+    long code = 0;
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(j->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    struct callback_attempt *a = &j->attempt;
+    a->latency_ms = (int64_t)(total_us / 1000);
+    enum attempt_result r;
+    if (rc == CURLE_OK) {
+        r = ATTEMPT_ANSWERED;
+        a->http_status = (int)code;
+    } else if (j->ssrf_blocked && rc == CURLE_COULDNT_CONNECT) {
+        r = ATTEMPT_REFUSED;
+        snprintf(a->error, sizeof a->error, "%s", j->ssrf_msg);
+    } else if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) {
+        r = ATTEMPT_REFUSED;
+        snprintf(a->error, sizeof a->error, "refused: %.200s (only http and https URLs)",
+                 j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
+    } else {
+        r = ATTEMPT_FAILED;
+        a->http_status = (int)code;
+        snprintf(a->error, sizeof a->error, "%s",
+                 j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
+    }
+    callback_apply_result(&j->cb, r, a->http_status, D.sched, D.nsched, clock_now_ms());
+    atomic_fetch_add(&D.attempts, 1);
+    switch (j->cb.state) {
+    case CALLBACK_DELIVERED: atomic_fetch_add(&D.delivered, 1); break;
+    case CALLBACK_PENDING: atomic_fetch_add(&D.retried, 1); break;
+    case CALLBACK_FAILED: atomic_fetch_add(&D.failed, 1); break;
+    case CALLBACK_REFUSED: atomic_fetch_add(&D.refused, 1); break;
+    }
+    log_info("callback attempt", "callback=%lld event=%lld url=\"%s\" status=%d error=\"%s\" "
+             "latency_ms=%lld state=%s",
+             (long long)j->cb.id, (long long)j->cb.event_id, j->cb.url, a->http_status,
+             a->error, (long long)a->latency_ms, callback_state_name(j->cb.state));
+}
+
+/* Is a claim for callback `id` already in flight here? */
+static struct job *in_flight_find(int64_t id)
+{
+    for (struct job *j = D.in_flight; j != NULL; j = j->next)
+        if (j->cb.id == id)
+            return j;
+    return NULL;
+}
+
+static int64_t real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Plan new events and start due callbacks. */
+static void scan(void)
+{
+    for (int round = 0; round < 8; round++) {
+        struct plan_cmd *plan = calloc(1, sizeof *plan);
+        if (plan == NULL)
+            return;
+        plan->base.apply = plan_apply;
+        kassa_err err = writer_run(D.writer, &plan->base);
+        int planned = plan->planned;
+        free(plan);
+        if (err != KASSA_OK) {
+            log_warn("callback planning failed", "error=%s", kassa_strerror(err));
+            break;
+        }
+        if (planned < PLAN_BATCH)
+            break;
+    }
+    int room = MAX_IN_FLIGHT - D.n_in_flight;
+    if (room <= 0)
+        return;
+    struct claim_cmd claim = {.base.apply = claim_apply, .limit = room};
+    kassa_err err = writer_run(D.writer, &claim.base);
+    if (err != KASSA_OK) {
+        log_warn("callback claim failed", "error=%s", kassa_strerror(err));
+        jobs_free(claim.jobs);
+        return;
+    }
+    struct job *j = claim.jobs;
+    while (j != NULL) {
+        struct job *next = j->next;
+        struct job *dup = in_flight_find(j->cb.id);
+        if (dup != NULL) {
+            /* Re-claimed while in flight here (the clock moved past the
+             * lease): keep the transfer, adopt the new claim. */
+            dup->cb.claim_seq = j->cb.claim_seq;
+            snprintf(dup->cb.lease_owner, sizeof dup->cb.lease_owner, "%s", j->cb.lease_owner);
+            job_free(j);
+        } else if (job_start(j)) {
+            j->next = D.in_flight;
+            D.in_flight = j;
+            D.n_in_flight++;
+        } else {
+            log_warn("cannot start a callback transfer", "callback=%lld", (long long)j->cb.id);
+            job_free(j); /* the lease expires and it is claimed again */
+        }
+        j = next;
+    }
+}
+
+/* Take finished transfers off the multi handle and record them. */
+static void reap(void)
+{
+    struct record_cmd rec = {.base.apply = record_apply};
+    struct job **tail = &rec.jobs;
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(D.multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct job *j = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        CURLcode rc = m->data.result;
+        if (j == NULL)
+            continue;
+        job_finish(j, rc);
+        /* unlink from in_flight */
+        for (struct job **p = &D.in_flight; *p != NULL; p = &(*p)->next) {
+            if (*p == j) {
+                *p = j->next;
+                D.n_in_flight--;
+                break;
+            }
+        }
+        j->next = NULL;
+        *tail = j;
+        tail = &j->next;
+    }
+    if (rec.jobs == NULL)
+        return;
+    kassa_err err = writer_run(D.writer, &rec.base);
+    if (err != KASSA_OK)
+        log_warn("recording callback attempts failed; they will be repeated", "error=%s",
+                 kassa_strerror(err));
+    jobs_free(rec.jobs);
+}
+
+static void *dispatcher_main(void *arg)
+{
+    (void)arg;
+    int64_t last_scan = 0;
+    while (!atomic_load(&D.stopping)) {
+        int64_t now = real_ms();
+        if (atomic_exchange(&D.kicked, false) || now - last_scan >= POLL_MS) {
+            scan();
+            last_scan = real_ms();
+        }
+        int running = 0;
+        curl_multi_perform(D.multi, &running);
+        reap();
+        int64_t wait = POLL_MS - (real_ms() - last_scan);
+        if (wait < 1)
+            wait = 1;
+        curl_multi_poll(D.multi, NULL, 0, (int)wait, NULL);
+    }
+    /* Give the claims in flight back so a restart need not wait for the
+     * leases to expire. */
+    if (D.in_flight != NULL) {
+        struct unlease_cmd un = {.base.apply = unlease_apply, .jobs = D.in_flight};
+        if (writer_run(D.writer, &un.base) != KASSA_OK)
+            log_warn("cannot release callback claims; they expire with their lease");
+        jobs_free(D.in_flight);
+        D.in_flight = NULL;
+        D.n_in_flight = 0;
+    }
+    return NULL;
+}
+
+/* ---- start / stop ------------------------------------------------------- */
+
+kassa_err dispatcher_start(struct writer *w)
+{
+    char err[256];
+    const char *sched = config.callback_schedule ? config.callback_schedule
+                                                 : "0,60,300,900,3600,10800,21600,43200,"
+                                                   "86400,172800,259200";
+    D.nsched = callback_schedule_parse(sched, D.sched, CALLBACK_SCHEDULE_MAX, err, sizeof err);
+    if (D.nsched < 0) {
+        log_error("bad callback schedule", "error=\"%s\"", err);
+        return KASSA_EINVAL;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return KASSA_EIO;
+    D.multi = curl_multi_init();
+    if (D.multi == NULL)
+        return KASSA_EIO;
+    curl_multi_setopt(D.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_HOST_CONNECTIONS);
+    curl_multi_setopt(D.multi, CURLMOPT_MAXCONNECTS, (long)MAX_IN_FLIGHT);
+    char host[32] = "";
+    gethostname(host, sizeof host - 1);
+    char rnd[9];
+    core_hex_token(rnd, 4, false);
+    snprintf(D.owner, sizeof D.owner, "%s:%ld:%s", host, (long)getpid(), rnd);
+    D.writer = w;
+    atomic_store(&D.stopping, false);
+    atomic_store(&D.kicked, true);
+    if (pthread_create(&D.thread, NULL, dispatcher_main, NULL) != 0) {
+        curl_multi_cleanup(D.multi);
+        D.multi = NULL;
+        return KASSA_EIO;
+    }
+    D.started = true;
+    log_info("callback dispatcher started", "owner=%s attempts=%d timeout_s=%d "
+             "allow_private=%d", D.owner, D.nsched, config.callback_timeout,
+             (int)config.allow_private_callbacks);
+    return KASSA_OK;
+}
+
+void dispatcher_kick(void)
+{
+    atomic_store(&D.kicked, true);
+    if (D.multi != NULL)
+        curl_multi_wakeup(D.multi);
+}
+
+void dispatcher_stop(void)
+{
+    if (!D.started)
+        return;
+    atomic_store(&D.stopping, true);
+    curl_multi_wakeup(D.multi);
+    pthread_join(D.thread, NULL);
+    curl_multi_cleanup(D.multi);
+    D.multi = NULL;
+    D.started = false;
+}
