@@ -440,6 +440,27 @@ def test_stats_counts_and_sums(kassad):
     verify_ok(kassad)
 
 
+def test_balance_overflow_refused(kassad):
+    """A completion that would push a balance past int64 is refused (422), not
+    stored as a floating-point number; nothing moves."""
+    creds = create_shop(kassad, fee_percent="0")
+    panda = kassad.panda(creds)
+    big = create(panda, "92233720368547758.07")  # INT64_MAX kopecks
+    one = create(panda, "0.01")
+    admin_ok(kassad, "POST", f"/admin/v1/orders/{big['uuid']}/complete")
+    assert balances(kassad, creds) == {
+        RUB: {"available": "92233720368547758.07", "held": "0.00"}}
+    st, js = kassad.admin("POST", f"/admin/v1/orders/{one['uuid']}/complete")
+    assert st == 422, (st, js)
+    assert js["error"].endswith("an account balance would exceed the largest amount")
+    assert kassad.admin("GET", f"/admin/v1/orders/{one['uuid']}")[1]["status"] == "pending"
+    assert balances(kassad, creds) == {
+        RUB: {"available": "92233720368547758.07", "held": "0.00"}}
+    assert kassad.count_rows("ledger_tx") == 1
+    assert kassad.count_rows("accounts", "typeof(balance) != 'integer'") == 0
+    verify_ok(kassad)
+
+
 # ---- the ledger after everything ----
 
 def test_zz_ledger_verify_after_everything(srv):

@@ -378,6 +378,30 @@ static void test_ledger_post_guards(void **state)
     fx_assert_verify_ok(f);
 }
 
+
+/* Balances that would leave int64 (SQLite would silently turn the sum into
+ * a floating-point number) are refused, and nothing is written. */
+static void test_ledger_overflow_refused(void **state)
+{
+    struct fx *f = *state;
+    struct shop shop = fx_shop(f, "0", 0);
+    struct order a = fx_order(f, &shop, INT64_MAX, "", false);
+    struct order b = fx_order(f, &shop, 1, "", false);
+    assert_int_equal(fx_move(f, a.id, ORDER_COMPLETED, ACTOR_OPERATOR, NULL), KASSA_OK);
+    assert_int_equal(fx_account(f, "shop_available", shop.id, "RUB"), INT64_MAX);
+    int64_t tx = fx_int(f, "SELECT COUNT(*) FROM ledger_tx");
+    assert_int_equal(fx_move(f, b.id, ORDER_COMPLETED, ACTOR_OPERATOR, NULL),
+                     KASSA_EMONEY_RANGE);
+    assert_int_equal(fx_get(f, b.id).status, ORDER_PENDING);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM ledger_tx"), tx);
+    assert_int_equal(fx_account(f, "shop_available", shop.id, "RUB"), INT64_MAX);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM accounts WHERE typeof(balance) != "
+                               "'integer'"),
+                     0);
+    assert_int_equal(fx_account(f, "provider_clearing", 0, "RUB"), -INT64_MAX);
+    fx_assert_verify_ok(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +412,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fee_from_stored_tariff, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_ledger_balances, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_ledger_post_guards, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_ledger_overflow_refused, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -397,6 +397,11 @@ static void transition_rendered(struct http_req *req, struct writer_cmd *base, k
         reply_error(req, 404, "Order not found");
         return;
     }
+    if (err == KASSA_EMONEY_RANGE) {
+        reply_error(req, 422, "order %lld: an account balance would exceed the largest amount",
+                    (long long)cmd->order_id);
+        return;
+    }
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "order %lld is %s: it cannot become %s",
                     (long long)cmd->order_id, order_status_name(cmd->order.status),

@@ -195,8 +195,12 @@ kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind,
         if ((err = account(c, &p[i], &acc, &balance)) != KASSA_OK)
             return err;
         bool shop_kind = p[i].kind == ACC_SHOP_AVAILABLE || p[i].kind == ACC_SHOP_HELD;
+        int64_t next;
         if (shop_kind && (p[i].amount < 0 && balance < -p[i].amount))
             return KASSA_EFUNDS;
+        /* SQLite would turn an overflowing sum into a floating-point number. */
+        if (__builtin_add_overflow(balance, p[i].amount, &next))
+            return KASSA_EMONEY_RANGE;
         sqlite3_stmt *add = st_(c, S_ACCOUNT_ADD);
         if (add == NULL)
             return KASSA_EIO;
