@@ -116,6 +116,8 @@ static void page_open(struct sbuf *b, const struct lang *L, const char *title,
                 L->code);
     sbuf_add(b, "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
     sbuf_add(b, "<meta name=\"referrer\" content=\"no-referrer\">");
+    /* no favicon request: the page needs nothing but itself */
+    sbuf_add(b, "<link rel=\"icon\" href=\"data:,\">");
     if (refresh_url != NULL) {
         sbuf_add(b, "<meta http-equiv=\"refresh\" content=\"3;url=");
         sbuf_html(b, refresh_url);
@@ -142,7 +144,7 @@ static void send_page(struct http_req *req, int status, struct sbuf *b)
     http_add_header(req, "Cache-Control", "no-store");
     http_add_header(req, "X-Content-Type-Options", "nosniff");
     http_add_header(req, "Content-Security-Policy",
-                    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+                    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
                     "script-src 'unsafe-inline'; connect-src 'self'; form-action 'self' http: "
                     "https:; base-uri 'none'; frame-ancestors 'none'");
     http_reply_owned(req, status, "text/html; charset=utf-8", body, len);

@@ -1,0 +1,117 @@
+"""The payer's pages in a real browser: tests/browser/pay.mjs (playwright-core
+driving Debian's chromium headless) against a real kassad.
+
+Needs node, tests/browser/node_modules (tests/browser/setup.sh, run by
+``make deps``) and /usr/bin/chromium (or $CHROMIUM). The screenshot of the
+payer page is kept as tests/artifacts/browser-payer-page.png."""
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from kassa_client import REPO, create_shop, free_port
+from tegro_client import form_sign, tegro_for
+
+BROWSER_DIR = REPO / "tests" / "browser"
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+class Merchant(BaseHTTPRequestHandler):
+    """The merchant's site: answers the success page and remembers the hits."""
+    hits = []
+
+    def do_GET(self):
+        Merchant.hits.append(self.path)
+        body = b"<!DOCTYPE html><title>Shop: thank you</title><h1>Paid, thank you</h1>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def merchant_site():
+    srv = ThreadingHTTPServer(("127.0.0.1", free_port()), Merchant)
+    Merchant.hits = []
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def check_tools():
+    node = shutil.which("node")
+    missing = []
+    if node is None:
+        missing.append("node (apt-get install nodejs)")
+    if not (BROWSER_DIR / "node_modules" / "playwright-core" / "package.json").exists():
+        missing.append("playwright-core (run tests/browser/setup.sh, or make deps)")
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    if missing:
+        pytest.fail("browser test cannot run, missing: " + "; ".join(missing), pytrace=False)
+    return node
+
+
+def test_pay_with_sbp_in_a_real_browser(kassad, merchant_site, tmp_path):
+    node = check_tools()
+    creds = create_shop(kassad, name="Browser <Shop>")
+    t = tegro_for(kassad, creds)
+    order_id = f"browser-{time.time_ns()}"
+    signed = {"shop_id": creds["shop_id"], "amount": "1500.50", "currency": "RUB",
+              "order_id": order_id, "test": 1}
+    success_url = f"{merchant_site}/success?order={order_id}"
+    query = dict(signed, lang="en", success_url=success_url,
+                 fail_url=f"{merchant_site}/fail", sign=form_sign(t.secret, signed))
+    link = kassad.url("/pay/?" + urllib.parse.urlencode(query))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "browser-payer-page.png"
+    if shot.exists():
+        shot.unlink()
+    env = dict(os.environ, PAY_LINK=link, SUCCESS_URL=success_url, SCREENSHOT=str(shot),
+               KASSA_BASE=kassad.base_url, CHROMIUM=CHROMIUM)
+    proc = subprocess.run([node, "pay.mjs"], cwd=BROWSER_DIR, env=env, capture_output=True,
+                          text=True, timeout=180)
+    (ARTIFACTS / "browser-result.json").write_text(proc.stdout)
+    assert proc.returncode == 0, f"pay.mjs failed:\n{proc.stderr}\n{proc.stdout}"
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    assert seen["steps"] == ["chooser", "payer page", "screenshot", "success_url", "paid page"]
+    assert seen["chooser_status"] == 200
+    assert seen["chooser_title"] == "Order payment"
+    assert seen["amount"] == "1500.50 RUB"
+    assert seen["requisite"] == "+79990000000"       # the sandbox's SBP requisite
+    assert seen["bank"] == "Sandbox Bank" and seen["holder"] == "Test Recipient"
+    assert seen["status_before"] == "pending"
+    assert seen["ttl_ticks"] is True
+    assert seen["qr"]["width"] > 200 and seen["qr"]["width"] == seen["qr"]["height"]
+    assert seen["final_url"] == success_url
+    assert seen["final_title"] == "Shop: thank you"
+    assert seen["status_after"] == "completed" and seen["pay_button_after"] == 0
+    assert seen["external_requests"] == []            # the pages work offline
+    assert seen["console_errors"] == []
+    assert f"/success?order={order_id}" in Merchant.hits
+
+    # the order is paid, through the API
+    oid = int(seen["order_url"].rstrip("/").split("/")[-2])
+    o = t.ok("order", {"payment_id": order_id})
+    assert o["id"] == oid and o["status"] == 1 and o["test_order"] == 1
+    assert o["amount"] == "1500.50000000" and o["payment_system_id"] == 28
+    assert o["date_payed"] is not None
+
+    png = Path(shot).read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
