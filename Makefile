@@ -4,7 +4,8 @@
 #   make deps-all     also the browser-test and benchmark tools
 #   make build        build/kassad and build/kassa
 #   make run          deps + build, then a local kassad with a demo shop (scripts/run.sh)
-#   make test         deps + build, unit tests, end-to-end tests, sanitizer unit tests
+#   make test         deps + build, unit tests, end-to-end tests (SQLite, PostgreSQL),
+#                     then unit and end-to-end tests again with ASan + UBSan
 #   make clean        remove the build directories
 #   make format       clang-format our sources in place
 #   make format-check fail when a source is not formatted
@@ -53,12 +54,19 @@ test-unit:
 	$(MESON_TEST) -C $(BUILD)
 
 # pytest exits 5 when it collected nothing; that is fine only while there
-# are no test files at all.
+# are no test files at all. The suite runs twice: on SQLite, then on a
+# throwaway PostgreSQL (tests/e2e/pg.py; KASSA_TEST_DB=postgres). Set
+# E2E_DBS=sqlite (or postgres) to run one pass only.
+E2E_DBS ?= sqlite postgres
 test-e2e:
-	@rc=0; $(PYTHON) -m pytest -q tests/e2e || rc=$$?; \
-	if [ $$rc -eq 5 ] && [ -z "$$(find tests/e2e -name 'test_*.py' -o -name '*_test.py')" ]; then \
-	    echo "e2e: no tests yet"; rc=0; fi; \
-	exit $$rc
+	@for db in $(E2E_DBS); do \
+	    echo "==== e2e on $$db"; \
+	    if [ $$db = sqlite ]; then env="-u KASSA_TEST_DB"; else env="KASSA_TEST_DB=$$db"; fi; \
+	    rc=0; env $$env $(PYTHON) -m pytest -q tests/e2e || rc=$$?; \
+	    if [ $$rc -eq 5 ] && [ -z "$$(find tests/e2e -name 'test_*.py' -o -name '*_test.py')" ]; then \
+	        echo "e2e: no tests yet"; rc=0; fi; \
+	    if [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	done
 
 test-asan:
 	@test -f $(ASAN_BUILD)/build.ninja || \
@@ -66,6 +74,9 @@ test-asan:
 	ninja -C $(ASAN_BUILD)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	    $(MESON_TEST) -C $(ASAN_BUILD)
+	@echo "==== e2e on sqlite with kassad built with ASan + UBSan"
+	env -u KASSA_TEST_DB UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	    KASSAD=$(CURDIR)/$(ASAN_BUILD)/src/server/kassad $(PYTHON) -m pytest -q tests/e2e
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
