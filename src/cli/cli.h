@@ -87,5 +87,8 @@ int cmd_requisite_add(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_show(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv);
+int cmd_callbacks_list(const cli_cmd *cmd, int argc, char **argv);
+int cmd_callbacks_resend(const cli_cmd *cmd, int argc, char **argv);
+int cmd_callbacks_stats(const cli_cmd *cmd, int argc, char **argv);
 
 #endif

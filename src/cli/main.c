@@ -28,6 +28,9 @@ static const cli_cmd commands[] = {
      cmd_withdrawal_complete},
     {{"withdrawal", "reject"}, "reject a withdrawal: held -> available (admin API)",
      cmd_withdrawal_reject},
+    {{"callbacks", "list"}, "an order's callbacks and attempts (admin API)", cmd_callbacks_list},
+    {{"callbacks", "resend"}, "deliver a callback once more (admin API)", cmd_callbacks_resend},
+    {{"callbacks", "stats"}, "callback counters (admin API)", cmd_callbacks_stats},
     {{"ledger", "verify"}, "check the ledger; exit 0 only when consistent (admin API)",
      cmd_ledger_verify},
 };

@@ -588,3 +588,43 @@ def test_no_callback_url_nothing_to_deliver(kassad, make_shop):
     complete(kassad, order["uuid"])
     wait_until(lambda: kassad.count_rows("events", "planned = 2") >= 1, 10, "planning")
     assert callbacks_of(kassad, order["uuid"]) == []
+
+
+# ---- CLI ----
+
+def test_cli_callbacks_list_resend_stats(kassad, make_shop, receivers):
+    import os
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    kassa = os.environ.get("KASSA_CLI") or str(
+        Path(os.environ.get("KASSA_BUILD", root / "build")) / "src/cli/kassa")
+    rec = receivers()
+    creds = make_shop(kassad, callback_url=rec.url())
+    order = new_order(kassad, creds)
+    complete(kassad, order["uuid"])
+    cb = wait_state(kassad, order["uuid"], "delivered", 1)
+    env = {"PATH": "/usr/bin:/bin", "KASSA_SERVER": kassad.base_url,
+           "KASSA_ADMIN_TOKEN": kassad.admin_token}
+
+    def run(*args):
+        return subprocess.run([kassa, *args], env=env, capture_output=True, text=True,
+                              timeout=30)
+
+    p = run("callbacks", "list", "--order", order["uuid"])
+    assert p.returncode == 0, p.stderr
+    listed = json.loads(p.stdout)
+    assert [c["id"] for c in listed] == [cb["id"]] and listed[0]["state"] == "delivered"
+    p = run("callbacks", "resend", str(cb["id"]))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["id"] == cb["id"]
+    rec.wait(2)
+    wait_state(kassad, order["uuid"], "delivered", 2)
+    p = run("callbacks", "stats")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["delivered"] == 1
+    p = run("callbacks", "resend", "999999")
+    assert p.returncode == 1 and "HTTP 404" in p.stderr, (p.returncode, p.stderr)
+    p = run("callbacks", "resend", "x")
+    assert p.returncode == 2
+    p = run("callbacks", "list", "--order", "bad ref")
+    assert p.returncode == 2
