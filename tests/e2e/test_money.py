@@ -461,6 +461,48 @@ def test_balance_overflow_refused(kassad):
     verify_ok(kassad)
 
 
+def test_tegro_concurrent_withdrawals_http(kassad):
+    """Many concurrent clients withdrawing over HTTP (tegro createWithdrawal)
+    against one balance of 100.00 in 7.00 pieces: exactly 14 succeed."""
+    import concurrent.futures
+    from tegro_client import tegro_for
+    creds = create_shop(kassad, fee_percent="0")
+    t = tegro_for(kassad, creds)
+    probe = t.call("createWithdrawal", {}, nonce=time.time_ns())
+    if probe.json and probe.json.get("desc") == "Unknown method createWithdrawal":
+        pytest.skip("the tegro dialect has no createWithdrawal yet")
+    r = t.create_order(amount="100.00")
+    assert r.json and r.json.get("type") == "success", r.body
+    admin_ok(kassad, "POST", f"/admin/v1/orders/{r.json['data']['id']}/complete")
+    assert balances(kassad, creds) == {RUB: {"available": "100.00", "held": "0.00"}}
+
+    def withdraw(i):
+        res = t.call("createWithdrawal", {"currency": "RUB", "account": "2200000000000004",
+                                          "amount": "7.00", "payment_id": f"race-{i}",
+                                          "payment_system": 36}, nonce=time.time_ns() + i)
+        assert res.status == 200 and res.json, res
+        return res.json
+
+    with concurrent.futures.ThreadPoolExecutor(16) as ex:
+        answers = list(ex.map(withdraw, range(32)))
+    ok = [a["data"] for a in answers if a["type"] == "success"]
+    refused = [a["desc"] for a in answers if a["type"] == "error"]
+    assert len(ok) == 14, answers
+    assert refused == ["Insufficient funds"] * 18
+    assert balances(kassad, creds) == {RUB: {"available": "2.00", "held": "98.00"}}
+    assert t.ok("balance")["balance"]["RUB"] == "2.00"
+    assert kassad.count_rows("withdrawals") == 14
+    verify_ok(kassad)
+    # the operator decides two of them: exact balances after each step
+    admin_ok(kassad, "POST", f"/admin/v1/withdrawals/{ok[0]['id']}/complete")
+    assert balances(kassad, creds) == {RUB: {"available": "2.00", "held": "91.00"}}
+    admin_ok(kassad, "POST", f"/admin/v1/withdrawals/{ok[1]['id']}/reject")
+    assert balances(kassad, creds) == {RUB: {"available": "9.00", "held": "84.00"}}
+    assert kassad.admin("POST", f"/admin/v1/withdrawals/{ok[1]['id']}/complete")[0] == 409
+    assert balances(kassad, creds) == {RUB: {"available": "9.00", "held": "84.00"}}
+    verify_ok(kassad)
+
+
 # ---- the ledger after everything ----
 
 def test_zz_ledger_verify_after_everything(srv):
