@@ -27,6 +27,7 @@ all: build
 
 deps:
 	scripts/deps.sh
+	tests/browser/setup.sh
 
 deps-all:
 	scripts/deps.sh --all

@@ -7,6 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# node, npm and chromium are Debian packages: deps.sh --all installs the
+# missing ones (a no-op when all are there).
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1 ||
+    [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    ../../scripts/deps.sh --all
+fi
+
 want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' package.json)
 have=$(node -e 'try{console.log(require("./node_modules/playwright-core/package.json").version)}catch(e){}' 2>/dev/null || true)
 if [ -n "$want" ] && [ "$have" = "$want" ]; then

@@ -24,6 +24,7 @@ Objects (defined in kassa_client.py, re-exported here) and fixtures:
   kassad_shared   one server per test module (faster; do not move its clock)
   make_shop       callable(server, requisite=True, **shop_fields) -> creds
   make_requisite  callable(server, **requisite_fields) -> requisite dict + id
+  make_tegro      callable(server, creds) -> TegroClient (tegro_client.py)
   shop            a shop with one SBP requisite on ``kassad``
 
 When a test fails, the tail of every kassad's stderr that the test used is
@@ -129,6 +130,14 @@ def make_shop():
 def make_requisite():
     """callable(server, **requisite_fields) -> the requisite dict with "id"."""
     return create_requisite
+
+
+@pytest.fixture(scope="session")
+def make_tegro():
+    """callable(server, creds) -> a TegroClient (tegro_client.py) for that shop,
+    signing like the Tegro seed, on the server's clock."""
+    from tegro_client import tegro_for
+    return tegro_for
 
 
 @pytest.fixture

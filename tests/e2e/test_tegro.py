@@ -407,3 +407,50 @@ def test_rates(kassad, shop):
 def test_get_is_refused(kassad_shared):
     r = kassad_shared.request("GET", "/api/orders/")
     assert r.status == 200 and r.json == {"type": "error", "desc": "Use POST"}
+
+
+def test_withdrawals(kassad, shop):
+    t = tegro_for(kassad, shop)
+    oid = t.create_order(amount="1000.00").json["data"]["id"]
+    assert kassad.admin("POST", f"/admin/v1/orders/{oid}/complete")[0] == 200
+    before = kassad.count_rows("withdrawals")
+    short = t.call("createWithdrawal", {"currency": "RUB", "account": "2200000000000004",
+                                        "amount": "975.01", "payment_id": "w-short",
+                                        "payment_system": 36}, nonce=time.time_ns())
+    assert error_of(short) == "Insufficient funds"
+    assert kassad.count_rows("withdrawals") == before
+    for fields, message in [({"account": ""}, "Empty required param account"),
+                            ({"payment_id": None}, "Empty required param payment_id"),
+                            ({"currency": "XXX"}, "Unknown currency XXX"),
+                            ({"amount": "0"}, "Wrong amount: amount must be greater than zero"),
+                            ({"payment_system": 999}, "Unknown payment system 999")]:
+        data = {"currency": "RUB", "account": "2200000000000004", "amount": "500",
+                "payment_id": "w-bad", "payment_system": 36}
+        for k, v in fields.items():
+            if v is None:
+                data.pop(k)
+            else:
+                data[k] = v
+        assert error_of(t.call("createWithdrawal", data, nonce=time.time_ns())) == message
+    assert kassad.count_rows("withdrawals") == before
+
+    data = {"currency": "RUB", "account": "2200000000000004", "amount": 500,
+            "payment_id": 77, "payment_system": 36}
+    w = t.ok("createWithdrawal", data)
+    assert set(w) == {"id", "date_created", "date_completed", "status", "currency", "amount",
+                      "fee", "account", "payment_system", "payment_id"}
+    assert w["status"] == 0 and w["date_completed"] is None and DATE_RE.match(w["date_created"])
+    assert w["amount"] == "500.00000000" and w["fee"] == "0.00000000"
+    assert w["currency"] == "RUB" and w["payment_system"] == 36 and w["payment_id"] == "77"
+    assert t.ok("createWithdrawal", data) == w  # the same payout again
+    assert error_of(t.call("createWithdrawal", dict(data, amount=501), nonce=time.time_ns())) \
+        == "Withdrawal already exists"
+    assert t.ok("balance")["balance"]["RUB"] == "475.00"
+    assert t.ok("withdrawal", {"order_id": w["id"]}) == w
+    assert t.ok("withdrawal", {"payment_id": "77"}) == w
+    assert t.ok("withdrawals") == [w]
+    assert error_of(t.call("withdrawal", {"order_id": w["id"] + 1}, nonce=time.time_ns())) == \
+        "Withdrawal not found"
+    assert kassad.admin("POST", f"/admin/v1/withdrawals/{w['id']}/complete")[0] == 200
+    done = t.ok("withdrawal", {"order_id": str(w["id"])})
+    assert done["status"] == 1 and DATE_RE.match(done["date_completed"])

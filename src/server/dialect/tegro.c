@@ -1057,6 +1057,216 @@ refuse:
     return HTTP_DONE;
 }
 
+/* ---- withdrawals -------------------------------------------------------- */
+
+static void render_withdrawal(struct jw *w, const struct withdrawal *wd)
+{
+    char t[32];
+    jw_obj(w);
+    jw_kint(w, "id", wd->id);
+    clock_format(wd->created_at, true, t, sizeof t);
+    jw_kstr(w, "date_created", t);
+    if (wd->completed_at) {
+        clock_format(wd->completed_at, true, t, sizeof t);
+        jw_kstr(w, "date_completed", t);
+    } else {
+        jw_knull(w, "date_completed");
+    }
+    jw_kint(w, "status", wd->status);
+    jw_kstr(w, "currency", wd->currency);
+    jw_kmoney(w, "amount", wd->amount, wd->currency, 8, false);
+    jw_kmoney(w, "fee", wd->fee, wd->currency, 8, false);
+    jw_kstr(w, "account", wd->account);
+    jw_kint(w, "payment_system", wd->payment_system);
+    jw_kstr(w, "payment_id", wd->payment_id);
+    jw_obj_end(w);
+}
+
+struct tegro_withdraw {
+    struct withdrawal_create_cmd cmd;
+    char nonce[TEGRO_NONCE_SIZE];
+    unsigned char body_hash[32];
+};
+
+static kassa_err withdraw_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct tegro_withdraw *tw = (struct tegro_withdraw *)base;
+    kassa_err err = tegro_nonce_record(c, tw->cmd.shop_id, tw->nonce, tw->body_hash);
+    return err != KASSA_OK ? err : withdrawal_create_apply(c, &tw->cmd.base);
+}
+
+static void withdraw_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct tegro_withdraw *tw = (struct tegro_withdraw *)base;
+    switch (err) {
+    case KASSA_OK: {
+        log_info("tegro withdrawal", "id=%lld replayed=%d", (long long)tw->cmd.w.id,
+                 tw->cmd.replayed);
+        struct jw w;
+        envelope_open(&w);
+        render_withdrawal(&w, &tw->cmd.w);
+        jw_obj_end(&w);
+        reply_jw(req, 200, &w);
+        break;
+    }
+    case KASSA_EAUTH_REPLAY: tegro_error(req, "Nonce already used"); break;
+    case KASSA_ECONFLICT: tegro_error(req, "Withdrawal already exists"); break;
+    case KASSA_EFUNDS: tegro_error(req, "Insufficient funds"); break;
+    default: tegro_error(req, "Internal server error");
+    }
+}
+
+static enum http_action m_create_withdrawal(struct http_req *req, struct tegro_ctx *tx)
+{
+    char msg[512] = "", currency[TEXT_SIZE], amount[TEXT_SIZE], ps[TEXT_SIZE];
+    struct tegro_withdraw *tw = arena_calloc(&req->arena, sizeof *tw);
+    if (tw == NULL) {
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct withdrawal *wd = &tw->cmd.w;
+    const char *body = req->body;
+    size_t blen = req->body_len;
+    if (!member_text(req, tx->root, body, blen, "currency", currency, sizeof currency, msg,
+                     sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "amount", amount, sizeof amount, msg,
+                     sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "payment_system", ps, sizeof ps, msg,
+                     sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "account", wd->account, sizeof wd->account, msg,
+                     sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "payment_id", wd->payment_id,
+                     sizeof wd->payment_id, msg, sizeof msg))
+        goto refuse;
+    const char *required[][2] = {{"currency", currency},
+                                 {"amount", amount},
+                                 {"account", wd->account},
+                                 {"payment_id", wd->payment_id},
+                                 {"payment_system", ps}};
+    for (size_t i = 0; i < 5; i++) {
+        if (required[i][1][0] == '\0') {
+            snprintf(msg, sizeof msg, "Empty required param %s", required[i][0]);
+            goto refuse;
+        }
+    }
+    const kassa_currency *cur = kassa_currency_find(currency);
+    if (cur == NULL || strlen(currency) >= sizeof wd->currency) {
+        snprintf(msg, sizeof msg, "Unknown currency %.32s", currency);
+        goto refuse;
+    }
+    core_copy(wd->currency, sizeof wd->currency, currency);
+    kassa_err err = kassa_money_parse(amount, strlen(amount), cur->exponent,
+                                      KASSA_MONEY_POSITIVE, &wd->amount);
+    if (err != KASSA_OK) {
+        snprintf(msg, sizeof msg, "Wrong amount: %s", kassa_strerror(err));
+        goto refuse;
+    }
+    if (!small_int(ps, &wd->payment_system) || method_find(wd->payment_system) == NULL) {
+        snprintf(msg, sizeof msg, "Unknown payment system %.32s", ps);
+        goto refuse;
+    }
+    tw->cmd.shop_id = tx->shop.id;
+    tw->cmd.base.apply = withdraw_apply;
+    if ((err = withdrawal_create_prepare(&tw->cmd)) != KASSA_OK) {
+        snprintf(msg, sizeof msg, "%s", kassa_strerror(err));
+        goto refuse;
+    }
+    memcpy(tw->nonce, tx->nonce, sizeof tw->nonce);
+    memcpy(tw->body_hash, tx->body_hash, sizeof tw->body_hash);
+    return submit_and_render(req, &tw->cmd.base, withdraw_rendered);
+refuse:
+    tegro_error(req, "%s", msg);
+    return HTTP_DONE;
+}
+
+static enum http_action m_withdrawal(struct http_req *req, struct tegro_ctx *tx)
+{
+    char oid[TEXT_SIZE], pid[TEXT_SIZE];
+    bool has_oid, has_pid;
+    if (!id_text(req, tx->root, "order_id", oid, sizeof oid, &has_oid) ||
+        !id_text(req, tx->root, "payment_id", pid, sizeof pid, &has_pid)) {
+        tegro_error(req, "Wrong order_id or payment_id");
+        return HTTP_DONE;
+    }
+    if (!has_oid && !has_pid) {
+        tegro_error(req, "Empty required param order_id or payment_id");
+        return HTTP_DONE;
+    }
+    struct withdrawal *wd = arena_calloc(&req->arena, sizeof *wd);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = KASSA_ENOTFOUND;
+    if (wd == NULL || c == NULL) {
+        err = KASSA_EIO;
+    } else if (has_oid) {
+        char *end;
+        long long id = strtoll(oid, &end, 10);
+        if (*end == '\0' && id > 0 && oid[0] != '+' && oid[0] != '-')
+            err = STORE_CALL(c, withdrawal_get, tx->shop.id, id, NULL, wd);
+    } else {
+        err = STORE_CALL(c, withdrawal_get, tx->shop.id, 0, pid, wd);
+    }
+    if (c)
+        store_release(c);
+    if (err == KASSA_OK && wd->shop_id != tx->shop.id)
+        err = KASSA_ENOTFOUND;
+    if (err == KASSA_ENOTFOUND) {
+        tegro_error(req, "Withdrawal not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    envelope_open(&w);
+    render_withdrawal(&w, wd);
+    return send_after_nonce(req, tx, &w);
+}
+
+static bool withdrawal_one(void *arg, const struct withdrawal *wd)
+{
+    struct jw *w = arg;
+    render_withdrawal(w, wd);
+    return !w->failed;
+}
+
+static enum http_action m_withdrawals(struct http_req *req, struct tegro_ctx *tx)
+{
+    char page_text[32], msg[128];
+    bool found;
+    long long page = 1;
+    if (!json_decimal_text(req, tx->root, "page", page_text, sizeof page_text, &found, msg,
+                           sizeof msg)) {
+        tegro_error(req, "Wrong page: must be a positive integer");
+        return HTTP_DONE;
+    }
+    if (found) {
+        char *end;
+        page = strtoll(page_text, &end, 10);
+        if (*end != '\0' || page < 1 || page > 10000000 || page_text[0] == '+') {
+            tegro_error(req, "Wrong page: must be a positive integer");
+            return HTTP_DONE;
+        }
+    }
+    struct jw w;
+    envelope_open(&w);
+    jw_arr(&w);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, withdrawals_page, tx->shop.id,
+                                   (int)((page - 1) * ORDERS_PAGE_SIZE), ORDERS_PAGE_SIZE,
+                                   withdrawal_one, &w)
+                      : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_arr_end(&w);
+    return send_after_nonce(req, tx, &w);
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 enum http_action tegro_handle(struct http_req *req)
@@ -1080,7 +1290,8 @@ enum http_action tegro_handle(struct http_req *req)
     } methods[] = {
         {"createOrder", m_create_order}, {"shops", m_shops},     {"balance", m_balance},
         {"order", m_order},              {"orders", m_orders},   {"modules", m_modules},
-        {"rates", m_rates},
+        {"rates", m_rates},              {"createWithdrawal", m_create_withdrawal},
+        {"withdrawal", m_withdrawal},    {"withdrawals", m_withdrawals},
     };
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         if (strcmp(methods[i].name, name) != 0)
