@@ -651,6 +651,7 @@ void dispatcher_stop(void)
     curl_multi_wakeup(D.multi);
     pthread_join(D.thread, NULL);
     curl_multi_cleanup(D.multi);
+    curl_global_cleanup();
     D.multi = NULL;
     D.started = false;
 }
