@@ -395,7 +395,9 @@ def test_stats_counts_and_sums(kassad):
     def stats(**q):
         r = panda.get("/orders/stats" + ("?" + urllib.parse.urlencode(q) if q else ""))
         assert r.status == 200, r.body
-        return r.json
+        body = dict(r.json)
+        assert body.pop("currency") == q.get("currency", "RUB")
+        return body
 
     s = stats()
     assert s == {"total_orders": 4, "total_amount": "1550.80",
@@ -435,6 +437,18 @@ def test_stats_counts_and_sums(kassad):
     assert s["completed_amount"] == "1001.46" and s["total_commission"] == "25.03"
     assert s["failed_amount"] == "550.33"
     # bad dates and types
+    # Stats are per currency (default RUB): a USD order counts only in USD's
+    # (no USD requisite: traderNotFound, counted with the failed).
+    usd = panda.create_order(amount="7.5", currency="USD")
+    assert usd.status == 200 and usd.json["status"] == "traderNotFound", usd.body
+    assert stats()["total_orders"] == 5
+    assert stats(currency="USD") == {
+        "total_orders": 1, "total_amount": "7.50", "completed_orders": 0,
+        "completed_amount": "0.00", "pending_orders": 0, "pending_amount": "0.00",
+        "failed_amount": "7.50", "total_commission": "0.00", "order_conversion": "0.00",
+        "amount_conversion": "0.00"}
+    bad = panda.get("/orders/stats?currency=XYZ")
+    assert bad.status == 400 and bad.json == {"error": "currency: unknown currency 'XYZ'"}
     assert panda.get("/orders/stats?from_date=2026-13-45").status == 400
     assert panda.get("/orders/stats?requisite_type=bogus").status == 400
     verify_ok(kassad)

@@ -804,10 +804,17 @@ static enum http_action panda_stats(struct http_req *req)
         reply_error(req, 400, "requisite_type: unknown value '%.64s'", rt);
         return HTTP_DONE;
     }
+    const char *cur = http_query(req, "currency");
+    if (cur == NULL || *cur == '\0')
+        cur = "RUB";
+    if (kassa_currency_find(cur) == NULL) {
+        reply_error(req, 400, "currency: unknown currency '%.32s'", cur);
+        return HTTP_DONE;
+    }
     struct order_stats st = {0};
     struct store_conn *c = store_reader(app.store);
     kassa_err err = c ? STORE_CALL(c, order_stats, shop.id, from, to, rt ? rt : "", cc ? cc : "",
-                                   &st)
+                                   cur, &st)
                       : KASSA_EIO;
     if (c)
         store_release(c);
@@ -819,14 +826,15 @@ static enum http_action panda_stats(struct http_req *req)
     struct jw w;
     jw_init(&w, 4096);
     jw_obj(&w);
+    jw_kstr(&w, "currency", cur);
     jw_kint(&w, "total_orders", st.total_orders);
-    jw_kmoney(&w, "total_amount", st.total_amount, "RUB", 2, false);
+    jw_kmoney(&w, "total_amount", st.total_amount, cur, 2, false);
     jw_kint(&w, "completed_orders", st.completed_orders);
-    jw_kmoney(&w, "completed_amount", st.completed_amount, "RUB", 2, false);
+    jw_kmoney(&w, "completed_amount", st.completed_amount, cur, 2, false);
     jw_kint(&w, "pending_orders", st.pending_orders);
-    jw_kmoney(&w, "pending_amount", st.pending_amount, "RUB", 2, false);
-    jw_kmoney(&w, "failed_amount", st.failed_amount, "RUB", 2, false);
-    jw_kmoney(&w, "total_commission", st.total_commission, "RUB", 2, false);
+    jw_kmoney(&w, "pending_amount", st.pending_amount, cur, 2, false);
+    jw_kmoney(&w, "failed_amount", st.failed_amount, cur, 2, false);
+    jw_kmoney(&w, "total_commission", st.total_commission, cur, 2, false);
     percent_text(st.completed_orders, st.total_orders, conv, sizeof conv);
     jw_kstr(&w, "order_conversion", conv);
     percent_text(st.completed_amount, st.total_amount, conv, sizeof conv);

@@ -54,6 +54,7 @@ void pgp_null(struct pg_params *p);
  * connection). Returns the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; the
  * caller PQclears it) or NULL with *err: KASSA_EEXIST (a unique or foreign
  * key violation), KASSA_EFUNDS (a CHECK: balances never go negative),
+ * KASSA_EMONEY_RANGE (a BIGINT overflow: a balance past int64),
  * KASSA_ERETRY (serialization failure or deadlock: run the command again),
  * KASSA_EUNAVAILABLE (the server is unreachable or went away), KASSA_EIO
  * (anything else; logged). */
@@ -131,7 +132,7 @@ kassa_err pg_receipt_image_put(struct store_conn *c, int64_t order_id,
 kassa_err pg_receipt_image_get(struct store_conn *c, int64_t order_id, struct arena *a,
                                char **content_type, void **data, size_t *len);
 kassa_err pg_order_stats(struct store_conn *c, int64_t shop_id, int64_t from, int64_t to,
-                         const char *requisite_type, const char *country_code,
+                         const char *requisite_type, const char *country_code, const char *currency,
                          struct order_stats *out);
 kassa_err pg_withdrawal_insert(struct store_conn *c, struct withdrawal *w);
 kassa_err pg_withdrawal_get(struct store_conn *c, int64_t shop_id, int64_t id,
@@ -143,5 +144,26 @@ kassa_err pg_balances(struct store_conn *c, int64_t shop_id, store_balance_fn fn
 kassa_err pg_ledger_verify(struct store_conn *c, store_problem_fn problem, void *arg,
                            int64_t *accounts, int64_t *transactions);
 kassa_err pg_idem_purge(struct store_conn *c, int64_t before);
+
+/* ---- pg_callback.c ---- */
+kassa_err pg_events_unplanned(struct store_conn *c, int limit,
+                              bool (*fn)(void *arg, const struct event *e), void *arg);
+kassa_err pg_event_planned(struct store_conn *c, int64_t event_id, int planned);
+kassa_err pg_callback_insert(struct store_conn *c, struct callback *cb);
+kassa_err pg_callbacks_claim(struct store_conn *c, int64_t now, const char *owner,
+                             int64_t lease_until, int limit,
+                             bool (*fn)(void *arg, const struct callback *cb), void *arg);
+kassa_err pg_callback_record(struct store_conn *c, const struct callback *cb,
+                             struct callback_attempt *a);
+kassa_err pg_callback_unlease(struct store_conn *c, int64_t id, const char *owner,
+                              int64_t claim_seq);
+kassa_err pg_callback_resend(struct store_conn *c, int64_t id, int64_t now);
+kassa_err pg_callback_get(struct store_conn *c, int64_t id, struct callback *out);
+kassa_err pg_callbacks_by_order(struct store_conn *c, int64_t order_id,
+                                bool (*fn)(void *arg, const struct callback *cb), void *arg);
+kassa_err pg_callback_attempts(struct store_conn *c, int64_t callback_id,
+                               bool (*fn)(void *arg, const struct callback_attempt *a),
+                               void *arg);
+kassa_err pg_callback_stats(struct store_conn *c, struct callback_stats *out);
 
 #endif

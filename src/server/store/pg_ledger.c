@@ -92,7 +92,7 @@ static const char *const sql[] = {
         "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
         "WHERE o.shop_id = $1 AND o.created_at >= $2 AND o.created_at < $3 "
         "AND ($4::text = '' OR o.requisite_type = $4::text) "
-        "AND ($5::text = '' OR r.country_code = $5::text)",
+        "AND ($5::text = '' OR r.country_code = $5::text) AND o.currency = $6::text",
     [S_WD_INSERT - PG_SLOTS_LEDGER] =
         "INSERT INTO withdrawals(shop_id, payment_id, currency, amount, fee, account, "
         "payment_system, status, fingerprint, created_at, completed_at) VALUES "
@@ -333,7 +333,7 @@ kassa_err pg_receipt_image_get(struct store_conn *base, int64_t order_id, struct
 
 kassa_err pg_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to,
                          const char *requisite_type, const char *country_code,
-                         struct order_stats *out)
+                         const char *currency, struct order_stats *out)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -342,6 +342,7 @@ kassa_err pg_order_stats(struct store_conn *base, int64_t shop_id, int64_t from,
     pgp_i64(&p, to);
     pgp_text(&p, requisite_type);
     pgp_text(&p, country_code);
+    pgp_text(&p, currency);
     kassa_err err;
     PGresult *r = exec_(c, S_STATS, &p, &err);
     if (r == NULL)

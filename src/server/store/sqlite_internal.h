@@ -101,7 +101,7 @@ kassa_err sqlite_orders_due(struct store_conn *base, int64_t now, int limit, int
 kassa_err sqlite_order_confirm(struct store_conn *base, int64_t order_id, int64_t now);
 kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id, const char *content_type, const void *data, size_t len, int64_t now);
 kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a, char **content_type, void **data, size_t *len);
-kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to, const char *requisite_type, const char *country_code, struct order_stats *out);
+kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to, const char *requisite_type, const char *country_code, const char *currency, struct order_stats *out);
 kassa_err sqlite_withdrawal_insert(struct store_conn *base, struct withdrawal *w);
 kassa_err sqlite_withdrawal_get(struct store_conn *base, int64_t shop_id, int64_t id, const char *payment_id, struct withdrawal *out);
 kassa_err sqlite_withdrawal_set_status(struct store_conn *base, const struct withdrawal *w, int from);

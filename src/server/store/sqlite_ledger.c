@@ -82,7 +82,8 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
             "COALESCE(SUM(CASE WHEN o.status = 1 THEN o.fee END), 0) "
             "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
             "WHERE o.shop_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3 "
-            "AND (?4 = '' OR o.requisite_type = ?4) AND (?5 = '' OR r.country_code = ?5)",
+            "AND (?4 = '' OR o.requisite_type = ?4) AND (?5 = '' OR r.country_code = ?5) "
+            "AND o.currency = ?6",
         [S_WD_INSERT - SLOTS_LEDGER] =
             "INSERT INTO withdrawals(shop_id, payment_id, currency, amount, fee, account, "
             "payment_system, status, fingerprint, created_at, completed_at) VALUES "
@@ -309,7 +310,8 @@ kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, st
 
 kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from,
                                     int64_t to, const char *requisite_type,
-                                    const char *country_code, struct order_stats *out)
+                                    const char *country_code, const char *currency,
+                                    struct order_stats *out)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_STATS);
@@ -320,6 +322,7 @@ kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t f
     sqlite3_bind_int64(st, 3, to);
     sqlite_bind_text(st, 4, requisite_type);
     sqlite_bind_text(st, 5, country_code);
+    sqlite_bind_text(st, 6, currency);
     int rc = sqlite3_step(st);
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW) {

@@ -112,11 +112,12 @@ struct store_ops {
     /* The receipt, copied into `a`. */
     kassa_err (*receipt_image_get)(struct store_conn *c, int64_t order_id, struct arena *a,
                              char **content_type, void **data, size_t *len);
-    /* Statistics of a shop's orders created in [from, to) (Unix seconds),
-     * optionally of one requisite type / requisite country ("" = any). */
+    /* Statistics of a shop's orders in `currency` created in [from, to)
+     * (Unix seconds), optionally of one requisite type / requisite country
+     * ("" = any). */
     kassa_err (*order_stats)(struct store_conn *c, int64_t shop_id, int64_t from, int64_t to,
                              const char *requisite_type, const char *country_code,
-                             struct order_stats *out);
+                             const char *currency, struct order_stats *out);
     kassa_err (*withdrawal_insert)(struct store_conn *c, struct withdrawal *w);
     /* By id (payment_id NULL) or by the shop's payment_id; shop_id 0 = any. */
     kassa_err (*withdrawal_get)(struct store_conn *c, int64_t shop_id, int64_t id,

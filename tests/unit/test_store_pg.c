@@ -1,0 +1,526 @@
+/* test_store_pg.c: the PostgreSQL store with two "nodes" on one database.
+ *
+ * Each node is its own store_open (own connections) with its own
+ * group-commit writer, as two kassad processes have; threads race core
+ * commands through both writers: withdrawals over one balance never
+ * overdraw it, an idempotency key or a withdrawal payment_id raced on both
+ * nodes makes one row (the other node answers with it), a tegro nonce is
+ * recorded once, a single requisite serves orders from both nodes at once,
+ * and two sweepers expire every due order exactly once.
+ *
+ * Needs a database: KASSA_TEST_PG_URL=postgresql://... (an empty database;
+ * tests/e2e/test_pg_nodes.py runs this program with one). Without it every
+ * test is skipped. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "core/core.h"
+#include "log.h"
+#include "store/store.h"
+#include "store/writer.h"
+
+struct node {
+    struct store *store;
+    struct writer *writer;
+};
+
+static struct node nodes[2];
+
+static int nodes_up(void **state)
+{
+    (void)state;
+    const char *url = getenv("KASSA_TEST_PG_URL");
+    if (url == NULL || *url == '\0')
+        return 0;
+    clock_init(true);
+    log_set_level(LOG_ERROR);
+    for (int i = 0; i < 2; i++) {
+        char err[256] = "";
+        if (store_open(url, &nodes[i].store, err, sizeof err) != KASSA_OK) {
+            fprintf(stderr, "store_open(%s): %s\n", url, err);
+            return -1;
+        }
+        nodes[i].writer = writer_start(nodes[i].store, 64);
+        if (nodes[i].writer == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+static int nodes_down(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        writer_stop(nodes[i].writer);
+        store_close(nodes[i].store);
+    }
+    return 0;
+}
+
+#define NEED_PG()                                                                           \
+    do {                                                                                    \
+        if (nodes[0].store == NULL)                                                         \
+            skip();                                                                         \
+    } while (0)
+
+static struct shop make_shop(const char *fee_percent)
+{
+    struct shop_create_cmd cmd = {.base.apply = shop_create_apply};
+    char msg[256] = "";
+    snprintf(cmd.shop.name, sizeof cmd.shop.name, "Shop %s", fee_percent);
+    snprintf(cmd.shop.fee_percent, sizeof cmd.shop.fee_percent, "%s", fee_percent);
+    if (shop_create_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
+        fail_msg("shop_create_prepare: %s", msg);
+    assert_int_equal(writer_run(nodes[0].writer, &cmd.base), KASSA_OK);
+    return cmd.shop;
+}
+
+static void make_requisite(const char *value)
+{
+    struct requisite_add_cmd cmd = {.base.apply = requisite_add_apply};
+    char msg[256] = "";
+    snprintf(cmd.req.type, sizeof cmd.req.type, "SBP");
+    snprintf(cmd.req.value, sizeof cmd.req.value, "%s", value);
+    snprintf(cmd.req.country_code, sizeof cmd.req.country_code, "RUS");
+    if (requisite_add_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
+        fail_msg("requisite_add_prepare: %s", msg);
+    assert_int_equal(writer_run(nodes[1].writer, &cmd.base), KASSA_OK);
+}
+
+/* A pending order on `node`; its result and *out. */
+static kassa_err create_order(int node, const struct shop *shop, int64_t amount,
+                              const char *idem_key, struct order_create_cmd *out)
+{
+    struct order_create_cmd cmd = {.base.apply = order_create_apply};
+    cmd.shop = *shop;
+    cmd.order.amount = amount;
+    cmd.order.origin = DIALECT_PANDA;
+    snprintf(cmd.order.currency, sizeof cmd.order.currency, "RUB");
+    snprintf(cmd.order.requisite_type, sizeof cmd.order.requisite_type, "SBP");
+    snprintf(cmd.idem_key, sizeof cmd.idem_key, "%s", idem_key ? idem_key : "");
+    assert_int_equal(order_create_prepare(&cmd), KASSA_OK);
+    kassa_err err = writer_run(nodes[node].writer, &cmd.base);
+    if (out)
+        *out = cmd;
+    return err;
+}
+
+/* Put `amount` on the shop's available balance: an order completed. */
+static void fund(const struct shop *shop, int64_t amount)
+{
+    struct order_create_cmd oc;
+    assert_int_equal(create_order(0, shop, amount, NULL, &oc), KASSA_OK);
+    struct order_transition_cmd t = {.base.apply = order_transition_apply,
+                                     .order_id = oc.order.id,
+                                     .to = ORDER_COMPLETED,
+                                     .actor = ACTOR_OPERATOR};
+    assert_int_equal(writer_run(nodes[1].writer, &t.base), KASSA_OK);
+}
+
+struct bal {
+    int64_t available, held;
+};
+
+static bool bal_one(void *arg, const char *currency, int64_t available, int64_t held)
+{
+    struct bal *b = arg;
+    if (strcmp(currency, "RUB") == 0) {
+        b->available = available;
+        b->held = held;
+    }
+    return true;
+}
+
+static struct bal balance(int node, int64_t shop_id)
+{
+    struct bal b = {0, 0};
+    struct store_conn *c = store_reader(nodes[node].store);
+    assert_non_null(c);
+    assert_int_equal(STORE_CALL(c, balances, shop_id, bal_one, &b), KASSA_OK);
+    store_release(c);
+    return b;
+}
+
+static void problem_fail(void *arg, const char *problem)
+{
+    (void)arg;
+    fail_msg("ledger: %s", problem);
+}
+
+static void verify_ok(void)
+{
+    int64_t accounts = 0, txs = 0;
+    struct store_conn *c = store_reader(nodes[1].store);
+    assert_non_null(c);
+    assert_int_equal(STORE_CALL(c, ledger_verify, problem_fail, NULL, &accounts, &txs),
+                     KASSA_OK);
+    store_release(c);
+    assert_true(accounts > 0);
+}
+
+static kassa_err withdraw(int node, int64_t shop_id, const char *payment_id, int64_t amount,
+                          struct withdrawal_create_cmd *out)
+{
+    struct withdrawal_create_cmd cmd = {.base.apply = withdrawal_create_apply, .shop_id = shop_id};
+    snprintf(cmd.w.payment_id, sizeof cmd.w.payment_id, "%s", payment_id);
+    snprintf(cmd.w.currency, sizeof cmd.w.currency, "RUB");
+    snprintf(cmd.w.account, sizeof cmd.w.account, "2200111122223333");
+    cmd.w.amount = amount;
+    assert_int_equal(withdrawal_create_prepare(&cmd), KASSA_OK);
+    kassa_err err = writer_run(nodes[node].writer, &cmd.base);
+    if (out)
+        *out = cmd;
+    return err;
+}
+
+/* ---- withdrawals racing for one balance ---- */
+
+#define THREADS 16
+#define PER_THREAD 4
+
+struct racer {
+    int64_t shop_id;
+    int index;
+    int ok, funds, other;
+    kassa_err last_other;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    for (int i = 0; i < PER_THREAD; i++) {
+        char pid[64];
+        snprintf(pid, sizeof pid, "t%d-%d", r->index, i);
+        kassa_err err = withdraw((r->index + i) % 2, r->shop_id, pid, 700, NULL);
+        if (err == KASSA_OK)
+            r->ok++;
+        else if (err == KASSA_EFUNDS)
+            r->funds++;
+        else {
+            r->other++;
+            r->last_other = err;
+        }
+    }
+    return NULL;
+}
+
+/* 16 threads x 4 withdrawals of 7.00 over two nodes against 100.00:
+ * exactly 14 succeed, the balance ends at 2.00, never below. */
+static void test_withdrawals_two_nodes_never_overdraw(void **state)
+{
+    (void)state;
+    NEED_PG();
+    struct shop shop = make_shop("0");
+    fund(&shop, 10000);
+    pthread_t th[THREADS];
+    struct racer r[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        r[i] = (struct racer){.shop_id = shop.id, .index = i};
+        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+    }
+    int ok = 0, funds = 0, other = 0;
+    kassa_err last = KASSA_OK;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        ok += r[i].ok;
+        funds += r[i].funds;
+        other += r[i].other;
+        if (r[i].other)
+            last = r[i].last_other;
+    }
+    if (other)
+        fail_msg("%d withdrawals failed with %s", other, kassa_err_name(last));
+    assert_int_equal(ok, 14);
+    assert_int_equal(funds, THREADS * PER_THREAD - 14);
+    for (int n = 0; n < 2; n++) {
+        struct bal b = balance(n, shop.id);
+        assert_int_equal(b.available, 200);
+        assert_int_equal(b.held, 9800);
+    }
+    verify_ok();
+}
+
+/* ---- one key raced on both nodes ---- */
+
+struct keyed {
+    const struct shop *shop;
+    const char *key;
+    int index;
+    kassa_err err;
+    int64_t id;
+    bool replayed;
+    pthread_barrier_t *go;
+};
+
+static void *order_with_key(void *arg)
+{
+    struct keyed *k = arg;
+    struct order_create_cmd oc;
+    pthread_barrier_wait(k->go);
+    k->err = create_order(k->index % 2, k->shop, 5000, k->key, &oc);
+    k->id = oc.order.id;
+    k->replayed = oc.replayed;
+    return NULL;
+}
+
+static void test_idempotency_key_raced_on_two_nodes(void **state)
+{
+    (void)state;
+    NEED_PG();
+    make_requisite("+79990000001");
+    struct shop shop = make_shop("1");
+    for (int round = 0; round < 10; round++) {
+        char key[32];
+        snprintf(key, sizeof key, "key-%d", round);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, 8);
+        pthread_t th[8];
+        struct keyed k[8];
+        for (int i = 0; i < 8; i++) {
+            k[i] = (struct keyed){.shop = &shop, .key = key, .index = i, .go = &go};
+            assert_int_equal(pthread_create(&th[i], NULL, order_with_key, &k[i]), 0);
+        }
+        int fresh = 0;
+        for (int i = 0; i < 8; i++) {
+            pthread_join(th[i], NULL);
+            if (k[i].err != KASSA_OK)
+                fail_msg("round %d thread %d: %s", round, i, kassa_err_name(k[i].err));
+            assert_int_equal(k[i].id, k[0].id);
+            fresh += !k[i].replayed;
+        }
+        assert_int_equal(fresh, 1);
+        pthread_barrier_destroy(&go);
+    }
+}
+
+/* ---- one requisite, orders from both nodes at once ---- */
+
+struct picker {
+    const struct shop *shop;
+    int index;
+    int assigned, other;
+};
+
+static void *pick_orders(void *arg)
+{
+    struct picker *p = arg;
+    for (int i = 0; i < 10; i++) {
+        struct order_create_cmd oc;
+        kassa_err err = create_order((p->index + i) % 2, p->shop, 1000, NULL, &oc);
+        if (err == KASSA_OK && oc.order.status == ORDER_PENDING && oc.order.requisite_id > 0)
+            p->assigned++;
+        else
+            p->other++;
+    }
+    return NULL;
+}
+
+/* Every order gets a requisite while one exists, though the other node's
+ * open batch may hold its row (SKIP LOCKED falls back to waiting). */
+static void test_requisite_shared_by_two_nodes(void **state)
+{
+    (void)state;
+    NEED_PG();
+    struct shop shop = make_shop("0");
+    pthread_t th[8];
+    struct picker p[8];
+    for (int i = 0; i < 8; i++) {
+        p[i] = (struct picker){.shop = &shop, .index = i};
+        assert_int_equal(pthread_create(&th[i], NULL, pick_orders, &p[i]), 0);
+    }
+    int assigned = 0, other = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        assigned += p[i].assigned;
+        other += p[i].other;
+    }
+    assert_int_equal(other, 0);
+    assert_int_equal(assigned, 80);
+}
+
+/* ---- one payment_id raced on both nodes ---- */
+
+struct paid {
+    int64_t shop_id;
+    int index;
+    kassa_err err;
+    int64_t id;
+    bool replayed;
+    pthread_barrier_t *go;
+};
+
+static void *withdraw_same(void *arg)
+{
+    struct paid *p = arg;
+    struct withdrawal_create_cmd cmd;
+    pthread_barrier_wait(p->go);
+    p->err = withdraw(p->index % 2, p->shop_id, "same-payout", 1000, &cmd);
+    p->id = cmd.w.id;
+    p->replayed = cmd.replayed;
+    return NULL;
+}
+
+static void test_withdrawal_payment_id_raced_on_two_nodes(void **state)
+{
+    (void)state;
+    NEED_PG();
+    struct shop shop = make_shop("0");
+    fund(&shop, 5000);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 8);
+    pthread_t th[8];
+    struct paid p[8];
+    for (int i = 0; i < 8; i++) {
+        p[i] = (struct paid){.shop_id = shop.id, .index = i, .go = &go};
+        assert_int_equal(pthread_create(&th[i], NULL, withdraw_same, &p[i]), 0);
+    }
+    int fresh = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        if (p[i].err != KASSA_OK)
+            fail_msg("thread %d: %s", i, kassa_err_name(p[i].err));
+        assert_int_equal(p[i].id, p[0].id);
+        fresh += !p[i].replayed;
+    }
+    pthread_barrier_destroy(&go);
+    assert_int_equal(fresh, 1);
+    struct bal b = balance(0, shop.id);
+    assert_int_equal(b.available, 4000);
+    assert_int_equal(b.held, 1000);
+    verify_ok();
+}
+
+/* ---- tegro nonce raced on both nodes ---- */
+
+struct nonce_cmd {
+    struct writer_cmd base;
+    int64_t shop_id;
+    int node;
+    kassa_err err;
+    pthread_barrier_t *go;
+};
+
+static kassa_err nonce_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct nonce_cmd *n = (struct nonce_cmd *)base;
+    unsigned char hash[32];
+    memset(hash, 0xab, sizeof hash);
+    return STORE_CALL(c, tegro_nonce_put, n->shop_id, "nonce-1", hash, clock_now());
+}
+
+static void *put_nonce(void *arg)
+{
+    struct nonce_cmd *n = arg;
+    pthread_barrier_wait(n->go);
+    n->err = writer_run(nodes[n->node].writer, &n->base);
+    return NULL;
+}
+
+static void test_tegro_nonce_recorded_once(void **state)
+{
+    (void)state;
+    NEED_PG();
+    struct shop shop = make_shop("0");
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 6);
+    pthread_t th[6];
+    struct nonce_cmd n[6];
+    for (int i = 0; i < 6; i++) {
+        n[i] = (struct nonce_cmd){
+            .base.apply = nonce_apply, .shop_id = shop.id, .node = i % 2, .go = &go};
+        assert_int_equal(pthread_create(&th[i], NULL, put_nonce, &n[i]), 0);
+    }
+    int ok = 0, replay = 0;
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        if (n[i].err == KASSA_OK)
+            ok++;
+        else if (n[i].err == KASSA_EEXIST)
+            replay++;
+        else
+            fail_msg("thread %d: %s", i, kassa_err_name(n[i].err));
+    }
+    pthread_barrier_destroy(&go);
+    assert_int_equal(ok, 1);
+    assert_int_equal(replay, 5);
+}
+
+/* ---- the expiry sweep on both nodes ---- */
+
+struct sweeper {
+    int node;
+    int expired;
+    kassa_err err;
+};
+
+static void *sweep(void *arg)
+{
+    struct sweeper *s = arg;
+    for (;;) {
+        struct order_expire_cmd cmd = {.base.apply = order_expire_apply};
+        s->err = writer_run(nodes[s->node].writer, &cmd.base);
+        if (s->err != KASSA_OK || cmd.expired == 0)
+            break;
+        s->expired += cmd.expired;
+    }
+    return NULL;
+}
+
+static void test_two_sweepers_expire_each_order_once(void **state)
+{
+    (void)state;
+    NEED_PG();
+    make_requisite("+79990000000");
+    struct shop shop = make_shop("0");
+    enum { N = 600 };
+    for (int i = 0; i < N; i++)
+        assert_int_equal(create_order(i % 2, &shop, 100 + i, NULL, NULL), KASSA_OK);
+    clock_advance(3600);
+    pthread_t th[4];
+    struct sweeper s[4];
+    for (int i = 0; i < 4; i++) {
+        s[i] = (struct sweeper){.node = i % 2};
+        assert_int_equal(pthread_create(&th[i], NULL, sweep, &s[i]), 0);
+    }
+    int total = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(s[i].err, KASSA_OK);
+        total += s[i].expired;
+    }
+    /* This test runs first on a fresh database: its N orders are all there
+     * is, and each is expired by exactly one sweeper. */
+    assert_int_equal(total, N);
+    struct order_expire_cmd again = {.base.apply = order_expire_apply};
+    assert_int_equal(writer_run(nodes[0].writer, &again.base), KASSA_OK);
+    assert_int_equal(again.expired, 0);
+    struct order_stats st;
+    struct store_conn *c = store_reader(nodes[0].store);
+    assert_non_null(c);
+    assert_int_equal(STORE_CALL(c, order_stats, shop.id, 0, INT64_MAX, "", "", "RUB", &st), KASSA_OK);
+    store_release(c);
+    assert_int_equal(st.total_orders, N);
+    assert_int_equal(st.pending_orders, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_sweepers_expire_each_order_once), /* first: counts all */
+        cmocka_unit_test(test_withdrawals_two_nodes_never_overdraw),
+        cmocka_unit_test(test_requisite_shared_by_two_nodes),
+        cmocka_unit_test(test_idempotency_key_raced_on_two_nodes),
+        cmocka_unit_test(test_withdrawal_payment_id_raced_on_two_nodes),
+        cmocka_unit_test(test_tegro_nonce_recorded_once),
+    };
+    return cmocka_run_group_tests(tests, nodes_up, nodes_down);
+}
