@@ -61,6 +61,8 @@ struct http_conn {
     bool suspended;       /* MHD connection suspended (guarded by http_mu) */
     bool resumed;         /* http_resume called (guarded by http_mu) */
     bool counted_pending; /* counted in http_pending */
+    void (*on_resume)(struct http_req *req, void *arg); /* see http_on_resume */
+    void *on_resume_arg;
     size_t limit;         /* body limit of this request */
     char *body;           /* malloc'ed, grows to at most limit + 1 */
     size_t body_cap;
@@ -349,6 +351,14 @@ void http_add_header(struct http_req *req, const char *name, const char *value)
     pthread_mutex_unlock(&http_mu);
 }
 
+void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void *arg),
+                    void *arg)
+{
+    struct http_conn *c = conn_of(req);
+    c->on_resume = fn;
+    c->on_resume_arg = arg;
+}
+
 void http_suspend(struct http_req *req)
 {
     conn_of(req)->suspend_wanted = true;
@@ -377,6 +387,11 @@ static enum MHD_Result queue_reply(struct http_conn *c)
     if (c->counted_pending) {
         c->counted_pending = false;
         atomic_fetch_sub(&http_pending, 1);
+    }
+    if (c->on_resume != NULL) {
+        void (*fn)(struct http_req *, void *) = c->on_resume;
+        c->on_resume = NULL;
+        fn(&c->req, c->on_resume_arg);
     }
     if (!c->reply_set) {
         log_error("handler set no reply", "path=%s", c->req.path);

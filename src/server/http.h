@@ -58,7 +58,15 @@ void http_add_header(struct http_req *req, const char *name, const char *value);
  * handing the request elsewhere, then return HTTP_SUSPENDED. */
 void http_suspend(struct http_req *req);
 
-/* Resume a suspended request whose answer was set; any thread. */
+/* Run fn(req, arg) on an HTTP thread once the suspended request is resumed,
+ * just before its answer is sent: fn may set the answer (http_reply), so
+ * rendering happens on the HTTP threads, not on the thread that resumed.
+ * Call before http_suspend. */
+void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void *arg),
+                    void *arg);
+
+/* Resume a suspended request whose answer was set (or will be set by its
+ * http_on_resume function); any thread. */
 void http_resume(struct http_req *req);
 
 /* Start listening on host:port with `threads` worker threads, dispatching

@@ -5,6 +5,7 @@
 
 #include "../log.h"
 #include "../server.h"
+#include "../store/store.h"
 #include "kassa/json.h"
 #include "reply.h"
 
@@ -27,6 +28,11 @@ void reply_error(struct http_req *req, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (status == 500 && store_unavailable()) {
+        /* The database is down (a PostgreSQL restart): say so, retryable. */
+        status = 503;
+        snprintf(msg, sizeof msg, "database unavailable, try again shortly");
+    }
     struct jw w;
     jw_init(&w, 4096);
     jw_obj(&w);
@@ -119,11 +125,15 @@ bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char
     return false;
 }
 
+/* A command on its way through the writer. The writer thread only records
+ * the result and resumes the request; the answer is rendered back on an
+ * HTTP thread (http_on_resume), keeping the writer's serial work short. */
 struct pending {
     struct writer_cmd base;
     struct writer_cmd *inner;
-    struct http_req *req;
+    struct http_req *req_;
     render_fn render;
+    kassa_err err;
 };
 
 static kassa_err pending_apply(struct store_conn *c, struct writer_cmd *base)
@@ -132,14 +142,17 @@ static kassa_err pending_apply(struct store_conn *c, struct writer_cmd *base)
     return p->inner->apply(c, p->inner);
 }
 
+static void pending_render(struct http_req *req, void *arg)
+{
+    struct pending *p = arg;
+    p->render(req, p->inner, p->err);
+}
+
 static void pending_done(struct writer_cmd *base, kassa_err err)
 {
     struct pending *p = (struct pending *)base;
-    struct http_req *req = p->req;
-    log_set_request_id(req->id);
-    p->render(req, p->inner, err);
-    log_set_request_id(NULL);
-    http_resume(req);
+    p->err = err;
+    http_resume(p->req_);
 }
 
 enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
@@ -153,8 +166,9 @@ enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
     p->base.apply = pending_apply;
     p->base.done = pending_done;
     p->inner = cmd;
-    p->req = req;
+    p->req_ = req;
     p->render = render;
+    http_on_resume(req, pending_render, p);
     http_suspend(req);
     writer_submit(app.writer, &p->base);
     return HTTP_SUSPENDED;

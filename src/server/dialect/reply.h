@@ -19,7 +19,10 @@
  * render becomes 500. */
 void reply_jw(struct http_req *req, int status, struct jw *w);
 
-/* {"error": "<message>"} with `status`. */
+/* {"error": "<message>"} with `status`. A 500 while the database is
+ * unreachable (store_unavailable) goes out as 503 {"error": "database
+ * unavailable, try again shortly"}: KASSA_EUNAVAILABLE and every store
+ * failure during an outage land here through the dialects' 500 paths. */
 void reply_error(struct http_req *req, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -49,8 +52,8 @@ bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char
 
 typedef void (*render_fn)(struct http_req *req, struct writer_cmd *cmd, kassa_err err);
 
-/* Suspend the request, run `cmd` on the writer, and once it committed call
- * render(req, cmd, err) (on the writer thread) and resume the request.
+/* Suspend the request, run `cmd` on the writer, and once it committed
+ * resume the request and call render(req, cmd, err) on an HTTP thread.
  * Returns HTTP_SUSPENDED for the handler to return. */
 enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
                                    render_fn render);
