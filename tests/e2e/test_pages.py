@@ -3,8 +3,10 @@
 payer's page, the sandbox buttons and the QR images."""
 
 import re
+import struct
 import time
 import urllib.parse
+import zlib
 
 import pytest
 
@@ -268,3 +270,47 @@ def test_panda_qr_urls_are_served(kassad_shared, shop_p):
         assert r.status == 200 and r.body.startswith(PNG_SIG), key
     page = get(kassad_shared, urllib.parse.urlsplit(view["payment_redirect_url"]).path)
     assert page.status == 200 and "10.00 RUB" in html(page)
+
+
+def decode_png(data):
+    """A minimal PNG reader for kassa's grayscale QR images: checks the CRCs,
+    inflates, unfilters (filter 0 only) -> (width, height, depth, rows of pixels)."""
+    assert data.startswith(PNG_SIG)
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        crc, = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
+        assert zlib.crc32(kind + body) == crc, kind
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    assert kind == b"IEND"
+    w, h, depth, color, _, _, interlace = ihdr
+    assert color == 0 and interlace == 0
+    raw = zlib.decompress(idat)
+    stride = (w * depth + 7) // 8 + 1
+    assert len(raw) == stride * h
+    rows = []
+    for y in range(h):
+        line = raw[y * stride:(y + 1) * stride]
+        assert line[0] == 0
+        if depth == 1:
+            rows.append([(line[1 + x // 8] >> (7 - x % 8)) & 1 for x in range(w)])
+        else:
+            rows.append(list(line[1:]))
+    return w, h, depth, rows
+
+
+def test_qr_pngs_decode(kassad_shared, tc):
+    loc, oid, token = open_order(kassad_shared, tc)
+    dark = decode_png(get(kassad_shared, f"/pay/qr/{oid}/{token}/dark.png").body)
+    light = decode_png(get(kassad_shared, f"/pay/qr/{oid}/{token}/light.png").body)
+    w, h, depth, rows = dark
+    assert w == h and depth == 1 and w % 8 == 0
+    assert rows[0][0] == 1 and rows[-1][-1] == 1        # white quiet zone
+    assert rows[32][32] == 0                              # the finder pattern's corner
+    assert light[3][0][0] == 0 and light[3][32][32] == 1  # the same, inverted
+    assert [[1 - p for p in r] for r in light[3]] == rows

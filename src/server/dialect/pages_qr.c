@@ -29,23 +29,16 @@ static size_t chunk(unsigned char *p, const char type[4], const unsigned char *d
     return n + 12;
 }
 
-unsigned char *png_gray8(const unsigned char *pixels, int w, int h, size_t *len)
+/* A PNG from ready scanlines (`raw`: h rows of a filter byte + the row's
+ * bytes) of a grayscale image of `depth` bits per pixel; malloc'ed. */
+static unsigned char *png_from_rows(const unsigned char *raw, size_t rawlen, int w, int h,
+                                    int depth, size_t *len)
 {
-    unsigned char *raw = NULL, *z = NULL, *png = NULL;
-    if (w <= 0 || h <= 0 || w > 8192 || h > 8192)
-        return NULL;
-    size_t rawlen = (size_t)h * ((size_t)w + 1);
-    raw = malloc(rawlen);
-    if (raw == NULL)
-        goto out;
-    for (int y = 0; y < h; y++) {
-        raw[(size_t)y * ((size_t)w + 1)] = 0; /* filter: none */
-        memcpy(raw + (size_t)y * ((size_t)w + 1) + 1, pixels + (size_t)y * (size_t)w,
-               (size_t)w);
-    }
+    unsigned char *z = NULL, *png = NULL;
     uLongf zlen = compressBound((uLong)rawlen);
     z = malloc(zlen);
-    if (z == NULL || compress2(z, &zlen, raw, (uLong)rawlen, 9) != Z_OK)
+    /* level 6: the images are long runs; 9 costs far more for a few bytes */
+    if (z == NULL || compress2(z, &zlen, raw, (uLong)rawlen, 6) != Z_OK)
         goto out;
     png = malloc(8 + 25 + 12 + zlen + 12);
     if (png == NULL)
@@ -54,11 +47,11 @@ unsigned char *png_gray8(const unsigned char *pixels, int w, int h, size_t *len)
     unsigned char ihdr[13];
     put32(ihdr, (uint32_t)w);
     put32(ihdr + 4, (uint32_t)h);
-    ihdr[8] = 8;  /* bit depth */
-    ihdr[9] = 0;  /* grayscale */
-    ihdr[10] = 0; /* deflate */
-    ihdr[11] = 0; /* adaptive filtering */
-    ihdr[12] = 0; /* no interlace */
+    ihdr[8] = (unsigned char)depth; /* bit depth */
+    ihdr[9] = 0;                    /* grayscale */
+    ihdr[10] = 0;                   /* deflate */
+    ihdr[11] = 0;                   /* adaptive filtering */
+    ihdr[12] = 0;                   /* no interlace */
     size_t o = 0;
     memcpy(png, sig, 8);
     o += 8;
@@ -67,40 +60,57 @@ unsigned char *png_gray8(const unsigned char *pixels, int w, int h, size_t *len)
     o += chunk(png + o, "IEND", NULL, 0);
     *len = o;
 out:
-    free(raw);
     free(z);
+    return png;
+}
+
+unsigned char *png_gray8(const unsigned char *pixels, int w, int h, size_t *len)
+{
+    if (w <= 0 || h <= 0 || w > 8192 || h > 8192)
+        return NULL;
+    size_t rawlen = (size_t)h * ((size_t)w + 1);
+    unsigned char *raw = malloc(rawlen);
+    if (raw == NULL)
+        return NULL;
+    for (int y = 0; y < h; y++) {
+        raw[(size_t)y * ((size_t)w + 1)] = 0; /* filter: none */
+        memcpy(raw + (size_t)y * ((size_t)w + 1) + 1, pixels + (size_t)y * (size_t)w,
+               (size_t)w);
+    }
+    unsigned char *png = png_from_rows(raw, rawlen, w, h, 8, len);
+    free(raw);
     return png;
 }
 
 unsigned char *qr_png(const char *text, int scale, bool inverted, size_t *len)
 {
-    unsigned char *pixels = NULL, *png = NULL;
+    unsigned char *raw = NULL, *png = NULL;
     QRcode *qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
     if (qr == NULL || scale < 1 || scale > 32)
         goto out;
+    /* 1 bit per pixel (0 black, 1 white): an eighth of the bytes to deflate */
     int margin = 4;
     int side = (qr->width + 2 * margin) * scale;
-    pixels = malloc((size_t)side * (size_t)side);
-    if (pixels == NULL)
+    size_t stride = (size_t)(side + 7) / 8 + 1;
+    raw = malloc(stride * (size_t)side);
+    if (raw == NULL)
         goto out;
-    unsigned char light = 255, dark = inverted ? 0x1f : 0;
-    unsigned char bg = inverted ? dark : light, fg = inverted ? light : dark;
-    memset(pixels, bg, (size_t)side * (size_t)side);
-    for (int y = 0; y < qr->width; y++) {
-        for (int x = 0; x < qr->width; x++) {
-            if (!(qr->data[y * qr->width + x] & 1))
-                continue;
-            for (int dy = 0; dy < scale; dy++) {
-                unsigned char *row =
-                    pixels + (size_t)((y + margin) * scale + dy) * (size_t)side;
-                memset(row + (x + margin) * scale, fg, (size_t)scale);
-            }
+    for (int y = 0; y < side; y++) {
+        unsigned char *row = raw + (size_t)y * stride;
+        memset(row, 0, stride); /* filter byte 0, all black */
+        int my = y / scale - margin;
+        for (int x = 0; x < side; x++) {
+            int mx = x / scale - margin;
+            bool dark = my >= 0 && my < qr->width && mx >= 0 && mx < qr->width &&
+                        (qr->data[my * qr->width + mx] & 1);
+            if (dark == inverted) /* white pixel */
+                row[1 + x / 8] |= (unsigned char)(0x80 >> (x % 8));
         }
     }
-    png = png_gray8(pixels, side, side, len);
+    png = png_from_rows(raw, stride * (size_t)side, side, side, 1, len);
 out:
     if (qr)
         QRcode_free(qr);
-    free(pixels);
+    free(raw);
     return png;
 }

@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Encode `text` as a QR code (error correction M) and render it as an 8-bit
+/* Encode `text` as a QR code (error correction M) and render it as a 1-bit
  * grayscale PNG, `scale` pixels per module with a 4-module quiet zone.
- * `inverted` draws light modules on a dark background (for dark pages);
- * otherwise dark modules on white. Returns a malloc'ed PNG (caller frees)
+ * `inverted` draws white modules on black (for dark pages); otherwise black
+ * modules on white. Returns a malloc'ed PNG (caller frees)
  * and its length in *len, or NULL when the text cannot be encoded or memory
  * runs out. */
 unsigned char *qr_png(const char *text, int scale, bool inverted, size_t *len);
