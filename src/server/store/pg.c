@@ -226,13 +226,24 @@ long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size)
 
 static struct pg_store *store_of(struct pg_conn *c) { return (struct pg_store *)c->base.store; }
 
+/* Server notices ("relation ... already exists, skipping") go to the debug
+ * log, not to stderr. */
+static void pg_notice(void *arg, const char *message)
+{
+    (void)arg;
+    log_debug("postgres notice", "message=\"%.*s\"", (int)strcspn(message, "\n"), message);
+}
+
 /* Open a libpq connection for the URL. Caller owns it (PQfinish), also on
  * failure (PQstatus tells). */
 static PGconn *pg_connect(const char *url)
 {
     const char *const keys[] = {"dbname", "fallback_application_name", NULL};
     const char *const vals[] = {url, "kassad", NULL};
-    return PQconnectdbParams(keys, vals, 1);
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (pg != NULL)
+        PQsetNoticeProcessor(pg, pg_notice, NULL);
+    return pg;
 }
 
 /* The first line of libpq's message for a connection (no newline). */
@@ -288,6 +299,8 @@ static kassa_err pg_result_error(struct pg_conn *c, const PGresult *r, const cha
         store_set_unavailable(true);
         return KASSA_EUNAVAILABLE;
     }
+    if (state && strcmp(state, "22003") == 0)
+        return KASSA_EMONEY_RANGE; /* a BIGINT sum (a balance) would overflow */
     if (state && strcmp(state, "23514") == 0)
         return KASSA_EFUNDS; /* CHECK (balance >= 0): the only check a valid command can hit */
     if (state && strncmp(state, "23", 2) == 0)
@@ -301,12 +314,10 @@ static kassa_err pg_result_error(struct pg_conn *c, const PGresult *r, const cha
     return KASSA_EIO;
 }
 
-PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
-                  kassa_err *err)
+/* One try of pg_exec. */
+static PGresult *exec_once_prepared(struct pg_conn *c, int slot, const char *sql,
+                                    const struct pg_params *p, kassa_err *err)
 {
-    static const struct pg_params none = {.n = 0};
-    if (p == NULL)
-        p = &none;
     if ((*err = pg_ensure(c)) != KASSA_OK)
         return NULL;
     char name[16];
@@ -330,6 +341,22 @@ PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_
     *err = pg_result_error(c, r, sql);
     PQclear(r);
     return NULL;
+}
+
+PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
+                  kassa_err *err)
+{
+    static const struct pg_params none = {.n = 0};
+    if (p == NULL)
+        p = &none;
+    PGresult *r = exec_once_prepared(c, slot, sql, p, err);
+    /* A session that died while idle (the server restarted since its last
+     * use) shows only when used: outside a transaction nothing was done on
+     * it, so reconnect and run the statement once more. */
+    if (r == NULL && *err == KASSA_EUNAVAILABLE && !c->in_tx && c->pg != NULL &&
+        PQstatus(c->pg) != CONNECTION_OK)
+        r = exec_once_prepared(c, slot, sql, p, err);
+    return r;
 }
 
 kassa_err pg_run(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
@@ -1063,4 +1090,16 @@ const struct store_ops store_pg_ops = {
     .shop_method_set = pg_shop_method_set,
     .receipt_put = pg_receipt_put,
     .receipt_items = pg_receipt_items,
+    /* callbacks: pg_callback.c */
+    .events_unplanned = pg_events_unplanned,
+    .event_planned = pg_event_planned,
+    .callback_insert = pg_callback_insert,
+    .callbacks_claim = pg_callbacks_claim,
+    .callback_record = pg_callback_record,
+    .callback_unlease = pg_callback_unlease,
+    .callback_resend = pg_callback_resend,
+    .callback_get = pg_callback_get,
+    .callbacks_by_order = pg_callbacks_by_order,
+    .callback_attempts = pg_callback_attempts,
+    .callback_stats = pg_callback_stats,
 };
