@@ -448,17 +448,30 @@ def _pg_literal(v):
     return "'" + str(v).replace("'", "''") + "'"
 
 
-def _pg_count(url, table, where, params):
-    parts = where.split("?")
+def pg_scalar(url, sql, params=()):
+    """The first column of the first row of `sql` on a PostgreSQL URL, via
+    psql (None for NULL or no row). `?` placeholders are filled with quoted
+    literals, so SQLite-style test queries run unchanged."""
+    parts = sql.split("?")
     if len(parts) != len(params) + 1:
-        raise KassadError(f"count_rows: {len(params)} params for {where!r}")
-    cond = parts[0] + "".join(_pg_literal(p) + rest for p, rest in zip(params, parts[1:]))
-    q = f"SELECT count(*) FROM {table}" + (f" WHERE {cond}" if cond else "")
+        raise KassadError(f"{len(params)} params for {sql!r}")
+    q = parts[0] + "".join(_pg_literal(p) + rest for p, rest in zip(params, parts[1:]))
     p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url,
                         "-c", q], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     if p.returncode != 0:
         raise KassadError(f"psql {q!r}: {p.stderr.decode(errors='replace')}")
-    return int(p.stdout.decode().strip())
+    out = p.stdout.decode().strip().split("\n")[0]
+    if out == "":
+        return None
+    try:
+        return int(out)
+    except ValueError:
+        return out
+
+
+def _pg_count(url, table, where, params):
+    q = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
+    return pg_scalar(url, q, params)
 
 
 def default_db_url(workdir):
