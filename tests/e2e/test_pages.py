@@ -2,6 +2,7 @@
 (spec/tegro.md "Hosted payment form"): signed links, the form POST, the
 payer's page, the sandbox buttons and the QR images."""
 
+import html as htmllib
 import re
 import struct
 import time
@@ -53,6 +54,24 @@ def open_order(server, tc, **unsigned):
     return loc, int(m[1]), m[2]
 
 
+def method_form(page, method):
+    """The chooser's form for `method`: (http method, action, [(name, value)])."""
+    for m in re.finditer(r'<form method="(get|post)" action="([^"]+)">(.*?)</form>', page):
+        if f'id="method-{method}"' in m[3]:
+            fields = [(htmllib.unescape(k), htmllib.unescape(v)) for k, v in
+                      re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', m[3])]
+            return m[1], m[2], fields
+    raise AssertionError(f"no method-{method} in the chooser")
+
+
+def choose(server, page, method):
+    """Press the chooser's button for `method` (as a browser submits its form)."""
+    verb, action, fields = method_form(page, method)
+    if verb == "get":
+        return get(server, action + "?" + urllib.parse.urlencode(fields))
+    return post_form(server, action, fields)
+
+
 def test_spec_sign_vectors():
     secret = "GB%^&*YJni677"
     data = {"shop_id": "D0F98E7D7742609DC508D86BB7500914", "amount": 100, "currency": "RUB",
@@ -73,9 +92,8 @@ def test_signed_link_without_method_shows_the_chooser(kassad_shared, tc, style):
     assert "Shop &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; co" in page
     assert "<b>" not in page
     assert "100.00 RUB" in page
-    # the chooser's link keeps the signed query and adds payment_system
-    link = re.search(r'id="method-28" href="([^"]+)"', page)[1].replace("&amp;", "&")
-    r2 = get(kassad_shared, link)
+    # the chooser's button sends the signed query again with payment_system
+    r2 = choose(kassad_shared, page, 28)
     assert r2.status == 303 and r2.headers["Location"].startswith("/pay/complete/")
 
 
@@ -314,3 +332,40 @@ def test_qr_pngs_decode(kassad_shared, tc):
     assert rows[32][32] == 0                              # the finder pattern's corner
     assert light[3][0][0] == 0 and light[3][32][32] == 1  # the same, inverted
     assert [[1 - p for p in r] for r in light[3]] == rows
+
+
+def test_seed_form_with_an_unavailable_method_lets_the_payer_choose(kassad_shared, tc):
+    """The seed's form posts payment_system 11 (Perfect Money), which has no
+    provider here: the payer picks an available method, the receipt and
+    fields travel on."""
+    oid = f"seedform-{time.time_ns()}"
+    fields = form_fields(tc, oid, items=[("Пример услуги", "1", "20"),
+                                         ("Пример услуги 2", "2", "40")], payment_system="11")
+    before = kassad_shared.count_rows("orders")
+    r = post_form(kassad_shared, "/pay/form/", fields)
+    assert r.status == 200
+    page = html(r)
+    assert 'id="refused"' in page and "11" in page
+    verb, action, sent = method_form(page, 28)
+    assert (verb, action) == ("post", "/pay/form/")
+    assert ("receipt[items][1][name]", "Пример услуги 2") in sent
+    assert ("payment_system", "28") in sent and ("payment_system", "11") not in sent
+    assert kassad_shared.count_rows("orders") == before
+    r = choose(kassad_shared, page, 28)
+    assert r.status == 303, html(r)
+    o = tc.ok("order", {"payment_id": oid})
+    assert o["payment_system_id"] == 28 and o["email"] == "buyer@example.com"
+    assert "Пример услуги 2" in html(get(kassad_shared, r.headers["Location"]))
+
+
+def test_disabled_method_link_lets_the_payer_choose(kassad):
+    creds = create_shop(kassad)
+    t = tegro_for(kassad, creds)
+    assert kassad.admin("PUT", f"/admin/v1/shops/{creds['id']}/methods/28",
+                        {"enabled": False})[0] == 200
+    q, _ = signed_query(t, unsigned={"payment_system": 28})
+    r = get(kassad, "/pay/?" + urllib.parse.urlencode(q))
+    assert r.status == 200
+    page = html(r)
+    assert 'id="refused"' in page and 'id="method-28"' not in page and 'id="method-36"' in page
+    assert kassad.count_rows("orders") == 0

@@ -104,8 +104,9 @@ static const char page_css[] =
     "button,.btn{font-size:16px;padding:10px 18px;border-radius:8px;border:0;cursor:pointer;"
     "margin-right:8px;text-decoration:none;display:inline-block}"
     ".pay{background:#059669;color:#fff}.fail{background:#dc2626;color:#fff}"
-    ".methods a{display:block;padding:12px;border:1px solid #e5e7eb;border-radius:8px;"
-    "margin:8px 0;color:#111827;text-decoration:none}.methods a:hover{background:#f9fafb}"
+    ".methods button{display:block;width:100%;text-align:left;padding:12px;margin:8px 0;"
+    "background:#fff;border:1px solid #e5e7eb;color:#111827}"
+    ".methods button:hover{background:#f9fafb}.note{color:#92400e}"
     ".err{color:#b91c1c}table{width:100%;border-collapse:collapse}"
     "td{padding:4px 0;border-bottom:1px solid #f3f4f6}";
 
@@ -263,10 +264,15 @@ static void pay_created(struct http_req *req, struct writer_cmd *base, kassa_err
     http_reply(req, 303, "text/plain; charset=utf-8", body, sizeof body - 1);
 }
 
-/* Create (or find, by order_id) the order and redirect to its page. */
-static enum http_action pay_create(struct http_req *req, const struct pay_params *p,
-                                   const struct shop *shop, struct tegro_create *tc,
-                                   const struct lang *L)
+static enum http_action pay_choose(struct http_req *req, const struct form *f,
+                                   const struct pay_params *p, const struct shop *shop,
+                                   const struct lang *L, bool post, int refused);
+
+/* Create (or find, by order_id) the order and redirect to its page; a
+ * requested method this shop cannot take sends the payer to the chooser. */
+static enum http_action pay_create(struct http_req *req, const struct form *f,
+                                   const struct pay_params *p, const struct shop *shop,
+                                   struct tegro_create *tc, const struct lang *L, bool post)
 {
     char msg[512] = "";
     struct method_switches sw;
@@ -283,6 +289,11 @@ static enum http_action pay_create(struct http_req *req, const struct pay_params
         .payment_system = p->payment_system, .email = p->email, .phone = p->phone,
         .success_url = p->success_url, .fail_url = p->fail_url, .notify_url = p->notify_url,
         .lang = p->lang, .test = p->test != NULL && strcmp(p->test, "1") == 0};
+    char *end;
+    long ps = strtol(p->payment_system, &end, 10);
+    const struct pay_method *m = *end == '\0' && ps > 0 ? method_find((int)ps) : NULL;
+    if (m != NULL && !method_usable(&sw, m, in.test))
+        return pay_choose(req, f, p, shop, L, post, m->id);
     if (!tegro_order_fill(tc, shop, &in, &sw, msg, sizeof msg)) {
         error_page(req, 400, L, "%s", msg);
         return HTTP_DONE;
@@ -291,8 +302,14 @@ static enum http_action pay_create(struct http_req *req, const struct pay_params
 }
 
 /* The method chooser: links back to this URL with payment_system added. */
-static enum http_action pay_choose(struct http_req *req, const struct pay_params *p,
-                                   const struct shop *shop, const struct lang *L)
+/* The method chooser: one button per usable method, each a form that sends
+ * the request's own fields again (so the sign, fields[...] and the receipt
+ * travel on) with payment_system set: GET /pay/ for a link, POST /pay/form/
+ * for a posted form. `refused` names a requested method that cannot be used
+ * (0 none). */
+static enum http_action pay_choose(struct http_req *req, const struct form *f,
+                                   const struct pay_params *p, const struct shop *shop,
+                                   const struct lang *L, bool post, int refused)
 {
     struct method_switches sw;
     struct store_conn *c = store_reader(app.store);
@@ -334,18 +351,36 @@ static enum http_action pay_choose(struct http_req *req, const struct pay_params
     sbuf_html(&b, L->order);
     sbuf_add(&b, "</dt><dd>");
     sbuf_html(&b, p->order_id);
-    sbuf_add(&b, "</dd></dl><nav class=\"methods\">");
+    sbuf_add(&b, "</dd></dl>");
+    if (refused != 0)
+        sbuf_printf(&b, "<p class=\"note\" id=\"refused\">%s %d</p>",
+                    L == &lang_en ? "Not available, choose another method:"
+                                  : "Недоступно, выберите другой способ:",
+                    refused);
+    sbuf_add(&b, "<nav class=\"methods\">");
     size_t n, shown = 0;
     const struct pay_method *t = method_table(&n);
     for (size_t i = 0; i < n; i++) {
         if (!method_usable(&sw, &t[i], test))
             continue;
         shown++;
-        sbuf_printf(&b, "<a id=\"method-%d\" href=\"/pay/?", t[i].id);
-        sbuf_html(&b, req->query);
-        sbuf_printf(&b, "&amp;payment_system=%d\">", t[i].id);
+        sbuf_add(&b, post ? "<form method=\"post\" action=\"/pay/form/\">"
+                          : "<form method=\"get\" action=\"/pay/\">");
+        for (size_t k = 0; k < f->n; k++) {
+            if (strcmp(f->f[k].key, "payment_system") == 0)
+                continue;
+            sbuf_add(&b, "<input type=\"hidden\" name=\"");
+            sbuf_html(&b, f->f[k].key);
+            sbuf_add(&b, "\" value=\"");
+            sbuf_html(&b, f->f[k].value);
+            sbuf_add(&b, "\">");
+        }
+        sbuf_printf(&b,
+                    "<input type=\"hidden\" name=\"payment_system\" value=\"%d\">"
+                    "<button type=\"submit\" id=\"method-%d\">",
+                    t[i].id, t[i].id);
         sbuf_html(&b, L == &lang_en ? t[i].name_en : t[i].name_ru);
-        sbuf_add(&b, "</a>");
+        sbuf_add(&b, "</button></form>");
     }
     if (shown == 0) {
         sbuf_add(&b, "<p class=\"err\">");
@@ -378,8 +413,8 @@ static enum http_action pay_entry(struct http_req *req)
     if (!pay_check(req, &p, L, shop))
         return HTTP_DONE;
     if (p.payment_system == NULL || p.payment_system[0] == '\0')
-        return pay_choose(req, &p, shop, L);
-    return pay_create(req, &p, shop, tc, L);
+        return pay_choose(req, f, &p, shop, L, false, 0);
+    return pay_create(req, f, &p, shop, tc, L, false);
 }
 
 struct item_parts {
@@ -463,7 +498,7 @@ static enum http_action pay_form(struct http_req *req)
             }
         }
     }
-    return pay_create(req, &p, shop, tc, L);
+    return pay_create(req, f, &p, shop, tc, L, true);
 }
 
 /* ---- the payer's page ----------------------------------------------------- */
