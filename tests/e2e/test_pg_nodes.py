@@ -249,6 +249,60 @@ def test_node_killed_mid_delivery_other_node_finishes(two_nodes, receiver):
     assert b.count_rows("callbacks", "lease_owner IS NOT NULL") == 0
 
 
+def balances(server, creds):
+    st, body = server.admin("GET", f"/admin/v1/shops/{creds['id']}/balances")
+    assert st == 200, body
+    return body
+
+
+def test_tegro_withdrawals_over_two_nodes_never_overdraw(two_nodes):
+    """32 createWithdrawal calls of 7.00 spread over both nodes against one
+    balance of 100.00: exactly 14 succeed, the balance ends at 2.00."""
+    import concurrent.futures
+    from tegro_client import tegro_for
+    a, b = two_nodes
+    creds = create_shop(a, fee_percent="0")
+    ta, tb = tegro_for(a, creds), tegro_for(b, creds)
+    r = ta.create_order(amount="100.00")
+    assert r.json and r.json.get("type") == "success", r.body
+    st, body = b.admin("POST", f"/admin/v1/orders/{r.json['data']['id']}/complete")
+    assert st == 200, body
+
+    def withdraw(i):
+        t = ta if i % 2 == 0 else tb
+        res = t.call("createWithdrawal", {"currency": "RUB", "account": "2200000000000004",
+                                          "amount": "7.00", "payment_id": f"race-{i}",
+                                          "payment_system": 36}, nonce=time.time_ns() + i)
+        assert res.status == 200 and res.json, res
+        return res.json
+
+    with concurrent.futures.ThreadPoolExecutor(16) as ex:
+        answers = list(ex.map(withdraw, range(32)))
+    ok = [x["data"] for x in answers if x["type"] == "success"]
+    refused = [x["desc"] for x in answers if x["type"] == "error"]
+    assert len(ok) == 14, answers
+    assert refused == ["Insufficient funds"] * 18
+    assert balances(a, creds) == balances(b, creds)
+    assert a.count_rows("withdrawals") == 14
+    assert a.count_rows("accounts", "kind LIKE 'shop_%' AND balance < 0") == 0
+    for node in (a, b):
+        st, rep = node.admin("GET", "/admin/v1/ledger/verify")
+        assert st == 200 and rep["ok"] is True, rep
+
+    # One request (same nonce, same body) sent to both nodes at once: one
+    # answer, one "Nonce already used".
+    nonce = time.time_ns()
+    params = {"currency": "RUB", "account": "2200000000000004", "amount": "1.00",
+              "payment_id": "twice", "payment_system": 36}
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        pair = list(ex.map(lambda t: t.call("createWithdrawal", params, nonce=nonce).json,
+                           (ta, tb)))
+    kinds = sorted(x["type"] for x in pair)
+    assert kinds == ["error", "success"], pair
+    assert [x["desc"] for x in pair if x["type"] == "error"] == ["Nonce already used"], pair
+    assert a.count_rows("withdrawals", "payment_id = 'twice'") == 1
+
+
 def test_concurrent_withdrawals_two_nodes_never_overdraw(pg_server):
     """Two stores (two writers, as two nodes) on one database race
     withdrawals over one balance: driven at the core level by the C test
