@@ -36,6 +36,7 @@
 #include "log.h"
 
 #define HTTP_ARENA_EXTRA (1024 * 1024) /* arena bytes beyond the body limit */
+#define HTTP_CONN_MEMORY (16 * 1024)
 #define HTTP_CONN_TIMEOUT 30           /* seconds of idle before MHD closes */
 #define HTTP_STOP_WAIT_MS 10000        /* how long http_stop lets transfers finish */
 
@@ -727,6 +728,9 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        /* MHD clears a connection's pool for every request: keep it small
+         * (headers only; bodies are copied to our own buffer). */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
         (unsigned int)1, MHD_OPTION_END);
     if (http_daemon == NULL) {

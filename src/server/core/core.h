@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../store/writer.h"
 #include "model.h"
@@ -21,6 +22,15 @@ void core_random(void *buf, size_t n);
 
 /* A random (version 4) UUID, lower case. */
 void core_uuid4(char out[UUID_SIZE]);
+
+/* A time-ordered (version 7) UUID: 48 bits of Unix milliseconds, then 74
+ * random bits from `random` (10 bytes). New rows land at the end of the
+ * uuid indexes instead of on random pages, and 74 random bits keep it as
+ * unguessable as a secret needs to be. */
+void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_SIZE]);
+
+/* n bytes as lower-case hex into out (2n + 1 bytes). */
+void core_hex(const unsigned char *bytes, size_t n, char *out);
 
 /* `nbytes` random bytes as hex into out (2 * nbytes + 1 bytes);
  * upper-case when `upper`. */

@@ -1,6 +1,6 @@
 /* order.c: creating orders: idempotency, fee, exchange rate, requisite
  * assignment. */
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,53 +9,35 @@
 #include "core.h"
 #include "kassa/money.h"
 
-/* Fold one length-prefixed field into the fingerprint. */
-static void fp_str(EVP_MD_CTX *ctx, const char *tag, const char *s)
+/* Append one length-prefixed field to the fingerprint's input. */
+static size_t fp_str(char *buf, size_t at, size_t size, const char *s)
 {
-    char head[64];
     size_t n = strlen(s);
-    int h = snprintf(head, sizeof head, "%s:%zu:", tag, n);
-    EVP_DigestUpdate(ctx, head, (size_t)h);
-    EVP_DigestUpdate(ctx, s, n);
-}
-
-static void fp_int(EVP_MD_CTX *ctx, const char *tag, long long v)
-{
-    char buf[64];
-    int h = snprintf(buf, sizeof buf, "%s=%lld;", tag, v);
-    EVP_DigestUpdate(ctx, buf, (size_t)h);
+    int h = snprintf(buf + at, size - at, "%zu:", n);
+    at += (size_t)h;
+    if (at + n <= size) {
+        memcpy(buf + at, s, n);
+        at += n;
+    }
+    return at;
 }
 
 /* SHA-256 over every parameter a client chooses: the same request twice has
- * the same fingerprint whatever its JSON spacing or key order. */
+ * the same fingerprint whatever its JSON spacing or key order. Every field
+ * is bounded (model.h), so the input fits the buffer. */
 static void order_fingerprint(const struct order *o, unsigned char out[32])
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (ctx == NULL) {
-        memset(out, 0, 32);
-        return;
-    }
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    fp_int(ctx, "amount", (long long)o->amount);
-    fp_str(ctx, "currency", o->currency);
-    fp_str(ctx, "requisite_type", o->requisite_type);
-    fp_int(ctx, "payment_system", o->payment_system);
-    fp_str(ctx, "merchant_order_id", o->merchant_order_id);
-    fp_str(ctx, "customer_name", o->customer_name);
-    fp_str(ctx, "customer_requisite", o->customer_requisite);
-    fp_str(ctx, "bank_code", o->bank_code);
-    fp_str(ctx, "countries", o->countries);
-    fp_str(ctx, "payment_systems", o->payment_systems);
-    fp_str(ctx, "email", o->email);
-    fp_str(ctx, "phone", o->phone);
-    fp_str(ctx, "success_url", o->success_url);
-    fp_str(ctx, "fail_url", o->fail_url);
-    fp_str(ctx, "notify_url", o->notify_url);
-    fp_str(ctx, "lang", o->lang);
-    fp_int(ctx, "test", o->test);
-    unsigned int len = 32;
-    EVP_DigestFinal_ex(ctx, out, &len);
-    EVP_MD_CTX_free(ctx);
+    char buf[12 * TEXT_SIZE + 4 * URL_SIZE + 256];
+    size_t at = (size_t)snprintf(buf, sizeof buf, "%lld;%d;%d;", (long long)o->amount,
+                                 o->payment_system, (int)o->test);
+    const char *fields[] = {o->currency,          o->requisite_type,     o->merchant_order_id,
+                            o->customer_name,     o->customer_requisite, o->bank_code,
+                            o->countries,         o->payment_systems,    o->email,
+                            o->phone,             o->success_url,        o->fail_url,
+                            o->notify_url,        o->lang};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        at = fp_str(buf, at, sizeof buf, fields[i]);
+    SHA256((const unsigned char *)buf, at, out);
 }
 
 kassa_err order_create_prepare(struct order_create_cmd *cmd)
@@ -73,12 +55,16 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
     if (err != KASSA_OK)
         return err;
     order_fingerprint(o, cmd->fingerprint);
-    core_uuid4(o->uuid);
-    core_uuid4(o->uuid_callback);
-    core_hex_token(o->pay_token, 16, false);
+    /* One draw of randomness for both uuids and the payer's token. */
+    unsigned char rnd[10 + 10 + 16];
+    core_random(rnd, sizeof rnd);
+    int64_t now_ms = clock_now_ms();
+    core_uuid7(now_ms, rnd, o->uuid);
+    core_uuid7(now_ms, rnd + 10, o->uuid_callback);
+    core_hex(rnd + 20, 16, o->pay_token);
     o->shop_id = cmd->shop.id;
     o->status = ORDER_PENDING;
-    o->created_at = o->updated_at = clock_now();
+    o->created_at = o->updated_at = now_ms / 1000;
     int ttl = o->origin == DIALECT_TEGRO ? cmd->shop.tegro_order_ttl : cmd->shop.panda_order_ttl;
     o->expires_at = o->created_at + (ttl > 0 ? ttl : 900);
     cmd->replayed = false;

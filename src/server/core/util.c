@@ -15,16 +15,48 @@ void core_random(void *buf, size_t n)
     }
 }
 
+/* 16 bytes as 8-4-4-4-12 lower-case hex. */
+static void uuid_format(const unsigned char b[16], char out[UUID_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
+}
+
 void core_uuid4(char out[UUID_SIZE])
 {
     unsigned char b[16];
     core_random(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, UUID_SIZE,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    uuid_format(b, out);
+}
+
+void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_SIZE])
+{
+    unsigned char b[16];
+    for (int i = 0; i < 6; i++)
+        b[i] = (unsigned char)((uint64_t)unix_ms >> (40 - 8 * i));
+    memcpy(b + 6, random, 10);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    uuid_format(b, out);
+}
+
+void core_hex(const unsigned char *bytes, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[bytes[i] >> 4];
+        out[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
 }
 
 void core_hex_token(char *out, size_t nbytes, bool upper)

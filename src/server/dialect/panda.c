@@ -192,7 +192,7 @@ static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa
     struct panda_create *pc = (struct panda_create *)base;
     switch (err) {
     case KASSA_OK:
-        log_info("order created", "uuid=%s id=%lld status=%s replayed=%d", pc->cmd.order.uuid,
+        log_debug("order created", "uuid=%s id=%lld status=%s replayed=%d", pc->cmd.order.uuid,
                  (long long)pc->cmd.order.id, order_status_name(pc->cmd.order.status),
                  pc->cmd.replayed);
         reply_order(req, &pc->cmd.order, &pc->cmd.shop,

@@ -137,9 +137,14 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
     }
     sqlite3_busy_timeout(c->db, 5000);
     sqlite3_extended_result_codes(c->db, 1);
+    /* temp_store=MEMORY keeps the statement journals of the per-command
+     * savepoints in RAM: they only serve rolling a savepoint back inside the
+     * open transaction, so durability (WAL, synchronous=FULL) is unchanged. */
     const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                    "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;"
-                                 : "PRAGMA query_only=1; PRAGMA synchronous=FULL;";
+                                   "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;"
+                                 : "PRAGMA query_only=1; PRAGMA synchronous=FULL;"
+                                   "PRAGMA temp_store=MEMORY;";
     if (exec_sql(c->db, pragmas) != KASSA_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", s->path, sqlite3_errmsg(c->db));
         goto fail;
