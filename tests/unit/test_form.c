@@ -43,8 +43,11 @@ static kassa_err verify_query(const char *query, const char *secret)
 static void test_md5_sign_vectors(void **state)
 {
     (void)state;
-    kassa_kv kv[5] = {{"shop_id", SHOP}, {"amount", "100"}, {"currency", "RUB"},
-                      {"order_id", "123"}, {"test", "1"}};
+    kassa_kv kv[5] = {{"shop_id", SHOP},
+                      {"amount", "100"},
+                      {"currency", "RUB"},
+                      {"order_id", "123"},
+                      {"test", "1"}};
     char out[KASSA_MD5_HEX_SIZE];
     assert_int_equal(kassa_tegro_form_sign(kv, 4, SECRET, KASSA_FORM_RAW, out), KASSA_OK);
     assert_string_equal(out, "ab399192242d30c151efda7f8c47b304");
@@ -84,8 +87,8 @@ static void test_md5_sign_special_characters_both_forms(void **state)
     (void)state;
     /* order_id "Order #1 & more": the raw join and urlencode differ; a sign
      * of either form is accepted for the same decoded values. */
-    kassa_kv kv[4] = {{"shop_id", SHOP}, {"amount", "100"}, {"currency", "RUB"},
-                      {"order_id", "Order #1 & more"}};
+    kassa_kv kv[4] = {
+        {"shop_id", SHOP}, {"amount", "100"}, {"currency", "RUB"}, {"order_id", "Order #1 & more"}};
     char raw[KASSA_MD5_HEX_SIZE], enc[KASSA_MD5_HEX_SIZE];
     assert_int_equal(kassa_tegro_form_sign(kv, 4, SECRET, KASSA_FORM_RAW, raw), KASSA_OK);
     assert_int_equal(kassa_tegro_form_sign(kv, 4, SECRET, KASSA_FORM_URLENCODED, enc), KASSA_OK);
@@ -188,14 +191,12 @@ static void test_receipt_arithmetic(void **state)
     assert_false(receipt_add(r, 7, "", "1", "1", 2, msg, sizeof msg));
     assert_string_equal(msg, "receipt item 7: name must be 1 to 255 bytes");
     assert_false(receipt_add(r, 2, "x", "0", "1", 2, msg, sizeof msg));
-    assert_string_equal(msg,
-                        "receipt item 2: count must be a number greater than 0 with at most 3 "
-                        "decimals");
+    assert_string_equal(msg, "receipt item 2: count must be a number greater than 0 with at most 3 "
+                             "decimals");
     assert_false(receipt_add(r, 2, "x", "1.0001", "1", 2, msg, sizeof msg));
     assert_false(receipt_add(r, 2, "x", "1", "1.001", 2, msg, sizeof msg));
-    assert_string_equal(msg,
-                        "receipt item 2: price must be a number greater than 0 with at most 2 "
-                        "decimals");
+    assert_string_equal(msg, "receipt item 2: price must be a number greater than 0 with at most 2 "
+                             "decimals");
     assert_false(receipt_add(r, 2, "x", "1", "-1", 2, msg, sizeof msg));
     assert_false(receipt_add(r, 2, "x", "1", "1e3", 2, msg, sizeof msg));
     assert_false(receipt_add(r, 2, "x", NULL, "1", 2, msg, sizeof msg));
@@ -207,7 +208,8 @@ static void test_receipt_arithmetic(void **state)
     memset(r, 0, sizeof *r);
     assert_true(receipt_add(r, 0, "big", "999999999", "92233720368547758.07", 2, msg, sizeof msg));
     assert_false(receipt_total_ok(r, 100, 2, msg, sizeof msg));
-    assert_string_equal(msg, "receipt: items total more than the largest amount, but amount is 1.00");
+    assert_string_equal(msg,
+                        "receipt: items total more than the largest amount, but amount is 1.00");
     free(r);
 }
 
@@ -274,8 +276,8 @@ static void test_qr_png(void **state)
 {
     (void)state;
     size_t len = 0;
-    unsigned char *png = qr_png("ST00012|Name=Ivan|PersonalAcc=+79001234567|Sum=100000", 4,
-                                false, &len);
+    unsigned char *png =
+        qr_png("ST00012|Name=Ivan|PersonalAcc=+79001234567|Sum=100000", 4, false, &len);
     assert_non_null(png);
     assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
     assert_memory_equal(png + 12, "IHDR", 4);

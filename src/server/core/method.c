@@ -4,25 +4,20 @@
 #include "method.h"
 
 static const struct pay_method methods[] = {
-    {28, "SBP (fast payment system)", "СБП (система быстрых платежей)", "RUB",
-     PROVIDER_REQUISITES, "SBP", "10.00", "500000.00"},
-    {36, "Bank card", "Банковская карта", "RUB", PROVIDER_REQUISITES, "card", "10.00",
+    {28, "SBP (fast payment system)", "СБП (система быстрых платежей)", "RUB", PROVIDER_REQUISITES,
+     "SBP", "10.00", "500000.00"},
+    {36, "Bank card", "Банковская карта", "RUB", PROVIDER_REQUISITES, "card", "10.00", "500000.00"},
+    {25, "Bank card", "Банковская карта", "RUB", PROVIDER_REQUISITES, "card", "10.00", "500000.00"},
+    {41, "Bank card", "Банковская карта", "RUB", PROVIDER_REQUISITES, "card", "10.00", "500000.00"},
+    {15, "Bank card (QIWI)", "Банковская карта (QIWI)", "RUB", PROVIDER_REQUISITES, "card", "10.00",
      "500000.00"},
-    {25, "Bank card", "Банковская карта", "RUB", PROVIDER_REQUISITES, "card", "10.00",
-     "500000.00"},
-    {41, "Bank card", "Банковская карта", "RUB", PROVIDER_REQUISITES, "card", "10.00",
-     "500000.00"},
-    {15, "Bank card (QIWI)", "Банковская карта (QIWI)", "RUB", PROVIDER_REQUISITES, "card",
-     "10.00", "500000.00"},
     {27, "Tinkoff", "Тинькофф", "RUB", PROVIDER_REQUISITES, "internalTransfer", "10.00",
      "500000.00"},
-    {38, "Mobile phone", "Мобильный телефон", "RUB", PROVIDER_REQUISITES, "phoneTopUp",
-     "10.00", "15000.00"},
+    {38, "Mobile phone", "Мобильный телефон", "RUB", PROVIDER_REQUISITES, "phoneTopUp", "10.00",
+     "15000.00"},
     {5, "YooMoney", "ЮMoney", "RUB", PROVIDER_NONE, "", "1.00", "500000.00"},
-    {11, "Perfect Money USD", "Perfect Money USD", "USD", PROVIDER_NONE, "", "1.00",
-     "10000.00"},
-    {12, "Perfect Money EUR", "Perfect Money EUR", "EUR", PROVIDER_NONE, "", "1.00",
-     "10000.00"},
+    {11, "Perfect Money USD", "Perfect Money USD", "USD", PROVIDER_NONE, "", "1.00", "10000.00"},
+    {12, "Perfect Money EUR", "Perfect Money EUR", "EUR", PROVIDER_NONE, "", "1.00", "10000.00"},
     {13, "Payeer", "Payeer", "RUB", PROVIDER_NONE, "", "1.00", "500000.00"},
     {14, "QIWI", "QIWI", "RUB", PROVIDER_NONE, "", "1.00", "500000.00"},
     {16, "Bitcoin", "Bitcoin", "BTC", PROVIDER_NONE, "", "1.00", "1000000.00"},
@@ -79,8 +74,7 @@ static bool switch_one(void *arg, int method_id, bool enabled)
     return true;
 }
 
-kassa_err method_switches_load(struct store_conn *c, int64_t shop_id,
-                               struct method_switches *out)
+kassa_err method_switches_load(struct store_conn *c, int64_t shop_id, struct method_switches *out)
 {
     out->n = METHOD_COUNT;
     for (size_t i = 0; i < METHOD_COUNT; i++)

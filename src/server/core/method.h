@@ -18,13 +18,13 @@
 enum method_provider { PROVIDER_NONE = 0, PROVIDER_REQUISITES = 1 };
 
 struct pay_method {
-    int id;                      /* Tegro payment_system id */
+    int id; /* Tegro payment_system id */
     const char *name_en;
     const char *name_ru;
-    const char *currency;        /* the currency it is usually paid in */
+    const char *currency; /* the currency it is usually paid in */
     enum method_provider provider;
-    const char *requisite_type;  /* pool requisite type; "" when not pool-served */
-    const char *min;             /* limits shown by `modules`, decimal text */
+    const char *requisite_type; /* pool requisite type; "" when not pool-served */
+    const char *min;            /* limits shown by `modules`, decimal text */
     const char *max;
 };
 
@@ -45,8 +45,7 @@ struct method_switches {
 };
 
 /* Read the shop's switches on `c` (KASSA_OK or the store's error). */
-kassa_err method_switches_load(struct store_conn *c, int64_t shop_id,
-                               struct method_switches *out);
+kassa_err method_switches_load(struct store_conn *c, int64_t shop_id, struct method_switches *out);
 
 /* Whether the method with this id is enabled in `sw` (false when unknown). */
 bool method_enabled(const struct method_switches *sw, int id);

@@ -33,32 +33,77 @@
 /* ---- language --------------------------------------------------------- */
 
 struct lang {
-    const char *code, *title, *choose, *amount, *shop, *order, *method, *status, *pay_to,
-        *phone, *card, *account, *bank, *holder, *time_left, *scan, *test_note, *pay_btn,
-        *fail_btn, *st_pending, *st_paid, *st_failed, *st_cancelled, *st_rejected,
-        *no_methods, *error, *back, *redirect, *items, *expired_note, *not_payable;
+    const char *code, *title, *choose, *amount, *shop, *order, *method, *status, *pay_to, *phone,
+        *card, *account, *bank, *holder, *time_left, *scan, *test_note, *pay_btn, *fail_btn,
+        *st_pending, *st_paid, *st_failed, *st_cancelled, *st_rejected, *no_methods, *error, *back,
+        *redirect, *items, *expired_note, *not_payable;
 };
 
 static const struct lang lang_ru = {
-    "ru", "Оплата заказа", "Выберите способ оплаты", "Сумма", "Магазин", "Заказ",
-    "Способ оплаты", "Статус", "Переведите точную сумму по реквизитам", "Телефон (СБП)",
-    "Номер карты", "Номер счёта", "Банк", "Получатель", "Осталось времени",
+    "ru",
+    "Оплата заказа",
+    "Выберите способ оплаты",
+    "Сумма",
+    "Магазин",
+    "Заказ",
+    "Способ оплаты",
+    "Статус",
+    "Переведите точную сумму по реквизитам",
+    "Телефон (СБП)",
+    "Номер карты",
+    "Номер счёта",
+    "Банк",
+    "Получатель",
+    "Осталось времени",
     "Отсканируйте QR-код в приложении банка",
-    "Тестовый режим: деньги не списываются. Выберите результат оплаты.", "Оплатить",
-    "Отклонить", "Ожидает оплаты", "Оплачен", "Ошибка оплаты", "Отменён", "Отклонён",
-    "Нет доступных способов оплаты", "Ошибка", "Вернуться в магазин",
-    "Сейчас вы вернётесь в магазин", "Состав заказа", "Время на оплату истекло",
+    "Тестовый режим: деньги не списываются. Выберите результат оплаты.",
+    "Оплатить",
+    "Отклонить",
+    "Ожидает оплаты",
+    "Оплачен",
+    "Ошибка оплаты",
+    "Отменён",
+    "Отклонён",
+    "Нет доступных способов оплаты",
+    "Ошибка",
+    "Вернуться в магазин",
+    "Сейчас вы вернётесь в магазин",
+    "Состав заказа",
+    "Время на оплату истекло",
     "Этот заказ больше нельзя оплатить",
 };
 
 static const struct lang lang_en = {
-    "en", "Order payment", "Choose a payment method", "Amount", "Shop", "Order",
-    "Payment method", "Status", "Transfer the exact amount to", "Phone (SBP)", "Card number",
-    "Account number", "Bank", "Recipient", "Time left", "Scan the QR code in your bank's app",
-    "Test mode: no money moves. Choose the payment's outcome.", "Pay", "Fail",
-    "Waiting for payment", "Paid", "Payment failed", "Cancelled", "Rejected",
-    "No payment methods available", "Error", "Back to the shop",
-    "You will be taken back to the shop", "Order items", "The time to pay has run out",
+    "en",
+    "Order payment",
+    "Choose a payment method",
+    "Amount",
+    "Shop",
+    "Order",
+    "Payment method",
+    "Status",
+    "Transfer the exact amount to",
+    "Phone (SBP)",
+    "Card number",
+    "Account number",
+    "Bank",
+    "Recipient",
+    "Time left",
+    "Scan the QR code in your bank's app",
+    "Test mode: no money moves. Choose the payment's outcome.",
+    "Pay",
+    "Fail",
+    "Waiting for payment",
+    "Paid",
+    "Payment failed",
+    "Cancelled",
+    "Rejected",
+    "No payment methods available",
+    "Error",
+    "Back to the shop",
+    "You will be taken back to the shop",
+    "Order items",
+    "The time to pay has run out",
     "This order can no longer be paid",
 };
 
@@ -76,11 +121,16 @@ static const struct lang *lang_pick(const char *a, const char *b)
 static const char *status_text(const struct lang *L, enum order_status s)
 {
     switch (tegro_status(s)) {
-    case 0: return L->st_pending;
-    case 1: return L->st_paid;
-    case 2: return L->st_failed;
-    case 3: return L->st_cancelled;
-    default: return L->st_rejected;
+    case 0:
+        return L->st_pending;
+    case 1:
+        return L->st_paid;
+    case 2:
+        return L->st_failed;
+    case 3:
+        return L->st_cancelled;
+    default:
+        return L->st_rejected;
     }
 }
 
@@ -113,8 +163,7 @@ static const char page_css[] =
 static void page_open(struct sbuf *b, const struct lang *L, const char *title,
                       const char *refresh_url)
 {
-    sbuf_printf(b, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\">",
-                L->code);
+    sbuf_printf(b, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\">", L->code);
     sbuf_add(b, "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
     sbuf_add(b, "<meta name=\"referrer\" content=\"no-referrer\">");
     /* no favicon request: the page needs nothing but itself */
@@ -131,7 +180,10 @@ static void page_open(struct sbuf *b, const struct lang *L, const char *title,
     sbuf_add(b, "</style></head><body><main class=\"card\">");
 }
 
-static void page_close(struct sbuf *b) { sbuf_add(b, "</main></body></html>"); }
+static void page_close(struct sbuf *b)
+{
+    sbuf_add(b, "</main></body></html>");
+}
 
 static void send_page(struct http_req *req, int status, struct sbuf *b)
 {
@@ -152,11 +204,10 @@ static void send_page(struct http_req *req, int status, struct sbuf *b)
 }
 
 /* An error page: the title, what is wrong (escaped). */
-static void error_page(struct http_req *req, int status, const struct lang *L,
-                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void error_page(struct http_req *req, int status, const struct lang *L, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void error_page(struct http_req *req, int status, const struct lang *L,
-                       const char *fmt, ...)
+static void error_page(struct http_req *req, int status, const struct lang *L, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -284,11 +335,17 @@ static enum http_action pay_create(struct http_req *req, const struct form *f,
         error_page(req, 500, L, "Internal server error");
         return HTTP_DONE;
     }
-    struct tegro_order_input in = {
-        .currency = p->currency, .amount = p->amount, .order_id = p->order_id,
-        .payment_system = p->payment_system, .email = p->email, .phone = p->phone,
-        .success_url = p->success_url, .fail_url = p->fail_url, .notify_url = p->notify_url,
-        .lang = p->lang, .test = p->test != NULL && strcmp(p->test, "1") == 0};
+    struct tegro_order_input in = {.currency = p->currency,
+                                   .amount = p->amount,
+                                   .order_id = p->order_id,
+                                   .payment_system = p->payment_system,
+                                   .email = p->email,
+                                   .phone = p->phone,
+                                   .success_url = p->success_url,
+                                   .fail_url = p->fail_url,
+                                   .notify_url = p->notify_url,
+                                   .lang = p->lang,
+                                   .test = p->test != NULL && strcmp(p->test, "1") == 0};
     char *end;
     long ps = strtol(p->payment_system, &end, 10);
     const struct pay_method *m = *end == '\0' && ps > 0 ? method_find((int)ps) : NULL;
@@ -327,8 +384,8 @@ static enum http_action pay_choose(struct http_req *req, const struct form *f,
         error_page(req, 400, L, "Unknown currency %.32s", p->currency);
         return HTTP_DONE;
     }
-    if ((err = kassa_money_parse(p->amount, strlen(p->amount), cur->exponent,
-                                 KASSA_MONEY_POSITIVE, &amount)) != KASSA_OK) {
+    if ((err = kassa_money_parse(p->amount, strlen(p->amount), cur->exponent, KASSA_MONEY_POSITIVE,
+                                 &amount)) != KASSA_OK) {
         error_page(req, 400, L, "Wrong amount: %s", kassa_strerror(err));
         return HTTP_DONE;
     }
@@ -530,16 +587,14 @@ static bool parse_id_token(const char *s, int64_t *id, char token[TOKEN_SIZE], c
 
 /* Load the order `id` and check its token (constant time); false when it
  * does not exist or the token is wrong (the same answer for both). */
-static kassa_err load_paid_order(int64_t id, const char *token, struct order *o,
-                                 struct shop *shop)
+static kassa_err load_paid_order(int64_t id, const char *token, struct order *o, struct shop *shop)
 {
     struct store_conn *c = store_reader(app.store);
     if (c == NULL)
         return KASSA_EIO;
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, id, o);
-    if (err == KASSA_OK &&
-        (strlen(o->pay_token) != TOKEN_SIZE - 1 ||
-         !kassa_ct_equal(o->pay_token, token, TOKEN_SIZE - 1)))
+    if (err == KASSA_OK && (strlen(o->pay_token) != TOKEN_SIZE - 1 ||
+                            !kassa_ct_equal(o->pay_token, token, TOKEN_SIZE - 1)))
         err = KASSA_ENOTFOUND;
     if (err == KASSA_OK && shop != NULL)
         err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, o->shop_id, shop);
@@ -671,8 +726,8 @@ static enum http_action payer_page(struct http_req *req, int64_t id, const char 
         dl_row(&b, L->method, L == &lang_en ? m->name_en : m->name_ru, "method");
     sbuf_add(&b, "<dt>");
     sbuf_html(&b, L->status);
-    sbuf_printf(&b, "</dt><dd><span class=\"status st-%d\" id=\"status\" data-status=\"%s\">",
-                st, order_status_name(o->status));
+    sbuf_printf(&b, "</dt><dd><span class=\"status st-%d\" id=\"status\" data-status=\"%s\">", st,
+                order_status_name(o->status));
     sbuf_html(&b, status_text(L, o->status));
     sbuf_add(&b, "</span></dd>");
     if (pending)
@@ -689,8 +744,7 @@ static enum http_action payer_page(struct http_req *req, int64_t id, const char 
         sbuf_add(&b, "</dt><dd class=\"value\" id=\"requisite-value\">");
         sbuf_html(&b, r->value);
         sbuf_add(&b, "</dd>");
-        dl_row(&b, L->bank, L == &lang_en && r->bank_name_en[0] ? r->bank_name_en
-                                                                  : r->bank_name_ru,
+        dl_row(&b, L->bank, L == &lang_en && r->bank_name_en[0] ? r->bank_name_en : r->bank_name_ru,
                "bank");
         dl_row(&b, L->holder, r->owner_full_name, "holder");
         sbuf_add(&b, "</dl></section>");
@@ -815,8 +869,7 @@ static void sandbox_done(struct http_req *req, struct writer_cmd *base, kassa_er
     http_reply(req, 303, "text/plain; charset=utf-8", body, sizeof body - 1);
 }
 
-static enum http_action sandbox_press(struct http_req *req, int64_t id, const char *token,
-                                      bool pay)
+static enum http_action sandbox_press(struct http_req *req, int64_t id, const char *token, bool pay)
 {
     struct order *o = arena_calloc(&req->arena, sizeof *o);
     struct order_transition_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
@@ -965,8 +1018,7 @@ struct method_set_cmd {
 static kassa_err method_set_apply(struct store_conn *c, struct writer_cmd *base)
 {
     struct method_set_cmd *cmd = (struct method_set_cmd *)base;
-    return STORE_CALL(c, shop_method_set, cmd->shop_id, cmd->method_id, cmd->enabled,
-                      clock_now());
+    return STORE_CALL(c, shop_method_set, cmd->shop_id, cmd->method_id, cmd->enabled, clock_now());
 }
 
 static void render_method(struct jw *w, const struct pay_method *m, bool enabled)
@@ -1007,8 +1059,8 @@ enum http_action admin_shop_methods(struct http_req *req, const char *rest)
     struct shop *shop = arena_calloc(&req->arena, sizeof *shop);
     struct method_switches sw;
     struct store_conn *c = store_reader(app.store);
-    kassa_err err = (c && shop) ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, shop_id, shop)
-                                : KASSA_EIO;
+    kassa_err err =
+        (c && shop) ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, shop_id, shop) : KASSA_EIO;
     if (err == KASSA_OK)
         err = method_switches_load(c, shop_id, &sw);
     if (c)
@@ -1034,8 +1086,8 @@ enum http_action admin_shop_methods(struct http_req *req, const char *rest)
         return HTTP_DONE;
     }
     if (tail[0] != '/' || strcmp(req->method, "PUT") != 0) {
-        reply_error(req, tail[0] == '/' ? 405 : 404, tail[0] == '/' ? "method not allowed"
-                                                                    : "Not found");
+        reply_error(req, tail[0] == '/' ? 405 : 404,
+                    tail[0] == '/' ? "method not allowed" : "Not found");
         return HTTP_DONE;
     }
     char *mend;

@@ -136,16 +136,18 @@ bool receipt_add(struct receipt *r, size_t index, const char *name, const char *
     if (count == NULL || strlen(count) >= sizeof it->count || decimals(count) > 3 ||
         kassa_money_parse(count, strlen(count), 3, KASSA_MONEY_POSITIVE, &it->count_milli) !=
             KASSA_OK) {
-        snprintf(msg, msglen, "receipt item %zu: count must be a number greater than 0 with at "
-                              "most 3 decimals",
+        snprintf(msg, msglen,
+                 "receipt item %zu: count must be a number greater than 0 with at "
+                 "most 3 decimals",
                  index);
         return false;
     }
     if (price == NULL || decimals(price) > (size_t)exponent ||
         kassa_money_parse(price, strlen(price), exponent, KASSA_MONEY_POSITIVE, &it->price) !=
             KASSA_OK) {
-        snprintf(msg, msglen, "receipt item %zu: price must be a number greater than 0 with at "
-                              "most %d decimals",
+        snprintf(msg, msglen,
+                 "receipt item %zu: price must be a number greater than 0 with at "
+                 "most %d decimals",
                  index, exponent);
         return false;
     }
@@ -214,7 +216,10 @@ void sbuf_addn(struct sbuf *b, const char *s, size_t n)
     b->buf[b->len] = '\0';
 }
 
-void sbuf_add(struct sbuf *b, const char *s) { sbuf_addn(b, s, strlen(s)); }
+void sbuf_add(struct sbuf *b, const char *s)
+{
+    sbuf_addn(b, s, strlen(s));
+}
 
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
@@ -234,12 +239,23 @@ void sbuf_html(struct sbuf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': sbuf_add(b, "&amp;"); break;
-        case '<': sbuf_add(b, "&lt;"); break;
-        case '>': sbuf_add(b, "&gt;"); break;
-        case '"': sbuf_add(b, "&quot;"); break;
-        case '\'': sbuf_add(b, "&#39;"); break;
-        default: sbuf_addn(b, s, 1);
+        case '&':
+            sbuf_add(b, "&amp;");
+            break;
+        case '<':
+            sbuf_add(b, "&lt;");
+            break;
+        case '>':
+            sbuf_add(b, "&gt;");
+            break;
+        case '"':
+            sbuf_add(b, "&quot;");
+            break;
+        case '\'':
+            sbuf_add(b, "&#39;");
+            break;
+        default:
+            sbuf_addn(b, s, 1);
         }
     }
 }

@@ -42,9 +42,9 @@ int form_key_parts(const char *key, char parts[][64], int max);
 
 struct receipt_item {
     char name[256];
-    char count[32];     /* decimal text as given */
+    char count[32];      /* decimal text as given */
     int64_t count_milli; /* count in thousandths */
-    int64_t price;      /* minor units */
+    int64_t price;       /* minor units */
 };
 
 struct receipt {

@@ -74,8 +74,7 @@ unsigned char *png_gray8(const unsigned char *pixels, int w, int h, size_t *len)
         return NULL;
     for (int y = 0; y < h; y++) {
         raw[(size_t)y * ((size_t)w + 1)] = 0; /* filter: none */
-        memcpy(raw + (size_t)y * ((size_t)w + 1) + 1, pixels + (size_t)y * (size_t)w,
-               (size_t)w);
+        memcpy(raw + (size_t)y * ((size_t)w + 1) + 1, pixels + (size_t)y * (size_t)w, (size_t)w);
     }
     unsigned char *png = png_from_rows(raw, rawlen, w, h, 8, len);
     free(raw);

@@ -20,8 +20,8 @@
 #include "reply.h"
 #include "tegro.h"
 
-#define NONCE_KEEP (2 * 86400)   /* records older than this are pruned */
-#define NONCE_WINDOW 86400       /* a time-like nonce within this of the clock */
+#define NONCE_KEEP (2 * 86400) /* records older than this are pruned */
+#define NONCE_WINDOW 86400     /* a time-like nonce within this of the clock */
 #define ORDERS_PAGE_SIZE 50
 
 /* ---- envelopes ---------------------------------------------------------- */
@@ -61,12 +61,17 @@ static void envelope_open(struct jw *w)
 int tegro_status(enum order_status s)
 {
     switch (s) {
-    case ORDER_PENDING: return 0;
-    case ORDER_COMPLETED: return 1;
-    case ORDER_FAILED: return 2;
+    case ORDER_PENDING:
+        return 0;
+    case ORDER_COMPLETED:
+        return 1;
+    case ORDER_FAILED:
+        return 2;
     case ORDER_EXPIRED:
-    case ORDER_CANCELED: return 3;
-    case ORDER_NO_REQUISITE: return 4;
+    case ORDER_CANCELED:
+        return 3;
+    case ORDER_NO_REQUISITE:
+        return 4;
     }
     return 0;
 }
@@ -125,7 +130,10 @@ static bool small_int(const char *s, int *out)
     return true;
 }
 
-static bool empty(const char *s) { return s == NULL || *s == '\0'; }
+static bool empty(const char *s)
+{
+    return s == NULL || *s == '\0';
+}
 
 /* Copy an optional string field; false with a message when too long. */
 static bool copy_field(char *dst, size_t size, const char *src, const char *name, char *msg,
@@ -216,12 +224,10 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
         !copy_field(o->success_url, sizeof o->success_url, in->success_url, "success_url", msg,
                     msglen) ||
         !copy_field(o->fail_url, sizeof o->fail_url, in->fail_url, "fail_url", msg, msglen) ||
-        !copy_field(o->notify_url, sizeof o->notify_url, in->notify_url, "notify_url", msg,
-                    msglen))
+        !copy_field(o->notify_url, sizeof o->notify_url, in->notify_url, "notify_url", msg, msglen))
         return false;
-    const char *urls[][2] = {{"success_url", o->success_url},
-                             {"fail_url", o->fail_url},
-                             {"notify_url", o->notify_url}};
+    const char *urls[][2] = {
+        {"success_url", o->success_url}, {"fail_url", o->fail_url}, {"notify_url", o->notify_url}};
     for (size_t i = 0; i < 3; i++) {
         if (urls[i][1][0] != '\0' && !http_url_ok(urls[i][1])) {
             snprintf(msg, msglen, "%s: must be an http or https URL", urls[i][0]);
@@ -235,8 +241,7 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
         }
         core_copy(o->lang, sizeof o->lang, in->lang);
     }
-    if (tc->receipt.n > 0 &&
-        !receipt_total_ok(&tc->receipt, o->amount, cur->exponent, msg, msglen))
+    if (tc->receipt.n > 0 && !receipt_total_ok(&tc->receipt, o->amount, cur->exponent, msg, msglen))
         return false;
 
     if ((err = order_create_prepare(cmd)) != KASSA_OK) {
@@ -274,8 +279,7 @@ kassa_err tegro_create_apply(struct store_conn *c, struct writer_cmd *base)
         return KASSA_OK;
     for (size_t i = 0; i < tc->receipt.n; i++) {
         const struct receipt_item *it = &tc->receipt.items[i];
-        err = STORE_CALL(c, receipt_put, tc->cmd.order.id, (int)i, it->name, it->count,
-                         it->price);
+        err = STORE_CALL(c, receipt_put, tc->cmd.order.id, (int)i, it->name, it->count, it->price);
         if (err != KASSA_OK)
             return err;
     }
@@ -311,8 +315,7 @@ static bool scalar_text(const char *v, size_t n, char *dst, size_t size)
 /* Split the raw text of a JSON array into its top-level elements: calls
  * fn(arg, index, text, len) for each; false when not an array or fn fails. */
 static bool raw_array_each(const char *a, size_t n,
-                           bool (*fn)(void *arg, size_t i, const char *t, size_t len),
-                           void *arg)
+                           bool (*fn)(void *arg, size_t i, const char *t, size_t len), void *arg)
 {
     size_t p = 0;
     while (p < n && (a[p] == ' ' || a[p] == '\t' || a[p] == '\n' || a[p] == '\r'))
@@ -344,8 +347,8 @@ static bool raw_array_each(const char *a, size_t n,
             size_t s = start, e = p;
             while (s < e && (a[s] == ' ' || a[s] == '\t' || a[s] == '\n' || a[s] == '\r'))
                 s++;
-            while (e > s && (a[e - 1] == ' ' || a[e - 1] == '\t' || a[e - 1] == '\n' ||
-                             a[e - 1] == '\r'))
+            while (e > s &&
+                   (a[e - 1] == ' ' || a[e - 1] == '\t' || a[e - 1] == '\n' || a[e - 1] == '\r'))
                 e--;
             if (e > s) {
                 if (!fn(arg, idx++, a + s, e - s))
@@ -433,8 +436,9 @@ static bool nonce_check(const char *nonce, char *msg, size_t msglen)
             secs = secs * 10 + (nonce[i] - '0');
         long long now = clock_now();
         if (secs < now - NONCE_WINDOW || secs > now + NONCE_WINDOW) {
-            snprintf(msg, msglen, "Wrong nonce: a time nonce must be within 24 hours of the "
-                                  "server time");
+            snprintf(msg, msglen,
+                     "Wrong nonce: a time nonce must be within 24 hours of the "
+                     "server time");
             return false;
         }
     }
@@ -485,8 +489,7 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
         return false;
     }
     json_t *jn = json_object_get(tx->root, "nonce");
-    if (jn == NULL || json_is_null(jn) ||
-        (json_is_string(jn) && json_string_length(jn) == 0)) {
+    if (jn == NULL || json_is_null(jn) || (json_is_string(jn) && json_string_length(jn) == 0)) {
         tegro_error(req, "Empty required param nonce");
         goto fail;
     }
@@ -555,8 +558,7 @@ static void read_rendered(struct http_req *req, struct writer_cmd *base, kassa_e
 }
 
 /* Finish the envelope in w and send it after the nonce is recorded. */
-static enum http_action send_after_nonce(struct http_req *req, struct tegro_ctx *tx,
-                                         struct jw *w)
+static enum http_action send_after_nonce(struct http_req *req, struct tegro_ctx *tx, struct jw *w)
 {
     jw_obj_end(w);
     struct read_cmd *rc = arena_calloc(&req->arena, sizeof *rc);
@@ -857,7 +859,8 @@ static enum http_action m_rates(struct http_req *req, struct tegro_ctx *tx)
         return HTTP_DONE;
     }
     if ((from[0] && !kassa_currency_find(from)) || (to[0] && !kassa_currency_find(to))) {
-        tegro_error(req, "Unknown currency %.16s", from[0] && !kassa_currency_find(from) ? from : to);
+        tegro_error(req, "Unknown currency %.16s",
+                    from[0] && !kassa_currency_find(from) ? from : to);
         return HTTP_DONE;
     }
     size_t n;
@@ -921,9 +924,14 @@ static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa
         reply_jw(req, 200, &w);
         break;
     }
-    case KASSA_EAUTH_REPLAY: tegro_error(req, "Nonce already used"); break;
-    case KASSA_ECONFLICT: tegro_error(req, "Order already exists"); break;
-    default: tegro_error(req, "Internal server error");
+    case KASSA_EAUTH_REPLAY:
+        tegro_error(req, "Nonce already used");
+        break;
+    case KASSA_ECONFLICT:
+        tegro_error(req, "Order already exists");
+        break;
+    default:
+        tegro_error(req, "Internal server error");
     }
 }
 
@@ -936,7 +944,8 @@ static bool member_text(struct http_req *req, json_t *obj, const char *doc, size
     if (v == NULL || json_is_null(v))
         return true;
     if (json_is_string(v)) {
-        if (json_string_length(v) >= size || strlen(json_string_value(v)) != json_string_length(v)) {
+        if (json_string_length(v) >= size ||
+            strlen(json_string_value(v)) != json_string_length(v)) {
             snprintf(msg, msglen, "%s: must be at most %zu bytes", key, size - 1);
             return false;
         }
@@ -967,8 +976,8 @@ static enum http_action m_create_order(struct http_req *req, struct tegro_ctx *t
     }
     char *currency = buf, *amount = buf + TEXT_SIZE, *order_id = buf + 2 * TEXT_SIZE,
          *ps = buf + 3 * TEXT_SIZE, *email = buf + 4 * TEXT_SIZE, *phone = buf + 5 * TEXT_SIZE,
-         *lang = buf + 6 * TEXT_SIZE, *test = buf + 7 * TEXT_SIZE,
-         *success = buf + 8 * TEXT_SIZE, *fail = success + URL_SIZE, *notify = fail + URL_SIZE;
+         *lang = buf + 6 * TEXT_SIZE, *test = buf + 7 * TEXT_SIZE, *success = buf + 8 * TEXT_SIZE,
+         *fail = success + URL_SIZE, *notify = fail + URL_SIZE;
     const char *body = req->body;
     size_t blen = req->body_len;
     if (!member_text(req, root, body, blen, "currency", currency, TEXT_SIZE, msg, sizeof msg) ||
@@ -996,8 +1005,7 @@ static enum http_action m_create_order(struct http_req *req, struct tegro_ctx *t
     if (fields != NULL && !json_is_null(fields)) {
         if (json_is_array(fields) && json_array_size(fields) == 0) {
             /* nothing */
-        } else if (!json_is_object(fields) ||
-                   !raw_member(body, blen, "fields", &fraw, &fn)) {
+        } else if (!json_is_object(fields) || !raw_member(body, blen, "fields", &fraw, &fn)) {
             snprintf(msg, sizeof msg, "Wrong fields: must be an object");
             goto refuse;
         } else if (!member_text(req, fields, fraw, fn, "email", email, TEXT_SIZE, msg,
@@ -1042,10 +1050,17 @@ static enum http_action m_create_order(struct http_req *req, struct tegro_ctx *t
         snprintf(msg, sizeof msg, "Internal server error");
         goto refuse;
     }
-    struct tegro_order_input input = {
-        .currency = currency, .amount = amount, .order_id = order_id, .payment_system = ps,
-        .email = email, .phone = phone, .success_url = success, .fail_url = fail,
-        .notify_url = notify, .lang = lang, .test = is_test};
+    struct tegro_order_input input = {.currency = currency,
+                                      .amount = amount,
+                                      .order_id = order_id,
+                                      .payment_system = ps,
+                                      .email = email,
+                                      .phone = phone,
+                                      .success_url = success,
+                                      .fail_url = fail,
+                                      .notify_url = notify,
+                                      .lang = lang,
+                                      .test = is_test};
     if (!tegro_order_fill(tc, &tx->shop, &input, &sw, msg, sizeof msg))
         goto refuse;
     tc->has_nonce = true;
@@ -1109,10 +1124,17 @@ static void withdraw_rendered(struct http_req *req, struct writer_cmd *base, kas
         reply_jw(req, 200, &w);
         break;
     }
-    case KASSA_EAUTH_REPLAY: tegro_error(req, "Nonce already used"); break;
-    case KASSA_ECONFLICT: tegro_error(req, "Withdrawal already exists"); break;
-    case KASSA_EFUNDS: tegro_error(req, "Insufficient funds"); break;
-    default: tegro_error(req, "Internal server error");
+    case KASSA_EAUTH_REPLAY:
+        tegro_error(req, "Nonce already used");
+        break;
+    case KASSA_ECONFLICT:
+        tegro_error(req, "Withdrawal already exists");
+        break;
+    case KASSA_EFUNDS:
+        tegro_error(req, "Insufficient funds");
+        break;
+    default:
+        tegro_error(req, "Internal server error");
     }
 }
 
@@ -1129,14 +1151,12 @@ static enum http_action m_create_withdrawal(struct http_req *req, struct tegro_c
     size_t blen = req->body_len;
     if (!member_text(req, tx->root, body, blen, "currency", currency, sizeof currency, msg,
                      sizeof msg) ||
-        !member_text(req, tx->root, body, blen, "amount", amount, sizeof amount, msg,
-                     sizeof msg) ||
-        !member_text(req, tx->root, body, blen, "payment_system", ps, sizeof ps, msg,
-                     sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "amount", amount, sizeof amount, msg, sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "payment_system", ps, sizeof ps, msg, sizeof msg) ||
         !member_text(req, tx->root, body, blen, "account", wd->account, sizeof wd->account, msg,
                      sizeof msg) ||
-        !member_text(req, tx->root, body, blen, "payment_id", wd->payment_id,
-                     sizeof wd->payment_id, msg, sizeof msg))
+        !member_text(req, tx->root, body, blen, "payment_id", wd->payment_id, sizeof wd->payment_id,
+                     msg, sizeof msg))
         goto refuse;
     const char *required[][2] = {{"currency", currency},
                                  {"amount", amount},
@@ -1155,8 +1175,8 @@ static enum http_action m_create_withdrawal(struct http_req *req, struct tegro_c
         goto refuse;
     }
     core_copy(wd->currency, sizeof wd->currency, currency);
-    kassa_err err = kassa_money_parse(amount, strlen(amount), cur->exponent,
-                                      KASSA_MONEY_POSITIVE, &wd->amount);
+    kassa_err err =
+        kassa_money_parse(amount, strlen(amount), cur->exponent, KASSA_MONEY_POSITIVE, &wd->amount);
     if (err != KASSA_OK) {
         snprintf(msg, sizeof msg, "Wrong amount: %s", kassa_strerror(err));
         goto refuse;
@@ -1252,10 +1272,10 @@ static enum http_action m_withdrawals(struct http_req *req, struct tegro_ctx *tx
     envelope_open(&w);
     jw_arr(&w);
     struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, withdrawals_page, tx->shop.id,
-                                   (int)((page - 1) * ORDERS_PAGE_SIZE), ORDERS_PAGE_SIZE,
-                                   withdrawal_one, &w)
-                      : KASSA_EIO;
+    kassa_err err =
+        c ? STORE_CALL(c, withdrawals_page, tx->shop.id, (int)((page - 1) * ORDERS_PAGE_SIZE),
+                       ORDERS_PAGE_SIZE, withdrawal_one, &w)
+          : KASSA_EIO;
     if (c)
         store_release(c);
     if (err != KASSA_OK) {
@@ -1288,10 +1308,16 @@ enum http_action tegro_handle(struct http_req *req)
         const char *name;
         enum http_action (*fn)(struct http_req *, struct tegro_ctx *);
     } methods[] = {
-        {"createOrder", m_create_order}, {"shops", m_shops},     {"balance", m_balance},
-        {"order", m_order},              {"orders", m_orders},   {"modules", m_modules},
-        {"rates", m_rates},              {"createWithdrawal", m_create_withdrawal},
-        {"withdrawal", m_withdrawal},    {"withdrawals", m_withdrawals},
+        {"createOrder", m_create_order},
+        {"shops", m_shops},
+        {"balance", m_balance},
+        {"order", m_order},
+        {"orders", m_orders},
+        {"modules", m_modules},
+        {"rates", m_rates},
+        {"createWithdrawal", m_create_withdrawal},
+        {"withdrawal", m_withdrawal},
+        {"withdrawals", m_withdrawals},
     };
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         if (strcmp(methods[i].name, name) != 0)

@@ -16,9 +16,9 @@
 #define TEGRO_IDEM_PREFIX "tegro-order:"
 
 struct tegro_create {
-    struct order_create_cmd cmd;   /* cmd.shop and cmd.order filled by tegro_order_fill */
-    struct receipt receipt;        /* items to store with a new order */
-    bool has_nonce;                /* REST: record the nonce in the same savepoint */
+    struct order_create_cmd cmd; /* cmd.shop and cmd.order filled by tegro_order_fill */
+    struct receipt receipt;      /* items to store with a new order */
+    bool has_nonce;              /* REST: record the nonce in the same savepoint */
     char nonce[TEGRO_NONCE_SIZE];
     unsigned char body_hash[32];
 };

@@ -42,8 +42,7 @@ kassa_err sqlite_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const
 
 kassa_err sqlite_tegro_nonce_prune(struct store_conn *base, int64_t before)
 {
-    sqlite3_stmt *st =
-        tstmt(base, T_NONCE_PRUNE, "DELETE FROM tegro_nonces WHERE created_at < ?1");
+    sqlite3_stmt *st = tstmt(base, T_NONCE_PRUNE, "DELETE FROM tegro_nonces WHERE created_at < ?1");
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, before);
