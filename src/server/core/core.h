@@ -63,6 +63,14 @@ struct requisite_add_cmd {
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen);
 kassa_err requisite_add_apply(struct store_conn *c, struct writer_cmd *cmd);
 
+/* The shop a merchant request names by `key` (SHOP_BY_PANDA_KEY,
+ * SHOP_BY_PUBLIC_KEY, ...), from memory when it was read less than 5 s ago
+ * (shop_cache.c). KASSA_ENOTFOUND, or a store error. */
+kassa_err shop_cache_get(struct store *s, enum shop_key by, const char *key, struct shop *out);
+
+/* Drop a shop's cached entries (after it changed here). */
+void shop_cache_forget(int64_t shop_id);
+
 /* The panda requisite types kassa knows ("SBP", "card", ...). */
 bool requisite_type_known(const char *type);
 

@@ -66,10 +66,7 @@ static bool panda_auth(struct http_req *req, const char *signed_part, size_t sig
         reply_error(req, 401, "missing X-API-Key header");
         return false;
     }
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, shop_get, SHOP_BY_PANDA_KEY, key, 0, shop) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = shop_cache_get(app.store, SHOP_BY_PANDA_KEY, key, shop);
     if (err == KASSA_ENOTFOUND || (err == KASSA_OK && !shop->active)) {
         reply_error(req, 401, "invalid API key");
         return false;
