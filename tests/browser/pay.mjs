@@ -20,6 +20,38 @@ const env = (name, def) => {
   return v;
 };
 
+// MODE=watch: open ORDER_URL (a real order's page), print "ready" once it
+// shows the requisite, and wait until the page follows the order's final
+// status (paid by the operator meanwhile) to SUCCESS_URL on its own.
+if ((process.env.MODE ?? "pay") === "watch") {
+  const browser = await chromium.launch({
+    executablePath: env("CHROMIUM", "/usr/bin/chromium"),
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+  });
+  const seen = { steps: [] };
+  try {
+    const page = await browser.newPage();
+    await page.goto(env("ORDER_URL"));
+    seen.requisite = (await page.locator("#requisite-value").textContent()).trim();
+    seen.status_before = await page.locator("#status").getAttribute("data-status");
+    seen.steps.push("ready");
+    console.log("ready");
+    const target = env("SUCCESS_URL");
+    await page.waitForURL((u) => u.href.startsWith(target), { timeout: 20000 });
+    seen.final_url = page.url();
+    seen.steps.push("success_url");
+    console.log(JSON.stringify(seen));
+    await browser.close();
+  } catch (e) {
+    console.error(`watch failed after steps [${seen.steps.join(", ")}]: ${e.message}`);
+    console.log(JSON.stringify(seen));
+    await browser.close();
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
 const payLink = env("PAY_LINK");
 const successUrl = env("SUCCESS_URL");
 const screenshot = env("SCREENSHOT");

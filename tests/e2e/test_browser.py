@@ -115,3 +115,36 @@ def test_pay_with_sbp_in_a_real_browser(kassad, merchant_site, tmp_path):
 
     png = Path(shot).read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+
+
+def test_page_follows_an_operator_payment_to_success_url(kassad, merchant_site):
+    """A real (not test) order: the payer keeps its page open, the operator
+    confirms the payment, the page notices (status poll) and sends the payer
+    to success_url (meta refresh), with nobody touching the browser."""
+    node = check_tools()
+    creds = create_shop(kassad)
+    t = tegro_for(kassad, creds)
+    success_url = f"{merchant_site}/success?watch=1"
+    r = t.create_order(amount="250.00", success_url=success_url)
+    assert r.json["type"] == "success", r.body
+    d = r.json["data"]
+    env = dict(os.environ, MODE="watch", ORDER_URL=d["url"], SUCCESS_URL=success_url,
+               CHROMIUM=CHROMIUM)
+    proc = subprocess.Popen([node, "pay.mjs"], cwd=BROWSER_DIR, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline().strip()
+        assert first == "ready", f"{first}\n{proc.stderr.read() if proc.poll() is not None else ''}"
+        status, _ = kassad.admin("POST", f"/admin/v1/orders/{d['id']}/complete")
+        assert status == 200
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, f"watch failed:\n{err}\n{out}"
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen["requisite"] == creds["requisite"]["requisite"]
+    assert seen["status_before"] == "pending"
+    assert seen["final_url"] == success_url
+    assert "/success?watch=1" in Merchant.hits
