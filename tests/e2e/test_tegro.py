@@ -454,3 +454,14 @@ def test_withdrawals(kassad, shop):
     assert kassad.admin("POST", f"/admin/v1/withdrawals/{w['id']}/complete")[0] == 200
     done = t.ok("withdrawal", {"order_id": str(w["id"])})
     assert done["status"] == 1 and DATE_RE.match(done["date_completed"])
+
+
+def test_panda_orders_listed_with_their_method(kassad, shop):
+    """The method catalogue maps panda's requisite types onto Tegro's ids."""
+    p = kassad.panda(shop)
+    o = p.create_order(amount="10.00", requisite_type="SBP").json
+    t = tegro_for(kassad, shop)
+    listed = t.ok("orders")
+    assert [x["id"] for x in listed] == [o["id"]]
+    assert listed[0]["payment_system_id"] == 28 and listed[0]["amount"] == "10.00000000"
+    assert listed[0]["payment_id"] == ""

@@ -593,7 +593,10 @@ static void render_order(struct jw *w, const struct order *o)
         jw_knull(w, "date_payed");
     }
     jw_kint(w, "status", tegro_status(o->status));
-    jw_kint(w, "payment_system_id", o->payment_system);
+    /* a panda order has a requisite type, not a method: its catalogue id */
+    const struct pay_method *m =
+        o->payment_system == 0 ? method_for_requisite_type(o->requisite_type) : NULL;
+    jw_kint(w, "payment_system_id", m ? m->id : o->payment_system);
     jw_kint(w, "currency_id", cur ? cur->tegro_id : 0);
     jw_kmoney(w, "amount", o->amount, o->currency, 8, false);
     jw_kmoney(w, "fee", o->fee, o->currency, 8, false);
