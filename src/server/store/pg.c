@@ -235,11 +235,29 @@ static void pg_notice(void *arg, const char *message)
 }
 
 /* Open a libpq connection for the URL. Caller owns it (PQfinish), also on
- * failure (PQstatus tells). */
+ * failure (PQstatus tells). Defaults that the URL (or PGCONNECT_TIMEOUT)
+ * overrides: a 10 s connect timeout, so an unreachable server fails
+ * requests instead of hanging them, and TCP keepalives (30 s idle, 10 s x 3
+ * probes), so a dead server or network is noticed within a minute. */
 static PGconn *pg_connect(const char *url)
 {
-    const char *const keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *const vals[] = {url, "kassad", NULL};
+    const char *keys[8], *vals[8];
+    int n = 0;
+    if (getenv("PGCONNECT_TIMEOUT") == NULL) {
+        keys[n] = "connect_timeout";
+        vals[n++] = "10";
+    }
+    keys[n] = "keepalives_idle";
+    vals[n++] = "30";
+    keys[n] = "keepalives_interval";
+    vals[n++] = "10";
+    keys[n] = "keepalives_count";
+    vals[n++] = "3";
+    keys[n] = "fallback_application_name";
+    vals[n++] = "kassad";
+    keys[n] = "dbname"; /* last: what the URL says wins */
+    vals[n++] = url;
+    keys[n] = vals[n] = NULL;
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (pg != NULL)
         PQsetNoticeProcessor(pg, pg_notice, NULL);
