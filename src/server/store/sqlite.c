@@ -7,8 +7,10 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../clock.h"
 #include "../log.h"
@@ -91,8 +93,15 @@ struct sqlite_store {
     char *path;
     struct sqlite_conn *writer;
     pthread_key_t reader_key;
-    pthread_mutex_t mu; /* guards readers */
+    pthread_mutex_t mu; /* guards readers and the checkpointer's stop flag */
     struct sqlite_conn *readers;
+    /* The checkpointer: copies the WAL back into the database file off the
+     * writer's path, so no commit ever waits for a checkpoint. */
+    sqlite3 *ckpt_db;
+    pthread_t ckpt_thread;
+    bool ckpt_running;
+    bool ckpt_stop;
+    pthread_cond_t ckpt_cv;
 };
 
 /* ---- connections -------------------------------------------------------- */
@@ -141,7 +150,7 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
      * savepoints in RAM: they only serve rolling a savepoint back inside the
      * open transaction, so durability (WAL, synchronous=FULL) is unchanged. */
     const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                   "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;"
+                                   "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;"
                                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;"
                                  : "PRAGMA query_only=1; PRAGMA synchronous=FULL;"
                                    "PRAGMA temp_store=MEMORY;";
@@ -262,11 +271,61 @@ fail:
     return KASSA_EIO;
 }
 
+#define CHECKPOINT_EVERY_MS 250
+
+/* Every CHECKPOINT_EVERY_MS: a PASSIVE checkpoint (never blocks the writer or
+ * readers; copies what it can), with its own connection. */
+static void *checkpointer_main(void *arg)
+{
+    struct sqlite_store *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->ckpt_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&s->ckpt_cv, &s->mu, &until);
+        if (s->ckpt_stop)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        int log_frames = 0, done = 0;
+        int rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                           &log_frames, &done);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_warn("wal checkpoint failed", "error=\"%s\"", sqlite3_errmsg(s->ckpt_db));
+        pthread_mutex_lock(&s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static bool checkpointer_start(struct sqlite_store *s)
+{
+    if (sqlite3_open_v2(s->path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK)
+        return false;
+    sqlite3_busy_timeout(s->ckpt_db, 1000);
+    if (pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s) != 0)
+        return false;
+    s->ckpt_running = true;
+    return true;
+}
+
 static void sqlite_close(struct store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     if (s == NULL)
         return;
+    if (s->ckpt_running) {
+        pthread_mutex_lock(&s->mu);
+        s->ckpt_stop = true;
+        pthread_cond_signal(&s->ckpt_cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->ckpt_thread, NULL);
+    }
+    sqlite3_close(s->ckpt_db);
+    pthread_cond_destroy(&s->ckpt_cv);
     conn_close(s->writer);
     struct sqlite_conn *r = s->readers;
     while (r) {
@@ -294,12 +353,17 @@ static kassa_err sqlite_open(const char *path, struct store **out, char *err, si
     }
     s->base.ops = &store_sqlite_ops;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->ckpt_cv, NULL);
     pthread_key_create(&s->reader_key, NULL);
     s->writer = conn_open(s, true, err, errlen);
     if (s->writer == NULL)
         goto fail;
     if (migrate(s->writer, err, errlen) != KASSA_OK)
         goto fail;
+    if (!checkpointer_start(s)) {
+        snprintf(err, errlen, "cannot start the WAL checkpointer on %s", s->path);
+        goto fail;
+    }
     *out = &s->base;
     return KASSA_OK;
 fail:
