@@ -44,11 +44,32 @@ bool core_copy(char *dst, size_t size, const char *src);
 
 /* ---- shop.c ------------------------------------------------------------- */
 
+/* The fixed part of a tariff in one currency. */
+struct fee_fixed {
+    char currency[16];
+    int64_t amount; /* minor units, >= 0 */
+};
+
+#define FEE_FIXED_MAX 32
+
 struct shop_create_cmd {
     struct writer_cmd base;
     struct shop shop;         /* in: name, url, callback_url, fee_percent,
                                  merchant_id (0: a new merchant); out: all */
+    struct fee_fixed fixed[FEE_FIXED_MAX]; /* in: fixed fees per currency */
+    int n_fixed;
 };
+
+/* Change a shop's tariff: the percent when `percent` is non-empty, and the
+ * listed fixed fees (0 removes the fixed part in that currency). */
+struct shop_tariff_cmd {
+    struct writer_cmd base;
+    int64_t shop_id;
+    char percent[16];
+    struct fee_fixed fixed[FEE_FIXED_MAX];
+    int n_fixed;
+};
+kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *cmd);
 
 /* Check the inputs (KASSA_EINVAL with a message naming the field in msg),
  * fill defaults and generate the keys and credentials. */
@@ -83,6 +104,7 @@ struct order_create_cmd {
                                       fields, origin; out: the stored order */
     char idem_key[TEXT_SIZE];      /* "" when none */
     unsigned char fingerprint[32]; /* set by prepare */
+    int64_t fee_percent_part;      /* set by prepare: the percent part of the fee */
     bool replayed;                 /* out: answered from the idempotency record */
 };
 
@@ -91,8 +113,10 @@ struct order_create_cmd {
  * fingerprint its parameters. */
 kassa_err order_create_prepare(struct order_create_cmd *cmd);
 
-/* Idempotency check, fee, requisite assignment, insert. KASSA_ECONFLICT
- * when the idempotency key was used with other parameters. */
+/* Idempotency check, fee (percent + the shop's fixed fee in the order's
+ * currency), requisite assignment, insert. KASSA_ECONFLICT when the
+ * idempotency key was used with other parameters; KASSA_EMONEY_RANGE when
+ * the fee would exceed the amount. */
 kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 
 /* Seconds left before the order expires (0 once past), on the clock. */

@@ -51,9 +51,10 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
         return KASSA_EMONEY_ZERO;
     if (o->requisite_type[0] != '\0' && !requisite_type_known(o->requisite_type))
         return KASSA_EINVAL;
-    kassa_err err = kassa_money_percent(o->amount, cmd->shop.fee_percent, &o->fee);
+    kassa_err err = kassa_money_percent(o->amount, cmd->shop.fee_percent, &cmd->fee_percent_part);
     if (err != KASSA_OK)
         return err;
+    o->fee = cmd->fee_percent_part;
     order_fingerprint(o, cmd->fingerprint);
     /* One draw of randomness for both uuids and the payer's token. */
     unsigned char rnd[10 + 10 + 16];
@@ -112,6 +113,21 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
             return err;
     }
 
+    /* apply may run again (KASSA_ERETRY): everything it sets is set anew. */
+    o->status = ORDER_PENDING;
+    o->requisite_id = 0;
+    memset(&o->req, 0, sizeof o->req);
+
+    /* prepare computed the percent part; the fixed part is read here, in the
+     * transaction, so a tariff change applies at once. */
+    int64_t fixed = 0;
+    err = STORE_CALL(c, shop_fee_get, cmd->shop.id, o->currency, &fixed);
+    if (err != KASSA_OK && err != KASSA_ENOTFOUND)
+        return err;
+    if (fixed > o->amount - cmd->fee_percent_part)
+        return KASSA_EMONEY_RANGE;
+    o->fee = cmd->fee_percent_part + fixed;
+
     if (strcmp(o->currency, "USDT") == 0) {
         o->amount_usdt = o->amount;
         core_copy(o->exchange_rate, sizeof o->exchange_rate, "1.00");
@@ -148,7 +164,12 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
         struct idem rec = {.shop_id = cmd->shop.id, .order_id = o->id, .created_at = o->created_at};
         core_copy(rec.key, sizeof rec.key, cmd->idem_key);
         memcpy(rec.fingerprint, cmd->fingerprint, sizeof rec.fingerprint);
-        if ((err = STORE_CALL(c, idem_put, &rec)) != KASSA_OK)
+        err = STORE_CALL(c, idem_put, &rec);
+        /* Another node committed this key meanwhile (PostgreSQL): run again,
+         * and the idempotency check will answer its order. */
+        if (err == KASSA_EEXIST)
+            return KASSA_ERETRY;
+        if (err != KASSA_OK)
             return err;
     }
     return KASSA_OK;

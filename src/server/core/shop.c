@@ -93,7 +93,30 @@ kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *base)
         if ((err = STORE_CALL(c, merchant_get, s->merchant_id, &m)) != KASSA_OK)
             return err;
     }
-    return STORE_CALL(c, shop_insert, s);
+    if ((err = STORE_CALL(c, shop_insert, s)) != KASSA_OK)
+        return err;
+    for (int i = 0; i < cmd->n_fixed; i++)
+        if ((err = STORE_CALL(c, shop_fee_set, s->id, cmd->fixed[i].currency,
+                              cmd->fixed[i].amount)) != KASSA_OK)
+            return err;
+    return KASSA_OK;
+}
+
+kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct shop_tariff_cmd *cmd = (struct shop_tariff_cmd *)base;
+    struct shop s;
+    kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, &s);
+    if (err != KASSA_OK)
+        return err;
+    if (cmd->percent[0] != '\0' &&
+        (err = STORE_CALL(c, shop_set_fee_percent, cmd->shop_id, cmd->percent)) != KASSA_OK)
+        return err;
+    for (int i = 0; i < cmd->n_fixed; i++)
+        if ((err = STORE_CALL(c, shop_fee_set, cmd->shop_id, cmd->fixed[i].currency,
+                              cmd->fixed[i].amount)) != KASSA_OK)
+            return err;
+    return KASSA_OK;
 }
 
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen)

@@ -31,6 +31,70 @@ refuse:
     return false;
 }
 
+/* "fee_fixed": {"RUB": "10.00", ...} into fixed[]; absent -> 0 entries. */
+static bool parse_fee_fixed(json_t *root, struct fee_fixed *fixed, int *n, char *msg,
+                            size_t msglen)
+{
+    json_t *v = json_object_get(root, "fee_fixed");
+    *n = 0;
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_object(v)) {
+        snprintf(msg, msglen, "fee_fixed: expected an object of currency: amount");
+        return false;
+    }
+    const char *cur;
+    json_t *amt;
+    json_object_foreach(v, cur, amt)
+    {
+        const kassa_currency *c = kassa_currency_find(cur);
+        if (c == NULL) {
+            snprintf(msg, msglen, "fee_fixed: unknown currency '%.32s'", cur);
+            return false;
+        }
+        if (*n >= FEE_FIXED_MAX) {
+            snprintf(msg, msglen, "fee_fixed: at most %d currencies", FEE_FIXED_MAX);
+            return false;
+        }
+        if (!json_is_string(amt) ||
+            kassa_money_parse(json_string_value(amt), json_string_length(amt), c->exponent,
+                              KASSA_MONEY_ALLOW_ZERO, &fixed[*n].amount) != KASSA_OK) {
+            snprintf(msg, msglen,
+                     "fee_fixed.%s: expected a decimal string >= 0 (e.g. \"10.00\")", cur);
+            return false;
+        }
+        core_copy(fixed[*n].currency, sizeof fixed[*n].currency, cur);
+        (*n)++;
+    }
+    return true;
+}
+
+struct fees_ctx {
+    struct jw *w;
+};
+
+static bool fee_one(void *arg, const char *currency, int64_t fixed)
+{
+    struct fees_ctx *f = arg;
+    const kassa_currency *c = kassa_currency_find(currency);
+    jw_kmoney(f->w, currency, fixed, currency, c ? c->exponent : 2, false);
+    return true;
+}
+
+/* "fee_fixed": {...} of a shop, read from the store. */
+static void render_fee_fixed(struct jw *w, int64_t shop_id)
+{
+    struct fees_ctx f = {.w = w};
+    jw_key(w, "fee_fixed");
+    jw_obj(w);
+    struct store_conn *c = store_reader(app.store);
+    if (c == NULL || STORE_CALL(c, shop_fees, shop_id, fee_one, &f) != KASSA_OK)
+        w->failed = true;
+    if (c)
+        store_release(c);
+    jw_obj_end(w);
+}
+
 /* ---- shops -------------------------------------------------------------- */
 
 static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
@@ -57,6 +121,7 @@ static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_e
     jw_kstr(&w, "url", s->url);
     jw_kstr(&w, "callback_url", s->callback_url);
     jw_kstr(&w, "fee_percent", s->fee_percent);
+    render_fee_fixed(&w, s->id);
     jw_kint(&w, "callback_version", s->callback_version);
     jw_kint(&w, "panda_order_ttl", s->panda_order_ttl);
     jw_kint(&w, "tegro_order_ttl", s->tegro_order_ttl);
@@ -132,6 +197,8 @@ static enum http_action admin_create_shop(struct http_req *req)
             goto refuse;
         }
     }
+    if (!parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
+        goto refuse;
     if (shop_create_prepare(cmd, msg, sizeof msg) != KASSA_OK)
         goto refuse;
     json_decref(root);
@@ -675,6 +742,79 @@ static enum http_action admin_get_receipt(struct http_req *req, const char *ref)
     return HTTP_DONE;
 }
 
+static void tariff_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct shop_tariff_cmd *cmd = (struct shop_tariff_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Shop not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    shop_cache_forget(cmd->shop_id);
+    struct shop s;
+    struct store_conn *c = store_reader(app.store);
+    err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, &s) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("tariff changed", "shop_id=%lld fee_percent=%s", (long long)s.id, s.fee_percent);
+    struct jw w;
+    jw_init(&w, 16384);
+    jw_obj(&w);
+    jw_kint(&w, "id", s.id);
+    jw_kstr(&w, "fee_percent", s.fee_percent);
+    render_fee_fixed(&w, s.id);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+/* PUT /admin/v1/shops/{id}/tariff {"fee_percent"?, "fee_fixed"?} */
+static enum http_action admin_put_tariff(struct http_req *req, int64_t shop_id)
+{
+    char msg[512];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct shop_tariff_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    bool found = false;
+    int64_t probe;
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->shop_id = shop_id;
+    if (!json_decimal_text(req, root, "fee_percent", cmd->percent, sizeof cmd->percent, &found,
+                           msg, sizeof msg) ||
+        !parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
+        goto refuse;
+    if (found && kassa_money_percent(100, cmd->percent, &probe) != KASSA_OK) {
+        snprintf(msg, sizeof msg,
+                 "fee_percent: expected a decimal percent between 0 and 100 with at most 4 "
+                 "decimal places");
+        goto refuse;
+    }
+    if (!found && cmd->n_fixed == 0) {
+        snprintf(msg, sizeof msg, "nothing to change: give fee_percent and/or fee_fixed");
+        goto refuse;
+    }
+    json_decref(root);
+    cmd->base.apply = shop_tariff_apply;
+    return submit_and_render(req, &cmd->base, tariff_rendered);
+refuse:
+    json_decref(root);
+    reply_error(req, 400, "%s", msg);
+    return HTTP_DONE;
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 enum http_action admin_handle(struct http_req *req)
@@ -725,6 +865,12 @@ enum http_action admin_handle(struct http_req *req)
         return admin_shop_methods(req, arg);
     if ((arg = path_after(p, "/shops/")) != NULL && get)
         return admin_shop_balances(req, arg);
+    if ((arg = path_after(p, "/shops/")) != NULL && put) {
+        char *end;
+        long long id = strtoll(arg, &end, 10);
+        if (id > 0 && end != arg && strcmp(end, "/tariff") == 0)
+            return admin_put_tariff(req, id);
+    }
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }

@@ -198,6 +198,9 @@ static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa
     case KASSA_ECONFLICT:
         reply_error(req, 409, "idempotency key reused with different parameters");
         break;
+    case KASSA_EMONEY_RANGE:
+        reply_error(req, 400, "amount: smaller than the shop's fee in %s", pc->cmd.order.currency);
+        break;
     default:
         reply_error(req, 500, "Internal server error");
     }

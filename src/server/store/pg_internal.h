@@ -32,6 +32,12 @@ struct pg_conn {
     bool writer;
     bool in_tx;                     /* inside BEGIN..COMMIT: never reconnect then */
     bool prepared[PG_STMT_SLOTS];   /* per server session; cleared on reconnect */
+    /* The writer runs in libpq pipeline mode: SAVEPOINT / RELEASE are sent
+     * without waiting and their results read with the next statement's
+     * (two round trips fewer per command). */
+    int deferred;                   /* queued results not read yet */
+    int deferred_slot[8];           /* their statement slots */
+    bool deferred_prepare[8];       /* ... and whether each is the prepare */
     struct pg_conn *next_free;      /* the reader pool's free list */
 };
 
@@ -165,5 +171,13 @@ kassa_err pg_callback_attempts(struct store_conn *c, int64_t callback_id,
                                bool (*fn)(void *arg, const struct callback_attempt *a),
                                void *arg);
 kassa_err pg_callback_stats(struct store_conn *c, struct callback_stats *out);
+
+kassa_err pg_shop_fee_get(struct store_conn *c, int64_t shop_id, const char *currency,
+                          int64_t *fixed);
+kassa_err pg_shop_fee_set(struct store_conn *c, int64_t shop_id, const char *currency,
+                          int64_t fixed);
+kassa_err pg_shop_fees(struct store_conn *c, int64_t shop_id,
+                       bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg);
+kassa_err pg_shop_set_fee_percent(struct store_conn *c, int64_t shop_id, const char *percent);
 
 #endif

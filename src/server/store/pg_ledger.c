@@ -40,6 +40,10 @@ enum {
     S_COUNT_ACCOUNTS,
     S_COUNT_TX,
     S_IDEM_PURGE,
+    S_FEE_GET,
+    S_FEE_SET,
+    S_FEES,
+    S_FEE_PERCENT,
     S_LEDGER_END_,
 };
 _Static_assert((int)S_LEDGER_END_ <= (int)PG_SLOTS_CALLBACK, "ledger statements overflow");
@@ -127,6 +131,14 @@ static const char *const sql[] = {
     [S_COUNT_ACCOUNTS - PG_SLOTS_LEDGER] = "SELECT COUNT(*) FROM accounts",
     [S_COUNT_TX - PG_SLOTS_LEDGER] = "SELECT COUNT(*) FROM ledger_tx",
     [S_IDEM_PURGE - PG_SLOTS_LEDGER] = "DELETE FROM idempotency WHERE created_at < $1",
+    [S_FEE_GET - PG_SLOTS_LEDGER] =
+        "SELECT fixed FROM shop_fees WHERE shop_id = $1 AND currency = $2",
+    [S_FEE_SET - PG_SLOTS_LEDGER] =
+        "INSERT INTO shop_fees(shop_id, currency, fixed) VALUES ($1, $2, $3) "
+        "ON CONFLICT (shop_id, currency) DO UPDATE SET fixed = excluded.fixed",
+    [S_FEES - PG_SLOTS_LEDGER] =
+        "SELECT currency, fixed FROM shop_fees WHERE shop_id = $1 ORDER BY currency",
+    [S_FEE_PERCENT - PG_SLOTS_LEDGER] = "UPDATE shops SET fee_percent = $2 WHERE id = $1",
 };
 
 #define CONN(base) struct pg_conn *c = (struct pg_conn *)(base)
@@ -543,4 +555,67 @@ kassa_err pg_idem_purge(struct store_conn *base, int64_t before)
     struct pg_params p = {0};
     pgp_i64(&p, before);
     return run_(c, S_IDEM_PURGE, &p, NULL);
+}
+
+kassa_err pg_shop_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,
+                          int64_t *fixed)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_text(&p, currency);
+    kassa_err err;
+    PGresult *r = exec_(c, S_FEE_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 1)
+        *fixed = pg_i64(r, 0, 0);
+    else
+        err = KASSA_ENOTFOUND;
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_shop_fee_set(struct store_conn *base, int64_t shop_id, const char *currency,
+                          int64_t fixed)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_text(&p, currency);
+    pgp_i64(&p, fixed);
+    return run_(c, S_FEE_SET, &p, NULL);
+}
+
+kassa_err pg_shop_fees(struct store_conn *base, int64_t shop_id,
+                       bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    kassa_err err;
+    PGresult *r = exec_(c, S_FEES, &p, &err);
+    if (r == NULL)
+        return err;
+    char currency[16];
+    for (int i = 0; i < PQntuples(r); i++) {
+        pg_text(r, i, 0, currency, sizeof currency);
+        if (!fn(arg, currency, pg_i64(r, i, 1)))
+            break;
+    }
+    PQclear(r);
+    return KASSA_OK;
+}
+
+kassa_err pg_shop_set_fee_percent(struct store_conn *base, int64_t shop_id, const char *percent)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_text(&p, percent);
+    int64_t changed = 0;
+    kassa_err err = run_(c, S_FEE_PERCENT, &p, &changed);
+    if (err == KASSA_OK && changed != 1)
+        err = KASSA_ENOTFOUND;
+    return err;
 }

@@ -131,4 +131,12 @@ kassa_err sqlite_callback_attempts(struct store_conn *base, int64_t callback_id,
                                    void *arg);
 kassa_err sqlite_callback_stats(struct store_conn *base, struct callback_stats *out);
 
+kassa_err sqlite_shop_fee_get(struct store_conn *c, int64_t shop_id, const char *currency,
+                              int64_t *fixed);
+kassa_err sqlite_shop_fee_set(struct store_conn *c, int64_t shop_id, const char *currency,
+                              int64_t fixed);
+kassa_err sqlite_shop_fees(struct store_conn *c, int64_t shop_id,
+                           bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg);
+kassa_err sqlite_shop_set_fee_percent(struct store_conn *c, int64_t shop_id, const char *percent);
+
 #endif

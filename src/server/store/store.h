@@ -136,6 +136,18 @@ struct store_ops {
                                int64_t *accounts, int64_t *transactions);
     /* Forget idempotency keys created before `before`. */
     kassa_err (*idem_purge)(struct store_conn *c, int64_t before);
+    /* The fixed fee of a shop in a currency (minor units); KASSA_ENOTFOUND
+     * when none is set. */
+    kassa_err (*shop_fee_get)(struct store_conn *c, int64_t shop_id, const char *currency,
+                              int64_t *fixed);
+    /* Set (insert or replace) a shop's fixed fee in a currency. */
+    kassa_err (*shop_fee_set)(struct store_conn *c, int64_t shop_id, const char *currency,
+                              int64_t fixed);
+    /* Every fixed fee of a shop, by currency. */
+    kassa_err (*shop_fees)(struct store_conn *c, int64_t shop_id,
+                           bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg);
+    /* Set a shop's fee percent (decimal text, validated by the caller). */
+    kassa_err (*shop_set_fee_percent)(struct store_conn *c, int64_t shop_id, const char *percent);
 
     /* ---- tegro (sqlite_tegro.c) ---- */
     /* Record a REST request (shop, nonce text, SHA-256 of the raw body):
