@@ -30,6 +30,13 @@ static enum log_level parse_level(const char *s)
     return LOG_INFO;
 }
 
+/* After a commit that wrote order events, wake the dispatcher. */
+static void kick_on_events(void)
+{
+    if (core_take_new_events())
+        dispatcher_kick();
+}
+
 int main(int argc, char **argv)
 {
     char err[512] = "";
@@ -73,6 +80,7 @@ int main(int argc, char **argv)
         log_error("cannot start the callback dispatcher");
         goto out;
     }
+    writer_on_commit(app.writer, kick_on_events);
     if (http_start(config.listen, config.threads, (size_t)config.max_body,
                    (size_t)config.max_upload, router_handle, err, sizeof err) != 0) {
         log_error("cannot listen", "listen=%s error=\"%s\"", config.listen, err);

@@ -154,6 +154,10 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
 /* The outbox row for the order's current status. */
 kassa_err order_event(struct store_conn *c, const struct order *o);
 
+/* True (once) when order_event ran since the last call: the writer's
+ * commit hook uses it to wake the dispatcher only when there is news. */
+bool core_take_new_events(void);
+
 /* The payer says the money was sent (an order_transition_cmd with only
  * order_id set): confirmed_by_customer on a pending order, KASSA_ESTATE
  * otherwise. cmd->order receives the order. */

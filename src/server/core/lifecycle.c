@@ -9,6 +9,7 @@
  * Every transition is one change of the order row (conditional on the state
  * read, so a racing change is refused, not overwritten), its ledger postings
  * and its event row, all in the caller's transaction. */
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "../clock.h"
@@ -35,8 +36,16 @@ bool order_transition_allowed(enum order_status from, enum order_status to, enum
     return false;
 }
 
+static atomic_bool new_events;
+
+bool core_take_new_events(void)
+{
+    return atomic_exchange(&new_events, false);
+}
+
 kassa_err order_event(struct store_conn *c, const struct order *o)
 {
+    atomic_store(&new_events, true);
     char kind[48];
     snprintf(kind, sizeof kind, "order.%s", order_status_name(o->status));
     return STORE_CALL(c, event_insert, o->shop_id, o->id, kind, (int)o->status, clock_now());

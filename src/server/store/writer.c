@@ -1,5 +1,6 @@
 /* writer.c: the group-commit writer thread (see writer.h). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -15,6 +16,7 @@ struct writer {
     struct writer_cmd *head, *tail;
     bool stopping;
     int batch_max;
+    void (*_Atomic on_commit)(void); /* writer_on_commit; set while running */
 };
 
 /* How often a command that returned KASSA_ERETRY (a race with another node
@@ -68,7 +70,16 @@ static void run_batch(struct writer *w, struct writer_cmd *batch, kassa_err *res
         STORE_CALL0(c, rollback);
         for (i = 0; i < n; i++)
             results[i] = batch_error(err);
+        return;
     }
+    void (*hook)(void) = atomic_load(&w->on_commit);
+    if (hook)
+        hook();
+}
+
+void writer_on_commit(struct writer *w, void (*fn)(void))
+{
+    atomic_store(&w->on_commit, fn);
 }
 
 static void *writer_main(void *arg)

@@ -28,6 +28,10 @@ struct writer;
 /* Start the writer thread on `s`. NULL on failure. */
 struct writer *writer_start(struct store *s, int batch_max);
 
+/* Call fn on the writer thread after every batch that committed (e.g. to
+ * wake the callback dispatcher). May be set while the writer runs. */
+void writer_on_commit(struct writer *w, void (*fn)(void));
+
 /* Finish the queue, stop the thread, free. */
 void writer_stop(struct writer *w);
 
