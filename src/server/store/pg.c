@@ -290,7 +290,6 @@ static kassa_err pg_ensure(struct pg_conn *c)
     else
         PQreset(c->pg);
     memset(c->prepared, 0, sizeof c->prepared);
-    c->deferred = 0; /* whatever was queued went with the old session */
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         char msg[256];
         conn_message(c->pg, msg, sizeof msg);
@@ -320,6 +319,8 @@ static kassa_err pg_result_error(struct pg_conn *c, const PGresult *r, const cha
     }
     if (state && strcmp(state, "26000") == 0)
         memset(c->prepared, 0, sizeof c->prepared); /* statements gone: prepare again */
+    if (state && strcmp(state, "26000") == 0)
+        memset(c->prepared, 0, sizeof c->prepared); /* statements gone: prepare again */
     if (state && strcmp(state, "22003") == 0)
         return KASSA_EMONEY_RANGE; /* a BIGINT sum (a balance) would overflow */
     if (state && strcmp(state, "23514") == 0)
@@ -335,7 +336,7 @@ static kassa_err pg_result_error(struct pg_conn *c, const PGresult *r, const cha
     return KASSA_EIO;
 }
 
-/* One try of pg_exec, outside pipeline mode. */
+/* One try of pg_exec. */
 static PGresult *exec_once_prepared(struct pg_conn *c, int slot, const char *sql,
                                     const struct pg_params *p, kassa_err *err)
 {
@@ -362,178 +363,6 @@ static PGresult *exec_once_prepared(struct pg_conn *c, int slot, const char *sql
     return NULL;
 }
 
-/* ---- the writer's pipeline ------------------------------------------------- */
-
-/* Queue the (prepare and) execution of a statement; false when libpq could
- * not queue it (a broken connection). */
-static bool pipe_send(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
-                      int *queued)
-{
-    char name[16];
-    snprintf(name, sizeof name, "k%d", slot);
-    *queued = 0;
-    if (!c->prepared[slot]) {
-        if (!PQsendPrepare(c->pg, name, sql, 0, NULL))
-            return false;
-        c->prepared[slot] = true;
-        (*queued)++;
-    }
-    if (!PQsendQueryPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0))
-        return false;
-    (*queued)++;
-    return true;
-}
-
-/* Read one queued statement's result (and the NULL that ends it). */
-static PGresult *pipe_result(struct pg_conn *c)
-{
-    PGresult *r = PQgetResult(c->pg);
-    if (r != NULL) {
-        PGresult *end = PQgetResult(c->pg);
-        while (end != NULL) { /* not expected: one result per statement */
-            PQclear(end);
-            end = PQgetResult(c->pg);
-        }
-    }
-    return r;
-}
-
-/* After an error the server skips the pipeline up to a sync: send one and
- * read up to it, so the connection takes statements again (the open
- * transaction stays, aborted until ROLLBACK TO SAVEPOINT). */
-static void pipe_resync(struct pg_conn *c)
-{
-    if (PQstatus(c->pg) != CONNECTION_OK || !PQpipelineSync(c->pg))
-        return;
-    for (int guard = 0; guard < 1000; guard++) {
-        PGresult *r = PQgetResult(c->pg);
-        if (r == NULL) {
-            if (PQstatus(c->pg) != CONNECTION_OK)
-                return;
-            continue;
-        }
-        ExecStatusType st = PQresultStatus(r);
-        PQclear(r);
-        if (st == PGRES_PIPELINE_SYNC)
-            return;
-    }
-}
-
-/* Read the results of the statements queued without waiting; false when
- * one of them failed (logged; the pipeline was resynced and whatever was
- * queued after it skipped). */
-static bool pipe_collect(struct pg_conn *c)
-{
-    bool ok = true;
-    int n = c->deferred;
-    c->deferred = 0;
-    for (int i = 0; i < n; i++) {
-        PGresult *r = pipe_result(c);
-        ExecStatusType st = PQresultStatus(r);
-        if (ok && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-            pg_result_error(c, r, "(queued statement)");
-            ok = false;
-        }
-        /* A prepare that failed or was skipped made no statement. */
-        if (!ok && i < 8 && c->deferred_prepare[i])
-            c->prepared[c->deferred_slot[i]] = false;
-        PQclear(r);
-        if (r == NULL && PQstatus(c->pg) != CONNECTION_OK)
-            return false;
-    }
-    if (!ok)
-        pipe_resync(c);
-    return ok;
-}
-
-/* Run a statement on the writer in pipeline mode and wait for its result
- * (reading any queued results first). */
-static PGresult *pipe_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
-                           kassa_err *err)
-{
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int queued = 0;
-        bool had_deferred = c->deferred > 0;
-        if (!pipe_send(c, slot, sql, p, &queued) || !PQsendFlushRequest(c->pg) ||
-            PQflush(c->pg) != 0) {
-            *err = pg_result_error(c, NULL, sql);
-            return NULL;
-        }
-        bool deferred_ok = pipe_collect(c);
-        if (PQstatus(c->pg) != CONNECTION_OK) {
-            *err = pg_result_error(c, NULL, sql);
-            return NULL;
-        }
-        if (!deferred_ok && had_deferred) {
-            /* Our statement was skipped with the failed queue: send it again
-             * (in an aborted transaction it then fails on its own). */
-            if (queued == 2)
-                c->prepared[slot] = false;
-            continue;
-        }
-        PGresult *r = NULL;
-        bool failed = false;
-        for (int i = 0; i < queued; i++) {
-            PGresult *one = pipe_result(c);
-            ExecStatusType st = PQresultStatus(one);
-            if (i + 1 < queued) { /* the prepare */
-                if (st != PGRES_COMMAND_OK) {
-                    c->prepared[slot] = false;
-                    if (!failed)
-                        *err = pg_result_error(c, one, sql);
-                    failed = true;
-                }
-                PQclear(one);
-                continue;
-            }
-            if (!failed && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
-                r = one;
-            } else {
-                if (!failed)
-                    *err = pg_result_error(c, one, sql);
-                failed = true;
-                PQclear(one);
-            }
-        }
-        if (failed || r == NULL) {
-            if (!failed)
-                *err = pg_result_error(c, NULL, sql);
-            pipe_resync(c);
-            return NULL;
-        }
-        *err = KASSA_OK;
-        return r;
-    }
-    *err = KASSA_EIO;
-    return NULL;
-}
-
-/* Queue a statement whose result is read later (SAVEPOINT, RELEASE). */
-static kassa_err pipe_defer(struct pg_conn *c, int slot, const char *sql)
-{
-    static const struct pg_params none = {.n = 0};
-    int queued = 0;
-    if (!pipe_send(c, slot, sql, &none, &queued))
-        return pg_result_error(c, NULL, sql);
-    for (int i = 0; i < queued; i++) {
-        if (c->deferred < 8) {
-            c->deferred_slot[c->deferred] = slot;
-            c->deferred_prepare[c->deferred] = queued == 2 && i == 0;
-        }
-        c->deferred++;
-    }
-    return KASSA_OK;
-}
-
-/* Enter pipeline mode on a live, idle writer connection. */
-static void pipe_enter(struct pg_conn *c)
-{
-    if (c->writer && PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF) {
-        c->deferred = 0;
-        PQenterPipelineMode(c->pg);
-    }
-}
-
 PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
                   kassa_err *err)
 {
@@ -547,8 +376,7 @@ PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_
     for (int attempt = 0; attempt < 2; attempt++) {
         if ((*err = pg_ensure(c)) != KASSA_OK)
             return NULL;
-        pipe_enter(c);
-        r = c->writer ? pipe_exec(c, slot, sql, p, err) : exec_once_prepared(c, slot, sql, p, err);
+        r = exec_once_prepared(c, slot, sql, p, err);
         if (r != NULL || *err != KASSA_EUNAVAILABLE || c->in_tx ||
             PQstatus(c->pg) == CONNECTION_OK)
             break;
@@ -840,33 +668,22 @@ static kassa_err pg_rollback(struct store_conn *base)
     return err;
 }
 
-/* SAVEPOINT / RELEASE are queued on the writer's pipeline, not waited for:
- * a failure shows in the next statement (or the COMMIT), which then fails
- * and the batch rolls back. */
-static kassa_err defer_core(struct pg_conn *c, enum pg_stmt id)
-{
-    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
-        PQpipelineStatus(c->pg) != PQ_PIPELINE_ON)
-        return core_run(c, id, NULL, NULL);
-    return pipe_defer(c, (int)id, stmt_sql[id]);
-}
-
 static kassa_err pg_savepoint(struct store_conn *c)
 {
-    return defer_core((struct pg_conn *)c, STMT_SAVEPOINT);
+    return core_run((struct pg_conn *)c, STMT_SAVEPOINT, NULL, NULL);
 }
 
 static kassa_err pg_savepoint_release(struct store_conn *c)
 {
-    return defer_core((struct pg_conn *)c, STMT_RELEASE);
+    return core_run((struct pg_conn *)c, STMT_RELEASE, NULL, NULL);
 }
 
 static kassa_err pg_savepoint_rollback(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    kassa_err err = defer_core(c, STMT_ROLLBACK_TO);
+    kassa_err err = core_run(c, STMT_ROLLBACK_TO, NULL, NULL);
     if (err == KASSA_OK)
-        err = defer_core(c, STMT_RELEASE);
+        err = core_run(c, STMT_RELEASE, NULL, NULL);
     return err;
 }
 

@@ -32,12 +32,6 @@ struct pg_conn {
     bool writer;
     bool in_tx;                     /* inside BEGIN..COMMIT: never reconnect then */
     bool prepared[PG_STMT_SLOTS];   /* per server session; cleared on reconnect */
-    /* The writer runs in libpq pipeline mode: SAVEPOINT / RELEASE are sent
-     * without waiting and their results read with the next statement's
-     * (two round trips fewer per command). */
-    int deferred;                   /* queued results not read yet */
-    int deferred_slot[8];           /* their statement slots */
-    bool deferred_prepare[8];       /* ... and whether each is the prepare */
     struct pg_conn *next_free;      /* the reader pool's free list */
 };
 
