@@ -97,13 +97,23 @@ void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
 
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    time_t secs = ts.tv_sec;
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char stamp[64];
-    snprintf(stamp, sizeof(stamp), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
+    /* The "ts=...:SS" part changes once a second: format it once per second
+     * per thread, then only the milliseconds. */
+    static __thread time_t stamp_secs = -1;
+    static __thread char stamp[48];
+    if (ts.tv_sec != stamp_secs) {
+        time_t secs = ts.tv_sec;
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        snprintf(stamp, sizeof(stamp), "ts=%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        stamp_secs = ts.tv_sec;
+    }
     line_puts(&l, stamp);
+    int ms = (int)(ts.tv_nsec / 1000000L);
+    char msz[5] = {(char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), 'Z',
+                   '\0'};
+    line_puts(&l, msz);
 
     int li = (int)lvl;
     line_puts(&l, " level=");

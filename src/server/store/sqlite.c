@@ -40,13 +40,15 @@
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "     \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "        \
        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                      \
+    /* Pick and count in one statement: the least assigned active requisite. */ \
     XX(REQUISITE_PICK_BANK,                                                                 \
-       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND "             \
-                        "bank_code = ?3 ORDER BY assigned, id LIMIT 1")                     \
+       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
+       "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "                \
+       "ORDER BY assigned, id LIMIT 1) RETURNING " REQUISITE_COLUMNS)                        \
     XX(REQUISITE_PICK,                                                                      \
-       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 "                 \
-                        "ORDER BY assigned, id LIMIT 1")                                    \
-    XX(REQUISITE_BUMP, "UPDATE requisites SET assigned = assigned + 1 WHERE id = ?1")      \
+       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
+       "WHERE type = ?1 AND currency = ?2 AND active = 1 "                                   \
+       "ORDER BY assigned, id LIMIT 1) RETURNING " REQUISITE_COLUMNS)                        \
     XX(ORDER_INSERT,                                                                        \
        "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "       \
        "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "             \
@@ -610,15 +612,6 @@ static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type
         err = pick_one(c, STMT_REQUISITE_PICK_BANK, type, currency, bank_code, out);
     if (err == KASSA_ENOTFOUND)
         err = pick_one(c, STMT_REQUISITE_PICK, type, currency, NULL, out);
-    if (err != KASSA_OK)
-        return err;
-    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_BUMP);
-    if (st == NULL)
-        return KASSA_EIO;
-    sqlite3_bind_int64(st, 1, out->id);
-    err = sqlite_run(c, st);
-    if (err == KASSA_OK)
-        out->assigned++;
     return err;
 }
 
