@@ -264,11 +264,7 @@ static bool pay_check(struct http_req *req, const struct pay_params *p, const st
             return false;
         }
     }
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        c ? STORE_CALL(c, shop_get, SHOP_BY_PUBLIC_KEY, p->shop_id, 0, shop) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = shop_cache_get(app.store, SHOP_BY_PUBLIC_KEY, p->shop_id, shop);
     if (err == KASSA_ENOTFOUND || (err == KASSA_OK && !shop->active)) {
         error_page(req, 404, L, "Unknown shop_id: no active shop has this public key");
         return false;

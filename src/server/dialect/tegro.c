@@ -458,11 +458,7 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
         tegro_error(req, "Empty required param shop_id");
         return false;
     }
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        c ? STORE_CALL(c, shop_get, SHOP_BY_PUBLIC_KEY, shop_id, 0, &tx->shop) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = shop_cache_get(app.store, SHOP_BY_PUBLIC_KEY, shop_id, &tx->shop);
     if (err == KASSA_ENOTFOUND) {
         tegro_error(req, "Shop not found");
         return false;
