@@ -369,3 +369,57 @@ def test_disabled_method_link_lets_the_payer_choose(kassad):
     page = html(r)
     assert 'id="refused"' in page and 'id="method-28"' not in page and 'id="method-36"' in page
     assert kassad.count_rows("orders") == 0
+
+
+def test_sandbox_payment_notifies_notify_url_with_a_valid_sign(kassad_shared, tc):
+    """The whole form flow as a merchant sees it: the payer pays in the
+    sandbox, the merchant's notify_url receives Tegro's form-encoded
+    notification, which verifies with the seed's own recipe."""
+    import hashlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    got = []
+
+    class Notify(BaseHTTPRequestHandler):
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            got.append((self.path, self.headers.get("Content-Type"), self.rfile.read(n)))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"OK")
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Notify)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        notify = f"http://127.0.0.1:{srv.server_address[1]}/tegro/notify"
+        oid = f"notify-{time.time_ns()}"
+        q, _ = signed_query(tc, order_id=oid, extra_signed={"test": 1},
+                            unsigned={"payment_system": 28, "notify_url": notify})
+        loc = get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q)).headers["Location"]
+        assert post_form(kassad_shared, loc + "pay", {}).status == 303
+        deadline = time.monotonic() + 15
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert got, "no notification arrived"
+    path, ctype, body = got[0]
+    assert path == "/tegro/notify"
+    assert ctype.startswith("application/x-www-form-urlencoded")
+    data = dict(urllib.parse.parse_qsl(body.decode()))
+    assert data["order_id"] == oid and data["shop_id"] == tc.shop_id
+    assert data["currency"] == "RUB" and data["test"] == "1" and data["payment_system"] == "28"
+    # the seed's verification, verbatim
+    secret = tc.secret
+    data = dict(data)
+    sign = data.pop("sign", None)
+    sorted_data = dict(sorted(data.items()))
+    query_string = urllib.parse.urlencode(sorted_data)
+    str_to_sign = f"{query_string}{secret}"
+    assert hashlib.md5(str_to_sign.encode()).hexdigest() == sign
