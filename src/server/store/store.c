@@ -68,3 +68,40 @@ static atomic_bool store_down;
 bool store_unavailable(void) { return atomic_load(&store_down); }
 
 void store_set_unavailable(bool down) { atomic_store(&store_down, down); }
+
+void store_url_redacted(const char *url, char *out, size_t size)
+{
+    char buf[1024];
+    size_t n = 0;
+    if (size == 0)
+        return;
+    if (url == NULL)
+        url = "";
+    const char *scheme = strstr(url, "://");
+    const char *auth = scheme ? scheme + 3 : NULL;
+    const char *auth_end = auth ? auth + strcspn(auth, "/?") : NULL;
+    const char *at = NULL;
+    for (const char *q = auth; q && q < auth_end; q++)
+        if (*q == '@')
+            at = q; /* the last '@' before the host */
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    for (const char *q = url; *q && n + 4 < sizeof buf;) {
+        if (colon && q == colon + 1) {
+            memcpy(buf + n, "***", 3);
+            n += 3;
+            q = at;
+            continue;
+        }
+        if ((q == url || q[-1] == '?' || q[-1] == '&') && strncmp(q, "password=", 9) == 0) {
+            if (n + 12 >= sizeof buf)
+                break;
+            memcpy(buf + n, "password=***", 12);
+            n += 12;
+            q += 9 + strcspn(q + 9, "&");
+            continue;
+        }
+        buf[n++] = *q++;
+    }
+    buf[n] = '\0';
+    snprintf(out, size, "%s", buf);
+}

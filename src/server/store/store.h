@@ -254,6 +254,10 @@ void store_close(struct store *s);
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
 
+/* The --db URL fit for a log line: a password in it (user:PASSWORD@ or
+ * ?password=...) becomes "***". Writes at most `size` bytes into out. */
+void store_url_redacted(const char *url, char *out, size_t size);
+
 /* Whether the database is unreachable right now (a network store lost its
  * server; set and cleared by the backend). The dialects answer 503 then. */
 bool store_unavailable(void);
