@@ -512,9 +512,29 @@ static void test_two_sweepers_expire_each_order_once(void **state)
     assert_int_equal(st.pending_orders, 0);
 }
 
+/* Needs no database: the URL as logged. */
+static void test_url_redacted(void **state)
+{
+    (void)state;
+    char out[256];
+    store_url_redacted("postgresql://kassa:s3cr%40t@db1:5432/kassa?sslmode=require", out,
+                       sizeof out);
+    assert_string_equal(out, "postgresql://kassa:***@db1:5432/kassa?sslmode=require");
+    store_url_redacted("postgres://db1/kassa?user=k&password=pw&connect_timeout=5", out,
+                       sizeof out);
+    assert_string_equal(out, "postgres://db1/kassa?user=k&password=***&connect_timeout=5");
+    store_url_redacted("postgresql://kassa@db1/kassa", out, sizeof out);
+    assert_string_equal(out, "postgresql://kassa@db1/kassa");
+    store_url_redacted("sqlite:var/kassa.db", out, sizeof out);
+    assert_string_equal(out, "sqlite:var/kassa.db");
+    store_url_redacted("postgresql://u:pw@h/d", out, 12);
+    assert_string_equal(out, "postgresql:");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url_redacted),
         cmocka_unit_test(test_two_sweepers_expire_each_order_once), /* first: counts all */
         cmocka_unit_test(test_withdrawals_two_nodes_never_overdraw),
         cmocka_unit_test(test_requisite_shared_by_two_nodes),
