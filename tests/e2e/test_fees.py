@@ -82,3 +82,20 @@ def test_tariff_refusals(kassad, shop, body, message):
 def test_tariff_of_unknown_shop(kassad):
     status, answer = kassad.admin("PUT", "/admin/v1/shops/999/tariff", {"fee_percent": "1"})
     assert status == 404 and answer == {"error": "Shop not found"}
+
+
+def test_tegro_amount_below_the_fee(kassad):
+    """The tegro dialect refuses it in its own envelope, storing nothing."""
+    import hashlib, hmac, json, time, urllib.request
+    shop = create_shop(kassad, fee_percent="0", fee_fixed={"RUB": "50.00"})
+    body = json.dumps({"shop_id": shop["shop_id"], "nonce": int(time.time()), "currency": "RUB",
+                       "amount": 10, "order_id": "small-1", "payment_system": 28})
+    sign = hmac.new(shop["tegro"]["api_key"].encode(), body.encode(), hashlib.sha256).hexdigest()
+    req = urllib.request.Request(kassad.url("/api/createOrder/"), data=body.encode(),
+                                 headers={"Authorization": "Bearer " + sign,
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        answer = json.loads(r.read())
+    assert answer == {"type": "error", "desc": "Amount is smaller than the shop's fee"}
+    if kassad.db_path:  # SQLite: nothing stored
+        assert kassad.count_rows("orders") == 0

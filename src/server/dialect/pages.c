@@ -298,6 +298,10 @@ static void pay_created(struct http_req *req, struct writer_cmd *base, kassa_err
         error_page(req, 409, L, "Order already exists (with other parameters)");
         return;
     }
+    if (err == KASSA_EMONEY_RANGE) {
+        error_page(req, 400, L, "The amount is smaller than the shop's fee");
+        return;
+    }
     if (err != KASSA_OK) {
         error_page(req, 500, L, "Internal server error");
         return;

@@ -929,6 +929,9 @@ static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa
     case KASSA_ECONFLICT:
         tegro_error(req, "Order already exists");
         break;
+    case KASSA_EMONEY_RANGE:
+        tegro_error(req, "Amount is smaller than the shop's fee");
+        break;
     default:
         tegro_error(req, "Internal server error");
     }
