@@ -50,7 +50,7 @@ static const struct config_row config_table[] = {
     {"allow-private-callbacks", "KASSA_ALLOW_PRIVATE_CALLBACKS", CFG_BOOL,
      &config.allow_private_callbacks, "false", 0, 0, NULL,
      "allow callbacks to loopback and private addresses"},
-    {"threads", "KASSA_THREADS", CFG_INT, &config.threads, "4", 1, 256, "N", "HTTP worker threads"},
+    {"threads", "KASSA_THREADS", CFG_INT, &config.threads, "8", 1, 256, "N", "HTTP worker threads"},
     {"max-body", "KASSA_MAX_BODY", CFG_I64, &config.max_body, "65536", 1024, 64 * 1024 * 1024,
      "BYTES", "largest request body accepted (413 beyond)"},
     {"max-upload", "KASSA_MAX_UPLOAD", CFG_I64, &config.max_upload, "3211264", 1024,
@@ -74,6 +74,8 @@ static const struct config_row config_table[] = {
      "database read connections"},
     {"batch-max", "KASSA_BATCH_MAX", CFG_INT, &config.batch_max, "256", 1, 65536, "N",
      "most commands committed in one transaction"},
+    {"db-writers", "KASSA_DB_WRITERS", CFG_INT, &config.db_writers, "4", 1, 64, "N",
+     "PostgreSQL writer connections, each committing its own batches (SQLite: always 1)"},
 };
 
 #define CONFIG_ROWS (sizeof(config_table) / sizeof(config_table[0]))

@@ -1,10 +1,21 @@
 /* log.c: structured log lines to stderr (see log.h).
  *
- * A line is built in a 4 KiB stack buffer and written with a single write(2):
- * at most PIPE_BUF bytes, so lines from many threads never interleave. */
+ * A line is built in a 4 KiB stack buffer. Synchronously (the default, and
+ * in tests) it is written with a single write(2) of at most PIPE_BUF bytes,
+ * so lines from many threads never interleave. With log_start_async (kassad)
+ * lines are appended whole to a shared buffer and one logger thread writes
+ * what has gathered with one write(2): under load one system call carries
+ * many lines, and request threads never wait on stderr's file or pipe
+ * (on a file, every append takes the inode's lock: a line per request
+ * written by every thread halved throughput). A line reaches stderr as soon
+ * as the logger thread runs; a kill -9 loses at most the lines not yet
+ * written. */
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -86,6 +97,9 @@ static void line_put_escaped(struct line *l, const char *s, size_t n, int quoted
     }
 }
 
+static bool log_append_async(const char *line, size_t n);
+static void write_all(const char *p, size_t n);
+
 void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
 {
     if ((int)lvl < atomic_load(&log_min))
@@ -149,9 +163,133 @@ void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
     }
     buf[l.len++] = '\n';
 
-    ssize_t w;
-    do {
-        w = write(STDERR_FILENO, buf, l.len);
-    } while (w < 0 && errno == EINTR);
+    if (!log_append_async(buf, l.len))
+        write_all(buf, l.len);
     errno = saved_errno;
+}
+
+/* ---- the logger thread -------------------------------------------------- */
+
+#define LOG_BUF_SIZE (256 * 1024)
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t has_lines; /* the logger waits for lines */
+    pthread_cond_t has_room;  /* writers wait for room */
+    char *buf, *spare;        /* appended to / being written */
+    size_t len;
+    bool running, stopping;
+    pthread_t thread;
+} L = {.mu = PTHREAD_MUTEX_INITIALIZER,
+       .has_lines = PTHREAD_COND_INITIALIZER,
+       .has_room = PTHREAD_COND_INITIALIZER};
+
+static atomic_bool log_async;
+
+static void write_all(const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* stderr is gone: nothing better to do with a log line */
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Append a whole line to the shared buffer; false when not in async mode. */
+static bool log_append_async(const char *line, size_t n)
+{
+    if (!atomic_load_explicit(&log_async, memory_order_acquire))
+        return false;
+    pthread_mutex_lock(&L.mu);
+    if (!L.running) {
+        pthread_mutex_unlock(&L.mu);
+        return false;
+    }
+    while (L.len + n > LOG_BUF_SIZE && L.running)
+        pthread_cond_wait(&L.has_room, &L.mu); /* back-pressure, never drop */
+    if (!L.running) {
+        pthread_mutex_unlock(&L.mu);
+        return false;
+    }
+    bool was_empty = L.len == 0;
+    memcpy(L.buf + L.len, line, n);
+    L.len += n;
+    if (was_empty)
+        pthread_cond_signal(&L.has_lines);
+    pthread_mutex_unlock(&L.mu);
+    return true;
+}
+
+static void *logger_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&L.mu);
+    for (;;) {
+        while (L.len == 0 && !L.stopping)
+            pthread_cond_wait(&L.has_lines, &L.mu);
+        if (L.len == 0 && L.stopping)
+            break;
+        char *out = L.buf;
+        size_t n = L.len;
+        L.buf = L.spare;
+        L.spare = out;
+        L.len = 0;
+        pthread_cond_broadcast(&L.has_room);
+        pthread_mutex_unlock(&L.mu);
+        write_all(out, n);
+        pthread_mutex_lock(&L.mu);
+    }
+    pthread_mutex_unlock(&L.mu);
+    return NULL;
+}
+
+int log_start_async(void)
+{
+    pthread_mutex_lock(&L.mu);
+    if (L.running) {
+        pthread_mutex_unlock(&L.mu);
+        return 0;
+    }
+    L.buf = malloc(LOG_BUF_SIZE);
+    L.spare = malloc(LOG_BUF_SIZE);
+    L.len = 0;
+    L.stopping = false;
+    if (L.buf == NULL || L.spare == NULL ||
+        pthread_create(&L.thread, NULL, logger_main, NULL) != 0) {
+        free(L.buf);
+        free(L.spare);
+        L.buf = L.spare = NULL;
+        pthread_mutex_unlock(&L.mu);
+        return -1;
+    }
+    L.running = true;
+    atomic_store_explicit(&log_async, true, memory_order_release);
+    pthread_mutex_unlock(&L.mu);
+    return 0;
+}
+
+void log_stop_async(void)
+{
+    pthread_mutex_lock(&L.mu);
+    if (!L.running) {
+        pthread_mutex_unlock(&L.mu);
+        return;
+    }
+    L.stopping = true;
+    pthread_cond_signal(&L.has_lines);
+    pthread_mutex_unlock(&L.mu);
+    pthread_join(L.thread, NULL); /* it drains the buffer first */
+    pthread_mutex_lock(&L.mu);
+    atomic_store(&log_async, false);
+    L.running = false;
+    pthread_cond_broadcast(&L.has_room);
+    free(L.buf);
+    free(L.spare);
+    L.buf = L.spare = NULL;
+    pthread_mutex_unlock(&L.mu);
 }

@@ -24,6 +24,14 @@ void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
 
 /* The format starts with " " (not ""): gcc's -Wformat-zero-length would
  * reject log_info("msg") under -Werror. log_msg skips leading spaces. */
+/* Hand lines to a logger thread from now on (see log.c); 0, or -1 when it
+ * cannot start (lines then stay synchronous). */
+int log_start_async(void);
+
+/* Write every pending line and stop the logger thread; lines are written
+ * synchronously again afterwards. */
+void log_stop_async(void);
+
 #define log_info(msg, ...) log_msg(LOG_INFO, msg, " " __VA_ARGS__)
 #define log_warn(msg, ...) log_msg(LOG_WARN, msg, " " __VA_ARGS__)
 #define log_error(msg, ...) log_msg(LOG_ERROR, msg, " " __VA_ARGS__)

@@ -49,6 +49,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level(parse_level(config.log_level));
+
     clock_init(config.test_clock);
 
     /* Every thread started from here on inherits the blocked set; the main
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (log_start_async() != 0) /* after the mask: the logger must not take signals */
+        fprintf(stderr, "kassad: logging synchronously (no logger thread)\n");
     signal(SIGPIPE, SIG_IGN);
 
     int status = 1;
@@ -104,5 +107,6 @@ out:
     if (status == 0)
         log_info("stopped");
     config_free();
+    log_stop_async();
     return status;
 }

@@ -77,7 +77,7 @@ static void test_defaults(void **state)
     assert_null(config.config_file);
     assert_false(config.test_clock);
     assert_false(config.allow_private_callbacks);
-    assert_int_equal(config.threads, 4);
+    assert_int_equal(config.threads, 8);
     assert_int_equal(config.max_body, 65536);
     assert_int_equal(config.max_upload, 3 * 1024 * 1024 + 64 * 1024);
     assert_int_equal(config.timestamp_window, 300);
