@@ -4,6 +4,7 @@
 #include "dialect/dialects.h"
 #include "dialect/reply.h"
 #include "router.h"
+#include "store/store.h"
 
 static bool prefix(const char *path, const char *p)
 {
@@ -15,8 +16,14 @@ enum http_action router_handle(struct http_req *req)
 {
     const char *p = req->path;
     if (strcmp(p, "/healthz") == 0) {
+        /* 503 while the database is unreachable, so a load balancer takes
+         * this node out until it reconnects. */
         static const char ok[] = "{\"status\":\"ok\"}";
-        http_reply(req, 200, "application/json", ok, sizeof ok - 1);
+        static const char down[] = "{\"status\":\"database unavailable\"}";
+        if (store_unavailable())
+            http_reply(req, 503, "application/json", down, sizeof down - 1);
+        else
+            http_reply(req, 200, "application/json", ok, sizeof ok - 1);
         return HTTP_DONE;
     }
     if (prefix(p, "/orders") || prefix(p, "/v1/orders"))

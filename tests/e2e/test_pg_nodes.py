@@ -348,12 +348,16 @@ def test_restart_postgres_503_then_serves_again(tmp_path, own_pg):
         assert w.json == {"error": "database unavailable, try again shortly"}, w
         st, body = k.admin("GET", f"/admin/v1/orders/{first.json['uuid']}")
         assert st == 503 and body == {"error": "database unavailable, try again shortly"}
+        # The health check tells a load balancer to take this node out.
+        h = send_raw(k.base_url, "GET", "/healthz")
+        assert h.status == 503 and h.json == {"status": "database unavailable"}, h
 
         own_pg.start_server()
         # No restart of kassad: the very next requests work (broken
         # sessions are reset on use).
         r = panda.get_order(first.json["uuid"])
         assert r.status == 200, r
+        assert send_raw(k.base_url, "GET", "/healthz").status == 200
         again = panda.create_order(amount="300.00")
         assert again.status == 200, again
         st, body = k.admin("POST", f"/admin/v1/orders/{again.json['uuid']}/complete")
