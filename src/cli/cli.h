@@ -69,6 +69,12 @@ int cli_parse_long(const char *s, long min, long max, long *out);
  * NULL (with errno) on failure. *len receives its length. */
 char *cli_read_file(const char *path, size_t *len);
 
+/* Send `method path` (body: JSON text or NULL) to the admin API with the
+ * --server and --admin-token options in opts; print the answer. CLI_OK on
+ * 2xx, else CLI_FAIL with the server's error on stderr (cmd_admin.c). */
+int cli_admin_call(cli_opt *opts, size_t n_opts, const char *method, const char *path,
+                   const char *body);
+
 /* The commands (one file each). */
 int cmd_panda_create_order(const cli_cmd *cmd, int argc, char **argv);
 int cmd_panda_order(const cli_cmd *cmd, int argc, char **argv);

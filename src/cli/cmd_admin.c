@@ -80,8 +80,8 @@ out:
     return rc;
 }
 
-static int admin_call(cli_opt *o, size_t n, const char *method, const char *path,
-                      const char *body)
+int cli_admin_call(cli_opt *o, size_t n, const char *method, const char *path,
+                   const char *body)
 {
     return admin_call_answer(o, n, method, path, body, NULL);
 }
@@ -112,7 +112,7 @@ static int post_options(cli_opt *o, size_t n, size_t first, const char *path)
         fprintf(stderr, "kassa: out of memory or invalid UTF-8 in an option\n");
         return CLI_FAIL;
     }
-    rc = admin_call(o, n, "POST", path, body);
+    rc = cli_admin_call(o, n, "POST", path, body);
     free(body);
     return rc;
 }
@@ -187,7 +187,7 @@ static int order_cmd(const cli_cmd *cmd, int argc, char **argv, const char *meth
         fprintf(stderr, "kassa: out of memory\n");
         return CLI_FAIL;
     }
-    rc = admin_call(o, N(o), method, path, strcmp(method, "POST") == 0 ? "{}" : NULL);
+    rc = cli_admin_call(o, N(o), method, path, strcmp(method, "POST") == 0 ? "{}" : NULL);
     curl_free(esc);
     free(path);
     return rc;
@@ -228,7 +228,7 @@ static int id_cmd(const cli_cmd *cmd, int argc, char **argv, const char *method,
     if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, &id) != 0)
         return cli_usage_error(cmd, "expected one positive numeric ID");
     snprintf(path, sizeof path, fmt, id);
-    return admin_call(o, N(o), method, path, strcmp(method, "POST") == 0 ? "{}" : NULL);
+    return cli_admin_call(o, N(o), method, path, strcmp(method, "POST") == 0 ? "{}" : NULL);
 }
 
 int cmd_withdrawal_show(const cli_cmd *cmd, int argc, char **argv)

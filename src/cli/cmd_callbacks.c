@@ -12,61 +12,6 @@
     {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},          \
     {"admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0}
 
-/* Send method path to the admin API and print the answer: CLI_OK on 2xx,
- * CLI_FAIL otherwise (the answer goes to stderr then). */
-static int call(cli_opt *o, size_t n, const char *method, const char *path)
-{
-    kassa_request req = {0};
-    kassa_response resp = {0};
-    kassa_error err = {0};
-    kassa_http *http = NULL;
-    char *url = NULL, *auth = NULL;
-    const char *server = cli_val(o, n, "server");
-    size_t sl = strlen(server);
-    int rc = CLI_FAIL;
-
-    while (sl > 0 && server[sl - 1] == '/')
-        sl--;
-    if (asprintf(&url, "%.*s%s", (int)sl, server, path) < 0) {
-        url = NULL;
-        goto oom;
-    }
-    if (asprintf(&auth, "Bearer %s", cli_val(o, n, "admin-token")) < 0) {
-        auth = NULL;
-        goto oom;
-    }
-    if (kassa_request_init(&req, method, url) != KASSA_OK ||
-        kassa_request_add_header(&req, "Authorization", auth) != KASSA_OK)
-        goto oom;
-    if (strcmp(method, "POST") == 0 &&
-        (kassa_request_set_body(&req, "{}", 2) != KASSA_OK ||
-         kassa_request_add_header(&req, "Content-Type", "application/json") != KASSA_OK))
-        goto oom;
-    if ((http = kassa_http_new()) == NULL)
-        goto oom;
-    if (kassa_http_send(http, &req, &resp, &err) != KASSA_OK) {
-        rc = cli_report(&err);
-        goto out;
-    }
-    if (resp.status / 100 == 2) {
-        printf("%s\n", resp.body_len ? resp.body : "");
-        rc = CLI_OK;
-    } else {
-        fprintf(stderr, "kassa: HTTP %ld %s: %s\n", resp.status, resp.reason,
-                resp.body_len ? resp.body : "");
-    }
-    goto out;
-oom:
-    fprintf(stderr, "kassa: out of memory\n");
-out:
-    free(url);
-    free(auth);
-    kassa_request_free(&req);
-    kassa_response_free(&resp);
-    kassa_http_free(http);
-    return rc;
-}
-
 /* REF (uuid or numeric id) as a query value: only [0-9a-fA-F-] accepted. */
 static int ref_ok(const char *s)
 {
@@ -97,7 +42,7 @@ int cmd_callbacks_list(const cli_cmd *cmd, int argc, char **argv)
     if (!ref_ok(ref))
         return cli_usage_error(cmd, "--order: expected an order uuid or numeric id");
     snprintf(path, sizeof path, "/admin/v1/callbacks?order=%s", ref);
-    return call(o, N(o), "GET", path);
+    return cli_admin_call(o, N(o), "GET", path, NULL);
 }
 
 int cmd_callbacks_resend(const cli_cmd *cmd, int argc, char **argv)
@@ -116,7 +61,7 @@ int cmd_callbacks_resend(const cli_cmd *cmd, int argc, char **argv)
     if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, &id) != 0)
         return cli_usage_error(cmd, "expected one positive numeric ID");
     snprintf(path, sizeof path, "/admin/v1/callbacks/%ld/resend", id);
-    return call(o, N(o), "POST", path);
+    return cli_admin_call(o, N(o), "POST", path, "{}");
 }
 
 int cmd_callbacks_stats(const cli_cmd *cmd, int argc, char **argv)
@@ -130,5 +75,5 @@ int cmd_callbacks_stats(const cli_cmd *cmd, int argc, char **argv)
                        argc, argv, o, N(o), pos, 0, &npos);
     if (rc >= 0)
         return rc;
-    return call(o, N(o), "GET", "/admin/v1/callbacks/stats");
+    return cli_admin_call(o, N(o), "GET", "/admin/v1/callbacks/stats", NULL);
 }

@@ -119,6 +119,10 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd);
  * the fee would exceed the amount. */
 kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 
+/* The order an operator names by `ref`: its uuid or its numeric id, read on
+ * a read connection of `s`. KASSA_ENOTFOUND (also for a malformed ref). */
+kassa_err order_find_ref(struct store *s, const char *ref, struct order *o);
+
 /* Seconds left before the order expires (0 once past), on the clock. */
 int64_t order_ttl_left(const struct order *o);
 

@@ -2,6 +2,7 @@
  * assignment. */
 #include <openssl/sha.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../clock.h"
@@ -179,4 +180,22 @@ int64_t order_ttl_left(const struct order *o)
 {
     int64_t left = o->expires_at - clock_now();
     return left > 0 ? left : 0;
+}
+
+kassa_err order_find_ref(struct store *s, const char *ref, struct order *o)
+{
+    struct store_conn *c = store_reader(s);
+    if (c == NULL)
+        return KASSA_EIO;
+    kassa_err err = KASSA_ENOTFOUND;
+    if (core_is_uuid(ref)) {
+        err = STORE_CALL(c, order_get, ORDER_BY_UUID, ref, 0, o);
+    } else if (*ref >= '1' && *ref <= '9') {
+        char *end;
+        long long id = strtoll(ref, &end, 10);
+        if (*end == '\0')
+            err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, id, o);
+    }
+    store_release(c);
+    return err;
 }

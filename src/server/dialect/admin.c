@@ -266,25 +266,6 @@ static enum http_action admin_add_requisite(struct http_req *req)
 
 /* ---- orders ------------------------------------------------------------- */
 
-/* Find an order by uuid or numeric id. */
-static kassa_err find_order(const char *ref, struct order *o)
-{
-    struct store_conn *c = store_reader(app.store);
-    if (c == NULL)
-        return KASSA_EIO;
-    kassa_err err = KASSA_ENOTFOUND;
-    if (core_is_uuid(ref)) {
-        err = STORE_CALL(c, order_get, ORDER_BY_UUID, ref, 0, o);
-    } else if (*ref >= '1' && *ref <= '9') {
-        char *end;
-        long long id = strtoll(ref, &end, 10);
-        if (*end == '\0')
-            err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, id, o);
-    }
-    store_release(c);
-    return err;
-}
-
 /* The operator's view of an order: core names, every field. */
 static void render_admin_order(struct jw *w, const struct order *o)
 {
@@ -338,7 +319,7 @@ static void render_admin_order(struct jw *w, const struct order *o)
 static enum http_action admin_get_order(struct http_req *req, const char *ref)
 {
     struct order *o = arena_alloc(&req->arena, sizeof *o);
-    kassa_err err = o ? find_order(ref, o) : KASSA_ENOMEM;
+    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Order not found");
         return HTTP_DONE;
@@ -506,7 +487,7 @@ static enum http_action admin_order_action(struct http_req *req, const char *ref
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
-    kassa_err err = find_order(ref, &cmd->order);
+    kassa_err err = order_find_ref(app.store, ref, &cmd->order);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Order not found");
         return HTTP_DONE;
@@ -719,7 +700,7 @@ static enum http_action admin_shop_balances(struct http_req *req, const char *re
 static enum http_action admin_get_receipt(struct http_req *req, const char *ref)
 {
     struct order *o = arena_alloc(&req->arena, sizeof *o);
-    kassa_err err = o ? find_order(ref, o) : KASSA_ENOMEM;
+    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
     char *ctype = NULL;
     void *data = NULL;
     size_t len = 0;

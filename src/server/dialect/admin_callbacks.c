@@ -11,25 +11,6 @@
 #include "admin_callbacks.h"
 #include "reply.h"
 
-/* An order by uuid or numeric id on a read connection. */
-static kassa_err find_order(const char *ref, struct order *o)
-{
-    struct store_conn *c = store_reader(app.store);
-    if (c == NULL)
-        return KASSA_EIO;
-    kassa_err err = KASSA_ENOTFOUND;
-    if (core_is_uuid(ref)) {
-        err = STORE_CALL(c, order_get, ORDER_BY_UUID, ref, 0, o);
-    } else if (*ref >= '1' && *ref <= '9') {
-        char *end;
-        long long id = strtoll(ref, &end, 10);
-        if (*end == '\0')
-            err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, id, o);
-    }
-    store_release(c);
-    return err;
-}
-
 /* A positive decimal id of at most 18 digits from [s, s + n); 0 when not. */
 static int64_t parse_id(const char *s, size_t n)
 {
@@ -148,7 +129,7 @@ static enum http_action list_by_order(struct http_req *req)
         return HTTP_DONE;
     }
     struct order *o = malloc(sizeof *o);
-    kassa_err err = o ? find_order(ref, o) : KASSA_ENOMEM;
+    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
     if (err == KASSA_ENOTFOUND) {
         free(o);
         reply_error(req, 404, "Order not found");
