@@ -58,7 +58,14 @@ if [ -f "$shop_file" ] && [ "$($PY -c 'import json,sys; print(json.load(open(sys
     rm -f "$shop_file"
 fi
 
-"$KASSAD" --db "$db" --listen "$listen" --admin-token "$token" &
+# The demo shop's callback URL is the seed's webhook server on this machine
+# (127.0.0.1:3000): a loopback address, refused by the SSRF guard unless
+# private callbacks are allowed. Allowed here, for the local demo only;
+# KASSA_ALLOW_PRIVATE_CALLBACKS=0 turns it off.
+private_flag=--allow-private-callbacks
+case "${KASSA_ALLOW_PRIVATE_CALLBACKS:-1}" in 0 | false | no | off) private_flag= ;; esac
+
+"$KASSAD" --db "$db" --listen "$listen" --admin-token "$token" $private_flag &
 pid=$!
 stop() {
     if kill -0 "$pid" 2>/dev/null; then
@@ -125,6 +132,8 @@ if [ ! -f "$shop_file" ]; then
         '{"name":"Demo shop","url":"http://localhost","callback_url":"http://127.0.0.1:3000/webhook","fee_percent":"2.5"}')
     requisite=$(admin POST /admin/v1/requisites \
         '{"type":"SBP","requisite":"+79001234567","owner_full_name":"Ivan Ivanov","bank_code":"Sber","bank_name_ru":"Сбербанк","bank_name_en":"Sberbank","currency":"RUB","country_code":"RUS"}')
+    # An exchange rate, so orders show their amount_usdt.
+    admin PUT /admin/v1/rates/USDT-RUB '{"rate":"95.00"}' >/dev/null
     (umask 077 && $PY -c 'import json,sys; json.dump({"db": sys.argv[1], "shop": json.loads(sys.argv[2]), "requisite": json.loads(sys.argv[3])}, open(sys.argv[4], "w"), indent=2)' \
         "$db" "$shop" "$requisite" "$shop_file")
 fi
@@ -216,7 +225,16 @@ PY
 EOF
 cat <<EOF
 
-The same with curl:
+Receive the shop's callbacks (the integration example's webhook server, in C), in another terminal:
+
+API_KEY=$panda_key API_SECRET=$panda_secret PORT=3000 build/examples/webhook_server
+
+Mark an order paid as the operator (the callback then arrives), and check the money:
+
+curl -sS -X POST -H 'Authorization: Bearer $token' $public_url/admin/v1/orders/<uuid>/complete; echo
+curl -sS -H 'Authorization: Bearer $token' $public_url/admin/v1/shops/$shop_id/balances; echo
+
+The same order with curl:
 
 BODY='{"amount_rub":1000.4747448348385,"requisite_type":"SBP","idempotency_key":"'\$(cat /proc/sys/kernel/random/uuid)'"}'; TS=\$(date +%s); SIG=\$(printf '%s%s' "\$TS" "\$BODY" | openssl dgst -sha256 -hmac '$panda_secret' | awk '{print \$NF}'); curl -sS -X POST '$public_url/orders' -H 'Content-Type: application/json' -H 'X-API-Key: $panda_key' -H "X-Timestamp: \$TS" -H "X-Signature: \$SIG" --data-raw "\$BODY"; echo
 
