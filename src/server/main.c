@@ -69,7 +69,7 @@ int main(int argc, char **argv)
         log_error("cannot open the database", "db=\"%s\" error=\"%s\"", config.db, err);
         goto out;
     }
-    app.writer = writer_start(app.store, config.batch_max);
+    app.writer = writer_start_n(app.store, config.batch_max, config.db_writers);
     if (app.writer == NULL) {
         log_error("cannot start the writer");
         goto out;

@@ -93,25 +93,64 @@ static int64_t to_usdt(int64_t amount, const char *currency, const char *rate)
     return q > INT64_MAX ? 0 : (int64_t)q;
 }
 
+/* The reads of a create one by one (a backend without order_create_reads):
+ * stops after an idempotency record is found, so that a SQLite requisite
+ * pick (which counts the assignment) happens only for a new order. */
+static kassa_err create_reads_each(struct store_conn *c, struct order_reads *r)
+{
+    kassa_err err;
+    r->idem_err = r->fee_err = r->rate_err = r->requisite_err = KASSA_ENOTFOUND;
+    if (r->idem_key[0] != '\0') {
+        err = STORE_CALL(c, idem_get, r->shop_id, r->idem_key, &r->idem);
+        if (err != KASSA_OK && err != KASSA_ENOTFOUND)
+            return err;
+        if ((r->idem_err = err) == KASSA_OK)
+            return KASSA_OK;
+    }
+    err = STORE_CALL(c, shop_fee_get, r->shop_id, r->currency, &r->fixed_fee);
+    if (err != KASSA_OK && err != KASSA_ENOTFOUND)
+        return err;
+    r->fee_err = err;
+    if (strcmp(r->currency, "USDT") != 0) {
+        err = STORE_CALL(c, rate_get, "USDT", r->currency, r->rate);
+        if (err != KASSA_OK && err != KASSA_ENOTFOUND)
+            return err;
+        r->rate_err = err;
+    }
+    if (r->requisite_type[0] != '\0') {
+        err = STORE_CALL(c, requisite_pick, r->requisite_type, r->currency, r->bank_code,
+                         &r->requisite);
+        if (err != KASSA_OK && err != KASSA_ENOTFOUND)
+            return err;
+        r->requisite_err = err;
+    }
+    return KASSA_OK;
+}
+
 kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
 {
     struct order_create_cmd *cmd = (struct order_create_cmd *)base;
     struct order *o = &cmd->order;
     kassa_err err;
 
-    if (cmd->idem_key[0] != '\0') {
-        struct idem rec;
-        err = STORE_CALL(c, idem_get, cmd->shop.id, cmd->idem_key, &rec);
-        if (err == KASSA_OK) {
-            if (memcmp(rec.fingerprint, cmd->fingerprint, sizeof rec.fingerprint) != 0)
-                return KASSA_ECONFLICT;
-            err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, rec.order_id, o);
-            if (err == KASSA_OK)
-                cmd->replayed = true;
-            return err;
-        }
-        if (err != KASSA_ENOTFOUND)
-            return err;
+    /* Every read first: in one round trip where the backend can. */
+    struct order_reads rd = {.shop_id = cmd->shop.id,
+                             .idem_key = cmd->idem_key,
+                             .currency = o->currency,
+                             .requisite_type = o->requisite_type,
+                             .bank_code = o->bank_code};
+    err = c->ops->order_create_reads ? STORE_CALL(c, order_create_reads, &rd)
+                                     : create_reads_each(c, &rd);
+    if (err != KASSA_OK)
+        return err;
+
+    if (cmd->idem_key[0] != '\0' && rd.idem_err == KASSA_OK) {
+        if (memcmp(rd.idem.fingerprint, cmd->fingerprint, sizeof rd.idem.fingerprint) != 0)
+            return KASSA_ECONFLICT;
+        err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, rd.idem.order_id, o);
+        if (err == KASSA_OK)
+            cmd->replayed = true;
+        return err;
     }
 
     /* apply may run again (KASSA_ERETRY): everything it sets is set anew. */
@@ -121,10 +160,7 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
 
     /* prepare computed the percent part; the fixed part is read here, in the
      * transaction, so a tariff change applies at once. */
-    int64_t fixed = 0;
-    err = STORE_CALL(c, shop_fee_get, cmd->shop.id, o->currency, &fixed);
-    if (err != KASSA_OK && err != KASSA_ENOTFOUND)
-        return err;
+    int64_t fixed = rd.fee_err == KASSA_OK ? rd.fixed_fee : 0;
     if (fixed > o->amount - cmd->fee_percent_part)
         return KASSA_EMONEY_RANGE;
     o->fee = cmd->fee_percent_part + fixed;
@@ -132,47 +168,50 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
     if (strcmp(o->currency, "USDT") == 0) {
         o->amount_usdt = o->amount;
         core_copy(o->exchange_rate, sizeof o->exchange_rate, "1.00");
+    } else if (rd.rate_err == KASSA_OK) {
+        core_copy(o->exchange_rate, sizeof o->exchange_rate, rd.rate);
+        o->amount_usdt = to_usdt(o->amount, o->currency, o->exchange_rate);
     } else {
-        err = STORE_CALL(c, rate_get, "USDT", o->currency, o->exchange_rate);
-        if (err == KASSA_OK)
-            o->amount_usdt = to_usdt(o->amount, o->currency, o->exchange_rate);
-        else if (err == KASSA_ENOTFOUND)
-            o->exchange_rate[0] = '\0';
-        else
-            return err;
+        o->exchange_rate[0] = '\0';
     }
 
     if (o->requisite_type[0] != '\0') {
-        err = STORE_CALL(c, requisite_pick, o->requisite_type, o->currency, o->bank_code, &o->req);
-        if (err == KASSA_OK) {
+        if (rd.requisite_err == KASSA_OK) {
+            o->req = rd.requisite;
             o->requisite_id = o->req.id;
-        } else if (err == KASSA_ENOTFOUND) {
-            o->status = ORDER_NO_REQUISITE;
-            o->requisite_id = 0;
-            memset(&o->req, 0, sizeof o->req);
         } else {
-            return err;
+            o->status = ORDER_NO_REQUISITE;
         }
     }
 
-    if ((err = STORE_CALL(c, order_insert, o)) != KASSA_OK)
-        return err == KASSA_EEXIST ? KASSA_EIO : err;
+    struct idem rec = {.shop_id = cmd->shop.id, .created_at = o->created_at};
+    if (cmd->idem_key[0] != '\0') {
+        core_copy(rec.key, sizeof rec.key, cmd->idem_key);
+        memcpy(rec.fingerprint, cmd->fingerprint, sizeof rec.fingerprint);
+    }
+    if (c->ops->order_insert_idem) {
+        /* Another node or writer committed this key meanwhile: ERETRY, and
+         * the run again answers its order. */
+        err = STORE_CALL(c, order_insert_idem, o, cmd->idem_key[0] != '\0' ? &rec : NULL);
+        if (err != KASSA_OK)
+            return err == KASSA_EEXIST ? KASSA_ERETRY : err;
+    } else {
+        if ((err = STORE_CALL(c, order_insert, o)) != KASSA_OK)
+            return err == KASSA_EEXIST ? KASSA_EIO : err;
+        if (cmd->idem_key[0] != '\0') {
+            rec.order_id = o->id;
+            err = STORE_CALL(c, idem_put, &rec);
+            /* Another node committed this key meanwhile (PostgreSQL): run
+             * again, and the idempotency check will answer its order. */
+            if (err == KASSA_EEXIST)
+                return KASSA_ERETRY;
+            if (err != KASSA_OK)
+                return err;
+        }
+    }
     /* Born final (no requisite could take it): the merchant hears of it. */
     if (o->status == ORDER_NO_REQUISITE && (err = order_event(c, o)) != KASSA_OK)
         return err;
-
-    if (cmd->idem_key[0] != '\0') {
-        struct idem rec = {.shop_id = cmd->shop.id, .order_id = o->id, .created_at = o->created_at};
-        core_copy(rec.key, sizeof rec.key, cmd->idem_key);
-        memcpy(rec.fingerprint, cmd->fingerprint, sizeof rec.fingerprint);
-        err = STORE_CALL(c, idem_put, &rec);
-        /* Another node committed this key meanwhile (PostgreSQL): run again,
-         * and the idempotency check will answer its order. */
-        if (err == KASSA_EEXIST)
-            return KASSA_ERETRY;
-        if (err != KASSA_OK)
-            return err;
-    }
     return KASSA_OK;
 }
 

@@ -21,6 +21,7 @@
  * writer runs the command again and finds the other node's row. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@
 
 /* The advisory lock key the migrations run under ("kassa" in ASCII). */
 #define PG_MIGRATE_LOCK 0x6b61737361LL
+
+/* Most extra writer connections (writer_extra). */
+#define PG_MAX_WRITERS 64
 
 /* How long store_reader waits for a free pooled connection. */
 #define PG_POOL_WAIT_SECONDS 10
@@ -62,25 +66,16 @@
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "     \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "        \
        "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                         \
-    /* Pick and count in one statement. SKIP LOCKED first (another node's    \
-     * open batch holds that row: take the next one); when every candidate  \
-     * is locked, wait for one rather than call the pool empty. */          \
-    XX(REQUISITE_PICK_BANK_SKIP,                                                            \
-       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
-       "WHERE type = $1 AND currency = $2 AND active = 1 AND bank_code = $3 "               \
-       "ORDER BY assigned, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " PG_REQUISITE_COLUMNS) \
-    XX(REQUISITE_PICK_BANK_WAIT,                                                            \
-       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
-       "WHERE type = $1 AND currency = $2 AND active = 1 AND bank_code = $3 "               \
-       "ORDER BY assigned, id LIMIT 1 FOR UPDATE) RETURNING " PG_REQUISITE_COLUMNS)         \
-    XX(REQUISITE_PICK_SKIP,                                                                 \
-       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
-       "WHERE type = $1 AND currency = $2 AND active = 1 "                                  \
-       "ORDER BY assigned, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " PG_REQUISITE_COLUMNS) \
-    XX(REQUISITE_PICK_WAIT,                                                                 \
-       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
-       "WHERE type = $1 AND currency = $2 AND active = 1 "                                  \
-       "ORDER BY assigned, id LIMIT 1 FOR UPDATE) RETURNING " PG_REQUISITE_COLUMNS)         \
+    /* Pick without writing (several writers and nodes would queue on the  \
+     * row lock of a counter): round robin by $4, a per-process counter,    \
+     * over the active requisites of the type and currency in id order,     \
+     * those of bank $3 only when there are any. */                         \
+    XX(REQUISITE_PICK,                                                                      \
+       "WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", ($3 <> '' AND bank_code = $3) AS pref " \
+       "FROM requisites WHERE type = $1 AND currency = $2 AND active = 1), "                \
+       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "      \
+       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                  \
+       "OFFSET $4::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1")                 \
     XX(ORDER_INSERT,                                                                        \
        "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "       \
        "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "             \
@@ -90,6 +85,35 @@
        "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "   \
        "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "   \
        "$29, $30, $31, $32) RETURNING id")                                                  \
+    /* The order and its idempotency record ($33 key, "" = none; $34        \
+     * fingerprint) in one statement. */                                     \
+    XX(ORDER_INSERT_IDEM,                                                                   \
+       "WITH o AS (INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, "    \
+       "status, amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "     \
+       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "     \
+       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "      \
+       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "          \
+       "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "   \
+       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "   \
+       "$29, $30, $31, $32) RETURNING id), "                                                \
+       "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "    \
+       "SELECT $4, $33::text, $34::bytea, id, $29 FROM o WHERE $33::text <> '') "           \
+       "SELECT id FROM o")                                                                  \
+    /* Every read of an order create (order_create_reads): $1 shop, $2 idem  \
+     * key, $3 currency, $4 requisite type ("" = none), $5 bank, $6 the pick \
+     * counter; the requisite as REQUISITE_PICK. */                          \
+    XX(ORDER_CREATE_READS,                                                                  \
+       "SELECT i.fingerprint, i.order_id, i.created_at, f.fixed, r.rate, q.* "               \
+       "FROM (SELECT 1) x "                                                                  \
+       "LEFT JOIN idempotency i ON $2::text <> '' AND i.shop_id = $1 AND i.key = $2::text "  \
+       "LEFT JOIN shop_fees f ON f.shop_id = $1 AND f.currency = $3::text "                  \
+       "LEFT JOIN rates r ON r.base = 'USDT' AND r.quote = $3::text "                        \
+       "LEFT JOIN LATERAL (WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", "                     \
+       "($5::text <> '' AND bank_code = $5::text) AS pref FROM requisites "                 \
+       "WHERE $4::text <> '' AND type = $4::text AND currency = $3::text AND active = 1), " \
+       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "      \
+       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                  \
+       "OFFSET $6::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1) q ON true")     \
     XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                      \
     XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                  \
     XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                \
@@ -126,6 +150,8 @@ struct pg_store {
     struct store base;
     char *url;
     struct pg_conn *writer;
+    struct pg_conn *extra[PG_MAX_WRITERS]; /* writer_extra's connections */
+    int nextra;
     struct pg_conn *pool;           /* pool_size read connections */
     int pool_size;
     struct pg_conn *free;           /* the ones not taken */
@@ -317,8 +343,6 @@ static kassa_err pg_result_error(struct pg_conn *c, const PGresult *r, const cha
         store_set_unavailable(true);
         return KASSA_EUNAVAILABLE;
     }
-    if (state && strcmp(state, "26000") == 0)
-        memset(c->prepared, 0, sizeof c->prepared); /* statements gone: prepare again */
     if (state && strcmp(state, "26000") == 0)
         memset(c->prepared, 0, sizeof c->prepared); /* statements gone: prepare again */
     if (state && strcmp(state, "22003") == 0)
@@ -517,6 +541,11 @@ static void pg_close(struct store *base)
             PQfinish(s->writer->pg);
         free(s->writer);
     }
+    for (int i = 0; i < s->nextra; i++) {
+        if (s->extra[i]->pg)
+            PQfinish(s->extra[i]->pg);
+        free(s->extra[i]);
+    }
     for (int i = 0; s->pool && i < s->pool_size; i++)
         if (s->pool[i].pg)
             PQfinish(s->pool[i].pg);
@@ -587,6 +616,21 @@ fail:
 static struct store_conn *pg_writer(struct store *base)
 {
     return &((struct pg_store *)base)->writer->base;
+}
+
+/* One more writer connection (connected on first use), owned by the
+ * store; NULL past PG_MAX_WRITERS or out of memory. */
+static struct store_conn *pg_writer_extra(struct store *base)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct pg_conn *c = NULL;
+    pthread_mutex_lock(&s->mu);
+    if (s->nextra < PG_MAX_WRITERS && (c = malloc(sizeof *c)) != NULL) {
+        conn_init(s, c, true);
+        s->extra[s->nextra++] = c;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return c ? &c->base : NULL;
 }
 
 /* A pooled read connection; waits while all are taken (NULL after
@@ -823,16 +867,21 @@ static void read_requisite(const PGresult *r, int row, int i, struct requisite *
     rq->created_at = pg_i64(r, row, i + 11);
 }
 
-static kassa_err pick_one(struct pg_conn *c, enum pg_stmt id, const char *type,
-                          const char *currency, const char *bank_code, struct requisite *out)
+/* The round-robin counter of requisite picks (this process). */
+static atomic_uint_fast64_t pick_counter;
+
+static kassa_err pg_requisite_pick(struct store_conn *base, const char *type,
+                                   const char *currency, const char *bank_code,
+                                   struct requisite *out)
 {
+    CONN(base);
     struct pg_params p = {0};
     pgp_text(&p, type);
     pgp_text(&p, currency);
-    if (bank_code)
-        pgp_text(&p, bank_code);
+    pgp_text(&p, bank_code ? bank_code : "");
+    pgp_i64(&p, (int64_t)(atomic_fetch_add(&pick_counter, 1) & INT32_MAX));
     kassa_err err;
-    PGresult *r = core_exec(c, id, &p, &err);
+    PGresult *r = core_exec(c, STMT_REQUISITE_PICK, &p, &err);
     if (r == NULL)
         return err;
     if (PQntuples(r) == 0)
@@ -843,64 +892,120 @@ static kassa_err pick_one(struct pg_conn *c, enum pg_stmt id, const char *type,
     return err;
 }
 
-static kassa_err pg_requisite_pick(struct store_conn *base, const char *type,
-                                   const char *currency, const char *bank_code,
-                                   struct requisite *out)
-{
-    CONN(base);
-    kassa_err err = KASSA_ENOTFOUND;
-    if (bank_code && *bank_code) {
-        err = pick_one(c, STMT_REQUISITE_PICK_BANK_SKIP, type, currency, bank_code, out);
-        if (err == KASSA_ENOTFOUND)
-            err = pick_one(c, STMT_REQUISITE_PICK_BANK_WAIT, type, currency, bank_code, out);
-    }
-    if (err == KASSA_ENOTFOUND)
-        err = pick_one(c, STMT_REQUISITE_PICK_SKIP, type, currency, NULL, out);
-    if (err == KASSA_ENOTFOUND)
-        err = pick_one(c, STMT_REQUISITE_PICK_WAIT, type, currency, NULL, out);
-    return err;
-}
+/* The 32 parameters of ORDER_INSERT / ORDER_INSERT_IDEM. */
+static void order_params(struct pg_params *p, const struct order *o);
 
 static kassa_err pg_order_insert(struct store_conn *base, struct order *o)
 {
     CONN(base);
     struct pg_params p = {0};
-    pgp_text(&p, o->uuid);
-    pgp_text(&p, o->uuid_callback);
-    pgp_text(&p, o->pay_token);
-    pgp_i64(&p, o->shop_id);
-    pgp_i64(&p, o->origin);
-    pgp_i64(&p, (int)o->status);
-    pgp_i64(&p, o->amount);
-    pgp_text(&p, o->currency);
-    pgp_i64(&p, o->fee);
-    pgp_i64(&p, o->amount_usdt);
-    pgp_text(&p, o->exchange_rate);
-    pgp_text(&p, o->merchant_order_id);
-    pgp_text(&p, o->requisite_type);
-    pgp_i64(&p, o->payment_system);
-    pgp_text(&p, o->customer_name);
-    pgp_text(&p, o->customer_requisite);
-    pgp_text(&p, o->bank_code);
-    pgp_text(&p, o->countries);
-    pgp_text(&p, o->payment_systems);
-    pgp_text(&p, o->email);
-    pgp_text(&p, o->phone);
-    pgp_text(&p, o->success_url);
-    pgp_text(&p, o->fail_url);
-    pgp_text(&p, o->notify_url);
-    pgp_text(&p, o->lang);
-    pgp_i64(&p, o->test);
-    pgp_i64(&p, o->confirmed_by_customer);
-    if (o->requisite_id)
-        pgp_i64(&p, o->requisite_id);
+    order_params(&p, o);
+    return core_insert_id(c, STMT_ORDER_INSERT, &p, &o->id);
+}
+
+static kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o,
+                                      struct idem *idem)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    order_params(&p, o);
+    pgp_text(&p, idem ? idem->key : "");
+    if (idem)
+        pgp_bytes(&p, idem->fingerprint, sizeof idem->fingerprint);
     else
         pgp_null(&p);
-    pgp_i64(&p, o->created_at);
-    pgp_i64(&p, o->expires_at);
-    pgp_i64(&p, o->paid_at);
-    pgp_i64(&p, o->updated_at);
-    return core_insert_id(c, STMT_ORDER_INSERT, &p, &o->id);
+    kassa_err err = core_insert_id(c, STMT_ORDER_INSERT_IDEM, &p, &o->id);
+    if (err == KASSA_OK && idem)
+        idem->order_id = o->id;
+    /* Another node or writer committed the same key after our lookup: run
+     * the command again, it then answers with that order. */
+    return err == KASSA_EEXIST ? KASSA_ERETRY : err;
+}
+
+static kassa_err pg_order_create_reads(struct store_conn *base, struct order_reads *rd)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, rd->shop_id);
+    pgp_text(&p, rd->idem_key);
+    pgp_text(&p, rd->currency);
+    pgp_text(&p, rd->requisite_type);
+    pgp_text(&p, rd->bank_code);
+    pgp_i64(&p, rd->requisite_type[0] ? (int64_t)(atomic_fetch_add(&pick_counter, 1) & INT32_MAX)
+                                      : 0);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_ORDER_CREATE_READS, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return KASSA_EIO;
+    }
+    rd->idem_err = rd->fee_err = rd->rate_err = rd->requisite_err = KASSA_ENOTFOUND;
+    if (!PQgetisnull(r, 0, 1)) {
+        memset(&rd->idem, 0, sizeof rd->idem);
+        rd->idem.shop_id = rd->shop_id;
+        snprintf(rd->idem.key, sizeof rd->idem.key, "%s", rd->idem_key);
+        unsigned char fp[sizeof rd->idem.fingerprint];
+        if (pg_bytes(r, 0, 0, fp, sizeof fp) == (long)sizeof fp)
+            memcpy(rd->idem.fingerprint, fp, sizeof fp);
+        rd->idem.order_id = pg_i64(r, 0, 1);
+        rd->idem.created_at = pg_i64(r, 0, 2);
+        rd->idem_err = KASSA_OK;
+    }
+    if (!PQgetisnull(r, 0, 3)) {
+        rd->fixed_fee = pg_i64(r, 0, 3);
+        rd->fee_err = KASSA_OK;
+    }
+    if (!PQgetisnull(r, 0, 4)) {
+        pg_text(r, 0, 4, rd->rate, sizeof rd->rate);
+        rd->rate_err = KASSA_OK;
+    }
+    if (!PQgetisnull(r, 0, 5)) {
+        read_requisite(r, 0, 5, &rd->requisite);
+        rd->requisite_err = KASSA_OK;
+    }
+    PQclear(r);
+    return KASSA_OK;
+}
+
+static void order_params(struct pg_params *p, const struct order *o)
+{
+    pgp_text(p, o->uuid);
+    pgp_text(p, o->uuid_callback);
+    pgp_text(p, o->pay_token);
+    pgp_i64(p, o->shop_id);
+    pgp_i64(p, o->origin);
+    pgp_i64(p, (int)o->status);
+    pgp_i64(p, o->amount);
+    pgp_text(p, o->currency);
+    pgp_i64(p, o->fee);
+    pgp_i64(p, o->amount_usdt);
+    pgp_text(p, o->exchange_rate);
+    pgp_text(p, o->merchant_order_id);
+    pgp_text(p, o->requisite_type);
+    pgp_i64(p, o->payment_system);
+    pgp_text(p, o->customer_name);
+    pgp_text(p, o->customer_requisite);
+    pgp_text(p, o->bank_code);
+    pgp_text(p, o->countries);
+    pgp_text(p, o->payment_systems);
+    pgp_text(p, o->email);
+    pgp_text(p, o->phone);
+    pgp_text(p, o->success_url);
+    pgp_text(p, o->fail_url);
+    pgp_text(p, o->notify_url);
+    pgp_text(p, o->lang);
+    pgp_i64(p, o->test);
+    pgp_i64(p, o->confirmed_by_customer);
+    if (o->requisite_id)
+        pgp_i64(p, o->requisite_id);
+    else
+        pgp_null(p);
+    pgp_i64(p, o->created_at);
+    pgp_i64(p, o->expires_at);
+    pgp_i64(p, o->paid_at);
+    pgp_i64(p, o->updated_at);
 }
 
 void pg_read_order(const PGresult *r, int row, struct order *o)
@@ -1071,6 +1176,7 @@ const struct store_ops store_pg_ops = {
     .writer = pg_writer,
     .reader = pg_reader,
     .release = pg_release,
+    .writer_extra = pg_writer_extra,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
@@ -1084,6 +1190,8 @@ const struct store_ops store_pg_ops = {
     .requisite_insert = pg_requisite_insert,
     .requisite_pick = pg_requisite_pick,
     .order_insert = pg_order_insert,
+    .order_create_reads = pg_order_create_reads,
+    .order_insert_idem = pg_order_insert_idem,
     .order_get = pg_order_get,
     .orders_by_merchant_order_id = pg_orders_by_merchant_order_id,
     .idem_get = pg_idem_get,

@@ -15,7 +15,8 @@ _Static_assert((sizeof(struct store_ops) - offsetof(struct store_ops, open)) %
                    0,
                "struct store_ops holds only function pointers after its name");
 
-/* True when the backend fills every op; names the first missing one's
+/* True when the backend fills every op (but the optional ones: writer_extra,
+ * order_create_reads, order_insert_idem); names the first missing one's
  * position in the log otherwise (a backend that misses a new op must not
  * start and crash later on a NULL call). */
 static bool ops_complete(const struct store_ops *ops)
@@ -25,7 +26,10 @@ static bool ops_complete(const struct store_ops *ops)
          off += sizeof(store_fn_)) {
         store_fn_ fn;
         memcpy(&fn, base + off, sizeof fn);
-        if (fn == NULL) {
+        bool optional = off == offsetof(struct store_ops, writer_extra) ||
+                        off == offsetof(struct store_ops, order_create_reads) ||
+                        off == offsetof(struct store_ops, order_insert_idem);
+        if (fn == NULL && !optional) {
             log_error("store backend incomplete", "backend=%s op_index=%zu", ops->name,
                       (off - offsetof(struct store_ops, open)) / sizeof(store_fn_));
             return false;

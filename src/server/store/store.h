@@ -24,6 +24,26 @@ struct store_conn;
 enum shop_key { SHOP_BY_ID, SHOP_BY_PUBLIC_KEY, SHOP_BY_PANDA_KEY, SHOP_BY_TEGRO_KEY };
 enum order_key { ORDER_BY_ID, ORDER_BY_UUID, ORDER_BY_UUID_CALLBACK };
 
+/* The reads of an order create (store_ops.order_create_reads): every
+ * lookup's result with its own error (KASSA_OK or KASSA_ENOTFOUND). */
+struct order_reads {
+    /* in */
+    int64_t shop_id;
+    const char *idem_key;       /* "" = no idempotency lookup */
+    const char *currency;       /* fee and rate (USDT per `currency`) */
+    const char *requisite_type; /* "" = no requisite */
+    const char *bank_code;      /* preferred bank, "" = any */
+    /* out */
+    kassa_err idem_err;
+    struct idem idem;
+    kassa_err fee_err;
+    int64_t fixed_fee;
+    kassa_err rate_err;
+    char rate[32];
+    kassa_err requisite_err;
+    struct requisite requisite;
+};
+
 /* A visitor over orders: return false to stop. */
 typedef bool (*store_order_fn)(void *arg, const struct order *o);
 
@@ -47,6 +67,12 @@ struct store_ops {
     struct store_conn *(*writer)(struct store *s);
     struct store_conn *(*reader)(struct store *s);
     void (*release)(struct store_conn *c);
+    /* Another writer connection for one more writer thread (writer.h
+     * writer_start_n), owned by the store and closed with it; it may be
+     * used only by the thread it was made for. NULL (the op itself) when
+     * the backend has exactly one writer (SQLite); returns NULL when out
+     * of memory. */
+    struct store_conn *(*writer_extra)(struct store *s);
 
     /* Transactions on the writer connection. */
     kassa_err (*begin)(struct store_conn *c);
@@ -64,11 +90,30 @@ struct store_ops {
                           struct shop *out);
     kassa_err (*requisite_insert)(struct store_conn *c, struct requisite *r);
     /* Pick an active requisite of `type` and `currency`, preferring
-     * `bank_code` when non-empty, the least assigned first, and count the
-     * assignment. KASSA_ENOTFOUND when none. */
+     * `bank_code` when non-empty, spread over the matching requisites (not
+     * always the first). KASSA_ENOTFOUND when none.
+     * SQLite (one writer): the least assigned first, and the assignment is
+     * counted (requisites.assigned). PostgreSQL (several writers, several
+     * nodes): a read only, round robin by a per-process counter over the
+     * matching requisites in id order; `assigned` is not counted there, so
+     * that parallel batches do not queue on one requisite row's lock. */
     kassa_err (*requisite_pick)(struct store_conn *c, const char *type, const char *currency,
                                 const char *bank_code, struct requisite *out);
     kassa_err (*order_insert)(struct store_conn *c, struct order *o);
+    /* Optional (NULL: the core calls idem_get, shop_fee_get, rate_get with
+     * base "USDT" and requisite_pick one by one). Every read of an order
+     * create in one round trip: the idempotency record, the fixed fee, the
+     * exchange rate and a requisite as requisite_pick picks it (each with
+     * its own KASSA_OK / KASSA_ENOTFOUND in `r`). A requisite is picked
+     * even when the idempotency record exists, so only a backend whose pick
+     * writes nothing (PostgreSQL) may offer this. KASSA_EIO etc. for the
+     * whole. */
+    kassa_err (*order_create_reads)(struct store_conn *c, struct order_reads *r);
+    /* Optional (NULL: order_insert, then idem_put when `idem` is not NULL).
+     * Insert the order (o->id set) and, when `idem` is not NULL, its
+     * idempotency record (idem->order_id taken from the new order) in one
+     * round trip. KASSA_ERETRY when the key was taken meanwhile. */
+    kassa_err (*order_insert_idem)(struct store_conn *c, struct order *o, struct idem *idem);
     kassa_err (*order_get)(struct store_conn *c, enum order_key by, const char *key, int64_t id,
                            struct order *out);
     /* Call fn for every order of a shop with this merchant_order_id, oldest

@@ -7,13 +7,25 @@
 #include "../log.h"
 #include "writer.h"
 
-struct writer {
-    struct store *store;
+struct writer;
+
+/* One writer thread and its own connection (and group-commit batches). */
+struct writer_thread {
+    struct writer *w;
     struct store_conn *conn;
     pthread_t thread;
+    kassa_err *results; /* batch_max, one per command of the batch */
+};
+
+struct writer {
+    struct store *store;
+    struct writer_thread *threads;
+    int nthreads;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct writer_cmd *head, *tail;
+    struct writer_cmd *head, *tail; /* the one queue every thread takes from */
+    int queued;                     /* commands in the queue */
+    int idle;                       /* threads waiting for work */
     bool stopping;
     int batch_max;
     void (*_Atomic on_commit)(void); /* writer_on_commit; set while running */
@@ -53,9 +65,9 @@ static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd)
 
 /* Run one batch: every command in its own savepoint, one commit. Returns
  * the list's commands with their results in `results`. */
-static void run_batch(struct writer *w, struct writer_cmd *batch, kassa_err *results, int n)
+static void run_batch(struct writer *w, struct store_conn *c, struct writer_cmd *batch,
+                      kassa_err *results, int n)
 {
-    struct store_conn *c = w->conn;
     kassa_err err = STORE_CALL0(c, begin);
     if (err != KASSA_OK) {
         for (int i = 0; i < n; i++)
@@ -82,77 +94,137 @@ void writer_on_commit(struct writer *w, void (*fn)(void))
     atomic_store(&w->on_commit, fn);
 }
 
+/* How many of `queued` commands a thread takes when `idle` other threads
+ * wait for work: an even share, so that the batches of several connections
+ * run side by side instead of one thread taking everything while the
+ * others sleep; at most batch_max. */
+static int batch_share(int queued, int idle, int batch_max)
+{
+    int n = (queued + idle) / (idle + 1);
+    if (n < 1)
+        n = 1;
+    return n < batch_max ? n : batch_max;
+}
+
 static void *writer_main(void *arg)
 {
-    struct writer *w = arg;
-    kassa_err *results = calloc((size_t)w->batch_max, sizeof *results);
-    if (results == NULL)
-        abort(); /* at start-up only; nothing can run without it */
+    struct writer_thread *t = arg;
+    struct writer *w = t->w;
     for (;;) {
         pthread_mutex_lock(&w->mu);
-        while (w->head == NULL && !w->stopping)
+        while (w->head == NULL && !w->stopping) {
+            w->idle++;
             pthread_cond_wait(&w->cv, &w->mu);
+            w->idle--;
+        }
         if (w->head == NULL && w->stopping) {
             pthread_mutex_unlock(&w->mu);
             break;
         }
-        /* Take up to batch_max commands off the queue. */
+        /* Take this thread's share of the queue. */
+        int want = batch_share(w->queued, w->idle, w->batch_max);
         struct writer_cmd *batch = w->head, *last = w->head;
         int n = 1;
-        while (last->next && n < w->batch_max) {
+        while (last->next && n < want) {
             last = last->next;
             n++;
         }
         w->head = last->next;
         if (w->head == NULL)
             w->tail = NULL;
+        w->queued -= n;
         last->next = NULL;
+        /* More left: wake another thread for it. */
+        if (w->head != NULL && w->idle > 0)
+            pthread_cond_signal(&w->cv);
         pthread_mutex_unlock(&w->mu);
 
-        run_batch(w, batch, results, n);
+        run_batch(w, t->conn, batch, t->results, n);
         int i = 0;
         for (struct writer_cmd *cmd = batch; cmd; i++) {
             struct writer_cmd *next = cmd->next; /* done may free cmd */
             cmd->next = NULL;
-            cmd->done(cmd, results[i]);
+            cmd->done(cmd, t->results[i]);
             cmd = next;
         }
     }
-    free(results);
     return NULL;
 }
 
-struct writer *writer_start(struct store *s, int batch_max)
+/* Stop and join the first `started` threads, free everything. */
+static void writer_free(struct writer *w, int started)
+{
+    pthread_mutex_lock(&w->mu);
+    w->stopping = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(w->threads[i].thread, NULL);
+    for (int i = 0; i < w->nthreads; i++)
+        free(w->threads[i].results);
+    free(w->threads);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+}
+
+struct writer *writer_start_n(struct store *s, int batch_max, int threads)
 {
     struct writer *w = calloc(1, sizeof *w);
     if (w == NULL)
         return NULL;
+    if (threads < 1 || s->ops->writer_extra == NULL)
+        threads = 1; /* SQLite: one writer */
     w->store = s;
-    w->conn = store_writer(s);
     w->batch_max = batch_max > 0 ? batch_max : 256;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->cv);
-        free(w);
+    w->threads = calloc((size_t)threads, sizeof *w->threads);
+    if (w->threads == NULL) {
+        writer_free(w, 0);
         return NULL;
     }
+    for (int i = 0; i < threads; i++) {
+        struct writer_thread *t = &w->threads[i];
+        t->w = w;
+        t->conn = i == 0 ? store_writer(s) : s->ops->writer_extra(s);
+        t->results = calloc((size_t)w->batch_max, sizeof *t->results);
+        if (t->conn == NULL || t->results == NULL) {
+            free(t->results);
+            t->results = NULL;
+            if (i == 0) {
+                writer_free(w, 0);
+                return NULL;
+            }
+            log_warn("fewer writer connections than asked", "asked=%d got=%d", threads, i);
+            break;
+        }
+        w->nthreads = i + 1;
+    }
+    for (int i = 0; i < w->nthreads; i++) {
+        if (pthread_create(&w->threads[i].thread, NULL, writer_main, &w->threads[i]) != 0) {
+            writer_free(w, i);
+            return NULL;
+        }
+    }
     return w;
+}
+
+struct writer *writer_start(struct store *s, int batch_max)
+{
+    return writer_start_n(s, batch_max, 1);
+}
+
+int writer_threads(const struct writer *w)
+{
+    return w->nthreads;
 }
 
 void writer_stop(struct writer *w)
 {
     if (w == NULL)
         return;
-    pthread_mutex_lock(&w->mu);
-    w->stopping = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
-    free(w);
+    writer_free(w, w->nthreads);
 }
 
 void writer_submit(struct writer *w, struct writer_cmd *cmd)
@@ -164,6 +236,7 @@ void writer_submit(struct writer *w, struct writer_cmd *cmd)
     else
         w->head = cmd;
     w->tail = cmd;
+    w->queued++;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }

@@ -1,7 +1,7 @@
 /* writer.h: group commit.
  *
  * HTTP threads authenticate and validate, then hand a command to the writer.
- * The writer thread takes every queued command (up to batch_max), runs them
+ * A writer thread takes the queued commands (up to batch_max), runs them
  * in one transaction, each in its own savepoint (a refused command rolls back
  * alone), commits once (one fsync), and then calls each command's `done`.
  * The batch grows with the load: no waiting when the queue is short. */
@@ -28,8 +28,24 @@ struct writer;
 /* Start the writer thread on `s`. NULL on failure. */
 struct writer *writer_start(struct store *s, int batch_max);
 
+/* Start `threads` writer threads sharing the one queue, each with its own
+ * connection (the store's writer, then ops->writer_extra) and its own
+ * batches and commits. A backend without writer_extra (SQLite) gets one
+ * thread whatever `threads` says; when an extra connection cannot be had
+ * the writer runs with fewer (logged). An idle thread takes an even share
+ * of the queue, so several batches are in flight at once. Commands of
+ * different threads run in concurrent transactions: they must be safe as
+ * if on several nodes (see store.h: unique keys, conditional updates and
+ * row locks; a deadlock or a unique-key race returns KASSA_ERETRY and the
+ * command runs again). NULL on failure. */
+struct writer *writer_start_n(struct store *s, int batch_max, int threads);
+
+/* How many writer threads run. */
+int writer_threads(const struct writer *w);
+
 /* Call fn on the writer thread after every batch that committed (e.g. to
- * wake the callback dispatcher). May be set while the writer runs. */
+ * wake the callback dispatcher); with several threads, on whichever
+ * committed, possibly at once. May be set while the writer runs. */
 void writer_on_commit(struct writer *w, void (*fn)(void));
 
 /* Finish the queue, stop the thread, free. */
