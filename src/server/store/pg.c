@@ -316,6 +316,7 @@ static kassa_err pg_ensure(struct pg_conn *c)
     else
         PQreset(c->pg);
     memset(c->prepared, 0, sizeof c->prepared);
+    c->ndeferred = 0;
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         char msg[256];
         conn_message(c->pg, msg, sizeof msg);
@@ -360,22 +361,129 @@ static kassa_err pg_result_error(struct pg_conn *c, const PGresult *r, const cha
     return KASSA_EIO;
 }
 
+/* Prepare the statement in `slot` on c unless done; false with *err. */
+static bool prepare_slot(struct pg_conn *c, int slot, const char *sql, kassa_err *err)
+{
+    if (c->prepared[slot])
+        return true;
+    char name[16];
+    snprintf(name, sizeof name, "k%d", slot);
+    PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        *err = pg_result_error(c, r, sql);
+        PQclear(r);
+        return false;
+    }
+    PQclear(r);
+    c->prepared[slot] = true;
+    return true;
+}
+
+static const char *core_sql(int slot);
+
+/* Send the deferred savepoint statements and then the statement in `slot`
+ * in one pipeline (one Sync, one round trip) and read every result. A
+ * statement not yet prepared on this connection is prepared in the same
+ * pipeline, after the deferred ones (a deferred ROLLBACK TO must run before
+ * anything can be parsed in an aborted transaction). A deferred statement's
+ * failure is the result (the transaction is aborted then: the statement
+ * after it fails too, and the batch with it). */
+static PGresult *exec_pipelined(struct pg_conn *c, int slot, const char *sql,
+                                const struct pg_params *p, kassa_err *err)
+{
+    enum { MAXR = 2 * (PG_MAX_DEFERRED + 1) };
+    int n = c->ndeferred + 1;
+    int slots[PG_MAX_DEFERRED + 1];
+    for (int i = 0; i < c->ndeferred; i++)
+        slots[i] = c->deferred[i];
+    slots[n - 1] = slot;
+    c->ndeferred = 0;
+    /* What each result answers: a prepare (of want_slot) or an exec. */
+    int want_slot[MAXR];
+    bool want_prepare[MAXR];
+    int nwant = 0;
+    bool sent = PQenterPipelineMode(c->pg) == 1;
+    for (int i = 0; sent && i < n; i++) {
+        const char *text = i < n - 1 ? core_sql(slots[i]) : sql;
+        char name[16];
+        snprintf(name, sizeof name, "k%d", slots[i]);
+        bool prepare = !c->prepared[slots[i]];
+        for (int j = 0; j < i; j++)
+            prepare = prepare && slots[j] != slots[i]; /* prepared earlier in this pipeline */
+        if (prepare) {
+            sent = PQsendPrepare(c->pg, name, text, 0, NULL) == 1;
+            want_slot[nwant] = slots[i];
+            want_prepare[nwant++] = true;
+        }
+        if (i < n - 1)
+            sent = sent && PQsendQueryPrepared(c->pg, name, 0, NULL, NULL, NULL, 0) == 1;
+        else
+            sent = sent && PQsendQueryPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0) == 1;
+        want_slot[nwant] = slots[i];
+        want_prepare[nwant++] = false;
+    }
+    if (sent)
+        sent = PQpipelineSync(c->pg) == 1;
+    PGresult *res[MAXR] = {0};
+    int got = 0, nulls = 0;
+    bool synced = false;
+    while (sent) {
+        PGresult *r = PQgetResult(c->pg);
+        if (r == NULL) {
+            /* One NULL ends each request's results; more means trouble. */
+            if (PQstatus(c->pg) != CONNECTION_OK || ++nulls > nwant + 1)
+                break;
+            continue;
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            synced = true;
+            break;
+        }
+        if (got < nwant)
+            res[got++] = r;
+        else
+            PQclear(r);
+    }
+    if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(c->pg);
+    PGresult *out = NULL;
+    *err = KASSA_OK;
+    for (int i = 0; i < got; i++) {
+        ExecStatusType st = PQresultStatus(res[i]);
+        bool ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+        if (ok && want_prepare[i])
+            c->prepared[want_slot[i]] = true;
+        if (*err != KASSA_OK)
+            continue;
+        if (!ok) {
+            *err = pg_result_error(c, res[i], want_slot[i] == slot ? sql : core_sql(want_slot[i]));
+        } else if (i == nwant - 1) {
+            out = res[i];
+            res[i] = NULL;
+        }
+    }
+    if (*err == KASSA_OK && (!synced || out == NULL))
+        *err = pg_result_error(c, NULL, sql); /* the connection broke mid-way */
+    for (int i = 0; i < got; i++)
+        PQclear(res[i]);
+    if (*err != KASSA_OK) {
+        PQclear(out);
+        out = NULL;
+    }
+    return out;
+}
+
 /* One try of pg_exec. */
 static PGresult *exec_once_prepared(struct pg_conn *c, int slot, const char *sql,
                                     const struct pg_params *p, kassa_err *err)
 {
+    if (c->ndeferred > 0)
+        return exec_pipelined(c, slot, sql, p, err);
     char name[16];
     snprintf(name, sizeof name, "k%d", slot);
-    if (!c->prepared[slot]) {
-        PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            *err = pg_result_error(c, r, sql);
-            PQclear(r);
-            return NULL;
-        }
-        PQclear(r);
-        c->prepared[slot] = true;
-    }
+    if (!prepare_slot(c, slot, sql, err))
+        return NULL;
     PGresult *r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
@@ -422,6 +530,8 @@ kassa_err pg_run(struct pg_conn *c, int slot, const char *sql, const struct pg_p
     PQclear(r);
     return KASSA_OK;
 }
+
+static const char *core_sql(int slot) { return stmt_sql[slot]; }
 
 /* The core statement `id`. */
 static PGresult *core_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
@@ -676,6 +786,7 @@ static kassa_err pg_begin(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
     c->in_tx = false; /* a new batch may reconnect */
+    c->ndeferred = 0;
     kassa_err err = core_run(c, STMT_BEGIN, NULL, NULL);
     if (err == KASSA_OK)
         c->in_tx = true;
@@ -686,7 +797,7 @@ static kassa_err pg_commit(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
     kassa_err err;
-    PGresult *r = core_exec(c, STMT_COMMIT, NULL, &err);
+    PGresult *r = core_exec(c, STMT_COMMIT, NULL, &err); /* with a deferred RELEASE */
     if (r != NULL) {
         /* COMMIT of an aborted transaction "succeeds" as ROLLBACK. */
         if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
@@ -703,6 +814,7 @@ static kassa_err pg_commit(struct store_conn *base)
 static kassa_err pg_rollback(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
+    c->ndeferred = 0; /* the whole transaction goes */
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         c->in_tx = false; /* the server dropped the transaction with the session */
         return KASSA_OK;
@@ -712,22 +824,63 @@ static kassa_err pg_rollback(struct store_conn *base)
     return err;
 }
 
-static kassa_err pg_savepoint(struct store_conn *c)
+/* Savepoints cost a round trip each when sent alone; inside a batch they
+ * are deferred and go in one pipeline with the next statement (the
+ * command's first, or the COMMIT). A savepoint released or rolled back
+ * before any statement ran in it is dropped unsent. */
+static kassa_err defer(struct pg_conn *c, enum pg_stmt id)
 {
-    return core_run((struct pg_conn *)c, STMT_SAVEPOINT, NULL, NULL);
+    /* The list holds at most an end (RELEASE, or ROLLBACK TO + RELEASE)
+     * and the next SAVEPOINT: more is a programming error. */
+    if (c->ndeferred == PG_MAX_DEFERRED)
+        abort();
+    c->deferred[c->ndeferred++] = (int)id;
+    return KASSA_OK;
 }
 
-static kassa_err pg_savepoint_release(struct store_conn *c)
+static kassa_err pg_savepoint(struct store_conn *base)
 {
-    return core_run((struct pg_conn *)c, STMT_RELEASE, NULL, NULL);
+    struct pg_conn *c = (struct pg_conn *)base;
+    if (!c->in_tx)
+        return core_run(c, STMT_SAVEPOINT, NULL, NULL);
+    return defer(c, STMT_SAVEPOINT);
+}
+
+/* True when the newest deferred statement is an unsent SAVEPOINT (the
+ * savepoint is empty: drop it instead of sending it and its end). */
+static bool drop_empty_savepoint(struct pg_conn *c)
+{
+    if (c->ndeferred > 0 && c->deferred[c->ndeferred - 1] == STMT_SAVEPOINT) {
+        c->ndeferred--;
+        return true;
+    }
+    return false;
+}
+
+static kassa_err pg_savepoint_release(struct store_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    if (!c->in_tx)
+        return core_run(c, STMT_RELEASE, NULL, NULL);
+    if (drop_empty_savepoint(c))
+        return KASSA_OK;
+    return defer(c, STMT_RELEASE);
 }
 
 static kassa_err pg_savepoint_rollback(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    kassa_err err = core_run(c, STMT_ROLLBACK_TO, NULL, NULL);
+    if (!c->in_tx) {
+        kassa_err err = core_run(c, STMT_ROLLBACK_TO, NULL, NULL);
+        if (err == KASSA_OK)
+            err = core_run(c, STMT_RELEASE, NULL, NULL);
+        return err;
+    }
+    if (drop_empty_savepoint(c))
+        return KASSA_OK;
+    kassa_err err = defer(c, STMT_ROLLBACK_TO);
     if (err == KASSA_OK)
-        err = core_run(c, STMT_RELEASE, NULL, NULL);
+        err = defer(c, STMT_RELEASE);
     return err;
 }
 

@@ -25,6 +25,7 @@ enum {
 };
 
 #define PG_MAX_PARAMS 40
+#define PG_MAX_DEFERRED 8
 
 struct pg_conn {
     struct store_conn base;
@@ -32,6 +33,10 @@ struct pg_conn {
     bool writer;
     bool in_tx;                     /* inside BEGIN..COMMIT: never reconnect then */
     bool prepared[PG_STMT_SLOTS];   /* per server session; cleared on reconnect */
+    /* Savepoint statements not sent yet (writer only): they go in one
+     * pipeline with the connection's next statement (pg.c). */
+    int deferred[PG_MAX_DEFERRED];
+    int ndeferred;
     struct pg_conn *next_free;      /* the reader pool's free list */
 };
 

@@ -43,11 +43,11 @@ static kassa_err batch_error(kassa_err err)
 }
 
 /* Run one command in its own savepoint; KASSA_ERETRY rolls the savepoint
- * back and runs it again (a few times). */
-static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd)
+ * back and runs it again, up to `retries` times. */
+static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd, int retries)
 {
     kassa_err res = KASSA_EIO;
-    for (int attempt = 0; attempt <= WRITER_RETRIES; attempt++) {
+    for (int attempt = 0; attempt <= retries; attempt++) {
         kassa_err err = STORE_CALL0(c, savepoint);
         if (err != KASSA_OK)
             return batch_error(err);
@@ -58,13 +58,36 @@ static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd)
             return batch_error(end);
         if (res != KASSA_ERETRY)
             break;
-        log_info("command retried", "attempt=%d", attempt + 1);
+        if (attempt < retries)
+            log_info("command retried", "attempt=%d", attempt + 1);
     }
     return res;
 }
 
+/* Commit on c (rolling back when that fails): KASSA_OK or the batch error
+ * every command of the transaction gets. Calls the on_commit hook. */
+static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
+{
+    kassa_err err = STORE_CALL0(c, commit);
+    if (err != KASSA_OK) {
+        log_error("batch commit failed", "commands=%d", n);
+        STORE_CALL0(c, rollback);
+        return batch_error(err);
+    }
+    void (*hook)(void) = atomic_load(&w->on_commit);
+    if (hook)
+        hook();
+    return KASSA_OK;
+}
+
 /* Run one batch: every command in its own savepoint, one commit. Returns
- * the list's commands with their results in `results`. */
+ * the list's commands with their results in `results`.
+ *
+ * A command that returns KASSA_ERETRY in a batch of several is not run
+ * again inside it: a deadlock with another writer's batch (or node) may
+ * involve the locks of the commands before it in this transaction, which
+ * its savepoint rollback does not release, so it would deadlock again. It
+ * runs again after the batch committed, in a transaction of its own. */
 static void run_batch(struct writer *w, struct store_conn *c, struct writer_cmd *batch,
                       kassa_err *results, int n)
 {
@@ -74,19 +97,31 @@ static void run_batch(struct writer *w, struct store_conn *c, struct writer_cmd 
             results[i] = batch_error(err);
         return;
     }
-    int i = 0;
-    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++)
-        results[i] = run_one(c, cmd);
-    if ((err = STORE_CALL0(c, commit)) != KASSA_OK) {
-        log_error("batch commit failed", "commands=%d", n);
-        STORE_CALL0(c, rollback);
+    int i = 0, again = 0;
+    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++) {
+        results[i] = run_one(c, cmd, n > 1 ? 0 : WRITER_RETRIES);
+        again += results[i] == KASSA_ERETRY && n > 1;
+    }
+    if ((err = commit_tx(w, c, n)) != KASSA_OK) {
         for (i = 0; i < n; i++)
-            results[i] = batch_error(err);
+            results[i] = err;
         return;
     }
-    void (*hook)(void) = atomic_load(&w->on_commit);
-    if (hook)
-        hook();
+    if (again == 0)
+        return;
+    log_info("commands run again alone", "commands=%d", again);
+    i = 0;
+    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++) {
+        if (results[i] != KASSA_ERETRY || n == 1)
+            continue;
+        if ((err = STORE_CALL0(c, begin)) != KASSA_OK) {
+            results[i] = batch_error(err);
+            continue;
+        }
+        results[i] = run_one(c, cmd, WRITER_RETRIES);
+        if ((err = commit_tx(w, c, 1)) != KASSA_OK)
+            results[i] = err;
+    }
 }
 
 void writer_on_commit(struct writer *w, void (*fn)(void))
@@ -201,6 +236,7 @@ struct writer *writer_start_n(struct store *s, int batch_max, int threads)
         }
         w->nthreads = i + 1;
     }
+    log_info("writer started", "threads=%d batch_max=%d", w->nthreads, w->batch_max);
     for (int i = 0; i < w->nthreads; i++) {
         if (pthread_create(&w->threads[i].thread, NULL, writer_main, &w->threads[i]) != 0) {
             writer_free(w, i);
