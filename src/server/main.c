@@ -65,8 +65,11 @@ int main(int argc, char **argv)
 
     int status = 1;
     bool sweeper_running = false;
+    /* The URL may hold a password: logs get it redacted. */
+    char db_shown[1024];
+    store_url_redacted(config.db, db_shown, sizeof db_shown);
     if (store_open(config.db, &app.store, err, sizeof err) != KASSA_OK) {
-        log_error("cannot open the database", "db=\"%s\" error=\"%s\"", config.db, err);
+        log_error("cannot open the database", "db=\"%s\" error=\"%s\"", db_shown, err);
         goto out;
     }
     app.writer = writer_start_n(app.store, config.batch_max, config.db_writers);
@@ -90,7 +93,7 @@ int main(int argc, char **argv)
         goto out;
     }
     log_info("kassad ready", "listen=%s port=%u db=\"%s\" public_url=%s test_clock=%d",
-             config.listen, (unsigned)http_port(), config.db, config.public_url,
+             config.listen, (unsigned)http_port(), db_shown, config.public_url,
              (int)config.test_clock);
 
     int sig = 0;

@@ -248,3 +248,19 @@ def test_flags_override_environment(tmp_path):
     args = ["--listen", f"127.0.0.1:{port}", "--db", f"sqlite:{tmp_path}/o.db",
             "--admin-token", "flag-token", "--test-clock"]
     _serve_and_check(tmp_path, args, env, port, "flag-token")
+
+
+def test_database_password_never_logged(tmp_path):
+    """A --db URL's password is redacted in every log line (here: the
+    start-up failure against an unreachable PostgreSQL)."""
+    import subprocess
+    from kassa_client import clean_env, free_port, kassad_binary
+    port = free_port()
+    url = f"postgresql://kassa:s3cr3t-pw@127.0.0.1:{free_port()}/kassa?connect_timeout=2"
+    r = subprocess.run([kassad_binary(), "--db", url, "--admin-token", "t",
+                        "--listen", f"127.0.0.1:{port}"],
+                       capture_output=True, text=True, env=clean_env(), timeout=30)
+    assert r.returncode != 0
+    assert 'msg="cannot open the database"' in r.stderr
+    assert "postgresql://kassa:***@127.0.0.1" in r.stderr
+    assert "s3cr3t-pw" not in r.stderr + r.stdout
