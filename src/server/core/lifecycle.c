@@ -36,16 +36,23 @@ bool order_transition_allowed(enum order_status from, enum order_status to, enum
     return false;
 }
 
-static atomic_bool new_events;
+/* Per writer thread: with several writers (PostgreSQL), a flag set by one
+ * thread's open batch must not be taken by another thread's commit (the
+ * dispatcher would then be woken before those events were committed, and
+ * not again after). Commands run, and the on-commit hook is called, on
+ * the writer thread. */
+static _Thread_local bool new_events;
 
 bool core_take_new_events(void)
 {
-    return atomic_exchange(&new_events, false);
+    bool had = new_events;
+    new_events = false;
+    return had;
 }
 
 kassa_err order_event(struct store_conn *c, const struct order *o)
 {
-    atomic_store(&new_events, true);
+    new_events = true;
     char kind[48];
     snprintf(kind, sizeof kind, "order.%s", order_status_name(o->status));
     return STORE_CALL(c, event_insert, o->shop_id, o->id, kind, (int)o->status, clock_now());
