@@ -2,7 +2,8 @@
  *
  * A backend (sqlite.c, pg.c) fills a struct store_ops. A store has one
  * writer connection, used only by the writer thread (writer.c), which runs
- * batches of commands in one transaction; and read connections any thread
+ * batches of commands in one transaction (PostgreSQL: plus writer_extra's
+ * connections, one per further writer thread); and read connections any thread
  * takes with store_reader and gives back with store_release. Functions take
  * a connection, so the core's command code runs unchanged on either backend.
  * Every function returns KASSA_OK, KASSA_ENOTFOUND (lookups), KASSA_EEXIST
