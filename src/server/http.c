@@ -699,6 +699,93 @@ out:
     return rc;
 }
 
+/* ---- the resumer ----------------------------------------------------------
+ * MHD_resume_connection writes to the daemon's wake-up eventfd: a system
+ * call per request. http_resume_later moves that cost off the caller (the
+ * group-commit writer, the one serial thread) onto this thread, which
+ * resumes whole lists at a time. */
+
+struct resume_item {
+    struct http_req *req;
+    struct resume_item *next;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct resume_item *head;
+    bool running, stopping;
+    pthread_t thread;
+} R = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void *resumer_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&R.mu);
+    for (;;) {
+        while (R.head == NULL && !R.stopping)
+            pthread_cond_wait(&R.cv, &R.mu);
+        if (R.head == NULL && R.stopping)
+            break;
+        struct resume_item *list = R.head;
+        R.head = NULL;
+        pthread_mutex_unlock(&R.mu);
+        while (list != NULL) {
+            struct resume_item *next = list->next;
+            http_resume(list->req); /* the item lives in the request: read next first */
+            list = next;
+        }
+        pthread_mutex_lock(&R.mu);
+    }
+    pthread_mutex_unlock(&R.mu);
+    return NULL;
+}
+
+void http_resume_later(struct http_req *req)
+{
+    struct resume_item *item = arena_alloc(&req->arena, sizeof *item);
+    pthread_mutex_lock(&R.mu);
+    if (item == NULL || !R.running) {
+        pthread_mutex_unlock(&R.mu);
+        http_resume(req);
+        return;
+    }
+    item->req = req;
+    item->next = R.head;
+    bool was_empty = R.head == NULL;
+    R.head = item;
+    if (was_empty)
+        pthread_cond_signal(&R.cv);
+    pthread_mutex_unlock(&R.mu);
+}
+
+static int resumer_start(void)
+{
+    pthread_mutex_lock(&R.mu);
+    R.stopping = false;
+    R.head = NULL;
+    int rc = pthread_create(&R.thread, NULL, resumer_main, NULL);
+    R.running = rc == 0;
+    pthread_mutex_unlock(&R.mu);
+    return rc == 0 ? 0 : -1;
+}
+
+static void resumer_stop(void)
+{
+    pthread_mutex_lock(&R.mu);
+    if (!R.running) {
+        pthread_mutex_unlock(&R.mu);
+        return;
+    }
+    R.stopping = true;
+    pthread_cond_signal(&R.cv);
+    pthread_mutex_unlock(&R.mu);
+    pthread_join(R.thread, NULL); /* resumes what is queued first */
+    pthread_mutex_lock(&R.mu);
+    R.running = false;
+    pthread_mutex_unlock(&R.mu);
+}
+
 int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,
                http_handler handler, char *err, size_t errlen)
 {
@@ -738,6 +825,8 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
                  errno != 0 ? strerror(errno) : "libmicrohttpd failed to start");
         return -1;
     }
+    if (resumer_start() != 0)
+        log_warn("no resumer thread: requests are resumed by their workers");
     (void)sslen;
     log_info("listening", "addr=%s port=%u threads=%u", listen, (unsigned)http_port(), pool);
     return 0;
@@ -763,6 +852,7 @@ void http_stop(void)
     }
     MHD_stop_daemon(http_daemon);
     http_daemon = NULL;
+    resumer_stop();
     if (http_listen_fd >= 0)
         close(http_listen_fd);
     http_listen_fd = -1;

@@ -69,6 +69,10 @@ void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void 
  * http_on_resume function); any thread. */
 void http_resume(struct http_req *req);
 
+/* http_resume, done by http.c's resumer thread shortly after: for a caller
+ * whose time is precious (the group-commit writer). Any thread. */
+void http_resume_later(struct http_req *req);
+
 /* Start listening on host:port with `threads` worker threads, dispatching
  * every request to `handler`. Returns 0, or -1 with a message in err. */
 int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,

@@ -152,7 +152,7 @@ static void pending_done(struct writer_cmd *base, kassa_err err)
 {
     struct pending *p = (struct pending *)base;
     p->err = err;
-    http_resume(p->req_);
+    http_resume_later(p->req_);
 }
 
 enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
