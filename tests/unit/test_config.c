@@ -286,7 +286,7 @@ static void test_help_and_version(void **state)
     fclose(m);
     assert_non_null(strstr(text, "Usage: kassad [OPTIONS]"));
     assert_non_null(strstr(text, "--threads N"));
-    assert_non_null(strstr(text, "env KASSA_THREADS, default 4\n"));
+    assert_non_null(strstr(text, "env KASSA_THREADS, default 8\n"));
     assert_non_null(strstr(text, "--admin-token TOKEN"));
     assert_non_null(strstr(text, "env KASSA_ADMIN_TOKEN\n"));
     assert_non_null(strstr(text, "--test-clock "));
