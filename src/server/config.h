@@ -27,6 +27,7 @@ struct config {
     int idempotency_ttl;     /* --idempotency-ttl SEC     KASSA_IDEMPOTENCY_TTL (86400) */
     int callback_timeout;    /* --callback-timeout SEC    KASSA_CALLBACK_TIMEOUT (15) */
     char *callback_schedule; /* --callback-schedule LIST  KASSA_CALLBACK_SCHEDULE */
+    int callback_host_connections; /* --callback-host-connections N KASSA_CALLBACK_HOST_CONNECTIONS (16) */
     int db_pool;             /* --db-pool N               KASSA_DB_POOL (8) */
     int batch_max;           /* --batch-max N             KASSA_BATCH_MAX (256) */
     int db_writers;          /* --db-writers N            KASSA_DB_WRITERS (4; SQLite: 1) */

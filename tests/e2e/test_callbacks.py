@@ -628,3 +628,74 @@ def test_cli_callbacks_list_resend_stats(kassad, make_shop, receivers):
     assert p.returncode == 2
     p = run("callbacks", "list", "--order", "bad ref")
     assert p.returncode == 2
+
+
+# ---- many events, one receiver ----
+
+class ConnectionCounter(ThreadingHTTPServer):
+    """A receiver answering 200 after `delay` s that counts the connections
+    open at once (most seen in `most_open`) and every X-Kassa-Event-Id."""
+
+    daemon_threads = True
+
+    def __init__(self, delay):
+        self.lock = threading.Lock()
+        self.open = 0
+        self.most_open = 0
+        self.event_ids = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                with server.lock:
+                    server.open += 1
+                    server.most_open = max(server.most_open, server.open)
+
+            def finish(self):
+                with server.lock:
+                    server.open -= 1
+                super().finish()
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(delay)
+                with server.lock:
+                    server.event_ids.append(self.headers["X-Kassa-Event-Id"])
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+
+def test_many_callbacks_one_receiver_each_once_within_host_bound(kassad_factory, make_shop):
+    """A burst of events to one slow receiver: every event delivered exactly
+    once, every attempt recorded, and never more connections open at once
+    than --callback-host-connections."""
+    recv = ConnectionCounter(delay=0.02)
+    try:
+        k = kassad_factory(extra_args=["--callback-host-connections", "3"])
+        creds = make_shop(k, callback_url=f"http://127.0.0.1:{recv.server_address[1]}/webhook")
+        refs = [new_order(k, creds)["uuid"] for _ in range(120)]
+        for ref in refs:
+            complete(k, ref)
+        wait_until(lambda: len(recv.event_ids) >= 120, 30, "120 deliveries")
+        for ref in refs:
+            wait_state(k, ref, "delivered", 1)
+        settle()
+        with recv.lock:
+            assert len(recv.event_ids) == 120
+            assert len(set(recv.event_ids)) == 120
+            assert recv.most_open == 3
+    finally:
+        recv.shutdown()
+        recv.server_close()

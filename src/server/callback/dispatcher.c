@@ -1,12 +1,25 @@
 /* dispatcher.c: the callback dispatcher thread (dispatcher.h).
  *
- * One loop, on one thread:
- *   1. plan: events not yet planned become callbacks rows (writer command);
- *   2. claim: due callbacks are leased to this node (writer command) and
- *      started as libcurl easy handles on one multi handle;
- *   3. perform / poll the multi handle (<= 100 ms, woken by kicks);
- *   4. record: finished transfers' attempts and outcomes (writer command).
- * Steps 1-2 run at most every 100 ms of real time, or at once when kicked. */
+ * One loop, on one thread, that never waits for the writer:
+ *   1. plan: events not yet planned become callbacks rows;
+ *   2. claim: due callbacks are leased to this node and started as libcurl
+ *      easy handles on one multi handle;
+ *   3. perform / poll the multi handle (<= 100 ms, woken by kicks and by
+ *      finished writer commands);
+ *   4. record: finished transfers' attempts and outcomes.
+ * Steps 1, 2 and 4 are writer commands submitted with writer_submit; their
+ * `done` (on the writer thread) hands them back through a mutex-protected
+ * list and curl_multi_wakeup, so transfers keep moving while a batch
+ * commits. At most one plan and one claim are in flight at a time. Plan and
+ * claim run at most every 100 ms of real time, or at once when kicked, when
+ * a plan brought new callbacks or a claim came back full.
+ *
+ * At least once: an attempt is recorded only after its transfer finished;
+ * a crash before the record commits leaves the lease to expire and the
+ * callback is delivered again. Transfers that finish while a claim is in
+ * flight are held back and recorded after it returns, so a re-claim of
+ * theirs (the clock moved past the lease) is adopted into the record
+ * instead of being delivered twice. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,9 +39,8 @@
 #include "render.h"
 #include "ssrf.h"
 
-#define PLAN_BATCH 256
+#define PLAN_BATCH 512
 #define MAX_IN_FLIGHT 256
-#define MAX_HOST_CONNECTIONS 16
 #define POLL_MS 100
 #define LEASE_MARGIN_MS 30000
 
@@ -46,6 +58,18 @@ struct job {
     struct job *next;
 };
 
+/* A dispatcher command handed to the writer. Owned by the dispatcher
+ * thread except between writer_submit and its `done`, which puts it on
+ * D.done for the dispatcher thread to handle and free. */
+enum dcmd_kind { DCMD_PLAN, DCMD_CLAIM, DCMD_RECORD };
+
+struct dcmd {
+    struct writer_cmd base;
+    enum dcmd_kind kind;
+    kassa_err err;          /* the writer's result, set by done */
+    struct dcmd *next_done; /* D.done link */
+};
+
 static struct {
     pthread_t thread;
     bool started;
@@ -56,8 +80,14 @@ static struct {
     char owner[SHORT_SIZE];
     int64_t sched[CALLBACK_SCHEDULE_MAX];
     int nsched;
-    struct job *in_flight;       /* list */
+    struct job *in_flight;       /* transfers on the multi handle (owned) */
     atomic_int n_in_flight;
+    struct job *finished;        /* transfers done, attempt not yet submitted (owned) */
+    pthread_mutex_t done_lock;   /* guards done */
+    struct dcmd *done;           /* commands back from the writer, newest first */
+    bool plan_busy, claim_busy;  /* one of each in flight at most */
+    int records_busy;            /* record commands in flight */
+    bool want_plan, want_claim;  /* look for events / due callbacks when free */
     atomic_llong attempts, delivered, retried, failed, refused;
 } D;
 
@@ -148,7 +178,7 @@ void dispatcher_counters(struct dispatcher_counters *out)
 /* ---- writer commands ---------------------------------------------------- */
 
 struct plan_cmd {
-    struct writer_cmd base;
+    struct dcmd h;
     struct event events[PLAN_BATCH];
     int n;
     int planned; /* out: events looked at */
@@ -215,7 +245,7 @@ out:
 }
 
 struct claim_cmd {
-    struct writer_cmd base;
+    struct dcmd h;
     int limit;
     struct job *jobs; /* out: claimed, not yet started */
     bool nomem;
@@ -285,7 +315,7 @@ static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
 }
 
 struct record_cmd {
-    struct writer_cmd base;
+    struct dcmd h;
     struct job *jobs;
 };
 
@@ -462,10 +492,14 @@ static void job_finish(struct job *j, CURLcode rc)
              a->error, (long long)a->latency_ms, callback_state_name(j->cb.state));
 }
 
-/* Is a claim for callback `id` already in flight here? */
-static struct job *in_flight_find(int64_t id)
+/* The job holding a claim of callback `id` here, in flight or finished and
+ * not yet submitted for recording; NULL when none. */
+static struct job *held_find(int64_t id)
 {
     for (struct job *j = D.in_flight; j != NULL; j = j->next)
+        if (j->cb.id == id)
+            return j;
+    for (struct job *j = D.finished; j != NULL; j = j->next)
         if (j->cb.id == id)
             return j;
     return NULL;
@@ -478,45 +512,73 @@ static int64_t real_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Plan new events and start due callbacks. */
-static void scan(void)
+/* ---- the writer's hand-back --------------------------------------------- */
+
+/* done of every dispatcher command, on a writer thread: queue it for the
+ * dispatcher thread and wake it. */
+static void on_writer_done(struct writer_cmd *base, kassa_err err)
 {
-    for (int round = 0; round < 8; round++) {
-        struct plan_cmd *plan = calloc(1, sizeof *plan);
-        if (plan == NULL)
-            return;
-        plan->base.apply = plan_apply;
-        kassa_err err = writer_run(D.writer, &plan->base);
-        int planned = plan->planned;
-        free(plan);
-        if (err != KASSA_OK) {
-            log_warn("callback planning failed", "error=%s", kassa_strerror(err));
-            break;
-        }
-        if (planned < PLAN_BATCH)
-            break;
+    struct dcmd *cmd = (struct dcmd *)base;
+    cmd->err = err;
+    pthread_mutex_lock(&D.done_lock);
+    cmd->next_done = D.done;
+    D.done = cmd;
+    /* Wake while holding the lock: the dispatcher thread takes it before it
+     * may exit, so the multi handle outlives this call. */
+    curl_multi_wakeup(D.multi);
+    pthread_mutex_unlock(&D.done_lock);
+}
+
+/* Hand cmd (owned by the writer until its done) to the writer. */
+static void submit(struct dcmd *cmd, enum dcmd_kind kind,
+                   kassa_err (*apply)(struct store_conn *, struct writer_cmd *))
+{
+    cmd->kind = kind;
+    cmd->base.apply = apply;
+    cmd->base.done = on_writer_done;
+    writer_submit(D.writer, &cmd->base);
+}
+
+/* A plan came back: look again at once when it was full, and claim when it
+ * planned anything. Frees cmd. */
+static void plan_done(struct plan_cmd *cmd)
+{
+    D.plan_busy = false;
+    if (cmd->h.err != KASSA_OK) {
+        log_warn("callback planning failed", "error=%s", kassa_strerror(cmd->h.err));
+    } else {
+        if (cmd->planned >= PLAN_BATCH)
+            D.want_plan = true;
+        if (cmd->planned > 0)
+            D.want_claim = true;
     }
-    int room = MAX_IN_FLIGHT - D.n_in_flight;
-    if (room <= 0)
-        return;
-    struct claim_cmd claim = {.base.apply = claim_apply, .limit = room};
-    kassa_err err = writer_run(D.writer, &claim.base);
-    if (err != KASSA_OK) {
-        log_warn("callback claim failed", "error=%s", kassa_strerror(err));
-        jobs_free(claim.jobs);
+    free(cmd);
+}
+
+/* A claim came back: start its transfers (when stopping, keep them unstarted
+ * on in_flight to be given back). Frees cmd; the jobs move to in_flight. */
+static void claim_done(struct claim_cmd *cmd)
+{
+    D.claim_busy = false;
+    if (cmd->h.err != KASSA_OK) {
+        log_warn("callback claim failed", "error=%s", kassa_strerror(cmd->h.err));
+        jobs_free(cmd->jobs);
+        free(cmd);
         return;
     }
-    struct job *j = claim.jobs;
+    int claimed = 0;
+    struct job *j = cmd->jobs;
     while (j != NULL) {
         struct job *next = j->next;
-        struct job *dup = in_flight_find(j->cb.id);
+        struct job *dup = held_find(j->cb.id);
+        claimed++;
         if (dup != NULL) {
-            /* Re-claimed while in flight here (the clock moved past the
-             * lease): keep the transfer, adopt the new claim. */
+            /* Re-claimed while held here (the clock moved past the lease):
+             * keep the transfer or its result, adopt the new claim. */
             dup->cb.claim_seq = j->cb.claim_seq;
             snprintf(dup->cb.lease_owner, sizeof dup->cb.lease_owner, "%s", j->cb.lease_owner);
             job_free(j);
-        } else if (job_start(j)) {
+        } else if (atomic_load(&D.stopping) || job_start(j)) {
             j->next = D.in_flight;
             D.in_flight = j;
             D.n_in_flight++;
@@ -526,13 +588,53 @@ static void scan(void)
         }
         j = next;
     }
+    if (claimed >= cmd->limit)
+        D.want_claim = true; /* more may be due */
+    free(cmd);
 }
 
-/* Take finished transfers off the multi handle and record them. */
+/* Attempts came back recorded (or not: then the leases expire and the
+ * callbacks are delivered again). Frees cmd and its jobs. */
+static void record_done(struct record_cmd *cmd)
+{
+    D.records_busy--;
+    if (cmd->h.err != KASSA_OK)
+        log_warn("recording callback attempts failed; they will be repeated", "error=%s",
+                 kassa_strerror(cmd->h.err));
+    jobs_free(cmd->jobs);
+    free(cmd);
+}
+
+/* Handle every command the writer handed back, oldest first. */
+static void take_done(void)
+{
+    pthread_mutex_lock(&D.done_lock);
+    struct dcmd *list = D.done;
+    D.done = NULL;
+    pthread_mutex_unlock(&D.done_lock);
+    struct dcmd *oldest = NULL;
+    while (list != NULL) {
+        struct dcmd *next = list->next_done;
+        list->next_done = oldest;
+        oldest = list;
+        list = next;
+    }
+    while (oldest != NULL) {
+        struct dcmd *next = oldest->next_done;
+        switch (oldest->kind) {
+        case DCMD_PLAN: plan_done((struct plan_cmd *)oldest); break;
+        case DCMD_CLAIM: claim_done((struct claim_cmd *)oldest); break;
+        case DCMD_RECORD: record_done((struct record_cmd *)oldest); break;
+        }
+        oldest = next;
+    }
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+/* Take finished transfers off the multi handle onto D.finished. */
 static void reap(void)
 {
-    struct record_cmd rec = {.base.apply = record_apply};
-    struct job **tail = &rec.jobs;
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(D.multi, &left)) != NULL) {
@@ -544,7 +646,6 @@ static void reap(void)
         if (j == NULL)
             continue;
         job_finish(j, rc);
-        /* unlink from in_flight */
         for (struct job **p = &D.in_flight; *p != NULL; p = &(*p)->next) {
             if (*p == j) {
                 *p = j->next;
@@ -552,39 +653,68 @@ static void reap(void)
                 break;
             }
         }
-        j->next = NULL;
-        *tail = j;
-        tail = &j->next;
+        /* The connection goes back to the pool now, not when recorded. */
+        curl_multi_remove_handle(D.multi, j->easy);
+        curl_easy_cleanup(j->easy);
+        j->easy = NULL;
+        j->next = D.finished;
+        D.finished = j;
     }
-    if (rec.jobs == NULL)
-        return;
-    kassa_err err = writer_run(D.writer, &rec.base);
-    if (err != KASSA_OK)
-        log_warn("recording callback attempts failed; they will be repeated", "error=%s",
-                 kassa_strerror(err));
-    jobs_free(rec.jobs);
 }
 
-static void *dispatcher_main(void *arg)
+/* Submit what is wanted and free: the finished attempts (not while a claim
+ * is in flight, see the top), a plan, a claim. A failed allocation leaves
+ * the wish for the next round. */
+static void submit_work(void)
 {
-    (void)arg;
-    int64_t last_scan = 0;
-    while (!atomic_load(&D.stopping)) {
-        int64_t now = real_ms();
-        if (atomic_exchange(&D.kicked, false) || now - last_scan >= POLL_MS) {
-            scan();
-            last_scan = real_ms();
+    if (D.finished != NULL && !D.claim_busy) {
+        struct record_cmd *rec = calloc(1, sizeof *rec);
+        if (rec != NULL) {
+            rec->jobs = D.finished;
+            D.finished = NULL;
+            D.records_busy++;
+            submit(&rec->h, DCMD_RECORD, record_apply);
         }
-        int running = 0;
-        curl_multi_perform(D.multi, &running);
-        reap();
-        int64_t wait = POLL_MS - (real_ms() - last_scan);
-        if (wait < 1)
-            wait = 1;
-        curl_multi_poll(D.multi, NULL, 0, (int)wait, NULL);
     }
-    /* Give the claims in flight back so a restart need not wait for the
-     * leases to expire. */
+    if (D.want_plan && !D.plan_busy) {
+        struct plan_cmd *plan = calloc(1, sizeof *plan);
+        if (plan != NULL) {
+            D.want_plan = false;
+            D.plan_busy = true;
+            submit(&plan->h, DCMD_PLAN, plan_apply);
+        }
+    }
+    int room = MAX_IN_FLIGHT - D.n_in_flight;
+    if (D.want_claim && !D.claim_busy && room > 0) {
+        struct claim_cmd *claim = calloc(1, sizeof *claim);
+        if (claim != NULL) {
+            claim->limit = room;
+            D.want_claim = false;
+            D.claim_busy = true;
+            submit(&claim->h, DCMD_CLAIM, claim_apply);
+        }
+    }
+}
+
+/* After the loop: wait for the commands in flight, record the finished
+ * attempts and give the other claims back so a restart need not wait for
+ * the leases to expire. */
+static void drain(void)
+{
+    while (D.plan_busy || D.claim_busy || D.records_busy > 0) {
+        take_done();
+        curl_multi_poll(D.multi, NULL, 0, POLL_MS, NULL);
+    }
+    int running = 0;
+    curl_multi_perform(D.multi, &running);
+    reap();
+    if (D.finished != NULL) {
+        struct record_cmd rec = {.h.base.apply = record_apply, .jobs = D.finished};
+        if (writer_run(D.writer, &rec.h.base) != KASSA_OK)
+            log_warn("recording callback attempts failed; they will be repeated");
+        jobs_free(D.finished);
+        D.finished = NULL;
+    }
     if (D.in_flight != NULL) {
         struct unlease_cmd un = {.base.apply = unlease_apply, .jobs = D.in_flight};
         if (writer_run(D.writer, &un.base) != KASSA_OK)
@@ -593,6 +723,30 @@ static void *dispatcher_main(void *arg)
         D.in_flight = NULL;
         D.n_in_flight = 0;
     }
+}
+
+static void *dispatcher_main(void *arg)
+{
+    (void)arg;
+    int64_t last_scan = 0;
+    while (!atomic_load(&D.stopping)) {
+        take_done();
+        int running = 0;
+        curl_multi_perform(D.multi, &running);
+        reap();
+        int64_t now = real_ms();
+        if (atomic_exchange(&D.kicked, false) || now - last_scan >= POLL_MS) {
+            D.want_plan = true;
+            D.want_claim = true;
+            last_scan = now;
+        }
+        submit_work();
+        int64_t wait = POLL_MS - (real_ms() - last_scan);
+        if (wait < 1)
+            wait = 1;
+        curl_multi_poll(D.multi, NULL, 0, (int)wait, NULL);
+    }
+    drain();
     return NULL;
 }
 
@@ -614,7 +768,11 @@ kassa_err dispatcher_start(struct writer *w)
     D.multi = curl_multi_init();
     if (D.multi == NULL)
         return KASSA_EIO;
-    curl_multi_setopt(D.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_HOST_CONNECTIONS);
+    /* A merchant's server sees at most this many connections from us; the
+     * other claimed transfers wait in libcurl's queue. */
+    long host_connections = config.callback_host_connections > 0
+                                ? config.callback_host_connections : 16;
+    curl_multi_setopt(D.multi, CURLMOPT_MAX_HOST_CONNECTIONS, host_connections);
     curl_multi_setopt(D.multi, CURLMOPT_MAXCONNECTS, (long)MAX_IN_FLIGHT);
     char host[32] = "";
     gethostname(host, sizeof host - 1);
@@ -622,17 +780,23 @@ kassa_err dispatcher_start(struct writer *w)
     core_hex_token(rnd, 4, false);
     snprintf(D.owner, sizeof D.owner, "%s:%ld:%s", host, (long)getpid(), rnd);
     D.writer = w;
+    D.done = NULL;
+    D.plan_busy = D.claim_busy = false;
+    D.records_busy = 0;
+    D.want_plan = D.want_claim = false;
+    pthread_mutex_init(&D.done_lock, NULL);
     atomic_store(&D.stopping, false);
     atomic_store(&D.kicked, true);
     if (pthread_create(&D.thread, NULL, dispatcher_main, NULL) != 0) {
+        pthread_mutex_destroy(&D.done_lock);
         curl_multi_cleanup(D.multi);
         D.multi = NULL;
         return KASSA_EIO;
     }
     D.started = true;
     log_info("callback dispatcher started", "owner=%s attempts=%d timeout_s=%d "
-             "allow_private=%d", D.owner, D.nsched, config.callback_timeout,
-             (int)config.allow_private_callbacks);
+             "host_connections=%ld allow_private=%d", D.owner, D.nsched,
+             config.callback_timeout, host_connections, (int)config.allow_private_callbacks);
     return KASSA_OK;
 }
 
@@ -652,6 +816,7 @@ void dispatcher_stop(void)
     pthread_join(D.thread, NULL);
     curl_multi_cleanup(D.multi);
     curl_global_cleanup();
+    pthread_mutex_destroy(&D.done_lock);
     D.multi = NULL;
     D.started = false;
 }
