@@ -208,12 +208,18 @@ static kassa_err plan_apply(struct store_conn *c, struct writer_cmd *base)
     if ((err = STORE_CALL(c, events_unplanned, PLAN_BATCH, collect_event, cmd)) != KASSA_OK)
         goto out;
     int64_t now = clock_now_ms();
+    int64_t shop_loaded = 0; /* the shop in *s, 0 when none */
     for (int i = 0; i < cmd->n; i++) {
         const struct event *e = &cmd->events[i];
         int planned = 2;
         kassa_err r = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, e->order_id, o);
-        if (r == KASSA_OK)
+        /* Events come in bursts from one shop: read it once per run. */
+        if (r == KASSA_OK && o->shop_id != shop_loaded) {
+            shop_loaded = 0;
             r = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, o->shop_id, s);
+            if (r == KASSA_OK)
+                shop_loaded = o->shop_id;
+        }
         if (r == KASSA_EIO) {
             err = r;
             goto out;
@@ -297,8 +303,15 @@ static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
     int64_t now = clock_now_ms();
     int64_t lease = now + (int64_t)config.callback_timeout * 1000 + LEASE_MARGIN_MS;
     err = STORE_CALL(c, callbacks_claim, now, D.owner, lease, cmd->limit, collect_claim, cmd);
+    int64_t shop_loaded = 0; /* the shop in *s, 0 when none: read once per run */
     for (struct job *j = cmd->jobs; err == KASSA_OK && j != NULL; j = j->next) {
-        kassa_err r = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, j->cb.shop_id, s);
+        kassa_err r = KASSA_OK;
+        if (j->cb.shop_id != shop_loaded) {
+            shop_loaded = 0;
+            r = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, j->cb.shop_id, s);
+            if (r == KASSA_OK)
+                shop_loaded = j->cb.shop_id;
+        }
         if (r == KASSA_OK) {
             snprintf(j->api_key, sizeof j->api_key, "%s", s->panda_api_key);
             snprintf(j->secret, sizeof j->secret, "%s", s->panda_secret);
