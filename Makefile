@@ -4,7 +4,7 @@
 #   make deps-all     also the browser-test and benchmark tools
 #   make build        build/kassad and build/kassa
 #   make run          deps + build, then a local kassad with a demo shop (scripts/run.sh)
-#   make test         deps + build, unit tests, end-to-end tests (SQLite, PostgreSQL),
+#   make test         deps + format check + build, unit tests, end-to-end tests (SQLite, PostgreSQL),
 #                     then unit and end-to-end tests again with ASan + UBSan
 #   make clean        remove the build directories
 #   make format       clang-format our sources in place
@@ -46,6 +46,7 @@ run: deps
 	scripts/run.sh
 
 test: deps
+	$(MAKE) --no-print-directory format-check
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-e2e

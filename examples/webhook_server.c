@@ -246,15 +246,14 @@ static void handle(int fd, const char *api_key, const char *api_secret)
     {
         const char *ct = header(&r, "Content-Type");
         if (!ct || strcmp(ct, "application/json") != 0) {
-            respond(fd, 415, "Unsupported Media Type",
-                    "Content-Type must be application/json");
+            respond(fd, 415, "Unsupported Media Type", "Content-Type must be application/json");
             goto out;
         }
     }
     /* Window 0: like the seed, the timestamp's age is not checked. */
     rc = kassa_panda_callback_verify(api_key, api_secret, header(&r, "X-API-Key"),
-                                     header(&r, "X-Timestamp"), header(&r, "X-Signature"),
-                                     r.body, r.body_len, 0, (int64_t)now);
+                                     header(&r, "X-Timestamp"), header(&r, "X-Signature"), r.body,
+                                     r.body_len, 0, (int64_t)now);
     if (rc == KASSA_EAUTH_KEY) {
         respond(fd, 401, "Unauthorized", "Invalid API key");
         goto out;

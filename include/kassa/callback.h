@@ -28,12 +28,9 @@ extern "C" {
  * KASSA_EAUTH_KEY (wrong or missing key), KASSA_EAUTH_TIMESTAMP,
  * KASSA_EAUTH_SIGNATURE (wrong or missing signature), KASSA_EINVAL (NULL
  * api_key or secret). */
-KASSA_EXTERN kassa_err kassa_panda_callback_verify(const char *api_key, const char *secret,
-                                                   const char *hdr_api_key,
-                                                   const char *hdr_timestamp,
-                                                   const char *hdr_signature,
-                                                   const void *body, size_t body_len,
-                                                   long window_seconds, int64_t now);
+KASSA_EXTERN kassa_err kassa_panda_callback_verify(
+    const char *api_key, const char *secret, const char *hdr_api_key, const char *hdr_timestamp,
+    const char *hdr_signature, const void *body, size_t body_len, long window_seconds, int64_t now);
 
 /* A decoded x-www-form-urlencoded body: fields in the order received, keys
  * and values decoded ('+' is a space, %XX a byte). Owned by the form;
@@ -59,8 +56,7 @@ KASSA_EXTERN void kassa_form_free(kassa_form *f);
  * any of the accepted styles (kassa_tegro_form_verify). Returns KASSA_OK,
  * KASSA_EAUTH_KEY (shop_id missing or different), KASSA_EAUTH_SIGNATURE
  * (sign missing or wrong), KASSA_EINVAL (NULL f or secret), KASSA_ENOMEM. */
-KASSA_EXTERN kassa_err kassa_tegro_callback_verify_form(const kassa_form *f,
-                                                        const char *shop_id,
+KASSA_EXTERN kassa_err kassa_tegro_callback_verify_form(const kassa_form *f, const char *shop_id,
                                                         const char *secret);
 
 /* Parse body (kassa_form_parse) and verify it as above. Errors: those of

@@ -68,8 +68,7 @@ typedef struct kassa_request {
 
 /* Start a request: copies method and url. Errors: KASSA_EINVAL (NULL or a
  * method longer than 7 bytes), KASSA_ENOMEM. On error *r is left freeable. */
-KASSA_EXTERN kassa_err kassa_request_init(kassa_request *r, const char *method,
-                                          const char *url);
+KASSA_EXTERN kassa_err kassa_request_init(kassa_request *r, const char *method, const char *url);
 
 /* Append the header "name: value" (copied). Errors: KASSA_EINVAL (CR or LF
  * in either, or the header table is full), KASSA_ENOMEM. */
@@ -78,8 +77,7 @@ KASSA_EXTERN kassa_err kassa_request_add_header(kassa_request *r, const char *na
 
 /* Set the body to a copy of len bytes of data (replacing any body).
  * Errors: KASSA_ENOMEM. */
-KASSA_EXTERN kassa_err kassa_request_set_body(kassa_request *r, const void *data,
-                                              size_t len);
+KASSA_EXTERN kassa_err kassa_request_set_body(kassa_request *r, const void *data, size_t len);
 
 /* The value of header `name` (case-insensitive) in r, or NULL. Points into r. */
 KASSA_EXTERN const char *kassa_request_header(const kassa_request *r, const char *name);
@@ -149,14 +147,14 @@ typedef enum kassa_panda_api {
 /* Parameters of an order. Strings are borrowed for the call only. */
 typedef struct kassa_panda_order_params {
     kassa_panda_api api;
-    const char *amount;            /* required, decimal text (kassa_decimal_valid) */
-    const char *requisite_type;    /* required: "SBP", "card", ... */
-    const char *idempotency_key;   /* NULL: a fresh kassa_uuid4 */
-    const char *currency;          /* optional ("RUB" when absent) */
-    const char *merchant_order_id; /* optional */
-    const char *customer_name;     /* optional */
-    const char *customer_requisite;/* optional */
-    const char *bank_code;         /* optional */
+    const char *amount;             /* required, decimal text (kassa_decimal_valid) */
+    const char *requisite_type;     /* required: "SBP", "card", ... */
+    const char *idempotency_key;    /* NULL: a fresh kassa_uuid4 */
+    const char *currency;           /* optional ("RUB" when absent) */
+    const char *merchant_order_id;  /* optional */
+    const char *customer_name;      /* optional */
+    const char *customer_requisite; /* optional */
+    const char *bank_code;          /* optional */
 } kassa_panda_order_params;
 
 /* Build the signed create-order request: the body is compact JSON with
@@ -173,8 +171,7 @@ typedef struct kassa_panda_order_params {
 KASSA_EXTERN kassa_err kassa_panda_build_create_order(const char *host, const char *api_key,
                                                       const char *secret,
                                                       const kassa_panda_order_params *p,
-                                                      const char *timestamp,
-                                                      kassa_request *out);
+                                                      const char *timestamp, kassa_request *out);
 
 /* Build a signed GET of host + path (path starts with '/'; the signature
  * covers the timestamp alone). Ownership and errors as above. */
@@ -227,8 +224,7 @@ KASSA_EXTERN kassa_http *kassa_panda_http(kassa_panda *c);
  * Errors in *err (may be NULL) and returned: KASSA_EINVAL, KASSA_ENOMEM,
  * KASSA_ETRANSPORT, KASSA_EAPI (non-2xx with {"error"}), KASSA_EHTTP,
  * KASSA_EPROTO. The same for the calls below. */
-KASSA_EXTERN kassa_err kassa_panda_create_order(kassa_panda *c,
-                                                const kassa_panda_order_params *p,
+KASSA_EXTERN kassa_err kassa_panda_create_order(kassa_panda *c, const kassa_panda_order_params *p,
                                                 kassa_panda_order *out, kassa_error *err);
 
 /* GET /orders/{uuid}. */
@@ -239,8 +235,8 @@ KASSA_EXTERN kassa_err kassa_panda_get_order(kassa_panda *c, const char *uuid,
  * array of *n orders (kassa_panda_orders_free; NULL when n is 0). */
 KASSA_EXTERN kassa_err kassa_panda_list_by_merchant_id(kassa_panda *c,
                                                        const char *merchant_order_id,
-                                                       kassa_panda_order **orders,
-                                                       size_t *n, kassa_error *err);
+                                                       kassa_panda_order **orders, size_t *n,
+                                                       kassa_error *err);
 
 /* GET /orders/{uuid}/cancel. status (may be NULL) receives the answer's
  * status, e.g. "canceled", truncated to size bytes with NUL. */
@@ -269,8 +265,8 @@ KASSA_EXTERN kassa_err kassa_tegro_build_call(const char *host, const char *shop
  * caller frees. Errors: KASSA_EINVAL (NULL argument), KASSA_ENOMEM. */
 KASSA_EXTERN kassa_err kassa_tegro_pay_url(const char *host, const char *shop_id,
                                            const char *secret, const char *amount,
-                                           const char *currency, const char *order_id,
-                                           int test, char **out);
+                                           const char *currency, const char *order_id, int test,
+                                           char **out);
 
 typedef struct kassa_tegro kassa_tegro;
 
@@ -288,19 +284,18 @@ KASSA_EXTERN kassa_http *kassa_tegro_http(kassa_tegro *c);
  * "error"; message = desc), KASSA_EHTTP (non-2xx), KASSA_EPROTO,
  * KASSA_ETRANSPORT, KASSA_EINVAL, KASSA_ENOMEM. The typed calls below
  * return the same errors. */
-KASSA_EXTERN kassa_err kassa_tegro_call(kassa_tegro *c, const char *method,
-                                        const char *fields, char **data,
-                                        kassa_error *err);
+KASSA_EXTERN kassa_err kassa_tegro_call(kassa_tegro *c, const char *method, const char *fields,
+                                        char **data, kassa_error *err);
 
 typedef struct kassa_tegro_order_params {
-    const char *currency;       /* required: "RUB" */
-    const char *amount;         /* required, decimal text */
-    const char *order_id;       /* required: the merchant's order number */
-    int payment_system;         /* required: Tegro's method id (28 = SBP) */
-    int test;                   /* 1: a test order */
-    const char *email;          /* optional fields {email, phone} */
+    const char *currency; /* required: "RUB" */
+    const char *amount;   /* required, decimal text */
+    const char *order_id; /* required: the merchant's order number */
+    int payment_system;   /* required: Tegro's method id (28 = SBP) */
+    int test;             /* 1: a test order */
+    const char *email;    /* optional fields {email, phone} */
     const char *phone;
-    const char *success_url;    /* optional */
+    const char *success_url; /* optional */
     const char *fail_url;
     const char *notify_url;
     const char *lang;
@@ -314,8 +309,7 @@ typedef struct kassa_tegro_created {
 
 KASSA_EXTERN void kassa_tegro_created_free(kassa_tegro_created *c);
 
-KASSA_EXTERN kassa_err kassa_tegro_create_order(kassa_tegro *c,
-                                                const kassa_tegro_order_params *p,
+KASSA_EXTERN kassa_err kassa_tegro_create_order(kassa_tegro *c, const kassa_tegro_order_params *p,
                                                 kassa_tegro_created *out, kassa_error *err);
 
 /* A tegro order object. Strings owned; NULL when absent or null.
@@ -341,14 +335,13 @@ KASSA_EXTERN void kassa_tegro_orders_free(kassa_tegro_order *orders, size_t n);
 /* The order with kassa's id order_id (> 0), or else with the merchant's
  * payment_id (non-NULL). */
 KASSA_EXTERN kassa_err kassa_tegro_order_get(kassa_tegro *c, int64_t order_id,
-                                         const char *payment_id, kassa_tegro_order *out,
-                                         kassa_error *err);
+                                             const char *payment_id, kassa_tegro_order *out,
+                                             kassa_error *err);
 
 /* One page (1-based) of orders, newest first: *orders is a malloc'd array
  * of *n (kassa_tegro_orders_free; NULL when n is 0). */
-KASSA_EXTERN kassa_err kassa_tegro_orders_get(kassa_tegro *c, int page,
-                                          kassa_tegro_order **orders, size_t *n,
-                                          kassa_error *err);
+KASSA_EXTERN kassa_err kassa_tegro_orders_get(kassa_tegro *c, int page, kassa_tegro_order **orders,
+                                              size_t *n, kassa_error *err);
 
 /* The balance per currency, exact text. Release with kassa_tegro_balance_free. */
 typedef struct kassa_tegro_balance_item {

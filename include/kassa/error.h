@@ -17,36 +17,36 @@ extern "C" {
 #endif
 
 /* XX(NAME, "message"). Append new rows at the end of a group; never reuse. */
-#define KASSA_ERRNO_MAP(XX)                                                     \
-    XX(OK, "success")                                                           \
-    XX(EINVAL, "invalid argument")                                              \
-    XX(ENOMEM, "out of memory")                                                 \
-    XX(ETOOBIG, "value too large")                                              \
-    /* money */                                                                 \
-    XX(EMONEY_EMPTY, "amount is empty")                                         \
-    XX(EMONEY_SYNTAX, "amount is not a plain decimal number")                   \
-    XX(EMONEY_NEGATIVE, "amount must not be negative")                          \
-    XX(EMONEY_ZERO, "amount must be greater than zero")                         \
-    XX(EMONEY_RANGE, "amount is out of range")                                  \
-    XX(ECURRENCY, "unknown currency")                                           \
-    /* authentication */                                                        \
-    XX(EAUTH_KEY, "unknown or missing API key")                                 \
-    XX(EAUTH_SIGNATURE, "signature mismatch")                                   \
-    XX(EAUTH_TIMESTAMP, "timestamp missing or outside the allowed window")      \
-    XX(EAUTH_REPLAY, "request replayed")                                        \
-    /* store and state */                                                       \
-    XX(ENOTFOUND, "not found")                                                  \
-    XX(EEXIST, "already exists")                                                \
-    XX(ECONFLICT, "conflict with existing data")                                \
-    XX(ESTATE, "transition not allowed from the current state")                 \
-    XX(EFUNDS, "insufficient funds")                                            \
-    XX(EIO, "storage error")                                                    \
-    XX(EUNAVAILABLE, "service unavailable")                                     \
-    XX(ERETRY, "conflict with a concurrent transaction; run it again")          \
-    /* client side */                                                           \
-    XX(ETRANSPORT, "transport error")                                           \
-    XX(EHTTP, "unexpected HTTP status")                                         \
-    XX(EAPI, "the API answered with an error")                                  \
+#define KASSA_ERRNO_MAP(XX)                                                                        \
+    XX(OK, "success")                                                                              \
+    XX(EINVAL, "invalid argument")                                                                 \
+    XX(ENOMEM, "out of memory")                                                                    \
+    XX(ETOOBIG, "value too large")                                                                 \
+    /* money */                                                                                    \
+    XX(EMONEY_EMPTY, "amount is empty")                                                            \
+    XX(EMONEY_SYNTAX, "amount is not a plain decimal number")                                      \
+    XX(EMONEY_NEGATIVE, "amount must not be negative")                                             \
+    XX(EMONEY_ZERO, "amount must be greater than zero")                                            \
+    XX(EMONEY_RANGE, "amount is out of range")                                                     \
+    XX(ECURRENCY, "unknown currency")                                                              \
+    /* authentication */                                                                           \
+    XX(EAUTH_KEY, "unknown or missing API key")                                                    \
+    XX(EAUTH_SIGNATURE, "signature mismatch")                                                      \
+    XX(EAUTH_TIMESTAMP, "timestamp missing or outside the allowed window")                         \
+    XX(EAUTH_REPLAY, "request replayed")                                                           \
+    /* store and state */                                                                          \
+    XX(ENOTFOUND, "not found")                                                                     \
+    XX(EEXIST, "already exists")                                                                   \
+    XX(ECONFLICT, "conflict with existing data")                                                   \
+    XX(ESTATE, "transition not allowed from the current state")                                    \
+    XX(EFUNDS, "insufficient funds")                                                               \
+    XX(EIO, "storage error")                                                                       \
+    XX(EUNAVAILABLE, "service unavailable")                                                        \
+    XX(ERETRY, "conflict with a concurrent transaction; run it again")                             \
+    /* client side */                                                                              \
+    XX(ETRANSPORT, "transport error")                                                              \
+    XX(EHTTP, "unexpected HTTP status")                                                            \
+    XX(EAPI, "the API answered with an error")                                                     \
     XX(EPROTO, "malformed answer")
 
 typedef enum kassa_err {

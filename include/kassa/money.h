@@ -31,9 +31,9 @@ KASSA_EXTERN const kassa_currency *kassa_currency_by_tegro_id(int id);
 KASSA_EXTERN const kassa_currency *kassa_currency_table(size_t *n);
 
 /* Flags for kassa_money_parse. */
-#define KASSA_MONEY_POSITIVE 0u        /* default: the amount must be > 0 */
-#define KASSA_MONEY_ALLOW_ZERO 1u      /* 0 is accepted */
-#define KASSA_MONEY_ALLOW_NEGATIVE 2u  /* a leading '-' is accepted (implies zero) */
+#define KASSA_MONEY_POSITIVE 0u       /* default: the amount must be > 0 */
+#define KASSA_MONEY_ALLOW_ZERO 1u     /* 0 is accepted */
+#define KASSA_MONEY_ALLOW_NEGATIVE 2u /* a leading '-' is accepted (implies zero) */
 
 /* Parse decimal text `s` of `len` bytes ("1000.4747448348385", "12", "0.5",
  * ".5" is refused) into minor units of a currency with `exponent` digits,
@@ -43,22 +43,21 @@ KASSA_EXTERN const kassa_currency *kassa_currency_table(size_t *n);
  * does not fit int64_t. Errors: KASSA_EMONEY_EMPTY, KASSA_EMONEY_SYNTAX,
  * KASSA_EMONEY_NEGATIVE, KASSA_EMONEY_ZERO, KASSA_EMONEY_RANGE. *out is
  * written only on success. */
-KASSA_EXTERN kassa_err kassa_money_parse(const char *s, size_t len, int exponent,
-                                         unsigned flags, int64_t *out);
+KASSA_EXTERN kassa_err kassa_money_parse(const char *s, size_t len, int exponent, unsigned flags,
+                                         int64_t *out);
 
 /* Format `minor` (of a currency with `exponent` digits) with exactly `places`
  * decimals into buf: places > exponent pads zeros ("64.18000000"), places <
  * exponent rounds half-up away from zero, places == 0 prints no point.
  * Returns the length written (NUL excluded), or -1 if buf is too small.
  * 32 bytes are always enough for places <= 8. */
-KASSA_EXTERN int kassa_money_format(int64_t minor, int exponent, int places,
-                                    char *buf, size_t size);
+KASSA_EXTERN int kassa_money_format(int64_t minor, int exponent, int places, char *buf,
+                                    size_t size);
 
 /* Round-half-up percentage of an amount: amount * percent / 100, where the
  * percent is decimal text with up to 4 places ("2.5", "0.0125"). Errors as
  * kassa_money_parse for the percent; KASSA_EMONEY_RANGE on overflow. */
-KASSA_EXTERN kassa_err kassa_money_percent(int64_t amount, const char *percent,
-                                           int64_t *out);
+KASSA_EXTERN kassa_err kassa_money_percent(int64_t amount, const char *percent, int64_t *out);
 
 #ifdef __cplusplus
 }

@@ -25,19 +25,17 @@ KASSA_EXTERN void kassa_hmac_sha256_hex(const void *key, size_t key_len, const v
                                         char out[KASSA_SHA256_HEX_SIZE]);
 
 /* panda request or callback signature: HMAC(secret, timestamp + body). */
-KASSA_EXTERN void kassa_panda_sign(const char *secret, const char *timestamp,
-                                   const void *body, size_t body_len,
-                                   char out[KASSA_SHA256_HEX_SIZE]);
+KASSA_EXTERN void kassa_panda_sign(const char *secret, const char *timestamp, const void *body,
+                                   size_t body_len, char out[KASSA_SHA256_HEX_SIZE]);
 
 /* KASSA_OK when `signature` (hex, either case) is the panda signature;
  * KASSA_EAUTH_SIGNATURE otherwise (also when NULL or of the wrong length). */
 KASSA_EXTERN kassa_err kassa_panda_verify(const char *secret, const char *timestamp,
-                                          const void *body, size_t body_len,
-                                          const char *signature);
+                                          const void *body, size_t body_len, const char *signature);
 
 /* tegro REST: HMAC(api_key, body). */
-KASSA_EXTERN void kassa_tegro_rest_sign(const char *api_key, const void *body,
-                                        size_t body_len, char out[KASSA_SHA256_HEX_SIZE]);
+KASSA_EXTERN void kassa_tegro_rest_sign(const char *api_key, const void *body, size_t body_len,
+                                        char out[KASSA_SHA256_HEX_SIZE]);
 KASSA_EXTERN kassa_err kassa_tegro_rest_verify(const char *api_key, const void *body,
                                                size_t body_len, const char *signature);
 
@@ -55,14 +53,13 @@ typedef enum kassa_form_style {
 /* tegro MD5 sign over `fields` (any order; sorted here by key, bytewise),
  * joined in `style`, with `secret` appended. Fields with a NULL value are
  * skipped. Returns KASSA_ENOMEM on allocation failure, else KASSA_OK. */
-KASSA_EXTERN kassa_err kassa_tegro_form_sign(const kassa_kv *fields, size_t n,
-                                             const char *secret, kassa_form_style style,
-                                             char out[KASSA_MD5_HEX_SIZE]);
+KASSA_EXTERN kassa_err kassa_tegro_form_sign(const kassa_kv *fields, size_t n, const char *secret,
+                                             kassa_form_style style, char out[KASSA_MD5_HEX_SIZE]);
 
 /* KASSA_OK when `sign` matches the sign of any style; KASSA_EAUTH_SIGNATURE
  * otherwise. Constant time per comparison. */
-KASSA_EXTERN kassa_err kassa_tegro_form_verify(const kassa_kv *fields, size_t n,
-                                               const char *secret, const char *sign);
+KASSA_EXTERN kassa_err kassa_tegro_form_verify(const kassa_kv *fields, size_t n, const char *secret,
+                                               const char *sign);
 
 /* 1 when the n bytes at a and b are equal, in time independent of content. */
 KASSA_EXTERN int kassa_ct_equal(const void *a, const void *b, size_t n);

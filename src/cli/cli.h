@@ -9,9 +9,9 @@
 #include "kassa/kassa.h"
 
 /* Exit codes scripts can rely on. */
-#define CLI_OK 0      /* success */
-#define CLI_FAIL 1    /* the API refused, or transport / protocol failure */
-#define CLI_USAGE 2   /* bad command line */
+#define CLI_OK 0    /* success */
+#define CLI_FAIL 1  /* the API refused, or transport / protocol failure */
+#define CLI_USAGE 2 /* bad command line */
 
 /* What one option takes. */
 typedef enum cli_kind {
@@ -24,13 +24,13 @@ typedef enum cli_kind {
 
 /* One option: the first five members are the spec, the rest the result. */
 typedef struct cli_opt {
-    const char *name;    /* "host" for --host */
+    const char *name; /* "host" for --host */
     cli_kind kind;
     const char *metavar; /* "URL" in the help; NULL for flags */
     const char *env;     /* environment variable used when absent, or NULL */
     const char *help;
-    int required;        /* 1: a usage error when absent (after env) */
-    const char *value;   /* ARG: the value; FLAG: "1" when given */
+    int required;      /* 1: a usage error when absent (after env) */
+    const char *value; /* ARG: the value; FLAG: "1" when given */
     const char *list[CLI_LIST_MAX];
     size_t n_list;
 } cli_opt;
@@ -55,8 +55,7 @@ cli_opt *cli_get(cli_opt *opts, size_t n_opts, const char *name);
 const char *cli_val(cli_opt *opts, size_t n_opts, const char *name);
 
 /* Print "kassa <words>: <message>" and a hint to stderr; returns CLI_USAGE. */
-int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Print a libkassa error to stderr ("kassa: HTTP 409: API error: msg");
  * returns CLI_FAIL. */

@@ -11,9 +11,11 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define ADMIN_OPTS                                                                             \
-    {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},          \
-    {"admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0}
+#define ADMIN_OPTS                                                                                 \
+    {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},              \
+    {                                                                                              \
+        "admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0   \
+    }
 
 /* Send method path (body: JSON text or NULL) to the admin API; print the
  * answer; CLI_OK on 2xx, CLI_FAIL otherwise. With `answer`, a 2xx answer is
@@ -80,8 +82,7 @@ out:
     return rc;
 }
 
-int cli_admin_call(cli_opt *o, size_t n, const char *method, const char *path,
-                   const char *body)
+int cli_admin_call(cli_opt *o, size_t n, const char *method, const char *path, const char *body)
 {
     return admin_call_answer(o, n, method, path, body, NULL);
 }
@@ -125,13 +126,13 @@ int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
         {"url", CLI_ARG, "URL", NULL, "the shop's site", 1, NULL, {0}, 0},
         {"callback-url", CLI_ARG, "URL", NULL, "where callbacks go", 1, NULL, {0}, 0},
         {"fee-percent", CLI_ARG, "PERCENT", NULL, "the tariff, e.g. 2.5", 0, NULL, {0}, 0},
-        {"merchant-id", CLI_ARG, "ID", NULL, "group the shop under this merchant", 0, NULL, {0},
-         0},
+        {"merchant-id", CLI_ARG, "ID", NULL, "group the shop under this merchant", 0, NULL, {0}, 0},
     };
     char *pos[1];
     size_t npos;
-    int rc = cli_parse(cmd, "--name N --url U --callback-url C [--fee-percent P] "
-                            "[--merchant-id M]",
+    int rc = cli_parse(cmd,
+                       "--name N --url U --callback-url C [--fee-percent P] "
+                       "[--merchant-id M]",
                        "Create a shop (POST /admin/v1/shops); prints its id, shop_id and both "
                        "dialects' credentials as JSON.",
                        argc, argv, o, N(o), pos, 0, &npos);
@@ -174,8 +175,8 @@ static int order_cmd(const cli_cmd *cmd, int argc, char **argv, const char *meth
     size_t npos;
     char *esc = NULL;
     char *path = NULL;
-    int rc = cli_parse(cmd, "REF [--server URL --admin-token T]", desc, argc, argv, o, N(o), pos,
-                       1, &npos);
+    int rc = cli_parse(cmd, "REF [--server URL --admin-token T]", desc, argc, argv, o, N(o), pos, 1,
+                       &npos);
 
     if (rc >= 0)
         return rc;
@@ -212,8 +213,8 @@ int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv)
 }
 
 /* withdrawal show|complete|reject ID, shop balances ID: one numeric id. */
-static int id_cmd(const cli_cmd *cmd, int argc, char **argv, const char *method,
-                  const char *fmt, const char *desc)
+static int id_cmd(const cli_cmd *cmd, int argc, char **argv, const char *method, const char *fmt,
+                  const char *desc)
 {
     cli_opt o[] = {ADMIN_OPTS};
     char *pos[1];

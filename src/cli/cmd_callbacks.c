@@ -8,9 +8,11 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define ADMIN_OPTS                                                                             \
-    {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},          \
-    {"admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0}
+#define ADMIN_OPTS                                                                                 \
+    {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},              \
+    {                                                                                              \
+        "admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0   \
+    }
 
 /* REF (uuid or numeric id) as a query value: only [0-9a-fA-F-] accepted. */
 static int ref_ok(const char *s)
@@ -26,9 +28,9 @@ static int ref_ok(const char *s)
 
 int cmd_callbacks_list(const cli_cmd *cmd, int argc, char **argv)
 {
-    cli_opt o[] = {ADMIN_OPTS,
-                   {"order", CLI_ARG, "REF", NULL, "the order's uuid or numeric id", 1, NULL,
-                    {0}, 0}};
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"order", CLI_ARG, "REF", NULL, "the order's uuid or numeric id", 1, NULL, {0}, 0}};
     char *pos[1];
     size_t npos;
     char path[160];

@@ -76,8 +76,8 @@ static char *json_compact_raw(const char *s, size_t len)
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *text)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-                                                             MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret;
 
     if (!r)
@@ -88,8 +88,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 }
 
 /* Verify one complete callback; print it; the HTTP status to answer. */
-static unsigned handle_callback(struct listener *l, struct MHD_Connection *conn,
-                                const char *url, const char *body, size_t len)
+static unsigned handle_callback(struct listener *l, struct MHD_Connection *conn, const char *url,
+                                const char *body, size_t len)
 {
     json_t *line = json_object();
     char *out = NULL;
@@ -105,8 +105,8 @@ static unsigned handle_callback(struct listener *l, struct MHD_Connection *conn,
         rc = kassa_panda_callback_verify(
             l->api_key, l->secret, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key"),
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Timestamp"),
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Signature"), body, len,
-            l->window, (int64_t)time(NULL));
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Signature"), body, len, l->window,
+            (int64_t)time(NULL));
     } else {
         kassa_form f;
         rc = kassa_form_parse(body, len, &f);
@@ -122,8 +122,8 @@ static unsigned handle_callback(struct listener *l, struct MHD_Connection *conn,
         }
     }
     if (rc != KASSA_OK) {
-        fprintf(stderr, "kassa listen: rejected callback to %s: %s (%s)\n", url,
-                kassa_strerror(rc), kassa_err_name(rc));
+        fprintf(stderr, "kassa listen: rejected callback to %s: %s (%s)\n", url, kassa_strerror(rc),
+                kassa_err_name(rc));
         goto out;
     }
     /* Splice the panda body in as raw JSON so amounts keep their digits. */
@@ -162,8 +162,8 @@ out:
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     struct listener *l = cls;
     struct upload *u = *con_cls;
@@ -227,16 +227,36 @@ int cmd_listen(const cli_cmd *cmd, int argc, char **argv)
     cli_opt o[] = {
         {"dialect", CLI_ARG, "panda|tegro", NULL, "which callbacks to expect", 1, NULL, {0}, 0},
         {"port", CLI_ARG, "PORT", NULL, "TCP port (0: any free port)", 1, NULL, {0}, 0},
-        {"bind", CLI_ARG, "ADDR", NULL, "IPv4 address to listen on (default 127.0.0.1)", 0, NULL,
-         {0}, 0},
+        {"bind",
+         CLI_ARG,
+         "ADDR",
+         NULL,
+         "IPv4 address to listen on (default 127.0.0.1)",
+         0,
+         NULL,
+         {0},
+         0},
         {"api-key", CLI_ARG, "KEY", NULL, "panda: the shop's API key", 0, NULL, {0}, 0},
         {"secret", CLI_ARG, "SECRET", NULL, "panda or tegro: the shop's secret", 0, NULL, {0}, 0},
-        {"window", CLI_ARG, "SECONDS", NULL,
-         "panda: refuse timestamps further than this from now (default 0: not checked)", 0, NULL,
-         {0}, 0},
+        {"window",
+         CLI_ARG,
+         "SECONDS",
+         NULL,
+         "panda: refuse timestamps further than this from now (default 0: not checked)",
+         0,
+         NULL,
+         {0},
+         0},
         {"shop-id", CLI_ARG, "ID", NULL, "tegro: the shop's public key", 0, NULL, {0}, 0},
-        {"count", CLI_ARG, "N", NULL, "exit 0 after N valid callbacks (default: run until a signal)",
-         0, NULL, {0}, 0},
+        {"count",
+         CLI_ARG,
+         "N",
+         NULL,
+         "exit 0 after N valid callbacks (default: run until a signal)",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
@@ -247,13 +267,15 @@ int cmd_listen(const cli_cmd *cmd, int argc, char **argv)
     const char *dialect;
     const char *bind_addr;
     long port;
-    int rc = cli_parse(cmd, "--dialect panda|tegro --port P (--api-key K --secret S | --shop-id ID "
-                            "--secret S) [options]",
-                       "Receive callbacks on any path, verify each (panda: X-API-Key, "
-                       "X-Timestamp, X-Signature;\ntegro: the form's sign), answer 200 and print "
-                       "it on stdout as one JSON line\n{\"dialect\":..,\"path\":..,\"callback\":..};"
-                       " answer 401 to the others and say why on stderr.",
-                       argc, argv, o, N(o), pos, 0, &npos);
+    int rc =
+        cli_parse(cmd,
+                  "--dialect panda|tegro --port P (--api-key K --secret S | --shop-id ID "
+                  "--secret S) [options]",
+                  "Receive callbacks on any path, verify each (panda: X-API-Key, "
+                  "X-Timestamp, X-Signature;\ntegro: the form's sign), answer 200 and print "
+                  "it on stdout as one JSON line\n{\"dialect\":..,\"path\":..,\"callback\":..};"
+                  " answer 401 to the others and say why on stderr.",
+                  argc, argv, o, N(o), pos, 0, &npos);
 
     if (rc >= 0)
         return rc;

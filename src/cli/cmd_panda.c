@@ -6,12 +6,14 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define PANDA_CREDS                                                                            \
-    {"host", CLI_ARG, "URL", "API_HOST", "the gateway, e.g. http://127.0.0.1:8080", 1,      \
-     NULL, {0}, 0},                                                                            \
-    {"api-key", CLI_ARG, "KEY", "API_KEY", "the shop's panda API key", 1, NULL, {0}, 0},       \
-    {"secret", CLI_ARG, "SECRET", "SECRET_KEY", "the shop's panda secret", 1, NULL, {0}, 0},   \
-    {"timeout", CLI_ARG, "SECONDS", NULL, "whole-request timeout (default 30)", 0, NULL, {0}, 0}
+#define PANDA_CREDS                                                                                \
+    {"host", CLI_ARG, "URL", "API_HOST", "the gateway, e.g. http://127.0.0.1:8080",                \
+     1,      NULL,    {0},   0},                                                                   \
+        {"api-key", CLI_ARG, "KEY", "API_KEY", "the shop's panda API key", 1, NULL, {0}, 0},       \
+        {"secret", CLI_ARG, "SECRET", "SECRET_KEY", "the shop's panda secret", 1, NULL, {0}, 0},   \
+    {                                                                                              \
+        "timeout", CLI_ARG, "SECONDS", NULL, "whole-request timeout (default 30)", 0, NULL, {0}, 0 \
+    }
 
 /* A client from the credential options, or NULL after printing why. */
 static kassa_panda *panda_client(const cli_cmd *cmd, cli_opt *o, size_t n, int *rc)
@@ -24,8 +26,7 @@ static kassa_panda *panda_client(const cli_cmd *cmd, cli_opt *o, size_t n, int *
         *rc = cli_usage_error(cmd, "--timeout must be whole seconds from 1 to 3600");
         return NULL;
     }
-    c = kassa_panda_new(cli_val(o, n, "host"), cli_val(o, n, "api-key"),
-                        cli_val(o, n, "secret"));
+    c = kassa_panda_new(cli_val(o, n, "host"), cli_val(o, n, "api-key"), cli_val(o, n, "secret"));
     if (!c) {
         fprintf(stderr, "kassa: out of memory\n");
         *rc = CLI_FAIL;
@@ -46,9 +47,15 @@ int cmd_panda_create_order(const cli_cmd *cmd, int argc, char **argv)
         {"currency", CLI_ARG, "CODE", NULL, "default RUB (server side)", 0, NULL, {0}, 0},
         {"customer-name", CLI_ARG, "NAME", NULL, "optional", 0, NULL, {0}, 0},
         {"bank-code", CLI_ARG, "CODE", NULL, "optional preferred bank", 0, NULL, {0}, 0},
-        {"legacy", CLI_FLAG, NULL, NULL,
+        {"legacy",
+         CLI_FLAG,
+         NULL,
+         NULL,
          "POST /orders with amount_rub as a JSON number (default: /v1/orders, amount as a string)",
-         0, NULL, {0}, 0},
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
@@ -56,8 +63,9 @@ int cmd_panda_create_order(const cli_cmd *cmd, int argc, char **argv)
     kassa_panda_order order = {0};
     kassa_error err = {0};
     kassa_panda *c = NULL;
-    int rc = cli_parse(cmd, "--host URL --api-key K --secret S --amount A --requisite-type T "
-                            "[options]",
+    int rc = cli_parse(cmd,
+                       "--host URL --api-key K --secret S --amount A --requisite-type T "
+                       "[options]",
                        "Create an order and print the gateway's answer (the order JSON).", argc,
                        argv, o, N(o), pos, 0, &npos);
 
@@ -72,8 +80,7 @@ int cmd_panda_create_order(const cli_cmd *cmd, int argc, char **argv)
     p.customer_name = cli_val(o, N(o), "customer-name");
     p.bank_code = cli_val(o, N(o), "bank-code");
     if (!kassa_decimal_valid(p.amount))
-        return cli_usage_error(cmd, "--amount must be a plain decimal number, not '%s'",
-                               p.amount);
+        return cli_usage_error(cmd, "--amount must be a plain decimal number, not '%s'", p.amount);
     c = panda_client(cmd, o, N(o), &rc);
     if (!c)
         return rc;
@@ -98,8 +105,8 @@ int cmd_panda_order(const cli_cmd *cmd, int argc, char **argv)
     kassa_error err = {0};
     kassa_panda *c;
     int rc = cli_parse(cmd, "UUID --host URL --api-key K --secret S",
-                       "Print an order (GET /orders/{uuid}) as the gateway answers it.", argc,
-                       argv, o, N(o), pos, 1, &npos);
+                       "Print an order (GET /orders/{uuid}) as the gateway answers it.", argc, argv,
+                       o, N(o), pos, 1, &npos);
 
     if (rc >= 0)
         return rc;

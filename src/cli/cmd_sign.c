@@ -36,15 +36,36 @@ static char *body_of(const cli_cmd *cmd, cli_opt *o, size_t n, size_t *len, int 
 int cmd_sign(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_opt o[] = {
-        {"secret", CLI_ARG, "SECRET", NULL, "panda secret / tegro secret (panda, tegro-form)", 0,
-         NULL, {0}, 0},
+        {"secret",
+         CLI_ARG,
+         "SECRET",
+         NULL,
+         "panda secret / tegro secret (panda, tegro-form)",
+         0,
+         NULL,
+         {0},
+         0},
         {"api-key", CLI_ARG, "KEY", NULL, "tegro API key (tegro-rest)", 0, NULL, {0}, 0},
         {"timestamp", CLI_ARG, "UNIX", NULL, "X-Timestamp (panda)", 0, NULL, {0}, 0},
         {"body", CLI_ARG, "TEXT", NULL, "the raw body (panda, tegro-rest)", 0, NULL, {0}, 0},
-        {"body-file", CLI_ARG, "FILE", NULL, "the raw body from a file, - for stdin", 0, NULL,
-         {0}, 0},
-        {"style", CLI_ARG, "STYLE", NULL, "tegro-form join: urlencoded (default), php, raw", 0,
-         NULL, {0}, 0},
+        {"body-file",
+         CLI_ARG,
+         "FILE",
+         NULL,
+         "the raw body from a file, - for stdin",
+         0,
+         NULL,
+         {0},
+         0},
+        {"style",
+         CLI_ARG,
+         "STYLE",
+         NULL,
+         "tegro-form join: urlencoded (default), php, raw",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[CLI_LIST_MAX + 1];
     size_t npos;
@@ -72,8 +93,7 @@ int cmd_sign(const cli_cmd *cmd, int argc, char **argv)
         body = body_of(cmd, o, N(o), &len, &rc);
         if (!body)
             return rc;
-        kassa_panda_sign(cli_val(o, N(o), "secret"), cli_val(o, N(o), "timestamp"), body, len,
-                         hex);
+        kassa_panda_sign(cli_val(o, N(o), "secret"), cli_val(o, N(o), "timestamp"), body, len, hex);
     } else if (strcmp(pos[0], "tegro-rest") == 0) {
         if (npos != 1)
             return cli_usage_error(cmd, "unexpected argument '%s'", pos[1]);
@@ -103,8 +123,7 @@ int cmd_sign(const cli_cmd *cmd, int argc, char **argv)
             kv[i - 1].key = pos[i];
             kv[i - 1].value = eq + 1;
         }
-        if (kassa_tegro_form_sign(kv, npos - 1, cli_val(o, N(o), "secret"), st, hex) !=
-            KASSA_OK) {
+        if (kassa_tegro_form_sign(kv, npos - 1, cli_val(o, N(o), "secret"), st, hex) != KASSA_OK) {
             fprintf(stderr, "kassa: out of memory\n");
             return CLI_FAIL;
         }

@@ -82,10 +82,24 @@ int cmd_tegro_call(const cli_cmd *cmd, int argc, char **argv)
     cli_opt o[] = {
         {"host", CLI_ARG, "URL", NULL, "the gateway, e.g. http://127.0.0.1:8080", 1, NULL, {0}, 0},
         {"shop-id", CLI_ARG, "ID", NULL, "the shop's public key (shop_id)", 1, NULL, {0}, 0},
-        {"api-key", CLI_ARG, "KEY", NULL, "the shop's tegro API key (the HMAC key)", 1, NULL,
-         {0}, 0},
-        {"field", CLI_LIST, "NAME=VALUE", NULL,
-         "a body field: NAME=text is a string, NAME:=json a raw JSON value", 0, NULL, {0}, 0},
+        {"api-key",
+         CLI_ARG,
+         "KEY",
+         NULL,
+         "the shop's tegro API key (the HMAC key)",
+         1,
+         NULL,
+         {0},
+         0},
+        {"field",
+         CLI_LIST,
+         "NAME=VALUE",
+         NULL,
+         "a body field: NAME=text is a string, NAME:=json a raw JSON value",
+         0,
+         NULL,
+         {0},
+         0},
         {"nonce", CLI_ARG, "DIGITS", NULL, "default: now in microseconds", 0, NULL, {0}, 0},
     };
     char *pos[1];
@@ -133,8 +147,8 @@ int cmd_tegro_call(const cli_cmd *cmd, int argc, char **argv)
         memcpy(obj + len, "}", 2);
     }
     e = kassa_tegro_build_call(cli_val(o, N(o), "host"), cli_val(o, N(o), "shop-id"),
-                               cli_val(o, N(o), "api-key"), pos[0], obj,
-                               cli_val(o, N(o), "nonce"), &req);
+                               cli_val(o, N(o), "api-key"), pos[0], obj, cli_val(o, N(o), "nonce"),
+                               &req);
     if (e == KASSA_EINVAL) {
         rc = cli_usage_error(cmd, "bad METHOD, --nonce or fields (shop_id and nonce are added "
                                   "by kassa)");
@@ -185,8 +199,15 @@ int cmd_tegro_pay_url(const cli_cmd *cmd, int argc, char **argv)
         {"host", CLI_ARG, "URL", NULL, "the gateway's public URL", 1, NULL, {0}, 0},
         {"shop-id", CLI_ARG, "ID", NULL, "the shop's public key (shop_id)", 1, NULL, {0}, 0},
         {"secret", CLI_ARG, "SECRET", NULL, "the shop's tegro secret", 1, NULL, {0}, 0},
-        {"amount", CLI_ARG, "AMOUNT", NULL, "signed as given: 100 and 100.00 differ", 1, NULL,
-         {0}, 0},
+        {"amount",
+         CLI_ARG,
+         "AMOUNT",
+         NULL,
+         "signed as given: 100 and 100.00 differ",
+         1,
+         NULL,
+         {0},
+         0},
         {"currency", CLI_ARG, "CODE", NULL, "RUB, USD, ...", 1, NULL, {0}, 0},
         {"order-id", CLI_ARG, "ID", NULL, "your order number", 1, NULL, {0}, 0},
         {"test", CLI_FLAG, NULL, NULL, "a test payment (adds test=1, signed)", 0, NULL, {0}, 0},
@@ -195,8 +216,9 @@ int cmd_tegro_pay_url(const cli_cmd *cmd, int argc, char **argv)
     size_t npos;
     char *url = NULL;
     kassa_err e;
-    int rc = cli_parse(cmd, "--host URL --shop-id ID --secret S --amount A --currency C "
-                            "--order-id O [--test]",
+    int rc = cli_parse(cmd,
+                       "--host URL --shop-id ID --secret S --amount A --currency C "
+                       "--order-id O [--test]",
                        "Print the signed hosted-form URL: HOST/pay/?amount&currency&order_id&"
                        "shop_id[&test]&sign,\nsign = MD5(URL-encoded sorted query + secret).",
                        argc, argv, o, N(o), pos, 0, &npos);

@@ -8,7 +8,8 @@
 
 static const cli_cmd commands[] = {
     /* merchant side */
-    {{"panda", "create-order"}, "create a panda order (POST /v1/orders or /orders)",
+    {{"panda", "create-order"},
+     "create a panda order (POST /v1/orders or /orders)",
      cmd_panda_create_order},
     {{"panda", "order"}, "show a panda order (GET /orders/{uuid})", cmd_panda_order},
     {{"panda", "cancel"}, "cancel a pending panda order", cmd_panda_cancel},
@@ -24,14 +25,17 @@ static const cli_cmd commands[] = {
     {{"order", "fail"}, "mark an order failed (admin API)", cmd_order_fail},
     {{"shop", "balances"}, "show a shop's balances (admin API)", cmd_shop_balances},
     {{"withdrawal", "show"}, "show a withdrawal (admin API)", cmd_withdrawal_show},
-    {{"withdrawal", "complete"}, "pay out a withdrawal: held -> payouts (admin API)",
+    {{"withdrawal", "complete"},
+     "pay out a withdrawal: held -> payouts (admin API)",
      cmd_withdrawal_complete},
-    {{"withdrawal", "reject"}, "reject a withdrawal: held -> available (admin API)",
+    {{"withdrawal", "reject"},
+     "reject a withdrawal: held -> available (admin API)",
      cmd_withdrawal_reject},
     {{"callbacks", "list"}, "an order's callbacks and attempts (admin API)", cmd_callbacks_list},
     {{"callbacks", "resend"}, "deliver a callback once more (admin API)", cmd_callbacks_resend},
     {{"callbacks", "stats"}, "callback counters (admin API)", cmd_callbacks_stats},
-    {{"ledger", "verify"}, "check the ledger; exit 0 only when consistent (admin API)",
+    {{"ledger", "verify"},
+     "check the ledger; exit 0 only when consistent (admin API)",
      cmd_ledger_verify},
 };
 

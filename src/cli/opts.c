@@ -14,8 +14,8 @@ static void print_words(FILE *f, const cli_cmd *cmd)
             cmd->words[1] ? cmd->words[1] : "");
 }
 
-static void print_help(const cli_cmd *cmd, const char *usage, const char *desc,
-                       const cli_opt *opts, size_t n_opts)
+static void print_help(const cli_cmd *cmd, const char *usage, const char *desc, const cli_opt *opts,
+                       size_t n_opts)
 {
     printf("usage: ");
     print_words(stdout, cmd);
@@ -139,8 +139,8 @@ const char *cli_val(cli_opt *opts, size_t n_opts, const char *name)
 int cli_report(const kassa_error *err)
 {
     if (err->http_status)
-        fprintf(stderr, "kassa: HTTP %ld: %s: %s\n", err->http_status,
-                kassa_strerror(err->code), err->message);
+        fprintf(stderr, "kassa: HTTP %ld: %s: %s\n", err->http_status, kassa_strerror(err->code),
+                err->message);
     else
         fprintf(stderr, "kassa: %s: %s\n", kassa_strerror(err->code), err->message);
     return CLI_FAIL;

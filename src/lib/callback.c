@@ -43,8 +43,8 @@ static int timestamp_ok(const char *ts, long window, int64_t now)
 
 kassa_err kassa_panda_callback_verify(const char *api_key, const char *secret,
                                       const char *hdr_api_key, const char *hdr_timestamp,
-                                      const char *hdr_signature, const void *body,
-                                      size_t body_len, long window_seconds, int64_t now)
+                                      const char *hdr_signature, const void *body, size_t body_len,
+                                      long window_seconds, int64_t now)
 {
     if (!api_key || !secret || (!body && body_len))
         return KASSA_EINVAL;
@@ -202,8 +202,8 @@ kassa_err kassa_tegro_callback_verify_form(const kassa_form *f, const char *shop
     return rc;
 }
 
-kassa_err kassa_tegro_callback_verify(const char *shop_id, const char *secret,
-                                      const char *body, size_t len)
+kassa_err kassa_tegro_callback_verify(const char *shop_id, const char *secret, const char *body,
+                                      size_t len)
 {
     kassa_form f;
     kassa_err rc = kassa_form_parse(body, len, &f);

@@ -107,14 +107,29 @@ void cbuf_add_json_string(cbuf *b, const char *s)
         }
         p += n;
         switch (cp) {
-        case '"': cbuf_add(b, "\\\"", 2); continue;
-        case '\\': cbuf_add(b, "\\\\", 2); continue;
-        case '\n': cbuf_add(b, "\\n", 2); continue;
-        case '\r': cbuf_add(b, "\\r", 2); continue;
-        case '\t': cbuf_add(b, "\\t", 2); continue;
-        case '\b': cbuf_add(b, "\\b", 2); continue;
-        case '\f': cbuf_add(b, "\\f", 2); continue;
-        default: break;
+        case '"':
+            cbuf_add(b, "\\\"", 2);
+            continue;
+        case '\\':
+            cbuf_add(b, "\\\\", 2);
+            continue;
+        case '\n':
+            cbuf_add(b, "\\n", 2);
+            continue;
+        case '\r':
+            cbuf_add(b, "\\r", 2);
+            continue;
+        case '\t':
+            cbuf_add(b, "\\t", 2);
+            continue;
+        case '\b':
+            cbuf_add(b, "\\b", 2);
+            continue;
+        case '\f':
+            cbuf_add(b, "\\f", 2);
+            continue;
+        default:
+            break;
         }
         if (cp < 0x20 || (cp > 0x7E && cp != 0x7F)) {
             if (cp >= 0x10000) {
@@ -223,8 +238,8 @@ kassa_err client_check_status(const kassa_response *resp, kassa_error *err)
     if (json_is_string(msg))
         rc = client_fail(err, KASSA_EAPI, resp->status, "%s", json_string_value(msg));
     else
-        rc = client_fail(err, KASSA_EHTTP, resp->status, "HTTP %ld %s: %.200s",
-                         resp->status, resp->reason, resp->body ? resp->body : "");
+        rc = client_fail(err, KASSA_EHTTP, resp->status, "HTTP %ld %s: %.200s", resp->status,
+                         resp->reason, resp->body ? resp->body : "");
     json_decref(root);
     return rc;
 }
@@ -284,8 +299,7 @@ const char *client_json_value_end(const char *p, const char *end)
 }
 
 kassa_err client_json_array_each(const char *doc, size_t len,
-                                 kassa_err (*fn)(void *ctx, const char *v, size_t vlen),
-                                 void *ctx)
+                                 kassa_err (*fn)(void *ctx, const char *v, size_t vlen), void *ctx)
 {
     const char *end = doc + len;
     const char *p = skip_ws(doc, end);
@@ -327,9 +341,9 @@ kassa_err kassa_uuid4(char out[KASSA_UUID_SIZE])
     r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
     r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
     snprintf(out, KASSA_UUID_SIZE,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
-             r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
-             r[14], r[15]);
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
+             r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+             r[15]);
     return KASSA_OK;
 }
 
@@ -432,31 +446,56 @@ void kassa_response_free(kassa_response *r)
 const char *kassa_http_reason(long status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "";
     }
 }
 
@@ -597,7 +636,9 @@ kassa_err kassa_http_send(kassa_http *h, const kassa_request *req, kassa_respons
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "libkassa/" "0.1");
+    curl_easy_setopt(c, CURLOPT_USERAGENT,
+                     "libkassa/"
+                     "0.1");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (strcmp(req->method, "POST") == 0) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -618,8 +659,7 @@ kassa_err kassa_http_send(kassa_http *h, const kassa_request *req, kassa_respons
         if (st.body.failed == KASSA_ENOMEM)
             rc = client_fail(err, KASSA_ENOMEM, 0, "out of memory");
         else if (st.body.failed == KASSA_ETOOBIG)
-            rc = client_fail(err, KASSA_ETRANSPORT, 0, "answer larger than %zu bytes",
-                             h->max_body);
+            rc = client_fail(err, KASSA_ETRANSPORT, 0, "answer larger than %zu bytes", h->max_body);
         else
             rc = client_fail(err, KASSA_ETRANSPORT, 0, "%s",
                              curl_err[0] ? curl_err : curl_easy_strerror(cc));

@@ -56,8 +56,7 @@ long long client_now_us(void);
  * order; stops at the first non-OK return. KASSA_EPROTO when doc is not an
  * array. */
 kassa_err client_json_array_each(const char *doc, size_t len,
-                                 kassa_err (*fn)(void *ctx, const char *v, size_t vlen),
-                                 void *ctx);
+                                 kassa_err (*fn)(void *ctx, const char *v, size_t vlen), void *ctx);
 
 /* The end (one past) of the JSON value starting at p (after whitespace),
  * or NULL when it runs past end. */

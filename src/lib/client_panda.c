@@ -22,8 +22,8 @@ struct kassa_panda {
 
 /* Add the auth headers: X-API-Key, X-Signature over timestamp + body,
  * X-Timestamp. */
-static kassa_err panda_sign_request(kassa_request *r, const char *api_key,
-                                    const char *secret, const char *timestamp)
+static kassa_err panda_sign_request(kassa_request *r, const char *api_key, const char *secret,
+                                    const char *timestamp)
 {
     char ts[32];
     char sig[KASSA_SHA256_HEX_SIZE];
@@ -52,9 +52,9 @@ static void add_opt_member(cbuf *b, const char *name, const char *value)
     cbuf_add_json_string(b, value);
 }
 
-kassa_err kassa_panda_build_create_order(const char *host, const char *api_key,
-                                         const char *secret, const kassa_panda_order_params *p,
-                                         const char *timestamp, kassa_request *out)
+kassa_err kassa_panda_build_create_order(const char *host, const char *api_key, const char *secret,
+                                         const kassa_panda_order_params *p, const char *timestamp,
+                                         kassa_request *out)
 {
     char uuid[KASSA_UUID_SIZE];
     const char *key;
@@ -174,8 +174,7 @@ static char *get_str(json_t *obj, const char *key, int *oom)
 
 /* The exact text of a money member: a string's content or a number's
  * digits, never through a double. */
-static char *get_amount(const char *json, size_t len, json_t *obj, const char *key,
-                        int *oom)
+static char *get_amount(const char *json, size_t len, json_t *obj, const char *key, int *oom)
 {
     const char *raw;
     size_t raw_len;
@@ -301,8 +300,7 @@ kassa_err kassa_panda_create_order(kassa_panda *c, const kassa_panda_order_param
     if (rc == KASSA_OK) {
         rc = kassa_panda_order_parse(resp.body, resp.body_len, out);
         if (rc != KASSA_OK)
-            client_fail(err, rc, resp.status, "answer is not an order object: %.200s",
-                        resp.body);
+            client_fail(err, rc, resp.status, "answer is not an order object: %.200s", resp.body);
     }
     kassa_response_free(&resp);
     kassa_request_free(&req);
@@ -364,8 +362,7 @@ kassa_err kassa_panda_get_order(kassa_panda *c, const char *uuid, kassa_panda_or
     if (rc == KASSA_OK) {
         rc = kassa_panda_order_parse(resp.body, resp.body_len, out);
         if (rc != KASSA_OK)
-            client_fail(err, rc, resp.status, "answer is not an order object: %.200s",
-                        resp.body);
+            client_fail(err, rc, resp.status, "answer is not an order object: %.200s", resp.body);
     }
     kassa_response_free(&resp);
     return rc;
@@ -396,8 +393,7 @@ static kassa_err collect_order(void *ctx, const char *v, size_t vlen)
 }
 
 kassa_err kassa_panda_list_by_merchant_id(kassa_panda *c, const char *merchant_order_id,
-                                          kassa_panda_order **orders, size_t *n,
-                                          kassa_error *err)
+                                          kassa_panda_order **orders, size_t *n, kassa_error *err)
 {
     kassa_response resp = {0};
     struct order_list l = {0};
@@ -410,12 +406,10 @@ kassa_err kassa_panda_list_by_merchant_id(kassa_panda *c, const char *merchant_o
     if (rc != KASSA_OK)
         goto out;
     root = json_loadb(resp.body, resp.body_len, JSON_REJECT_DUPLICATES, NULL);
-    rc = json_is_array(root) ? client_json_array_each(resp.body, resp.body_len,
-                                                      collect_order, &l)
+    rc = json_is_array(root) ? client_json_array_each(resp.body, resp.body_len, collect_order, &l)
                              : KASSA_EPROTO;
     if (rc != KASSA_OK) {
-        client_fail(err, rc, resp.status, "answer is not an array of orders: %.200s",
-                    resp.body);
+        client_fail(err, rc, resp.status, "answer is not an array of orders: %.200s", resp.body);
         kassa_panda_orders_free(l.items, l.n);
         goto out;
     }
@@ -427,8 +421,8 @@ out:
     return rc;
 }
 
-kassa_err kassa_panda_cancel(kassa_panda *c, const char *uuid, char *status,
-                             size_t status_size, kassa_error *err)
+kassa_err kassa_panda_cancel(kassa_panda *c, const char *uuid, char *status, size_t status_size,
+                             kassa_error *err)
 {
     kassa_response resp = {0};
     json_t *root = NULL;
@@ -443,8 +437,7 @@ kassa_err kassa_panda_cancel(kassa_panda *c, const char *uuid, char *status,
     root = json_loadb(resp.body, resp.body_len, JSON_REJECT_DUPLICATES, NULL);
     st = json_is_object(root) ? json_object_get(root, "status") : NULL;
     if (!json_is_string(st)) {
-        rc = client_fail(err, KASSA_EPROTO, resp.status, "answer has no status: %.200s",
-                         resp.body);
+        rc = client_fail(err, KASSA_EPROTO, resp.status, "answer has no status: %.200s", resp.body);
         goto out;
     }
     if (status && status_size)

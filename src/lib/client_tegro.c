@@ -99,8 +99,7 @@ kassa_err kassa_tegro_build_call(const char *host, const char *shop_id, const ch
     memset(out, 0, sizeof *out);
     cbuf_init(&b, TEGRO_BODY_MAX);
     cbuf_init(&path, 4096);
-    if (!host || !shop_id || !api_key || !method_valid(method) ||
-        (nonce && !all_digits(nonce))) {
+    if (!host || !shop_id || !api_key || !method_valid(method) || (nonce && !all_digits(nonce))) {
         rc = KASSA_EINVAL;
         goto out;
     }
@@ -124,8 +123,8 @@ kassa_err kassa_tegro_build_call(const char *host, const char *shop_id, const ch
     cbuf_adds(&path, method);
     cbuf_adds(&path, "/");
     if (b.failed || path.failed) {
-        rc = (b.failed == KASSA_ENOMEM || path.failed == KASSA_ENOMEM) ? KASSA_ENOMEM
-                                                                       : KASSA_EINVAL;
+        rc =
+            (b.failed == KASSA_ENOMEM || path.failed == KASSA_ENOMEM) ? KASSA_ENOMEM : KASSA_EINVAL;
         goto out;
     }
     url = client_join_url(host, path.p);
@@ -239,8 +238,8 @@ kassa_http *kassa_tegro_http(kassa_tegro *c)
     return c->http;
 }
 
-kassa_err kassa_tegro_call(kassa_tegro *c, const char *method, const char *fields,
-                           char **data, kassa_error *err)
+kassa_err kassa_tegro_call(kassa_tegro *c, const char *method, const char *fields, char **data,
+                           kassa_error *err)
 {
     kassa_request req = {0};
     kassa_response resp = {0};
@@ -283,8 +282,8 @@ kassa_err kassa_tegro_call(kassa_tegro *c, const char *method, const char *field
         goto out;
     if (!json_is_string(type) || strcmp(json_string_value(type), "success") != 0 ||
         kassa_json_raw_member(resp.body, resp.body_len, "data", &raw, &raw_len) != KASSA_OK) {
-        rc = client_fail(err, KASSA_EPROTO, resp.status,
-                         "answer is not a tegro envelope: %.200s", resp.body);
+        rc = client_fail(err, KASSA_EPROTO, resp.status, "answer is not a tegro envelope: %.200s",
+                         resp.body);
         goto out;
     }
     if (data) {
@@ -467,8 +466,7 @@ kassa_err kassa_tegro_create_order(kassa_tegro *c, const kassa_tegro_order_param
     root = json_loads(data, JSON_REJECT_DUPLICATES, NULL);
     url = json_is_object(root) ? json_object_get(root, "url") : NULL;
     if (!json_is_string(url) || !json_is_integer(json_object_get(root, "id"))) {
-        rc = client_fail(err, KASSA_EPROTO, 200, "createOrder data lacks id or url: %.200s",
-                         data);
+        rc = client_fail(err, KASSA_EPROTO, 200, "createOrder data lacks id or url: %.200s", data);
         goto out;
     }
     out->id = get_int(root, "id");
@@ -483,7 +481,7 @@ out:
 }
 
 kassa_err kassa_tegro_order_get(kassa_tegro *c, int64_t order_id, const char *payment_id,
-                            kassa_tegro_order *out, kassa_error *err)
+                                kassa_tegro_order *out, kassa_error *err)
 {
     char *data = NULL;
     char *fields = NULL;
@@ -547,8 +545,8 @@ static kassa_err collect_tegro_order(void *ctx, const char *v, size_t vlen)
     return rc;
 }
 
-kassa_err kassa_tegro_orders_get(kassa_tegro *c, int page, kassa_tegro_order **orders,
-                             size_t *n, kassa_error *err)
+kassa_err kassa_tegro_orders_get(kassa_tegro *c, int page, kassa_tegro_order **orders, size_t *n,
+                                 kassa_error *err)
 {
     struct tegro_list l = {0};
     char fields[48];
@@ -616,7 +614,8 @@ kassa_err kassa_tegro_balance_get(kassa_tegro *c, kassa_tegro_balance *out, kass
     {
         const char *key;
         json_t *v;
-        json_object_foreach(bal, key, v) {
+        json_object_foreach(bal, key, v)
+        {
             kassa_tegro_balance_item *it = &out->items[out->n++];
             it->currency = client_strdup(key, &oom);
             it->amount = get_text(raw, raw_len, bal, key, &oom);
@@ -672,7 +671,8 @@ kassa_err kassa_tegro_shops_get(kassa_tegro *c, kassa_tegro_shops *out, kassa_er
         rc = client_fail(err, KASSA_ENOMEM, 200, "out of memory");
         goto out;
     }
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         kassa_tegro_shop *s = &out->shops[out->n++];
         s->id = get_int(v, "id");
         s->status = (int)get_int(v, "status");

@@ -71,8 +71,8 @@ static int skip_value(scan *sc)
             size_t start = sc->pos;
             while (sc->pos < sc->len) {
                 c = sc->s[sc->pos];
-                if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' ||
-                    c == '\n' || c == '\r' || c == '"' || c == '{' || c == '[' || c == ':')
+                if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' ||
+                    c == '\r' || c == '"' || c == '{' || c == '[' || c == ':')
                     break;
                 sc->pos++;
             }
@@ -120,16 +120,34 @@ static size_t next_char(const char *raw, size_t n, size_t *i, unsigned char buf[
     c = raw[*i + 1];
     *i += 2;
     switch (c) {
-    case '"': buf[0] = '"'; return 1;
-    case '\\': buf[0] = '\\'; return 1;
-    case '/': buf[0] = '/'; return 1;
-    case 'b': buf[0] = '\b'; return 1;
-    case 'f': buf[0] = '\f'; return 1;
-    case 'n': buf[0] = '\n'; return 1;
-    case 'r': buf[0] = '\r'; return 1;
-    case 't': buf[0] = '\t'; return 1;
-    case 'u': break;
-    default: return 0;
+    case '"':
+        buf[0] = '"';
+        return 1;
+    case '\\':
+        buf[0] = '\\';
+        return 1;
+    case '/':
+        buf[0] = '/';
+        return 1;
+    case 'b':
+        buf[0] = '\b';
+        return 1;
+    case 'f':
+        buf[0] = '\f';
+        return 1;
+    case 'n':
+        buf[0] = '\n';
+        return 1;
+    case 'r':
+        buf[0] = '\r';
+        return 1;
+    case 't':
+        buf[0] = '\t';
+        return 1;
+    case 'u':
+        break;
+    default:
+        return 0;
     }
     if (*i + 4 > n || !hex4(raw + *i, &cp))
         return 0;

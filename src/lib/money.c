@@ -14,11 +14,10 @@
  * (its on-chain precision), TON 9 (nanoton); BTC, ETH and LTC are held to
  * 8 places (satoshi precision) so that large amounts still fit int64_t. */
 static const kassa_currency currencies[] = {
-    {"RUB", 2, 1},   {"USD", 2, 2},   {"EUR", 2, 3},   {"UAH", 2, 4},
-    {"KZT", 2, 5},   {"UZS", 2, 6},   {"KGS", 2, 7},   {"TJS", 2, 8},
-    {"AZN", 2, 9},   {"GEL", 2, 10},  {"BYN", 2, 11},  {"TRY", 2, 12},
-    {"INR", 2, 13},  {"CNY", 2, 14},  {"GBP", 2, 15},  {"USDT", 6, 16},
-    {"TON", 9, 17},  {"BTC", 8, 18},  {"ETH", 8, 19},  {"LTC", 8, 20},
+    {"RUB", 2, 1},   {"USD", 2, 2},  {"EUR", 2, 3},  {"UAH", 2, 4},  {"KZT", 2, 5},
+    {"UZS", 2, 6},   {"KGS", 2, 7},  {"TJS", 2, 8},  {"AZN", 2, 9},  {"GEL", 2, 10},
+    {"BYN", 2, 11},  {"TRY", 2, 12}, {"INR", 2, 13}, {"CNY", 2, 14}, {"GBP", 2, 15},
+    {"USDT", 6, 16}, {"TON", 9, 17}, {"BTC", 8, 18}, {"ETH", 8, 19}, {"LTC", 8, 20},
 };
 
 #define N_CURRENCIES (sizeof currencies / sizeof currencies[0])
@@ -86,8 +85,8 @@ static int is_digit(char c)
 
 /* Syntax check of [sign] digits [. digits]. On success *neg, the digit spans
  * and KASSA_OK; otherwise KASSA_EMONEY_EMPTY or KASSA_EMONEY_SYNTAX. */
-static kassa_err money_scan(const char *s, size_t len, int *neg, size_t *int_start,
-                            size_t *int_len, size_t *frac_start, size_t *frac_len)
+static kassa_err money_scan(const char *s, size_t len, int *neg, size_t *int_start, size_t *int_len,
+                            size_t *frac_start, size_t *frac_len)
 {
     size_t i = 0;
 
@@ -120,8 +119,7 @@ static kassa_err money_scan(const char *s, size_t len, int *neg, size_t *int_sta
     return KASSA_OK;
 }
 
-kassa_err kassa_money_parse(const char *s, size_t len, int exponent, unsigned flags,
-                            int64_t *out)
+kassa_err kassa_money_parse(const char *s, size_t len, int exponent, unsigned flags, int64_t *out)
 {
     size_t int_start, int_len, frac_start, frac_len, i;
     uint64_t mag = 0, limit;
@@ -174,8 +172,8 @@ int kassa_money_format(int64_t minor, int exponent, int places, char *buf, size_
     uint64_t mag, ip, fp;
     int neg = minor < 0, n;
 
-    if (buf == NULL || size == 0 || exponent < 0 || exponent > MONEY_MAX_EXPONENT ||
-        places < 0 || places > MONEY_MAX_EXPONENT)
+    if (buf == NULL || size == 0 || exponent < 0 || exponent > MONEY_MAX_EXPONENT || places < 0 ||
+        places > MONEY_MAX_EXPONENT)
         return -1;
     /* Magnitude without negating INT64_MIN in signed arithmetic. */
     mag = neg ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;

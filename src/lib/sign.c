@@ -74,8 +74,8 @@ out:
     OPENSSL_cleanse(mac, sizeof mac);
 }
 
-void kassa_panda_sign(const char *secret, const char *timestamp, const void *body,
-                      size_t body_len, char out[KASSA_SHA256_HEX_SIZE])
+void kassa_panda_sign(const char *secret, const char *timestamp, const void *body, size_t body_len,
+                      char out[KASSA_SHA256_HEX_SIZE])
 {
     const char *s = secret != NULL ? secret : "";
     const char *t = timestamp != NULL ? timestamp : "";

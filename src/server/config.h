@@ -10,27 +10,28 @@
 #include <stdio.h>
 
 struct config {
-    char *listen;            /* --listen HOST:PORT        KASSA_LISTEN  (127.0.0.1:8080) */
-    char *db;                /* --db sqlite:PATH|postgresql://...  KASSA_DB (sqlite:var/kassa.db) */
-    char *admin_token;       /* --admin-token             KASSA_ADMIN_TOKEN (required) */
-    char *public_url;        /* --public-url              KASSA_PUBLIC_URL (http://LISTEN) */
-    char *config_file;       /* --config FILE             KASSA_CONFIG */
-    bool test_clock;         /* --test-clock              KASSA_TEST_CLOCK */
-    bool allow_private_callbacks; /* --allow-private-callbacks KASSA_ALLOW_PRIVATE_CALLBACKS */
-    int threads;             /* --threads N               KASSA_THREADS (4) */
-    int64_t max_body;        /* --max-body BYTES          KASSA_MAX_BODY (65536) */
-    int64_t max_upload;      /* --max-upload BYTES        KASSA_MAX_UPLOAD (3 MiB + 64 KiB) */
-    int timestamp_window;    /* --timestamp-window SEC    KASSA_TIMESTAMP_WINDOW (300) */
-    char *log_level;         /* --log-level debug|info|warn|error  KASSA_LOG_LEVEL (info) */
-    int panda_order_ttl;     /* --panda-order-ttl SEC     KASSA_PANDA_ORDER_TTL (900) */
-    int tegro_order_ttl;     /* --tegro-order-ttl SEC     KASSA_TEGRO_ORDER_TTL (86400) */
-    int idempotency_ttl;     /* --idempotency-ttl SEC     KASSA_IDEMPOTENCY_TTL (86400) */
-    int callback_timeout;    /* --callback-timeout SEC    KASSA_CALLBACK_TIMEOUT (15) */
-    char *callback_schedule; /* --callback-schedule LIST  KASSA_CALLBACK_SCHEDULE */
-    int callback_host_connections; /* --callback-host-connections N KASSA_CALLBACK_HOST_CONNECTIONS (16) */
-    int db_pool;             /* --db-pool N               KASSA_DB_POOL (8) */
-    int batch_max;           /* --batch-max N             KASSA_BATCH_MAX (256) */
-    int db_writers;          /* --db-writers N            KASSA_DB_WRITERS (4; SQLite: 1) */
+    char *listen;      /* --listen HOST:PORT        KASSA_LISTEN  (127.0.0.1:8080) */
+    char *db;          /* --db sqlite:PATH|postgresql://...  KASSA_DB (sqlite:var/kassa.db) */
+    char *admin_token; /* --admin-token             KASSA_ADMIN_TOKEN (required) */
+    char *public_url;  /* --public-url              KASSA_PUBLIC_URL (http://LISTEN) */
+    char *config_file; /* --config FILE             KASSA_CONFIG */
+    bool test_clock;   /* --test-clock              KASSA_TEST_CLOCK */
+    bool allow_private_callbacks;  /* --allow-private-callbacks KASSA_ALLOW_PRIVATE_CALLBACKS */
+    int threads;                   /* --threads N               KASSA_THREADS (4) */
+    int64_t max_body;              /* --max-body BYTES          KASSA_MAX_BODY (65536) */
+    int64_t max_upload;            /* --max-upload BYTES        KASSA_MAX_UPLOAD (3 MiB + 64 KiB) */
+    int timestamp_window;          /* --timestamp-window SEC    KASSA_TIMESTAMP_WINDOW (300) */
+    char *log_level;               /* --log-level debug|info|warn|error  KASSA_LOG_LEVEL (info) */
+    int panda_order_ttl;           /* --panda-order-ttl SEC     KASSA_PANDA_ORDER_TTL (900) */
+    int tegro_order_ttl;           /* --tegro-order-ttl SEC     KASSA_TEGRO_ORDER_TTL (86400) */
+    int idempotency_ttl;           /* --idempotency-ttl SEC     KASSA_IDEMPOTENCY_TTL (86400) */
+    int callback_timeout;          /* --callback-timeout SEC    KASSA_CALLBACK_TIMEOUT (15) */
+    char *callback_schedule;       /* --callback-schedule LIST  KASSA_CALLBACK_SCHEDULE */
+    int callback_host_connections; /* --callback-host-connections N KASSA_CALLBACK_HOST_CONNECTIONS
+                                      (16) */
+    int db_pool;                   /* --db-pool N               KASSA_DB_POOL (8) */
+    int batch_max;                 /* --batch-max N             KASSA_BATCH_MAX (256) */
+    int db_writers;                /* --db-writers N            KASSA_DB_WRITERS (4; SQLite: 1) */
 };
 
 /* The process-wide configuration; read-only once config_load returned. */

@@ -37,8 +37,8 @@
 
 #define HTTP_ARENA_EXTRA (1024 * 1024) /* arena bytes beyond the body limit */
 #define HTTP_CONN_MEMORY (16 * 1024)
-#define HTTP_CONN_TIMEOUT 30           /* seconds of idle before MHD closes */
-#define HTTP_STOP_WAIT_MS 10000        /* how long http_stop lets transfers finish */
+#define HTTP_CONN_TIMEOUT 30    /* seconds of idle before MHD closes */
+#define HTTP_STOP_WAIT_MS 10000 /* how long http_stop lets transfers finish */
 
 enum http_state {
     ST_BODY,     /* collecting the body */
@@ -64,8 +64,8 @@ struct http_conn {
     bool counted_pending; /* counted in http_pending */
     void (*on_resume)(struct http_req *req, void *arg); /* see http_on_resume */
     void *on_resume_arg;
-    size_t limit;         /* body limit of this request */
-    char *body;           /* malloc'ed, grows to at most limit + 1 */
+    size_t limit; /* body limit of this request */
+    char *body;   /* malloc'ed, grows to at most limit + 1 */
     size_t body_cap;
     /* Request headers, copied at the first call. */
     size_t nheaders;
@@ -352,8 +352,7 @@ void http_add_header(struct http_req *req, const char *name, const char *value)
     pthread_mutex_unlock(&http_mu);
 }
 
-void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void *arg),
-                    void *arg)
+void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void *arg), void *arg)
 {
     struct http_conn *c = conn_of(req);
     c->on_resume = fn;
@@ -817,9 +816,8 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
         (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         /* MHD clears a connection's pool for every request: keep it small
          * (headers only; bodies are copied to our own buffer). */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned int)1, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
     if (http_daemon == NULL) {
         snprintf(err, errlen, "cannot listen on %s: %s", listen,
                  errno != 0 ? strerror(errno) : "libmicrohttpd failed to start");

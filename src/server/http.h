@@ -30,9 +30,9 @@ struct http_req {
     const char *query;      /* raw query after '?', "" when none; not decoded */
     const char *body;       /* NUL-terminated for convenience; body_len excludes it */
     size_t body_len;
-    char id[17];            /* request id, 16 hex; also in every log line */
-    struct arena arena;     /* freed with the request */
-    void *priv;             /* http.c's own state */
+    char id[17];        /* request id, 16 hex; also in every log line */
+    struct arena arena; /* freed with the request */
+    void *priv;         /* http.c's own state */
 };
 
 /* A request header's value (name case-insensitive), or NULL. */
@@ -44,12 +44,12 @@ const char *http_query(struct http_req *req, const char *name);
 /* Set the answer. `body` is copied. Headers added with http_add_header are
  * sent with it. May be called from any thread while the request is
  * suspended; the last call wins. */
-void http_reply(struct http_req *req, int status, const char *content_type,
-                const char *body, size_t len);
+void http_reply(struct http_req *req, int status, const char *content_type, const char *body,
+                size_t len);
 
 /* Take ownership of a malloc'ed body (freed by http.c) instead of copying. */
-void http_reply_owned(struct http_req *req, int status, const char *content_type,
-                      char *body, size_t len);
+void http_reply_owned(struct http_req *req, int status, const char *content_type, char *body,
+                      size_t len);
 
 /* Add a response header (both strings copied). */
 void http_add_header(struct http_req *req, const char *name, const char *value);
@@ -62,8 +62,7 @@ void http_suspend(struct http_req *req);
  * just before its answer is sent: fn may set the answer (http_reply), so
  * rendering happens on the HTTP threads, not on the thread that resumed.
  * Call before http_suspend. */
-void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void *arg),
-                    void *arg);
+void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void *arg), void *arg);
 
 /* Resume a suspended request whose answer was set (or will be set by its
  * http_on_resume function); any thread. */

@@ -48,7 +48,10 @@ static void put(struct jw *w, const char *s, size_t n)
     w->buf[w->len] = '\0';
 }
 
-static void putc_(struct jw *w, char c) { put(w, &c, 1); }
+static void putc_(struct jw *w, char c)
+{
+    put(w, &c, 1);
+}
 
 /* Separator before a value or key at the current depth. */
 static void sep(struct jw *w)
@@ -80,10 +83,22 @@ static void close_(struct jw *w, char c)
         w->depth--;
 }
 
-void jw_obj(struct jw *w) { open_(w, '{'); }
-void jw_obj_end(struct jw *w) { close_(w, '}'); }
-void jw_arr(struct jw *w) { open_(w, '['); }
-void jw_arr_end(struct jw *w) { close_(w, ']'); }
+void jw_obj(struct jw *w)
+{
+    open_(w, '{');
+}
+void jw_obj_end(struct jw *w)
+{
+    close_(w, '}');
+}
+void jw_arr(struct jw *w)
+{
+    open_(w, '[');
+}
+void jw_arr_end(struct jw *w)
+{
+    close_(w, ']');
+}
 
 static void quoted(struct jw *w, const char *s)
 {
@@ -98,11 +113,21 @@ static void quoted(struct jw *w, const char *s)
         char esc[7] = {'\\', 0};
         size_t n = 2;
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
         default:
             memcpy(esc + 1, "u00", 3);
             esc[4] = hex[c >> 4];

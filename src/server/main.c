@@ -15,8 +15,6 @@
 #include "router.h"
 #include "server.h"
 
-
-
 static enum log_level parse_level(const char *s)
 {
     if (s == NULL)

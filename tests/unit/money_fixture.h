@@ -104,7 +104,8 @@ static __attribute__((unused)) int fx_teardown(void **state)
 }
 
 /* One integer from a raw SQL query (-1 when it returns no row). */
-static __attribute__((unused)) int64_t fx_int(struct fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static __attribute__((unused)) int64_t fx_int(struct fx *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static __attribute__((unused)) int64_t fx_int(struct fx *f, const char *fmt, ...)
 {
     char sql[1024];
@@ -126,7 +127,8 @@ static __attribute__((unused)) int64_t fx_int(struct fx *f, const char *fmt, ...
 }
 
 /* Run raw SQL (to plant corruption behind the store's back). */
-static __attribute__((unused)) void fx_exec(struct fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static __attribute__((unused)) void fx_exec(struct fx *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static __attribute__((unused)) void fx_exec(struct fx *f, const char *fmt, ...)
 {
     char sql[1024];
@@ -140,7 +142,8 @@ static __attribute__((unused)) void fx_exec(struct fx *f, const char *fmt, ...)
 }
 
 /* A platform or shop account's stored balance (0 when it does not exist). */
-static __attribute__((unused)) int64_t fx_account(struct fx *f, const char *kind, int64_t shop_id, const char *currency)
+static __attribute__((unused)) int64_t fx_account(struct fx *f, const char *kind, int64_t shop_id,
+                                                  const char *currency)
 {
     int64_t v = fx_int(f,
                        "SELECT balance FROM accounts WHERE kind = '%s' AND shop_id = %lld AND "
@@ -161,7 +164,8 @@ static __attribute__((unused)) int64_t fx_ledger_sum(struct fx *f)
 }
 
 /* Create a shop with this fee percent (and panda TTL; 0 = default). */
-static __attribute__((unused)) struct shop fx_shop(struct fx *f, const char *fee_percent, int panda_ttl)
+static __attribute__((unused)) struct shop fx_shop(struct fx *f, const char *fee_percent,
+                                                   int panda_ttl)
 {
     struct shop_create_cmd cmd = {.base.apply = shop_create_apply};
     char msg[256] = "";
@@ -194,8 +198,9 @@ static __attribute__((unused)) int64_t fx_requisite(struct fx *f)
 /* Create a pending panda order of `amount` kopecks (RUB) for `shop`, read
  * back from the store (so the fee is the one stored). requisite_type ""
  * assigns none; "SBP" with no SBP requisite gives a no_requisite order. */
-static __attribute__((unused)) struct order fx_order(struct fx *f, const struct shop *shop, int64_t amount,
-                             const char *requisite_type, bool test)
+static __attribute__((unused)) struct order fx_order(struct fx *f, const struct shop *shop,
+                                                     int64_t amount, const char *requisite_type,
+                                                     bool test)
 {
     struct order_create_cmd cmd = {.base.apply = order_create_apply};
     cmd.shop = *shop;
@@ -217,13 +222,11 @@ static __attribute__((unused)) struct order fx_order(struct fx *f, const struct 
 
 /* Run a transition through the writer; returns its result, *out the order
  * the command saw/produced (may be NULL). */
-static __attribute__((unused)) kassa_err fx_move(struct fx *f, int64_t order_id, enum order_status to, enum actor actor,
-                         struct order *out)
+static __attribute__((unused)) kassa_err
+fx_move(struct fx *f, int64_t order_id, enum order_status to, enum actor actor, struct order *out)
 {
-    struct order_transition_cmd cmd = {.base.apply = order_transition_apply,
-                                       .order_id = order_id,
-                                       .to = to,
-                                       .actor = actor};
+    struct order_transition_cmd cmd = {
+        .base.apply = order_transition_apply, .order_id = order_id, .to = to, .actor = actor};
     kassa_err err = writer_run(f->writer, &cmd.base);
     if (out)
         *out = cmd.order;
@@ -247,7 +250,8 @@ struct fx_bal {
     int currencies;
 };
 
-static __attribute__((unused)) bool fx_bal_one(void *arg, const char *currency, int64_t available, int64_t held)
+static __attribute__((unused)) bool fx_bal_one(void *arg, const char *currency, int64_t available,
+                                               int64_t held)
 {
     struct fx_bal *b = arg;
     if (strcmp(currency, "RUB") == 0) {
@@ -289,8 +293,8 @@ static __attribute__((unused)) struct fx_verify fx_verify(struct fx *f)
     memset(&v, 0, sizeof v);
     struct store_conn *c = store_reader(f->store);
     assert_non_null(c);
-    assert_int_equal(
-        STORE_CALL(c, ledger_verify, fx_verify_one, &v, &v.accounts, &v.transactions), KASSA_OK);
+    assert_int_equal(STORE_CALL(c, ledger_verify, fx_verify_one, &v, &v.accounts, &v.transactions),
+                     KASSA_OK);
     store_release(c);
     return v;
 }
@@ -305,7 +309,8 @@ static __attribute__((unused)) void fx_assert_verify_ok(struct fx *f)
 
 /* Give `shop` `amount` kopecks of available balance: an order at the shop's
  * fee, completed by the operator. Returns the order. */
-static __attribute__((unused)) struct order fx_fund(struct fx *f, const struct shop *shop, int64_t amount)
+static __attribute__((unused)) struct order fx_fund(struct fx *f, const struct shop *shop,
+                                                    int64_t amount)
 {
     struct order o = fx_order(f, shop, amount, "", false);
     struct order done;
@@ -315,8 +320,10 @@ static __attribute__((unused)) struct order fx_fund(struct fx *f, const struct s
 }
 
 /* Create a withdrawal through prepare + the writer. */
-static __attribute__((unused)) kassa_err fx_withdraw(struct fx *f, int64_t shop_id, const char *payment_id,
-                             int64_t amount, const char *account, struct withdrawal_create_cmd *out)
+static __attribute__((unused)) kassa_err fx_withdraw(struct fx *f, int64_t shop_id,
+                                                     const char *payment_id, int64_t amount,
+                                                     const char *account,
+                                                     struct withdrawal_create_cmd *out)
 {
     struct withdrawal_create_cmd cmd = {.base.apply = withdrawal_create_apply, .shop_id = shop_id};
     snprintf(cmd.w.payment_id, sizeof cmd.w.payment_id, "%s", payment_id);
@@ -332,7 +339,8 @@ static __attribute__((unused)) kassa_err fx_withdraw(struct fx *f, int64_t shop_
     return err;
 }
 
-static __attribute__((unused)) kassa_err fx_decide(struct fx *f, int64_t id, bool complete, struct withdrawal *out)
+static __attribute__((unused)) kassa_err fx_decide(struct fx *f, int64_t id, bool complete,
+                                                   struct withdrawal *out)
 {
     struct withdrawal_decide_cmd cmd = {
         .base.apply = withdrawal_decide_apply, .id = id, .complete = complete};

@@ -11,8 +11,8 @@
 
 #include "kassa/kassa.h"
 
-#define BODY                                                                                   \
-    "{\"uuid\":\"u1\",\"status\":\"completed\",\"amount_usdt\":10.53,\"amount_local\":1000.47,"   \
+#define BODY                                                                                       \
+    "{\"uuid\":\"u1\",\"status\":\"completed\",\"amount_usdt\":10.53,\"amount_local\":1000.47,"    \
     "\"currency\":\"RUB\",\"merchant_commission\":-25.01,\"merchant_order_id\":\"m1\"}"
 #define SIG "b969a568b75a248ca46d37357c539a8aec1dc01adf2a7051dc4e05eb9c6c0d80"
 #define TS "1700000000"
@@ -35,8 +35,8 @@ static void test_panda_accepts(void **state)
     assert_int_equal(panda("apiKey", TS, SIG, BODY, 300, NOW - 300), KASSA_OK);
     /* upper-case hex is the same signature */
     assert_int_equal(panda("apiKey", TS,
-                           "B969A568B75A248CA46D37357C539A8AEC1DC01ADF2A7051DC4E05EB9C6C0D80",
-                           BODY, 0, 0),
+                           "B969A568B75A248CA46D37357C539A8AEC1DC01ADF2A7051DC4E05EB9C6C0D80", BODY,
+                           0, 0),
                      KASSA_OK);
 }
 
@@ -66,9 +66,9 @@ static void test_panda_rejects_signature(void **state)
     /* no timestamp signs as "" */
     assert_int_equal(panda("apiKey", NULL, SIG, BODY, 0, 0), KASSA_EAUTH_SIGNATURE);
     /* signed with another secret */
-    assert_int_equal(kassa_panda_callback_verify("apiKey", "other", "apiKey", TS, SIG, BODY,
-                                                 strlen(BODY), 0, 0),
-                     KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_callback_verify("apiKey", "other", "apiKey", TS, SIG, BODY, strlen(BODY), 0, 0),
+        KASSA_EAUTH_SIGNATURE);
 }
 
 static void test_panda_rejects_timestamp(void **state)
@@ -78,8 +78,7 @@ static void test_panda_rejects_timestamp(void **state)
     assert_int_equal(panda("apiKey", NULL, SIG, BODY, 300, NOW), KASSA_EAUTH_TIMESTAMP);
     assert_int_equal(panda("apiKey", "", SIG, BODY, 300, NOW), KASSA_EAUTH_TIMESTAMP);
     assert_int_equal(panda("apiKey", "17e8", SIG, BODY, 300, NOW), KASSA_EAUTH_TIMESTAMP);
-    assert_int_equal(panda("apiKey", "-1700000000", SIG, BODY, 300, NOW),
-                     KASSA_EAUTH_TIMESTAMP);
+    assert_int_equal(panda("apiKey", "-1700000000", SIG, BODY, 300, NOW), KASSA_EAUTH_TIMESTAMP);
     assert_int_equal(panda("apiKey", "99999999999999999999999", SIG, BODY, 300, NOW),
                      KASSA_EAUTH_TIMESTAMP);
     /* window 0: the timestamp's age is not looked at */
@@ -151,8 +150,8 @@ static void test_form_too_many_fields(void **state)
 /* ------------------------------------------------------------------ tegro */
 
 /* spec/tegro.md's notification test vector */
-#define TBODY                                                                                  \
-    "shop_id=" SHOP "&amount=100&order_id=123&payment_system=16&currency=RUB"                  \
+#define TBODY                                                                                      \
+    "shop_id=" SHOP "&amount=100&order_id=123&payment_system=16&currency=RUB"                      \
     "&sign=e13cd755e9b4632d51ae4d5c74c2f122"
 
 static kassa_err tegro(const char *shop, const char *secret, const char *body)

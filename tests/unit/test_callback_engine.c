@@ -161,9 +161,9 @@ static void sample_shop(struct shop *s)
     s->callback_version = 3;
 }
 
-#define V3_BODY                                                                               \
-    "{\"uuid\":\"1d3838c3-1426-4edf-ad01-a3a929f4b121\",\"status\":\"completed\","           \
-    "\"amount_usdt\":10.53,\"amount_local\":1000.47,\"currency\":\"RUB\","                    \
+#define V3_BODY                                                                                    \
+    "{\"uuid\":\"1d3838c3-1426-4edf-ad01-a3a929f4b121\",\"status\":\"completed\","                 \
+    "\"amount_usdt\":10.53,\"amount_local\":1000.47,\"currency\":\"RUB\","                         \
     "\"merchant_commission\":-25.01,\"merchant_order_id\":\"m-1\"}"
 
 static void test_panda_body_v3_and_signature(void **state)
@@ -205,8 +205,7 @@ static void test_panda_body_v2_statuses_and_nulls(void **state)
                               "\"merchant_commission\":0.00,\"merchant_order_id\":null}");
     assert_string_equal(callback_panda_status(ORDER_CANCELED), "canceled");
     assert_string_equal(callback_panda_status(ORDER_FAILED), "failed");
-    assert_int_equal(callback_render_panda(&o, ORDER_COMPLETED, 3, body, 20, &len),
-                     KASSA_ETOOBIG);
+    assert_int_equal(callback_render_panda(&o, ORDER_COMPLETED, 3, body, 20, &len), KASSA_ETOOBIG);
 }
 
 static void test_tegro_body_and_sign(void **state)
@@ -284,18 +283,18 @@ static void test_ssrf_ipv4(void **state)
         const char *ip;
         enum ssrf_class want;
     } cases[] = {
-        {"127.0.0.1", SSRF_LOOPBACK},      {"127.255.255.254", SSRF_LOOPBACK},
-        {"0.0.0.0", SSRF_UNSPECIFIED},     {"0.1.2.3", SSRF_UNSPECIFIED},
-        {"10.0.0.1", SSRF_PRIVATE},        {"172.16.0.1", SSRF_PRIVATE},
-        {"172.31.255.255", SSRF_PRIVATE},  {"172.32.0.1", SSRF_PUBLIC},
-        {"192.168.1.1", SSRF_PRIVATE},     {"100.64.0.1", SSRF_PRIVATE},
-        {"100.127.255.255", SSRF_PRIVATE}, {"100.128.0.1", SSRF_PUBLIC},
+        {"127.0.0.1", SSRF_LOOPBACK},         {"127.255.255.254", SSRF_LOOPBACK},
+        {"0.0.0.0", SSRF_UNSPECIFIED},        {"0.1.2.3", SSRF_UNSPECIFIED},
+        {"10.0.0.1", SSRF_PRIVATE},           {"172.16.0.1", SSRF_PRIVATE},
+        {"172.31.255.255", SSRF_PRIVATE},     {"172.32.0.1", SSRF_PUBLIC},
+        {"192.168.1.1", SSRF_PRIVATE},        {"100.64.0.1", SSRF_PRIVATE},
+        {"100.127.255.255", SSRF_PRIVATE},    {"100.128.0.1", SSRF_PUBLIC},
         {"169.254.169.254", SSRF_LINK_LOCAL}, {"224.0.0.1", SSRF_MULTICAST},
-        {"239.255.255.250", SSRF_MULTICAST}, {"255.255.255.255", SSRF_MULTICAST},
-        {"240.0.0.1", SSRF_RESERVED},      {"192.0.2.1", SSRF_RESERVED},
-        {"198.18.0.1", SSRF_RESERVED},     {"8.8.8.8", SSRF_PUBLIC},
-        {"93.184.216.34", SSRF_PUBLIC},    {"1.1.1.1", SSRF_PUBLIC},
-        {"not an ip", SSRF_UNKNOWN},       {"127.1", SSRF_UNKNOWN},
+        {"239.255.255.250", SSRF_MULTICAST},  {"255.255.255.255", SSRF_MULTICAST},
+        {"240.0.0.1", SSRF_RESERVED},         {"192.0.2.1", SSRF_RESERVED},
+        {"198.18.0.1", SSRF_RESERVED},        {"8.8.8.8", SSRF_PUBLIC},
+        {"93.184.216.34", SSRF_PUBLIC},       {"1.1.1.1", SSRF_PUBLIC},
+        {"not an ip", SSRF_UNKNOWN},          {"127.1", SSRF_UNKNOWN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         enum ssrf_class got = ssrf_classify_text(cases[i].ip);

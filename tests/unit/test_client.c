@@ -31,15 +31,14 @@ static void test_panda_legacy_exact_bytes(void **state)
                                   .idempotency_key = "k1"};
     kassa_request r;
 
-    assert_int_equal(kassa_panda_build_create_order("http://h", "apiKey", "secret", &p,
-                                                    "1700000000", &r),
-                     KASSA_OK);
+    assert_int_equal(
+        kassa_panda_build_create_order("http://h", "apiKey", "secret", &p, "1700000000", &r),
+        KASSA_OK);
     assert_string_equal(r.method, "POST");
     assert_string_equal(r.url, "http://h/orders");
     /* json.dumps({"amount_rub":1000.4747448348385,...}, separators=(",",":")) */
-    assert_string_equal(
-        r.body,
-        "{\"amount_rub\":1000.4747448348385,\"requisite_type\":\"SBP\",\"idempotency_key\":\"k1\"}");
+    assert_string_equal(r.body, "{\"amount_rub\":1000.4747448348385,\"requisite_type\":\"SBP\","
+                                "\"idempotency_key\":\"k1\"}");
     assert_int_equal(r.body_len, strlen(r.body));
     assert_int_equal(r.n_headers, 4);
     assert_string_equal(r.headers[0], "Content-Type: application/json");
@@ -64,9 +63,9 @@ static void test_panda_v1_escapes_like_python(void **state)
                                   .merchant_order_id = "заказ \"1\"\n😀"};
     kassa_request r;
 
-    assert_int_equal(kassa_panda_build_create_order("http://h//", "apiKey", "secret", &p,
-                                                    "1700000000", &r),
-                     KASSA_OK);
+    assert_int_equal(
+        kassa_panda_build_create_order("http://h//", "apiKey", "secret", &p, "1700000000", &r),
+        KASSA_OK);
     assert_string_equal(r.url, "http://h/v1/orders");
     assert_string_equal(r.body,
                         "{\"amount\":\"1000.4747448348385\",\"requisite_type\":\"SBP\","
@@ -84,8 +83,7 @@ static void test_panda_fresh_idempotency_key_and_timestamp(void **state)
     const char *key;
     char sig[KASSA_SHA256_HEX_SIZE];
 
-    assert_int_equal(kassa_panda_build_create_order("http://h", "k", "s", &p, NULL, &r),
-                     KASSA_OK);
+    assert_int_equal(kassa_panda_build_create_order("http://h", "k", "s", &p, NULL, &r), KASSA_OK);
     key = strstr(r.body, "\"idempotency_key\":\"");
     assert_non_null(key);
     key += strlen("\"idempotency_key\":\"");
@@ -136,8 +134,7 @@ static void test_panda_get_signs_timestamp_only(void **state)
                         "4b227f8831b3763d066901751ad4c583ed08832bf1924a4ec50c2e871b1e8586");
     assert_null(kassa_request_header(&r, "Content-Type"));
     kassa_request_free(&r);
-    assert_int_equal(kassa_panda_build_get("http://h", "k", "s", "orders", "1", &r),
-                     KASSA_EINVAL);
+    assert_int_equal(kassa_panda_build_get("http://h", "k", "s", "orders", "1", &r), KASSA_EINVAL);
 }
 
 static void test_panda_order_parse_keeps_exact_amount(void **state)
@@ -214,8 +211,7 @@ static void test_tegro_call_refuses_bad_input(void **state)
 
     assert_int_equal(kassa_tegro_build_call("http://h", "S", "k", "x/../y", NULL, "1", &r),
                      KASSA_EINVAL);
-    assert_int_equal(kassa_tegro_build_call("http://h", "S", "k", "", NULL, "1", &r),
-                     KASSA_EINVAL);
+    assert_int_equal(kassa_tegro_build_call("http://h", "S", "k", "", NULL, "1", &r), KASSA_EINVAL);
     assert_int_equal(kassa_tegro_build_call("http://h", "S", "k", "order", "[1]", "1", &r),
                      KASSA_EINVAL);
     assert_int_equal(kassa_tegro_build_call("http://h", "S", "k", "order", "{", "1", &r),
@@ -250,8 +246,7 @@ static void test_tegro_pay_url_vectors(void **state)
                              "&order_id=Order+%231%2F%C3%A4&shop_id=" SHOP
                              "&test=1&sign=4ff204156820798717f91df2067827db");
     free(url);
-    assert_int_equal(kassa_tegro_pay_url("h", SHOP, NULL, "1", "RUB", "1", 0, &url),
-                     KASSA_EINVAL);
+    assert_int_equal(kassa_tegro_pay_url("h", SHOP, NULL, "1", "RUB", "1", 0, &url), KASSA_EINVAL);
     assert_null(url);
 }
 

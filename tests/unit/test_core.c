@@ -127,8 +127,8 @@ static void test_every_transition(void **state)
                     continue;
                 }
                 if (err != KASSA_OK)
-                    fail_msg("%s -> %s by %s: got %d, want KASSA_OK", order_status_name(from),
-                             what, actor_names[a], err);
+                    fail_msg("%s -> %s by %s: got %d, want KASSA_OK", order_status_name(from), what,
+                             actor_names[a], err);
                 assert_int_equal(seen.status, to);
                 assert_int_equal(after.o.status, to);
                 assert_int_equal(after.events, before.events + 1);
@@ -164,8 +164,7 @@ static void test_every_transition(void **state)
     /* Completed: pending->completed by provider and operator, expired->completed by operator,
      * plus the orders brought into "completed" for the from=completed rows (30). */
     int64_t completions = 3 + NSTATES * NACTORS;
-    assert_int_equal(fx_account(f, "shop_available", shop.id, "RUB"),
-                     completions * (10047 - fee));
+    assert_int_equal(fx_account(f, "shop_available", shop.id, "RUB"), completions * (10047 - fee));
     assert_int_equal(fx_account(f, "platform_fees", 0, "RUB"), completions * fee);
     assert_int_equal(fx_account(f, "provider_clearing", 0, "RUB"), -completions * 10047);
     fx_assert_verify_ok(f);
@@ -222,16 +221,16 @@ static int64_t pct(int64_t amount, const char *percent)
 static void test_fee_rounding(void **state)
 {
     (void)state;
-    assert_int_equal(pct(100047, "2.5"), 2501);   /* 25.01175 -> 25.01 */
-    assert_int_equal(pct(100, "0.5"), 1);         /* 0.005 -> 0.01 (half up) */
-    assert_int_equal(pct(99, "0.5"), 0);          /* 0.00495 -> 0.00 */
-    assert_int_equal(pct(100, "0.4999"), 0);      /* 0.004999 -> 0.00 */
-    assert_int_equal(pct(101, "0.4999"), 1);      /* 0.00504899 -> 0.01 */
-    assert_int_equal(pct(10000, "0.4999"), 50);   /* 0.4999 -> 0.50 */
+    assert_int_equal(pct(100047, "2.5"), 2501); /* 25.01175 -> 25.01 */
+    assert_int_equal(pct(100, "0.5"), 1);       /* 0.005 -> 0.01 (half up) */
+    assert_int_equal(pct(99, "0.5"), 0);        /* 0.00495 -> 0.00 */
+    assert_int_equal(pct(100, "0.4999"), 0);    /* 0.004999 -> 0.00 */
+    assert_int_equal(pct(101, "0.4999"), 1);    /* 0.00504899 -> 0.01 */
+    assert_int_equal(pct(10000, "0.4999"), 50); /* 0.4999 -> 0.50 */
     assert_int_equal(pct(100047, "0"), 0);
     assert_int_equal(pct(100047, "0.0000"), 0);
     assert_int_equal(pct(100047, "100"), 100047);
-    assert_int_equal(pct(1, "50"), 1);            /* 0.005 -> 0.01 */
+    assert_int_equal(pct(1, "50"), 1); /* 0.005 -> 0.01 */
     int64_t out;
     assert_int_equal(kassa_money_percent(100, "0.00001", &out), KASSA_EMONEY_SYNTAX);
     assert_int_equal(kassa_money_percent(100, "100.0001", &out), KASSA_EMONEY_RANGE);
@@ -245,8 +244,8 @@ static void test_fee_from_stored_tariff(void **state)
         const char *percent;
         int64_t amount, fee;
     } cases[] = {
-        {"2.5", 100047, 2501}, {"0.5", 100, 1},   {"0.4999", 100, 0},
-        {"0.4999", 101, 1},    {"0", 100047, 0},  {"12.3456", 99999, 12345},
+        {"2.5", 100047, 2501}, {"0.5", 100, 1},  {"0.4999", 100, 0},
+        {"0.4999", 101, 1},    {"0", 100047, 0}, {"12.3456", 99999, 12345},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct shop created = fx_shop(f, cases[i].percent, 0);
@@ -321,8 +320,9 @@ static void test_ledger_balances(void **state)
     assert_int_equal(fx_move(f, z.id, ORDER_COMPLETED, ACTOR_PROVIDER, NULL), KASSA_OK);
     assert_int_equal(fx_balance(f, other.id).available, 100);
     assert_int_equal(fx_balance(f, shop.id).available, 97546 + 6825);
-    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM postings p JOIN ledger_tx t ON "
-                               "t.id = p.tx_id WHERE t.ref_id = %lld",
+    assert_int_equal(fx_int(f,
+                            "SELECT COUNT(*) FROM postings p JOIN ledger_tx t ON "
+                            "t.id = p.tx_id WHERE t.ref_id = %lld",
                             (long long)z.id),
                      2);
     assert_int_equal(fx_account(f, "platform_fees", 0, "RUB"), 2501 + 175);
@@ -378,7 +378,6 @@ static void test_ledger_post_guards(void **state)
     fx_assert_verify_ok(f);
 }
 
-
 /* Balances that would leave int64 (SQLite would silently turn the sum into
  * a floating-point number) are refused, and nothing is written. */
 static void test_ledger_overflow_refused(void **state)
@@ -390,8 +389,7 @@ static void test_ledger_overflow_refused(void **state)
     assert_int_equal(fx_move(f, a.id, ORDER_COMPLETED, ACTOR_OPERATOR, NULL), KASSA_OK);
     assert_int_equal(fx_account(f, "shop_available", shop.id, "RUB"), INT64_MAX);
     int64_t tx = fx_int(f, "SELECT COUNT(*) FROM ledger_tx");
-    assert_int_equal(fx_move(f, b.id, ORDER_COMPLETED, ACTOR_OPERATOR, NULL),
-                     KASSA_EMONEY_RANGE);
+    assert_int_equal(fx_move(f, b.id, ORDER_COMPLETED, ACTOR_OPERATOR, NULL), KASSA_EMONEY_RANGE);
     assert_int_equal(fx_get(f, b.id).status, ORDER_PENDING);
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM ledger_tx"), tx);
     assert_int_equal(fx_account(f, "shop_available", shop.id, "RUB"), INT64_MAX);

@@ -64,8 +64,7 @@ static void test_seed_body(void **state)
     (void)state;
     assert_string_equal(member(doc, "amount_rub"), "1000.4747448348385");
     assert_string_equal(member(doc, "requisite_type"), "\"SBP\"");
-    assert_string_equal(member(doc, "idempotency_key"),
-                        "\"3f1c2a7e-9b4d-4e1a-8c2f-5d6e7f8a9b0c\"");
+    assert_string_equal(member(doc, "idempotency_key"), "\"3f1c2a7e-9b4d-4e1a-8c2f-5d6e7f8a9b0c\"");
     assert_string_equal(member(doc, "amount"), "ENOTFOUND");
     assert_string_equal(member(doc, "amount_rubx"), "ENOTFOUND");
     assert_string_equal(member(doc, ""), "ENOTFOUND");
@@ -101,8 +100,7 @@ static void test_strings_with_escapes(void **state)
     assert_string_equal(member("{\"b\":\"x\\\\\",\"amount\":3}", "b"), "\"x\\\\\"");
     assert_string_equal(member("{\"b\":\"\\\\\\\\\\\"\",\"amount\":3}", "amount"), "3");
     /* \u0022 is a quote inside the string, not its end */
-    assert_string_equal(member("{\"s\":\"\\u0022amount\\u0022:1,\",\"amount\":2}", "amount"),
-                        "2");
+    assert_string_equal(member("{\"s\":\"\\u0022amount\\u0022:1,\",\"amount\":2}", "amount"), "2");
     /* braces and brackets inside strings do not nest */
     assert_string_equal(member("{\"s\":\"{[\\\"}\",\"o\":{\"t\":\"]}\"},\"amount\":4}", "amount"),
                         "4");

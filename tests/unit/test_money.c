@@ -24,17 +24,16 @@ static kassa_err parse(const char *s, int exponent, unsigned flags)
     return kassa_money_parse(s, s != NULL ? strlen(s) : 0, exponent, flags, &parsed);
 }
 
-#define PARSE_OK(s, exp, flags, want)                                                   \
-    do {                                                                                \
-        assert_string_equal(kassa_err_name(parse((s), (exp), (flags))), "OK");          \
-        assert_int_equal(parsed, (int64_t)(want));                                      \
+#define PARSE_OK(s, exp, flags, want)                                                              \
+    do {                                                                                           \
+        assert_string_equal(kassa_err_name(parse((s), (exp), (flags))), "OK");                     \
+        assert_int_equal(parsed, (int64_t)(want));                                                 \
     } while (0)
 
-#define PARSE_ERR(s, exp, flags, err)                                                   \
-    do {                                                                                \
-        assert_string_equal(kassa_err_name(parse((s), (exp), (flags))),                 \
-                            kassa_err_name(err));                                       \
-        assert_int_equal(parsed, UNTOUCHED);                                            \
+#define PARSE_ERR(s, exp, flags, err)                                                              \
+    do {                                                                                           \
+        assert_string_equal(kassa_err_name(parse((s), (exp), (flags))), kassa_err_name(err));      \
+        assert_int_equal(parsed, UNTOUCHED);                                                       \
     } while (0)
 
 static void test_parse_plain(void **state)
@@ -91,7 +90,7 @@ static void test_parse_zero_and_sign(void **state)
     PARSE_ERR("-0", 2, 0, KASSA_EMONEY_NEGATIVE);
     PARSE_ERR("-1", 2, ZERO, KASSA_EMONEY_NEGATIVE);
     PARSE_OK("-1", 2, NEG, -100);
-    PARSE_OK("-0", 2, NEG, 0);      /* NEGATIVE implies zero */
+    PARSE_OK("-0", 2, NEG, 0); /* NEGATIVE implies zero */
     PARSE_OK("-0.004", 2, NEG, 0);
     PARSE_OK("0", 2, NEG, 0);
 }
@@ -99,10 +98,42 @@ static void test_parse_zero_and_sign(void **state)
 static void test_parse_malformed(void **state)
 {
     static const char *const bad[] = {
-        " 1", "1 ", "1.", ".5", "1e3", "1E3", "1e-3", "0x10", "0X10", "NaN", "nan", "inf",
-        "-inf", "Infinity", "1,5", "1.2.3", "1..2", "+", "-", "+-1", "-+1", "--1", "1-",
-        "1+", "\xd9\xa1" /* ARABIC-INDIC DIGIT ONE */, "\xef\xbc\x91" /* FULLWIDTH 1 */,
-        "1\xd9\xa1", "١٢", "\t1", "1\n", "abc", "1_000", "1'000", "$1", "1.5 RUB", "0b1",
+        " 1",
+        "1 ",
+        "1.",
+        ".5",
+        "1e3",
+        "1E3",
+        "1e-3",
+        "0x10",
+        "0X10",
+        "NaN",
+        "nan",
+        "inf",
+        "-inf",
+        "Infinity",
+        "1,5",
+        "1.2.3",
+        "1..2",
+        "+",
+        "-",
+        "+-1",
+        "-+1",
+        "--1",
+        "1-",
+        "1+",
+        "\xd9\xa1" /* ARABIC-INDIC DIGIT ONE */,
+        "\xef\xbc\x91" /* FULLWIDTH 1 */,
+        "1\xd9\xa1",
+        "١٢",
+        "\t1",
+        "1\n",
+        "abc",
+        "1_000",
+        "1'000",
+        "$1",
+        "1.5 RUB",
+        "0b1",
     };
     size_t i;
 
@@ -327,16 +358,16 @@ static kassa_err percent(int64_t amount, const char *p)
     return kassa_money_percent(amount, p, &pct);
 }
 
-#define PCT_OK(amount, p, want)                                                         \
-    do {                                                                                \
-        assert_string_equal(kassa_err_name(percent((amount), (p))), "OK");              \
-        assert_int_equal(pct, (int64_t)(want));                                         \
+#define PCT_OK(amount, p, want)                                                                    \
+    do {                                                                                           \
+        assert_string_equal(kassa_err_name(percent((amount), (p))), "OK");                         \
+        assert_int_equal(pct, (int64_t)(want));                                                    \
     } while (0)
 
-#define PCT_ERR(amount, p, err)                                                         \
-    do {                                                                                \
-        assert_string_equal(kassa_err_name(percent((amount), (p))), kassa_err_name(err)); \
-        assert_int_equal(pct, UNTOUCHED);                                               \
+#define PCT_ERR(amount, p, err)                                                                    \
+    do {                                                                                           \
+        assert_string_equal(kassa_err_name(percent((amount), (p))), kassa_err_name(err));          \
+        assert_int_equal(pct, UNTOUCHED);                                                          \
     } while (0)
 
 static void test_percent(void **state)

@@ -15,9 +15,8 @@
 #define TEGRO_SHOP "D0F98E7D7742609DC508D86BB7500914"
 
 /* The body the panda seed sends, with its uuid4 fixed. */
-static const char panda_body[] =
-    "{\"amount_rub\":1000.4747448348385,\"requisite_type\":\"SBP\","
-    "\"idempotency_key\":\"3f1c2a7e-9b4d-4e1a-8c2f-5d6e7f8a9b0c\"}";
+static const char panda_body[] = "{\"amount_rub\":1000.4747448348385,\"requisite_type\":\"SBP\","
+                                 "\"idempotency_key\":\"3f1c2a7e-9b4d-4e1a-8c2f-5d6e7f8a9b0c\"}";
 
 /* import hmac,hashlib,json;
  * body=json.dumps({"amount_rub":1000.4747448348385,"requisite_type":"SBP",
@@ -78,32 +77,30 @@ static void test_panda(void **state)
     kassa_panda_sign("secret", "1700000000", "", 0, out);
     assert_string_equal(out, PANDA_GET_SIG);
 
-    assert_int_equal(kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body),
-                                        PANDA_SIG),
-                     KASSA_OK);
+    assert_int_equal(
+        kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body), PANDA_SIG),
+        KASSA_OK);
     memcpy(sig, PANDA_SIG, sizeof sig);
     upper(sig);
-    assert_int_equal(kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body),
-                                        sig),
-                     KASSA_OK);
+    assert_int_equal(
+        kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body), sig), KASSA_OK);
     /* one character changed */
     memcpy(sig, PANDA_SIG, sizeof sig);
     sig[10] = sig[10] == '0' ? '1' : '0';
-    assert_int_equal(kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body),
-                                        sig),
-                     KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body), sig),
+        KASSA_EAUTH_SIGNATURE);
     /* wrong length: one digit short, one digit more */
     memcpy(sig, PANDA_SIG, sizeof sig);
     sig[63] = '\0';
-    assert_int_equal(kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body),
-                                        sig),
-                     KASSA_EAUTH_SIGNATURE);
-    assert_int_equal(kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body),
-                                        PANDA_SIG "0"),
-                     KASSA_EAUTH_SIGNATURE);
     assert_int_equal(
-        kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body), ""),
+        kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body), sig),
         KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body), PANDA_SIG "0"),
+        KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body), ""),
+                     KASSA_EAUTH_SIGNATURE);
     assert_int_equal(
         kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body), NULL),
         KASSA_EAUTH_SIGNATURE);
@@ -111,15 +108,15 @@ static void test_panda(void **state)
         kassa_panda_verify(NULL, "1700000000", panda_body, strlen(panda_body), PANDA_SIG),
         KASSA_EAUTH_SIGNATURE);
     /* another timestamp, another secret, a body one byte shorter */
-    assert_int_equal(kassa_panda_verify("secret", "1700000001", panda_body, strlen(panda_body),
-                                        PANDA_SIG),
-                     KASSA_EAUTH_SIGNATURE);
-    assert_int_equal(kassa_panda_verify("secreT", "1700000000", panda_body, strlen(panda_body),
-                                        PANDA_SIG),
-                     KASSA_EAUTH_SIGNATURE);
-    assert_int_equal(kassa_panda_verify("secret", "1700000000", panda_body,
-                                        strlen(panda_body) - 1, PANDA_SIG),
-                     KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_verify("secret", "1700000001", panda_body, strlen(panda_body), PANDA_SIG),
+        KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_verify("secreT", "1700000000", panda_body, strlen(panda_body), PANDA_SIG),
+        KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_verify("secret", "1700000000", panda_body, strlen(panda_body) - 1, PANDA_SIG),
+        KASSA_EAUTH_SIGNATURE);
 }
 
 static void test_tegro_rest(void **state)
@@ -145,12 +142,11 @@ static void test_tegro_rest(void **state)
     assert_int_equal(
         kassa_tegro_rest_verify("tegro-api-key-123", tegro_body, strlen(tegro_body), NULL),
         KASSA_EAUTH_SIGNATURE);
-    assert_int_equal(kassa_tegro_rest_verify("tegro-api-key-124", tegro_body,
-                                             strlen(tegro_body), TEGRO_REST_SIG),
+    assert_int_equal(kassa_tegro_rest_verify("tegro-api-key-124", tegro_body, strlen(tegro_body),
+                                             TEGRO_REST_SIG),
                      KASSA_EAUTH_SIGNATURE);
-    assert_int_equal(
-        kassa_tegro_rest_verify(NULL, tegro_body, strlen(tegro_body), TEGRO_REST_SIG),
-        KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(kassa_tegro_rest_verify(NULL, tegro_body, strlen(tegro_body), TEGRO_REST_SIG),
+                     KASSA_EAUTH_SIGNATURE);
 }
 
 static char md5[KASSA_MD5_HEX_SIZE];
@@ -170,12 +166,12 @@ static void test_tegro_form_spec_vectors(void **state)
     };
     /* spec/tegro.md: the payment notification */
     const kassa_kv note[] = {
-        {"shop_id", TEGRO_SHOP}, {"amount", "100"}, {"order_id", "123"},
+        {"shop_id", TEGRO_SHOP},  {"amount", "100"},   {"order_id", "123"},
         {"payment_system", "16"}, {"currency", "RUB"},
     };
     /* an unsigned field (NULL value) changes nothing */
     const kassa_kv pay_null[] = {
-        {"shop_id", TEGRO_SHOP}, {"lang", NULL}, {"order_id", "123"},
+        {"shop_id", TEGRO_SHOP}, {"lang", NULL},    {"order_id", "123"},
         {"currency", "RUB"},     {"amount", "100"},
     };
     kassa_form_style st;
@@ -187,27 +183,30 @@ static void test_tegro_form_spec_vectors(void **state)
         assert_string_equal(form(note, 5, st), "e13cd755e9b4632d51ae4d5c74c2f122");
         assert_string_equal(form(pay_null, 5, st), "ab399192242d30c151efda7f8c47b304");
     }
-    assert_int_equal(kassa_tegro_form_verify(pay, 4, TEGRO_SECRET,
-                                             "ab399192242d30c151efda7f8c47b304"),
-                     KASSA_OK);
-    assert_int_equal(kassa_tegro_form_verify(pay, 5, TEGRO_SECRET,
-                                             "776F41234423F7F38C5A6E15BAEC854F"),
-                     KASSA_OK);
-    assert_int_equal(kassa_tegro_form_verify(note, 5, TEGRO_SECRET,
-                                             "e13cd755e9b4632d51ae4d5c74c2f122"),
-                     KASSA_OK);
+    assert_int_equal(
+        kassa_tegro_form_verify(pay, 4, TEGRO_SECRET, "ab399192242d30c151efda7f8c47b304"),
+        KASSA_OK);
+    assert_int_equal(
+        kassa_tegro_form_verify(pay, 5, TEGRO_SECRET, "776F41234423F7F38C5A6E15BAEC854F"),
+        KASSA_OK);
+    assert_int_equal(
+        kassa_tegro_form_verify(note, 5, TEGRO_SECRET, "e13cd755e9b4632d51ae4d5c74c2f122"),
+        KASSA_OK);
     /* test=1 present but the sign made without it */
-    assert_int_equal(kassa_tegro_form_verify(pay, 5, TEGRO_SECRET,
-                                             "ab399192242d30c151efda7f8c47b304"),
-                     KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_tegro_form_verify(pay, 5, TEGRO_SECRET, "ab399192242d30c151efda7f8c47b304"),
+        KASSA_EAUTH_SIGNATURE);
     /* "100.00" signs differently from "100" */
     {
         const kassa_kv pay2[] = {
-            {"shop_id", TEGRO_SHOP}, {"order_id", "123"}, {"currency", "RUB"}, {"amount", "100.00"},
+            {"shop_id", TEGRO_SHOP},
+            {"order_id", "123"},
+            {"currency", "RUB"},
+            {"amount", "100.00"},
         };
-        assert_int_equal(kassa_tegro_form_verify(pay2, 4, TEGRO_SECRET,
-                                                 "ab399192242d30c151efda7f8c47b304"),
-                         KASSA_EAUTH_SIGNATURE);
+        assert_int_equal(
+            kassa_tegro_form_verify(pay2, 4, TEGRO_SECRET, "ab399192242d30c151efda7f8c47b304"),
+            KASSA_EAUTH_SIGNATURE);
     }
 }
 

@@ -50,10 +50,21 @@ static void test_migrations_once(void **state)
     assert_int_equal(fx_int(f, "SELECT applied_at FROM schema_migrations WHERE version = 1"),
                      applied);
     /* Every table of every migration exists. */
-    static const char *const tables[] = {
-        "merchants", "shops",     "requisites", "orders",  "idempotency", "rates",
-        "tegro_nonces", "tegro_shop_methods", "tegro_receipt_items", "accounts", "ledger_tx",
-        "postings",  "events",    "withdrawals", "receipts"};
+    static const char *const tables[] = {"merchants",
+                                         "shops",
+                                         "requisites",
+                                         "orders",
+                                         "idempotency",
+                                         "rates",
+                                         "tegro_nonces",
+                                         "tegro_shop_methods",
+                                         "tegro_receipt_items",
+                                         "accounts",
+                                         "ledger_tx",
+                                         "postings",
+                                         "events",
+                                         "withdrawals",
+                                         "receipts"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         assert_int_equal(
             fx_int(f, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
@@ -236,8 +247,7 @@ static void read_back(struct fx *f, const struct insert_args *a)
     assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, a->s.id, &s), KASSA_OK);
     check_shop(&s, &a->s);
     memset(&s, 0, sizeof s);
-    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PUBLIC_KEY, a->s.public_key, 0, &s),
-                     KASSA_OK);
+    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PUBLIC_KEY, a->s.public_key, 0, &s), KASSA_OK);
     check_shop(&s, &a->s);
     memset(&s, 0, sizeof s);
     assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PANDA_KEY, a->s.panda_api_key, 0, &s),
@@ -248,8 +258,7 @@ static void read_back(struct fx *f, const struct insert_args *a)
                      KASSA_OK);
     check_shop(&s, &a->s);
     assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PANDA_KEY, "nope", 0, &s), KASSA_ENOTFOUND);
-    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, a->s.id + 100, &s),
-                     KASSA_ENOTFOUND);
+    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, a->s.id + 100, &s), KASSA_ENOTFOUND);
 
     struct order o;
     memset(&o, 0, sizeof o);
@@ -407,8 +416,7 @@ static void test_unique_violations(void **state)
     assert_int_equal(w.id, first);
     assert_int_equal(w.amount, 100);
     assert_string_equal(w.account, "4111");
-    assert_int_equal(STORE_CALL(c, withdrawal_get, d->a.s.id + 1, 0, "pay-1", &w),
-                     KASSA_ENOTFOUND);
+    assert_int_equal(STORE_CALL(c, withdrawal_get, d->a.s.id + 1, 0, "pay-1", &w), KASSA_ENOTFOUND);
     assert_int_equal(STORE_CALL(c, withdrawal_get, 0, first, NULL, &w), KASSA_OK);
     assert_int_equal(STORE_CALL(c, withdrawal_get, d->a.s.id + 1, first, NULL, &w),
                      KASSA_ENOTFOUND);

@@ -66,10 +66,10 @@ static int nodes_down(void **state)
     return 0;
 }
 
-#define NEED_PG()                                                                           \
-    do {                                                                                    \
-        if (nodes[0].store == NULL)                                                         \
-            skip();                                                                         \
+#define NEED_PG()                                                                                  \
+    do {                                                                                           \
+        if (nodes[0].store == NULL)                                                                \
+            skip();                                                                                \
     } while (0)
 
 static struct shop make_shop(const char *fee_percent)
@@ -161,8 +161,7 @@ static void verify_ok(void)
     int64_t accounts = 0, txs = 0;
     struct store_conn *c = store_reader(nodes[1].store);
     assert_non_null(c);
-    assert_int_equal(STORE_CALL(c, ledger_verify, problem_fail, NULL, &accounts, &txs),
-                     KASSA_OK);
+    assert_int_equal(STORE_CALL(c, ledger_verify, problem_fail, NULL, &accounts, &txs), KASSA_OK);
     store_release(c);
     assert_true(accounts > 0);
 }
@@ -506,7 +505,8 @@ static void test_two_sweepers_expire_each_order_once(void **state)
     struct order_stats st;
     struct store_conn *c = store_reader(nodes[0].store);
     assert_non_null(c);
-    assert_int_equal(STORE_CALL(c, order_stats, shop.id, 0, INT64_MAX, "", "", "RUB", &st), KASSA_OK);
+    assert_int_equal(STORE_CALL(c, order_stats, shop.id, 0, INT64_MAX, "", "", "RUB", &st),
+                     KASSA_OK);
     store_release(c);
     assert_int_equal(st.total_orders, N);
     assert_int_equal(st.pending_orders, 0);

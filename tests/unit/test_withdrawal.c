@@ -38,8 +38,9 @@ static void test_create_complete_reject(void **state)
     assert_int_equal(c1.w.status, WITHDRAWAL_PENDING);
     assert_int_equal(c1.w.shop_id, shop.id);
     expect_balances(f, shop.id, 7000, 3000, 0);
-    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM ledger_tx WHERE kind = 'withdrawal.created' "
-                               "AND ref_type = 'withdrawal' AND ref_id = %lld",
+    assert_int_equal(fx_int(f,
+                            "SELECT COUNT(*) FROM ledger_tx WHERE kind = 'withdrawal.created' "
+                            "AND ref_type = 'withdrawal' AND ref_id = %lld",
                             (long long)c1.w.id),
                      1);
 
@@ -313,8 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_complete_reject, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insufficient_funds, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_payment_id_replay_and_conflict, fx_setup,
-                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_payment_id_replay_and_conflict, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_withdrawals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_decisions, fx_setup, fx_teardown),
     };

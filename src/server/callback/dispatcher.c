@@ -47,8 +47,8 @@
 /* One transfer in flight. */
 struct job {
     CURL *easy;
-    struct callback cb;          /* as claimed (lease_owner, claim_seq) */
-    char api_key[KEY_SIZE];      /* panda: the shop's key and secret */
+    struct callback cb;     /* as claimed (lease_owner, claim_seq) */
+    char api_key[KEY_SIZE]; /* panda: the shop's key and secret */
     char secret[KEY_SIZE];
     struct curl_slist *headers;
     struct callback_attempt attempt;
@@ -80,14 +80,14 @@ static struct {
     char owner[SHORT_SIZE];
     int64_t sched[CALLBACK_SCHEDULE_MAX];
     int nsched;
-    struct job *in_flight;       /* transfers on the multi handle (owned) */
+    struct job *in_flight; /* transfers on the multi handle (owned) */
     atomic_int n_in_flight;
-    struct job *finished;        /* transfers done, attempt not yet submitted (owned) */
-    pthread_mutex_t done_lock;   /* guards done */
-    struct dcmd *done;           /* commands back from the writer, newest first */
-    bool plan_busy, claim_busy;  /* one of each in flight at most */
-    int records_busy;            /* record commands in flight */
-    bool want_plan, want_claim;  /* look for events / due callbacks when free */
+    struct job *finished;       /* transfers done, attempt not yet submitted (owned) */
+    pthread_mutex_t done_lock;  /* guards done */
+    struct dcmd *done;          /* commands back from the writer, newest first */
+    bool plan_busy, claim_busy; /* one of each in flight at most */
+    int records_busy;           /* record commands in flight */
+    bool want_plan, want_claim; /* look for events / due callbacks when free */
     atomic_llong attempts, delivered, retried, failed, refused;
 } D;
 
@@ -119,8 +119,8 @@ int callback_schedule_parse(const char *text, int64_t *out, int max, char *err, 
             return -1;
         }
         if (n > 0 && v < out[n - 1]) {
-            snprintf(err, errlen, "callback schedule: %lld comes after %lld (must not decrease)",
-                     v, (long long)out[n - 1]);
+            snprintf(err, errlen, "callback schedule: %lld comes after %lld (must not decrease)", v,
+                     (long long)out[n - 1]);
             return -1;
         }
         out[n++] = v;
@@ -236,8 +236,8 @@ static kassa_err plan_apply(struct store_conn *c, struct writer_cmd *base)
             }
             planned = 1;
         } else if (rerr != KASSA_OK) {
-            log_warn("callback not renderable", "event=%lld order=%lld error=%s",
-                     (long long)e->id, (long long)e->order_id, kassa_strerror(rerr));
+            log_warn("callback not renderable", "event=%lld order=%lld error=%s", (long long)e->id,
+                     (long long)e->order_id, kassa_strerror(rerr));
         }
         if ((err = STORE_CALL(c, event_planned, e->id, planned)) != KASSA_OK)
             goto out;
@@ -357,8 +357,7 @@ static kassa_err unlease_apply(struct store_conn *c, struct writer_cmd *base)
 {
     struct unlease_cmd *cmd = (struct unlease_cmd *)base;
     for (struct job *j = cmd->jobs; j != NULL; j = j->next) {
-        kassa_err r = STORE_CALL(c, callback_unlease, j->cb.id, j->cb.lease_owner,
-                                 j->cb.claim_seq);
+        kassa_err r = STORE_CALL(c, callback_unlease, j->cb.id, j->cb.lease_owner, j->cb.claim_seq);
         if (r != KASSA_OK)
             return r;
     }
@@ -382,8 +381,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 /* The SSRF guard: sees the address libcurl is about to connect to. */
-static curl_socket_t on_open_socket(void *arg, curlsocktype purpose,
-                                    struct curl_sockaddr *addr)
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 {
     struct job *j = arg;
     if (purpose == CURLSOCKTYPE_IPCXN) {
@@ -494,15 +492,24 @@ static void job_finish(struct job *j, CURLcode rc)
     callback_apply_result(&j->cb, r, a->http_status, D.sched, D.nsched, clock_now_ms());
     atomic_fetch_add(&D.attempts, 1);
     switch (j->cb.state) {
-    case CALLBACK_DELIVERED: atomic_fetch_add(&D.delivered, 1); break;
-    case CALLBACK_PENDING: atomic_fetch_add(&D.retried, 1); break;
-    case CALLBACK_FAILED: atomic_fetch_add(&D.failed, 1); break;
-    case CALLBACK_REFUSED: atomic_fetch_add(&D.refused, 1); break;
+    case CALLBACK_DELIVERED:
+        atomic_fetch_add(&D.delivered, 1);
+        break;
+    case CALLBACK_PENDING:
+        atomic_fetch_add(&D.retried, 1);
+        break;
+    case CALLBACK_FAILED:
+        atomic_fetch_add(&D.failed, 1);
+        break;
+    case CALLBACK_REFUSED:
+        atomic_fetch_add(&D.refused, 1);
+        break;
     }
-    log_info("callback attempt", "callback=%lld event=%lld url=\"%s\" status=%d error=\"%s\" "
+    log_info("callback attempt",
+             "callback=%lld event=%lld url=\"%s\" status=%d error=\"%s\" "
              "latency_ms=%lld state=%s",
-             (long long)j->cb.id, (long long)j->cb.event_id, j->cb.url, a->http_status,
-             a->error, (long long)a->latency_ms, callback_state_name(j->cb.state));
+             (long long)j->cb.id, (long long)j->cb.event_id, j->cb.url, a->http_status, a->error,
+             (long long)a->latency_ms, callback_state_name(j->cb.state));
 }
 
 /* The job holding a claim of callback `id` here, in flight or finished and
@@ -635,9 +642,15 @@ static void take_done(void)
     while (oldest != NULL) {
         struct dcmd *next = oldest->next_done;
         switch (oldest->kind) {
-        case DCMD_PLAN: plan_done((struct plan_cmd *)oldest); break;
-        case DCMD_CLAIM: claim_done((struct claim_cmd *)oldest); break;
-        case DCMD_RECORD: record_done((struct record_cmd *)oldest); break;
+        case DCMD_PLAN:
+            plan_done((struct plan_cmd *)oldest);
+            break;
+        case DCMD_CLAIM:
+            claim_done((struct claim_cmd *)oldest);
+            break;
+        case DCMD_RECORD:
+            record_done((struct record_cmd *)oldest);
+            break;
         }
         oldest = next;
     }
@@ -783,8 +796,8 @@ kassa_err dispatcher_start(struct writer *w)
         return KASSA_EIO;
     /* A merchant's server sees at most this many connections from us; the
      * other claimed transfers wait in libcurl's queue. */
-    long host_connections = config.callback_host_connections > 0
-                                ? config.callback_host_connections : 16;
+    long host_connections =
+        config.callback_host_connections > 0 ? config.callback_host_connections : 16;
     curl_multi_setopt(D.multi, CURLMOPT_MAX_HOST_CONNECTIONS, host_connections);
     curl_multi_setopt(D.multi, CURLMOPT_MAXCONNECTS, (long)MAX_IN_FLIGHT);
     char host[32] = "";
@@ -807,9 +820,11 @@ kassa_err dispatcher_start(struct writer *w)
         return KASSA_EIO;
     }
     D.started = true;
-    log_info("callback dispatcher started", "owner=%s attempts=%d timeout_s=%d "
-             "host_connections=%ld allow_private=%d", D.owner, D.nsched,
-             config.callback_timeout, host_connections, (int)config.allow_private_callbacks);
+    log_info("callback dispatcher started",
+             "owner=%s attempts=%d timeout_s=%d "
+             "host_connections=%ld allow_private=%d",
+             D.owner, D.nsched, config.callback_timeout, host_connections,
+             (int)config.allow_private_callbacks);
     return KASSA_OK;
 }
 

@@ -45,9 +45,9 @@ int callback_schedule_parse(const char *text, int64_t *out, int max, char *err, 
 
 /* How an attempt ended, as the schedule sees it. */
 enum attempt_result {
-    ATTEMPT_ANSWERED,  /* an HTTP answer with http_status */
-    ATTEMPT_FAILED,    /* transport error / timeout: retry */
-    ATTEMPT_REFUSED,   /* refused by kassa (SSRF guard, URL not http/https): stop */
+    ATTEMPT_ANSWERED, /* an HTTP answer with http_status */
+    ATTEMPT_FAILED,   /* transport error / timeout: retry */
+    ATTEMPT_REFUSED,  /* refused by kassa (SSRF guard, URL not http/https): stop */
 };
 
 /* Apply one attempt's result to cb at `now` (ms) with `sched` (n offsets in

@@ -34,12 +34,18 @@ int callback_state_parse(const char *name)
 const char *callback_panda_status(enum order_status s)
 {
     switch (s) {
-    case ORDER_PENDING: return "pending";
-    case ORDER_COMPLETED: return "completed";
-    case ORDER_FAILED: return "failed";
-    case ORDER_EXPIRED: return "timeout";
-    case ORDER_CANCELED: return "canceled";
-    case ORDER_NO_REQUISITE: return "traderNotFound";
+    case ORDER_PENDING:
+        return "pending";
+    case ORDER_COMPLETED:
+        return "completed";
+    case ORDER_FAILED:
+        return "failed";
+    case ORDER_EXPIRED:
+        return "timeout";
+    case ORDER_CANCELED:
+        return "canceled";
+    case ORDER_NO_REQUISITE:
+        return "traderNotFound";
     }
     return "pending";
 }
@@ -130,8 +136,8 @@ static bool raw_append(char *out, size_t size, size_t *pos, char ch)
     return true;
 }
 
-kassa_err callback_render_tegro(const struct order *o, const struct shop *s, char *out,
-                                size_t size, size_t *len)
+kassa_err callback_render_tegro(const struct order *o, const struct shop *s, char *out, size_t size,
+                                size_t *len)
 {
     const kassa_currency *cur = kassa_currency_find(o->currency);
     if (cur == NULL)
@@ -193,8 +199,8 @@ bool callback_plan(const struct event *e, const struct order *o, const struct sh
         url = s->callback_url;
         snprintf(cb->receiver, sizeof cb->receiver, "panda");
         snprintf(cb->content_type, sizeof cb->content_type, "%s", CALLBACK_CT_PANDA);
-        *err = callback_render_panda(o, (enum order_status)e->status, s->callback_version,
-                                     cb->body, sizeof cb->body, &cb->body_len);
+        *err = callback_render_panda(o, (enum order_status)e->status, s->callback_version, cb->body,
+                                     sizeof cb->body, &cb->body_len);
     }
     if (*err != KASSA_OK || url[0] == '\0')
         return false;

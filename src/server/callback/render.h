@@ -33,8 +33,8 @@ kassa_err callback_render_panda(const struct order *o, enum order_status status,
  * test (only for a test order), sorted, URL-encoded, then
  * sign = MD5(that query string + the shop's tegro secret). Errors as
  * above, KASSA_ENOMEM. */
-kassa_err callback_render_tegro(const struct order *o, const struct shop *s, char *out,
-                                size_t size, size_t *len);
+kassa_err callback_render_tegro(const struct order *o, const struct shop *s, char *out, size_t size,
+                                size_t *len);
 
 /* Decide what event `e` of order `o` (shop `s`) delivers: true with *cb
  * filled (event_id, order_id, shop_id, receiver, url, content_type, body)

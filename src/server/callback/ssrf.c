@@ -26,21 +26,21 @@ enum ssrf_class ssrf_classify_v4(const unsigned char a[4])
         int bits;
         enum ssrf_class cls;
     } table[] = {
-        {{0, 0, 0, 0}, 8, SSRF_UNSPECIFIED},        /* "this network" */
+        {{0, 0, 0, 0}, 8, SSRF_UNSPECIFIED}, /* "this network" */
         {{10, 0, 0, 0}, 8, SSRF_PRIVATE},
-        {{100, 64, 0, 0}, 10, SSRF_PRIVATE},         /* shared address space (CGN) */
+        {{100, 64, 0, 0}, 10, SSRF_PRIVATE}, /* shared address space (CGN) */
         {{127, 0, 0, 0}, 8, SSRF_LOOPBACK},
         {{169, 254, 0, 0}, 16, SSRF_LINK_LOCAL},
         {{172, 16, 0, 0}, 12, SSRF_PRIVATE},
-        {{192, 0, 0, 0}, 24, SSRF_RESERVED},         /* IETF protocol assignments */
-        {{192, 0, 2, 0}, 24, SSRF_RESERVED},         /* TEST-NET-1 */
-        {{192, 88, 99, 0}, 24, SSRF_RESERVED},       /* 6to4 relay anycast */
+        {{192, 0, 0, 0}, 24, SSRF_RESERVED},   /* IETF protocol assignments */
+        {{192, 0, 2, 0}, 24, SSRF_RESERVED},   /* TEST-NET-1 */
+        {{192, 88, 99, 0}, 24, SSRF_RESERVED}, /* 6to4 relay anycast */
         {{192, 168, 0, 0}, 16, SSRF_PRIVATE},
-        {{198, 18, 0, 0}, 15, SSRF_RESERVED},        /* benchmarking */
-        {{198, 51, 100, 0}, 24, SSRF_RESERVED},      /* TEST-NET-2 */
-        {{203, 0, 113, 0}, 24, SSRF_RESERVED},       /* TEST-NET-3 */
+        {{198, 18, 0, 0}, 15, SSRF_RESERVED},   /* benchmarking */
+        {{198, 51, 100, 0}, 24, SSRF_RESERVED}, /* TEST-NET-2 */
+        {{203, 0, 113, 0}, 24, SSRF_RESERVED},  /* TEST-NET-3 */
         {{224, 0, 0, 0}, 4, SSRF_MULTICAST},
-        {{255, 255, 255, 255}, 32, SSRF_MULTICAST},  /* limited broadcast */
+        {{255, 255, 255, 255}, 32, SSRF_MULTICAST}, /* limited broadcast */
         {{240, 0, 0, 0}, 4, SSRF_RESERVED},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
@@ -119,14 +119,22 @@ enum ssrf_class ssrf_classify_text(const char *ip)
 const char *ssrf_class_name(enum ssrf_class c)
 {
     switch (c) {
-    case SSRF_PUBLIC: return "public";
-    case SSRF_LOOPBACK: return "loopback";
-    case SSRF_PRIVATE: return "private";
-    case SSRF_LINK_LOCAL: return "link-local";
-    case SSRF_MULTICAST: return "multicast";
-    case SSRF_UNSPECIFIED: return "unspecified";
-    case SSRF_RESERVED: return "reserved";
-    case SSRF_UNKNOWN: return "unknown";
+    case SSRF_PUBLIC:
+        return "public";
+    case SSRF_LOOPBACK:
+        return "loopback";
+    case SSRF_PRIVATE:
+        return "private";
+    case SSRF_LINK_LOCAL:
+        return "link-local";
+    case SSRF_MULTICAST:
+        return "multicast";
+    case SSRF_UNSPECIFIED:
+        return "unspecified";
+    case SSRF_RESERVED:
+        return "reserved";
+    case SSRF_UNKNOWN:
+        return "unknown";
     }
     return "unknown";
 }
@@ -139,8 +147,7 @@ bool ssrf_allowed(enum ssrf_class c, bool allow_private)
         return false;
     /* --allow-private-callbacks opens loopback and private networks (tests,
      * an operator's own receivers); never multicast or unspecified. */
-    return c == SSRF_LOOPBACK || c == SSRF_PRIVATE || c == SSRF_LINK_LOCAL ||
-           c == SSRF_RESERVED;
+    return c == SSRF_LOOPBACK || c == SSRF_PRIVATE || c == SSRF_LINK_LOCAL || c == SSRF_RESERVED;
 }
 
 void ssrf_addr_text(const struct sockaddr *sa, char *buf, size_t size)

@@ -13,14 +13,14 @@
 #include <sys/socket.h>
 
 enum ssrf_class {
-    SSRF_PUBLIC = 0,     /* global unicast: allowed */
-    SSRF_LOOPBACK,       /* 127/8, ::1 */
-    SSRF_PRIVATE,        /* 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10 */
-    SSRF_LINK_LOCAL,     /* 169.254/16, fe80::/10 */
-    SSRF_MULTICAST,      /* 224/4, ff00::/8, 255.255.255.255 */
-    SSRF_UNSPECIFIED,    /* 0/8, :: */
-    SSRF_RESERVED,       /* documentation, benchmarking, 240/4, 192.0.0/24, 100::/64, ... */
-    SSRF_UNKNOWN,        /* not an IPv4/IPv6 address */
+    SSRF_PUBLIC = 0,  /* global unicast: allowed */
+    SSRF_LOOPBACK,    /* 127/8, ::1 */
+    SSRF_PRIVATE,     /* 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10 */
+    SSRF_LINK_LOCAL,  /* 169.254/16, fe80::/10 */
+    SSRF_MULTICAST,   /* 224/4, ff00::/8, 255.255.255.255 */
+    SSRF_UNSPECIFIED, /* 0/8, :: */
+    SSRF_RESERVED,    /* documentation, benchmarking, 240/4, 192.0.0/24, 100::/64, ... */
+    SSRF_UNKNOWN,     /* not an IPv4/IPv6 address */
 };
 
 /* Classify an IPv4 address given as 4 bytes in network order. */

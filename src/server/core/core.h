@@ -54,8 +54,8 @@ struct fee_fixed {
 
 struct shop_create_cmd {
     struct writer_cmd base;
-    struct shop shop;         /* in: name, url, callback_url, fee_percent,
-                                 merchant_id (0: a new merchant); out: all */
+    struct shop shop;                      /* in: name, url, callback_url, fee_percent,
+                                              merchant_id (0: a new merchant); out: all */
     struct fee_fixed fixed[FEE_FIXED_MAX]; /* in: fixed fees per currency */
     int n_fixed;
 };
@@ -78,7 +78,7 @@ kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 
 struct requisite_add_cmd {
     struct writer_cmd base;
-    struct requisite req;     /* in: every field but id; out: id */
+    struct requisite req; /* in: every field but id; out: id */
 };
 
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen);
@@ -134,10 +134,10 @@ enum actor { ACTOR_MERCHANT, ACTOR_PAYER, ACTOR_OPERATOR, ACTOR_PROVIDER, ACTOR_
 
 struct order_transition_cmd {
     struct writer_cmd base;
-    int64_t order_id;              /* in */
-    enum order_status to;          /* in: the state wanted */
-    enum actor actor;              /* in */
-    struct order order;            /* out: the order after the transition */
+    int64_t order_id;     /* in */
+    enum order_status to; /* in: the state wanted */
+    enum actor actor;     /* in */
+    struct order order;   /* out: the order after the transition */
 };
 
 /* Move an order to cmd->to, with its ledger postings and event row, in the
@@ -186,8 +186,8 @@ void sweeper_stop(void);
 /* Post one balanced transaction: zero legs are dropped, the rest must be of
  * one currency and sum to zero (else KASSA_EINVAL, nothing written).
  * KASSA_EFUNDS when a shop account would go negative. */
-kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type,
-                      int64_t ref_id, const struct posting *p, size_t n);
+kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type, int64_t ref_id,
+                      const struct posting *p, size_t n);
 
 /* A paid order: provider clearing -amount, shop available +(amount - fee),
  * platform fees +fee. */
@@ -204,10 +204,10 @@ kassa_err ledger_withdrawal(struct store_conn *c, const struct withdrawal *w,
 
 struct withdrawal_create_cmd {
     struct writer_cmd base;
-    int64_t shop_id;      /* in */
-    struct withdrawal w;  /* in: payment_id, currency, amount, account, payment_system;
-                             out: the stored withdrawal */
-    bool replayed;        /* out: the same payment_id and parameters came before */
+    int64_t shop_id;     /* in */
+    struct withdrawal w; /* in: payment_id, currency, amount, account, payment_system;
+                            out: the stored withdrawal */
+    bool replayed;       /* out: the same payment_id and parameters came before */
 };
 
 /* Validate (KASSA_ECURRENCY, KASSA_EMONEY_ZERO, KASSA_EINVAL for an empty
@@ -221,9 +221,9 @@ kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 
 struct withdrawal_decide_cmd {
     struct writer_cmd base;
-    int64_t id;           /* in */
-    bool complete;        /* in: true complete, false reject */
-    struct withdrawal w;  /* out */
+    int64_t id;          /* in */
+    bool complete;       /* in: true complete, false reject */
+    struct withdrawal w; /* out */
 };
 
 /* Complete or reject a pending withdrawal; KASSA_ESTATE when it is not

@@ -6,8 +6,8 @@
 #include "../clock.h"
 #include "core.h"
 
-kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type,
-                      int64_t ref_id, const struct posting *p, size_t n)
+kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type, int64_t ref_id,
+                      const struct posting *p, size_t n)
 {
     struct posting legs[8];
     size_t k = 0;

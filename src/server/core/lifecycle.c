@@ -73,8 +73,7 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
     if (err != KASSA_OK)
         return err;
     /* Test orders are served by the sandbox: no real money moves. */
-    if (to == ORDER_COMPLETED && !next.test &&
-        (err = ledger_order_completed(c, &next)) != KASSA_OK)
+    if (to == ORDER_COMPLETED && !next.test && (err = ledger_order_completed(c, &next)) != KASSA_OK)
         return err;
     if ((err = order_event(c, &next)) != KASSA_OK)
         return err;

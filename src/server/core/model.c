@@ -4,9 +4,9 @@
 #include "model.h"
 
 static const char *const status_names[] = {
-    [ORDER_PENDING] = "pending",     [ORDER_COMPLETED] = "completed",
-    [ORDER_FAILED] = "failed",       [ORDER_EXPIRED] = "expired",
-    [ORDER_CANCELED] = "canceled",   [ORDER_NO_REQUISITE] = "no_requisite",
+    [ORDER_PENDING] = "pending",   [ORDER_COMPLETED] = "completed",
+    [ORDER_FAILED] = "failed",     [ORDER_EXPIRED] = "expired",
+    [ORDER_CANCELED] = "canceled", [ORDER_NO_REQUISITE] = "no_requisite",
 };
 
 const char *order_status_name(enum order_status s)
@@ -25,8 +25,10 @@ int order_status_parse(const char *name)
 }
 
 static const char *const account_names[] = {
-    [ACC_SHOP_AVAILABLE] = "shop_available", [ACC_SHOP_HELD] = "shop_held",
-    [ACC_PLATFORM_FEES] = "platform_fees",   [ACC_PROVIDER_CLEARING] = "provider_clearing",
+    [ACC_SHOP_AVAILABLE] = "shop_available",
+    [ACC_SHOP_HELD] = "shop_held",
+    [ACC_PLATFORM_FEES] = "platform_fees",
+    [ACC_PROVIDER_CLEARING] = "provider_clearing",
     [ACC_PAYOUTS] = "payouts",
 };
 

@@ -8,11 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define UUID_SIZE 37   /* 36 chars + NUL */
-#define TOKEN_SIZE 33  /* 32 hex + NUL */
-#define KEY_SIZE 65    /* credentials: 64 chars + NUL */
+#define UUID_SIZE 37  /* 36 chars + NUL */
+#define TOKEN_SIZE 33 /* 32 hex + NUL */
+#define KEY_SIZE 65   /* credentials: 64 chars + NUL */
 #define SHORT_SIZE 64
-#define TEXT_SIZE 256  /* merchant-supplied strings are <= 255 bytes */
+#define TEXT_SIZE 256 /* merchant-supplied strings are <= 255 bytes */
 #define URL_SIZE 1024
 
 enum order_status {
@@ -45,22 +45,22 @@ struct shop {
     char name[TEXT_SIZE];
     char url[URL_SIZE];
     char callback_url[URL_SIZE];
-    char fee_percent[16];        /* decimal text, <= 4 places: "2.5" */
+    char fee_percent[16]; /* decimal text, <= 4 places: "2.5" */
     char panda_api_key[KEY_SIZE];
     char panda_secret[KEY_SIZE];
     char tegro_api_key[KEY_SIZE];
     char tegro_secret[KEY_SIZE];
-    int panda_order_ttl;         /* seconds */
-    int tegro_order_ttl;         /* seconds */
-    int callback_version;        /* panda callback body: 3 (default) or 2 */
-    int active;                  /* 1 active, 0 disabled */
-    int64_t created_at;          /* Unix seconds */
+    int panda_order_ttl;  /* seconds */
+    int tegro_order_ttl;  /* seconds */
+    int callback_version; /* panda callback body: 3 (default) or 2 */
+    int active;           /* 1 active, 0 disabled */
+    int64_t created_at;   /* Unix seconds */
 };
 
 struct requisite {
     int64_t id;
-    char type[SHORT_SIZE];       /* panda requisite_type: "SBP", "card", ... */
-    char value[TEXT_SIZE];       /* phone or card number */
+    char type[SHORT_SIZE]; /* panda requisite_type: "SBP", "card", ... */
+    char value[TEXT_SIZE]; /* phone or card number */
     char owner_full_name[TEXT_SIZE];
     char bank_code[SHORT_SIZE];
     char bank_name_ru[TEXT_SIZE];
@@ -68,30 +68,30 @@ struct requisite {
     char currency[16];
     char country_code[16];
     int active;
-    int64_t assigned;            /* orders assigned so far: spreads the load */
+    int64_t assigned; /* orders assigned so far: spreads the load */
     int64_t created_at;
 };
 
 struct order {
-    int64_t id;                  /* numeric id (tegro's order id) */
+    int64_t id; /* numeric id (tegro's order id) */
     char uuid[UUID_SIZE];
     char uuid_callback[UUID_SIZE];
-    char pay_token[TOKEN_SIZE];  /* the payer page's secret */
+    char pay_token[TOKEN_SIZE]; /* the payer page's secret */
     int64_t shop_id;
-    int origin;                  /* enum dialect_id that created it */
+    int origin; /* enum dialect_id that created it */
     enum order_status status;
-    int64_t amount;              /* minor units of `currency` */
+    int64_t amount; /* minor units of `currency` */
     char currency[16];
-    int64_t fee;                 /* merchant commission, minor units */
-    int64_t amount_usdt;         /* USDT minor units (6 places); 0 if no rate */
-    char exchange_rate[32];      /* "95.00"; "" if no rate */
+    int64_t fee;                       /* merchant commission, minor units */
+    int64_t amount_usdt;               /* USDT minor units (6 places); 0 if no rate */
+    char exchange_rate[32];            /* "95.00"; "" if no rate */
     char merchant_order_id[TEXT_SIZE]; /* panda merchant_order_id / tegro order_id */
     char requisite_type[SHORT_SIZE];
-    int payment_system;          /* tegro payment_system id; 0 none */
+    int payment_system; /* tegro payment_system id; 0 none */
     char customer_name[TEXT_SIZE];
     char customer_requisite[TEXT_SIZE];
-    char bank_code[SHORT_SIZE];  /* preferred bank asked for */
-    char countries[TEXT_SIZE];   /* JSON array text as given, "" none */
+    char bank_code[SHORT_SIZE];      /* preferred bank asked for */
+    char countries[TEXT_SIZE];       /* JSON array text as given, "" none */
     char payment_systems[TEXT_SIZE]; /* JSON array text as given, "" none */
     char email[TEXT_SIZE];
     char phone[SHORT_SIZE];
@@ -101,11 +101,11 @@ struct order {
     char lang[8];
     bool test;
     bool confirmed_by_customer;
-    int64_t requisite_id;        /* 0 none */
-    struct requisite req;        /* the assigned requisite (joined on read) */
-    int64_t created_at;          /* Unix seconds */
+    int64_t requisite_id; /* 0 none */
+    struct requisite req; /* the assigned requisite (joined on read) */
+    int64_t created_at;   /* Unix seconds */
     int64_t expires_at;
-    int64_t paid_at;             /* 0 when not paid */
+    int64_t paid_at; /* 0 when not paid */
     int64_t updated_at;
 };
 
@@ -134,26 +134,30 @@ const char *account_kind_name(enum account_kind k);
 /* One leg of a ledger transaction: `amount` (signed) into an account. */
 struct posting {
     enum account_kind kind;
-    int64_t shop_id;             /* 0 for platform accounts */
+    int64_t shop_id; /* 0 for platform accounts */
     char currency[16];
     int64_t amount;
 };
 
-enum withdrawal_status { WITHDRAWAL_PENDING = 0, WITHDRAWAL_COMPLETED = 1, WITHDRAWAL_REJECTED = 2 };
+enum withdrawal_status {
+    WITHDRAWAL_PENDING = 0,
+    WITHDRAWAL_COMPLETED = 1,
+    WITHDRAWAL_REJECTED = 2
+};
 
 struct withdrawal {
     int64_t id;
     int64_t shop_id;
-    char payment_id[TEXT_SIZE];  /* the merchant's payout id */
+    char payment_id[TEXT_SIZE]; /* the merchant's payout id */
     char currency[16];
-    int64_t amount;              /* minor units */
+    int64_t amount; /* minor units */
     int64_t fee;
-    char account[TEXT_SIZE];     /* where to pay: card, phone, wallet */
+    char account[TEXT_SIZE]; /* where to pay: card, phone, wallet */
     int payment_system;
-    int status;                  /* enum withdrawal_status */
+    int status; /* enum withdrawal_status */
     unsigned char fingerprint[32];
     int64_t created_at;
-    int64_t completed_at;        /* 0 while pending */
+    int64_t completed_at; /* 0 while pending */
 };
 
 /* Order statistics of a shop over a period (minor units). */
@@ -169,16 +173,16 @@ struct event {
     int64_t id;
     int64_t shop_id;
     int64_t order_id;
-    char kind[SHORT_SIZE];       /* "order.completed", ... */
-    int status;                  /* enum order_status after the change */
-    int64_t created_at;          /* Unix seconds */
+    char kind[SHORT_SIZE]; /* "order.completed", ... */
+    int status;            /* enum order_status after the change */
+    int64_t created_at;    /* Unix seconds */
 };
 
 enum callback_state {
-    CALLBACK_PENDING = 0,        /* due at next_attempt_at */
-    CALLBACK_DELIVERED,          /* a 2xx answer */
-    CALLBACK_FAILED,             /* the schedule ran out */
-    CALLBACK_REFUSED,            /* 410 Gone, or refused by kassa (SSRF guard, bad URL) */
+    CALLBACK_PENDING = 0, /* due at next_attempt_at */
+    CALLBACK_DELIVERED,   /* a 2xx answer */
+    CALLBACK_FAILED,      /* the schedule ran out */
+    CALLBACK_REFUSED,     /* 410 Gone, or refused by kassa (SSRF guard, bad URL) */
 };
 
 /* "pending", "delivered", "failed", "refused"; -1 from parse when unknown. */
@@ -201,25 +205,25 @@ struct callback {
     char body[CALLBACK_BODY_SIZE]; /* unsigned for panda (signed per attempt) */
     size_t body_len;
     enum callback_state state;
-    int attempts;                /* attempts recorded, resends included */
-    int step;                    /* scheduled attempts made since base_at */
-    int64_t base_at;             /* ms: the schedule counts from here */
-    int64_t next_attempt_at;     /* ms; 0 when not pending */
+    int attempts;                 /* attempts recorded, resends included */
+    int step;                     /* scheduled attempts made since base_at */
+    int64_t base_at;              /* ms: the schedule counts from here */
+    int64_t next_attempt_at;      /* ms; 0 when not pending */
     char lease_owner[SHORT_SIZE]; /* "" when not leased */
-    int64_t lease_until;         /* ms; 0 when not leased */
-    int64_t claim_seq;           /* bumped by every claim and resend */
-    int64_t created_at;          /* ms */
-    int64_t updated_at;          /* ms */
+    int64_t lease_until;          /* ms; 0 when not leased */
+    int64_t claim_seq;            /* bumped by every claim and resend */
+    int64_t created_at;           /* ms */
+    int64_t updated_at;           /* ms */
 };
 
 /* One delivery attempt as recorded. */
 struct callback_attempt {
     int64_t id;
     int64_t callback_id;
-    int64_t at;                  /* ms, on the clock */
+    int64_t at; /* ms, on the clock */
     char url[URL_SIZE];
-    int http_status;             /* 0 when no answer */
-    char error[256];             /* transport error text, "" when answered */
+    int http_status; /* 0 when no answer */
+    char error[256]; /* transport error text, "" when answered */
     int64_t latency_ms;
     char response[CALLBACK_RESPONSE_SIZE]; /* first 1 KiB of the answer */
     size_t response_len;

@@ -31,11 +31,20 @@ static void order_fingerprint(const struct order *o, unsigned char out[32])
     char buf[12 * TEXT_SIZE + 4 * URL_SIZE + 256];
     size_t at = (size_t)snprintf(buf, sizeof buf, "%lld;%d;%d;", (long long)o->amount,
                                  o->payment_system, (int)o->test);
-    const char *fields[] = {o->currency,          o->requisite_type,     o->merchant_order_id,
-                            o->customer_name,     o->customer_requisite, o->bank_code,
-                            o->countries,         o->payment_systems,    o->email,
-                            o->phone,             o->success_url,        o->fail_url,
-                            o->notify_url,        o->lang};
+    const char *fields[] = {o->currency,
+                            o->requisite_type,
+                            o->merchant_order_id,
+                            o->customer_name,
+                            o->customer_requisite,
+                            o->bank_code,
+                            o->countries,
+                            o->payment_systems,
+                            o->email,
+                            o->phone,
+                            o->success_url,
+                            o->fail_url,
+                            o->notify_url,
+                            o->lang};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         at = fp_str(buf, at, sizeof buf, fields[i]);
     SHA256((const unsigned char *)buf, at, out);

@@ -32,8 +32,7 @@ refuse:
 }
 
 /* "fee_fixed": {"RUB": "10.00", ...} into fixed[]; absent -> 0 entries. */
-static bool parse_fee_fixed(json_t *root, struct fee_fixed *fixed, int *n, char *msg,
-                            size_t msglen)
+static bool parse_fee_fixed(json_t *root, struct fee_fixed *fixed, int *n, char *msg, size_t msglen)
 {
     json_t *v = json_object_get(root, "fee_fixed");
     *n = 0;
@@ -59,8 +58,8 @@ static bool parse_fee_fixed(json_t *root, struct fee_fixed *fixed, int *n, char 
         if (!json_is_string(amt) ||
             kassa_money_parse(json_string_value(amt), json_string_length(amt), c->exponent,
                               KASSA_MONEY_ALLOW_ZERO, &fixed[*n].amount) != KASSA_OK) {
-            snprintf(msg, msglen,
-                     "fee_fixed.%s: expected a decimal string >= 0 (e.g. \"10.00\")", cur);
+            snprintf(msg, msglen, "fee_fixed.%s: expected a decimal string >= 0 (e.g. \"10.00\")",
+                     cur);
             return false;
         }
         core_copy(fixed[*n].currency, sizeof fixed[*n].currency, cur);
@@ -175,8 +174,8 @@ static enum http_action admin_create_shop(struct http_req *req)
         !json_opt_string(root, "url", s->url, sizeof s->url, msg, sizeof msg) ||
         !json_opt_string(root, "callback_url", s->callback_url, sizeof s->callback_url, msg,
                          sizeof msg) ||
-        !json_decimal_text(req, root, "fee_percent", s->fee_percent, sizeof s->fee_percent,
-                           &found, msg, sizeof msg) ||
+        !json_decimal_text(req, root, "fee_percent", s->fee_percent, sizeof s->fee_percent, &found,
+                           msg, sizeof msg) ||
         !opt_int(root, "callback_version", 2, 3, &s->callback_version, msg, sizeof msg) ||
         !opt_int(root, "panda_order_ttl", 60, 30 * 86400, &s->panda_order_ttl, msg, sizeof msg) ||
         !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &s->tegro_order_ttl, msg, sizeof msg))
@@ -420,8 +419,8 @@ static enum http_action admin_put_rate(struct http_req *req, const char *pair)
     }
     bool found;
     int64_t probe;
-    bool ok = json_decimal_text(req, root, "rate", cmd->rate, sizeof cmd->rate, &found, msg,
-                                sizeof msg);
+    bool ok =
+        json_decimal_text(req, root, "rate", cmd->rate, sizeof cmd->rate, &found, msg, sizeof msg);
     json_decref(root);
     if (ok && (!found || kassa_money_parse(cmd->rate, strlen(cmd->rate), 8, KASSA_MONEY_POSITIVE,
                                            &probe) != KASSA_OK)) {
@@ -451,9 +450,8 @@ static void transition_rendered(struct http_req *req, struct writer_cmd *base, k
         return;
     }
     if (err == KASSA_ESTATE) {
-        reply_error(req, 409, "order %lld is %s: it cannot become %s",
-                    (long long)cmd->order_id, order_status_name(cmd->order.status),
-                    order_status_name(cmd->to));
+        reply_error(req, 409, "order %lld is %s: it cannot become %s", (long long)cmd->order_id,
+                    order_status_name(cmd->order.status), order_status_name(cmd->to));
         return;
     }
     if (err != KASSA_OK) {
@@ -627,8 +625,8 @@ static enum http_action admin_ledger_verify(struct http_req *req)
     struct verify_ctx v = {.w = &w};
     int64_t accounts = 0, transactions = 0;
     struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, ledger_verify, verify_problem, &v, &accounts, &transactions)
-                      : KASSA_EIO;
+    kassa_err err =
+        c ? STORE_CALL(c, ledger_verify, verify_problem, &v, &accounts, &transactions) : KASSA_EIO;
     if (c)
         store_release(c);
     if (err != KASSA_OK) {
@@ -773,8 +771,8 @@ static enum http_action admin_put_tariff(struct http_req *req, int64_t shop_id)
         return HTTP_DONE;
     }
     cmd->shop_id = shop_id;
-    if (!json_decimal_text(req, root, "fee_percent", cmd->percent, sizeof cmd->percent, &found,
-                           msg, sizeof msg) ||
+    if (!json_decimal_text(req, root, "fee_percent", cmd->percent, sizeof cmd->percent, &found, msg,
+                           sizeof msg) ||
         !parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
         goto refuse;
     if (found && kassa_money_percent(100, cmd->percent, &probe) != KASSA_OK) {

@@ -47,8 +47,11 @@ static void put_response(struct jw *w, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         unsigned char ch = (unsigned char)s[i];
-        size_t len = ch < 0x80 ? 1 : (ch & 0xe0) == 0xc0 ? 2 : (ch & 0xf0) == 0xe0 ? 3
-                                 : (ch & 0xf8) == 0xf0 ? 4 : 0;
+        size_t len = ch < 0x80             ? 1
+                     : (ch & 0xe0) == 0xc0 ? 2
+                     : (ch & 0xf0) == 0xe0 ? 3
+                     : (ch & 0xf8) == 0xf0 ? 4
+                                           : 0;
         bool ok = len > 0 && i + len <= n && ch != 0;
         for (size_t k = 1; ok && k < len; k++)
             ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;

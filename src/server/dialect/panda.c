@@ -19,12 +19,18 @@
 static const char *panda_status(enum order_status s)
 {
     switch (s) {
-    case ORDER_PENDING: return "pending";
-    case ORDER_COMPLETED: return "completed";
-    case ORDER_FAILED: return "failed";
-    case ORDER_EXPIRED: return "timeout";
-    case ORDER_CANCELED: return "canceled";
-    case ORDER_NO_REQUISITE: return "traderNotFound";
+    case ORDER_PENDING:
+        return "pending";
+    case ORDER_COMPLETED:
+        return "completed";
+    case ORDER_FAILED:
+        return "failed";
+    case ORDER_EXPIRED:
+        return "timeout";
+    case ORDER_CANCELED:
+        return "canceled";
+    case ORDER_NO_REQUISITE:
+        return "traderNotFound";
     }
     return "pending";
 }
@@ -79,8 +85,8 @@ static bool panda_auth(struct http_req *req, const char *signed_part, size_t sig
         reply_error(req, 401, "missing or malformed X-Timestamp header");
         return false;
     }
-    if (sig == NULL || kassa_panda_verify(shop->panda_secret, ts, signed_part, signed_len, sig) !=
-                           KASSA_OK) {
+    if (sig == NULL ||
+        kassa_panda_verify(shop->panda_secret, ts, signed_part, signed_len, sig) != KASSA_OK) {
         reply_error(req, 401, "invalid signature");
         return false;
     }
@@ -190,8 +196,8 @@ static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa
     switch (err) {
     case KASSA_OK:
         log_debug("order created", "uuid=%s id=%lld status=%s replayed=%d", pc->cmd.order.uuid,
-                 (long long)pc->cmd.order.id, order_status_name(pc->cmd.order.status),
-                 pc->cmd.replayed);
+                  (long long)pc->cmd.order.id, order_status_name(pc->cmd.order.status),
+                  pc->cmd.replayed);
         reply_order(req, &pc->cmd.order, &pc->cmd.shop,
                     pc->legacy ? VIEW_CREATE_LEGACY : VIEW_CREATE_V1);
         break;
@@ -208,9 +214,9 @@ static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa
 
 static const char *const known_countries[] = {"ANY", "RUS", "AZE", "KGZ",
                                               "TJK", "UZB", "KAZ", "GE-AB"};
-static const char *const known_payment_systems[] = {
-    "VISA", "MIR", "MC", "AMEX", "UnionPay", "ELCART", "KORTI_MILLI", "HUMO", "UZCARD", "QR",
-    "OTHER"};
+static const char *const known_payment_systems[] = {"VISA",     "MIR",    "MC",          "AMEX",
+                                                    "UnionPay", "ELCART", "KORTI_MILLI", "HUMO",
+                                                    "UZCARD",   "QR",     "OTHER"};
 
 /* An optional array of strings from `allowed`, kept as compact JSON. */
 static bool string_list(json_t *obj, const char *key, const char *const *allowed, size_t n,
@@ -254,8 +260,8 @@ kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
                              struct order_create_cmd *cmd, char *msg, size_t msglen)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
-                              &jerr);
+    json_t *root =
+        json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
     struct order *o = &cmd->order;
     kassa_err err = KASSA_EINVAL;
     if (root == NULL) {
@@ -276,8 +282,8 @@ kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
         goto out;
     if (!found) {
         amount_key = alt_key;
-        if (!json_decimal_text_doc(body, len, root, amount_key, amount, sizeof amount, &found,
-                                   msg, msglen))
+        if (!json_decimal_text_doc(body, len, root, amount_key, amount, sizeof amount, &found, msg,
+                                   msglen))
             goto out;
         if (!found) {
             snprintf(msg, msglen, "%s: required", legacy ? "amount_rub" : "amount");
@@ -293,8 +299,8 @@ kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
         snprintf(msg, msglen, "currency: unknown currency '%.32s'", o->currency);
         goto out;
     }
-    kassa_err merr = kassa_money_parse(amount, strlen(amount), cur->exponent,
-                                       KASSA_MONEY_POSITIVE, &o->amount);
+    kassa_err merr =
+        kassa_money_parse(amount, strlen(amount), cur->exponent, KASSA_MONEY_POSITIVE, &o->amount);
     if (merr != KASSA_OK) {
         snprintf(msg, msglen, "%s: %s", amount_key, kassa_strerror(merr));
         goto out;
@@ -316,8 +322,7 @@ kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
         snprintf(msg, msglen, "idempotency_key: required");
         goto out;
     }
-    if (!json_opt_string(root, "idempotency_key", cmd->idem_key, sizeof cmd->idem_key, msg,
-                         msglen))
+    if (!json_opt_string(root, "idempotency_key", cmd->idem_key, sizeof cmd->idem_key, msg, msglen))
         goto out;
     if (cmd->idem_key[0] == '\0') {
         snprintf(msg, msglen, "idempotency_key: must not be empty");
@@ -420,8 +425,8 @@ static enum http_action panda_by_merchant_id(struct http_req *req, const char *m
     jw_arr(&w);
     struct list_ctx lc = {.w = &w, .shop = &shop};
     struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, orders_by_merchant_order_id, shop.id, moid, list_one, &lc)
-                      : KASSA_EIO;
+    kassa_err err =
+        c ? STORE_CALL(c, orders_by_merchant_order_id, shop.id, moid, list_one, &lc) : KASSA_EIO;
     if (c)
         store_release(c);
     if (err != KASSA_OK) {
@@ -443,8 +448,8 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
     }
     struct order *o = arena_alloc(&req->arena, sizeof *o);
     struct store_conn *c = store_reader(app.store);
-    kassa_err err = (o && c) ? STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, uuid_cb, 0, o)
-                             : KASSA_EIO;
+    kassa_err err =
+        (o && c) ? STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, uuid_cb, 0, o) : KASSA_EIO;
     if (c)
         store_release(c);
     if (err == KASSA_ENOTFOUND) {
@@ -486,8 +491,8 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
     snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/dark.png", config.public_url, (long long)o->id,
              o->pay_token);
     jw_kstr(&w, "dark_qr_code_url", url);
-    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/light.png", config.public_url,
-             (long long)o->id, o->pay_token);
+    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/light.png", config.public_url, (long long)o->id,
+             o->pay_token);
     jw_kstr(&w, "light_qr_code_url", url);
     jw_knull(&w, "receipt");
     jw_kstr(&w, "created_at", created);
@@ -659,8 +664,7 @@ static const void *memmem_(const void *hay, size_t hlen, const void *needle, siz
 
 /* The content of the multipart form-data field `name`: *data and *len point
  * into the body. False when the body is not such a form or lacks it. */
-static bool multipart_field(struct http_req *req, const char *name, const char **data,
-                            size_t *len)
+static bool multipart_field(struct http_req *req, const char *name, const char **data, size_t *len)
 {
     const char *ct = http_header(req, "Content-Type");
     const char *b = ct ? strcasestr(ct, "boundary=") : NULL;
@@ -813,9 +817,9 @@ static enum http_action panda_stats(struct http_req *req)
     }
     struct order_stats st = {0};
     struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, order_stats, shop.id, from, to, rt ? rt : "", cc ? cc : "",
-                                   cur, &st)
-                      : KASSA_EIO;
+    kassa_err err =
+        c ? STORE_CALL(c, order_stats, shop.id, from, to, rt ? rt : "", cc ? cc : "", cur, &st)
+          : KASSA_EIO;
     if (c)
         store_release(c);
     if (err != KASSA_OK) {

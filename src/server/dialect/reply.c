@@ -63,8 +63,7 @@ json_t *parse_json_object_flags(struct http_req *req, size_t flags, char *msg, s
     return root;
 }
 
-bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char *msg,
-                     size_t msglen)
+bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char *msg, size_t msglen)
 {
     json_t *v = json_object_get(obj, key);
     dst[0] = '\0';
@@ -84,11 +83,10 @@ bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char 
     return true;
 }
 
-bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst,
-                       size_t size, bool *found, char *msg, size_t msglen)
+bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst, size_t size,
+                       bool *found, char *msg, size_t msglen)
 {
-    return json_decimal_text_doc(req->body, req->body_len, obj, key, dst, size, found, msg,
-                                 msglen);
+    return json_decimal_text_doc(req->body, req->body_len, obj, key, dst, size, found, msg, msglen);
 }
 
 bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char *key, char *dst,
@@ -112,8 +110,7 @@ bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char
     if (json_is_number(v)) {
         const char *raw;
         size_t n;
-        if (kassa_json_raw_member(body, len, key, &raw, &n) != KASSA_OK ||
-            n >= size) {
+        if (kassa_json_raw_member(body, len, key, &raw, &n) != KASSA_OK || n >= size) {
             snprintf(msg, msglen, "%s: cannot read the number", key);
             return false;
         }
@@ -155,8 +152,7 @@ static void pending_done(struct writer_cmd *base, kassa_err err)
     http_resume_later(p->req_);
 }
 
-enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
-                                   render_fn render)
+enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd, render_fn render)
 {
     struct pending *p = arena_calloc(&req->arena, sizeof *p);
     if (p == NULL) {

@@ -43,8 +43,8 @@ bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char 
 
 /* The exact decimal text of a member that may be a JSON string or number,
  * into dst; false when it is neither (msg says so). `found` tells absence. */
-bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst,
-                       size_t size, bool *found, char *msg, size_t msglen);
+bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst, size_t size,
+                       bool *found, char *msg, size_t msglen);
 
 /* The same over a raw document (body, len) instead of a request. */
 bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char *key, char *dst,
@@ -55,8 +55,7 @@ typedef void (*render_fn)(struct http_req *req, struct writer_cmd *cmd, kassa_er
 /* Suspend the request, run `cmd` on the writer, and once it committed
  * resume the request and call render(req, cmd, err) on an HTTP thread.
  * Returns HTTP_SUSPENDED for the handler to return. */
-enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
-                                   render_fn render);
+enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd, render_fn render);
 
 /* Strip `prefix` from path; the rest (possibly "") or NULL when no match. */
 const char *path_after(const char *path, const char *prefix);

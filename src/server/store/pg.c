@@ -43,93 +43,89 @@
 #define PG_POOL_WAIT_SECONDS 10
 
 /* Every core statement, prepared lazily per connection. */
-#define PG_STMTS(XX)                                                                        \
-    XX(BEGIN, "BEGIN ISOLATION LEVEL READ COMMITTED")                                       \
-    XX(COMMIT, "COMMIT")                                                                    \
-    XX(ROLLBACK, "ROLLBACK")                                                                \
-    XX(SAVEPOINT, "SAVEPOINT cmd")                                                          \
-    XX(RELEASE, "RELEASE SAVEPOINT cmd")                                                    \
-    XX(ROLLBACK_TO, "ROLLBACK TO SAVEPOINT cmd")                                            \
-    XX(MERCHANT_INSERT,                                                                     \
-       "INSERT INTO merchants(name, created_at) VALUES ($1, $2) RETURNING id")             \
-    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = $1")           \
-    XX(SHOP_INSERT,                                                                         \
-       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "   \
-       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "        \
-       "tegro_order_ttl, callback_version, active, created_at) VALUES "                     \
-       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")   \
-    XX(SHOP_BY_ID, PG_SHOP_SELECT "WHERE id = $1")                                          \
-    XX(SHOP_BY_PUBLIC_KEY, PG_SHOP_SELECT "WHERE public_key = $1")                          \
-    XX(SHOP_BY_PANDA_KEY, PG_SHOP_SELECT "WHERE panda_api_key = $1")                        \
-    XX(SHOP_BY_TEGRO_KEY, PG_SHOP_SELECT "WHERE tegro_api_key = $1")                        \
-    XX(REQUISITE_INSERT,                                                                    \
-       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "     \
-       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "        \
-       "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                         \
-    /* Pick without writing (several writers and nodes would queue on the  \
-     * row lock of a counter): round robin by $4, a per-process counter,    \
-     * over the active requisites of the type and currency in id order,     \
-     * those of bank $3 only when there are any. */                         \
-    XX(REQUISITE_PICK,                                                                      \
-       "WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", ($3 <> '' AND bank_code = $3) AS pref " \
-       "FROM requisites WHERE type = $1 AND currency = $2 AND active = 1), "                \
-       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "      \
-       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                  \
-       "OFFSET $4::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1")                 \
-    XX(ORDER_INSERT,                                                                        \
-       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "       \
-       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "             \
-       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "     \
-       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "      \
-       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "          \
-       "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "   \
-       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "   \
-       "$29, $30, $31, $32) RETURNING id")                                                  \
-    /* The order and its idempotency record ($33 key, "" = none; $34        \
-     * fingerprint) in one statement. */                                     \
-    XX(ORDER_INSERT_IDEM,                                                                   \
-       "WITH o AS (INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, "    \
-       "status, amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "     \
-       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "     \
-       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "      \
-       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "          \
-       "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "   \
-       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "   \
-       "$29, $30, $31, $32) RETURNING id), "                                                \
-       "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "    \
-       "SELECT $4, $33::text, $34::bytea, id, $29 FROM o WHERE $33::text <> '') "           \
-       "SELECT id FROM o")                                                                  \
-    /* Every read of an order create (order_create_reads): $1 shop, $2 idem  \
-     * key, $3 currency, $4 requisite type ("" = none), $5 bank, $6 the pick \
-     * counter; the requisite as REQUISITE_PICK. */                          \
-    XX(ORDER_CREATE_READS,                                                                  \
-       "SELECT i.fingerprint, i.order_id, i.created_at, f.fixed, r.rate, q.* "               \
-       "FROM (SELECT 1) x "                                                                  \
-       "LEFT JOIN idempotency i ON $2::text <> '' AND i.shop_id = $1 AND i.key = $2::text "  \
-       "LEFT JOIN shop_fees f ON f.shop_id = $1 AND f.currency = $3::text "                  \
-       "LEFT JOIN rates r ON r.base = 'USDT' AND r.quote = $3::text "                        \
-       "LEFT JOIN LATERAL (WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", "                     \
-       "($5::text <> '' AND bank_code = $5::text) AS pref FROM requisites "                 \
-       "WHERE $4::text <> '' AND type = $4::text AND currency = $3::text AND active = 1), " \
-       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "      \
-       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                  \
-       "OFFSET $6::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1) q ON true")     \
-    XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                      \
-    XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                  \
-    XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                \
-    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                         \
-       PG_ORDER_SELECT "WHERE o.shop_id = $1 AND o.merchant_order_id = $2 ORDER BY o.id")   \
-    XX(IDEM_GET,                                                                            \
-       "SELECT fingerprint, order_id, created_at FROM idempotency "                         \
-       "WHERE shop_id = $1 AND key = $2")                                                   \
-    XX(IDEM_PUT,                                                                            \
-       "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "          \
-       "VALUES ($1, $2, $3, $4, $5)")                                                       \
-    XX(RATE_GET, "SELECT rate FROM rates WHERE base = $1 AND quote = $2")                   \
-    XX(RATE_PUT,                                                                            \
-       "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "          \
-       "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                     \
-       "updated_at = excluded.updated_at")
+#define PG_STMTS(XX)                                                                               \
+    XX(BEGIN, "BEGIN ISOLATION LEVEL READ COMMITTED")                                              \
+    XX(COMMIT, "COMMIT")                                                                           \
+    XX(ROLLBACK, "ROLLBACK")                                                                       \
+    XX(SAVEPOINT, "SAVEPOINT cmd")                                                                 \
+    XX(RELEASE, "RELEASE SAVEPOINT cmd")                                                           \
+    XX(ROLLBACK_TO, "ROLLBACK TO SAVEPOINT cmd")                                                   \
+    XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES ($1, $2) RETURNING id")    \
+    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = $1")                   \
+    XX(SHOP_INSERT,                                                                                \
+       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
+       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "               \
+       "tegro_order_ttl, callback_version, active, created_at) VALUES "                            \
+       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")          \
+    XX(SHOP_BY_ID, PG_SHOP_SELECT "WHERE id = $1")                                                 \
+    XX(SHOP_BY_PUBLIC_KEY, PG_SHOP_SELECT "WHERE public_key = $1")                                 \
+    XX(SHOP_BY_PANDA_KEY, PG_SHOP_SELECT "WHERE panda_api_key = $1")                               \
+    XX(SHOP_BY_TEGRO_KEY, PG_SHOP_SELECT "WHERE tegro_api_key = $1")                               \
+    XX(REQUISITE_INSERT,                                                                           \
+       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
+       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
+       "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                                \
+    /* Pick without writing (several writers and nodes would queue on the                          \
+     * row lock of a counter): round robin by $4, a per-process counter,                           \
+     * over the active requisites of the type and currency in id order,                            \
+     * those of bank $3 only when there are any. */                                                \
+    XX(REQUISITE_PICK,                                                                             \
+       "WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", ($3 <> '' AND bank_code = $3) AS pref "        \
+       "FROM requisites WHERE type = $1 AND currency = $2 AND active = 1), "                       \
+       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "             \
+       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                        \
+       "OFFSET $4::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1")                        \
+    XX(ORDER_INSERT,                                                                               \
+       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
+       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
+       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "            \
+       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "             \
+       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "                 \
+       "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "          \
+       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "          \
+       "$29, $30, $31, $32) RETURNING id")                                                         \
+    /* The order and its idempotency record ($33 key, "" = none; $34                               \
+     * fingerprint) in one statement. */                                                           \
+    XX(ORDER_INSERT_IDEM,                                                                          \
+       "WITH o AS (INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, "           \
+       "status, amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "            \
+       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "            \
+       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "             \
+       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "                 \
+       "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "          \
+       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "          \
+       "$29, $30, $31, $32) RETURNING id), "                                                       \
+       "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "           \
+       "SELECT $4, $33::text, $34::bytea, id, $29 FROM o WHERE $33::text <> '') "                  \
+       "SELECT id FROM o")                                                                         \
+    /* Every read of an order create (order_create_reads): $1 shop, $2 idem                        \
+     * key, $3 currency, $4 requisite type ("" = none), $5 bank, $6 the pick                       \
+     * counter; the requisite as REQUISITE_PICK. */                                                \
+    XX(ORDER_CREATE_READS,                                                                         \
+       "SELECT i.fingerprint, i.order_id, i.created_at, f.fixed, r.rate, q.* "                     \
+       "FROM (SELECT 1) x "                                                                        \
+       "LEFT JOIN idempotency i ON $2::text <> '' AND i.shop_id = $1 AND i.key = $2::text "        \
+       "LEFT JOIN shop_fees f ON f.shop_id = $1 AND f.currency = $3::text "                        \
+       "LEFT JOIN rates r ON r.base = 'USDT' AND r.quote = $3::text "                              \
+       "LEFT JOIN LATERAL (WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", "                           \
+       "($5::text <> '' AND bank_code = $5::text) AS pref FROM requisites "                        \
+       "WHERE $4::text <> '' AND type = $4::text AND currency = $3::text AND active = 1), "        \
+       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "             \
+       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                        \
+       "OFFSET $6::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1) q ON true")             \
+    XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                             \
+    XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                         \
+    XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                       \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
+       PG_ORDER_SELECT "WHERE o.shop_id = $1 AND o.merchant_order_id = $2 ORDER BY o.id")          \
+    XX(IDEM_GET, "SELECT fingerprint, order_id, created_at FROM idempotency "                      \
+                 "WHERE shop_id = $1 AND key = $2")                                                \
+    XX(IDEM_PUT, "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "       \
+                 "VALUES ($1, $2, $3, $4, $5)")                                                    \
+    XX(RATE_GET, "SELECT rate FROM rates WHERE base = $1 AND quote = $2")                          \
+    XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "       \
+                 "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                  \
+                 "updated_at = excluded.updated_at")
 
 enum pg_stmt {
 #define XX(name, sql) STMT_##name,
@@ -152,9 +148,9 @@ struct pg_store {
     struct pg_conn *writer;
     struct pg_conn *extra[PG_MAX_WRITERS]; /* writer_extra's connections */
     int nextra;
-    struct pg_conn *pool;           /* pool_size read connections */
+    struct pg_conn *pool; /* pool_size read connections */
     int pool_size;
-    struct pg_conn *free;           /* the ones not taken */
+    struct pg_conn *free; /* the ones not taken */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 };
@@ -179,7 +175,10 @@ void pgp_i64(struct pg_params *p, int64_t v)
     pgp_push(p, p->num[p->n], 0, 0);
 }
 
-void pgp_text(struct pg_params *p, const char *s) { pgp_push(p, s ? s : "", 0, 0); }
+void pgp_text(struct pg_params *p, const char *s)
+{
+    pgp_push(p, s ? s : "", 0, 0);
+}
 
 void pgp_bytes(struct pg_params *p, const void *data, size_t len)
 {
@@ -187,7 +186,10 @@ void pgp_bytes(struct pg_params *p, const void *data, size_t len)
     pgp_push(p, len ? (const char *)data : empty, (int)len, 1);
 }
 
-void pgp_null(struct pg_params *p) { pgp_push(p, NULL, 0, 0); }
+void pgp_null(struct pg_params *p)
+{
+    pgp_push(p, NULL, 0, 0);
+}
 
 int64_t pg_i64(const PGresult *r, int row, int col)
 {
@@ -250,7 +252,10 @@ long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size)
 
 /* ---- connections ---------------------------------------------------------- */
 
-static struct pg_store *store_of(struct pg_conn *c) { return (struct pg_store *)c->base.store; }
+static struct pg_store *store_of(struct pg_conn *c)
+{
+    return (struct pg_store *)c->base.store;
+}
 
 /* Server notices ("relation ... already exists, skipping") go to the debug
  * log, not to stderr. */
@@ -509,8 +514,7 @@ PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_
         if ((*err = pg_ensure(c)) != KASSA_OK)
             return NULL;
         r = exec_once_prepared(c, slot, sql, p, err);
-        if (r != NULL || *err != KASSA_EUNAVAILABLE || c->in_tx ||
-            PQstatus(c->pg) == CONNECTION_OK)
+        if (r != NULL || *err != KASSA_EUNAVAILABLE || c->in_tx || PQstatus(c->pg) == CONNECTION_OK)
             break;
     }
     return r;
@@ -531,7 +535,10 @@ kassa_err pg_run(struct pg_conn *c, int slot, const char *sql, const struct pg_p
     return KASSA_OK;
 }
 
-static const char *core_sql(int slot) { return stmt_sql[slot]; }
+static const char *core_sql(int slot)
+{
+    return stmt_sql[slot];
+}
 
 /* The core statement `id`. */
 static PGresult *core_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
@@ -602,9 +609,8 @@ static kassa_err migrate(PGconn *pg, char *err, size_t errlen)
         snprintf(ver, sizeof ver, "%d", m->version);
         snprintf(now, sizeof now, "%lld", (long long)clock_now());
         const char *v1[] = {ver};
-        PGresult *r =
-            PQexecParams(pg, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1, NULL,
-                         v1, NULL, NULL, 0);
+        PGresult *r = PQexecParams(pg, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1,
+                                   NULL, v1, NULL, NULL, 0);
         bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
         bool have = ok && PQntuples(r) > 0;
         if (!ok)
@@ -714,8 +720,8 @@ static kassa_err pg_open(const char *url, struct store **out, char *err, size_t 
     }
     if ((rc = migrate(s->writer->pg, err, errlen)) != KASSA_OK)
         goto fail;
-    log_info("postgres store open", "server_version=%d pool=%d",
-             PQserverVersion(s->writer->pg), s->pool_size);
+    log_info("postgres store open", "server_version=%d pool=%d", PQserverVersion(s->writer->pg),
+             s->pool_size);
     *out = &s->base;
     return KASSA_OK;
 fail:
@@ -959,8 +965,8 @@ void pg_read_shop(const PGresult *r, int row, struct shop *s)
     s->created_at = pg_i64(r, row, 15);
 }
 
-static kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key,
-                             int64_t id, struct shop *out)
+static kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
+                             struct shop *out)
 {
     CONN(base);
     static const enum pg_stmt ids[] = {
@@ -1023,9 +1029,8 @@ static void read_requisite(const PGresult *r, int row, int i, struct requisite *
 /* The round-robin counter of requisite picks (this process). */
 static atomic_uint_fast64_t pick_counter;
 
-static kassa_err pg_requisite_pick(struct store_conn *base, const char *type,
-                                   const char *currency, const char *bank_code,
-                                   struct requisite *out)
+static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
+                                   const char *bank_code, struct requisite *out)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1056,8 +1061,7 @@ static kassa_err pg_order_insert(struct store_conn *base, struct order *o)
     return core_insert_id(c, STMT_ORDER_INSERT, &p, &o->id);
 }
 
-static kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o,
-                                      struct idem *idem)
+static kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, struct idem *idem)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1084,8 +1088,8 @@ static kassa_err pg_order_create_reads(struct store_conn *base, struct order_rea
     pgp_text(&p, rd->currency);
     pgp_text(&p, rd->requisite_type);
     pgp_text(&p, rd->bank_code);
-    pgp_i64(&p, rd->requisite_type[0] ? (int64_t)(atomic_fetch_add(&pick_counter, 1) & INT32_MAX)
-                                      : 0);
+    pgp_i64(&p,
+            rd->requisite_type[0] ? (int64_t)(atomic_fetch_add(&pick_counter, 1) & INT32_MAX) : 0);
     kassa_err err;
     PGresult *r = core_exec(c, STMT_ORDER_CREATE_READS, &p, &err);
     if (r == NULL)

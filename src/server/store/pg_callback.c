@@ -34,10 +34,10 @@ enum {
 };
 _Static_assert((int)S_CALLBACK_END_ <= (int)PG_STMT_SLOTS, "callback statements overflow");
 
-#define CB_COLUMNS                                                                            \
-    "cb.id, cb.event_id, cb.order_id, cb.shop_id, cb.receiver, COALESCE(e.kind, ''), "        \
-    "cb.url, cb.content_type, cb.body, cb.state, cb.attempts, cb.step, cb.base_at, "          \
-    "COALESCE(cb.next_attempt_at, 0), COALESCE(cb.lease_owner, ''), "                        \
+#define CB_COLUMNS                                                                                 \
+    "cb.id, cb.event_id, cb.order_id, cb.shop_id, cb.receiver, COALESCE(e.kind, ''), "             \
+    "cb.url, cb.content_type, cb.body, cb.state, cb.attempts, cb.step, cb.base_at, "               \
+    "COALESCE(cb.next_attempt_at, 0), COALESCE(cb.lease_owner, ''), "                              \
     "COALESCE(cb.lease_until, 0), cb.claim_seq, cb.created_at, cb.updated_at "
 #define CB_SELECT "SELECT " CB_COLUMNS "FROM callbacks cb LEFT JOIN events e ON e.id = cb.event_id "
 
@@ -316,8 +316,7 @@ kassa_err pg_callbacks_by_order(struct store_conn *base, int64_t order_id,
 }
 
 kassa_err pg_callback_attempts(struct store_conn *base, int64_t callback_id,
-                               bool (*fn)(void *arg, const struct callback_attempt *a),
-                               void *arg)
+                               bool (*fn)(void *arg, const struct callback_attempt *a), void *arg)
 {
     CONN(base);
     struct callback_attempt *a = malloc(sizeof *a);

@@ -29,15 +29,15 @@ enum {
 
 struct pg_conn {
     struct store_conn base;
-    PGconn *pg;                     /* NULL until first use */
+    PGconn *pg; /* NULL until first use */
     bool writer;
-    bool in_tx;                     /* inside BEGIN..COMMIT: never reconnect then */
-    bool prepared[PG_STMT_SLOTS];   /* per server session; cleared on reconnect */
+    bool in_tx;                   /* inside BEGIN..COMMIT: never reconnect then */
+    bool prepared[PG_STMT_SLOTS]; /* per server session; cleared on reconnect */
     /* Savepoint statements not sent yet (writer only): they go in one
      * pipeline with the connection's next statement (pg.c). */
     int deferred[PG_MAX_DEFERRED];
     int ndeferred;
-    struct pg_conn *next_free;      /* the reader pool's free list */
+    struct pg_conn *next_free; /* the reader pool's free list */
 };
 
 /* Parameters of one statement, built with the pgp_* helpers. Text values
@@ -79,24 +79,24 @@ void pg_text(const PGresult *r, int row, int col, char *dst, size_t size);
 long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
 
 /* Column lists of the core selects, as in SQLite. */
-#define PG_SHOP_SELECT                                                                      \
-    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "            \
-    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "           \
+#define PG_SHOP_SELECT                                                                             \
+    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "                   \
+    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "                  \
     "tegro_order_ttl, callback_version, active, created_at FROM shops "
 
-#define PG_REQUISITE_COLUMNS                                                                \
-    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "   \
+#define PG_REQUISITE_COLUMNS                                                                       \
+    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
     "country_code, active, assigned, created_at "
 
-#define PG_ORDER_SELECT                                                                     \
-    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "    \
-    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "    \
-    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "           \
-    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "        \
-    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                   \
-    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "    \
-    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "               \
-    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "       \
+#define PG_ORDER_SELECT                                                                            \
+    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "           \
+    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "           \
+    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "                  \
+    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "               \
+    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                          \
+    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "           \
+    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "                      \
+    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "              \
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
 
 /* Row readers for those selects. */
@@ -113,27 +113,25 @@ kassa_err pg_orders_page(struct store_conn *c, int64_t shop_id, int64_t offset, 
                          store_order_fn fn, void *arg);
 kassa_err pg_shop_methods(struct store_conn *c, int64_t shop_id,
                           bool (*fn)(void *arg, int method_id, bool enabled), void *arg);
-kassa_err pg_shop_method_set(struct store_conn *c, int64_t shop_id, int method_id,
-                             bool enabled, int64_t now);
-kassa_err pg_receipt_put(struct store_conn *c, int64_t order_id, int position,
-                         const char *name, const char *count, int64_t price);
+kassa_err pg_shop_method_set(struct store_conn *c, int64_t shop_id, int method_id, bool enabled,
+                             int64_t now);
+kassa_err pg_receipt_put(struct store_conn *c, int64_t order_id, int position, const char *name,
+                         const char *count, int64_t price);
 kassa_err pg_receipt_items(struct store_conn *c, int64_t order_id,
                            bool (*fn)(void *arg, const char *name, const char *count,
                                       int64_t price),
                            void *arg);
 
 /* ---- pg_ledger.c ---- */
-kassa_err pg_order_set_status(struct store_conn *c, const struct order *o,
-                              enum order_status from);
+kassa_err pg_order_set_status(struct store_conn *c, const struct order *o, enum order_status from);
 kassa_err pg_ledger_post(struct store_conn *c, const char *kind, const char *ref_type,
                          int64_t ref_id, int64_t now, const struct posting *p, size_t n);
-kassa_err pg_event_insert(struct store_conn *c, int64_t shop_id, int64_t order_id,
-                          const char *kind, int status, int64_t now);
+kassa_err pg_event_insert(struct store_conn *c, int64_t shop_id, int64_t order_id, const char *kind,
+                          int status, int64_t now);
 kassa_err pg_orders_due(struct store_conn *c, int64_t now, int limit, int64_t *ids, int *n);
 kassa_err pg_order_confirm(struct store_conn *c, int64_t order_id, int64_t now);
-kassa_err pg_receipt_image_put(struct store_conn *c, int64_t order_id,
-                               const char *content_type, const void *data, size_t len,
-                               int64_t now);
+kassa_err pg_receipt_image_put(struct store_conn *c, int64_t order_id, const char *content_type,
+                               const void *data, size_t len, int64_t now);
 kassa_err pg_receipt_image_get(struct store_conn *c, int64_t order_id, struct arena *a,
                                char **content_type, void **data, size_t *len);
 kassa_err pg_order_stats(struct store_conn *c, int64_t shop_id, int64_t from, int64_t to,
@@ -167,8 +165,7 @@ kassa_err pg_callback_get(struct store_conn *c, int64_t id, struct callback *out
 kassa_err pg_callbacks_by_order(struct store_conn *c, int64_t order_id,
                                 bool (*fn)(void *arg, const struct callback *cb), void *arg);
 kassa_err pg_callback_attempts(struct store_conn *c, int64_t callback_id,
-                               bool (*fn)(void *arg, const struct callback_attempt *a),
-                               void *arg);
+                               bool (*fn)(void *arg, const struct callback_attempt *a), void *arg);
 kassa_err pg_callback_stats(struct store_conn *c, struct callback_stats *out);
 
 kassa_err pg_shop_fee_get(struct store_conn *c, int64_t shop_id, const char *currency,

@@ -48,8 +48,8 @@ enum {
 };
 _Static_assert((int)S_LEDGER_END_ <= (int)PG_SLOTS_CALLBACK, "ledger statements overflow");
 
-#define WD_COLUMNS                                                                             \
-    "SELECT id, shop_id, payment_id, currency, amount, fee, account, payment_system, status, " \
+#define WD_COLUMNS                                                                                 \
+    "SELECT id, shop_id, payment_id, currency, amount, fee, account, payment_system, status, "     \
     "fingerprint, created_at, completed_at FROM withdrawals "
 
 static const char *const sql[] = {
@@ -299,9 +299,8 @@ kassa_err pg_order_confirm(struct store_conn *base, int64_t order_id, int64_t no
     return err;
 }
 
-kassa_err pg_receipt_image_put(struct store_conn *base, int64_t order_id,
-                               const char *content_type, const void *data, size_t len,
-                               int64_t now)
+kassa_err pg_receipt_image_put(struct store_conn *base, int64_t order_id, const char *content_type,
+                               const void *data, size_t len, int64_t now)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -344,8 +343,8 @@ kassa_err pg_receipt_image_get(struct store_conn *base, int64_t order_id, struct
 }
 
 kassa_err pg_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to,
-                         const char *requisite_type, const char *country_code,
-                         const char *currency, struct order_stats *out)
+                         const char *requisite_type, const char *country_code, const char *currency,
+                         struct order_stats *out)
 {
     CONN(base);
     struct pg_params p = {0};

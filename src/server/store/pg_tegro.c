@@ -135,8 +135,8 @@ kassa_err pg_shop_methods(struct store_conn *base, int64_t shop_id,
     return err;
 }
 
-kassa_err pg_shop_method_set(struct store_conn *base, int64_t shop_id, int method_id,
-                             bool enabled, int64_t now)
+kassa_err pg_shop_method_set(struct store_conn *base, int64_t shop_id, int method_id, bool enabled,
+                             int64_t now)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -147,8 +147,8 @@ kassa_err pg_shop_method_set(struct store_conn *base, int64_t shop_id, int metho
     return run_(c, T_METHOD_SET, &p);
 }
 
-kassa_err pg_receipt_put(struct store_conn *base, int64_t order_id, int position,
-                         const char *name, const char *count, int64_t price)
+kassa_err pg_receipt_put(struct store_conn *base, int64_t order_id, int position, const char *name,
+                         const char *count, int64_t price)
 {
     CONN(base);
     struct pg_params p = {0};

@@ -18,62 +18,59 @@
 #include "sqlite_internal.h"
 
 /* Every statement the backend runs, prepared lazily per connection. */
-#define SQLITE_STMTS(XX)                                                                    \
-    XX(BEGIN, "BEGIN IMMEDIATE")                                                            \
-    XX(COMMIT, "COMMIT")                                                                    \
-    XX(ROLLBACK, "ROLLBACK")                                                                \
-    XX(SAVEPOINT, "SAVEPOINT cmd")                                                          \
-    XX(RELEASE, "RELEASE cmd")                                                              \
-    XX(ROLLBACK_TO, "ROLLBACK TO cmd")                                                      \
-    XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES (?1, ?2)")         \
-    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = ?1")           \
-    XX(SHOP_INSERT,                                                                         \
-       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "   \
-       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "        \
-       "tegro_order_ttl, callback_version, active, created_at) VALUES "                     \
-       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")                \
-    XX(SHOP_BY_ID, SHOP_SELECT "WHERE id = ?1")                                             \
-    XX(SHOP_BY_PUBLIC_KEY, SHOP_SELECT "WHERE public_key = ?1")                             \
-    XX(SHOP_BY_PANDA_KEY, SHOP_SELECT "WHERE panda_api_key = ?1")                           \
-    XX(SHOP_BY_TEGRO_KEY, SHOP_SELECT "WHERE tegro_api_key = ?1")                           \
-    XX(REQUISITE_INSERT,                                                                    \
-       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "     \
-       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "        \
-       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                      \
-    /* Pick and count in one statement: the least assigned active requisite. */ \
-    XX(REQUISITE_PICK_BANK,                                                                 \
-       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
-       "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "                \
-       "ORDER BY assigned, id LIMIT 1) RETURNING " REQUISITE_COLUMNS)                        \
-    XX(REQUISITE_PICK,                                                                      \
-       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites " \
-       "WHERE type = ?1 AND currency = ?2 AND active = 1 "                                   \
-       "ORDER BY assigned, id LIMIT 1) RETURNING " REQUISITE_COLUMNS)                        \
-    XX(ORDER_INSERT,                                                                        \
-       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "       \
-       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "             \
-       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "     \
-       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "      \
-       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "          \
-       "paid_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "   \
-       "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "   \
-       "?29, ?30, ?31, ?32)")                                                               \
-    XX(ORDER_BY_ID, ORDER_SELECT "WHERE o.id = ?1")                                         \
-    XX(ORDER_BY_UUID, ORDER_SELECT "WHERE o.uuid = ?1")                                     \
-    XX(ORDER_BY_UUID_CALLBACK, ORDER_SELECT "WHERE o.uuid_callback = ?1")                   \
-    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                         \
-       ORDER_SELECT "WHERE o.shop_id = ?1 AND o.merchant_order_id = ?2 ORDER BY o.id")      \
-    XX(IDEM_GET,                                                                            \
-       "SELECT fingerprint, order_id, created_at FROM idempotency "                         \
-       "WHERE shop_id = ?1 AND key = ?2")                                                   \
-    XX(IDEM_PUT,                                                                            \
-       "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "          \
-       "VALUES (?1, ?2, ?3, ?4, ?5)")                                                       \
-    XX(RATE_GET, "SELECT rate FROM rates WHERE base = ?1 AND quote = ?2")                   \
-    XX(RATE_PUT,                                                                            \
-       "INSERT INTO rates(base, quote, rate, updated_at) VALUES (?1, ?2, ?3, ?4) "          \
-       "ON CONFLICT(base, quote) DO UPDATE SET rate = excluded.rate, "                      \
-       "updated_at = excluded.updated_at")
+#define SQLITE_STMTS(XX)                                                                           \
+    XX(BEGIN, "BEGIN IMMEDIATE")                                                                   \
+    XX(COMMIT, "COMMIT")                                                                           \
+    XX(ROLLBACK, "ROLLBACK")                                                                       \
+    XX(SAVEPOINT, "SAVEPOINT cmd")                                                                 \
+    XX(RELEASE, "RELEASE cmd")                                                                     \
+    XX(ROLLBACK_TO, "ROLLBACK TO cmd")                                                             \
+    XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES (?1, ?2)")                 \
+    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = ?1")                   \
+    XX(SHOP_INSERT,                                                                                \
+       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
+       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "               \
+       "tegro_order_ttl, callback_version, active, created_at) VALUES "                            \
+       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")                       \
+    XX(SHOP_BY_ID, SHOP_SELECT "WHERE id = ?1")                                                    \
+    XX(SHOP_BY_PUBLIC_KEY, SHOP_SELECT "WHERE public_key = ?1")                                    \
+    XX(SHOP_BY_PANDA_KEY, SHOP_SELECT "WHERE panda_api_key = ?1")                                  \
+    XX(SHOP_BY_TEGRO_KEY, SHOP_SELECT "WHERE tegro_api_key = ?1")                                  \
+    XX(REQUISITE_INSERT,                                                                           \
+       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
+       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
+       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                             \
+    /* Pick and count in one statement: the least assigned active requisite. */                    \
+    XX(REQUISITE_PICK_BANK,                                                                        \
+       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites "      \
+       "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "                      \
+       "ORDER BY assigned, id LIMIT 1) RETURNING " REQUISITE_COLUMNS)                              \
+    XX(REQUISITE_PICK,                                                                             \
+       "UPDATE requisites SET assigned = assigned + 1 WHERE id = (SELECT id FROM requisites "      \
+       "WHERE type = ?1 AND currency = ?2 AND active = 1 "                                         \
+       "ORDER BY assigned, id LIMIT 1) RETURNING " REQUISITE_COLUMNS)                              \
+    XX(ORDER_INSERT,                                                                               \
+       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
+       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
+       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "            \
+       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "             \
+       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "                 \
+       "paid_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "          \
+       "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "          \
+       "?29, ?30, ?31, ?32)")                                                                      \
+    XX(ORDER_BY_ID, ORDER_SELECT "WHERE o.id = ?1")                                                \
+    XX(ORDER_BY_UUID, ORDER_SELECT "WHERE o.uuid = ?1")                                            \
+    XX(ORDER_BY_UUID_CALLBACK, ORDER_SELECT "WHERE o.uuid_callback = ?1")                          \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
+       ORDER_SELECT "WHERE o.shop_id = ?1 AND o.merchant_order_id = ?2 ORDER BY o.id")             \
+    XX(IDEM_GET, "SELECT fingerprint, order_id, created_at FROM idempotency "                      \
+                 "WHERE shop_id = ?1 AND key = ?2")                                                \
+    XX(IDEM_PUT, "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "       \
+                 "VALUES (?1, ?2, ?3, ?4, ?5)")                                                    \
+    XX(RATE_GET, "SELECT rate FROM rates WHERE base = ?1 AND quote = ?2")                          \
+    XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES (?1, ?2, ?3, ?4) "       \
+                 "ON CONFLICT(base, quote) DO UPDATE SET rate = excluded.rate, "                   \
+                 "updated_at = excluded.updated_at")
 
 enum sqlite_stmt {
 #define XX(name, sql) STMT_##name,
@@ -130,8 +127,7 @@ static kassa_err exec_sql(sqlite3 *db, const char *sql)
 }
 
 /* Open a connection to the store's file. Caller owns the result. */
-static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *err,
-                                     size_t errlen)
+static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *err, size_t errlen)
 {
     struct sqlite_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
@@ -170,8 +166,7 @@ sqlite3_stmt *sqlite_stmt(struct sqlite_conn *c, int slot, const char *sql)
 {
     sqlite3_stmt *st = c->stmt[slot];
     if (st == NULL) {
-        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
             log_error("sqlite prepare failed", "error=\"%s\"", sqlite3_errmsg(c->db));
             return NULL;
         }
@@ -240,8 +235,8 @@ static kassa_err migrate(struct sqlite_conn *c, char *err, size_t errlen)
      * order. */
     for (size_t i = 0; i < migrations_sqlite_count; i++) {
         const struct migration *m = &migrations_sqlite[i];
-        if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1,
-                               &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1, &st,
+                               NULL) != SQLITE_OK)
             goto fail;
         sqlite3_bind_int(st, 1, m->version);
         int have = sqlite3_step(st) == SQLITE_ROW;
@@ -292,8 +287,8 @@ static void *checkpointer_main(void *arg)
             break;
         pthread_mutex_unlock(&s->mu);
         int log_frames = 0, done = 0;
-        int rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                           &log_frames, &done);
+        int rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                           &done);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_warn("wal checkpoint failed", "error=\"%s\"", sqlite3_errmsg(s->ckpt_db));
         pthread_mutex_lock(&s->mu);
@@ -304,8 +299,8 @@ static void *checkpointer_main(void *arg)
 
 static bool checkpointer_start(struct sqlite_store *s)
 {
-    if (sqlite3_open_v2(s->path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(s->path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
         return false;
     sqlite3_busy_timeout(s->ckpt_db, 1000);
     if (pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s) != 0)
@@ -399,7 +394,10 @@ static struct store_conn *sqlite_reader(struct store *base)
     return &c->base;
 }
 
-static void sqlite_release(struct store_conn *c) { (void)c; }
+static void sqlite_release(struct store_conn *c)
+{
+    (void)c;
+}
 
 /* ---- transactions ------------------------------------------------------- */
 
@@ -410,8 +408,14 @@ static kassa_err run_simple(struct store_conn *base, enum sqlite_stmt id)
     return st ? sqlite_run(c, st) : KASSA_EIO;
 }
 
-static kassa_err sqlite_begin(struct store_conn *c) { return run_simple(c, STMT_BEGIN); }
-static kassa_err sqlite_commit(struct store_conn *c) { return run_simple(c, STMT_COMMIT); }
+static kassa_err sqlite_begin(struct store_conn *c)
+{
+    return run_simple(c, STMT_BEGIN);
+}
+static kassa_err sqlite_commit(struct store_conn *c)
+{
+    return run_simple(c, STMT_COMMIT);
+}
 static kassa_err sqlite_rollback(struct store_conn *c)
 {
     struct sqlite_conn *sc = (struct sqlite_conn *)c;
@@ -419,7 +423,10 @@ static kassa_err sqlite_rollback(struct store_conn *c)
         return KASSA_OK; /* SQLite already rolled back (e.g. after an I/O error) */
     return run_simple(c, STMT_ROLLBACK);
 }
-static kassa_err sqlite_savepoint(struct store_conn *c) { return run_simple(c, STMT_SAVEPOINT); }
+static kassa_err sqlite_savepoint(struct store_conn *c)
+{
+    return run_simple(c, STMT_SAVEPOINT);
+}
 static kassa_err sqlite_savepoint_release(struct store_conn *c)
 {
     return run_simple(c, STMT_RELEASE);
@@ -729,8 +736,7 @@ static kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, co
 }
 
 static kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
-                                                    const char *moid, store_order_fn fn,
-                                                    void *arg)
+                                                    const char *moid, store_order_fn fn, void *arg)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
     sqlite3_stmt *st = stmt(c, STMT_ORDERS_BY_MERCHANT_ORDER_ID);

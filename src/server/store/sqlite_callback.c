@@ -33,11 +33,11 @@ enum {
 };
 _Static_assert((int)S_CALLBACK_END_ <= (int)SQLITE_STMT_SLOTS, "callback statements overflow");
 
-#define CB_SELECT                                                                             \
-    "SELECT cb.id, cb.event_id, cb.order_id, cb.shop_id, cb.receiver, COALESCE(e.kind, ''), " \
-    "cb.url, cb.content_type, cb.body, cb.state, cb.attempts, cb.step, cb.base_at, "          \
-    "COALESCE(cb.next_attempt_at, 0), COALESCE(cb.lease_owner, ''), "                        \
-    "COALESCE(cb.lease_until, 0), cb.claim_seq, cb.created_at, cb.updated_at "               \
+#define CB_SELECT                                                                                  \
+    "SELECT cb.id, cb.event_id, cb.order_id, cb.shop_id, cb.receiver, COALESCE(e.kind, ''), "      \
+    "cb.url, cb.content_type, cb.body, cb.state, cb.attempts, cb.step, cb.base_at, "               \
+    "COALESCE(cb.next_attempt_at, 0), COALESCE(cb.lease_owner, ''), "                              \
+    "COALESCE(cb.lease_until, 0), cb.claim_seq, cb.created_at, cb.updated_at "                     \
     "FROM callbacks cb LEFT JOIN events e ON e.id = cb.event_id "
 
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)

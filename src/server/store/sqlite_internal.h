@@ -48,25 +48,25 @@ void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
 
 /* Column lists of the core selects. */
-#define SHOP_SELECT                                                                         \
-    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "            \
-    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "           \
+#define SHOP_SELECT                                                                                \
+    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "                   \
+    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "                  \
     "tegro_order_ttl, callback_version, active, created_at FROM shops "
 
-#define REQUISITE_COLUMNS                                                                   \
-    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "   \
+#define REQUISITE_COLUMNS                                                                          \
+    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
     "country_code, active, assigned, created_at "
 #define REQUISITE_SELECT "SELECT " REQUISITE_COLUMNS "FROM requisites "
 
-#define ORDER_SELECT                                                                        \
-    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "    \
-    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "    \
-    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "           \
-    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "        \
-    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                   \
-    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "    \
-    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "               \
-    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "       \
+#define ORDER_SELECT                                                                               \
+    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "           \
+    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "           \
+    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "                  \
+    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "               \
+    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                          \
+    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "           \
+    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "                      \
+    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "              \
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
 
 /* Row readers for the core selects (column lists in sqlite.c: SHOP_SELECT,
@@ -84,30 +84,42 @@ kassa_err sqlite_orders_page(struct store_conn *c, int64_t shop_id, int64_t offs
                              store_order_fn fn, void *arg);
 kassa_err sqlite_shop_methods(struct store_conn *c, int64_t shop_id,
                               bool (*fn)(void *arg, int method_id, bool enabled), void *arg);
-kassa_err sqlite_shop_method_set(struct store_conn *c, int64_t shop_id, int method_id,
-                                 bool enabled, int64_t now);
-kassa_err sqlite_receipt_put(struct store_conn *c, int64_t order_id, int position,
-                             const char *name, const char *count, int64_t price);
+kassa_err sqlite_shop_method_set(struct store_conn *c, int64_t shop_id, int method_id, bool enabled,
+                                 int64_t now);
+kassa_err sqlite_receipt_put(struct store_conn *c, int64_t order_id, int position, const char *name,
+                             const char *count, int64_t price);
 kassa_err sqlite_receipt_items(struct store_conn *c, int64_t order_id,
                                bool (*fn)(void *arg, const char *name, const char *count,
                                           int64_t price),
                                void *arg);
 
 /* sqlite_ledger.c: the money ops of store_sqlite_ops. */
-kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o, enum order_status from);
-kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind, const char *ref_type, int64_t ref_id, int64_t now, const struct posting *p, size_t n);
-kassa_err sqlite_event_insert(struct store_conn *base, int64_t shop_id, int64_t order_id, const char *kind, int status, int64_t now);
+kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o,
+                                  enum order_status from);
+kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind, const char *ref_type,
+                             int64_t ref_id, int64_t now, const struct posting *p, size_t n);
+kassa_err sqlite_event_insert(struct store_conn *base, int64_t shop_id, int64_t order_id,
+                              const char *kind, int status, int64_t now);
 kassa_err sqlite_orders_due(struct store_conn *base, int64_t now, int limit, int64_t *ids, int *n);
 kassa_err sqlite_order_confirm(struct store_conn *base, int64_t order_id, int64_t now);
-kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id, const char *content_type, const void *data, size_t len, int64_t now);
-kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a, char **content_type, void **data, size_t *len);
-kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to, const char *requisite_type, const char *country_code, const char *currency, struct order_stats *out);
+kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id,
+                                   const char *content_type, const void *data, size_t len,
+                                   int64_t now);
+kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a,
+                                   char **content_type, void **data, size_t *len);
+kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to,
+                             const char *requisite_type, const char *country_code,
+                             const char *currency, struct order_stats *out);
 kassa_err sqlite_withdrawal_insert(struct store_conn *base, struct withdrawal *w);
-kassa_err sqlite_withdrawal_get(struct store_conn *base, int64_t shop_id, int64_t id, const char *payment_id, struct withdrawal *out);
-kassa_err sqlite_withdrawal_set_status(struct store_conn *base, const struct withdrawal *w, int from);
-kassa_err sqlite_withdrawals_page(struct store_conn *base, int64_t shop_id, int offset, int limit, store_withdrawal_fn fn, void *arg);
+kassa_err sqlite_withdrawal_get(struct store_conn *base, int64_t shop_id, int64_t id,
+                                const char *payment_id, struct withdrawal *out);
+kassa_err sqlite_withdrawal_set_status(struct store_conn *base, const struct withdrawal *w,
+                                       int from);
+kassa_err sqlite_withdrawals_page(struct store_conn *base, int64_t shop_id, int offset, int limit,
+                                  store_withdrawal_fn fn, void *arg);
 kassa_err sqlite_balances(struct store_conn *base, int64_t shop_id, store_balance_fn fn, void *arg);
-kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem, void *arg, int64_t *accounts, int64_t *transactions);
+kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem, void *arg,
+                               int64_t *accounts, int64_t *transactions);
 kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before);
 
 /* ---- sqlite_callback.c: callback delivery (store.h "callbacks") ---- */

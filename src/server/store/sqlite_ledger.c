@@ -41,8 +41,8 @@ enum {
 };
 _Static_assert((int)S_LEDGER_END_ <= (int)SLOTS_CALLBACK, "ledger statements overflow");
 
-#define WD_COLUMNS                                                                             \
-    "SELECT id, shop_id, payment_id, currency, amount, fee, account, payment_system, status, " \
+#define WD_COLUMNS                                                                                 \
+    "SELECT id, shop_id, payment_id, currency, amount, fee, account, payment_system, status, "     \
     "fingerprint, created_at, completed_at FROM withdrawals "
 
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
@@ -134,7 +134,7 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
 #define CONN(base) struct sqlite_conn *c = (struct sqlite_conn *)(base)
 
 kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o,
-                                         enum order_status from)
+                                  enum order_status from)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_ORDER_SET_STATUS);
@@ -187,9 +187,8 @@ static kassa_err account(struct sqlite_conn *c, const struct posting *p, int64_t
     return KASSA_EIO;
 }
 
-kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind,
-                                    const char *ref_type, int64_t ref_id, int64_t now,
-                                    const struct posting *p, size_t n)
+kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind, const char *ref_type,
+                             int64_t ref_id, int64_t now, const struct posting *p, size_t n)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_LEDGER_TX);
@@ -234,7 +233,7 @@ kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind,
 }
 
 kassa_err sqlite_event_insert(struct store_conn *base, int64_t shop_id, int64_t order_id,
-                                     const char *kind, int status, int64_t now)
+                              const char *kind, int status, int64_t now)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_EVENT);
@@ -248,8 +247,7 @@ kassa_err sqlite_event_insert(struct store_conn *base, int64_t shop_id, int64_t 
     return sqlite_run(c, st);
 }
 
-kassa_err sqlite_orders_due(struct store_conn *base, int64_t now, int limit, int64_t *ids,
-                                   int *n)
+kassa_err sqlite_orders_due(struct store_conn *base, int64_t now, int limit, int64_t *ids, int *n)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_ORDERS_DUE);
@@ -281,8 +279,8 @@ kassa_err sqlite_order_confirm(struct store_conn *base, int64_t order_id, int64_
 }
 
 kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id,
-                                    const char *content_type, const void *data, size_t len,
-                                    int64_t now)
+                                   const char *content_type, const void *data, size_t len,
+                                   int64_t now)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_RECEIPT_PUT);
@@ -296,7 +294,7 @@ kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id,
 }
 
 kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a,
-                                    char **content_type, void **data, size_t *len)
+                                   char **content_type, void **data, size_t *len)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_RECEIPT_GET);
@@ -320,10 +318,9 @@ kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, st
     return err;
 }
 
-kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from,
-                                    int64_t to, const char *requisite_type,
-                                    const char *country_code, const char *currency,
-                                    struct order_stats *out)
+kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to,
+                             const char *requisite_type, const char *country_code,
+                             const char *currency, struct order_stats *out)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_STATS);
@@ -395,7 +392,7 @@ static void read_withdrawal(sqlite3_stmt *st, struct withdrawal *w)
 }
 
 kassa_err sqlite_withdrawal_get(struct store_conn *base, int64_t shop_id, int64_t id,
-                                       const char *payment_id, struct withdrawal *out)
+                                const char *payment_id, struct withdrawal *out)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, payment_id ? S_WD_BY_PAYMENT_ID : S_WD_BY_ID);
@@ -417,7 +414,7 @@ kassa_err sqlite_withdrawal_get(struct store_conn *base, int64_t shop_id, int64_
 }
 
 kassa_err sqlite_withdrawal_set_status(struct store_conn *base, const struct withdrawal *w,
-                                              int from)
+                                       int from)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_WD_SET_STATUS);
@@ -433,8 +430,8 @@ kassa_err sqlite_withdrawal_set_status(struct store_conn *base, const struct wit
     return err;
 }
 
-kassa_err sqlite_withdrawals_page(struct store_conn *base, int64_t shop_id, int offset,
-                                         int limit, store_withdrawal_fn fn, void *arg)
+kassa_err sqlite_withdrawals_page(struct store_conn *base, int64_t shop_id, int offset, int limit,
+                                  store_withdrawal_fn fn, void *arg)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_WD_PAGE);
@@ -455,8 +452,7 @@ kassa_err sqlite_withdrawals_page(struct store_conn *base, int64_t shop_id, int 
     return err;
 }
 
-kassa_err sqlite_balances(struct store_conn *base, int64_t shop_id, store_balance_fn fn,
-                                 void *arg)
+kassa_err sqlite_balances(struct store_conn *base, int64_t shop_id, store_balance_fn fn, void *arg)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_BALANCES);
@@ -485,8 +481,8 @@ static int64_t count(struct sqlite_conn *c, int slot)
     return n;
 }
 
-kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem,
-                                      void *arg, int64_t *accounts, int64_t *transactions)
+kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem, void *arg,
+                               int64_t *accounts, int64_t *transactions)
 {
     CONN(base);
     char msg[512];
@@ -599,8 +595,7 @@ kassa_err sqlite_shop_fees(struct store_conn *base, int64_t shop_id,
     return err;
 }
 
-kassa_err sqlite_shop_set_fee_percent(struct store_conn *base, int64_t shop_id,
-                                      const char *percent)
+kassa_err sqlite_shop_set_fee_percent(struct store_conn *base, int64_t shop_id, const char *percent)
 {
     CONN(base);
     sqlite3_stmt *st = st_(c, S_FEE_PERCENT);

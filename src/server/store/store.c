@@ -10,8 +10,7 @@
 typedef void (*store_fn_)(void);
 
 /* Every member after `name` is a function pointer. */
-_Static_assert((sizeof(struct store_ops) - offsetof(struct store_ops, open)) %
-                       sizeof(store_fn_) ==
+_Static_assert((sizeof(struct store_ops) - offsetof(struct store_ops, open)) % sizeof(store_fn_) ==
                    0,
                "struct store_ops holds only function pointers after its name");
 
@@ -54,8 +53,7 @@ kassa_err store_open(const char *url, struct store **out, char *err, size_t errl
         return KASSA_EINVAL;
     }
     if (!ops_complete(ops)) {
-        snprintf(err, errlen, "the %s store backend does not implement every operation",
-                 ops->name);
+        snprintf(err, errlen, "the %s store backend does not implement every operation", ops->name);
         return KASSA_EINVAL;
     }
     return ops->open(arg, out, err, errlen);
@@ -69,9 +67,15 @@ void store_close(struct store *s)
 
 static atomic_bool store_down;
 
-bool store_unavailable(void) { return atomic_load(&store_down); }
+bool store_unavailable(void)
+{
+    return atomic_load(&store_down);
+}
 
-void store_set_unavailable(bool down) { atomic_store(&store_down, down); }
+void store_set_unavailable(bool down)
+{
+    atomic_store(&store_down, down);
+}
 
 void store_url_redacted(const char *url, char *out, size_t size)
 {

@@ -55,8 +55,7 @@ typedef bool (*store_withdrawal_fn)(void *arg, const struct withdrawal *w);
 typedef void (*store_problem_fn)(void *arg, const char *problem);
 
 /* A visitor over a shop's balances (minor units of `currency`). */
-typedef bool (*store_balance_fn)(void *arg, const char *currency, int64_t available,
-                                 int64_t held);
+typedef bool (*store_balance_fn)(void *arg, const char *currency, int64_t available, int64_t held);
 
 struct store_ops {
     const char *name;
@@ -120,16 +119,14 @@ struct store_ops {
     /* Call fn for every order of a shop with this merchant_order_id, oldest
      * first; fn returning false stops. `o` is valid only during the call. */
     kassa_err (*orders_by_merchant_order_id)(struct store_conn *c, int64_t shop_id,
-                                             const char *merchant_order_id,
-                                             store_order_fn fn, void *arg);
-    kassa_err (*idem_get)(struct store_conn *c, int64_t shop_id, const char *key,
-                          struct idem *out);
+                                             const char *merchant_order_id, store_order_fn fn,
+                                             void *arg);
+    kassa_err (*idem_get)(struct store_conn *c, int64_t shop_id, const char *key, struct idem *out);
     kassa_err (*idem_put)(struct store_conn *c, const struct idem *in);
     /* Operator exchange rates: rate is decimal text ("95.00"). */
-    kassa_err (*rate_get)(struct store_conn *c, const char *from, const char *to,
-                          char rate[32]);
-    kassa_err (*rate_put)(struct store_conn *c, const char *from, const char *to,
-                          const char *rate, int64_t now);
+    kassa_err (*rate_get)(struct store_conn *c, const char *from, const char *to, char rate[32]);
+    kassa_err (*rate_put)(struct store_conn *c, const char *from, const char *to, const char *rate,
+                          int64_t now);
 
     /* ---- money (ledger.c / sqlite_ledger.c) ---- */
     /* Every currency the shop has an account in, with its available and
@@ -154,10 +151,10 @@ struct store_ops {
     kassa_err (*order_confirm)(struct store_conn *c, int64_t order_id, int64_t now);
     /* Store (or replace) the payer's receipt image of an order. */
     kassa_err (*receipt_image_put)(struct store_conn *c, int64_t order_id, const char *content_type,
-                             const void *data, size_t len, int64_t now);
+                                   const void *data, size_t len, int64_t now);
     /* The receipt, copied into `a`. */
     kassa_err (*receipt_image_get)(struct store_conn *c, int64_t order_id, struct arena *a,
-                             char **content_type, void **data, size_t *len);
+                                   char **content_type, void **data, size_t *len);
     /* Statistics of a shop's orders in `currency` created in [from, to)
      * (Unix seconds), optionally of one requisite type / requisite country
      * ("" = any). */
@@ -170,8 +167,7 @@ struct store_ops {
                                 const char *payment_id, struct withdrawal *out);
     /* Set status/completed_at when the current status is `from`, else
      * KASSA_ESTATE. */
-    kassa_err (*withdrawal_set_status)(struct store_conn *c, const struct withdrawal *w,
-                                       int from);
+    kassa_err (*withdrawal_set_status)(struct store_conn *c, const struct withdrawal *w, int from);
     /* A page of a shop's withdrawals, newest first. */
     kassa_err (*withdrawals_page)(struct store_conn *c, int64_t shop_id, int offset, int limit,
                                   store_withdrawal_fn fn, void *arg);
@@ -211,11 +207,11 @@ struct store_ops {
     /* The shop's payment-method switches (only the methods set explicitly). */
     kassa_err (*shop_methods)(struct store_conn *c, int64_t shop_id,
                               bool (*fn)(void *arg, int method_id, bool enabled), void *arg);
-    kassa_err (*shop_method_set)(struct store_conn *c, int64_t shop_id, int method_id,
-                                 bool enabled, int64_t now);
+    kassa_err (*shop_method_set)(struct store_conn *c, int64_t shop_id, int method_id, bool enabled,
+                                 int64_t now);
     /* An order's receipt items: price in minor units, count as decimal text. */
-    kassa_err (*receipt_put)(struct store_conn *c, int64_t order_id, int position,
-                             const char *name, const char *count, int64_t price);
+    kassa_err (*receipt_put)(struct store_conn *c, int64_t order_id, int position, const char *name,
+                             const char *count, int64_t price);
     kassa_err (*receipt_items)(struct store_conn *c, int64_t order_id,
                                bool (*fn)(void *arg, const char *name, const char *count,
                                           int64_t price),
@@ -309,9 +305,18 @@ void store_url_redacted(const char *url, char *out, size_t size);
 bool store_unavailable(void);
 void store_set_unavailable(bool down);
 
-static inline struct store_conn *store_writer(struct store *s) { return s->ops->writer(s); }
-static inline struct store_conn *store_reader(struct store *s) { return s->ops->reader(s); }
-static inline void store_release(struct store_conn *c) { c->ops->release(c); }
+static inline struct store_conn *store_writer(struct store *s)
+{
+    return s->ops->writer(s);
+}
+static inline struct store_conn *store_reader(struct store *s)
+{
+    return s->ops->reader(s);
+}
+static inline void store_release(struct store_conn *c)
+{
+    c->ops->release(c);
+}
 
 #define STORE_CALL(c, fn, ...) ((c)->ops->fn((c), __VA_ARGS__))
 #define STORE_CALL0(c, fn) ((c)->ops->fn((c)))

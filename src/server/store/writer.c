@@ -313,9 +313,8 @@ kassa_err writer_run(struct writer *w, struct writer_cmd *cmd)
     struct sync_wait wait = {.finished = false, .err = KASSA_OK};
     pthread_mutex_init(&wait.mu, NULL);
     pthread_cond_init(&wait.cv, NULL);
-    struct sync_cmd s = {.base = {.apply = sync_apply, .done = sync_done},
-                         .inner = cmd,
-                         .wait = &wait};
+    struct sync_cmd s = {
+        .base = {.apply = sync_apply, .done = sync_done}, .inner = cmd, .wait = &wait};
     writer_submit(w, &s.base);
     pthread_mutex_lock(&wait.mu);
     while (!wait.finished)
