@@ -7,9 +7,9 @@
  * what has gathered with one write(2): under load one system call carries
  * many lines, and request threads never wait on stderr's file or pipe
  * (on a file, every append takes the inode's lock: a line per request
- * written by every thread halved throughput). A line reaches stderr as soon
- * as the logger thread runs; a kill -9 loses at most the lines not yet
- * written. */
+ * written by every thread halved throughput). Info lines reach stderr within
+ * LOG_FLUSH_MS, warnings and errors at once; a kill -9 loses at most the
+ * lines not yet written. */
 #include "log.h"
 
 #include <errno.h>
@@ -97,7 +97,7 @@ static void line_put_escaped(struct line *l, const char *s, size_t n, int quoted
     }
 }
 
-static bool log_append_async(const char *line, size_t n);
+static bool log_append_async(const char *line, size_t n, bool urgent);
 static void write_all(const char *p, size_t n);
 
 void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
@@ -163,7 +163,7 @@ void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
     }
     buf[l.len++] = '\n';
 
-    if (!log_append_async(buf, l.len))
+    if (!log_append_async(buf, l.len, lvl >= LOG_WARN))
         write_all(buf, l.len);
     errno = saved_errno;
 }
@@ -171,6 +171,7 @@ void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
 /* ---- the logger thread -------------------------------------------------- */
 
 #define LOG_BUF_SIZE (256 * 1024)
+#define LOG_FLUSH_MS 5 /* the longest an info line waits in memory */
 
 static struct {
     pthread_mutex_t mu;
@@ -179,6 +180,7 @@ static struct {
     char *buf, *spare;        /* appended to / being written */
     size_t len;
     bool running, stopping;
+    bool urgent; /* a warning or error is waiting: write now */
     pthread_t thread;
 } L = {.mu = PTHREAD_MUTEX_INITIALIZER,
        .has_lines = PTHREAD_COND_INITIALIZER,
@@ -201,7 +203,7 @@ static void write_all(const char *p, size_t n)
 }
 
 /* Append a whole line to the shared buffer; false when not in async mode. */
-static bool log_append_async(const char *line, size_t n)
+static bool log_append_async(const char *line, size_t n, bool urgent)
 {
     if (!atomic_load_explicit(&log_async, memory_order_acquire))
         return false;
@@ -219,7 +221,12 @@ static bool log_append_async(const char *line, size_t n)
     bool was_empty = L.len == 0;
     memcpy(L.buf + L.len, line, n);
     L.len += n;
-    if (was_empty)
+    if (urgent)
+        L.urgent = true;
+    /* One wake-up per batch, not per line: the logger, once woken, gathers
+     * for LOG_FLUSH_MS (a wake-up per line would cost a futex call and a
+     * context switch per request). Warnings and errors cut that short. */
+    if (was_empty || urgent || L.len > LOG_BUF_SIZE / 2)
         pthread_cond_signal(&L.has_lines);
     pthread_mutex_unlock(&L.mu);
     return true;
@@ -232,6 +239,18 @@ static void *logger_main(void *arg)
     for (;;) {
         while (L.len == 0 && !L.stopping)
             pthread_cond_wait(&L.has_lines, &L.mu);
+        if (!L.stopping && !L.urgent && L.len <= LOG_BUF_SIZE / 2) {
+            /* Gather: more lines arrive while we wait a moment. */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += LOG_FLUSH_MS * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            while (!L.stopping && !L.urgent && L.len <= LOG_BUF_SIZE / 2 &&
+                   pthread_cond_timedwait(&L.has_lines, &L.mu, &until) == 0)
+                ;
+        }
+        L.urgent = false;
         if (L.len == 0 && L.stopping)
             break;
         char *out = L.buf;

@@ -336,12 +336,23 @@ static void sqlite_close(struct store *base)
     free(s);
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation, which
+ * every reader thread then contends for; kassa reads none. Possible only
+ * before the library initialises (the first open), hence once, here. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_global_config(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static kassa_err sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 {
     if (path == NULL || *path == '\0') {
         snprintf(err, errlen, "sqlite: empty database path");
         return KASSA_EINVAL;
     }
+    pthread_once(&sqlite_once, sqlite_global_config);
     struct sqlite_store *s = calloc(1, sizeof *s);
     if (s == NULL || (s->path = strdup(path)) == NULL) {
         free(s);
