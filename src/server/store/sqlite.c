@@ -148,7 +148,8 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
      * savepoints in RAM: they only serve rolling a savepoint back inside the
      * open transaction, so durability (WAL, synchronous=FULL) is unchanged. */
     const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                   "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;"
+                                   "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=16384;"
+                                   "PRAGMA journal_size_limit=67108864;"
                                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;"
                                  : "PRAGMA query_only=1; PRAGMA synchronous=FULL;"
                                    "PRAGMA temp_store=MEMORY;";
@@ -271,7 +272,14 @@ fail:
 #define CHECKPOINT_EVERY_MS 250
 
 /* Every CHECKPOINT_EVERY_MS: a PASSIVE checkpoint (never blocks the writer or
- * readers; copies what it can), with its own connection. */
+ * readers; copies what it can), with its own connection, so the copying is
+ * done off the writer's path. Under a steady stream of commits a passive
+ * checkpoint rarely catches the very last frame, and only a checkpoint that
+ * did lets the WAL start over: the writer keeps SQLite's own
+ * wal_autocheckpoint, raised to 16384 frames (64 MiB), which then finds
+ * almost everything copied already and completes at once, and
+ * journal_size_limit trims the file back to 64 MiB. (With the writer's
+ * autocheckpoint off, the WAL grew without end.) */
 static void *checkpointer_main(void *arg)
 {
     struct sqlite_store *s = arg;
@@ -303,6 +311,10 @@ static bool checkpointer_start(struct sqlite_store *s)
         SQLITE_OK)
         return false;
     sqlite3_busy_timeout(s->ckpt_db, 1000);
+    /* A connection opens the database (and learns it is in WAL mode) at its
+     * first statement; a checkpoint before that silently does nothing. */
+    if (exec_sql(s->ckpt_db, "SELECT count(*) FROM sqlite_master") != KASSA_OK)
+        return false;
     if (pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s) != 0)
         return false;
     s->ckpt_running = true;
