@@ -264,3 +264,24 @@ def test_database_password_never_logged(tmp_path):
     assert 'msg="cannot open the database"' in r.stderr
     assert "postgresql://kassa:***@127.0.0.1" in r.stderr
     assert "s3cr3t-pw" not in r.stderr + r.stdout
+
+
+def test_wal_is_checkpointed_into_the_database_file(kassad, shop):
+    """SQLite: the background checkpointer copies committed pages from the WAL
+    into the database file (a checkpointer that never opened the database
+    left the file at its first pages and let the WAL grow without end)."""
+    import os
+    import time
+    if not kassad.db_path:
+        pytest.skip("SQLite only")
+    before = os.path.getsize(kassad.db_path)
+    client = kassad.panda(shop)
+    for i in range(300):
+        r = client.create_order(amount="10", merchant_order_id=f"wal-{i}")
+        assert r.status == 200, r
+    deadline = time.monotonic() + 10
+    while os.path.getsize(kassad.db_path) <= before + 64 * 1024:
+        assert time.monotonic() < deadline, (
+            f"database file still {os.path.getsize(kassad.db_path)} bytes "
+            f"(WAL {os.path.getsize(kassad.db_path + '-wal')} bytes)")
+        time.sleep(0.1)
