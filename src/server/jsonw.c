@@ -231,12 +231,6 @@ void jw_knull(struct jw *w, const char *key)
     jw_null(w);
 }
 
-void jw_kraw(struct jw *w, const char *key, const char *raw)
-{
-    jw_key(w, key);
-    jw_raw(w, raw);
-}
-
 void jw_kmoney(struct jw *w, const char *key, int64_t minor, const char *currency, int places,
                bool as_number)
 {

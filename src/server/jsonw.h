@@ -48,7 +48,6 @@ void jw_kstr_or_null(struct jw *w, const char *key, const char *s); /* "" -> nul
 void jw_kint(struct jw *w, const char *key, long long v);
 void jw_kbool(struct jw *w, const char *key, bool v);
 void jw_knull(struct jw *w, const char *key);
-void jw_kraw(struct jw *w, const char *key, const char *raw);
 void jw_kmoney(struct jw *w, const char *key, int64_t minor, const char *currency, int places,
                bool as_number);
 

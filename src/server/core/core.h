@@ -20,9 +20,6 @@
  * gateway must not run without one). */
 void core_random(void *buf, size_t n);
 
-/* A random (version 4) UUID, lower case. */
-void core_uuid4(char out[UUID_SIZE]);
-
 /* A time-ordered (version 7) UUID: 48 bits of Unix milliseconds, then 74
  * random bits from `random` (10 bytes). New rows land at the end of the
  * uuid indexes instead of on random pages, and 74 random bits keep it as

@@ -16,14 +16,6 @@ const char *order_status_name(enum order_status s)
     return "unknown";
 }
 
-int order_status_parse(const char *name)
-{
-    for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
-        if (strcmp(status_names[i], name) == 0)
-            return (int)i;
-    return -1;
-}
-
 static const char *const account_names[] = {
     [ACC_SHOP_AVAILABLE] = "shop_available",
     [ACC_SHOP_HELD] = "shop_held",

@@ -27,8 +27,6 @@ enum order_status {
 /* Core names: "pending", "completed", "failed", "expired", "canceled",
  * "no_requisite". */
 const char *order_status_name(enum order_status s);
-/* -1 when unknown. */
-int order_status_parse(const char *name);
 
 enum dialect_id { DIALECT_PANDA = 1, DIALECT_TEGRO = 2, DIALECT_ADMIN = 3 };
 

@@ -29,15 +29,6 @@ static void uuid_format(const unsigned char b[16], char out[UUID_SIZE])
     *o = '\0';
 }
 
-void core_uuid4(char out[UUID_SIZE])
-{
-    unsigned char b[16];
-    core_random(b, sizeof b);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    uuid_format(b, out);
-}
-
 void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_SIZE])
 {
     unsigned char b[16];

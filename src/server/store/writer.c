@@ -251,11 +251,6 @@ struct writer *writer_start(struct store *s, int batch_max)
     return writer_start_n(s, batch_max, 1);
 }
 
-int writer_threads(const struct writer *w)
-{
-    return w->nthreads;
-}
-
 void writer_stop(struct writer *w)
 {
     if (w == NULL)

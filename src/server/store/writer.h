@@ -40,9 +40,6 @@ struct writer *writer_start(struct store *s, int batch_max);
  * command runs again). NULL on failure. */
 struct writer *writer_start_n(struct store *s, int batch_max, int threads);
 
-/* How many writer threads run. */
-int writer_threads(const struct writer *w);
-
 /* Call fn on the writer thread after every batch that committed (e.g. to
  * wake the callback dispatcher); with several threads, on whichever
  * committed, possibly at once. May be set while the writer runs. */
