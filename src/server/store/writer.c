@@ -15,6 +15,7 @@ struct writer_thread {
     struct store_conn *conn;
     pthread_t thread;
     kassa_err *results; /* batch_max, one per command of the batch */
+    int careful;        /* batches left to run with savepoints (see run_batch) */
 };
 
 struct writer {
@@ -30,6 +31,11 @@ struct writer {
     int batch_max;
     void (*_Atomic on_commit)(void); /* writer_on_commit; set while running */
 };
+
+/* After a batch whose optimistic run failed, this many batches run with a
+ * savepoint per command from the start (a burst of refused commands then
+ * costs one run each, not two). */
+#define WRITER_CAREFUL_BATCHES 16
 
 /* How often a command that returned KASSA_ERETRY (a race with another node
  * on a unique key, a deadlock) runs again in its savepoint. */
@@ -80,6 +86,45 @@ static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
     return KASSA_OK;
 }
 
+/* The optimistic run of a batch: every command applied straight in the
+ * transaction, no savepoints (SQLite copies every page a savepoint touches
+ * first; PostgreSQL runs two more statements per command). True when every
+ * command returned KASSA_OK and the batch committed or failed to commit (the
+ * results are set); false when a command refused: the transaction was
+ * rolled back (nothing of the batch is kept) and the batch must run the
+ * careful way. A single command's refusal other than KASSA_ERETRY is final
+ * here: its transaction held nothing else. */
+static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer_cmd *batch,
+                           kassa_err *results, int n)
+{
+    kassa_err err = STORE_CALL0(c, begin);
+    if (err != KASSA_OK) {
+        for (int i = 0; i < n; i++)
+            results[i] = batch_error(err);
+        return true;
+    }
+    int i = 0;
+    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++) {
+        kassa_err res = cmd->apply(c, cmd);
+        if (res == KASSA_OK)
+            continue;
+        if ((err = STORE_CALL0(c, rollback)) != KASSA_OK) {
+            for (int j = 0; j < n; j++)
+                results[j] = batch_error(err);
+            return true;
+        }
+        if (n == 1 && res != KASSA_ERETRY) {
+            results[0] = res;
+            return true;
+        }
+        return false;
+    }
+    err = commit_tx(w, c, n);
+    for (i = 0; i < n; i++)
+        results[i] = err;
+    return true;
+}
+
 /* Run one batch: every command in its own savepoint, one commit. Returns
  * the list's commands with their results in `results`.
  *
@@ -88,8 +133,8 @@ static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
  * involve the locks of the commands before it in this transaction, which
  * its savepoint rollback does not release, so it would deadlock again. It
  * runs again after the batch committed, in a transaction of its own. */
-static void run_batch(struct writer *w, struct store_conn *c, struct writer_cmd *batch,
-                      kassa_err *results, int n)
+static void run_batch_careful(struct writer *w, struct store_conn *c, struct writer_cmd *batch,
+                              kassa_err *results, int n)
 {
     kassa_err err = STORE_CALL0(c, begin);
     if (err != KASSA_OK) {
@@ -122,6 +167,21 @@ static void run_batch(struct writer *w, struct store_conn *c, struct writer_cmd 
         if ((err = commit_tx(w, c, 1)) != KASSA_OK)
             results[i] = err;
     }
+}
+
+/* Run one batch: optimistically without savepoints while commands succeed;
+ * after a refusal the batch runs again the careful way, and so do the next
+ * WRITER_CAREFUL_BATCHES batches. Every command's apply may run more than
+ * once (its effects of a rolled-back run are gone; see writer.h). */
+static void run_batch(struct writer_thread *t, struct writer_cmd *batch, int n)
+{
+    if (t->careful == 0) {
+        if (run_batch_fast(t->w, t->conn, batch, t->results, n))
+            return;
+        t->careful = WRITER_CAREFUL_BATCHES + 1;
+    }
+    t->careful--;
+    run_batch_careful(t->w, t->conn, batch, t->results, n);
 }
 
 void writer_on_commit(struct writer *w, void (*fn)(void))
@@ -174,7 +234,7 @@ static void *writer_main(void *arg)
             pthread_cond_signal(&w->cv);
         pthread_mutex_unlock(&w->mu);
 
-        run_batch(w, t->conn, batch, t->results, n);
+        run_batch(t, batch, n);
         int i = 0;
         for (struct writer_cmd *cmd = batch; cmd; i++) {
             struct writer_cmd *next = cmd->next; /* done may free cmd */

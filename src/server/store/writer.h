@@ -2,8 +2,11 @@
  *
  * HTTP threads authenticate and validate, then hand a command to the writer.
  * A writer thread takes the queued commands (up to batch_max), runs them
- * in one transaction, each in its own savepoint (a refused command rolls back
- * alone), commits once (one fsync), and then calls each command's `done`.
+ * in one transaction, commits once (one fsync), and then calls each
+ * command's `done`. A refused command must not take the others with it, so
+ * it rolls back alone: the batch is first run without savepoints (cheap);
+ * when a command refuses, the transaction is rolled back and the batch runs
+ * again with a savepoint per command (and so do the next few batches).
  * The batch grows with the load: no waiting when the queue is short. */
 #ifndef KASSA_WRITER_H
 #define KASSA_WRITER_H
@@ -11,10 +14,12 @@
 #include "store.h"
 
 struct writer_cmd {
-    /* Run the command on the writer connection inside its savepoint.
-     * A non-OK return rolls the savepoint back; KASSA_ERETRY (a race with
-     * another node, see store.h backends) then runs apply again, a few
-     * times. A batch that cannot reach the database fails with
+    /* Run the command on the writer connection, in the batch's
+     * transaction. A non-OK return undoes what it wrote (its savepoint, or
+     * the whole transaction, after which the batch runs again); KASSA_ERETRY
+     * (a race with another node, see store.h backends) then runs apply
+     * again, a few times. So apply may run several times for one command:
+     * everything it sets outside the database it must set anew each time. A batch that cannot reach the database fails with
      * KASSA_EUNAVAILABLE for every command (nothing of it is kept). */
     kassa_err (*apply)(struct store_conn *c, struct writer_cmd *cmd);
     /* Called on the writer thread once the batch committed (err = apply's

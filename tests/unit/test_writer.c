@@ -1,0 +1,208 @@
+/* test_writer.c: the group-commit writer's batches on SQLite (store/writer.c).
+ *
+ * A batch runs first without savepoints; when a command refuses, the whole
+ * transaction is rolled back and the batch runs again with a savepoint per
+ * command. Whatever way it ran, each command's result and the database must
+ * be as if every command had run alone: the refused command leaves nothing,
+ * the others are all kept. */
+#include <pthread.h>
+
+#include "money_fixture.h"
+
+/* A command that inserts a merchant named `name`, then returns `result`
+ * (after writing: a refusal must undo its own insert). `retry_first` makes
+ * its first `retry_first` runs return KASSA_ERETRY. Counts its runs. */
+struct test_cmd {
+    struct writer_cmd base;
+    const char *name;
+    kassa_err result;
+    int retry_first;
+    int runs;
+    kassa_err done_err;
+    int done_calls;
+};
+
+/* The batch gate: the first command blocks the writer until released, so
+ * that the commands queued meanwhile form one batch. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_entered, gate_open;
+static int done_total;
+
+static kassa_err test_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct test_cmd *cmd = (struct test_cmd *)base;
+    cmd->runs++;
+    struct merchant m = {.created_at = clock_now()};
+    snprintf(m.name, sizeof m.name, "%s", cmd->name);
+    kassa_err err = STORE_CALL(c, merchant_insert, &m);
+    if (err != KASSA_OK)
+        return err;
+    if (cmd->runs <= cmd->retry_first)
+        return KASSA_ERETRY;
+    return cmd->result;
+}
+
+static void test_done(struct writer_cmd *base, kassa_err err)
+{
+    struct test_cmd *cmd = (struct test_cmd *)base;
+    pthread_mutex_lock(&gate_mu);
+    cmd->done_err = err;
+    cmd->done_calls++;
+    done_total++;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static kassa_err gate_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    (void)c;
+    (void)base;
+    pthread_mutex_lock(&gate_mu);
+    gate_entered = true;
+    pthread_cond_broadcast(&gate_cv);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    return KASSA_OK;
+}
+
+static void gate_done(struct writer_cmd *base, kassa_err err)
+{
+    (void)base;
+    (void)err;
+}
+
+/* Submit the gate, wait until the writer is inside it, queue `cmds` (they
+ * become the next batch), open the gate and wait for every done. */
+static void run_as_one_batch(struct fx *f, struct test_cmd *cmds, int n)
+{
+    static struct writer_cmd gate = {.apply = gate_apply, .done = gate_done};
+    gate_entered = gate_open = false;
+    done_total = 0;
+    writer_submit(f->writer, &gate);
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_entered)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    for (int i = 0; i < n; i++) {
+        cmds[i].base.apply = test_apply;
+        cmds[i].base.done = test_done;
+        writer_submit(f->writer, &cmds[i].base);
+    }
+    pthread_mutex_lock(&gate_mu);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cv);
+    while (done_total < n)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static int64_t merchants_named(struct fx *f, const char *name)
+{
+    return fx_int(f, "SELECT COUNT(*) FROM merchants WHERE name = '%s'", name);
+}
+
+/* All succeed: one run each, all kept. */
+static void test_batch_all_ok(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c[3] = {{.name = "a"}, {.name = "b"}, {.name = "c"}};
+    run_as_one_batch(f, c, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(c[i].done_err, KASSA_OK);
+        assert_int_equal(c[i].done_calls, 1);
+        assert_int_equal(c[i].runs, 1);
+        assert_int_equal(merchants_named(f, c[i].name), 1);
+    }
+}
+
+/* A refusal in the middle (after the command wrote): the refused command
+ * leaves nothing, the ones before and after it are kept, each exactly once;
+ * the batch ran twice (optimistic, then careful), so the first command ran
+ * twice and the last once (the optimistic run stopped at the refusal). */
+static void test_batch_refusal_rolls_back_alone(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c[3] = {
+        {.name = "first"}, {.name = "refused", .result = KASSA_ECONFLICT}, {.name = "last"}};
+    run_as_one_batch(f, c, 3);
+    assert_int_equal(c[0].done_err, KASSA_OK);
+    assert_int_equal(c[1].done_err, KASSA_ECONFLICT);
+    assert_int_equal(c[2].done_err, KASSA_OK);
+    assert_int_equal(merchants_named(f, "first"), 1);
+    assert_int_equal(merchants_named(f, "refused"), 0);
+    assert_int_equal(merchants_named(f, "last"), 1);
+    assert_int_equal(c[0].runs, 2);
+    assert_int_equal(c[1].runs, 2);
+    assert_int_equal(c[2].runs, 1);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(c[i].done_calls, 1);
+
+    /* The batches right after run carefully: a refusal there costs one run. */
+    struct test_cmd d[2] = {{.name = "ok2"}, {.name = "refused2", .result = KASSA_EFUNDS}};
+    run_as_one_batch(f, d, 2);
+    assert_int_equal(d[0].done_err, KASSA_OK);
+    assert_int_equal(d[1].done_err, KASSA_EFUNDS);
+    assert_int_equal(d[0].runs, 1);
+    assert_int_equal(d[1].runs, 1);
+    assert_int_equal(merchants_named(f, "ok2"), 1);
+    assert_int_equal(merchants_named(f, "refused2"), 0);
+
+    /* After WRITER_CAREFUL_BATCHES (16) batches, optimistic again: a
+     * refusal makes the first command run twice once more. */
+    for (int i = 0; i < 16; i++) {
+        struct test_cmd one = {.name = "filler"};
+        run_as_one_batch(f, &one, 1);
+        assert_int_equal(one.done_err, KASSA_OK);
+    }
+    struct test_cmd e[2] = {{.name = "ok3"}, {.name = "refused3", .result = KASSA_EINVAL}};
+    run_as_one_batch(f, e, 2);
+    assert_int_equal(e[0].done_err, KASSA_OK);
+    assert_int_equal(e[1].done_err, KASSA_EINVAL);
+    assert_int_equal(e[0].runs, 2);
+    assert_int_equal(merchants_named(f, "ok3"), 1);
+    assert_int_equal(merchants_named(f, "refused3"), 0);
+    assert_int_equal(merchants_named(f, "filler"), 16);
+}
+
+/* A lone command's refusal is final after one run (its transaction held
+ * nothing else) and leaves nothing. */
+static void test_single_refusal(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c = {.name = "alone", .result = KASSA_ENOTFOUND};
+    run_as_one_batch(f, &c, 1);
+    assert_int_equal(c.done_err, KASSA_ENOTFOUND);
+    assert_int_equal(c.runs, 1);
+    assert_int_equal(merchants_named(f, "alone"), 0);
+}
+
+/* KASSA_ERETRY: a lone command runs again until it succeeds (its retried
+ * runs' writes undone); in a batch it runs again alone after the batch. */
+static void test_retry(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c = {.name = "retried", .retry_first = 2};
+    run_as_one_batch(f, &c, 1);
+    assert_int_equal(c.done_err, KASSA_OK);
+    assert_int_equal(merchants_named(f, "retried"), 1);
+
+    struct test_cmd b[3] = {{.name = "x"}, {.name = "y", .retry_first = 1}, {.name = "z"}};
+    run_as_one_batch(f, b, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(b[i].done_err, KASSA_OK);
+        assert_int_equal(merchants_named(f, b[i].name), 1);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_batch_all_ok, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_refusal_rolls_back_alone, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_single_refusal, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_retry, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
