@@ -3,6 +3,7 @@
  * again; idempotency records; unique keys give KASSA_EEXIST. */
 #include "money_fixture.h"
 #include "store/migration.h"
+#include "store/sqlite_internal.h"
 
 /* Run `fn` on the writer connection in its own transaction (the writer
  * thread is the only user of that connection, so go through it). */
@@ -345,6 +346,114 @@ static void test_idempotency_round_trip(void **state)
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency WHERE key = 'old'"), 0);
 }
 
+static kassa_err idem_put_n(struct store_conn *c, void *arg)
+{
+    int n = *(int *)arg;
+    for (int i = 0; i < n; i++) {
+        struct idem in = {.shop_id = 1 + i % 3, .order_id = i, .created_at = 1000 + i};
+        snprintf(in.key, sizeof in.key, "k-%d", i);
+        kassa_err err = STORE_CALL(c, idem_put, &in);
+        if (err != KASSA_OK)
+            return err;
+    }
+    return KASSA_OK;
+}
+
+static kassa_err idem_get_i(struct store_conn *c, int i, struct idem *out)
+{
+    char key[32];
+    snprintf(key, sizeof key, "k-%d", i);
+    return STORE_CALL(c, idem_get, 1 + i % 3, key, out);
+}
+
+/* The in-memory index over the idempotency table: it grows past its first
+ * capacity, finds every key, is rebuilt from the table on reopen, and a
+ * purge takes exactly the old keys out of it (the others stay findable:
+ * the table's deletions shift entries back in their probe runs). */
+static void test_idempotency_index(void **state)
+{
+    struct fx *f = *state;
+    int n = 5000;
+    assert_int_equal(on_writer(f, idem_put_n, &n), KASSA_OK);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), n);
+    struct store_conn *c = store_reader(f->store);
+    struct idem out;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(idem_get_i(c, i, &out), KASSA_OK);
+        assert_int_equal(out.order_id, i);
+    }
+    /* Another shop's key of the same text is another key. */
+    assert_int_equal(STORE_CALL(c, idem_get, 2, "k-0", &out), KASSA_ENOTFOUND);
+    store_release(c);
+
+    fx_close_store(f);
+    fx_open_store(f);
+    c = store_reader(f->store);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(idem_get_i(c, i, &out), KASSA_OK);
+    store_release(c);
+    /* Still unique after the reload. */
+    struct idem dup = {.shop_id = 1, .order_id = 9, .created_at = 1};
+    snprintf(dup.key, sizeof dup.key, "k-0");
+    assert_int_equal(on_writer(f, idem_put, &dup), KASSA_EEXIST);
+
+    int64_t before = 1000 + n / 2; /* keys 0 .. n/2 - 1 */
+    assert_int_equal(on_writer(f, idem_purge, &before), KASSA_OK);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), n - n / 2);
+    assert_int_equal(sqlite_idem_entries(f->store), n - n / 2);
+    c = store_reader(f->store);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(idem_get_i(c, i, &out), i < n / 2 ? KASSA_ENOTFOUND : KASSA_OK);
+    store_release(c);
+    /* A purged key can be used again. */
+    assert_int_equal(on_writer(f, idem_put, &dup), KASSA_OK);
+}
+
+/* A database made before migration 006 (idempotency keyed by a B-tree):
+ * opening it moves the keys to the new table, and they are found. */
+static void test_idempotency_migrates(void **state)
+{
+    struct fx *f = *state;
+    fx_close_store(f);
+    char p[200];
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                                  "name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (size_t i = 0; i < migrations_sqlite_count && migrations_sqlite[i].version <= 5; i++) {
+        assert_int_equal(sqlite3_exec(db, migrations_sqlite[i].sql, NULL, NULL, NULL), SQLITE_OK);
+        char sql[200];
+        snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, '%s', 1)",
+                 migrations_sqlite[i].version, migrations_sqlite[i].name);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO idempotency VALUES (4, 'before-006', "
+                                  "zeroblob(32), 77, 1500)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    fx_open_store(f);
+    struct store_conn *c = store_reader(f->store);
+    struct idem out;
+    assert_int_equal(STORE_CALL(c, idem_get, 4, "before-006", &out), KASSA_OK);
+    assert_int_equal(out.order_id, 77);
+    assert_int_equal(out.created_at, 1500);
+    store_release(c);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM sqlite_master WHERE name = "
+                               "'idempotency_old'"),
+                     0);
+}
+
 struct dup_args {
     struct insert_args a;
     struct shop s2;
@@ -430,6 +539,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrations_once, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_read_reopen, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_round_trip, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_index, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_migrates, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unique_violations, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "money_fixture.h"
+#include "store/sqlite_internal.h"
 
 /* A command that inserts a merchant named `name`, then returns `result`
  * (after writing: a refusal must undo its own insert). `retry_first` makes
@@ -15,6 +16,7 @@
 struct test_cmd {
     struct writer_cmd base;
     const char *name;
+    const char *idem_key; /* also record this idempotency key (shop 1) */
     kassa_err result;
     int retry_first;
     int runs;
@@ -38,6 +40,12 @@ static kassa_err test_apply(struct store_conn *c, struct writer_cmd *base)
     kassa_err err = STORE_CALL(c, merchant_insert, &m);
     if (err != KASSA_OK)
         return err;
+    if (cmd->idem_key) {
+        struct idem in = {.shop_id = 1, .order_id = m.id, .created_at = m.created_at};
+        snprintf(in.key, sizeof in.key, "%s", cmd->idem_key);
+        if ((err = STORE_CALL(c, idem_put, &in)) != KASSA_OK)
+            return err;
+    }
     if (cmd->runs <= cmd->retry_first)
         return KASSA_ERETRY;
     return cmd->result;
@@ -196,6 +204,61 @@ static void test_retry(void **state)
     }
 }
 
+static kassa_err key_known(struct fx *f, const char *key)
+{
+    struct store_conn *c = store_reader(f->store);
+    struct idem out;
+    kassa_err err = STORE_CALL(c, idem_get, 1, key, &out);
+    store_release(c);
+    return err;
+}
+
+/* SQLite's idempotency index is in memory: it must follow the rollbacks.
+ * The keys of a batch rolled back after its optimistic run are put again
+ * by the careful run (no "already exists" from the first run's entries);
+ * the refused command's key is gone from the table and the index; a key
+ * retried after KASSA_ERETRY is there once. */
+static void test_idempotency_follows_rollbacks(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c[4] = {{.name = "i1", .idem_key = "key-1"},
+                            {.name = "i2", .idem_key = "key-2", .result = KASSA_ECONFLICT},
+                            {.name = "i3", .idem_key = "key-3", .retry_first = 1},
+                            {.name = "i4", .idem_key = "key-4"}};
+    run_as_one_batch(f, c, 4);
+    assert_int_equal(c[0].done_err, KASSA_OK);
+    assert_int_equal(c[1].done_err, KASSA_ECONFLICT);
+    assert_int_equal(c[2].done_err, KASSA_OK);
+    assert_int_equal(c[3].done_err, KASSA_OK);
+    assert_int_equal(key_known(f, "key-1"), KASSA_OK);
+    assert_int_equal(key_known(f, "key-2"), KASSA_ENOTFOUND);
+    assert_int_equal(key_known(f, "key-3"), KASSA_OK);
+    assert_int_equal(key_known(f, "key-4"), KASSA_OK);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), 3);
+    /* No entry of a rolled-back run stays behind in the index. */
+    assert_int_equal(sqlite_idem_entries(f->store), 3);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency WHERE key = 'key-2'"), 0);
+
+    /* A lone refused command's key goes with its rolled-back transaction;
+     * the key is free for the next command. */
+    struct test_cmd lone = {.name = "i5", .idem_key = "key-5", .result = KASSA_EFUNDS};
+    run_as_one_batch(f, &lone, 1);
+    assert_int_equal(lone.done_err, KASSA_EFUNDS);
+    assert_int_equal(key_known(f, "key-5"), KASSA_ENOTFOUND);
+    assert_int_equal(sqlite_idem_entries(f->store), 3);
+    struct test_cmd again = {.name = "i5", .idem_key = "key-5"};
+    run_as_one_batch(f, &again, 1);
+    assert_int_equal(again.done_err, KASSA_OK);
+    assert_int_equal(key_known(f, "key-5"), KASSA_OK);
+    /* And a key already committed is refused (unique per shop). */
+    struct test_cmd dup = {.name = "i6", .idem_key = "key-1"};
+    run_as_one_batch(f, &dup, 1);
+    assert_int_equal(dup.done_err, KASSA_EEXIST);
+    assert_int_equal(merchants_named(f, "i6"), 0);
+    assert_int_equal(sqlite_idem_entries(f->store), 4);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +266,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_refusal_rolls_back_alone, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_single_refusal, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_retry, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_follows_rollbacks, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,10 +63,6 @@
     XX(ORDER_BY_UUID_CALLBACK, ORDER_SELECT "WHERE o.uuid_callback = ?1")                          \
     XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
        ORDER_SELECT "WHERE o.shop_id = ?1 AND o.merchant_order_id = ?2 ORDER BY o.id")             \
-    XX(IDEM_GET, "SELECT fingerprint, order_id, created_at FROM idempotency "                      \
-                 "WHERE shop_id = ?1 AND key = ?2")                                                \
-    XX(IDEM_PUT, "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "       \
-                 "VALUES (?1, ?2, ?3, ?4, ?5)")                                                    \
     XX(RATE_GET, "SELECT rate FROM rates WHERE base = ?1 AND quote = ?2")                          \
     XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES (?1, ?2, ?3, ?4) "       \
                  "ON CONFLICT(base, quote) DO UPDATE SET rate = excluded.rate, "                   \
@@ -91,6 +87,7 @@ struct sqlite_store {
     struct store base;
     char *path;
     struct sqlite_conn *writer;
+    struct sqlite_idem *idem; /* idempotency keys' index (sqlite_idem.c) */
     pthread_key_t reader_key;
     pthread_mutex_t mu; /* guards readers and the checkpointer's stop flag */
     struct sqlite_conn *readers;
@@ -338,6 +335,7 @@ static void sqlite_close(struct store *base)
     sqlite3_close(s->ckpt_db);
     pthread_cond_destroy(&s->ckpt_cv);
     conn_close(s->writer);
+    sqlite_idem_close(s->idem);
     struct sqlite_conn *r = s->readers;
     while (r) {
         struct sqlite_conn *next = r->next_reader;
@@ -382,6 +380,10 @@ static kassa_err sqlite_open(const char *path, struct store **out, char *err, si
         goto fail;
     if (migrate(s->writer, err, errlen) != KASSA_OK)
         goto fail;
+    if ((s->idem = sqlite_idem_open(s->writer, err, errlen)) == NULL)
+        goto fail;
+    s->writer->idem = s->idem;
+    s->writer->writer = true;
     if (!checkpointer_start(s)) {
         snprintf(err, errlen, "cannot start the WAL checkpointer on %s", s->path);
         goto fail;
@@ -391,6 +393,11 @@ static kassa_err sqlite_open(const char *path, struct store **out, char *err, si
 fail:
     sqlite_close(&s->base);
     return KASSA_EIO;
+}
+
+size_t sqlite_idem_entries(struct store *base)
+{
+    return sqlite_idem_count(((struct sqlite_store *)base)->idem);
 }
 
 static struct store_conn *sqlite_writer(struct store *base)
@@ -411,6 +418,7 @@ static struct store_conn *sqlite_reader(struct store *base)
         log_error("sqlite reader open failed", "error=\"%s\"", err);
         return NULL;
     }
+    c->idem = s->idem;
     pthread_setspecific(s->reader_key, c);
     pthread_mutex_lock(&s->mu);
     c->next_reader = s->readers;
@@ -433,23 +441,37 @@ static kassa_err run_simple(struct store_conn *base, enum sqlite_stmt id)
     return st ? sqlite_run(c, st) : KASSA_EIO;
 }
 
+/* The idempotency index follows the writer's transactions (sqlite_idem.c). */
+static void idem_tx(struct store_conn *c, enum sqlite_idem_tx ev)
+{
+    struct sqlite_conn *sc = (struct sqlite_conn *)c;
+    if (sc->writer)
+        sqlite_idem_tx(sc->idem, ev);
+}
+
 static kassa_err sqlite_begin(struct store_conn *c)
 {
+    idem_tx(c, IDEM_TX_BEGIN);
     return run_simple(c, STMT_BEGIN);
 }
 static kassa_err sqlite_commit(struct store_conn *c)
 {
-    return run_simple(c, STMT_COMMIT);
+    kassa_err err = run_simple(c, STMT_COMMIT);
+    if (err == KASSA_OK)
+        idem_tx(c, IDEM_TX_COMMITTED);
+    return err;
 }
 static kassa_err sqlite_rollback(struct store_conn *c)
 {
     struct sqlite_conn *sc = (struct sqlite_conn *)c;
+    idem_tx(c, IDEM_TX_ROLLBACK);
     if (sqlite3_get_autocommit(sc->db))
         return KASSA_OK; /* SQLite already rolled back (e.g. after an I/O error) */
     return run_simple(c, STMT_ROLLBACK);
 }
 static kassa_err sqlite_savepoint(struct store_conn *c)
 {
+    idem_tx(c, IDEM_TX_SAVEPOINT);
     return run_simple(c, STMT_SAVEPOINT);
 }
 static kassa_err sqlite_savepoint_release(struct store_conn *c)
@@ -459,6 +481,7 @@ static kassa_err sqlite_savepoint_release(struct store_conn *c)
 static kassa_err sqlite_savepoint_rollback(struct store_conn *c)
 {
     /* ROLLBACK TO keeps the savepoint open; release it too. */
+    idem_tx(c, IDEM_TX_ROLLBACK_TO);
     kassa_err err = run_simple(c, STMT_ROLLBACK_TO);
     if (err == KASSA_OK)
         err = run_simple(c, STMT_RELEASE);
@@ -784,47 +807,6 @@ static kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int
     sqlite_stmt_done(st);
     free(o);
     return err;
-}
-
-static kassa_err sqlite_idem_get(struct store_conn *base, int64_t shop_id, const char *key,
-                                 struct idem *out)
-{
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
-    sqlite3_stmt *st = stmt(c, STMT_IDEM_GET);
-    if (st == NULL)
-        return KASSA_EIO;
-    sqlite3_bind_int64(st, 1, shop_id);
-    sqlite_bind_text(st, 2, key);
-    int rc = sqlite3_step(st);
-    kassa_err err = KASSA_OK;
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->shop_id = shop_id;
-        snprintf(out->key, sizeof out->key, "%s", key);
-        const void *fp = sqlite3_column_blob(st, 0);
-        if (fp && sqlite3_column_bytes(st, 0) == (int)sizeof out->fingerprint)
-            memcpy(out->fingerprint, fp, sizeof out->fingerprint);
-        out->order_id = sqlite3_column_int64(st, 1);
-        out->created_at = sqlite3_column_int64(st, 2);
-    } else {
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
-    }
-    sqlite_stmt_done(st);
-    return err;
-}
-
-static kassa_err sqlite_idem_put(struct store_conn *base, const struct idem *in)
-{
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
-    sqlite3_stmt *st = stmt(c, STMT_IDEM_PUT);
-    if (st == NULL)
-        return KASSA_EIO;
-    sqlite3_bind_int64(st, 1, in->shop_id);
-    sqlite_bind_text(st, 2, in->key);
-    sqlite3_bind_blob(st, 3, in->fingerprint, sizeof in->fingerprint, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, in->order_id);
-    sqlite3_bind_int64(st, 5, in->created_at);
-    return sqlite_run(c, st);
 }
 
 static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to,

@@ -18,14 +18,19 @@ enum {
     SLOTS_TEGRO = 64,
     SLOTS_LEDGER = 96,
     SLOTS_CALLBACK = 160,
-    SQLITE_STMT_SLOTS = 224,
+    SLOTS_IDEM = 224,
+    SQLITE_STMT_SLOTS = 232,
 };
+
+struct sqlite_idem;
 
 struct sqlite_conn {
     struct store_conn base;
     sqlite3 *db;
     sqlite3_stmt *stmt[SQLITE_STMT_SLOTS];
     struct sqlite_conn *next_reader; /* all readers, for close */
+    struct sqlite_idem *idem;        /* the store's idempotency index */
+    bool writer;                     /* the one writer connection */
 };
 
 /* The statement in `slot`, prepared from `sql` on first use and cached for
@@ -40,6 +45,32 @@ kassa_err sqlite_run(struct sqlite_conn *c, sqlite3_stmt *st);
 
 /* The kassa_err for a failed sqlite3_step result (logged unless a constraint). */
 kassa_err sqlite_step_error(struct sqlite_conn *c, int rc);
+
+/* ---- idempotency keys (sqlite_idem.c) ---- */
+
+/* Build the in-memory index over the idempotency table, on the writer
+ * connection at open (after the migrations). NULL with err set on failure. */
+struct sqlite_idem *sqlite_idem_open(struct sqlite_conn *writer, char *err, size_t errlen);
+void sqlite_idem_close(struct sqlite_idem *x);
+size_t sqlite_idem_count(const struct sqlite_idem *x);
+/* The entries of a SQLite store's index (tests: it must match the table). */
+size_t sqlite_idem_entries(struct store *s);
+
+/* What the writer's transaction did, so the index follows: entries added
+ * since BEGIN go again on ROLLBACK, those since the command's SAVEPOINT on
+ * ROLLBACK TO; a successful COMMIT keeps them. */
+enum sqlite_idem_tx {
+    IDEM_TX_BEGIN,
+    IDEM_TX_SAVEPOINT,
+    IDEM_TX_ROLLBACK_TO,
+    IDEM_TX_COMMITTED,
+    IDEM_TX_ROLLBACK,
+};
+void sqlite_idem_tx(struct sqlite_idem *x, enum sqlite_idem_tx ev);
+
+kassa_err sqlite_idem_get(struct store_conn *c, int64_t shop_id, const char *key, struct idem *out);
+kassa_err sqlite_idem_put(struct store_conn *c, const struct idem *in);
+kassa_err sqlite_idem_purge(struct store_conn *c, int64_t before);
 
 /* Bind a C string (NULL as ""), kept by the caller until the step. */
 void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
@@ -120,7 +151,6 @@ kassa_err sqlite_withdrawals_page(struct store_conn *base, int64_t shop_id, int 
 kassa_err sqlite_balances(struct store_conn *base, int64_t shop_id, store_balance_fn fn, void *arg);
 kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem, void *arg,
                                int64_t *accounts, int64_t *transactions);
-kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before);
 
 /* ---- sqlite_callback.c: callback delivery (store.h "callbacks") ---- */
 kassa_err sqlite_events_unplanned(struct store_conn *base, int limit,

@@ -32,7 +32,6 @@ enum {
     S_VERIFY_NEGATIVE,
     S_COUNT_ACCOUNTS,
     S_COUNT_TX,
-    S_IDEM_PURGE,
     S_FEE_GET,
     S_FEE_SET,
     S_FEES,
@@ -118,7 +117,6 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
             "FROM accounts a WHERE a.kind IN ('shop_available', 'shop_held') AND s < 0",
         [S_COUNT_ACCOUNTS - SLOTS_LEDGER] = "SELECT COUNT(*) FROM accounts",
         [S_COUNT_TX - SLOTS_LEDGER] = "SELECT COUNT(*) FROM ledger_tx",
-        [S_IDEM_PURGE - SLOTS_LEDGER] = "DELETE FROM idempotency WHERE created_at < ?1",
         [S_FEE_GET - SLOTS_LEDGER] =
             "SELECT fixed FROM shop_fees WHERE shop_id = ?1 AND currency = ?2",
         [S_FEE_SET - SLOTS_LEDGER] =
@@ -531,16 +529,6 @@ kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem
     *accounts = count(c, S_COUNT_ACCOUNTS);
     *transactions = count(c, S_COUNT_TX);
     return KASSA_OK;
-}
-
-kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before)
-{
-    CONN(base);
-    sqlite3_stmt *st = st_(c, S_IDEM_PURGE);
-    if (st == NULL)
-        return KASSA_EIO;
-    sqlite3_bind_int64(st, 1, before);
-    return sqlite_run(c, st);
 }
 
 kassa_err sqlite_shop_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,

@@ -19,8 +19,8 @@ struct writer_cmd {
      * the whole transaction, after which the batch runs again); KASSA_ERETRY
      * (a race with another node, see store.h backends) then runs apply
      * again, a few times. So apply may run several times for one command:
-     * everything it sets outside the database it must set anew each time. A batch that cannot reach the database fails with
-     * KASSA_EUNAVAILABLE for every command (nothing of it is kept). */
+     * everything it sets outside the database it must set anew each time. A batch that cannot reach
+     * the database fails with KASSA_EUNAVAILABLE for every command (nothing of it is kept). */
     kassa_err (*apply)(struct store_conn *c, struct writer_cmd *cmd);
     /* Called on the writer thread once the batch committed (err = apply's
      * result) or failed to commit (err = KASSA_EIO for everyone). */
