@@ -803,8 +803,8 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     atomic_store(&http_live, 0);
     atomic_store(&http_pending, 0);
 
-    unsigned int flags =
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
     if (v6)
         flags |= MHD_USE_IPv6;
     unsigned int pool = threads > 1 ? (unsigned int)threads : 1;
