@@ -24,13 +24,48 @@ static void to_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* Fetching an algorithm is a locked lookup in OpenSSL 3: do it once. */
-static EVP_MAC *hmac_alg;
+/* HMAC-SHA256 (RFC 2104) on OpenSSL's SHA-256 digest. Fetching an algorithm
+ * is a locked lookup in OpenSSL 3 and a context an allocation, so the
+ * digest is fetched once and every thread keeps its own digest context
+ * (freed when the thread ends): a request's HMAC costs two hash runs. */
+static EVP_MD *sha256_md;
+static pthread_key_t md_ctx_key;
 static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void md_ctx_free(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
 
 static void hmac_fetch(void)
 {
-    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (pthread_key_create(&md_ctx_key, md_ctx_free) != 0) {
+        EVP_MD_free(sha256_md);
+        sha256_md = NULL;
+    }
+}
+
+static EVP_MD_CTX *thread_md_ctx(void)
+{
+    EVP_MD_CTX *ctx = pthread_getspecific(md_ctx_key);
+    if (ctx == NULL && (ctx = EVP_MD_CTX_new()) != NULL &&
+        pthread_setspecific(md_ctx_key, ctx) != 0) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+/* The SHA-256 of the pad (block-sized, the key XOR'ed in) and two parts. */
+static int sha256_parts(EVP_MD_CTX *ctx, const unsigned char pad[64], const void *p1, size_t n1,
+                        const void *p2, size_t n2, unsigned char out[32])
+{
+    unsigned int len = 0;
+    return EVP_DigestInit_ex2(ctx, sha256_md, NULL) && EVP_DigestUpdate(ctx, pad, 64) &&
+           (n1 == 0 || EVP_DigestUpdate(ctx, p1, n1)) &&
+           (n2 == 0 || EVP_DigestUpdate(ctx, p2, n2)) && EVP_DigestFinal_ex(ctx, out, &len) &&
+           len == 32;
 }
 
 /* A NULL key or message part counts as empty. On an OpenSSL failure
@@ -39,38 +74,41 @@ static void hmac_fetch(void)
 void kassa_hmac_sha256_hex(const void *key, size_t key_len, const void *msg1, size_t len1,
                            const void *msg2, size_t len2, char out[KASSA_SHA256_HEX_SIZE])
 {
-    static const unsigned char empty_key[1] = {0};
-    unsigned char mac[32];
-    size_t mac_len = 0;
-    EVP_MAC_CTX *ctx = NULL;
-    OSSL_PARAM params[2];
-    char digest_name[] = "SHA256";
+    unsigned char k[64] = {0}, ipad[64], opad[64], inner[32], mac[32];
+    unsigned int klen = 0;
 
     out[0] = '\0';
     pthread_once(&hmac_once, hmac_fetch);
-    if (hmac_alg == NULL)
-        goto out;
-    ctx = EVP_MAC_CTX_new(hmac_alg);
+    EVP_MD_CTX *ctx = sha256_md != NULL ? thread_md_ctx() : NULL;
     if (ctx == NULL)
-        goto out;
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0);
-    params[1] = OSSL_PARAM_construct_end();
-    /* An empty key must still be a key: a NULL pointer would mean "reuse". */
-    if (key == NULL || key_len == 0) {
-        key = empty_key;
+        return;
+    if (key == NULL)
         key_len = 0;
+    if (msg1 == NULL)
+        len1 = 0;
+    if (msg2 == NULL)
+        len2 = 0;
+    /* A key longer than the block is hashed first (RFC 2104). */
+    if (key_len > sizeof k) {
+        if (!EVP_DigestInit_ex2(ctx, sha256_md, NULL) || !EVP_DigestUpdate(ctx, key, key_len) ||
+            !EVP_DigestFinal_ex(ctx, k, &klen))
+            goto out;
+    } else if (key_len > 0) {
+        memcpy(k, key, key_len);
     }
-    if (!EVP_MAC_init(ctx, key, key_len, params))
-        goto out;
-    if (msg1 != NULL && len1 > 0 && !EVP_MAC_update(ctx, msg1, len1))
-        goto out;
-    if (msg2 != NULL && len2 > 0 && !EVP_MAC_update(ctx, msg2, len2))
-        goto out;
-    if (!EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) || mac_len != sizeof mac)
+    for (size_t i = 0; i < sizeof k; i++) {
+        ipad[i] = k[i] ^ 0x36;
+        opad[i] = k[i] ^ 0x5c;
+    }
+    if (!sha256_parts(ctx, ipad, msg1, len1, msg2, len2, inner) ||
+        !sha256_parts(ctx, opad, inner, sizeof inner, NULL, 0, mac))
         goto out;
     to_hex(mac, sizeof mac, out);
 out:
-    EVP_MAC_CTX_free(ctx);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(ipad, sizeof ipad);
+    OPENSSL_cleanse(opad, sizeof opad);
+    OPENSSL_cleanse(inner, sizeof inner);
     OPENSSL_cleanse(mac, sizeof mac);
 }
 
