@@ -689,6 +689,8 @@ def test_requisites_spread_and_bank_preference(kassad, make_shop, make_requisite
         assert r.json["status"] == "pending"
         used.append(r.json["requisite"])
     assert set(used) == set(phones), used
+    # In rotation: every requisite of the type takes its turn.
+    assert [used.count(p) for p in phones] == [10, 10, 10], used
     for _ in range(5):
         r = client.create_order(bank_code="Tinkoff")
         assert r.status == 200, r

@@ -92,11 +92,13 @@ struct store_ops {
     /* Pick an active requisite of `type` and `currency`, preferring
      * `bank_code` when non-empty, spread over the matching requisites (not
      * always the first). KASSA_ENOTFOUND when none.
-     * SQLite (one writer): the least assigned first, and the assignment is
-     * counted (requisites.assigned). PostgreSQL (several writers, several
-     * nodes): a read only, round robin by a per-process counter over the
-     * matching requisites in id order; `assigned` is not counted there, so
-     * that parallel batches do not queue on one requisite row's lock. */
+     * Both backends read only (`assigned` is not counted: a counter row
+     * updated per order queued parallel PostgreSQL batches on its lock and
+     * cost SQLite's single writer a fifth of a create) and rotate in id
+     * order: SQLite (one writer) the next requisite after the last one it
+     * picked for the same type, currency and bank; PostgreSQL (several
+     * writers, several nodes) by a per-process counter over the matching
+     * requisites. */
     kassa_err (*requisite_pick)(struct store_conn *c, const char *type, const char *currency,
                                 const char *bank_code, struct requisite *out);
     kassa_err (*order_insert)(struct store_conn *c, struct order *o);
