@@ -400,9 +400,35 @@ static void test_ledger_overflow_refused(void **state)
     fx_assert_verify_ok(f);
 }
 
+/* core_random hands out every byte of its pool once, across refills;
+ * core_sha256 is SHA-256 (FIPS 180-2 vectors). */
+static void test_random_and_sha256(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    static unsigned char seen[N][16];
+    for (int i = 0; i < N; i++) {
+        core_random(seen[i], i % 2 ? 16 : 7);
+        if (i % 2 == 0)
+            core_random(seen[i] + 7, 9);
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            assert_memory_not_equal(seen[i], seen[j], 16);
+    unsigned char md[32];
+    char hex[65];
+    core_sha256("abc", 3, md);
+    core_hex(md, 32, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    core_sha256("", 0, md);
+    core_hex(md, 32, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_and_sha256),
         cmocka_unit_test(test_allowed_table),
         cmocka_unit_test_setup_teardown(test_every_transition, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_stale_state_refused, fx_setup, fx_teardown),

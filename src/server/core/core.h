@@ -19,6 +19,8 @@
 /* n cryptographically random bytes; aborts if the system RNG fails (a
  * gateway must not run without one). */
 void core_random(void *buf, size_t n);
+/* SHA-256 of data (aborts only when OpenSSL cannot run at all). */
+void core_sha256(const void *data, size_t len, unsigned char out[32]);
 
 /* A time-ordered (version 7) UUID: 48 bits of Unix milliseconds, then 74
  * random bits from `random` (10 bytes). New rows land at the end of the

@@ -1,6 +1,5 @@
 /* order.c: creating orders: idempotency, fee, exchange rate, requisite
  * assignment. */
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +46,7 @@ static void order_fingerprint(const struct order *o, unsigned char out[32])
                             o->lang};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         at = fp_str(buf, at, sizeof buf, fields[i]);
-    SHA256((const unsigned char *)buf, at, out);
+    core_sha256(buf, at, out);
 }
 
 kassa_err order_create_prepare(struct order_create_cmd *cmd)

@@ -1,16 +1,83 @@
 /* util.c: random identifiers and small string helpers for the core. */
-#include <openssl/rand.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "../log.h"
 #include "core.h"
 
+/* Random bytes from the kernel's CSPRNG (getrandom), drawn 512 at a time
+ * into a per-thread buffer that hands each byte out once: an order's two
+ * uuids and token cost a syscall every few orders, not a locked OpenSSL
+ * DRBG call each. */
+#define RANDOM_POOL 512
+
+static _Thread_local unsigned char random_pool[RANDOM_POOL];
+static _Thread_local size_t random_left;
+
 void core_random(void *buf, size_t n)
 {
-    if (RAND_bytes(buf, (int)n) != 1) {
-        log_error("RAND_bytes failed; refusing to continue without randomness");
+    unsigned char *out = buf;
+    while (n > 0) {
+        if (random_left == 0) {
+            size_t got = 0;
+            while (got < RANDOM_POOL) {
+                ssize_t r = getrandom(random_pool + got, RANDOM_POOL - got, 0);
+                if (r <= 0) {
+                    log_error("getrandom failed; refusing to continue without randomness");
+                    abort();
+                }
+                got += (size_t)r;
+            }
+            random_left = RANDOM_POOL;
+        }
+        size_t take = n < random_left ? n : random_left;
+        unsigned char *from = random_pool + RANDOM_POOL - random_left;
+        memcpy(out, from, take);
+        memset(from, 0, take); /* handed out: not kept */
+        random_left -= take;
+        out += take;
+        n -= take;
+    }
+}
+
+/* SHA-256 with the digest fetched once and a digest context per thread
+ * (freed when the thread ends): SHA256() fetches and allocates per call. */
+static EVP_MD *sha256_md;
+static pthread_key_t sha256_key;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_ctx_free(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
+
+static void sha256_init(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (sha256_md == NULL || pthread_key_create(&sha256_key, sha256_ctx_free) != 0) {
+        log_error("cannot set up SHA-256");
+        abort();
+    }
+}
+
+void core_sha256(const void *data, size_t len, unsigned char out[32])
+{
+    pthread_once(&sha256_once, sha256_init);
+    EVP_MD_CTX *ctx = pthread_getspecific(sha256_key);
+    if (ctx == NULL) {
+        if ((ctx = EVP_MD_CTX_new()) == NULL || pthread_setspecific(sha256_key, ctx) != 0) {
+            log_error("out of memory for SHA-256");
+            abort();
+        }
+    }
+    unsigned int n = 0;
+    if (!EVP_DigestInit_ex2(ctx, sha256_md, NULL) || !EVP_DigestUpdate(ctx, data, len) ||
+        !EVP_DigestFinal_ex(ctx, out, &n) || n != 32) {
+        log_error("SHA-256 failed");
         abort();
     }
 }

@@ -2,7 +2,6 @@
  * available balance to held in the same transaction as the withdrawal row
  * (refused, nothing stored, when the balance is short); the operator then
  * completes (held -> payouts) or rejects (held -> available) it, once. */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,8 +14,8 @@ static void withdrawal_fingerprint(const struct withdrawal *w, unsigned char out
     char buf[TEXT_SIZE * 2 + 128];
     int n = snprintf(buf, sizeof buf, "%s|%lld|%d|%zu:%s", w->currency, (long long)w->amount,
                      w->payment_system, strlen(w->account), w->account);
-    unsigned int len = 32;
-    EVP_Digest(buf, (size_t)n, out, &len, EVP_sha256(), NULL);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    core_sha256(buf, len, out);
 }
 
 kassa_err withdrawal_create_prepare(struct withdrawal_create_cmd *cmd)
