@@ -719,6 +719,7 @@ static struct {
 
 static void *resumer_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "kassa-resume"); /* top -H, perf */
     (void)arg;
     pthread_mutex_lock(&R.mu);
     for (;;) {

@@ -234,6 +234,7 @@ static bool log_append_async(const char *line, size_t n, bool urgent)
 
 static void *logger_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "kassa-log"); /* top -H, perf */
     (void)arg;
     pthread_mutex_lock(&L.mu);
     for (;;) {

@@ -753,6 +753,7 @@ static void drain(void)
 
 static void *dispatcher_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "kassa-callback"); /* top -H, perf */
     (void)arg;
     int64_t last_scan = 0;
     while (!atomic_load(&D.stopping)) {

@@ -27,6 +27,7 @@ static struct writer *sweeper_writer;
 
 static void *sweeper_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "kassa-sweeper"); /* top -H, perf */
     (void)arg;
     int64_t last_purge = 0;
     while (!atomic_load(&sweeper_stopping)) {

@@ -203,6 +203,7 @@ static int batch_share(int queued, int idle, int batch_max)
 
 static void *writer_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "kassa-writer"); /* top -H, perf */
     struct writer_thread *t = arg;
     struct writer *w = t->w;
     for (;;) {
