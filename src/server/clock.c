@@ -105,20 +105,40 @@ void clock_wait_until(int64_t deadline_ms, int64_t max_real_ms)
     pthread_mutex_unlock(&clock_mu);
 }
 
+/* Two decimal digits of v (0..99) at p. */
+static char *put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
 void clock_format(int64_t unix_s, bool tegro, char *buf, size_t size)
 {
     if (buf == NULL || size == 0)
         return;
     time_t t = (time_t)unix_s;
     struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL) {
+    int year;
+    if (gmtime_r(&t, &tm) == NULL || (year = tm.tm_year + 1900) < 0 || year > 9999 ||
+        size < (tegro ? 20u : 21u)) {
         buf[0] = '\0';
         return;
     }
-    if (tegro)
-        snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    else
-        snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    /* "YYYY-MM-DDTHH:MM:SSZ" or, for tegro, "YYYY-MM-DD HH:MM:SS" (by hand:
+     * snprintf was a visible part of rendering an order). */
+    char *p = put2(put2(buf, year / 100), year % 100);
+    *p++ = '-';
+    p = put2(p, tm.tm_mon + 1);
+    *p++ = '-';
+    p = put2(p, tm.tm_mday);
+    *p++ = tegro ? ' ' : 'T';
+    p = put2(p, tm.tm_hour);
+    *p++ = ':';
+    p = put2(p, tm.tm_min);
+    *p++ = ':';
+    p = put2(p, tm.tm_sec);
+    if (!tegro)
+        *p++ = 'Z';
+    *p = '\0';
 }

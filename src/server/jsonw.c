@@ -157,10 +157,17 @@ void jw_str(struct jw *w, const char *s)
 
 void jw_int(struct jw *w, long long v)
 {
-    char b[32];
-    int n = snprintf(b, sizeof b, "%lld", v);
+    char b[24];
+    char *p = b + sizeof b;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
     sep(w);
-    put(w, b, (size_t)n);
+    put(w, p, (size_t)(b + sizeof b - p));
 }
 
 void jw_bool(struct jw *w, bool v)
