@@ -195,14 +195,29 @@ int kassa_money_format(int64_t minor, int exponent, int places, char *buf, size_
     if (ip == 0 && fp == 0)
         neg = 0; /* no "-0.00" */
 
-    if (places == 0)
-        n = snprintf(buf, size, "%s%" PRIu64, neg ? "-" : "", ip);
-    else
-        n = snprintf(buf, size, "%s%" PRIu64 ".%0*" PRIu64, neg ? "-" : "", ip, places, fp);
-    if (n < 0 || (size_t)n >= size) {
+    /* [-]ip[.fp zero-padded to places], by hand (this runs for every
+     * amount of every rendered answer). */
+    char tmp[48];
+    char *p = tmp + sizeof tmp;
+    for (int i = 0; i < places; i++) {
+        *--p = (char)('0' + fp % 10);
+        fp /= 10;
+    }
+    if (places > 0)
+        *--p = '.';
+    do {
+        *--p = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip != 0);
+    if (neg)
+        *--p = '-';
+    n = (int)(tmp + sizeof tmp - p);
+    if ((size_t)n >= size) {
         buf[0] = '\0';
         return -1;
     }
+    memcpy(buf, p, (size_t)n);
+    buf[n] = '\0';
     return n;
 }
 

@@ -103,15 +103,35 @@ void jw_arr_end(struct jw *w)
 static void quoted(struct jw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    /* Most strings need no escape: one copy with both quotes. */
+    size_t n = 0;
+    while (s[n] != '\0' && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
+        n++;
+    if (s[n] == '\0') {
+        if (w->failed || w->len + n + 3 > w->cap) {
+            putc_(w, '"');
+            put(w, s, n);
+            putc_(w, '"');
+            return;
+        }
+        char *p = w->buf + w->len;
+        p[0] = '"';
+        memcpy(p + 1, s, n);
+        p[n + 1] = '"';
+        p[n + 2] = '\0';
+        w->len += n + 2;
+        return;
+    }
     putc_(w, '"');
     const char *run = s;
+    s += n; /* the plain prefix */
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         put(w, run, (size_t)(s - run));
         char esc[7] = {'\\', 0};
-        size_t n = 2;
+        size_t elen = 2;
         switch (c) {
         case '"':
             esc[1] = '"';
@@ -132,9 +152,9 @@ static void quoted(struct jw *w, const char *s)
             memcpy(esc + 1, "u00", 3);
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
-            n = 6;
+            elen = 6;
         }
-        put(w, esc, n);
+        put(w, esc, elen);
         run = s + 1;
     }
     put(w, run, (size_t)(s - run));

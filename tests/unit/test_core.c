@@ -425,10 +425,30 @@ static void test_random_and_sha256(void **state)
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+static void test_i64_concat(void **state)
+{
+    (void)state;
+    char b[24];
+    core_i64(0, b);
+    assert_string_equal(b, "0");
+    core_i64(-7, b);
+    assert_string_equal(b, "-7");
+    core_i64(INT64_MAX, b);
+    assert_string_equal(b, "9223372036854775807");
+    core_i64(INT64_MIN, b);
+    assert_string_equal(b, "-9223372036854775808");
+    char u[16];
+    core_concat(u, sizeof u, "http://h", "/x/", "abc");
+    assert_string_equal(u, "http://h/x/abc");
+    core_concat(u, sizeof u, "http://host", "/orders/", "abcdef");
+    assert_string_equal(u, "http://host/ord"); /* cut to 15 bytes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_and_sha256),
+        cmocka_unit_test(test_i64_concat),
         cmocka_unit_test(test_allowed_table),
         cmocka_unit_test_setup_teardown(test_every_transition, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_stale_state_refused, fx_setup, fx_teardown),

@@ -19,6 +19,10 @@
 /* n cryptographically random bytes; aborts if the system RNG fails (a
  * gateway must not run without one). */
 void core_random(void *buf, size_t n);
+/* v in decimal (at most 20 digits and a sign). */
+void core_i64(int64_t v, char out[24]);
+/* a, b and c joined into dst (cut to size - 1 bytes, always terminated). */
+void core_concat(char *dst, size_t size, const char *a, const char *b, const char *c);
 /* SHA-256 of data (aborts only when OpenSSL cannot run at all). */
 void core_sha256(const void *data, size_t len, unsigned char out[32]);
 

@@ -163,3 +163,34 @@ bool core_copy(char *dst, size_t size, const char *src)
     dst[n] = '\0';
     return true;
 }
+
+void core_i64(int64_t v, char out[24])
+{
+    char b[24];
+    char *p = b + sizeof b;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    size_t n = (size_t)(b + sizeof b - p);
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+void core_concat(char *dst, size_t size, const char *a, const char *b, const char *c)
+{
+    const char *parts[3] = {a, b, c};
+    size_t at = 0;
+    for (int i = 0; i < 3 && size > 0; i++) {
+        size_t n = strlen(parts[i]);
+        if (n > size - 1 - at)
+            n = size - 1 - at;
+        memcpy(dst + at, parts[i], n);
+        at += n;
+    }
+    if (size > 0)
+        dst[at] = '\0';
+}

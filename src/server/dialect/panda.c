@@ -121,7 +121,7 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
     char created[32], expires[32], merchant_id[32];
     clock_format(o->created_at, false, created, sizeof created);
     clock_format(o->expires_at, false, expires, sizeof expires);
-    snprintf(merchant_id, sizeof merchant_id, "%lld", (long long)shop->merchant_id);
+    core_i64(shop->merchant_id, merchant_id);
 
     jw_obj(w);
     jw_kstr(w, "uuid", o->uuid);
@@ -155,11 +155,9 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
     jw_kstr(w, "created_at", created);
     jw_kstr(w, "expires_at", expires);
     if (view == VIEW_GET) {
-        char *url = NULL;
         char buf[URL_SIZE + 128];
-        snprintf(buf, sizeof buf, "%s/orders/callback/%s", config.public_url, o->uuid_callback);
-        url = buf;
-        jw_kstr(w, "url_callback", url);
+        core_concat(buf, sizeof buf, config.public_url, "/orders/callback/", o->uuid_callback);
+        jw_kstr(w, "url_callback", buf);
     }
     if (view == VIEW_CREATE_LEGACY && has_req) {
         jw_key(w, "requisite_data");
