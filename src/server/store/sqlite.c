@@ -108,6 +108,7 @@ static void conn_close(struct sqlite_conn *c)
     for (int i = 0; i < SQLITE_STMT_SLOTS; i++)
         sqlite3_finalize(c->stmt[i]);
     sqlite3_close(c->db);
+    free(c->pick);
     free(c);
 }
 
@@ -651,17 +652,25 @@ struct pick_cursor {
     int64_t last_id;
 };
 
-static struct pick_cursor pick_cursors[PICK_CURSORS];
-static unsigned pick_next_slot;
+struct pick_cursors {
+    struct pick_cursor c[PICK_CURSORS];
+    unsigned next_slot;
+};
 
-static int64_t *pick_cursor(const char *type, const char *currency, const char *bank_code)
+/* The connection's cursor for the combination (allocated on first use);
+ * NULL when out of memory (the pick then starts at the first requisite). */
+static int64_t *pick_cursor(struct sqlite_conn *conn, const char *type, const char *currency,
+                            const char *bank_code)
 {
+    if (conn->pick == NULL && (conn->pick = calloc(1, sizeof *conn->pick)) == NULL)
+        return NULL;
+    struct pick_cursors *pc = conn->pick;
     char key[3 * TEXT_SIZE];
     snprintf(key, sizeof key, "%s\x1f%s\x1f%s", type, currency, bank_code ? bank_code : "");
     for (int i = 0; i < PICK_CURSORS; i++)
-        if (strcmp(pick_cursors[i].key, key) == 0)
-            return &pick_cursors[i].last_id;
-    struct pick_cursor *c = &pick_cursors[pick_next_slot++ % PICK_CURSORS];
+        if (strcmp(pc->c[i].key, key) == 0)
+            return &pc->c[i].last_id;
+    struct pick_cursor *c = &pc->c[pc->next_slot++ % PICK_CURSORS];
     snprintf(c->key, sizeof c->key, "%s", key);
     c->last_id = 0;
     return &c->last_id;
@@ -697,16 +706,18 @@ static kassa_err pick_one(struct sqlite_conn *c, enum sqlite_stmt id, const char
 static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
                             const char *currency, const char *bank_code, struct requisite *out)
 {
-    int64_t *last = pick_cursor(type, currency, bank_code);
-    kassa_err err = pick_one(c, id, type, currency, bank_code, *last, out);
-    if (err == KASSA_ENOTFOUND && *last != 0)
+    int64_t *last = pick_cursor(c, type, currency, bank_code);
+    int64_t after = last ? *last : 0;
+    kassa_err err = pick_one(c, id, type, currency, bank_code, after, out);
+    if (err == KASSA_ENOTFOUND && after != 0)
         err = pick_one(c, id, type, currency, bank_code, 0, out);
-    if (err == KASSA_OK)
+    if (err == KASSA_OK && last != NULL)
         *last = out->id;
     return err;
 }
 
-/* Only the writer picks (in an order create), so the cursors need no lock:
+/* Only the writer picks (in an order create), and the cursors are its
+ * connection's, so they need no lock:
  * a read, no write (an UPDATE of a counter per order cost a fifth of a
  * create's writer time). */
 static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type,

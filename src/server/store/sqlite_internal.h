@@ -23,6 +23,7 @@ enum {
 };
 
 struct sqlite_idem;
+struct pick_cursors;
 
 struct sqlite_conn {
     struct store_conn base;
@@ -31,6 +32,7 @@ struct sqlite_conn {
     struct sqlite_conn *next_reader; /* all readers, for close */
     struct sqlite_idem *idem;        /* the store's idempotency index */
     bool writer;                     /* the one writer connection */
+    struct pick_cursors *pick;       /* requisite rotation (sqlite.c) */
 };
 
 /* The statement in `slot`, prepared from `sql` on first use and cached for
