@@ -57,8 +57,6 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    if (log_start_async() != 0) /* after the mask: the logger must not take signals */
-        fprintf(stderr, "kassad: logging synchronously (no logger thread)\n");
     signal(SIGPIPE, SIG_IGN);
 
     int status = 1;
@@ -93,6 +91,11 @@ int main(int argc, char **argv)
     log_info("kassad ready", "listen=%s port=%u db=\"%s\" public_url=%s test_clock=%d",
              config.listen, (unsigned)http_port(), db_shown, config.public_url,
              (int)config.test_clock);
+    /* Start-up lines are written synchronously, so whoever sees the port
+     * answer also finds them in the log; from here on lines go through the
+     * logger thread (after the signal mask: it must not take signals). */
+    if (log_start_async() != 0)
+        fprintf(stderr, "kassad: logging synchronously (no logger thread)\n");
 
     int sig = 0;
     sigwait(&set, &sig);

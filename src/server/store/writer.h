@@ -4,9 +4,11 @@
  * A writer thread takes the queued commands (up to batch_max), runs them
  * in one transaction, commits once (one fsync), and then calls each
  * command's `done`. A refused command must not take the others with it, so
- * it rolls back alone: the batch is first run without savepoints (cheap);
- * when a command refuses, the transaction is rolled back and the batch runs
- * again with a savepoint per command (and so do the next few batches).
+ * it rolls back alone: with one writer thread (SQLite) the batch is first
+ * run without savepoints (cheap); when a command refuses, the transaction is
+ * rolled back and the batch runs again with a savepoint per command (and so
+ * do the next few batches). Several writer threads (PostgreSQL) always use a
+ * savepoint per command: their batches may deadlock with each other.
  * The batch grows with the load: no waiting when the queue is short. */
 #ifndef KASSA_WRITER_H
 #define KASSA_WRITER_H
