@@ -298,9 +298,23 @@ static kassa_err idem_put(struct store_conn *c, void *arg)
     return STORE_CALL(c, idem_put, (const struct idem *)arg);
 }
 
+static int last_purged;
+
 static kassa_err idem_purge(struct store_conn *c, void *arg)
 {
-    return STORE_CALL(c, idem_purge, *(const int64_t *)arg);
+    return STORE_CALL(c, idem_purge, *(const int64_t *)arg, 1000000, &last_purged);
+}
+
+struct purge_some {
+    int64_t before;
+    int limit;
+    int purged;
+};
+
+static kassa_err idem_purge_some(struct store_conn *c, void *arg)
+{
+    struct purge_some *p = arg;
+    return STORE_CALL(c, idem_purge, p->before, p->limit, &p->purged);
 }
 
 static void test_idempotency_round_trip(void **state)
@@ -342,6 +356,7 @@ static void test_idempotency_round_trip(void **state)
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), 3);
     int64_t before = 1700000000;
     assert_int_equal(on_writer(f, idem_purge, &before), KASSA_OK);
+    assert_int_equal(last_purged, 1);
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), 2);
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency WHERE key = 'old'"), 0);
 }
@@ -397,8 +412,18 @@ static void test_idempotency_index(void **state)
     snprintf(dup.key, sizeof dup.key, "k-0");
     assert_int_equal(on_writer(f, idem_put, &dup), KASSA_EEXIST);
 
-    int64_t before = 1000 + n / 2; /* keys 0 .. n/2 - 1 */
-    assert_int_equal(on_writer(f, idem_purge, &before), KASSA_OK);
+    /* In chunks, the oldest first: 1000, 1000, then the last 500 of the
+     * n/2 keys created before the cut-off. */
+    struct purge_some ps = {.before = 1000 + n / 2, .limit = 1000}; /* keys 0 .. n/2 - 1 */
+    assert_int_equal(on_writer(f, idem_purge_some, &ps), KASSA_OK);
+    assert_int_equal(ps.purged, 1000);
+    assert_int_equal(fx_int(f, "SELECT MIN(created_at) FROM idempotency"), 1000 + 1000);
+    assert_int_equal(on_writer(f, idem_purge_some, &ps), KASSA_OK);
+    assert_int_equal(ps.purged, 1000);
+    assert_int_equal(on_writer(f, idem_purge_some, &ps), KASSA_OK);
+    assert_int_equal(ps.purged, n / 2 - 2000);
+    assert_int_equal(on_writer(f, idem_purge_some, &ps), KASSA_OK);
+    assert_int_equal(ps.purged, 0);
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), n - n / 2);
     assert_int_equal(sqlite_idem_entries(f->store), n - n / 2);
     c = store_reader(f->store);

@@ -10,15 +10,19 @@
 #include "../log.h"
 #include "core.h"
 
+/* Keys forgotten per writer command: a few milliseconds of the writer. */
+#define IDEM_PURGE_BATCH 5000
+
 struct idem_purge_cmd {
     struct writer_cmd base;
     int64_t before;
+    int purged;
 };
 
 static kassa_err idem_purge_apply(struct store_conn *c, struct writer_cmd *base)
 {
     struct idem_purge_cmd *cmd = (struct idem_purge_cmd *)base;
-    return STORE_CALL(c, idem_purge, cmd->before);
+    return STORE_CALL(c, idem_purge, cmd->before, IDEM_PURGE_BATCH, &cmd->purged);
 }
 
 static pthread_t sweeper_thread;
@@ -45,9 +49,20 @@ static void *sweeper_main(void *arg)
         int64_t now = clock_now();
         if (now - last_purge >= 3600) {
             int ttl = config.idempotency_ttl > 0 ? config.idempotency_ttl : 86400;
-            struct idem_purge_cmd purge = {.base.apply = idem_purge_apply, .before = now - ttl};
-            if (writer_run(sweeper_writer, &purge.base) == KASSA_OK)
+            int64_t total = 0;
+            kassa_err err;
+            struct idem_purge_cmd purge;
+            do {
+                purge =
+                    (struct idem_purge_cmd){.base.apply = idem_purge_apply, .before = now - ttl};
+                err = writer_run(sweeper_writer, &purge.base);
+                total += err == KASSA_OK ? purge.purged : 0;
+            } while (err == KASSA_OK && purge.purged == IDEM_PURGE_BATCH &&
+                     !atomic_load(&sweeper_stopping));
+            if (err == KASSA_OK)
                 last_purge = now;
+            if (total > 0)
+                log_info("idempotency keys forgotten", "count=%lld", (long long)total);
         }
         clock_wait_until(clock_now_ms() + 1000, 1000);
     }

@@ -146,7 +146,7 @@ kassa_err pg_withdrawals_page(struct store_conn *c, int64_t shop_id, int offset,
 kassa_err pg_balances(struct store_conn *c, int64_t shop_id, store_balance_fn fn, void *arg);
 kassa_err pg_ledger_verify(struct store_conn *c, store_problem_fn problem, void *arg,
                            int64_t *accounts, int64_t *transactions);
-kassa_err pg_idem_purge(struct store_conn *c, int64_t before);
+kassa_err pg_idem_purge(struct store_conn *c, int64_t before, int limit, int *purged);
 
 /* ---- pg_callback.c ---- */
 kassa_err pg_events_unplanned(struct store_conn *c, int limit,

@@ -130,7 +130,9 @@ static const char *const sql[] = {
         "WHERE a.kind IN ('shop_available', 'shop_held')) x WHERE s < 0",
     [S_COUNT_ACCOUNTS - PG_SLOTS_LEDGER] = "SELECT COUNT(*) FROM accounts",
     [S_COUNT_TX - PG_SLOTS_LEDGER] = "SELECT COUNT(*) FROM ledger_tx",
-    [S_IDEM_PURGE - PG_SLOTS_LEDGER] = "DELETE FROM idempotency WHERE created_at < $1",
+    [S_IDEM_PURGE - PG_SLOTS_LEDGER] =
+        "DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency "
+        "WHERE created_at < $1 ORDER BY created_at LIMIT $2)",
     [S_FEE_GET - PG_SLOTS_LEDGER] =
         "SELECT fixed FROM shop_fees WHERE shop_id = $1 AND currency = $2",
     [S_FEE_SET - PG_SLOTS_LEDGER] =
@@ -548,12 +550,16 @@ kassa_err pg_ledger_verify(struct store_conn *base, store_problem_fn problem, vo
     return KASSA_OK;
 }
 
-kassa_err pg_idem_purge(struct store_conn *base, int64_t before)
+kassa_err pg_idem_purge(struct store_conn *base, int64_t before, int limit, int *purged)
 {
     CONN(base);
     struct pg_params p = {0};
     pgp_i64(&p, before);
-    return run_(c, S_IDEM_PURGE, &p, NULL);
+    pgp_i64(&p, limit);
+    int64_t changed = 0;
+    kassa_err err = run_(c, S_IDEM_PURGE, &p, &changed);
+    *purged = err == KASSA_OK ? (int)changed : 0;
+    return err;
 }
 
 kassa_err pg_shop_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,

@@ -42,7 +42,8 @@ static const char *const idem_sql[] = {
                                 "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_IDEM_LOAD - SLOTS_IDEM] = "SELECT id, shop_id, key FROM idempotency",
     [S_IDEM_PURGE - SLOTS_IDEM] =
-        "DELETE FROM idempotency WHERE created_at < ?1 RETURNING id, shop_id, key",
+        "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE created_at < ?1 "
+        "ORDER BY created_at LIMIT ?2) RETURNING id, shop_id, key",
 };
 
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
@@ -404,8 +405,9 @@ kassa_err sqlite_idem_put(struct store_conn *base, const struct idem *in)
     return KASSA_OK;
 }
 
-kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before)
+kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before, int limit, int *purged)
 {
+    *purged = 0;
     struct sqlite_conn *c = (struct sqlite_conn *)base;
     struct sqlite_idem *x = c->idem;
     if (x == NULL || !c->writer)
@@ -414,11 +416,13 @@ kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before)
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
     /* The entries go at once: were the purge rolled back, its keys were
      * past their retention anyway, and the next purge deletes the rows. */
     int rc;
     pthread_rwlock_wrlock(&x->lock);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        (*purged)++;
         const char *k = (const char *)sqlite3_column_text(st, 2);
         table_remove(x,
                      idem_hash(x, sqlite3_column_int64(st, 1), k ? k : "",

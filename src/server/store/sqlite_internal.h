@@ -72,7 +72,7 @@ void sqlite_idem_tx(struct sqlite_idem *x, enum sqlite_idem_tx ev);
 
 kassa_err sqlite_idem_get(struct store_conn *c, int64_t shop_id, const char *key, struct idem *out);
 kassa_err sqlite_idem_put(struct store_conn *c, const struct idem *in);
-kassa_err sqlite_idem_purge(struct store_conn *c, int64_t before);
+kassa_err sqlite_idem_purge(struct store_conn *c, int64_t before, int limit, int *purged);
 
 /* Bind a C string (NULL as ""), kept by the caller until the step. */
 void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);

@@ -178,8 +178,11 @@ struct store_ops {
      * `problem`. Counts what was checked. */
     kassa_err (*ledger_verify)(struct store_conn *c, store_problem_fn problem, void *arg,
                                int64_t *accounts, int64_t *transactions);
-    /* Forget idempotency keys created before `before`. */
-    kassa_err (*idem_purge)(struct store_conn *c, int64_t before);
+    /* Forget at most `limit` idempotency keys created before `before`
+     * (the oldest first); *purged says how many went. The sweeper calls it
+     * again, each time in its own writer command, until fewer than `limit`
+     * go, so a day's keys never hold the writer in one long statement. */
+    kassa_err (*idem_purge)(struct store_conn *c, int64_t before, int limit, int *purged);
     /* The fixed fee of a shop in a currency (minor units); KASSA_ENOTFOUND
      * when none is set. */
     kassa_err (*shop_fee_get)(struct store_conn *c, int64_t shop_id, const char *currency,
