@@ -3,6 +3,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "../log.h"
 #include "writer.h"
@@ -48,6 +50,27 @@ static kassa_err batch_error(kassa_err err)
     return err == KASSA_EUNAVAILABLE ? KASSA_EUNAVAILABLE : KASSA_EIO;
 }
 
+/* Before running a command again after KASSA_ERETRY (a lost deadlock, a
+ * unique-key race): a short random pause, growing with the attempt, so that
+ * the batch it lost to can commit first; run again at once, it would take
+ * its first lock, wait first and so be the victim again. 2–10 ms, then up
+ * to 40 ms. */
+static void retry_pause(int attempt)
+{
+    static _Thread_local uint64_t seed;
+    if (seed == 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        seed = ((uint64_t)now.tv_nsec << 1 | 1) ^ (uint64_t)(uintptr_t)&seed;
+    }
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    long max_ms = 10L << (attempt < 2 ? attempt : 2);
+    struct timespec ts = {0, (long)(2 + seed % (uint64_t)(max_ms - 1)) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 /* Run one command in its own savepoint; KASSA_ERETRY rolls the savepoint
  * back and runs it again, up to `retries` times. */
 static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd, int retries)
@@ -64,8 +87,10 @@ static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd, int retri
             return batch_error(end);
         if (res != KASSA_ERETRY)
             break;
-        if (attempt < retries)
+        if (attempt < retries) {
             log_info("command retried", "attempt=%d", attempt + 1);
+            retry_pause(attempt);
+        }
     }
     return res;
 }
