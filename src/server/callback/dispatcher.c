@@ -296,6 +296,11 @@ static void jobs_free(struct job *j)
 static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
 {
     struct claim_cmd *cmd = (struct claim_cmd *)base;
+    /* apply may run again (writer.h): the jobs of a rolled-back run claim
+     * nothing any more, and would deliver twice. */
+    jobs_free(cmd->jobs);
+    cmd->jobs = NULL;
+    cmd->nomem = false;
     struct shop *s = malloc(sizeof *s);
     kassa_err err = KASSA_OK;
     if (s == NULL)

@@ -140,6 +140,7 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
     struct order_create_cmd *cmd = (struct order_create_cmd *)base;
     struct order *o = &cmd->order;
     kassa_err err;
+    cmd->replayed = false;
 
     /* Every read first: in one round trip where the backend can. */
     struct order_reads rd = {.shop_id = cmd->shop.id,
@@ -161,7 +162,8 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
         return err;
     }
 
-    /* apply may run again (KASSA_ERETRY): everything it sets is set anew. */
+    /* apply may run again (KASSA_ERETRY, a batch rolled back and run
+     * again): everything it sets is set anew. */
     o->status = ORDER_PENDING;
     o->requisite_id = 0;
     memset(&o->req, 0, sizeof o->req);

@@ -42,6 +42,7 @@ kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *base)
     struct withdrawal_create_cmd *cmd = (struct withdrawal_create_cmd *)base;
     struct withdrawal *w = &cmd->w;
     struct withdrawal old;
+    cmd->replayed = false; /* apply may run again */
     kassa_err err = STORE_CALL(c, withdrawal_get, cmd->shop_id, 0, w->payment_id, &old);
     if (err == KASSA_OK) {
         if (memcmp(old.fingerprint, w->fingerprint, sizeof old.fingerprint) != 0)
