@@ -62,7 +62,6 @@ struct http_conn {
     bool suspended;       /* MHD connection suspended (guarded by http_mu) */
     bool resumed;         /* http_resume called (guarded by http_mu) */
     bool counted_pending; /* counted in http_pending */
-    bool before_stop;     /* began before http_stop: still served */
     void (*on_resume)(struct http_req *req, void *arg); /* see http_on_resume */
     void *on_resume_arg;
     size_t limit; /* body limit of this request */
@@ -89,16 +88,13 @@ static struct MHD_Daemon *http_daemon;
 static http_handler http_cb;
 static size_t http_max_body;
 static size_t http_max_upload;
-/* Set by http_stop: requests begun after it are answered 503 at once
- * (never suspended); then, once those in flight are done, every request. */
-static atomic_bool http_stopping, http_refuse_all;
+static int http_listen_fd = -1;
 static pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int http_live;    /* requests between URI callback and completion */
 static atomic_int http_pending; /* requests handled but not yet queued */
 
 static const char http_413[] = "{\"error\":\"request body too large\"}";
 static const char http_500[] = "{\"error\":\"Internal server error\"}";
-static const char http_503_stopping[] = "{\"error\":\"server is shutting down, try again\"}";
 
 static struct http_conn *conn_of(struct http_req *req)
 {
@@ -167,7 +163,6 @@ static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
     c->req.path = "";
     c->req.body = "";
     atomic_fetch_add(&http_live, 1);
-    c->before_stop = !atomic_load(&http_stopping);
     return c;
 }
 
@@ -527,17 +522,6 @@ static enum MHD_Result run_handler(struct http_conn *c)
     atomic_fetch_add(&http_pending, 1);
 
     log_set_request_id(c->req.id);
-    /* After counting it pending (http_stop sets the flag, then reads the
-     * count: one of the two sees the other). */
-    if (atomic_load(&http_refuse_all) || (atomic_load(&http_stopping) && !c->before_stop)) {
-        reply_clear(c);
-        char *b = strdup(http_503_stopping);
-        set_reply(c, 503, "application/json", b, b != NULL ? strlen(http_503_stopping) : 0);
-        http_add_header(&c->req, "Connection", "close");
-        enum MHD_Result r = queue_reply(c);
-        log_set_request_id(NULL);
-        return r;
-    }
     enum http_action act = http_cb(&c->req);
     enum MHD_Result ret = MHD_YES;
     if (act != HTTP_SUSPENDED || !c->suspend_wanted) {
@@ -832,8 +816,6 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     http_max_upload = max_upload > max_body ? max_upload : max_body;
     atomic_store(&http_live, 0);
     atomic_store(&http_pending, 0);
-    atomic_store(&http_stopping, false);
-    atomic_store(&http_refuse_all, false);
 
     unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                          MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
@@ -866,17 +848,11 @@ void http_stop(void)
 {
     if (http_daemon == NULL)
         return;
-    /* No MHD_quiesce_daemon: with epoll and a worker pool it races with
-     * the workers removing the listen socket from their epoll sets and
-     * aborts the process now and then (an open libmicrohttpd defect, seen
-     * here at SIGTERM). Instead new requests are refused with 503 from
-     * now on, and the listen socket closes with the daemon.
-     *
-     * Let requests in flight finish. Suspended ones are waited for without
+    http_listen_fd = MHD_quiesce_daemon(http_daemon);
+    /* Let requests in flight finish. Suspended ones are waited for without
      * a limit: their workers still hold pointers into them, and MHD aborts
      * the process when stopped with a suspended connection. Requests still
      * being received or sent get HTTP_STOP_WAIT_MS. */
-    atomic_store(&http_stopping, true);
     for (int waited = 0;; waited += 10) {
         int pending = atomic_load(&http_pending);
         if (pending == 0 && (atomic_load(&http_live) == 0 || waited >= HTTP_STOP_WAIT_MS))
@@ -886,16 +862,12 @@ void http_stop(void)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    /* From here on nothing may suspend: refuse everything, and wait for
-     * what counted itself pending before it could see that. */
-    atomic_store(&http_refuse_all, true);
-    while (atomic_load(&http_pending) != 0) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
     MHD_stop_daemon(http_daemon);
     http_daemon = NULL;
     resumer_stop();
+    if (http_listen_fd >= 0)
+        close(http_listen_fd);
+    http_listen_fd = -1;
 }
 
 uint16_t http_port(void)
