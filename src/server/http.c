@@ -34,6 +34,7 @@
 #include <microhttpd.h>
 
 #include "log.h"
+#include "random.h"
 
 #define HTTP_ARENA_EXTRA (1024 * 1024) /* arena bytes beyond the body limit */
 #define HTTP_CONN_MEMORY (16 * 1024)
@@ -103,31 +104,11 @@ static struct http_conn *conn_of(struct http_req *req)
 
 /* ---- request id ------------------------------------------------------ */
 
-/* 8 random bytes per id, from getrandom 256 bytes at a time into a
- * per-thread pool (a system call every 32 requests, not every request). */
-static _Thread_local unsigned char rid_pool[256];
-static _Thread_local size_t rid_left;
-
 static void make_request_id(char out[17])
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char b[8];
-    if (rid_left < sizeof b) {
-        rid_left = getrandom(rid_pool, sizeof rid_pool, 0) == (ssize_t)sizeof rid_pool
-                       ? sizeof rid_pool
-                       : 0;
-    }
-    if (rid_left >= sizeof b) {
-        memcpy(b, rid_pool + sizeof rid_pool - rid_left, sizeof b);
-        rid_left -= sizeof b;
-    } else {
-        /* Never expected; fall back to time and a counter, still unique. */
-        static atomic_uint_fast64_t ctr;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t v = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ atomic_fetch_add(&ctr, 1);
-        memcpy(b, &v, sizeof(b));
-    }
+    random_bytes(b, sizeof b);
     for (size_t i = 0; i < sizeof(b); i++) {
         out[2 * i] = hex[b[i] >> 4];
         out[2 * i + 1] = hex[b[i] & 15];

@@ -3,6 +3,7 @@
  * each operation (core/ledger.c), all through the real group-commit writer
  * on a temp SQLite store. */
 #include "money_fixture.h"
+#include "random.h"
 #include "kassa/money.h"
 
 #define NSTATES 6
@@ -400,7 +401,7 @@ static void test_ledger_overflow_refused(void **state)
     fx_assert_verify_ok(f);
 }
 
-/* core_random hands out every byte of its pool once, across refills;
+/* random_bytes hands out every byte of its pool once, across refills;
  * core_sha256 is SHA-256 (FIPS 180-2 vectors). */
 static void test_random_and_sha256(void **state)
 {
@@ -408,9 +409,9 @@ static void test_random_and_sha256(void **state)
     enum { N = 2000 };
     static unsigned char seen[N][16];
     for (int i = 0; i < N; i++) {
-        core_random(seen[i], i % 2 ? 16 : 7);
+        random_bytes(seen[i], i % 2 ? 16 : 7);
         if (i % 2 == 0)
-            core_random(seen[i] + 7, 9);
+            random_bytes(seen[i] + 7, 9);
     }
     for (int i = 0; i < N; i++)
         for (int j = i + 1; j < N; j++)

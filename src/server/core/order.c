@@ -6,6 +6,7 @@
 
 #include "../clock.h"
 #include "../log.h"
+#include "../random.h"
 #include "core.h"
 #include "kassa/money.h"
 
@@ -67,7 +68,7 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
     order_fingerprint(o, cmd->fingerprint);
     /* One draw of randomness for both uuids and the payer's token. */
     unsigned char rnd[10 + 10 + 16];
-    core_random(rnd, sizeof rnd);
+    random_bytes(rnd, sizeof rnd);
     int64_t now_ms = clock_now_ms();
     core_uuid7(now_ms, rnd, o->uuid);
     core_uuid7(now_ms, rnd + 10, o->uuid_callback);

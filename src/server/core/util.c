@@ -4,45 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "../log.h"
+#include "../random.h"
 #include "core.h"
-
-/* Random bytes from the kernel's CSPRNG (getrandom), drawn 512 at a time
- * into a per-thread buffer that hands each byte out once: an order's two
- * uuids and token cost a syscall every few orders, not a locked OpenSSL
- * DRBG call each. */
-#define RANDOM_POOL 512
-
-static _Thread_local unsigned char random_pool[RANDOM_POOL];
-static _Thread_local size_t random_left;
-
-void core_random(void *buf, size_t n)
-{
-    unsigned char *out = buf;
-    while (n > 0) {
-        if (random_left == 0) {
-            size_t got = 0;
-            while (got < RANDOM_POOL) {
-                ssize_t r = getrandom(random_pool + got, RANDOM_POOL - got, 0);
-                if (r <= 0) {
-                    log_error("getrandom failed; refusing to continue without randomness");
-                    abort();
-                }
-                got += (size_t)r;
-            }
-            random_left = RANDOM_POOL;
-        }
-        size_t take = n < random_left ? n : random_left;
-        unsigned char *from = random_pool + RANDOM_POOL - random_left;
-        memcpy(out, from, take);
-        memset(from, 0, take); /* handed out: not kept */
-        random_left -= take;
-        out += take;
-        n -= take;
-    }
-}
 
 /* SHA-256 with the digest fetched once and a digest context per thread
  * (freed when the thread ends): SHA256() fetches and allocates per call. */
@@ -124,7 +89,7 @@ void core_hex_token(char *out, size_t nbytes, bool upper)
     unsigned char b[64];
     if (nbytes > sizeof b)
         nbytes = sizeof b;
-    core_random(b, nbytes);
+    random_bytes(b, nbytes);
     for (size_t i = 0; i < nbytes; i++) {
         out[2 * i] = digits[b[i] >> 4];
         out[2 * i + 1] = digits[b[i] & 15];

@@ -21,9 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "../log.h"
+#include "../random.h"
 #include "sqlite_internal.h"
 
 enum {
@@ -211,10 +211,7 @@ struct sqlite_idem *sqlite_idem_open(struct sqlite_conn *writer, char *err, size
     }
     pthread_rwlock_init(&x->lock, NULL);
     unsigned char key[16];
-    if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
-        snprintf(err, errlen, "getrandom failed");
-        goto fail;
-    }
+    random_bytes(key, sizeof key);
     x->k0 = load64(key);
     x->k1 = load64(key + 8);
     if (!table_grow(x)) {
