@@ -113,7 +113,7 @@ static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
 
 /* The optimistic run of a batch: every command applied straight in the
  * transaction, no savepoints (SQLite copies every page a savepoint touches
- * first; PostgreSQL runs two more statements per command). True when every
+ * first). True when every
  * command returned KASSA_OK and the batch committed or failed to commit (the
  * results are set); false when a command refused: the transaction was
  * rolled back (nothing of the batch is kept) and the batch must run the
