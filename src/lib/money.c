@@ -6,7 +6,6 @@
 #include "kassa/money.h"
 
 #include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 /* Tegro publishes ids 1..4 only; the rest are ours and never change once

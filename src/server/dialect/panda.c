@@ -8,6 +8,7 @@
 
 #include "../clock.h"
 #include "../config.h"
+#include "../callback/render.h"
 #include "../core/core.h"
 #include "../log.h"
 #include "../server.h"
@@ -15,25 +16,6 @@
 #include "kassa/money.h"
 #include "kassa/sign.h"
 #include "reply.h"
-
-static const char *panda_status(enum order_status s)
-{
-    switch (s) {
-    case ORDER_PENDING:
-        return "pending";
-    case ORDER_COMPLETED:
-        return "completed";
-    case ORDER_FAILED:
-        return "failed";
-    case ORDER_EXPIRED:
-        return "timeout";
-    case ORDER_CANCELED:
-        return "canceled";
-    case ORDER_NO_REQUISITE:
-        return "traderNotFound";
-    }
-    return "pending";
-}
 
 /* The attribute name a requisite's value goes under. */
 static const char *requisite_attr(const char *type)
@@ -127,7 +109,7 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
     jw_kstr(w, "uuid", o->uuid);
     jw_kstr(w, "uuid_callback", o->uuid_callback);
     jw_kint(w, "id", o->id);
-    jw_kstr(w, "status", panda_status(o->status));
+    jw_kstr(w, "status", callback_panda_status(o->status));
     jw_kmoney(w, "amount", o->amount, o->currency, 2, view == VIEW_GET);
     money_or_null(w, "amount_usdt", o->amount_usdt, "USDT", 2, has_rate);
     jw_kstr_or_null(w, "exchange_rate", o->exchange_rate);
@@ -464,7 +446,7 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
     jw_init(&w, REPLY_JSON_LIMIT);
     jw_obj(&w);
     jw_kmoney(&w, "amount_rub", o->amount, o->currency, 2, true);
-    jw_kstr(&w, "status", panda_status(o->status));
+    jw_kstr(&w, "status", callback_panda_status(o->status));
     jw_kint(&w, "ttl_sec", o->status == ORDER_PENDING ? order_ttl_left(o) : 0);
     jw_kbool(&w, "confirmed_by_customer", o->confirmed_by_customer);
     jw_key(&w, "requisite_info");
@@ -531,7 +513,7 @@ static void cancel_rendered(struct http_req *req, struct writer_cmd *base, kassa
     struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be canceled: it is %s",
-                    panda_status(cmd->order.status));
+                    callback_panda_status(cmd->order.status));
         return;
     }
     if (err != KASSA_OK) {
@@ -542,7 +524,7 @@ static void cancel_rendered(struct http_req *req, struct writer_cmd *base, kassa
     struct jw w;
     jw_init(&w, 1024);
     jw_obj(&w);
-    jw_kstr(&w, "status", panda_status(cmd->order.status));
+    jw_kstr(&w, "status", callback_panda_status(cmd->order.status));
     jw_kstr(&w, "uuid", cmd->order.uuid);
     jw_obj_end(&w);
     reply_jw(req, 200, &w);
@@ -572,7 +554,7 @@ static void confirm_rendered(struct http_req *req, struct writer_cmd *base, kass
     struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be confirmed: it is %s",
-                    panda_status(cmd->order.status));
+                    callback_panda_status(cmd->order.status));
         return;
     }
     if (err != KASSA_OK) {
@@ -583,7 +565,7 @@ static void confirm_rendered(struct http_req *req, struct writer_cmd *base, kass
     jw_init(&w, 1024);
     jw_obj(&w);
     jw_kstr(&w, "uuid", cmd->order.uuid);
-    jw_kstr(&w, "status", panda_status(cmd->order.status));
+    jw_kstr(&w, "status", callback_panda_status(cmd->order.status));
     jw_kbool(&w, "confirmed_by_customer", cmd->order.confirmed_by_customer);
     jw_obj_end(&w);
     reply_jw(req, 200, &w);

@@ -648,13 +648,13 @@ static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
 #define PICK_CURSORS 32
 
 struct pick_cursor {
-    char key[3 * TEXT_SIZE];
+    char type[TEXT_SIZE], currency[TEXT_SIZE], bank_code[TEXT_SIZE];
     int64_t last_id;
 };
 
 struct pick_cursors {
     struct pick_cursor c[PICK_CURSORS];
-    unsigned next_slot;
+    unsigned used; /* slots taken so far (then reused oldest first) */
 };
 
 /* The connection's cursor for the combination (allocated on first use);
@@ -665,13 +665,18 @@ static int64_t *pick_cursor(struct sqlite_conn *conn, const char *type, const ch
     if (conn->pick == NULL && (conn->pick = calloc(1, sizeof *conn->pick)) == NULL)
         return NULL;
     struct pick_cursors *pc = conn->pick;
-    char key[3 * TEXT_SIZE];
-    snprintf(key, sizeof key, "%s\x1f%s\x1f%s", type, currency, bank_code ? bank_code : "");
-    for (int i = 0; i < PICK_CURSORS; i++)
-        if (strcmp(pc->c[i].key, key) == 0)
-            return &pc->c[i].last_id;
-    struct pick_cursor *c = &pc->c[pc->next_slot++ % PICK_CURSORS];
-    snprintf(c->key, sizeof c->key, "%s", key);
+    const char *bank = bank_code ? bank_code : "";
+    unsigned n = pc->used < PICK_CURSORS ? pc->used : PICK_CURSORS;
+    for (unsigned i = 0; i < n; i++) {
+        struct pick_cursor *c = &pc->c[i];
+        if (strcmp(c->type, type) == 0 && strcmp(c->currency, currency) == 0 &&
+            strcmp(c->bank_code, bank) == 0)
+            return &c->last_id;
+    }
+    struct pick_cursor *c = &pc->c[pc->used++ % PICK_CURSORS];
+    snprintf(c->type, sizeof c->type, "%s", type);
+    snprintf(c->currency, sizeof c->currency, "%s", currency);
+    snprintf(c->bank_code, sizeof c->bank_code, "%s", bank);
     c->last_id = 0;
     return &c->last_id;
 }
