@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -513,6 +514,237 @@ static void test_two_sweepers_expire_each_order_once(void **state)
 }
 
 /* Needs no database: the URL as logged. */
+/* ---- creates grouped in a batch (order_create_many_fn) ---- */
+
+/* The batch gate, as in test_writer.c: a command holding node's writer
+ * until opened, so that the commands queued meanwhile form one batch. */
+static pthread_mutex_t gmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gcv = PTHREAD_COND_INITIALIZER;
+static int gates_in, gdone;
+static bool gates_open;
+
+static kassa_err gate_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    (void)c;
+    (void)base;
+    pthread_mutex_lock(&gmu);
+    gates_in++;
+    pthread_cond_broadcast(&gcv);
+    while (!gates_open)
+        pthread_cond_wait(&gcv, &gmu);
+    pthread_mutex_unlock(&gmu);
+    return KASSA_OK;
+}
+
+static void gate_done(struct writer_cmd *base, kassa_err err)
+{
+    (void)base;
+    (void)err;
+}
+
+struct grouped {
+    struct order_create_cmd cmd;
+    int node;
+    kassa_err err;
+};
+
+static void grouped_done(struct writer_cmd *base, kassa_err err)
+{
+    struct grouped *g = (struct grouped *)base;
+    pthread_mutex_lock(&gmu);
+    g->err = err;
+    gdone++;
+    pthread_cond_broadcast(&gcv);
+    pthread_mutex_unlock(&gmu);
+}
+
+/* A create of `amount` (minor units) with `key` ("" = none) and requisite
+ * `type`, to run on `node`. */
+static void grouped_init(struct grouped *g, int node, const struct shop *shop, int64_t amount,
+                         const char *key, const char *type)
+{
+    memset(g, 0, sizeof *g);
+    g->node = node;
+    g->cmd.shop = *shop;
+    g->cmd.order.amount = amount;
+    g->cmd.order.origin = DIALECT_PANDA;
+    snprintf(g->cmd.order.currency, sizeof g->cmd.order.currency, "RUB");
+    snprintf(g->cmd.order.requisite_type, sizeof g->cmd.order.requisite_type, "%s", type);
+    snprintf(g->cmd.idem_key, sizeof g->cmd.idem_key, "%s", key);
+    assert_int_equal(order_create_prepare(&g->cmd), KASSA_OK);
+    g->cmd.base.apply = order_create_apply;
+    g->cmd.base.apply_many = order_create_many_fn(nodes[node].store);
+    g->cmd.base.done = grouped_done;
+    assert_non_null(g->cmd.base.apply_many);
+}
+
+/* Hold both writers in a gate, queue every create on its node (one batch
+ * per node), open the gates together, wait for every result. */
+static void run_grouped(struct grouped *g, int n)
+{
+    static struct writer_cmd gates[2];
+    pthread_mutex_lock(&gmu);
+    gates_in = gdone = 0;
+    gates_open = false;
+    pthread_mutex_unlock(&gmu);
+    for (int i = 0; i < 2; i++) {
+        gates[i] = (struct writer_cmd){.apply = gate_apply, .done = gate_done};
+        writer_submit(nodes[i].writer, &gates[i]);
+    }
+    pthread_mutex_lock(&gmu);
+    while (gates_in < 2)
+        pthread_cond_wait(&gcv, &gmu);
+    pthread_mutex_unlock(&gmu);
+    for (int i = 0; i < n; i++)
+        writer_submit(nodes[g[i].node].writer, &g[i].cmd.base);
+    pthread_mutex_lock(&gmu);
+    gates_open = true;
+    pthread_cond_broadcast(&gcv);
+    while (gdone < n)
+        pthread_cond_wait(&gcv, &gmu);
+    pthread_mutex_unlock(&gmu);
+}
+
+/* run_grouped with the log at debug level written to a file: the log. */
+static char *run_logged(struct grouped *g, int n)
+{
+    char path[] = "/tmp/kassa-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    log_set_level(LOG_DEBUG);
+    run_grouped(g, n);
+    log_set_level(LOG_ERROR);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    off_t size = lseek(fd, 0, SEEK_END);
+    char *text = calloc(1, (size_t)size + 1);
+    assert_non_null(text);
+    assert_int_equal(pread(fd, text, (size_t)size, 0), size);
+    close(fd);
+    return text;
+}
+
+/* The stored order and idempotency record of a create, read back. */
+static void check_stored(const struct grouped *g)
+{
+    struct store_conn *c = store_reader(nodes[0].store);
+    struct order o;
+    assert_int_equal(STORE_CALL(c, order_get, ORDER_BY_UUID, g->cmd.order.uuid, 0, &o), KASSA_OK);
+    assert_int_equal(o.id, g->cmd.order.id);
+    assert_int_equal(o.amount, g->cmd.order.amount);
+    assert_int_equal(o.fee, g->cmd.order.fee);
+    assert_int_equal(o.status, g->cmd.order.status);
+    assert_int_equal(o.requisite_id, g->cmd.order.requisite_id);
+    struct idem rec;
+    kassa_err err = STORE_CALL(c, idem_get, g->cmd.shop.id, g->cmd.idem_key, &rec);
+    if (g->cmd.idem_key[0] != '\0') {
+        assert_int_equal(err, KASSA_OK);
+        assert_int_equal(rec.order_id, o.id);
+        assert_memory_equal(rec.fingerprint, g->cmd.fingerprint, sizeof rec.fingerprint);
+    }
+    store_release(c);
+}
+
+/* A batch's creates in one group (two statements on PostgreSQL), with
+ * everything a group must settle one by one: keys needing array escapes,
+ * no key, the same key twice (the second answers the first's order), a key
+ * reused with other parameters (conflict), a fixed fee above the amount, a
+ * requisite type without requisites, the requisite rotation; and one key
+ * raced by both nodes' groups at once (one order). */
+static void test_creates_grouped(void **state)
+{
+    (void)state;
+    NEED_PG();
+    make_requisite("+79990000010");
+    make_requisite("+79990000011");
+    struct shop shop = make_shop("1");
+    struct shop_tariff_cmd tariff = {.base.apply = shop_tariff_apply, .shop_id = shop.id};
+    snprintf(tariff.fixed[0].currency, sizeof tariff.fixed[0].currency, "RUB");
+    tariff.fixed[0].amount = 500;
+    tariff.n_fixed = 1;
+    assert_int_equal(writer_run(nodes[0].writer, &tariff.base), KASSA_OK);
+
+    enum { N = 20 };
+    static struct grouped g[N];
+    static const char *const keys[] = {"plain-1",       "quote\"d", "back\\slash",
+                                       "{brace,comma}", "NULL",     " spaced "};
+    int n = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        grouped_init(&g[n++], 0, &shop, 10000, keys[i], "SBP");
+    for (int i = 0; i < 6; i++)
+        grouped_init(&g[n++], 0, &shop, 20000 + i, "", "SBP"); /* no key */
+    int same = n;
+    grouped_init(&g[n++], 0, &shop, 10000, "plain-1", "SBP"); /* same as g[0] */
+    int other = n;
+    grouped_init(&g[n++], 0, &shop, 10001, "quote\"d", "SBP"); /* other parameters */
+    int dear = n;
+    grouped_init(&g[n++], 0, &shop, 400, "dear", "SBP"); /* 1 % + 5.00 > 4.00 */
+    int none = n;
+    grouped_init(&g[n++], 0, &shop, 10000, "no-card", "card"); /* no card requisites */
+    /* Node 0's 16 in one group, proved by the writer's debug line (a group
+     * that failed would have run one by one, with the same results). */
+    char *log = run_logged(g, n);
+    if (strstr(log, "msg=\"commands grouped\" commands=16") == NULL ||
+        strstr(log, "run one by one") != NULL)
+        fail_msg("no group of 16 in the log:\n%s", log);
+    free(log);
+    int raced = n;
+    grouped_init(&g[n++], 0, &shop, 7777, "raced", "SBP");
+    grouped_init(&g[n++], 1, &shop, 7777, "raced", "SBP");
+    grouped_init(&g[n++], 1, &shop, 7778, "node-1-a", "SBP");
+    grouped_init(&g[n++], 1, &shop, 7779, "node-1-b", "SBP");
+    assert_int_equal(n, N);
+    run_grouped(g + raced, N - raced);
+
+    for (int i = 0; i < N; i++) {
+        kassa_err want = i == other ? KASSA_ECONFLICT : i == dear ? KASSA_EMONEY_RANGE : KASSA_OK;
+        if (g[i].err != want)
+            fail_msg("create %d: %s, want %s", i, kassa_err_name(g[i].err), kassa_err_name(want));
+    }
+    /* Fees: 1 % + 5.00. */
+    assert_int_equal(g[0].cmd.order.fee, 100 + 500);
+    assert_int_equal(g[6].cmd.order.fee, 200 + 500);
+    for (int i = 0; i < N; i++) {
+        if (g[i].err != KASSA_OK || g[i].cmd.replayed)
+            continue;
+        check_stored(&g[i]);
+    }
+    /* The same key twice: the second answers the first's order. */
+    assert_true(g[same].cmd.replayed);
+    assert_false(g[0].cmd.replayed);
+    assert_int_equal(g[same].cmd.order.id, g[0].cmd.order.id);
+    /* The raced key: one order, both answered with it. */
+    assert_int_equal(g[raced].cmd.order.id, g[raced + 1].cmd.order.id);
+    assert_int_equal(g[raced].cmd.replayed + g[raced + 1].cmd.replayed, 1);
+    /* No requisite of the type: born final. */
+    assert_int_equal(g[none].cmd.order.status, ORDER_NO_REQUISITE);
+    assert_int_equal(g[none].cmd.order.requisite_id, 0);
+    /* The 12 SBP orders of node 0's group that took a requisite (6 keyed,
+     * 6 without a key) went round the active SBP requisites in turn: each
+     * got 12 / R or one more; R counts this test's two and the earlier
+     * tests' ones. */
+    int64_t ids[12];
+    int counts[12] = {0}, r = 0;
+    for (int i = 0; i < 12; i++) {
+        int64_t id = g[i].cmd.order.requisite_id;
+        assert_true(id > 0);
+        int k = 0;
+        while (k < r && ids[k] != id)
+            k++;
+        if (k == r)
+            ids[r++] = id;
+        counts[k]++;
+    }
+    assert_true(r >= 3);
+    for (int k = 0; k < r; k++)
+        assert_true(counts[k] == 12 / r || counts[k] == 12 / r + 1);
+}
+
 static void test_url_redacted(void **state)
 {
     (void)state;
@@ -541,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key_raced_on_two_nodes),
         cmocka_unit_test(test_withdrawal_payment_id_raced_on_two_nodes),
         cmocka_unit_test(test_tegro_nonce_recorded_once),
+        cmocka_unit_test(test_creates_grouped),
     };
     return cmocka_run_group_tests(tests, nodes_up, nodes_down);
 }

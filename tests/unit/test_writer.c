@@ -20,6 +20,12 @@ struct test_cmd {
     kassa_err result;
     int retry_first;
     int runs;
+    /* With apply_many (test_apply_many): what it makes of this command,
+     * KASSA_OK (inserts the merchant), a refusal or KASSA_ERETRY (writes
+     * nothing); how often it was part of a group. */
+    bool many;
+    kassa_err many_result;
+    int many_runs;
     kassa_err done_err;
     int done_calls;
 };
@@ -49,6 +55,33 @@ static kassa_err test_apply(struct store_conn *c, struct writer_cmd *base)
     if (cmd->runs <= cmd->retry_first)
         return KASSA_ERETRY;
     return cmd->result;
+}
+
+/* test_apply_many's calls and the size of each group; many_fail: after
+ * writing its group, it returns this (not OK: the writer must undo). */
+static int many_calls;
+static int many_sizes[16];
+static kassa_err many_fail;
+
+static kassa_err test_apply_many(struct store_conn *c, struct writer_cmd **cmds, int n,
+                                 kassa_err *results)
+{
+    if (many_calls < 16)
+        many_sizes[many_calls] = n;
+    many_calls++;
+    for (int i = 0; i < n; i++) {
+        struct test_cmd *cmd = (struct test_cmd *)cmds[i];
+        cmd->many_runs++;
+        results[i] = cmd->many_result;
+        if (cmd->many_result != KASSA_OK)
+            continue;
+        struct merchant m = {.created_at = clock_now()};
+        snprintf(m.name, sizeof m.name, "%s", cmd->name);
+        kassa_err err = STORE_CALL(c, merchant_insert, &m);
+        if (err != KASSA_OK)
+            return err;
+    }
+    return many_fail;
 }
 
 static void test_done(struct writer_cmd *base, kassa_err err)
@@ -88,6 +121,7 @@ static void run_as_one_batch(struct fx *f, struct test_cmd *cmds, int n)
     static struct writer_cmd gate = {.apply = gate_apply, .done = gate_done};
     gate_entered = gate_open = false;
     done_total = 0;
+    many_calls = 0;
     writer_submit(f->writer, &gate);
     pthread_mutex_lock(&gate_mu);
     while (!gate_entered)
@@ -95,6 +129,7 @@ static void run_as_one_batch(struct fx *f, struct test_cmd *cmds, int n)
     pthread_mutex_unlock(&gate_mu);
     for (int i = 0; i < n; i++) {
         cmds[i].base.apply = test_apply;
+        cmds[i].base.apply_many = cmds[i].many ? test_apply_many : NULL;
         cmds[i].base.done = test_done;
         writer_submit(f->writer, &cmds[i].base);
     }
@@ -259,6 +294,103 @@ static void test_idempotency_follows_rollbacks(void **state)
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), 4);
 }
 
+/* Consecutive commands with one apply_many run as one call; apply is not
+ * called for them; a command with apply_many alone between others is no
+ * group (apply). */
+static void test_group_in_one_call(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c[7] = {{.name = "p1"},
+                            {.name = "g1", .many = true},
+                            {.name = "g2", .many = true},
+                            {.name = "g3", .many = true},
+                            {.name = "p2"},
+                            {.name = "solo", .many = true},
+                            {.name = "p3"}};
+    run_as_one_batch(f, c, 7);
+    assert_int_equal(many_calls, 1);
+    assert_int_equal(many_sizes[0], 3);
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(c[i].done_err, KASSA_OK);
+        assert_int_equal(c[i].done_calls, 1);
+        assert_int_equal(merchants_named(f, c[i].name), 1);
+    }
+    for (int i = 1; i <= 3; i++) {
+        assert_int_equal(c[i].runs, 0);
+        assert_int_equal(c[i].many_runs, 1);
+    }
+    assert_int_equal(c[5].runs, 1);
+    assert_int_equal(c[5].many_runs, 0);
+}
+
+/* In a group, a command left as KASSA_ERETRY runs alone with apply right
+ * after; a refusal settled by apply_many (nothing written) is that
+ * command's result and does not undo its neighbours: one optimistic run. */
+static void test_group_leaves_and_refusals(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c[4] = {{.name = "a", .many = true},
+                            {.name = "b", .many = true, .many_result = KASSA_ERETRY},
+                            {.name = "c", .many = true, .many_result = KASSA_ECONFLICT},
+                            {.name = "d", .many = true}};
+    run_as_one_batch(f, c, 4);
+    assert_int_equal(many_calls, 1);
+    assert_int_equal(c[0].done_err, KASSA_OK);
+    assert_int_equal(c[1].done_err, KASSA_OK);
+    assert_int_equal(c[2].done_err, KASSA_ECONFLICT);
+    assert_int_equal(c[3].done_err, KASSA_OK);
+    assert_int_equal(c[1].runs, 1);
+    assert_int_equal(c[0].runs + c[2].runs + c[3].runs, 0);
+    assert_int_equal(merchants_named(f, "a"), 1);
+    assert_int_equal(merchants_named(f, "b"), 1);
+    assert_int_equal(merchants_named(f, "c"), 0);
+    assert_int_equal(merchants_named(f, "d"), 1);
+}
+
+/* apply_many failing after it wrote: nothing of it stays, and every command
+ * of the group runs alone (once each) and is kept once. The optimistic run
+ * is rolled back, the careful run calls apply_many again in a savepoint,
+ * rolls that back and runs each command in its own. */
+static void test_group_failure_runs_each_alone(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c[3] = {
+        {.name = "f1", .many = true}, {.name = "f2", .many = true}, {.name = "f3", .many = true}};
+    many_fail = KASSA_EIO;
+    run_as_one_batch(f, c, 3);
+    many_fail = KASSA_OK;
+    assert_int_equal(many_calls, 2);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(c[i].done_err, KASSA_OK);
+        assert_int_equal(c[i].done_calls, 1);
+        assert_int_equal(c[i].runs, 1);
+        assert_int_equal(merchants_named(f, c[i].name), 1);
+    }
+}
+
+/* The careful run (after a plain command refused) runs the group in its
+ * own savepoint: its refusal and its ERETRY command settle as in the
+ * optimistic run, and the plain refusal leaves nothing. */
+static void test_group_in_careful_run(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c[4] = {{.name = "plain", .result = KASSA_EFUNDS},
+                            {.name = "h1", .many = true},
+                            {.name = "h2", .many = true, .many_result = KASSA_ERETRY},
+                            {.name = "h3", .many = true, .many_result = KASSA_EMONEY_RANGE}};
+    run_as_one_batch(f, c, 4);
+    assert_int_equal(many_calls, 1); /* the optimistic run stopped at "plain" */
+    assert_int_equal(c[0].done_err, KASSA_EFUNDS);
+    assert_int_equal(c[1].done_err, KASSA_OK);
+    assert_int_equal(c[2].done_err, KASSA_OK);
+    assert_int_equal(c[3].done_err, KASSA_EMONEY_RANGE);
+    assert_int_equal(merchants_named(f, "plain"), 0);
+    assert_int_equal(merchants_named(f, "h1"), 1);
+    assert_int_equal(merchants_named(f, "h2"), 1);
+    assert_int_equal(merchants_named(f, "h3"), 0);
+    assert_int_equal(c[2].runs, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +399,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_single_refusal, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_retry, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_follows_rollbacks, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_group_in_one_call, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_group_leaves_and_refusals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_group_failure_runs_each_alone, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_group_in_careful_run, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

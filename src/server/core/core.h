@@ -122,6 +122,10 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd);
  * the fee would exceed the amount. */
 kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 
+/* The apply_many of creates on store `s` (several creates of a batch in
+ * two statements), or NULL when its backend creates one at a time. */
+writer_many_fn order_create_many_fn(const struct store *s);
+
 /* The order an operator names by `ref`: its uuid or its numeric id, read on
  * a read connection of `s`. KASSA_ENOTFOUND (also for a malformed ref). */
 kassa_err order_find_ref(struct store *s, const char *ref, struct order *o);

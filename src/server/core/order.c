@@ -136,28 +136,31 @@ static kassa_err create_reads_each(struct store_conn *c, struct order_reads *r)
     return KASSA_OK;
 }
 
-kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
+/* The reads' inputs for cmd. */
+static void create_reads_init(struct order_create_cmd *cmd, struct order_reads *rd)
 {
-    struct order_create_cmd *cmd = (struct order_create_cmd *)base;
+    memset(rd, 0, sizeof *rd);
+    rd->shop_id = cmd->shop.id;
+    rd->idem_key = cmd->idem_key;
+    rd->currency = cmd->order.currency;
+    rd->requisite_type = cmd->order.requisite_type;
+    rd->bank_code = cmd->order.bank_code;
+}
+
+/* What a create makes of its reads. KASSA_OK with *insert: the order is
+ * ready to insert (fee, rate and requisite set) with its idempotency record
+ * in *rec (key "" = none); KASSA_OK without: answered from the idempotency
+ * record (the order read, cmd->replayed); else the refusal. */
+static kassa_err create_decide(struct store_conn *c, struct order_create_cmd *cmd,
+                               const struct order_reads *rd, struct idem *rec, bool *insert)
+{
     struct order *o = &cmd->order;
-    kassa_err err;
+    *insert = false;
     cmd->replayed = false;
-
-    /* Every read first: in one round trip where the backend can. */
-    struct order_reads rd = {.shop_id = cmd->shop.id,
-                             .idem_key = cmd->idem_key,
-                             .currency = o->currency,
-                             .requisite_type = o->requisite_type,
-                             .bank_code = o->bank_code};
-    err = c->ops->order_create_reads ? STORE_CALL(c, order_create_reads, &rd)
-                                     : create_reads_each(c, &rd);
-    if (err != KASSA_OK)
-        return err;
-
-    if (cmd->idem_key[0] != '\0' && rd.idem_err == KASSA_OK) {
-        if (memcmp(rd.idem.fingerprint, cmd->fingerprint, sizeof rd.idem.fingerprint) != 0)
+    if (cmd->idem_key[0] != '\0' && rd->idem_err == KASSA_OK) {
+        if (memcmp(rd->idem.fingerprint, cmd->fingerprint, sizeof rd->idem.fingerprint) != 0)
             return KASSA_ECONFLICT;
-        err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, rd.idem.order_id, o);
+        kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, rd->idem.order_id, o);
         if (err == KASSA_OK)
             cmd->replayed = true;
         return err;
@@ -171,7 +174,7 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
 
     /* prepare computed the percent part; the fixed part is read here, in the
      * transaction, so a tariff change applies at once. */
-    int64_t fixed = rd.fee_err == KASSA_OK ? rd.fixed_fee : 0;
+    int64_t fixed = rd->fee_err == KASSA_OK ? rd->fixed_fee : 0;
     if (fixed > o->amount - cmd->fee_percent_part)
         return KASSA_EMONEY_RANGE;
     o->fee = cmd->fee_percent_part + fixed;
@@ -179,27 +182,53 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
     if (strcmp(o->currency, "USDT") == 0) {
         o->amount_usdt = o->amount;
         core_copy(o->exchange_rate, sizeof o->exchange_rate, "1.00");
-    } else if (rd.rate_err == KASSA_OK) {
-        core_copy(o->exchange_rate, sizeof o->exchange_rate, rd.rate);
+    } else if (rd->rate_err == KASSA_OK) {
+        core_copy(o->exchange_rate, sizeof o->exchange_rate, rd->rate);
         o->amount_usdt = to_usdt(o->amount, o->currency, o->exchange_rate);
     } else {
         o->exchange_rate[0] = '\0';
     }
 
     if (o->requisite_type[0] != '\0') {
-        if (rd.requisite_err == KASSA_OK) {
-            o->req = rd.requisite;
+        if (rd->requisite_err == KASSA_OK) {
+            o->req = rd->requisite;
             o->requisite_id = o->req.id;
         } else {
             o->status = ORDER_NO_REQUISITE;
         }
     }
 
-    struct idem rec = {.shop_id = cmd->shop.id, .created_at = o->created_at};
+    memset(rec, 0, sizeof *rec);
+    rec->shop_id = cmd->shop.id;
+    rec->created_at = o->created_at;
     if (cmd->idem_key[0] != '\0') {
-        core_copy(rec.key, sizeof rec.key, cmd->idem_key);
-        memcpy(rec.fingerprint, cmd->fingerprint, sizeof rec.fingerprint);
+        core_copy(rec->key, sizeof rec->key, cmd->idem_key);
+        memcpy(rec->fingerprint, cmd->fingerprint, sizeof rec->fingerprint);
     }
+    *insert = true;
+    return KASSA_OK;
+}
+
+kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct order_create_cmd *cmd = (struct order_create_cmd *)base;
+    struct order *o = &cmd->order;
+    kassa_err err;
+    cmd->replayed = false;
+
+    /* Every read first: in one round trip where the backend can. */
+    struct order_reads rd;
+    create_reads_init(cmd, &rd);
+    err = c->ops->order_create_reads ? STORE_CALL(c, order_create_reads, &rd)
+                                     : create_reads_each(c, &rd);
+    if (err != KASSA_OK)
+        return err;
+
+    struct idem rec;
+    bool insert;
+    if ((err = create_decide(c, cmd, &rd, &rec, &insert)) != KASSA_OK || !insert)
+        return err;
+
     if (c->ops->order_insert_idem) {
         /* Another node or writer committed this key meanwhile: ERETRY, and
          * the run again answers its order. */
@@ -224,6 +253,79 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
     if (o->status == ORDER_NO_REQUISITE && (err = order_event(c, o)) != KASSA_OK)
         return err;
     return KASSA_OK;
+}
+
+/* True when an earlier create of cmds[0..i) carries cmds[i]'s idempotency
+ * key for the same shop. */
+static bool key_earlier(struct writer_cmd **cmds, int i)
+{
+    const struct order_create_cmd *a = (const struct order_create_cmd *)cmds[i];
+    if (a->idem_key[0] == '\0')
+        return false;
+    for (int j = 0; j < i; j++) {
+        const struct order_create_cmd *b = (const struct order_create_cmd *)cmds[j];
+        if (b->shop.id == a->shop.id && strcmp(b->idem_key, a->idem_key) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Several creates at once (writer_cmd.apply_many): the reads of all in one
+ * statement, the decisions one by one as in order_create_apply, the new
+ * orders and their idempotency records in one statement. A create whose key
+ * an earlier one of the group carries goes back to the writer (ERETRY: run
+ * alone after the group, it then finds the earlier one's record). */
+static kassa_err order_create_apply_many(struct store_conn *c, struct writer_cmd **cmds, int n,
+                                         kassa_err *results)
+{
+    struct order_reads *rd = malloc((size_t)n * sizeof *rd);
+    struct idem *recs = malloc((size_t)n * sizeof *recs);
+    struct order **orders = malloc((size_t)n * sizeof *orders);
+    struct idem **idems = malloc((size_t)n * sizeof *idems);
+    kassa_err err = KASSA_ENOMEM;
+    if (rd == NULL || recs == NULL || orders == NULL || idems == NULL)
+        goto out;
+    for (int i = 0; i < n; i++)
+        create_reads_init((struct order_create_cmd *)cmds[i], &rd[i]);
+    if ((err = STORE_CALL(c, order_create_reads_many, rd, n)) != KASSA_OK)
+        goto out;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        struct order_create_cmd *cmd = (struct order_create_cmd *)cmds[i];
+        bool insert = false;
+        if (key_earlier(cmds, i)) {
+            results[i] = KASSA_ERETRY;
+            continue;
+        }
+        results[i] = create_decide(c, cmd, &rd[i], &recs[m], &insert);
+        if (results[i] == KASSA_OK && insert) {
+            orders[m] = &cmd->order;
+            idems[m] = cmd->idem_key[0] != '\0' ? &recs[m] : NULL;
+            m++;
+        } else if (results[i] != KASSA_OK && results[i] != KASSA_ECONFLICT &&
+                   results[i] != KASSA_EMONEY_RANGE) {
+            err = results[i]; /* the replay's read failed: everyone one by one */
+            goto out;
+        }
+    }
+    if (m > 0 && (err = STORE_CALL(c, order_insert_many, orders, idems, m)) != KASSA_OK)
+        goto out;
+    err = KASSA_OK;
+    for (int i = 0; i < m && err == KASSA_OK; i++)
+        if (orders[i]->status == ORDER_NO_REQUISITE)
+            err = order_event(c, orders[i]);
+out:
+    free(rd);
+    free(recs);
+    free(orders);
+    free(idems);
+    return err;
+}
+
+writer_many_fn order_create_many_fn(const struct store *s)
+{
+    const struct store_ops *ops = s->ops;
+    return ops->order_create_reads_many && ops->order_insert_many ? order_create_apply_many : NULL;
 }
 
 int64_t order_ttl_left(const struct order *o)

@@ -344,6 +344,7 @@ static enum http_action panda_create(struct http_req *req, bool legacy)
     pc->legacy = legacy;
     cmd->shop = shop;
     cmd->base.apply = order_create_apply;
+    cmd->base.apply_many = order_create_many_fn(app.store);
     if (panda_parse_create(req->body, req->body_len, legacy, cmd, msg, sizeof msg) != KASSA_OK) {
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;

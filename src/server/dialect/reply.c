@@ -1,6 +1,7 @@
 /* reply.c: see reply.h. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../log.h"
@@ -139,6 +140,30 @@ static kassa_err pending_apply(struct store_conn *c, struct writer_cmd *base)
     return p->inner->apply(c, p->inner);
 }
 
+/* The inner commands of a group, to their own apply_many, a run of one
+ * kind at a time (a command alone in its run goes back to the writer as
+ * KASSA_ERETRY: run by itself). */
+static kassa_err pending_apply_many(struct store_conn *c, struct writer_cmd **cmds, int n,
+                                    kassa_err *results)
+{
+    struct writer_cmd **inner = malloc((size_t)n * sizeof *inner);
+    if (inner == NULL)
+        return KASSA_ENOMEM;
+    for (int i = 0; i < n; i++)
+        inner[i] = ((struct pending *)cmds[i])->inner;
+    kassa_err err = KASSA_OK;
+    for (int i = 0, j; i < n && err == KASSA_OK; i = j) {
+        for (j = i + 1; j < n && inner[j]->apply_many == inner[i]->apply_many;)
+            j++;
+        if (j - i == 1)
+            results[i] = KASSA_ERETRY;
+        else
+            err = inner[i]->apply_many(c, inner + i, j - i, results + i);
+    }
+    free(inner);
+    return err;
+}
+
 static void pending_render(struct http_req *req, void *arg)
 {
     struct pending *p = arg;
@@ -160,6 +185,7 @@ enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd,
         return HTTP_DONE;
     }
     p->base.apply = pending_apply;
+    p->base.apply_many = cmd->apply_many ? pending_apply_many : NULL;
     p->base.done = pending_done;
     p->inner = cmd;
     p->req_ = req;

@@ -42,6 +42,15 @@
 /* How long store_reader waits for a free pooled connection. */
 #define PG_POOL_WAIT_SECONDS 10
 
+/* The columns ORDER_INSERT and ORDER_INSERT_MANY fill, in order_params'
+ * order. */
+#define PG_ORDER_INSERT_COLUMNS                                                                    \
+    "uuid, uuid_callback, pay_token, shop_id, origin, status, amount, currency, fee, "             \
+    "amount_usdt, exchange_rate, merchant_order_id, requisite_type, payment_system, "              \
+    "customer_name, customer_requisite, bank_code, countries, payment_systems, email, phone, "     \
+    "success_url, fail_url, notify_url, lang, test, confirmed_by_customer, requisite_id, "         \
+    "created_at, expires_at, paid_at, updated_at"
+
 /* Every core statement, prepared lazily per connection. */
 #define PG_STMTS(XX)                                                                               \
     XX(BEGIN, "BEGIN ISOLATION LEVEL READ COMMITTED")                                              \
@@ -113,6 +122,47 @@
        "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "             \
        "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                        \
        "OFFSET $6::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1) q ON true")             \
+    /* ORDER_CREATE_READS for a batch's creates: arrays of the same inputs                         \
+     * ($1 shops, $2 keys, $3 currencies, $4 requisite types, $5 banks, $6                         \
+     * pick counters), one row each in their order, led by its position.                           \
+     * Every lookup is a LATERAL with LIMIT 1 (not flattened into a join),                         \
+     * that is an index probe per create: the generic plan of plain joins,                         \
+     * made while the tables were small, hashed a sequential scan of the                           \
+     * whole idempotency table for every batch. */                                                 \
+    XX(ORDER_CREATE_READS_MANY,                                                                    \
+       "SELECT x.ord, i.fingerprint, i.order_id, i.created_at, f.fixed, r.rate, q.* "              \
+       "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], "                \
+       "$6::bigint[]) WITH ORDINALITY AS x(shop_id, key, currency, rtype, bank, ctr, ord) "        \
+       "LEFT JOIN LATERAL (SELECT fingerprint, order_id, created_at FROM idempotency "             \
+       "WHERE x.key <> '' AND shop_id = x.shop_id AND key = x.key LIMIT 1) i ON true "             \
+       "LEFT JOIN LATERAL (SELECT fixed FROM shop_fees "                                           \
+       "WHERE shop_id = x.shop_id AND currency = x.currency LIMIT 1) f ON true "                   \
+       "LEFT JOIN LATERAL (SELECT rate FROM rates WHERE base = 'USDT' AND quote = x.currency "     \
+       "LIMIT 1) r ON true "                                                                       \
+       "LEFT JOIN LATERAL (WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", "                           \
+       "(x.bank <> '' AND bank_code = x.bank) AS pref FROM requisites "                            \
+       "WHERE x.rtype <> '' AND type = x.rtype AND currency = x.currency AND active = 1), "        \
+       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "             \
+       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                        \
+       "OFFSET x.ctr % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1) q ON true "                  \
+       "ORDER BY x.ord")                                                                           \
+    /* ORDER_INSERT_IDEM for a batch: one array per column of ORDER_INSERT                         \
+     * ($1..$32, numbers as bigint), $33 the keys and $34 the fingerprints                         \
+     * (NULL = no record); answers each new order's uuid and id. */                                \
+    XX(ORDER_INSERT_MANY,                                                                          \
+       "WITH x AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "        \
+       "$5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::bigint[], "       \
+       "$11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[], $16::text[], "          \
+       "$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "            \
+       "$23::text[], $24::text[], $25::text[], $26::bigint[], $27::bigint[], $28::bigint[], "      \
+       "$29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::text[], "                 \
+       "$34::bytea[]) AS x(" PG_ORDER_INSERT_COLUMNS ", key, fp)), "                               \
+       "o AS (INSERT INTO orders(" PG_ORDER_INSERT_COLUMNS ") "                                    \
+       "SELECT " PG_ORDER_INSERT_COLUMNS " FROM x RETURNING id, uuid), "                           \
+       "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "           \
+       "SELECT x.shop_id, x.key, x.fp, o.id, x.created_at FROM x JOIN o ON o.uuid = x.uuid "       \
+       "WHERE x.key IS NOT NULL) "                                                                 \
+       "SELECT uuid, id FROM o")                                                                   \
     XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                             \
     XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                         \
     XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                       \
@@ -1079,6 +1129,36 @@ static kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, 
     return err == KASSA_EEXIST ? KASSA_ERETRY : err;
 }
 
+/* The outputs of order_create_reads from row `row`, columns from `col`
+ * (fingerprint, order id, created, fixed fee, rate, the requisite's). */
+static void read_create_reads(const PGresult *r, int row, int col, struct order_reads *rd)
+{
+    rd->idem_err = rd->fee_err = rd->rate_err = rd->requisite_err = KASSA_ENOTFOUND;
+    if (!PQgetisnull(r, row, col + 1)) {
+        memset(&rd->idem, 0, sizeof rd->idem);
+        rd->idem.shop_id = rd->shop_id;
+        snprintf(rd->idem.key, sizeof rd->idem.key, "%s", rd->idem_key);
+        unsigned char fp[sizeof rd->idem.fingerprint];
+        if (pg_bytes(r, row, col, fp, sizeof fp) == (long)sizeof fp)
+            memcpy(rd->idem.fingerprint, fp, sizeof fp);
+        rd->idem.order_id = pg_i64(r, row, col + 1);
+        rd->idem.created_at = pg_i64(r, row, col + 2);
+        rd->idem_err = KASSA_OK;
+    }
+    if (!PQgetisnull(r, row, col + 3)) {
+        rd->fixed_fee = pg_i64(r, row, col + 3);
+        rd->fee_err = KASSA_OK;
+    }
+    if (!PQgetisnull(r, row, col + 4)) {
+        pg_text(r, row, col + 4, rd->rate, sizeof rd->rate);
+        rd->rate_err = KASSA_OK;
+    }
+    if (!PQgetisnull(r, row, col + 5)) {
+        read_requisite(r, row, col + 5, &rd->requisite);
+        rd->requisite_err = KASSA_OK;
+    }
+}
+
 static kassa_err pg_order_create_reads(struct store_conn *base, struct order_reads *rd)
 {
     CONN(base);
@@ -1098,32 +1178,203 @@ static kassa_err pg_order_create_reads(struct store_conn *base, struct order_rea
         PQclear(r);
         return KASSA_EIO;
     }
-    rd->idem_err = rd->fee_err = rd->rate_err = rd->requisite_err = KASSA_ENOTFOUND;
-    if (!PQgetisnull(r, 0, 1)) {
-        memset(&rd->idem, 0, sizeof rd->idem);
-        rd->idem.shop_id = rd->shop_id;
-        snprintf(rd->idem.key, sizeof rd->idem.key, "%s", rd->idem_key);
-        unsigned char fp[sizeof rd->idem.fingerprint];
-        if (pg_bytes(r, 0, 0, fp, sizeof fp) == (long)sizeof fp)
-            memcpy(rd->idem.fingerprint, fp, sizeof fp);
-        rd->idem.order_id = pg_i64(r, 0, 1);
-        rd->idem.created_at = pg_i64(r, 0, 2);
-        rd->idem_err = KASSA_OK;
-    }
-    if (!PQgetisnull(r, 0, 3)) {
-        rd->fixed_fee = pg_i64(r, 0, 3);
-        rd->fee_err = KASSA_OK;
-    }
-    if (!PQgetisnull(r, 0, 4)) {
-        pg_text(r, 0, 4, rd->rate, sizeof rd->rate);
-        rd->rate_err = KASSA_OK;
-    }
-    if (!PQgetisnull(r, 0, 5)) {
-        read_requisite(r, 0, 5, &rd->requisite);
-        rd->requisite_err = KASSA_OK;
-    }
+    read_create_reads(r, 0, 0, rd);
     PQclear(r);
     return KASSA_OK;
+}
+
+/* ---- array parameters (the *_MANY statements) ---------------------------- */
+
+/* A PostgreSQL array literal in the making: {"a","b",NULL}. */
+struct pg_array {
+    char *s;
+    size_t len, cap;
+    bool oom;
+};
+
+static bool arr_reserve(struct pg_array *a, size_t more)
+{
+    if (a->oom)
+        return false;
+    if (a->len + more + 2 > a->cap) { /* room for '}' and the NUL */
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        while (cap < a->len + more + 2)
+            cap *= 2;
+        char *s = realloc(a->s, cap);
+        if (s == NULL) {
+            a->oom = true;
+            return false;
+        }
+        a->s = s;
+        a->cap = cap;
+    }
+    return true;
+}
+
+/* Append one element: NULL as NULL, else quoted (backslash before '"' and
+ * '\\'). */
+static void arr_add(struct pg_array *a, const char *v, size_t n)
+{
+    if (!arr_reserve(a, 2 * n + 8))
+        return;
+    char sep = a->len == 0 ? '{' : ',';
+    a->s[a->len++] = sep;
+    if (v == NULL) {
+        memcpy(a->s + a->len, "NULL", 4);
+        a->len += 4;
+        return;
+    }
+    a->s[a->len++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '"' || v[i] == '\\')
+            a->s[a->len++] = '\\';
+        a->s[a->len++] = v[i];
+    }
+    a->s[a->len++] = '"';
+}
+
+/* A bytea element in hex ("\\x0a1b..."), escaped for the array literal. */
+static void arr_add_bytes(struct pg_array *a, const unsigned char *data, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[2 + 2 * 64];
+    if (n > 64) {
+        a->oom = true; /* never: fingerprints are 32 bytes */
+        return;
+    }
+    buf[0] = '\\';
+    buf[1] = 'x';
+    for (size_t i = 0; i < n; i++) {
+        buf[2 + 2 * i] = hex[data[i] >> 4];
+        buf[3 + 2 * i] = hex[data[i] & 15];
+    }
+    arr_add(a, buf, 2 + 2 * n);
+}
+
+static void arr_i64(struct pg_array *a, int64_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+    arr_add(a, buf, (size_t)n);
+}
+
+/* The finished literal ("{}" when empty), NULL when memory ran out. */
+static const char *arr_end(struct pg_array *a)
+{
+    if (!arr_reserve(a, 2))
+        return NULL;
+    if (a->len == 0)
+        a->s[a->len++] = '{';
+    a->s[a->len++] = '}';
+    a->s[a->len] = '\0';
+    return a->s;
+}
+
+static void arr_free(struct pg_array *arr, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(arr[i].s);
+}
+
+/* Hand the arrays to p as its parameters; false when one could not be
+ * built. */
+static bool arr_params(struct pg_array *arr, int n, struct pg_params *p)
+{
+    for (int i = 0; i < n; i++) {
+        const char *v = arr_end(&arr[i]);
+        if (v == NULL)
+            return false;
+        pgp_text(p, v);
+    }
+    return true;
+}
+
+static kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n)
+{
+    CONN(base);
+    enum { NARR = 6 };
+    struct pg_array arr[NARR] = {0};
+    uint64_t ctr = atomic_fetch_add(&pick_counter, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        arr_i64(&arr[0], rd[i].shop_id);
+        arr_add(&arr[1], rd[i].idem_key, strlen(rd[i].idem_key));
+        arr_add(&arr[2], rd[i].currency, strlen(rd[i].currency));
+        arr_add(&arr[3], rd[i].requisite_type, strlen(rd[i].requisite_type));
+        arr_add(&arr[4], rd[i].bank_code, strlen(rd[i].bank_code));
+        arr_i64(&arr[5], (int64_t)((ctr + (uint64_t)i) & INT32_MAX));
+    }
+    struct pg_params p = {0};
+    kassa_err err = KASSA_ENOMEM;
+    PGresult *r = NULL;
+    if (arr_params(arr, NARR, &p))
+        r = core_exec(c, STMT_ORDER_CREATE_READS_MANY, &p, &err);
+    arr_free(arr, NARR);
+    if (r == NULL)
+        return err;
+    err = KASSA_OK;
+    if (PQntuples(r) != n)
+        err = KASSA_EIO;
+    for (int i = 0; i < n && err == KASSA_OK; i++) {
+        if (pg_i64(r, i, 0) != i + 1)
+            err = KASSA_EIO;
+        else
+            read_create_reads(r, i, 1, &rd[i]);
+    }
+    PQclear(r);
+    return err;
+}
+
+static kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
+                                      struct idem *const *idem, int n)
+{
+    CONN(base);
+    enum { NCOL = 32, NARR = NCOL + 2 };
+    struct pg_array arr[NARR] = {0};
+    for (int i = 0; i < n; i++) {
+        struct pg_params row = {0};
+        order_params(&row, o[i]);
+        for (int k = 0; k < NCOL; k++)
+            arr_add(&arr[k], row.v[k], row.v[k] ? strlen(row.v[k]) : 0);
+        if (idem[i] != NULL) {
+            arr_add(&arr[NCOL], idem[i]->key, strlen(idem[i]->key));
+            arr_add_bytes(&arr[NCOL + 1], idem[i]->fingerprint, sizeof idem[i]->fingerprint);
+        } else {
+            arr_add(&arr[NCOL], NULL, 0);
+            arr_add(&arr[NCOL + 1], NULL, 0);
+        }
+    }
+    struct pg_params p = {0};
+    kassa_err err = KASSA_ENOMEM;
+    PGresult *r = NULL;
+    if (arr_params(arr, NARR, &p))
+        r = core_exec(c, STMT_ORDER_INSERT_MANY, &p, &err);
+    arr_free(arr, NARR);
+    if (r == NULL)
+        /* Another node or writer committed one of the keys after our
+         * lookup: the caller runs the creates again, one by one. */
+        return err == KASSA_EEXIST ? KASSA_ERETRY : err;
+    err = PQntuples(r) == n ? KASSA_OK : KASSA_EIO;
+    int found = 0;
+    for (int row = 0; row < n && err == KASSA_OK; row++) {
+        const char *uuid = PQgetvalue(r, row, 0);
+        /* The rows come back in insert order: try the row's own first. */
+        int i = strcmp(o[row]->uuid, uuid) == 0 ? row : -1;
+        for (int j = 0; j < n && i < 0; j++)
+            if (strcmp(o[j]->uuid, uuid) == 0)
+                i = j;
+        if (i < 0) {
+            err = KASSA_EIO;
+            break;
+        }
+        o[i]->id = pg_i64(r, row, 1);
+        if (idem[i] != NULL)
+            idem[i]->order_id = o[i]->id;
+        found++;
+    }
+    if (err == KASSA_OK && found != n)
+        err = KASSA_EIO;
+    PQclear(r);
+    return err;
 }
 
 static void order_params(struct pg_params *p, const struct order *o)
@@ -1349,6 +1600,8 @@ const struct store_ops store_pg_ops = {
     .order_insert = pg_order_insert,
     .order_create_reads = pg_order_create_reads,
     .order_insert_idem = pg_order_insert_idem,
+    .order_create_reads_many = pg_order_create_reads_many,
+    .order_insert_many = pg_order_insert_many,
     .order_get = pg_order_get,
     .orders_by_merchant_order_id = pg_orders_by_merchant_order_id,
     .idem_get = pg_idem_get,

@@ -116,6 +116,17 @@ struct store_ops {
      * idempotency record (idem->order_id taken from the new order) in one
      * round trip. KASSA_ERETRY when the key was taken meanwhile. */
     kassa_err (*order_insert_idem)(struct store_conn *c, struct order *o, struct idem *idem);
+    /* Optional, both or neither (NULL: the core creates orders one by one).
+     * order_create_reads for n creates in one statement: r[i] as
+     * order_create_reads fills it, the requisites picked in the order of
+     * r. KASSA_EIO etc. for the whole. */
+    kassa_err (*order_create_reads_many)(struct store_conn *c, struct order_reads *r, int n);
+    /* order_insert_idem for n orders in one statement: every o[i]->id set
+     * and, where idem[i] is not NULL, its record inserted with order_id.
+     * All or nothing: KASSA_ERETRY when a key was taken meanwhile (the
+     * caller's savepoint then undoes the statement). */
+    kassa_err (*order_insert_many)(struct store_conn *c, struct order *const *o,
+                                   struct idem *const *idem, int n);
     kassa_err (*order_get)(struct store_conn *c, enum order_key by, const char *key, int64_t id,
                            struct order *out);
     /* Call fn for every order of a shop with this merchant_order_id, oldest

@@ -16,8 +16,9 @@ struct writer_thread {
     struct writer *w;
     struct store_conn *conn;
     pthread_t thread;
-    kassa_err *results; /* batch_max, one per command of the batch */
-    int careful;        /* batches left to run with savepoints (see run_batch) */
+    kassa_err *results;       /* batch_max, one per command of the batch */
+    struct writer_cmd **cmds; /* batch_max: the batch as an array */
+    int careful;              /* batches left to run with savepoints (see run_batch) */
 };
 
 struct writer {
@@ -111,15 +112,26 @@ static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
     return KASSA_OK;
 }
 
+/* How many commands from v[i] on apply_many takes together (1: none). */
+static int group_len(struct writer_cmd **v, int i, int n)
+{
+    int j = i + 1;
+    if (v[i]->apply_many != NULL)
+        while (j < n && v[j]->apply_many == v[i]->apply_many)
+            j++;
+    return j - i;
+}
+
 /* The optimistic run of a batch: every command applied straight in the
  * transaction, no savepoints (SQLite copies every page a savepoint touches
- * first). True when every
- * command returned KASSA_OK and the batch committed or failed to commit (the
- * results are set); false when a command refused: the transaction was
- * rolled back (nothing of the batch is kept) and the batch must run the
- * careful way. A single command's refusal other than KASSA_ERETRY is final
- * here: its transaction held nothing else. */
-static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer_cmd *batch,
+ * first); a run of commands with apply_many goes in one call. True when
+ * every command was applied or refused without writing (apply_many's
+ * refusals) and the batch committed or failed to commit (the results are
+ * set); false when a command refused: the transaction was rolled back
+ * (nothing of the batch is kept) and the batch must run the careful way.
+ * A single command's refusal other than KASSA_ERETRY is final here: its
+ * transaction held nothing else. */
+static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer_cmd **v,
                            kassa_err *results, int n)
 {
     kassa_err err = STORE_CALL0(c, begin);
@@ -128,11 +140,23 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer
             results[i] = batch_error(err);
         return true;
     }
-    int i = 0;
-    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++) {
-        kassa_err res = cmd->apply(c, cmd);
-        if (res == KASSA_OK)
+    kassa_err res = KASSA_OK;
+    for (int i = 0; i < n && res == KASSA_OK;) {
+        int g = group_len(v, i, n);
+        if (g == 1) {
+            res = results[i] = v[i]->apply(c, v[i]);
+            i++;
             continue;
+        }
+        res = v[i]->apply_many(c, v + i, g, results + i);
+        if (res == KASSA_OK)
+            log_debug("commands grouped", "commands=%d", g);
+        for (int k = i; k < i + g && res == KASSA_OK; k++)
+            if (results[k] == KASSA_ERETRY)
+                res = results[k] = v[k]->apply(c, v[k]);
+        i += g;
+    }
+    if (res != KASSA_OK) {
         if ((err = STORE_CALL0(c, rollback)) != KASSA_OK) {
             for (int j = 0; j < n; j++)
                 results[j] = batch_error(err);
@@ -144,10 +168,38 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer
         }
         return false;
     }
-    err = commit_tx(w, c, n);
-    for (i = 0; i < n; i++)
-        results[i] = err;
+    if ((err = commit_tx(w, c, n)) != KASSA_OK)
+        for (int i = 0; i < n; i++)
+            results[i] = err;
     return true;
+}
+
+/* A run of g >= 2 commands with apply_many, in a savepoint of its own: the
+ * commands it leaves (KASSA_ERETRY), or all when it fails, then run one by
+ * one in their own savepoints (run_one, `retries`). */
+static void run_group(struct store_conn *c, struct writer_cmd **v, int g, kassa_err *results,
+                      int retries)
+{
+    kassa_err err = STORE_CALL0(c, savepoint);
+    if (err != KASSA_OK) {
+        for (int k = 0; k < g; k++)
+            results[k] = batch_error(err);
+        return;
+    }
+    kassa_err res = v[0]->apply_many(c, v, g, results);
+    err = res == KASSA_OK ? STORE_CALL0(c, savepoint_release) : STORE_CALL0(c, savepoint_rollback);
+    if (err != KASSA_OK) {
+        for (int k = 0; k < g; k++)
+            results[k] = batch_error(err);
+        return;
+    }
+    if (res == KASSA_OK)
+        log_debug("commands grouped", "commands=%d", g);
+    else
+        log_info("command group run one by one", "commands=%d err=%s", g, kassa_err_name(res));
+    for (int k = 0; k < g; k++)
+        if (res != KASSA_OK || results[k] == KASSA_ERETRY)
+            results[k] = run_one(c, v[k], retries);
 }
 
 /* Run one batch: every command in its own savepoint, one commit. Returns
@@ -158,7 +210,7 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer
  * involve the locks of the commands before it in this transaction, which
  * its savepoint rollback does not release, so it would deadlock again. It
  * runs again after the batch committed, in a transaction of its own. */
-static void run_batch_careful(struct writer *w, struct store_conn *c, struct writer_cmd *batch,
+static void run_batch_careful(struct writer *w, struct store_conn *c, struct writer_cmd **v,
                               kassa_err *results, int n)
 {
     kassa_err err = STORE_CALL0(c, begin);
@@ -167,28 +219,34 @@ static void run_batch_careful(struct writer *w, struct store_conn *c, struct wri
             results[i] = batch_error(err);
         return;
     }
-    int i = 0, again = 0;
-    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++) {
-        results[i] = run_one(c, cmd, n > 1 ? 0 : WRITER_RETRIES);
-        again += results[i] == KASSA_ERETRY && n > 1;
+    int retries = n > 1 ? 0 : WRITER_RETRIES;
+    for (int i = 0; i < n;) {
+        int g = group_len(v, i, n);
+        if (g == 1)
+            results[i] = run_one(c, v[i], retries);
+        else
+            run_group(c, v + i, g, results + i, retries);
+        i += g;
     }
     if ((err = commit_tx(w, c, n)) != KASSA_OK) {
-        for (i = 0; i < n; i++)
+        for (int i = 0; i < n; i++)
             results[i] = err;
         return;
     }
+    int again = 0;
+    for (int i = 0; i < n; i++)
+        again += results[i] == KASSA_ERETRY && n > 1;
     if (again == 0)
         return;
     log_info("commands run again alone", "commands=%d", again);
-    i = 0;
-    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next, i++) {
+    for (int i = 0; i < n; i++) {
         if (results[i] != KASSA_ERETRY || n == 1)
             continue;
         if ((err = STORE_CALL0(c, begin)) != KASSA_OK) {
             results[i] = batch_error(err);
             continue;
         }
-        results[i] = run_one(c, cmd, WRITER_RETRIES);
+        results[i] = run_one(c, v[i], WRITER_RETRIES);
         if ((err = commit_tx(w, c, 1)) != KASSA_OK)
             results[i] = err;
     }
@@ -200,17 +258,20 @@ static void run_batch_careful(struct writer *w, struct store_conn *c, struct wri
  * more than once (its effects of a rolled-back run are gone; see writer.h). */
 static void run_batch(struct writer_thread *t, struct writer_cmd *batch, int n)
 {
+    int i = 0;
+    for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next)
+        t->cmds[i++] = cmd;
     /* Only with one writer thread: with several (PostgreSQL), batches
      * deadlock with each other now and then, and rolling a whole batch
      * back and running it again made that likelier and dearer (a lone
      * command then lost five deadlocks in a row in test_pg_writers). */
     if (t->careful == 0 && t->w->nthreads == 1) {
-        if (run_batch_fast(t->w, t->conn, batch, t->results, n))
+        if (run_batch_fast(t->w, t->conn, t->cmds, t->results, n))
             return;
         t->careful = WRITER_CAREFUL_BATCHES + 1;
     }
     t->careful--;
-    run_batch_careful(t->w, t->conn, batch, t->results, n);
+    run_batch_careful(t->w, t->conn, t->cmds, t->results, n);
 }
 
 void writer_on_commit(struct writer *w, void (*fn)(void))
@@ -285,8 +346,10 @@ static void writer_free(struct writer *w, int started)
     pthread_mutex_unlock(&w->mu);
     for (int i = 0; i < started; i++)
         pthread_join(w->threads[i].thread, NULL);
-    for (int i = 0; i < w->nthreads; i++)
+    for (int i = 0; i < w->nthreads; i++) {
         free(w->threads[i].results);
+        free(w->threads[i].cmds);
+    }
     free(w->threads);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
@@ -314,9 +377,12 @@ struct writer *writer_start_n(struct store *s, int batch_max, int threads)
         t->w = w;
         t->conn = i == 0 ? store_writer(s) : s->ops->writer_extra(s);
         t->results = calloc((size_t)w->batch_max, sizeof *t->results);
-        if (t->conn == NULL || t->results == NULL) {
+        t->cmds = calloc((size_t)w->batch_max, sizeof *t->cmds);
+        if (t->conn == NULL || t->results == NULL || t->cmds == NULL) {
             free(t->results);
+            free(t->cmds);
             t->results = NULL;
+            t->cmds = NULL;
             if (i == 0) {
                 writer_free(w, 0);
                 return NULL;

@@ -15,6 +15,12 @@
 
 #include "store.h"
 
+struct writer_cmd;
+
+/* writer_cmd.apply_many's type. */
+typedef kassa_err (*writer_many_fn)(struct store_conn *c, struct writer_cmd **cmds, int n,
+                                    kassa_err *results);
+
 struct writer_cmd {
     /* Run the command on the writer connection, in the batch's
      * transaction. A non-OK return undoes what it wrote (its savepoint, or
@@ -27,6 +33,17 @@ struct writer_cmd {
     /* Called on the writer thread once the batch committed (err = apply's
      * result) or failed to commit (err = KASSA_EIO for everyone). */
     void (*done)(struct writer_cmd *cmd, kassa_err err);
+    /* Optional: run a run of consecutive commands of one kind together
+     * (cmds[0..n), n >= 2, all with this apply_many), e.g. one multi-row
+     * statement for a batch's order creates instead of two statements
+     * each. Its return: KASSA_OK when it settled every command, results[i]
+     * being apply's result for cmds[i], with three cases: KASSA_OK (applied),
+     * a refusal (it wrote nothing for that command), or KASSA_ERETRY (not
+     * applied: the writer runs that one alone with apply, right after).
+     * Any other return: the writer undoes everything the call wrote and
+     * runs each command with apply. Like apply, it may run more than once
+     * for the same commands. */
+    writer_many_fn apply_many;
     struct writer_cmd *next; /* writer's queue link */
 };
 
