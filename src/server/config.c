@@ -77,7 +77,7 @@ static const struct config_row config_table[] = {
      "database read connections"},
     {"batch-max", "KASSA_BATCH_MAX", CFG_INT, &config.batch_max, "256", 1, 65536, "N",
      "most commands committed in one transaction"},
-    {"db-writers", "KASSA_DB_WRITERS", CFG_INT, &config.db_writers, "4", 1, 64, "N",
+    {"db-writers", "KASSA_DB_WRITERS", CFG_INT, &config.db_writers, "2", 1, 64, "N",
      "PostgreSQL writer connections, each committing its own batches (SQLite: always 1)"},
 };
 
