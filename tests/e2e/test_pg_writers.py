@@ -15,7 +15,7 @@ import time
 import pytest
 
 import pg
-from kassa_client import create_shop
+from kassa_client import create_shop, new_key
 from tegro_client import tegro_for
 
 ENABLED = (os.environ.get("KASSA_TEST_DB", "") not in ("", "sqlite")
@@ -117,3 +117,47 @@ def test_four_writers_concurrent_creates_completions_withdrawals(kassad_factory,
     assert k.count_rows("accounts", "kind LIKE 'shop_%' AND balance < 0") == 0
     js = admin_ok(k, "GET", "/admin/v1/ledger/verify")
     assert js["ok"] is True and js["problem_count"] == 0, js
+
+
+def test_creates_grouped_over_http(kassad_factory, pg_server):
+    """The panda creates that meet in one batch run as one group (two
+    statements for all of them): the writer's debug line says so, and the
+    answers are those of one by one: one order per idempotency key, 409 for
+    the key reused with other parameters, every other create its own order
+    with its own fee."""
+    k = kassad_factory("grouped", db_url=pg_server.new_database(),
+                       extra_args=["--db-writers", "1", "--log-level", "debug"])
+    creds = create_shop(k, fee_percent="1")
+    panda = k.panda(creds)
+    dup = new_key()
+    n = 32
+    barrier = threading.Barrier(n)
+
+    def one(i):
+        barrier.wait()
+        if i < 4:
+            return panda.create_order(amount="50.00", idempotency_key=dup)
+        if i == 4:
+            return panda.create_order(amount="51.00", idempotency_key=dup)
+        return panda.create_order(amount=f"{100 + i}.00")
+
+    with concurrent.futures.ThreadPoolExecutor(n) as ex:
+        rs = list(ex.map(one, range(n)))
+    dups = rs[:5]
+    ok = [r for r in dups if r.status == 200]
+    refused = [r for r in dups if r.status != 200]
+    assert len({r.json["uuid"] for r in ok}) == 1, [(r.status, r.body) for r in dups]
+    # Whichever amount took the key first, the other one is refused.
+    assert (len(ok), len(refused)) in ((4, 1), (1, 4)), [(r.status, r.body) for r in dups]
+    for r in refused:
+        assert r.status == 409, r
+        assert r.json == {"error": "idempotency key reused with different parameters"}
+    for i, r in enumerate(rs[5:], start=5):
+        assert r.status == 200, r
+        assert r.json["amount"] == f"{100 + i}.00"
+    assert len({r.json["uuid"] for r in rs[5:]} | {ok[0].json["uuid"]}) == n - 4
+    assert k.count_rows("orders") == n - 4
+    assert k.count_rows("idempotency") == n - 4
+    log = k.log_path.read_text(errors="replace")
+    assert 'msg="commands grouped"' in log
+    assert "run one by one" not in log

@@ -1270,23 +1270,26 @@ static const char *arr_end(struct pg_array *a)
     return a->s;
 }
 
-static void arr_free(struct pg_array *arr, int n)
+/* Run core statement `id` with the n arrays as its parameters, then free
+ * them: pg_exec's result, or NULL with *err (KASSA_ENOMEM when an array
+ * could not be built). */
+static PGresult *exec_arrays(struct pg_conn *c, enum pg_stmt id, struct pg_array *arr, int n,
+                             kassa_err *err)
 {
+    struct pg_params p = {0};
+    PGresult *r = NULL;
+    *err = KASSA_ENOMEM;
+    bool built = true;
+    for (int i = 0; i < n && built; i++) {
+        const char *v = arr_end(&arr[i]);
+        if ((built = v != NULL))
+            pgp_text(&p, v);
+    }
+    if (built)
+        r = core_exec(c, id, &p, err);
     for (int i = 0; i < n; i++)
         free(arr[i].s);
-}
-
-/* Hand the arrays to p as its parameters; false when one could not be
- * built. */
-static bool arr_params(struct pg_array *arr, int n, struct pg_params *p)
-{
-    for (int i = 0; i < n; i++) {
-        const char *v = arr_end(&arr[i]);
-        if (v == NULL)
-            return false;
-        pgp_text(p, v);
-    }
-    return true;
+    return r;
 }
 
 static kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n)
@@ -1303,12 +1306,8 @@ static kassa_err pg_order_create_reads_many(struct store_conn *base, struct orde
         arr_add(&arr[4], rd[i].bank_code, strlen(rd[i].bank_code));
         arr_i64(&arr[5], (int64_t)((ctr + (uint64_t)i) & INT32_MAX));
     }
-    struct pg_params p = {0};
-    kassa_err err = KASSA_ENOMEM;
-    PGresult *r = NULL;
-    if (arr_params(arr, NARR, &p))
-        r = core_exec(c, STMT_ORDER_CREATE_READS_MANY, &p, &err);
-    arr_free(arr, NARR);
+    kassa_err err;
+    PGresult *r = exec_arrays(c, STMT_ORDER_CREATE_READS_MANY, arr, NARR, &err);
     if (r == NULL)
         return err;
     err = KASSA_OK;
@@ -1343,12 +1342,8 @@ static kassa_err pg_order_insert_many(struct store_conn *base, struct order *con
             arr_add(&arr[NCOL + 1], NULL, 0);
         }
     }
-    struct pg_params p = {0};
-    kassa_err err = KASSA_ENOMEM;
-    PGresult *r = NULL;
-    if (arr_params(arr, NARR, &p))
-        r = core_exec(c, STMT_ORDER_INSERT_MANY, &p, &err);
-    arr_free(arr, NARR);
+    kassa_err err;
+    PGresult *r = exec_arrays(c, STMT_ORDER_INSERT_MANY, arr, NARR, &err);
     if (r == NULL)
         /* Another node or writer committed one of the keys after our
          * lookup: the caller runs the creates again, one by one. */
