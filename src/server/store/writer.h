@@ -9,6 +9,9 @@
  * rolled back and the batch runs again with a savepoint per command (and so
  * do the next few batches). Several writer threads (PostgreSQL) always use a
  * savepoint per command: their batches may deadlock with each other.
+ * Consecutive commands of one kind with an apply_many (PostgreSQL's order
+ * creates) run as one group, in one call and one savepoint; a command the
+ * group refuses wrote nothing, so the rule holds for it too.
  * The batch grows with the load: no waiting when the queue is short. */
 #ifndef KASSA_WRITER_H
 #define KASSA_WRITER_H
