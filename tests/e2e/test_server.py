@@ -285,3 +285,26 @@ def test_wal_is_checkpointed_into_the_database_file(kassad, shop):
             f"database file still {os.path.getsize(kassad.db_path)} bytes "
             f"(WAL {os.path.getsize(kassad.db_path + '-wal')} bytes)")
         time.sleep(0.1)
+
+
+def test_second_kassad_on_one_sqlite_database_refused(kassad, shop):
+    """SQLite: one kassad per database file. The idempotency keys' index
+    lives in the process, so a second kassad on the same file (started twice
+    by mistake; SO_REUSEPORT would even let it share the port) could make a
+    second order for one key: it must refuse to start, and the first one
+    keeps serving."""
+    if not kassad.db_path:
+        pytest.skip("SQLite only")
+    r = subprocess.run([kassad_binary(), "--db", f"sqlite:{kassad.db_path}", "--admin-token", "t",
+                        "--listen", f"127.0.0.1:{free_port()}"],
+                       capture_output=True, text=True, env=clean_env(), timeout=30)
+    assert r.returncode != 0
+    assert 'msg="cannot open the database"' in r.stderr, r.stderr
+    assert (f"{kassad.db_path} is in use by another kassad process (one process per SQLite "
+            "database; several nodes share a PostgreSQL database)") in r.stderr, r.stderr
+    key = new_key()
+    client = kassad.panda(shop)
+    r1 = client.create_order(amount="10", idempotency_key=key)
+    r2 = client.create_order(amount="10", idempotency_key=key)
+    assert r1.status == 200 and r2.status == 200, (r1, r2)
+    assert r1.json["uuid"] == r2.json["uuid"]

@@ -4,13 +4,17 @@
  * thread that reads, all on the same file in WAL mode with synchronous=FULL:
  * a commit is on disk before anyone is answered, and readers never wait for
  * the writer. Statements are prepared once per connection and cached. */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../clock.h"
 #include "../log.h"
@@ -85,6 +89,7 @@ _Static_assert((int)STMT_COUNT_ <= (int)SLOTS_TEGRO, "core statements overflow t
 struct sqlite_store {
     struct store base;
     char *path;
+    int lock_fd; /* the database file, flock()ed: one process per database */
     struct sqlite_conn *writer;
     struct sqlite_idem *idem; /* idempotency keys' index (sqlite_idem.c) */
     pthread_key_t reader_key;
@@ -348,8 +353,38 @@ static void sqlite_close(struct store *base)
     }
     pthread_key_delete(s->reader_key);
     pthread_mutex_destroy(&s->mu);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
     free(s->path);
     free(s);
+}
+
+/* One process per SQLite database: the idempotency keys' index and the
+ * requisite cursors live in this process's memory, so a second kassad on
+ * the same file (started twice by mistake; SO_REUSEPORT even lets it share
+ * the port) would not see this one's new keys and could make a second order
+ * for one key. An exclusive flock() on the database file, held while the
+ * store is open, refuses the second one at start. (flock locks are apart
+ * from the POSIX locks SQLite takes; sqlite3 and other readers are not
+ * affected.) */
+static bool lock_database(struct sqlite_store *s, char *err, size_t errlen)
+{
+    s->lock_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lock_fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
+        return false;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            snprintf(err, errlen,
+                     "%s is in use by another kassad process (one process per SQLite "
+                     "database; several nodes share a PostgreSQL database)",
+                     s->path);
+        else
+            snprintf(err, errlen, "cannot lock %s: %s", s->path, strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 /* SQLite's memory statistics take a global mutex on every allocation, which
@@ -376,9 +411,12 @@ static kassa_err sqlite_open(const char *path, struct store **out, char *err, si
         return KASSA_ENOMEM;
     }
     s->base.ops = &store_sqlite_ops;
+    s->lock_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     pthread_key_create(&s->reader_key, NULL);
+    if (!lock_database(s, err, errlen))
+        goto fail;
     s->writer = conn_open(s, true, err, errlen);
     if (s->writer == NULL)
         goto fail;
