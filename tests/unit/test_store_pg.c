@@ -85,6 +85,20 @@ static struct shop make_shop(const char *fee_percent)
     return cmd.shop;
 }
 
+static int64_t make_requisite_at(const char *value, const char *bank_code)
+{
+    struct requisite_add_cmd cmd = {.base.apply = requisite_add_apply};
+    char msg[256] = "";
+    snprintf(cmd.req.type, sizeof cmd.req.type, "SBP");
+    snprintf(cmd.req.value, sizeof cmd.req.value, "%s", value);
+    snprintf(cmd.req.country_code, sizeof cmd.req.country_code, "RUS");
+    snprintf(cmd.req.bank_code, sizeof cmd.req.bank_code, "%s", bank_code);
+    if (requisite_add_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
+        fail_msg("requisite_add_prepare: %s", msg);
+    assert_int_equal(writer_run(nodes[1].writer, &cmd.base), KASSA_OK);
+    return cmd.req.id;
+}
+
 static void make_requisite(const char *value)
 {
     struct requisite_add_cmd cmd = {.base.apply = requisite_add_apply};
@@ -662,6 +676,7 @@ static void test_creates_grouped(void **state)
     NEED_PG();
     make_requisite("+79990000010");
     make_requisite("+79990000011");
+    int64_t sber = make_requisite_at("+79990000012", "sber-test");
     struct shop shop = make_shop("1");
     struct shop_tariff_cmd tariff = {.base.apply = shop_tariff_apply, .shop_id = shop.id};
     snprintf(tariff.fixed[0].currency, sizeof tariff.fixed[0].currency, "RUB");
@@ -669,7 +684,7 @@ static void test_creates_grouped(void **state)
     tariff.n_fixed = 1;
     assert_int_equal(writer_run(nodes[0].writer, &tariff.base), KASSA_OK);
 
-    enum { N = 20 };
+    enum { N = 23 };
     static struct grouped g[N];
     static const char *const keys[] = {"plain-1",       "quote\"d", "back\\slash",
                                        "{brace,comma}", "NULL",     " spaced "};
@@ -693,6 +708,25 @@ static void test_creates_grouped(void **state)
         strstr(log, "run one by one") != NULL)
         fail_msg("no group of 16 in the log:\n%s", log);
     free(log);
+    /* A bank with a requisite gets only that one; a bank without any gets
+     * the rotation over all. */
+    int banked = n;
+    for (int i = 0; i < 2; i++) {
+        grouped_init(&g[n], 0, &shop, 30000 + i, "", "SBP");
+        snprintf(g[n].cmd.order.bank_code, sizeof g[n].cmd.order.bank_code, "sber-test");
+        assert_int_equal(order_create_prepare(&g[n].cmd), KASSA_OK);
+        n++;
+    }
+    grouped_init(&g[n], 0, &shop, 30002, "", "SBP");
+    snprintf(g[n].cmd.order.bank_code, sizeof g[n].cmd.order.bank_code, "no-such-bank");
+    assert_int_equal(order_create_prepare(&g[n].cmd), KASSA_OK);
+    n++;
+    run_grouped(g + banked, n - banked);
+    for (int i = banked; i < n; i++)
+        assert_int_equal(g[i].err, KASSA_OK);
+    assert_int_equal(g[banked].cmd.order.requisite_id, sber);
+    assert_int_equal(g[banked + 1].cmd.order.requisite_id, sber);
+    assert_true(g[banked + 2].cmd.order.requisite_id > 0);
     int raced = n;
     grouped_init(&g[n++], 0, &shop, 7777, "raced", "SBP");
     grouped_init(&g[n++], 1, &shop, 7777, "raced", "SBP");

@@ -130,22 +130,21 @@
      * made while the tables were small, hashed a sequential scan of the                           \
      * whole idempotency table for every batch. */                                                 \
     XX(ORDER_CREATE_READS_MANY,                                                                    \
-       "SELECT x.ord, i.fingerprint, i.order_id, i.created_at, f.fixed, r.rate, q.* "              \
-       "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], "                \
-       "$6::bigint[]) WITH ORDINALITY AS x(shop_id, key, currency, rtype, bank, ctr, ord) "        \
+       "SELECT x.ord, i.fingerprint, i.order_id, i.created_at, f.fixed, r.rate "                   \
+       "FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY "                        \
+       "AS x(shop_id, key, currency, ord) "                                                        \
        "LEFT JOIN LATERAL (SELECT fingerprint, order_id, created_at FROM idempotency "             \
        "WHERE x.key <> '' AND shop_id = x.shop_id AND key = x.key LIMIT 1) i ON true "             \
        "LEFT JOIN LATERAL (SELECT fixed FROM shop_fees "                                           \
        "WHERE shop_id = x.shop_id AND currency = x.currency LIMIT 1) f ON true "                   \
        "LEFT JOIN LATERAL (SELECT rate FROM rates WHERE base = 'USDT' AND quote = x.currency "     \
        "LIMIT 1) r ON true "                                                                       \
-       "LEFT JOIN LATERAL (WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", "                           \
-       "(x.bank <> '' AND bank_code = x.bank) AS pref FROM requisites "                            \
-       "WHERE x.rtype <> '' AND type = x.rtype AND currency = x.currency AND active = 1), "        \
-       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "             \
-       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                        \
-       "OFFSET x.ctr % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1) q ON true "                  \
        "ORDER BY x.ord")                                                                           \
+    /* The active requisites of the types ($1) and currencies ($2) of a                            \
+     * group's creates, in id order: the group picks from them in C as                             \
+     * REQUISITE_PICK does (one scan per group, not a sorted scan per create). */                  \
+    XX(REQUISITES_ACTIVE, "SELECT " PG_REQUISITE_COLUMNS "FROM requisites WHERE active = 1 "       \
+                          "AND type = ANY($1::text[]) AND currency = ANY($2::text[]) ORDER BY id") \
     /* ORDER_INSERT_IDEM for a batch: one array per column of ORDER_INSERT                         \
      * ($1..$32, numbers as bigint), $33 the keys and $34 the fingerprints                         \
      * (NULL = no record); answers each new order's uuid and id. */                                \
@@ -1129,8 +1128,8 @@ static kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, 
     return err == KASSA_EEXIST ? KASSA_ERETRY : err;
 }
 
-/* The outputs of order_create_reads from row `row`, columns from `col`
- * (fingerprint, order id, created, fixed fee, rate, the requisite's). */
+/* The outputs of order_create_reads but the requisite from row `row`,
+ * columns from `col` (fingerprint, order id, created, fixed fee, rate). */
 static void read_create_reads(const PGresult *r, int row, int col, struct order_reads *rd)
 {
     rd->idem_err = rd->fee_err = rd->rate_err = rd->requisite_err = KASSA_ENOTFOUND;
@@ -1152,10 +1151,6 @@ static void read_create_reads(const PGresult *r, int row, int col, struct order_
     if (!PQgetisnull(r, row, col + 4)) {
         pg_text(r, row, col + 4, rd->rate, sizeof rd->rate);
         rd->rate_err = KASSA_OK;
-    }
-    if (!PQgetisnull(r, row, col + 5)) {
-        read_requisite(r, row, col + 5, &rd->requisite);
-        rd->requisite_err = KASSA_OK;
     }
 }
 
@@ -1179,6 +1174,10 @@ static kassa_err pg_order_create_reads(struct store_conn *base, struct order_rea
         return KASSA_EIO;
     }
     read_create_reads(r, 0, 0, rd);
+    if (!PQgetisnull(r, 0, 5)) {
+        read_requisite(r, 0, 5, &rd->requisite);
+        rd->requisite_err = KASSA_OK;
+    }
     PQclear(r);
     return KASSA_OK;
 }
@@ -1292,19 +1291,85 @@ static PGresult *exec_arrays(struct pg_conn *c, enum pg_stmt id, struct pg_array
     return r;
 }
 
+/* The requisite REQUISITE_PICK would pick for rd with counter `ctr` from
+ * `act` (the active requisites, id order): of its type and currency, those
+ * of its bank when there are any, the ctr % count-th. */
+static void pick_from(const struct requisite *act, int nact, uint64_t ctr, struct order_reads *rd)
+{
+    int all = 0, pref = 0;
+    for (int k = 0; k < nact; k++) {
+        if (strcmp(act[k].type, rd->requisite_type) != 0 ||
+            strcmp(act[k].currency, rd->currency) != 0)
+            continue;
+        all++;
+        pref += rd->bank_code[0] != '\0' && strcmp(act[k].bank_code, rd->bank_code) == 0;
+    }
+    int count = pref > 0 ? pref : all;
+    if (count == 0)
+        return; /* requisite_err stays KASSA_ENOTFOUND */
+    int want = (int)(ctr % (uint64_t)count);
+    for (int k = 0; k < nact; k++) {
+        if (strcmp(act[k].type, rd->requisite_type) != 0 ||
+            strcmp(act[k].currency, rd->currency) != 0 ||
+            (pref > 0 && strcmp(act[k].bank_code, rd->bank_code) != 0))
+            continue;
+        if (want-- == 0) {
+            rd->requisite = act[k];
+            rd->requisite_err = KASSA_OK;
+            return;
+        }
+    }
+}
+
+/* The requisites of the creates that ask for one: the active requisites of
+ * their types and currencies read once, the picks made here. */
+static kassa_err pick_requisites(struct pg_conn *c, struct order_reads *rd, int n, uint64_t ctr)
+{
+    enum { NARR = 2 };
+    struct pg_array arr[NARR] = {0};
+    int asking = 0;
+    for (int i = 0; i < n; i++) {
+        if (rd[i].requisite_type[0] == '\0')
+            continue;
+        asking++;
+        arr_add(&arr[0], rd[i].requisite_type, strlen(rd[i].requisite_type));
+        arr_add(&arr[1], rd[i].currency, strlen(rd[i].currency));
+    }
+    if (asking == 0) {
+        for (int k = 0; k < NARR; k++)
+            free(arr[k].s);
+        return KASSA_OK;
+    }
+    kassa_err err;
+    PGresult *r = exec_arrays(c, STMT_REQUISITES_ACTIVE, arr, NARR, &err);
+    if (r == NULL)
+        return err;
+    int nact = PQntuples(r);
+    struct requisite *act = calloc((size_t)(nact > 0 ? nact : 1), sizeof *act);
+    if (act == NULL) {
+        PQclear(r);
+        return KASSA_ENOMEM;
+    }
+    for (int k = 0; k < nact; k++)
+        read_requisite(r, k, 0, &act[k]);
+    PQclear(r);
+    for (int i = 0; i < n; i++)
+        if (rd[i].requisite_type[0] != '\0')
+            pick_from(act, nact, (ctr + (uint64_t)i) & INT32_MAX, &rd[i]);
+    free(act);
+    return KASSA_OK;
+}
+
 static kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n)
 {
     CONN(base);
-    enum { NARR = 6 };
+    enum { NARR = 3 };
     struct pg_array arr[NARR] = {0};
     uint64_t ctr = atomic_fetch_add(&pick_counter, (uint64_t)n);
     for (int i = 0; i < n; i++) {
         arr_i64(&arr[0], rd[i].shop_id);
         arr_add(&arr[1], rd[i].idem_key, strlen(rd[i].idem_key));
         arr_add(&arr[2], rd[i].currency, strlen(rd[i].currency));
-        arr_add(&arr[3], rd[i].requisite_type, strlen(rd[i].requisite_type));
-        arr_add(&arr[4], rd[i].bank_code, strlen(rd[i].bank_code));
-        arr_i64(&arr[5], (int64_t)((ctr + (uint64_t)i) & INT32_MAX));
     }
     kassa_err err;
     PGresult *r = exec_arrays(c, STMT_ORDER_CREATE_READS_MANY, arr, NARR, &err);
@@ -1320,6 +1385,8 @@ static kassa_err pg_order_create_reads_many(struct store_conn *base, struct orde
             read_create_reads(r, i, 1, &rd[i]);
     }
     PQclear(r);
+    if (err == KASSA_OK)
+        err = pick_requisites(c, rd, n, ctr);
     return err;
 }
 
