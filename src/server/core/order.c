@@ -102,7 +102,7 @@ static int64_t to_usdt(int64_t amount, const char *currency, const char *rate)
     return q > INT64_MAX ? 0 : (int64_t)q;
 }
 
-/* The reads of a create one by one (a backend without order_create_reads):
+/* The reads of a create one by one (a backend without order_create_reads_many):
  * stops after an idempotency record is found, so that a SQLite requisite
  * pick (which counts the assignment) happens only for a new order. */
 static kassa_err create_reads_each(struct store_conn *c, struct order_reads *r)
@@ -219,8 +219,8 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
     /* Every read first: in one round trip where the backend can. */
     struct order_reads rd;
     create_reads_init(cmd, &rd);
-    err = c->ops->order_create_reads ? STORE_CALL(c, order_create_reads, &rd)
-                                     : create_reads_each(c, &rd);
+    err = c->ops->order_create_reads_many ? STORE_CALL(c, order_create_reads_many, &rd, 1)
+                                          : create_reads_each(c, &rd);
     if (err != KASSA_OK)
         return err;
 
@@ -297,15 +297,13 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct writer_cmd
             results[i] = KASSA_ERETRY;
             continue;
         }
+        /* create_decide writes nothing: a refusal (or a failed replay
+         * read) is that create's result alone. */
         results[i] = create_decide(c, cmd, &rd[i], &recs[m], &insert);
         if (results[i] == KASSA_OK && insert) {
             orders[m] = &cmd->order;
             idems[m] = cmd->idem_key[0] != '\0' ? &recs[m] : NULL;
             m++;
-        } else if (results[i] != KASSA_OK && results[i] != KASSA_ECONFLICT &&
-                   results[i] != KASSA_EMONEY_RANGE) {
-            err = results[i]; /* the replay's read failed: everyone one by one */
-            goto out;
         }
     }
     if (m > 0 && (err = STORE_CALL(c, order_insert_many, orders, idems, m)) != KASSA_OK)

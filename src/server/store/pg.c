@@ -74,61 +74,26 @@
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
        "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                                \
-    /* Pick without writing (several writers and nodes would queue on the                          \
-     * row lock of a counter): round robin by $4, a per-process counter,                           \
-     * over the active requisites of the type and currency in id order,                            \
-     * those of bank $3 only when there are any. */                                                \
-    XX(REQUISITE_PICK,                                                                             \
-       "WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", ($3 <> '' AND bank_code = $3) AS pref "        \
-       "FROM requisites WHERE type = $1 AND currency = $2 AND active = 1), "                       \
-       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "             \
-       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                        \
-       "OFFSET $4::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1")                        \
     XX(ORDER_INSERT,                                                                               \
-       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
-       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
-       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "            \
-       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "             \
-       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "                 \
-       "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "          \
-       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "          \
-       "$29, $30, $31, $32) RETURNING id")                                                         \
+       "INSERT INTO orders(" PG_ORDER_INSERT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "      \
+       "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, "       \
+       "$25, $26, $27, $28, $29, $30, $31, $32) RETURNING id")                                     \
     /* The order and its idempotency record ($33 key, "" = none; $34                               \
      * fingerprint) in one statement. */                                                           \
     XX(ORDER_INSERT_IDEM,                                                                          \
-       "WITH o AS (INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, "           \
-       "status, amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "            \
-       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "            \
-       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "             \
-       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "                 \
-       "paid_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "          \
-       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, "          \
-       "$29, $30, $31, $32) RETURNING id), "                                                       \
+       "WITH o AS (INSERT INTO orders(" PG_ORDER_INSERT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, "   \
+       "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "    \
+       "$24, $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id), "                              \
        "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "           \
        "SELECT $4, $33::text, $34::bytea, id, $29 FROM o WHERE $33::text <> '') "                  \
        "SELECT id FROM o")                                                                         \
-    /* Every read of an order create (order_create_reads): $1 shop, $2 idem                        \
-     * key, $3 currency, $4 requisite type ("" = none), $5 bank, $6 the pick                       \
-     * counter; the requisite as REQUISITE_PICK. */                                                \
-    XX(ORDER_CREATE_READS,                                                                         \
-       "SELECT i.fingerprint, i.order_id, i.created_at, f.fixed, r.rate, q.* "                     \
-       "FROM (SELECT 1) x "                                                                        \
-       "LEFT JOIN idempotency i ON $2::text <> '' AND i.shop_id = $1 AND i.key = $2::text "        \
-       "LEFT JOIN shop_fees f ON f.shop_id = $1 AND f.currency = $3::text "                        \
-       "LEFT JOIN rates r ON r.base = 'USDT' AND r.quote = $3::text "                              \
-       "LEFT JOIN LATERAL (WITH m AS (SELECT " PG_REQUISITE_COLUMNS ", "                           \
-       "($5::text <> '' AND bank_code = $5::text) AS pref FROM requisites "                        \
-       "WHERE $4::text <> '' AND type = $4::text AND currency = $3::text AND active = 1), "        \
-       "p AS (SELECT * FROM m WHERE pref OR NOT EXISTS (SELECT 1 FROM m WHERE pref)) "             \
-       "SELECT " PG_REQUISITE_COLUMNS "FROM p ORDER BY id "                                        \
-       "OFFSET $6::bigint % GREATEST((SELECT COUNT(*) FROM p), 1) LIMIT 1) q ON true")             \
-    /* ORDER_CREATE_READS for a batch's creates: arrays of the same inputs                         \
-     * ($1 shops, $2 keys, $3 currencies, $4 requisite types, $5 banks, $6                         \
-     * pick counters), one row each in their order, led by its position.                           \
-     * Every lookup is a LATERAL with LIMIT 1 (not flattened into a join),                         \
-     * that is an index probe per create: the generic plan of plain joins,                         \
-     * made while the tables were small, hashed a sequential scan of the                           \
-     * whole idempotency table for every batch. */                                                 \
+    /* The reads of order creates but the requisite (order_create_reads_many):                     \
+     * arrays of $1 shops, $2 idempotency keys ("" = none), $3 currencies;                         \
+     * one row per create, in their order, led by its position. Every lookup                       \
+     * is a LATERAL with LIMIT 1 (not flattened into a join), that is an                           \
+     * index probe per create: the generic plan of plain joins, made while                         \
+     * the tables were small, hashed a sequential scan of the whole                                \
+     * idempotency table for every batch. */                                                       \
     XX(ORDER_CREATE_READS_MANY,                                                                    \
        "SELECT x.ord, i.fingerprint, i.order_id, i.created_at, f.fixed, r.rate "                   \
        "FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY "                        \
@@ -140,9 +105,9 @@
        "LEFT JOIN LATERAL (SELECT rate FROM rates WHERE base = 'USDT' AND quote = x.currency "     \
        "LIMIT 1) r ON true "                                                                       \
        "ORDER BY x.ord")                                                                           \
-    /* The active requisites of the types ($1) and currencies ($2) of a                            \
-     * group's creates, in id order: the group picks from them in C as                             \
-     * REQUISITE_PICK does (one scan per group, not a sorted scan per create). */                  \
+    /* The active requisites of the types ($1) and currencies ($2) asked                           \
+     * for, in id order; pick_requisites picks from them (no write: several                        \
+     * writers and nodes would queue on the row lock of a counter). */                             \
     XX(REQUISITES_ACTIVE, "SELECT " PG_REQUISITE_COLUMNS "FROM requisites WHERE active = 1 "       \
                           "AND type = ANY($1::text[]) AND currency = ANY($2::text[]) ORDER BY id") \
     /* ORDER_INSERT_IDEM for a batch: one array per column of ORDER_INSERT                         \
@@ -1078,24 +1043,20 @@ static void read_requisite(const PGresult *r, int row, int i, struct requisite *
 /* The round-robin counter of requisite picks (this process). */
 static atomic_uint_fast64_t pick_counter;
 
+/* Defined with the *_MANY statements below (one pick rule for both). */
+static kassa_err pick_requisites(struct pg_conn *c, struct order_reads *rd, int n, uint64_t ctr);
+
 static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
                                    const char *bank_code, struct requisite *out)
 {
     CONN(base);
-    struct pg_params p = {0};
-    pgp_text(&p, type);
-    pgp_text(&p, currency);
-    pgp_text(&p, bank_code ? bank_code : "");
-    pgp_i64(&p, (int64_t)(atomic_fetch_add(&pick_counter, 1) & INT32_MAX));
-    kassa_err err;
-    PGresult *r = core_exec(c, STMT_REQUISITE_PICK, &p, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) == 0)
-        err = KASSA_ENOTFOUND;
-    else
-        read_requisite(r, 0, 0, out);
-    PQclear(r);
+    struct order_reads rd = {.requisite_type = type,
+                             .currency = currency,
+                             .bank_code = bank_code ? bank_code : "",
+                             .requisite_err = KASSA_ENOTFOUND};
+    kassa_err err = pick_requisites(c, &rd, 1, atomic_fetch_add(&pick_counter, 1));
+    if (err == KASSA_OK && (err = rd.requisite_err) == KASSA_OK)
+        *out = rd.requisite;
     return err;
 }
 
@@ -1128,8 +1089,8 @@ static kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, 
     return err == KASSA_EEXIST ? KASSA_ERETRY : err;
 }
 
-/* The outputs of order_create_reads but the requisite from row `row`,
- * columns from `col` (fingerprint, order id, created, fixed fee, rate). */
+/* The reads of a create but the requisite from row `row`, columns from
+ * `col` (fingerprint, order id, created, fixed fee, rate). */
 static void read_create_reads(const PGresult *r, int row, int col, struct order_reads *rd)
 {
     rd->idem_err = rd->fee_err = rd->rate_err = rd->requisite_err = KASSA_ENOTFOUND;
@@ -1152,34 +1113,6 @@ static void read_create_reads(const PGresult *r, int row, int col, struct order_
         pg_text(r, row, col + 4, rd->rate, sizeof rd->rate);
         rd->rate_err = KASSA_OK;
     }
-}
-
-static kassa_err pg_order_create_reads(struct store_conn *base, struct order_reads *rd)
-{
-    CONN(base);
-    struct pg_params p = {0};
-    pgp_i64(&p, rd->shop_id);
-    pgp_text(&p, rd->idem_key);
-    pgp_text(&p, rd->currency);
-    pgp_text(&p, rd->requisite_type);
-    pgp_text(&p, rd->bank_code);
-    pgp_i64(&p,
-            rd->requisite_type[0] ? (int64_t)(atomic_fetch_add(&pick_counter, 1) & INT32_MAX) : 0);
-    kassa_err err;
-    PGresult *r = core_exec(c, STMT_ORDER_CREATE_READS, &p, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return KASSA_EIO;
-    }
-    read_create_reads(r, 0, 0, rd);
-    if (!PQgetisnull(r, 0, 5)) {
-        read_requisite(r, 0, 5, &rd->requisite);
-        rd->requisite_err = KASSA_OK;
-    }
-    PQclear(r);
-    return KASSA_OK;
 }
 
 /* ---- array parameters (the *_MANY statements) ---------------------------- */
@@ -1291,29 +1224,29 @@ static PGresult *exec_arrays(struct pg_conn *c, enum pg_stmt id, struct pg_array
     return r;
 }
 
-/* The requisite REQUISITE_PICK would pick for rd with counter `ctr` from
- * `act` (the active requisites, id order): of its type and currency, those
- * of its bank when there are any, the ctr % count-th. */
+/* True when q may serve rd: its type and currency, and its bank when
+ * `bank` (rd has a bank with requisites). */
+static bool req_serves(const struct requisite *q, const struct order_reads *rd, bool bank)
+{
+    return strcmp(q->type, rd->requisite_type) == 0 && strcmp(q->currency, rd->currency) == 0 &&
+           (!bank || strcmp(q->bank_code, rd->bank_code) == 0);
+}
+
+/* rd's requisite from `act` (the active requisites, id order) with counter
+ * `ctr`: round robin over those of its type and currency, only those of its
+ * bank when there are any. KASSA_ENOTFOUND (rd->requisite_err) when none. */
 static void pick_from(const struct requisite *act, int nact, uint64_t ctr, struct order_reads *rd)
 {
-    int all = 0, pref = 0;
+    int all = 0, banked = 0;
     for (int k = 0; k < nact; k++) {
-        if (strcmp(act[k].type, rd->requisite_type) != 0 ||
-            strcmp(act[k].currency, rd->currency) != 0)
-            continue;
-        all++;
-        pref += rd->bank_code[0] != '\0' && strcmp(act[k].bank_code, rd->bank_code) == 0;
+        all += req_serves(&act[k], rd, false);
+        banked += rd->bank_code[0] != '\0' && req_serves(&act[k], rd, true);
     }
-    int count = pref > 0 ? pref : all;
-    if (count == 0)
-        return; /* requisite_err stays KASSA_ENOTFOUND */
-    int want = (int)(ctr % (uint64_t)count);
-    for (int k = 0; k < nact; k++) {
-        if (strcmp(act[k].type, rd->requisite_type) != 0 ||
-            strcmp(act[k].currency, rd->currency) != 0 ||
-            (pref > 0 && strcmp(act[k].bank_code, rd->bank_code) != 0))
-            continue;
-        if (want-- == 0) {
+    bool bank = banked > 0;
+    int count = bank ? banked : all;
+    uint64_t want = count > 0 ? ctr % (uint64_t)count : 0;
+    for (int k = 0; k < nact && count > 0; k++) {
+        if (req_serves(&act[k], rd, bank) && want-- == 0) {
             rd->requisite = act[k];
             rd->requisite_err = KASSA_OK;
             return;
@@ -1321,24 +1254,24 @@ static void pick_from(const struct requisite *act, int nact, uint64_t ctr, struc
     }
 }
 
-/* The requisites of the creates that ask for one: the active requisites of
- * their types and currencies read once, the picks made here. */
+/* The requisites of the creates in rd that ask for one (the k-th with
+ * counter ctr + k): the active requisites of their types and currencies
+ * read in one statement, the picks made here. The one rule for a lone pick
+ * (requisite_pick) and every create. */
 static kassa_err pick_requisites(struct pg_conn *c, struct order_reads *rd, int n, uint64_t ctr)
 {
+    int asking = 0;
+    for (int i = 0; i < n; i++)
+        asking += rd[i].requisite_type[0] != '\0';
+    if (asking == 0)
+        return KASSA_OK;
     enum { NARR = 2 };
     struct pg_array arr[NARR] = {0};
-    int asking = 0;
     for (int i = 0; i < n; i++) {
         if (rd[i].requisite_type[0] == '\0')
             continue;
-        asking++;
         arr_add(&arr[0], rd[i].requisite_type, strlen(rd[i].requisite_type));
         arr_add(&arr[1], rd[i].currency, strlen(rd[i].currency));
-    }
-    if (asking == 0) {
-        for (int k = 0; k < NARR; k++)
-            free(arr[k].s);
-        return KASSA_OK;
     }
     kassa_err err;
     PGresult *r = exec_arrays(c, STMT_REQUISITES_ACTIVE, arr, NARR, &err);
@@ -1416,7 +1349,6 @@ static kassa_err pg_order_insert_many(struct store_conn *base, struct order *con
          * lookup: the caller runs the creates again, one by one. */
         return err == KASSA_EEXIST ? KASSA_ERETRY : err;
     err = PQntuples(r) == n ? KASSA_OK : KASSA_EIO;
-    int found = 0;
     for (int row = 0; row < n && err == KASSA_OK; row++) {
         const char *uuid = PQgetvalue(r, row, 0);
         /* The rows come back in insert order: try the row's own first. */
@@ -1431,10 +1363,7 @@ static kassa_err pg_order_insert_many(struct store_conn *base, struct order *con
         o[i]->id = pg_i64(r, row, 1);
         if (idem[i] != NULL)
             idem[i]->order_id = o[i]->id;
-        found++;
     }
-    if (err == KASSA_OK && found != n)
-        err = KASSA_EIO;
     PQclear(r);
     return err;
 }
@@ -1660,7 +1589,6 @@ const struct store_ops store_pg_ops = {
     .requisite_insert = pg_requisite_insert,
     .requisite_pick = pg_requisite_pick,
     .order_insert = pg_order_insert,
-    .order_create_reads = pg_order_create_reads,
     .order_insert_idem = pg_order_insert_idem,
     .order_create_reads_many = pg_order_create_reads_many,
     .order_insert_many = pg_order_insert_many,

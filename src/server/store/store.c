@@ -15,8 +15,7 @@ _Static_assert((sizeof(struct store_ops) - offsetof(struct store_ops, open)) % s
                "struct store_ops holds only function pointers after its name");
 
 /* True when the backend fills every op (but the optional ones: writer_extra,
- * order_create_reads, order_insert_idem, order_create_reads_many,
- * order_insert_many); names the first missing one's
+ * order_insert_idem, order_create_reads_many, order_insert_many); names the first missing one's
  * position in the log otherwise (a backend that misses a new op must not
  * start and crash later on a NULL call). */
 static bool ops_complete(const struct store_ops *ops)
@@ -27,7 +26,6 @@ static bool ops_complete(const struct store_ops *ops)
         store_fn_ fn;
         memcpy(&fn, base + off, sizeof fn);
         bool optional = off == offsetof(struct store_ops, writer_extra) ||
-                        off == offsetof(struct store_ops, order_create_reads) ||
                         off == offsetof(struct store_ops, order_insert_idem) ||
                         off == offsetof(struct store_ops, order_create_reads_many) ||
                         off == offsetof(struct store_ops, order_insert_many);

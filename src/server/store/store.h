@@ -25,7 +25,7 @@ struct store_conn;
 enum shop_key { SHOP_BY_ID, SHOP_BY_PUBLIC_KEY, SHOP_BY_PANDA_KEY, SHOP_BY_TEGRO_KEY };
 enum order_key { ORDER_BY_ID, ORDER_BY_UUID, ORDER_BY_UUID_CALLBACK };
 
-/* The reads of an order create (store_ops.order_create_reads): every
+/* The reads of an order create (store_ops.order_create_reads_many): every
  * lookup's result with its own error (KASSA_OK or KASSA_ENOTFOUND). */
 struct order_reads {
     /* in */
@@ -102,24 +102,20 @@ struct store_ops {
     kassa_err (*requisite_pick)(struct store_conn *c, const char *type, const char *currency,
                                 const char *bank_code, struct requisite *out);
     kassa_err (*order_insert)(struct store_conn *c, struct order *o);
-    /* Optional (NULL: the core calls idem_get, shop_fee_get, rate_get with
-     * base "USDT" and requisite_pick one by one). Every read of an order
-     * create in one round trip: the idempotency record, the fixed fee, the
-     * exchange rate and a requisite as requisite_pick picks it (each with
-     * its own KASSA_OK / KASSA_ENOTFOUND in `r`). A requisite is picked
-     * even when the idempotency record exists, so only a backend whose pick
-     * writes nothing (PostgreSQL) may offer this. KASSA_EIO etc. for the
-     * whole. */
-    kassa_err (*order_create_reads)(struct store_conn *c, struct order_reads *r);
     /* Optional (NULL: order_insert, then idem_put when `idem` is not NULL).
      * Insert the order (o->id set) and, when `idem` is not NULL, its
      * idempotency record (idem->order_id taken from the new order) in one
      * round trip. KASSA_ERETRY when the key was taken meanwhile. */
     kassa_err (*order_insert_idem)(struct store_conn *c, struct order *o, struct idem *idem);
-    /* Optional, both or neither (NULL: the core creates orders one by one).
-     * order_create_reads for n creates in one statement: r[i] as
-     * order_create_reads fills it, the requisites picked in the order of
-     * r. KASSA_EIO etc. for the whole. */
+    /* Optional, both or neither (NULL: the core reads with idem_get,
+     * shop_fee_get, rate_get with base "USDT" and requisite_pick one by one,
+     * and creates orders one at a time). Every read of n order creates at
+     * once (a lone create is n = 1): for each r[i] the idempotency record,
+     * the fixed fee, the exchange rate and a requisite as requisite_pick
+     * picks it, in the order of r (each with its own KASSA_OK /
+     * KASSA_ENOTFOUND). A requisite is picked even when the idempotency
+     * record exists, so only a backend whose pick writes nothing
+     * (PostgreSQL) may offer this. KASSA_EIO etc. for the whole. */
     kassa_err (*order_create_reads_many)(struct store_conn *c, struct order_reads *r, int n);
     /* order_insert_idem for n orders in one statement: every o[i]->id set
      * and, where idem[i] is not NULL, its record inserted with order_id.

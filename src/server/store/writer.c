@@ -202,8 +202,8 @@ static void run_group(struct store_conn *c, struct writer_cmd **v, int g, kassa_
             results[k] = run_one(c, v[k], retries);
 }
 
-/* Run one batch: every command in its own savepoint, one commit. Returns
- * the list's commands with their results in `results`.
+/* Run one batch (v[0..n)): every command in its own savepoint (a group of
+ * apply_many commands in one), one commit; the results in `results`.
  *
  * A command that returns KASSA_ERETRY in a batch of several is not run
  * again inside it: a deadlock with another writer's batch (or node) may
