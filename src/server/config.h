@@ -17,7 +17,7 @@ struct config {
     char *config_file; /* --config FILE             KASSA_CONFIG */
     bool test_clock;   /* --test-clock              KASSA_TEST_CLOCK */
     bool allow_private_callbacks;  /* --allow-private-callbacks KASSA_ALLOW_PRIVATE_CALLBACKS */
-    int threads;                   /* --threads N               KASSA_THREADS (4) */
+    int threads;                   /* --threads N|auto          KASSA_THREADS (auto) */
     int64_t max_body;              /* --max-body BYTES          KASSA_MAX_BODY (65536) */
     int64_t max_upload;            /* --max-upload BYTES        KASSA_MAX_UPLOAD (3 MiB + 64 KiB) */
     int timestamp_window;          /* --timestamp-window SEC    KASSA_TIMESTAMP_WINDOW (300) */

@@ -77,7 +77,8 @@ static void test_defaults(void **state)
     assert_null(config.config_file);
     assert_false(config.test_clock);
     assert_false(config.allow_private_callbacks);
-    assert_int_equal(config.threads, 8);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_int_equal(config.threads, cpus < 2 ? 2 : cpus > 256 ? 256 : cpus); /* auto, SQLite */
     assert_int_equal(config.max_body, 65536);
     assert_int_equal(config.max_upload, 3 * 1024 * 1024 + 64 * 1024);
     assert_int_equal(config.timestamp_window, 300);
@@ -120,6 +121,23 @@ static void test_flag_forms(void **state)
     assert_string_equal(config.log_level, "debug");
 }
 
+static void test_threads_auto(void **state)
+{
+    char err[256];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long pg = 4 * cpus < 8 ? 8 : 4 * cpus > 256 ? 256 : 4 * cpus;
+    assert_int_equal(LOAD(err, "--admin-token", "t", "--db", "postgresql://u@h/db"), 0);
+    assert_int_equal(config.threads, pg);
+    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "auto", "--db", "sqlite:x.db"),
+                     0);
+    assert_int_equal(config.threads, cpus < 2 ? 2 : cpus > 256 ? 256 : cpus);
+    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "3", "--db", "sqlite:x.db"), 0);
+    assert_int_equal(config.threads, 3);
+    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "AUTO"), -1);
+    assert_string_equal(err,
+                        "--threads: expected auto or an integer between 1 and 256, got 'AUTO'");
+}
+
 static void test_public_url_follows_listen(void **state)
 {
     char err[256];
@@ -131,15 +149,15 @@ static void test_bad_values(void **state)
 {
     char err[256];
     assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "x"), -1);
-    assert_string_equal(err, "--threads: expected an integer between 1 and 256, got 'x'");
+    assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, got 'x'");
     assert_int_equal(LOAD(err, "--admin-token", "t", "--threads=0"), -1);
-    assert_string_equal(err, "--threads: expected an integer between 1 and 256, got '0'");
+    assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, got '0'");
     assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "257"), -1);
-    assert_string_equal(err, "--threads: expected an integer between 1 and 256, got '257'");
+    assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, got '257'");
     assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "4x"), -1);
-    assert_string_equal(err, "--threads: expected an integer between 1 and 256, got '4x'");
+    assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, got '4x'");
     assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "99999999999999999999"), -1);
-    assert_string_equal(err, "--threads: expected an integer between 1 and 256, "
+    assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, "
                              "got '99999999999999999999'");
     assert_int_equal(LOAD(err, "--admin-token", "t", "--foo"), -1);
     assert_string_equal(err, "unknown option --foo");
@@ -249,8 +267,8 @@ static void test_file_errors(void **state)
 
     write_conf("threads = many\n");
     assert_int_equal(LOAD(err, "--config", conf_path), -1);
-    snprintf(want, sizeof(want), "%s:1: threads: expected an integer between 1 and 256, got 'many'",
-             conf_path);
+    snprintf(want, sizeof(want),
+             "%s:1: threads: expected auto or an integer between 1 and 256, got 'many'", conf_path);
     assert_string_equal(err, want);
 
     write_conf("config = /etc/other\n");
@@ -285,8 +303,8 @@ static void test_help_and_version(void **state)
     config_usage(m);
     fclose(m);
     assert_non_null(strstr(text, "Usage: kassad [OPTIONS]"));
-    assert_non_null(strstr(text, "--threads N"));
-    assert_non_null(strstr(text, "env KASSA_THREADS, default 8\n"));
+    assert_non_null(strstr(text, "--threads N|auto"));
+    assert_non_null(strstr(text, "env KASSA_THREADS, default auto\n"));
     assert_non_null(strstr(text, "--admin-token TOKEN"));
     assert_non_null(strstr(text, "env KASSA_ADMIN_TOKEN\n"));
     assert_non_null(strstr(text, "--test-clock "));
@@ -302,6 +320,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_token_required, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flag_forms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads_auto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_public_url_follows_listen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env, setup, teardown),
