@@ -463,6 +463,35 @@ def test_two_nodes_start_at_once_migrate_once(tmp_path, pg_server):
             n.close()
 
 
+def test_shops_and_requisites_never_deleted(kassad_factory, pg_server):
+    """orders carry no foreign keys to shops and requisites (migration 006:
+    their checks were a quarter of the batch insert); instead PostgreSQL
+    refuses to delete or truncate either table, so no order can lose its
+    shop or requisite."""
+    url = pg_server.new_database()
+    db = url.rsplit("/", 1)[1]
+    node = kassad_factory("n", db_url=url)
+    creds = create_shop(node)
+    r = node.panda(creds).create_order(amount="10.00", requisite_type="SBP")
+    assert r.status == 200, r
+    fks = pg_server.psql("SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass "
+                         "AND contype = 'f'", dbname=db).strip()
+    assert fks == "0"
+    for table, sql in (("shops", "DELETE FROM shops"),
+                       ("requisites", f"DELETE FROM requisites WHERE id = {creds['requisite']['id']}"),
+                       ("requisites", "TRUNCATE requisites")):
+        with pytest.raises(RuntimeError) as e:
+            pg_server.psql(sql, dbname=db)
+        assert (f"kassa: rows of {table} are never deleted (orders refer to them); "
+                "deactivate instead") in str(e.value), (sql, str(e.value))
+    counts = pg_server.psql("SELECT (SELECT count(*) FROM shops), (SELECT count(*) FROM requisites), "
+                            "(SELECT count(*) FROM orders o JOIN shops s ON s.id = o.shop_id "
+                            "JOIN requisites q ON q.id = o.requisite_id)", dbname=db).strip()
+    assert counts == "1|1|1"
+    r = node.panda(creds).create_order(amount="11.00", requisite_type="SBP")
+    assert r.status == 200, r
+
+
 def test_db_url_forms_and_pg_environment(tmp_path, pg_server):
     """postgres:// with query parameters, and parts left to PG* variables."""
     url = pg_server.new_database()

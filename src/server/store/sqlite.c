@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../clock.h"
+#include "../config.h"
 #include "../log.h"
 #include "migration.h"
 #include "sqlite_internal.h"
@@ -128,6 +129,9 @@ static kassa_err exec_sql(sqlite3 *db, const char *sql)
     return KASSA_OK;
 }
 
+/* KiB of page cache all reader connections share (see conn_open). */
+#define READER_CACHE_KIB (32 * 1024)
+
 /* Open a connection to the store's file. Caller owns the result. */
 static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *err, size_t errlen)
 {
@@ -158,7 +162,18 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
                                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;"
                                  : "PRAGMA query_only=1; PRAGMA synchronous=FULL;"
                                    "PRAGMA temp_store=MEMORY;";
-    if (exec_sql(c->db, pragmas) != KASSA_OK) {
+    char cache[64] = "";
+    if (!writer) {
+        /* The readers' page caches share one budget: each HTTP thread has
+         * its reader, so one per CPU gets a big slice. With 2 threads, 16
+         * MiB each holds the uuid index of ~300,000 orders and a GET by uuid
+         * read 0.5 pages from the OS instead of 1.8 (bench/README). */
+        int threads = config.threads > 0 ? config.threads : 8;
+        int kib = READER_CACHE_KIB / threads;
+        kib = kib < 2048 ? 2048 : kib > 16384 ? 16384 : kib;
+        snprintf(cache, sizeof cache, "PRAGMA cache_size=-%d;", kib);
+    }
+    if (exec_sql(c->db, pragmas) != KASSA_OK || exec_sql(c->db, cache) != KASSA_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", s->path, sqlite3_errmsg(c->db));
         goto fail;
     }
