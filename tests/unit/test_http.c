@@ -13,6 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cmocka.h>
 #include <curl/curl.h>
 
@@ -105,6 +109,11 @@ static enum http_action handler(struct http_req *req)
     if (strcmp(req->path, "/owned") == 0) {
         char *b = strdup("owned body");
         http_reply_owned(req, 200, "text/plain", b, strlen(b));
+        return HTTP_DONE;
+    }
+    if (strcmp(req->path, "/thread") == 0) {
+        char *t = arena_printf(&req->arena, "%lu", (unsigned long)pthread_self());
+        http_reply(req, 200, "text/plain", t, strlen(t));
         return HTTP_DONE;
     }
     if (strcmp(req->path, "/suspend") == 0)
@@ -432,6 +441,53 @@ static void test_many_concurrent_suspended(void **state)
     curl_multi_cleanup(m);
 }
 
+/* Connections spread over the worker threads (kassad accepts them itself
+ * and hands each to a worker): 16 keep-alive connections made at once reach
+ * all 4 workers. With libmicrohttpd accepting, whichever worker woke first
+ * took them, and all of a client's connections could land on one worker. */
+static void test_connections_spread(void **state)
+{
+    enum { N = 16 };
+    int fds[N];
+    for (int i = 0; i < N; i++) /* every client socket first: the accepted fds then run on */
+        assert_true((fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(http_port())};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof sa), 0);
+    char threads[N][32];
+    for (int i = 0; i < N; i++) {
+        static const char get[] = "GET /thread HTTP/1.1\r\nHost: t\r\n\r\n";
+        assert_int_equal(write(fds[i], get, sizeof get - 1), (ssize_t)(sizeof get - 1));
+        char buf[1024];
+        size_t got = 0;
+        char *body = NULL;
+        while (body == NULL || strlen(body + 4) == 0) {
+            ssize_t n = read(fds[i], buf + got, sizeof buf - 1 - got);
+            assert_true(n > 0);
+            got += (size_t)n;
+            buf[got] = '\0';
+            body = strstr(buf, "\r\n\r\n");
+        }
+        snprintf(threads[i], sizeof threads[i], "%s", body + 4);
+    }
+    int distinct = 0, most = 0;
+    for (int i = 0; i < N; i++) {
+        int same = 0, first = 1;
+        for (int j = 0; j < N; j++) {
+            same += strcmp(threads[i], threads[j]) == 0;
+            if (j < i && strcmp(threads[i], threads[j]) == 0)
+                first = 0;
+        }
+        distinct += first;
+        most = same > most ? same : most;
+    }
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+    assert_int_equal(distinct, 4);
+    assert_true(most <= N / 2);
+}
+
 static void test_start_errors(void **state)
 {
     char err[256];
@@ -494,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_body_limits),
         cmocka_unit_test(test_suspend_resume),
         cmocka_unit_test(test_many_concurrent_suspended),
+        cmocka_unit_test(test_connections_spread),
         cmocka_unit_test(test_start_errors),
     };
     const struct CMUnitTest after[] = {
