@@ -174,30 +174,20 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer
     return true;
 }
 
-/* A run of g >= 2 commands with apply_many, in a savepoint of its own, or,
- * when it opens the transaction (`first`), in none: a failed group then
- * rolls the transaction back and begins another, which undoes the same
- * (nothing ran before it) at two round trips fewer per batch on PostgreSQL,
- * whose batches are mostly one group of creates. The commands it leaves
- * (KASSA_ERETRY), or all when it fails, then run one by one in their own
- * savepoints (run_one, `retries`). */
+/* A run of g >= 2 commands with apply_many, in a savepoint of its own: the
+ * commands it leaves (KASSA_ERETRY), or all when it fails, then run one by
+ * one in their own savepoints (run_one, `retries`). */
 static void run_group(struct store_conn *c, struct writer_cmd **v, int g, kassa_err *results,
-                      int retries, bool first)
+                      int retries)
 {
-    kassa_err err = first ? KASSA_OK : STORE_CALL0(c, savepoint);
+    kassa_err err = STORE_CALL0(c, savepoint);
     if (err != KASSA_OK) {
         for (int k = 0; k < g; k++)
             results[k] = batch_error(err);
         return;
     }
     kassa_err res = v[0]->apply_many(c, v, g, results);
-    if (first) {
-        if (res != KASSA_OK && (err = STORE_CALL0(c, rollback)) == KASSA_OK)
-            err = STORE_CALL0(c, begin);
-    } else {
-        err = res == KASSA_OK ? STORE_CALL0(c, savepoint_release)
-                              : STORE_CALL0(c, savepoint_rollback);
-    }
+    err = res == KASSA_OK ? STORE_CALL0(c, savepoint_release) : STORE_CALL0(c, savepoint_rollback);
     if (err != KASSA_OK) {
         for (int k = 0; k < g; k++)
             results[k] = batch_error(err);
@@ -235,7 +225,7 @@ static void run_batch_careful(struct writer *w, struct store_conn *c, struct wri
         if (g == 1)
             results[i] = run_one(c, v[i], retries);
         else
-            run_group(c, v + i, g, results + i, retries, i == 0);
+            run_group(c, v + i, g, results + i, retries);
         i += g;
     }
     if ((err = commit_tx(w, c, n)) != KASSA_OK) {
