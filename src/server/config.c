@@ -402,8 +402,9 @@ static int check_values(char *err, size_t errlen)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         if (cpus < 1)
             cpus = 1;
-        long n = strncmp(config.db, "sqlite:", 7) == 0 ? cpus : 4 * cpus;
-        long floor = strncmp(config.db, "sqlite:", 7) == 0 ? 2 : 8;
+        bool sqlite = strncmp(config.db, "sqlite:", 7) == 0;
+        long n = sqlite ? cpus : 4 * cpus;
+        long floor = sqlite ? 2 : 8;
         config.threads = (int)(n < floor ? floor : n > 256 ? 256 : n);
     }
     static const char *const levels[] = {"debug", "info", "warn", "error"};

@@ -810,6 +810,10 @@ static void *acceptor_main(void *arg)
             break;
         }
         if (fd < 0) {
+            if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK || errno == EOPNOTSUPP) {
+                log_error("accept failed; no longer accepting", "error=\"%s\"", strerror(errno));
+                break; /* the socket itself is gone: retrying would spin */
+            }
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 log_warn("accept failed; retrying", "error=\"%s\"", strerror(errno));
                 struct timespec ts = {0, 10 * 1000 * 1000};
