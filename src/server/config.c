@@ -52,8 +52,8 @@ static const struct config_row config_table[] = {
      &config.allow_private_callbacks, "false", 0, 0, NULL,
      "allow callbacks to loopback and private addresses"},
     {"threads", "KASSA_THREADS", CFG_INT, &config.threads, "auto", 1, 256, "N|auto",
-     "HTTP worker threads; auto: one per CPU with SQLite, four per CPU (at least 8) with "
-     "PostgreSQL"},
+     "HTTP worker threads; auto: one per CPU (at least 2) with SQLite, four per CPU "
+     "(at least 8) with PostgreSQL"},
     {"max-body", "KASSA_MAX_BODY", CFG_I64, &config.max_body, "65536", 1024, 64 * 1024 * 1024,
      "BYTES", "largest request body accepted (413 beyond)"},
     {"max-upload", "KASSA_MAX_UPLOAD", CFG_I64, &config.max_upload, "3211264", 1024,
