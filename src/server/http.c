@@ -790,10 +790,9 @@ static void resumer_stop(void)
  * CPU idled (33 k reads/s instead of 50 k). */
 
 static struct {
-    int fd; /* the listening socket, -1 when none */
-    pthread_t thread;
+    int fd;           /* the listening socket, -1 when none */
+    pthread_t thread; /* runs while http_daemon is set */
     atomic_bool stopping;
-    bool running;
 } A = {.fd = -1};
 
 static void *acceptor_main(void *arg)
@@ -850,12 +849,9 @@ static int listen_socket(const struct sockaddr_storage *ss, socklen_t sslen, boo
 /* Stop accepting: wake accept4 (shutdown makes it fail at once), join. */
 static void acceptor_stop(void)
 {
-    if (!A.running)
-        return;
     atomic_store(&A.stopping, true);
     shutdown(A.fd, SHUT_RDWR);
     pthread_join(A.thread, NULL);
-    A.running = false;
 }
 
 int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,
@@ -911,7 +907,6 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
         A.fd = -1;
         return -1;
     }
-    A.running = true;
     if (resumer_start() != 0)
         log_warn("no resumer thread: requests are resumed by their workers");
     log_info("listening", "addr=%s port=%u threads=%u", listen, (unsigned)http_port(), pool);

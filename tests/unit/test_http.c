@@ -442,12 +442,18 @@ static void test_many_concurrent_suspended(void **state)
 }
 
 /* Connections spread over the worker threads (kassad accepts them itself
- * and hands each to a worker): 16 keep-alive connections made at once reach
- * all 4 workers. With libmicrohttpd accepting, whichever worker woke first
- * took them, and all of a client's connections could land on one worker. */
+ * and hands each to a worker, fd mod workers): 16 keep-alive connections
+ * made at once reach all 4 workers. With libmicrohttpd accepting, whichever
+ * worker woke first took them, and all of a client's connections could land
+ * on one worker. A server of its own: on the shared one the test failed
+ * once within make test (3 workers reached), most likely because earlier
+ * tests' connections closing meanwhile freed fds out of order. */
 static void test_connections_spread(void **state)
 {
     enum { N = 16 };
+    char err[256];
+    assert_int_equal(http_start("127.0.0.1:0", 4, MAX_BODY, MAX_UPLOAD, handler, err, sizeof(err)),
+                     0);
     int fds[N];
     for (int i = 0; i < N; i++) /* every client socket first: the accepted fds then run on */
         assert_true((fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
@@ -484,8 +490,11 @@ static void test_connections_spread(void **state)
     }
     for (int i = 0; i < N; i++)
         close(fds[i]);
+    http_stop();
+    /* Dealt evenly: 4 each, 5 when an fd the process opened meanwhile
+     * shifts the count (100 runs: 4 or 5; libmicrohttpd accepting: 5-14). */
     assert_int_equal(distinct, 4);
-    assert_true(most <= N / 2);
+    assert_true(most <= N / 4 + 1);
 }
 
 static void test_start_errors(void **state)
@@ -550,11 +559,11 @@ int main(void)
         cmocka_unit_test(test_body_limits),
         cmocka_unit_test(test_suspend_resume),
         cmocka_unit_test(test_many_concurrent_suspended),
-        cmocka_unit_test(test_connections_spread),
         cmocka_unit_test(test_start_errors),
     };
     const struct CMUnitTest after[] = {
         cmocka_unit_test(test_bad_listen),
+        cmocka_unit_test(test_connections_spread),
         cmocka_unit_test(test_stop_is_graceful),
     };
     int failed = cmocka_run_group_tests_name("http", tests, start, stop);

@@ -162,18 +162,20 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
                                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;"
                                  : "PRAGMA query_only=1; PRAGMA synchronous=FULL;"
                                    "PRAGMA temp_store=MEMORY;";
-    char cache[64] = "";
-    if (!writer) {
+    kassa_err cfg = exec_sql(c->db, pragmas);
+    if (cfg == KASSA_OK && !writer) {
         /* The readers' page caches share one budget: each HTTP thread has
-         * its reader, so one per CPU gets a big slice. With 2 threads, 16
-         * MiB each holds the uuid index of ~300,000 orders and a GET by uuid
-         * read 0.5 pages from the OS instead of 1.8 (bench/README). */
+         * its reader, so one per CPU gets a big slice. With 2 threads (16
+         * MiB each) a GET by uuid read 0.5 pages from the OS instead of 1.8
+         * (bench/README). */
         int threads = config.threads > 0 ? config.threads : 8;
         int kib = READER_CACHE_KIB / threads;
         kib = kib < 2048 ? 2048 : kib > 16384 ? 16384 : kib;
+        char cache[64];
         snprintf(cache, sizeof cache, "PRAGMA cache_size=-%d;", kib);
+        cfg = exec_sql(c->db, cache);
     }
-    if (exec_sql(c->db, pragmas) != KASSA_OK || exec_sql(c->db, cache) != KASSA_OK) {
+    if (cfg != KASSA_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", s->path, sqlite3_errmsg(c->db));
         goto fail;
     }

@@ -1,8 +1,8 @@
 -- 006: orders keep no foreign keys to shops and requisites. Every order
 -- insert ran both referential checks, and the one on shop_id takes a KEY
 -- SHARE lock on the shop's row, which all writers of that shop share (a
--- MultiXact while two batches overlap): ~12 us of server time per order, a
--- quarter of the batch insert (EXPLAIN ANALYZE; bench/README, session 4).
+-- MultiXact while two batches overlap): ~12 us of server time per order,
+-- nearly a third of the batch insert (EXPLAIN ANALYZE; bench/README, session 4).
 -- What they guarded (an order's shop and requisite exist) is kept by
 -- forbidding what could break it: kassa never deletes a shop or a requisite
 -- (it deactivates them), and these triggers refuse a DELETE or TRUNCATE by
