@@ -1,9 +1,9 @@
 /* sqlite_idem.c: idempotency keys on SQLite.
  *
  * The keys live in an append-only table (migration 006): a new key is a
- * row appended in rowid order, plus an entry appended to the created_at
- * index, so a create no longer writes a random page of a B-tree keyed by the
- * merchant's random key. The lookup by (shop_id, key) goes through a hash
+ * row appended in rowid order (and nothing else since migration 008), so a
+ * create no longer writes a random page of a B-tree keyed by the merchant's
+ * random key. The lookup by (shop_id, key) goes through a hash
  * index in memory, built from the table when the store opens: slots of
  * (64-bit SipHash of shop_id and key, rowid). A hash match is only a
  * candidate: the row is read by rowid on the asking connection and its
@@ -30,6 +30,7 @@ enum {
     S_IDEM_GET = SLOTS_IDEM,
     S_IDEM_PUT,
     S_IDEM_LOAD,
+    S_IDEM_OLDEST,
     S_IDEM_PURGE,
     S_IDEM_END_,
 };
@@ -41,9 +42,9 @@ static const char *const idem_sql[] = {
     [S_IDEM_PUT - SLOTS_IDEM] = "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, "
                                 "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_IDEM_LOAD - SLOTS_IDEM] = "SELECT id, shop_id, key FROM idempotency",
+    [S_IDEM_OLDEST - SLOTS_IDEM] = "SELECT id, created_at FROM idempotency ORDER BY id LIMIT ?1",
     [S_IDEM_PURGE - SLOTS_IDEM] =
-        "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE created_at < ?1 "
-        "ORDER BY created_at LIMIT ?2) RETURNING id, shop_id, key",
+        "DELETE FROM idempotency WHERE id <= ?1 RETURNING id, shop_id, key",
 };
 
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
@@ -402,6 +403,13 @@ kassa_err sqlite_idem_put(struct store_conn *base, const struct idem *in)
     return KASSA_OK;
 }
 
+/* Keys are forgotten in the order they were stored (rowid order), from the
+ * oldest up to the first one not yet past its retention: created_at follows
+ * the rowid (the single writer appends as orders come), and rows in rowid
+ * order need no index of their own (migration 008 dropped the created_at
+ * one, an index entry and a WAL page per batch of creates). A key stored
+ * out of order, after a younger one (the clock stepped back), goes with the
+ * first purge after that younger one's: retention is a minimum. */
 kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before, int limit, int *purged)
 {
     *purged = 0;
@@ -409,14 +417,24 @@ kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before, int limit, 
     struct sqlite_idem *x = c->idem;
     if (x == NULL || !c->writer)
         return KASSA_EIO;
-    sqlite3_stmt *st = st_(c, S_IDEM_PURGE);
+    sqlite3_stmt *st = st_(c, S_IDEM_OLDEST);
     if (st == NULL)
         return KASSA_EIO;
-    sqlite3_bind_int64(st, 1, before);
-    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int(st, 1, limit);
+    int64_t last = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 1) < before)
+        last = sqlite3_column_int64(st, 0);
+    kassa_err err = rc == SQLITE_ROW || rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    if (err != KASSA_OK || last == 0)
+        return err;
+
+    if ((st = st_(c, S_IDEM_PURGE)) == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, last);
     /* The entries go at once: were the purge rolled back, its keys were
      * past their retention anyway, and the next purge deletes the rows. */
-    int rc;
     pthread_rwlock_wrlock(&x->lock);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         (*purged)++;
@@ -427,7 +445,7 @@ kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before, int limit, 
                      sqlite3_column_int64(st, 0));
     }
     pthread_rwlock_unlock(&x->lock);
-    kassa_err err = rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
+    err = rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
     sqlite_stmt_done(st);
     return err;
 }

@@ -365,7 +365,11 @@ struct writer *writer_start_n(struct store *s, int batch_max, int threads)
         threads = 1; /* SQLite: one writer */
     w->store = s;
     w->batch_max = batch_max > 0 ? batch_max : 256;
-    pthread_mutex_init(&w->mu, NULL);
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&w->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
     pthread_cond_init(&w->cv, NULL);
     w->threads = calloc((size_t)threads, sizeof *w->threads);
     if (w->threads == NULL) {
