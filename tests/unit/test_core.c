@@ -426,6 +426,39 @@ static void test_random_and_sha256(void **state)
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+/* The idempotency fingerprint's input is a fixed format (amount;payment
+ * system;test; then each client-chosen field as length:text), and stored
+ * records carry its SHA-256: a replay after an upgrade must still match, so
+ * the format may never change. Written out here independently of order.c. */
+static void test_order_fingerprint_stable(void **state)
+{
+    (void)state;
+    struct order_create_cmd cmd;
+    memset(&cmd, 0, sizeof cmd);
+    snprintf(cmd.shop.fee_percent, sizeof cmd.shop.fee_percent, "2.5");
+    cmd.order.amount = 100047;
+    cmd.order.payment_system = 12;
+    cmd.order.test = true;
+    snprintf(cmd.order.currency, sizeof cmd.order.currency, "RUB");
+    snprintf(cmd.order.requisite_type, sizeof cmd.order.requisite_type, "SBP");
+    snprintf(cmd.order.merchant_order_id, sizeof cmd.order.merchant_order_id, "A-1234567890");
+    snprintf(cmd.order.email, sizeof cmd.order.email, "payer@example.com");
+    snprintf(cmd.order.lang, sizeof cmd.order.lang, "ru");
+    assert_int_equal(order_create_prepare(&cmd), KASSA_OK);
+    const char *input = "100047;12;1;3:RUB3:SBP12:A-12345678900:0:0:0:0:17:payer@example.com"
+                        "0:0:0:0:2:ru";
+    unsigned char want[32];
+    core_sha256(input, strlen(input), want);
+    assert_memory_equal(cmd.fingerprint, want, 32);
+
+    memset(&cmd.order, 0, sizeof cmd.order);
+    cmd.order.amount = 1;
+    assert_int_equal(order_create_prepare(&cmd), KASSA_OK); /* currency defaults to RUB */
+    input = "1;0;0;3:RUB0:0:0:0:0:0:0:0:0:0:0:0:0:";
+    core_sha256(input, strlen(input), want);
+    assert_memory_equal(cmd.fingerprint, want, 32);
+}
+
 static void test_i64_concat(void **state)
 {
     (void)state;
@@ -450,6 +483,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_and_sha256),
         cmocka_unit_test(test_i64_concat),
+        cmocka_unit_test(test_order_fingerprint_stable),
         cmocka_unit_test(test_allowed_table),
         cmocka_unit_test_setup_teardown(test_every_transition, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_stale_state_refused, fx_setup, fx_teardown),

@@ -10,12 +10,29 @@
 #include "core.h"
 #include "kassa/money.h"
 
+/* Append v in decimal and the byte `end` (what snprintf's "%llu" and the
+ * byte made before: stored fingerprints must stay the same; snprintf was a
+ * fifth of a create's fingerprint time). */
+static size_t fp_num(char *buf, size_t at, unsigned long long v, char end)
+{
+    char d[24];
+    size_t n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n > 0)
+        buf[at++] = d[--n];
+    buf[at++] = end;
+    return at;
+}
+
 /* Append one length-prefixed field to the fingerprint's input. */
 static size_t fp_str(char *buf, size_t at, size_t size, const char *s)
 {
     size_t n = strlen(s);
-    int h = snprintf(buf + at, size - at, "%zu:", n);
-    at += (size_t)h;
+    if (at + 24 > size)
+        return at;
+    at = fp_num(buf, at, n, ':');
     if (at + n <= size) {
         memcpy(buf + at, s, n);
         at += n;
@@ -29,8 +46,19 @@ static size_t fp_str(char *buf, size_t at, size_t size, const char *s)
 static void order_fingerprint(const struct order *o, unsigned char out[32])
 {
     char buf[12 * TEXT_SIZE + 4 * URL_SIZE + 256];
-    size_t at = (size_t)snprintf(buf, sizeof buf, "%lld;%d;%d;", (long long)o->amount,
-                                 o->payment_system, (int)o->test);
+    size_t at = 0;
+    if (o->amount < 0) /* never (prepare refuses it first), but as "%lld" */
+        buf[at++] = '-';
+    at = fp_num(
+        buf, at,
+        o->amount < 0 ? 0ULL - (unsigned long long)o->amount : (unsigned long long)o->amount, ';');
+    if (o->payment_system < 0)
+        buf[at++] = '-';
+    at = fp_num(buf, at,
+                o->payment_system < 0 ? 0ULL - (unsigned long long)o->payment_system
+                                      : (unsigned long long)o->payment_system,
+                ';');
+    at = fp_num(buf, at, (unsigned long long)(o->test ? 1 : 0), ';');
     const char *fields[] = {o->currency,
                             o->requisite_type,
                             o->merchant_order_id,
