@@ -148,7 +148,7 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
     c->base.ops = &store_sqlite_ops;
     c->base.store = &s->base;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(s->path, &c->db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(s->path, &c->db, flags, sqlite_vfs()) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", s->path,
                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;
@@ -337,8 +337,8 @@ static void *checkpointer_main(void *arg)
 
 static bool checkpointer_start(struct sqlite_store *s)
 {
-    if (sqlite3_open_v2(s->path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_open_v2(s->path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        sqlite_vfs()) != SQLITE_OK)
         return false;
     sqlite3_busy_timeout(s->ckpt_db, 1000);
     /* A connection opens the database (and learns it is in WAL mode) at its

@@ -22,6 +22,13 @@ enum {
     SQLITE_STMT_SLOTS = 232,
 };
 
+/* The VFS kassa opens its databases with (sqlite_vfs.c): the default one,
+ * with a WAL file's writes gathered into one write per commit. Its name,
+ * registered on the first call; NULL when it could not be (then the
+ * default VFS serves). */
+#define SQLITE_VFS_NAME "kassa"
+const char *sqlite_vfs(void);
+
 struct sqlite_idem;
 struct pick_cursors;
 
