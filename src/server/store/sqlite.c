@@ -45,19 +45,14 @@
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                             \
-    /* Round robin: the next matching requisite after the last one picked,                         \
-     * else the first (wrapping around in the same statement: the second                           \
-     * arm runs only when the first found none); requisites_pick is (type,                         \
-     * currency, active, id), migration 007. */                                                    \
+    /* Round robin: the next matching requisite after the last one picked                          \
+     * (requisites_pick is (type, currency, active, id), migration 007). */                        \
     XX(REQUISITE_PICK_BANK,                                                                        \
-       "SELECT * FROM (" REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 "      \
-       "AND bank_code = ?3 AND id > ?4 ORDER BY id LIMIT 1) UNION ALL SELECT * FROM "              \
-       "(" REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 " \
-       "ORDER BY id LIMIT 1) LIMIT 1")                                                             \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "     \
+                        "AND id > ?4 ORDER BY id LIMIT 1")                                         \
     XX(REQUISITE_PICK,                                                                             \
-       "SELECT * FROM (" REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 "      \
-       "AND id > ?3 ORDER BY id LIMIT 1) UNION ALL SELECT * FROM (" REQUISITE_SELECT               \
-       "WHERE type = ?1 AND currency = ?2 AND active = 1 ORDER BY id LIMIT 1) LIMIT 1")            \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND id > ?3 "            \
+                        "ORDER BY id LIMIT 1")                                                     \
     XX(ORDER_INSERT,                                                                               \
        "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
        "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
@@ -741,8 +736,7 @@ static int64_t *pick_cursor(struct sqlite_conn *conn, const char *type, const ch
     return &c->last_id;
 }
 
-/* The first matching requisite with id > after, else the first of all;
- * KASSA_ENOTFOUND when none matches. */
+/* The first matching requisite with id > after; KASSA_ENOTFOUND when none. */
 static kassa_err pick_one(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
                           const char *currency, const char *bank_code, int64_t after,
                           struct requisite *out)
@@ -768,13 +762,15 @@ static kassa_err pick_one(struct sqlite_conn *c, enum sqlite_stmt id, const char
     return err;
 }
 
-/* The next requisite after the cursor, wrapping around to the first (one
- * statement: with a single requisite, two lookups per order before). */
+/* The next requisite after the cursor, wrapping around to the first. */
 static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
                             const char *currency, const char *bank_code, struct requisite *out)
 {
     int64_t *last = pick_cursor(c, type, currency, bank_code);
-    kassa_err err = pick_one(c, id, type, currency, bank_code, last ? *last : 0, out);
+    int64_t after = last ? *last : 0;
+    kassa_err err = pick_one(c, id, type, currency, bank_code, after, out);
+    if (err == KASSA_ENOTFOUND && after != 0)
+        err = pick_one(c, id, type, currency, bank_code, 0, out);
     if (err == KASSA_OK && last != NULL)
         *last = out->id;
     return err;
