@@ -453,6 +453,94 @@ static void test_idempotency_index(void **state)
     assert_int_equal(on_writer(f, idem_put, &dup), KASSA_OK);
 }
 
+static void reader_state(struct store_conn *c, bool *in_tx, unsigned *begins)
+{
+    struct sqlite_conn *sc = (struct sqlite_conn *)c;
+    pthread_mutex_lock(&sc->use); /* the checkpointer's sweep takes it too */
+    *in_tx = sc->in_tx;
+    *begins = sc->begins;
+    pthread_mutex_unlock(&sc->use);
+}
+
+static kassa_err read_key(struct fx *f, const char *key)
+{
+    struct store_conn *c = store_reader(f->store);
+    struct idem out;
+    kassa_err err = STORE_CALL(c, idem_get, 7, key, &out);
+    store_release(c);
+    return err;
+}
+
+static void put_key(struct fx *f, const char *key)
+{
+    struct idem in = {.shop_id = 7, .order_id = 1, .created_at = 1700000000};
+    snprintf(in.key, sizeof in.key, "%s", key);
+    assert_int_equal(on_writer(f, idem_put, &in), KASSA_OK);
+}
+
+/* Readers keep their read transaction between requests only while nothing
+ * was committed since it began and nothing was written for 200 ms; any
+ * commit, kassad's or another process's, is read by the next request; and
+ * the checkpointer ends a kept transaction that a commit made stale. */
+static void test_reader_transaction_kept(void **state)
+{
+    struct fx *f = *state;
+    put_key(f, "a");
+    struct store_conn *c = store_reader(f->store);
+    store_release(c);
+    bool in_tx;
+    unsigned begins, before;
+    /* Right after a write: ended at release, as before. */
+    assert_int_equal(read_key(f, "a"), KASSA_OK);
+    reader_state(c, &in_tx, &begins);
+    assert_false(in_tx);
+
+    usleep(300 * 1000);
+    assert_int_equal(read_key(f, "a"), KASSA_OK);
+    reader_state(c, &in_tx, &before);
+    assert_true(in_tx);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(read_key(f, "a"), KASSA_OK);
+    reader_state(c, &in_tx, &begins);
+    assert_true(in_tx);
+    assert_int_equal(begins, before); /* the same transaction, five times */
+
+    /* kassad's commit: the next request sees it (a new transaction). */
+    put_key(f, "b");
+    assert_int_equal(read_key(f, "b"), KASSA_OK);
+    reader_state(c, &in_tx, &begins);
+    assert_int_equal(begins, before + 1);
+
+    /* Another process's commit (a raw connection on the file), also after a
+     * quiet spell with the transaction kept. */
+    usleep(300 * 1000);
+    assert_int_equal(read_key(f, "b"), KASSA_OK);
+    reader_state(c, &in_tx, &before);
+    assert_true(in_tx);
+    fx_exec(f, "INSERT INTO rates(base, quote, rate, updated_at) VALUES ('USDT', 'XYZ', '7.5', 1)");
+    char rate[32] = "";
+    c = store_reader(f->store);
+    assert_int_equal(STORE_CALL(c, rate_get, "USDT", "XYZ", rate), KASSA_OK);
+    store_release(c);
+    assert_string_equal(rate, "7.5");
+    reader_state(c, &in_tx, &begins);
+    assert_int_equal(begins, before + 1);
+
+    /* A kept transaction that a commit made stale, on a reader nobody uses:
+     * the checkpointer ends it (it sweeps every 50 ms). */
+    usleep(300 * 1000);
+    assert_int_equal(read_key(f, "a"), KASSA_OK);
+    reader_state(c, &in_tx, &begins);
+    assert_true(in_tx);
+    put_key(f, "c");
+    for (int i = 0; i < 100 && in_tx; i++) {
+        usleep(10 * 1000);
+        reader_state(c, &in_tx, &begins);
+    }
+    assert_false(in_tx);
+    assert_int_equal(read_key(f, "c"), KASSA_OK);
+}
+
 /* A database made before migration 006 (idempotency keyed by a B-tree):
  * opening it moves the keys to the new table, and they are found. */
 static void test_idempotency_migrates(void **state)
@@ -586,6 +674,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idempotency_index, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_migrates, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unique_violations, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_transaction_kept, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,9 @@
 #ifndef KASSA_SQLITE_INTERNAL_H
 #define KASSA_SQLITE_INTERNAL_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include <sqlite3.h>
 
 #include "store.h"
@@ -32,6 +35,10 @@ const char *sqlite_vfs(void);
 struct sqlite_idem;
 struct pick_cursors;
 
+/* The WAL-index header (the first copy in the -shm file): SQLite's own test
+ * of whether anything was committed since a snapshot was taken. */
+#define SQLITE_WAL_HDR 48
+
 struct sqlite_conn {
     struct store_conn base;
     sqlite3 *db;
@@ -40,6 +47,14 @@ struct sqlite_conn {
     struct sqlite_idem *idem;        /* the store's idempotency index */
     bool writer;                     /* the one writer connection */
     struct pick_cursors *pick;       /* requisite rotation (sqlite.c) */
+    /* Readers (sqlite.c, "read transactions kept"): */
+    pthread_mutex_t use;                  /* held from store_reader to store_release */
+    int depth;                            /* nested store_reader calls of the owner */
+    bool in_tx;                           /* a read transaction is open */
+    bool hdr_valid;                       /* tx_hdr was read before it began */
+    unsigned begins;                      /* read transactions begun (tests) */
+    unsigned char tx_hdr[SQLITE_WAL_HDR]; /* the WAL-index header then */
+    const volatile unsigned char *shm;    /* the WAL-index's first region */
 };
 
 /* The statement in `slot`, prepared from `sql` on first use and cached for
