@@ -478,6 +478,17 @@ static void put_key(struct fx *f, const char *key)
     assert_int_equal(on_writer(f, idem_put, &in), KASSA_OK);
 }
 
+/* Wait out the quiet spell, read `key`, and check the reader kept its
+ * transaction; *begins: its transactions begun so far. */
+static void read_after_quiet(struct fx *f, struct store_conn *c, const char *key, unsigned *begins)
+{
+    bool in_tx;
+    usleep(300 * 1000);
+    assert_int_equal(read_key(f, key), KASSA_OK);
+    reader_state(c, &in_tx, begins);
+    assert_true(in_tx);
+}
+
 /* Readers keep their read transaction between requests only while nothing
  * was committed since it began and nothing was written for 200 ms; any
  * commit, kassad's or another process's, is read by the next request; and
@@ -495,10 +506,7 @@ static void test_reader_transaction_kept(void **state)
     reader_state(c, &in_tx, &begins);
     assert_false(in_tx);
 
-    usleep(300 * 1000);
-    assert_int_equal(read_key(f, "a"), KASSA_OK);
-    reader_state(c, &in_tx, &before);
-    assert_true(in_tx);
+    read_after_quiet(f, c, "a", &before);
     for (int i = 0; i < 5; i++)
         assert_int_equal(read_key(f, "a"), KASSA_OK);
     reader_state(c, &in_tx, &begins);
@@ -513,10 +521,7 @@ static void test_reader_transaction_kept(void **state)
 
     /* Another process's commit (a raw connection on the file), also after a
      * quiet spell with the transaction kept. */
-    usleep(300 * 1000);
-    assert_int_equal(read_key(f, "b"), KASSA_OK);
-    reader_state(c, &in_tx, &before);
-    assert_true(in_tx);
+    read_after_quiet(f, c, "b", &before);
     fx_exec(f, "INSERT INTO rates(base, quote, rate, updated_at) VALUES ('USDT', 'XYZ', '7.5', 1)");
     char rate[32] = "";
     c = store_reader(f->store);
@@ -528,10 +533,8 @@ static void test_reader_transaction_kept(void **state)
 
     /* A kept transaction that a commit made stale, on a reader nobody uses:
      * the checkpointer ends it (it sweeps every 50 ms). */
-    usleep(300 * 1000);
-    assert_int_equal(read_key(f, "a"), KASSA_OK);
-    reader_state(c, &in_tx, &begins);
-    assert_true(in_tx);
+    read_after_quiet(f, c, "a", &begins);
+    in_tx = true;
     put_key(f, "c");
     for (int i = 0; i < 100 && in_tx; i++) {
         usleep(10 * 1000);
