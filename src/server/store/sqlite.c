@@ -503,7 +503,6 @@ static struct store_conn *sqlite_writer(struct store *base)
     return &((struct sqlite_store *)base)->writer->base;
 }
 
-/* This thread's read connection, opened on first use and kept until close. */
 /* ---- read transactions kept ------------------------------------------------
  * Beginning and ending a read transaction was a seventh of a GET by uuid
  * (two fcntl calls on the WAL read mark, and an fstat of the database while
@@ -564,14 +563,22 @@ static void reader_end(struct sqlite_conn *c)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Whether c's open transaction sees the newest commit: nothing was
+ * committed since it began. h: the header now (*have: it could be read). */
+static bool snapshot_newest(struct sqlite_conn *c, unsigned char h[SQLITE_WAL_HDR], bool *have)
+{
+    *have = wal_header(c, h);
+    return c->in_tx && c->hdr_valid && *have && memcmp(h, c->tx_hdr, SQLITE_WAL_HDR) == 0 &&
+           !sqlite3_get_autocommit(c->db);
+}
+
 /* At store_reader: use the kept transaction when nothing was committed
  * since it began, else begin a new one. */
 static void reader_begin(struct sqlite_conn *c)
 {
     unsigned char h[SQLITE_WAL_HDR];
-    bool have = wal_header(c, h);
-    if (c->in_tx && c->hdr_valid && have && memcmp(h, c->tx_hdr, sizeof h) == 0 &&
-        !sqlite3_get_autocommit(c->db))
+    bool have;
+    if (snapshot_newest(c, h, &have))
         return;
     reader_end(c);
     if (!sqlite3_get_autocommit(c->db))
@@ -586,6 +593,7 @@ static void reader_begin(struct sqlite_conn *c)
         memcpy(c->tx_hdr, h, sizeof h);
 }
 
+/* This thread's read connection, opened on first use and kept until close. */
 static struct store_conn *sqlite_reader(struct store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -616,7 +624,8 @@ static struct store_conn *sqlite_reader(struct store *base)
 static bool reader_keep(struct sqlite_store *s, struct sqlite_conn *c)
 {
     unsigned char h[SQLITE_WAL_HDR];
-    return c->in_tx && c->hdr_valid && wal_header(c, h) && memcmp(h, c->tx_hdr, sizeof h) == 0 &&
+    bool have;
+    return snapshot_newest(c, h, &have) &&
            mono_ms() - atomic_load(&s->last_write_ms) >= READER_QUIET_MS;
 }
 
