@@ -457,6 +457,12 @@ static void test_order_fingerprint_stable(void **state)
     input = "1;0;0;3:RUB0:0:0:0:0:0:0:0:0:0:0:0:0:";
     core_sha256(input, strlen(input), want);
     assert_memory_equal(cmd.fingerprint, want, 32);
+
+    cmd.order.payment_system = -5; /* as "%d" wrote it */
+    assert_int_equal(order_create_prepare(&cmd), KASSA_OK);
+    input = "1;-5;0;3:RUB0:0:0:0:0:0:0:0:0:0:0:0:0:";
+    core_sha256(input, strlen(input), want);
+    assert_memory_equal(cmd.fingerprint, want, 32);
 }
 
 static void test_i64_concat(void **state)

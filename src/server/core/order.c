@@ -26,6 +26,15 @@ static size_t fp_num(char *buf, size_t at, unsigned long long v, char end)
     return at;
 }
 
+/* fp_num for a signed v (as "%lld" wrote it). */
+static size_t fp_int(char *buf, size_t at, long long v, char end)
+{
+    if (v >= 0)
+        return fp_num(buf, at, (unsigned long long)v, end);
+    buf[at++] = '-';
+    return fp_num(buf, at, 0ULL - (unsigned long long)v, end);
+}
+
 /* Append one length-prefixed field to the fingerprint's input. */
 static size_t fp_str(char *buf, size_t at, size_t size, const char *s)
 {
@@ -46,19 +55,9 @@ static size_t fp_str(char *buf, size_t at, size_t size, const char *s)
 static void order_fingerprint(const struct order *o, unsigned char out[32])
 {
     char buf[12 * TEXT_SIZE + 4 * URL_SIZE + 256];
-    size_t at = 0;
-    if (o->amount < 0) /* never (prepare refuses it first), but as "%lld" */
-        buf[at++] = '-';
-    at = fp_num(
-        buf, at,
-        o->amount < 0 ? 0ULL - (unsigned long long)o->amount : (unsigned long long)o->amount, ';');
-    if (o->payment_system < 0)
-        buf[at++] = '-';
-    at = fp_num(buf, at,
-                o->payment_system < 0 ? 0ULL - (unsigned long long)o->payment_system
-                                      : (unsigned long long)o->payment_system,
-                ';');
-    at = fp_num(buf, at, (unsigned long long)(o->test ? 1 : 0), ';');
+    size_t at = fp_int(buf, 0, o->amount, ';');
+    at = fp_int(buf, at, o->payment_system, ';');
+    at = fp_int(buf, at, o->test ? 1 : 0, ';');
     const char *fields[] = {o->currency,
                             o->requisite_type,
                             o->merchant_order_id,
