@@ -23,8 +23,6 @@
 
 static sqlite3_vfs counting;
 static sqlite3_vfs *os_vfs;
-static sqlite3_io_methods counting_methods;
-static const sqlite3_io_methods *os_methods;
 static int wal_writes, wal_fds;
 
 struct counted {
@@ -111,6 +109,28 @@ static int c_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
     return FWD(xUnfetch, o, p);
 }
 
+static const sqlite3_io_methods counting_methods = {
+    .iVersion = 3,
+    .xClose = c_close,
+    .xRead = c_read,
+    .xWrite = c_write,
+    .xTruncate = c_truncate,
+    .xSync = c_sync,
+    .xFileSize = c_size,
+    .xLock = c_lock,
+    .xUnlock = c_unlock,
+    .xCheckReservedLock = c_reserved,
+    .xFileControl = c_fcntl,
+    .xSectorSize = c_sector,
+    .xDeviceCharacteristics = c_device,
+    .xShmMap = c_shm_map,
+    .xShmLock = c_shm_lock,
+    .xShmBarrier = c_shm_barrier,
+    .xShmUnmap = c_shm_unmap,
+    .xFetch = c_fetch,
+    .xUnfetch = c_unfetch,
+};
+
 static int c_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
 {
     (void)v;
@@ -122,30 +142,6 @@ static int c_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, 
     if (rc != SQLITE_OK) {
         c->base.pMethods = NULL;
         return rc;
-    }
-    if (os_methods == NULL) {
-        os_methods = c->real->pMethods;
-        counting_methods = (sqlite3_io_methods){
-            .iVersion = 3,
-            .xClose = c_close,
-            .xRead = c_read,
-            .xWrite = c_write,
-            .xTruncate = c_truncate,
-            .xSync = c_sync,
-            .xFileSize = c_size,
-            .xLock = c_lock,
-            .xUnlock = c_unlock,
-            .xCheckReservedLock = c_reserved,
-            .xFileControl = c_fcntl,
-            .xSectorSize = c_sector,
-            .xDeviceCharacteristics = c_device,
-            .xShmMap = c_shm_map,
-            .xShmLock = c_shm_lock,
-            .xShmBarrier = c_shm_barrier,
-            .xShmUnmap = c_shm_unmap,
-            .xFetch = c_fetch,
-            .xUnfetch = c_unfetch,
-        };
     }
     wal_fds++;
     c->base.pMethods = &counting_methods;

@@ -510,7 +510,7 @@ static struct store_conn *sqlite_writer(struct store *base)
  * (bench/README). So a reader keeps its transaction from one request to the
  * next, and uses it again only while the WAL-index header in shared memory
  * is byte for byte what it was before the transaction began: nothing was
- * committed since, by kassad or anyone else, so its snapshot is the one a
+ * committed since, on any connection to the file, so its snapshot is the one a
  * new transaction would get (SQLite's own test, walIndexTryHdr, compares the
  * same header). Any commit changes the header, and the next request begins
  * a new transaction: a client that has seen its commit answered always
@@ -558,8 +558,9 @@ static void reader_end(struct sqlite_conn *c)
         return;
     c->in_tx = false;
     if (sqlite3_get_autocommit(c->db))
-        return; /* SQLite ended it already (after an error) */
-    if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return;                              /* SQLite ended it already (after an error) */
+    sqlite3_stmt *st = stmt(c, STMT_COMMIT); /* prepared: this runs per request */
+    if (st == NULL || sqlite_run(c, st) != KASSA_OK)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
