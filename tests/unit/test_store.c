@@ -544,6 +544,23 @@ static void test_reader_transaction_kept(void **state)
     assert_int_equal(read_key(f, "c"), KASSA_OK);
 }
 
+/* A failure during an outage is still reported as one for a moment after
+ * another connection reconnected (reply_error's 500 -> 503). */
+static void test_unavailable_lately(void **state)
+{
+    (void)state;
+    store_set_unavailable(false);
+    assert_false(store_unavailable_lately());
+    store_set_unavailable(true);
+    assert_true(store_unavailable());
+    assert_true(store_unavailable_lately());
+    store_set_unavailable(false);
+    assert_false(store_unavailable());
+    assert_true(store_unavailable_lately());
+    usleep((STORE_RECOVERY_GRACE_MS + 100) * 1000);
+    assert_false(store_unavailable_lately());
+}
+
 /* A database made before migration 006 (idempotency keyed by a B-tree):
  * opening it moves the keys to the new table, and they are found. */
 static void test_idempotency_migrates(void **state)
@@ -678,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idempotency_migrates, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unique_violations, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reader_transaction_kept, fx_setup, fx_teardown),
+        cmocka_unit_test(test_unavailable_lately),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

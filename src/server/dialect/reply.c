@@ -29,8 +29,11 @@ void reply_error(struct http_req *req, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (status == 500 && store_unavailable()) {
-        /* The database is down (a PostgreSQL restart): say so, retryable. */
+    if (status == 500 && store_unavailable_lately()) {
+        /* The database is down (a PostgreSQL restart), or was when this
+         * request failed: say so, retryable. Reading the flag now alone, a
+         * request that failed in the outage answered 500 when another
+         * connection had reconnected meanwhile (test_pg_nodes, 1 in ~7). */
         status = 503;
         snprintf(msg, sizeof msg, "database unavailable, try again shortly");
     }

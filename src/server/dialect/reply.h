@@ -20,9 +20,10 @@
 void reply_jw(struct http_req *req, int status, struct jw *w);
 
 /* {"error": "<message>"} with `status`. A 500 while the database is
- * unreachable (store_unavailable) goes out as 503 {"error": "database
- * unavailable, try again shortly"}: KASSA_EUNAVAILABLE and every store
- * failure during an outage land here through the dialects' 500 paths. */
+ * unreachable, or was a moment ago (store_unavailable_lately), goes out as
+ * 503 {"error": "database unavailable, try again shortly"}:
+ * KASSA_EUNAVAILABLE and every store failure during an outage land here
+ * through the dialects' 500 paths. */
 void reply_error(struct http_req *req, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

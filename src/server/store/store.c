@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../log.h"
 #include "store.h"
@@ -67,14 +68,32 @@ void store_close(struct store *s)
 }
 
 static atomic_bool store_down;
+static _Atomic int64_t store_back_ms; /* CLOCK_MONOTONIC ms of the last recovery */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 bool store_unavailable(void)
 {
     return atomic_load(&store_down);
 }
 
+bool store_unavailable_lately(void)
+{
+    if (atomic_load(&store_down))
+        return true;
+    int64_t back = atomic_load(&store_back_ms);
+    return back != 0 && mono_ms() - back < STORE_RECOVERY_GRACE_MS;
+}
+
 void store_set_unavailable(bool down)
 {
+    if (!down && atomic_load(&store_down))
+        atomic_store(&store_back_ms, mono_ms());
     atomic_store(&store_down, down);
 }
 

@@ -317,6 +317,13 @@ void store_url_redacted(const char *url, char *out, size_t size);
 bool store_unavailable(void);
 void store_set_unavailable(bool down);
 
+/* store_unavailable, or it was less than STORE_RECOVERY_GRACE_MS ago: for
+ * classifying a failure that happened a moment before (a request failed
+ * with the database down, and another connection reconnected before its
+ * answer went out). */
+#define STORE_RECOVERY_GRACE_MS 2000
+bool store_unavailable_lately(void);
+
 static inline struct store_conn *store_writer(struct store *s)
 {
     return s->ops->writer(s);
