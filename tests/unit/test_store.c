@@ -544,6 +544,216 @@ static void test_reader_transaction_kept(void **state)
     assert_int_equal(read_key(f, "c"), KASSA_OK);
 }
 
+/* ---- the writer's memo (sqlite.c): what an order create reads -------- */
+
+struct memo_args {
+    struct insert_args *a;
+    int64_t first; /* the id of the first of the requisites */
+    int64_t picked[64];
+    int n; /* picks to make */
+    kassa_err err;
+};
+
+static kassa_err add_requisites(struct store_conn *c, void *arg)
+{
+    struct memo_args *m = arg;
+    kassa_err err = STORE_CALL(c, merchant_insert, &m->a->m);
+    if (err == KASSA_OK) {
+        m->a->s.merchant_id = m->a->m.id;
+        err = STORE_CALL(c, shop_insert, &m->a->s);
+    }
+    for (int i = 0; i < 40 && err == KASSA_OK; i++) {
+        snprintf(m->a->r.value, sizeof m->a->r.value, "+7900%07d", i);
+        err = STORE_CALL(c, requisite_insert, &m->a->r);
+        if (i == 0)
+            m->first = m->a->r.id;
+    }
+    return err;
+}
+
+static kassa_err pick_n(struct store_conn *c, void *arg)
+{
+    struct memo_args *m = arg;
+    struct requisite r;
+    for (int i = 0; i < m->n; i++) {
+        kassa_err err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, &r);
+        if (err != KASSA_OK)
+            return err;
+        m->picked[i] = r.id;
+    }
+    return KASSA_OK;
+}
+
+/* Picks, a requisite added in the same transaction, picks again. */
+static kassa_err pick_add_pick(struct store_conn *c, void *arg)
+{
+    struct memo_args *m = arg;
+    struct requisite r;
+    kassa_err err = KASSA_OK;
+    for (int i = 0; i < 3 && err == KASSA_OK; i++)
+        err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, &r);
+    if (err != KASSA_OK)
+        return err;
+    snprintf(m->a->r.value, sizeof m->a->r.value, "+79009999999");
+    if ((err = STORE_CALL(c, requisite_insert, &m->a->r)) != KASSA_OK)
+        return err;
+    return pick_n(c, m);
+}
+
+/* Two "sbp" requisites, both picked (the window holds every one), a
+ * third added, picked twice: the new one, then the first. */
+static kassa_err small_list_add(struct store_conn *c, void *arg)
+{
+    struct memo_args *m = arg;
+    struct requisite r = m->a->r;
+    kassa_err err = KASSA_OK;
+    snprintf(r.type, sizeof r.type, "sbp");
+    for (int i = 0; i < 2 && err == KASSA_OK; i++) {
+        snprintf(r.value, sizeof r.value, "+7911000000%d", i);
+        err = STORE_CALL(c, requisite_insert, &r);
+    }
+    struct requisite got;
+    for (int i = 0; i < 2 && err == KASSA_OK; i++)
+        if ((err = STORE_CALL(c, requisite_pick, "sbp", "RUB", NULL, &got)) == KASSA_OK)
+            m->picked[i] = got.id;
+    if (err == KASSA_OK)
+        err = STORE_CALL(c, requisite_insert, &r);
+    for (int i = 2; i < 4 && err == KASSA_OK; i++)
+        if ((err = STORE_CALL(c, requisite_pick, "sbp", "RUB", NULL, &got)) == KASSA_OK)
+            m->picked[i] = got.id;
+    m->first = r.id;
+    return err;
+}
+
+/* A rate and a fee read, changed, read, changed under a savepoint that is
+ * rolled back, read: each read gives what the transaction holds then. */
+static kassa_err rate_fee_steps(struct store_conn *c, void *arg)
+{
+    struct memo_args *m = arg;
+    char rate[32] = "";
+    int64_t fixed = -1;
+    int64_t shop = m->a->s.id;
+#define STEP(call, want)                                                                           \
+    do {                                                                                           \
+        kassa_err e_ = (call);                                                                     \
+        if (e_ != (want))                                                                          \
+            return m->err = e_ == KASSA_OK ? KASSA_EIO : e_;                                       \
+    } while (0)
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_ENOTFOUND);
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_ENOTFOUND);
+    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_ENOTFOUND);
+    STEP(STORE_CALL(c, rate_put, "USDT", "RUB", "95.00", 1), KASSA_OK);
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_ENOTFOUND);
+    STEP(STORE_CALL(c, shop_fee_set, shop, "RUB", 1500), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_OK);
+    if (strcmp(rate, "95.00") != 0 || fixed != 1500)
+        return m->err = KASSA_EIO;
+    STEP(STORE_CALL0(c, savepoint), KASSA_OK);
+    STEP(STORE_CALL(c, rate_put, "USDT", "RUB", "96.00", 2), KASSA_OK);
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_set, shop, "RUB", 1600), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_OK);
+    if (strcmp(rate, "96.00") != 0 || fixed != 1600)
+        return m->err = KASSA_EIO;
+    STEP(STORE_CALL0(c, savepoint_rollback), KASSA_OK);
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_OK);
+    if (strcmp(rate, "95.00") != 0 || fixed != 1500)
+        return m->err = KASSA_EIO;
+#undef STEP
+    return KASSA_OK;
+}
+
+static kassa_err rate_fee_read(struct store_conn *c, void *arg)
+{
+    struct memo_args *m = arg;
+    char rate[32] = "";
+    int64_t fixed = -1;
+    kassa_err err = STORE_CALL(c, rate_get, "USDT", "RUB", rate);
+    if (err == KASSA_OK)
+        err = STORE_CALL(c, shop_fee_get, m->a->s.id, "RUB", &fixed);
+    if (err == KASSA_OK)
+        err = STORE_CALL(c, rate_get, "USDT", "RUB", rate); /* again: from the memo */
+    if (err == KASSA_OK)
+        m->picked[0] = fixed,
+        snprintf(m->a->o.exchange_rate, sizeof m->a->o.exchange_rate, "%s", rate);
+    return err;
+}
+
+/* The writer reads requisites a window at a time and rates and fees once
+ * per transaction: the rotation is the one a statement per pick gives,
+ * across windows, transactions and a requisite added mid-transaction; a
+ * change (its own, rolled back, or another process's between
+ * transactions) is read at once. */
+static void test_writer_memo(void **state)
+{
+    struct fx *f = *state;
+    struct insert_args *a = calloc(1, sizeof *a);
+    struct memo_args *m = calloc(1, sizeof *m);
+    assert_non_null(a);
+    assert_non_null(m);
+    fill(a);
+    m->a = a;
+    assert_int_equal(on_writer(f, add_requisites, m), KASSA_OK);
+
+    /* 40 requisites, windows of 16: 64 picks in one transaction go round
+     * in id order and wrap. */
+    m->n = 64;
+    assert_int_equal(on_writer(f, pick_n, m), KASSA_OK);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(m->picked[i], m->first + i % 40);
+    /* The next transaction goes on from there. */
+    m->n = 5;
+    assert_int_equal(on_writer(f, pick_n, m), KASSA_OK);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(m->picked[i], m->first + 24 + i);
+
+    /* Another process retires two requisites between transactions (one in
+     * the part of the list a window already read). */
+    fx_exec(f, "UPDATE requisites SET active = 0 WHERE id IN (%lld, %lld)",
+            (long long)(m->first + 29), (long long)(m->first + 35));
+    m->n = 12;
+    assert_int_equal(on_writer(f, pick_n, m), KASSA_OK);
+    int64_t want[] = {30, 31, 32, 33, 34, 36, 37, 38, 39, 0, 1, 2};
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(m->picked[i], m->first + want[i]);
+
+    /* A requisite added mid-transaction (after the window was read) takes
+     * its turn at the end of the round. */
+    m->n = 40;
+    assert_int_equal(on_writer(f, pick_add_pick, m), KASSA_OK);
+    int64_t added = a->r.id;
+    assert_int_equal(added, m->first + 40);
+    int k = 0;
+    for (int64_t id = m->first + 6; id <= added; id++)
+        if (id != m->first + 29 && id != m->first + 35)
+            assert_int_equal(m->picked[k++], id);
+    assert_int_equal(k, 33);
+    for (int i = 0; k < 40; i++) /* and round again */
+        assert_int_equal(m->picked[k++], m->first + i);
+
+    /* The same when the window holds every requisite of the kind. */
+    assert_int_equal(on_writer(f, small_list_add, m), KASSA_OK);
+    assert_int_equal(m->picked[0], m->first - 2);
+    assert_int_equal(m->picked[1], m->first - 1);
+    assert_int_equal(m->picked[2], m->first);
+    assert_int_equal(m->picked[3], m->first - 2);
+
+    /* Rates and fees: written, read, rolled back to a savepoint. */
+    assert_int_equal(on_writer(f, rate_fee_steps, m), KASSA_OK);
+    assert_int_equal(m->err, KASSA_OK);
+    /* Another process's change between transactions is read. */
+    fx_exec(f, "UPDATE rates SET rate = '97.50' WHERE base = 'USDT' AND quote = 'RUB'");
+    fx_exec(f, "UPDATE shop_fees SET fixed = 1700 WHERE shop_id = %lld", (long long)a->s.id);
+    assert_int_equal(on_writer(f, rate_fee_read, m), KASSA_OK);
+    assert_string_equal(a->o.exchange_rate, "97.50");
+    assert_int_equal(m->picked[0], 1700);
+    free(m);
+    free(a);
+}
+
 /* A failure during an outage is still reported as one for a moment after
  * another connection reconnected (reply_error's 500 -> 503). */
 static void test_unavailable_lately(void **state)
@@ -695,6 +905,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idempotency_migrates, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unique_violations, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reader_transaction_kept, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_writer_memo, fx_setup, fx_teardown),
         cmocka_unit_test(test_unavailable_lately),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

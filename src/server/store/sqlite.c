@@ -51,10 +51,10 @@
      * (requisites_pick is (type, currency, active, id), migration 007). */                        \
     XX(REQUISITE_PICK_BANK,                                                                        \
        REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "     \
-                        "AND id > ?4 ORDER BY id LIMIT 1")                                         \
+                        "AND id > ?4 ORDER BY id LIMIT ?5")                                        \
     XX(REQUISITE_PICK,                                                                             \
        REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND id > ?3 "            \
-                        "ORDER BY id LIMIT 1")                                                     \
+                        "ORDER BY id LIMIT ?4")                                                    \
     XX(ORDER_INSERT,                                                                               \
        "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
        "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
@@ -115,6 +115,7 @@ struct sqlite_store {
 
 static void reader_end(struct sqlite_conn *c);
 static void readers_sweep(struct sqlite_store *s);
+static void pick_free(struct pick_cursors *pc);
 
 static void conn_close(struct sqlite_conn *c)
 {
@@ -125,7 +126,8 @@ static void conn_close(struct sqlite_conn *c)
         sqlite3_finalize(c->stmt[i]);
     sqlite3_close(c->db);
     pthread_mutex_destroy(&c->use);
-    free(c->pick);
+    pick_free(c->pick);
+    free(c->memo);
     free(c);
 }
 
@@ -657,6 +659,87 @@ static void readers_sweep(struct sqlite_store *s)
     }
 }
 
+/* ---- the writer's memo ------------------------------------------------- */
+
+/* An order create reads the shop's fixed fee, the rate and the next
+ * requisite, and a batch of creates reads the same rows again and again
+ * (a fifth of the writer's time on creates). The writer keeps what it read
+ * for the rest of its transaction: every entry carries the generation it
+ * was read in, and the generation moves on at every BEGIN (another process
+ * may have written since), at every ROLLBACK and ROLLBACK TO (what was read
+ * after a write being undone), and at every write to the tables read here
+ * (requisite insert, rate put, fee set: the only statements that change
+ * them). Within one transaction nothing else can change them: SQLite has
+ * one writer, and this transaction's snapshot is fixed once it reads.
+ * Only the writer connection, and only inside a transaction, memoises. */
+#define MEMO_ENTRIES 16
+
+enum memo_kind { MEMO_FEE = 1, MEMO_RATE };
+
+struct memo_entry {
+    unsigned gen;
+    enum memo_kind kind;
+    int64_t shop_id;   /* MEMO_FEE */
+    char a[16], b[16]; /* MEMO_FEE: the currency; MEMO_RATE: from, to */
+    kassa_err err;     /* KASSA_OK or KASSA_ENOTFOUND */
+    int64_t fixed;     /* MEMO_FEE */
+    char rate[32];     /* MEMO_RATE */
+};
+
+struct sqlite_memo {
+    struct memo_entry e[MEMO_ENTRIES];
+    unsigned used; /* entries written so far (then reused oldest first) */
+};
+
+static bool memo_on(struct sqlite_conn *c)
+{
+    return c->writer && !sqlite3_get_autocommit(c->db);
+}
+
+/* Void every entry (and every requisite window, see pick_round). */
+static void memo_forget(struct sqlite_conn *c)
+{
+    if (++c->memo_gen == 0)
+        c->memo_gen = 1; /* 0 marks an entry never filled */
+}
+
+static bool memo_fits(const char *s, size_t size)
+{
+    return strnlen(s, size) < size;
+}
+
+static struct memo_entry *memo_find(struct sqlite_conn *c, enum memo_kind kind, int64_t shop_id,
+                                    const char *a, const char *b)
+{
+    if (c->memo == NULL)
+        return NULL;
+    for (unsigned i = 0; i < MEMO_ENTRIES; i++) {
+        struct memo_entry *e = &c->memo->e[i];
+        if (e->gen == c->memo_gen && e->kind == kind && e->shop_id == shop_id &&
+            strcmp(e->a, a) == 0 && strcmp(e->b, b) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* A new entry for the key (NULL when the key does not fit or memory is
+ * short: then nothing is memoised). */
+static struct memo_entry *memo_new(struct sqlite_conn *c, enum memo_kind kind, int64_t shop_id,
+                                   const char *a, const char *b)
+{
+    if (!memo_fits(a, sizeof c->memo->e[0].a) || !memo_fits(b, sizeof c->memo->e[0].b))
+        return NULL;
+    if (c->memo == NULL && (c->memo = calloc(1, sizeof *c->memo)) == NULL)
+        return NULL;
+    struct memo_entry *e = &c->memo->e[c->memo->used++ % MEMO_ENTRIES];
+    e->gen = c->memo_gen;
+    e->kind = kind;
+    e->shop_id = shop_id;
+    strcpy(e->a, a);
+    strcpy(e->b, b);
+    return e;
+}
+
 /* ---- transactions ------------------------------------------------------- */
 
 static kassa_err run_simple(struct store_conn *base, enum sqlite_stmt id)
@@ -677,6 +760,7 @@ static void idem_tx(struct store_conn *c, enum sqlite_idem_tx ev)
 static kassa_err sqlite_begin(struct store_conn *c)
 {
     idem_tx(c, IDEM_TX_BEGIN);
+    memo_forget((struct sqlite_conn *)c);
     return run_simple(c, STMT_BEGIN);
 }
 static kassa_err sqlite_commit(struct store_conn *c)
@@ -690,6 +774,7 @@ static kassa_err sqlite_rollback(struct store_conn *c)
 {
     struct sqlite_conn *sc = (struct sqlite_conn *)c;
     idem_tx(c, IDEM_TX_ROLLBACK);
+    memo_forget(sc);
     if (sqlite3_get_autocommit(sc->db))
         return KASSA_OK; /* SQLite already rolled back (e.g. after an I/O error) */
     return run_simple(c, STMT_ROLLBACK);
@@ -707,6 +792,7 @@ static kassa_err sqlite_savepoint_rollback(struct store_conn *c)
 {
     /* ROLLBACK TO keeps the savepoint open; release it too. */
     idem_tx(c, IDEM_TX_ROLLBACK_TO);
+    memo_forget((struct sqlite_conn *)c);
     kassa_err err = run_simple(c, STMT_ROLLBACK_TO);
     if (err == KASSA_OK)
         err = run_simple(c, STMT_RELEASE);
@@ -839,6 +925,7 @@ static kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisi
     sqlite_bind_text(st, 8, r->country_code);
     sqlite3_bind_int(st, 9, r->active);
     sqlite3_bind_int64(st, 10, r->created_at);
+    memo_forget(c);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)
         r->id = sqlite3_last_insert_rowid(c->db);
@@ -865,12 +952,24 @@ static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
 /* The writer's round-robin cursors: the last requisite id picked per
  * (type, currency, preferred bank). A handful of combinations exist; when
  * more do, the oldest cursor is reused (its combination restarts at the
- * first requisite, which only shifts the rotation). */
+ * first requisite, which only shifts the rotation).
+ *
+ * Each cursor also holds a window of the requisites that follow it, read
+ * in one statement and handed out one per pick for the rest of the memo
+ * generation (see "the writer's memo"): the same requisites in the same
+ * order as one statement per pick would give. When the window was read
+ * from the first requisite and is not full, it is every matching
+ * requisite, and the rotation wraps around inside it. */
 #define PICK_CURSORS 32
+#define PICK_WINDOW 16
 
 struct pick_cursor {
     char type[TEXT_SIZE], currency[TEXT_SIZE], bank_code[TEXT_SIZE];
     int64_t last_id;
+    unsigned gen;           /* the memo generation of rows; 0: none */
+    int n, next;            /* rows[next..n) follow last_id */
+    bool whole;             /* rows are every matching requisite */
+    struct requisite *rows; /* PICK_WINDOW of them, allocated on first use */
 };
 
 struct pick_cursors {
@@ -878,10 +977,19 @@ struct pick_cursors {
     unsigned used; /* slots taken so far (then reused oldest first) */
 };
 
+static void pick_free(struct pick_cursors *pc)
+{
+    if (pc == NULL)
+        return;
+    for (unsigned i = 0; i < PICK_CURSORS; i++)
+        free(pc->c[i].rows);
+    free(pc);
+}
+
 /* The connection's cursor for the combination (allocated on first use);
  * NULL when out of memory (the pick then starts at the first requisite). */
-static int64_t *pick_cursor(struct sqlite_conn *conn, const char *type, const char *currency,
-                            const char *bank_code)
+static struct pick_cursor *pick_cursor(struct sqlite_conn *conn, const char *type,
+                                       const char *currency, const char *bank_code)
 {
     if (conn->pick == NULL && (conn->pick = calloc(1, sizeof *conn->pick)) == NULL)
         return NULL;
@@ -892,38 +1000,38 @@ static int64_t *pick_cursor(struct sqlite_conn *conn, const char *type, const ch
         struct pick_cursor *c = &pc->c[i];
         if (strcmp(c->type, type) == 0 && strcmp(c->currency, currency) == 0 &&
             strcmp(c->bank_code, bank) == 0)
-            return &c->last_id;
+            return c;
     }
     struct pick_cursor *c = &pc->c[pc->used++ % PICK_CURSORS];
     snprintf(c->type, sizeof c->type, "%s", type);
     snprintf(c->currency, sizeof c->currency, "%s", currency);
     snprintf(c->bank_code, sizeof c->bank_code, "%s", bank);
     c->last_id = 0;
-    return &c->last_id;
+    c->gen = 0;
+    return c;
 }
 
-/* The first matching requisite with id > after; KASSA_ENOTFOUND when none. */
-static kassa_err pick_one(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
-                          const char *currency, const char *bank_code, int64_t after,
-                          struct requisite *out)
+/* Up to `max` matching requisites with id > after, in id order, into
+ * rows; their number in *n. */
+static kassa_err pick_read(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
+                           const char *currency, const char *bank_code, int64_t after,
+                           struct requisite *rows, int max, int *n)
 {
+    *n = 0;
     sqlite3_stmt *st = stmt(c, id);
     if (st == NULL)
         return KASSA_EIO;
     sqlite_bind_text(st, 1, type);
     sqlite_bind_text(st, 2, currency);
-    if (bank_code) {
-        sqlite_bind_text(st, 3, bank_code);
-        sqlite3_bind_int64(st, 4, after);
-    } else {
-        sqlite3_bind_int64(st, 3, after);
-    }
-    int rc = sqlite3_step(st);
-    kassa_err err = KASSA_OK;
-    if (rc == SQLITE_ROW)
-        read_requisite(st, 0, out);
-    else
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    int i = 3;
+    if (bank_code)
+        sqlite_bind_text(st, i++, bank_code);
+    sqlite3_bind_int64(st, i++, after);
+    sqlite3_bind_int(st, i, max);
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_requisite(st, 0, &rows[(*n)++]);
+    kassa_err err = *n == max || rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
     sqlite_stmt_done(st);
     return err;
 }
@@ -932,14 +1040,40 @@ static kassa_err pick_one(struct sqlite_conn *c, enum sqlite_stmt id, const char
 static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
                             const char *currency, const char *bank_code, struct requisite *out)
 {
-    int64_t *last = pick_cursor(c, type, currency, bank_code);
-    int64_t after = last ? *last : 0;
-    kassa_err err = pick_one(c, id, type, currency, bank_code, after, out);
-    if (err == KASSA_ENOTFOUND && after != 0)
-        err = pick_one(c, id, type, currency, bank_code, 0, out);
-    if (err == KASSA_OK && last != NULL)
-        *last = out->id;
-    return err;
+    struct pick_cursor *pc = pick_cursor(c, type, currency, bank_code);
+    if (pc != NULL && pc->rows == NULL)
+        pc->rows = malloc(PICK_WINDOW * sizeof *pc->rows);
+    int n;
+    kassa_err err;
+    if (pc == NULL || pc->rows == NULL) { /* out of memory: the first one */
+        err = pick_read(c, id, type, currency, bank_code, 0, out, 1, &n);
+        return err != KASSA_OK ? err : n == 1 ? KASSA_OK : KASSA_ENOTFOUND;
+    }
+    bool memo = memo_on(c);
+    if (!memo || pc->gen != c->memo_gen || (pc->next == pc->n && !pc->whole)) {
+        /* Outside the memo, one row: a window would be read for one pick. */
+        int max = memo ? PICK_WINDOW : 1;
+        int64_t after = pc->last_id;
+        pc->gen = 0;
+        err = pick_read(c, id, type, currency, bank_code, after, pc->rows, max, &n);
+        if (err == KASSA_OK && n == 0 && after != 0) {
+            after = 0;
+            err = pick_read(c, id, type, currency, bank_code, 0, pc->rows, max, &n);
+        }
+        if (err != KASSA_OK)
+            return err;
+        pc->n = n;
+        pc->next = 0;
+        pc->whole = after == 0 && n < max;
+        pc->gen = memo ? c->memo_gen : 0;
+    }
+    if (pc->n == 0)
+        return KASSA_ENOTFOUND;
+    if (pc->next == pc->n)
+        pc->next = 0; /* every matching requisite is in the window */
+    *out = pc->rows[pc->next++];
+    pc->last_id = out->id;
+    return KASSA_OK;
 }
 
 /* Only the writer picks (in an order create), and the cursors are its
@@ -1102,6 +1236,13 @@ static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, cons
                                  char rate[32])
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
+    bool memo = memo_on(c);
+    struct memo_entry *e = memo ? memo_find(c, MEMO_RATE, 0, from, to) : NULL;
+    if (e != NULL) {
+        if (e->err == KASSA_OK)
+            memcpy(rate, e->rate, sizeof e->rate);
+        return e->err;
+    }
     sqlite3_stmt *st = stmt(c, STMT_RATE_GET);
     if (st == NULL)
         return KASSA_EIO;
@@ -1114,6 +1255,12 @@ static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, cons
     else
         err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
     sqlite_stmt_done(st);
+    if ((err == KASSA_OK || err == KASSA_ENOTFOUND) && memo &&
+        (e = memo_new(c, MEMO_RATE, 0, from, to)) != NULL) {
+        e->err = err;
+        if (err == KASSA_OK)
+            memcpy(e->rate, rate, sizeof e->rate);
+    }
     return err;
 }
 
@@ -1128,7 +1275,36 @@ static kassa_err sqlite_rate_put(struct store_conn *base, const char *from, cons
     sqlite_bind_text(st, 2, to);
     sqlite_bind_text(st, 3, rate);
     sqlite3_bind_int64(st, 4, now);
+    memo_forget(c);
     return sqlite_run(c, st);
+}
+
+/* The fixed fees (sqlite_ledger.c), through the memo. */
+static kassa_err memo_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,
+                              int64_t *fixed)
+{
+    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    bool memo = memo_on(c);
+    struct memo_entry *e = memo ? memo_find(c, MEMO_FEE, shop_id, currency, "") : NULL;
+    if (e != NULL) {
+        if (e->err == KASSA_OK)
+            *fixed = e->fixed;
+        return e->err;
+    }
+    kassa_err err = sqlite_shop_fee_get(base, shop_id, currency, fixed);
+    if ((err == KASSA_OK || err == KASSA_ENOTFOUND) && memo &&
+        (e = memo_new(c, MEMO_FEE, shop_id, currency, "")) != NULL) {
+        e->err = err;
+        e->fixed = err == KASSA_OK ? *fixed : 0;
+    }
+    return err;
+}
+
+static kassa_err memo_fee_set(struct store_conn *base, int64_t shop_id, const char *currency,
+                              int64_t fixed)
+{
+    memo_forget((struct sqlite_conn *)base);
+    return sqlite_shop_fee_set(base, shop_id, currency, fixed);
 }
 
 const struct store_ops store_sqlite_ops = {
@@ -1173,8 +1349,8 @@ const struct store_ops store_sqlite_ops = {
     .balances = sqlite_balances,
     .ledger_verify = sqlite_ledger_verify,
     .idem_purge = sqlite_idem_purge,
-    .shop_fee_get = sqlite_shop_fee_get,
-    .shop_fee_set = sqlite_shop_fee_set,
+    .shop_fee_get = memo_fee_get,
+    .shop_fee_set = memo_fee_set,
     .shop_fees = sqlite_shop_fees,
     .shop_set_fee_percent = sqlite_shop_set_fee_percent,
     .tegro_nonce_put = sqlite_tegro_nonce_put,

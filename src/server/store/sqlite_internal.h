@@ -34,6 +34,7 @@ const char *sqlite_vfs(void);
 
 struct sqlite_idem;
 struct pick_cursors;
+struct sqlite_memo;
 
 /* The WAL-index header (the first copy in the -shm file): SQLite's own test
  * of whether anything was committed since a snapshot was taken. */
@@ -47,6 +48,10 @@ struct sqlite_conn {
     struct sqlite_idem *idem;        /* the store's idempotency index */
     bool writer;                     /* the one writer connection */
     struct pick_cursors *pick;       /* requisite rotation (sqlite.c) */
+    /* The writer's memo (sqlite.c "the writer's memo"): what it read of
+     * requisites, rates and fees in the current transaction. */
+    struct sqlite_memo *memo;
+    unsigned memo_gen; /* entries of another generation are void */
     /* Readers (sqlite.c, "read transactions kept"): */
     pthread_mutex_t use;                  /* held from store_reader to store_release */
     int depth;                            /* nested store_reader calls of the owner */
