@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "clock.h"
 #include "core/core.h"
@@ -779,6 +780,41 @@ static void test_creates_grouped(void **state)
         assert_true(counts[k] == 12 / r || counts[k] == 12 / r + 1);
 }
 
+/* A writer command that writes a rate, then refuses: nothing of it may
+ * stay. */
+static kassa_err rate_then_refuse(struct store_conn *c, struct writer_cmd *cmd)
+{
+    (void)cmd;
+    kassa_err err = STORE_CALL(c, rate_put, "USDT", "ZZZ", "1.50", clock_now());
+    return err != KASSA_OK ? err : KASSA_ECONFLICT;
+}
+
+/* The writer's BEGIN goes with its transaction's first statement. When the
+ * session died while idle (the server ended it), that first exchange fails
+ * and runs again on a new session, BEGIN included: a refused command's
+ * write is rolled back, not committed in autocommit. */
+static void test_begin_survives_idle_session_death(void **state)
+{
+    (void)state;
+    NEED_PG();
+    PGconn *pg = PQconnectdb(getenv("KASSA_TEST_PG_URL"));
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    PGresult *r = PQexec(pg, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_true(atoll(PQgetvalue(r, 0, 0)) >= 2); /* both nodes' writers at least */
+    PQclear(r);
+    usleep(100 * 1000);
+
+    struct writer_cmd cmd = {.apply = rate_then_refuse};
+    assert_int_equal(writer_run(nodes[0].writer, &cmd), KASSA_ECONFLICT);
+    r = PQexec(pg, "SELECT count(*) FROM rates WHERE quote = 'ZZZ'");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(r, 0, 0), "0");
+    PQclear(r);
+    PQfinish(pg);
+}
+
 static void test_url_redacted(void **state)
 {
     (void)state;
@@ -808,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_withdrawal_payment_id_raced_on_two_nodes),
         cmocka_unit_test(test_tegro_nonce_recorded_once),
         cmocka_unit_test(test_creates_grouped),
+        cmocka_unit_test(test_begin_survives_idle_session_death),
     };
     return cmocka_run_group_tests(tests, nodes_up, nodes_down);
 }

@@ -334,8 +334,10 @@ static kassa_err pg_ensure(struct pg_conn *c)
         c->pg = pg_connect(store_of(c)->url);
     else
         PQreset(c->pg);
+    /* The deferred statements stay: outside the server's transaction
+     * (in_tx) they are a BEGIN and savepoints not sent yet, as valid on the
+     * new session. */
     memset(c->prepared, 0, sizeof c->prepared);
-    c->ndeferred = 0;
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         char msg[256];
         conn_message(c->pg, msg, sizeof msg);
@@ -400,45 +402,59 @@ static bool prepare_slot(struct pg_conn *c, int slot, const char *sql, kassa_err
 
 static const char *core_sql(int slot);
 
-/* Send the deferred savepoint statements and then the statement in `slot`
- * in one pipeline (one Sync, one round trip) and read every result. A
- * statement not yet prepared on this connection is prepared in the same
- * pipeline, after the deferred ones (a deferred ROLLBACK TO must run before
- * anything can be parsed in an aborted transaction). A deferred statement's
- * failure is the result (the transaction is aborted then: the statement
- * after it fails too, and the batch with it). */
-static PGresult *exec_pipelined(struct pg_conn *c, int slot, const char *sql,
-                                const struct pg_params *p, kassa_err *err)
+/* Send the deferred statements (a BEGIN, savepoints) and then `calls` in
+ * one pipeline (one Sync, one round trip) and read every result: out[i]
+ * for calls[i]. A statement not yet prepared on this connection is
+ * prepared in the same pipeline, after the deferred ones (a deferred
+ * ROLLBACK TO must run before anything can be parsed in an aborted
+ * transaction). The first failure is the error (the transaction is aborted
+ * then: what follows in the pipeline fails too, and the batch with it).
+ *
+ * A deferred BEGIN opens the server's transaction here (in_tx). If the
+ * connection breaks in the exchange, nothing of the transaction is left on
+ * the server: the deferred statements are kept for pg_exec_many's second
+ * try on a new session. */
+static kassa_err exec_pipelined(struct pg_conn *c, const struct pg_call *calls, int k,
+                                PGresult **out)
 {
-    enum { MAXR = 2 * (PG_MAX_DEFERRED + 1) };
-    int n = c->ndeferred + 1;
-    int slots[PG_MAX_DEFERRED + 1];
-    for (int i = 0; i < c->ndeferred; i++)
-        slots[i] = c->deferred[i];
-    slots[n - 1] = slot;
+    enum { MAXS = PG_MAX_DEFERRED + PG_MAX_CALLS, MAXR = 2 * MAXS };
+    int n = c->ndeferred + k;
+    int slots[MAXS];
+    const struct pg_params *params[MAXS];
+    const char *texts[MAXS];
+    int deferred[PG_MAX_DEFERRED], ndeferred = c->ndeferred;
+    memcpy(deferred, c->deferred, sizeof deferred);
+    bool begins = ndeferred > 0 && deferred[0] == STMT_BEGIN;
+    for (int i = 0; i < n; i++) {
+        bool d = i < ndeferred;
+        slots[i] = d ? deferred[i] : calls[i - ndeferred].slot;
+        texts[i] = d ? core_sql(slots[i]) : calls[i - ndeferred].sql;
+        params[i] = d ? NULL : calls[i - ndeferred].p;
+    }
     c->ndeferred = 0;
-    /* What each result answers: a prepare (of want_slot) or an exec. */
-    int want_slot[MAXR];
+    /* What each result answers: a prepare (of want_slot) or an exec (of
+     * statement want_stmt). */
+    int want_slot[MAXR], want_stmt[MAXR];
     bool want_prepare[MAXR];
     int nwant = 0;
     bool sent = PQenterPipelineMode(c->pg) == 1;
     for (int i = 0; sent && i < n; i++) {
-        const char *text = i < n - 1 ? core_sql(slots[i]) : sql;
         char name[16];
         snprintf(name, sizeof name, "k%d", slots[i]);
         bool prepare = !c->prepared[slots[i]];
         for (int j = 0; j < i; j++)
             prepare = prepare && slots[j] != slots[i]; /* prepared earlier in this pipeline */
         if (prepare) {
-            sent = PQsendPrepare(c->pg, name, text, 0, NULL) == 1;
+            sent = PQsendPrepare(c->pg, name, texts[i], 0, NULL) == 1;
             want_slot[nwant] = slots[i];
+            want_stmt[nwant] = i;
             want_prepare[nwant++] = true;
         }
-        if (i < n - 1)
-            sent = sent && PQsendQueryPrepared(c->pg, name, 0, NULL, NULL, NULL, 0) == 1;
-        else
-            sent = sent && PQsendQueryPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0) == 1;
+        const struct pg_params *p = params[i];
+        sent = sent && (p ? PQsendQueryPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0)
+                          : PQsendQueryPrepared(c->pg, name, 0, NULL, NULL, NULL, 0)) == 1;
         want_slot[nwant] = slots[i];
+        want_stmt[nwant] = i;
         want_prepare[nwant++] = false;
     }
     if (sent)
@@ -466,71 +482,94 @@ static PGresult *exec_pipelined(struct pg_conn *c, int slot, const char *sql,
     }
     if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF)
         PQexitPipelineMode(c->pg);
-    PGresult *out = NULL;
-    *err = KASSA_OK;
+    kassa_err err = KASSA_OK;
+    for (int i = 0; i < k; i++)
+        out[i] = NULL;
     for (int i = 0; i < got; i++) {
         ExecStatusType st = PQresultStatus(res[i]);
         bool ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
         if (ok && want_prepare[i])
             c->prepared[want_slot[i]] = true;
-        if (*err != KASSA_OK)
+        if (err != KASSA_OK)
             continue;
         if (!ok) {
-            *err = pg_result_error(c, res[i], want_slot[i] == slot ? sql : core_sql(want_slot[i]));
-        } else if (i == nwant - 1) {
-            out = res[i];
+            err = pg_result_error(c, res[i], texts[want_stmt[i]]);
+        } else if (!want_prepare[i] && want_stmt[i] >= ndeferred) {
+            out[want_stmt[i] - ndeferred] = res[i];
             res[i] = NULL;
         }
     }
-    if (*err == KASSA_OK && (!synced || out == NULL))
-        *err = pg_result_error(c, NULL, sql); /* the connection broke mid-way */
+    if (err == KASSA_OK && (!synced || got < nwant))
+        err = pg_result_error(c, NULL, calls[k - 1].sql); /* the connection broke mid-way */
     for (int i = 0; i < got; i++)
         PQclear(res[i]);
-    if (*err != KASSA_OK) {
-        PQclear(out);
-        out = NULL;
+    if (err != KASSA_OK)
+        for (int i = 0; i < k; i++) {
+            PQclear(out[i]);
+            out[i] = NULL;
+        }
+    if (begins) {
+        if (err == KASSA_EUNAVAILABLE && PQstatus(c->pg) != CONNECTION_OK) {
+            memcpy(c->deferred, deferred, sizeof deferred); /* for the next session */
+            c->ndeferred = ndeferred;
+        } else {
+            c->in_tx = true; /* open, or aborted until the ROLLBACK */
+        }
     }
-    return out;
+    return err;
 }
 
-/* One try of pg_exec. */
-static PGresult *exec_once_prepared(struct pg_conn *c, int slot, const char *sql,
-                                    const struct pg_params *p, kassa_err *err)
+/* One try of pg_exec_many. */
+static kassa_err exec_once_prepared(struct pg_conn *c, const struct pg_call *calls, int k,
+                                    PGresult **out)
 {
-    if (c->ndeferred > 0)
-        return exec_pipelined(c, slot, sql, p, err);
+    if (c->ndeferred > 0 || k > 1)
+        return exec_pipelined(c, calls, k, out);
+    kassa_err err;
     char name[16];
-    snprintf(name, sizeof name, "k%d", slot);
-    if (!prepare_slot(c, slot, sql, err))
-        return NULL;
+    snprintf(name, sizeof name, "k%d", calls[0].slot);
+    out[0] = NULL;
+    if (!prepare_slot(c, calls[0].slot, calls[0].sql, &err))
+        return err;
+    const struct pg_params *p = calls[0].p;
     PGresult *r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-        *err = KASSA_OK;
-        return r;
+        out[0] = r;
+        return KASSA_OK;
     }
-    *err = pg_result_error(c, r, sql);
+    err = pg_result_error(c, r, calls[0].sql);
     PQclear(r);
-    return NULL;
+    return err;
+}
+
+kassa_err pg_exec_many(struct pg_conn *c, const struct pg_call *calls, int k, PGresult **out)
+{
+    kassa_err err = KASSA_EIO;
+    if (k < 1 || k > PG_MAX_CALLS)
+        return err;
+    /* A session that died while idle (the server restarted since its last
+     * use) shows only when used: when nothing of a transaction was sent on
+     * it (a deferred BEGIN is still kept), reconnect and run once more. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        for (int i = 0; i < k; i++)
+            out[i] = NULL;
+        if ((err = pg_ensure(c)) != KASSA_OK)
+            return err;
+        err = exec_once_prepared(c, calls, k, out);
+        if (err != KASSA_EUNAVAILABLE || c->in_tx || PQstatus(c->pg) == CONNECTION_OK)
+            break;
+    }
+    return err;
 }
 
 PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
                   kassa_err *err)
 {
     static const struct pg_params none = {.n = 0};
-    if (p == NULL)
-        p = &none;
+    struct pg_call call = {slot, sql, p ? p : &none};
     PGresult *r = NULL;
-    /* A session that died while idle (the server restarted since its last
-     * use) shows only when used: outside a transaction nothing was done on
-     * it, so reconnect and run the statement once more. */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if ((*err = pg_ensure(c)) != KASSA_OK)
-            return NULL;
-        r = exec_once_prepared(c, slot, sql, p, err);
-        if (r != NULL || *err != KASSA_EUNAVAILABLE || c->in_tx || PQstatus(c->pg) == CONNECTION_OK)
-            break;
-    }
+    *err = pg_exec_many(c, &call, 1, &r);
     return r;
 }
 
@@ -802,20 +841,45 @@ static void pg_release(struct store_conn *base)
 
 /* ---- transactions --------------------------------------------------------- */
 
+/* Savepoints cost a round trip each when sent alone; inside a batch they
+ * are deferred and go in one pipeline with the next statement (the
+ * command's first, or the COMMIT). A savepoint released or rolled back
+ * before any statement ran in it is dropped unsent. */
+static kassa_err defer(struct pg_conn *c, enum pg_stmt id)
+{
+    /* The list holds at most the BEGIN, an end (RELEASE, or ROLLBACK TO +
+     * RELEASE) and the next SAVEPOINT: more is a programming error. */
+    if (c->ndeferred == PG_MAX_DEFERRED)
+        abort();
+    c->deferred[c->ndeferred++] = (int)id;
+    return KASSA_OK;
+}
+
+/* BEGIN costs a round trip when sent alone: it is deferred, and goes in
+ * one pipeline with the transaction's first statement (exec_pipelined). */
 static kassa_err pg_begin(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
     c->in_tx = false; /* a new batch may reconnect */
     c->ndeferred = 0;
-    kassa_err err = core_run(c, STMT_BEGIN, NULL, NULL);
-    if (err == KASSA_OK)
-        c->in_tx = true;
-    return err;
+    c->tx = true;
+    return defer(c, STMT_BEGIN);
+}
+
+/* True when nothing of the transaction was sent: its BEGIN is deferred. */
+static bool tx_unsent(const struct pg_conn *c)
+{
+    return !c->in_tx && c->ndeferred > 0 && c->deferred[0] == STMT_BEGIN;
 }
 
 static kassa_err pg_commit(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
+    if (tx_unsent(c)) { /* no statement ran: nothing to commit */
+        c->ndeferred = 0;
+        c->tx = false;
+        return KASSA_OK;
+    }
     kassa_err err;
     PGresult *r = core_exec(c, STMT_COMMIT, NULL, &err); /* with a deferred RELEASE */
     if (r != NULL) {
@@ -827,16 +891,19 @@ static kassa_err pg_commit(struct store_conn *base)
         PQclear(r);
     }
     if (r != NULL || PQstatus(c->pg) != CONNECTION_OK)
-        c->in_tx = false;
+        c->in_tx = c->tx = false;
     return err;
 }
 
 static kassa_err pg_rollback(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
+    bool unsent = tx_unsent(c);
     c->ndeferred = 0; /* the whole transaction goes */
-    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-        c->in_tx = false; /* the server dropped the transaction with the session */
+    c->tx = false;
+    if (unsent || c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+        /* Never sent, or the server dropped it with the session. */
+        c->in_tx = false;
         return KASSA_OK;
     }
     kassa_err err = core_run(c, STMT_ROLLBACK, NULL, NULL);
@@ -844,24 +911,10 @@ static kassa_err pg_rollback(struct store_conn *base)
     return err;
 }
 
-/* Savepoints cost a round trip each when sent alone; inside a batch they
- * are deferred and go in one pipeline with the next statement (the
- * command's first, or the COMMIT). A savepoint released or rolled back
- * before any statement ran in it is dropped unsent. */
-static kassa_err defer(struct pg_conn *c, enum pg_stmt id)
-{
-    /* The list holds at most an end (RELEASE, or ROLLBACK TO + RELEASE)
-     * and the next SAVEPOINT: more is a programming error. */
-    if (c->ndeferred == PG_MAX_DEFERRED)
-        abort();
-    c->deferred[c->ndeferred++] = (int)id;
-    return KASSA_OK;
-}
-
 static kassa_err pg_savepoint(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    if (!c->in_tx)
+    if (!c->tx)
         return core_run(c, STMT_SAVEPOINT, NULL, NULL);
     return defer(c, STMT_SAVEPOINT);
 }
@@ -880,7 +933,7 @@ static bool drop_empty_savepoint(struct pg_conn *c)
 static kassa_err pg_savepoint_release(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    if (!c->in_tx)
+    if (!c->tx)
         return core_run(c, STMT_RELEASE, NULL, NULL);
     if (drop_empty_savepoint(c))
         return KASSA_OK;
@@ -890,7 +943,7 @@ static kassa_err pg_savepoint_release(struct store_conn *base)
 static kassa_err pg_savepoint_rollback(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    if (!c->in_tx) {
+    if (!c->tx) {
         kassa_err err = core_run(c, STMT_ROLLBACK_TO, NULL, NULL);
         if (err == KASSA_OK)
             err = core_run(c, STMT_RELEASE, NULL, NULL);
@@ -1044,7 +1097,7 @@ static void read_requisite(const PGresult *r, int row, int i, struct requisite *
 static atomic_uint_fast64_t pick_counter;
 
 /* Defined with the *_MANY statements below (one pick rule for both). */
-static kassa_err pick_requisites(struct pg_conn *c, struct order_reads *rd, int n, uint64_t ctr);
+static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd, uint64_t ctr);
 
 static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
                                    const char *bank_code, struct requisite *out)
@@ -1054,7 +1107,7 @@ static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, co
                              .currency = currency,
                              .bank_code = bank_code ? bank_code : "",
                              .requisite_err = KASSA_ENOTFOUND};
-    kassa_err err = pick_requisites(c, &rd, 1, atomic_fetch_add(&pick_counter, 1));
+    kassa_err err = pick_lone(c, &rd, atomic_fetch_add(&pick_counter, 1));
     if (err == KASSA_OK && (err = rd.requisite_err) == KASSA_OK)
         *out = rd.requisite;
     return err;
@@ -1202,6 +1255,25 @@ static const char *arr_end(struct pg_array *a)
     return a->s;
 }
 
+/* The n arrays as text parameters in *p; false when one could not be
+ * built (out of memory). */
+static bool arrays_params(struct pg_array *arr, int n, struct pg_params *p)
+{
+    for (int i = 0; i < n; i++) {
+        const char *v = arr_end(&arr[i]);
+        if (v == NULL)
+            return false;
+        pgp_text(p, v);
+    }
+    return true;
+}
+
+static void arrays_free(struct pg_array *arr, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(arr[i].s);
+}
+
 /* Run core statement `id` with the n arrays as its parameters, then free
  * them: pg_exec's result, or NULL with *err (KASSA_ENOMEM when an array
  * could not be built). */
@@ -1211,16 +1283,9 @@ static PGresult *exec_arrays(struct pg_conn *c, enum pg_stmt id, struct pg_array
     struct pg_params p = {0};
     PGresult *r = NULL;
     *err = KASSA_ENOMEM;
-    bool built = true;
-    for (int i = 0; i < n && built; i++) {
-        const char *v = arr_end(&arr[i]);
-        if ((built = v != NULL))
-            pgp_text(&p, v);
-    }
-    if (built)
+    if (arrays_params(arr, n, &p))
         r = core_exec(c, id, &p, err);
-    for (int i = 0; i < n; i++)
-        free(arr[i].s);
+    arrays_free(arr, n);
     return r;
 }
 
@@ -1254,38 +1319,33 @@ static void pick_from(const struct requisite *act, int nact, uint64_t ctr, struc
     }
 }
 
-/* The requisites of the creates in rd that ask for one (the k-th with
- * counter ctr + k): the active requisites of their types and currencies
- * read in one statement, the picks made here. The one rule for a lone pick
- * (requisite_pick) and every create. */
-static kassa_err pick_requisites(struct pg_conn *c, struct order_reads *rd, int n, uint64_t ctr)
+/* The REQUISITES_ACTIVE arrays (types, currencies) of the creates in rd
+ * that ask for a requisite; false when none does. */
+static bool requisites_arrays(const struct order_reads *rd, int n, struct pg_array arr[2])
 {
-    int asking = 0;
-    for (int i = 0; i < n; i++)
-        asking += rd[i].requisite_type[0] != '\0';
-    if (asking == 0)
-        return KASSA_OK;
-    enum { NARR = 2 };
-    struct pg_array arr[NARR] = {0};
+    bool asking = false;
     for (int i = 0; i < n; i++) {
         if (rd[i].requisite_type[0] == '\0')
             continue;
         arr_add(&arr[0], rd[i].requisite_type, strlen(rd[i].requisite_type));
         arr_add(&arr[1], rd[i].currency, strlen(rd[i].currency));
+        asking = true;
     }
-    kassa_err err;
-    PGresult *r = exec_arrays(c, STMT_REQUISITES_ACTIVE, arr, NARR, &err);
-    if (r == NULL)
-        return err;
+    return asking;
+}
+
+/* The picks of the creates in rd that ask for a requisite (the k-th with
+ * counter ctr + k) from r, the active requisites of their types and
+ * currencies. The one rule for a lone pick (requisite_pick) and every
+ * create. */
+static kassa_err pick_requisites(const PGresult *r, struct order_reads *rd, int n, uint64_t ctr)
+{
     int nact = PQntuples(r);
     struct requisite *act = calloc((size_t)(nact > 0 ? nact : 1), sizeof *act);
-    if (act == NULL) {
-        PQclear(r);
+    if (act == NULL)
         return KASSA_ENOMEM;
-    }
     for (int k = 0; k < nact; k++)
         read_requisite(r, k, 0, &act[k]);
-    PQclear(r);
     for (int i = 0; i < n; i++)
         if (rd[i].requisite_type[0] != '\0')
             pick_from(act, nact, (ctr + (uint64_t)i) & INT32_MAX, &rd[i]);
@@ -1293,33 +1353,60 @@ static kassa_err pick_requisites(struct pg_conn *c, struct order_reads *rd, int 
     return KASSA_OK;
 }
 
+/* requisite_pick: one pick by the same rule. */
+static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd, uint64_t ctr)
+{
+    struct pg_array arr[2] = {0};
+    requisites_arrays(rd, 1, arr);
+    kassa_err err;
+    PGresult *r = exec_arrays(c, STMT_REQUISITES_ACTIVE, arr, 2, &err);
+    if (r == NULL)
+        return err;
+    err = pick_requisites(r, rd, 1, ctr);
+    PQclear(r);
+    return err;
+}
+
+/* The reads of the creates (idempotency records, fixed fees, rates) and
+ * the active requisites they may take, in one pipeline: one round trip
+ * (with the batch's BEGIN and savepoint, deferred). */
 static kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n)
 {
     CONN(base);
-    enum { NARR = 3 };
-    struct pg_array arr[NARR] = {0};
+    enum { NARR = 3, NREQ = 2 };
+    struct pg_array arr[NARR] = {0}, req[NREQ] = {0};
     uint64_t ctr = atomic_fetch_add(&pick_counter, (uint64_t)n);
     for (int i = 0; i < n; i++) {
         arr_i64(&arr[0], rd[i].shop_id);
         arr_add(&arr[1], rd[i].idem_key, strlen(rd[i].idem_key));
         arr_add(&arr[2], rd[i].currency, strlen(rd[i].currency));
     }
-    kassa_err err;
-    PGresult *r = exec_arrays(c, STMT_ORDER_CREATE_READS_MANY, arr, NARR, &err);
-    if (r == NULL)
+    bool asking = requisites_arrays(rd, n, req);
+    struct pg_params p = {0}, q = {0};
+    struct pg_call calls[2] = {
+        {STMT_ORDER_CREATE_READS_MANY, stmt_sql[STMT_ORDER_CREATE_READS_MANY], &p},
+        {STMT_REQUISITES_ACTIVE, stmt_sql[STMT_REQUISITES_ACTIVE], &q},
+    };
+    PGresult *r[2] = {NULL, NULL};
+    kassa_err err = KASSA_ENOMEM;
+    if (arrays_params(arr, NARR, &p) && (!asking || arrays_params(req, NREQ, &q)))
+        err = pg_exec_many(c, calls, asking ? 2 : 1, r);
+    arrays_free(arr, NARR);
+    arrays_free(req, NREQ);
+    if (err != KASSA_OK)
         return err;
-    err = KASSA_OK;
-    if (PQntuples(r) != n)
+    if (PQntuples(r[0]) != n)
         err = KASSA_EIO;
     for (int i = 0; i < n && err == KASSA_OK; i++) {
-        if (pg_i64(r, i, 0) != i + 1)
+        if (pg_i64(r[0], i, 0) != i + 1)
             err = KASSA_EIO;
         else
-            read_create_reads(r, i, 1, &rd[i]);
+            read_create_reads(r[0], i, 1, &rd[i]);
     }
-    PQclear(r);
-    if (err == KASSA_OK)
-        err = pick_requisites(c, rd, n, ctr);
+    if (err == KASSA_OK && asking)
+        err = pick_requisites(r[1], rd, n, ctr);
+    PQclear(r[0]);
+    PQclear(r[1]);
     return err;
 }
 

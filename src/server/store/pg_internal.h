@@ -26,15 +26,18 @@ enum {
 
 #define PG_MAX_PARAMS 40
 #define PG_MAX_DEFERRED 8
+#define PG_MAX_CALLS 4 /* statements of one pg_exec_many */
 
 struct pg_conn {
     struct store_conn base;
     PGconn *pg; /* NULL until first use */
     bool writer;
-    bool in_tx;                   /* inside BEGIN..COMMIT: never reconnect then */
+    bool tx;                      /* between begin and commit/rollback (writer) */
+    bool in_tx;                   /* BEGIN sent: the server's transaction is open; never
+                                   * reconnect then */
     bool prepared[PG_STMT_SLOTS]; /* per server session; cleared on reconnect */
-    /* Savepoint statements not sent yet (writer only): they go in one
-     * pipeline with the connection's next statement (pg.c). */
+    /* A BEGIN and savepoint statements not sent yet (writer only): they go
+     * in one pipeline with the connection's next statement (pg.c). */
     int deferred[PG_MAX_DEFERRED];
     int ndeferred;
     struct pg_conn *next_free; /* the reader pool's free list */
@@ -65,6 +68,16 @@ void pgp_null(struct pg_params *p);
  * (anything else; logged). */
 PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,
                   kassa_err *err);
+
+/* Several statements in one pipeline (one round trip), after the deferred
+ * ones: out[i] the result of calls[i], all NULL on failure (pg_exec's
+ * errors, the first one's). At most PG_MAX_CALLS. */
+struct pg_call {
+    int slot;
+    const char *sql;
+    const struct pg_params *p;
+};
+kassa_err pg_exec_many(struct pg_conn *c, const struct pg_call *calls, int k, PGresult **out);
 
 /* Run a statement whose rows are not needed: KASSA_OK or pg_exec's error.
  * `changed` (may be NULL) receives the number of rows affected. */
