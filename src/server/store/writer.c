@@ -91,6 +91,8 @@ static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd, int retri
         if (attempt < retries) {
             log_info("command retried", "attempt=%d", attempt + 1);
             retry_pause(attempt);
+        } else if (retries > 0) {
+            log_warn("command lost every retry", "attempts=%d", retries + 1);
         }
     }
     return res;
