@@ -42,7 +42,7 @@
 /* How long store_reader waits for a free pooled connection. */
 #define PG_POOL_WAIT_SECONDS 10
 
-/* The columns ORDER_INSERT and ORDER_INSERT_MANY fill, in order_params'
+/* The columns ORDER_INSERT and ORDER_INSERT_MANY fill, in order_columns'
  * order. */
 #define PG_ORDER_INSERT_COLUMNS                                                                    \
     "uuid, uuid_callback, pay_token, shop_id, origin, status, amount, currency, fee, "             \
@@ -1113,6 +1113,16 @@ static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, co
     return err;
 }
 
+/* The 32 columns of an order insert, in PG_ORDER_INSERT_COLUMNS' order,
+ * to a sink: a text, or a bigint (NULL when !has). One list for the
+ * parameters of one order (ORDER_INSERT, ORDER_INSERT_IDEM) and the arrays
+ * of many (ORDER_INSERT_MANY). */
+struct order_sink {
+    void (*text)(struct order_sink *k, const char *s);
+    void (*i64)(struct order_sink *k, int64_t v, bool has);
+};
+static void order_columns(const struct order *o, struct order_sink *k);
+
 /* The 32 parameters of ORDER_INSERT / ORDER_INSERT_IDEM. */
 static void order_params(struct pg_params *p, const struct order *o);
 
@@ -1170,20 +1180,40 @@ static void read_create_reads(const PGresult *r, int row, int col, struct order_
 
 /* ---- array parameters (the *_MANY statements) ---------------------------- */
 
-/* A PostgreSQL array literal in the making: {"a","b",NULL}. */
+/* Element types of the arrays (PostgreSQL's pg_type OIDs). */
+enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25 };
+
+/* A one-dimensional array parameter in PostgreSQL's binary format (what
+ * array_recv reads): a header (dimensions, has-nulls flag, element type,
+ * length, lower bound), then each element as its length (-1: NULL) and its
+ * bytes, a bigint as 8 bytes big-endian. No quoting or number formatting
+ * here and no parsing on the server (text literals cost array_in ~6 % of
+ * the server's time on creates). The statement's cast ($1::bigint[])
+ * gives the parameter's type, which the element type must match. */
 struct pg_array {
     char *s;
-    size_t len, cap;
-    bool oom;
+    size_t len, cap; /* len counts the header's room */
+    uint32_t oid;    /* element type; 0: not set yet */
+    int n;           /* elements */
+    bool nulls, oom;
 };
+
+#define ARR_HDR 20 /* header of a one-dimensional array */
+
+static void arr_init(struct pg_array *a, uint32_t oid)
+{
+    memset(a, 0, sizeof *a);
+    a->oid = oid;
+    a->len = ARR_HDR;
+}
 
 static bool arr_reserve(struct pg_array *a, size_t more)
 {
     if (a->oom)
         return false;
-    if (a->len + more + 2 > a->cap) { /* room for '}' and the NUL */
+    if (a->len + more > a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 256;
-        while (cap < a->len + more + 2)
+        while (cap < a->len + more)
             cap *= 2;
         char *s = realloc(a->s, cap);
         if (s == NULL) {
@@ -1196,74 +1226,77 @@ static bool arr_reserve(struct pg_array *a, size_t more)
     return true;
 }
 
-/* Append one element: NULL as NULL, else quoted (backslash before '"' and
- * '\\'). */
-static void arr_add(struct pg_array *a, const char *v, size_t n)
+static void put_be32(char *d, uint32_t v)
 {
-    if (!arr_reserve(a, 2 * n + 8))
-        return;
-    char sep = a->len == 0 ? '{' : ',';
-    a->s[a->len++] = sep;
-    if (v == NULL) {
-        memcpy(a->s + a->len, "NULL", 4);
-        a->len += 4;
-        return;
-    }
-    a->s[a->len++] = '"';
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] == '"' || v[i] == '\\')
-            a->s[a->len++] = '\\';
-        a->s[a->len++] = v[i];
-    }
-    a->s[a->len++] = '"';
+    d[0] = (char)(v >> 24);
+    d[1] = (char)(v >> 16);
+    d[2] = (char)(v >> 8);
+    d[3] = (char)v;
 }
 
-/* A bytea element in hex ("\\x0a1b..."), escaped for the array literal. */
-static void arr_add_bytes(struct pg_array *a, const unsigned char *data, size_t n)
+/* Append one element: v (n bytes), or NULL when v is. */
+static void arr_add(struct pg_array *a, const void *v, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    char buf[2 + 2 * 64];
-    if (n > 64) {
-        a->oom = true; /* never: fingerprints are 32 bytes */
+    if (n > INT32_MAX || !arr_reserve(a, 4 + (v ? n : 0)))
+        return;
+    a->n++;
+    if (v == NULL) {
+        put_be32(a->s + a->len, UINT32_MAX); /* -1 */
+        a->len += 4;
+        a->nulls = true;
         return;
     }
-    buf[0] = '\\';
-    buf[1] = 'x';
-    for (size_t i = 0; i < n; i++) {
-        buf[2 + 2 * i] = hex[data[i] >> 4];
-        buf[3 + 2 * i] = hex[data[i] & 15];
-    }
-    arr_add(a, buf, 2 + 2 * n);
+    put_be32(a->s + a->len, (uint32_t)n);
+    if (n > 0)
+        memcpy(a->s + a->len + 4, v, n);
+    a->len += 4 + n;
+}
+
+/* A text element; NULL as "" (as pgp_text). */
+static void arr_text(struct pg_array *a, const char *s)
+{
+    arr_add(a, s ? s : "", s ? strlen(s) : 0);
 }
 
 static void arr_i64(struct pg_array *a, int64_t v)
 {
-    char buf[24];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-    arr_add(a, buf, (size_t)n);
+    char b[8];
+    put_be32(b, (uint32_t)((uint64_t)v >> 32));
+    put_be32(b + 4, (uint32_t)v);
+    arr_add(a, b, sizeof b);
 }
 
-/* The finished literal ("{}" when empty), NULL when memory ran out. */
-static const char *arr_end(struct pg_array *a)
+/* The finished array, its size in *len; NULL when memory ran out. */
+static const char *arr_end(struct pg_array *a, size_t *len)
 {
-    if (!arr_reserve(a, 2))
+    if (!arr_reserve(a, 0))
         return NULL;
-    if (a->len == 0)
-        a->s[a->len++] = '{';
-    a->s[a->len++] = '}';
-    a->s[a->len] = '\0';
+    if (a->n == 0) { /* no dimensions: header without them */
+        put_be32(a->s, 0);
+        put_be32(a->s + 4, 0);
+        put_be32(a->s + 8, a->oid);
+        *len = 12;
+        return a->s;
+    }
+    put_be32(a->s, 1);
+    put_be32(a->s + 4, a->nulls);
+    put_be32(a->s + 8, a->oid);
+    put_be32(a->s + 12, (uint32_t)a->n);
+    put_be32(a->s + 16, 1);
+    *len = a->len;
     return a->s;
 }
 
-/* The n arrays as text parameters in *p; false when one could not be
+/* The n arrays as binary parameters in *p; false when one could not be
  * built (out of memory). */
 static bool arrays_params(struct pg_array *arr, int n, struct pg_params *p)
 {
     for (int i = 0; i < n; i++) {
-        const char *v = arr_end(&arr[i]);
+        size_t len;
+        const char *v = arr_end(&arr[i], &len);
         if (v == NULL)
             return false;
-        pgp_text(p, v);
+        pgp_bytes(p, v, len);
     }
     return true;
 }
@@ -1323,12 +1356,14 @@ static void pick_from(const struct requisite *act, int nact, uint64_t ctr, struc
  * that ask for a requisite; false when none does. */
 static bool requisites_arrays(const struct order_reads *rd, int n, struct pg_array arr[2])
 {
+    arr_init(&arr[0], OID_TEXT);
+    arr_init(&arr[1], OID_TEXT);
     bool asking = false;
     for (int i = 0; i < n; i++) {
         if (rd[i].requisite_type[0] == '\0')
             continue;
-        arr_add(&arr[0], rd[i].requisite_type, strlen(rd[i].requisite_type));
-        arr_add(&arr[1], rd[i].currency, strlen(rd[i].currency));
+        arr_text(&arr[0], rd[i].requisite_type);
+        arr_text(&arr[1], rd[i].currency);
         asking = true;
     }
     return asking;
@@ -1356,7 +1391,7 @@ static kassa_err pick_requisites(const PGresult *r, struct order_reads *rd, int 
 /* requisite_pick: one pick by the same rule. */
 static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd, uint64_t ctr)
 {
-    struct pg_array arr[2] = {0};
+    struct pg_array arr[2];
     requisites_arrays(rd, 1, arr);
     kassa_err err;
     PGresult *r = exec_arrays(c, STMT_REQUISITES_ACTIVE, arr, 2, &err);
@@ -1374,12 +1409,15 @@ static kassa_err pg_order_create_reads_many(struct store_conn *base, struct orde
 {
     CONN(base);
     enum { NARR = 3, NREQ = 2 };
-    struct pg_array arr[NARR] = {0}, req[NREQ] = {0};
+    struct pg_array arr[NARR], req[NREQ];
+    arr_init(&arr[0], OID_INT8);
+    arr_init(&arr[1], OID_TEXT);
+    arr_init(&arr[2], OID_TEXT);
     uint64_t ctr = atomic_fetch_add(&pick_counter, (uint64_t)n);
     for (int i = 0; i < n; i++) {
         arr_i64(&arr[0], rd[i].shop_id);
-        arr_add(&arr[1], rd[i].idem_key, strlen(rd[i].idem_key));
-        arr_add(&arr[2], rd[i].currency, strlen(rd[i].currency));
+        arr_text(&arr[1], rd[i].idem_key);
+        arr_text(&arr[2], rd[i].currency);
     }
     bool asking = requisites_arrays(rd, n, req);
     struct pg_params p = {0}, q = {0};
@@ -1410,20 +1448,52 @@ static kassa_err pg_order_create_reads_many(struct store_conn *base, struct orde
     return err;
 }
 
+/* order_columns into one element of each of ORDER_INSERT_MANY's column
+ * arrays. */
+struct columns_sink {
+    struct order_sink base;
+    struct pg_array *arr;
+    int col;
+};
+
+static void columns_text(struct order_sink *base, const char *s)
+{
+    struct columns_sink *k = (struct columns_sink *)base;
+    struct pg_array *a = &k->arr[k->col++];
+    if (a->oid == 0)
+        a->oid = OID_TEXT;
+    arr_text(a, s);
+}
+
+static void columns_i64(struct order_sink *base, int64_t v, bool has)
+{
+    struct columns_sink *k = (struct columns_sink *)base;
+    struct pg_array *a = &k->arr[k->col++];
+    if (a->oid == 0)
+        a->oid = OID_INT8;
+    if (has)
+        arr_i64(a, v);
+    else
+        arr_add(a, NULL, 0);
+}
+
 static kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
                                       struct idem *const *idem, int n)
 {
     CONN(base);
     enum { NCOL = 32, NARR = NCOL + 2 };
-    struct pg_array arr[NARR] = {0};
+    struct pg_array arr[NARR];
+    struct columns_sink k = {{columns_text, columns_i64}, arr, 0};
+    for (int i = 0; i < NCOL; i++)
+        arr_init(&arr[i], 0); /* typed by the first order's columns */
+    arr_init(&arr[NCOL], OID_TEXT);
+    arr_init(&arr[NCOL + 1], OID_BYTEA);
     for (int i = 0; i < n; i++) {
-        struct pg_params row = {0};
-        order_params(&row, o[i]);
-        for (int k = 0; k < NCOL; k++)
-            arr_add(&arr[k], row.v[k], row.v[k] ? strlen(row.v[k]) : 0);
+        k.col = 0;
+        order_columns(o[i], &k.base);
         if (idem[i] != NULL) {
-            arr_add(&arr[NCOL], idem[i]->key, strlen(idem[i]->key));
-            arr_add_bytes(&arr[NCOL + 1], idem[i]->fingerprint, sizeof idem[i]->fingerprint);
+            arr_text(&arr[NCOL], idem[i]->key);
+            arr_add(&arr[NCOL + 1], idem[i]->fingerprint, sizeof idem[i]->fingerprint);
         } else {
             arr_add(&arr[NCOL], NULL, 0);
             arr_add(&arr[NCOL + 1], NULL, 0);
@@ -1455,43 +1525,66 @@ static kassa_err pg_order_insert_many(struct store_conn *base, struct order *con
     return err;
 }
 
+/* order_columns into one statement's parameters. */
+struct params_sink {
+    struct order_sink base;
+    struct pg_params *p;
+};
+
+static void params_text(struct order_sink *base, const char *s)
+{
+    pgp_text(((struct params_sink *)base)->p, s);
+}
+
+static void params_i64(struct order_sink *base, int64_t v, bool has)
+{
+    struct params_sink *k = (struct params_sink *)base;
+    if (has)
+        pgp_i64(k->p, v);
+    else
+        pgp_null(k->p);
+}
+
 static void order_params(struct pg_params *p, const struct order *o)
 {
-    pgp_text(p, o->uuid);
-    pgp_text(p, o->uuid_callback);
-    pgp_text(p, o->pay_token);
-    pgp_i64(p, o->shop_id);
-    pgp_i64(p, o->origin);
-    pgp_i64(p, (int)o->status);
-    pgp_i64(p, o->amount);
-    pgp_text(p, o->currency);
-    pgp_i64(p, o->fee);
-    pgp_i64(p, o->amount_usdt);
-    pgp_text(p, o->exchange_rate);
-    pgp_text(p, o->merchant_order_id);
-    pgp_text(p, o->requisite_type);
-    pgp_i64(p, o->payment_system);
-    pgp_text(p, o->customer_name);
-    pgp_text(p, o->customer_requisite);
-    pgp_text(p, o->bank_code);
-    pgp_text(p, o->countries);
-    pgp_text(p, o->payment_systems);
-    pgp_text(p, o->email);
-    pgp_text(p, o->phone);
-    pgp_text(p, o->success_url);
-    pgp_text(p, o->fail_url);
-    pgp_text(p, o->notify_url);
-    pgp_text(p, o->lang);
-    pgp_i64(p, o->test);
-    pgp_i64(p, o->confirmed_by_customer);
-    if (o->requisite_id)
-        pgp_i64(p, o->requisite_id);
-    else
-        pgp_null(p);
-    pgp_i64(p, o->created_at);
-    pgp_i64(p, o->expires_at);
-    pgp_i64(p, o->paid_at);
-    pgp_i64(p, o->updated_at);
+    struct params_sink k = {{params_text, params_i64}, p};
+    order_columns(o, &k.base);
+}
+
+static void order_columns(const struct order *o, struct order_sink *k)
+{
+    k->text(k, o->uuid);
+    k->text(k, o->uuid_callback);
+    k->text(k, o->pay_token);
+    k->i64(k, o->shop_id, true);
+    k->i64(k, o->origin, true);
+    k->i64(k, (int)o->status, true);
+    k->i64(k, o->amount, true);
+    k->text(k, o->currency);
+    k->i64(k, o->fee, true);
+    k->i64(k, o->amount_usdt, true);
+    k->text(k, o->exchange_rate);
+    k->text(k, o->merchant_order_id);
+    k->text(k, o->requisite_type);
+    k->i64(k, o->payment_system, true);
+    k->text(k, o->customer_name);
+    k->text(k, o->customer_requisite);
+    k->text(k, o->bank_code);
+    k->text(k, o->countries);
+    k->text(k, o->payment_systems);
+    k->text(k, o->email);
+    k->text(k, o->phone);
+    k->text(k, o->success_url);
+    k->text(k, o->fail_url);
+    k->text(k, o->notify_url);
+    k->text(k, o->lang);
+    k->i64(k, o->test, true);
+    k->i64(k, o->confirmed_by_customer, true);
+    k->i64(k, o->requisite_id, o->requisite_id != 0);
+    k->i64(k, o->created_at, true);
+    k->i64(k, o->expires_at, true);
+    k->i64(k, o->paid_at, true);
+    k->i64(k, o->updated_at, true);
 }
 
 void pg_read_order(const PGresult *r, int row, struct order *o)
