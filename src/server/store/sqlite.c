@@ -677,7 +677,7 @@ static void readers_sweep(struct sqlite_store *s)
 enum memo_kind { MEMO_FEE = 1, MEMO_RATE };
 
 struct memo_entry {
-    unsigned gen;
+    uint64_t gen;
     enum memo_kind kind;
     int64_t shop_id;   /* MEMO_FEE */
     char a[16], b[16]; /* MEMO_FEE: the currency; MEMO_RATE: from, to */
@@ -693,14 +693,14 @@ struct sqlite_memo {
 
 static bool memo_on(struct sqlite_conn *c)
 {
-    return c->writer && !sqlite3_get_autocommit(c->db);
+    /* memo_gen is 0 until the first BEGIN through sqlite_begin */
+    return c->writer && c->memo_gen != 0 && !sqlite3_get_autocommit(c->db);
 }
 
 /* Void every entry (and every requisite window, see pick_round). */
 static void memo_forget(struct sqlite_conn *c)
 {
-    if (++c->memo_gen == 0)
-        c->memo_gen = 1; /* 0 marks an entry never filled */
+    c->memo_gen++; /* from 1: 0 marks an entry never filled */
 }
 
 static bool memo_fits(const char *s, size_t size)
@@ -966,7 +966,7 @@ static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
 struct pick_cursor {
     char type[TEXT_SIZE], currency[TEXT_SIZE], bank_code[TEXT_SIZE];
     int64_t last_id;
-    unsigned gen;           /* the memo generation of rows; 0: none */
+    uint64_t gen;           /* the memo generation of rows; 0: none */
     int n, next;            /* rows[next..n) follow last_id */
     bool whole;             /* rows are every matching requisite */
     struct requisite *rows; /* PICK_WINDOW of them, allocated on first use */

@@ -51,7 +51,7 @@ struct sqlite_conn {
     /* The writer's memo (sqlite.c "the writer's memo"): what it read of
      * requisites, rates and fees in the current transaction. */
     struct sqlite_memo *memo;
-    unsigned memo_gen; /* entries of another generation are void */
+    uint64_t memo_gen; /* entries of another generation are void (never wraps) */
     /* Readers (sqlite.c, "read transactions kept"): */
     pthread_mutex_t use;                  /* held from store_reader to store_release */
     int depth;                            /* nested store_reader calls of the owner */
