@@ -735,8 +735,8 @@ static struct memo_entry *memo_new(struct sqlite_conn *c, enum memo_kind kind, i
     e->gen = c->memo_gen;
     e->kind = kind;
     e->shop_id = shop_id;
-    strcpy(e->a, a);
-    strcpy(e->b, b);
+    memcpy(e->a, a, strlen(a) + 1); /* memo_fits: both fit */
+    memcpy(e->b, b, strlen(b) + 1);
     return e;
 }
 
