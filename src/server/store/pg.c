@@ -862,7 +862,6 @@ static kassa_err pg_begin(struct store_conn *base)
     struct pg_conn *c = (struct pg_conn *)base;
     c->in_tx = false; /* a new batch may reconnect */
     c->ndeferred = 0;
-    c->tx = true;
     return defer(c, STMT_BEGIN);
 }
 
@@ -872,12 +871,17 @@ static bool tx_unsent(const struct pg_conn *c)
     return !c->in_tx && c->ndeferred > 0 && c->deferred[0] == STMT_BEGIN;
 }
 
+/* Between begin and commit or rollback: the BEGIN sent, or still deferred. */
+static bool in_batch(const struct pg_conn *c)
+{
+    return c->in_tx || tx_unsent(c);
+}
+
 static kassa_err pg_commit(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
     if (tx_unsent(c)) { /* no statement ran: nothing to commit */
         c->ndeferred = 0;
-        c->tx = false;
         return KASSA_OK;
     }
     kassa_err err;
@@ -891,7 +895,7 @@ static kassa_err pg_commit(struct store_conn *base)
         PQclear(r);
     }
     if (r != NULL || PQstatus(c->pg) != CONNECTION_OK)
-        c->in_tx = c->tx = false;
+        c->in_tx = false;
     return err;
 }
 
@@ -900,7 +904,6 @@ static kassa_err pg_rollback(struct store_conn *base)
     struct pg_conn *c = (struct pg_conn *)base;
     bool unsent = tx_unsent(c);
     c->ndeferred = 0; /* the whole transaction goes */
-    c->tx = false;
     if (unsent || c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         /* Never sent, or the server dropped it with the session. */
         c->in_tx = false;
@@ -914,7 +917,7 @@ static kassa_err pg_rollback(struct store_conn *base)
 static kassa_err pg_savepoint(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    if (!c->tx)
+    if (!in_batch(c))
         return core_run(c, STMT_SAVEPOINT, NULL, NULL);
     return defer(c, STMT_SAVEPOINT);
 }
@@ -933,7 +936,7 @@ static bool drop_empty_savepoint(struct pg_conn *c)
 static kassa_err pg_savepoint_release(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    if (!c->tx)
+    if (!in_batch(c))
         return core_run(c, STMT_RELEASE, NULL, NULL);
     if (drop_empty_savepoint(c))
         return KASSA_OK;
@@ -943,7 +946,7 @@ static kassa_err pg_savepoint_release(struct store_conn *base)
 static kassa_err pg_savepoint_rollback(struct store_conn *base)
 {
     struct pg_conn *c = (struct pg_conn *)base;
-    if (!c->tx) {
+    if (!in_batch(c)) {
         kassa_err err = core_run(c, STMT_ROLLBACK_TO, NULL, NULL);
         if (err == KASSA_OK)
             err = core_run(c, STMT_RELEASE, NULL, NULL);
@@ -1392,7 +1395,10 @@ static kassa_err pick_requisites(const PGresult *r, struct order_reads *rd, int 
 static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd, uint64_t ctr)
 {
     struct pg_array arr[2];
-    requisites_arrays(rd, 1, arr);
+    if (!requisites_arrays(rd, 1, arr)) {
+        arrays_free(arr, 2);
+        return KASSA_OK; /* no type asked for: none (rd->requisite_err) */
+    }
     kassa_err err;
     PGresult *r = exec_arrays(c, STMT_REQUISITES_ACTIVE, arr, 2, &err);
     if (r == NULL)

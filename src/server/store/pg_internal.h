@@ -32,7 +32,6 @@ struct pg_conn {
     struct store_conn base;
     PGconn *pg; /* NULL until first use */
     bool writer;
-    bool tx;                      /* between begin and commit/rollback (writer) */
     bool in_tx;                   /* BEGIN sent: the server's transaction is open; never
                                    * reconnect then */
     bool prepared[PG_STMT_SLOTS]; /* per server session; cleared on reconnect */
