@@ -15,10 +15,10 @@
  * several writers and nodes) took them command by command, so two batches
  * could lock the same accounts in opposite orders, and creating a missing
  * account waits for a concurrent creator: deadlocks, found only after the
- * server's deadlock_timeout (1 s by default), and a command that lost four
- * in a row answered 500 (test_pg_writers, about one run in eight). Under
- * the lock, postings never wait on each other's accounts; the lock goes at
- * COMMIT or ROLLBACK. */
+ * server's deadlock_timeout (1 s by default), and a command that lost all
+ * five tries answered 500 (test_pg_writers, about one run in eight). Under
+ * the lock, postings wait for each other in turn, never in a cycle over
+ * their accounts; the lock goes at COMMIT or ROLLBACK. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,9 +225,28 @@ kassa_err pg_ledger_post(struct store_conn *base, const char *kind, const char *
     size_t order[16];
     if (n > sizeof acc / sizeof acc[0])
         return KASSA_EINVAL;
-    kassa_err err;
-    if ((err = run_(c, S_LEDGER_LOCK, NULL, NULL)) != KASSA_OK)
-        return err; /* taken again in one transaction: it stacks, one release */
+    /* The ledger's lock and the transaction record in one round trip, before
+     * any account is read, created or locked. Taken again in the same
+     * transaction, the lock stacks; all of it goes at COMMIT or ROLLBACK. */
+    static const struct pg_params none = {.n = 0};
+    struct pg_params p = {0};
+    pgp_text(&p, kind);
+    pgp_text(&p, ref_type);
+    pgp_i64(&p, ref_id);
+    pgp_i64(&p, now);
+    const struct pg_call calls[2] = {
+        {S_LEDGER_LOCK, sql[S_LEDGER_LOCK - PG_SLOTS_LEDGER], &none},
+        {S_LEDGER_TX, sql[S_LEDGER_TX - PG_SLOTS_LEDGER], &p},
+    };
+    PGresult *res[2];
+    kassa_err err = pg_exec_many(c, calls, 2, res);
+    if (err != KASSA_OK)
+        return err;
+    int64_t tx_id = PQntuples(res[1]) == 1 ? pg_i64(res[1], 0, 0) : 0;
+    PQclear(res[0]);
+    PQclear(res[1]);
+    if (tx_id == 0)
+        return KASSA_EIO;
     for (size_t i = 0; i < n; i++) {
         if ((err = account_id(c, &legs[i], &acc[i])) != KASSA_OK)
             return err;
@@ -241,18 +260,6 @@ kassa_err pg_ledger_post(struct store_conn *base, const char *kind, const char *
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
-    struct pg_params p = {0};
-    pgp_text(&p, kind);
-    pgp_text(&p, ref_type);
-    pgp_i64(&p, ref_id);
-    pgp_i64(&p, now);
-    PGresult *r = exec_(c, S_LEDGER_TX, &p, &err);
-    if (r == NULL)
-        return err;
-    int64_t tx_id = PQntuples(r) == 1 ? pg_i64(r, 0, 0) : 0;
-    PQclear(r);
-    if (tx_id == 0)
-        return KASSA_EIO;
     for (size_t k = 0; k < n; k++) {
         size_t i = order[k];
         bool shop_kind = legs[i].kind == ACC_SHOP_AVAILABLE || legs[i].kind == ACC_SHOP_HELD;
@@ -260,7 +267,8 @@ kassa_err pg_ledger_post(struct store_conn *base, const char *kind, const char *
         pgp_i64(&a, acc[i]);
         pgp_i64(&a, legs[i].amount);
         pgp_text(&a, shop_kind ? "true" : "false");
-        if ((r = exec_(c, S_ACCOUNT_ADD, &a, &err)) == NULL)
+        PGresult *r = exec_(c, S_ACCOUNT_ADD, &a, &err);
+        if (r == NULL)
             return err;
         bool moved = PQntuples(r) == 1;
         PQclear(r);
