@@ -39,9 +39,11 @@ def balances(server, creds):
 
 
 def pg_log_at(pg_server):
-    """The server's log size now (None when the server is not ours)."""
-    log = getattr(pg_server, "log", None)
-    return os.path.getsize(log) if log and os.path.exists(log) else None
+    """The server's log size now (None when the server is not ours: an
+    external one, KASSA_TEST_DB=postgresql://..., has no directory here)."""
+    if getattr(pg_server, "dir", None) is None or not os.path.exists(pg_server.log):
+        return None
+    return os.path.getsize(pg_server.log)
 
 
 def pg_log_since(pg_server, at):
