@@ -552,6 +552,8 @@ struct memo_args {
     int64_t picked[64];
     int n; /* picks to make */
     kassa_err err;
+    char rate[32]; /* the USDT-RUB rate and the shop's fixed RUB fee read last */
+    int64_t fixed;
 };
 
 static kassa_err add_requisites(struct store_conn *c, void *arg)
@@ -625,62 +627,64 @@ static kassa_err small_list_add(struct store_conn *c, void *arg)
     return err;
 }
 
-/* A rate and a fee read, changed, read, changed under a savepoint that is
- * rolled back, read: each read gives what the transaction holds then. */
-static kassa_err rate_fee_steps(struct store_conn *c, void *arg)
-{
-    struct memo_args *m = arg;
-    char rate[32] = "";
-    int64_t fixed = -1;
-    int64_t shop = m->a->s.id;
+/* A step of the steps below: its result must be `want`; a mismatch is the
+ * transaction's result (KASSA_EIO for an unexpected success) and m->err. */
 #define STEP(call, want)                                                                           \
     do {                                                                                           \
         kassa_err e_ = (call);                                                                     \
         if (e_ != (want))                                                                          \
             return m->err = e_ == KASSA_OK ? KASSA_EIO : e_;                                       \
     } while (0)
-    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_ENOTFOUND);
-    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_ENOTFOUND);
-    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_ENOTFOUND);
-    STEP(STORE_CALL(c, rate_put, "USDT", "RUB", "95.00", 1), KASSA_OK);
-    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_OK);
-    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_ENOTFOUND);
-    STEP(STORE_CALL(c, shop_fee_set, shop, "RUB", 1500), KASSA_OK);
-    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_OK);
-    if (strcmp(rate, "95.00") != 0 || fixed != 1500)
-        return m->err = KASSA_EIO;
-    STEP(STORE_CALL0(c, savepoint), KASSA_OK);
-    STEP(STORE_CALL(c, rate_put, "USDT", "RUB", "96.00", 2), KASSA_OK);
-    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_OK);
-    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_OK);
-    STEP(STORE_CALL(c, shop_fee_set, shop, "RUB", 1600), KASSA_OK);
-    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_OK);
-    if (strcmp(rate, "96.00") != 0 || fixed != 1600)
-        return m->err = KASSA_EIO;
-    STEP(STORE_CALL0(c, savepoint_rollback), KASSA_OK);
-    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", rate), KASSA_OK);
-    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &fixed), KASSA_OK);
-    if (strcmp(rate, "95.00") != 0 || fixed != 1500)
-        return m->err = KASSA_EIO;
-#undef STEP
+
+/* The USDT-RUB rate and the shop's fixed RUB fee into m->rate, m->fixed. */
+static kassa_err read_both(struct store_conn *c, struct memo_args *m)
+{
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", m->rate), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_get, m->a->s.id, "RUB", &m->fixed), KASSA_OK);
     return KASSA_OK;
 }
 
+/* Put the rate, read it; read the fee (`fee_before`: its result then), put
+ * it, read it: both reads after a write must give the new values. */
+static kassa_err put_read(struct store_conn *c, struct memo_args *m, const char *rate,
+                          int64_t fixed, kassa_err fee_before, int64_t now)
+{
+    int64_t shop = m->a->s.id;
+    STEP(STORE_CALL(c, rate_put, "USDT", "RUB", rate, now), KASSA_OK);
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", m->rate), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &m->fixed), fee_before);
+    STEP(STORE_CALL(c, shop_fee_set, shop, "RUB", fixed), KASSA_OK);
+    STEP(STORE_CALL(c, shop_fee_get, shop, "RUB", &m->fixed), KASSA_OK);
+    STEP(strcmp(m->rate, rate) == 0 && m->fixed == fixed ? KASSA_OK : KASSA_EIO, KASSA_OK);
+    return KASSA_OK;
+}
+
+/* A rate and a fee read, changed, read, changed under a savepoint that is
+ * rolled back, read: each read gives what the transaction holds then. */
+static kassa_err rate_fee_steps(struct store_conn *c, void *arg)
+{
+    struct memo_args *m = arg;
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", m->rate), KASSA_ENOTFOUND);
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", m->rate), KASSA_ENOTFOUND);
+    STEP(STORE_CALL(c, shop_fee_get, m->a->s.id, "RUB", &m->fixed), KASSA_ENOTFOUND);
+    STEP(put_read(c, m, "95.00", 1500, KASSA_ENOTFOUND, 1), KASSA_OK);
+    STEP(STORE_CALL0(c, savepoint), KASSA_OK);
+    STEP(put_read(c, m, "96.00", 1600, KASSA_OK, 2), KASSA_OK);
+    STEP(STORE_CALL0(c, savepoint_rollback), KASSA_OK);
+    STEP(read_both(c, m), KASSA_OK);
+    STEP(strcmp(m->rate, "95.00") == 0 && m->fixed == 1500 ? KASSA_OK : KASSA_EIO, KASSA_OK);
+    return KASSA_OK;
+}
+
+/* Both read, the rate again (from the memo). */
 static kassa_err rate_fee_read(struct store_conn *c, void *arg)
 {
     struct memo_args *m = arg;
-    char rate[32] = "";
-    int64_t fixed = -1;
-    kassa_err err = STORE_CALL(c, rate_get, "USDT", "RUB", rate);
-    if (err == KASSA_OK)
-        err = STORE_CALL(c, shop_fee_get, m->a->s.id, "RUB", &fixed);
-    if (err == KASSA_OK)
-        err = STORE_CALL(c, rate_get, "USDT", "RUB", rate); /* again: from the memo */
-    if (err == KASSA_OK)
-        m->picked[0] = fixed,
-        snprintf(m->a->o.exchange_rate, sizeof m->a->o.exchange_rate, "%s", rate);
-    return err;
+    STEP(read_both(c, m), KASSA_OK);
+    STEP(STORE_CALL(c, rate_get, "USDT", "RUB", m->rate), KASSA_OK);
+    return KASSA_OK;
 }
+#undef STEP
 
 /* The writer reads requisites a window at a time and rates and fees once
  * per transaction: the rotation is the one a statement per pick gives,
@@ -748,8 +752,8 @@ static void test_writer_memo(void **state)
     fx_exec(f, "UPDATE rates SET rate = '97.50' WHERE base = 'USDT' AND quote = 'RUB'");
     fx_exec(f, "UPDATE shop_fees SET fixed = 1700 WHERE shop_id = %lld", (long long)a->s.id);
     assert_int_equal(on_writer(f, rate_fee_read, m), KASSA_OK);
-    assert_string_equal(a->o.exchange_rate, "97.50");
-    assert_int_equal(m->picked[0], 1700);
+    assert_string_equal(m->rate, "97.50");
+    assert_int_equal(m->fixed, 1700);
     free(m);
     free(a);
 }

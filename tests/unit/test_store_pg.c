@@ -802,7 +802,7 @@ static void test_begin_survives_idle_session_death(void **state)
     PGresult *r = PQexec(pg, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                              "WHERE datname = current_database() AND pid <> pg_backend_pid()");
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-    assert_true(atoll(PQgetvalue(r, 0, 0)) >= 2); /* both nodes' writers at least */
+    assert_true(strtoll(PQgetvalue(r, 0, 0), NULL, 10) >= 2); /* both nodes' writers at least */
     PQclear(r);
     usleep(100 * 1000);
 
