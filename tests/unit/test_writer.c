@@ -391,6 +391,284 @@ static void test_group_in_careful_run(void **state)
     assert_int_equal(c[2].runs, 1);
 }
 
+/* ---- the WAL synced apart (store.h sync_split) ----
+ * The store's sync is wrapped in a gate that holds it until the test opens
+ * it: what the writer does while the disk "syncs" is then observable. */
+static pthread_mutex_t sg_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sg_cv = PTHREAD_COND_INITIALIZER;
+static int sg_entered; /* syncs begun */
+static bool sg_open;
+static int sg_commits;  /* commits seen by the on_commit hook */
+static int sg_done_seq; /* order of the dones */
+static bool sg_durable; /* the store_when_durable callback ran */
+
+static kassa_err gated_sync(struct store *s)
+{
+    pthread_mutex_lock(&sg_mu);
+    sg_entered++;
+    pthread_cond_broadcast(&sg_cv);
+    while (!sg_open)
+        pthread_cond_wait(&sg_cv, &sg_mu);
+    pthread_mutex_unlock(&sg_mu);
+    return store_sqlite_ops.sync(s);
+}
+
+static void count_commit(void)
+{
+    pthread_mutex_lock(&sg_mu);
+    sg_commits++;
+    pthread_mutex_unlock(&sg_mu);
+}
+
+static void on_durable(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&sg_mu);
+    sg_durable = true;
+    pthread_mutex_unlock(&sg_mu);
+}
+
+/* *v read under sg_mu (never assert while holding it: a failed assertion
+ * jumps out and would leave it locked for the teardown). */
+static int sg_get(int *v)
+{
+    pthread_mutex_lock(&sg_mu);
+    int now = *v;
+    pthread_mutex_unlock(&sg_mu);
+    return now;
+}
+
+static bool sg_durable_now(void)
+{
+    pthread_mutex_lock(&sg_mu);
+    bool d = sg_durable;
+    pthread_mutex_unlock(&sg_mu);
+    return d;
+}
+
+/* Wait (up to 5 s) until *v reaches at least `want`, read under sg_mu. */
+static void sg_wait_for(int *v, int want)
+{
+    for (int i = 0; i < 5000; i++) {
+        pthread_mutex_lock(&sg_mu);
+        int now = *v;
+        pthread_mutex_unlock(&sg_mu);
+        if (now >= want)
+            return;
+        usleep(1000);
+    }
+    fail_msg("waited 5 s for %d, have %d", want, *v);
+}
+
+static void sg_done(struct writer_cmd *base, kassa_err err)
+{
+    struct test_cmd *cmd = (struct test_cmd *)base;
+    pthread_mutex_lock(&sg_mu);
+    cmd->done_err = err;
+    cmd->done_calls = ++sg_done_seq; /* 1, 2, ...: the order of the dones */
+    pthread_cond_broadcast(&sg_cv);
+    pthread_mutex_unlock(&sg_mu);
+    pthread_mutex_lock(&gate_mu);
+    done_total++;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static const struct store_ops *sg_real; /* the store's own ops, for sg_teardown */
+
+static void sg_install(struct fx *f, struct store_ops *gated)
+{
+    sg_real = f->store->ops;
+    *gated = *sg_real;
+    gated->sync = gated_sync;
+    sg_entered = sg_commits = sg_done_seq = 0;
+    sg_open = sg_durable = false;
+    f->store->ops = gated;
+    writer_on_commit(f->writer, count_commit);
+}
+
+static void sg_release(void)
+{
+    pthread_mutex_lock(&sg_mu);
+    sg_open = true;
+    pthread_cond_broadcast(&sg_cv);
+    pthread_mutex_unlock(&sg_mu);
+}
+
+/* Also after a failed assertion: open the sync gate (else the writer's
+ * stop waits for the syncer forever) and give the store its ops back. */
+static int sg_teardown(void **state)
+{
+    struct fx *f = *state;
+    sg_release();
+    pthread_mutex_lock(&gate_mu);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    if (sg_real != NULL)
+        f->store->ops = sg_real;
+    sg_real = NULL;
+    return fx_teardown(state);
+}
+
+/* Wait (up to 5 s) until `n` test commands were answered. */
+static void sg_wait_done(int n)
+{
+    for (int i = 0; i < 5000; i++) {
+        pthread_mutex_lock(&gate_mu);
+        int now = done_total;
+        pthread_mutex_unlock(&gate_mu);
+        if (now >= n)
+            return;
+        usleep(1000);
+    }
+    fail_msg("waited 5 s for %d answers", n);
+}
+
+static void submit(struct fx *f, struct test_cmd *cmd)
+{
+    cmd->base.apply = test_apply;
+    cmd->base.done = sg_done;
+    writer_submit(f->writer, &cmd->base);
+}
+
+/* A command is answered only after a sync that followed its commit, while
+ * the writer goes on: the next command commits (and is visible) during
+ * that sync, waits for a sync of its own, and the answers keep their
+ * order. A read that saw the unsynced commit marks its reply, which
+ * store_when_durable lets go only after the sync. */
+static void test_answers_after_sync(void **state)
+{
+    struct fx *f = *state;
+    static struct store_ops gated; /* outlives a failed assertion */
+    sg_install(f, &gated);
+    uint64_t syncs0 = sqlite_wal_syncs(f->store);
+    done_total = 0;
+
+    /* static: the writer may still hold them after a failed assertion */
+    static struct test_cmd a, b;
+    a = (struct test_cmd){.name = "sa"};
+    b = (struct test_cmd){.name = "sb"};
+    submit(f, &a);
+    sg_wait_for(&sg_entered, 1); /* a committed; its sync is held */
+    assert_int_equal(merchants_named(f, "sa"), 1);
+    submit(f, &b);
+    for (int i = 0; i < 5000 && merchants_named(f, "sb") == 0; i++)
+        usleep(1000);
+    assert_int_equal(merchants_named(f, "sb"), 1); /* committed during a's sync */
+    assert_int_equal(sg_get(&a.done_calls), 0);
+    assert_int_equal(sg_get(&b.done_calls), 0);
+    assert_int_equal(sg_get(&sg_commits), 2);
+
+    /* A read now can see b's commit: its reply must wait. */
+    (void)store_reads_take();
+    struct store_conn *r = store_reader(f->store);
+    struct merchant m;
+    assert_int_equal(STORE_CALL(r, merchant_get, 1, &m), KASSA_OK);
+    store_release(r);
+    static struct store_waiter w;
+    w = (struct store_waiter){.seen = store_reads_take(), .fn = on_durable};
+    assert_true(w.seen >= 2);
+    store_when_durable(f->store, &w);
+    usleep(20000);
+    assert_false(sg_durable_now());
+
+    sg_release();
+    sg_wait_done(2);
+    assert_int_equal(a.done_err, KASSA_OK);
+    assert_int_equal(b.done_err, KASSA_OK);
+    assert_int_equal(a.done_calls, 1); /* a answered first */
+    assert_int_equal(b.done_calls, 2);
+    assert_true(sg_durable_now());
+    /* One fdatasync, begun after b's commit, made both durable: b's own
+     * turn found nothing left to sync. */
+    assert_int_equal(sqlite_wal_syncs(f->store), syncs0 + 1);
+
+    /* Everything durable: a read marks nothing. */
+    r = store_reader(f->store);
+    assert_int_equal(STORE_CALL(r, merchant_get, 1, &m), KASSA_OK);
+    store_release(r);
+    assert_int_equal(store_reads_take(), 0);
+}
+
+/* While a sync runs, the writer takes what queued meanwhile into the
+ * transaction it has open (one commit for all, not one each); when one of
+ * them refuses, the whole transaction runs again the careful way, with
+ * every command taken in, and each is answered once. */
+static void test_queued_join_during_sync(void **state)
+{
+    struct fx *f = *state;
+    static struct store_ops gated; /* outlives a failed assertion */
+    sg_install(f, &gated);
+    done_total = 0;
+
+    static struct test_cmd first, c[3], d[3]; /* see test_answers_after_sync */
+    first = (struct test_cmd){.name = "j0"};
+    submit(f, &first);
+    sg_wait_for(&sg_entered, 1); /* the syncer is busy with j0 */
+
+    static struct writer_cmd gate = {.apply = gate_apply, .done = gate_done};
+    gate_entered = gate_open = false;
+    writer_submit(f->writer, &gate);
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_entered)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    c[0] = (struct test_cmd){.name = "j1"};
+    c[1] = (struct test_cmd){.name = "j2"};
+    c[2] = (struct test_cmd){.name = "j3"};
+    for (int i = 0; i < 3; i++)
+        submit(f, &c[i]);
+    pthread_mutex_lock(&gate_mu);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    for (int i = 0; i < 5000 && merchants_named(f, "j3") == 0; i++)
+        usleep(1000);
+    assert_int_equal(merchants_named(f, "j3"), 1);
+    assert_int_equal(sg_get(&sg_commits), 2); /* j0's, then the gate's with j1..j3 */
+
+    /* Again, with a refusal among the commands taken in (another gate:
+     * the first one waits for its done in the syncer's list). */
+    d[0] = (struct test_cmd){.name = "k1"};
+    d[1] = (struct test_cmd){.name = "k2", .result = KASSA_ECONFLICT};
+    d[2] = (struct test_cmd){.name = "k3"};
+    static struct writer_cmd gate2 = {.apply = gate_apply, .done = gate_done};
+    gate_entered = gate_open = false;
+    writer_submit(f->writer, &gate2);
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_entered)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    for (int i = 0; i < 3; i++)
+        submit(f, &d[i]);
+    pthread_mutex_lock(&gate_mu);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    for (int i = 0; i < 5000 && merchants_named(f, "k3") == 0; i++)
+        usleep(1000);
+    sg_release();
+    sg_wait_done(7);
+    assert_int_equal(merchants_named(f, "k1"), 1);
+    assert_int_equal(merchants_named(f, "k2"), 0);
+    assert_int_equal(merchants_named(f, "k3"), 1);
+    assert_int_equal(d[0].runs, 2); /* taken in, rolled back, run again */
+    assert_int_equal(d[1].runs, 2);
+    assert_int_equal(d[2].runs, 1); /* the first run stopped at k2 */
+    assert_int_equal(d[0].done_err, KASSA_OK);
+    assert_int_equal(d[1].done_err, KASSA_ECONFLICT);
+    assert_int_equal(d[2].done_err, KASSA_OK);
+    assert_int_equal(sg_get(&sg_commits), 3); /* the careful run's one commit */
+    /* Answered once each, in the order taken. */
+    assert_int_equal(first.done_calls, 1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(c[i].done_calls, 2 + i);
+        assert_int_equal(d[i].done_calls, 5 + i);
+        assert_int_equal(merchants_named(f, c[i].name), 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +681,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_leaves_and_refusals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_group_failure_runs_each_alone, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_group_in_careful_run, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_answers_after_sync, fx_setup, sg_teardown),
+        cmocka_unit_test_setup_teardown(test_queued_join_during_sync, fx_setup, sg_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
