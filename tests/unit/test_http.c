@@ -1,7 +1,6 @@
 /* test_http.c: the HTTP front (src/server/http.c), driven with libcurl. */
 #include <ctype.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <semaphore.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -78,54 +77,6 @@ static enum http_action suspend_with(struct http_req *req, int delay_ms, bool wa
     return HTTP_SUSPENDED;
 }
 
-/* The reply gate under test: holds the answers of /gated* back (resumed
- * from another thread: 100 ms later, or before the gate even returns for
- * /gated-race); counts the answers it saw. */
-static atomic_int gate_calls;
-
-struct held {
-    struct http_req *req;
-    int delay_ms;
-    sem_t *done;
-};
-
-static void *release_held(void *arg)
-{
-    struct held *h = arg;
-    if (h->delay_ms > 0) {
-        struct timespec ts = {0, (long)h->delay_ms * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    struct http_req *req = h->req;
-    sem_t *done = h->done;
-    free(h);
-    http_resume(req);
-    if (done != NULL)
-        sem_post(done);
-    return NULL;
-}
-
-static void gate(struct http_req *req)
-{
-    atomic_fetch_add(&gate_calls, 1);
-    if (strncmp(req->path, "/gated", 6) != 0)
-        return;
-    bool race = strcmp(req->path, "/gated-race") == 0;
-    sem_t done;
-    struct held *h = malloc(sizeof *h);
-    *h = (struct held){.req = req, .delay_ms = race ? 0 : 100, .done = race ? &done : NULL};
-    if (race)
-        sem_init(&done, 0, 0);
-    http_suspend(req);
-    pthread_t t;
-    pthread_create(&t, NULL, release_held, h);
-    pthread_detach(t);
-    if (race) {
-        sem_wait(&done);
-        sem_destroy(&done);
-    }
-}
-
 static const char *or_null(const char *s)
 {
     return s != NULL ? s : "(null)";
@@ -163,10 +114,6 @@ static enum http_action handler(struct http_req *req)
     if (strcmp(req->path, "/thread") == 0) {
         char *t = arena_printf(&req->arena, "%lu", (unsigned long)pthread_self());
         http_reply(req, 200, "text/plain", t, strlen(t));
-        return HTTP_DONE;
-    }
-    if (strncmp(req->path, "/gated", 6) == 0) {
-        http_reply(req, 200, "text/plain", "gated body", 10);
         return HTTP_DONE;
     }
     if (strcmp(req->path, "/suspend") == 0)
@@ -275,7 +222,6 @@ static int start(void **state)
     char err[256] = "";
     curl_global_init(CURL_GLOBAL_DEFAULT);
     log_set_level(getenv("TEST_HTTP_VERBOSE") != NULL ? LOG_DEBUG : LOG_WARN);
-    http_set_reply_gate(gate);
     int rc = http_start("127.0.0.1:0", 4, MAX_BODY, MAX_UPLOAD, handler, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "http_start: %s\n", err);
@@ -457,35 +403,6 @@ static void test_suspend_resume(void **state)
     assert_string_equal(r.body, want);
 }
 
-/* The reply gate sees every answer given at once, never one given after
- * a resume; an answer it holds goes out as the handler set it, once the
- * gate lets it go (also when that happens before the gate returns). */
-static void test_reply_gate(void **state)
-{
-    (void)state;
-    struct resp r;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    fetch(&r, "GET", "/gated", NULL, 0, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, "gated body");
-    assert_true(ms >= 100); /* held until released */
-
-    fetch(&r, "GET", "/gated-race", NULL, 0, NULL);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, "gated body");
-
-    int before = atomic_load(&gate_calls);
-    fetch(&r, "POST", "/suspend", "{}", 2, NULL);
-    assert_int_equal(r.status, 202);
-    assert_int_equal(atomic_load(&gate_calls), before); /* resumed: not gated */
-    fetch(&r, "GET", "/echo", NULL, 0, NULL);
-    assert_int_equal(r.status, 200);
-    assert_int_equal(atomic_load(&gate_calls), before + 1);
-}
-
 static void test_many_concurrent_suspended(void **state)
 {
     enum { N = 50 };
@@ -641,7 +558,6 @@ int main(void)
         cmocka_unit_test(test_request_ids_differ),
         cmocka_unit_test(test_body_limits),
         cmocka_unit_test(test_suspend_resume),
-        cmocka_unit_test(test_reply_gate),
         cmocka_unit_test(test_many_concurrent_suspended),
         cmocka_unit_test(test_start_errors),
     };
