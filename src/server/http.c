@@ -89,7 +89,6 @@ struct http_conn {
 
 static struct MHD_Daemon *http_daemon;
 static http_handler http_cb;
-static void (*http_gate)(struct http_req *req);
 static size_t http_max_body;
 static size_t http_max_upload;
 static pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -355,11 +354,6 @@ void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void 
     c->on_resume_arg = arg;
 }
 
-void http_set_reply_gate(void (*gate)(struct http_req *req))
-{
-    http_gate = gate;
-}
-
 void http_suspend(struct http_req *req)
 {
     conn_of(req)->suspend_wanted = true;
@@ -511,11 +505,6 @@ static enum MHD_Result run_handler(struct http_conn *c)
 
     log_set_request_id(c->req.id);
     enum http_action act = http_cb(&c->req);
-    if (act != HTTP_SUSPENDED && http_gate != NULL) {
-        http_gate(&c->req);
-        if (c->suspend_wanted)
-            act = HTTP_SUSPENDED;
-    }
     enum MHD_Result ret = MHD_YES;
     if (act != HTTP_SUSPENDED || !c->suspend_wanted) {
         ret = queue_reply(c);

@@ -72,13 +72,6 @@ void http_resume(struct http_req *req);
  * whose time is precious (the group-commit writer). Any thread. */
 void http_resume_later(struct http_req *req);
 
-/* A gate every answer a handler gave at once passes before it is queued
- * (not one set after http_resume): on the handler's thread, it may hold the
- * answer back with http_suspend and let it go later with http_resume or
- * http_resume_later (kassad: until what the handler read is durable). Set
- * before http_start. */
-void http_set_reply_gate(void (*gate)(struct http_req *req));
-
 /* Start listening on host:port with `threads` worker threads, dispatching
  * every request to `handler`. Returns 0, or -1 with a message in err. */
 int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,

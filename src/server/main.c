@@ -35,32 +35,6 @@ static void kick_on_events(void)
         dispatcher_kick();
 }
 
-static void reply_durable(void *arg)
-{
-    http_resume_later(arg);
-}
-
-/* The reply gate: an answer built from reads that may have seen a commit
- * not yet durable (SQLite syncs apart from the commit: store.h sync_split)
- * waits, suspended, until the sync; the HTTP thread serves others
- * meanwhile. (A mark left by the reads of a request that went on to the
- * writer holds the next answer on this thread at most until that sync.) */
-static void reply_gate(struct http_req *req)
-{
-    uint64_t seen = store_reads_take();
-    if (seen == 0)
-        return;
-    struct store_waiter *w = arena_alloc(&req->arena, sizeof *w);
-    if (w == NULL) { /* wait here */
-        struct store_waiter here = {.seen = seen};
-        store_when_durable(app.store, &here);
-        return;
-    }
-    *w = (struct store_waiter){.seen = seen, .fn = reply_durable, .arg = req};
-    http_suspend(req);
-    store_when_durable(app.store, w); /* may resume at once */
-}
-
 int main(int argc, char **argv)
 {
     char err[512] = "";
@@ -109,7 +83,6 @@ int main(int argc, char **argv)
         goto out;
     }
     writer_on_commit(app.writer, kick_on_events);
-    http_set_reply_gate(reply_gate);
     if (http_start(config.listen, config.threads, (size_t)config.max_body,
                    (size_t)config.max_upload, router_handle, err, sizeof err) != 0) {
         log_error("cannot listen", "listen=%s error=\"%s\"", config.listen, err);

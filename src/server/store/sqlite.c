@@ -109,21 +109,12 @@ struct sqlite_store {
      * spell (see "read transactions kept"). */
     _Atomic int64_t last_write_ms;
     pthread_cond_t ckpt_cv;
-    /* The WAL synced apart from the commit (see "the WAL synced apart"). */
-    int wal_fd;         /* the WAL, opened by sync_split; -1 before */
-    _Atomic bool split; /* the writer's commits leave the sync to sqlite_sync */
-    _Atomic uint64_t commits_begun, commits_done, commits_synced;
-    _Atomic uint64_t wal_syncs; /* fdatasync calls made by sqlite_sync (tests) */
-    pthread_mutex_t sync_mu;    /* commits_synced's waiters */
-    pthread_cond_t sync_cv;
-    struct store_waiter *waiters; /* replies waiting for a sync (sync_mu) */
 };
 
 /* ---- connections -------------------------------------------------------- */
 
 static void reader_end(struct sqlite_conn *c);
 static void readers_sweep(struct sqlite_store *s);
-static void reads_durable(struct sqlite_store *s);
 static void pick_free(struct pick_cursors *pc);
 
 static void conn_close(struct sqlite_conn *c)
@@ -420,10 +411,6 @@ static void sqlite_close(struct store *base)
     }
     pthread_key_delete(s->reader_key);
     pthread_mutex_destroy(&s->mu);
-    pthread_mutex_destroy(&s->sync_mu);
-    pthread_cond_destroy(&s->sync_cv);
-    if (s->wal_fd >= 0)
-        close(s->wal_fd);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
     free(s->path);
@@ -483,10 +470,7 @@ static kassa_err sqlite_open(const char *path, struct store **out, char *err, si
     }
     s->base.ops = &store_sqlite_ops;
     s->lock_fd = -1;
-    s->wal_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_mutex_init(&s->sync_mu, NULL);
-    pthread_cond_init(&s->sync_cv, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
     pthread_key_create(&s->reader_key, NULL);
     if (!lock_database(s, err, errlen))
@@ -655,11 +639,9 @@ static void sqlite_release(struct store_conn *base)
         return;
     if (c->shm == NULL)
         find_shm(c);
-    struct sqlite_store *s = (struct sqlite_store *)c->base.store;
-    if (!reader_keep(s, c))
+    if (!reader_keep((struct sqlite_store *)c->base.store, c))
         reader_end(c);
     pthread_mutex_unlock(&c->use);
-    reads_durable(s);
 }
 
 /* The checkpointer, before each checkpoint: end the kept transaction of
@@ -775,176 +757,6 @@ static void idem_tx(struct store_conn *c, enum sqlite_idem_tx ev)
         sqlite_idem_tx(sc->idem, ev);
 }
 
-/* ---- the WAL synced apart -------------------------------------------------
- * At synchronous=FULL each commit of the one writer waited for its own
- * fdatasync, and the writer thread did nothing meanwhile: the apply of the
- * next batch waited for the disk. After sync_split the writer connection
- * runs at synchronous=NORMAL: a commit writes its frames (into the kernel:
- * the kassa VFS writes the gathered frames at the commit frame) and
- * publishes them without a sync, and the writer thread goes on with the
- * next batch while its syncer thread (writer.c) calls sqlite_sync: one
- * fdatasync of the WAL for every commit that returned before it, and only
- * then the answers of those batches. SQLite's own syncs stay: at NORMAL it
- * still syncs the WAL before a checkpoint copies it into the database and
- * when the WAL starts over, and the checkpointer's connection runs at FULL.
- *
- * Three counters order it: commits_begun goes up before the writer's
- * COMMIT runs, commits_done after it returned (whatever its outcome), and
- * commits_synced to the commits_done read before an fdatasync that
- * succeeded. A reader's snapshot can hold only commits that began before
- * its reads ended, so at release it waits until commits_synced reaches the
- * commits_begun it reads then (at once while nothing is being written). */
-
-/* Wait this long for the syncer before syncing from the waiting thread. */
-#define SYNC_WAIT_MS 5
-
-static kassa_err sqlite_sync(struct store *base)
-{
-    struct sqlite_store *s = (struct sqlite_store *)base;
-    uint64_t done = atomic_load(&s->commits_done);
-    if (atomic_load(&s->commits_synced) >= done)
-        return KASSA_OK;
-    if (fdatasync(s->wal_fd) != 0) {
-        log_error("sqlite WAL sync failed", "error=\"%s\"", strerror(errno));
-        return KASSA_EIO;
-    }
-    atomic_fetch_add(&s->wal_syncs, 1);
-    pthread_mutex_lock(&s->sync_mu);
-    if (atomic_load(&s->commits_synced) < done)
-        atomic_store(&s->commits_synced, done);
-    uint64_t synced = atomic_load(&s->commits_synced);
-    struct store_waiter *ready = NULL, **pp = &s->waiters;
-    while (*pp != NULL) {
-        struct store_waiter *w = *pp;
-        if (w->seen <= synced) {
-            *pp = w->next;
-            w->next = ready;
-            ready = w;
-        } else {
-            pp = &w->next;
-        }
-    }
-    pthread_cond_broadcast(&s->sync_cv);
-    pthread_mutex_unlock(&s->sync_mu);
-    while (ready != NULL) {
-        struct store_waiter *next = ready->next; /* fn may free it */
-        ready->fn(ready->arg);
-        ready = next;
-    }
-    return KASSA_OK;
-}
-
-/* A reader at release: note what its reads could have seen that is not
- * yet durable (store_reads_saw), for the reply to wait on. */
-static void reads_durable(struct sqlite_store *s)
-{
-    if (!atomic_load(&s->split))
-        return;
-    uint64_t seen = atomic_load(&s->commits_begun);
-    if (atomic_load(&s->commits_synced) < seen)
-        store_reads_saw(seen);
-}
-
-/* Wait here until the commits up to `seen` are durable. The syncer
- * normally gets there first; when it has not after SYNC_WAIT_MS (none
- * runs: the writer stopped), this thread syncs what has returned. */
-static void wait_durable(struct sqlite_store *s, uint64_t seen)
-{
-    pthread_mutex_lock(&s->sync_mu);
-    while (atomic_load(&s->commits_synced) < seen) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += SYNC_WAIT_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        if (pthread_cond_timedwait(&s->sync_cv, &s->sync_mu, &until) == 0 ||
-            atomic_load(&s->commits_done) < seen)
-            continue;
-        pthread_mutex_unlock(&s->sync_mu);
-        sqlite_sync(&s->base);
-        pthread_mutex_lock(&s->sync_mu);
-    }
-    pthread_mutex_unlock(&s->sync_mu);
-}
-
-/* Fsync the directory holding `path` (the WAL's entry in it). */
-static bool sync_dir_of(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    size_t n = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
-    if (n >= sizeof dir)
-        return false;
-    if (n == 0) {
-        dir[0] = '.';
-        n = 1;
-    } else {
-        memcpy(dir, path, n);
-    }
-    dir[n] = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    bool ok = fsync(fd) == 0;
-    close(fd);
-    return ok;
-}
-
-static kassa_err sqlite_sync_split(struct store *base)
-{
-    struct sqlite_store *s = (struct sqlite_store *)base;
-    if (atomic_load(&s->split))
-        return KASSA_OK;
-    sqlite3 *db = s->writer->db;
-    const char *file = sqlite3_db_filename(db, "main");
-    if (file == NULL || *file == '\0')
-        return KASSA_EINVAL; /* a temporary database has no WAL */
-    const char *wal = sqlite3_filename_wal(file);
-    /* The WAL exists once a connection read in WAL mode (the migrations'). */
-    int fd = open(wal, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        log_error("sqlite WAL open failed", "path=\"%s\" error=\"%s\"", wal, strerror(errno));
-        return KASSA_EIO;
-    }
-    /* What was committed so far, and the WAL's directory entry (SQLite
-     * syncs it at the WAL's first sync, which at NORMAL may come late). */
-    if (fdatasync(fd) != 0 || !sync_dir_of(wal) ||
-        exec_sql(db, "PRAGMA synchronous=NORMAL") != KASSA_OK) {
-        log_error("sqlite WAL sync split failed", "error=\"%s\"", strerror(errno));
-        close(fd);
-        return KASSA_EIO;
-    }
-    s->wal_fd = fd;
-    atomic_store(&s->split, true);
-    return KASSA_OK;
-}
-
-/* store_ops.when_durable; w->fn NULL: wait here. */
-static void sqlite_when_durable(struct store *base, struct store_waiter *w)
-{
-    struct sqlite_store *s = (struct sqlite_store *)base;
-    if (w->fn == NULL) {
-        wait_durable(s, w->seen);
-        return;
-    }
-    pthread_mutex_lock(&s->sync_mu);
-    bool now = atomic_load(&s->commits_synced) >= w->seen;
-    if (!now) {
-        w->next = s->waiters;
-        s->waiters = w;
-    }
-    pthread_mutex_unlock(&s->sync_mu);
-    if (now)
-        w->fn(w->arg);
-}
-
-uint64_t sqlite_wal_syncs(struct store *base)
-{
-    return atomic_load(&((struct sqlite_store *)base)->wal_syncs);
-}
-
 static kassa_err sqlite_begin(struct store_conn *c)
 {
     idem_tx(c, IDEM_TX_BEGIN);
@@ -953,13 +765,7 @@ static kassa_err sqlite_begin(struct store_conn *c)
 }
 static kassa_err sqlite_commit(struct store_conn *c)
 {
-    struct sqlite_store *s = (struct sqlite_store *)c->store;
-    bool split = ((struct sqlite_conn *)c)->writer && atomic_load(&s->split);
-    if (split)
-        atomic_fetch_add(&s->commits_begun, 1);
     kassa_err err = run_simple(c, STMT_COMMIT);
-    if (split)
-        atomic_fetch_add(&s->commits_done, 1);
     if (err == KASSA_OK)
         idem_tx(c, IDEM_TX_COMMITTED);
     return err;
@@ -1508,9 +1314,6 @@ const struct store_ops store_sqlite_ops = {
     .writer = sqlite_writer,
     .reader = sqlite_reader,
     .release = sqlite_release,
-    .sync_split = sqlite_sync_split,
-    .sync = sqlite_sync,
-    .when_durable = sqlite_when_durable,
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,

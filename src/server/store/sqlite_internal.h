@@ -84,8 +84,6 @@ void sqlite_idem_close(struct sqlite_idem *x);
 size_t sqlite_idem_count(const struct sqlite_idem *x);
 /* The entries of a SQLite store's index (tests: it must match the table). */
 size_t sqlite_idem_entries(struct store *s);
-/* fdatasync calls of the WAL synced apart (sqlite.c; tests). */
-uint64_t sqlite_wal_syncs(struct store *s);
 
 /* What the writer's transaction did, so the index follows: entries added
  * since BEGIN go again on ROLLBACK, those since the command's SAVEPOINT on

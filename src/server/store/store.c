@@ -16,8 +16,7 @@ _Static_assert((sizeof(struct store_ops) - offsetof(struct store_ops, open)) % s
                "struct store_ops holds only function pointers after its name");
 
 /* True when the backend fills every op (but the optional ones: writer_extra,
- * order_insert_idem, order_create_reads_many, order_insert_many, sync_split,
- * sync, when_durable); names the first missing one's
+ * order_insert_idem, order_create_reads_many, order_insert_many); names the first missing one's
  * position in the log otherwise (a backend that misses a new op must not
  * start and crash later on a NULL call). */
 static bool ops_complete(const struct store_ops *ops)
@@ -30,10 +29,7 @@ static bool ops_complete(const struct store_ops *ops)
         bool optional = off == offsetof(struct store_ops, writer_extra) ||
                         off == offsetof(struct store_ops, order_insert_idem) ||
                         off == offsetof(struct store_ops, order_create_reads_many) ||
-                        off == offsetof(struct store_ops, order_insert_many) ||
-                        off == offsetof(struct store_ops, sync_split) ||
-                        off == offsetof(struct store_ops, sync) ||
-                        off == offsetof(struct store_ops, when_durable);
+                        off == offsetof(struct store_ops, order_insert_many);
         if (fn == NULL && !optional) {
             log_error("store backend incomplete", "backend=%s op_index=%zu", ops->name,
                       (off - offsetof(struct store_ops, open)) / sizeof(store_fn_));
@@ -136,29 +132,4 @@ void store_url_redacted(const char *url, char *out, size_t size)
     }
     buf[n] = '\0';
     snprintf(out, size, "%s", buf);
-}
-
-/* ---- replies after durable reads (store.h, sync_split) ---- */
-
-static _Thread_local uint64_t reads_seen;
-
-uint64_t store_reads_take(void)
-{
-    uint64_t seen = reads_seen;
-    reads_seen = 0;
-    return seen;
-}
-
-void store_reads_saw(uint64_t seen)
-{
-    if (seen > reads_seen)
-        reads_seen = seen;
-}
-
-void store_when_durable(struct store *s, struct store_waiter *w)
-{
-    if (s->ops->when_durable != NULL)
-        s->ops->when_durable(s, w);
-    else if (w->fn != NULL)
-        w->fn(w->arg);
 }

@@ -57,8 +57,6 @@ typedef void (*store_problem_fn)(void *arg, const char *problem);
 /* A visitor over a shop's balances (minor units of `currency`). */
 typedef bool (*store_balance_fn)(void *arg, const char *currency, int64_t available, int64_t held);
 
-struct store_waiter;
-
 struct store_ops {
     const char *name;
 
@@ -75,24 +73,6 @@ struct store_ops {
      * the backend has exactly one writer (SQLite); returns NULL when out
      * of memory. */
     struct store_conn *(*writer_extra)(struct store *s);
-
-    /* Durability apart from the commit (optional: NULL when a commit is
-     * durable when it returns, as on PostgreSQL). sync_split, called once
-     * by the writer before its thread starts: from then on a commit on the
-     * writer connection returns once it is written (and visible), and sync
-     * makes every commit that returned so far durable. The writer answers
-     * a batch only after a sync that followed its commit, and a read
-     * connection's store_release waits until every commit its reads could
-     * have seen is durable: nobody is told of a write that a power loss
-     * could still undo. sync may be called from any thread, also while the
-     * writer commits. A failed split leaves commits durable by themselves. */
-    kassa_err (*sync_split)(struct store *s);
-    kassa_err (*sync)(struct store *s);
-    /* Call w->fn(w->arg) once the commits w->seen counts (store_reads_take)
-     * are durable: from the thread that syncs them, or at once on this
-     * thread when they already are; w->fn NULL: wait on this thread.
-     * Optional with sync_split. */
-    void (*when_durable)(struct store *s, struct store_waiter *w);
 
     /* Transactions on the writer connection. */
     kassa_err (*begin)(struct store_conn *c);
@@ -320,26 +300,6 @@ struct store_conn {
 struct store {
     const struct store_ops *ops;
 };
-
-/* A reply waiting until what its reads saw is durable (when_durable). */
-struct store_waiter {
-    uint64_t seen; /* from store_reads_take */
-    void (*fn)(void *arg);
-    void *arg;
-    struct store_waiter *next; /* the backend's */
-};
-
-/* What this thread's reads since the last take saw that was not yet
- * durable when they ended (0: nothing; see sync_split), and forget it. A
- * reply built from those reads goes out only after store_when_durable. */
-uint64_t store_reads_take(void);
-/* The backend's side: note that a read connection's reads may have seen
- * the commits up to `seen` (the largest noted since the last take wins). */
-void store_reads_saw(uint64_t seen);
-
-/* Call w->fn(w->arg) once w->seen is durable (at once without sync_split);
- * w->fn NULL: wait on this thread instead. */
-void store_when_durable(struct store *s, struct store_waiter *w);
 
 /* Open "sqlite:PATH" or "postgresql://..." / "postgres://...". */
 kassa_err store_open(const char *url, struct store **out, char *err, size_t errlen);

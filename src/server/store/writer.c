@@ -33,16 +33,6 @@ struct writer {
     bool stopping;
     int batch_max;
     void (*_Atomic on_commit)(void); /* writer_on_commit; set while running */
-    /* The syncer (when the store syncs apart, store_ops.sync_split): the
-     * batches committed and waiting for the sync that makes them durable,
-     * in commit order; their results are in writer_cmd.result. */
-    bool syncing;
-    pthread_t syncer;
-    pthread_mutex_t sync_mu;
-    pthread_cond_t sync_cv;
-    struct writer_cmd *sync_head, *sync_tail;
-    bool sync_stop;
-    _Atomic bool sync_busy; /* the syncer is syncing (see run_batch_fast) */
 };
 
 /* After a batch whose optimistic run failed, this many batches run with a
@@ -143,28 +133,9 @@ static int group_len(struct writer_cmd **v, int i, int n)
  * (nothing of the batch is kept) and the batch must run the careful way.
  * A single command's refusal other than KASSA_ERETRY is final here: its
  * transaction held nothing else. */
-/* Up to `room` more commands from the queue into v (none waited for). */
-static int take_more(struct writer *w, struct writer_cmd **v, int room)
-{
-    int k = 0;
-    pthread_mutex_lock(&w->mu);
-    while (k < room && w->head != NULL) {
-        struct writer_cmd *cmd = w->head;
-        w->head = cmd->next;
-        cmd->next = NULL;
-        v[k++] = cmd;
-    }
-    if (w->head == NULL)
-        w->tail = NULL;
-    w->queued -= k;
-    pthread_mutex_unlock(&w->mu);
-    return k;
-}
-
 static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer_cmd **v,
-                           kassa_err *results, int *np)
+                           kassa_err *results, int n)
 {
-    int n = *np;
     kassa_err err = STORE_CALL0(c, begin);
     if (err != KASSA_OK) {
         for (int i = 0; i < n; i++)
@@ -172,31 +143,20 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer
         return true;
     }
     kassa_err res = KASSA_OK;
-    for (int i = 0;;) {
-        while (i < n && res == KASSA_OK) {
-            int g = group_len(v, i, n);
-            if (g == 1) {
-                res = results[i] = v[i]->apply(c, v[i]);
-                i++;
-                continue;
-            }
-            res = v[i]->apply_many(c, v + i, g, results + i);
-            if (res == KASSA_OK)
-                log_debug("commands grouped", "commands=%d", g);
-            for (int k = i; k < i + g && res == KASSA_OK; k++)
-                if (results[k] == KASSA_ERETRY)
-                    res = results[k] = v[k]->apply(c, v[k]);
-            i += g;
+    for (int i = 0; i < n && res == KASSA_OK;) {
+        int g = group_len(v, i, n);
+        if (g == 1) {
+            res = results[i] = v[i]->apply(c, v[i]);
+            i++;
+            continue;
         }
-        /* While the syncer syncs the last commit, a commit now would only
-         * wait for it: take in what queued meanwhile, into this one. */
-        if (res != KASSA_OK || !w->syncing || n >= w->batch_max || !atomic_load(&w->sync_busy))
-            break;
-        int more = take_more(w, v + n, w->batch_max - n);
-        if (more == 0)
-            break;
-        n += more;
-        *np = n;
+        res = v[i]->apply_many(c, v + i, g, results + i);
+        if (res == KASSA_OK)
+            log_debug("commands grouped", "commands=%d", g);
+        for (int k = i; k < i + g && res == KASSA_OK; k++)
+            if (results[k] == KASSA_ERETRY)
+                res = results[k] = v[k]->apply(c, v[k]);
+        i += g;
     }
     if (res != KASSA_OK) {
         if ((err = STORE_CALL0(c, rollback)) != KASSA_OK) {
@@ -298,7 +258,7 @@ static void run_batch_careful(struct writer *w, struct store_conn *c, struct wri
  * (one writer thread only); after a refusal the batch runs again the
  * careful way, and so do the next WRITER_CAREFUL_BATCHES batches. Every command's apply may run
  * more than once (its effects of a rolled-back run are gone; see writer.h). */
-static int run_batch(struct writer_thread *t, struct writer_cmd *batch, int n)
+static void run_batch(struct writer_thread *t, struct writer_cmd *batch, int n)
 {
     int i = 0;
     for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next)
@@ -308,13 +268,12 @@ static int run_batch(struct writer_thread *t, struct writer_cmd *batch, int n)
      * back and running it again made that likelier and dearer (a lone
      * command then lost five deadlocks in a row in test_pg_writers). */
     if (t->careful == 0 && t->w->nthreads == 1) {
-        if (run_batch_fast(t->w, t->conn, t->cmds, t->results, &n))
-            return n;
+        if (run_batch_fast(t->w, t->conn, t->cmds, t->results, n))
+            return;
         t->careful = WRITER_CAREFUL_BATCHES + 1;
     }
     t->careful--;
     run_batch_careful(t->w, t->conn, t->cmds, t->results, n);
-    return n;
 }
 
 void writer_on_commit(struct writer *w, void (*fn)(void))
@@ -368,71 +327,19 @@ static void *writer_main(void *arg)
             pthread_cond_signal(&w->cv);
         pthread_mutex_unlock(&w->mu);
 
-        n = run_batch(t, batch, n);
-        if (w->syncing) {
-            for (int i = 0; i < n; i++) {
-                t->cmds[i]->result = t->results[i];
-                t->cmds[i]->next = i + 1 < n ? t->cmds[i + 1] : NULL;
-            }
-            pthread_mutex_lock(&w->sync_mu);
-            if (w->sync_tail)
-                w->sync_tail->next = t->cmds[0];
-            else
-                w->sync_head = t->cmds[0];
-            w->sync_tail = t->cmds[n - 1];
-            pthread_cond_signal(&w->sync_cv);
-            pthread_mutex_unlock(&w->sync_mu);
-            continue;
-        }
-        for (int i = 0; i < n; i++) {
-            struct writer_cmd *cmd = t->cmds[i]; /* done may free it */
-            cmd->next = NULL;
-            cmd->done(cmd, t->results[i]);
-        }
-    }
-    return NULL;
-}
-
-/* The syncer thread: takes every batch committed so far, makes them
- * durable with one store sync, then calls their `done`s. While it syncs,
- * the writer thread runs the next batches, and the next sync covers them
- * all. A failed sync stops the process: the kernel may have dropped the
- * WAL pages it could not write and still report the next sync as a
- * success, so nothing written after it could be answered as durable; a
- * restart recovers from what is on disk, which holds every write answered
- * so far (PostgreSQL does the same on a failed WAL fsync). */
-static void *syncer_main(void *arg)
-{
-    pthread_setname_np(pthread_self(), "kassa-sync");
-    struct writer *w = arg;
-    for (;;) {
-        pthread_mutex_lock(&w->sync_mu);
-        while (w->sync_head == NULL && !w->sync_stop)
-            pthread_cond_wait(&w->sync_cv, &w->sync_mu);
-        struct writer_cmd *cmd = w->sync_head;
-        w->sync_head = w->sync_tail = NULL;
-        pthread_mutex_unlock(&w->sync_mu);
-        if (cmd == NULL)
-            break; /* stopping, and nothing left */
-        atomic_store(&w->sync_busy, true);
-        if (w->store->ops->sync(w->store) != KASSA_OK) {
-            log_stop_async(); /* the line below is written before abort */
-            log_error("WAL sync failed: stopping; a restart recovers every write answered");
-            abort();
-        }
-        while (cmd) {
+        run_batch(t, batch, n);
+        int i = 0;
+        for (struct writer_cmd *cmd = batch; cmd; i++) {
             struct writer_cmd *next = cmd->next; /* done may free cmd */
             cmd->next = NULL;
-            cmd->done(cmd, cmd->result);
+            cmd->done(cmd, t->results[i]);
             cmd = next;
         }
-        atomic_store(&w->sync_busy, false);
     }
     return NULL;
 }
 
-/* Stop and join the first `started` threads (and the syncer when it runs),
- * free everything. */
+/* Stop and join the first `started` threads, free everything. */
 static void writer_free(struct writer *w, int started)
 {
     pthread_mutex_lock(&w->mu);
@@ -441,15 +348,6 @@ static void writer_free(struct writer *w, int started)
     pthread_mutex_unlock(&w->mu);
     for (int i = 0; i < started; i++)
         pthread_join(w->threads[i].thread, NULL);
-    if (w->syncing) { /* after the writer threads: their last batches too */
-        pthread_mutex_lock(&w->sync_mu);
-        w->sync_stop = true;
-        pthread_cond_signal(&w->sync_cv);
-        pthread_mutex_unlock(&w->sync_mu);
-        pthread_join(w->syncer, NULL);
-    }
-    pthread_mutex_destroy(&w->sync_mu);
-    pthread_cond_destroy(&w->sync_cv);
     for (int i = 0; i < w->nthreads; i++) {
         free(w->threads[i].results);
         free(w->threads[i].cmds);
@@ -475,8 +373,6 @@ struct writer *writer_start_n(struct store *s, int batch_max, int threads)
     pthread_mutex_init(&w->mu, &ma);
     pthread_mutexattr_destroy(&ma);
     pthread_cond_init(&w->cv, NULL);
-    pthread_mutex_init(&w->sync_mu, NULL);
-    pthread_cond_init(&w->sync_cv, NULL);
     w->threads = calloc((size_t)threads, sizeof *w->threads);
     if (w->threads == NULL) {
         writer_free(w, 0);
@@ -502,22 +398,7 @@ struct writer *writer_start_n(struct store *s, int batch_max, int threads)
         }
         w->nthreads = i + 1;
     }
-    /* One writer thread (SQLite): its commits leave the sync to the syncer,
-     * so the next batch runs while the disk syncs the last ones. */
-    if (w->nthreads == 1 && s->ops->sync_split != NULL) {
-        kassa_err err = s->ops->sync_split(s);
-        if (err == KASSA_OK) {
-            if (pthread_create(&w->syncer, NULL, syncer_main, w) != 0) {
-                writer_free(w, 0); /* commits would be answered unsynced */
-                return NULL;
-            }
-            w->syncing = true;
-        } else if (err != KASSA_EINVAL) { /* EINVAL: a temporary database */
-            log_warn("commits sync inline", "error=%s", kassa_err_name(err));
-        }
-    }
-    log_info("writer started", "threads=%d batch_max=%d syncer=%s", w->nthreads, w->batch_max,
-             w->syncing ? "yes" : "no");
+    log_info("writer started", "threads=%d batch_max=%d", w->nthreads, w->batch_max);
     for (int i = 0; i < w->nthreads; i++) {
         if (pthread_create(&w->threads[i].thread, NULL, writer_main, &w->threads[i]) != 0) {
             writer_free(w, i);

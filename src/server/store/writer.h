@@ -33,10 +33,8 @@ struct writer_cmd {
      * everything it sets outside the database it must set anew each time. A batch that cannot reach
      * the database fails with KASSA_EUNAVAILABLE for every command (nothing of it is kept). */
     kassa_err (*apply)(struct store_conn *c, struct writer_cmd *cmd);
-    /* Called once the batch committed and is durable (err = apply's
-     * result) or failed to commit (err = KASSA_EIO for everyone): on the
-     * writer thread, or on its syncer thread when the store syncs apart
-     * (store_ops.sync_split); in the order the commands were taken. */
+    /* Called on the writer thread once the batch committed (err = apply's
+     * result) or failed to commit (err = KASSA_EIO for everyone). */
     void (*done)(struct writer_cmd *cmd, kassa_err err);
     /* Optional: run a run of consecutive commands of one kind together
      * (cmds[0..n), n >= 2, all with this apply_many), e.g. one multi-row
@@ -50,7 +48,6 @@ struct writer_cmd {
      * for the same commands. */
     writer_many_fn apply_many;
     struct writer_cmd *next; /* writer's queue link */
-    kassa_err result;        /* writer's: the result until `done` (syncer) */
 };
 
 struct writer;
