@@ -181,6 +181,8 @@ static struct {
     size_t len;
     bool running, stopping;
     bool urgent; /* a warning or error is waiting: write now */
+    /* Buffers taken by the logger, and written by it (log_flush). */
+    unsigned long long taken, written;
     pthread_t thread;
 } L = {.mu = PTHREAD_MUTEX_INITIALIZER,
        .has_lines = PTHREAD_COND_INITIALIZER,
@@ -259,10 +261,13 @@ static void *logger_main(void *arg)
         L.buf = L.spare;
         L.spare = out;
         L.len = 0;
+        L.taken++;
         pthread_cond_broadcast(&L.has_room);
         pthread_mutex_unlock(&L.mu);
         write_all(out, n);
         pthread_mutex_lock(&L.mu);
+        L.written = L.taken;
+        pthread_cond_broadcast(&L.has_room); /* log_flush waits for this too */
     }
     pthread_mutex_unlock(&L.mu);
     return NULL;
@@ -291,6 +296,19 @@ int log_start_async(void)
     atomic_store_explicit(&log_async, true, memory_order_release);
     pthread_mutex_unlock(&L.mu);
     return 0;
+}
+
+void log_flush(void)
+{
+    pthread_mutex_lock(&L.mu);
+    if (L.running) {
+        unsigned long long want = L.taken + (L.len > 0); /* the buffer being filled too */
+        L.urgent = true;
+        pthread_cond_signal(&L.has_lines);
+        while (L.running && L.written < want)
+            pthread_cond_wait(&L.has_room, &L.mu);
+    }
+    pthread_mutex_unlock(&L.mu);
 }
 
 void log_stop_async(void)

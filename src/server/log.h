@@ -27,6 +27,9 @@ void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
 /* Hand lines to a logger thread from now on (see log.c); 0, or -1 when it
  * cannot start (lines then stay synchronous). */
 int log_start_async(void);
+/* Return once every line logged before the call is written (before an
+ * abort, so that the line saying why is not lost in the logger's buffer). */
+void log_flush(void);
 
 /* Write every pending line and stop the logger thread; lines are written
  * synchronously again afterwards. */

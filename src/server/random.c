@@ -22,6 +22,7 @@ void random_bytes(void *buf, size_t n)
                 ssize_t r = getrandom(random_pool + got, RANDOM_POOL - got, 0);
                 if (r <= 0) {
                     log_error("getrandom failed; refusing to continue without randomness");
+                    log_flush();
                     abort();
                 }
                 got += (size_t)r;

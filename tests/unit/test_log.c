@@ -195,6 +195,25 @@ static void test_lines_do_not_interleave(void **state)
     assert_int_equal(lines, T * 50);
 }
 
+/* log_flush returns only once the logger wrote what was logged before it:
+ * an info line would otherwise wait in its buffer for up to 5 ms (read
+ * right after, it is not there yet). */
+static void test_flush(void **state)
+{
+    assert_int_equal(log_start_async(), 0);
+    for (int i = 0; i < 3; i++) {
+        log_info("before flush", "i=%d", i);
+        log_flush();
+        char want[64];
+        snprintf(want, sizeof want, "msg=\"before flush\" i=%d\n", i);
+        assert_non_null(strstr(drain(), want));
+    }
+    log_stop_async();
+    log_info("synchronous again");
+    log_flush(); /* no logger: returns at once */
+    assert_non_null(strstr(drain(), "msg=\"synchronous again\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +224,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_levels, capture, release),
         cmocka_unit_test_setup_teardown(test_bounded, capture, release),
         cmocka_unit_test_setup_teardown(test_lines_do_not_interleave, capture, release),
+        cmocka_unit_test_setup_teardown(test_flush, capture, release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@ static void sha256_init(void)
     sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
     if (sha256_md == NULL || pthread_key_create(&sha256_key, sha256_ctx_free) != 0) {
         log_error("cannot set up SHA-256");
+        log_flush();
         abort();
     }
 }
@@ -36,6 +37,7 @@ void core_sha256(const void *data, size_t len, unsigned char out[32])
     if (ctx == NULL) {
         if ((ctx = EVP_MD_CTX_new()) == NULL || pthread_setspecific(sha256_key, ctx) != 0) {
             log_error("out of memory for SHA-256");
+            log_flush();
             abort();
         }
     }
@@ -43,6 +45,7 @@ void core_sha256(const void *data, size_t len, unsigned char out[32])
     if (!EVP_DigestInit_ex2(ctx, sha256_md, NULL) || !EVP_DigestUpdate(ctx, data, len) ||
         !EVP_DigestFinal_ex(ctx, out, &n) || n != 32) {
         log_error("SHA-256 failed");
+        log_flush();
         abort();
     }
 }
