@@ -177,6 +177,7 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t has_lines; /* the logger waits for lines */
     pthread_cond_t has_room;  /* writers wait for room */
+    pthread_cond_t flushed;   /* log_flush waits for `written` */
     char *buf, *spare;        /* appended to / being written */
     size_t len;
     bool running, stopping;
@@ -186,7 +187,8 @@ static struct {
     pthread_t thread;
 } L = {.mu = PTHREAD_MUTEX_INITIALIZER,
        .has_lines = PTHREAD_COND_INITIALIZER,
-       .has_room = PTHREAD_COND_INITIALIZER};
+       .has_room = PTHREAD_COND_INITIALIZER,
+       .flushed = PTHREAD_COND_INITIALIZER};
 
 static atomic_bool log_async;
 
@@ -267,7 +269,7 @@ static void *logger_main(void *arg)
         write_all(out, n);
         pthread_mutex_lock(&L.mu);
         L.written = L.taken;
-        pthread_cond_broadcast(&L.has_room); /* log_flush waits for this too */
+        pthread_cond_broadcast(&L.flushed);
     }
     pthread_mutex_unlock(&L.mu);
     return NULL;
@@ -306,7 +308,7 @@ void log_flush(void)
         L.urgent = true;
         pthread_cond_signal(&L.has_lines);
         while (L.running && L.written < want)
-            pthread_cond_wait(&L.has_room, &L.mu);
+            pthread_cond_wait(&L.flushed, &L.mu);
     }
     pthread_mutex_unlock(&L.mu);
 }
@@ -326,6 +328,7 @@ void log_stop_async(void)
     atomic_store(&log_async, false);
     L.running = false;
     pthread_cond_broadcast(&L.has_room);
+    pthread_cond_broadcast(&L.flushed);
     free(L.buf);
     free(L.spare);
     L.buf = L.spare = NULL;
