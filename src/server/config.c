@@ -43,7 +43,11 @@ static const struct config_row config_table[] = {
     {"admin-token", "KASSA_ADMIN_TOKEN", CFG_STR, &config.admin_token, NULL, 0, 0, "TOKEN",
      "bearer token of the admin API (required)"},
     {"public-url", "KASSA_PUBLIC_URL", CFG_STR, &config.public_url, NULL, 0, 0, "URL",
-     "base URL payers and merchants reach kassad at (default http://LISTEN)"},
+     "base URL payers and merchants reach kassad at (default http://LISTEN, https:// with TLS)"},
+    {"tls-cert", "KASSA_TLS_CERT", CFG_STR, &config.tls_cert, NULL, 0, 0, "FILE",
+     "serve HTTPS with this PEM certificate chain (with --tls-key; reloaded on SIGHUP)"},
+    {"tls-key", "KASSA_TLS_KEY", CFG_STR, &config.tls_key, NULL, 0, 0, "FILE",
+     "the PEM private key of --tls-cert (unencrypted)"},
     {"config", "KASSA_CONFIG", CFG_STR, &config.config_file, NULL, 0, 0, "FILE",
      "read options from FILE (lines `name = value`, # comments)"},
     {"test-clock", "KASSA_TEST_CLOCK", CFG_BOOL, &config.test_clock, "false", 0, 0, NULL,
@@ -427,14 +431,24 @@ static int check_values(char *err, size_t errlen)
         set_err(err, errlen, "--admin-token (KASSA_ADMIN_TOKEN) is required");
         return -1;
     }
+    bool has_cert = config.tls_cert != NULL && config.tls_cert[0] != '\0';
+    bool has_key = config.tls_key != NULL && config.tls_key[0] != '\0';
+    if (has_cert != has_key) {
+        set_err(err, errlen,
+                "--tls-cert and --tls-key (KASSA_TLS_CERT, KASSA_TLS_KEY) go together: "
+                "%s is missing",
+                has_cert ? "--tls-key" : "--tls-cert");
+        return -1;
+    }
     if (config.public_url == NULL || config.public_url[0] == '\0') {
-        size_t n = strlen(config.listen) + sizeof("http://");
+        const char *scheme = has_cert ? "https" : "http";
+        size_t n = strlen(config.listen) + sizeof("https://");
         char *url = malloc(n);
         if (url == NULL) {
             set_err(err, errlen, "out of memory");
             return -1;
         }
-        snprintf(url, n, "http://%s", config.listen);
+        snprintf(url, n, "%s://%s", scheme, config.listen);
         free(config.public_url);
         config.public_url = url;
     } else {

@@ -13,7 +13,9 @@ struct config {
     char *listen;      /* --listen HOST:PORT        KASSA_LISTEN  (127.0.0.1:8080) */
     char *db;          /* --db sqlite:PATH|postgresql://...  KASSA_DB (sqlite:var/kassa.db) */
     char *admin_token; /* --admin-token             KASSA_ADMIN_TOKEN (required) */
-    char *public_url;  /* --public-url              KASSA_PUBLIC_URL (http://LISTEN) */
+    char *public_url;  /* --public-url              KASSA_PUBLIC_URL (http[s]://LISTEN) */
+    char *tls_cert;    /* --tls-cert FILE           KASSA_TLS_CERT (none: plain HTTP) */
+    char *tls_key;     /* --tls-key FILE            KASSA_TLS_KEY */
     char *config_file; /* --config FILE             KASSA_CONFIG */
     bool test_clock;   /* --test-clock              KASSA_TEST_CLOCK */
     bool allow_private_callbacks;  /* --allow-private-callbacks KASSA_ALLOW_PRIVATE_CALLBACKS */

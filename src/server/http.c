@@ -37,6 +37,7 @@
 
 #include "log.h"
 #include "random.h"
+#include "tls.h"
 
 #define HTTP_ARENA_EXTRA (1024 * 1024) /* arena bytes beyond the body limit */
 #define HTTP_CONN_MEMORY (16 * 1024)
@@ -88,6 +89,7 @@ struct http_conn {
 };
 
 static struct MHD_Daemon *http_daemon;
+static bool http_tls; /* serving HTTPS (tls.c holds the pair) */
 static http_handler http_cb;
 static size_t http_max_body;
 static size_t http_max_upload;
@@ -882,6 +884,21 @@ static void acceptor_stop(void)
     pthread_join(A.thread, NULL);
 }
 
+/* With TLS, tls.c counts the open connections: a replaced certificate is
+ * freed when the last connection that may have handshaken with it closes. */
+static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)mhd;
+    if (!http_tls)
+        return;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        *socket_context = (void *)(uintptr_t)tls_conn_open();
+    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        tls_conn_close((uint64_t)(uintptr_t)*socket_context);
+}
+
 int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,
                http_handler handler, char *err, size_t errlen)
 {
@@ -905,20 +922,33 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
      * of a scan per wake-up (~15 % fewer reads at 512 connections). */
     unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                          MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET;
+    /* HTTPS: MHD asks tls.c for the pair at each handshake, so a reload
+     * needs no new daemon. Passed as an array: MHD refuses the option on a
+     * daemon without TLS. */
+    http_tls = tls_enabled();
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (http_tls)
+        flags |= MHD_USE_TLS;
+    else
+        tls_opts[0] = tls_opts[1];
     unsigned int pool = threads > 1 ? (unsigned int)threads : 1;
     A.fd = listen_socket(&ss, sslen, v6, err, errlen, listen);
     if (A.fd < 0)
         return -1;
-    http_daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_access, NULL,
-                         /* The logger first, so MHD reports everything after it through log.c. */
-                         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
-                         MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-                         /* MHD clears a connection's pool for every request: keep it small
-                          * (headers only; bodies are copied to our own buffer). */
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+    http_daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, NULL,
+        /* The logger first, so MHD reports everything after it through log.c. */
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_THREAD_POOL_SIZE, pool,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, NULL,
+        /* MHD clears a connection's pool for every request: keep it small
+         * (headers only; bodies are copied to our own buffer). */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_ARRAY,
+        tls_opts, MHD_OPTION_END);
     if (http_daemon == NULL) {
         snprintf(err, errlen, "cannot listen on %s: %s", listen,
                  errno != 0 ? strerror(errno) : "libmicrohttpd failed to start");
@@ -937,7 +967,8 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     }
     if (resumer_start() != 0)
         log_warn("no resumer thread: requests are resumed by their workers");
-    log_info("listening", "addr=%s port=%u threads=%u", listen, (unsigned)http_port(), pool);
+    log_info("listening", "addr=%s port=%u threads=%u tls=%d", listen, (unsigned)http_port(), pool,
+             (int)http_tls);
     return 0;
 }
 

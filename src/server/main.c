@@ -14,6 +14,7 @@
 #include "log.h"
 #include "router.h"
 #include "server.h"
+#include "tls.h"
 
 static enum log_level parse_level(const char *s)
 {
@@ -47,6 +48,14 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level(parse_level(config.log_level));
+    /* The certificate before anything else: a missing or mismatched file is
+     * a start-up error like a bad flag, found before the database opens. */
+    if (config.tls_cert != NULL && config.tls_cert[0] != '\0' &&
+        tls_load(config.tls_cert, config.tls_key, err, sizeof err) != 0) {
+        fprintf(stderr, "kassad: %s\n", err);
+        config_free();
+        return 2;
+    }
 
     clock_init(config.test_clock);
 
@@ -56,6 +65,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -98,7 +108,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "kassad: logging synchronously (no logger thread)\n");
 
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+        /* SIGHUP: read the certificate and key again; open connections
+         * keep theirs, new handshakes get the new pair. A bad file keeps
+         * the pair in use. */
+        if (!tls_enabled())
+            log_info("SIGHUP: nothing to reload (no --tls-cert)");
+        else if (tls_reload(err, sizeof err) != 0)
+            log_error("TLS reload failed; still serving the previous certificate", "error=\"%s\"",
+                      err);
+    }
     log_info("shutting down", "signal=%d", sig);
     http_stop();
     status = 0;
@@ -110,6 +129,7 @@ out:
     store_close(app.store);
     if (status == 0)
         log_info("stopped");
+    tls_free(); /* after http_stop: no handshake can still use a pair */
     config_free();
     log_stop_async();
     return status;

@@ -31,6 +31,7 @@ import secrets
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -73,11 +74,21 @@ def new_key():
     return str(uuidlib.uuid4())
 
 
+def insecure_tls():
+    """A client TLS context that accepts any certificate (the tests' own
+    self-signed ones), as a merchant client that does not verify does."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def urllib_request(url, method="GET", data=None, headers=None, timeout=DEFAULT_TIMEOUT):
     """Send with urllib.request like the seed does; never raises on HTTP errors."""
     req = urllib.request.Request(url=url, data=data, headers=headers or {}, method=method)
+    ctx = insecure_tls() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout, context=ctx) as resp:
             body = resp.read()
             return Response(resp.status, resp.headers, body, parse_json(body))
     except urllib.error.HTTPError as e:
@@ -92,7 +103,11 @@ def send_raw(base_url, method, path, body=b"", headers=(), timeout=DEFAULT_TIMEO
     added for a non-empty body unless given. Returns a Response.
     """
     u = urllib.parse.urlsplit(base_url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    if u.scheme == "https":
+        conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout,
+                                           context=insecure_tls())
+    else:
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
         items = list(headers.items()) if isinstance(headers, dict) else list(headers)
@@ -246,11 +261,15 @@ class Kassad:
         self.env = {}
         self.test_clock = True
         self.binary = kassad_binary()
+        # (cert_file, key_file): serve HTTPS (--tls-cert, --tls-key); "env":
+        # HTTPS with the pair from the environment the test gives.
+        self.tls = None
 
     # ---- life cycle ----
     @property
     def base_url(self):
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     public_url = base_url
 
@@ -273,10 +292,12 @@ class Kassad:
              "--allow-private-callbacks"]
         if self.test_clock:
             a.append("--test-clock")
+        if self.tls and self.tls != "env":
+            a += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         return a + list(self.extra_args)
 
     def start(self, db_url=None, extra_args=None, env=None, test_clock=True, port=None,
-              wait=True):
+              wait=True, tls=None):
         """Start kassad and wait until GET /healthz answers 200.
 
         db_url: database URL (default: the previous one, else make_db_url(dir)).
@@ -295,6 +316,8 @@ class Kassad:
         if env is not None:
             self.env = dict(env)
         self.test_clock = test_clock
+        if tls is not None:
+            self.tls = tls
         if port is not None:
             self.port = port
         elif self.port is None:

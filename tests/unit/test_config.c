@@ -32,6 +32,8 @@ static const char *const env_names[] = {
     "KASSA_CALLBACK_SCHEDULE",
     "KASSA_DB_POOL",
     "KASSA_BATCH_MAX",
+    "KASSA_TLS_CERT",
+    "KASSA_TLS_KEY",
 };
 
 static char conf_path[64];
@@ -143,6 +145,28 @@ static void test_public_url_follows_listen(void **state)
     char err[256];
     assert_int_equal(LOAD(err, "--admin-token", "t", "--listen", "127.0.0.1:0"), 0);
     assert_string_equal(config.public_url, "http://127.0.0.1:0");
+}
+
+/* TLS: both files or neither; with them the default public URL is https. */
+static void test_tls_pair(void **state)
+{
+    char err[256];
+    assert_int_equal(LOAD(err, "--admin-token", "t", "--listen", "127.0.0.1:0", "--tls-cert",
+                          "c.pem", "--tls-key", "k.pem"),
+                     0);
+    assert_string_equal(config.tls_cert, "c.pem");
+    assert_string_equal(config.tls_key, "k.pem");
+    assert_string_equal(config.public_url, "https://127.0.0.1:0");
+    assert_int_equal(LOAD(err, "--admin-token", "t", "--tls-cert", "c.pem"), -1);
+    assert_string_equal(err, "--tls-cert and --tls-key (KASSA_TLS_CERT, KASSA_TLS_KEY) go "
+                             "together: --tls-key is missing");
+    setenv("KASSA_TLS_KEY", "k.pem", 1);
+    assert_int_equal(LOAD(err, "--admin-token", "t"), -1);
+    assert_string_equal(err, "--tls-cert and --tls-key (KASSA_TLS_CERT, KASSA_TLS_KEY) go "
+                             "together: --tls-cert is missing");
+    setenv("KASSA_TLS_CERT", "c.pem", 1);
+    assert_int_equal(LOAD(err, "--admin-token", "t"), 0);
+    assert_string_equal(config.tls_cert, "c.pem");
 }
 
 static void test_bad_values(void **state)
@@ -322,6 +346,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flag_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads_auto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_public_url_follows_listen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_pair, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_and_precedence, setup, teardown),
