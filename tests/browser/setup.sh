@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # setup.sh: install playwright-core (npm) into tests/browser/node_modules for
-# the browser test, and check Debian's chromium is there. The browser itself
-# is never downloaded: the test drives /usr/bin/chromium (or $CHROMIUM).
+# the browser test, and check chromium is there. The browser itself is never
+# downloaded: the test drives Debian's /usr/bin/chromium (or $CHROMIUM).
 #
 # A fast no-op (and works offline) when the pinned version is installed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# node, npm and chromium are Debian packages: deps.sh --all installs the
-# missing ones (a no-op when all are there).
+# The node and npm on the machine are used, whatever their source; deps.sh
+# installs Debian's chromium, nodejs and npm only where they are missing (its
+# node rule: never Debian's npm beside NodeSource's nodejs).
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1 ||
     [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
-    ../../scripts/deps.sh --all
+    ../../scripts/deps.sh browser
 fi
 
 want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' package.json)
@@ -20,7 +21,7 @@ if [ -n "$want" ] && [ "$have" = "$want" ]; then
     echo "browser: playwright-core $have already installed"
 else
     if ! command -v npm >/dev/null 2>&1; then
-        echo "browser: npm is missing (apt-get install nodejs npm, or scripts/deps.sh --all)" >&2
+        echo "browser: npm is missing (scripts/deps.sh browser)" >&2
         exit 1
     fi
     echo "browser: installing playwright-core $want"
@@ -35,6 +36,6 @@ fi
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
-    echo "browser: $chromium not found (apt-get install chromium, or scripts/deps.sh --all)" >&2
+    echo "browser: $chromium not found (scripts/deps.sh browser)" >&2
     exit 1
 fi
