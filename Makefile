@@ -1,11 +1,14 @@
 # kassa: thin wrappers around meson/ninja, pytest and the scripts.
 #
-#   make deps         install missing Debian packages (scripts/deps.sh)
-#   make deps-all     also the browser-test and benchmark tools
+#   make deps         install what `make test` needs (scripts/deps.sh; the browser test's
+#                     chromium, node, npm and playwright-core included)
+#   make deps-run     install what building and running kassad needs (scripts/deps.sh run)
+#   make deps-all     also the benchmark tools (wrk, nginx)
+#   make check-deps   fail unless every package the scripts may install installs together here
 #   make build        build/kassad and build/kassa
-#   make run          deps + build, then a local kassad with a demo shop (scripts/run.sh)
-#   make test         deps + format check + build, unit tests, end-to-end tests (SQLite, PostgreSQL),
-#                     then unit and end-to-end tests again with ASan + UBSan
+#   make run          deps-run + build, then a local kassad with a demo shop (scripts/run.sh)
+#   make test         check-deps + deps + format check + build, unit tests, end-to-end tests
+#                     (SQLite, PostgreSQL), then unit and end-to-end tests again with ASan + UBSan
 #   make clean        remove the build directories
 #   make format       clang-format our sources in place
 #   make format-check fail when a source is not formatted
@@ -21,16 +24,27 @@ MESON_TEST ?= meson test --suite unit --print-errorlogs
 # Our C sources (no generated files; build directories are not under these).
 FORMAT_FILES = $(shell find include src tests examples bench -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 
-.PHONY: all deps deps-all build run test test-unit test-e2e test-asan clean format format-check
+.PHONY: all deps deps-run deps-all check-deps build run test test-unit test-e2e test-asan clean \
+	format format-check
 
 all: build
 
 deps:
-	scripts/deps.sh
+	scripts/deps.sh test
 	tests/browser/setup.sh
 
-deps-all:
+deps-run:
+	scripts/deps.sh run
+
+deps-all: deps
 	scripts/deps.sh --all
+
+# `apt-get install -s` of the whole set scripts/deps.sh may ever ask for (the
+# benchmark's tools included), computed by deps.sh itself from its own lists:
+# a package that conflicts with an installed one fails here, not on a user's
+# first `make run`.
+check-deps:
+	scripts/deps.sh --check
 
 build:
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
@@ -41,11 +55,13 @@ build:
 	    else rm -f "$(BUILD)/$$name"; fi; \
 	done
 
-run: deps
+run: deps-run
 	$(MAKE) --no-print-directory build
-	scripts/run.sh
+	KASSA_BUILD=$(BUILD) KASSAD=$(BUILD)/kassad scripts/run.sh
 
-test: deps
+test:
+	$(MAKE) --no-print-directory check-deps
+	$(MAKE) --no-print-directory deps
 	$(MAKE) --no-print-directory format-check
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory test-unit
