@@ -8,11 +8,18 @@
 # demo shop's credentials (var/demo-shop.json, created once per database).
 # KASSA_LISTEN, KASSA_DB, KASSA_ADMIN_TOKEN and KASSA_PUBLIC_URL override the
 # defaults; every other KASSA_* variable reaches kassad unchanged.
+# KASSA_BUILD (default build) is the build directory; KASSAD (default
+# $KASSA_BUILD/kassad) the kassad to run.
+#
+# The admin token never appears on a command line (every local user sees
+# those in ps): kassad gets it in KASSA_ADMIN_TOKEN, curl in a header read
+# from a pipe, and the demo shop's secret is used by python3, not openssl.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
-KASSAD=${KASSAD:-build/kassad}
+BUILD=${KASSA_BUILD:-build}
+KASSAD=${KASSAD:-$BUILD/kassad}
 VAR=${KASSA_RUN_VAR:-var}
 
 if [ ! -x "$KASSAD" ]; then
@@ -65,7 +72,7 @@ fi
 private_flag=--allow-private-callbacks
 case "${KASSA_ALLOW_PRIVATE_CALLBACKS:-1}" in 0 | false | no | off) private_flag= ;; esac
 
-"$KASSAD" --db "$db" --listen "$listen" --admin-token "$token" $private_flag &
+KASSA_ADMIN_TOKEN=$token "$KASSAD" --db "$db" --listen "$listen" $private_flag &
 pid=$!
 stop() {
     if kill -0 "$pid" 2>/dev/null; then
@@ -102,7 +109,7 @@ admin() {
     local out code
     out=$(mktemp)
     code=$(curl -sS -o "$out" -w '%{http_code}' -X "$1" "$base$2" \
-        -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        -H @<(printf 'Authorization: Bearer %s\n' "$token") -H 'Content-Type: application/json' \
         --data-binary "$3") || code=000
     if [ "${code:0:1}" != 2 ]; then
         echo "run: $1 $2 answered $code: $(cat "$out")" >&2
@@ -116,9 +123,12 @@ admin() {
 # A remembered shop whose panda key kassad no longer knows (another database
 # at the same path, say) is forgotten too: a signed GET answers 401 then.
 if [ -f "$shop_file" ]; then
-    read -r k s < <($PY -c 'import json,sys; d=json.load(open(sys.argv[1]))["shop"]; print(d["panda"]["api_key"], d["panda"]["secret"])' "$shop_file")
-    ts=$(date +%s)
-    sig=$(printf '%s' "$ts" | openssl dgst -sha256 -hmac "$s" | awk '{print $NF}')
+    read -r k ts sig < <($PY -c '
+import hashlib, hmac, json, sys, time
+d = json.load(open(sys.argv[1]))["shop"]["panda"]
+ts = str(int(time.time()))
+print(d["api_key"], ts, hmac.new(d["secret"].encode(), ts.encode(), hashlib.sha256).hexdigest())
+' "$shop_file")
     code=$(curl -s -o /dev/null -w '%{http_code}' "$base/v1/orders/00000000-0000-0000-0000-000000000000" \
         -H "X-API-Key: $k" -H "X-Timestamp: $ts" -H "X-Signature: $sig" || true)
     if [ "$code" = 401 ] || [ "$code" = 403 ]; then
@@ -227,7 +237,7 @@ cat <<EOF
 
 Receive the shop's callbacks (the integration example's webhook server, in C), in another terminal:
 
-API_KEY=$panda_key API_SECRET=$panda_secret PORT=3000 build/examples/webhook_server
+API_KEY=$panda_key API_SECRET=$panda_secret PORT=3000 $BUILD/examples/webhook_server
 
 Mark an order paid as the operator (the callback then arrives), and check the money:
 
