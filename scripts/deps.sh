@@ -128,7 +128,7 @@ check_together() {
     return 1
 }
 
-set_name=test
+set_name="test"
 mode=install
 case "${1:-}" in
     --all) set_name=all ;;
