@@ -465,6 +465,68 @@ static void test_order_fingerprint_stable(void **state)
     assert_memory_equal(cmd.fingerprint, want, 32);
 }
 
+/* The requisite country filter (model.c): the rule both store backends
+ * ask for every candidate of a pick. */
+static void test_country_filter(void **state)
+{
+    (void)state;
+    struct country_filter f, g;
+    memset(&f, 0, sizeof f);
+    memset(&g, 0, sizeof g);
+    /* Nothing listed: not active, admits every country (so does NULL). */
+    assert_false(country_filter_active(&f));
+    assert_false(country_filter_active(NULL));
+    assert_true(country_filter_admits(&f, "RUS"));
+    assert_true(country_filter_admits(NULL, "KAZ"));
+    assert_true(country_filter_equal(&f, NULL));
+
+    assert_true(country_filter_add(&f, "KAZ"));
+    assert_true(country_filter_active(&f));
+    assert_true(country_filter_admits(&f, "KAZ"));
+    assert_false(country_filter_admits(&f, "RUS"));
+    assert_false(country_filter_admits(&f, ""));
+    assert_false(country_filter_admits(&f, "kaz")); /* codes compare exactly */
+    assert_false(country_filter_admits(&f, "KAZA"));
+    assert_false(country_filter_equal(&f, NULL));
+
+    /* The same countries in another order, and repeated: equal. */
+    assert_true(country_filter_add(&f, "UZB"));
+    assert_true(country_filter_add(&g, "UZB"));
+    assert_true(country_filter_add(&g, "KAZ"));
+    assert_true(country_filter_add(&g, "UZB"));
+    assert_int_equal(g.n, 2);
+    assert_true(country_filter_equal(&f, &g));
+    assert_true(country_filter_admits(&g, "UZB"));
+    assert_false(country_filter_admits(&g, "GE-AB"));
+    assert_true(country_filter_add(&g, "GE-AB"));
+    assert_true(country_filter_admits(&g, "GE-AB"));
+    assert_false(country_filter_equal(&f, &g));
+
+    /* "ANY" anywhere in the list: every country, like no list. */
+    assert_true(country_filter_add(&f, "ANY"));
+    assert_false(country_filter_active(&f));
+    assert_true(country_filter_admits(&f, "RUS"));
+    assert_true(country_filter_equal(&f, NULL));
+
+    /* Refused: empty, too long, one more than fits (the filter unchanged). */
+    memset(&f, 0, sizeof f);
+    assert_false(country_filter_add(&f, ""));
+    assert_false(country_filter_add(&f, "ABCDEFGHIJKLMNOP")); /* 16 bytes */
+    assert_true(country_filter_add(&f, "ABCDEFGHIJKLMNO"));   /* 15 fit */
+    assert_int_equal(f.n, 1);
+    for (int i = 1; i < COUNTRY_FILTER_MAX; i++) {
+        char code[8];
+        snprintf(code, sizeof code, "C%02d", i);
+        assert_true(country_filter_add(&f, code));
+    }
+    assert_int_equal(f.n, COUNTRY_FILTER_MAX);
+    assert_false(country_filter_add(&f, "ZZZ"));
+    assert_true(country_filter_add(&f, "C01")); /* listed already */
+    assert_int_equal(f.n, COUNTRY_FILTER_MAX);
+    assert_false(country_filter_admits(&f, "ZZZ"));
+    assert_true(country_filter_admits(&f, "C07"));
+}
+
 static void test_i64_concat(void **state)
 {
     (void)state;
@@ -489,6 +551,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_and_sha256),
         cmocka_unit_test(test_i64_concat),
+        cmocka_unit_test(test_country_filter),
         cmocka_unit_test(test_order_fingerprint_stable),
         cmocka_unit_test(test_allowed_table),
         cmocka_unit_test_setup_teardown(test_every_transition, fx_setup, fx_teardown),

@@ -578,7 +578,7 @@ static kassa_err pick_n(struct store_conn *c, void *arg)
     struct memo_args *m = arg;
     struct requisite r;
     for (int i = 0; i < m->n; i++) {
-        kassa_err err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, &r);
+        kassa_err err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, NULL, &r);
         if (err != KASSA_OK)
             return err;
         m->picked[i] = r.id;
@@ -593,7 +593,7 @@ static kassa_err pick_add_pick(struct store_conn *c, void *arg)
     struct requisite r;
     kassa_err err = KASSA_OK;
     for (int i = 0; i < 3 && err == KASSA_OK; i++)
-        err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, &r);
+        err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, NULL, &r);
     if (err != KASSA_OK)
         return err;
     snprintf(m->a->r.value, sizeof m->a->r.value, "+79009999999");
@@ -616,12 +616,12 @@ static kassa_err small_list_add(struct store_conn *c, void *arg)
     }
     struct requisite got;
     for (int i = 0; i < 2 && err == KASSA_OK; i++)
-        if ((err = STORE_CALL(c, requisite_pick, "sbp", "RUB", NULL, &got)) == KASSA_OK)
+        if ((err = STORE_CALL(c, requisite_pick, "sbp", "RUB", NULL, NULL, &got)) == KASSA_OK)
             m->picked[i] = got.id;
     if (err == KASSA_OK)
         err = STORE_CALL(c, requisite_insert, &r);
     for (int i = 2; i < 4 && err == KASSA_OK; i++)
-        if ((err = STORE_CALL(c, requisite_pick, "sbp", "RUB", NULL, &got)) == KASSA_OK)
+        if ((err = STORE_CALL(c, requisite_pick, "sbp", "RUB", NULL, NULL, &got)) == KASSA_OK)
             m->picked[i] = got.id;
     m->first = r.id;
     return err;
@@ -754,6 +754,102 @@ static void test_writer_memo(void **state)
     assert_int_equal(on_writer(f, rate_fee_read, m), KASSA_OK);
     assert_string_equal(m->rate, "97.50");
     assert_int_equal(m->fixed, 1700);
+    free(m);
+    free(a);
+}
+
+/* ---- the country filter of a pick (sqlite.c kassa_country_ok) ---------- */
+
+/* The country test_pick_countries gives the i-th of add_requisites' 40
+ * requisites: every fourth KAZ, the one after it UZB, the rest RUS. */
+static const char *pick_country(int i)
+{
+    return i % 4 == 0 ? "KAZ" : i % 4 == 1 ? "UZB" : "RUS";
+}
+
+struct country_picks {
+    struct country_filter kaz, kaz_uzb, tjk, any;
+    int64_t kaz_ids[25], both_ids[25], plain_ids[45];
+    kassa_err tjk_err;
+};
+
+/* One pick of a RUB "card" requisite of `countries`: its id into *id. */
+static kassa_err pick_card(struct store_conn *c, const struct country_filter *countries,
+                           int64_t *id)
+{
+    struct requisite r;
+    kassa_err err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, countries, &r);
+    if (err == KASSA_OK)
+        *id = r.id;
+    return err;
+}
+
+/* In one transaction, interleaved: 25 picks of KAZ, 25 of KAZ or UZB, 45
+ * without a filter (every fifth through the "ANY" filter), and one of TJK. */
+static kassa_err country_picks(struct store_conn *c, void *arg)
+{
+    struct country_picks *p = arg;
+    kassa_err err = KASSA_OK;
+    for (int i = 0; i < 45 && err == KASSA_OK; i++) {
+        if (i < 25 && (err = pick_card(c, &p->kaz, &p->kaz_ids[i])) == KASSA_OK)
+            err = pick_card(c, &p->kaz_uzb, &p->both_ids[i]);
+        if (err == KASSA_OK)
+            err = pick_card(c, i % 5 == 4 ? &p->any : NULL, &p->plain_ids[i]);
+    }
+    int64_t id;
+    if (err == KASSA_OK)
+        p->tjk_err = pick_card(c, &p->tjk, &id);
+    return err;
+}
+
+/* A pick with countries gives only requisites of those countries, in
+ * rotation across the writer's windows (16 rows, here of the filter's own
+ * requisites), and leaves the rotation without a filter as it was; "ANY"
+ * is no filter; none admitted: KASSA_ENOTFOUND. */
+static void test_pick_countries(void **state)
+{
+    struct fx *f = *state;
+    struct insert_args *a = calloc(1, sizeof *a);
+    struct memo_args *m = calloc(1, sizeof *m);
+    struct country_picks *p = calloc(1, sizeof *p);
+    assert_non_null(a);
+    assert_non_null(m);
+    assert_non_null(p);
+    fill(a);
+    m->a = a;
+    assert_int_equal(on_writer(f, add_requisites, m), KASSA_OK);
+    for (int i = 0; i < 40; i++)
+        fx_exec(f, "UPDATE requisites SET country_code = '%s' WHERE id = %lld", pick_country(i),
+                (long long)(m->first + i));
+    assert_true(country_filter_add(&p->kaz, "KAZ"));
+    assert_true(country_filter_add(&p->kaz_uzb, "UZB"));
+    assert_true(country_filter_add(&p->kaz_uzb, "KAZ"));
+    assert_true(country_filter_add(&p->tjk, "TJK"));
+    assert_true(country_filter_add(&p->any, "KAZ"));
+    assert_true(country_filter_add(&p->any, "ANY"));
+    assert_int_equal(on_writer(f, country_picks, p), KASSA_OK);
+    /* KAZ: requisites 0, 4, ..., 36 (10), round and round. */
+    for (int i = 0; i < 25; i++)
+        assert_int_equal(p->kaz_ids[i], m->first + 4 * (i % 10));
+    /* KAZ or UZB: 0, 1, 4, 5, ... (20 of them: more than a window). */
+    for (int i = 0; i < 25; i++)
+        assert_int_equal(p->both_ids[i], m->first + 4 * ((i % 20) / 2) + (i % 2));
+    /* No filter ("ANY" included): every requisite in turn. */
+    for (int i = 0; i < 45; i++)
+        assert_int_equal(p->plain_ids[i], m->first + i % 40);
+    assert_int_equal(p->tjk_err, KASSA_ENOTFOUND);
+
+    /* Another process moves requisite 8 from KAZ to TJK: read at once. */
+    fx_exec(f, "UPDATE requisites SET country_code = 'TJK' WHERE id = %lld",
+            (long long)(m->first + 8));
+    memset(p->kaz_ids, 0, sizeof p->kaz_ids);
+    assert_int_equal(on_writer(f, country_picks, p), KASSA_OK);
+    assert_int_equal(p->tjk_err, KASSA_OK);
+    for (int i = 0; i < 25; i++) {
+        assert_int_not_equal(p->kaz_ids[i], m->first + 8);
+        assert_int_equal((p->kaz_ids[i] - m->first) % 4, 0);
+    }
+    free(p);
     free(m);
     free(a);
 }
@@ -910,6 +1006,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unique_violations, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reader_transaction_kept, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_writer_memo, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_pick_countries, fx_setup, fx_teardown),
         cmocka_unit_test(test_unavailable_lately),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -109,6 +109,10 @@ struct order_create_cmd {
     unsigned char fingerprint[32]; /* set by prepare */
     int64_t fee_percent_part;      /* set by prepare: the percent part of the fee */
     bool replayed;                 /* out: answered from the idempotency record */
+
+    /* in: the countries its requisite may be of (zeroed: any), filled by
+     * the dialect from the same list as order.countries */
+    struct country_filter countries;
 };
 
 /* Validate the order's inputs (KASSA_ECURRENCY, KASSA_EMONEY_ZERO,

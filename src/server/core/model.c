@@ -1,4 +1,4 @@
-/* model.c: names of the core's order states. */
+/* model.c: names of the core's order states; the requisite country filter. */
 #include <string.h>
 
 #include "model.h"
@@ -29,4 +29,57 @@ const char *account_kind_name(enum account_kind k)
     if ((unsigned)k < sizeof account_names / sizeof account_names[0])
         return account_names[k];
     return NULL;
+}
+
+bool country_filter_add(struct country_filter *f, const char *code)
+{
+    size_t len = strlen(code);
+    if (len == 0 || len >= COUNTRY_CODE_SIZE)
+        return false;
+    if (strcmp(code, "ANY") == 0) {
+        f->any = true;
+        return true;
+    }
+    /* Sorted insert: the first code not below `code`. */
+    int at = 0;
+    while (at < f->n && strcmp(f->code[at], code) < 0)
+        at++;
+    if (at < f->n && strcmp(f->code[at], code) == 0)
+        return true; /* listed already */
+    if (f->n == COUNTRY_FILTER_MAX)
+        return false;
+    memmove(f->code[at + 1], f->code[at], (size_t)(f->n - at) * sizeof f->code[0]);
+    memcpy(f->code[at], code, len + 1);
+    f->n++;
+    return true;
+}
+
+bool country_filter_active(const struct country_filter *f)
+{
+    return f != NULL && !f->any && f->n > 0;
+}
+
+bool country_filter_admits(const struct country_filter *f, const char *country_code)
+{
+    if (!country_filter_active(f))
+        return true;
+    for (int i = 0; i < f->n; i++)
+        if (strcmp(f->code[i], country_code) == 0)
+            return true;
+    return false;
+}
+
+bool country_filter_equal(const struct country_filter *a, const struct country_filter *b)
+{
+    bool on = country_filter_active(a);
+    if (on != country_filter_active(b))
+        return false;
+    if (!on)
+        return true;
+    if (a->n != b->n)
+        return false;
+    for (int i = 0; i < a->n; i++)
+        if (strcmp(a->code[i], b->code[i]) != 0)
+            return false;
+    return true;
 }

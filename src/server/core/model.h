@@ -70,6 +70,35 @@ struct requisite {
     int64_t created_at;
 };
 
+/* The countries an order's requisite may be of (panda's `countries`). It
+ * admits every country when no code is listed or "ANY" is; codes are kept
+ * sorted and without duplicates, so the same countries in another order
+ * make an equal filter. */
+#define COUNTRY_FILTER_MAX 16
+#define COUNTRY_CODE_SIZE 16 /* as requisite.country_code */
+
+struct country_filter {
+    bool any; /* "ANY" was listed */
+    int n;
+    char code[COUNTRY_FILTER_MAX][COUNTRY_CODE_SIZE];
+};
+
+/* Add a country code ("ANY": every country). false when the code is empty
+ * or too long, or the filter is full (the filter is unchanged then). */
+bool country_filter_add(struct country_filter *f, const char *code);
+
+/* Whether f restricts the countries at all (a code listed, and not "ANY").
+ * NULL: no. */
+bool country_filter_active(const struct country_filter *f);
+
+/* Whether a requisite of `country_code` may serve an order asking for f
+ * (NULL or not active: every requisite may). The one country rule of the
+ * requisite pick: both store backends ask it. */
+bool country_filter_admits(const struct country_filter *f, const char *country_code);
+
+/* Whether a and b admit the same countries (NULL is the inactive filter). */
+bool country_filter_equal(const struct country_filter *a, const struct country_filter *b);
+
 struct order {
     int64_t id; /* numeric id (tegro's order id) */
     char uuid[UUID_SIZE];

@@ -155,7 +155,7 @@ static kassa_err create_reads_each(struct store_conn *c, struct order_reads *r)
     }
     if (r->requisite_type[0] != '\0') {
         err = STORE_CALL(c, requisite_pick, r->requisite_type, r->currency, r->bank_code,
-                         &r->requisite);
+                         r->countries, &r->requisite);
         if (err != KASSA_OK && err != KASSA_ENOTFOUND)
             return err;
         r->requisite_err = err;
@@ -172,6 +172,8 @@ static void create_reads_init(struct order_create_cmd *cmd, struct order_reads *
     rd->currency = cmd->order.currency;
     rd->requisite_type = cmd->order.requisite_type;
     rd->bank_code = cmd->order.bank_code;
+    /* NULL unless it restricts: a create without countries picks as before */
+    rd->countries = country_filter_active(&cmd->countries) ? &cmd->countries : NULL;
 }
 
 /* What a create makes of its reads. KASSA_OK with *insert: the order is

@@ -1103,12 +1103,14 @@ static atomic_uint_fast64_t pick_counter;
 static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd, uint64_t ctr);
 
 static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
-                                   const char *bank_code, struct requisite *out)
+                                   const char *bank_code, const struct country_filter *countries,
+                                   struct requisite *out)
 {
     CONN(base);
     struct order_reads rd = {.requisite_type = type,
                              .currency = currency,
                              .bank_code = bank_code ? bank_code : "",
+                             .countries = countries,
                              .requisite_err = KASSA_ENOTFOUND};
     kassa_err err = pick_lone(c, &rd, atomic_fetch_add(&pick_counter, 1));
     if (err == KASSA_OK && (err = rd.requisite_err) == KASSA_OK)
@@ -1325,17 +1327,19 @@ static PGresult *exec_arrays(struct pg_conn *c, enum pg_stmt id, struct pg_array
     return r;
 }
 
-/* True when q may serve rd: its type and currency, and its bank when
- * `bank` (rd has a bank with requisites). */
+/* True when q may serve rd: its type and currency, a country rd admits,
+ * and its bank when `bank` (rd has a bank with requisites). */
 static bool req_serves(const struct requisite *q, const struct order_reads *rd, bool bank)
 {
     return strcmp(q->type, rd->requisite_type) == 0 && strcmp(q->currency, rd->currency) == 0 &&
+           (rd->countries == NULL || country_filter_admits(rd->countries, q->country_code)) &&
            (!bank || strcmp(q->bank_code, rd->bank_code) == 0);
 }
 
 /* rd's requisite from `act` (the active requisites, id order) with counter
- * `ctr`: round robin over those of its type and currency, only those of its
- * bank when there are any. KASSA_ENOTFOUND (rd->requisite_err) when none. */
+ * `ctr`: round robin over those of its type and currency that its countries
+ * admit, only those of its bank when there are any. KASSA_ENOTFOUND
+ * (rd->requisite_err) when none. */
 static void pick_from(const struct requisite *act, int nact, uint64_t ctr, struct order_reads *rd)
 {
     int all = 0, banked = 0;

@@ -55,6 +55,14 @@
     XX(REQUISITE_PICK,                                                                             \
        REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND id > ?3 "            \
                         "ORDER BY id LIMIT ?4")                                                    \
+    /* The same, of the countries a filter admits (?6 / ?5: the order's                            \
+     * struct country_filter, asked through kassa_country_ok). */                                  \
+    XX(REQUISITE_PICK_BANK_COUNTRY,                                                                \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "     \
+                        "AND id > ?4 AND kassa_country_ok(country_code, ?6) ORDER BY id LIMIT ?5") \
+    XX(REQUISITE_PICK_COUNTRY,                                                                     \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND id > ?3 "            \
+                        "AND kassa_country_ok(country_code, ?5) ORDER BY id LIMIT ?4")             \
     XX(ORDER_INSERT,                                                                               \
        "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
        "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
@@ -168,6 +176,21 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
+/* The pointer type of a struct country_filter bound to a statement. */
+#define COUNTRY_FILTER_PTR "kassa_country_filter"
+
+/* kassa_country_ok(country_code, filter): country_filter_admits, for the
+ * requisite picks of an order with countries (REQUISITE_PICK_*_COUNTRY),
+ * so the rule the PostgreSQL backend applies in C is the same function
+ * here. A filter that is not bound admits nothing. */
+static void sql_country_ok(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const struct country_filter *f = sqlite3_value_pointer(argv[1], COUNTRY_FILTER_PTR);
+    const unsigned char *code = sqlite3_value_text(argv[0]);
+    sqlite3_result_int(ctx, f != NULL && country_filter_admits(f, code ? (const char *)code : ""));
+}
+
 /* Open a connection to the store's file. Caller owns the result. */
 static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *err, size_t errlen)
 {
@@ -212,6 +235,11 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
         snprintf(cache, sizeof cache, "PRAGMA cache_size=-%d;", kib);
         cfg = exec_sql(c->db, cache);
     }
+    if (cfg == KASSA_OK &&
+        sqlite3_create_function_v2(c->db, "kassa_country_ok", 2,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+                                   sql_country_ok, NULL, NULL, NULL) != SQLITE_OK)
+        cfg = KASSA_EIO;
     if (cfg != KASSA_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", s->path, sqlite3_errmsg(c->db));
         goto fail;
@@ -950,9 +978,11 @@ static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
 }
 
 /* The writer's round-robin cursors: the last requisite id picked per
- * (type, currency, preferred bank). A handful of combinations exist; when
- * more do, the oldest cursor is reused (its combination restarts at the
- * first requisite, which only shifts the rotation).
+ * (type, currency, preferred bank, country filter). A handful of
+ * combinations exist; when more do, the oldest cursor is reused (its
+ * combination restarts at the first requisite, which only shifts the
+ * rotation). A filter's cursor rotates over the requisites it admits only
+ * (its statements ask kassa_country_ok), so its window holds only those.
  *
  * Each cursor also holds a window of the requisites that follow it, read
  * in one statement and handed out one per pick for the rest of the memo
@@ -965,6 +995,7 @@ static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
 
 struct pick_cursor {
     char type[TEXT_SIZE], currency[TEXT_SIZE], bank_code[TEXT_SIZE];
+    struct country_filter countries; /* not active: any country */
     int64_t last_id;
     uint64_t gen;           /* the memo generation of rows; 0: none */
     int n, next;            /* rows[next..n) follow last_id */
@@ -989,7 +1020,8 @@ static void pick_free(struct pick_cursors *pc)
 /* The connection's cursor for the combination (allocated on first use);
  * NULL when out of memory (the pick then starts at the first requisite). */
 static struct pick_cursor *pick_cursor(struct sqlite_conn *conn, const char *type,
-                                       const char *currency, const char *bank_code)
+                                       const char *currency, const char *bank_code,
+                                       const struct country_filter *countries)
 {
     if (conn->pick == NULL && (conn->pick = calloc(1, sizeof *conn->pick)) == NULL)
         return NULL;
@@ -999,22 +1031,28 @@ static struct pick_cursor *pick_cursor(struct sqlite_conn *conn, const char *typ
     for (unsigned i = 0; i < n; i++) {
         struct pick_cursor *c = &pc->c[i];
         if (strcmp(c->type, type) == 0 && strcmp(c->currency, currency) == 0 &&
-            strcmp(c->bank_code, bank) == 0)
+            strcmp(c->bank_code, bank) == 0 && country_filter_equal(&c->countries, countries))
             return c;
     }
     struct pick_cursor *c = &pc->c[pc->used++ % PICK_CURSORS];
     snprintf(c->type, sizeof c->type, "%s", type);
     snprintf(c->currency, sizeof c->currency, "%s", currency);
     snprintf(c->bank_code, sizeof c->bank_code, "%s", bank);
+    if (countries != NULL)
+        c->countries = *countries;
+    else
+        memset(&c->countries, 0, sizeof c->countries);
     c->last_id = 0;
     c->gen = 0;
     return c;
 }
 
 /* Up to `max` matching requisites with id > after, in id order, into
- * rows; their number in *n. */
+ * rows; their number in *n. `id` is the statement for a bank (bank_code
+ * not NULL) and a country filter (countries not NULL) or not. */
 static kassa_err pick_read(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
-                           const char *currency, const char *bank_code, int64_t after,
+                           const char *currency, const char *bank_code,
+                           const struct country_filter *countries, int64_t after,
                            struct requisite *rows, int max, int *n)
 {
     *n = 0;
@@ -1027,7 +1065,9 @@ static kassa_err pick_read(struct sqlite_conn *c, enum sqlite_stmt id, const cha
     if (bank_code)
         sqlite_bind_text(st, i++, bank_code);
     sqlite3_bind_int64(st, i++, after);
-    sqlite3_bind_int(st, i, max);
+    sqlite3_bind_int(st, i++, max);
+    if (countries)
+        sqlite3_bind_pointer(st, i, (void *)countries, COUNTRY_FILTER_PTR, NULL);
     int rc = SQLITE_DONE;
     while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
         read_requisite(st, 0, &rows[(*n)++]);
@@ -1038,15 +1078,16 @@ static kassa_err pick_read(struct sqlite_conn *c, enum sqlite_stmt id, const cha
 
 /* The next requisite after the cursor, wrapping around to the first. */
 static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
-                            const char *currency, const char *bank_code, struct requisite *out)
+                            const char *currency, const char *bank_code,
+                            const struct country_filter *countries, struct requisite *out)
 {
-    struct pick_cursor *pc = pick_cursor(c, type, currency, bank_code);
+    struct pick_cursor *pc = pick_cursor(c, type, currency, bank_code, countries);
     if (pc != NULL && pc->rows == NULL)
         pc->rows = malloc(PICK_WINDOW * sizeof *pc->rows);
     int n;
     kassa_err err;
     if (pc == NULL || pc->rows == NULL) { /* out of memory: the first one */
-        err = pick_read(c, id, type, currency, bank_code, 0, out, 1, &n);
+        err = pick_read(c, id, type, currency, bank_code, countries, 0, out, 1, &n);
         return err != KASSA_OK ? err : n == 1 ? KASSA_OK : KASSA_ENOTFOUND;
     }
     bool memo = memo_on(c);
@@ -1055,10 +1096,10 @@ static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const ch
         int max = memo ? PICK_WINDOW : 1;
         int64_t after = pc->last_id;
         pc->gen = 0;
-        err = pick_read(c, id, type, currency, bank_code, after, pc->rows, max, &n);
+        err = pick_read(c, id, type, currency, bank_code, countries, after, pc->rows, max, &n);
         if (err == KASSA_OK && n == 0 && after != 0) {
             after = 0;
-            err = pick_read(c, id, type, currency, bank_code, 0, pc->rows, max, &n);
+            err = pick_read(c, id, type, currency, bank_code, countries, 0, pc->rows, max, &n);
         }
         if (err != KASSA_OK)
             return err;
@@ -1082,14 +1123,18 @@ static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const ch
  * create's writer time). */
 static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type,
                                        const char *currency, const char *bank_code,
+                                       const struct country_filter *countries,
                                        struct requisite *out)
 {
     struct sqlite_conn *c = (struct sqlite_conn *)base;
     kassa_err err = KASSA_ENOTFOUND;
+    const struct country_filter *f = country_filter_active(countries) ? countries : NULL;
     if (bank_code && *bank_code)
-        err = pick_round(c, STMT_REQUISITE_PICK_BANK, type, currency, bank_code, out);
+        err = pick_round(c, f ? STMT_REQUISITE_PICK_BANK_COUNTRY : STMT_REQUISITE_PICK_BANK, type,
+                         currency, bank_code, f, out);
     if (err == KASSA_ENOTFOUND)
-        err = pick_round(c, STMT_REQUISITE_PICK, type, currency, NULL, out);
+        err = pick_round(c, f ? STMT_REQUISITE_PICK_COUNTRY : STMT_REQUISITE_PICK, type, currency,
+                         NULL, f, out);
     return err;
 }
 

@@ -34,6 +34,9 @@ struct order_reads {
     const char *currency;       /* fee and rate (USDT per `currency`) */
     const char *requisite_type; /* "" = no requisite */
     const char *bank_code;      /* preferred bank, "" = any */
+    /* only requisites this admits (country_filter_admits); NULL = any
+     * country (the core passes NULL for a filter that is not active) */
+    const struct country_filter *countries;
     /* out */
     kassa_err idem_err;
     struct idem idem;
@@ -89,18 +92,20 @@ struct store_ops {
     kassa_err (*shop_get)(struct store_conn *c, enum shop_key by, const char *key, int64_t id,
                           struct shop *out);
     kassa_err (*requisite_insert)(struct store_conn *c, struct requisite *r);
-    /* Pick an active requisite of `type` and `currency`, preferring
+    /* Pick an active requisite of `type` and `currency` that `countries`
+     * admits (country_filter_admits; NULL: any country), preferring
      * `bank_code` when non-empty, spread over the matching requisites (not
      * always the first). KASSA_ENOTFOUND when none.
      * Both backends read only (`assigned` is not counted: a counter row
      * updated per order queued parallel PostgreSQL batches on its lock and
      * cost SQLite's single writer a fifth of a create) and rotate in id
      * order: SQLite (one writer) the next requisite after the last one it
-     * picked for the same type, currency and bank; PostgreSQL (several
-     * writers, several nodes) by a per-process counter over the matching
-     * requisites. */
+     * picked for the same type, currency, bank and countries; PostgreSQL
+     * (several writers, several nodes) by a per-process counter over the
+     * matching requisites. */
     kassa_err (*requisite_pick)(struct store_conn *c, const char *type, const char *currency,
-                                const char *bank_code, struct requisite *out);
+                                const char *bank_code, const struct country_filter *countries,
+                                struct requisite *out);
     kassa_err (*order_insert)(struct store_conn *c, struct order *o);
     /* Optional (NULL: order_insert, then idem_put when `idem` is not NULL).
      * Insert the order (o->id set) and, when `idem` is not NULL, its
