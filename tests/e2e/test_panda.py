@@ -713,6 +713,149 @@ def test_requisites_spread_and_bank_preference(kassad, make_shop, make_requisite
     assert r.status == 200 and r.json["requisite"] == "2200000000000004"
 
 
+# ---- countries: null entries, and only requisites of the listed countries ----
+
+REQUISITE_KEYS = ("requisite", "requisite_attributes", "owner_full_name", "bank_code",
+                  "bank_name_ru", "bank_name_en", "country_code", "requisite_data")
+
+
+def test_countries_null_entries_ignored(env):
+    """A production client sends "countries":[null] on every RUB order: accepted,
+    no filter; nulls beside a country are dropped and the country kept."""
+    server, creds, client = env
+    req = creds["requisite"]
+    for countries in ([None], [None, None], [None, "RUS"], []):
+        r = client.create_order(countries=countries)
+        assert r.status == 200, (countries, r)
+        assert r.json["status"] == "pending", r.json
+        assert r.json["requisite"] == req["requisite"]
+        assert r.json["country_code"] == "RUS"
+    # That client's own body: the legacy route, a number amount, no Content-Type.
+    body = compact({"amount_rub": 1500.5, "requisite_type": "SBP",
+                    "idempotency_key": new_key(), "countries": [None]}).encode()
+    hdrs = client.headers(body)
+    del hdrs["Content-Type"]
+    r = send_raw(server.base_url, "POST", "/orders", body, list(hdrs.items()))
+    assert r.status == 200, r
+    assert r.json["status"] == "pending"
+    assert r.json["amount"] == "1500.50"
+    assert r.json["requisite_data"]["requisites"] == req["requisite"]
+    # Replayed with the same key: the same order.
+    r2 = send_raw(server.base_url, "POST", "/orders", body, list(client.headers(body).items()))
+    assert r2.status == 200, r2
+    assert r2.json["uuid"] == r.json["uuid"]
+    # Nothing but strings and nulls, and only known countries, still.
+    for bad in ([None, 5], [None, "MARS"], [{"code": "RUS"}]):
+        r = client.create_order(countries=bad)
+        assert r.status == 400, (bad, r)
+        assert "countries" in error_of(r)
+
+
+def test_countries_pick_only_listed_countries(kassad, make_shop, make_requisite):
+    creds = make_shop(kassad)  # one SBP requisite of RUS
+    rus = creds["requisite"]["requisite"]
+    client = kassad.panda(creds)
+
+    # KAZ asked, only RUS in the pool: the answer of a create no requisite can
+    # take (status traderNotFound, no requisite fields), as for a type without any.
+    none_of_type = client.create_order(requisite_type="tips")
+    assert none_of_type.status == 200 and none_of_type.json["status"] == "traderNotFound"
+    before = kassad.count_rows("orders")
+    for legacy in (False, True):
+        r = client.create_order(countries=["KAZ"], merchant_order_id="kaz-none", legacy=legacy)
+        assert r.status == 200, r
+        o = r.json
+        assert o["status"] == "traderNotFound", o
+        assert set(o) == set(none_of_type.json), o
+        for k in REQUISITE_KEYS:
+            assert k not in o, (k, o)
+        assert o["requisite_type"] == "SBP"
+        assert o["amount"] == "1000.47"
+        assert o["merchant_order_id"] == "kaz-none"
+        g = client.get_order(o["uuid"])
+        assert g.status == 200 and g.json["status"] == "traderNotFound", g
+        assert "requisites" not in g.json
+    assert kassad.count_rows("orders") == before + 2
+    assert kassad.count_rows("orders", "requisite_id IS NOT NULL AND merchant_order_id = ?",
+                             ("kaz-none",)) == 0
+
+    # KAZ requisites join the pool (and another RUS one, and a UZB one).
+    kaz_sber = make_requisite(kassad, requisite="+77010000001", country_code="KAZ")
+    kaz_halyk = make_requisite(kassad, requisite="+77010000002", country_code="KAZ",
+                               bank_code="Halyk")
+    rus2 = make_requisite(kassad, requisite="+79001234500")
+    uzb = make_requisite(kassad, requisite="+998900000001", country_code="UZB")
+    kaz = {kaz_sber["requisite"], kaz_halyk["requisite"]}
+    everyone = kaz | {rus, rus2["requisite"], uzb["requisite"]}
+
+    # Many creates, never a RUS one: the KAZ requisites in turn.
+    used = []
+    for i in range(12):
+        r = client.create_order(amount=f"{200 + i}", countries=["KAZ"], legacy=i % 2 == 1)
+        assert r.status == 200, r
+        assert r.json["status"] == "pending", r.json
+        assert r.json["country_code"] == "KAZ", r.json
+        used.append(r.json["requisite"])
+    assert set(used) == kaz, used
+    assert sorted(used.count(p) for p in kaz) == [6, 6], used
+
+    # Several countries (null entries ignored beside them).
+    used = []
+    for _ in range(9):
+        r = client.create_order(countries=[None, "UZB", "KAZ"])
+        assert r.status == 200 and r.json["status"] == "pending", r
+        assert r.json["country_code"] in ("KAZ", "UZB"), r.json
+        used.append(r.json["requisite"])
+    assert set(used) == kaz | {uzb["requisite"]}, used
+
+    # A preferred bank among the listed countries only: Sber's KAZ requisite,
+    # not the RUS ones of Sber; a bank no KAZ requisite has: any KAZ one.
+    for _ in range(3):
+        r = client.create_order(countries=["KAZ"], bank_code="Sber")
+        assert r.status == 200 and r.json["requisite"] == kaz_sber["requisite"], r
+        r = client.create_order(countries=["KAZ"], bank_code="Halyk")
+        assert r.status == 200 and r.json["requisite"] == kaz_halyk["requisite"], r
+        r = client.create_order(countries=["KAZ"], bank_code="Tinkoff")
+        assert r.status == 200 and r.json["requisite"] in kaz, r
+
+    # ANY (alone or beside a country), or no countries: every requisite in turn.
+    for countries in (["ANY"], ["KAZ", "ANY"], None):
+        extra = {} if countries is None else {"countries": countries}
+        used = [client.create_order(**extra).json["requisite"] for _ in range(10)]
+        assert set(used) == everyone, (countries, used)
+        assert [used.count(p) for p in everyone] == [2] * 5, (countries, used)
+
+    # A country with none: traderNotFound even with others in the pool.
+    r = client.create_order(countries=["TJK"])
+    assert r.status == 200 and r.json["status"] == "traderNotFound", r
+
+
+def test_countries_concurrent_creates_never_other_countries(kassad, make_shop, make_requisite):
+    """Creates with and without countries in the same group-commit batches:
+    each filtered one gets a requisite of its country, none goes without."""
+    creds = make_shop(kassad)  # RUS
+    make_requisite(kassad, requisite="+79001234501")
+    kaz = {make_requisite(kassad, requisite=f"+7701000000{i}", country_code="KAZ")["requisite"]
+           for i in range(3)}
+    client = kassad.panda(creds)
+    n = 80
+
+    def one(i):
+        extra = {"countries": ["KAZ"]} if i % 2 == 0 else {"countries": [None]}
+        return i, client.create_order(amount=f"{i + 1}.00", **extra)
+
+    with concurrent.futures.ThreadPoolExecutor(32) as ex:
+        results = list(ex.map(one, range(n)))
+    kaz_used = []
+    for i, r in results:
+        assert r.status == 200, r
+        assert r.json["status"] == "pending", r.json
+        if i % 2 == 0:
+            assert r.json["country_code"] == "KAZ", r.json
+            kaz_used.append(r.json["requisite"])
+    assert set(kaz_used) == kaz, kaz_used
+
+
 # ---- reading orders ----
 
 @pytest.mark.parametrize("prefix", ["/orders", "/v1/orders"])

@@ -198,9 +198,10 @@ static const char *const known_payment_systems[] = {"VISA",     "MIR",    "MC", 
                                                     "UnionPay", "ELCART", "KORTI_MILLI", "HUMO",
                                                     "UZCARD",   "QR",     "OTHER"};
 
-/* An optional array of strings from `allowed`, kept as compact JSON. */
+/* An optional array of strings from `allowed`, kept as compact JSON. With
+ * `skip_nulls`, null entries are left out (of the text too). */
 static bool string_list(json_t *obj, const char *key, const char *const *allowed, size_t n,
-                        char *dst, size_t size, char *msg, size_t msglen)
+                        bool skip_nulls, char *dst, size_t size, char *msg, size_t msglen)
 {
     json_t *v = json_object_get(obj, key);
     dst[0] = '\0';
@@ -210,10 +211,14 @@ static bool string_list(json_t *obj, const char *key, const char *const *allowed
         snprintf(msg, msglen, "%s: must be an array of strings", key);
         return false;
     }
-    size_t i;
+    size_t i, nulls = 0;
     json_t *item;
     json_array_foreach(v, i, item)
     {
+        if (skip_nulls && json_is_null(item)) {
+            nulls++;
+            continue;
+        }
         if (!json_is_string(item)) {
             snprintf(msg, msglen, "%s: must be an array of strings", key);
             return false;
@@ -226,7 +231,17 @@ static bool string_list(json_t *obj, const char *key, const char *const *allowed
             return false;
         }
     }
-    char *text = json_dumps(v, JSON_COMPACT);
+    /* The text: the list as given, without its nulls ([null] -> []). */
+    json_t *kept = nulls == 0 ? json_incref(v) : json_array();
+    if (nulls > 0 && kept != NULL) {
+        json_array_foreach(v, i, item)
+        {
+            if (!json_is_null(item))
+                json_array_append(kept, item);
+        }
+    }
+    char *text = kept ? json_dumps(kept, JSON_COMPACT) : NULL;
+    json_decref(kept);
     bool fits = text != NULL && strlen(text) < size;
     if (fits)
         memcpy(dst, text, strlen(text) + 1);
@@ -316,13 +331,25 @@ kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
                          sizeof o->customer_requisite, msg, msglen) ||
         !json_opt_string(root, "bank_code", o->bank_code, sizeof o->bank_code, msg, msglen))
         goto out;
+    /* countries: a production client sends [null] on every RUB order */
     if (!string_list(root, "countries", known_countries,
-                     sizeof known_countries / sizeof known_countries[0], o->countries,
+                     sizeof known_countries / sizeof known_countries[0], true, o->countries,
                      sizeof o->countries, msg, msglen) ||
         !string_list(root, "payment_systems", known_payment_systems,
-                     sizeof known_payment_systems / sizeof known_payment_systems[0],
+                     sizeof known_payment_systems / sizeof known_payment_systems[0], false,
                      o->payment_systems, sizeof o->payment_systems, msg, msglen))
         goto out;
+    /* The same countries, typed, for the requisite pick (known ones only:
+     * each fits, and there are fewer than COUNTRY_FILTER_MAX). */
+    json_t *countries = json_object_get(root, "countries");
+    size_t ci;
+    json_t *country;
+    memset(&cmd->countries, 0, sizeof cmd->countries);
+    json_array_foreach(countries, ci, country)
+    {
+        if (json_is_string(country))
+            country_filter_add(&cmd->countries, json_string_value(country));
+    }
     err = KASSA_OK;
 out:
     json_decref(root);
