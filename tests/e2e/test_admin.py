@@ -1,11 +1,12 @@
 """End-to-end tests of the admin API (DESIGN.md, "Interfaces operators and scripts rely on")."""
 
 import re
+import sqlite3
 import time
 
 import pytest
 
-from kassa_client import compact, new_key, panda_signature, send_raw
+from kassa_client import compact, new_key, panda_signature, pg_scalar, send_raw
 from kassa_client import SBP_REQUISITE, SHOP, create_shop
 
 HEX32_UPPER = re.compile(r"^[0-9A-F]{32}$")
@@ -107,6 +108,65 @@ def test_create_shop_bad_json(kassad_shared, raw):
     r = kassad_shared.admin("POST", "/admin/v1/shops", raw=raw)
     assert r[0] == 400, r
     error_of(r)
+
+
+# ---- shop settings: notification_format, PATCH ----
+
+SHOP_VIEW = {"id", "merchant_id", "shop_id", "name", "url", "callback_url", "fee_percent",
+             "fee_fixed", "callback_version", "panda_order_ttl", "tegro_order_ttl",
+             "notification_format", "active"}
+
+
+def get_shop(server, shop_id):
+    status, body = server.admin("GET", f"/admin/v1/shops/{shop_id}")
+    assert status == 200, body
+    return body
+
+
+def test_create_shop_notification_format(kassad_shared):
+    status, body = kassad_shared.admin("POST", "/admin/v1/shops", SHOP)
+    assert status == 201 and body["notification_format"] == "form", body
+    status, body = kassad_shared.admin("POST", "/admin/v1/shops",
+                                       dict(SHOP, notification_format="json"))
+    assert status == 201 and body["notification_format"] == "json", body
+    view = get_shop(kassad_shared, body["id"])
+    assert set(view) == SHOP_VIEW  # no credentials outside the creation's answer
+    assert view["notification_format"] == "json"
+    assert {k: body[k] for k in SHOP_VIEW} == view
+    before = kassad_shared.count_rows("shops")
+    for bad in ("xml", "JSON", "", 1, ["json"], "json" * 10):
+        r = kassad_shared.admin("POST", "/admin/v1/shops", dict(SHOP, notification_format=bad))
+        assert r == (400, {"error": 'notification_format: expected "form" or "json"'}), (bad, r)
+    assert kassad_shared.count_rows("shops") == before
+
+
+def raw_sql(server, sql):
+    """Run statements on the server's database behind its back (stopped)."""
+    if server.db_url.startswith(("postgresql://", "postgres://")):
+        pg_scalar(server.db_url, sql)
+        return
+    con = sqlite3.connect(server.db_path)
+    try:
+        con.executescript(sql)
+    finally:
+        con.close()
+
+
+def test_existing_shops_carried_over_as_form(kassad):
+    """The migration adding notification_format gives every shop there was
+    the form (Tegro's documented encoding)."""
+    a = create_shop(kassad, requisite=False)
+    b = create_shop(kassad, requisite=False, notification_format="json")
+    kassad.stop()
+    # back to the schema before the migration, as an older kassad left it
+    raw_sql(kassad, "ALTER TABLE shops DROP COLUMN notification_format; "
+                    "DELETE FROM schema_migrations WHERE name LIKE '%notification_format%';")
+    kassad.start()
+    assert get_shop(kassad, a["id"])["notification_format"] == "form"
+    assert get_shop(kassad, b["id"])["notification_format"] == "form"
+    assert kassad.count_rows("schema_migrations", "name LIKE '%notification_format%'") == 1
+    c = create_shop(kassad, requisite=False, notification_format="json")
+    assert get_shop(kassad, c["id"])["notification_format"] == "json"
 
 
 # ---- requisites ----

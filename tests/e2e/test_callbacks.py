@@ -400,6 +400,57 @@ def test_tegro_notification_md5(kassad, make_shop, receivers):
     assert len(notify.requests) == 1 and len(shop_rec.requests) == 1
 
 
+def tegro_sign_ok(fields, secret):
+    """The spec's notification sign: MD5 of the sorted query string of every
+    field but sign, then the secret."""
+    rest = {k: v for k, v in fields.items() if k != "sign"}
+    q = urllib.parse.urlencode(sorted(rest.items()))
+    return fields["sign"] == hashlib.md5((q + secret).encode()).hexdigest()
+
+
+def test_tegro_spec_notification_sign_vector():
+    fields = {"shop_id": "D0F98E7D7742609DC508D86BB7500914", "amount": "100", "order_id": "123",
+              "payment_system": "16", "currency": "RUB",
+              "sign": "e13cd755e9b4632d51ae4d5c74c2f122"}
+    assert tegro_sign_ok(fields, "GB%^&*YJni677")
+
+
+def test_tegro_notification_json_per_shop(kassad, make_shop, receivers):
+    """A shop with notification_format "json" gets the notification's fields
+    and sign as a JSON object; a form shop still gets the form."""
+    json_rec, form_rec = receivers(), receivers()
+    jcreds = make_shop(kassad, callback_url=json_rec.url("/json"), notification_format="json")
+    fcreds = make_shop(kassad, callback_url=form_rec.url("/form"))
+    assert jcreds["notification_format"] == "json"
+    assert fcreds["notification_format"] == "form"
+    jt, ft = tegro_for(kassad, jcreds), tegro_for(kassad, fcreds)
+
+    r = jt.create_order(order_id="json-1", amount="1200.5")
+    assert r.json["type"] == "success", r.body
+    jid = r.json["data"]["id"]
+    r = ft.create_order(order_id="form-1", amount=50)
+    fid = r.json["data"]["id"]
+    complete(kassad, jid)
+    complete(kassad, fid)
+
+    got = json_rec.wait(1)[0]
+    assert got["path"] == "/json"
+    assert got["headers"]["Content-Type"] == "application/json"
+    body = json.loads(got["body"])
+    assert body == {"shop_id": jcreds["shop_id"], "amount": "1200.50", "order_id": "json-1",
+                    "payment_system": "28", "currency": "RUB", "sign": body["sign"]}
+    assert tegro_sign_ok(body, jcreds["tegro"]["secret"])
+    assert not tegro_sign_ok(body, fcreds["tegro"]["secret"])
+
+    got = form_rec.wait(1)[0]
+    assert got["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    fields = dict(urllib.parse.parse_qsl(got["body"].decode(), keep_blank_values=True))
+    assert fields["order_id"] == "form-1" and fields["amount"] == "50.00"
+    assert tegro_sign_ok(fields, fcreds["tegro"]["secret"])
+    wait_state(kassad, jid, "delivered", 1)
+    wait_state(kassad, fid, "delivered", 1)
+
+
 # ---- retries ----
 
 def test_503_then_200_one_attempt_per_step(kassad, make_shop, receivers):

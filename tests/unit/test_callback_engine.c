@@ -236,6 +236,40 @@ static void test_tegro_body_and_sign(void **state)
                      KASSA_OK);
 }
 
+/* A shop with notification_format "json": the same fields and the same
+ * sign as the form, as one JSON object of strings. */
+static void test_tegro_json_body_and_sign(void **state)
+{
+    (void)state;
+    struct order o;
+    struct shop s;
+    sample_order(&o);
+    sample_shop(&s);
+    o.origin = DIALECT_TEGRO;
+    o.amount = 10000;
+    o.payment_system = 16;
+    strcpy(o.merchant_order_id, "12 3&x");
+    strcpy(s.notification_format, "json");
+    assert_true(callback_tegro_json(&s));
+    char body[CALLBACK_BODY_SIZE];
+    size_t len = 0;
+    assert_int_equal(callback_render_tegro(&o, &s, body, sizeof body, &len), KASSA_OK);
+    assert_string_equal(body, "{\"amount\":\"100.00\",\"currency\":\"RUB\","
+                              "\"order_id\":\"12 3&x\",\"payment_system\":\"16\","
+                              "\"shop_id\":\"D0F98E7D7742609DC508D86BB7500914\","
+                              "\"sign\":\"4b94a32e63bc431a98de521535340604\"}");
+    assert_int_equal(len, strlen(body));
+    o.test = true;
+    assert_int_equal(callback_render_tegro(&o, &s, body, sizeof body, &len), KASSA_OK);
+    assert_non_null(strstr(body, ",\"test\":\"1\",\"sign\":"));
+    assert_int_equal(callback_render_tegro(&o, &s, body, 40, &len), KASSA_ETOOBIG);
+    /* "form" and an unset format are the form */
+    strcpy(s.notification_format, "form");
+    assert_false(callback_tegro_json(&s));
+    s.notification_format[0] = '\0';
+    assert_false(callback_tegro_json(&s));
+}
+
 static void test_plan_chooses_receiver(void **state)
 {
     (void)state;
@@ -272,6 +306,12 @@ static void test_plan_chooses_receiver(void **state)
     strcpy(o.notify_url, "https://merchant.example/notify");
     assert_true(callback_plan(&e, &o, &s, &cb, &err));
     assert_string_equal(cb.url, "https://merchant.example/notify");
+    /* a JSON shop: the content type follows the body */
+    strcpy(s.notification_format, "json");
+    assert_true(callback_plan(&e, &o, &s, &cb, &err));
+    assert_string_equal(cb.receiver, "tegro");
+    assert_string_equal(cb.content_type, "application/json");
+    assert_int_equal(cb.body[0], '{');
 }
 
 /* ---- SSRF ---- */
@@ -372,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_panda_body_v3_and_signature),
         cmocka_unit_test(test_panda_body_v2_statuses_and_nulls),
         cmocka_unit_test(test_tegro_body_and_sign),
+        cmocka_unit_test(test_tegro_json_body_and_sign),
         cmocka_unit_test(test_plan_chooses_receiver),
         cmocka_unit_test(test_ssrf_ipv4),
         cmocka_unit_test(test_ssrf_ipv6),

@@ -115,6 +115,7 @@ static void fill(struct insert_args *a)
     s->panda_order_ttl = 900;
     s->tegro_order_ttl = 86400;
     s->callback_version = 2;
+    snprintf(s->notification_format, sizeof s->notification_format, "json");
     s->active = 1;
     s->created_at = 1700000001;
 
@@ -179,6 +180,7 @@ static void check_shop(const struct shop *got, const struct shop *want)
     assert_int_equal(got->panda_order_ttl, 900);
     assert_int_equal(got->tegro_order_ttl, 86400);
     assert_int_equal(got->callback_version, 2);
+    assert_string_equal(got->notification_format, "json");
     assert_int_equal(got->active, 1);
     assert_int_equal(got->created_at, 1700000001);
 }

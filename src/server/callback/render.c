@@ -136,6 +136,11 @@ static bool raw_append(char *out, size_t size, size_t *pos, char ch)
     return true;
 }
 
+bool callback_tegro_json(const struct shop *s)
+{
+    return strcmp(s->notification_format, "json") == 0;
+}
+
 kassa_err callback_render_tegro(const struct order *o, const struct shop *s, char *out, size_t size,
                                 size_t *len)
 {
@@ -163,6 +168,22 @@ kassa_err callback_render_tegro(const struct order *o, const struct shop *s, cha
     if (err != KASSA_OK)
         return err;
     f[n++] = (kassa_kv){"sign", sign};
+    if (callback_tegro_json(s)) {
+        /* The same fields, in the same order, as one JSON object of strings. */
+        struct jw w;
+        jw_init(&w, size);
+        jw_obj(&w);
+        for (size_t i = 0; i < n; i++)
+            jw_kstr(&w, f[i].key, f[i].value);
+        jw_obj_end(&w);
+        size_t dn = 0;
+        char *doc = jw_finish(&w, &dn);
+        if (doc == NULL)
+            return KASSA_ETOOBIG;
+        err = put(doc, dn, out, size, len);
+        free(doc);
+        return err;
+    }
     size_t pos = 0;
     if (size == 0)
         return KASSA_ETOOBIG;
@@ -191,7 +212,8 @@ bool callback_plan(const struct event *e, const struct order *o, const struct sh
             return false;
         url = o->notify_url[0] ? o->notify_url : s->callback_url;
         snprintf(cb->receiver, sizeof cb->receiver, "tegro");
-        snprintf(cb->content_type, sizeof cb->content_type, "%s", CALLBACK_CT_TEGRO);
+        snprintf(cb->content_type, sizeof cb->content_type, "%s",
+                 callback_tegro_json(s) ? CALLBACK_CT_TEGRO_JSON : CALLBACK_CT_TEGRO);
         *err = callback_render_tegro(o, s, cb->body, sizeof cb->body, &cb->body_len);
     } else {
         if (e->status == ORDER_PENDING)

@@ -79,6 +79,21 @@ kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *cmd);
 kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen);
 kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 
+/* A shop's settings, as flags (for the checks of shop.c). */
+enum shop_setting {
+    SHOP_SET_NAME = 1u << 0,
+    SHOP_SET_URL = 1u << 1,
+    SHOP_SET_CALLBACK_URL = 1u << 2,
+    SHOP_SET_FEE_PERCENT = 1u << 3,
+    SHOP_SET_CALLBACK_VERSION = 1u << 4,
+    SHOP_SET_PANDA_ORDER_TTL = 1u << 5,
+    SHOP_SET_TEGRO_ORDER_TTL = 1u << 6,
+    SHOP_SET_NOTIFICATION_FORMAT = 1u << 7,
+};
+
+/* The tegro notification encodings a shop may choose: "form", "json". */
+bool shop_notification_format_known(const char *format);
+
 struct requisite_add_cmd {
     struct writer_cmd base;
     struct requisite req; /* in: every field but id; out: id */

@@ -53,6 +53,8 @@ struct shop {
     int callback_version; /* panda callback body: 3 (default) or 2 */
     int active;           /* 1 active, 0 disabled */
     int64_t created_at;   /* Unix seconds */
+    /* the body of its tegro payment notifications: "form" (default) or "json" */
+    char notification_format[8];
 };
 
 struct requisite {

@@ -37,30 +37,67 @@ static bool url_ok(const char *u)
     return u[0] == '\0' || strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
 }
 
-kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen)
+bool shop_notification_format_known(const char *format)
 {
-    struct shop *s = &cmd->shop;
-    if (s->name[0] == '\0') {
+    return strcmp(format, "form") == 0 || strcmp(format, "json") == 0;
+}
+
+/* Check the settings of s named in `set` (SHOP_SET_*); KASSA_EINVAL with a
+ * message naming the field. */
+static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, size_t msglen)
+{
+    int64_t probe;
+    if ((set & SHOP_SET_NAME) && s->name[0] == '\0') {
         snprintf(msg, msglen, "name: required");
         return KASSA_EINVAL;
     }
-    if (!url_ok(s->url)) {
+    if ((set & SHOP_SET_URL) && !url_ok(s->url)) {
         snprintf(msg, msglen, "url: must be an http or https URL");
         return KASSA_EINVAL;
     }
-    if (!url_ok(s->callback_url)) {
+    if ((set & SHOP_SET_CALLBACK_URL) && !url_ok(s->callback_url)) {
         snprintf(msg, msglen, "callback_url: must be an http or https URL");
         return KASSA_EINVAL;
     }
-    if (s->fee_percent[0] == '\0')
-        core_copy(s->fee_percent, sizeof s->fee_percent, "0");
-    int64_t probe;
-    if (kassa_money_percent(100, s->fee_percent, &probe) != KASSA_OK) {
+    if ((set & SHOP_SET_FEE_PERCENT) &&
+        kassa_money_percent(100, s->fee_percent, &probe) != KASSA_OK) {
         snprintf(msg, msglen,
                  "fee_percent: expected a decimal percent between 0 and 100 with at most 4 "
                  "decimal places");
         return KASSA_EINVAL;
     }
+    if ((set & SHOP_SET_CALLBACK_VERSION) && s->callback_version != 2 && s->callback_version != 3) {
+        snprintf(msg, msglen, "callback_version: expected 2 or 3");
+        return KASSA_EINVAL;
+    }
+    if (((set & SHOP_SET_PANDA_ORDER_TTL) && s->panda_order_ttl <= 0) ||
+        ((set & SHOP_SET_TEGRO_ORDER_TTL) && s->tegro_order_ttl <= 0)) {
+        snprintf(msg, msglen, "%s: expected a positive number of seconds",
+                 (set & SHOP_SET_PANDA_ORDER_TTL) && s->panda_order_ttl <= 0 ? "panda_order_ttl"
+                                                                             : "tegro_order_ttl");
+        return KASSA_EINVAL;
+    }
+    if ((set & SHOP_SET_NOTIFICATION_FORMAT) &&
+        !shop_notification_format_known(s->notification_format)) {
+        snprintf(msg, msglen, "notification_format: expected \"form\" or \"json\"");
+        return KASSA_EINVAL;
+    }
+    return KASSA_OK;
+}
+
+kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen)
+{
+    struct shop *s = &cmd->shop;
+    if (s->fee_percent[0] == '\0')
+        core_copy(s->fee_percent, sizeof s->fee_percent, "0");
+    if (s->notification_format[0] == '\0')
+        core_copy(s->notification_format, sizeof s->notification_format, "form");
+    kassa_err err = settings_check(s,
+                                   SHOP_SET_NAME | SHOP_SET_URL | SHOP_SET_CALLBACK_URL |
+                                       SHOP_SET_FEE_PERCENT | SHOP_SET_NOTIFICATION_FORMAT,
+                                   msg, msglen);
+    if (err != KASSA_OK)
+        return err;
     if (s->panda_order_ttl <= 0)
         s->panda_order_ttl = config.panda_order_ttl > 0 ? config.panda_order_ttl : 900;
     if (s->tegro_order_ttl <= 0)

@@ -96,6 +96,39 @@ static void render_fee_fixed(struct jw *w, int64_t shop_id)
 
 /* ---- shops -------------------------------------------------------------- */
 
+/* A shop's JSON: its settings, and with `credentials` (only the answer to
+ * its creation) both dialects' keys and secrets. */
+static void render_shop(struct jw *w, const struct shop *s, bool credentials)
+{
+    jw_obj(w);
+    jw_kint(w, "id", s->id);
+    jw_kint(w, "merchant_id", s->merchant_id);
+    jw_kstr(w, "shop_id", s->public_key);
+    jw_kstr(w, "name", s->name);
+    jw_kstr(w, "url", s->url);
+    jw_kstr(w, "callback_url", s->callback_url);
+    jw_kstr(w, "fee_percent", s->fee_percent);
+    render_fee_fixed(w, s->id);
+    jw_kint(w, "callback_version", s->callback_version);
+    jw_kint(w, "panda_order_ttl", s->panda_order_ttl);
+    jw_kint(w, "tegro_order_ttl", s->tegro_order_ttl);
+    jw_kstr(w, "notification_format", s->notification_format);
+    jw_kbool(w, "active", s->active != 0);
+    if (credentials) {
+        jw_key(w, "panda");
+        jw_obj(w);
+        jw_kstr(w, "api_key", s->panda_api_key);
+        jw_kstr(w, "secret", s->panda_secret);
+        jw_obj_end(w);
+        jw_key(w, "tegro");
+        jw_obj(w);
+        jw_kstr(w, "api_key", s->tegro_api_key);
+        jw_kstr(w, "secret", s->tegro_secret);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
 static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
     struct shop_create_cmd *cmd = (struct shop_create_cmd *)base;
@@ -108,33 +141,11 @@ static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_e
         reply_error(req, 500, "Internal server error");
         return;
     }
-    log_info("shop created", "id=%lld merchant_id=%lld", (long long)s->id,
-             (long long)s->merchant_id);
+    log_info("shop created", "id=%lld merchant_id=%lld notification_format=%s", (long long)s->id,
+             (long long)s->merchant_id, s->notification_format);
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
-    jw_obj(&w);
-    jw_kint(&w, "id", s->id);
-    jw_kint(&w, "merchant_id", s->merchant_id);
-    jw_kstr(&w, "shop_id", s->public_key);
-    jw_kstr(&w, "name", s->name);
-    jw_kstr(&w, "url", s->url);
-    jw_kstr(&w, "callback_url", s->callback_url);
-    jw_kstr(&w, "fee_percent", s->fee_percent);
-    render_fee_fixed(&w, s->id);
-    jw_kint(&w, "callback_version", s->callback_version);
-    jw_kint(&w, "panda_order_ttl", s->panda_order_ttl);
-    jw_kint(&w, "tegro_order_ttl", s->tegro_order_ttl);
-    jw_key(&w, "panda");
-    jw_obj(&w);
-    jw_kstr(&w, "api_key", s->panda_api_key);
-    jw_kstr(&w, "secret", s->panda_secret);
-    jw_obj_end(&w);
-    jw_key(&w, "tegro");
-    jw_obj(&w);
-    jw_kstr(&w, "api_key", s->tegro_api_key);
-    jw_kstr(&w, "secret", s->tegro_secret);
-    jw_obj_end(&w);
-    jw_obj_end(&w);
+    render_shop(&w, s, true);
     reply_jw(req, 201, &w);
 }
 
@@ -150,6 +161,24 @@ static bool opt_int(json_t *root, const char *key, long long min, long long max,
         return false;
     }
     *out = (int)json_integer_value(v);
+    return true;
+}
+
+/* "notification_format": "form" | "json" into dst; absent or null: dst
+ * untouched and *found false. */
+static bool opt_notification_format(json_t *root, char *dst, size_t size, bool *found, char *msg,
+                                    size_t msglen)
+{
+    json_t *v = json_object_get(root, "notification_format");
+    *found = v != NULL && !json_is_null(v);
+    if (!*found)
+        return true;
+    if (!json_is_string(v) || json_string_length(v) >= size ||
+        !shop_notification_format_known(json_string_value(v))) {
+        snprintf(msg, msglen, "notification_format: expected \"form\" or \"json\"");
+        return false;
+    }
+    core_copy(dst, size, json_string_value(v));
     return true;
 }
 
@@ -178,7 +207,9 @@ static enum http_action admin_create_shop(struct http_req *req)
                            msg, sizeof msg) ||
         !opt_int(root, "callback_version", 2, 3, &s->callback_version, msg, sizeof msg) ||
         !opt_int(root, "panda_order_ttl", 60, 30 * 86400, &s->panda_order_ttl, msg, sizeof msg) ||
-        !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &s->tegro_order_ttl, msg, sizeof msg))
+        !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &s->tegro_order_ttl, msg, sizeof msg) ||
+        !opt_notification_format(root, s->notification_format, sizeof s->notification_format,
+                                 &found, msg, sizeof msg))
         goto refuse;
     if (mid != NULL && !json_is_null(mid)) {
         if (json_is_integer(mid) && json_integer_value(mid) > 0) {
@@ -207,6 +238,28 @@ refuse:
     json_decref(root);
     reply_error(req, 400, "%s", msg);
     return HTTP_DONE;
+}
+
+/* The shop `id` as its JSON (without credentials), read now. */
+static void reply_shop(struct http_req *req, int64_t id, int status)
+{
+    struct shop s;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, id, &s) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Shop not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_shop(&w, &s, false);
+    reply_jw(req, status, &w);
 }
 
 /* ---- requisites --------------------------------------------------------- */
@@ -842,8 +895,16 @@ enum http_action admin_handle(struct http_req *req)
         return admin_ledger_verify(req);
     if ((arg = path_after(p, "/shops/")) != NULL && strstr(arg, "/methods") != NULL)
         return admin_shop_methods(req, arg);
-    if ((arg = path_after(p, "/shops/")) != NULL && get)
+    if ((arg = path_after(p, "/shops/")) != NULL && get) {
+        char *end;
+        long long id = strtoll(arg, &end, 10);
+        if (id > 0 && end != arg && *arg != '+' && *arg != '-' &&
+            (*end == '\0' || strcmp(end, "/") == 0)) {
+            reply_shop(req, id, 200);
+            return HTTP_DONE;
+        }
         return admin_shop_balances(req, arg);
+    }
     if ((arg = path_after(p, "/shops/")) != NULL && put) {
         char *end;
         long long id = strtoll(arg, &end, 10);

@@ -64,8 +64,8 @@
     XX(SHOP_INSERT,                                                                                \
        "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
        "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "               \
-       "tegro_order_ttl, callback_version, active, created_at) VALUES "                            \
-       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id")          \
+       "tegro_order_ttl, callback_version, active, created_at, notification_format) VALUES "       \
+       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id")     \
     XX(SHOP_BY_ID, PG_SHOP_SELECT "WHERE id = $1")                                                 \
     XX(SHOP_BY_PUBLIC_KEY, PG_SHOP_SELECT "WHERE public_key = $1")                                 \
     XX(SHOP_BY_PANDA_KEY, PG_SHOP_SELECT "WHERE panda_api_key = $1")                               \
@@ -1012,6 +1012,7 @@ static kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
     pgp_i64(&p, s->callback_version);
     pgp_i64(&p, s->active);
     pgp_i64(&p, s->created_at);
+    pgp_text(&p, s->notification_format);
     return core_insert_id(c, STMT_SHOP_INSERT, &p, &s->id);
 }
 
@@ -1033,6 +1034,7 @@ void pg_read_shop(const PGresult *r, int row, struct shop *s)
     s->callback_version = (int)pg_i64(r, row, 13);
     s->active = (int)pg_i64(r, row, 14);
     s->created_at = pg_i64(r, row, 15);
+    pg_text(r, row, 16, s->notification_format, sizeof s->notification_format);
 }
 
 static kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,

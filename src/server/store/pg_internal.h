@@ -94,7 +94,7 @@ long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
 #define PG_SHOP_SELECT                                                                             \
     "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "                   \
     "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "                  \
-    "tegro_order_ttl, callback_version, active, created_at FROM shops "
+    "tegro_order_ttl, callback_version, active, created_at, notification_format FROM shops "
 
 #define PG_REQUISITE_COLUMNS                                                                       \
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \

@@ -37,8 +37,8 @@
     XX(SHOP_INSERT,                                                                                \
        "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
        "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "               \
-       "tegro_order_ttl, callback_version, active, created_at) VALUES "                            \
-       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")                       \
+       "tegro_order_ttl, callback_version, active, created_at, notification_format) VALUES "       \
+       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")                  \
     XX(SHOP_BY_ID, SHOP_SELECT "WHERE id = ?1")                                                    \
     XX(SHOP_BY_PUBLIC_KEY, SHOP_SELECT "WHERE public_key = ?1")                                    \
     XX(SHOP_BY_PANDA_KEY, SHOP_SELECT "WHERE panda_api_key = ?1")                                  \
@@ -884,6 +884,7 @@ static kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
     sqlite3_bind_int(st, 13, s->callback_version);
     sqlite3_bind_int(st, 14, s->active);
     sqlite3_bind_int64(st, 15, s->created_at);
+    sqlite_bind_text(st, 16, s->notification_format);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)
         s->id = sqlite3_last_insert_rowid(c->db);
@@ -908,6 +909,7 @@ void sqlite_read_shop(sqlite3_stmt *st, struct shop *s)
     s->callback_version = sqlite3_column_int(st, 13);
     s->active = sqlite3_column_int(st, 14);
     s->created_at = sqlite3_column_int64(st, 15);
+    sqlite_col_text(st, 16, s->notification_format, sizeof s->notification_format);
 }
 
 static kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key,

@@ -111,7 +111,7 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
 #define SHOP_SELECT                                                                                \
     "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "                   \
     "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "                  \
-    "tegro_order_ttl, callback_version, active, created_at FROM shops "
+    "tegro_order_ttl, callback_version, active, created_at, notification_format FROM shops "
 
 #define REQUISITE_COLUMNS                                                                          \
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
