@@ -43,6 +43,7 @@ extern "C" {
     XX(EIO, "storage error")                                                                       \
     XX(EUNAVAILABLE, "service unavailable")                                                        \
     XX(ERETRY, "conflict with a concurrent transaction; run it again")                             \
+    XX(EMETHOD_OFF, "payment method switched off for this shop")                                   \
     /* client side */                                                                              \
     XX(ETRANSPORT, "transport error")                                                              \
     XX(EHTTP, "unexpected HTTP status")                                                            \

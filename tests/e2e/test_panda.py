@@ -856,6 +856,53 @@ def test_countries_concurrent_creates_never_other_countries(kassad, make_shop, m
     assert set(kaz_used) == kaz, kaz_used
 
 
+# ---- a payment method the shop switched off ----
+
+def test_switched_off_method_refused(kassad, make_shop):
+    creds = make_shop(kassad)  # one SBP requisite
+    client = kassad.panda(creds)
+    other = make_shop(kassad, requisite=False, name="Other shop")
+    other_client = kassad.panda(other)
+    r = client.create_order()  # the shop is authenticated (and cached) already
+    assert r.status == 200 and r.json["status"] == "pending", r
+
+    def switch(method, enabled):
+        status, body = kassad.admin("PUT", f"/admin/v1/shops/{creds['id']}/methods/{method}",
+                                    {"enabled": enabled})
+        assert status == 200 and body["enabled"] is enabled, (status, body)
+
+    switch(28, False)  # SBP
+    orders = kassad.count_rows("orders")
+    keys = kassad.count_rows("idempotency")
+    key = new_key()
+    for legacy in (False, True):
+        r = client.create_order(idempotency_key=key, legacy=legacy, merchant_order_id="off-1")
+        assert r.status == 400, r
+        assert r.json == {"error": "requisite_type SBP is switched off for this shop"}, r.json
+    assert kassad.count_rows("orders") == orders
+    assert kassad.count_rows("idempotency") == keys
+    r = client.orders_by_merchant_id("off-1")
+    assert r.status == 200 and r.json == [], r
+    # Another type is not refused (no card requisite: traderNotFound), nor is
+    # the same type at another shop (the pool serves every shop).
+    r = client.create_order(requisite_type="card")
+    assert r.status == 200 and r.json["status"] == "traderNotFound", r
+    r = other_client.create_order()
+    assert r.status == 200 and r.json["status"] == "pending", r
+    switch(36, False)  # bank card: panda's "card"
+    r = client.create_order(requisite_type="card")
+    assert r.status == 400, r
+    assert r.json == {"error": "requisite_type card is switched off for this shop"}, r.json
+
+    # Switched on again: the same key creates the order (nothing was kept).
+    switch(28, True)
+    r = client.create_order(idempotency_key=key, merchant_order_id="off-1")
+    assert r.status == 200, r
+    assert r.json["status"] == "pending"
+    assert r.json["requisite"] == creds["requisite"]["requisite"]
+    assert kassad.count_rows("orders") == orders + 3
+
+
 # ---- reading orders ----
 
 @pytest.mark.parametrize("prefix", ["/orders", "/v1/orders"])

@@ -2,6 +2,7 @@
  * of states and every actor, fees as stored, and the ledger balances after
  * each operation (core/ledger.c), all through the real group-commit writer
  * on a temp SQLite store. */
+#include "core/method.h"
 #include "money_fixture.h"
 #include "random.h"
 #include "kassa/money.h"
@@ -527,6 +528,56 @@ static void test_country_filter(void **state)
     assert_true(country_filter_admits(&f, "C07"));
 }
 
+/* A create whose method the shop switched off is refused before anything
+ * is written (order_create_prepare, cmd->shop.methods_off as shop_cache_get
+ * fills it): the method it names, else its requisite type's. */
+static void test_create_method_switched_off(void **state)
+{
+    (void)state;
+    struct method_switches sw;
+    size_t n;
+    const struct pay_method *t = method_table(&n);
+    sw.n = n;
+    for (size_t i = 0; i < n; i++)
+        sw.enabled[i] = t[i].id != 28 && t[i].id != 36; /* SBP and card 36 off */
+    struct order_create_cmd *cmd = calloc(1, sizeof *cmd);
+    assert_non_null(cmd);
+    snprintf(cmd->shop.fee_percent, sizeof cmd->shop.fee_percent, "2.5");
+    cmd->shop.methods_off = method_switches_off(&sw);
+    assert_true(method_off_for_shop(&cmd->shop, method_find(28)));
+    assert_true(method_off_for_shop(&cmd->shop, method_find(36)));
+    assert_false(method_off_for_shop(&cmd->shop, method_find(25)));
+    assert_false(method_off_for_shop(&cmd->shop, NULL));
+
+    struct {
+        const char *type;
+        int payment_system;
+        kassa_err want;
+    } cases[] = {
+        {"SBP", 0, KASSA_EMETHOD_OFF},  /* SBP -> 28 */
+        {"card", 0, KASSA_EMETHOD_OFF}, /* card -> 36 */
+        {"card", 25, KASSA_OK},         /* names 25, which is on */
+        {"", 28, KASSA_EMETHOD_OFF},    /* names 28 */
+        {"phoneTopUp", 0, KASSA_OK},    /* -> 38, on */
+        {"accountNumber", 0, KASSA_OK}, /* no method of its own */
+        {"", 0, KASSA_OK},              /* no method at all */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&cmd->order, 0, sizeof cmd->order);
+        cmd->order.amount = 100000;
+        snprintf(cmd->order.requisite_type, sizeof cmd->order.requisite_type, "%s", cases[i].type);
+        cmd->order.payment_system = cases[i].payment_system;
+        assert_int_equal(order_create_prepare(cmd), cases[i].want);
+    }
+    /* Every method on again: SBP passes. */
+    cmd->shop.methods_off = 0;
+    memset(&cmd->order, 0, sizeof cmd->order);
+    cmd->order.amount = 100000;
+    snprintf(cmd->order.requisite_type, sizeof cmd->order.requisite_type, "SBP");
+    assert_int_equal(order_create_prepare(cmd), KASSA_OK);
+    free(cmd);
+}
+
 static void test_i64_concat(void **state)
 {
     (void)state;
@@ -551,6 +602,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_and_sha256),
         cmocka_unit_test(test_i64_concat),
+        cmocka_unit_test(test_create_method_switched_off),
         cmocka_unit_test(test_country_filter),
         cmocka_unit_test(test_order_fingerprint_stable),
         cmocka_unit_test(test_allowed_table),

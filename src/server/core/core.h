@@ -131,7 +131,9 @@ struct order_create_cmd {
 };
 
 /* Validate the order's inputs (KASSA_ECURRENCY, KASSA_EMONEY_ZERO,
- * KASSA_EINVAL for an unknown requisite type), generate its ids and token,
+ * KASSA_EINVAL for an unknown requisite type, KASSA_EMETHOD_OFF when the
+ * shop switched off the method of its payment_system or, without one, of
+ * its requisite type: cmd->shop.methods_off), generate its ids and token,
  * fingerprint its parameters. */
 kassa_err order_create_prepare(struct order_create_cmd *cmd);
 

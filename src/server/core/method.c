@@ -94,3 +94,18 @@ bool method_usable(const struct method_switches *sw, const struct pay_method *m,
         return false;
     return test || m->provider == PROVIDER_REQUISITES;
 }
+
+uint64_t method_switches_off(const struct method_switches *sw)
+{
+    uint64_t off = 0;
+    for (size_t i = 0; i < sw->n && i < METHOD_COUNT; i++)
+        if (!sw->enabled[i])
+            off |= UINT64_C(1) << i;
+    return off;
+}
+
+bool method_off_for_shop(const struct shop *shop, const struct pay_method *m)
+{
+    int i = m != NULL ? method_index(m->id) : -1;
+    return i >= 0 && (shop->methods_off >> i & 1) != 0;
+}

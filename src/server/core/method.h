@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../store/store.h"
 
@@ -53,5 +54,11 @@ bool method_enabled(const struct method_switches *sw, int id);
 /* Whether an order can use the method: enabled, and a pool-served method
  * unless `test` (the sandbox serves any method). */
 bool method_usable(const struct method_switches *sw, const struct pay_method *m, bool test);
+
+/* The switches as a shop's methods_off (bit i: method_table()[i] is off). */
+uint64_t method_switches_off(const struct method_switches *sw);
+
+/* Whether the shop (read through shop_cache_get) has method m switched off. */
+bool method_off_for_shop(const struct shop *shop, const struct pay_method *m);
 
 #endif

@@ -55,6 +55,12 @@ struct shop {
     int64_t created_at;   /* Unix seconds */
     /* the body of its tegro payment notifications: "form" (default) or "json" */
     char notification_format[8];
+
+    /* Bit i set: the method method_table()[i] (core/method.h) is switched
+     * off for the shop. Only shop_cache_get fills it, with the shop a
+     * merchant request names (the store's shop_get leaves it alone);
+     * order_create_prepare refuses an order whose method it has off. */
+    uint64_t methods_off;
 };
 
 struct requisite {

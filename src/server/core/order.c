@@ -9,6 +9,7 @@
 #include "../random.h"
 #include "core.h"
 #include "kassa/money.h"
+#include "method.h"
 
 /* Append v in decimal and the byte `end` (what snprintf's "%llu" and the
  * byte made before: stored fingerprints must stay the same; snprintf was a
@@ -88,6 +89,14 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
         return KASSA_EMONEY_ZERO;
     if (o->requisite_type[0] != '\0' && !requisite_type_known(o->requisite_type))
         return KASSA_EINVAL;
+    /* The method the order uses (the one it names, else its requisite
+     * type's: SBP 28, card 36, ...) must not be switched off for the shop.
+     * Nothing to look up while the shop has every method on. */
+    if (cmd->shop.methods_off != 0 &&
+        method_off_for_shop(&cmd->shop, o->payment_system != 0
+                                            ? method_find(o->payment_system)
+                                            : method_for_requisite_type(o->requisite_type)))
+        return KASSA_EMETHOD_OFF;
     kassa_err err = kassa_money_percent(o->amount, cmd->shop.fee_percent, &cmd->fee_percent_part);
     if (err != KASSA_OK)
         return err;

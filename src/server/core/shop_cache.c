@@ -5,7 +5,9 @@
  * path. Entries live SHOP_CACHE_TTL_MS of real time, so a change made
  * elsewhere (another node, an operator's edit) is seen within that time; a
  * change made here invalidates at once (shop_cache_forget). Unknown keys are
- * not cached: random keys cannot fill the table. */
+ * not cached: random keys cannot fill the table. The shop's method switches
+ * come with it (shop.methods_off): an order create checks them without a
+ * query; a switch changed here forgets the shop too. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "../server.h"
 #include "core.h"
+#include "method.h"
 
 #define SHOP_CACHE_SLOTS 4096 /* power of two */
 #define SHOP_CACHE_TTL_MS 5000
@@ -73,6 +76,9 @@ kassa_err shop_cache_get(struct store *s, enum shop_key by, const char *key, str
     if (c == NULL)
         return KASSA_EIO;
     kassa_err err = STORE_CALL(c, shop_get, by, key, 0, out);
+    struct method_switches sw;
+    if (err == KASSA_OK && (err = method_switches_load(c, out->id, &sw)) == KASSA_OK)
+        out->methods_off = method_switches_off(&sw);
     store_release(c);
     if (err == KASSA_OK && table != NULL) {
         pthread_rwlock_wrlock(&lock);

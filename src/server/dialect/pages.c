@@ -1039,6 +1039,7 @@ static void method_set_done(struct http_req *req, struct writer_cmd *base, kassa
         reply_error(req, 500, "Internal server error");
         return;
     }
+    shop_cache_forget(cmd->shop_id); /* its entries carry the switches */
     log_info("shop method switched", "shop=%lld payment_system=%d enabled=%d",
              (long long)cmd->shop_id, cmd->method_id, cmd->enabled);
     struct jw w;

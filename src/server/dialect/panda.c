@@ -377,6 +377,11 @@ static enum http_action panda_create(struct http_req *req, bool legacy)
         return HTTP_DONE;
     }
     kassa_err err = order_create_prepare(cmd);
+    if (err == KASSA_EMETHOD_OFF) {
+        reply_error(req, 400, "requisite_type %s is switched off for this shop",
+                    cmd->order.requisite_type);
+        return HTTP_DONE;
+    }
     if (err != KASSA_OK) {
         reply_error(req, 400, "%s", kassa_strerror(err));
         return HTTP_DONE;
