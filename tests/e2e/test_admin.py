@@ -140,6 +140,77 @@ def test_create_shop_notification_format(kassad_shared):
     assert kassad_shared.count_rows("shops") == before
 
 
+def test_patch_shop(kassad_shared):
+    creds = create_shop(kassad_shared, requisite=False)
+    sid = creds["id"]
+    before = get_shop(kassad_shared, sid)
+    assert before["notification_format"] == "form"
+    status, body = kassad_shared.admin("PATCH", f"/admin/v1/shops/{sid}",
+                                       {"notification_format": "json"})
+    assert status == 200, body
+    assert body == dict(before, notification_format="json")
+    assert get_shop(kassad_shared, sid) == body
+    # the create fields and settings; what is not given stays
+    change = {"name": "Renamed shop", "url": "https://renamed.example",
+              "callback_url": "https://renamed.example/cb", "fee_percent": "3.25",
+              "fee_fixed": {"RUB": "5.00"}, "callback_version": 2, "tegro_order_ttl": 3600}
+    status, body = kassad_shared.admin("PATCH", f"/admin/v1/shops/{sid}", change)
+    assert status == 200, body
+    want = dict(before, notification_format="json", name="Renamed shop",
+                url="https://renamed.example", callback_url="https://renamed.example/cb",
+                fee_percent="3.25", fee_fixed={"RUB": "5.00"}, callback_version=2,
+                tegro_order_ttl=3600)
+    assert body == want
+    assert get_shop(kassad_shared, sid) == want
+    # the shop's credentials still work, its keys did not change
+    assert body["shop_id"] == creds["shop_id"]
+    r = kassad_shared.panda(creds).create_order(requisite_type="SBP")
+    assert r.status == 200, r
+
+
+@pytest.mark.parametrize("patch,status,message", [
+    ({"notification_format": "xml"}, 400, 'notification_format: expected "form" or "json"'),
+    ({"notification_format": None}, 400, "notification_format: must not be null"),
+    ({"notification_format": 1}, 400, 'notification_format: expected "form" or "json"'),
+    ({"name": "New", "notification_format": "xml"}, 400,
+     'notification_format: expected "form" or "json"'),
+    ({"notification_format": "json", "url": "ftp://x"}, 400,
+     "url: must be an http or https URL"),
+    ({"name": ""}, 400, "name: required"),
+    ({"callback_url": "not a url", "name": "x"}, 400,
+     "callback_url: must be an http or https URL"),
+    ({"fee_percent": "101"}, 400, "fee_percent: expected a decimal percent between 0 and 100 "
+                                  "with at most 4 decimal places"),
+    ({"callback_version": 4}, 400, "callback_version: expected an integer between 2 and 3"),
+    ({"tegro_order_ttl": 10}, 400, "tegro_order_ttl: expected an integer between 60 and 2592000"),
+    ({"notification_format": "json", "colour": "red"}, 400,
+     "unknown field 'colour': a shop update takes name, url, callback_url, fee_percent, "
+     "fee_fixed, callback_version, panda_order_ttl, tegro_order_ttl, notification_format"),
+    ({"merchant_id": 1}, 400, "merchant_id: a shop cannot move to another merchant"),
+    ({}, 400, "nothing to change: give any of name, url, callback_url, fee_percent, fee_fixed, "
+              "callback_version, panda_order_ttl, tegro_order_ttl, notification_format"),
+])
+def test_patch_shop_refusals_change_nothing(kassad_shared, patch, status, message):
+    creds = create_shop(kassad_shared, requisite=False)
+    before = get_shop(kassad_shared, creds["id"])
+    r = kassad_shared.admin("PATCH", f"/admin/v1/shops/{creds['id']}", patch)
+    assert r == (status, {"error": message})
+    assert get_shop(kassad_shared, creds["id"]) == before
+
+
+def test_patch_and_get_shop_not_found(kassad_shared):
+    assert kassad_shared.admin("PATCH", "/admin/v1/shops/987654321",
+                               {"notification_format": "json"}) == \
+        (404, {"error": "Shop not found"})
+    assert kassad_shared.admin("GET", "/admin/v1/shops/987654321") == \
+        (404, {"error": "Shop not found"})
+    creds = create_shop(kassad_shared, requisite=False)
+    r = kassad_shared.admin("PATCH", f"/admin/v1/shops/{creds['id']}", raw=b"[1]")
+    assert r[0] == 400
+    assert kassad_shared.admin("PATCH", f"/admin/v1/shops/{creds['id']}",
+                               {"notification_format": "json"}, token="")[0] == 401
+
+
 def raw_sql(server, sql):
     """Run statements on the server's database behind its back (stopped)."""
     if server.db_url.startswith(("postgresql://", "postgres://")):

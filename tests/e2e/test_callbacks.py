@@ -417,7 +417,8 @@ def test_tegro_spec_notification_sign_vector():
 
 def test_tegro_notification_json_per_shop(kassad, make_shop, receivers):
     """A shop with notification_format "json" gets the notification's fields
-    and sign as a JSON object; a form shop still gets the form."""
+    and sign as a JSON object; a form shop still gets the form; PATCH moves a
+    shop between the two."""
     json_rec, form_rec = receivers(), receivers()
     jcreds = make_shop(kassad, callback_url=json_rec.url("/json"), notification_format="json")
     fcreds = make_shop(kassad, callback_url=form_rec.url("/form"))
@@ -449,6 +450,27 @@ def test_tegro_notification_json_per_shop(kassad, make_shop, receivers):
     assert tegro_sign_ok(fields, fcreds["tegro"]["secret"])
     wait_state(kassad, jid, "delivered", 1)
     wait_state(kassad, fid, "delivered", 1)
+
+    # the form shop switches to JSON, the JSON shop back to the form
+    status, shop = kassad.admin("PATCH", f"/admin/v1/shops/{fcreds['id']}",
+                                {"notification_format": "json"})
+    assert status == 200 and shop["notification_format"] == "json", shop
+    status, shop = kassad.admin("PATCH", f"/admin/v1/shops/{jcreds['id']}",
+                                {"notification_format": "form"})
+    assert status == 200 and shop["notification_format"] == "form", shop
+    fid2 = ft.create_order(order_id="form-2", amount=70, test=1).json["data"]["id"]
+    jid2 = jt.create_order(order_id="json-2", amount=80).json["data"]["id"]
+    complete(kassad, fid2)
+    complete(kassad, jid2)
+    got = form_rec.wait(2)[1]
+    assert got["headers"]["Content-Type"] == "application/json"
+    body = json.loads(got["body"])
+    assert body["order_id"] == "form-2" and body["test"] == "1"
+    assert tegro_sign_ok(body, fcreds["tegro"]["secret"])
+    got = json_rec.wait(2)[1]
+    assert got["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    fields = dict(urllib.parse.parse_qsl(got["body"].decode()))
+    assert fields["order_id"] == "json-2" and tegro_sign_ok(fields, jcreds["tegro"]["secret"])
 
 
 # ---- retries ----

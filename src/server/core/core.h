@@ -79,7 +79,7 @@ kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *cmd);
 kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen);
 kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 
-/* A shop's settings, as flags (for the checks of shop.c). */
+/* A shop's settings, as flags (for the checks of shop.c and shop_update_cmd.set). */
 enum shop_setting {
     SHOP_SET_NAME = 1u << 0,
     SHOP_SET_URL = 1u << 1,
@@ -90,6 +90,27 @@ enum shop_setting {
     SHOP_SET_TEGRO_ORDER_TTL = 1u << 6,
     SHOP_SET_NOTIFICATION_FORMAT = 1u << 7,
 };
+
+/* Change some of a shop's settings: those flagged in `set` take their
+ * values from `values`, and the listed fixed fees are set (as in
+ * shop_tariff_cmd). Credentials, keys and the merchant never change here. */
+struct shop_update_cmd {
+    struct writer_cmd base;
+    int64_t shop_id;                       /* in */
+    unsigned set;                          /* in: SHOP_SET_* */
+    struct shop values;                    /* in: the new values of the flagged settings */
+    struct fee_fixed fixed[FEE_FIXED_MAX]; /* in */
+    int n_fixed;
+    struct shop shop; /* out: the shop after the change */
+};
+
+/* Check the new values (KASSA_EINVAL with a message naming the field; also
+ * when there is nothing to change). */
+kassa_err shop_update_prepare(struct shop_update_cmd *cmd, char *msg, size_t msglen);
+
+/* Read the shop (KASSA_ENOTFOUND), change the flagged settings, write. The
+ * caller forgets the shop's cached entries once committed. */
+kassa_err shop_update_apply(struct store_conn *c, struct writer_cmd *cmd);
 
 /* The tegro notification encodings a shop may choose: "form", "json". */
 bool shop_notification_format_known(const char *format);

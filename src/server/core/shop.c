@@ -156,6 +156,52 @@ kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *base)
     return KASSA_OK;
 }
 
+kassa_err shop_update_prepare(struct shop_update_cmd *cmd, char *msg, size_t msglen)
+{
+    if (cmd->set == 0 && cmd->n_fixed == 0) {
+        snprintf(msg, msglen, "nothing to change");
+        return KASSA_EINVAL;
+    }
+    return settings_check(&cmd->values, cmd->set, msg, msglen);
+}
+
+kassa_err shop_update_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct shop_update_cmd *cmd = (struct shop_update_cmd *)base;
+    struct shop *s = &cmd->shop;
+    const struct shop *v = &cmd->values;
+    kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, s);
+    if (err != KASSA_OK)
+        return err;
+    unsigned set = cmd->set;
+    if (set & SHOP_SET_NAME)
+        core_copy(s->name, sizeof s->name, v->name);
+    if (set & SHOP_SET_URL)
+        core_copy(s->url, sizeof s->url, v->url);
+    if (set & SHOP_SET_CALLBACK_URL)
+        core_copy(s->callback_url, sizeof s->callback_url, v->callback_url);
+    if (set & SHOP_SET_CALLBACK_VERSION)
+        s->callback_version = v->callback_version;
+    if (set & SHOP_SET_PANDA_ORDER_TTL)
+        s->panda_order_ttl = v->panda_order_ttl;
+    if (set & SHOP_SET_TEGRO_ORDER_TTL)
+        s->tegro_order_ttl = v->tegro_order_ttl;
+    if (set & SHOP_SET_NOTIFICATION_FORMAT)
+        core_copy(s->notification_format, sizeof s->notification_format, v->notification_format);
+    if ((err = STORE_CALL(c, shop_update, s)) != KASSA_OK)
+        return err;
+    if (set & SHOP_SET_FEE_PERCENT) {
+        if ((err = STORE_CALL(c, shop_set_fee_percent, s->id, v->fee_percent)) != KASSA_OK)
+            return err;
+        core_copy(s->fee_percent, sizeof s->fee_percent, v->fee_percent);
+    }
+    for (int i = 0; i < cmd->n_fixed; i++)
+        if ((err = STORE_CALL(c, shop_fee_set, s->id, cmd->fixed[i].currency,
+                              cmd->fixed[i].amount)) != KASSA_OK)
+            return err;
+    return KASSA_OK;
+}
+
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen)
 {
     struct requisite *r = &cmd->req;

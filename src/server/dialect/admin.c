@@ -262,6 +262,126 @@ static void reply_shop(struct http_req *req, int64_t id, int status)
     reply_jw(req, status, &w);
 }
 
+static void shop_updated(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct shop_update_cmd *cmd = (struct shop_update_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Shop not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    shop_cache_forget(cmd->shop_id);
+    log_info("shop updated", "id=%lld settings=0x%x fixed_fees=%d notification_format=%s",
+             (long long)cmd->shop_id, cmd->set, cmd->n_fixed, cmd->shop.notification_format);
+    reply_shop(req, cmd->shop_id, 200);
+}
+
+/* PATCH /admin/v1/shops/{id}: any of the create fields but merchant_id, and
+ * the per-shop settings kassa has. Every member is checked before anything
+ * is written; an unknown one is refused (a typo must not pass silently). */
+static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
+{
+    static const char *const fields[] = {"name",
+                                         "url",
+                                         "callback_url",
+                                         "fee_percent",
+                                         "fee_fixed",
+                                         "callback_version",
+                                         "panda_order_ttl",
+                                         "tegro_order_ttl",
+                                         "notification_format"};
+    char msg[512];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct shop_update_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->shop_id = shop_id;
+    struct shop *v = &cmd->values;
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        size_t i = 0;
+        while (i < sizeof fields / sizeof fields[0] && strcmp(fields[i], key) != 0)
+            i++;
+        if (strcmp(key, "merchant_id") == 0) {
+            snprintf(msg, sizeof msg, "merchant_id: a shop cannot move to another merchant");
+            goto refuse;
+        }
+        if (i == sizeof fields / sizeof fields[0]) {
+            snprintf(msg, sizeof msg,
+                     "unknown field '%.64s': a shop update takes name, url, callback_url, "
+                     "fee_percent, fee_fixed, callback_version, panda_order_ttl, "
+                     "tegro_order_ttl, notification_format",
+                     key);
+            goto refuse;
+        }
+        bool is_int = strcmp(key, "callback_version") == 0 || strstr(key, "_ttl") != NULL;
+        if (json_is_null(val) && (is_int || strcmp(key, "notification_format") == 0 ||
+                                  strcmp(key, "fee_percent") == 0)) {
+            snprintf(msg, sizeof msg, "%s: must not be null", key);
+            goto refuse;
+        }
+    }
+    bool found = false;
+    if (!json_opt_string(root, "name", v->name, sizeof v->name, msg, sizeof msg) ||
+        !json_opt_string(root, "url", v->url, sizeof v->url, msg, sizeof msg) ||
+        !json_opt_string(root, "callback_url", v->callback_url, sizeof v->callback_url, msg,
+                         sizeof msg) ||
+        !opt_int(root, "callback_version", 2, 3, &v->callback_version, msg, sizeof msg) ||
+        !opt_int(root, "panda_order_ttl", 60, 30 * 86400, &v->panda_order_ttl, msg, sizeof msg) ||
+        !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &v->tegro_order_ttl, msg, sizeof msg) ||
+        !opt_notification_format(root, v->notification_format, sizeof v->notification_format,
+                                 &found, msg, sizeof msg))
+        goto refuse;
+    static const struct {
+        const char *key;
+        unsigned flag;
+    } flags[] = {{"name", SHOP_SET_NAME},
+                 {"url", SHOP_SET_URL},
+                 {"callback_url", SHOP_SET_CALLBACK_URL},
+                 {"callback_version", SHOP_SET_CALLBACK_VERSION},
+                 {"panda_order_ttl", SHOP_SET_PANDA_ORDER_TTL},
+                 {"tegro_order_ttl", SHOP_SET_TEGRO_ORDER_TTL},
+                 {"notification_format", SHOP_SET_NOTIFICATION_FORMAT}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (json_object_get(root, flags[i].key) != NULL)
+            cmd->set |= flags[i].flag;
+    if (!json_decimal_text(req, root, "fee_percent", v->fee_percent, sizeof v->fee_percent, &found,
+                           msg, sizeof msg))
+        goto refuse;
+    if (found)
+        cmd->set |= SHOP_SET_FEE_PERCENT;
+    if (!parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
+        goto refuse;
+    if (cmd->set == 0 && cmd->n_fixed == 0) {
+        snprintf(msg, sizeof msg,
+                 "nothing to change: give any of name, url, callback_url, fee_percent, "
+                 "fee_fixed, callback_version, panda_order_ttl, tegro_order_ttl, "
+                 "notification_format");
+        goto refuse;
+    }
+    if (shop_update_prepare(cmd, msg, sizeof msg) != KASSA_OK)
+        goto refuse;
+    json_decref(root);
+    cmd->base.apply = shop_update_apply;
+    return submit_and_render(req, &cmd->base, shop_updated);
+refuse:
+    json_decref(root);
+    reply_error(req, 400, "%s", msg);
+    return HTTP_DONE;
+}
+
 /* ---- requisites --------------------------------------------------------- */
 
 static void requisite_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
@@ -857,6 +977,7 @@ enum http_action admin_handle(struct http_req *req)
     bool get = strcmp(req->method, "GET") == 0;
     bool post = strcmp(req->method, "POST") == 0;
     bool put = strcmp(req->method, "PUT") == 0;
+    bool patch = strcmp(req->method, "PATCH") == 0;
     const char *arg;
     if (strcmp(p, "/shops") == 0 && post)
         return admin_create_shop(req);
@@ -895,15 +1016,18 @@ enum http_action admin_handle(struct http_req *req)
         return admin_ledger_verify(req);
     if ((arg = path_after(p, "/shops/")) != NULL && strstr(arg, "/methods") != NULL)
         return admin_shop_methods(req, arg);
-    if ((arg = path_after(p, "/shops/")) != NULL && get) {
+    if ((arg = path_after(p, "/shops/")) != NULL && (get || patch)) {
         char *end;
         long long id = strtoll(arg, &end, 10);
         if (id > 0 && end != arg && *arg != '+' && *arg != '-' &&
             (*end == '\0' || strcmp(end, "/") == 0)) {
+            if (patch)
+                return admin_patch_shop(req, id);
             reply_shop(req, id, 200);
             return HTTP_DONE;
         }
-        return admin_shop_balances(req, arg);
+        if (get)
+            return admin_shop_balances(req, arg);
     }
     if ((arg = path_after(p, "/shops/")) != NULL && put) {
         char *end;

@@ -1810,6 +1810,7 @@ const struct store_ops store_pg_ops = {
     .shop_fee_set = pg_shop_fee_set,
     .shop_fees = pg_shop_fees,
     .shop_set_fee_percent = pg_shop_set_fee_percent,
+    .shop_update = pg_shop_update,
     /* tegro: pg_tegro.c */
     .tegro_nonce_put = pg_tegro_nonce_put,
     .tegro_nonce_prune = pg_tegro_nonce_prune,

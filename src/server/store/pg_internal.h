@@ -187,5 +187,6 @@ kassa_err pg_shop_fee_set(struct store_conn *c, int64_t shop_id, const char *cur
 kassa_err pg_shop_fees(struct store_conn *c, int64_t shop_id,
                        bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg);
 kassa_err pg_shop_set_fee_percent(struct store_conn *c, int64_t shop_id, const char *percent);
+kassa_err pg_shop_update(struct store_conn *c, const struct shop *s);
 
 #endif

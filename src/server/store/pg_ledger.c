@@ -59,6 +59,7 @@ enum {
     S_FEE_SET,
     S_FEES,
     S_FEE_PERCENT,
+    S_SHOP_UPDATE,
     S_LEDGER_END_,
 };
 _Static_assert((int)S_LEDGER_END_ <= (int)PG_SLOTS_CALLBACK, "ledger statements overflow");
@@ -157,6 +158,9 @@ static const char *const sql[] = {
     [S_FEES - PG_SLOTS_LEDGER] =
         "SELECT currency, fixed FROM shop_fees WHERE shop_id = $1 ORDER BY currency",
     [S_FEE_PERCENT - PG_SLOTS_LEDGER] = "UPDATE shops SET fee_percent = $2 WHERE id = $1",
+    [S_SHOP_UPDATE - PG_SLOTS_LEDGER] =
+        "UPDATE shops SET name = $2, url = $3, callback_url = $4, callback_version = $5, "
+        "panda_order_ttl = $6, tegro_order_ttl = $7, notification_format = $8 WHERE id = $1",
 };
 
 #define CONN(base) struct pg_conn *c = (struct pg_conn *)(base)
@@ -646,6 +650,25 @@ kassa_err pg_shop_set_fee_percent(struct store_conn *base, int64_t shop_id, cons
     pgp_text(&p, percent);
     int64_t changed = 0;
     kassa_err err = run_(c, S_FEE_PERCENT, &p, &changed);
+    if (err == KASSA_OK && changed != 1)
+        err = KASSA_ENOTFOUND;
+    return err;
+}
+
+kassa_err pg_shop_update(struct store_conn *base, const struct shop *s)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, s->id);
+    pgp_text(&p, s->name);
+    pgp_text(&p, s->url);
+    pgp_text(&p, s->callback_url);
+    pgp_i64(&p, s->callback_version);
+    pgp_i64(&p, s->panda_order_ttl);
+    pgp_i64(&p, s->tegro_order_ttl);
+    pgp_text(&p, s->notification_format);
+    int64_t changed = 0;
+    kassa_err err = run_(c, S_SHOP_UPDATE, &p, &changed);
     if (err == KASSA_OK && changed != 1)
         err = KASSA_ENOTFOUND;
     return err;

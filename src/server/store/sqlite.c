@@ -1400,6 +1400,7 @@ const struct store_ops store_sqlite_ops = {
     .shop_fee_set = memo_fee_set,
     .shop_fees = sqlite_shop_fees,
     .shop_set_fee_percent = sqlite_shop_set_fee_percent,
+    .shop_update = sqlite_shop_update,
     .tegro_nonce_put = sqlite_tegro_nonce_put,
     .tegro_nonce_prune = sqlite_tegro_nonce_prune,
     .shops_by_merchant = sqlite_shops_by_merchant,

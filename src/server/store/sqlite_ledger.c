@@ -36,6 +36,7 @@ enum {
     S_FEE_SET,
     S_FEES,
     S_FEE_PERCENT,
+    S_SHOP_UPDATE,
     S_LEDGER_END_,
 };
 _Static_assert((int)S_LEDGER_END_ <= (int)SLOTS_CALLBACK, "ledger statements overflow");
@@ -125,6 +126,9 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
         [S_FEES - SLOTS_LEDGER] =
             "SELECT currency, fixed FROM shop_fees WHERE shop_id = ?1 ORDER BY currency",
         [S_FEE_PERCENT - SLOTS_LEDGER] = "UPDATE shops SET fee_percent = ?2 WHERE id = ?1",
+        [S_SHOP_UPDATE - SLOTS_LEDGER] =
+            "UPDATE shops SET name = ?2, url = ?3, callback_url = ?4, callback_version = ?5, "
+            "panda_order_ttl = ?6, tegro_order_ttl = ?7, notification_format = ?8 WHERE id = ?1",
     };
     return sqlite_stmt(c, slot, sql[slot - SLOTS_LEDGER]);
 }
@@ -591,6 +595,26 @@ kassa_err sqlite_shop_set_fee_percent(struct store_conn *base, int64_t shop_id, 
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, shop_id);
     sqlite_bind_text(st, 2, percent);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
+        err = KASSA_ENOTFOUND;
+    return err;
+}
+
+kassa_err sqlite_shop_update(struct store_conn *base, const struct shop *s)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_SHOP_UPDATE);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, s->id);
+    sqlite_bind_text(st, 2, s->name);
+    sqlite_bind_text(st, 3, s->url);
+    sqlite_bind_text(st, 4, s->callback_url);
+    sqlite3_bind_int(st, 5, s->callback_version);
+    sqlite3_bind_int(st, 6, s->panda_order_ttl);
+    sqlite3_bind_int(st, 7, s->tegro_order_ttl);
+    sqlite_bind_text(st, 8, s->notification_format);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
         err = KASSA_ENOTFOUND;

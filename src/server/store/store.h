@@ -207,6 +207,11 @@ struct store_ops {
                            bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg);
     /* Set a shop's fee percent (decimal text, validated by the caller). */
     kassa_err (*shop_set_fee_percent)(struct store_conn *c, int64_t shop_id, const char *percent);
+    /* Write the settings of shop s->id from s (validated by the caller):
+     * name, url, callback_url, callback_version, panda_order_ttl,
+     * tegro_order_ttl, notification_format. KASSA_ENOTFOUND when no such
+     * shop. */
+    kassa_err (*shop_update)(struct store_conn *c, const struct shop *s);
 
     /* ---- tegro (sqlite_tegro.c) ---- */
     /* Record a REST request (shop, nonce text, SHA-256 of the raw body):
