@@ -1,5 +1,5 @@
 /* cmd_admin.c: operator commands over kassad's admin API (JSON, Bearer
- * token): shop create, requisite add, order show | complete | fail,
+ * token): shop create | update, requisite add, order show | complete | fail,
  * withdrawal show | complete | reject, shop balances, ledger verify. */
 #include "cli.h"
 
@@ -87,9 +87,10 @@ int cli_admin_call(cli_opt *o, size_t n, const char *method, const char *path, c
     return admin_call_answer(o, n, method, path, body, NULL);
 }
 
-/* Build a JSON object from the string options whose names map to keys
- * ("callback-url" -> "callback_url") and call POST path. */
-static int post_options(cli_opt *o, size_t n, size_t first, const char *path)
+/* Build a JSON object from the string options given (from o[first] on)
+ * whose names map to keys ("callback-url" -> "callback_url") and call
+ * `method path` with it. */
+static int send_options(cli_opt *o, size_t n, size_t first, const char *method, const char *path)
 {
     json_t *obj = json_object();
     char *body = NULL;
@@ -113,9 +114,14 @@ static int post_options(cli_opt *o, size_t n, size_t first, const char *path)
         fprintf(stderr, "kassa: out of memory or invalid UTF-8 in an option\n");
         return CLI_FAIL;
     }
-    rc = cli_admin_call(o, n, "POST", path, body);
+    rc = cli_admin_call(o, n, method, path, body);
     free(body);
     return rc;
+}
+
+static int post_options(cli_opt *o, size_t n, size_t first, const char *path)
+{
+    return send_options(o, n, first, "POST", path);
 }
 
 int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
@@ -127,12 +133,21 @@ int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
         {"callback-url", CLI_ARG, "URL", NULL, "where callbacks go", 1, NULL, {0}, 0},
         {"fee-percent", CLI_ARG, "PERCENT", NULL, "the tariff, e.g. 2.5", 0, NULL, {0}, 0},
         {"merchant-id", CLI_ARG, "ID", NULL, "group the shop under this merchant", 0, NULL, {0}, 0},
+        {"notification-format",
+         CLI_ARG,
+         "form|json",
+         NULL,
+         "tegro payment notifications as a form (default) or as JSON",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
     int rc = cli_parse(cmd,
                        "--name N --url U --callback-url C [--fee-percent P] "
-                       "[--merchant-id M]",
+                       "[--merchant-id M] [--notification-format form|json]",
                        "Create a shop (POST /admin/v1/shops); prints its id, shop_id and both "
                        "dialects' credentials as JSON.",
                        argc, argv, o, N(o), pos, 0, &npos);
@@ -140,6 +155,48 @@ int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
     if (rc >= 0)
         return rc;
     return post_options(o, N(o), 2, "/admin/v1/shops");
+}
+
+int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"name", CLI_ARG, "NAME", NULL, "the shop's name", 0, NULL, {0}, 0},
+        {"url", CLI_ARG, "URL", NULL, "the shop's site", 0, NULL, {0}, 0},
+        {"callback-url", CLI_ARG, "URL", NULL, "where callbacks go", 0, NULL, {0}, 0},
+        {"fee-percent", CLI_ARG, "PERCENT", NULL, "the tariff, e.g. 2.5", 0, NULL, {0}, 0},
+        {"notification-format",
+         CLI_ARG,
+         "form|json",
+         NULL,
+         "tegro payment notifications as a form or as JSON",
+         0,
+         NULL,
+         {0},
+         0},
+    };
+    char *pos[1];
+    size_t npos;
+    char path[64];
+    long id;
+    int rc = cli_parse(cmd,
+                       "ID [--name N] [--url U] [--callback-url C] [--fee-percent P] "
+                       "[--notification-format form|json]",
+                       "Change a shop's settings (PATCH /admin/v1/shops/ID): only the options "
+                       "given change; prints the shop as JSON (without its credentials).",
+                       argc, argv, o, N(o), pos, 1, &npos);
+
+    if (rc >= 0)
+        return rc;
+    if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, &id) != 0)
+        return cli_usage_error(cmd, "expected one positive numeric shop ID");
+    size_t given = 0;
+    for (size_t i = 2; i < N(o); i++)
+        given += o[i].value != NULL;
+    if (given == 0)
+        return cli_usage_error(cmd, "nothing to change: give at least one option");
+    snprintf(path, sizeof path, "/admin/v1/shops/%ld", id);
+    return send_options(o, N(o), 2, "PATCH", path);
 }
 
 int cmd_requisite_add(const cli_cmd *cmd, int argc, char **argv)

@@ -19,6 +19,7 @@ static const cli_cmd commands[] = {
     {{"sign", NULL}, "compute a signature (panda, tegro-rest, tegro-form)", cmd_sign},
     /* operator side: the admin API */
     {{"shop", "create"}, "create a shop (admin API)", cmd_shop_create},
+    {{"shop", "update"}, "change a shop's settings (admin API)", cmd_shop_update},
     {{"requisite", "add"}, "add a requisite to the pool (admin API)", cmd_requisite_add},
     {{"order", "show"}, "show an order by uuid or id (admin API)", cmd_order_show},
     {{"order", "complete"}, "mark an order paid (admin API)", cmd_order_complete},

@@ -33,7 +33,7 @@ TSECRET = "GB%^&*YJni677"
 COMMANDS = [
     ["panda", "create-order"], ["panda", "order"], ["panda", "cancel"],
     ["tegro", "call"], ["tegro", "pay-url"], ["listen"], ["sign"],
-    ["shop", "create"], ["requisite", "add"], ["order", "show"],
+    ["shop", "create"], ["shop", "update"], ["requisite", "add"], ["order", "show"],
     ["order", "complete"], ["order", "fail"],
 ]
 
@@ -109,6 +109,10 @@ def test_every_command_has_help(words):
     (["shop", "create", "--name", "n"], "kassa shop create: missing --server (or KASSA_SERVER)"),
     (["order", "show", "--server", "http://x", "--admin-token", "t"],
      "kassa order show: missing REF (the order's uuid or numeric id)"),
+    (["shop", "update", "--server", "http://x", "--admin-token", "t", "--name", "n"],
+     "kassa shop update: expected one positive numeric shop ID"),
+    (["shop", "update", "7", "--server", "http://x", "--admin-token", "t"],
+     "kassa shop update: nothing to change: give at least one option"),
 ])
 def test_usage_errors_exit_2(args, message):
     r = kassa(*args)
@@ -387,6 +391,41 @@ def test_admin_shop_create_and_requisite_add(kassad):
     r = kassa("order", "show", "999999999", *admin)
     assert r.returncode == 1
     assert r.stderr.startswith("kassa: HTTP 404 ")
+
+
+def test_admin_shop_notification_format_create_and_update(kassad):
+    admin = ["--server", kassad.base_url, "--admin-token", kassad.admin_token]
+    base = ["--name", "CLI json shop", "--url", "https://cli.example",
+            "--callback-url", "http://127.0.0.1:9/cb"]
+    r = kassa("shop", "create", *admin, *base, "--notification-format", "json")
+    assert r.returncode == 0, r.stderr
+    shop = json.loads(r.stdout)
+    assert shop["notification_format"] == "json"
+    r = kassa("shop", "create", *admin, *base)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["notification_format"] == "form"
+    n = kassad.count_rows("shops")
+    r = kassa("shop", "create", *admin, *base, "--notification-format", "xml")
+    assert r.returncode == 1
+    assert r.stderr.strip() == \
+        'kassa: HTTP 400 Bad Request: notification_format: expected "form" or "json"'
+    assert kassad.count_rows("shops") == n
+
+    r = kassa("shop", "update", str(shop["id"]), *admin, "--notification-format", "form",
+              "--name", "CLI renamed")
+    assert r.returncode == 0, r.stderr
+    updated = json.loads(r.stdout)
+    assert updated["notification_format"] == "form" and updated["name"] == "CLI renamed"
+    assert updated["url"] == "https://cli.example" and "tegro" not in updated
+    status, view = kassad.admin("GET", f"/admin/v1/shops/{shop['id']}")
+    assert status == 200 and view == updated
+    r = kassa("shop", "update", str(shop["id"]), *admin, "--notification-format", "yaml")
+    assert r.returncode == 1
+    assert r.stderr.strip() == \
+        'kassa: HTTP 400 Bad Request: notification_format: expected "form" or "json"'
+    assert kassad.admin("GET", f"/admin/v1/shops/{shop['id']}")[1] == updated
+    r = kassa("shop", "update", "987654", *admin, "--name", "x")
+    assert r.returncode == 1 and r.stderr.startswith("kassa: HTTP 404 ")
 
 
 def test_listen_receives_kassad_callback(kassad, make_shop):
