@@ -142,6 +142,9 @@ struct order_create_cmd {
     struct order order;            /* in: amount, currency, requisite_type, optional
                                       fields, origin; out: the stored order */
     char idem_key[TEXT_SIZE];      /* "" when none */
+    int method_asked;              /* in: the method the request named when the payer is
+                                      to choose instead (order.payment_system 0), else 0:
+                                      fingerprinted, so a retry naming another differs */
     unsigned char fingerprint[32]; /* set by prepare */
     int64_t fee_percent_part;      /* set by prepare: the percent part of the fee */
     bool replayed;                 /* out: answered from the idempotency record */

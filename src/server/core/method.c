@@ -1,6 +1,8 @@
 /* method.c: the payment-method catalogue (method.h). */
+#include <stdio.h>
 #include <string.h>
 
+#include "../clock.h"
 #include "method.h"
 
 static const struct pay_method methods[] = {
@@ -108,4 +110,66 @@ bool method_off_for_shop(const struct shop *shop, const struct pay_method *m)
 {
     int i = m != NULL ? method_index(m->id) : -1;
     return i >= 0 && (shop->methods_off >> i & 1) != 0;
+}
+
+enum method_outcome method_for_order(const struct method_switches *sw, int id, bool test,
+                                     struct order *o)
+{
+    const struct pay_method *m = NULL;
+    if (id != 0) {
+        if ((m = method_find(id)) == NULL)
+            return METHOD_UNKNOWN;
+        if (!method_enabled(sw, id))
+            return METHOD_DISABLED;
+        if (!method_usable(sw, m, test))
+            m = NULL; /* no provider for real payments: the payer picks one */
+    }
+    if (m == NULL) {
+        o->payment_system = 0;
+        o->requisite_type[0] = '\0';
+        return METHOD_PAYER_CHOOSES;
+    }
+    o->payment_system = m->id;
+    snprintf(o->requisite_type, sizeof o->requisite_type, "%s", test ? "" : m->requisite_type);
+    return METHOD_DIRECT;
+}
+
+bool order_awaits_method(const struct order *o)
+{
+    return o->status == ORDER_PENDING && o->payment_system == 0 && o->requisite_type[0] == '\0';
+}
+
+kassa_err order_method_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct order_method_cmd *cmd = (struct order_method_cmd *)base;
+    struct order *o = &cmd->order;
+    kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, o);
+    if (err != KASSA_OK)
+        return err;
+    if (!order_awaits_method(o))
+        return o->status == ORDER_PENDING && o->payment_system == cmd->payment_system
+                   ? KASSA_OK
+                   : KASSA_ESTATE;
+    struct method_switches sw;
+    if ((err = method_switches_load(c, o->shop_id, &sw)) != KASSA_OK)
+        return err;
+    const struct pay_method *m = method_find(cmd->payment_system);
+    if (!method_usable(&sw, m, o->test))
+        return KASSA_EINVAL;
+    struct requisite req;
+    memset(&req, 0, sizeof req);
+    const char *type = o->test ? "" : m->requisite_type;
+    if (type[0] != '\0' && (err = STORE_CALL(c, requisite_pick, type, o->currency, o->bank_code,
+                                             NULL, &req)) != KASSA_OK)
+        return err == KASSA_ENOTFOUND ? KASSA_EUNAVAILABLE : err;
+    int64_t now = clock_now();
+    err = STORE_CALL(c, order_set_method, o->id, m->id, type, req.id, now);
+    if (err != KASSA_OK)
+        return err;
+    o->payment_system = m->id;
+    snprintf(o->requisite_type, sizeof o->requisite_type, "%s", type);
+    o->requisite_id = req.id;
+    o->req = req;
+    o->updated_at = now;
+    return KASSA_OK;
 }

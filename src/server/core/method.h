@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "../store/store.h"
+#include "../store/writer.h"
 
 enum method_provider { PROVIDER_NONE = 0, PROVIDER_REQUISITES = 1 };
 
@@ -60,5 +61,47 @@ uint64_t method_switches_off(const struct method_switches *sw);
 
 /* Whether the shop (read through shop_cache_get) has method m switched off. */
 bool method_off_for_shop(const struct shop *shop, const struct pay_method *m);
+
+/* What the method an order asks for comes to (method_for_order). */
+enum method_outcome {
+    METHOD_DIRECT,        /* the order uses the method asked for */
+    METHOD_PAYER_CHOOSES, /* none asked, or a catalogue method no provider here serves
+                             outside test mode: the payer chooses on the order's page */
+    METHOD_UNKNOWN,       /* not in the catalogue */
+    METHOD_DISABLED,      /* in the catalogue, but the shop switched it off */
+};
+
+/* Resolve the method an order asks for (`id`; 0: none asked) for a shop with
+ * switches `sw`. METHOD_DIRECT sets o->payment_system and o->requisite_type
+ * (the pool's type, "" for a test order: the sandbox serves it);
+ * METHOD_PAYER_CHOOSES clears both (order_awaits_method then holds); the
+ * refusals leave *o alone. A switched-off method is refused rather than
+ * replaced: the operator turned it off for this shop on purpose, and the
+ * merchant should hear so. */
+enum method_outcome method_for_order(const struct method_switches *sw, int id, bool test,
+                                     struct order *o);
+
+/* Whether the order waits for the payer to choose its method: pending, with
+ * neither a method nor a requisite type. */
+bool order_awaits_method(const struct order *o);
+
+/* The payer chooses the method of an order that awaits one (the writer
+ * command; the order's page submits it). */
+struct order_method_cmd {
+    struct writer_cmd base;
+    int64_t order_id;   /* in */
+    int payment_system; /* in: the method chosen */
+    struct order order; /* out: the order (after the choice when it was made) */
+};
+
+/* Give the order the method if it awaits one and the method is usable for
+ * its shop (method_usable, the order's test flag): a pool-served method
+ * gets its requisite now (a test order's: the sandbox's). KASSA_ENOTFOUND;
+ * KASSA_ESTATE when the order no longer awaits a method (answered KASSA_OK
+ * when it already has exactly this one: a second press); KASSA_EINVAL when
+ * the method is not usable; KASSA_EUNAVAILABLE when the pool has no
+ * requisite for it now (the order still awaits a method, the payer may
+ * choose another). Nothing is written on a refusal. */
+kassa_err order_method_apply(struct store_conn *c, struct writer_cmd *base);
 
 #endif

@@ -101,7 +101,19 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
     if (err != KASSA_OK)
         return err;
     o->fee = cmd->fee_percent_part;
-    order_fingerprint(o, cmd->fingerprint);
+    if (o->payment_system == 0 && cmd->method_asked > 0) {
+        /* The method asked for is a parameter of the request, though the
+         * order does not keep it (the payer chooses). */
+        struct order *asked = malloc(sizeof *asked);
+        if (asked == NULL)
+            return KASSA_ENOMEM;
+        *asked = *o;
+        asked->payment_system = cmd->method_asked;
+        order_fingerprint(asked, cmd->fingerprint);
+        free(asked);
+    } else {
+        order_fingerprint(o, cmd->fingerprint);
+    }
     /* One draw of randomness for both uuids and the payer's token. */
     unsigned char rnd[10 + 10 + 16];
     random_bytes(rnd, sizeof rnd);

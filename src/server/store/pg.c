@@ -1796,6 +1796,7 @@ const struct store_ops store_pg_ops = {
     .event_insert = pg_event_insert,
     .orders_due = pg_orders_due,
     .order_confirm = pg_order_confirm,
+    .order_set_method = pg_order_set_method,
     .receipt_image_put = pg_receipt_image_put,
     .receipt_image_get = pg_receipt_image_get,
     .order_stats = pg_order_stats,

@@ -59,6 +59,7 @@ enum {
     S_FEE_SET,
     S_FEES,
     S_FEE_PERCENT,
+    S_ORDER_SET_METHOD,
     S_SHOP_UPDATE,
     S_LEDGER_END_,
 };
@@ -158,6 +159,10 @@ static const char *const sql[] = {
     [S_FEES - PG_SLOTS_LEDGER] =
         "SELECT currency, fixed FROM shop_fees WHERE shop_id = $1 ORDER BY currency",
     [S_FEE_PERCENT - PG_SLOTS_LEDGER] = "UPDATE shops SET fee_percent = $2 WHERE id = $1",
+    [S_ORDER_SET_METHOD - PG_SLOTS_LEDGER] =
+        "UPDATE orders SET payment_system = $2, requisite_type = $3, requisite_id = $4, "
+        "updated_at = $5 WHERE id = $1 AND status = 0 AND payment_system = 0 AND "
+        "requisite_type = ''",
     [S_SHOP_UPDATE - PG_SLOTS_LEDGER] =
         "UPDATE shops SET name = $2, url = $3, callback_url = $4, callback_version = $5, "
         "panda_order_ttl = $6, tegro_order_ttl = $7, notification_format = $8 WHERE id = $1",
@@ -652,6 +657,26 @@ kassa_err pg_shop_set_fee_percent(struct store_conn *base, int64_t shop_id, cons
     kassa_err err = run_(c, S_FEE_PERCENT, &p, &changed);
     if (err == KASSA_OK && changed != 1)
         err = KASSA_ENOTFOUND;
+    return err;
+}
+
+kassa_err pg_order_set_method(struct store_conn *base, int64_t order_id, int payment_system,
+                              const char *requisite_type, int64_t requisite_id, int64_t now)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, order_id);
+    pgp_i64(&p, payment_system);
+    pgp_text(&p, requisite_type);
+    if (requisite_id != 0)
+        pgp_i64(&p, requisite_id);
+    else
+        pgp_null(&p);
+    pgp_i64(&p, now);
+    int64_t n = 0;
+    kassa_err err = run_(c, S_ORDER_SET_METHOD, &p, &n);
+    if (err == KASSA_OK && n != 1)
+        err = KASSA_ESTATE;
     return err;
 }
 

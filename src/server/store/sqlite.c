@@ -1386,6 +1386,7 @@ const struct store_ops store_sqlite_ops = {
     .event_insert = sqlite_event_insert,
     .orders_due = sqlite_orders_due,
     .order_confirm = sqlite_order_confirm,
+    .order_set_method = sqlite_order_set_method,
     .receipt_image_put = sqlite_receipt_image_put,
     .receipt_image_get = sqlite_receipt_image_get,
     .order_stats = sqlite_order_stats,

@@ -210,5 +210,7 @@ kassa_err sqlite_shop_fees(struct store_conn *c, int64_t shop_id,
                            bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg);
 kassa_err sqlite_shop_set_fee_percent(struct store_conn *c, int64_t shop_id, const char *percent);
 kassa_err sqlite_shop_update(struct store_conn *c, const struct shop *s);
+kassa_err sqlite_order_set_method(struct store_conn *c, int64_t order_id, int payment_system,
+                                  const char *requisite_type, int64_t requisite_id, int64_t now);
 
 #endif

@@ -36,6 +36,7 @@ enum {
     S_FEE_SET,
     S_FEES,
     S_FEE_PERCENT,
+    S_ORDER_SET_METHOD,
     S_SHOP_UPDATE,
     S_LEDGER_END_,
 };
@@ -126,6 +127,10 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
         [S_FEES - SLOTS_LEDGER] =
             "SELECT currency, fixed FROM shop_fees WHERE shop_id = ?1 ORDER BY currency",
         [S_FEE_PERCENT - SLOTS_LEDGER] = "UPDATE shops SET fee_percent = ?2 WHERE id = ?1",
+        [S_ORDER_SET_METHOD - SLOTS_LEDGER] =
+            "UPDATE orders SET payment_system = ?2, requisite_type = ?3, requisite_id = ?4, "
+            "updated_at = ?5 WHERE id = ?1 AND status = 0 AND payment_system = 0 AND "
+            "requisite_type = ''",
         [S_SHOP_UPDATE - SLOTS_LEDGER] =
             "UPDATE shops SET name = ?2, url = ?3, callback_url = ?4, callback_version = ?5, "
             "panda_order_ttl = ?6, tegro_order_ttl = ?7, notification_format = ?8 WHERE id = ?1",
@@ -598,6 +603,27 @@ kassa_err sqlite_shop_set_fee_percent(struct store_conn *base, int64_t shop_id, 
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
         err = KASSA_ENOTFOUND;
+    return err;
+}
+
+kassa_err sqlite_order_set_method(struct store_conn *base, int64_t order_id, int payment_system,
+                                  const char *requisite_type, int64_t requisite_id, int64_t now)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_ORDER_SET_METHOD);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    sqlite3_bind_int(st, 2, payment_system);
+    sqlite_bind_text(st, 3, requisite_type);
+    if (requisite_id != 0)
+        sqlite3_bind_int64(st, 4, requisite_id);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, now);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
+        err = KASSA_ESTATE;
     return err;
 }
 

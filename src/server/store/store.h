@@ -163,6 +163,11 @@ struct store_ops {
     kassa_err (*orders_due)(struct store_conn *c, int64_t now, int limit, int64_t *ids, int *n);
     /* Set confirmed_by_customer on a pending order; KASSA_ESTATE otherwise. */
     kassa_err (*order_confirm)(struct store_conn *c, int64_t order_id, int64_t now);
+    /* Give a pending order that awaits its method (payment_system 0, no
+     * requisite type) the method the payer chose, its requisite type and
+     * requisite (0: none); KASSA_ESTATE when it no longer awaits one. */
+    kassa_err (*order_set_method)(struct store_conn *c, int64_t order_id, int payment_system,
+                                  const char *requisite_type, int64_t requisite_id, int64_t now);
     /* Store (or replace) the payer's receipt image of an order. */
     kassa_err (*receipt_image_put)(struct store_conn *c, int64_t order_id, const char *content_type,
                                    const void *data, size_t len, int64_t now);

@@ -1,0 +1,192 @@
+/* test_method.c: the method an order asks for (core/method.c
+ * method_for_order) and the payer's choice on an order that awaits one
+ * (order_method_apply), through the real group-commit writer on a temp
+ * SQLite store. */
+#include "money_fixture.h"
+#include "core/method.h"
+
+static struct method_switches all_enabled(void)
+{
+    struct method_switches sw;
+    size_t n;
+    method_table(&n);
+    sw.n = n;
+    for (size_t i = 0; i < n; i++)
+        sw.enabled[i] = true;
+    return sw;
+}
+
+static void switch_off(struct method_switches *sw, int id)
+{
+    size_t n;
+    const struct pay_method *t = method_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (t[i].id == id)
+            sw->enabled[i] = false;
+}
+
+static void test_method_for_order(void **state)
+{
+    (void)state;
+    struct method_switches sw = all_enabled();
+    struct order o;
+    memset(&o, 0, sizeof o);
+
+    /* none asked: the payer chooses */
+    strcpy(o.requisite_type, "junk");
+    o.payment_system = 77;
+    assert_int_equal(method_for_order(&sw, 0, false, &o), METHOD_PAYER_CHOOSES);
+    assert_int_equal(o.payment_system, 0);
+    assert_string_equal(o.requisite_type, "");
+    assert_true(order_awaits_method(&o));
+
+    /* a pool-served method: straight to it, with its requisite type */
+    assert_int_equal(method_for_order(&sw, 28, false, &o), METHOD_DIRECT);
+    assert_int_equal(o.payment_system, 28);
+    assert_string_equal(o.requisite_type, "SBP");
+    assert_false(order_awaits_method(&o));
+    /* in test mode the sandbox serves it: no requisite type */
+    assert_int_equal(method_for_order(&sw, 28, true, &o), METHOD_DIRECT);
+    assert_int_equal(o.payment_system, 28);
+    assert_string_equal(o.requisite_type, "");
+
+    /* in the catalogue, no provider here: the payer chooses, but a test
+     * order is served by the sandbox as before */
+    assert_int_equal(method_for_order(&sw, 5, false, &o), METHOD_PAYER_CHOOSES);
+    assert_int_equal(o.payment_system, 0);
+    assert_string_equal(o.requisite_type, "");
+    assert_int_equal(method_for_order(&sw, 5, true, &o), METHOD_DIRECT);
+    assert_int_equal(o.payment_system, 5);
+
+    /* outside the catalogue, or switched off: refused, the order untouched */
+    o.payment_system = 5;
+    assert_int_equal(method_for_order(&sw, 999, false, &o), METHOD_UNKNOWN);
+    assert_int_equal(method_for_order(&sw, 999, true, &o), METHOD_UNKNOWN);
+    switch_off(&sw, 28);
+    switch_off(&sw, 5);
+    assert_int_equal(method_for_order(&sw, 28, false, &o), METHOD_DISABLED);
+    assert_int_equal(method_for_order(&sw, 5, false, &o), METHOD_DISABLED);
+    assert_int_equal(method_for_order(&sw, 5, true, &o), METHOD_DISABLED);
+    assert_int_equal(o.payment_system, 5);
+
+    /* only a pending order waits */
+    memset(&o, 0, sizeof o);
+    o.status = ORDER_EXPIRED;
+    assert_false(order_awaits_method(&o));
+}
+
+/* The fingerprint of a create that lets the payer choose counts the method
+ * the request named: a retry naming another one is another request. */
+static void test_fingerprint_counts_the_method_asked(void **state)
+{
+    (void)state;
+    struct order_create_cmd a, b;
+    memset(&a, 0, sizeof a);
+    a.order.amount = 10000;
+    strcpy(a.order.currency, "RUB");
+    strcpy(a.shop.fee_percent, "0");
+    b = a;
+    assert_int_equal(order_create_prepare(&a), KASSA_OK);
+    b.method_asked = 5;
+    assert_int_equal(order_create_prepare(&b), KASSA_OK);
+    assert_int_equal(b.order.payment_system, 0);
+    assert_memory_not_equal(a.fingerprint, b.fingerprint, 32);
+    struct order_create_cmd c = b;
+    c.method_asked = 11;
+    assert_int_equal(order_create_prepare(&c), KASSA_OK);
+    assert_memory_not_equal(b.fingerprint, c.fingerprint, 32);
+    struct order_create_cmd d = b;
+    assert_int_equal(order_create_prepare(&d), KASSA_OK);
+    assert_memory_equal(b.fingerprint, d.fingerprint, 32);
+}
+
+static kassa_err choose(struct fx *f, int64_t order_id, int method, struct order *out)
+{
+    struct order_method_cmd cmd = {
+        .base.apply = order_method_apply, .order_id = order_id, .payment_system = method};
+    kassa_err err = writer_run(f->writer, &cmd.base);
+    if (out)
+        *out = cmd.order;
+    return err;
+}
+
+/* Switch method 36 off for a shop, on the writer. */
+struct switch_cmd {
+    struct writer_cmd base;
+    int64_t shop_id;
+};
+
+static kassa_err switch_off_36(struct store_conn *c, struct writer_cmd *base)
+{
+    struct switch_cmd *cmd = (struct switch_cmd *)base;
+    return STORE_CALL(c, shop_method_set, cmd->shop_id, 36, false, clock_now());
+}
+
+static void test_payer_chooses_the_method(void **state)
+{
+    struct fx *f = *state;
+    struct shop shop = fx_shop(f, "0", 0);
+    struct order o = fx_order(f, &shop, 100000, "", false);
+    assert_true(order_awaits_method(&o));
+    struct order got;
+
+    assert_int_equal(choose(f, o.id + 1000, 28, NULL), KASSA_ENOTFOUND);
+    /* no provider for real payments, and not in the catalogue */
+    assert_int_equal(choose(f, o.id, 5, NULL), KASSA_EINVAL);
+    assert_int_equal(choose(f, o.id, 999, NULL), KASSA_EINVAL);
+    /* switched off for this shop */
+    struct switch_cmd off = {.base.apply = switch_off_36, .shop_id = shop.id};
+    assert_int_equal(writer_run(f->writer, &off.base), KASSA_OK);
+    assert_int_equal(choose(f, o.id, 36, NULL), KASSA_EINVAL);
+    /* the pool has no SBP requisite yet: refused, the order still waits */
+    assert_int_equal(choose(f, o.id, 28, NULL), KASSA_EUNAVAILABLE);
+    got = fx_get(f, o.id);
+    assert_true(order_awaits_method(&got));
+    assert_int_equal(got.requisite_id, 0);
+
+    int64_t req = fx_requisite(f);
+    assert_int_equal(choose(f, o.id, 28, &got), KASSA_OK);
+    assert_int_equal(got.payment_system, 28);
+    assert_int_equal(got.requisite_id, req);
+    assert_string_equal(got.req.value, "+79990001122");
+    got = fx_get(f, o.id);
+    assert_int_equal(got.status, ORDER_PENDING);
+    assert_int_equal(got.payment_system, 28);
+    assert_string_equal(got.requisite_type, "SBP");
+    assert_int_equal(got.requisite_id, req);
+    assert_string_equal(got.req.value, "+79990001122");
+    assert_false(order_awaits_method(&got));
+    /* the same press again is answered; another method is not taken */
+    assert_int_equal(choose(f, o.id, 28, NULL), KASSA_OK);
+    assert_int_equal(choose(f, o.id, 41, NULL), KASSA_ESTATE);
+    assert_int_equal(fx_get(f, o.id).payment_system, 28);
+
+    /* a test order: any enabled method, served by the sandbox */
+    struct order t = fx_order(f, &shop, 5000, "", true);
+    assert_int_equal(choose(f, t.id, 5, &got), KASSA_OK);
+    got = fx_get(f, t.id);
+    assert_int_equal(got.payment_system, 5);
+    assert_string_equal(got.requisite_type, "");
+    assert_int_equal(got.requisite_id, 0);
+
+    /* an order that is no longer pending does not wait */
+    struct order late = fx_order(f, &shop, 5000, "", false);
+    assert_int_equal(fx_move(f, late.id, ORDER_FAILED, ACTOR_OPERATOR, NULL), KASSA_OK);
+    assert_int_equal(choose(f, late.id, 28, NULL), KASSA_ESTATE);
+    assert_int_equal(fx_get(f, late.id).payment_system, 0);
+
+    /* a panda order has its requisite type: it never waits */
+    struct order panda = fx_order(f, &shop, 5000, "SBP", false);
+    assert_false(order_awaits_method(&panda));
+    assert_int_equal(choose(f, panda.id, 28, NULL), KASSA_ESTATE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_method_for_order),
+        cmocka_unit_test(test_fingerprint_counts_the_method_asked),
+        cmocka_unit_test_setup_teardown(test_payer_chooses_the_method, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
