@@ -78,9 +78,12 @@ class TegroClient:
         return r.json["data"]
 
     def create_order(self, nonce=None, **fields):
+        """createOrder with defaults (RUB 1200, payment_system 28); a field
+        given as None is left out of the body."""
         data = {"currency": "RUB", "amount": 1200, "order_id": f"order-{time.time_ns()}",
                 "payment_system": 28}
         data.update(fields)
+        data = {k: v for k, v in data.items() if v is not None}
         return self.call("createOrder", data, nonce=nonce if nonce is not None else time.time_ns())
 
     def pay_link(self, base_url=None, sign_style="raw", **fields):

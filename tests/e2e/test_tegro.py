@@ -3,14 +3,17 @@ real kassad, with a client written the way the seed writes it."""
 
 import hashlib
 import hmac
+import html as htmllib
 import json
+import re
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
 
-from kassa_client import create_shop
-from tegro_client import DATE_RE, PAY_URL_RE, TegroClient, tegro_for
+from kassa_client import create_requisite, create_shop
+from tegro_client import DATE_RE, PAY_URL_RE, TegroClient, get, post_form, tegro_for
 
 SEED_ORDER = {
     "currency": "RUB",
@@ -149,9 +152,10 @@ def test_usdt_amount_has_8_decimals_and_currency_id(tc):
     ({"amount": "99999999999999999999"}, "Wrong amount: amount is out of range"),
     ({"amount": None}, "Empty required param amount"),
     ({"order_id": ""}, "Empty required param order_id"),
-    ({"payment_system": None}, "Empty required param payment_system"),
     ({"payment_system": 999}, "Unknown payment system 999"),
-    ({"payment_system": 5}, "Payment system 5 is not available (only in test mode)"),
+    ({"payment_system": "999"}, "Unknown payment system 999"),
+    ({"payment_system": 0}, "Unknown payment system 0"),
+    ({"payment_system": "sbp"}, "Unknown payment system sbp"),
     ({"fields": {"email": "not-an-email"}}, "Wrong email in fields"),
     ({"fields": {"phone": "12ab"}}, "Wrong phone in fields: 10 to 15 digits, optionally after '+'"),
     ({"success_url": "javascript:alert(1)"}, "success_url: must be an http or https URL"),
@@ -392,6 +396,176 @@ def test_method_switches_per_shop(kassad, shop):
     assert kassad.admin("PUT", "/admin/v1/shops/99999/methods/28",
                         {"enabled": True}) == (404, {"error": "Shop not found"})
     assert kassad.admin("GET", f"/admin/v1/shops/{shop['id']}/methods", token="")[0] == 401
+
+
+# ---- createOrder without a usable payment_system: the payer chooses -------------
+
+def page_of(server, url):
+    """GET an order's page (the createOrder url): (path, html)."""
+    m = PAY_URL_RE.match(url)
+    assert m and m["base"] == server.base_url, url
+    path = url[len(m["base"]):]
+    r = get(server, path)
+    assert r.status == 200, r.body
+    assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    return path, r.body.decode()
+
+
+def offered(page):
+    """The methods the page's chooser offers (ids, in page order)."""
+    return [int(x) for x in re.findall(r'<button type="submit" id="method-(\d+)">', page)]
+
+
+def choose_on_page(server, page, method):
+    """Press the chooser's button for `method`, as a browser posts its form."""
+    for m in re.finditer(r'<form method="(get|post)" action="([^"]+)">(.*?)</form>', page):
+        if f'id="method-{method}"' in m[3]:
+            fields = re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', m[3])
+            assert m[1] == "post"
+            return post_form(server, htmllib.unescape(m[2]),
+                             [(htmllib.unescape(k), htmllib.unescape(v)) for k, v in fields])
+    raise AssertionError(f"no method-{method} on the page")
+
+
+POOL_METHODS = {28, 36, 25, 41, 15, 27, 38}  # the catalogue's pool-served methods
+
+
+def test_create_order_without_payment_system_lets_the_payer_choose(kassad, shop):
+    t = tegro_for(kassad, shop)
+    # the operator switched one pool method off for this shop: not offered
+    assert kassad.admin("PUT", f"/admin/v1/shops/{shop['id']}/methods/41",
+                        {"enabled": False})[0] == 200
+    r = t.create_order(order_id="no-method-1", payment_system=None)
+    assert r.status == 200 and r.json["type"] == "success", r.body
+    d = r.json["data"]
+    assert set(d) == {"id", "url"}
+    assert PAY_URL_RE.match(d["url"])["id"] == str(d["id"])
+    o = t.ok("order", {"order_id": d["id"]})
+    assert o["status"] == 0 and o["payment_system_id"] == 0
+    path, page = page_of(kassad, d["url"])
+    assert 'id="methods"' in page and "Выберите способ оплаты" in page
+    assert set(offered(page)) == POOL_METHODS - {41}  # the shop's enabled methods
+    assert 'id="requisite"' not in page and 'id="sandbox"' not in page
+    assert "1200.00 RUB" in page
+    # the payer picks SBP: the order gets its method and the pool's requisite
+    r = choose_on_page(kassad, page, 28)
+    assert r.status == 303, r.body
+    assert r.headers["Location"] == path
+    _, page = page_of(kassad, d["url"])
+    assert offered(page) == [] and 'id="methods"' not in page
+    assert 'id="requisite-value">+79001234567<' in page
+    o = t.ok("order", {"order_id": d["id"]})
+    assert o["status"] == 0 and o["payment_system_id"] == 28
+    # a second press (another tab) changes nothing
+    r = post_form(kassad, path + "method", {"payment_system": "36"})
+    assert r.status == 303
+    assert t.ok("order", {"order_id": d["id"]})["payment_system_id"] == 28
+    # the same createOrder again answers the same order
+    again = t.create_order(order_id="no-method-1", payment_system=None)
+    assert again.json["data"] == d
+    # an empty string and null mean none as well
+    r = t.create_order(order_id="no-method-2", payment_system="")
+    assert r.json["type"] == "success", r.body
+    assert offered(page_of(kassad, r.json["data"]["url"])[1])
+    r = t.call("createOrder", {"currency": "RUB", "amount": 5, "order_id": "no-method-3",
+                               "payment_system": None}, nonce=time.time_ns())
+    assert r.json["type"] == "success", r.body
+    assert offered(page_of(kassad, r.json["data"]["url"])[1])
+
+
+def test_create_order_with_a_method_without_provider_lets_the_payer_choose(kassad, shop):
+    """Every public example sends payment_system 5 (YooMoney), which no
+    provider here serves: the order is created and the payer chooses."""
+    t = tegro_for(kassad, shop)
+    before = kassad.count_rows("orders")
+    r = t.create_order(order_id="yoomoney-1", payment_system=5, amount=700)
+    assert r.status == 200 and r.json["type"] == "success", r.body
+    d = r.json["data"]
+    assert kassad.count_rows("orders") == before + 1
+    path, page = page_of(kassad, d["url"])
+    assert set(offered(page)) == POOL_METHODS and 5 not in offered(page)
+    assert t.ok("order", {"order_id": d["id"]})["payment_system_id"] == 0
+    # a card, but the pool holds no card: the payer is told and chooses again
+    r = choose_on_page(kassad, page, 36)
+    assert r.status == 200
+    page2 = r.body.decode()
+    assert 'id="refused"' in page2 and set(offered(page2)) == POOL_METHODS
+    assert t.ok("order", {"order_id": d["id"]})["payment_system_id"] == 0
+    # a method outside what the chooser offers is refused as well
+    r = post_form(kassad, path + "method", {"payment_system": "5"})
+    assert r.status == 200 and 'id="refused"' in r.body.decode()
+    assert t.ok("order", {"order_id": d["id"]})["payment_system_id"] == 0
+    create_requisite(kassad, type="card", requisite="2200123412341234")
+    r = choose_on_page(kassad, page2, 36)
+    assert r.status == 303 and r.headers["Location"] == path
+    assert 'id="requisite-value">2200123412341234<' in page_of(kassad, d["url"])[1]
+    assert t.ok("order", {"order_id": d["id"]})["payment_system_id"] == 36
+
+    # retries: the same request answers the same order; naming another
+    # method (or none) is another request
+    assert t.create_order(order_id="yoomoney-1", payment_system=5, amount=700).json["data"] == d
+    n = kassad.count_rows("orders")
+    assert error_of(t.create_order(order_id="yoomoney-1", payment_system=11, amount=700)) == \
+        "Order already exists"
+    assert error_of(t.create_order(order_id="yoomoney-1", payment_system=None, amount=700)) == \
+        "Order already exists"
+    assert kassad.count_rows("orders") == n
+
+    # test=1 behaves as before: the sandbox serves method 5 itself
+    r = t.create_order(order_id="yoomoney-test", payment_system=5, test=1)
+    assert r.json["type"] == "success", r.body
+    _, page = page_of(kassad, r.json["data"]["url"])
+    assert offered(page) == [] and 'id="sandbox"' in page and "ЮMoney" in page
+    assert t.ok("order", {"order_id": r.json["data"]["id"]})["payment_system_id"] == 5
+
+    # a catalogue method the shop switched off stays refused, nothing stored
+    assert kassad.admin("PUT", f"/admin/v1/shops/{shop['id']}/methods/5",
+                        {"enabled": False})[0] == 200
+    n = counts(kassad)
+    assert error_of(t.create_order(payment_system=5)) == \
+        "Payment system 5 is disabled for this shop"
+    assert error_of(t.create_order(payment_system=5, test=1)) == \
+        "Payment system 5 is disabled for this shop"
+    assert counts(kassad) == n
+
+
+def test_test_order_without_payment_system_offers_every_enabled_method(kassad, shop):
+    t = tegro_for(kassad, shop)
+    r = t.create_order(order_id="test-choose", payment_system=None, test=1, lang="en")
+    assert r.json["type"] == "success", r.body
+    d = r.json["data"]
+    path, page = page_of(kassad, d["url"])
+    assert "Choose a payment method" in page
+    assert {5, 11, 28, 36} <= set(offered(page))  # the sandbox serves any method
+    assert 'id="sandbox"' not in page  # first the method
+    r = choose_on_page(kassad, page, 5)
+    assert r.status == 303
+    _, page = page_of(kassad, d["url"])
+    assert 'id="sandbox"' in page and "YooMoney" in page
+    r = post_form(kassad, path + "pay", {})
+    assert r.status == 303
+    o = t.ok("order", {"order_id": d["id"]})
+    assert o["status"] == 1 and o["payment_system_id"] == 5 and o["test_order"] == 1
+
+
+def test_choose_refusals(kassad, shop):
+    t = tegro_for(kassad, shop)
+    d = t.create_order(payment_system=None).json["data"]
+    path = PAY_URL_RE.match(d["url"])
+    path = f"/pay/complete/{path['id']}/{path['token']}/"
+    r = post_form(kassad, path + "method", {"payment_system": "abc"})
+    assert r.status == 400 and "Missing or bad parameter: payment_system" in r.body.decode()
+    r = post_form(kassad, path + "method", {})
+    assert r.status == 400
+    wrong = path.replace(path.split("/")[4], "0" * 32)
+    r = post_form(kassad, wrong + "method", {"payment_system": "28"})
+    assert r.status == 404
+    # a finished order does not change its method
+    assert kassad.admin("POST", f"/admin/v1/orders/{d['id']}/fail")[0] == 200
+    r = post_form(kassad, path + "method", {"payment_system": "28"})
+    assert r.status == 303
+    assert t.ok("order", {"order_id": d["id"]})["payment_system_id"] == 0
+    assert offered(get(kassad, path).body.decode()) == []
 
 
 def test_rates(kassad, shop):

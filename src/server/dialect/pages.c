@@ -7,6 +7,8 @@
  *   GET  /pay/complete/{id}/{token}/      the payer's page
  *   GET  /pay/complete/{id}/{token}/status   {"status", "ttl"} for the page's refresh
  *   POST /pay/complete/{id}/{token}/pay | /fail   sandbox buttons (test orders)
+ *   POST /pay/complete/{id}/{token}/method   the payer chooses the method of an
+ *                                        order created without a usable one
  *   GET  /pay/qr/{id}/{token}/dark.png | light.png
  *
  * Every page is self-contained (inline CSS and script, no external assets),
@@ -358,7 +360,47 @@ static enum http_action pay_create(struct http_req *req, const struct form *f,
     return submit_and_render(req, &tc->cmd.base, pay_created);
 }
 
-/* The method chooser: links back to this URL with payment_system added. */
+/* One button per method usable for the shop (switches `sw`, a test order or
+ * not), each a form sent by `verb` ("get" or "post") to `action` with the
+ * fields of `carry` (none when NULL) but payment_system, and payment_system
+ * set to the method. Returns how many buttons. */
+static size_t methods_nav(struct sbuf *b, const struct method_switches *sw, bool test,
+                          const struct lang *L, const char *verb, const char *action,
+                          const struct form *carry)
+{
+    size_t n, shown = 0;
+    const struct pay_method *t = method_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!method_usable(sw, &t[i], test))
+            continue;
+        shown++;
+        sbuf_printf(b, "<form method=\"%s\" action=\"", verb);
+        sbuf_html(b, action);
+        sbuf_add(b, "\">");
+        for (size_t k = 0; carry != NULL && k < carry->n; k++) {
+            if (strcmp(carry->f[k].key, "payment_system") == 0)
+                continue;
+            sbuf_add(b, "<input type=\"hidden\" name=\"");
+            sbuf_html(b, carry->f[k].key);
+            sbuf_add(b, "\" value=\"");
+            sbuf_html(b, carry->f[k].value);
+            sbuf_add(b, "\">");
+        }
+        sbuf_printf(b,
+                    "<input type=\"hidden\" name=\"payment_system\" value=\"%d\">"
+                    "<button type=\"submit\" id=\"method-%d\">",
+                    t[i].id, t[i].id);
+        sbuf_html(b, L == &lang_en ? t[i].name_en : t[i].name_ru);
+        sbuf_add(b, "</button></form>");
+    }
+    if (shown == 0) {
+        sbuf_add(b, "<p class=\"err\">");
+        sbuf_html(b, L->no_methods);
+        sbuf_add(b, "</p>");
+    }
+    return shown;
+}
+
 /* The method chooser: one button per usable method, each a form that sends
  * the request's own fields again (so the sign, fields[...] and the receipt
  * travel on) with payment_system set: GET /pay/ for a link, POST /pay/form/
@@ -415,35 +457,7 @@ static enum http_action pay_choose(struct http_req *req, const struct form *f,
                                   : "Недоступно, выберите другой способ:",
                     refused);
     sbuf_add(&b, "<nav class=\"methods\">");
-    size_t n, shown = 0;
-    const struct pay_method *t = method_table(&n);
-    for (size_t i = 0; i < n; i++) {
-        if (!method_usable(&sw, &t[i], test))
-            continue;
-        shown++;
-        sbuf_add(&b, post ? "<form method=\"post\" action=\"/pay/form/\">"
-                          : "<form method=\"get\" action=\"/pay/\">");
-        for (size_t k = 0; k < f->n; k++) {
-            if (strcmp(f->f[k].key, "payment_system") == 0)
-                continue;
-            sbuf_add(&b, "<input type=\"hidden\" name=\"");
-            sbuf_html(&b, f->f[k].key);
-            sbuf_add(&b, "\" value=\"");
-            sbuf_html(&b, f->f[k].value);
-            sbuf_add(&b, "\">");
-        }
-        sbuf_printf(&b,
-                    "<input type=\"hidden\" name=\"payment_system\" value=\"%d\">"
-                    "<button type=\"submit\" id=\"method-%d\">",
-                    t[i].id, t[i].id);
-        sbuf_html(&b, L == &lang_en ? t[i].name_en : t[i].name_ru);
-        sbuf_add(&b, "</button></form>");
-    }
-    if (shown == 0) {
-        sbuf_add(&b, "<p class=\"err\">");
-        sbuf_html(&b, L->no_methods);
-        sbuf_add(&b, "</p>");
-    }
+    methods_nav(&b, &sw, test, L, post ? "post" : "get", post ? "/pay/form/" : "/pay/", f);
     sbuf_add(&b, "</nav>");
     page_close(&b);
     send_page(req, 200, &b);
@@ -677,7 +691,10 @@ static void dl_row(struct sbuf *b, const char *k, const char *v, const char *id)
     sbuf_add(b, "</dd>");
 }
 
-static enum http_action payer_page(struct http_req *req, int64_t id, const char *token)
+/* The payer's page of order `id`. `note`, when not NULL, says why the
+ * method the payer just chose was not taken. */
+static enum http_action payer_page(struct http_req *req, int64_t id, const char *token,
+                                   const char *note)
 {
     struct order *o = arena_calloc(&req->arena, sizeof *o);
     struct shop *shop = arena_calloc(&req->arena, sizeof *shop);
@@ -734,6 +751,35 @@ static enum http_action payer_page(struct http_req *req, int64_t id, const char 
         dl_row(&b, L->time_left, ttl_text, "ttl");
     sbuf_add(&b, "</dl>");
 
+    /* No method yet (createOrder without one, or with one nothing here
+     * serves): the payer chooses, as on the hosted form's chooser. */
+    bool choosing = order_awaits_method(o);
+    if (choosing) {
+        struct method_switches sw;
+        struct store_conn *sc = store_reader(app.store);
+        err = sc ? method_switches_load(sc, o->shop_id, &sw) : KASSA_EIO;
+        if (sc)
+            store_release(sc);
+        if (err != KASSA_OK) {
+            sbuf_free(&b);
+            error_page(req, 500, L, "Internal server error");
+            return HTTP_DONE;
+        }
+        char action[192];
+        bool ql = qlang != NULL && (strcmp(qlang, "en") == 0 || strcmp(qlang, "ru") == 0);
+        snprintf(action, sizeof action, "%smethod%s%s", base, ql ? "?lang=" : "", ql ? qlang : "");
+        sbuf_add(&b, "<h2 style=\"font-size:16px\" id=\"choose\">");
+        sbuf_html(&b, L->choose);
+        sbuf_add(&b, "</h2>");
+        if (note != NULL) {
+            sbuf_add(&b, "<p class=\"note\" id=\"refused\">");
+            sbuf_html(&b, note);
+            sbuf_add(&b, "</p>");
+        }
+        sbuf_add(&b, "<nav class=\"methods\" id=\"methods\">");
+        methods_nav(&b, &sw, o->test, L, "post", action, NULL);
+        sbuf_add(&b, "</nav>");
+    }
     const struct requisite *r = shown_requisite(o, rbuf, L);
     if (pending && r != NULL) {
         sbuf_add(&b, "<section class=\"req\" id=\"requisite\"><div>");
@@ -755,7 +801,7 @@ static enum http_action payer_page(struct http_req *req, int64_t id, const char 
             sbuf_add(&b, "</div></div>");
         }
     }
-    if (pending && o->test) {
+    if (pending && o->test && !choosing) {
         sbuf_add(&b, "<section class=\"test\" id=\"sandbox\"><p>");
         sbuf_html(&b, L->test_note);
         sbuf_add(&b, "</p><form method=\"post\" action=\"");
@@ -834,6 +880,94 @@ static enum http_action payer_status(struct http_req *req, int64_t id, const cha
     http_add_header(req, "Cache-Control", "no-store");
     reply_jw(req, 200, &w);
     return HTTP_DONE;
+}
+
+/* ---- the payer chooses the order's method -------------------------------- */
+
+struct choose_cmd {
+    struct order_method_cmd m;
+    char token[TOKEN_SIZE];
+    char lang[8]; /* the page's ?lang, "" none */
+};
+
+static void chosen(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct choose_cmd *cc = (struct choose_cmd *)base;
+    const struct order *o = &cc->m.order;
+    const struct lang *L = lang_pick(cc->lang, o->lang);
+    char note[160];
+    switch (err) {
+    case KASSA_OK:
+    case KASSA_ESTATE: { /* chosen before (another tab): the page shows how it stands */
+        log_info("payer chose a method", "id=%lld payment_system=%d requisite_id=%lld err=%s",
+                 (long long)cc->m.order_id, cc->m.payment_system, (long long)o->requisite_id,
+                 kassa_err_name(err));
+        char loc[192];
+        snprintf(loc, sizeof loc, "/pay/complete/%lld/%s/%s%s", (long long)cc->m.order_id,
+                 cc->token, cc->lang[0] ? "?lang=" : "", cc->lang);
+        http_add_header(req, "Location", loc);
+        static const char body[] = "See Other";
+        http_reply(req, 303, "text/plain; charset=utf-8", body, sizeof body - 1);
+        return;
+    }
+    case KASSA_EINVAL:
+        snprintf(note, sizeof note, "%s %d",
+                 L == &lang_en ? "Not available, choose another method:"
+                               : "Недоступно, выберите другой способ:",
+                 cc->m.payment_system);
+        payer_page(req, cc->m.order_id, cc->token, note);
+        return;
+    case KASSA_EUNAVAILABLE:
+        snprintf(note, sizeof note, "%s",
+                 L == &lang_en ? "This method cannot take payments right now, choose another:"
+                               : "Этот способ сейчас не принимает платежи, выберите другой:");
+        payer_page(req, cc->m.order_id, cc->token, note);
+        return;
+    case KASSA_ENOTFOUND:
+        error_page(req, 404, L, "Payment not found");
+        return;
+    default:
+        error_page(req, 500, L, "Internal server error");
+    }
+}
+
+/* POST /pay/complete/{id}/{token}/method, form payment_system=N: the
+ * chooser on the order's page. */
+static enum http_action payer_choose(struct http_req *req, int64_t id, const char *token)
+{
+    char msg[256];
+    struct form *f = arena_calloc(&req->arena, sizeof *f);
+    struct order *o = arena_calloc(&req->arena, sizeof *o);
+    struct choose_cmd *cc = arena_calloc(&req->arena, sizeof *cc);
+    kassa_err err = (f && o && cc) ? load_paid_order(id, token, o, NULL) : KASSA_ENOMEM;
+    const char *qlang = http_query(req, "lang");
+    const struct lang *L = lang_pick(qlang, o ? o->lang : NULL);
+    if (err == KASSA_ENOTFOUND) {
+        error_page(req, 404, L, "Payment not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        error_page(req, 500, L, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (!form_parse(&req->arena, req->body, req->body_len, f, msg, sizeof msg)) {
+        error_page(req, 400, L, "Bad form body: %s", msg);
+        return HTTP_DONE;
+    }
+    const char *ps = form_get(f, "payment_system");
+    char *end = NULL;
+    long v = ps != NULL && *ps >= '1' && *ps <= '9' ? strtol(ps, &end, 10) : 0;
+    if (v <= 0 || v > 1000000 || *end != '\0') {
+        error_page(req, 400, L, "Missing or bad parameter: payment_system");
+        return HTTP_DONE;
+    }
+    cc->m.base.apply = order_method_apply;
+    cc->m.order_id = o->id;
+    cc->m.payment_system = (int)v;
+    core_copy(cc->token, sizeof cc->token, token);
+    if (qlang != NULL && (strcmp(qlang, "en") == 0 || strcmp(qlang, "ru") == 0))
+        core_copy(cc->lang, sizeof cc->lang, qlang);
+    return submit_and_render(req, &cc->m.base, chosen);
 }
 
 /* ---- sandbox buttons ---------------------------------------------------- */
@@ -982,13 +1116,15 @@ enum http_action pages_handle(struct http_req *req)
         const char *tail;
         if (parse_id_token(rest, &id, token, &tail)) {
             if (get && (strcmp(tail, "/") == 0 || tail[0] == '\0'))
-                return payer_page(req, id, token);
+                return payer_page(req, id, token, NULL);
             if (get && strcmp(tail, "/status") == 0)
                 return payer_status(req, id, token);
             if (post && strcmp(tail, "/pay") == 0)
                 return sandbox_press(req, id, token, true);
             if (post && strcmp(tail, "/fail") == 0)
                 return sandbox_press(req, id, token, false);
+            if (post && strcmp(tail, "/method") == 0)
+                return payer_choose(req, id, token);
         }
         error_page(req, 404, &lang_ru, "Payment not found");
         return HTTP_DONE;

@@ -169,10 +169,6 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
         snprintf(msg, msglen, "Empty required param order_id");
         return false;
     }
-    if (empty(in->payment_system)) {
-        snprintf(msg, msglen, "Empty required param payment_system");
-        return false;
-    }
     const kassa_currency *cur = kassa_currency_find(in->currency);
     if (cur == NULL || strlen(in->currency) >= sizeof o->currency) {
         snprintf(msg, msglen, "Unknown currency %.32s", in->currency);
@@ -193,23 +189,26 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
     core_copy(o->merchant_order_id, sizeof o->merchant_order_id, in->order_id);
     snprintf(cmd->idem_key, sizeof cmd->idem_key, "%s%s", TEGRO_IDEM_PREFIX, in->order_id);
 
-    int ps;
-    const struct pay_method *m = NULL;
-    if (!small_int(in->payment_system, &ps) || (m = method_find(ps)) == NULL) {
+    /* payment_system is optional: without it, or with a catalogue method
+     * nothing here serves, the payer chooses on the order's page. */
+    int ps = 0;
+    if (!empty(in->payment_system) && (!small_int(in->payment_system, &ps) || ps == 0)) {
         snprintf(msg, msglen, "Unknown payment system %.32s", in->payment_system);
         return false;
     }
-    if (!method_enabled(sw, ps)) {
+    switch (method_for_order(sw, ps, in->test, o)) {
+    case METHOD_DIRECT:
+        break;
+    case METHOD_PAYER_CHOOSES:
+        cmd->method_asked = ps;
+        break;
+    case METHOD_UNKNOWN:
+        snprintf(msg, msglen, "Unknown payment system %.32s", in->payment_system);
+        return false;
+    case METHOD_DISABLED:
         snprintf(msg, msglen, "Payment system %d is disabled for this shop", ps);
         return false;
     }
-    if (!method_usable(sw, m, in->test)) {
-        snprintf(msg, msglen, "Payment system %d is not available (only in test mode)", ps);
-        return false;
-    }
-    o->payment_system = ps;
-    if (!in->test)
-        core_copy(o->requisite_type, sizeof o->requisite_type, m->requisite_type);
 
     if (!empty(in->email) && !email_ok(in->email)) {
         snprintf(msg, msglen, "Wrong email in fields");
