@@ -3,7 +3,10 @@
  * panda: a JSON POST with X-API-Key, X-Timestamp and X-Signature =
  *        hex HMAC-SHA256(secret, timestamp + raw body).
  * tegro: an application/x-www-form-urlencoded POST whose `sign` field is
- *        MD5(sorted query string of the other fields + secret).
+ *        MD5(sorted query string of the other fields + secret); or, for a
+ *        shop whose notification_format is "json", the same fields and sign
+ *        as one JSON object of strings (Content-Type: application/json),
+ *        signed exactly as the form.
  *
  * Every comparison of a secret-derived value runs in constant time. */
 #ifndef KASSA_CALLBACK_H
@@ -12,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client.h"
 #include "error.h"
 #include "sign.h"
 
@@ -59,8 +63,39 @@ KASSA_EXTERN void kassa_form_free(kassa_form *f);
 KASSA_EXTERN kassa_err kassa_tegro_callback_verify_form(const kassa_form *f, const char *shop_id,
                                                         const char *secret);
 
-/* Parse body (kassa_form_parse) and verify it as above. Errors: those of
+/* Decode a JSON notification body (len bytes, no NUL needed) into *out, as
+ * kassa_form_parse does a form: one object whose members are all strings,
+ * kept in the order received. Strict: the body must be exactly one JSON
+ * object (jansson, UTF-8, nothing after it); a key given twice, a value that
+ * is not a string (a number, too: the sign covers the exact text, which a
+ * JSON number does not keep) or a \u0000 refuse the body. Errors:
+ * KASSA_EINVAL, KASSA_ETOOBIG (more than 256 members), KASSA_ENOMEM; *err
+ * (may be NULL) then says why in its message, e.g. "JSON: the value of
+ * \"amount\" is a number, not a string". On error *out is zeroed. */
+KASSA_EXTERN kassa_err kassa_form_parse_json(const char *body, size_t len, kassa_form *out,
+                                             kassa_error *err);
+
+/* Decode a tegro notification body of either format into *out. The format
+ * is chosen by content_type (the received Content-Type header, parameters
+ * and case ignored) when it names one: application/json or any +json type is
+ * JSON (kassa_form_parse_json), application/x-www-form-urlencoded is a form
+ * (kassa_form_parse). Otherwise (content_type NULL, empty or another type)
+ * by the body: JSON when its first byte other than space, tab, CR and LF is
+ * '{' (a form encoder always escapes '{'), else a form. Errors: those of the
+ * two parsers, with *err (may be NULL) saying why. */
+KASSA_EXTERN kassa_err kassa_tegro_callback_parse(const char *content_type, const char *body,
+                                                  size_t len, kassa_form *out, kassa_error *err);
+
+/* Decode body as kassa_tegro_callback_parse does (content_type may be NULL)
+ * and verify it as kassa_tegro_callback_verify_form does. Errors: those of
  * both. */
+KASSA_EXTERN kassa_err kassa_tegro_callback_verify_ct(const char *shop_id, const char *secret,
+                                                      const char *content_type, const char *body,
+                                                      size_t len);
+
+/* kassa_tegro_callback_verify_ct without a Content-Type: a body whose first
+ * non-whitespace byte is '{' is verified as JSON, any other as a form (so
+ * every form body verifies as before). Errors: those of both. */
 KASSA_EXTERN kassa_err kassa_tegro_callback_verify(const char *shop_id, const char *secret,
                                                    const char *body, size_t len);
 

@@ -1,12 +1,14 @@
 /* test_callback.c: src/lib/callback.c: panda and tegro callback
- * verification, every accept and reject case; form decoding. Expected
- * signatures computed with Python's hmac / hashlib / urllib. */
+ * verification, every accept and reject case; form and JSON decoding and
+ * the choice between them. Expected signatures computed with Python's
+ * hmac / hashlib / urllib. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "kassa/kassa.h"
@@ -213,6 +215,269 @@ static void test_tegro_rejects(void **state)
     assert_int_equal(kassa_tegro_callback_verify_form(NULL, SHOP, TSECRET), KASSA_EINVAL);
 }
 
+/* -------------------------------------------------------------- tegro JSON */
+
+/* The spec's test vector as kassad sends it to a shop whose
+ * notification_format is "json": one object of strings, the same sign. */
+#define TJSON                                                                                      \
+    "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"order_id\":\"123\",\"payment_system\":\"16\"," \
+    "\"currency\":\"RUB\",\"sign\":\"e13cd755e9b4632d51ae4d5c74c2f122\"}"
+
+static kassa_err tegro_ct(const char *ct, const char *body)
+{
+    return kassa_tegro_callback_verify_ct(SHOP, TSECRET, ct, body, strlen(body));
+}
+
+/* Parse with kassa_tegro_callback_parse; the code, and err's message in msg. */
+static kassa_err parse_why(const char *ct, const char *body, char *msg, size_t size)
+{
+    kassa_form f;
+    kassa_error err = {0};
+    kassa_err rc = kassa_tegro_callback_parse(ct, body, strlen(body), &f, &err);
+
+    if (rc == KASSA_OK) {
+        kassa_form_free(&f);
+        msg[0] = '\0';
+    } else {
+        assert_int_equal(err.code, rc);
+        assert_null(f.fields);
+        assert_int_equal(f.n, 0);
+        snprintf(msg, size, "%s", err.message);
+    }
+    return rc;
+}
+
+static void test_tegro_json_accepts(void **state)
+{
+    /* no Content-Type: told by the leading '{' */
+    assert_int_equal(tegro(SHOP, TSECRET, TJSON), KASSA_OK);
+    assert_int_equal(tegro(NULL, TSECRET, TJSON), KASSA_OK);
+    assert_int_equal(tegro(SHOP, TSECRET, " \r\n\t" TJSON "\n"), KASSA_OK);
+    /* by Content-Type, parameters and case ignored */
+    assert_int_equal(tegro_ct("application/json", TJSON), KASSA_OK);
+    assert_int_equal(tegro_ct("Application/JSON; charset=utf-8", TJSON), KASSA_OK);
+    assert_int_equal(tegro_ct(" application/json ;charset=UTF-8", TJSON), KASSA_OK);
+    assert_int_equal(tegro_ct("application/vnd.kassa+json", TJSON), KASSA_OK);
+    /* another type or none: the body decides */
+    assert_int_equal(tegro_ct("text/plain", TJSON), KASSA_OK);
+    assert_int_equal(tegro_ct("", TJSON), KASSA_OK);
+    assert_int_equal(tegro_ct(NULL, TJSON), KASSA_OK);
+    /* the form still verifies with and without its Content-Type */
+    assert_int_equal(tegro_ct("application/x-www-form-urlencoded", TBODY), KASSA_OK);
+    assert_int_equal(tegro_ct("text/plain", TBODY), KASSA_OK);
+    assert_int_equal(tegro_ct(NULL, TBODY), KASSA_OK);
+    /* member order does not matter; upper-case sign; whitespace between tokens */
+    assert_int_equal(tegro_ct("application/json",
+                              "{ \"sign\" : \"E13CD755E9B4632D51AE4D5C74C2F122\", \"currency\":"
+                              "\"RUB\",\n\"amount\":\"100\",\"payment_system\":\"16\","
+                              "\"order_id\":\"123\",\"shop_id\":\"" SHOP "\" }"),
+                     KASSA_OK);
+    /* escapes are decoded before signing: "Order \u00231" is "Order #1";
+     * a test order's test=1 is signed like every field */
+    assert_int_equal(tegro_ct("application/json",
+                              "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"order_id\":"
+                              "\"Order \\u00231\",\"payment_system\":\"16\",\"currency\":\"RUB\","
+                              "\"test\":\"1\",\"sign\":\"13b5d8ea5971e7112c5a03001455c3c7\"}"),
+                     KASSA_OK);
+    /* non-ASCII, raw UTF-8 or \u-escaped: signed as its UTF-8 bytes */
+    assert_int_equal(tegro_ct("application/json",
+                              "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"order_id\":"
+                              "\"\xd0\xb7\xd0\xb0\xd0\xba\xd0\xb0\xd0\xb7 1\",\"payment_system\":"
+                              "\"16\",\"currency\":\"RUB\","
+                              "\"sign\":\"72e0bd44f7f8ad8284e12b254be9619a\"}"),
+                     KASSA_OK);
+    assert_int_equal(tegro_ct(NULL, "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"order_id\":"
+                                    "\"\\u0437\\u0430\\u043a\\u0430\\u0437 1\",\"payment_system\":"
+                                    "\"16\",\"currency\":\"RUB\","
+                                    "\"sign\":\"72e0bd44f7f8ad8284e12b254be9619a\"}"),
+                     KASSA_OK);
+}
+
+static void test_tegro_json_parse(void **state)
+{
+    const char *body = TJSON "trailing bytes past len";
+    kassa_form f;
+    kassa_error err = {0};
+
+    /* len bounds the body; members in the order received */
+    assert_int_equal(kassa_form_parse_json(body, strlen(TJSON), &f, &err), KASSA_OK);
+    assert_int_equal(f.n, 6);
+    assert_string_equal(f.fields[0].key, "shop_id");
+    assert_string_equal(f.fields[1].key, "amount");
+    assert_string_equal(f.fields[5].key, "sign");
+    assert_string_equal(kassa_form_get(&f, "order_id"), "123");
+    assert_string_equal(kassa_form_get(&f, "sign"), "e13cd755e9b4632d51ae4d5c74c2f122");
+    assert_int_equal(kassa_tegro_callback_verify_form(&f, SHOP, TSECRET), KASSA_OK);
+    kassa_form_free(&f);
+    /* an empty object and an empty key are fine to decode (not to verify) */
+    assert_int_equal(kassa_form_parse_json("{}", 2, &f, NULL), KASSA_OK);
+    assert_int_equal(f.n, 0);
+    assert_int_equal(kassa_tegro_callback_verify_form(&f, SHOP, TSECRET), KASSA_EAUTH_KEY);
+    kassa_form_free(&f);
+    assert_int_equal(kassa_form_parse_json("{\"\":\"\"}", 7, &f, NULL), KASSA_OK);
+    assert_string_equal(kassa_form_get(&f, ""), "");
+    kassa_form_free(&f);
+    /* NULL err is allowed on failure too; NULL body only with len 0 */
+    assert_int_equal(kassa_form_parse_json("[]", 2, &f, NULL), KASSA_EINVAL);
+    assert_int_equal(kassa_form_parse_json(NULL, 3, &f, NULL), KASSA_EINVAL);
+    assert_int_equal(kassa_form_parse_json(NULL, 0, &f, NULL), KASSA_EINVAL);
+    assert_null(f.fields);
+}
+
+static void test_tegro_json_rejects_tampering(void **state)
+{
+    /* the amount changed: the sign no longer matches */
+    assert_int_equal(tegro_ct("application/json",
+                              "{\"shop_id\":\"" SHOP "\",\"amount\":\"101\",\"order_id\":\"123\","
+                              "\"payment_system\":\"16\",\"currency\":\"RUB\","
+                              "\"sign\":\"e13cd755e9b4632d51ae4d5c74c2f122\"}"),
+                     KASSA_EAUTH_SIGNATURE);
+    /* "100.00" is other text than the signed "100" */
+    assert_int_equal(tegro_ct(NULL, "{\"shop_id\":\"" SHOP "\",\"amount\":\"100.00\",\"order_id\":"
+                                    "\"123\",\"payment_system\":\"16\",\"currency\":\"RUB\","
+                                    "\"sign\":\"e13cd755e9b4632d51ae4d5c74c2f122\"}"),
+                     KASSA_EAUTH_SIGNATURE);
+    /* a member added */
+    assert_int_equal(tegro_ct("application/json",
+                              "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"order_id\":\"123\","
+                              "\"payment_system\":\"16\",\"currency\":\"RUB\",\"test\":\"1\","
+                              "\"sign\":\"e13cd755e9b4632d51ae4d5c74c2f122\"}"),
+                     KASSA_EAUTH_SIGNATURE);
+    /* no sign, an empty sign */
+    assert_int_equal(tegro_ct("application/json",
+                              "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"order_id\":\"123\","
+                              "\"payment_system\":\"16\",\"currency\":\"RUB\"}"),
+                     KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(tegro_ct("application/json",
+                              "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"order_id\":\"123\","
+                              "\"payment_system\":\"16\",\"currency\":\"RUB\",\"sign\":\"\"}"),
+                     KASSA_EAUTH_SIGNATURE);
+    /* wrong secret; another shop */
+    assert_int_equal(
+        kassa_tegro_callback_verify_ct(SHOP, "other", "application/json", TJSON, strlen(TJSON)),
+        KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(kassa_tegro_callback_verify_ct("00000000000000000000000000000000", TSECRET,
+                                                    "application/json", TJSON, strlen(TJSON)),
+                     KASSA_EAUTH_KEY);
+    /* the Content-Type, when it names a format, is believed: JSON declared
+     * a form is decoded as a form (one odd key, no shop_id, no sign) */
+    assert_int_equal(tegro_ct("application/x-www-form-urlencoded", TJSON), KASSA_EAUTH_KEY);
+}
+
+static void test_tegro_json_rejects_malformed(void **state)
+{
+    char msg[KASSA_ERROR_MESSAGE_SIZE];
+
+    /* a key given twice, even with the same value; a second sign */
+    assert_int_equal(parse_why("application/json",
+                               "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"amount\":\"100\"}",
+                               msg, sizeof msg),
+                     KASSA_EINVAL);
+    assert_non_null(strstr(msg, "duplicate"));
+    assert_int_equal(tegro(SHOP, TSECRET,
+                           "{\"shop_id\":\"" SHOP "\",\"amount\":\"100\",\"order_id\":\"123\","
+                           "\"payment_system\":\"16\",\"currency\":\"RUB\","
+                           "\"sign\":\"e13cd755e9b4632d51ae4d5c74c2f122\","
+                           "\"sign\":\"00000000000000000000000000000000\"}"),
+                     KASSA_EINVAL);
+    /* not an object */
+    assert_int_equal(parse_why("application/json", "[\"shop_id\",\"" SHOP "\"]", msg, sizeof msg),
+                     KASSA_EINVAL);
+    assert_string_equal(msg, "JSON: the body is an array, not an object");
+    assert_int_equal(parse_why("application/json", "\"" SHOP "\"", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why("application/json", "42", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why("application/json", "null", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why("application/json", "", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why("application/json", TBODY, msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(strncmp(msg, "JSON: ", 6), 0);
+    /* values other than strings, numbers included: their text is not kept */
+    assert_int_equal(parse_why(NULL,
+                               "{\"shop_id\":\"" SHOP "\",\"amount\":100,\"order_id\":\"123\","
+                               "\"payment_system\":\"16\",\"currency\":\"RUB\","
+                               "\"sign\":\"e13cd755e9b4632d51ae4d5c74c2f122\"}",
+                               msg, sizeof msg),
+                     KASSA_EINVAL);
+    assert_string_equal(msg, "JSON: the value of \"amount\" is a number, not a string");
+    assert_int_equal(parse_why(NULL, "{\"payment_system\":16.0}", msg, sizeof msg), KASSA_EINVAL);
+    assert_string_equal(msg, "JSON: the value of \"payment_system\" is a number, not a string");
+    assert_int_equal(parse_why(NULL, "{\"test\":true}", msg, sizeof msg), KASSA_EINVAL);
+    assert_string_equal(msg, "JSON: the value of \"test\" is a boolean, not a string");
+    assert_int_equal(parse_why(NULL, "{\"order_id\":null}", msg, sizeof msg), KASSA_EINVAL);
+    assert_string_equal(msg, "JSON: the value of \"order_id\" is null, not a string");
+    assert_int_equal(parse_why(NULL, "{\"a\":{\"b\":\"c\"}}", msg, sizeof msg), KASSA_EINVAL);
+    assert_string_equal(msg, "JSON: the value of \"a\" is an object, not a string");
+    assert_int_equal(parse_why(NULL, "{\"a\":[]}", msg, sizeof msg), KASSA_EINVAL);
+    /* a key shown in a message stays one line and short */
+    assert_int_equal(
+        parse_why(NULL, "{\"a\\n\\\"b\":1,\"0123456789012345678901234567890123456789xyz\":1}", msg,
+                  sizeof msg),
+        KASSA_EINVAL);
+    assert_string_equal(msg, "JSON: the value of \"a??b\" is a number, not a string");
+    assert_int_equal(
+        parse_why(NULL, "{\"0123456789012345678901234567890123456789xyz\":1}", msg, sizeof msg),
+        KASSA_EINVAL);
+    assert_string_equal(msg, "JSON: the value of \"0123456789012345678901234567890123456789...\" "
+                             "is a number, not a string");
+    /* broken JSON: truncated, trailing bytes, a NUL, bad UTF-8, a raw
+     * control character, a comment */
+    assert_int_equal(parse_why(NULL, "{\"shop_id\":\"" SHOP "\"", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why(NULL, TJSON "x", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why(NULL, TJSON TJSON, msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why(NULL, "{\"a\":\"x\\u0000y\"}", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why(NULL, "{\"a\\u0000\":\"x\"}", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why(NULL, "{\"a\":\"\xff\"}", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(parse_why(NULL, "{\"a\":\"\x01\"}", msg, sizeof msg), KASSA_EINVAL);
+    for (const char *p = msg; *p; p++)
+        assert_true((unsigned char)*p >= 0x20);
+    assert_int_equal(parse_why(NULL, "{/* c */}", msg, sizeof msg), KASSA_EINVAL);
+    assert_int_equal(strncmp(msg, "JSON: ", 6), 0);
+    /* the same through the verify functions */
+    assert_int_equal(tegro(SHOP, TSECRET, "{\"amount\":100}"), KASSA_EINVAL);
+    assert_int_equal(tegro_ct("application/json", "[]"), KASSA_EINVAL);
+    assert_int_equal(tegro_ct("application/json", TJSON ","), KASSA_EINVAL);
+    /* a body that only starts like JSON after other bytes is a form */
+    assert_int_equal(tegro(SHOP, TSECRET, "x" TJSON), KASSA_EAUTH_KEY);
+}
+
+static void test_tegro_json_too_many_members(void **state)
+{
+    char body[257 * 10 + 2];
+    size_t len = 0;
+    kassa_form f;
+    kassa_error err = {0};
+
+    body[len++] = '{';
+    for (int i = 0; i < 257; i++) {
+        len += (size_t)snprintf(body + len, sizeof body - len, "%s\"%c%c\":\"\"", i ? "," : "",
+                                'a' + i % 26, 'a' + i / 26);
+    }
+    body[len++] = '}';
+    body[len] = '\0';
+    assert_int_equal(kassa_form_parse_json(body, len, &f, &err), KASSA_ETOOBIG);
+    assert_string_equal(err.message, "JSON: more than 256 members");
+    assert_null(f.fields);
+    /* 256 are fine: drop the last member */
+    len = (size_t)(strrchr(body, ',') - body);
+    body[len++] = '}';
+    assert_int_equal(kassa_form_parse_json(body, len, &f, &err), KASSA_OK);
+    assert_int_equal(f.n, 256);
+    kassa_form_free(&f);
+}
+
+static void test_tegro_form_reasons(void **state)
+{
+    char msg[KASSA_ERROR_MESSAGE_SIZE];
+
+    assert_int_equal(parse_why(NULL, TBODY "&x=%G0", msg, sizeof msg), KASSA_EINVAL);
+    assert_string_equal(msg, "form: a bad %-escape in field 7");
+    assert_int_equal(parse_why("application/x-www-form-urlencoded", "a=%00", msg, sizeof msg),
+                     KASSA_EINVAL);
+    assert_string_equal(msg, "form: a NUL byte in field 1");
+    assert_int_equal(parse_why(NULL, TBODY "&sign=x", msg, sizeof msg), KASSA_EINVAL);
+    assert_string_equal(msg, "form: the key \"sign\" is given twice");
+    assert_int_equal(parse_why(NULL, "a=1", msg, sizeof msg), KASSA_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +490,12 @@ int main(void)
         cmocka_unit_test(test_form_too_many_fields),
         cmocka_unit_test(test_tegro_accepts),
         cmocka_unit_test(test_tegro_rejects),
+        cmocka_unit_test(test_tegro_json_accepts),
+        cmocka_unit_test(test_tegro_json_parse),
+        cmocka_unit_test(test_tegro_json_rejects_tampering),
+        cmocka_unit_test(test_tegro_json_rejects_malformed),
+        cmocka_unit_test(test_tegro_json_too_many_members),
+        cmocka_unit_test(test_tegro_form_reasons),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,9 +259,19 @@ static void test_tegro_json_body_and_sign(void **state)
                               "\"shop_id\":\"D0F98E7D7742609DC508D86BB7500914\","
                               "\"sign\":\"4b94a32e63bc431a98de521535340604\"}");
     assert_int_equal(len, strlen(body));
+    /* the merchant's own verification (libkassa) accepts it, by its
+     * Content-Type and by its leading '{' */
+    assert_int_equal(kassa_tegro_callback_verify_ct(s.public_key, s.tegro_secret,
+                                                    CALLBACK_CT_TEGRO_JSON, body, len),
+                     KASSA_OK);
+    assert_int_equal(kassa_tegro_callback_verify(s.public_key, s.tegro_secret, body, len),
+                     KASSA_OK);
     o.test = true;
     assert_int_equal(callback_render_tegro(&o, &s, body, sizeof body, &len), KASSA_OK);
     assert_non_null(strstr(body, ",\"test\":\"1\",\"sign\":"));
+    assert_int_equal(kassa_tegro_callback_verify_ct(s.public_key, s.tegro_secret,
+                                                    CALLBACK_CT_TEGRO_JSON, body, len),
+                     KASSA_OK);
     assert_int_equal(callback_render_tegro(&o, &s, body, 40, &len), KASSA_ETOOBIG);
     /* "form" and an unset format are the form */
     strcpy(s.notification_format, "form");
