@@ -108,18 +108,27 @@ static unsigned handle_callback(struct listener *l, struct MHD_Connection *conn,
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Signature"), body, len, l->window,
             (int64_t)time(NULL));
     } else {
+        /* A form, or a JSON object of strings (a shop whose
+         * notification_format is "json"): by Content-Type, else by the body. */
         kassa_form f;
-        rc = kassa_form_parse(body, len, &f);
-        if (rc == KASSA_OK) {
-            rc = kassa_tegro_callback_verify_form(&f, l->shop_id, l->secret);
-            if (rc == KASSA_OK) {
-                json_t *obj = json_object();
-                for (size_t i = 0; obj && i < f.n; i++)
-                    json_object_set_new(obj, f.fields[i].key, json_string(f.fields[i].value));
-                json_object_set_new(line, "callback", obj);
-            }
-            kassa_form_free(&f);
+        kassa_error why = {0};
+        rc = kassa_tegro_callback_parse(
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE), body,
+            len, &f, &why);
+        if (rc != KASSA_OK) {
+            fprintf(stderr, "kassa listen: rejected callback to %s: %s (%s): %s\n", url,
+                    kassa_strerror(rc), kassa_err_name(rc), why.message);
+            status = rc == KASSA_ENOMEM ? 500 : 400;
+            goto out;
         }
+        rc = kassa_tegro_callback_verify_form(&f, l->shop_id, l->secret);
+        if (rc == KASSA_OK) {
+            json_t *obj = json_object();
+            for (size_t i = 0; obj && i < f.n; i++)
+                json_object_set_new(obj, f.fields[i].key, json_string(f.fields[i].value));
+            json_object_set_new(line, "callback", obj);
+        }
+        kassa_form_free(&f);
     }
     if (rc != KASSA_OK) {
         fprintf(stderr, "kassa listen: rejected callback to %s: %s (%s)\n", url, kassa_strerror(rc),
@@ -200,6 +209,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         u->last = 1;
     if (status == 200)
         return reply(conn, 200, l->tegro ? "OK" : "");
+    if (status == 400)
+        return reply(conn, 400, "Bad request\n");
     return reply(conn, status, status == 401 ? "Invalid signature\n" : "error\n");
 }
 
@@ -267,15 +278,16 @@ int cmd_listen(const cli_cmd *cmd, int argc, char **argv)
     const char *dialect;
     const char *bind_addr;
     long port;
-    int rc =
-        cli_parse(cmd,
-                  "--dialect panda|tegro --port P (--api-key K --secret S | --shop-id ID "
-                  "--secret S) [options]",
-                  "Receive callbacks on any path, verify each (panda: X-API-Key, "
-                  "X-Timestamp, X-Signature;\ntegro: the form's sign), answer 200 and print "
-                  "it on stdout as one JSON line\n{\"dialect\":..,\"path\":..,\"callback\":..};"
-                  " answer 401 to the others and say why on stderr.",
-                  argc, argv, o, N(o), pos, 0, &npos);
+    int rc = cli_parse(cmd,
+                       "--dialect panda|tegro --port P (--api-key K --secret S | --shop-id ID "
+                       "--secret S) [options]",
+                       "Receive callbacks on any path, verify each (panda: X-API-Key, "
+                       "X-Timestamp, X-Signature;\ntegro: the sign of the form or of the JSON "
+                       "object of strings, told apart by\nContent-Type, else by a leading '{'), "
+                       "answer 200 and print it on stdout as one JSON line\n"
+                       "{\"dialect\":..,\"path\":..,\"callback\":..}; answer 401 to the others "
+                       "(400 to a tegro body\nthat does not decode) and say why on stderr.",
+                       argc, argv, o, N(o), pos, 0, &npos);
 
     if (rc >= 0)
         return rc;

@@ -9,6 +9,7 @@ Binary: $KASSA_CLI, else $KASSA_BUILD (default build/) /src/cli/kassa.
 
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import select
@@ -295,6 +296,79 @@ def test_listen_tegro_verifies_the_form():
         assert lst.close() == 0
 
 
+TEGRO_JSON = {"shop_id": SHOP_ID, "amount": "100", "order_id": "123", "payment_system": "16",
+              "currency": "RUB", "sign": "e13cd755e9b4632d51ae4d5c74c2f122"}
+
+
+def post_no_content_type(url, path, body):
+    """POST body with no Content-Type header at all (urllib would add one)."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    try:
+        conn.request("POST", path, body=body.encode())
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def test_listen_tegro_verifies_json():
+    """A shop whose notification_format is "json" gets the same fields and
+    sign as one JSON object of strings: told apart by Content-Type, else by
+    the leading '{'; decoded strictly."""
+    lst = Listener("--dialect", "tegro", "--shop-id", SHOP_ID, "--secret", TSECRET)
+    try:
+        body = json.dumps(TEGRO_JSON)
+        expect = {"dialect": "tegro", "path": "/notify", "callback": TEGRO_JSON}
+        hdrs = {"Content-Type": "application/json"}
+        assert lst.post("/notify", body, hdrs) == (200, b"OK")
+        got = json.loads(lst.stdout_line())
+        assert got == expect
+        assert list(got["callback"]) == list(TEGRO_JSON)  # in the order received
+        # another type, or none: the body's '{' decides
+        assert lst.post("/notify", " " + body, {"Content-Type": "text/plain"}) == (200, b"OK")
+        assert json.loads(lst.stdout_line()) == expect
+        assert post_no_content_type(lst.url, "/notify", body) == (200, b"OK")
+        assert json.loads(lst.stdout_line()) == expect
+
+        # tampered: the sign no longer matches
+        status, _ = lst.post("/notify", json.dumps(dict(TEGRO_JSON, amount="101")), hdrs)
+        assert status == 401
+        assert "rejected callback to /notify: signature mismatch (EAUTH_SIGNATURE)" in \
+            lst.stderr_line()
+        # declared a form: decoded as a form, so no shop_id in it
+        status, _ = lst.post("/notify", body,
+                             {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 401
+        assert "(EAUTH_KEY)" in lst.stderr_line()
+        # bodies that do not decode: 400 and the reason
+        dup = body[:-1] + ', "amount": "100"}'
+        assert lst.post("/notify", dup, hdrs) == (400, b"Bad request\n")
+        line = lst.stderr_line()
+        assert "rejected callback to /notify: invalid argument (EINVAL): JSON: " in line, line
+        assert "duplicate" in line, line
+        assert lst.post("/notify", json.dumps(dict(TEGRO_JSON, payment_system=16)),
+                        hdrs)[0] == 400
+        assert lst.stderr_line().rstrip("\n").endswith(
+            'JSON: the value of "payment_system" is a number, not a string')
+        assert lst.post("/notify", json.dumps(list(TEGRO_JSON.items())), hdrs)[0] == 400
+        assert "(EINVAL): JSON: " in lst.stderr_line()
+        assert lst.post("/notify", "[]", hdrs)[0] == 400
+        assert lst.stderr_line().rstrip("\n").endswith(
+            "JSON: the body is an array, not an object")
+        assert lst.post("/notify", body + "x", hdrs)[0] == 400
+        assert "(EINVAL): JSON: " in lst.stderr_line()
+        # a form that does not decode says why too
+        assert lst.post("/notify", "a=%zz", {"Content-Type": "application/x-www-form-urlencoded"}) \
+            == (400, b"Bad request\n")
+        assert lst.stderr_line().rstrip("\n").endswith("(EINVAL): form: a bad %-escape in field 1")
+        # still alive and verifying
+        assert lst.post("/notify", body, hdrs) == (200, b"OK")
+        assert json.loads(lst.stdout_line()) == expect
+    finally:
+        assert lst.close() == 0
+
+
 # ---- against kassad ----
 
 def panda_args(kassad, shop, *extra):
@@ -448,6 +522,50 @@ def test_listen_receives_kassad_callback(kassad, make_shop):
         assert line["dialect"] == "panda" and line["path"] == "/webhook"
         assert line["callback"]["uuid"] == uuid
         assert line["callback"]["status"] == "completed"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_listen_verifies_kassad_tegro_json_notification(kassad, make_shop, make_tegro):
+    """kassad, for a shop whose notification_format is "json", sends the
+    tegro notification as a JSON object; kassa listen --dialect tegro
+    verifies it and kassad records it delivered."""
+    port = free_port()
+    creds = make_shop(kassad, callback_url=f"http://127.0.0.1:{port}/notify",
+                      notification_format="json")
+    assert creds["notification_format"] == "json"
+    proc = subprocess.Popen([cli_path(), "listen", "--dialect", "tegro", "--port", str(port),
+                             "--shop-id", creds["shop_id"], "--secret", creds["tegro"]["secret"],
+                             "--count", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
+    try:
+        Listener._readline(proc.stderr, 10)
+        r = make_tegro(kassad, creds).create_order(order_id="cli-json-1", amount="1200.5")
+        assert r.json["type"] == "success", r.body
+        ref = r.json["data"]["id"]
+        r = kassa("order", "complete", str(ref), "--server", kassad.base_url,
+                  "--admin-token", kassad.admin_token)
+        assert r.returncode == 0, r.stderr
+        assert proc.wait(timeout=30) == 0, proc.stderr.read().decode()
+        line = json.loads(proc.stdout.read().decode())
+        assert line["dialect"] == "tegro" and line["path"] == "/notify"
+        cb = line["callback"]
+        assert cb == {"shop_id": creds["shop_id"], "amount": "1200.50", "order_id": "cli-json-1",
+                      "payment_system": "28", "currency": "RUB", "sign": cb["sign"]}
+        # kassad records the delivery once the listener's 200 "OK" arrived
+        deadline = time.monotonic() + 10
+        while True:
+            status, cbs = kassad.admin("GET", f"/admin/v1/callbacks?order={ref}")
+            assert status == 200, cbs
+            if cbs and cbs[0]["state"] == "delivered":
+                break
+            assert time.monotonic() < deadline, cbs
+            time.sleep(0.1)
+        assert len(cbs) == 1 and cbs[0]["url"] == f"http://127.0.0.1:{port}/notify"
+        assert [a["http_status"] for a in cbs[0]["attempts"]] == [200]
+        assert cbs[0]["attempts"][0]["response"] == "OK"
     finally:
         if proc.poll() is None:
             proc.kill()
