@@ -7,14 +7,14 @@
 #include <string.h>
 
 #include "callback/dispatcher.h"
-#include "clock.h"
+#include "base/clock.h"
 #include "core/core.h"
 #include "config.h"
-#include "http.h"
-#include "log.h"
+#include "http/http.h"
+#include "base/log.h"
 #include "router.h"
 #include "server.h"
-#include "tls.h"
+#include "http/tls.h"
 
 static enum log_level parse_level(const char *s)
 {

@@ -1,7 +1,7 @@
 /* router.c: send each request to its dialect by path prefix. */
 #include <string.h>
 
-#include "dialect/dialects.h"
+#include "dialect/dialect.h"
 #include "dialect/reply.h"
 #include "router.h"
 #include "store/store.h"

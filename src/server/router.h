@@ -2,7 +2,7 @@
 #ifndef KASSA_ROUTER_H
 #define KASSA_ROUTER_H
 
-#include "http.h"
+#include "http/http.h"
 
 enum http_action router_handle(struct http_req *req);
 

@@ -3,7 +3,7 @@
 #define KASSA_SERVER_H
 
 #include "store/store.h"
-#include "store/writer.h"
+#include "txn/writer.h"
 
 struct app {
     struct store *store;

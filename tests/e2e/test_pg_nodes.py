@@ -28,7 +28,9 @@ pytestmark = [
     pytest.mark.skipif(not pg.available(), reason="PostgreSQL binaries not installed"),
 ]
 
-UNIT_BINARY = Path(__file__).resolve().parents[2] / "build" / "tests" / "unit" / "test_store_pg"
+REPO = Path(__file__).resolve().parents[2]
+UNIT_BINARY = (Path(os.environ.get("KASSA_BUILD") or REPO / "build") / "tests" / "unit"
+               / "test_store_pg")
 
 
 # ---- helpers ----
@@ -306,7 +308,7 @@ def test_tegro_withdrawals_over_two_nodes_never_overdraw(two_nodes):
 def test_concurrent_withdrawals_two_nodes_never_overdraw(pg_server):
     """Two stores (two writers, as two nodes) on one database race
     withdrawals over one balance: driven at the core level by the C test
-    tests/unit/test_store_pg.c (there is no HTTP method creating
+    tests/unit/store/test_store_pg.c (there is no HTTP method creating
     withdrawals yet)."""
     if not UNIT_BINARY.exists():
         pytest.skip(f"{UNIT_BINARY} not built")

@@ -21,11 +21,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "clock.h"
+#include "base/clock.h"
 #include "core/core.h"
-#include "log.h"
+#include "base/log.h"
 #include "store/store.h"
-#include "store/writer.h"
+#include "txn/writer.h"
 
 struct fx {
     char dir[64];

@@ -30,10 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../clock.h"
-#include "../config.h"
-#include "../core/core.h"
-#include "../log.h"
+#include "base/clock.h"
+#include "config.h"
+#include "core/core.h"
+#include "base/log.h"
 #include "dispatcher.h"
 #include "kassa/sign.h"
 #include "render.h"

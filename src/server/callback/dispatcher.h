@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/model.h"
-#include "../store/writer.h"
+#include "model/model.h"
+#include "txn/writer.h"
 #include "kassa/error.h"
 
 #define CALLBACK_SCHEDULE_MAX 64

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jsonw.h"
+#include "base/jsonw.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
 #include "render.h"

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../core/model.h"
+#include "model/model.h"
 #include "kassa/error.h"
 
 #define CALLBACK_CT_PANDA "application/json"

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../store/writer.h"
-#include "model.h"
+#include "txn/writer.h"
+#include "model/model.h"
 
 /* ---- util.c ------------------------------------------------------------- */
 

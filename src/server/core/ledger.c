@@ -3,7 +3,7 @@
  * the same database transaction as the state change that causes it. */
 #include <string.h>
 
-#include "../clock.h"
+#include "base/clock.h"
 #include "core.h"
 
 kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type, int64_t ref_id,

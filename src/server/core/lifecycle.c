@@ -12,8 +12,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "../clock.h"
-#include "../log.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "core.h"
 
 bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor)

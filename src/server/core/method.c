@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../clock.h"
+#include "base/clock.h"
 #include "method.h"
 
 static const struct pay_method methods[] = {

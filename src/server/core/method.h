@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../store/store.h"
-#include "../store/writer.h"
+#include "store/store.h"
+#include "txn/writer.h"
 
 enum method_provider { PROVIDER_NONE = 0, PROVIDER_REQUISITES = 1 };
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../clock.h"
-#include "../log.h"
-#include "../random.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/random.h"
 #include "core.h"
 #include "kassa/money.h"
 #include "method.h"

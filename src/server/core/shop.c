@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../clock.h"
-#include "../config.h"
+#include "base/clock.h"
+#include "config.h"
 #include "core.h"
 #include "kassa/money.h"
 

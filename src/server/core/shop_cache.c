@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../server.h"
+#include "server.h"
 #include "core.h"
 #include "method.h"
 

@@ -5,9 +5,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "../clock.h"
-#include "../config.h"
-#include "../log.h"
+#include "base/clock.h"
+#include "config.h"
+#include "base/log.h"
 #include "core.h"
 
 /* Keys forgotten per writer command: a few milliseconds of the writer. */

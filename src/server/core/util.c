@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../log.h"
-#include "../random.h"
+#include "base/log.h"
+#include "base/random.h"
 #include "core.h"
 
 /* SHA-256 with the digest fetched once and a digest context per thread

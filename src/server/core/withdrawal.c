@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../clock.h"
+#include "base/clock.h"
 #include "core.h"
 #include "kassa/money.h"
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../log.h"
-#include "../server.h"
-#include "../store/store.h"
+#include "base/log.h"
+#include "server.h"
+#include "store/store.h"
 #include "kassa/json.h"
 #include "reply.h"
 

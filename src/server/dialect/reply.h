@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../http.h"
-#include "../jsonw.h"
-#include "../store/writer.h"
+#include "http/http.h"
+#include "base/jsonw.h"
+#include "txn/writer.h"
 #include "kassa/error.h"
 
 #define REPLY_JSON_LIMIT (4u << 20) /* ceiling of one rendered answer */

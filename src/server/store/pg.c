@@ -27,9 +27,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../clock.h"
-#include "../config.h"
-#include "../log.h"
+#include "base/clock.h"
+#include "config.h"
+#include "base/log.h"
 #include "migration.h"
 #include "pg_internal.h"
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../log.h"
+#include "base/log.h"
 #include "pg_internal.h"
 
 /* The advisory lock key of the ledger ("kassaLDG" as a big-endian int64). */

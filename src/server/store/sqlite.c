@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../clock.h"
-#include "../config.h"
-#include "../log.h"
+#include "base/clock.h"
+#include "config.h"
+#include "base/log.h"
 #include "migration.h"
 #include "sqlite_internal.h"
 

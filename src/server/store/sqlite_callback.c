@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../log.h"
+#include "base/log.h"
 #include "sqlite_internal.h"
 
 enum {

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../log.h"
-#include "../random.h"
+#include "base/log.h"
+#include "base/random.h"
 #include "sqlite_internal.h"
 
 enum {

@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 #include "kassa/error.h"
-#include "../arena.h"
-#include "../core/model.h"
+#include "base/arena.h"
+#include "model/model.h"
 
 struct store;
 struct store_conn;

@@ -1,0 +1,548 @@
+/* admin.c: the operator's API (DESIGN.md "Interfaces"), JSON with a bearer
+ * admin token. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "config.h"
+#include "core/core.h"
+#include "base/log.h"
+#include "server.h"
+#include "admin_callbacks.h"
+#include "admin_shops.h"
+#include "dialect/dialect.h"
+#include "kassa/money.h"
+#include "kassa/sign.h"
+#include "dialect/reply.h"
+
+static bool admin_auth(struct http_req *req)
+{
+    const char *h = http_header(req, "Authorization");
+    const char *tok = config.admin_token;
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || tok == NULL || *tok == '\0')
+        goto refuse;
+    h += 7;
+    size_t n = strlen(tok);
+    if (strlen(h) != n || !kassa_ct_equal(h, tok, n))
+        goto refuse;
+    return true;
+refuse:
+    reply_error(req, 401, "invalid or missing admin token");
+    return false;
+}
+
+/* ---- requisites --------------------------------------------------------- */
+
+static void requisite_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct requisite_add_cmd *cmd = (struct requisite_add_cmd *)base;
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_kint(&w, "id", cmd->req.id);
+    jw_obj_end(&w);
+    reply_jw(req, 201, &w);
+}
+
+static enum http_action admin_add_requisite(struct http_req *req)
+{
+    char msg[512];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct requisite_add_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct requisite *r = &cmd->req;
+    if (!json_opt_string(root, "type", r->type, sizeof r->type, msg, sizeof msg) ||
+        !json_opt_string(root, "requisite", r->value, sizeof r->value, msg, sizeof msg) ||
+        !json_opt_string(root, "owner_full_name", r->owner_full_name, sizeof r->owner_full_name,
+                         msg, sizeof msg) ||
+        !json_opt_string(root, "bank_code", r->bank_code, sizeof r->bank_code, msg, sizeof msg) ||
+        !json_opt_string(root, "bank_name_ru", r->bank_name_ru, sizeof r->bank_name_ru, msg,
+                         sizeof msg) ||
+        !json_opt_string(root, "bank_name_en", r->bank_name_en, sizeof r->bank_name_en, msg,
+                         sizeof msg) ||
+        !json_opt_string(root, "currency", r->currency, sizeof r->currency, msg, sizeof msg) ||
+        !json_opt_string(root, "country_code", r->country_code, sizeof r->country_code, msg,
+                         sizeof msg) ||
+        requisite_add_prepare(cmd, msg, sizeof msg) != KASSA_OK) {
+        json_decref(root);
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    json_decref(root);
+    cmd->base.apply = requisite_add_apply;
+    return submit_and_render(req, &cmd->base, requisite_rendered);
+}
+
+/* ---- orders ------------------------------------------------------------- */
+
+/* The operator's view of an order: core names, every field. */
+static void render_admin_order(struct jw *w, const struct order *o)
+{
+    char t[32];
+    jw_obj(w);
+    jw_kint(w, "id", o->id);
+    jw_kstr(w, "uuid", o->uuid);
+    jw_kstr(w, "uuid_callback", o->uuid_callback);
+    jw_kint(w, "shop_id", o->shop_id);
+    jw_kstr(w, "origin", o->origin == DIALECT_TEGRO ? "tegro" : "panda");
+    jw_kstr(w, "status", order_status_name(o->status));
+    jw_kmoney(w, "amount", o->amount, o->currency, kassa_currency_find(o->currency)->exponent,
+              false);
+    jw_kstr(w, "currency", o->currency);
+    jw_kmoney(w, "fee", o->fee, o->currency, kassa_currency_find(o->currency)->exponent, false);
+    jw_kstr(w, "merchant_order_id", o->merchant_order_id);
+    jw_kstr(w, "requisite_type", o->requisite_type);
+    jw_kint(w, "payment_system", o->payment_system);
+    jw_key(w, "requisite");
+    if (o->requisite_id) {
+        jw_obj(w);
+        jw_kint(w, "id", o->req.id);
+        jw_kstr(w, "type", o->req.type);
+        jw_kstr(w, "requisite", o->req.value);
+        jw_kstr(w, "owner_full_name", o->req.owner_full_name);
+        jw_kstr(w, "bank_code", o->req.bank_code);
+        jw_kstr(w, "bank_name_ru", o->req.bank_name_ru);
+        jw_kstr(w, "bank_name_en", o->req.bank_name_en);
+        jw_kstr(w, "country_code", o->req.country_code);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_kstr(w, "customer_name", o->customer_name);
+    jw_kstr(w, "customer_requisite", o->customer_requisite);
+    jw_kbool(w, "test", o->test);
+    jw_kbool(w, "confirmed_by_customer", o->confirmed_by_customer);
+    clock_format(o->created_at, false, t, sizeof t);
+    jw_kstr(w, "created_at", t);
+    clock_format(o->expires_at, false, t, sizeof t);
+    jw_kstr(w, "expires_at", t);
+    if (o->paid_at) {
+        clock_format(o->paid_at, false, t, sizeof t);
+        jw_kstr(w, "paid_at", t);
+    } else {
+        jw_knull(w, "paid_at");
+    }
+    jw_obj_end(w);
+}
+
+static enum http_action admin_get_order(struct http_req *req, const char *ref)
+{
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_admin_order(&w, o);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+/* ---- clock and rates ---------------------------------------------------- */
+
+static enum http_action admin_clock_advance(struct http_req *req)
+{
+    char msg[512];
+    if (!clock_is_test()) {
+        reply_error(req, 403, "the clock can only be moved with --test-clock");
+        return HTTP_DONE;
+    }
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    json_t *v = json_object_get(root, "seconds");
+    if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+        json_integer_value(v) > 10LL * 365 * 86400) {
+        json_decref(root);
+        reply_error(req, 400, "seconds: expected a positive integer");
+        return HTTP_DONE;
+    }
+    clock_advance(json_integer_value(v));
+    json_decref(root);
+    log_info("clock advanced", "seconds=%lld now=%lld", (long long)json_integer_value(v),
+             (long long)clock_now());
+    struct jw w;
+    jw_init(&w, 256);
+    jw_obj(&w);
+    jw_kint(&w, "now", clock_now());
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+struct rate_cmd {
+    struct writer_cmd base;
+    char from[16], to[16], rate[32];
+};
+
+static kassa_err rate_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct rate_cmd *cmd = (struct rate_cmd *)base;
+    return STORE_CALL(c, rate_put, cmd->from, cmd->to, cmd->rate, clock_now());
+}
+
+static void rate_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct rate_cmd *cmd = (struct rate_cmd *)base;
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 1024);
+    jw_obj(&w);
+    jw_kstr(&w, "from", cmd->from);
+    jw_kstr(&w, "to", cmd->to);
+    jw_kstr(&w, "rate", cmd->rate);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+static enum http_action admin_put_rate(struct http_req *req, const char *pair)
+{
+    char msg[512];
+    struct rate_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    const char *dash = strchr(pair, '-');
+    if (cmd == NULL || dash == NULL || (size_t)(dash - pair) >= sizeof cmd->from ||
+        strlen(dash + 1) >= sizeof cmd->to) {
+        reply_error(req, 400, "rate pair: expected /admin/v1/rates/FROM-TO");
+        return HTTP_DONE;
+    }
+    memcpy(cmd->from, pair, (size_t)(dash - pair));
+    core_copy(cmd->to, sizeof cmd->to, dash + 1);
+    if (!kassa_currency_find(cmd->from) || !kassa_currency_find(cmd->to)) {
+        reply_error(req, 400, "rate pair: unknown currency in '%.40s'", pair);
+        return HTTP_DONE;
+    }
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    bool found;
+    int64_t probe;
+    bool ok =
+        json_decimal_text(req, root, "rate", cmd->rate, sizeof cmd->rate, &found, msg, sizeof msg);
+    json_decref(root);
+    if (ok && (!found || kassa_money_parse(cmd->rate, strlen(cmd->rate), 8, KASSA_MONEY_POSITIVE,
+                                           &probe) != KASSA_OK)) {
+        snprintf(msg, sizeof msg, "rate: expected a positive decimal number");
+        ok = false;
+    }
+    if (!ok) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    cmd->base.apply = rate_apply;
+    return submit_and_render(req, &cmd->base, rate_rendered);
+}
+
+/* ---- money: order transitions, withdrawals, ledger ----------------------- */
+
+static void transition_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return;
+    }
+    if (err == KASSA_EMONEY_RANGE) {
+        reply_error(req, 422, "order %lld: an account balance would exceed the largest amount",
+                    (long long)cmd->order_id);
+        return;
+    }
+    if (err == KASSA_ESTATE) {
+        reply_error(req, 409, "order %lld is %s: it cannot become %s", (long long)cmd->order_id,
+                    order_status_name(cmd->order.status), order_status_name(cmd->to));
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("order moved by the operator", "id=%lld status=%s", (long long)cmd->order.id,
+             order_status_name(cmd->order.status));
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_admin_order(&w, &cmd->order);
+    reply_jw(req, 200, &w);
+}
+
+static enum http_action admin_order_action(struct http_req *req, const char *ref,
+                                           const char *action)
+{
+    enum order_status to;
+    if (strcmp(action, "complete") == 0)
+        to = ORDER_COMPLETED;
+    else if (strcmp(action, "fail") == 0)
+        to = ORDER_FAILED;
+    else if (strcmp(action, "cancel") == 0)
+        to = ORDER_CANCELED;
+    else {
+        reply_error(req, 404, "Not found");
+        return HTTP_DONE;
+    }
+    struct order_transition_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    kassa_err err = order_find_ref(app.store, ref, &cmd->order);
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->order_id = cmd->order.id;
+    cmd->to = to;
+    cmd->actor = ACTOR_OPERATOR;
+    cmd->base.apply = order_transition_apply;
+    return submit_and_render(req, &cmd->base, transition_rendered);
+}
+
+static void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
+{
+    static const char *const names[] = {"pending", "completed", "rejected"};
+    char t[32];
+    int exp = kassa_currency_find(wd->currency) ? kassa_currency_find(wd->currency)->exponent : 2;
+    jw_obj(w);
+    jw_kint(w, "id", wd->id);
+    jw_kint(w, "shop_id", wd->shop_id);
+    jw_kstr(w, "payment_id", wd->payment_id);
+    jw_kstr(w, "status", wd->status >= 0 && wd->status <= 2 ? names[wd->status] : "unknown");
+    jw_kmoney(w, "amount", wd->amount, wd->currency, exp, false);
+    jw_kstr(w, "currency", wd->currency);
+    jw_kstr(w, "account", wd->account);
+    jw_kint(w, "payment_system", wd->payment_system);
+    clock_format(wd->created_at, false, t, sizeof t);
+    jw_kstr(w, "created_at", t);
+    if (wd->completed_at) {
+        clock_format(wd->completed_at, false, t, sizeof t);
+        jw_kstr(w, "completed_at", t);
+    } else {
+        jw_knull(w, "completed_at");
+    }
+    jw_obj_end(w);
+}
+
+static void decide_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct withdrawal_decide_cmd *cmd = (struct withdrawal_decide_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Withdrawal not found");
+        return;
+    }
+    if (err == KASSA_ESTATE) {
+        reply_error(req, 409, "withdrawal %lld is already %s", (long long)cmd->id,
+                    cmd->w.status == WITHDRAWAL_COMPLETED ? "completed" : "rejected");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("withdrawal decided", "id=%lld status=%d", (long long)cmd->w.id, cmd->w.status);
+    struct jw w;
+    jw_init(&w, 8192);
+    render_admin_withdrawal(&w, &cmd->w);
+    reply_jw(req, 200, &w);
+}
+
+static enum http_action admin_withdrawal_action(struct http_req *req, const char *rest)
+{
+    char *end;
+    long long id = strtoll(rest, &end, 10);
+    bool complete;
+    if (id <= 0 || end == rest)
+        goto not_found;
+    if (strcmp(end, "/complete") == 0)
+        complete = true;
+    else if (strcmp(end, "/reject") == 0)
+        complete = false;
+    else
+        goto not_found;
+    struct withdrawal_decide_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->id = id;
+    cmd->complete = complete;
+    cmd->base.apply = withdrawal_decide_apply;
+    return submit_and_render(req, &cmd->base, decide_rendered);
+not_found:
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}
+
+static enum http_action admin_get_withdrawal(struct http_req *req, const char *rest)
+{
+    char *end;
+    long long id = strtoll(rest, &end, 10);
+    struct withdrawal wd;
+    kassa_err err = KASSA_ENOTFOUND;
+    if (id > 0 && *end == '\0') {
+        struct store_conn *c = store_reader(app.store);
+        err = c ? STORE_CALL(c, withdrawal_get, 0, id, NULL, &wd) : KASSA_EIO;
+        if (c)
+            store_release(c);
+    }
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Withdrawal not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, 8192);
+    render_admin_withdrawal(&w, &wd);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+struct verify_ctx {
+    struct jw *w;
+    int problems;
+};
+
+static void verify_problem(void *arg, const char *problem)
+{
+    struct verify_ctx *v = arg;
+    if (v->problems++ < 1000)
+        jw_str(v->w, problem);
+}
+
+static enum http_action admin_ledger_verify(struct http_req *req)
+{
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_key(&w, "problems");
+    jw_arr(&w);
+    struct verify_ctx v = {.w = &w};
+    int64_t accounts = 0, transactions = 0;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err =
+        c ? STORE_CALL(c, ledger_verify, verify_problem, &v, &accounts, &transactions) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_arr_end(&w);
+    jw_kbool(&w, "ok", v.problems == 0);
+    jw_kint(&w, "problem_count", v.problems);
+    jw_kint(&w, "accounts", accounts);
+    jw_kint(&w, "transactions", transactions);
+    jw_obj_end(&w);
+    if (v.problems)
+        log_error("ledger verify found problems", "count=%d", v.problems);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+static enum http_action admin_get_receipt(struct http_req *req, const char *ref)
+{
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
+    char *ctype = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    if (err == KASSA_OK) {
+        /* A GET's arena is sized for small bodies; a receipt is up to the
+         * upload limit (3 MB), so make room for one. */
+        req->arena.limit += (size_t)config.max_upload;
+        struct store_conn *c = store_reader(app.store);
+        err = c ? STORE_CALL(c, receipt_image_get, o->id, &req->arena, &ctype, &data, &len)
+                : KASSA_EIO;
+        if (c)
+            store_release(c);
+    }
+    if (err == KASSA_ENOTFOUND)
+        reply_error(req, 404, "Receipt not found");
+    else if (err != KASSA_OK)
+        reply_error(req, 500, "Internal server error");
+    else
+        http_reply(req, 200, ctype, data, len);
+    return HTTP_DONE;
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+enum http_action admin_handle(struct http_req *req)
+{
+    if (!admin_auth(req))
+        return HTTP_DONE;
+    const char *p = path_after(req->path, "/admin/v1");
+    bool get = strcmp(req->method, "GET") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    bool put = strcmp(req->method, "PUT") == 0;
+    const char *arg;
+    if (strcmp(p, "/requisites") == 0 && post)
+        return admin_add_requisite(req);
+    if (strcmp(p, "/clock/advance") == 0 && post)
+        return admin_clock_advance(req);
+    if ((arg = path_after(p, "/rates/")) != NULL && put)
+        return admin_put_rate(req, arg);
+    if ((arg = path_after(p, "/orders/")) != NULL) {
+        const char *slash = strchr(arg, '/');
+        if (slash == NULL && get)
+            return admin_get_order(req, arg);
+        if (slash != NULL) {
+            char ref[64];
+            size_t n = (size_t)(slash - arg);
+            if (n < sizeof ref) {
+                memcpy(ref, arg, n);
+                ref[n] = '\0';
+                if (post)
+                    return admin_order_action(req, ref, slash + 1);
+                if (get && strcmp(slash, "/receipt") == 0)
+                    return admin_get_receipt(req, ref);
+            }
+        }
+    }
+    if ((arg = path_after(p, "/withdrawals/")) != NULL) {
+        if (post)
+            return admin_withdrawal_action(req, arg);
+        if (get)
+            return admin_get_withdrawal(req, arg);
+    }
+    if ((arg = path_after(p, "/callbacks")) != NULL && (*arg == '\0' || *arg == '/'))
+        return admin_callbacks(req, arg);
+    if (strcmp(p, "/ledger/verify") == 0 && get)
+        return admin_ledger_verify(req);
+    if ((arg = path_after(p, "/shops/")) != NULL && strstr(arg, "/methods") != NULL)
+        return admin_shop_methods(req, arg);
+    if ((arg = path_after(p, "/shops")) != NULL && (*arg == '\0' || *arg == '/'))
+        return admin_shops(req, arg);
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}

@@ -1,0 +1,282 @@
+/* admin_callbacks.c: /admin/v1/callbacks (admin_callbacks.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callback/dispatcher.h"
+#include "base/clock.h"
+#include "core/core.h"
+#include "base/log.h"
+#include "server.h"
+#include "admin_callbacks.h"
+#include "dialect/reply.h"
+
+/* A positive decimal id of at most 18 digits from [s, s + n); 0 when not. */
+static int64_t parse_id(const char *s, size_t n)
+{
+    if (n == 0 || n > 18 || *s < '1' || *s > '9')
+        return 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+static void put_time_ms(struct jw *w, const char *key, int64_t ms)
+{
+    if (ms <= 0) {
+        jw_knull(w, key);
+        return;
+    }
+    char t[32];
+    clock_format(ms / 1000, false, t, sizeof t);
+    jw_kstr(w, key, t);
+}
+
+/* The answer's bytes as JSON text: valid UTF-8 kept, other bytes as '?'. */
+static void put_response(struct jw *w, const char *s, size_t n)
+{
+    char *t = malloc(n + 1);
+    if (t == NULL) {
+        jw_knull(w, "response");
+        return;
+    }
+    size_t i = 0;
+    while (i < n) {
+        unsigned char ch = (unsigned char)s[i];
+        size_t len = ch < 0x80             ? 1
+                     : (ch & 0xe0) == 0xc0 ? 2
+                     : (ch & 0xf0) == 0xe0 ? 3
+                     : (ch & 0xf8) == 0xf0 ? 4
+                                           : 0;
+        bool ok = len > 0 && i + len <= n && ch != 0;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
+        if (ok) {
+            memcpy(t + i, s + i, len);
+            i += len;
+        } else {
+            t[i++] = '?';
+        }
+    }
+    t[n] = '\0';
+    jw_kstr(w, "response", t);
+    free(t);
+}
+
+struct render_ctx {
+    struct jw *w;
+};
+
+static bool render_attempt(void *arg, const struct callback_attempt *a)
+{
+    struct jw *w = ((struct render_ctx *)arg)->w;
+    jw_obj(w);
+    put_time_ms(w, "at", a->at);
+    jw_kint(w, "at_ms", a->at);
+    jw_kstr(w, "url", a->url);
+    if (a->http_status > 0)
+        jw_kint(w, "http_status", a->http_status);
+    else
+        jw_knull(w, "http_status");
+    jw_kstr_or_null(w, "error", a->error);
+    jw_kint(w, "latency_ms", a->latency_ms);
+    put_response(w, a->response, a->response_len);
+    jw_obj_end(w);
+    return true;
+}
+
+/* One callback object with its attempts (read on connection c). */
+static kassa_err render_callback(struct store_conn *c, struct jw *w, const struct callback *cb)
+{
+    jw_obj(w);
+    jw_kint(w, "id", cb->id);
+    jw_kstr(w, "event", cb->event_kind);
+    jw_kint(w, "event_id", cb->event_id);
+    jw_kint(w, "order_id", cb->order_id);
+    jw_kstr(w, "receiver", cb->receiver);
+    jw_kstr(w, "url", cb->url);
+    jw_kstr(w, "state", callback_state_name(cb->state));
+    jw_kint(w, "attempt_count", cb->attempts);
+    put_time_ms(w, "next_attempt_at", cb->state == CALLBACK_PENDING ? cb->next_attempt_at : 0);
+    jw_key(w, "attempts");
+    jw_arr(w);
+    struct render_ctx ctx = {w};
+    kassa_err err = STORE_CALL(c, callback_attempts, cb->id, render_attempt, &ctx);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    return err;
+}
+
+struct list_ctx {
+    struct store_conn *c;
+    struct jw *w;
+    kassa_err err;
+};
+
+static bool list_one(void *arg, const struct callback *cb)
+{
+    struct list_ctx *ctx = arg;
+    ctx->err = render_callback(ctx->c, ctx->w, cb);
+    return ctx->err == KASSA_OK;
+}
+
+static enum http_action list_by_order(struct http_req *req)
+{
+    const char *ref = http_query(req, "order");
+    if (ref == NULL || *ref == '\0') {
+        reply_error(req, 400, "order: required (the order's uuid or id)");
+        return HTTP_DONE;
+    }
+    struct order *o = malloc(sizeof *o);
+    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
+    if (err == KASSA_ENOTFOUND) {
+        free(o);
+        reply_error(req, 404, "Order not found");
+        return HTTP_DONE;
+    }
+    struct store_conn *c = err == KASSA_OK ? store_reader(app.store) : NULL;
+    if (c == NULL) {
+        free(o);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_arr(&w);
+    struct list_ctx ctx = {c, &w, KASSA_OK};
+    err = STORE_CALL(c, callbacks_by_order, o->id, list_one, &ctx);
+    if (err == KASSA_OK)
+        err = ctx.err;
+    jw_arr_end(&w);
+    store_release(c);
+    free(o);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+static enum http_action get_one(struct http_req *req, int64_t id)
+{
+    struct callback *cb = malloc(sizeof *cb);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = (cb && c) ? STORE_CALL(c, callback_get, id, cb) : KASSA_EIO;
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    if (err == KASSA_OK)
+        err = render_callback(c, &w, cb);
+    if (c)
+        store_release(c);
+    free(cb);
+    if (err == KASSA_ENOTFOUND) {
+        jw_free(&w);
+        reply_error(req, 404, "Callback not found");
+    } else if (err != KASSA_OK) {
+        jw_free(&w);
+        reply_error(req, 500, "Internal server error");
+    } else {
+        reply_jw(req, 200, &w);
+    }
+    return HTTP_DONE;
+}
+
+struct resend_cmd {
+    struct writer_cmd base;
+    int64_t id;
+};
+
+static kassa_err resend_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct resend_cmd *cmd = (struct resend_cmd *)base;
+    return STORE_CALL(c, callback_resend, cmd->id, clock_now_ms());
+}
+
+static void resend_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct resend_cmd *cmd = (struct resend_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Callback not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("callback resend", "callback=%lld", (long long)cmd->id);
+    dispatcher_kick();
+    get_one(req, cmd->id);
+}
+
+static enum http_action resend(struct http_req *req, int64_t id)
+{
+    struct resend_cmd *cmd = arena_alloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    memset(cmd, 0, sizeof *cmd);
+    cmd->id = id;
+    cmd->base.apply = resend_apply;
+    return submit_and_render(req, &cmd->base, resend_rendered);
+}
+
+static enum http_action stats(struct http_req *req)
+{
+    struct callback_stats st;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, callback_stats, &st) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct dispatcher_counters dc;
+    dispatcher_counters(&dc);
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_kint(&w, "pending", st.pending);
+    jw_kint(&w, "retrying", st.retrying);
+    jw_kint(&w, "delivered", st.delivered);
+    jw_kint(&w, "failed", st.failed);
+    jw_kint(&w, "refused", st.refused);
+    jw_kint(&w, "attempts", st.attempts);
+    jw_kint(&w, "in_flight", dc.in_flight);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+enum http_action admin_callbacks(struct http_req *req, const char *rest)
+{
+    bool get = strcmp(req->method, "GET") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    if (*rest == '\0' && get)
+        return list_by_order(req);
+    if (strcmp(rest, "/stats") == 0 && get)
+        return stats(req);
+    if (*rest == '/') {
+        const char *id_s = rest + 1;
+        const char *slash = strchr(id_s, '/');
+        size_t n = slash ? (size_t)(slash - id_s) : strlen(id_s);
+        int64_t id = parse_id(id_s, n);
+        if (id > 0 && slash == NULL && get)
+            return get_one(req, id);
+        if (id > 0 && slash != NULL && strcmp(slash, "/resend") == 0 && post)
+            return resend(req, id);
+        if (id == 0) {
+            reply_error(req, 404, "Callback not found");
+            return HTTP_DONE;
+        }
+    }
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}

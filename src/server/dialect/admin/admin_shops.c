@@ -1,0 +1,519 @@
+/* admin_shops.c: /admin/v1/shops (admin_shops.h): create, show, change
+ * (PATCH), balances and tariff. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "base/log.h"
+#include "server.h"
+#include "admin_shops.h"
+#include "kassa/money.h"
+#include "dialect/reply.h"
+
+/* "fee_fixed": {"RUB": "10.00", ...} into fixed[]; absent -> 0 entries. */
+static bool parse_fee_fixed(json_t *root, struct fee_fixed *fixed, int *n, char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(root, "fee_fixed");
+    *n = 0;
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_object(v)) {
+        snprintf(msg, msglen, "fee_fixed: expected an object of currency: amount");
+        return false;
+    }
+    const char *cur;
+    json_t *amt;
+    json_object_foreach(v, cur, amt)
+    {
+        const kassa_currency *c = kassa_currency_find(cur);
+        if (c == NULL) {
+            snprintf(msg, msglen, "fee_fixed: unknown currency '%.32s'", cur);
+            return false;
+        }
+        if (*n >= FEE_FIXED_MAX) {
+            snprintf(msg, msglen, "fee_fixed: at most %d currencies", FEE_FIXED_MAX);
+            return false;
+        }
+        if (!json_is_string(amt) ||
+            kassa_money_parse(json_string_value(amt), json_string_length(amt), c->exponent,
+                              KASSA_MONEY_ALLOW_ZERO, &fixed[*n].amount) != KASSA_OK) {
+            snprintf(msg, msglen, "fee_fixed.%s: expected a decimal string >= 0 (e.g. \"10.00\")",
+                     cur);
+            return false;
+        }
+        core_copy(fixed[*n].currency, sizeof fixed[*n].currency, cur);
+        (*n)++;
+    }
+    return true;
+}
+
+struct fees_ctx {
+    struct jw *w;
+};
+
+static bool fee_one(void *arg, const char *currency, int64_t fixed)
+{
+    struct fees_ctx *f = arg;
+    const kassa_currency *c = kassa_currency_find(currency);
+    jw_kmoney(f->w, currency, fixed, currency, c ? c->exponent : 2, false);
+    return true;
+}
+
+/* "fee_fixed": {...} of a shop, read from the store. */
+static void render_fee_fixed(struct jw *w, int64_t shop_id)
+{
+    struct fees_ctx f = {.w = w};
+    jw_key(w, "fee_fixed");
+    jw_obj(w);
+    struct store_conn *c = store_reader(app.store);
+    if (c == NULL || STORE_CALL(c, shop_fees, shop_id, fee_one, &f) != KASSA_OK)
+        w->failed = true;
+    if (c)
+        store_release(c);
+    jw_obj_end(w);
+}
+
+/* ---- shops -------------------------------------------------------------- */
+
+/* A shop's JSON: its settings, and with `credentials` (only the answer to
+ * its creation) both dialects' keys and secrets. */
+static void render_shop(struct jw *w, const struct shop *s, bool credentials)
+{
+    jw_obj(w);
+    jw_kint(w, "id", s->id);
+    jw_kint(w, "merchant_id", s->merchant_id);
+    jw_kstr(w, "shop_id", s->public_key);
+    jw_kstr(w, "name", s->name);
+    jw_kstr(w, "url", s->url);
+    jw_kstr(w, "callback_url", s->callback_url);
+    jw_kstr(w, "fee_percent", s->fee_percent);
+    render_fee_fixed(w, s->id);
+    jw_kint(w, "callback_version", s->callback_version);
+    jw_kint(w, "panda_order_ttl", s->panda_order_ttl);
+    jw_kint(w, "tegro_order_ttl", s->tegro_order_ttl);
+    jw_kstr(w, "notification_format", s->notification_format);
+    jw_kbool(w, "active", s->active != 0);
+    if (credentials) {
+        jw_key(w, "panda");
+        jw_obj(w);
+        jw_kstr(w, "api_key", s->panda_api_key);
+        jw_kstr(w, "secret", s->panda_secret);
+        jw_obj_end(w);
+        jw_key(w, "tegro");
+        jw_obj(w);
+        jw_kstr(w, "api_key", s->tegro_api_key);
+        jw_kstr(w, "secret", s->tegro_secret);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
+static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct shop_create_cmd *cmd = (struct shop_create_cmd *)base;
+    struct shop *s = &cmd->shop;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 400, "merchant_id: no such merchant");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("shop created", "id=%lld merchant_id=%lld notification_format=%s", (long long)s->id,
+             (long long)s->merchant_id, s->notification_format);
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_shop(&w, s, true);
+    reply_jw(req, 201, &w);
+}
+
+/* An optional integer member in [min, max]; absent -> *out untouched. */
+static bool opt_int(json_t *root, const char *key, long long min, long long max, int *out,
+                    char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(root, key);
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        snprintf(msg, msglen, "%s: expected an integer between %lld and %lld", key, min, max);
+        return false;
+    }
+    *out = (int)json_integer_value(v);
+    return true;
+}
+
+/* "notification_format": "form" | "json" into dst; absent or null: dst
+ * untouched and *found false. */
+static bool opt_notification_format(json_t *root, char *dst, size_t size, bool *found, char *msg,
+                                    size_t msglen)
+{
+    json_t *v = json_object_get(root, "notification_format");
+    *found = v != NULL && !json_is_null(v);
+    if (!*found)
+        return true;
+    if (!json_is_string(v) || json_string_length(v) >= size ||
+        !shop_notification_format_known(json_string_value(v))) {
+        snprintf(msg, msglen, "notification_format: expected \"form\" or \"json\"");
+        return false;
+    }
+    core_copy(dst, size, json_string_value(v));
+    return true;
+}
+
+static enum http_action admin_create_shop(struct http_req *req)
+{
+    char msg[512];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct shop_create_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct shop *s = &cmd->shop;
+    bool found;
+    json_t *mid = json_object_get(root, "merchant_id");
+    if (!json_opt_string(root, "name", s->name, sizeof s->name, msg, sizeof msg) ||
+        !json_opt_string(root, "url", s->url, sizeof s->url, msg, sizeof msg) ||
+        !json_opt_string(root, "callback_url", s->callback_url, sizeof s->callback_url, msg,
+                         sizeof msg) ||
+        !json_decimal_text(req, root, "fee_percent", s->fee_percent, sizeof s->fee_percent, &found,
+                           msg, sizeof msg) ||
+        !opt_int(root, "callback_version", 2, 3, &s->callback_version, msg, sizeof msg) ||
+        !opt_int(root, "panda_order_ttl", 60, 30 * 86400, &s->panda_order_ttl, msg, sizeof msg) ||
+        !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &s->tegro_order_ttl, msg, sizeof msg) ||
+        !opt_notification_format(root, s->notification_format, sizeof s->notification_format,
+                                 &found, msg, sizeof msg))
+        goto refuse;
+    if (mid != NULL && !json_is_null(mid)) {
+        if (json_is_integer(mid) && json_integer_value(mid) > 0) {
+            s->merchant_id = json_integer_value(mid);
+        } else if (json_is_string(mid)) {
+            char *end;
+            long long v = strtoll(json_string_value(mid), &end, 10);
+            if (*end != '\0' || v <= 0 || end == json_string_value(mid)) {
+                snprintf(msg, sizeof msg, "merchant_id: expected a positive integer");
+                goto refuse;
+            }
+            s->merchant_id = v;
+        } else {
+            snprintf(msg, sizeof msg, "merchant_id: expected a positive integer");
+            goto refuse;
+        }
+    }
+    if (!parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
+        goto refuse;
+    if (shop_create_prepare(cmd, msg, sizeof msg) != KASSA_OK)
+        goto refuse;
+    json_decref(root);
+    cmd->base.apply = shop_create_apply;
+    return submit_and_render(req, &cmd->base, shop_rendered);
+refuse:
+    json_decref(root);
+    reply_error(req, 400, "%s", msg);
+    return HTTP_DONE;
+}
+
+/* The shop `id` as its JSON (without credentials), read now. */
+static void reply_shop(struct http_req *req, int64_t id, int status)
+{
+    struct shop s;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, id, &s) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Shop not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_shop(&w, &s, false);
+    reply_jw(req, status, &w);
+}
+
+static void shop_updated(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct shop_update_cmd *cmd = (struct shop_update_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Shop not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    shop_cache_forget(cmd->shop_id);
+    log_info("shop updated", "id=%lld settings=0x%x fixed_fees=%d notification_format=%s",
+             (long long)cmd->shop_id, cmd->set, cmd->n_fixed, cmd->shop.notification_format);
+    reply_shop(req, cmd->shop_id, 200);
+}
+
+/* PATCH /admin/v1/shops/{id}: any of the create fields but merchant_id, and
+ * the per-shop settings kassa has. Every member is checked before anything
+ * is written; an unknown one is refused (a typo must not pass silently). */
+static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
+{
+    static const char *const fields[] = {"name",
+                                         "url",
+                                         "callback_url",
+                                         "fee_percent",
+                                         "fee_fixed",
+                                         "callback_version",
+                                         "panda_order_ttl",
+                                         "tegro_order_ttl",
+                                         "notification_format"};
+    char msg[512];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct shop_update_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->shop_id = shop_id;
+    struct shop *v = &cmd->values;
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        size_t i = 0;
+        while (i < sizeof fields / sizeof fields[0] && strcmp(fields[i], key) != 0)
+            i++;
+        if (strcmp(key, "merchant_id") == 0) {
+            snprintf(msg, sizeof msg, "merchant_id: a shop cannot move to another merchant");
+            goto refuse;
+        }
+        if (i == sizeof fields / sizeof fields[0]) {
+            snprintf(msg, sizeof msg,
+                     "unknown field '%.64s': a shop update takes name, url, callback_url, "
+                     "fee_percent, fee_fixed, callback_version, panda_order_ttl, "
+                     "tegro_order_ttl, notification_format",
+                     key);
+            goto refuse;
+        }
+        bool is_int = strcmp(key, "callback_version") == 0 || strstr(key, "_ttl") != NULL;
+        if (json_is_null(val) && (is_int || strcmp(key, "notification_format") == 0 ||
+                                  strcmp(key, "fee_percent") == 0)) {
+            snprintf(msg, sizeof msg, "%s: must not be null", key);
+            goto refuse;
+        }
+    }
+    bool found = false;
+    if (!json_opt_string(root, "name", v->name, sizeof v->name, msg, sizeof msg) ||
+        !json_opt_string(root, "url", v->url, sizeof v->url, msg, sizeof msg) ||
+        !json_opt_string(root, "callback_url", v->callback_url, sizeof v->callback_url, msg,
+                         sizeof msg) ||
+        !opt_int(root, "callback_version", 2, 3, &v->callback_version, msg, sizeof msg) ||
+        !opt_int(root, "panda_order_ttl", 60, 30 * 86400, &v->panda_order_ttl, msg, sizeof msg) ||
+        !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &v->tegro_order_ttl, msg, sizeof msg) ||
+        !opt_notification_format(root, v->notification_format, sizeof v->notification_format,
+                                 &found, msg, sizeof msg))
+        goto refuse;
+    static const struct {
+        const char *key;
+        unsigned flag;
+    } flags[] = {{"name", SHOP_SET_NAME},
+                 {"url", SHOP_SET_URL},
+                 {"callback_url", SHOP_SET_CALLBACK_URL},
+                 {"callback_version", SHOP_SET_CALLBACK_VERSION},
+                 {"panda_order_ttl", SHOP_SET_PANDA_ORDER_TTL},
+                 {"tegro_order_ttl", SHOP_SET_TEGRO_ORDER_TTL},
+                 {"notification_format", SHOP_SET_NOTIFICATION_FORMAT}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (json_object_get(root, flags[i].key) != NULL)
+            cmd->set |= flags[i].flag;
+    if (!json_decimal_text(req, root, "fee_percent", v->fee_percent, sizeof v->fee_percent, &found,
+                           msg, sizeof msg))
+        goto refuse;
+    if (found)
+        cmd->set |= SHOP_SET_FEE_PERCENT;
+    if (!parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
+        goto refuse;
+    if (cmd->set == 0 && cmd->n_fixed == 0) {
+        snprintf(msg, sizeof msg,
+                 "nothing to change: give any of name, url, callback_url, fee_percent, "
+                 "fee_fixed, callback_version, panda_order_ttl, tegro_order_ttl, "
+                 "notification_format");
+        goto refuse;
+    }
+    if (shop_update_prepare(cmd, msg, sizeof msg) != KASSA_OK)
+        goto refuse;
+    json_decref(root);
+    cmd->base.apply = shop_update_apply;
+    return submit_and_render(req, &cmd->base, shop_updated);
+refuse:
+    json_decref(root);
+    reply_error(req, 400, "%s", msg);
+    return HTTP_DONE;
+}
+
+struct balance_ctx {
+    struct jw *w;
+};
+
+static bool balance_one(void *arg, const char *currency, int64_t available, int64_t held)
+{
+    struct balance_ctx *b = arg;
+    const kassa_currency *cur = kassa_currency_find(currency);
+    int exp = cur ? cur->exponent : 2;
+    jw_key(b->w, currency);
+    jw_obj(b->w);
+    jw_kmoney(b->w, "available", available, currency, exp, false);
+    jw_kmoney(b->w, "held", held, currency, exp, false);
+    jw_obj_end(b->w);
+    return true;
+}
+
+static enum http_action admin_shop_balances(struct http_req *req, const char *rest)
+{
+    char *end;
+    long long id = strtoll(rest, &end, 10);
+    if (id <= 0 || strcmp(end, "/balances") != 0) {
+        reply_error(req, 404, "Not found");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    struct balance_ctx b = {.w = &w};
+    struct shop shop;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, id, &shop) : KASSA_EIO;
+    if (err == KASSA_OK)
+        err = STORE_CALL(c, balances, id, balance_one, &b);
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        if (err == KASSA_ENOTFOUND)
+            reply_error(req, 404, "Shop not found");
+        else
+            reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+static void tariff_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct shop_tariff_cmd *cmd = (struct shop_tariff_cmd *)base;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Shop not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    shop_cache_forget(cmd->shop_id);
+    struct shop s;
+    struct store_conn *c = store_reader(app.store);
+    err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, &s) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("tariff changed", "shop_id=%lld fee_percent=%s", (long long)s.id, s.fee_percent);
+    struct jw w;
+    jw_init(&w, 16384);
+    jw_obj(&w);
+    jw_kint(&w, "id", s.id);
+    jw_kstr(&w, "fee_percent", s.fee_percent);
+    render_fee_fixed(&w, s.id);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+/* PUT /admin/v1/shops/{id}/tariff {"fee_percent"?, "fee_fixed"?} */
+static enum http_action admin_put_tariff(struct http_req *req, int64_t shop_id)
+{
+    char msg[512];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct shop_tariff_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    bool found = false;
+    int64_t probe;
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->shop_id = shop_id;
+    if (!json_decimal_text(req, root, "fee_percent", cmd->percent, sizeof cmd->percent, &found, msg,
+                           sizeof msg) ||
+        !parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
+        goto refuse;
+    if (found && kassa_money_percent(100, cmd->percent, &probe) != KASSA_OK) {
+        snprintf(msg, sizeof msg,
+                 "fee_percent: expected a decimal percent between 0 and 100 with at most 4 "
+                 "decimal places");
+        goto refuse;
+    }
+    if (!found && cmd->n_fixed == 0) {
+        snprintf(msg, sizeof msg, "nothing to change: give fee_percent and/or fee_fixed");
+        goto refuse;
+    }
+    json_decref(root);
+    cmd->base.apply = shop_tariff_apply;
+    return submit_and_render(req, &cmd->base, tariff_rendered);
+refuse:
+    json_decref(root);
+    reply_error(req, 400, "%s", msg);
+    return HTTP_DONE;
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+enum http_action admin_shops(struct http_req *req, const char *rest)
+{
+    bool get = strcmp(req->method, "GET") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    bool put = strcmp(req->method, "PUT") == 0;
+    bool patch = strcmp(req->method, "PATCH") == 0;
+    if (*rest == '\0') {
+        if (post)
+            return admin_create_shop(req);
+        reply_error(req, 404, "Not found");
+        return HTTP_DONE;
+    }
+    const char *arg = rest + 1; /* after "/" */
+    char *end;
+    long long id = strtoll(arg, &end, 10);
+    bool has_id = id > 0 && end != arg && *arg != '+' && *arg != '-';
+    if (has_id && (*end == '\0' || strcmp(end, "/") == 0)) {
+        if (patch)
+            return admin_patch_shop(req, id);
+        if (get) {
+            reply_shop(req, id, 200);
+            return HTTP_DONE;
+        }
+    }
+    if (get)
+        return admin_shop_balances(req, arg);
+    if (put && has_id && strcmp(end, "/tariff") == 0)
+        return admin_put_tariff(req, id);
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}

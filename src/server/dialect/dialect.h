@@ -1,0 +1,36 @@
+/* dialects.h: the entry points the router calls. Each answers or suspends
+ * (http.h) and never blocks on the writer. */
+#ifndef KASSA_DIALECTS_H
+#define KASSA_DIALECTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/http.h"
+#include "kassa/error.h"
+
+/* /orders..., /v1/orders... */
+enum http_action panda_handle(struct http_req *req);
+
+/* Parse and validate a panda create-order body (legacy: /orders with
+ * amount_rub; else /v1/orders with amount) into cmd->order and
+ * cmd->idem_key. KASSA_EINVAL with a message naming the field in msg. */
+struct order_create_cmd;
+kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
+                             struct order_create_cmd *cmd, char *msg, size_t msglen);
+
+/* /admin/v1/... */
+enum http_action admin_handle(struct http_req *req);
+
+/* /api/... (tegro REST, tegro.c) */
+enum http_action tegro_handle(struct http_req *req);
+
+/* /pay/... (the hosted payment form and the payer's pages, pages.c) */
+enum http_action pages_handle(struct http_req *req);
+
+/* /admin/v1/shops/{id}/methods[/{payment_system}] (pages.c): GET lists the
+ * shop's methods, PUT {"enabled": bool} switches one. `rest` is what follows
+ * "/admin/v1/shops/"; the admin token is already checked. */
+enum http_action admin_shop_methods(struct http_req *req, const char *rest);
+
+#endif

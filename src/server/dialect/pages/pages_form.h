@@ -1,0 +1,83 @@
+/* pages_form.h: what the tegro form and REST dialect share and what can be
+ * tested without a server: form-encoded decoding (query strings and POST
+ * bodies, keeping the raw text for the MD5 sign), bracketed keys
+ * ("receipt[items][0][name]"), receipt arithmetic, and HTML escaping. */
+#ifndef KASSA_PAGES_FORM_H
+#define KASSA_PAGES_FORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+
+#define FORM_MAX_FIELDS 256
+
+struct form_field {
+    const char *key;   /* decoded ('+' is a space, %XX a byte) */
+    const char *value; /* decoded */
+};
+
+struct form {
+    struct form_field f[FORM_MAX_FIELDS];
+    size_t n;
+};
+
+/* Decode application/x-www-form-urlencoded `text` (len bytes) into out, the
+ * strings in arena `a`. Empty pieces ("a=1&&b=2") are skipped; a piece with
+ * no '=' has the value "". false (msg says why) on a bad %-escape, a NUL
+ * byte, more than FORM_MAX_FIELDS fields or out of memory. */
+bool form_parse(struct arena *a, const char *text, size_t len, struct form *out, char *msg,
+                size_t msglen);
+
+/* The first value of `key`, or NULL. */
+const char *form_get(const struct form *f, const char *key);
+
+/* Split "a[b][0][c]" into its parts ("a", "b", "0", "c"), each < 64 bytes.
+ * Returns the number of parts (1 for a plain key), or -1 when malformed
+ * ("a[b", "a]b", "a[b]c", empty base) or more than `max` parts. */
+int form_key_parts(const char *key, char parts[][64], int max);
+
+#define RECEIPT_MAX_ITEMS 100
+
+struct receipt_item {
+    char name[256];
+    char count[32];      /* decimal text as given */
+    int64_t count_milli; /* count in thousandths */
+    int64_t price;       /* minor units */
+};
+
+struct receipt {
+    struct receipt_item items[RECEIPT_MAX_ITEMS];
+    size_t n;
+};
+
+/* Append an item, checking it: a non-empty name, a count > 0 with at most 3
+ * decimals, a price > 0 with at most the currency's `exponent` decimals.
+ * false with a message naming item `index` otherwise. */
+bool receipt_add(struct receipt *r, size_t index, const char *name, const char *count,
+                 const char *price, int exponent, char *msg, size_t msglen);
+
+/* Whether the items total (sum of count x price, exact) equals `amount`
+ * (minor units); on a mismatch msg says both totals. */
+bool receipt_total_ok(const struct receipt *r, int64_t amount, int exponent, char *msg,
+                      size_t msglen);
+
+/* Append s HTML-escaped (& < > " ' escaped) to the buffer. */
+struct sbuf {
+    char *buf;
+    size_t len, cap, limit;
+    bool failed;
+};
+void sbuf_init(struct sbuf *b, size_t limit);
+void sbuf_free(struct sbuf *b);
+void sbuf_add(struct sbuf *b, const char *s);
+void sbuf_addn(struct sbuf *b, const char *s, size_t n);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_html(struct sbuf *b, const char *s);
+/* Append s percent-encoded for a URL query value (RFC 3986 unreserved kept). */
+void sbuf_urlenc(struct sbuf *b, const char *s);
+/* The text (NUL-terminated) owned by the caller (free()), or NULL if anything failed. */
+char *sbuf_finish(struct sbuf *b, size_t *len);
+
+#endif

@@ -1,0 +1,917 @@
+/* panda.c: the PandaPay24 dialect (spec/panda.md). Wire format only: the
+ * auth headers, field names, status names and number formats; everything
+ * else is the core's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "config.h"
+#include "callback/render.h"
+#include "core/core.h"
+#include "base/log.h"
+#include "server.h"
+#include "dialect/dialect.h"
+#include "kassa/money.h"
+#include "kassa/sign.h"
+#include "dialect/reply.h"
+
+/* The attribute name a requisite's value goes under. */
+static const char *requisite_attr(const char *type)
+{
+    if (strcmp(type, "SBP") == 0 || strcmp(type, "internalTransferMobile") == 0 ||
+        strcmp(type, "phoneTopUp") == 0)
+        return "phoneNumber";
+    if (strcmp(type, "card") == 0 || strcmp(type, "crossBorderCard") == 0)
+        return "cardNumber";
+    if (strcmp(type, "accountNumber") == 0 || strcmp(type, "internalTransferAccountNumber") == 0)
+        return "accountNumber";
+    return "value";
+}
+
+/* ---- authentication ----------------------------------------------------- */
+
+static bool all_digits(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (s[n] < '0' || s[n] > '9' || n >= max)
+            return false;
+    return n > 0;
+}
+
+/* Authenticate the request: X-API-Key names the shop, X-Signature is
+ * HMAC(secret, X-Timestamp + signed) and the timestamp is inside the
+ * window. On failure answers 401 and returns false. */
+static bool panda_auth(struct http_req *req, const char *signed_part, size_t signed_len,
+                       struct shop *shop)
+{
+    const char *key = http_header(req, "X-API-Key");
+    const char *ts = http_header(req, "X-Timestamp");
+    const char *sig = http_header(req, "X-Signature");
+    if (key == NULL || *key == '\0') {
+        reply_error(req, 401, "missing X-API-Key header");
+        return false;
+    }
+    kassa_err err = shop_cache_get(app.store, SHOP_BY_PANDA_KEY, key, shop);
+    if (err == KASSA_ENOTFOUND || (err == KASSA_OK && !shop->active)) {
+        reply_error(req, 401, "invalid API key");
+        return false;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return false;
+    }
+    if (ts == NULL || !all_digits(ts, 18)) {
+        reply_error(req, 401, "missing or malformed X-Timestamp header");
+        return false;
+    }
+    if (sig == NULL ||
+        kassa_panda_verify(shop->panda_secret, ts, signed_part, signed_len, sig) != KASSA_OK) {
+        reply_error(req, 401, "invalid signature");
+        return false;
+    }
+    long long t = strtoll(ts, NULL, 10);
+    long long now = clock_now();
+    long long window = config.timestamp_window > 0 ? config.timestamp_window : 300;
+    if (t < now - window || t > now + window) {
+        reply_error(req, 401, "timestamp outside the allowed window of %lld seconds", window);
+        return false;
+    }
+    return true;
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+enum order_view { VIEW_CREATE_V1, VIEW_CREATE_LEGACY, VIEW_GET };
+
+static void money_or_null(struct jw *w, const char *key, int64_t minor, const char *currency,
+                          int places, bool present)
+{
+    if (present)
+        jw_kmoney(w, key, minor, currency, places, false);
+    else
+        jw_knull(w, key);
+}
+
+static void render_order_fields(struct jw *w, const struct order *o, const struct shop *shop,
+                                enum order_view view)
+{
+    bool has_req = o->requisite_id != 0;
+    bool has_rate = o->exchange_rate[0] != '\0';
+    char created[32], expires[32], merchant_id[32];
+    clock_format(o->created_at, false, created, sizeof created);
+    clock_format(o->expires_at, false, expires, sizeof expires);
+    core_i64(shop->merchant_id, merchant_id);
+
+    jw_obj(w);
+    jw_kstr(w, "uuid", o->uuid);
+    jw_kstr(w, "uuid_callback", o->uuid_callback);
+    jw_kint(w, "id", o->id);
+    jw_kstr(w, "status", callback_panda_status(o->status));
+    jw_kmoney(w, "amount", o->amount, o->currency, 2, view == VIEW_GET);
+    money_or_null(w, "amount_usdt", o->amount_usdt, "USDT", 2, has_rate);
+    jw_kstr_or_null(w, "exchange_rate", o->exchange_rate);
+    jw_kstr(w, "currency", o->currency);
+    jw_kmoney(w, "merchant_commission", o->fee, o->currency, 2, false);
+    jw_kstr(w, "merchant_id", merchant_id);
+    jw_kstr_or_null(w, "merchant_order_id", o->merchant_order_id);
+    jw_kstr(w, "requisite_type", o->requisite_type);
+    if (has_req) {
+        jw_kstr(w, view == VIEW_GET ? "requisites" : "requisite", o->req.value);
+        jw_key(w, "requisite_attributes");
+        jw_obj(w);
+        jw_kstr(w, requisite_attr(o->req.type), o->req.value);
+        jw_obj_end(w);
+        jw_kstr(w, "owner_full_name", o->req.owner_full_name);
+        jw_kstr(w, "bank_code", o->req.bank_code);
+        jw_kstr(w, "bank_name_ru", o->req.bank_name_ru);
+        jw_kstr(w, "bank_name_en", o->req.bank_name_en);
+        jw_kstr(w, "country_code", o->req.country_code);
+    }
+    jw_kstr(w, "payment_system", "OTHER");
+    jw_kstr_or_null(w, "customer_name", o->customer_name);
+    jw_kstr_or_null(w, "customer_requisite", o->customer_requisite);
+    jw_kbool(w, "confirmed_by_customer", o->confirmed_by_customer);
+    jw_kstr(w, "created_at", created);
+    jw_kstr(w, "expires_at", expires);
+    if (view == VIEW_GET) {
+        char buf[URL_SIZE + 128];
+        core_concat(buf, sizeof buf, config.public_url, "/orders/callback/", o->uuid_callback);
+        jw_kstr(w, "url_callback", buf);
+    }
+    if (view == VIEW_CREATE_LEGACY && has_req) {
+        jw_key(w, "requisite_data");
+        jw_obj(w);
+        jw_kstr(w, "requisites", o->req.value);
+        jw_kstr(w, "owner_full_name", o->req.owner_full_name);
+        jw_kstr(w, "bank_name_ru", o->req.bank_name_ru);
+        jw_kstr(w, "bank_name_en", o->req.bank_name_en);
+        jw_kstr(w, "bank_code", o->req.bank_code);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
+static void reply_order(struct http_req *req, const struct order *o, const struct shop *shop,
+                        enum order_view view)
+{
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    render_order_fields(&w, o, shop, view);
+    reply_jw(req, 200, &w);
+}
+
+/* ---- POST /orders, /v1/orders -------------------------------------------- */
+
+struct panda_create {
+    struct order_create_cmd cmd;
+    bool legacy;
+};
+
+static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct panda_create *pc = (struct panda_create *)base;
+    switch (err) {
+    case KASSA_OK:
+        log_debug("order created", "uuid=%s id=%lld status=%s replayed=%d", pc->cmd.order.uuid,
+                  (long long)pc->cmd.order.id, order_status_name(pc->cmd.order.status),
+                  pc->cmd.replayed);
+        reply_order(req, &pc->cmd.order, &pc->cmd.shop,
+                    pc->legacy ? VIEW_CREATE_LEGACY : VIEW_CREATE_V1);
+        break;
+    case KASSA_ECONFLICT:
+        reply_error(req, 409, "idempotency key reused with different parameters");
+        break;
+    case KASSA_EMONEY_RANGE:
+        reply_error(req, 400, "amount: smaller than the shop's fee in %s", pc->cmd.order.currency);
+        break;
+    default:
+        reply_error(req, 500, "Internal server error");
+    }
+}
+
+static const char *const known_countries[] = {"ANY", "RUS", "AZE", "KGZ",
+                                              "TJK", "UZB", "KAZ", "GE-AB"};
+static const char *const known_payment_systems[] = {"VISA",     "MIR",    "MC",          "AMEX",
+                                                    "UnionPay", "ELCART", "KORTI_MILLI", "HUMO",
+                                                    "UZCARD",   "QR",     "OTHER"};
+
+/* An optional array of strings from `allowed`, kept as compact JSON. With
+ * `skip_nulls`, null entries are left out (of the text too). */
+static bool string_list(json_t *obj, const char *key, const char *const *allowed, size_t n,
+                        bool skip_nulls, char *dst, size_t size, char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(obj, key);
+    dst[0] = '\0';
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_array(v)) {
+        snprintf(msg, msglen, "%s: must be an array of strings", key);
+        return false;
+    }
+    size_t i, nulls = 0;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        if (skip_nulls && json_is_null(item)) {
+            nulls++;
+            continue;
+        }
+        if (!json_is_string(item)) {
+            snprintf(msg, msglen, "%s: must be an array of strings", key);
+            return false;
+        }
+        bool ok = false;
+        for (size_t k = 0; k < n && !ok; k++)
+            ok = strcmp(json_string_value(item), allowed[k]) == 0;
+        if (!ok) {
+            snprintf(msg, msglen, "%s: unknown value '%.64s'", key, json_string_value(item));
+            return false;
+        }
+    }
+    /* The text: the list as given, without its nulls ([null] -> []). */
+    json_t *kept = nulls == 0 ? json_incref(v) : json_array();
+    if (nulls > 0 && kept != NULL) {
+        json_array_foreach(v, i, item)
+        {
+            if (!json_is_null(item))
+                json_array_append(kept, item);
+        }
+    }
+    char *text = kept ? json_dumps(kept, JSON_COMPACT) : NULL;
+    json_decref(kept);
+    bool fits = text != NULL && strlen(text) < size;
+    if (fits)
+        memcpy(dst, text, strlen(text) + 1);
+    else
+        snprintf(msg, msglen, "%s: too long", key);
+    free(text);
+    return fits;
+}
+
+kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
+                             struct order_create_cmd *cmd, char *msg, size_t msglen)
+{
+    json_error_t jerr;
+    json_t *root =
+        json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
+    struct order *o = &cmd->order;
+    kassa_err err = KASSA_EINVAL;
+    if (root == NULL) {
+        snprintf(msg, msglen, "invalid JSON: %s", jerr.text);
+        return KASSA_EINVAL;
+    }
+    if (!json_is_object(root)) {
+        snprintf(msg, msglen, "request body must be a JSON object");
+        goto out;
+    }
+    o->origin = DIALECT_PANDA;
+    const char *amount_key = legacy ? "amount_rub" : "amount";
+    const char *alt_key = legacy ? "amount" : "amount_rub";
+    char amount[128];
+    bool found;
+    if (!json_decimal_text_doc(body, len, root, amount_key, amount, sizeof amount, &found, msg,
+                               msglen))
+        goto out;
+    if (!found) {
+        amount_key = alt_key;
+        if (!json_decimal_text_doc(body, len, root, amount_key, amount, sizeof amount, &found, msg,
+                                   msglen))
+            goto out;
+        if (!found) {
+            snprintf(msg, msglen, "%s: required", legacy ? "amount_rub" : "amount");
+            goto out;
+        }
+    }
+    if (!json_opt_string(root, "currency", o->currency, sizeof o->currency, msg, msglen))
+        goto out;
+    if (o->currency[0] == '\0')
+        core_copy(o->currency, sizeof o->currency, "RUB");
+    const kassa_currency *cur = kassa_currency_find(o->currency);
+    if (cur == NULL) {
+        snprintf(msg, msglen, "currency: unknown currency '%.32s'", o->currency);
+        goto out;
+    }
+    kassa_err merr =
+        kassa_money_parse(amount, strlen(amount), cur->exponent, KASSA_MONEY_POSITIVE, &o->amount);
+    if (merr != KASSA_OK) {
+        snprintf(msg, msglen, "%s: %s", amount_key, kassa_strerror(merr));
+        goto out;
+    }
+    json_t *rt = json_object_get(root, "requisite_type");
+    if (rt == NULL || json_is_null(rt)) {
+        snprintf(msg, msglen, "requisite_type: required");
+        goto out;
+    }
+    if (!json_opt_string(root, "requisite_type", o->requisite_type, sizeof o->requisite_type, msg,
+                         msglen))
+        goto out;
+    if (!requisite_type_known(o->requisite_type)) {
+        snprintf(msg, msglen, "requisite_type: unknown value '%.64s'", o->requisite_type);
+        goto out;
+    }
+    json_t *ik = json_object_get(root, "idempotency_key");
+    if (ik == NULL || json_is_null(ik)) {
+        snprintf(msg, msglen, "idempotency_key: required");
+        goto out;
+    }
+    if (!json_opt_string(root, "idempotency_key", cmd->idem_key, sizeof cmd->idem_key, msg, msglen))
+        goto out;
+    if (cmd->idem_key[0] == '\0') {
+        snprintf(msg, msglen, "idempotency_key: must not be empty");
+        goto out;
+    }
+    if (!json_opt_string(root, "merchant_order_id", o->merchant_order_id,
+                         sizeof o->merchant_order_id, msg, msglen) ||
+        !json_opt_string(root, "customer_name", o->customer_name, sizeof o->customer_name, msg,
+                         msglen) ||
+        !json_opt_string(root, "customer_requisite", o->customer_requisite,
+                         sizeof o->customer_requisite, msg, msglen) ||
+        !json_opt_string(root, "bank_code", o->bank_code, sizeof o->bank_code, msg, msglen))
+        goto out;
+    /* countries: a production client sends [null] on every RUB order */
+    if (!string_list(root, "countries", known_countries,
+                     sizeof known_countries / sizeof known_countries[0], true, o->countries,
+                     sizeof o->countries, msg, msglen) ||
+        !string_list(root, "payment_systems", known_payment_systems,
+                     sizeof known_payment_systems / sizeof known_payment_systems[0], false,
+                     o->payment_systems, sizeof o->payment_systems, msg, msglen))
+        goto out;
+    /* The same countries, typed, for the requisite pick (known ones only:
+     * each fits, and there are fewer than COUNTRY_FILTER_MAX). */
+    json_t *countries = json_object_get(root, "countries");
+    size_t ci;
+    json_t *country;
+    memset(&cmd->countries, 0, sizeof cmd->countries);
+    json_array_foreach(countries, ci, country)
+    {
+        if (json_is_string(country))
+            country_filter_add(&cmd->countries, json_string_value(country));
+    }
+    err = KASSA_OK;
+out:
+    json_decref(root);
+    return err;
+}
+
+static enum http_action panda_create(struct http_req *req, bool legacy)
+{
+    struct shop shop;
+    if (!panda_auth(req, req->body, req->body_len, &shop))
+        return HTTP_DONE;
+    char msg[512] = "";
+    struct panda_create *pc = arena_calloc(&req->arena, sizeof *pc);
+    if (pc == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct order_create_cmd *cmd = &pc->cmd;
+    pc->legacy = legacy;
+    cmd->shop = shop;
+    cmd->base.apply = order_create_apply;
+    cmd->base.apply_many = order_create_many_fn(app.store);
+    if (panda_parse_create(req->body, req->body_len, legacy, cmd, msg, sizeof msg) != KASSA_OK) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    kassa_err err = order_create_prepare(cmd);
+    if (err == KASSA_EMETHOD_OFF) {
+        reply_error(req, 400, "requisite_type %s is switched off for this shop",
+                    cmd->order.requisite_type);
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 400, "%s", kassa_strerror(err));
+        return HTTP_DONE;
+    }
+    return submit_and_render(req, &cmd->base, create_rendered);
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+static enum http_action panda_get(struct http_req *req, const char *uuid)
+{
+    struct shop shop;
+    if (!panda_auth(req, "", 0, &shop))
+        return HTTP_DONE;
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = KASSA_ENOTFOUND;
+    if (o == NULL || c == NULL)
+        err = KASSA_EIO;
+    else if (core_is_uuid(uuid))
+        err = STORE_CALL(c, order_get, ORDER_BY_UUID, uuid, 0, o);
+    if (c)
+        store_release(c);
+    if (err == KASSA_OK && o->shop_id != shop.id)
+        err = KASSA_ENOTFOUND;
+    if (err == KASSA_ENOTFOUND)
+        reply_error(req, 404, "Order not found");
+    else if (err != KASSA_OK)
+        reply_error(req, 500, "Internal server error");
+    else
+        reply_order(req, o, &shop, VIEW_GET);
+    return HTTP_DONE;
+}
+
+struct list_ctx {
+    struct jw *w;
+    const struct shop *shop;
+};
+
+static bool list_one(void *arg, const struct order *o)
+{
+    struct list_ctx *lc = arg;
+    render_order_fields(lc->w, o, lc->shop, VIEW_GET);
+    return !lc->w->failed;
+}
+
+static enum http_action panda_by_merchant_id(struct http_req *req, const char *moid)
+{
+    struct shop shop;
+    if (!panda_auth(req, "", 0, &shop))
+        return HTTP_DONE;
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_arr(&w);
+    struct list_ctx lc = {.w = &w, .shop = &shop};
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err =
+        c ? STORE_CALL(c, orders_by_merchant_order_id, shop.id, moid, list_one, &lc) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_arr_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+/* The payer's view, public: who knows uuid_callback may see it. */
+static enum http_action panda_callback_view(struct http_req *req, const char *uuid_cb)
+{
+    if (!core_is_uuid(uuid_cb)) {
+        reply_error(req, 400, "Invalid callback UUID format");
+        return HTTP_DONE;
+    }
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err =
+        (o && c) ? STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, uuid_cb, 0, o) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    char created[32], url[URL_SIZE + 128];
+    clock_format(o->created_at, false, created, sizeof created);
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_kmoney(&w, "amount_rub", o->amount, o->currency, 2, true);
+    jw_kstr(&w, "status", callback_panda_status(o->status));
+    jw_kint(&w, "ttl_sec", o->status == ORDER_PENDING ? order_ttl_left(o) : 0);
+    jw_kbool(&w, "confirmed_by_customer", o->confirmed_by_customer);
+    jw_key(&w, "requisite_info");
+    if (o->requisite_id) {
+        jw_obj(&w);
+        jw_kstr(&w, "type", o->req.type);
+        jw_kstr(&w, "requisites", o->req.value);
+        jw_kstr(&w, "owner_full_name", o->req.owner_full_name);
+        jw_kstr(&w, "bank_code", o->req.bank_code);
+        jw_kstr(&w, "bank_name", o->req.bank_name_ru);
+        jw_key(&w, "attributes");
+        jw_obj(&w);
+        jw_kstr(&w, requisite_attr(o->req.type), o->req.value);
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+    } else {
+        jw_null(&w);
+    }
+    snprintf(url, sizeof url, "%s/pay/complete/%lld/%s/", config.public_url, (long long)o->id,
+             o->pay_token);
+    jw_kstr(&w, "payment_redirect_url", url);
+    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/dark.png", config.public_url, (long long)o->id,
+             o->pay_token);
+    jw_kstr(&w, "dark_qr_code_url", url);
+    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/light.png", config.public_url, (long long)o->id,
+             o->pay_token);
+    jw_kstr(&w, "light_qr_code_url", url);
+    jw_knull(&w, "receipt");
+    jw_kstr(&w, "created_at", created);
+    jw_kstr(&w, "currency", o->currency);
+    jw_kstr(&w, "uuid", o->uuid);
+    jw_kstr(&w, "uuid_callback", o->uuid_callback);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+/* ---- lifecycle: cancel, confirm, receipt, stats --------------------------- */
+
+/* The shop's order with this uuid into *o; answers 404/500 and returns
+ * false when there is none. */
+static bool own_order(struct http_req *req, const struct shop *shop, const char *uuid,
+                      struct order *o)
+{
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = KASSA_ENOTFOUND;
+    if (c == NULL)
+        err = KASSA_EIO;
+    else if (core_is_uuid(uuid))
+        err = STORE_CALL(c, order_get, ORDER_BY_UUID, uuid, 0, o);
+    if (c)
+        store_release(c);
+    if (err == KASSA_OK && o->shop_id != shop->id)
+        err = KASSA_ENOTFOUND;
+    if (err == KASSA_ENOTFOUND)
+        reply_error(req, 404, "Order not found");
+    else if (err != KASSA_OK)
+        reply_error(req, 500, "Internal server error");
+    return err == KASSA_OK;
+}
+
+static void cancel_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    if (err == KASSA_ESTATE) {
+        reply_error(req, 409, "Order cannot be canceled: it is %s",
+                    callback_panda_status(cmd->order.status));
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, err == KASSA_ENOTFOUND ? 404 : 500,
+                    err == KASSA_ENOTFOUND ? "Order not found" : "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 1024);
+    jw_obj(&w);
+    jw_kstr(&w, "status", callback_panda_status(cmd->order.status));
+    jw_kstr(&w, "uuid", cmd->order.uuid);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+static enum http_action panda_cancel(struct http_req *req, const char *uuid)
+{
+    struct shop shop;
+    if (!panda_auth(req, "", 0, &shop))
+        return HTTP_DONE;
+    struct order_transition_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (!own_order(req, &shop, uuid, &cmd->order))
+        return HTTP_DONE;
+    cmd->order_id = cmd->order.id;
+    cmd->to = ORDER_CANCELED;
+    cmd->actor = ACTOR_MERCHANT;
+    cmd->base.apply = order_transition_apply;
+    return submit_and_render(req, &cmd->base, cancel_rendered);
+}
+
+static void confirm_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    if (err == KASSA_ESTATE) {
+        reply_error(req, 409, "Order cannot be confirmed: it is %s",
+                    callback_panda_status(cmd->order.status));
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 1024);
+    jw_obj(&w);
+    jw_kstr(&w, "uuid", cmd->order.uuid);
+    jw_kstr(&w, "status", callback_panda_status(cmd->order.status));
+    jw_kbool(&w, "confirmed_by_customer", cmd->order.confirmed_by_customer);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+/* The payer says the money was sent. Signed by the merchant (X-API-Key and
+ * the order's uuid), or public through the payer's uuid_callback. */
+static enum http_action panda_confirm(struct http_req *req, const char *ref)
+{
+    struct order_transition_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (http_header(req, "X-API-Key") != NULL) {
+        struct shop shop;
+        if (!panda_auth(req, "", 0, &shop) || !own_order(req, &shop, ref, &cmd->order))
+            return HTTP_DONE;
+    } else {
+        if (!core_is_uuid(ref)) {
+            reply_error(req, 400, "Invalid callback UUID format");
+            return HTTP_DONE;
+        }
+        struct store_conn *c = store_reader(app.store);
+        kassa_err err =
+            c ? STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, ref, 0, &cmd->order) : KASSA_EIO;
+        if (c)
+            store_release(c);
+        if (err != KASSA_OK) {
+            reply_error(req, err == KASSA_ENOTFOUND ? 404 : 500,
+                        err == KASSA_ENOTFOUND ? "Order not found" : "Internal server error");
+            return HTTP_DONE;
+        }
+    }
+    cmd->order_id = cmd->order.id;
+    cmd->base.apply = order_confirm_apply;
+    return submit_and_render(req, &cmd->base, confirm_rendered);
+}
+
+struct receipt_cmd {
+    struct writer_cmd base;
+    int64_t order_id;
+    const char *content_type;
+    const void *data;
+    size_t len;
+};
+
+static kassa_err receipt_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct receipt_cmd *cmd = (struct receipt_cmd *)base;
+    return STORE_CALL(c, receipt_image_put, cmd->order_id, cmd->content_type, cmd->data, cmd->len,
+                      clock_now());
+}
+
+static void receipt_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct receipt_cmd *cmd = (struct receipt_cmd *)base;
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 1024);
+    jw_obj(&w);
+    jw_kbool(&w, "success", true);
+    jw_kstr(&w, "content_type", cmd->content_type);
+    jw_kint(&w, "size", (long long)cmd->len);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+static const void *memmem_(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+    return nlen ? memmem(hay, hlen, needle, nlen) : NULL;
+}
+
+/* The content of the multipart form-data field `name`: *data and *len point
+ * into the body. False when the body is not such a form or lacks it. */
+static bool multipart_field(struct http_req *req, const char *name, const char **data, size_t *len)
+{
+    const char *ct = http_header(req, "Content-Type");
+    const char *b = ct ? strcasestr(ct, "boundary=") : NULL;
+    if (b == NULL)
+        return false;
+    b += 9;
+    char delim[256];
+    size_t blen = strcspn(b, ";");
+    if (blen >= 2 && b[0] == '"' && b[blen - 1] == '"') {
+        b++;
+        blen -= 2;
+    }
+    if (blen == 0 || blen + 4 >= sizeof delim)
+        return false;
+    int dlen = snprintf(delim, sizeof delim, "--%.*s", (int)blen, b);
+    char want[128];
+    int wlen = snprintf(want, sizeof want, "name=\"%s\"", name);
+    const char *p = req->body, *end = req->body + req->body_len;
+    while ((p = memmem_(p, (size_t)(end - p), delim, (size_t)dlen)) != NULL) {
+        p += dlen;
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+            return false; /* the closing delimiter */
+        const char *head_end = memmem_(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (head_end == NULL)
+            return false;
+        bool match = memmem_(p, (size_t)(head_end - p), want, (size_t)wlen) != NULL;
+        const char *content = head_end + 4;
+        char next[260];
+        int nlen = snprintf(next, sizeof next, "\r\n%s", delim);
+        const char *stop = memmem_(content, (size_t)(end - content), next, (size_t)nlen);
+        if (stop == NULL)
+            return false;
+        if (match) {
+            *data = content;
+            *len = (size_t)(stop - content);
+            return true;
+        }
+        p = stop + 2;
+    }
+    return false;
+}
+
+#define RECEIPT_MAX (3u << 20)
+
+static enum http_action panda_receipt(struct http_req *req, const char *uuid)
+{
+    struct shop shop;
+    /* The signature covers the timestamp and the request path. */
+    if (!panda_auth(req, req->path, strlen(req->path), &shop))
+        return HTTP_DONE;
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    if (o == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (!own_order(req, &shop, uuid, o))
+        return HTTP_DONE;
+    const char *data;
+    size_t len;
+    if (!multipart_field(req, "receipt", &data, &len)) {
+        reply_error(req, 400, "receipt: expected a multipart/form-data field named receipt");
+        return HTTP_DONE;
+    }
+    if (len > RECEIPT_MAX) {
+        reply_error(req, 413, "receipt: larger than 3 MB");
+        return HTTP_DONE;
+    }
+    static const unsigned char jpg[] = {0xFF, 0xD8, 0xFF};
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    const char *ctype = NULL;
+    if (len >= sizeof jpg && memcmp(data, jpg, sizeof jpg) == 0)
+        ctype = "image/jpeg";
+    else if (len >= sizeof png && memcmp(data, png, sizeof png) == 0)
+        ctype = "image/png";
+    if (ctype == NULL) {
+        reply_error(req, 415, "receipt: only JPG and PNG images are accepted");
+        return HTTP_DONE;
+    }
+    struct receipt_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->order_id = o->id;
+    cmd->content_type = ctype;
+    cmd->data = data;
+    cmd->len = len;
+    cmd->base.apply = receipt_apply;
+    return submit_and_render(req, &cmd->base, receipt_rendered);
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" (UTC) to Unix seconds. */
+static bool parse_date(const char *s, int64_t *out, bool *date_only)
+{
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (end == NULL)
+        return false;
+    *date_only = *end == '\0';
+    if (!*date_only) {
+        end = strptime(end, "T%H:%M:%S", &tm);
+        if (end == NULL || (*end != '\0' && strcmp(end, "Z") != 0))
+            return false;
+    }
+    *out = (int64_t)timegm(&tm);
+    return true;
+}
+
+/* A ratio as a percent with 2 decimals ("33.33"), half-up. */
+static void percent_text(int64_t part, int64_t whole, char *buf, size_t size)
+{
+    if (whole <= 0) {
+        snprintf(buf, size, "0.00");
+        return;
+    }
+    __int128 bp = ((__int128)part * 20000 / whole + 1) / 2; /* hundredths of a percent */
+    snprintf(buf, size, "%lld.%02lld", (long long)(bp / 100), (long long)(bp % 100));
+}
+
+static enum http_action panda_stats(struct http_req *req)
+{
+    struct shop shop;
+    if (!panda_auth(req, "", 0, &shop))
+        return HTTP_DONE;
+    int64_t from = 0, to = INT64_MAX / 2;
+    bool date_only;
+    const char *f = http_query(req, "from_date"), *t = http_query(req, "to_date");
+    if (f && *f && !parse_date(f, &from, &date_only)) {
+        reply_error(req, 400, "from_date: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+        return HTTP_DONE;
+    }
+    if (t && *t) {
+        if (!parse_date(t, &to, &date_only)) {
+            reply_error(req, 400, "to_date: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+            return HTTP_DONE;
+        }
+        to += date_only ? 86400 : 1; /* the whole day / the second itself */
+    }
+    const char *rt = http_query(req, "requisite_type"), *cc = http_query(req, "country_code");
+    if (rt && *rt && !requisite_type_known(rt)) {
+        reply_error(req, 400, "requisite_type: unknown value '%.64s'", rt);
+        return HTTP_DONE;
+    }
+    const char *cur = http_query(req, "currency");
+    if (cur == NULL || *cur == '\0')
+        cur = "RUB";
+    if (kassa_currency_find(cur) == NULL) {
+        reply_error(req, 400, "currency: unknown currency '%.32s'", cur);
+        return HTTP_DONE;
+    }
+    struct order_stats st = {0};
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err =
+        c ? STORE_CALL(c, order_stats, shop.id, from, to, rt ? rt : "", cc ? cc : "", cur, &st)
+          : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    char conv[32];
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_kstr(&w, "currency", cur);
+    jw_kint(&w, "total_orders", st.total_orders);
+    jw_kmoney(&w, "total_amount", st.total_amount, cur, 2, false);
+    jw_kint(&w, "completed_orders", st.completed_orders);
+    jw_kmoney(&w, "completed_amount", st.completed_amount, cur, 2, false);
+    jw_kint(&w, "pending_orders", st.pending_orders);
+    jw_kmoney(&w, "pending_amount", st.pending_amount, cur, 2, false);
+    jw_kmoney(&w, "failed_amount", st.failed_amount, cur, 2, false);
+    jw_kmoney(&w, "total_commission", st.total_commission, cur, 2, false);
+    percent_text(st.completed_orders, st.total_orders, conv, sizeof conv);
+    jw_kstr(&w, "order_conversion", conv);
+    percent_text(st.completed_amount, st.total_amount, conv, sizeof conv);
+    jw_kstr(&w, "amount_conversion", conv);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+enum http_action panda_handle(struct http_req *req)
+{
+    bool v1 = strncmp(req->path, "/v1/", 4) == 0;
+    const char *rest = req->path + (v1 ? 3 : 0); /* "/orders..." */
+    const char *tail = path_after(rest, "/orders");
+    if (tail == NULL || (tail[0] != '\0' && tail[0] != '/')) {
+        reply_error(req, 404, "Not found");
+        return HTTP_DONE;
+    }
+    bool get = strcmp(req->method, "GET") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    if (tail[0] == '\0' || strcmp(tail, "/") == 0) {
+        if (post)
+            return panda_create(req, !v1);
+        reply_error(req, 405, "method not allowed");
+        return HTTP_DONE;
+    }
+    tail++; /* past '/' */
+    const char *arg;
+    if ((arg = path_after(tail, "merchant/")) != NULL && get && *arg)
+        return panda_by_merchant_id(req, arg);
+    if ((arg = path_after(tail, "callback/")) != NULL && get)
+        return panda_callback_view(req, arg);
+    if (strcmp(tail, "stats") == 0 && get)
+        return panda_stats(req);
+    const char *slash = strchr(tail, '/');
+    if (slash != NULL && strchr(slash + 1, '/') == NULL) {
+        char uuid[UUID_SIZE];
+        size_t n = (size_t)(slash - tail);
+        if (n < sizeof uuid) {
+            memcpy(uuid, tail, n);
+            uuid[n] = '\0';
+            if (strcmp(slash, "/cancel") == 0 && get)
+                return panda_cancel(req, uuid);
+            if (strcmp(slash, "/confirm") == 0 && (get || post))
+                return panda_confirm(req, uuid);
+            if (strcmp(slash, "/receipt") == 0 && post)
+                return panda_receipt(req, uuid);
+        } else if (strcmp(slash, "/cancel") == 0 || strcmp(slash, "/receipt") == 0) {
+            reply_error(req, 404, "Order not found");
+            return HTTP_DONE;
+        }
+    }
+    if (strchr(tail, '/') == NULL) {
+        if (get)
+            return panda_get(req, tail);
+        reply_error(req, 405, "method not allowed");
+        return HTTP_DONE;
+    }
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}

@@ -1,0 +1,1340 @@
+/* tegro.c: the Tegro.money REST dialect (spec/tegro.md): POST /api/<method>/
+ * with a Bearer HMAC-SHA256 of the raw body under the shop's tegro api_key,
+ * answered in {"type","desc","data"} envelopes with HTTP 200. Wire format
+ * only; orders are the core's. Every call records its nonce in the store
+ * (a replay is refused) in the same writer batch as what it changes. */
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "config.h"
+#include "base/log.h"
+#include "server.h"
+#include "dialect/dialect.h"
+#include "kassa/json.h"
+#include "kassa/money.h"
+#include "kassa/sign.h"
+#include "dialect/reply.h"
+#include "tegro.h"
+
+#define NONCE_KEEP (2 * 86400) /* records older than this are pruned */
+#define NONCE_WINDOW 86400     /* a time-like nonce within this of the clock */
+#define ORDERS_PAGE_SIZE 50
+
+/* ---- envelopes ---------------------------------------------------------- */
+
+static void tegro_error(struct http_req *req, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void tegro_error(struct http_req *req, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_kstr(&w, "type", "error");
+    jw_kstr(&w, "desc", msg);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+/* Open {"type":"success","desc":"","data": ; the caller writes the data and
+ * closes with jw_obj_end. */
+static void envelope_open(struct jw *w)
+{
+    jw_init(w, REPLY_JSON_LIMIT);
+    jw_obj(w);
+    jw_kstr(w, "type", "success");
+    jw_kstr(w, "desc", "");
+    jw_key(w, "data");
+}
+
+/* ---- shared with pages.c ------------------------------------------------ */
+
+int tegro_status(enum order_status s)
+{
+    switch (s) {
+    case ORDER_PENDING:
+        return 0;
+    case ORDER_COMPLETED:
+        return 1;
+    case ORDER_FAILED:
+        return 2;
+    case ORDER_EXPIRED:
+    case ORDER_CANCELED:
+        return 3;
+    case ORDER_NO_REQUISITE:
+        return 4;
+    }
+    return 0;
+}
+
+void tegro_pay_url(const struct order *o, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/pay/complete/%lld/%s/", config.public_url, (long long)o->id,
+             o->pay_token);
+}
+
+static bool http_url_ok(const char *u)
+{
+    return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+static bool email_ok(const char *e)
+{
+    const char *at = strchr(e, '@');
+    if (at == NULL || at == e || strchr(at + 1, '@') != NULL || strlen(e) > 254)
+        return false;
+    const char *dot = strrchr(at + 1, '.');
+    if (dot == NULL || dot == at + 1 || dot[1] == '\0')
+        return false;
+    for (const char *p = e; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"' || *p == ',')
+            return false;
+    return true;
+}
+
+static bool phone_ok(const char *p)
+{
+    size_t digits = 0;
+    if (*p == '+')
+        p++;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else
+            return false;
+    }
+    return digits >= 10 && digits <= 15;
+}
+
+/* A positive integer in decimal text (at most 9 digits) into *out. */
+static bool small_int(const char *s, int *out)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 9)
+        return false;
+    int v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool empty(const char *s)
+{
+    return s == NULL || *s == '\0';
+}
+
+/* Copy an optional string field; false with a message when too long. */
+static bool copy_field(char *dst, size_t size, const char *src, const char *name, char *msg,
+                       size_t msglen)
+{
+    if (!core_copy(dst, size, src ? src : "")) {
+        snprintf(msg, msglen, "%s: must be at most %zu bytes", name, size - 1);
+        return false;
+    }
+    return true;
+}
+
+bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
+                      const struct tegro_order_input *in, const struct method_switches *sw,
+                      char *msg, size_t msglen)
+{
+    struct order_create_cmd *cmd = &tc->cmd;
+    struct order *o = &cmd->order;
+    cmd->shop = *shop;
+    cmd->base.apply = tegro_create_apply;
+    o->origin = DIALECT_TEGRO;
+    o->test = in->test;
+
+    if (empty(in->currency)) {
+        snprintf(msg, msglen, "Empty required param currency");
+        return false;
+    }
+    if (empty(in->amount)) {
+        snprintf(msg, msglen, "Empty required param amount");
+        return false;
+    }
+    if (empty(in->order_id)) {
+        snprintf(msg, msglen, "Empty required param order_id");
+        return false;
+    }
+    const kassa_currency *cur = kassa_currency_find(in->currency);
+    if (cur == NULL || strlen(in->currency) >= sizeof o->currency) {
+        snprintf(msg, msglen, "Unknown currency %.32s", in->currency);
+        return false;
+    }
+    core_copy(o->currency, sizeof o->currency, in->currency);
+    kassa_err err = kassa_money_parse(in->amount, strlen(in->amount), cur->exponent,
+                                      KASSA_MONEY_POSITIVE, &o->amount);
+    if (err != KASSA_OK) {
+        snprintf(msg, msglen, "Wrong amount: %s", kassa_strerror(err));
+        return false;
+    }
+    if (strlen(in->order_id) > TEXT_SIZE - 1 - strlen(TEGRO_IDEM_PREFIX)) {
+        snprintf(msg, msglen, "order_id: must be at most %zu bytes",
+                 TEXT_SIZE - 1 - strlen(TEGRO_IDEM_PREFIX));
+        return false;
+    }
+    core_copy(o->merchant_order_id, sizeof o->merchant_order_id, in->order_id);
+    snprintf(cmd->idem_key, sizeof cmd->idem_key, "%s%s", TEGRO_IDEM_PREFIX, in->order_id);
+
+    /* payment_system is optional: without it, or with a catalogue method
+     * nothing here serves, the payer chooses on the order's page. */
+    int ps = 0;
+    if (!empty(in->payment_system) && (!small_int(in->payment_system, &ps) || ps == 0)) {
+        snprintf(msg, msglen, "Unknown payment system %.32s", in->payment_system);
+        return false;
+    }
+    switch (method_for_order(sw, ps, in->test, o)) {
+    case METHOD_DIRECT:
+        break;
+    case METHOD_PAYER_CHOOSES:
+        cmd->method_asked = ps;
+        break;
+    case METHOD_UNKNOWN:
+        snprintf(msg, msglen, "Unknown payment system %.32s", in->payment_system);
+        return false;
+    case METHOD_DISABLED:
+        snprintf(msg, msglen, "Payment system %d is disabled for this shop", ps);
+        return false;
+    }
+
+    if (!empty(in->email) && !email_ok(in->email)) {
+        snprintf(msg, msglen, "Wrong email in fields");
+        return false;
+    }
+    if (!empty(in->phone) && !phone_ok(in->phone)) {
+        snprintf(msg, msglen, "Wrong phone in fields: 10 to 15 digits, optionally after '+'");
+        return false;
+    }
+    if (!copy_field(o->email, sizeof o->email, in->email, "fields.email", msg, msglen) ||
+        !copy_field(o->phone, sizeof o->phone, in->phone, "fields.phone", msg, msglen) ||
+        !copy_field(o->success_url, sizeof o->success_url, in->success_url, "success_url", msg,
+                    msglen) ||
+        !copy_field(o->fail_url, sizeof o->fail_url, in->fail_url, "fail_url", msg, msglen) ||
+        !copy_field(o->notify_url, sizeof o->notify_url, in->notify_url, "notify_url", msg, msglen))
+        return false;
+    const char *urls[][2] = {
+        {"success_url", o->success_url}, {"fail_url", o->fail_url}, {"notify_url", o->notify_url}};
+    for (size_t i = 0; i < 3; i++) {
+        if (urls[i][1][0] != '\0' && !http_url_ok(urls[i][1])) {
+            snprintf(msg, msglen, "%s: must be an http or https URL", urls[i][0]);
+            return false;
+        }
+    }
+    if (!empty(in->lang)) {
+        if (strcmp(in->lang, "ru") != 0 && strcmp(in->lang, "en") != 0) {
+            snprintf(msg, msglen, "lang: must be ru or en");
+            return false;
+        }
+        core_copy(o->lang, sizeof o->lang, in->lang);
+    }
+    if (tc->receipt.n > 0 && !receipt_total_ok(&tc->receipt, o->amount, cur->exponent, msg, msglen))
+        return false;
+
+    if ((err = order_create_prepare(cmd)) != KASSA_OK) {
+        snprintf(msg, msglen, "%s", kassa_strerror(err));
+        return false;
+    }
+    return true;
+}
+
+kassa_err tegro_nonce_record(struct store_conn *c, int64_t shop_id, const char *nonce,
+                             const unsigned char body_hash[32])
+{
+    static int64_t last_prune; /* writer thread only */
+    int64_t now = clock_now();
+    kassa_err err;
+    if (now - last_prune >= 60) {
+        if ((err = STORE_CALL(c, tegro_nonce_prune, now - NONCE_KEEP)) != KASSA_OK)
+            return err;
+        last_prune = now;
+    }
+    err = STORE_CALL(c, tegro_nonce_put, shop_id, nonce, body_hash, now);
+    return err == KASSA_EEXIST ? KASSA_EAUTH_REPLAY : err;
+}
+
+kassa_err tegro_create_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct tegro_create *tc = (struct tegro_create *)base;
+    kassa_err err;
+    if (tc->has_nonce &&
+        (err = tegro_nonce_record(c, tc->cmd.shop.id, tc->nonce, tc->body_hash)) != KASSA_OK)
+        return err;
+    if ((err = order_create_apply(c, &tc->cmd.base)) != KASSA_OK)
+        return err;
+    if (tc->cmd.replayed)
+        return KASSA_OK;
+    for (size_t i = 0; i < tc->receipt.n; i++) {
+        const struct receipt_item *it = &tc->receipt.items[i];
+        err = STORE_CALL(c, receipt_put, tc->cmd.order.id, (int)i, it->name, it->count, it->price);
+        if (err != KASSA_OK)
+            return err;
+    }
+    return KASSA_OK;
+}
+
+/* ---- raw JSON helpers ----------------------------------------------------- */
+
+/* The raw text of `key` in the object text doc, or false. */
+static bool raw_member(const char *doc, size_t len, const char *key, const char **v, size_t *n)
+{
+    return kassa_json_raw_member(doc, len, key, v, n) == KASSA_OK;
+}
+
+/* The exact text of a scalar JSON value (a number, or a string without
+ * escapes) into dst; false otherwise. */
+static bool scalar_text(const char *v, size_t n, char *dst, size_t size)
+{
+    if (n >= 2 && v[0] == '"') {
+        if (v[n - 1] != '"' || memchr(v, '\\', n) != NULL || n - 2 >= size)
+            return false;
+        memcpy(dst, v + 1, n - 2);
+        dst[n - 2] = '\0';
+        return true;
+    }
+    if (n == 0 || n >= size || !((v[0] >= '0' && v[0] <= '9') || v[0] == '-'))
+        return false;
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+    return true;
+}
+
+/* Split the raw text of a JSON array into its top-level elements: calls
+ * fn(arg, index, text, len) for each; false when not an array or fn fails. */
+static bool raw_array_each(const char *a, size_t n,
+                           bool (*fn)(void *arg, size_t i, const char *t, size_t len), void *arg)
+{
+    size_t p = 0;
+    while (p < n && (a[p] == ' ' || a[p] == '\t' || a[p] == '\n' || a[p] == '\r'))
+        p++;
+    if (p >= n || a[p] != '[')
+        return false;
+    p++;
+    size_t start = p, idx = 0;
+    int depth = 0;
+    bool in_str = false, any = false;
+    for (; p < n; p++) {
+        char ch = a[p];
+        if (in_str) {
+            if (ch == '\\')
+                p++;
+            else if (ch == '"')
+                in_str = false;
+            continue;
+        }
+        if (ch == '"') {
+            in_str = true;
+            any = true;
+        } else if (ch == '[' || ch == '{') {
+            depth++;
+            any = true;
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        } else if ((ch == ',' || ch == ']') && depth == 0) {
+            size_t s = start, e = p;
+            while (s < e && (a[s] == ' ' || a[s] == '\t' || a[s] == '\n' || a[s] == '\r'))
+                s++;
+            while (e > s &&
+                   (a[e - 1] == ' ' || a[e - 1] == '\t' || a[e - 1] == '\n' || a[e - 1] == '\r'))
+                e--;
+            if (e > s) {
+                if (!fn(arg, idx++, a + s, e - s))
+                    return false;
+            } else if (ch == ',' || any) {
+                return false;
+            }
+            if (ch == ']')
+                return true;
+            start = p + 1;
+        } else if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+            any = true;
+        }
+    }
+    return false;
+}
+
+struct receipt_ctx {
+    struct receipt *r;
+    int exponent;
+    char *msg;
+    size_t msglen;
+};
+
+static bool receipt_json_item(void *arg, size_t i, const char *t, size_t len)
+{
+    struct receipt_ctx *rc = arg;
+    const char *v;
+    size_t n;
+    char name[256] = "", count[40] = "", price[64] = "";
+    if (t[0] != '{') {
+        snprintf(rc->msg, rc->msglen, "receipt item %zu: must be an object", i);
+        return false;
+    }
+    /* The name may hold escapes: read it with jansson. */
+    if (raw_member(t, len, "name", &v, &n)) {
+        json_error_t jerr;
+        json_t *s = json_loadb(v, n, JSON_DECODE_ANY, &jerr);
+        if (json_is_string(s) && json_string_length(s) < sizeof name)
+            snprintf(name, sizeof name, "%s", json_string_value(s));
+        json_decref(s);
+    }
+    if (raw_member(t, len, "count", &v, &n) && !scalar_text(v, n, count, sizeof count))
+        count[0] = '\0';
+    if (raw_member(t, len, "price", &v, &n) && !scalar_text(v, n, price, sizeof price))
+        price[0] = '\0';
+    return receipt_add(rc->r, i, name, count, price, rc->exponent, rc->msg, rc->msglen);
+}
+
+/* ---- authentication and the nonce --------------------------------------- */
+
+struct tegro_ctx {
+    struct shop shop;
+    json_t *root;
+    char nonce[TEGRO_NONCE_SIZE];
+    unsigned char body_hash[32];
+};
+
+/* Check a nonce's text: digits with an optional fraction. A time-like
+ * integer part (10/13/16/19 digits) must lie within a day of the clock. */
+static bool nonce_check(const char *nonce, char *msg, size_t msglen)
+{
+    size_t int_digits = 0, frac = 0;
+    const char *p = nonce;
+    while (*p >= '0' && *p <= '9') {
+        p++;
+        int_digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9') {
+            p++;
+            frac++;
+        }
+        if (frac == 0)
+            int_digits = 0;
+    }
+    if (int_digits == 0 || *p != '\0') {
+        snprintf(msg, msglen, "Wrong nonce: must be an integer or a decimal number");
+        return false;
+    }
+    if (int_digits == 10 || int_digits == 13 || int_digits == 16 || int_digits == 19) {
+        long long secs = 0;
+        for (int i = 0; i < 10; i++)
+            secs = secs * 10 + (nonce[i] - '0');
+        long long now = clock_now();
+        if (secs < now - NONCE_WINDOW || secs > now + NONCE_WINDOW) {
+            snprintf(msg, msglen,
+                     "Wrong nonce: a time nonce must be within 24 hours of the "
+                     "server time");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Authenticate: shop_id (read from the raw body), the Bearer HMAC over the
+ * raw body, then parse the JSON and read the nonce; the replay key hashes
+ * `method` with the body. Answers and returns false on any refusal. */
+static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ctx *tx)
+{
+    const char *v;
+    size_t n;
+    char shop_id[TOKEN_SIZE];
+    if (!raw_member(req->body, req->body_len, "shop_id", &v, &n) ||
+        !scalar_text(v, n, shop_id, sizeof shop_id) || shop_id[0] == '\0' || v[0] != '"') {
+        tegro_error(req, "Empty required param shop_id");
+        return false;
+    }
+    kassa_err err = shop_cache_get(app.store, SHOP_BY_PUBLIC_KEY, shop_id, &tx->shop);
+    if (err == KASSA_ENOTFOUND) {
+        tegro_error(req, "Shop not found");
+        return false;
+    }
+    if (err != KASSA_OK) {
+        tegro_error(req, "Internal server error");
+        return false;
+    }
+    const char *auth = http_header(req, "Authorization");
+    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 ||
+        kassa_tegro_rest_verify(tx->shop.tegro_api_key, req->body, req->body_len, auth + 7) !=
+            KASSA_OK) {
+        tegro_error(req, "Wrong authorization token");
+        return false;
+    }
+    if (!tx->shop.active) {
+        tegro_error(req, "Shop is disabled");
+        return false;
+    }
+    char msg[512];
+    tx->root = parse_json_object_flags(req, JSON_DECODE_INT_AS_REAL, msg, sizeof msg);
+    if (tx->root == NULL) {
+        tegro_error(req, "Invalid request: %s", msg);
+        return false;
+    }
+    json_t *jn = json_object_get(tx->root, "nonce");
+    if (jn == NULL || json_is_null(jn) || (json_is_string(jn) && json_string_length(jn) == 0)) {
+        tegro_error(req, "Empty required param nonce");
+        goto fail;
+    }
+    if ((!json_is_string(jn) && !json_is_number(jn)) ||
+        !raw_member(req->body, req->body_len, "nonce", &v, &n) ||
+        !scalar_text(v, n, tx->nonce, sizeof tx->nonce)) {
+        tegro_error(req, "Wrong nonce: must be an integer or a decimal number");
+        goto fail;
+    }
+    if (!nonce_check(tx->nonce, msg, sizeof msg)) {
+        tegro_error(req, "%s", msg);
+        goto fail;
+    }
+    /* The request is the method and the body: the seed's recipe sends the
+     * same {"shop_id","nonce"} body to shops, balance and orders within one
+     * second, and those are three requests, not a replay. */
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int hl = 32;
+    bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+              EVP_DigestUpdate(md, method, strlen(method) + 1) == 1 &&
+              EVP_DigestUpdate(md, req->body, req->body_len) == 1 &&
+              EVP_DigestFinal_ex(md, tx->body_hash, &hl) == 1;
+    EVP_MD_CTX_free(md);
+    if (!ok) {
+        tegro_error(req, "Internal server error");
+        goto fail;
+    }
+    return true;
+fail:
+    json_decref(tx->root);
+    tx->root = NULL;
+    return false;
+}
+
+/* ---- reads: the answer is rendered first, sent once the nonce committed -- */
+
+struct read_cmd {
+    struct writer_cmd base;
+    int64_t shop_id;
+    char nonce[TEGRO_NONCE_SIZE];
+    unsigned char body_hash[32];
+    char *answer; /* malloc'ed JSON */
+    size_t len;
+};
+
+static kassa_err read_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct read_cmd *rc = (struct read_cmd *)base;
+    return tegro_nonce_record(c, rc->shop_id, rc->nonce, rc->body_hash);
+}
+
+static void read_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct read_cmd *rc = (struct read_cmd *)base;
+    if (err == KASSA_OK) {
+        http_reply_owned(req, 200, "application/json", rc->answer, rc->len);
+        rc->answer = NULL;
+        return;
+    }
+    free(rc->answer);
+    rc->answer = NULL;
+    if (err == KASSA_EAUTH_REPLAY)
+        tegro_error(req, "Nonce already used");
+    else
+        tegro_error(req, "Internal server error");
+}
+
+/* Finish the envelope in w and send it after the nonce is recorded. */
+static enum http_action send_after_nonce(struct http_req *req, struct tegro_ctx *tx, struct jw *w)
+{
+    jw_obj_end(w);
+    struct read_cmd *rc = arena_calloc(&req->arena, sizeof *rc);
+    size_t len;
+    char *body = jw_finish(w, &len);
+    if (rc == NULL || body == NULL) {
+        free(body);
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    rc->base.apply = read_apply;
+    rc->shop_id = tx->shop.id;
+    memcpy(rc->nonce, tx->nonce, sizeof rc->nonce);
+    memcpy(rc->body_hash, tx->body_hash, sizeof rc->body_hash);
+    rc->answer = body;
+    rc->len = len;
+    return submit_and_render(req, &rc->base, read_rendered);
+}
+
+static void render_order(struct jw *w, const struct order *o)
+{
+    char t[32];
+    const kassa_currency *cur = kassa_currency_find(o->currency);
+    jw_obj(w);
+    jw_kint(w, "id", o->id);
+    clock_format(o->created_at, true, t, sizeof t);
+    jw_kstr(w, "date_created", t);
+    if (o->paid_at) {
+        clock_format(o->paid_at, true, t, sizeof t);
+        jw_kstr(w, "date_payed", t);
+    } else {
+        jw_knull(w, "date_payed");
+    }
+    jw_kint(w, "status", tegro_status(o->status));
+    /* a panda order has a requisite type, not a method: its catalogue id */
+    const struct pay_method *m =
+        o->payment_system == 0 ? method_for_requisite_type(o->requisite_type) : NULL;
+    jw_kint(w, "payment_system_id", m ? m->id : o->payment_system);
+    jw_kint(w, "currency_id", cur ? cur->tegro_id : 0);
+    jw_kmoney(w, "amount", o->amount, o->currency, 8, false);
+    jw_kmoney(w, "fee", o->fee, o->currency, 8, false);
+    jw_kstr(w, "email", o->email);
+    jw_kint(w, "test_order", o->test ? 1 : 0);
+    jw_kstr(w, "payment_id", o->merchant_order_id);
+    jw_obj_end(w);
+}
+
+static bool shop_one(void *arg, const struct shop *s)
+{
+    struct jw *w = arg;
+    char t[32];
+    jw_obj(w);
+    jw_kint(w, "id", s->id);
+    clock_format(s->created_at, true, t, sizeof t);
+    jw_kstr(w, "date_added", t);
+    jw_kstr(w, "name", s->name);
+    jw_kstr(w, "url", s->url);
+    jw_kint(w, "status", s->active ? 1 : 0);
+    jw_kstr(w, "public_key", s->public_key);
+    jw_kstr(w, "desc", s->name);
+    jw_obj_end(w);
+    return !w->failed;
+}
+
+static enum http_action m_shops(struct http_req *req, struct tegro_ctx *tx)
+{
+    struct jw w;
+    envelope_open(&w);
+    jw_obj(&w);
+    jw_kint(&w, "user_id", tx->shop.merchant_id);
+    jw_key(&w, "shops");
+    jw_arr(&w);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err =
+        c ? STORE_CALL(c, shops_by_merchant, tx->shop.merchant_id, shop_one, &w) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    return send_after_nonce(req, tx, &w);
+}
+
+struct balance_ctx {
+    const char *code[64];
+    int64_t available[64];
+    size_t n;
+};
+
+static bool balance_one(void *arg, const char *currency, int64_t available, int64_t held)
+{
+    (void)held;
+    struct balance_ctx *bc = arg;
+    size_t tn;
+    const kassa_currency *t = kassa_currency_table(&tn);
+    for (size_t i = 0; i < tn && i < 64; i++)
+        if (strcmp(t[i].code, currency) == 0)
+            bc->available[i] = available;
+    return true;
+}
+
+static enum http_action m_balance(struct http_req *req, struct tegro_ctx *tx)
+{
+    struct balance_ctx bc;
+    memset(&bc, 0, sizeof bc);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = KASSA_EIO;
+    if (c != NULL) {
+        err = STORE_CALL(c, balances, tx->shop.id, balance_one, &bc);
+        store_release(c);
+    }
+    if (err != KASSA_OK) {
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    size_t tn;
+    const kassa_currency *t = kassa_currency_table(&tn);
+    struct jw w;
+    envelope_open(&w);
+    jw_obj(&w);
+    jw_kint(&w, "user_id", tx->shop.merchant_id);
+    jw_key(&w, "balance");
+    jw_obj(&w);
+    for (size_t i = 0; i < tn && i < 64; i++)
+        jw_kmoney(&w, t[i].code, bc.available[i], t[i].code, 2, false);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    return send_after_nonce(req, tx, &w);
+}
+
+/* order_id / payment_id may be a JSON number or string: its exact text. */
+static bool id_text(struct http_req *req, json_t *root, const char *key, char *dst, size_t size,
+                    bool *found)
+{
+    char msg[128];
+    json_t *v = json_object_get(root, key);
+    *found = false;
+    dst[0] = '\0';
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (json_is_string(v)) {
+        if (json_string_length(v) >= size)
+            return false;
+        snprintf(dst, size, "%s", json_string_value(v));
+        *found = dst[0] != '\0';
+        return true;
+    }
+    if (!json_decimal_text(req, root, key, dst, size, found, msg, sizeof msg))
+        return false;
+    return true;
+}
+
+struct last_ctx {
+    struct order *o;
+    bool found;
+};
+
+static bool keep_last(void *arg, const struct order *o)
+{
+    struct last_ctx *lc = arg;
+    *lc->o = *o;
+    lc->found = true;
+    return true;
+}
+
+static enum http_action m_order(struct http_req *req, struct tegro_ctx *tx)
+{
+    char oid[TEXT_SIZE], pid[TEXT_SIZE];
+    bool has_oid, has_pid;
+    if (!id_text(req, tx->root, "order_id", oid, sizeof oid, &has_oid)) {
+        tegro_error(req, "Wrong order_id");
+        return HTTP_DONE;
+    }
+    if (!id_text(req, tx->root, "payment_id", pid, sizeof pid, &has_pid)) {
+        tegro_error(req, "Wrong payment_id");
+        return HTTP_DONE;
+    }
+    if (!has_oid && !has_pid) {
+        tegro_error(req, "Empty required param order_id or payment_id");
+        return HTTP_DONE;
+    }
+    struct order *o = arena_calloc(&req->arena, sizeof *o);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = KASSA_ENOTFOUND;
+    if (o == NULL || c == NULL) {
+        err = KASSA_EIO;
+    } else if (has_oid) {
+        char *end;
+        long long id = strtoll(oid, &end, 10);
+        if (*end == '\0' && id > 0 && oid[0] != '+' && oid[0] != '-')
+            err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, id, o);
+    } else {
+        struct last_ctx lc = {.o = o};
+        err = STORE_CALL(c, orders_by_merchant_order_id, tx->shop.id, pid, keep_last, &lc);
+        if (err == KASSA_OK && !lc.found)
+            err = KASSA_ENOTFOUND;
+    }
+    if (c)
+        store_release(c);
+    if (err == KASSA_OK && o->shop_id != tx->shop.id)
+        err = KASSA_ENOTFOUND;
+    if (err == KASSA_ENOTFOUND) {
+        tegro_error(req, "Order not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    envelope_open(&w);
+    render_order(&w, o);
+    return send_after_nonce(req, tx, &w);
+}
+
+static bool order_one(void *arg, const struct order *o)
+{
+    struct jw *w = arg;
+    render_order(w, o);
+    return !w->failed;
+}
+
+static enum http_action m_orders(struct http_req *req, struct tegro_ctx *tx)
+{
+    char page_text[32];
+    bool found;
+    char msg[128];
+    long long page = 1;
+    if (!json_decimal_text(req, tx->root, "page", page_text, sizeof page_text, &found, msg,
+                           sizeof msg)) {
+        tegro_error(req, "Wrong page: must be a positive integer");
+        return HTTP_DONE;
+    }
+    if (found) {
+        char *end;
+        page = strtoll(page_text, &end, 10);
+        if (*end != '\0' || page < 1 || page > 100000000 || page_text[0] == '+') {
+            tegro_error(req, "Wrong page: must be a positive integer");
+            return HTTP_DONE;
+        }
+    }
+    struct jw w;
+    envelope_open(&w);
+    jw_arr(&w);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? STORE_CALL(c, orders_page, tx->shop.id, (page - 1) * ORDERS_PAGE_SIZE,
+                                   ORDERS_PAGE_SIZE, order_one, &w)
+                      : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_arr_end(&w);
+    return send_after_nonce(req, tx, &w);
+}
+
+static enum http_action m_modules(struct http_req *req, struct tegro_ctx *tx)
+{
+    struct method_switches sw;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? method_switches_load(c, tx->shop.id, &sw) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    size_t n;
+    const struct pay_method *t = method_table(&n);
+    struct jw w;
+    envelope_open(&w);
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++) {
+        if (!method_usable(&sw, &t[i], false))
+            continue;
+        jw_obj(&w);
+        jw_kint(&w, "id", t[i].id);
+        jw_kstr(&w, "name", t[i].name_en);
+        jw_kstr(&w, "currency", t[i].currency);
+        jw_kstr(&w, "min", t[i].min);
+        jw_kstr(&w, "max", t[i].max);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    return send_after_nonce(req, tx, &w);
+}
+
+static enum http_action m_rates(struct http_req *req, struct tegro_ctx *tx)
+{
+    char from[16], to[16], msg[128];
+    if (!json_opt_string(tx->root, "from", from, sizeof from, msg, sizeof msg) ||
+        !json_opt_string(tx->root, "to", to, sizeof to, msg, sizeof msg)) {
+        tegro_error(req, "%s", msg);
+        return HTTP_DONE;
+    }
+    if ((from[0] && !kassa_currency_find(from)) || (to[0] && !kassa_currency_find(to))) {
+        tegro_error(req, "Unknown currency %.16s",
+                    from[0] && !kassa_currency_find(from) ? from : to);
+        return HTTP_DONE;
+    }
+    size_t n;
+    const kassa_currency *t = kassa_currency_table(&n);
+    struct jw w;
+    envelope_open(&w);
+    jw_arr(&w);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? KASSA_OK : KASSA_EIO;
+    for (size_t i = 0; i < n && err == KASSA_OK; i++) {
+        if (from[0] && strcmp(from, t[i].code) != 0)
+            continue;
+        for (size_t k = 0; k < n && err == KASSA_OK; k++) {
+            if (i == k || (to[0] && strcmp(to, t[k].code) != 0))
+                continue;
+            char rate[32];
+            err = STORE_CALL(c, rate_get, t[i].code, t[k].code, rate);
+            if (err == KASSA_ENOTFOUND) {
+                err = KASSA_OK;
+                continue;
+            }
+            if (err == KASSA_OK) {
+                jw_obj(&w);
+                jw_kstr(&w, "from", t[i].code);
+                jw_kstr(&w, "to", t[k].code);
+                jw_kstr(&w, "rate", rate);
+                jw_obj_end(&w);
+            }
+        }
+    }
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_arr_end(&w);
+    return send_after_nonce(req, tx, &w);
+}
+
+/* ---- createOrder ---------------------------------------------------------- */
+
+static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct tegro_create *tc = (struct tegro_create *)base;
+    const struct order *o = &tc->cmd.order;
+    switch (err) {
+    case KASSA_OK: {
+        log_info("tegro order created", "id=%lld status=%s replayed=%d", (long long)o->id,
+                 order_status_name(o->status), tc->cmd.replayed);
+        char url[URL_SIZE + 128];
+        tegro_pay_url(o, url, sizeof url);
+        struct jw w;
+        envelope_open(&w);
+        jw_obj(&w);
+        jw_kint(&w, "id", o->id);
+        jw_kstr(&w, "url", url);
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+        reply_jw(req, 200, &w);
+        break;
+    }
+    case KASSA_EAUTH_REPLAY:
+        tegro_error(req, "Nonce already used");
+        break;
+    case KASSA_ECONFLICT:
+        tegro_error(req, "Order already exists");
+        break;
+    case KASSA_EMONEY_RANGE:
+        tegro_error(req, "Amount is smaller than the shop's fee");
+        break;
+    default:
+        tegro_error(req, "Internal server error");
+    }
+}
+
+/* A string member (or a number's exact text) into dst; "" when absent. */
+static bool member_text(struct http_req *req, json_t *obj, const char *doc, size_t doclen,
+                        const char *key, char *dst, size_t size, char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(obj, key);
+    dst[0] = '\0';
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (json_is_string(v)) {
+        if (json_string_length(v) >= size ||
+            strlen(json_string_value(v)) != json_string_length(v)) {
+            snprintf(msg, msglen, "%s: must be at most %zu bytes", key, size - 1);
+            return false;
+        }
+        snprintf(dst, size, "%s", json_string_value(v));
+        return true;
+    }
+    const char *raw;
+    size_t n;
+    if (json_is_number(v) && raw_member(doc, doclen, key, &raw, &n) && n < size) {
+        memcpy(dst, raw, n);
+        dst[n] = '\0';
+        return true;
+    }
+    (void)req;
+    snprintf(msg, msglen, "Wrong %s: must be a string or a number", key);
+    return false;
+}
+
+static enum http_action m_create_order(struct http_req *req, struct tegro_ctx *tx)
+{
+    json_t *root = tx->root;
+    char msg[512] = "";
+    struct tegro_create *tc = arena_calloc(&req->arena, sizeof *tc);
+    char *buf = arena_alloc(&req->arena, 8 * TEXT_SIZE + 4 * URL_SIZE);
+    if (tc == NULL || buf == NULL) {
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    char *currency = buf, *amount = buf + TEXT_SIZE, *order_id = buf + 2 * TEXT_SIZE,
+         *ps = buf + 3 * TEXT_SIZE, *email = buf + 4 * TEXT_SIZE, *phone = buf + 5 * TEXT_SIZE,
+         *lang = buf + 6 * TEXT_SIZE, *test = buf + 7 * TEXT_SIZE, *success = buf + 8 * TEXT_SIZE,
+         *fail = success + URL_SIZE, *notify = fail + URL_SIZE;
+    const char *body = req->body;
+    size_t blen = req->body_len;
+    if (!member_text(req, root, body, blen, "currency", currency, TEXT_SIZE, msg, sizeof msg) ||
+        !member_text(req, root, body, blen, "amount", amount, TEXT_SIZE, msg, sizeof msg) ||
+        !member_text(req, root, body, blen, "order_id", order_id, TEXT_SIZE, msg, sizeof msg) ||
+        !member_text(req, root, body, blen, "payment_system", ps, TEXT_SIZE, msg, sizeof msg) ||
+        !member_text(req, root, body, blen, "lang", lang, TEXT_SIZE, msg, sizeof msg) ||
+        !member_text(req, root, body, blen, "test", test, TEXT_SIZE, msg, sizeof msg) ||
+        !member_text(req, root, body, blen, "success_url", success, URL_SIZE, msg, sizeof msg) ||
+        !member_text(req, root, body, blen, "fail_url", fail, URL_SIZE, msg, sizeof msg) ||
+        !member_text(req, root, body, blen, "notify_url", notify, URL_SIZE, msg, sizeof msg))
+        goto refuse;
+    json_t *jt = json_object_get(root, "test");
+    bool is_test = json_is_true(jt) || strcmp(test, "1") == 0 || strcmp(test, "true") == 0;
+    if (!json_is_boolean(jt) && test[0] && strcmp(test, "0") != 0 && strcmp(test, "1") != 0) {
+        snprintf(msg, sizeof msg, "Wrong test: must be 0 or 1");
+        goto refuse;
+    }
+
+    /* fields {email, phone}: an object (or an empty array, PHP's []). */
+    const char *fraw;
+    size_t fn;
+    json_t *fields = json_object_get(root, "fields");
+    email[0] = phone[0] = '\0';
+    if (fields != NULL && !json_is_null(fields)) {
+        if (json_is_array(fields) && json_array_size(fields) == 0) {
+            /* nothing */
+        } else if (!json_is_object(fields) || !raw_member(body, blen, "fields", &fraw, &fn)) {
+            snprintf(msg, sizeof msg, "Wrong fields: must be an object");
+            goto refuse;
+        } else if (!member_text(req, fields, fraw, fn, "email", email, TEXT_SIZE, msg,
+                                sizeof msg) ||
+                   !member_text(req, fields, fraw, fn, "phone", phone, SHORT_SIZE, msg,
+                                sizeof msg)) {
+            goto refuse;
+        }
+    }
+
+    /* receipt {items: [{name, count, price}]}: exact numbers from the raw text. */
+    json_t *receipt = json_object_get(root, "receipt");
+    if (receipt != NULL && !json_is_null(receipt) &&
+        !(json_is_array(receipt) && json_array_size(receipt) == 0)) {
+        json_t *items = json_is_object(receipt) ? json_object_get(receipt, "items") : NULL;
+        const char *rraw, *iraw;
+        size_t rn, in;
+        const kassa_currency *cur = kassa_currency_find(currency);
+        if (cur == NULL) {
+            snprintf(msg, sizeof msg, "Unknown currency %.32s", currency);
+            goto refuse;
+        }
+        if (!json_is_array(items) || !raw_member(body, blen, "receipt", &rraw, &rn) ||
+            !raw_member(rraw, rn, "items", &iraw, &in)) {
+            snprintf(msg, sizeof msg, "Wrong receipt: expected {\"items\": [...]}");
+            goto refuse;
+        }
+        struct receipt_ctx rc = {&tc->receipt, cur->exponent, msg, sizeof msg};
+        if (!raw_array_each(iraw, in, receipt_json_item, &rc)) {
+            if (msg[0] == '\0')
+                snprintf(msg, sizeof msg, "Wrong receipt: expected {\"items\": [...]}");
+            goto refuse;
+        }
+    }
+
+    struct method_switches sw;
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = c ? method_switches_load(c, tx->shop.id, &sw) : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        snprintf(msg, sizeof msg, "Internal server error");
+        goto refuse;
+    }
+    struct tegro_order_input input = {.currency = currency,
+                                      .amount = amount,
+                                      .order_id = order_id,
+                                      .payment_system = ps,
+                                      .email = email,
+                                      .phone = phone,
+                                      .success_url = success,
+                                      .fail_url = fail,
+                                      .notify_url = notify,
+                                      .lang = lang,
+                                      .test = is_test};
+    if (!tegro_order_fill(tc, &tx->shop, &input, &sw, msg, sizeof msg))
+        goto refuse;
+    tc->has_nonce = true;
+    memcpy(tc->nonce, tx->nonce, sizeof tc->nonce);
+    memcpy(tc->body_hash, tx->body_hash, sizeof tc->body_hash);
+    return submit_and_render(req, &tc->cmd.base, create_rendered);
+refuse:
+    tegro_error(req, "%s", msg);
+    return HTTP_DONE;
+}
+
+/* ---- withdrawals -------------------------------------------------------- */
+
+static void render_withdrawal(struct jw *w, const struct withdrawal *wd)
+{
+    char t[32];
+    jw_obj(w);
+    jw_kint(w, "id", wd->id);
+    clock_format(wd->created_at, true, t, sizeof t);
+    jw_kstr(w, "date_created", t);
+    if (wd->completed_at) {
+        clock_format(wd->completed_at, true, t, sizeof t);
+        jw_kstr(w, "date_completed", t);
+    } else {
+        jw_knull(w, "date_completed");
+    }
+    jw_kint(w, "status", wd->status);
+    jw_kstr(w, "currency", wd->currency);
+    jw_kmoney(w, "amount", wd->amount, wd->currency, 8, false);
+    jw_kmoney(w, "fee", wd->fee, wd->currency, 8, false);
+    jw_kstr(w, "account", wd->account);
+    jw_kint(w, "payment_system", wd->payment_system);
+    jw_kstr(w, "payment_id", wd->payment_id);
+    jw_obj_end(w);
+}
+
+struct tegro_withdraw {
+    struct withdrawal_create_cmd cmd;
+    char nonce[TEGRO_NONCE_SIZE];
+    unsigned char body_hash[32];
+};
+
+static kassa_err withdraw_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct tegro_withdraw *tw = (struct tegro_withdraw *)base;
+    kassa_err err = tegro_nonce_record(c, tw->cmd.shop_id, tw->nonce, tw->body_hash);
+    return err != KASSA_OK ? err : withdrawal_create_apply(c, &tw->cmd.base);
+}
+
+static void withdraw_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+{
+    struct tegro_withdraw *tw = (struct tegro_withdraw *)base;
+    switch (err) {
+    case KASSA_OK: {
+        log_info("tegro withdrawal", "id=%lld replayed=%d", (long long)tw->cmd.w.id,
+                 tw->cmd.replayed);
+        struct jw w;
+        envelope_open(&w);
+        render_withdrawal(&w, &tw->cmd.w);
+        jw_obj_end(&w);
+        reply_jw(req, 200, &w);
+        break;
+    }
+    case KASSA_EAUTH_REPLAY:
+        tegro_error(req, "Nonce already used");
+        break;
+    case KASSA_ECONFLICT:
+        tegro_error(req, "Withdrawal already exists");
+        break;
+    case KASSA_EFUNDS:
+        tegro_error(req, "Insufficient funds");
+        break;
+    default:
+        tegro_error(req, "Internal server error");
+    }
+}
+
+static enum http_action m_create_withdrawal(struct http_req *req, struct tegro_ctx *tx)
+{
+    char msg[512] = "", currency[TEXT_SIZE], amount[TEXT_SIZE], ps[TEXT_SIZE];
+    struct tegro_withdraw *tw = arena_calloc(&req->arena, sizeof *tw);
+    if (tw == NULL) {
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct withdrawal *wd = &tw->cmd.w;
+    const char *body = req->body;
+    size_t blen = req->body_len;
+    if (!member_text(req, tx->root, body, blen, "currency", currency, sizeof currency, msg,
+                     sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "amount", amount, sizeof amount, msg, sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "payment_system", ps, sizeof ps, msg, sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "account", wd->account, sizeof wd->account, msg,
+                     sizeof msg) ||
+        !member_text(req, tx->root, body, blen, "payment_id", wd->payment_id, sizeof wd->payment_id,
+                     msg, sizeof msg))
+        goto refuse;
+    const char *required[][2] = {{"currency", currency},
+                                 {"amount", amount},
+                                 {"account", wd->account},
+                                 {"payment_id", wd->payment_id},
+                                 {"payment_system", ps}};
+    for (size_t i = 0; i < 5; i++) {
+        if (required[i][1][0] == '\0') {
+            snprintf(msg, sizeof msg, "Empty required param %s", required[i][0]);
+            goto refuse;
+        }
+    }
+    const kassa_currency *cur = kassa_currency_find(currency);
+    if (cur == NULL || strlen(currency) >= sizeof wd->currency) {
+        snprintf(msg, sizeof msg, "Unknown currency %.32s", currency);
+        goto refuse;
+    }
+    core_copy(wd->currency, sizeof wd->currency, currency);
+    kassa_err err =
+        kassa_money_parse(amount, strlen(amount), cur->exponent, KASSA_MONEY_POSITIVE, &wd->amount);
+    if (err != KASSA_OK) {
+        snprintf(msg, sizeof msg, "Wrong amount: %s", kassa_strerror(err));
+        goto refuse;
+    }
+    if (!small_int(ps, &wd->payment_system) || method_find(wd->payment_system) == NULL) {
+        snprintf(msg, sizeof msg, "Unknown payment system %.32s", ps);
+        goto refuse;
+    }
+    tw->cmd.shop_id = tx->shop.id;
+    tw->cmd.base.apply = withdraw_apply;
+    if ((err = withdrawal_create_prepare(&tw->cmd)) != KASSA_OK) {
+        snprintf(msg, sizeof msg, "%s", kassa_strerror(err));
+        goto refuse;
+    }
+    memcpy(tw->nonce, tx->nonce, sizeof tw->nonce);
+    memcpy(tw->body_hash, tx->body_hash, sizeof tw->body_hash);
+    return submit_and_render(req, &tw->cmd.base, withdraw_rendered);
+refuse:
+    tegro_error(req, "%s", msg);
+    return HTTP_DONE;
+}
+
+static enum http_action m_withdrawal(struct http_req *req, struct tegro_ctx *tx)
+{
+    char oid[TEXT_SIZE], pid[TEXT_SIZE];
+    bool has_oid, has_pid;
+    if (!id_text(req, tx->root, "order_id", oid, sizeof oid, &has_oid) ||
+        !id_text(req, tx->root, "payment_id", pid, sizeof pid, &has_pid)) {
+        tegro_error(req, "Wrong order_id or payment_id");
+        return HTTP_DONE;
+    }
+    if (!has_oid && !has_pid) {
+        tegro_error(req, "Empty required param order_id or payment_id");
+        return HTTP_DONE;
+    }
+    struct withdrawal *wd = arena_calloc(&req->arena, sizeof *wd);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err = KASSA_ENOTFOUND;
+    if (wd == NULL || c == NULL) {
+        err = KASSA_EIO;
+    } else if (has_oid) {
+        char *end;
+        long long id = strtoll(oid, &end, 10);
+        if (*end == '\0' && id > 0 && oid[0] != '+' && oid[0] != '-')
+            err = STORE_CALL(c, withdrawal_get, tx->shop.id, id, NULL, wd);
+    } else {
+        err = STORE_CALL(c, withdrawal_get, tx->shop.id, 0, pid, wd);
+    }
+    if (c)
+        store_release(c);
+    if (err == KASSA_OK && wd->shop_id != tx->shop.id)
+        err = KASSA_ENOTFOUND;
+    if (err == KASSA_ENOTFOUND) {
+        tegro_error(req, "Withdrawal not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    envelope_open(&w);
+    render_withdrawal(&w, wd);
+    return send_after_nonce(req, tx, &w);
+}
+
+static bool withdrawal_one(void *arg, const struct withdrawal *wd)
+{
+    struct jw *w = arg;
+    render_withdrawal(w, wd);
+    return !w->failed;
+}
+
+static enum http_action m_withdrawals(struct http_req *req, struct tegro_ctx *tx)
+{
+    char page_text[32], msg[128];
+    bool found;
+    long long page = 1;
+    if (!json_decimal_text(req, tx->root, "page", page_text, sizeof page_text, &found, msg,
+                           sizeof msg)) {
+        tegro_error(req, "Wrong page: must be a positive integer");
+        return HTTP_DONE;
+    }
+    if (found) {
+        char *end;
+        page = strtoll(page_text, &end, 10);
+        if (*end != '\0' || page < 1 || page > 10000000 || page_text[0] == '+') {
+            tegro_error(req, "Wrong page: must be a positive integer");
+            return HTTP_DONE;
+        }
+    }
+    struct jw w;
+    envelope_open(&w);
+    jw_arr(&w);
+    struct store_conn *c = store_reader(app.store);
+    kassa_err err =
+        c ? STORE_CALL(c, withdrawals_page, tx->shop.id, (int)((page - 1) * ORDERS_PAGE_SIZE),
+                       ORDERS_PAGE_SIZE, withdrawal_one, &w)
+          : KASSA_EIO;
+    if (c)
+        store_release(c);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        tegro_error(req, "Internal server error");
+        return HTTP_DONE;
+    }
+    jw_arr_end(&w);
+    return send_after_nonce(req, tx, &w);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+enum http_action tegro_handle(struct http_req *req)
+{
+    const char *m = path_after(req->path, "/api/");
+    char name[64];
+    size_t n = m ? strcspn(m, "/") : 0;
+    if (m == NULL || n == 0 || n >= sizeof name || (m[n] == '/' && m[n + 1] != '\0')) {
+        tegro_error(req, "Unknown method");
+        return HTTP_DONE;
+    }
+    memcpy(name, m, n);
+    name[n] = '\0';
+    if (strcmp(req->method, "POST") != 0) {
+        tegro_error(req, "Use POST");
+        return HTTP_DONE;
+    }
+    static const struct {
+        const char *name;
+        enum http_action (*fn)(struct http_req *, struct tegro_ctx *);
+    } methods[] = {
+        {"createOrder", m_create_order},
+        {"shops", m_shops},
+        {"balance", m_balance},
+        {"order", m_order},
+        {"orders", m_orders},
+        {"modules", m_modules},
+        {"rates", m_rates},
+        {"createWithdrawal", m_create_withdrawal},
+        {"withdrawal", m_withdrawal},
+        {"withdrawals", m_withdrawals},
+    };
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        if (strcmp(methods[i].name, name) != 0)
+            continue;
+        struct tegro_ctx *tx = arena_calloc(&req->arena, sizeof *tx);
+        if (tx == NULL) {
+            tegro_error(req, "Internal server error");
+            return HTTP_DONE;
+        }
+        if (!tegro_auth(req, methods[i].name, tx))
+            return HTTP_DONE;
+        enum http_action a = methods[i].fn(req, tx);
+        json_decref(tx->root);
+        tx->root = NULL;
+        return a;
+    }
+    tegro_error(req, "Unknown method %s", name);
+    return HTTP_DONE;
+}

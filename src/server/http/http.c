@@ -1,0 +1,1010 @@
+/* http.c: the HTTP front on libmicrohttpd (see http.h).
+ *
+ * One `struct http_conn` per request, created in the URI log callback (the
+ * only place MHD shows the request target exactly as received) and freed in
+ * the request-completed callback. The access handler collects the body,
+ * calls the handler once, and queues the reply either at once or, for a
+ * suspended request, when MHD calls it again after http_resume.
+ *
+ * Suspend/resume race: http_suspend only marks the request. After the
+ * handler returned HTTP_SUSPENDED the access handler, under http_mu, either
+ * finds the request already resumed (the worker was faster) and queues the
+ * reply at once, or suspends the MHD connection and marks it suspended;
+ * http_resume, under the same mutex, marks the request resumed and resumes
+ * the MHD connection only if it was really suspended. A global mutex (not a
+ * per-request one) so nothing touches a request's memory after its owner
+ * may have freed it. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "base/log.h"
+#include "base/random.h"
+#include "tls.h"
+
+#define HTTP_ARENA_EXTRA (1024 * 1024) /* arena bytes beyond the body limit */
+#define HTTP_CONN_MEMORY (16 * 1024)
+#define HTTP_CONN_TIMEOUT 30    /* seconds of idle before MHD closes */
+#define HTTP_STOP_WAIT_MS 10000 /* how long http_stop lets transfers finish */
+
+enum http_state {
+    ST_BODY,     /* collecting the body */
+    ST_TOOBIG,   /* body over the limit: draining, 413 at the end */
+    ST_HANDLING, /* handler called, reply not queued yet */
+    ST_QUEUED,   /* reply queued */
+};
+
+struct http_hdr {
+    char *name;
+    char *value;
+    struct http_hdr *next;
+};
+
+struct http_conn {
+    struct http_req req;
+    struct MHD_Connection *mhd;
+    enum http_state state;
+    bool started;         /* first access-handler call done */
+    bool suspend_wanted;  /* http_suspend called */
+    bool suspended;       /* MHD connection suspended (guarded by http_mu) */
+    bool resumed;         /* http_resume called (guarded by http_mu) */
+    bool counted_pending; /* counted in http_pending */
+    void (*on_resume)(struct http_req *req, void *arg); /* see http_on_resume */
+    void *on_resume_arg;
+    size_t limit; /* body limit of this request */
+    char *body;   /* malloc'ed, grows to at most limit + 1 */
+    size_t body_cap;
+    /* Request headers, copied at the first call. */
+    size_t nheaders;
+    const char **hnames;
+    const char **hvalues;
+    /* The reply. */
+    bool reply_set;
+    int status;
+    char *ctype;
+    char *rbody; /* malloc'ed */
+    size_t rlen;
+    struct http_hdr *rheaders;
+    /* Access log. */
+    struct timespec t0;
+    int sent_status;
+    size_t sent_bytes;
+};
+
+static struct MHD_Daemon *http_daemon;
+static bool http_tls; /* serving HTTPS (tls.c holds the pair) */
+static http_handler http_cb;
+static size_t http_max_body;
+static size_t http_max_upload;
+static pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int http_live;    /* requests between URI callback and completion */
+static atomic_int http_pending; /* requests handled but not yet queued */
+
+static const char http_413[] = "{\"error\":\"request body too large\"}";
+static const char http_500[] = "{\"error\":\"Internal server error\"}";
+
+static struct http_conn *conn_of(struct http_req *req)
+{
+    return req->priv;
+}
+
+/* ---- request id ------------------------------------------------------ */
+
+static void make_request_id(char out[17])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[8];
+    random_bytes(b, sizeof b);
+    for (size_t i = 0; i < sizeof(b); i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[16] = '\0';
+}
+
+/* ---- per-request state ----------------------------------------------- */
+
+static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
+{
+    struct http_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->mhd = mhd;
+    c->state = ST_BODY;
+    c->req.priv = c;
+    /* The arena is sized for the largest body; the real limit is known once
+     * the method and path are (first access-handler call). */
+    arena_init(&c->req.arena, http_max_upload + HTTP_ARENA_EXTRA);
+    make_request_id(c->req.id);
+    clock_gettime(CLOCK_MONOTONIC, &c->t0);
+    const char *target = uri != NULL ? uri : "";
+    c->req.raw_target = arena_strdup(&c->req.arena, target);
+    if (c->req.raw_target == NULL) {
+        arena_free(&c->req.arena);
+        free(c);
+        return NULL;
+    }
+    const char *q = strchr(c->req.raw_target, '?');
+    c->req.query = q != NULL ? q + 1 : "";
+    c->req.method = "";
+    c->req.path = "";
+    c->req.body = "";
+    atomic_fetch_add(&http_live, 1);
+    return c;
+}
+
+static void reply_clear(struct http_conn *c)
+{
+    free(c->ctype);
+    free(c->rbody);
+    c->ctype = NULL;
+    c->rbody = NULL;
+    c->rlen = 0;
+    struct http_hdr *h = c->rheaders;
+    while (h != NULL) {
+        struct http_hdr *next = h->next;
+        free(h->name);
+        free(h->value);
+        free(h);
+        h = next;
+    }
+    c->rheaders = NULL;
+}
+
+static void conn_free(struct http_conn *c)
+{
+    if (c->counted_pending)
+        atomic_fetch_sub(&http_pending, 1);
+    reply_clear(c);
+    free(c->body);
+    arena_free(&c->req.arena);
+    free(c);
+    atomic_fetch_sub(&http_live, 1);
+}
+
+struct hdr_count {
+    struct http_conn *c;
+    size_t n;
+};
+
+static enum MHD_Result hdr_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct hdr_count *hc = cls;
+    struct http_conn *c = hc->c;
+    if (c->hnames != NULL && hc->n < c->nheaders) {
+        c->hnames[hc->n] = arena_strdup(&c->req.arena, key);
+        c->hvalues[hc->n] = arena_strdup(&c->req.arena, value != NULL ? value : "");
+    }
+    hc->n++;
+    return MHD_YES;
+}
+
+/* Copy the request headers into the arena; -1 when it is full. */
+static int copy_headers(struct http_conn *c)
+{
+    struct hdr_count hc = {c, 0};
+    MHD_get_connection_values(c->mhd, MHD_HEADER_KIND, hdr_collect, &hc);
+    c->nheaders = hc.n;
+    c->hnames = arena_calloc(&c->req.arena, (hc.n + 1) * sizeof(char *));
+    c->hvalues = arena_calloc(&c->req.arena, (hc.n + 1) * sizeof(char *));
+    if (c->hnames == NULL || c->hvalues == NULL)
+        return -1;
+    hc.n = 0;
+    MHD_get_connection_values(c->mhd, MHD_HEADER_KIND, hdr_collect, &hc);
+    if (hc.n < c->nheaders)
+        c->nheaders = hc.n;
+    for (size_t i = 0; i < c->nheaders; i++)
+        if (c->hnames[i] == NULL || c->hvalues[i] == NULL)
+            return -1;
+    return 0;
+}
+
+const char *http_header(struct http_req *req, const char *name)
+{
+    struct http_conn *c = conn_of(req);
+    if (c == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < c->nheaders; i++)
+        if (strcasecmp(c->hnames[i], name) == 0)
+            return c->hvalues[i];
+    return NULL;
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Decode a form-encoded component (%XX, '+' as space) into the arena. */
+static char *form_decode(struct arena *a, const char *s, size_t n)
+{
+    char *out = arena_alloc(a, n + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            out[o++] = ' ';
+        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+const char *http_query(struct http_req *req, const char *name)
+{
+    if (req == NULL || name == NULL || req->query == NULL)
+        return NULL;
+    const char *p = req->query;
+    while (*p != '\0') {
+        size_t len = strcspn(p, "&");
+        size_t klen = strcspn(p, "=&");
+        char *key = form_decode(&req->arena, p, klen);
+        if (key == NULL)
+            return NULL;
+        if (klen > 0 && strcmp(key, name) == 0) {
+            if (klen >= len)
+                return "";
+            return form_decode(&req->arena, p + klen + 1, len - klen - 1);
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    return NULL;
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void set_reply(struct http_conn *c, int status, const char *ctype, char *body, size_t len)
+{
+    free(c->rbody);
+    free(c->ctype);
+    c->status = status;
+    c->ctype = ctype != NULL ? strdup(ctype) : NULL;
+    c->rbody = body;
+    c->rlen = body != NULL ? len : 0;
+    c->reply_set = true;
+}
+
+void http_reply(struct http_req *req, int status, const char *content_type, const char *body,
+                size_t len)
+{
+    struct http_conn *c = conn_of(req);
+    char *copy = NULL;
+    if (body != NULL && len > 0) {
+        copy = malloc(len);
+        if (copy == NULL) {
+            /* Out of memory: an empty 500 rather than a wrong answer. */
+            status = 500;
+            len = 0;
+        } else {
+            memcpy(copy, body, len);
+        }
+    }
+    pthread_mutex_lock(&http_mu);
+    set_reply(c, status, content_type, copy, copy != NULL ? len : 0);
+    pthread_mutex_unlock(&http_mu);
+}
+
+void http_reply_owned(struct http_req *req, int status, const char *content_type, char *body,
+                      size_t len)
+{
+    struct http_conn *c = conn_of(req);
+    pthread_mutex_lock(&http_mu);
+    set_reply(c, status, content_type, body, len);
+    pthread_mutex_unlock(&http_mu);
+}
+
+void http_add_header(struct http_req *req, const char *name, const char *value)
+{
+    struct http_conn *c = conn_of(req);
+    if (name == NULL || value == NULL)
+        return;
+    struct http_hdr *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return;
+    h->name = strdup(name);
+    h->value = strdup(value);
+    if (h->name == NULL || h->value == NULL) {
+        free(h->name);
+        free(h->value);
+        free(h);
+        return;
+    }
+    pthread_mutex_lock(&http_mu);
+    struct http_hdr **tail = &c->rheaders;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = h;
+    pthread_mutex_unlock(&http_mu);
+}
+
+void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void *arg), void *arg)
+{
+    struct http_conn *c = conn_of(req);
+    c->on_resume = fn;
+    c->on_resume_arg = arg;
+}
+
+void http_suspend(struct http_req *req)
+{
+    conn_of(req)->suspend_wanted = true;
+}
+
+void http_resume(struct http_req *req)
+{
+    struct http_conn *c = conn_of(req);
+    struct MHD_Connection *mhd = NULL;
+    pthread_mutex_lock(&http_mu);
+    c->resumed = true;
+    if (c->suspended) {
+        c->suspended = false;
+        mhd = c->mhd;
+    }
+    pthread_mutex_unlock(&http_mu);
+    /* Last touch of the request: once resumed it may complete and be freed. */
+    if (mhd != NULL)
+        MHD_resume_connection(mhd);
+}
+
+/* Queue the stored reply (or a 500 when none was set). The caller owns the
+ * request exclusively (no worker thread holds it any more). */
+static enum MHD_Result queue_reply(struct http_conn *c)
+{
+    if (c->counted_pending) {
+        c->counted_pending = false;
+        atomic_fetch_sub(&http_pending, 1);
+    }
+    if (c->on_resume != NULL) {
+        void (*fn)(struct http_req *, void *) = c->on_resume;
+        c->on_resume = NULL;
+        fn(&c->req, c->on_resume_arg);
+    }
+    if (!c->reply_set) {
+        log_error("handler set no reply", "path=%s", c->req.path);
+        reply_clear(c);
+        char *b = strdup(http_500);
+        set_reply(c, 500, "application/json", b, b != NULL ? strlen(http_500) : 0);
+    }
+    struct MHD_Response *r;
+    if (c->rbody != NULL && c->rlen > 0) {
+        r = MHD_create_response_from_buffer(c->rlen, c->rbody, MHD_RESPMEM_MUST_FREE);
+        if (r != NULL)
+            c->rbody = NULL; /* MHD frees it now */
+    } else {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    if (r == NULL)
+        return MHD_NO;
+    if (c->ctype != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, c->ctype);
+    MHD_add_response_header(r, "X-Request-Id", c->req.id);
+    for (struct http_hdr *h = c->rheaders; h != NULL; h = h->next)
+        MHD_add_response_header(r, h->name, h->value);
+    c->sent_status = c->status;
+    c->sent_bytes = c->rlen;
+    enum MHD_Result ret = MHD_queue_response(c->mhd, (unsigned int)c->status, r);
+    MHD_destroy_response(r);
+    c->state = ST_QUEUED;
+    return ret;
+}
+
+static enum MHD_Result queue_static(struct http_conn *c, int status, const char *body)
+{
+    reply_clear(c);
+    char *b = strdup(body);
+    set_reply(c, status, "application/json", b, b != NULL ? strlen(body) : 0);
+    return queue_reply(c);
+}
+
+/* ---- MHD callbacks ----------------------------------------------------- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mhd)
+{
+    return conn_new(uri, mhd);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* First call: method, path, headers, limit. Returns -1 when out of memory. */
+static int conn_start(struct http_conn *c, const char *url, const char *method)
+{
+    c->started = true;
+    c->req.method = arena_strdup(&c->req.arena, method);
+    c->req.path = arena_strdup(&c->req.arena, url);
+    if (c->req.method == NULL || c->req.path == NULL || copy_headers(c) != 0)
+        return -1;
+    bool upload = strcmp(method, "POST") == 0 && ends_with(url, "/receipt");
+    c->limit = upload ? http_max_upload : http_max_body;
+    /* Now the body limit is known: the arena gets that plus HTTP_ARENA_EXTRA
+     * (it was sized for the largest until here). */
+    if (c->req.arena.used <= c->limit + HTTP_ARENA_EXTRA)
+        c->req.arena.limit = c->limit + HTTP_ARENA_EXTRA;
+    return 0;
+}
+
+/* Append upload data; switches to ST_TOOBIG past the limit. */
+static void body_append(struct http_conn *c, const char *data, size_t n)
+{
+    size_t have = c->req.body_len;
+    if (n > c->limit || have > c->limit - n) {
+        free(c->body);
+        c->body = NULL;
+        c->body_cap = 0;
+        c->req.body_len = 0;
+        c->state = ST_TOOBIG;
+        return;
+    }
+    if (have + n + 1 > c->body_cap) {
+        size_t cap = c->body_cap > 0 ? c->body_cap : 4096;
+        while (cap < have + n + 1)
+            cap *= 2;
+        if (cap > c->limit + 1)
+            cap = c->limit + 1;
+        char *nb = realloc(c->body, cap);
+        if (nb == NULL) {
+            /* Treat as too big: we cannot hold it. */
+            free(c->body);
+            c->body = NULL;
+            c->body_cap = 0;
+            c->req.body_len = 0;
+            c->state = ST_TOOBIG;
+            return;
+        }
+        c->body = nb;
+        c->body_cap = cap;
+    }
+    memcpy(c->body + have, data, n);
+    c->req.body_len = have + n;
+}
+
+static enum MHD_Result run_handler(struct http_conn *c)
+{
+    if (c->body != NULL) {
+        c->body[c->req.body_len] = '\0';
+        c->req.body = c->body;
+    } else {
+        c->req.body = "";
+        c->req.body_len = 0;
+    }
+    c->state = ST_HANDLING;
+    c->counted_pending = true;
+    atomic_fetch_add(&http_pending, 1);
+
+    log_set_request_id(c->req.id);
+    enum http_action act = http_cb(&c->req);
+    enum MHD_Result ret = MHD_YES;
+    if (act != HTTP_SUSPENDED || !c->suspend_wanted) {
+        ret = queue_reply(c);
+        goto out;
+    }
+    /* From here on another thread may own the request until it resumes it;
+     * only the flags under http_mu are ours to read. */
+    pthread_mutex_lock(&http_mu);
+    bool already = c->resumed;
+    if (!already) {
+        MHD_suspend_connection(c->mhd);
+        c->suspended = true;
+    }
+    pthread_mutex_unlock(&http_mu);
+    if (already)
+        ret = queue_reply(c);
+out:
+    log_set_request_id(NULL);
+    return ret;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
+{
+    struct http_conn *c = *con_cls;
+    if (c == NULL) {
+        /* No URI callback ran (should not happen): rebuild the target. */
+        c = conn_new(url, mhd);
+        if (c == NULL)
+            return MHD_NO;
+        *con_cls = c;
+    }
+    if (!c->started) {
+        if (conn_start(c, url, method) != 0)
+            return MHD_NO;
+        const char *cl = http_header(&c->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *expect = http_header(&c->req, MHD_HTTP_HEADER_EXPECT);
+        if (cl != NULL && expect != NULL && strcasecmp(expect, "100-continue") == 0) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno == 0 && end != cl && *end == '\0' && n > c->limit) {
+                /* The client waits for 100 Continue: refuse before it sends. */
+                c->state = ST_TOOBIG;
+                log_set_request_id(c->req.id);
+                enum MHD_Result ret = queue_static(c, 413, http_413);
+                log_set_request_id(NULL);
+                return ret;
+            }
+        }
+        /* MHD's first call carries no data; should one ever carry some,
+         * it is body like any other. */
+        if (*upload_data_size == 0)
+            return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        if (c->state == ST_BODY)
+            body_append(c, upload_data, *upload_data_size);
+        /* ST_TOOBIG: drain, keep nothing. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    switch (c->state) {
+    case ST_BODY:
+        return run_handler(c);
+    case ST_TOOBIG: {
+        log_set_request_id(c->req.id);
+        enum MHD_Result ret = queue_static(c, 413, http_413);
+        log_set_request_id(NULL);
+        return ret;
+    }
+    case ST_HANDLING: {
+        /* Called again after http_resume. */
+        log_set_request_id(c->req.id);
+        enum MHD_Result ret = queue_reply(c);
+        log_set_request_id(NULL);
+        return ret;
+    }
+    case ST_QUEUED:
+        return MHD_YES;
+    }
+    return MHD_NO;
+}
+
+/* Copy a path for a `k=v` log field: spaces, quotes, '%' and control bytes
+ * percent-encoded so the field stays one token. */
+static void log_safe(const char *s, char *out, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (; *s != '\0' && o + 4 < size; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch <= 0x20 || ch == '"' || ch == '%' || ch == 0x7f) {
+            out[o++] = '%';
+            out[o++] = hex[ch >> 4];
+            out[o++] = hex[ch & 15];
+        } else {
+            out[o++] = (char)ch;
+        }
+    }
+    out[o] = '\0';
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_conn *c = *con_cls;
+    if (c == NULL)
+        return;
+    *con_cls = NULL;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long long ms =
+        (long long)(t1.tv_sec - c->t0.tv_sec) * 1000 + (t1.tv_nsec - c->t0.tv_nsec) / 1000000;
+    if (c->started) {
+        char path[512];
+        log_safe(c->req.path, path, sizeof(path));
+        log_set_request_id(c->req.id);
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+            log_info("request", "method=%s path=%s status=%d bytes=%zu ms=%lld", c->req.method,
+                     path, c->sent_status, c->sent_bytes, ms);
+        else
+            log_info("request", "method=%s path=%s status=%d bytes=%zu ms=%lld end=%d",
+                     c->req.method, path, c->sent_status, c->sent_bytes, ms, (int)toe);
+        log_set_request_id(NULL);
+    }
+    conn_free(c);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    char buf[1024];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    log_msg(LOG_WARN, buf, "component=microhttpd");
+}
+
+/* ---- daemon ------------------------------------------------------------ */
+
+/* Split "host:port" (or "[v6]:port") and resolve it. */
+static int resolve_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
+                          bool *v6, char *err, size_t errlen)
+{
+    int rc = -1;
+    struct addrinfo *res = NULL;
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || colon == listen) {
+        snprintf(err, errlen, "listen address '%s': expected HOST:PORT", listen);
+        goto out;
+    }
+    size_t hlen = (size_t)(colon - listen);
+    const char *h = listen;
+    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof(host)) {
+        snprintf(err, errlen, "listen address '%s': host too long", listen);
+        goto out;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    struct addrinfo hints = {0};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(host[0] != '\0' ? host : NULL, colon + 1, &hints, &res);
+    if (gai != 0 || res == NULL) {
+        snprintf(err, errlen, "listen address '%s': %s", listen,
+                 gai != 0 ? gai_strerror(gai) : "no address");
+        goto out;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sslen = res->ai_addrlen;
+    *v6 = res->ai_family == AF_INET6;
+    rc = 0;
+out:
+    if (res != NULL)
+        freeaddrinfo(res);
+    return rc;
+}
+
+/* ---- the resumer ----------------------------------------------------------
+ * MHD_resume_connection writes to the daemon's wake-up eventfd: a system
+ * call per request. http_resume_later moves that cost off the caller (the
+ * group-commit writer, the one serial thread) onto this thread, which
+ * resumes whole lists at a time.
+ *
+ * The writer must not wait or be preempted here: it pushes onto a lock-free
+ * list (one compare-and-swap), and takes the mutex only to wake the resumer
+ * when the list was empty. With a mutex around every push, the resumer
+ * taking the list held the writer up, and each unlock woke it (a futex
+ * call, after which the woken thread preempted the writer): 13 % of the
+ * writer's time under load. The resumer is SCHED_BATCH, so that waking it
+ * never preempts the writer either. */
+
+struct resume_item {
+    struct http_req *req;
+    struct resume_item *next;
+};
+
+static struct {
+    _Atomic(struct resume_item *) head; /* pushed by any thread, taken whole */
+    atomic_bool running;
+    pthread_mutex_t mu; /* guards stopping and the sleep on cv */
+    pthread_cond_t cv;
+    bool stopping;
+    pthread_t thread;
+} R = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* Resume every request of a list taken from R.head, oldest first. */
+static void resume_list(struct resume_item *list)
+{
+    struct resume_item *fifo = NULL;
+    while (list != NULL) { /* the list is newest first: reverse it */
+        struct resume_item *next = list->next;
+        list->next = fifo;
+        fifo = list;
+        list = next;
+    }
+    while (fifo != NULL) {
+        struct resume_item *next = fifo->next;
+        http_resume(fifo->req); /* the item lives in the request: read next first */
+        fifo = next;
+    }
+}
+
+static void *resumer_main(void *arg)
+{
+    pthread_setname_np(pthread_self(), "kassa-resume"); /* top -H, perf */
+    struct sched_param sp = {0};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp); /* best effort */
+    (void)arg;
+    for (;;) {
+        struct resume_item *list = atomic_exchange(&R.head, NULL);
+        if (list != NULL) {
+            resume_list(list);
+            continue;
+        }
+        pthread_mutex_lock(&R.mu);
+        while (atomic_load(&R.head) == NULL && !R.stopping)
+            pthread_cond_wait(&R.cv, &R.mu);
+        bool stop = R.stopping && atomic_load(&R.head) == NULL;
+        pthread_mutex_unlock(&R.mu);
+        if (stop)
+            break;
+    }
+    return NULL;
+}
+
+void http_resume_later(struct http_req *req)
+{
+    struct resume_item *item = arena_alloc(&req->arena, sizeof *item);
+    if (item == NULL || !atomic_load(&R.running)) {
+        http_resume(req);
+        return;
+    }
+    item->req = req;
+    /* Once pushed, the item may be resumed and freed at once: only `old`
+     * is read after the exchange. */
+    struct resume_item *old = atomic_load(&R.head);
+    do
+        item->next = old;
+    while (!atomic_compare_exchange_weak(&R.head, &old, item));
+    if (old == NULL) { /* the resumer may sleep: wake it */
+        pthread_mutex_lock(&R.mu);
+        pthread_cond_signal(&R.cv);
+        pthread_mutex_unlock(&R.mu);
+    }
+    /* The resumer stopped meanwhile (resumer_stop, then its last take):
+     * resume what is left here. */
+    if (!atomic_load(&R.running))
+        resume_list(atomic_exchange(&R.head, NULL));
+}
+
+static int resumer_start(void)
+{
+    atomic_store(&R.head, NULL);
+    R.stopping = false;
+    int rc = pthread_create(&R.thread, NULL, resumer_main, NULL);
+    atomic_store(&R.running, rc == 0);
+    return rc == 0 ? 0 : -1;
+}
+
+static void resumer_stop(void)
+{
+    if (!atomic_load(&R.running))
+        return;
+    pthread_mutex_lock(&R.mu);
+    R.stopping = true;
+    pthread_cond_signal(&R.cv);
+    pthread_mutex_unlock(&R.mu);
+    pthread_join(R.thread, NULL); /* resumes what is queued first */
+    atomic_store(&R.running, false);
+    resume_list(atomic_exchange(&R.head, NULL)); /* pushed while it stopped */
+}
+
+/* ---- the acceptor ----------------------------------------------------------
+ * kassad accepts connections itself and hands each to MHD with
+ * MHD_add_connection, which gives it to worker (fd mod workers): the
+ * connections spread evenly over the worker threads. With MHD accepting,
+ * every worker polls the listening socket and whichever wakes first takes
+ * the connection; with one worker per CPU, all 64 of a client's
+ * connections landed on one of two workers in 3 of 8 runs, and the other
+ * CPU idled (33 k reads/s instead of 50 k). */
+
+static struct {
+    int fd;           /* the listening socket, -1 when none */
+    pthread_t thread; /* runs while http_daemon is set */
+    atomic_bool stopping;
+} A = {.fd = -1};
+
+static void *acceptor_main(void *arg)
+{
+    pthread_setname_np(pthread_self(), "kassa-accept"); /* top -H, perf */
+    (void)arg;
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int fd = accept4(A.fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (atomic_load(&A.stopping)) {
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        if (fd < 0) {
+            if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK || errno == EOPNOTSUPP) {
+                log_error("accept failed; no longer accepting", "error=\"%s\"", strerror(errno));
+                break; /* the socket itself is gone: retrying would spin */
+            }
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                log_warn("accept failed; retrying", "error=\"%s\"", strerror(errno));
+                struct timespec ts = {0, 10 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+            continue; /* EINTR, ECONNABORTED, a network error of that connection */
+        }
+        /* On failure MHD closes the socket (and logs through on_mhd_error). */
+        MHD_add_connection(http_daemon, fd, (struct sockaddr *)&addr, len);
+    }
+    return NULL;
+}
+
+/* The listening socket for ss: SO_REUSEADDR and, as libmicrohttpd's
+ * MHD_OPTION_LISTENING_ADDRESS_REUSE did, SO_REUSEPORT; IPv6 only on an
+ * IPv6 address. -1 with err on failure. */
+static int listen_socket(const struct sockaddr_storage *ss, socklen_t sslen, bool v6, char *err,
+                         size_t errlen, const char *listen_addr)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
+        (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
+        bind(fd, (const struct sockaddr *)ss, sslen) != 0 || listen(fd, SOMAXCONN) != 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", listen_addr, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Stop accepting: wake accept4 (shutdown makes it fail at once), join. */
+static void acceptor_stop(void)
+{
+    atomic_store(&A.stopping, true);
+    shutdown(A.fd, SHUT_RDWR);
+    pthread_join(A.thread, NULL);
+}
+
+/* With TLS, tls.c counts the open connections: a replaced certificate is
+ * freed when the last connection that may have handshaken with it closes. */
+static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)mhd;
+    if (!http_tls)
+        return;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        *socket_context = (void *)(uintptr_t)tls_conn_open();
+    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        tls_conn_close((uint64_t)(uintptr_t)*socket_context);
+}
+
+int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,
+               http_handler handler, char *err, size_t errlen)
+{
+    if (http_daemon != NULL) {
+        snprintf(err, errlen, "http: already started");
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    bool v6 = false;
+    if (resolve_listen(listen, &ss, &sslen, &v6, err, errlen) != 0)
+        return -1;
+    http_cb = handler;
+    http_max_body = max_body;
+    http_max_upload = max_upload > max_body ? max_upload : max_body;
+    atomic_store(&http_live, 0);
+    atomic_store(&http_pending, 0);
+
+    /* poll(), not epoll: epoll costs two epoll_ctl calls per suspended
+     * request (~10 % more creates at 64 connections with poll) at the price
+     * of a scan per wake-up (~15 % fewer reads at 512 connections). */
+    unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET;
+    /* HTTPS: MHD asks tls.c for the pair at each handshake, so a reload
+     * needs no new daemon. Passed as an array: MHD refuses the option on a
+     * daemon without TLS. */
+    http_tls = tls_enabled();
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (http_tls)
+        flags |= MHD_USE_TLS;
+    else
+        tls_opts[0] = tls_opts[1];
+    unsigned int pool = threads > 1 ? (unsigned int)threads : 1;
+    A.fd = listen_socket(&ss, sslen, v6, err, errlen, listen);
+    if (A.fd < 0)
+        return -1;
+    http_daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, NULL,
+        /* The logger first, so MHD reports everything after it through log.c. */
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_THREAD_POOL_SIZE, pool,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, NULL,
+        /* MHD clears a connection's pool for every request: keep it small
+         * (headers only; bodies are copied to our own buffer). */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_ARRAY,
+        tls_opts, MHD_OPTION_END);
+    if (http_daemon == NULL) {
+        snprintf(err, errlen, "cannot listen on %s: %s", listen,
+                 errno != 0 ? strerror(errno) : "libmicrohttpd failed to start");
+        close(A.fd);
+        A.fd = -1;
+        return -1;
+    }
+    atomic_store(&A.stopping, false);
+    if (pthread_create(&A.thread, NULL, acceptor_main, NULL) != 0) {
+        snprintf(err, errlen, "cannot listen on %s: no acceptor thread", listen);
+        MHD_stop_daemon(http_daemon);
+        http_daemon = NULL;
+        close(A.fd);
+        A.fd = -1;
+        return -1;
+    }
+    if (resumer_start() != 0)
+        log_warn("no resumer thread: requests are resumed by their workers");
+    log_info("listening", "addr=%s port=%u threads=%u tls=%d", listen, (unsigned)http_port(), pool,
+             (int)http_tls);
+    return 0;
+}
+
+void http_stop(void)
+{
+    if (http_daemon == NULL)
+        return;
+    acceptor_stop(); /* no new connections; the socket closes after the drain */
+    /* Let requests in flight finish. Suspended ones are waited for without
+     * a limit: their workers still hold pointers into them, and MHD aborts
+     * the process when stopped with a suspended connection. Requests still
+     * being received or sent get HTTP_STOP_WAIT_MS. */
+    for (int waited = 0;; waited += 10) {
+        int pending = atomic_load(&http_pending);
+        if (pending == 0 && (atomic_load(&http_live) == 0 || waited >= HTTP_STOP_WAIT_MS))
+            break;
+        if (pending != 0 && waited > 0 && waited % 5000 == 0)
+            log_warn("stopping: waiting for suspended requests", "pending=%d", pending);
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(http_daemon);
+    http_daemon = NULL;
+    resumer_stop();
+    if (A.fd >= 0)
+        close(A.fd);
+    A.fd = -1;
+}
+
+uint16_t http_port(void)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (A.fd < 0 || getsockname(A.fd, (struct sockaddr *)&ss, &len) != 0)
+        return 0;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}

@@ -1,0 +1,86 @@
+/* http.h: the HTTP front (libmicrohttpd, epoll, thread pool).
+ *
+ * http.c collects a request (headers, body bounded by --max-body: 413
+ * beyond), gives it a request id and an arena, and calls the router. A
+ * handler either answers at once (http_reply ... then returns HTTP_DONE), or
+ * suspends the connection (http_suspend, then hands the request to another
+ * thread, returns HTTP_SUSPENDED); that thread later calls http_reply and
+ * http_resume, and http.c sends the answer. An HTTP thread never blocks
+ * waiting for a commit. */
+#ifndef KASSA_HTTP_H
+#define KASSA_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+
+struct http_req;
+
+enum http_action { HTTP_DONE, HTTP_SUSPENDED };
+
+typedef enum http_action (*http_handler)(struct http_req *req);
+
+struct http_req {
+    /* What the request is (valid until the answer is sent). */
+    const char *method;     /* "GET", "POST", ... */
+    const char *path;       /* decoded path, no query: "/v1/orders" */
+    const char *raw_target; /* the request target exactly as received: "/pay/?a=1%20b" */
+    const char *query;      /* raw query after '?', "" when none; not decoded */
+    const char *body;       /* NUL-terminated for convenience; body_len excludes it */
+    size_t body_len;
+    char id[17];        /* request id, 16 hex; also in every log line */
+    struct arena arena; /* freed with the request */
+    void *priv;         /* http.c's own state */
+};
+
+/* A request header's value (name case-insensitive), or NULL. */
+const char *http_header(struct http_req *req, const char *name);
+
+/* A decoded query argument, or NULL. */
+const char *http_query(struct http_req *req, const char *name);
+
+/* Set the answer. `body` is copied. Headers added with http_add_header are
+ * sent with it. May be called from any thread while the request is
+ * suspended; the last call wins. */
+void http_reply(struct http_req *req, int status, const char *content_type, const char *body,
+                size_t len);
+
+/* Take ownership of a malloc'ed body (freed by http.c) instead of copying. */
+void http_reply_owned(struct http_req *req, int status, const char *content_type, char *body,
+                      size_t len);
+
+/* Add a response header (both strings copied). */
+void http_add_header(struct http_req *req, const char *name, const char *value);
+
+/* Suspend this request's connection; call on the handler's thread before
+ * handing the request elsewhere, then return HTTP_SUSPENDED. */
+void http_suspend(struct http_req *req);
+
+/* Run fn(req, arg) on an HTTP thread once the suspended request is resumed,
+ * just before its answer is sent: fn may set the answer (http_reply), so
+ * rendering happens on the HTTP threads, not on the thread that resumed.
+ * Call before http_suspend. */
+void http_on_resume(struct http_req *req, void (*fn)(struct http_req *req, void *arg), void *arg);
+
+/* Resume a suspended request whose answer was set (or will be set by its
+ * http_on_resume function); any thread. */
+void http_resume(struct http_req *req);
+
+/* http_resume, done by http.c's resumer thread shortly after: for a caller
+ * whose time is precious (the group-commit writer). Any thread. */
+void http_resume_later(struct http_req *req);
+
+/* Start listening on host:port with `threads` worker threads, dispatching
+ * every request to `handler`. Returns 0, or -1 with a message in err. */
+int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,
+               http_handler handler, char *err, size_t errlen);
+
+/* Stop accepting, finish requests in flight, free the daemon. */
+void http_stop(void);
+
+/* The port actually bound (useful with port 0). */
+uint16_t http_port(void);
+
+#endif

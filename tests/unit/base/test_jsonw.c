@@ -1,0 +1,78 @@
+/* test_jsonw.c: the JSON writer (jsonw.c): integers at the limits, string
+ * escaping, separators, nesting, and the size limit. */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/jsonw.h"
+
+static void test_ints(void **state)
+{
+    (void)state;
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_arr(&w);
+    jw_int(&w, 0);
+    jw_int(&w, 7);
+    jw_int(&w, -42);
+    jw_int(&w, 1000000007);
+    jw_int(&w, LLONG_MAX);
+    jw_int(&w, LLONG_MIN);
+    jw_arr_end(&w);
+    assert_false(w.failed);
+    assert_string_equal(w.buf, "[0,7,-42,1000000007,9223372036854775807,-9223372036854775808]");
+    jw_free(&w);
+}
+
+static void test_object_and_escapes(void **state)
+{
+    (void)state;
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_key(&w, "a\"b");
+    jw_str(&w, "line\nbreak\t\\ \x01 ok");
+    jw_key(&w, "n");
+    jw_null(&w);
+    jw_key(&w, "t");
+    jw_bool(&w, true);
+    jw_key(&w, "o");
+    jw_obj(&w);
+    jw_key(&w, "x");
+    jw_int(&w, -1);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    assert_false(w.failed);
+    assert_string_equal(w.buf,
+                        "{\"a\\\"b\":\"line\\nbreak\\t\\\\ \\u0001 ok\",\"n\":null,\"t\":true,"
+                        "\"o\":{\"x\":-1}}");
+    jw_free(&w);
+}
+
+static void test_limit(void **state)
+{
+    (void)state;
+    struct jw w;
+    jw_init(&w, 16);
+    jw_arr(&w);
+    for (int i = 0; i < 10; i++)
+        jw_int(&w, 123456);
+    jw_arr_end(&w);
+    assert_true(w.failed);
+    jw_free(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ints),
+        cmocka_unit_test(test_object_and_escapes),
+        cmocka_unit_test(test_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
