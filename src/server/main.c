@@ -74,6 +74,11 @@ int main(int argc, char **argv)
     /* The URL may hold a password: logs get it redacted. */
     char db_shown[1024];
     store_url_redacted(config.db, db_shown, sizeof db_shown);
+    store_configure(&(struct store_options){.read_pool = config.db_pool,
+                                            .reader_threads = config.threads});
+    core_configure(&(struct core_settings){.panda_order_ttl = config.panda_order_ttl,
+                                           .tegro_order_ttl = config.tegro_order_ttl,
+                                           .idempotency_ttl = config.idempotency_ttl});
     if (store_open(config.db, &app.store, err, sizeof err) != KASSA_OK) {
         log_error("cannot open the database", "db=\"%s\" error=\"%s\"", db_shown, err);
         goto out;
@@ -88,7 +93,11 @@ int main(int argc, char **argv)
         goto out;
     }
     sweeper_running = true;
-    if (dispatcher_start(app.writer) != KASSA_OK) {
+    struct dispatcher_options dopts = {.schedule = config.callback_schedule,
+                                       .timeout_s = config.callback_timeout,
+                                       .host_connections = config.callback_host_connections,
+                                       .allow_private = config.allow_private_callbacks};
+    if (dispatcher_start(app.writer, &dopts) != KASSA_OK) {
         log_error("cannot start the callback dispatcher");
         goto out;
     }

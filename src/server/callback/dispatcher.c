@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "core/core.h"
 #include "base/log.h"
 #include "dispatcher.h"
@@ -71,6 +70,7 @@ struct dcmd {
 };
 
 static struct {
+    struct dispatcher_options opts;
     pthread_t thread;
     bool started;
     atomic_bool stopping;
@@ -306,7 +306,7 @@ static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
     if (s == NULL)
         return KASSA_ENOMEM;
     int64_t now = clock_now_ms();
-    int64_t lease = now + (int64_t)config.callback_timeout * 1000 + LEASE_MARGIN_MS;
+    int64_t lease = now + (int64_t)D.opts.timeout_s * 1000 + LEASE_MARGIN_MS;
     err = STORE_CALL(c, callbacks_claim, now, D.owner, lease, cmd->limit, collect_claim, cmd);
     int64_t shop_loaded = 0; /* the shop in *s, 0 when none: read once per run */
     for (struct job *j = cmd->jobs; err == KASSA_OK && j != NULL; j = j->next) {
@@ -391,7 +391,7 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
     struct job *j = arg;
     if (purpose == CURLSOCKTYPE_IPCXN) {
         enum ssrf_class cls = ssrf_classify_sockaddr(&addr->addr, addr->addrlen);
-        if (!ssrf_allowed(cls, config.allow_private_callbacks)) {
+        if (!ssrf_allowed(cls, D.opts.allow_private)) {
             char ip[64];
             ssrf_addr_text(&addr->addr, ip, sizeof ip);
             j->ssrf_blocked = true;
@@ -440,7 +440,7 @@ static bool job_start(struct job *j)
     if (e == NULL)
         return false;
     j->easy = e;
-    long timeout_ms = (long)(config.callback_timeout > 0 ? config.callback_timeout : 15) * 1000;
+    long timeout_ms = (long)D.opts.timeout_s * 1000;
     curl_easy_setopt(e, CURLOPT_URL, j->cb.url);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->cb.body);
@@ -784,12 +784,17 @@ static void *dispatcher_main(void *arg)
 
 /* ---- start / stop ------------------------------------------------------- */
 
-kassa_err dispatcher_start(struct writer *w)
+kassa_err dispatcher_start(struct writer *w, const struct dispatcher_options *opts)
 {
     char err[256];
-    const char *sched = config.callback_schedule ? config.callback_schedule
-                                                 : "0,60,300,900,3600,10800,21600,43200,"
-                                                   "86400,172800,259200";
+    D.opts = *opts;
+    if (D.opts.timeout_s <= 0)
+        D.opts.timeout_s = 15;
+    if (D.opts.host_connections <= 0)
+        D.opts.host_connections = 16;
+    const char *sched = opts->schedule ? opts->schedule
+                                       : "0,60,300,900,3600,10800,21600,43200,"
+                                         "86400,172800,259200";
     D.nsched = callback_schedule_parse(sched, D.sched, CALLBACK_SCHEDULE_MAX, err, sizeof err);
     if (D.nsched < 0) {
         log_error("bad callback schedule", "error=\"%s\"", err);
@@ -802,8 +807,7 @@ kassa_err dispatcher_start(struct writer *w)
         return KASSA_EIO;
     /* A merchant's server sees at most this many connections from us; the
      * other claimed transfers wait in libcurl's queue. */
-    long host_connections =
-        config.callback_host_connections > 0 ? config.callback_host_connections : 16;
+    long host_connections = D.opts.host_connections;
     curl_multi_setopt(D.multi, CURLMOPT_MAX_HOST_CONNECTIONS, host_connections);
     curl_multi_setopt(D.multi, CURLMOPT_MAXCONNECTS, (long)MAX_IN_FLIGHT);
     char host[32] = "";
@@ -829,8 +833,7 @@ kassa_err dispatcher_start(struct writer *w)
     log_info("callback dispatcher started",
              "owner=%s attempts=%d timeout_s=%d "
              "host_connections=%ld allow_private=%d",
-             D.owner, D.nsched, config.callback_timeout, host_connections,
-             (int)config.allow_private_callbacks);
+             D.owner, D.nsched, D.opts.timeout_s, host_connections, (int)D.opts.allow_private);
     return KASSA_OK;
 }
 

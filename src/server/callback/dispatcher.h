@@ -25,10 +25,18 @@
 
 #define CALLBACK_SCHEDULE_MAX 64
 
+/* How the dispatcher delivers (main.c fills it from the configuration). */
+struct dispatcher_options {
+    const char *schedule; /* attempts, seconds after the first, ascending; NULL: the default */
+    int timeout_s;        /* one attempt's timeout (0: 15) */
+    int host_connections; /* most connections to one receiver host (0: 16) */
+    bool allow_private;   /* deliver to loopback and private addresses too */
+};
+
 /* Start the dispatcher thread (after the writer). KASSA_EINVAL when
- * config.callback_schedule does not parse, KASSA_EIO when libcurl or the
- * thread cannot start. */
-kassa_err dispatcher_start(struct writer *w);
+ * opts->schedule does not parse, KASSA_EIO when libcurl or the thread
+ * cannot start. */
+kassa_err dispatcher_start(struct writer *w, const struct dispatcher_options *opts);
 
 /* Stop: abort transfers in flight, give their claims back, join. Call
  * before writer_stop. Safe when not started. */

@@ -14,6 +14,21 @@
 #include "txn/writer.h"
 #include "model/model.h"
 
+/* ---- settings ----------------------------------------------------------- */
+
+/* What the deployment tells the core (main.c sets it from the
+ * configuration; the defaults serve tests). */
+struct core_settings {
+    int panda_order_ttl; /* seconds a new shop's panda orders live (900) */
+    int tegro_order_ttl; /* seconds a new shop's tegro orders live (86400) */
+    int idempotency_ttl; /* seconds idempotency keys are kept (86400) */
+};
+
+/* Set the settings (zero fields keep their defaults). */
+void core_configure(const struct core_settings *s);
+/* The settings in force. */
+const struct core_settings *core_settings(void);
+
 /* ---- util.c ------------------------------------------------------------- */
 
 /* n cryptographically random bytes; aborts if the system RNG fails (a

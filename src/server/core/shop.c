@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "core.h"
 #include "kassa/money.h"
 
@@ -99,9 +98,9 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
     if (err != KASSA_OK)
         return err;
     if (s->panda_order_ttl <= 0)
-        s->panda_order_ttl = config.panda_order_ttl > 0 ? config.panda_order_ttl : 900;
+        s->panda_order_ttl = core_settings()->panda_order_ttl;
     if (s->tegro_order_ttl <= 0)
-        s->tegro_order_ttl = config.tegro_order_ttl > 0 ? config.tegro_order_ttl : 86400;
+        s->tegro_order_ttl = core_settings()->tegro_order_ttl;
     if (s->callback_version != 2)
         s->callback_version = 3;
     s->active = 1;

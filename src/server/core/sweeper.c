@@ -6,7 +6,6 @@
 #include <stdbool.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "base/log.h"
 #include "core.h"
 
@@ -48,7 +47,7 @@ static void *sweeper_main(void *arg)
 
         int64_t now = clock_now();
         if (now - last_purge >= 3600) {
-            int ttl = config.idempotency_ttl > 0 ? config.idempotency_ttl : 86400;
+            int ttl = core_settings()->idempotency_ttl;
             int64_t total = 0;
             kassa_err err;
             struct idem_purge_cmd purge;

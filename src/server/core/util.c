@@ -75,6 +75,24 @@ void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_S
     uuid_format(b, out);
 }
 
+static struct core_settings settings = {
+    .panda_order_ttl = 900, .tegro_order_ttl = 86400, .idempotency_ttl = 86400};
+
+void core_configure(const struct core_settings *s)
+{
+    if (s->panda_order_ttl > 0)
+        settings.panda_order_ttl = s->panda_order_ttl;
+    if (s->tegro_order_ttl > 0)
+        settings.tegro_order_ttl = s->tegro_order_ttl;
+    if (s->idempotency_ttl > 0)
+        settings.idempotency_ttl = s->idempotency_ttl;
+}
+
+const struct core_settings *core_settings(void)
+{
+    return &settings;
+}
+
 void core_hex(const unsigned char *bytes, size_t n, char *out)
 {
     static const char hex[] = "0123456789abcdef";

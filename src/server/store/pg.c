@@ -5,7 +5,7 @@
  * environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
  * PGSSLMODE, ...) as libpq does.
  *
- * Connections: the writer thread's own, plus a pool of config.db_pool read
+ * Connections: the writer thread's own, plus a pool of store_opts()->read_pool read
  * connections shared by every thread (store_reader takes one, waiting while
  * all are out; store_release gives it back). Connections are opened on
  * first use. A connection that broke (server restart, network) is reset on
@@ -28,7 +28,6 @@
 #include <time.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "base/log.h"
 #include "migration.h"
 #include "pg_internal.h"
@@ -750,7 +749,7 @@ static kassa_err pg_open(const char *url, struct store **out, char *err, size_t 
     pthread_cond_init(&s->cv, &ca);
     pthread_condattr_destroy(&ca);
     kassa_err rc = KASSA_ENOMEM;
-    s->pool_size = config.db_pool > 0 ? config.db_pool : 8;
+    s->pool_size = store_opts()->read_pool;
     s->writer = malloc(sizeof *s->writer);
     s->pool = calloc((size_t)s->pool_size, sizeof *s->pool);
     if (s->writer == NULL || s->pool == NULL) {

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "base/log.h"
 #include "migration.h"
 #include "sqlite_internal.h"
@@ -228,7 +227,7 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
          * its reader, so one per CPU gets a big slice. With 2 threads (16
          * MiB each) a GET by uuid read 0.5 pages from the OS instead of 1.8
          * (bench/README). */
-        int threads = config.threads > 0 ? config.threads : 8;
+        int threads = store_opts()->reader_threads;
         int kib = READER_CACHE_KIB / threads;
         kib = kib < 2048 ? 2048 : kib > 16384 ? 16384 : kib;
         char cache[64];

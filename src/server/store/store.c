@@ -39,6 +39,21 @@ static bool ops_complete(const struct store_ops *ops)
     return true;
 }
 
+static struct store_options store_options = {.read_pool = 8, .reader_threads = 8};
+
+void store_configure(const struct store_options *opts)
+{
+    if (opts->read_pool > 0)
+        store_options.read_pool = opts->read_pool;
+    if (opts->reader_threads > 0)
+        store_options.reader_threads = opts->reader_threads;
+}
+
+const struct store_options *store_opts(void)
+{
+    return &store_options;
+}
+
 kassa_err store_open(const char *url, struct store **out, char *err, size_t errlen)
 {
     if (url == NULL)

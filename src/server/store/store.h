@@ -316,6 +316,18 @@ struct store {
     const struct store_ops *ops;
 };
 
+/* What the deployment tells the backends (main.c sets it from the
+ * configuration before store_open; the defaults serve tests). */
+struct store_options {
+    int read_pool;      /* PostgreSQL read connections (--db-pool) */
+    int reader_threads; /* threads with an SQLite reader each (--threads) */
+};
+
+/* Set the options for the stores opened from now on. */
+void store_configure(const struct store_options *opts);
+/* The options in force. */
+const struct store_options *store_opts(void);
+
 /* Open "sqlite:PATH" or "postgresql://..." / "postgres://...". */
 kassa_err store_open(const char *url, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
