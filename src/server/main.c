@@ -10,6 +10,8 @@
 #include "base/clock.h"
 #include "core/core.h"
 #include "config.h"
+#include "dialect/dialect.h"
+#include "txn/submit.h"
 #include "http/http.h"
 #include "base/log.h"
 #include "router.h"
@@ -74,8 +76,8 @@ int main(int argc, char **argv)
     /* The URL may hold a password: logs get it redacted. */
     char db_shown[1024];
     store_url_redacted(config.db, db_shown, sizeof db_shown);
-    store_configure(&(struct store_options){.read_pool = config.db_pool,
-                                            .reader_threads = config.threads});
+    store_configure(
+        &(struct store_options){.read_pool = config.db_pool, .reader_threads = config.threads});
     core_configure(&(struct core_settings){.panda_order_ttl = config.panda_order_ttl,
                                            .tegro_order_ttl = config.tegro_order_ttl,
                                            .idempotency_ttl = config.idempotency_ttl});
@@ -88,6 +90,12 @@ int main(int argc, char **argv)
         log_error("cannot start the writer");
         goto out;
     }
+    core_use_store(app.store);
+    submit_use_writer(app.writer);
+    dialect_configure(&(struct dialect_settings){.public_url = config.public_url,
+                                                 .timestamp_window = config.timestamp_window,
+                                                 .admin_token = config.admin_token,
+                                                 .max_upload = config.max_upload});
     if (sweeper_start(app.writer) != KASSA_OK) {
         log_error("cannot start the expiry sweeper");
         goto out;

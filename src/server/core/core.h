@@ -149,6 +149,103 @@ void shop_cache_forget(int64_t shop_id);
 /* The panda requisite types kassa knows ("SBP", "card", ...). */
 bool requisite_type_known(const char *type);
 
+/* ---- receipt.c: what a payer's receipt and an order's items may be ---- */
+
+#define RECEIPT_MAX_ITEMS 100
+
+struct receipt_item {
+    char name[256];
+    char count[32];      /* decimal text as given */
+    int64_t count_milli; /* count in thousandths */
+    int64_t price;       /* minor units */
+};
+
+struct receipt {
+    struct receipt_item items[RECEIPT_MAX_ITEMS];
+    size_t n;
+};
+
+/* Append an item, checking it: a non-empty name, a count > 0 with at most 3
+ * decimals, a price > 0 with at most the currency's `exponent` decimals.
+ * false with a message naming item `index` otherwise. */
+bool receipt_add(struct receipt *r, size_t index, const char *name, const char *count,
+                 const char *price, int exponent, char *msg, size_t msglen);
+
+/* Whether the items total (sum of count x price, exact) equals `amount`
+ * (minor units); on a mismatch msg says both totals. */
+bool receipt_total_ok(const struct receipt *r, int64_t amount, int exponent, char *msg,
+                      size_t msglen);
+
+/* Store a new order's items (none when r is NULL or empty). */
+kassa_err receipt_items_put(struct store_conn *c, int64_t order_id, const struct receipt *r);
+
+#define RECEIPT_IMAGE_MAX (3u << 20) /* bytes of an uploaded receipt image */
+
+/* The content type of an uploaded receipt image ("image/jpeg",
+ * "image/png"), or NULL when it is neither (only those are kept). */
+const char *receipt_image_type(const void *data, size_t len);
+
+/* Store a payer's receipt image for an order (replacing an earlier one). */
+struct receipt_image_cmd {
+    struct writer_cmd base;
+    int64_t order_id;
+    const char *content_type; /* from receipt_image_type */
+    const void *data;
+    size_t len; /* at most RECEIPT_IMAGE_MAX */
+};
+kassa_err receipt_image_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+/* ---- nonce.c: requests that must not be replayed ---- */
+
+#define NONCE_SIZE 72
+
+/* A signed request's nonce and the hash of its body: the same pair twice
+ * is a replay (the same nonce with another body is not). */
+struct request_nonce {
+    bool has; /* false: nothing to record */
+    char nonce[NONCE_SIZE];
+    unsigned char body_hash[32];
+};
+
+/* Record the nonce of shop_id's request, in the caller's transaction,
+ * pruning records older than two days now and then. KASSA_EAUTH_REPLAY
+ * when the shop sent this nonce with this body before. */
+kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct request_nonce *n);
+
+/* A command that only records a nonce (a read that must not be replayed). */
+struct nonce_cmd {
+    struct writer_cmd base;
+    int64_t shop_id;
+    struct request_nonce nonce;
+};
+kassa_err nonce_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+/* ---- settings.c: operator settings written from the admin API ---- */
+
+/* Set the exchange rate FROM-TO (decimal text, checked by the caller). */
+struct rate_put_cmd {
+    struct writer_cmd base;
+    char from[16], to[16], rate[32];
+};
+kassa_err rate_put_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+/* Switch a payment method on or off for a shop. Once committed, the caller
+ * forgets the shop's cached entries (shop_cache_forget). */
+struct method_set_cmd {
+    struct writer_cmd base;
+    int64_t shop_id;
+    int method_id;
+    bool enabled;
+};
+kassa_err method_set_apply(struct store_conn *c, struct writer_cmd *cmd);
+
+/* Deliver a callback once more. KASSA_ENOTFOUND. */
+struct callback_resend_cmd {
+    struct writer_cmd base;
+    int64_t id;
+};
+kassa_err callback_resend_apply(struct store_conn *c, struct writer_cmd *cmd);
+
 /* ---- order.c ------------------------------------------------------------ */
 
 struct order_create_cmd {
@@ -167,7 +264,17 @@ struct order_create_cmd {
     /* in: the countries its requisite may be of (zeroed: any), filled by
      * the dialect from the same list as order.countries */
     struct country_filter countries;
+    /* in: the request's nonce, recorded in the same savepoint (a replay
+     * refuses the create with KASSA_EAUTH_REPLAY) */
+    struct request_nonce nonce;
+    /* in: items stored with a new order (their total checked against the
+     * amount by the dialect with receipt_total_ok); NULL or none: no items */
+    const struct receipt *receipt;
 };
+
+/* Set the command up to be run by the writer (its apply, and the grouped
+ * apply of the store when the command can run in a group). */
+void order_create_init(struct order_create_cmd *cmd);
 
 /* Validate the order's inputs (KASSA_ECURRENCY, KASSA_EMONEY_ZERO,
  * KASSA_EINVAL for an unknown requisite type, KASSA_EMETHOD_OFF when the
@@ -271,10 +378,11 @@ kassa_err ledger_withdrawal(struct store_conn *c, const struct withdrawal *w,
 
 struct withdrawal_create_cmd {
     struct writer_cmd base;
-    int64_t shop_id;     /* in */
-    struct withdrawal w; /* in: payment_id, currency, amount, account, payment_system;
-                            out: the stored withdrawal */
-    bool replayed;       /* out: the same payment_id and parameters came before */
+    int64_t shop_id;            /* in */
+    struct withdrawal w;        /* in: payment_id, currency, amount, account, payment_system;
+                                   out: the stored withdrawal */
+    bool replayed;              /* out: the same payment_id and parameters came before */
+    struct request_nonce nonce; /* in: recorded in the same savepoint (KASSA_EAUTH_REPLAY) */
 };
 
 /* Validate (KASSA_ECURRENCY, KASSA_EMONEY_ZERO, KASSA_EINVAL for an empty
@@ -298,5 +406,7 @@ struct withdrawal_decide_cmd {
 kassa_err withdrawal_decide_apply(struct store_conn *c, struct writer_cmd *cmd);
 
 /* Panda's and Tegro's statuses are mapped by the dialects. */
+
+#include "core/query.h" /* the reads a dialect needs */
 
 #endif

@@ -265,6 +265,8 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
     struct order *o = &cmd->order;
     kassa_err err;
     cmd->replayed = false;
+    if ((err = nonce_record(c, cmd->shop.id, &cmd->nonce)) != KASSA_OK)
+        return err;
 
     /* Every read first: in one round trip where the backend can. */
     struct order_reads rd;
@@ -302,7 +304,7 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
     /* Born final (no requisite could take it): the merchant hears of it. */
     if (o->status == ORDER_NO_REQUISITE && (err = order_event(c, o)) != KASSA_OK)
         return err;
-    return KASSA_OK;
+    return receipt_items_put(c, o->id, cmd->receipt);
 }
 
 /* True when an earlier create of cmds[0..i) carries cmds[i]'s idempotency
@@ -374,6 +376,15 @@ writer_many_fn order_create_many_fn(const struct store *s)
 {
     const struct store_ops *ops = s->ops;
     return ops->order_create_reads_many && ops->order_insert_many ? order_create_apply_many : NULL;
+}
+
+void order_create_init(struct order_create_cmd *cmd)
+{
+    cmd->base.apply = order_create_apply;
+    /* The grouped create writes orders and their keys only: a create that
+     * also records a nonce or stores items runs alone. */
+    bool plain = !cmd->nonce.has && (cmd->receipt == NULL || cmd->receipt->n == 0);
+    cmd->base.apply_many = plain && core_store() ? order_create_many_fn(core_store()) : NULL;
 }
 
 int64_t order_ttl_left(const struct order *o)

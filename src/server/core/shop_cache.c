@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "server.h"
 #include "core.h"
 #include "method.h"
 

@@ -43,7 +43,10 @@ kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *base)
     struct withdrawal *w = &cmd->w;
     struct withdrawal old;
     cmd->replayed = false; /* apply may run again */
-    kassa_err err = STORE_CALL(c, withdrawal_get, cmd->shop_id, 0, w->payment_id, &old);
+    kassa_err err = nonce_record(c, cmd->shop_id, &cmd->nonce);
+    if (err != KASSA_OK)
+        return err;
+    err = STORE_CALL(c, withdrawal_get, cmd->shop_id, 0, w->payment_id, &old);
     if (err == KASSA_OK) {
         if (memcmp(old.fingerprint, w->fingerprint, sizeof old.fingerprint) != 0)
             return KASSA_ECONFLICT;

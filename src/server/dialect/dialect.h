@@ -6,8 +6,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "http/http.h"
 #include "kassa/error.h"
+
+/* What the deployment tells the dialects (main.c, once, from the
+ * configuration). */
+struct dialect_settings {
+    const char *public_url; /* base of the links given out, no trailing slash */
+    int timestamp_window;   /* seconds a signed request's timestamp may be off */
+    const char *admin_token;
+    int64_t max_upload; /* bytes of the largest receipt upload */
+};
+
+void dialect_configure(const struct dialect_settings *s);
+const struct dialect_settings *dialect_settings(void);
 
 /* /orders..., /v1/orders... */
 enum http_action panda_handle(struct http_req *req);

@@ -5,10 +5,23 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "server.h"
-#include "store/store.h"
+#include "core/core.h"
+#include "dialect/dialect.h"
 #include "kassa/json.h"
 #include "reply.h"
+
+static struct dialect_settings settings = {
+    .public_url = "http://127.0.0.1:8080", .timestamp_window = 300, .max_upload = 3211264};
+
+void dialect_configure(const struct dialect_settings *s)
+{
+    settings = *s;
+}
+
+const struct dialect_settings *dialect_settings(void)
+{
+    return &settings;
+}
 
 void reply_jw(struct http_req *req, int status, struct jw *w)
 {
@@ -29,7 +42,7 @@ void reply_error(struct http_req *req, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (status == 500 && store_unavailable_lately()) {
+    if (status == 500 && core_db_unavailable_lately()) {
         /* The database is down (a PostgreSQL restart), or was when this
          * request failed: say so, retryable. Reading the flag now alone, a
          * request that failed in the outage answered 500 when another
@@ -124,79 +137,6 @@ bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char
     }
     snprintf(msg, msglen, "%s: must be a decimal number or a string holding one", key);
     return false;
-}
-
-/* A command on its way through the writer. The writer thread only records
- * the result and resumes the request; the answer is rendered back on an
- * HTTP thread (http_on_resume), keeping the writer's serial work short. */
-struct pending {
-    struct writer_cmd base;
-    struct writer_cmd *inner;
-    struct http_req *req_;
-    render_fn render;
-    kassa_err err;
-};
-
-static kassa_err pending_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct pending *p = (struct pending *)base;
-    return p->inner->apply(c, p->inner);
-}
-
-/* The inner commands of a group, to their own apply_many, a run of one
- * kind at a time (a command alone in its run goes back to the writer as
- * KASSA_ERETRY: run by itself). */
-static kassa_err pending_apply_many(struct store_conn *c, struct writer_cmd **cmds, int n,
-                                    kassa_err *results)
-{
-    struct writer_cmd **inner = malloc((size_t)n * sizeof *inner);
-    if (inner == NULL)
-        return KASSA_ENOMEM;
-    for (int i = 0; i < n; i++)
-        inner[i] = ((struct pending *)cmds[i])->inner;
-    kassa_err err = KASSA_OK;
-    for (int i = 0, j; i < n && err == KASSA_OK; i = j) {
-        for (j = i + 1; j < n && inner[j]->apply_many == inner[i]->apply_many;)
-            j++;
-        if (j - i == 1)
-            results[i] = KASSA_ERETRY;
-        else
-            err = inner[i]->apply_many(c, inner + i, j - i, results + i);
-    }
-    free(inner);
-    return err;
-}
-
-static void pending_render(struct http_req *req, void *arg)
-{
-    struct pending *p = arg;
-    p->render(req, p->inner, p->err);
-}
-
-static void pending_done(struct writer_cmd *base, kassa_err err)
-{
-    struct pending *p = (struct pending *)base;
-    p->err = err;
-    http_resume_later(p->req_);
-}
-
-enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd, render_fn render)
-{
-    struct pending *p = arena_calloc(&req->arena, sizeof *p);
-    if (p == NULL) {
-        reply_error(req, 500, "Internal server error");
-        return HTTP_DONE;
-    }
-    p->base.apply = pending_apply;
-    p->base.apply_many = cmd->apply_many ? pending_apply_many : NULL;
-    p->base.done = pending_done;
-    p->inner = cmd;
-    p->req_ = req;
-    p->render = render;
-    http_on_resume(req, pending_render, p);
-    http_suspend(req);
-    writer_submit(app.writer, &p->base);
-    return HTTP_SUSPENDED;
 }
 
 const char *path_after(const char *path, const char *prefix)

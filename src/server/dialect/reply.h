@@ -10,7 +10,7 @@
 
 #include "http/http.h"
 #include "base/jsonw.h"
-#include "txn/writer.h"
+#include "txn/submit.h"
 #include "kassa/error.h"
 
 #define REPLY_JSON_LIMIT (4u << 20) /* ceiling of one rendered answer */
@@ -50,13 +50,6 @@ bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char 
 /* The same over a raw document (body, len) instead of a request. */
 bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char *key, char *dst,
                            size_t size, bool *found, char *msg, size_t msglen);
-
-typedef void (*render_fn)(struct http_req *req, struct writer_cmd *cmd, kassa_err err);
-
-/* Suspend the request, run `cmd` on the writer, and once it committed
- * resume the request and call render(req, cmd, err) on an HTTP thread.
- * Returns HTTP_SUSPENDED for the handler to return. */
-enum http_action submit_and_render(struct http_req *req, struct writer_cmd *cmd, render_fn render);
 
 /* Strip `prefix` from path; the rest (possibly "") or NULL when no match. */
 const char *path_after(const char *path, const char *prefix);

@@ -416,7 +416,7 @@ static void test_withdrawal_payment_id_raced_on_two_nodes(void **state)
 
 /* ---- tegro nonce raced on both nodes ---- */
 
-struct nonce_cmd {
+struct pg_nonce_cmd {
     struct writer_cmd base;
     int64_t shop_id;
     int node;
@@ -424,9 +424,9 @@ struct nonce_cmd {
     pthread_barrier_t *go;
 };
 
-static kassa_err nonce_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err pg_nonce_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct nonce_cmd *n = (struct nonce_cmd *)base;
+    struct pg_nonce_cmd *n = (struct pg_nonce_cmd *)base;
     unsigned char hash[32];
     memset(hash, 0xab, sizeof hash);
     return STORE_CALL(c, tegro_nonce_put, n->shop_id, "nonce-1", hash, clock_now());
@@ -434,7 +434,7 @@ static kassa_err nonce_apply(struct store_conn *c, struct writer_cmd *base)
 
 static void *put_nonce(void *arg)
 {
-    struct nonce_cmd *n = arg;
+    struct pg_nonce_cmd *n = arg;
     pthread_barrier_wait(n->go);
     n->err = writer_run(nodes[n->node].writer, &n->base);
     return NULL;
@@ -448,10 +448,10 @@ static void test_tegro_nonce_recorded_once(void **state)
     pthread_barrier_t go;
     pthread_barrier_init(&go, NULL, 6);
     pthread_t th[6];
-    struct nonce_cmd n[6];
+    struct pg_nonce_cmd n[6];
     for (int i = 0; i < 6; i++) {
-        n[i] = (struct nonce_cmd){
-            .base.apply = nonce_apply, .shop_id = shop.id, .node = i % 2, .go = &go};
+        n[i] = (struct pg_nonce_cmd){
+            .base.apply = pg_nonce_apply, .shop_id = shop.id, .node = i % 2, .go = &go};
         assert_int_equal(pthread_create(&th[i], NULL, put_nonce, &n[i]), 0);
     }
     int ok = 0, replay = 0;

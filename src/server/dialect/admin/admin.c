@@ -5,10 +5,8 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "core/core.h"
 #include "base/log.h"
-#include "server.h"
 #include "admin_callbacks.h"
 #include "admin_shops.h"
 #include "dialect/dialect.h"
@@ -19,7 +17,7 @@
 static bool admin_auth(struct http_req *req)
 {
     const char *h = http_header(req, "Authorization");
-    const char *tok = config.admin_token;
+    const char *tok = dialect_settings()->admin_token;
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || tok == NULL || *tok == '\0')
         goto refuse;
     h += 7;
@@ -141,7 +139,7 @@ static void render_admin_order(struct jw *w, const struct order *o)
 static enum http_action admin_get_order(struct http_req *req, const char *ref)
 {
     struct order *o = arena_alloc(&req->arena, sizeof *o);
-    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
+    kassa_err err = o ? query_order_ref(ref, o) : KASSA_ENOMEM;
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Order not found");
         return HTTP_DONE;
@@ -191,20 +189,9 @@ static enum http_action admin_clock_advance(struct http_req *req)
     return HTTP_DONE;
 }
 
-struct rate_cmd {
-    struct writer_cmd base;
-    char from[16], to[16], rate[32];
-};
-
-static kassa_err rate_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct rate_cmd *cmd = (struct rate_cmd *)base;
-    return STORE_CALL(c, rate_put, cmd->from, cmd->to, cmd->rate, clock_now());
-}
-
 static void rate_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct rate_cmd *cmd = (struct rate_cmd *)base;
+    struct rate_put_cmd *cmd = (struct rate_put_cmd *)base;
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -222,7 +209,7 @@ static void rate_rendered(struct http_req *req, struct writer_cmd *base, kassa_e
 static enum http_action admin_put_rate(struct http_req *req, const char *pair)
 {
     char msg[512];
-    struct rate_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    struct rate_put_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
     const char *dash = strchr(pair, '-');
     if (cmd == NULL || dash == NULL || (size_t)(dash - pair) >= sizeof cmd->from ||
         strlen(dash + 1) >= sizeof cmd->to) {
@@ -254,7 +241,7 @@ static enum http_action admin_put_rate(struct http_req *req, const char *pair)
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
     }
-    cmd->base.apply = rate_apply;
+    cmd->base.apply = rate_put_apply;
     return submit_and_render(req, &cmd->base, rate_rendered);
 }
 
@@ -308,7 +295,7 @@ static enum http_action admin_order_action(struct http_req *req, const char *ref
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
-    kassa_err err = order_find_ref(app.store, ref, &cmd->order);
+    kassa_err err = query_order_ref(ref, &cmd->order);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Order not found");
         return HTTP_DONE;
@@ -406,10 +393,7 @@ static enum http_action admin_get_withdrawal(struct http_req *req, const char *r
     struct withdrawal wd;
     kassa_err err = KASSA_ENOTFOUND;
     if (id > 0 && *end == '\0') {
-        struct store_conn *c = store_reader(app.store);
-        err = c ? STORE_CALL(c, withdrawal_get, 0, id, NULL, &wd) : KASSA_EIO;
-        if (c)
-            store_release(c);
+        err = query_withdrawal(0, id, NULL, &wd);
     }
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Withdrawal not found");
@@ -447,11 +431,7 @@ static enum http_action admin_ledger_verify(struct http_req *req)
     jw_arr(&w);
     struct verify_ctx v = {.w = &w};
     int64_t accounts = 0, transactions = 0;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        c ? STORE_CALL(c, ledger_verify, verify_problem, &v, &accounts, &transactions) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_ledger_verify(verify_problem, &v, &accounts, &transactions);
     if (err != KASSA_OK) {
         jw_free(&w);
         reply_error(req, 500, "Internal server error");
@@ -472,19 +452,15 @@ static enum http_action admin_ledger_verify(struct http_req *req)
 static enum http_action admin_get_receipt(struct http_req *req, const char *ref)
 {
     struct order *o = arena_alloc(&req->arena, sizeof *o);
-    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
+    kassa_err err = o ? query_order_ref(ref, o) : KASSA_ENOMEM;
     char *ctype = NULL;
     void *data = NULL;
     size_t len = 0;
     if (err == KASSA_OK) {
         /* A GET's arena is sized for small bodies; a receipt is up to the
          * upload limit (3 MB), so make room for one. */
-        req->arena.limit += (size_t)config.max_upload;
-        struct store_conn *c = store_reader(app.store);
-        err = c ? STORE_CALL(c, receipt_image_get, o->id, &req->arena, &ctype, &data, &len)
-                : KASSA_EIO;
-        if (c)
-            store_release(c);
+        req->arena.limit += (size_t)dialect_settings()->max_upload;
+        err = query_receipt_image(o->id, &req->arena, &ctype, &data, &len);
     }
     if (err == KASSA_ENOTFOUND)
         reply_error(req, 404, "Receipt not found");

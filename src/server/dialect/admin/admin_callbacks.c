@@ -7,8 +7,8 @@
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
-#include "server.h"
 #include "admin_callbacks.h"
+#include "dialect/dialect.h"
 #include "dialect/reply.h"
 
 /* A positive decimal id of at most 18 digits from [s, s + n); 0 when not. */
@@ -67,31 +67,11 @@ static void put_response(struct jw *w, const char *s, size_t n)
     free(t);
 }
 
-struct render_ctx {
-    struct jw *w;
-};
-
-static bool render_attempt(void *arg, const struct callback_attempt *a)
+/* The callback visitor (query.h): one object per callback, its attempts
+ * in an array. */
+static bool render_callback(void *arg, const struct callback *cb)
 {
-    struct jw *w = ((struct render_ctx *)arg)->w;
-    jw_obj(w);
-    put_time_ms(w, "at", a->at);
-    jw_kint(w, "at_ms", a->at);
-    jw_kstr(w, "url", a->url);
-    if (a->http_status > 0)
-        jw_kint(w, "http_status", a->http_status);
-    else
-        jw_knull(w, "http_status");
-    jw_kstr_or_null(w, "error", a->error);
-    jw_kint(w, "latency_ms", a->latency_ms);
-    put_response(w, a->response, a->response_len);
-    jw_obj_end(w);
-    return true;
-}
-
-/* One callback object with its attempts (read on connection c). */
-static kassa_err render_callback(struct store_conn *c, struct jw *w, const struct callback *cb)
-{
+    struct jw *w = arg;
     jw_obj(w);
     jw_kint(w, "id", cb->id);
     jw_kstr(w, "event", cb->event_kind);
@@ -104,24 +84,41 @@ static kassa_err render_callback(struct store_conn *c, struct jw *w, const struc
     put_time_ms(w, "next_attempt_at", cb->state == CALLBACK_PENDING ? cb->next_attempt_at : 0);
     jw_key(w, "attempts");
     jw_arr(w);
-    struct render_ctx ctx = {w};
-    kassa_err err = STORE_CALL(c, callback_attempts, cb->id, render_attempt, &ctx);
-    jw_arr_end(w);
-    jw_obj_end(w);
-    return err;
+    return !w->failed;
 }
 
-struct list_ctx {
-    struct store_conn *c;
-    struct jw *w;
-    kassa_err err;
-};
-
-static bool list_one(void *arg, const struct callback *cb)
+static bool render_attempt(void *arg, const struct callback_attempt *a)
 {
-    struct list_ctx *ctx = arg;
-    ctx->err = render_callback(ctx->c, ctx->w, cb);
-    return ctx->err == KASSA_OK;
+    struct jw *w = arg;
+    jw_obj(w);
+    put_time_ms(w, "at", a->at);
+    jw_kint(w, "at_ms", a->at);
+    jw_kstr(w, "url", a->url);
+    if (a->http_status > 0)
+        jw_kint(w, "http_status", a->http_status);
+    else
+        jw_knull(w, "http_status");
+    jw_kstr_or_null(w, "error", a->error);
+    jw_kint(w, "latency_ms", a->latency_ms);
+    put_response(w, a->response, a->response_len);
+    jw_obj_end(w);
+    return !w->failed;
+}
+
+static bool render_callback_end(void *arg)
+{
+    struct jw *w = arg;
+    jw_arr_end(w);
+    jw_obj_end(w);
+    return !w->failed;
+}
+
+static struct callback_visitor renderer(struct jw *w)
+{
+    return (struct callback_visitor){.callback = render_callback,
+                                     .attempt = render_attempt,
+                                     .callback_end = render_callback_end,
+                                     .arg = w};
 }
 
 static enum http_action list_by_order(struct http_req *req)
@@ -132,27 +129,20 @@ static enum http_action list_by_order(struct http_req *req)
         return HTTP_DONE;
     }
     struct order *o = malloc(sizeof *o);
-    kassa_err err = o ? order_find_ref(app.store, ref, o) : KASSA_ENOMEM;
+    kassa_err err = o ? query_order_ref(ref, o) : KASSA_ENOMEM;
     if (err == KASSA_ENOTFOUND) {
         free(o);
         reply_error(req, 404, "Order not found");
         return HTTP_DONE;
     }
-    struct store_conn *c = err == KASSA_OK ? store_reader(app.store) : NULL;
-    if (c == NULL) {
-        free(o);
-        reply_error(req, 500, "Internal server error");
-        return HTTP_DONE;
-    }
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
     jw_arr(&w);
-    struct list_ctx ctx = {c, &w, KASSA_OK};
-    err = STORE_CALL(c, callbacks_by_order, o->id, list_one, &ctx);
-    if (err == KASSA_OK)
-        err = ctx.err;
+    if (err == KASSA_OK) {
+        struct callback_visitor v = renderer(&w);
+        err = query_callbacks_of_order(o->id, &v);
+    }
     jw_arr_end(&w);
-    store_release(c);
     free(o);
     if (err != KASSA_OK) {
         jw_free(&w);
@@ -165,16 +155,10 @@ static enum http_action list_by_order(struct http_req *req)
 
 static enum http_action get_one(struct http_req *req, int64_t id)
 {
-    struct callback *cb = malloc(sizeof *cb);
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = (cb && c) ? STORE_CALL(c, callback_get, id, cb) : KASSA_EIO;
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
-    if (err == KASSA_OK)
-        err = render_callback(c, &w, cb);
-    if (c)
-        store_release(c);
-    free(cb);
+    struct callback_visitor v = renderer(&w);
+    kassa_err err = query_callback(id, &v);
     if (err == KASSA_ENOTFOUND) {
         jw_free(&w);
         reply_error(req, 404, "Callback not found");
@@ -187,20 +171,9 @@ static enum http_action get_one(struct http_req *req, int64_t id)
     return HTTP_DONE;
 }
 
-struct resend_cmd {
-    struct writer_cmd base;
-    int64_t id;
-};
-
-static kassa_err resend_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct resend_cmd *cmd = (struct resend_cmd *)base;
-    return STORE_CALL(c, callback_resend, cmd->id, clock_now_ms());
-}
-
 static void resend_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct resend_cmd *cmd = (struct resend_cmd *)base;
+    struct callback_resend_cmd *cmd = (struct callback_resend_cmd *)base;
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Callback not found");
         return;
@@ -216,24 +189,21 @@ static void resend_rendered(struct http_req *req, struct writer_cmd *base, kassa
 
 static enum http_action resend(struct http_req *req, int64_t id)
 {
-    struct resend_cmd *cmd = arena_alloc(&req->arena, sizeof *cmd);
+    struct callback_resend_cmd *cmd = arena_alloc(&req->arena, sizeof *cmd);
     if (cmd == NULL) {
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
     memset(cmd, 0, sizeof *cmd);
     cmd->id = id;
-    cmd->base.apply = resend_apply;
+    cmd->base.apply = callback_resend_apply;
     return submit_and_render(req, &cmd->base, resend_rendered);
 }
 
 static enum http_action stats(struct http_req *req)
 {
     struct callback_stats st;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, callback_stats, &st) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_callback_stats(&st);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;

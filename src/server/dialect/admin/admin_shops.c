@@ -6,9 +6,9 @@
 
 #include "core/core.h"
 #include "base/log.h"
-#include "server.h"
 #include "admin_shops.h"
 #include "kassa/money.h"
+#include "dialect/dialect.h"
 #include "dialect/reply.h"
 
 /* "fee_fixed": {"RUB": "10.00", ...} into fixed[]; absent -> 0 entries. */
@@ -66,11 +66,8 @@ static void render_fee_fixed(struct jw *w, int64_t shop_id)
     struct fees_ctx f = {.w = w};
     jw_key(w, "fee_fixed");
     jw_obj(w);
-    struct store_conn *c = store_reader(app.store);
-    if (c == NULL || STORE_CALL(c, shop_fees, shop_id, fee_one, &f) != KASSA_OK)
+    if (query_shop_fees(shop_id, fee_one, &f) != KASSA_OK)
         w->failed = true;
-    if (c)
-        store_release(c);
     jw_obj_end(w);
 }
 
@@ -224,10 +221,7 @@ refuse:
 static void reply_shop(struct http_req *req, int64_t id, int status)
 {
     struct shop s;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, id, &s) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_shop(id, &s);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Shop not found");
         return;
@@ -392,12 +386,9 @@ static enum http_action admin_shop_balances(struct http_req *req, const char *re
     jw_obj(&w);
     struct balance_ctx b = {.w = &w};
     struct shop shop;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, id, &shop) : KASSA_EIO;
+    kassa_err err = query_shop(id, &shop);
     if (err == KASSA_OK)
-        err = STORE_CALL(c, balances, id, balance_one, &b);
-    if (c)
-        store_release(c);
+        err = query_balances(id, balance_one, &b);
     if (err != KASSA_OK) {
         jw_free(&w);
         if (err == KASSA_ENOTFOUND)
@@ -424,10 +415,7 @@ static void tariff_rendered(struct http_req *req, struct writer_cmd *base, kassa
     }
     shop_cache_forget(cmd->shop_id);
     struct shop s;
-    struct store_conn *c = store_reader(app.store);
-    err = c ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, &s) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    err = query_shop(cmd->shop_id, &s);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;

@@ -20,12 +20,11 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "base/log.h"
-#include "server.h"
 #include "dialect/dialect.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
+#include "pages_form.h"
 #include "pages_qr.h"
 #include "dialect/reply.h"
 #include "dialect/tegro/tegro.h"
@@ -266,7 +265,7 @@ static bool pay_check(struct http_req *req, const struct pay_params *p, const st
             return false;
         }
     }
-    kassa_err err = shop_cache_get(app.store, SHOP_BY_PUBLIC_KEY, p->shop_id, shop);
+    kassa_err err = query_shop_by_key(SHOP_BY_PUBLIC_KEY, p->shop_id, shop);
     if (err == KASSA_ENOTFOUND || (err == KASSA_OK && !shop->active)) {
         error_page(req, 404, L, "Unknown shop_id: no active shop has this public key");
         return false;
@@ -329,10 +328,7 @@ static enum http_action pay_create(struct http_req *req, const struct form *f,
 {
     char msg[512] = "";
     struct method_switches sw;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? method_switches_load(c, shop->id, &sw) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_method_switches(shop->id, &sw);
     if (err != KASSA_OK) {
         error_page(req, 500, L, "Internal server error");
         return HTTP_DONE;
@@ -357,6 +353,7 @@ static enum http_action pay_create(struct http_req *req, const struct form *f,
         error_page(req, 400, L, "%s", msg);
         return HTTP_DONE;
     }
+    order_create_init(&tc->cmd);
     return submit_and_render(req, &tc->cmd.base, pay_created);
 }
 
@@ -411,10 +408,7 @@ static enum http_action pay_choose(struct http_req *req, const struct form *f,
                                    const struct lang *L, bool post, int refused)
 {
     struct method_switches sw;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? method_switches_load(c, shop->id, &sw) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_method_switches(shop->id, &sw);
     if (err != KASSA_OK) {
         error_page(req, 500, L, "Internal server error");
         return HTTP_DONE;
@@ -603,16 +597,12 @@ static bool parse_id_token(const char *s, int64_t *id, char token[TOKEN_SIZE], c
  * does not exist or the token is wrong (the same answer for both). */
 static kassa_err load_paid_order(int64_t id, const char *token, struct order *o, struct shop *shop)
 {
-    struct store_conn *c = store_reader(app.store);
-    if (c == NULL)
-        return KASSA_EIO;
-    kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, id, o);
+    kassa_err err = query_order(ORDER_BY_ID, NULL, id, o);
     if (err == KASSA_OK && (strlen(o->pay_token) != TOKEN_SIZE - 1 ||
                             !kassa_ct_equal(o->pay_token, token, TOKEN_SIZE - 1)))
         err = KASSA_ENOTFOUND;
     if (err == KASSA_OK && shop != NULL)
-        err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, o->shop_id, shop);
-    store_release(c);
+        err = query_shop(o->shop_id, shop);
     return err;
 }
 
@@ -756,10 +746,7 @@ static enum http_action payer_page(struct http_req *req, int64_t id, const char 
     bool choosing = order_awaits_method(o);
     if (choosing) {
         struct method_switches sw;
-        struct store_conn *sc = store_reader(app.store);
-        err = sc ? method_switches_load(sc, o->shop_id, &sw) : KASSA_EIO;
-        if (sc)
-            store_release(sc);
+        err = query_method_switches(o->shop_id, &sw);
         if (err != KASSA_OK) {
             sbuf_free(&b);
             error_page(req, 500, L, "Internal server error");
@@ -827,11 +814,7 @@ static enum http_action payer_page(struct http_req *req, int64_t id, const char 
     struct sbuf items;
     sbuf_init(&items, PAGE_LIMIT);
     void *ctx[2] = {&items, o->currency};
-    struct store_conn *c = store_reader(app.store);
-    if (c) {
-        STORE_CALL(c, receipt_items, o->id, receipt_row, ctx);
-        store_release(c);
-    }
+    query_receipt_items(o->id, receipt_row, ctx);
     if (items.len > 0 && !items.failed) {
         sbuf_add(&b, "<h2 style=\"font-size:16px\">");
         sbuf_html(&b, L->items);
@@ -1144,19 +1127,6 @@ enum http_action pages_handle(struct http_req *req)
 
 /* ---- admin: per-shop method switches ------------------------------------ */
 
-struct method_set_cmd {
-    struct writer_cmd base;
-    int64_t shop_id;
-    int method_id;
-    bool enabled;
-};
-
-static kassa_err method_set_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct method_set_cmd *cmd = (struct method_set_cmd *)base;
-    return STORE_CALL(c, shop_method_set, cmd->shop_id, cmd->method_id, cmd->enabled, clock_now());
-}
-
 static void render_method(struct jw *w, const struct pay_method *m, bool enabled)
 {
     jw_obj(w);
@@ -1195,13 +1165,9 @@ enum http_action admin_shop_methods(struct http_req *req, const char *rest)
     const char *tail = end + 8;
     struct shop *shop = arena_calloc(&req->arena, sizeof *shop);
     struct method_switches sw;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        (c && shop) ? STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, shop_id, shop) : KASSA_EIO;
+    kassa_err err = shop ? query_shop(shop_id, shop) : KASSA_ENOMEM;
     if (err == KASSA_OK)
-        err = method_switches_load(c, shop_id, &sw);
-    if (c)
-        store_release(c);
+        err = query_method_switches(shop_id, &sw);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Shop not found");
         return HTTP_DONE;

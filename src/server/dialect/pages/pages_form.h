@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "core/core.h" /* struct receipt */
 
 #define FORM_MAX_FIELDS 256
 
@@ -37,31 +38,6 @@ const char *form_get(const struct form *f, const char *key);
  * Returns the number of parts (1 for a plain key), or -1 when malformed
  * ("a[b", "a]b", "a[b]c", empty base) or more than `max` parts. */
 int form_key_parts(const char *key, char parts[][64], int max);
-
-#define RECEIPT_MAX_ITEMS 100
-
-struct receipt_item {
-    char name[256];
-    char count[32];      /* decimal text as given */
-    int64_t count_milli; /* count in thousandths */
-    int64_t price;       /* minor units */
-};
-
-struct receipt {
-    struct receipt_item items[RECEIPT_MAX_ITEMS];
-    size_t n;
-};
-
-/* Append an item, checking it: a non-empty name, a count > 0 with at most 3
- * decimals, a price > 0 with at most the currency's `exponent` decimals.
- * false with a message naming item `index` otherwise. */
-bool receipt_add(struct receipt *r, size_t index, const char *name, const char *count,
-                 const char *price, int exponent, char *msg, size_t msglen);
-
-/* Whether the items total (sum of count x price, exact) equals `amount`
- * (minor units); on a mismatch msg says both totals. */
-bool receipt_total_ok(const struct receipt *r, int64_t amount, int exponent, char *msg,
-                      size_t msglen);
 
 /* Append s HTML-escaped (& < > " ' escaped) to the buffer. */
 struct sbuf {

@@ -7,11 +7,9 @@
 #include <time.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "callback/render.h"
 #include "core/core.h"
 #include "base/log.h"
-#include "server.h"
 #include "dialect/dialect.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
@@ -54,7 +52,7 @@ static bool panda_auth(struct http_req *req, const char *signed_part, size_t sig
         reply_error(req, 401, "missing X-API-Key header");
         return false;
     }
-    kassa_err err = shop_cache_get(app.store, SHOP_BY_PANDA_KEY, key, shop);
+    kassa_err err = query_shop_by_key(SHOP_BY_PANDA_KEY, key, shop);
     if (err == KASSA_ENOTFOUND || (err == KASSA_OK && !shop->active)) {
         reply_error(req, 401, "invalid API key");
         return false;
@@ -74,7 +72,8 @@ static bool panda_auth(struct http_req *req, const char *signed_part, size_t sig
     }
     long long t = strtoll(ts, NULL, 10);
     long long now = clock_now();
-    long long window = config.timestamp_window > 0 ? config.timestamp_window : 300;
+    long long window =
+        dialect_settings()->timestamp_window > 0 ? dialect_settings()->timestamp_window : 300;
     if (t < now - window || t > now + window) {
         reply_error(req, 401, "timestamp outside the allowed window of %lld seconds", window);
         return false;
@@ -138,7 +137,8 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
     jw_kstr(w, "expires_at", expires);
     if (view == VIEW_GET) {
         char buf[URL_SIZE + 128];
-        core_concat(buf, sizeof buf, config.public_url, "/orders/callback/", o->uuid_callback);
+        core_concat(buf, sizeof buf, dialect_settings()->public_url, "/orders/callback/",
+                    o->uuid_callback);
         jw_kstr(w, "url_callback", buf);
     }
     if (view == VIEW_CREATE_LEGACY && has_req) {
@@ -370,8 +370,7 @@ static enum http_action panda_create(struct http_req *req, bool legacy)
     struct order_create_cmd *cmd = &pc->cmd;
     pc->legacy = legacy;
     cmd->shop = shop;
-    cmd->base.apply = order_create_apply;
-    cmd->base.apply_many = order_create_many_fn(app.store);
+    order_create_init(cmd);
     if (panda_parse_create(req->body, req->body_len, legacy, cmd, msg, sizeof msg) != KASSA_OK) {
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
@@ -397,16 +396,7 @@ static enum http_action panda_get(struct http_req *req, const char *uuid)
     if (!panda_auth(req, "", 0, &shop))
         return HTTP_DONE;
     struct order *o = arena_alloc(&req->arena, sizeof *o);
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = KASSA_ENOTFOUND;
-    if (o == NULL || c == NULL)
-        err = KASSA_EIO;
-    else if (core_is_uuid(uuid))
-        err = STORE_CALL(c, order_get, ORDER_BY_UUID, uuid, 0, o);
-    if (c)
-        store_release(c);
-    if (err == KASSA_OK && o->shop_id != shop.id)
-        err = KASSA_ENOTFOUND;
+    kassa_err err = o ? query_shop_order(shop.id, ORDER_BY_UUID, uuid, 0, o) : KASSA_ENOMEM;
     if (err == KASSA_ENOTFOUND)
         reply_error(req, 404, "Order not found");
     else if (err != KASSA_OK)
@@ -437,11 +427,7 @@ static enum http_action panda_by_merchant_id(struct http_req *req, const char *m
     jw_init(&w, REPLY_JSON_LIMIT);
     jw_arr(&w);
     struct list_ctx lc = {.w = &w, .shop = &shop};
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        c ? STORE_CALL(c, orders_by_merchant_order_id, shop.id, moid, list_one, &lc) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_orders_by_merchant_id(shop.id, moid, list_one, &lc);
     if (err != KASSA_OK) {
         jw_free(&w);
         reply_error(req, 500, "Internal server error");
@@ -460,11 +446,7 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
         return HTTP_DONE;
     }
     struct order *o = arena_alloc(&req->arena, sizeof *o);
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        (o && c) ? STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, uuid_cb, 0, o) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = o ? query_order(ORDER_BY_UUID_CALLBACK, uuid_cb, 0, o) : KASSA_ENOMEM;
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Order not found");
         return HTTP_DONE;
@@ -498,14 +480,14 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
     } else {
         jw_null(&w);
     }
-    snprintf(url, sizeof url, "%s/pay/complete/%lld/%s/", config.public_url, (long long)o->id,
-             o->pay_token);
+    snprintf(url, sizeof url, "%s/pay/complete/%lld/%s/", dialect_settings()->public_url,
+             (long long)o->id, o->pay_token);
     jw_kstr(&w, "payment_redirect_url", url);
-    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/dark.png", config.public_url, (long long)o->id,
-             o->pay_token);
+    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/dark.png", dialect_settings()->public_url,
+             (long long)o->id, o->pay_token);
     jw_kstr(&w, "dark_qr_code_url", url);
-    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/light.png", config.public_url, (long long)o->id,
-             o->pay_token);
+    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/light.png", dialect_settings()->public_url,
+             (long long)o->id, o->pay_token);
     jw_kstr(&w, "light_qr_code_url", url);
     jw_knull(&w, "receipt");
     jw_kstr(&w, "created_at", created);
@@ -524,16 +506,7 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
 static bool own_order(struct http_req *req, const struct shop *shop, const char *uuid,
                       struct order *o)
 {
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = KASSA_ENOTFOUND;
-    if (c == NULL)
-        err = KASSA_EIO;
-    else if (core_is_uuid(uuid))
-        err = STORE_CALL(c, order_get, ORDER_BY_UUID, uuid, 0, o);
-    if (c)
-        store_release(c);
-    if (err == KASSA_OK && o->shop_id != shop->id)
-        err = KASSA_ENOTFOUND;
+    kassa_err err = query_shop_order(shop->id, ORDER_BY_UUID, uuid, 0, o);
     if (err == KASSA_ENOTFOUND)
         reply_error(req, 404, "Order not found");
     else if (err != KASSA_OK)
@@ -622,11 +595,7 @@ static enum http_action panda_confirm(struct http_req *req, const char *ref)
             reply_error(req, 400, "Invalid callback UUID format");
             return HTTP_DONE;
         }
-        struct store_conn *c = store_reader(app.store);
-        kassa_err err =
-            c ? STORE_CALL(c, order_get, ORDER_BY_UUID_CALLBACK, ref, 0, &cmd->order) : KASSA_EIO;
-        if (c)
-            store_release(c);
+        kassa_err err = query_order(ORDER_BY_UUID_CALLBACK, ref, 0, &cmd->order);
         if (err != KASSA_OK) {
             reply_error(req, err == KASSA_ENOTFOUND ? 404 : 500,
                         err == KASSA_ENOTFOUND ? "Order not found" : "Internal server error");
@@ -638,24 +607,9 @@ static enum http_action panda_confirm(struct http_req *req, const char *ref)
     return submit_and_render(req, &cmd->base, confirm_rendered);
 }
 
-struct receipt_cmd {
-    struct writer_cmd base;
-    int64_t order_id;
-    const char *content_type;
-    const void *data;
-    size_t len;
-};
-
-static kassa_err receipt_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct receipt_cmd *cmd = (struct receipt_cmd *)base;
-    return STORE_CALL(c, receipt_image_put, cmd->order_id, cmd->content_type, cmd->data, cmd->len,
-                      clock_now());
-}
-
 static void receipt_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct receipt_cmd *cmd = (struct receipt_cmd *)base;
+    struct receipt_image_cmd *cmd = (struct receipt_image_cmd *)base;
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -756,7 +710,7 @@ static enum http_action panda_receipt(struct http_req *req, const char *uuid)
         reply_error(req, 415, "receipt: only JPG and PNG images are accepted");
         return HTTP_DONE;
     }
-    struct receipt_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    struct receipt_image_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
     if (cmd == NULL) {
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
@@ -765,7 +719,7 @@ static enum http_action panda_receipt(struct http_req *req, const char *uuid)
     cmd->content_type = ctype;
     cmd->data = data;
     cmd->len = len;
-    cmd->base.apply = receipt_apply;
+    cmd->base.apply = receipt_image_apply;
     return submit_and_render(req, &cmd->base, receipt_rendered);
 }
 
@@ -829,12 +783,7 @@ static enum http_action panda_stats(struct http_req *req)
         return HTTP_DONE;
     }
     struct order_stats st = {0};
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        c ? STORE_CALL(c, order_stats, shop.id, from, to, rt ? rt : "", cc ? cc : "", cur, &st)
-          : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_order_stats(shop.id, from, to, rt ? rt : "", cc ? cc : "", cur, &st);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;

@@ -10,9 +10,7 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "config.h"
 #include "base/log.h"
-#include "server.h"
 #include "dialect/dialect.h"
 #include "kassa/json.h"
 #include "kassa/money.h"
@@ -20,8 +18,7 @@
 #include "dialect/reply.h"
 #include "tegro.h"
 
-#define NONCE_KEEP (2 * 86400) /* records older than this are pruned */
-#define NONCE_WINDOW 86400     /* a time-like nonce within this of the clock */
+#define NONCE_WINDOW 86400 /* a time-like nonce within this of the clock */
 #define ORDERS_PAGE_SIZE 50
 
 /* ---- envelopes ---------------------------------------------------------- */
@@ -78,8 +75,8 @@ int tegro_status(enum order_status s)
 
 void tegro_pay_url(const struct order *o, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/pay/complete/%lld/%s/", config.public_url, (long long)o->id,
-             o->pay_token);
+    snprintf(buf, size, "%s/pay/complete/%lld/%s/", dialect_settings()->public_url,
+             (long long)o->id, o->pay_token);
 }
 
 static bool http_url_ok(const char *u)
@@ -153,7 +150,7 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
     struct order_create_cmd *cmd = &tc->cmd;
     struct order *o = &cmd->order;
     cmd->shop = *shop;
-    cmd->base.apply = tegro_create_apply;
+    cmd->receipt = &tc->receipt;
     o->origin = DIALECT_TEGRO;
     o->test = in->test;
 
@@ -248,41 +245,6 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
         return false;
     }
     return true;
-}
-
-kassa_err tegro_nonce_record(struct store_conn *c, int64_t shop_id, const char *nonce,
-                             const unsigned char body_hash[32])
-{
-    static int64_t last_prune; /* writer thread only */
-    int64_t now = clock_now();
-    kassa_err err;
-    if (now - last_prune >= 60) {
-        if ((err = STORE_CALL(c, tegro_nonce_prune, now - NONCE_KEEP)) != KASSA_OK)
-            return err;
-        last_prune = now;
-    }
-    err = STORE_CALL(c, tegro_nonce_put, shop_id, nonce, body_hash, now);
-    return err == KASSA_EEXIST ? KASSA_EAUTH_REPLAY : err;
-}
-
-kassa_err tegro_create_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct tegro_create *tc = (struct tegro_create *)base;
-    kassa_err err;
-    if (tc->has_nonce &&
-        (err = tegro_nonce_record(c, tc->cmd.shop.id, tc->nonce, tc->body_hash)) != KASSA_OK)
-        return err;
-    if ((err = order_create_apply(c, &tc->cmd.base)) != KASSA_OK)
-        return err;
-    if (tc->cmd.replayed)
-        return KASSA_OK;
-    for (size_t i = 0; i < tc->receipt.n; i++) {
-        const struct receipt_item *it = &tc->receipt.items[i];
-        err = STORE_CALL(c, receipt_put, tc->cmd.order.id, (int)i, it->name, it->count, it->price);
-        if (err != KASSA_OK)
-            return err;
-    }
-    return KASSA_OK;
 }
 
 /* ---- raw JSON helpers ----------------------------------------------------- */
@@ -402,8 +364,7 @@ static bool receipt_json_item(void *arg, size_t i, const char *t, size_t len)
 struct tegro_ctx {
     struct shop shop;
     json_t *root;
-    char nonce[TEGRO_NONCE_SIZE];
-    unsigned char body_hash[32];
+    struct request_nonce nonce;
 };
 
 /* Check a nonce's text: digits with an optional fraction. A time-like
@@ -457,7 +418,7 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
         tegro_error(req, "Empty required param shop_id");
         return false;
     }
-    kassa_err err = shop_cache_get(app.store, SHOP_BY_PUBLIC_KEY, shop_id, &tx->shop);
+    kassa_err err = query_shop_by_key(SHOP_BY_PUBLIC_KEY, shop_id, &tx->shop);
     if (err == KASSA_ENOTFOUND) {
         tegro_error(req, "Shop not found");
         return false;
@@ -490,11 +451,12 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
     }
     if ((!json_is_string(jn) && !json_is_number(jn)) ||
         !raw_member(req->body, req->body_len, "nonce", &v, &n) ||
-        !scalar_text(v, n, tx->nonce, sizeof tx->nonce)) {
+        !scalar_text(v, n, tx->nonce.nonce, sizeof tx->nonce.nonce)) {
         tegro_error(req, "Wrong nonce: must be an integer or a decimal number");
         goto fail;
     }
-    if (!nonce_check(tx->nonce, msg, sizeof msg)) {
+    tx->nonce.has = true;
+    if (!nonce_check(tx->nonce.nonce, msg, sizeof msg)) {
         tegro_error(req, "%s", msg);
         goto fail;
     }
@@ -506,7 +468,7 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
     bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
               EVP_DigestUpdate(md, method, strlen(method) + 1) == 1 &&
               EVP_DigestUpdate(md, req->body, req->body_len) == 1 &&
-              EVP_DigestFinal_ex(md, tx->body_hash, &hl) == 1;
+              EVP_DigestFinal_ex(md, tx->nonce.body_hash, &hl) == 1;
     EVP_MD_CTX_free(md);
     if (!ok) {
         tegro_error(req, "Internal server error");
@@ -522,19 +484,10 @@ fail:
 /* ---- reads: the answer is rendered first, sent once the nonce committed -- */
 
 struct read_cmd {
-    struct writer_cmd base;
-    int64_t shop_id;
-    char nonce[TEGRO_NONCE_SIZE];
-    unsigned char body_hash[32];
+    struct nonce_cmd cmd;
     char *answer; /* malloc'ed JSON */
     size_t len;
 };
-
-static kassa_err read_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct read_cmd *rc = (struct read_cmd *)base;
-    return tegro_nonce_record(c, rc->shop_id, rc->nonce, rc->body_hash);
-}
 
 static void read_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
@@ -564,13 +517,12 @@ static enum http_action send_after_nonce(struct http_req *req, struct tegro_ctx 
         tegro_error(req, "Internal server error");
         return HTTP_DONE;
     }
-    rc->base.apply = read_apply;
-    rc->shop_id = tx->shop.id;
-    memcpy(rc->nonce, tx->nonce, sizeof rc->nonce);
-    memcpy(rc->body_hash, tx->body_hash, sizeof rc->body_hash);
+    rc->cmd.base.apply = nonce_apply;
+    rc->cmd.shop_id = tx->shop.id;
+    rc->cmd.nonce = tx->nonce;
     rc->answer = body;
     rc->len = len;
-    return submit_and_render(req, &rc->base, read_rendered);
+    return submit_and_render(req, &rc->cmd.base, read_rendered);
 }
 
 static void render_order(struct jw *w, const struct order *o)
@@ -626,11 +578,7 @@ static enum http_action m_shops(struct http_req *req, struct tegro_ctx *tx)
     jw_kint(&w, "user_id", tx->shop.merchant_id);
     jw_key(&w, "shops");
     jw_arr(&w);
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        c ? STORE_CALL(c, shops_by_merchant, tx->shop.merchant_id, shop_one, &w) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_merchant_shops(tx->shop.merchant_id, shop_one, &w);
     if (err != KASSA_OK) {
         jw_free(&w);
         tegro_error(req, "Internal server error");
@@ -663,12 +611,7 @@ static enum http_action m_balance(struct http_req *req, struct tegro_ctx *tx)
 {
     struct balance_ctx bc;
     memset(&bc, 0, sizeof bc);
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = KASSA_EIO;
-    if (c != NULL) {
-        err = STORE_CALL(c, balances, tx->shop.id, balance_one, &bc);
-        store_release(c);
-    }
+    kassa_err err = query_balances(tx->shop.id, balance_one, &bc);
     if (err != KASSA_OK) {
         tegro_error(req, "Internal server error");
         return HTTP_DONE;
@@ -740,25 +683,20 @@ static enum http_action m_order(struct http_req *req, struct tegro_ctx *tx)
         return HTTP_DONE;
     }
     struct order *o = arena_calloc(&req->arena, sizeof *o);
-    struct store_conn *c = store_reader(app.store);
     kassa_err err = KASSA_ENOTFOUND;
-    if (o == NULL || c == NULL) {
-        err = KASSA_EIO;
+    if (o == NULL) {
+        err = KASSA_ENOMEM;
     } else if (has_oid) {
         char *end;
         long long id = strtoll(oid, &end, 10);
         if (*end == '\0' && id > 0 && oid[0] != '+' && oid[0] != '-')
-            err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, id, o);
+            err = query_shop_order(tx->shop.id, ORDER_BY_ID, NULL, id, o);
     } else {
         struct last_ctx lc = {.o = o};
-        err = STORE_CALL(c, orders_by_merchant_order_id, tx->shop.id, pid, keep_last, &lc);
+        err = query_orders_by_merchant_id(tx->shop.id, pid, keep_last, &lc);
         if (err == KASSA_OK && !lc.found)
             err = KASSA_ENOTFOUND;
     }
-    if (c)
-        store_release(c);
-    if (err == KASSA_OK && o->shop_id != tx->shop.id)
-        err = KASSA_ENOTFOUND;
     if (err == KASSA_ENOTFOUND) {
         tegro_error(req, "Order not found");
         return HTTP_DONE;
@@ -802,12 +740,8 @@ static enum http_action m_orders(struct http_req *req, struct tegro_ctx *tx)
     struct jw w;
     envelope_open(&w);
     jw_arr(&w);
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? STORE_CALL(c, orders_page, tx->shop.id, (page - 1) * ORDERS_PAGE_SIZE,
-                                   ORDERS_PAGE_SIZE, order_one, &w)
-                      : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_orders_page(tx->shop.id, (page - 1) * ORDERS_PAGE_SIZE, ORDERS_PAGE_SIZE,
+                                      order_one, &w);
     if (err != KASSA_OK) {
         jw_free(&w);
         tegro_error(req, "Internal server error");
@@ -820,10 +754,7 @@ static enum http_action m_orders(struct http_req *req, struct tegro_ctx *tx)
 static enum http_action m_modules(struct http_req *req, struct tegro_ctx *tx)
 {
     struct method_switches sw;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? method_switches_load(c, tx->shop.id, &sw) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_method_switches(tx->shop.id, &sw);
     if (err != KASSA_OK) {
         tegro_error(req, "Internal server error");
         return HTTP_DONE;
@@ -866,8 +797,7 @@ static enum http_action m_rates(struct http_req *req, struct tegro_ctx *tx)
     struct jw w;
     envelope_open(&w);
     jw_arr(&w);
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? KASSA_OK : KASSA_EIO;
+    kassa_err err = KASSA_OK;
     for (size_t i = 0; i < n && err == KASSA_OK; i++) {
         if (from[0] && strcmp(from, t[i].code) != 0)
             continue;
@@ -875,7 +805,7 @@ static enum http_action m_rates(struct http_req *req, struct tegro_ctx *tx)
             if (i == k || (to[0] && strcmp(to, t[k].code) != 0))
                 continue;
             char rate[32];
-            err = STORE_CALL(c, rate_get, t[i].code, t[k].code, rate);
+            err = query_rate(t[i].code, t[k].code, rate);
             if (err == KASSA_ENOTFOUND) {
                 err = KASSA_OK;
                 continue;
@@ -889,8 +819,6 @@ static enum http_action m_rates(struct http_req *req, struct tegro_ctx *tx)
             }
         }
     }
-    if (c)
-        store_release(c);
     if (err != KASSA_OK) {
         jw_free(&w);
         tegro_error(req, "Internal server error");
@@ -1043,10 +971,7 @@ static enum http_action m_create_order(struct http_req *req, struct tegro_ctx *t
     }
 
     struct method_switches sw;
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err = c ? method_switches_load(c, tx->shop.id, &sw) : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_method_switches(tx->shop.id, &sw);
     if (err != KASSA_OK) {
         snprintf(msg, sizeof msg, "Internal server error");
         goto refuse;
@@ -1064,9 +989,8 @@ static enum http_action m_create_order(struct http_req *req, struct tegro_ctx *t
                                       .test = is_test};
     if (!tegro_order_fill(tc, &tx->shop, &input, &sw, msg, sizeof msg))
         goto refuse;
-    tc->has_nonce = true;
-    memcpy(tc->nonce, tx->nonce, sizeof tc->nonce);
-    memcpy(tc->body_hash, tx->body_hash, sizeof tc->body_hash);
+    tc->cmd.nonce = tx->nonce;
+    order_create_init(&tc->cmd);
     return submit_and_render(req, &tc->cmd.base, create_rendered);
 refuse:
     tegro_error(req, "%s", msg);
@@ -1100,16 +1024,7 @@ static void render_withdrawal(struct jw *w, const struct withdrawal *wd)
 
 struct tegro_withdraw {
     struct withdrawal_create_cmd cmd;
-    char nonce[TEGRO_NONCE_SIZE];
-    unsigned char body_hash[32];
 };
-
-static kassa_err withdraw_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct tegro_withdraw *tw = (struct tegro_withdraw *)base;
-    kassa_err err = tegro_nonce_record(c, tw->cmd.shop_id, tw->nonce, tw->body_hash);
-    return err != KASSA_OK ? err : withdrawal_create_apply(c, &tw->cmd.base);
-}
 
 static void withdraw_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
@@ -1187,13 +1102,12 @@ static enum http_action m_create_withdrawal(struct http_req *req, struct tegro_c
         goto refuse;
     }
     tw->cmd.shop_id = tx->shop.id;
-    tw->cmd.base.apply = withdraw_apply;
+    tw->cmd.base.apply = withdrawal_create_apply;
     if ((err = withdrawal_create_prepare(&tw->cmd)) != KASSA_OK) {
         snprintf(msg, sizeof msg, "%s", kassa_strerror(err));
         goto refuse;
     }
-    memcpy(tw->nonce, tx->nonce, sizeof tw->nonce);
-    memcpy(tw->body_hash, tx->body_hash, sizeof tw->body_hash);
+    tw->cmd.nonce = tx->nonce;
     return submit_and_render(req, &tw->cmd.base, withdraw_rendered);
 refuse:
     tegro_error(req, "%s", msg);
@@ -1214,20 +1128,17 @@ static enum http_action m_withdrawal(struct http_req *req, struct tegro_ctx *tx)
         return HTTP_DONE;
     }
     struct withdrawal *wd = arena_calloc(&req->arena, sizeof *wd);
-    struct store_conn *c = store_reader(app.store);
     kassa_err err = KASSA_ENOTFOUND;
-    if (wd == NULL || c == NULL) {
-        err = KASSA_EIO;
+    if (wd == NULL) {
+        err = KASSA_ENOMEM;
     } else if (has_oid) {
         char *end;
         long long id = strtoll(oid, &end, 10);
         if (*end == '\0' && id > 0 && oid[0] != '+' && oid[0] != '-')
-            err = STORE_CALL(c, withdrawal_get, tx->shop.id, id, NULL, wd);
+            err = query_withdrawal(tx->shop.id, id, NULL, wd);
     } else {
-        err = STORE_CALL(c, withdrawal_get, tx->shop.id, 0, pid, wd);
+        err = query_withdrawal(tx->shop.id, 0, pid, wd);
     }
-    if (c)
-        store_release(c);
     if (err == KASSA_OK && wd->shop_id != tx->shop.id)
         err = KASSA_ENOTFOUND;
     if (err == KASSA_ENOTFOUND) {
@@ -1272,13 +1183,8 @@ static enum http_action m_withdrawals(struct http_req *req, struct tegro_ctx *tx
     struct jw w;
     envelope_open(&w);
     jw_arr(&w);
-    struct store_conn *c = store_reader(app.store);
-    kassa_err err =
-        c ? STORE_CALL(c, withdrawals_page, tx->shop.id, (int)((page - 1) * ORDERS_PAGE_SIZE),
-                       ORDERS_PAGE_SIZE, withdrawal_one, &w)
-          : KASSA_EIO;
-    if (c)
-        store_release(c);
+    kassa_err err = query_withdrawals_page(tx->shop.id, (int)((page - 1) * ORDERS_PAGE_SIZE),
+                                           ORDERS_PAGE_SIZE, withdrawal_one, &w);
     if (err != KASSA_OK) {
         jw_free(&w);
         tegro_error(req, "Internal server error");

@@ -10,17 +10,13 @@
 
 #include "core/core.h"
 #include "core/method.h"
-#include "dialect/pages/pages_form.h"
 
-#define TEGRO_NONCE_SIZE 72
 #define TEGRO_IDEM_PREFIX "tegro-order:"
 
 struct tegro_create {
-    struct order_create_cmd cmd; /* cmd.shop and cmd.order filled by tegro_order_fill */
-    struct receipt receipt;      /* items to store with a new order */
-    bool has_nonce;              /* REST: record the nonce in the same savepoint */
-    char nonce[TEGRO_NONCE_SIZE];
-    unsigned char body_hash[32];
+    struct order_create_cmd cmd; /* cmd.shop and cmd.order filled by tegro_order_fill;
+                                    cmd.nonce by the REST call */
+    struct receipt receipt;      /* items to store with a new order (cmd.receipt) */
 };
 
 /* The order's fields as they came on the wire (strings; NULL or "" when
@@ -38,16 +34,6 @@ struct tegro_order_input {
 bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
                       const struct tegro_order_input *in, const struct method_switches *sw,
                       char *msg, size_t msglen);
-
-/* Writer apply for a struct tegro_create: the nonce record (KASSA_EAUTH_REPLAY
- * when it is a replay), order_create_apply, then the receipt items of a new
- * order. */
-kassa_err tegro_create_apply(struct store_conn *c, struct writer_cmd *base);
-
-/* Record a REST nonce on the writer, pruning records older than 48 h now
- * and then. KASSA_EAUTH_REPLAY on a replay. */
-kassa_err tegro_nonce_record(struct store_conn *c, int64_t shop_id, const char *nonce,
-                             const unsigned char body_hash[32]);
 
 /* Tegro's order status number: 0 waiting, 1 paid, 2 error, 3 cancelled
  * (expired too), 4 rejected. */

@@ -1,0 +1,27 @@
+/* nonce.c: requests that must not be replayed (see core.h). */
+#include "base/clock.h"
+#include "core.h"
+
+#define NONCE_KEEP (2 * 86400) /* records older than this are pruned */
+
+kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct request_nonce *n)
+{
+    static _Thread_local int64_t last_prune; /* per writer thread */
+    if (n == NULL || !n->has)
+        return KASSA_OK;
+    int64_t now = clock_now();
+    kassa_err err;
+    if (now - last_prune >= 60) {
+        if ((err = STORE_CALL(c, tegro_nonce_prune, now - NONCE_KEEP)) != KASSA_OK)
+            return err;
+        last_prune = now;
+    }
+    err = STORE_CALL(c, tegro_nonce_put, shop_id, n->nonce, n->body_hash, now);
+    return err == KASSA_EEXIST ? KASSA_EAUTH_REPLAY : err;
+}
+
+kassa_err nonce_apply(struct store_conn *c, struct writer_cmd *base)
+{
+    struct nonce_cmd *cmd = (struct nonce_cmd *)base;
+    return nonce_record(c, cmd->shop_id, &cmd->nonce);
+}

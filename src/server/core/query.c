@@ -1,0 +1,203 @@
+/* query.c: the reads a dialect needs (see query.h). */
+#include "query.h"
+
+#include <stdlib.h>
+
+#include "core.h"
+#include "store/store.h"
+
+static struct store *query_store;
+
+void core_use_store(struct store *s)
+{
+    query_store = s;
+}
+
+struct store *core_store(void)
+{
+    return query_store;
+}
+
+bool core_db_unavailable_lately(void)
+{
+    return store_unavailable_lately();
+}
+
+/* Run `expr` (a STORE_CALL on `c`) on a reader; KASSA_EIO without one. */
+#define ON_READER(c, expr)                                                                         \
+    do {                                                                                           \
+        struct store_conn *c = query_store ? store_reader(query_store) : NULL;                     \
+        if (c == NULL)                                                                             \
+            return KASSA_EIO;                                                                      \
+        kassa_err err_ = (expr);                                                                   \
+        store_release(c);                                                                          \
+        return err_;                                                                               \
+    } while (0)
+
+/* ---- shops ---- */
+
+kassa_err query_shop_by_key(enum shop_key by, const char *key, struct shop *out)
+{
+    return query_store ? shop_cache_get(query_store, by, key, out) : KASSA_EIO;
+}
+
+kassa_err query_shop(int64_t shop_id, struct shop *out)
+{
+    ON_READER(c, STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, shop_id, out));
+}
+
+kassa_err query_merchant_shops(int64_t merchant_id, bool (*fn)(void *arg, const struct shop *s),
+                               void *arg)
+{
+    ON_READER(c, STORE_CALL(c, shops_by_merchant, merchant_id, fn, arg));
+}
+
+kassa_err query_shop_fees(int64_t shop_id,
+                          bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg)
+{
+    ON_READER(c, STORE_CALL(c, shop_fees, shop_id, fn, arg));
+}
+
+kassa_err query_balances(int64_t shop_id,
+                         bool (*fn)(void *arg, const char *currency, int64_t available,
+                                    int64_t held),
+                         void *arg)
+{
+    ON_READER(c, STORE_CALL(c, balances, shop_id, fn, arg));
+}
+
+kassa_err query_method_switches(int64_t shop_id, struct method_switches *out)
+{
+    ON_READER(c, method_switches_load(c, shop_id, out));
+}
+
+/* ---- orders ---- */
+
+kassa_err query_order(enum order_key by, const char *key, int64_t id, struct order *out)
+{
+    if ((by == ORDER_BY_UUID || by == ORDER_BY_UUID_CALLBACK) &&
+        (key == NULL || !core_is_uuid(key)))
+        return KASSA_ENOTFOUND;
+    ON_READER(c, STORE_CALL(c, order_get, by, key, id, out));
+}
+
+kassa_err query_shop_order(int64_t shop_id, enum order_key by, const char *key, int64_t id,
+                           struct order *out)
+{
+    kassa_err err = query_order(by, key, id, out);
+    if (err == KASSA_OK && out->shop_id != shop_id)
+        err = KASSA_ENOTFOUND;
+    return err;
+}
+
+kassa_err query_order_ref(const char *ref, struct order *out)
+{
+    return query_store ? order_find_ref(query_store, ref, out) : KASSA_EIO;
+}
+
+kassa_err query_orders_by_merchant_id(int64_t shop_id, const char *merchant_order_id,
+                                      bool (*fn)(void *arg, const struct order *o), void *arg)
+{
+    ON_READER(c, STORE_CALL(c, orders_by_merchant_order_id, shop_id, merchant_order_id, fn, arg));
+}
+
+kassa_err query_orders_page(int64_t shop_id, int64_t offset, int limit,
+                            bool (*fn)(void *arg, const struct order *o), void *arg)
+{
+    ON_READER(c, STORE_CALL(c, orders_page, shop_id, offset, limit, fn, arg));
+}
+
+kassa_err query_order_stats(int64_t shop_id, int64_t from, int64_t to, const char *requisite_type,
+                            const char *country_code, const char *currency, struct order_stats *out)
+{
+    ON_READER(c, STORE_CALL(c, order_stats, shop_id, from, to, requisite_type, country_code,
+                            currency, out));
+}
+
+kassa_err query_receipt_items(int64_t order_id,
+                              bool (*fn)(void *arg, const char *name, const char *count,
+                                         int64_t price),
+                              void *arg)
+{
+    ON_READER(c, STORE_CALL(c, receipt_items, order_id, fn, arg));
+}
+
+kassa_err query_receipt_image(int64_t order_id, struct arena *a, char **content_type, void **data,
+                              size_t *len)
+{
+    ON_READER(c, STORE_CALL(c, receipt_image_get, order_id, a, content_type, data, len));
+}
+
+/* ---- withdrawals, rates, ledger ---- */
+
+kassa_err query_withdrawal(int64_t shop_id, int64_t id, const char *payment_id,
+                           struct withdrawal *out)
+{
+    ON_READER(c, STORE_CALL(c, withdrawal_get, shop_id, id, payment_id, out));
+}
+
+kassa_err query_withdrawals_page(int64_t shop_id, int offset, int limit,
+                                 bool (*fn)(void *arg, const struct withdrawal *w), void *arg)
+{
+    ON_READER(c, STORE_CALL(c, withdrawals_page, shop_id, offset, limit, fn, arg));
+}
+
+kassa_err query_rate(const char *from, const char *to, char rate[32])
+{
+    ON_READER(c, STORE_CALL(c, rate_get, from, to, rate));
+}
+
+kassa_err query_ledger_verify(void (*problem)(void *arg, const char *problem), void *arg,
+                              int64_t *accounts, int64_t *transactions)
+{
+    ON_READER(c, STORE_CALL(c, ledger_verify, problem, arg, accounts, transactions));
+}
+
+/* ---- callbacks ---- */
+
+struct visit {
+    struct store_conn *c;
+    const struct callback_visitor *v;
+    kassa_err err;
+};
+
+/* One callback and its attempts, read on the listing's connection. */
+static bool visit_callback(void *arg, const struct callback *cb)
+{
+    struct visit *vi = arg;
+    const struct callback_visitor *v = vi->v;
+    if (!v->callback(v->arg, cb))
+        return false;
+    vi->err = STORE_CALL(vi->c, callback_attempts, cb->id, v->attempt, v->arg);
+    return vi->err == KASSA_OK && v->callback_end(v->arg);
+}
+
+kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visitor *v)
+{
+    struct store_conn *c = query_store ? store_reader(query_store) : NULL;
+    if (c == NULL)
+        return KASSA_EIO;
+    struct visit vi = {c, v, KASSA_OK};
+    kassa_err err = STORE_CALL(c, callbacks_by_order, order_id, visit_callback, &vi);
+    store_release(c);
+    return err != KASSA_OK ? err : vi.err;
+}
+
+kassa_err query_callback(int64_t id, const struct callback_visitor *v)
+{
+    struct store_conn *c = query_store ? store_reader(query_store) : NULL;
+    struct callback *cb = malloc(sizeof *cb);
+    kassa_err err = (c && cb) ? STORE_CALL(c, callback_get, id, cb) : KASSA_EIO;
+    struct visit vi = {c, v, KASSA_OK};
+    if (err == KASSA_OK && !visit_callback(&vi, cb))
+        err = vi.err;
+    if (c)
+        store_release(c);
+    free(cb);
+    return err;
+}
+
+kassa_err query_callback_stats(struct callback_stats *out)
+{
+    ON_READER(c, STORE_CALL(c, callback_stats, out));
+}

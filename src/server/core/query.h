@@ -1,0 +1,114 @@
+/* query.h: every read a dialect needs, on a reader connection of the
+ * core's store, with the ownership rules in one place.
+ *
+ * A dialect never touches the store: it calls these (and submits core
+ * commands for writes). Each function takes a reader, runs the store's
+ * read and releases it; KASSA_EIO when no reader can be had. Lists call
+ * `fn` for each row (the row is valid only during the call; fn returning
+ * false stops the list). */
+#ifndef KASSA_CORE_QUERY_H
+#define KASSA_CORE_QUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "core/method.h"
+#include "model/model.h"
+#include "kassa/error.h"
+
+struct store;
+
+/* The store every query and cache reads from (main.c, once, before any
+ * request; tests may set another). */
+void core_use_store(struct store *s);
+struct store *core_store(void);
+
+/* True while the database is unreachable, or was a moment ago: an
+ * internal error then reads as "try again shortly". */
+bool core_db_unavailable_lately(void);
+
+/* ---- shops ---- */
+
+/* The shop a merchant request names by `key`, from the 5 s cache
+ * (shop_cache_get). KASSA_ENOTFOUND. */
+kassa_err query_shop_by_key(enum shop_key by, const char *key, struct shop *out);
+/* A shop by id, read now. KASSA_ENOTFOUND. */
+kassa_err query_shop(int64_t shop_id, struct shop *out);
+/* Every shop of a merchant, oldest first. */
+kassa_err query_merchant_shops(int64_t merchant_id, bool (*fn)(void *arg, const struct shop *s),
+                               void *arg);
+/* A shop's fixed fees, one per currency. */
+kassa_err query_shop_fees(int64_t shop_id,
+                          bool (*fn)(void *arg, const char *currency, int64_t fixed), void *arg);
+/* A shop's balances, one per currency. */
+kassa_err query_balances(int64_t shop_id,
+                         bool (*fn)(void *arg, const char *currency, int64_t available,
+                                    int64_t held),
+                         void *arg);
+/* The shop's payment-method switches, read now. */
+kassa_err query_method_switches(int64_t shop_id, struct method_switches *out);
+
+/* ---- orders ---- */
+
+/* An order by uuid, callback uuid or id, whoever owns it (the operator, and
+ * the payer's pages, who hold a secret token of the order). KASSA_ENOTFOUND. */
+kassa_err query_order(enum order_key by, const char *key, int64_t id, struct order *out);
+/* The same, but only an order of `shop_id`: another shop's order is
+ * KASSA_ENOTFOUND, exactly as a missing one. */
+kassa_err query_shop_order(int64_t shop_id, enum order_key by, const char *key, int64_t id,
+                           struct order *out);
+/* The operator's reference: an order's uuid or its numeric id. */
+kassa_err query_order_ref(const char *ref, struct order *out);
+/* A shop's orders with this merchant order id, oldest first. */
+kassa_err query_orders_by_merchant_id(int64_t shop_id, const char *merchant_order_id,
+                                      bool (*fn)(void *arg, const struct order *o), void *arg);
+/* A shop's orders, newest first, `limit` from `offset`. */
+kassa_err query_orders_page(int64_t shop_id, int64_t offset, int limit,
+                            bool (*fn)(void *arg, const struct order *o), void *arg);
+/* Statistics of a shop's orders (see store.h's order_stats). */
+kassa_err query_order_stats(int64_t shop_id, int64_t from, int64_t to, const char *requisite_type,
+                            const char *country_code, const char *currency,
+                            struct order_stats *out);
+/* An order's receipt items. */
+kassa_err query_receipt_items(int64_t order_id,
+                              bool (*fn)(void *arg, const char *name, const char *count,
+                                         int64_t price),
+                              void *arg);
+/* An order's uploaded receipt image, copied into `a`. KASSA_ENOTFOUND. */
+kassa_err query_receipt_image(int64_t order_id, struct arena *a, char **content_type, void **data,
+                              size_t *len);
+
+/* ---- withdrawals, rates, ledger ---- */
+
+/* A withdrawal by id or by the merchant's payment id; shop_id 0: any
+ * shop's (the operator). KASSA_ENOTFOUND. */
+kassa_err query_withdrawal(int64_t shop_id, int64_t id, const char *payment_id,
+                           struct withdrawal *out);
+/* A shop's withdrawals, newest first. */
+kassa_err query_withdrawals_page(int64_t shop_id, int offset, int limit,
+                                 bool (*fn)(void *arg, const struct withdrawal *w), void *arg);
+/* The operator's rate FROM-TO as decimal text. KASSA_ENOTFOUND. */
+kassa_err query_rate(const char *from, const char *to, char rate[32]);
+/* Recompute every balance from the postings (see store.h's ledger_verify). */
+kassa_err query_ledger_verify(void (*problem)(void *arg, const char *problem), void *arg,
+                              int64_t *accounts, int64_t *transactions);
+
+/* ---- callbacks ---- */
+
+/* What a callback listing is told: each callback, then each of its
+ * attempts, oldest first, then its end. Returning false stops. */
+struct callback_visitor {
+    bool (*callback)(void *arg, const struct callback *cb);
+    bool (*attempt)(void *arg, const struct callback_attempt *a);
+    bool (*callback_end)(void *arg);
+    void *arg;
+};
+
+/* Every callback of an order, with its attempts, on one reader. */
+kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visitor *v);
+/* One callback by id, with its attempts. KASSA_ENOTFOUND. */
+kassa_err query_callback(int64_t id, const struct callback_visitor *v);
+kassa_err query_callback_stats(struct callback_stats *out);
+
+#endif
