@@ -25,7 +25,7 @@ MESON_TEST ?= meson test --suite unit --print-errorlogs
 FORMAT_FILES = $(shell find include src tests examples bench -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 
 .PHONY: all deps deps-run deps-all check-deps build run test test-unit test-e2e test-asan clean \
-	format format-check
+	format format-check check-layers
 
 all: build
 
@@ -63,6 +63,7 @@ test:
 	$(MAKE) --no-print-directory check-deps
 	$(MAKE) --no-print-directory deps
 	$(MAKE) --no-print-directory format-check
+	$(MAKE) --no-print-directory check-layers
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-e2e
@@ -101,6 +102,12 @@ clean:
 
 format:
 	clang-format -i $(FORMAT_FILES)
+
+# The layer rules of docs/ARCHITECTURE.md: a forbidden include, a dialect
+# named in a neutral layer or a source over 1,000 lines fails, except those
+# listed in scripts/layers-baseline.txt (which may only shrink).
+check-layers:
+	scripts/check-layers.py --baseline scripts/layers-baseline.txt
 
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
