@@ -32,6 +32,9 @@ enum http_action router_handle(struct http_req *req)
         return admin_handle(req);
     if (prefix(p, "/api"))
         return tegro_handle(req);
+    if (strcmp(p, "/pay") == 0 || strcmp(p, "/pay/") == 0 || strcmp(p, "/pay/form") == 0 ||
+        strcmp(p, "/pay/form/") == 0)
+        return tegro_form_handle(req);
     if (prefix(p, "/pay"))
         return pages_handle(req);
     reply_error(req, 404, "Not found");

@@ -23,6 +23,11 @@ struct dialect_settings {
 void dialect_configure(const struct dialect_settings *s);
 const struct dialect_settings *dialect_settings(void);
 
+/* The payer's page of an order, "<public_url>/pay/complete/<id>/<token>/",
+ * into buf: what tegro's createOrder answers and the hosted form leads to. */
+struct order;
+void dialect_pay_url(const struct order *o, char *buf, size_t size);
+
 /* /orders..., /v1/orders... */
 enum http_action panda_handle(struct http_req *req);
 
@@ -39,10 +44,13 @@ enum http_action admin_handle(struct http_req *req);
 /* /api/... (tegro REST, tegro.c) */
 enum http_action tegro_handle(struct http_req *req);
 
-/* /pay/... (the hosted payment form and the payer's pages, pages.c) */
+/* /pay/ and /pay/form/ (tegro's hosted payment form, tegro/form.c) */
+enum http_action tegro_form_handle(struct http_req *req);
+
+/* /pay/complete/..., /pay/qr/... (the payer's pages, pages.c) */
 enum http_action pages_handle(struct http_req *req);
 
-/* /admin/v1/shops/{id}/methods[/{payment_system}] (pages.c): GET lists the
+/* /admin/v1/shops/{id}/methods[/{payment_system}] (admin_methods.c): GET lists the
  * shop's methods, PUT {"enabled": bool} switches one. `rest` is what follows
  * "/admin/v1/shops/"; the admin token is already checked. */
 enum http_action admin_shop_methods(struct http_req *req, const char *rest);

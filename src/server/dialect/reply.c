@@ -23,6 +23,12 @@ const struct dialect_settings *dialect_settings(void)
     return &settings;
 }
 
+void dialect_pay_url(const struct order *o, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/pay/complete/%lld/%s/", settings.public_url, (long long)o->id,
+             o->pay_token);
+}
+
 void reply_jw(struct http_req *req, int status, struct jw *w)
 {
     size_t len;

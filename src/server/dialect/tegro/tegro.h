@@ -39,7 +39,4 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
  * (expired too), 4 rejected. */
 int tegro_status(enum order_status s);
 
-/* "<public_url>/pay/complete/<id>/<token>/" into buf. */
-void tegro_pay_url(const struct order *o, char *buf, size_t size);
-
 #endif

@@ -1,9 +1,9 @@
-/* pages_form.h: what the tegro form and REST dialect share and what can be
+/* form.h: what the dialects that read forms or write HTML share and what can be
  * tested without a server: form-encoded decoding (query strings and POST
  * bodies, keeping the raw text for the MD5 sign), bracketed keys
  * ("receipt[items][0][name]"), receipt arithmetic, and HTML escaping. */
-#ifndef KASSA_PAGES_FORM_H
-#define KASSA_PAGES_FORM_H
+#ifndef KASSA_DIALECT_FORM_H
+#define KASSA_DIALECT_FORM_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,11 +1,11 @@
-/* pages_form.c: see pages_form.h. */
+/* form.c: see form.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kassa/money.h"
-#include "pages_form.h"
+#include "form.h"
 
 static int hexval(char c)
 {

@@ -1,4 +1,4 @@
-/* test_form.c: the tegro form helpers (src/server/dialect/pages_form.c) and
+/* test_form.c: the tegro form helpers (src/server/dialect/form.c) and
  * the MD5 form sign as the pages use it: form decoding, bracketed keys,
  * receipt arithmetic, HTML escaping; plus the payment-method catalogue
  * (src/server/core/method.c) and the QR PNG encoder. */
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "core/method.h"
-#include "dialect/pages/pages_form.h"
+#include "dialect/form.h"
 #include "dialect/pages/pages_qr.h"
 #include "kassa/sign.h"
 
