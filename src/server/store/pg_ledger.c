@@ -138,7 +138,7 @@ static const char *const sql[] = {
         "a.shop_id, a.currency, a.balance, COALESCE((SELECT SUM(p.amount) FROM postings p "
         "WHERE p.account_id = a.id), 0) AS s FROM accounts a) x WHERE balance <> s",
     [S_VERIFY_TX - PG_SLOTS_LEDGER] =
-        "SELECT t.id, t.kind, COALESCE(SUM(p.amount), 0) FROM ledger_tx t "
+        "SELECT t.id, t.kind, COALESCE(SUM(p.amount), 0), COUNT(p.id) FROM ledger_tx t "
         "LEFT JOIN postings p ON p.tx_id = t.id GROUP BY t.id, t.kind "
         "HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.id) = 0",
     [S_VERIFY_NEGATIVE - PG_SLOTS_LEDGER] =
@@ -566,8 +566,12 @@ kassa_err pg_ledger_verify(struct store_conn *base, store_problem_fn problem, vo
     if ((r = exec_(c, S_VERIFY_TX, NULL, &err)) == NULL)
         return err;
     for (int i = 0; i < PQntuples(r); i++) {
-        snprintf(msg, sizeof msg, "transaction %lld (%s): postings sum to %lld, not 0",
-                 (long long)pg_i64(r, i, 0), PQgetvalue(r, i, 1), (long long)pg_i64(r, i, 2));
+        if (pg_i64(r, i, 3) == 0)
+            snprintf(msg, sizeof msg, "transaction %lld (%s): has no postings",
+                     (long long)pg_i64(r, i, 0), PQgetvalue(r, i, 1));
+        else
+            snprintf(msg, sizeof msg, "transaction %lld (%s): postings sum to %lld, not 0",
+                     (long long)pg_i64(r, i, 0), PQgetvalue(r, i, 1), (long long)pg_i64(r, i, 2));
         problem(arg, msg);
     }
     PQclear(r);
