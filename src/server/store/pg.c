@@ -1097,11 +1097,8 @@ static void read_requisite(const PGresult *r, int row, int i, struct requisite *
     rq->created_at = pg_i64(r, row, i + 11);
 }
 
-/* The round-robin counter of requisite picks (this process). */
-static atomic_uint_fast64_t pick_counter;
-
 /* Defined with the *_MANY statements below (one pick rule for both). */
-static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd, uint64_t ctr);
+static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd);
 
 static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
                                    const char *bank_code, const struct country_filter *countries,
@@ -1113,7 +1110,7 @@ static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, co
                              .bank_code = bank_code ? bank_code : "",
                              .countries = countries,
                              .requisite_err = KASSA_ENOTFOUND};
-    kassa_err err = pick_lone(c, &rd, atomic_fetch_add(&pick_counter, 1));
+    kassa_err err = pick_lone(c, &rd);
     if (err == KASSA_OK && (err = rd.requisite_err) == KASSA_OK)
         *out = rd.requisite;
     return err;
@@ -1337,10 +1334,56 @@ static bool req_serves(const struct requisite *q, const struct order_reads *rd, 
            (!bank || strcmp(q->bank_code, rd->bank_code) == 0);
 }
 
+/* The round-robin counters of requisite picks (this process), one per kind
+ * of pick: type, currency, preferred bank and countries, as SQLite keeps a
+ * cursor per kind. (One counter for every kind made kinds picked in turns
+ * take the same requisite each time: two kinds alternating, two requisites
+ * each, and each kind saw every other counter value.) A slot is claimed by
+ * the 64-bit hash of its kind; when PICK_PROBE slots in a row are taken by
+ * other kinds, the kind shares the first one's counter. */
+#define PICK_SLOTS 1024
+#define PICK_PROBE 16
+
+static struct pick_slot {
+    _Atomic uint64_t kind; /* 0: free */
+    atomic_uint_fast64_t next;
+} pick_slots[PICK_SLOTS];
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (h ^ 0xff) * 1099511628211ULL; /* the end of the part */
+}
+
+/* The next counter value of rd's kind of pick. */
+static uint64_t pick_next(const struct order_reads *rd)
+{
+    uint64_t h = 1469598103934665603ULL;
+    h = fnv1a(h, rd->requisite_type);
+    h = fnv1a(h, rd->currency);
+    h = fnv1a(h, rd->bank_code);
+    if (country_filter_active(rd->countries))
+        for (int i = 0; i < rd->countries->n; i++)
+            h = fnv1a(h, rd->countries->code[i]); /* sorted: equal filters hash alike */
+    h = h != 0 ? h : 1;
+    struct pick_slot *slot = &pick_slots[h % PICK_SLOTS];
+    for (int i = 0; i < PICK_PROBE; i++) {
+        struct pick_slot *s = &pick_slots[(h + (uint64_t)i) % PICK_SLOTS];
+        uint64_t free_kind = 0;
+        if (atomic_load(&s->kind) == h || atomic_compare_exchange_strong(&s->kind, &free_kind, h) ||
+            free_kind == h) {
+            slot = s;
+            break;
+        }
+    }
+    return atomic_fetch_add(&slot->next, 1);
+}
+
 /* rd's requisite from `act` (the active requisites, id order) with counter
- * `ctr`: round robin over those of its type and currency that its countries
- * admit, only those of its bank when there are any. KASSA_ENOTFOUND
- * (rd->requisite_err) when none. */
+ * `ctr` (pick_next): round robin over those of its type and currency that
+ * its countries admit, only those of its bank when there are any.
+ * KASSA_ENOTFOUND (rd->requisite_err) when none. */
 static void pick_from(const struct requisite *act, int nact, uint64_t ctr, struct order_reads *rd)
 {
     int all = 0, banked = 0;
@@ -1377,11 +1420,11 @@ static bool requisites_arrays(const struct order_reads *rd, int n, struct pg_arr
     return asking;
 }
 
-/* The picks of the creates in rd that ask for a requisite (the k-th with
- * counter ctr + k) from r, the active requisites of their types and
+/* The picks of the creates in rd that ask for a requisite (each with the
+ * next counter value of its kind) from r, the active requisites of their types and
  * currencies. The one rule for a lone pick (requisite_pick) and every
  * create. */
-static kassa_err pick_requisites(const PGresult *r, struct order_reads *rd, int n, uint64_t ctr)
+static kassa_err pick_requisites(const PGresult *r, struct order_reads *rd, int n)
 {
     int nact = PQntuples(r);
     struct requisite *act = calloc((size_t)(nact > 0 ? nact : 1), sizeof *act);
@@ -1391,13 +1434,13 @@ static kassa_err pick_requisites(const PGresult *r, struct order_reads *rd, int 
         read_requisite(r, k, 0, &act[k]);
     for (int i = 0; i < n; i++)
         if (rd[i].requisite_type[0] != '\0')
-            pick_from(act, nact, (ctr + (uint64_t)i) & INT32_MAX, &rd[i]);
+            pick_from(act, nact, pick_next(&rd[i]) & INT32_MAX, &rd[i]);
     free(act);
     return KASSA_OK;
 }
 
 /* requisite_pick: one pick by the same rule. */
-static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd, uint64_t ctr)
+static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd)
 {
     struct pg_array arr[2];
     if (!requisites_arrays(rd, 1, arr)) {
@@ -1408,7 +1451,7 @@ static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd, uint64_t c
     PGresult *r = exec_arrays(c, STMT_REQUISITES_ACTIVE, arr, 2, &err);
     if (r == NULL)
         return err;
-    err = pick_requisites(r, rd, 1, ctr);
+    err = pick_requisites(r, rd, 1);
     PQclear(r);
     return err;
 }
@@ -1424,7 +1467,6 @@ static kassa_err pg_order_create_reads_many(struct store_conn *base, struct orde
     arr_init(&arr[0], OID_INT8);
     arr_init(&arr[1], OID_TEXT);
     arr_init(&arr[2], OID_TEXT);
-    uint64_t ctr = atomic_fetch_add(&pick_counter, (uint64_t)n);
     for (int i = 0; i < n; i++) {
         arr_i64(&arr[0], rd[i].shop_id);
         arr_text(&arr[1], rd[i].idem_key);
@@ -1453,7 +1495,7 @@ static kassa_err pg_order_create_reads_many(struct store_conn *base, struct orde
             read_create_reads(r[0], i, 1, &rd[i]);
     }
     if (err == KASSA_OK && asking)
-        err = pick_requisites(r[1], rd, n, ctr);
+        err = pick_requisites(r[1], rd, n);
     PQclear(r[0]);
     PQclear(r[1]);
     return err;

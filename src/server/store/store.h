@@ -101,8 +101,8 @@ struct store_ops {
      * cost SQLite's single writer a fifth of a create) and rotate in id
      * order: SQLite (one writer) the next requisite after the last one it
      * picked for the same type, currency, bank and countries; PostgreSQL
-     * (several writers, several nodes) by a per-process counter over the
-     * matching requisites. */
+     * (several writers, several nodes) by a per-process counter per kind
+     * of pick (the same four) over the matching requisites. */
     kassa_err (*requisite_pick)(struct store_conn *c, const char *type, const char *currency,
                                 const char *bank_code, const struct country_filter *countries,
                                 struct requisite *out);
