@@ -176,10 +176,10 @@ static enum http_action admin_clock_advance(struct http_req *req)
         reply_error(req, 400, "seconds: expected a positive integer");
         return HTTP_DONE;
     }
-    clock_advance(json_integer_value(v));
-    json_decref(root);
-    log_info("clock advanced", "seconds=%lld now=%lld", (long long)json_integer_value(v),
-             (long long)clock_now());
+    long long seconds = (long long)json_integer_value(v);
+    json_decref(root); /* v belonged to root */
+    clock_advance(seconds);
+    log_info("clock advanced", "seconds=%lld now=%lld", seconds, (long long)clock_now());
     struct jw w;
     jw_init(&w, 256);
     jw_obj(&w);
