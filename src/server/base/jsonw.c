@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "jsonw.h"
 #include "kassa/money.h"
 
@@ -102,7 +103,6 @@ void jw_arr_end(struct jw *w)
 
 static void quoted(struct jw *w, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
     /* Most strings need no escape: one copy with both quotes. */
     size_t n = 0;
     while (s[n] != '\0' && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
@@ -150,8 +150,7 @@ static void quoted(struct jw *w, const char *s)
             break;
         default:
             memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
+            hex_encode(&c, 1, esc + 4, false);
             elen = 6;
         }
         put(w, esc, elen);

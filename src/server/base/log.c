@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
+
 #define LOG_LINE_MAX 4096
 #define LOG_ID_MAX 32
 
@@ -75,7 +77,6 @@ static void line_puts(struct line *l, const char *s)
  * escaped; quotes and backslashes too when `quoted` (inside msg="..."). */
 static void line_put_escaped(struct line *l, const char *s, size_t n, int quoted)
 {
-    static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < n && l->len < l->cap; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n') {
@@ -88,9 +89,10 @@ static void line_put_escaped(struct line *l, const char *s, size_t n, int quoted
             line_putc(l, '\\');
             line_putc(l, (char)c);
         } else if (c < 0x20 || c == 0x7f) {
+            char x[3];
+            hex_encode(&c, 1, x, false);
             line_puts(l, "\\x");
-            line_putc(l, hex[c >> 4]);
-            line_putc(l, hex[c & 15]);
+            line_puts(l, x);
         } else {
             line_putc(l, (char)c);
         }

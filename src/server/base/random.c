@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "hex.h"
 #include "log.h"
 
 #define RANDOM_POOL 512
@@ -36,5 +37,18 @@ void random_bytes(void *buf, size_t n)
         random_left -= take;
         out += take;
         n -= take;
+    }
+}
+
+void random_hex(char *out, size_t nbytes, bool upper)
+{
+    unsigned char b[64];
+    out[0] = '\0';
+    while (nbytes > 0) {
+        size_t take = nbytes < sizeof b ? nbytes : sizeof b;
+        random_bytes(b, take);
+        hex_encode(b, take, out, upper);
+        out += 2 * take;
+        nbytes -= take;
     }
 }

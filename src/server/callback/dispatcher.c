@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "core/core.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "dispatcher.h"
 #include "kassa/sign.h"
 #include "render.h"
@@ -813,7 +813,7 @@ kassa_err dispatcher_start(struct writer *w, const struct dispatcher_options *op
     char host[32] = "";
     gethostname(host, sizeof host - 1);
     char rnd[9];
-    core_hex_token(rnd, 4, false);
+    random_hex(rnd, 4, false);
     snprintf(D.owner, sizeof D.owner, "%s:%ld:%s", host, (long)getpid(), rnd);
     D.writer = w;
     D.done = NULL;

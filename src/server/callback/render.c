@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "base/jsonw.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
@@ -100,9 +101,8 @@ kassa_err callback_render_panda(const struct order *o, enum order_status status,
  * space '+', A-Za-z0-9 _.-~ kept) to out at *pos; false when out is full. */
 static bool form_append(char *out, size_t size, size_t *pos, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char buf[3];
+        char buf[4];
         size_t n;
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
             *p == '_' || *p == '.' || *p == '-' || *p == '~') {
@@ -113,8 +113,7 @@ static bool form_append(char *out, size_t size, size_t *pos, const char *s)
             n = 1;
         } else {
             buf[0] = '%';
-            buf[1] = hex[*p >> 4];
-            buf[2] = hex[*p & 15];
+            hex_encode(p, 1, buf + 1, true);
             n = 3;
         }
         if (*pos + n + 1 > size)

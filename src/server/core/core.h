@@ -47,13 +47,6 @@ void core_sha256(const void *data, size_t len, unsigned char out[32]);
  * unguessable as a secret needs to be. */
 void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_SIZE]);
 
-/* n bytes as lower-case hex into out (2n + 1 bytes). */
-void core_hex(const unsigned char *bytes, size_t n, char *out);
-
-/* `nbytes` random bytes as hex into out (2 * nbytes + 1 bytes);
- * upper-case when `upper`. */
-void core_hex_token(char *out, size_t nbytes, bool upper);
-
 /* True when s is a UUID in 8-4-4-4-12 hex form (any case). */
 bool core_is_uuid(const char *s);
 

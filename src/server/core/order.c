@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "core.h"
@@ -120,7 +121,7 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
     int64_t now_ms = clock_now_ms();
     core_uuid7(now_ms, rnd, o->uuid);
     core_uuid7(now_ms, rnd + 10, o->uuid_callback);
-    core_hex(rnd + 20, 16, o->pay_token);
+    hex_encode(rnd + 20, 16, o->pay_token, false);
     o->shop_id = cmd->shop.id;
     o->status = ORDER_PENDING;
     o->created_at = o->updated_at = now_ms / 1000;

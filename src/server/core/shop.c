@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/random.h"
 #include "core.h"
 #include "kassa/money.h"
 
@@ -104,11 +105,11 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
     if (s->callback_version != 2)
         s->callback_version = 3;
     s->active = 1;
-    core_hex_token(s->public_key, 16, true);
-    core_hex_token(s->panda_api_key, 16, false);
-    core_hex_token(s->panda_secret, 32, false);
-    core_hex_token(s->tegro_api_key, 16, false);
-    core_hex_token(s->tegro_secret, 16, false);
+    random_hex(s->public_key, 16, true);
+    random_hex(s->panda_api_key, 16, false);
+    random_hex(s->panda_secret, 32, false);
+    random_hex(s->tegro_api_key, 16, false);
+    random_hex(s->tegro_secret, 16, false);
     s->created_at = clock_now();
     return KASSA_OK;
 }

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "base/log.h"
-#include "base/random.h"
 #include "core.h"
 
 /* SHA-256 with the digest fetched once and a digest context per thread
@@ -53,15 +53,15 @@ void core_sha256(const void *data, size_t len, unsigned char out[32])
 /* 16 bytes as 8-4-4-4-12 lower-case hex. */
 static void uuid_format(const unsigned char b[16], char out[UUID_SIZE])
 {
-    static const char hex[] = "0123456789abcdef";
+    static const size_t group[] = {4, 2, 2, 2, 6}; /* bytes per group */
     char *o = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
+    for (size_t i = 0; i < sizeof group / sizeof group[0]; i++) {
+        if (i > 0)
             *o++ = '-';
-        *o++ = hex[b[i] >> 4];
-        *o++ = hex[b[i] & 15];
+        hex_encode(b, group[i], o, false);
+        b += group[i];
+        o += 2 * group[i];
     }
-    *o = '\0';
 }
 
 void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_SIZE])
@@ -93,36 +93,6 @@ const struct core_settings *core_settings(void)
     return &settings;
 }
 
-void core_hex(const unsigned char *bytes, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[bytes[i] >> 4];
-        out[2 * i + 1] = hex[bytes[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-void core_hex_token(char *out, size_t nbytes, bool upper)
-{
-    static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
-    const char *digits = upper ? up : lo;
-    unsigned char b[64];
-    if (nbytes > sizeof b)
-        nbytes = sizeof b;
-    random_bytes(b, nbytes);
-    for (size_t i = 0; i < nbytes; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * nbytes] = '\0';
-}
-
-static bool is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 bool core_is_uuid(const char *s)
 {
     if (s == NULL || strlen(s) != 36)
@@ -131,7 +101,7 @@ bool core_is_uuid(const char *s)
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (s[i] != '-')
                 return false;
-        } else if (!is_hex(s[i])) {
+        } else if (hex_value(s[i]) < 0) {
             return false;
         }
     }

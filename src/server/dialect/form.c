@@ -4,19 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "kassa/money.h"
 #include "form.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Decode one piece into a new arena string; NULL on a bad escape / NUL. */
 static char *decode(struct arena *a, const char *s, size_t n)
@@ -32,7 +22,7 @@ static char *decode(struct arena *a, const char *s, size_t n)
         } else if (c == '%') {
             if (i + 2 >= n)
                 return NULL;
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            int h = hex_value(s[i + 1]), l = hex_value(s[i + 2]);
             if (h < 0 || l < 0)
                 return NULL;
             c = (char)(h * 16 + l);
@@ -197,14 +187,14 @@ void sbuf_html(struct sbuf *b, const char *s)
 
 void sbuf_urlenc(struct sbuf *b, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '_' || c == '.' || c == '~') {
             sbuf_addn(b, (const char *)&c, 1);
         } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            char e[4] = {'%'};
+            hex_encode(&c, 1, e + 1, true);
             sbuf_addn(b, e, 3);
         }
     }

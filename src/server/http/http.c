@@ -35,6 +35,7 @@
 
 #include <microhttpd.h>
 
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "tls.h"
@@ -109,14 +110,7 @@ static struct http_conn *conn_of(struct http_req *req)
 
 static void make_request_id(char out[17])
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char b[8];
-    random_bytes(b, sizeof b);
-    for (size_t i = 0; i < sizeof(b); i++) {
-        out[2 * i] = hex[b[i] >> 4];
-        out[2 * i + 1] = hex[b[i] & 15];
-    }
-    out[16] = '\0';
+    random_hex(out, 8, false);
 }
 
 /* ---- per-request state ----------------------------------------------- */
@@ -228,17 +222,6 @@ const char *http_header(struct http_req *req, const char *name)
     return NULL;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Decode a form-encoded component (%XX, '+' as space) into the arena. */
 static char *form_decode(struct arena *a, const char *s, size_t n)
 {
@@ -249,8 +232,9 @@ static char *form_decode(struct arena *a, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '+') {
             out[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        } else if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
+                   hex_value(s[i + 2]) >= 0) {
+            out[o++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
             i += 2;
         } else {
             out[o++] = s[i];
@@ -598,14 +582,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
  * percent-encoded so the field stays one token. */
 static void log_safe(const char *s, char *out, size_t size)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
     for (; *s != '\0' && o + 4 < size; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch <= 0x20 || ch == '"' || ch == '%' || ch == 0x7f) {
             out[o++] = '%';
-            out[o++] = hex[ch >> 4];
-            out[o++] = hex[ch & 15];
+            hex_encode(&ch, 1, out + o, true);
+            o += 2;
         } else {
             out[o++] = (char)ch;
         }

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "base/clock.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "migration.h"
 #include "pg_internal.h"
@@ -234,17 +235,6 @@ void pg_text(const PGresult *r, int row, int col, char *dst, size_t size)
     dst[n] = '\0';
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size)
 {
     if (PQgetisnull(r, row, col))
@@ -255,7 +245,7 @@ long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size)
         return -1;
     unsigned char *out = dst;
     for (size_t i = 2; i < n; i += 2) {
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[(i - 2) / 2] = (unsigned char)(hi << 4 | lo);

@@ -4,6 +4,7 @@
  * on a temp SQLite store. */
 #include "core/method.h"
 #include "money_fixture.h"
+#include "base/hex.h"
 #include "base/random.h"
 #include "kassa/money.h"
 
@@ -420,10 +421,10 @@ static void test_random_and_sha256(void **state)
     unsigned char md[32];
     char hex[65];
     core_sha256("abc", 3, md);
-    core_hex(md, 32, hex);
+    hex_encode(md, 32, hex, false);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     core_sha256("", 0, md);
-    core_hex(md, 32, hex);
+    hex_encode(md, 32, hex, false);
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
