@@ -54,6 +54,13 @@ int64_t clock_now(void)
     return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 }
 
+int64_t clock_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void clock_broadcast(void)
 {
     pthread_once(&clock_cv_once, clock_cv_init);

@@ -19,6 +19,11 @@ bool clock_is_test(void);
 int64_t clock_now_ms(void);
 int64_t clock_now(void);
 
+/* Milliseconds on CLOCK_MONOTONIC, from an arbitrary origin: for intervals
+ * of real time (latencies, grace periods, cache ages, poll pacing). Not
+ * moved by clock_advance; not Unix time. */
+int64_t clock_mono_ms(void);
+
 /* Move the clock forward by `seconds` (> 0). KASSA_EINVAL without test mode
  * or for seconds <= 0. Wakes every clock_wait sleeper. */
 kassa_err clock_advance(int64_t seconds);

@@ -530,13 +530,6 @@ static struct job *held_find(int64_t id)
     return NULL;
 }
 
-static int64_t real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the writer's hand-back --------------------------------------------- */
 
 /* done of every dispatcher command, on a writer thread: queue it for the
@@ -766,14 +759,14 @@ static void *dispatcher_main(void *arg)
         int running = 0;
         curl_multi_perform(D.multi, &running);
         reap();
-        int64_t now = real_ms();
+        int64_t now = clock_mono_ms();
         if (atomic_exchange(&D.kicked, false) || now - last_scan >= POLL_MS) {
             D.want_plan = true;
             D.want_claim = true;
             last_scan = now;
         }
         submit_work();
-        int64_t wait = POLL_MS - (real_ms() - last_scan);
+        int64_t wait = POLL_MS - (clock_mono_ms() - last_scan);
         if (wait < 1)
             wait = 1;
         curl_multi_poll(D.multi, NULL, 0, (int)wait, NULL);

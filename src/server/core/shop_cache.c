@@ -11,8 +11,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "core.h"
 #include "method.h"
 
@@ -36,13 +36,6 @@ static void init_table(void)
     table = calloc(SHOP_CACHE_SLOTS, sizeof *table);
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* FNV-1a of the key and its kind. */
 static size_t slot_of(enum shop_key by, const char *key)
 {
@@ -59,7 +52,7 @@ kassa_err shop_cache_get(struct store *s, enum shop_key by, const char *key, str
     if (n == 0 || n >= KEY_SIZE)
         return KASSA_ENOTFOUND; /* no credential is that long */
     size_t slot = slot_of(by, key);
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     if (table != NULL) {
         pthread_rwlock_rdlock(&lock);
         struct shop_entry *e = &table[slot];

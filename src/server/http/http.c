@@ -35,6 +35,7 @@
 
 #include <microhttpd.h>
 
+#include "base/clock.h"
 #include "base/hex.h"
 #include "base/log.h"
 #include "base/random.h"
@@ -84,7 +85,7 @@ struct http_conn {
     size_t rlen;
     struct http_hdr *rheaders;
     /* Access log. */
-    struct timespec t0;
+    int64_t t0_ms; /* clock_mono_ms when the request arrived */
     int sent_status;
     size_t sent_bytes;
 };
@@ -127,7 +128,7 @@ static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
      * the method and path are (first access-handler call). */
     arena_init(&c->req.arena, http_max_upload + HTTP_ARENA_EXTRA);
     make_request_id(c->req.id);
-    clock_gettime(CLOCK_MONOTONIC, &c->t0);
+    c->t0_ms = clock_mono_ms();
     const char *target = uri != NULL ? uri : "";
     c->req.raw_target = arena_strdup(&c->req.arena, target);
     if (c->req.raw_target == NULL) {
@@ -603,10 +604,7 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     if (c == NULL)
         return;
     *con_cls = NULL;
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long long ms =
-        (long long)(t1.tv_sec - c->t0.tv_sec) * 1000 + (t1.tv_nsec - c->t0.tv_nsec) / 1000000;
+    long long ms = (long long)(clock_mono_ms() - c->t0_ms);
     if (c->started) {
         char path[512];
         log_safe(c->req.path, path, sizeof(path));

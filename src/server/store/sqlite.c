@@ -152,13 +152,6 @@ static kassa_err exec_sql(sqlite3 *db, const char *sql)
 /* KiB of page cache all reader connections share (see conn_open). */
 #define READER_CACHE_KIB (32 * 1024)
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The writer's checkpoint threshold, in WAL frames (16 MiB): see the
  * checkpointer below. */
 #define WRITER_AUTOCHECKPOINT 4096
@@ -169,7 +162,7 @@ static int64_t mono_ms(void)
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct sqlite_store *s = arg;
-    atomic_store(&s->last_write_ms, mono_ms());
+    atomic_store(&s->last_write_ms, clock_mono_ms());
     if (frames >= WRITER_AUTOCHECKPOINT)
         sqlite3_wal_checkpoint(db, name);
     return SQLITE_OK;
@@ -656,7 +649,7 @@ static bool reader_keep(struct sqlite_store *s, struct sqlite_conn *c)
     unsigned char h[SQLITE_WAL_HDR];
     bool have;
     return snapshot_newest(c, h, &have) &&
-           mono_ms() - atomic_load(&s->last_write_ms) >= READER_QUIET_MS;
+           clock_mono_ms() - atomic_load(&s->last_write_ms) >= READER_QUIET_MS;
 }
 
 static void sqlite_release(struct store_conn *base)

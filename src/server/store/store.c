@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "store.h"
 
@@ -85,13 +85,6 @@ void store_close(struct store *s)
 static atomic_bool store_down;
 static _Atomic int64_t store_back_ms; /* CLOCK_MONOTONIC ms of the last recovery */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool store_unavailable(void)
 {
     return atomic_load(&store_down);
@@ -102,13 +95,13 @@ bool store_unavailable_lately(void)
     if (atomic_load(&store_down))
         return true;
     int64_t back = atomic_load(&store_back_ms);
-    return back != 0 && mono_ms() - back < STORE_RECOVERY_GRACE_MS;
+    return back != 0 && clock_mono_ms() - back < STORE_RECOVERY_GRACE_MS;
 }
 
 void store_set_unavailable(bool down)
 {
     if (!down && atomic_load(&store_down))
-        atomic_store(&store_back_ms, mono_ms());
+        atomic_store(&store_back_ms, clock_mono_ms());
     atomic_store(&store_down, down);
 }
 

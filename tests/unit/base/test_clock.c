@@ -73,6 +73,22 @@ static void test_advance(void **state)
     clock_init(false);
 }
 
+/* The monotonic milliseconds follow real time and ignore clock_advance. */
+static void test_mono_ms(void **state)
+{
+    clock_init(true);
+    int64_t ref = real_ms();
+    int64_t mono = clock_mono_ms();
+    assert_in_range(mono, ref, ref + 50);
+    assert_int_equal(clock_advance(86400), KASSA_OK);
+    int64_t after = clock_mono_ms();
+    assert_in_range(after, mono, mono + 50);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    assert_in_range(clock_mono_ms() - after, 20, 1000);
+    clock_init(false);
+}
+
 static void test_wait_past_deadline_returns_at_once(void **state)
 {
     clock_init(false);
@@ -149,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_real_time),
         cmocka_unit_test(test_advance_needs_test_mode),
         cmocka_unit_test(test_advance),
+        cmocka_unit_test(test_mono_ms),
         cmocka_unit_test(test_wait_past_deadline_returns_at_once),
         cmocka_unit_test(test_wait_capped_by_max_real),
         cmocka_unit_test(test_wait_until_deadline),
