@@ -29,10 +29,12 @@ PYTHON = "/usr/bin/python3"
 class Receiver:
     """A loopback HTTP receiver recording every POST. `answers` is a list of
     statuses served in order (the last one repeats); `block` holds answers
-    until released (a receiver that accepted but did not answer yet)."""
+    until released (a receiver that accepted but did not answer yet);
+    `reply`, when given, is the body of every answer."""
 
-    def __init__(self, answers=(200,), port=None, check=None):
+    def __init__(self, answers=(200,), port=None, check=None, reply=None):
         self.answers = list(answers)
+        self.reply = reply
         self.requests = []
         self.cond = threading.Condition()
         self.check = check  # callable(path, headers, body) -> status or None
@@ -56,7 +58,7 @@ class Receiver:
                     recv.requests.append({"path": self.path, "headers": self.headers,
                                           "body": body, "status": status})
                     recv.cond.notify_all()
-                reply = b"gone" if status == 410 else b"ok"
+                reply = recv.reply or (b"gone" if status == 410 else b"ok")
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
@@ -505,6 +507,21 @@ def test_503_then_200_one_attempt_per_step(kassad, make_shop, receivers):
     status, stats = kassad.admin("GET", "/admin/v1/callbacks/stats")
     assert status == 200
     assert stats["delivered"] == 1 and stats["retrying"] == 0 and stats["attempts"] == 3
+
+
+def test_long_answer_recorded_cut(kassad, make_shop, receivers):
+    """An attempt records the first KiB of the answer, and the delivery
+    stands: the rest is read and dropped, not an error."""
+    reply = bytes(ord("a") + i % 26 for i in range(3000))
+    rec = receivers(reply=reply)
+    creds = make_shop(kassad, callback_url=rec.url())
+    order = new_order(kassad, creds)
+    complete(kassad, order["uuid"])
+    rec.wait(1)
+    cb = wait_state(kassad, order["uuid"], "delivered", 1)
+    att = cb["attempts"][0]
+    assert att["http_status"] == 200 and att["error"] is None
+    assert att["response"] == reply[:1024].decode()
 
 
 def test_410_stops(kassad, make_shop, receivers):

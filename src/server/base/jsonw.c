@@ -10,43 +10,19 @@
 void jw_init(struct jw *w, size_t limit)
 {
     memset(w, 0, sizeof *w);
-    w->limit = limit;
+    buf_init(&w->buf, limit > 0 ? limit - 1 : 0); /* the buffer's ceiling leaves out the NUL */
     w->first[0] = true;
 }
 
 void jw_free(struct jw *w)
 {
-    free(w->buf);
-    w->buf = NULL;
-    w->len = w->cap = 0;
+    buf_free(&w->buf);
 }
 
 static void put(struct jw *w, const char *s, size_t n)
 {
-    if (w->failed)
-        return;
-    if (w->len + n + 1 > w->cap) {
-        size_t ncap = w->cap ? w->cap : 1024;
-        while (ncap < w->len + n + 1)
-            ncap *= 2;
-        if (ncap > w->limit) {
-            if (w->len + n + 1 > w->limit) {
-                w->failed = true;
-                return;
-            }
-            ncap = w->limit;
-        }
-        char *nb = realloc(w->buf, ncap);
-        if (nb == NULL) {
-            w->failed = true;
-            return;
-        }
-        w->buf = nb;
-        w->cap = ncap;
-    }
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-    w->buf[w->len] = '\0';
+    if (!w->failed && buf_add(&w->buf, s, n) != KASSA_OK)
+        w->failed = true;
 }
 
 static void putc_(struct jw *w, char c)
@@ -103,28 +79,9 @@ void jw_arr_end(struct jw *w)
 
 static void quoted(struct jw *w, const char *s)
 {
-    /* Most strings need no escape: one copy with both quotes. */
-    size_t n = 0;
-    while (s[n] != '\0' && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
-        n++;
-    if (s[n] == '\0') {
-        if (w->failed || w->len + n + 3 > w->cap) {
-            putc_(w, '"');
-            put(w, s, n);
-            putc_(w, '"');
-            return;
-        }
-        char *p = w->buf + w->len;
-        p[0] = '"';
-        memcpy(p + 1, s, n);
-        p[n + 1] = '"';
-        p[n + 2] = '\0';
-        w->len += n + 2;
-        return;
-    }
+    /* Runs of bytes that need no escape go in one copy each. */
     putc_(w, '"');
     const char *run = s;
-    s += n; /* the plain prefix */
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x20 && c != '"' && c != '\\')
@@ -266,12 +223,9 @@ void jw_kmoney(struct jw *w, const char *key, int64_t minor, const char *currenc
 
 char *jw_finish(struct jw *w, size_t *len)
 {
-    if (w->failed || w->buf == NULL) {
+    if (w->failed || buf_ptr(&w->buf) == NULL) {
         jw_free(w);
         return NULL;
     }
-    char *out = w->buf;
-    *len = w->len;
-    w->buf = NULL;
-    return out;
+    return buf_take(&w->buf, len);
 }

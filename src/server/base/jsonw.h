@@ -1,7 +1,7 @@
-/* jsonw.h: a JSON writer that renders straight into one growable, bounded
- * buffer. Exact decimal numbers (money) are written as raw text, which
- * jansson cannot do. Errors (allocation, ceiling) are sticky: check once at
- * jw_finish. */
+/* jsonw.h: a JSON writer that renders straight into one bounded buffer
+ * (buf.h). Exact decimal numbers (money) are written as raw text, which
+ * jansson cannot do. Errors (allocation, ceiling, nesting) are sticky:
+ * check `failed`, or once at jw_finish. */
 #ifndef KASSA_JSONW_H
 #define KASSA_JSONW_H
 
@@ -9,17 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 #define JW_MAX_DEPTH 32
 
 struct jw {
-    char *buf;
-    size_t len, cap, limit;
+    struct buf buf;
     bool failed;
     int depth;
     bool first[JW_MAX_DEPTH]; /* no element yet at this depth */
     bool after_key;
 };
 
+/* A writer whose document, with its terminating NUL, takes at most `limit`
+ * bytes. */
 void jw_init(struct jw *w, size_t limit);
 void jw_free(struct jw *w);
 

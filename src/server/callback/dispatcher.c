@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
@@ -51,6 +52,7 @@ struct job {
     char secret[KEY_SIZE];
     struct curl_slist *headers;
     struct callback_attempt attempt;
+    struct buf response; /* the answer's first bytes: as many as attempt.response holds */
     bool ssrf_blocked;
     char ssrf_msg[160];
     char errbuf[CURL_ERROR_SIZE];
@@ -266,6 +268,7 @@ static bool collect_claim(void *arg, const struct callback *cb)
         return false;
     }
     j->cb = *cb;
+    buf_init(&j->response, sizeof j->attempt.response - 1);
     j->next = cmd->jobs;
     cmd->jobs = j;
     return true;
@@ -280,6 +283,7 @@ static void job_free(struct job *j)
         curl_easy_cleanup(j->easy);
     }
     curl_slist_free_all(j->headers);
+    buf_free(&j->response);
     free(j);
 }
 
@@ -375,13 +379,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
     struct job *j = arg;
     size_t n = size * nmemb;
-    size_t room = sizeof j->attempt.response - 1 - j->attempt.response_len;
-    size_t take = n < room ? n : room;
-    if (take) {
-        memcpy(j->attempt.response + j->attempt.response_len, data, take);
-        j->attempt.response_len += take;
-        j->attempt.response[j->attempt.response_len] = '\0';
-    }
+    /* Keep what the attempt records (its first KiB), read and drop the
+     * rest. Out of memory loses only this text, not the delivery. */
+    size_t room = sizeof j->attempt.response - 1 - buf_len(&j->response);
+    if (n > 0 && room > 0)
+        (void)buf_add(&j->response, data, n < room ? n : room);
     return n;
 }
 
@@ -477,6 +479,10 @@ static void job_finish(struct job *j, CURLcode rc)
     curl_easy_getinfo(j->easy, CURLINFO_TOTAL_TIME_T, &total_us);
     struct callback_attempt *a = &j->attempt;
     a->latency_ms = (int64_t)(total_us / 1000);
+    a->response_len = buf_len(&j->response);
+    if (a->response_len > 0)
+        memcpy(a->response, buf_ptr(&j->response), a->response_len);
+    a->response[a->response_len] = '\0';
     enum attempt_result r;
     if (rc == CURLE_OK) {
         r = ATTEMPT_ANSWERED;

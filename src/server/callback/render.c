@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/hex.h"
 #include "base/jsonw.h"
 #include "kassa/money.h"
@@ -98,41 +99,26 @@ kassa_err callback_render_panda(const struct order *o, enum order_status status,
 }
 
 /* Append the application/x-www-form-urlencoded form of s (Python urlencode:
- * space '+', A-Za-z0-9 _.-~ kept) to out at *pos; false when out is full. */
-static bool form_append(char *out, size_t size, size_t *pos, const char *s)
+ * space '+', A-Za-z0-9 _.-~ kept) to b. */
+static kassa_err form_append(struct buf *b, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char buf[4];
-        size_t n;
+    kassa_err err = KASSA_OK;
+    for (const unsigned char *p = (const unsigned char *)s; *p && err == KASSA_OK; p++) {
+        char enc[4];
+        size_t n = 1;
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
             *p == '_' || *p == '.' || *p == '-' || *p == '~') {
-            buf[0] = (char)*p;
-            n = 1;
+            enc[0] = (char)*p;
         } else if (*p == ' ') {
-            buf[0] = '+';
-            n = 1;
+            enc[0] = '+';
         } else {
-            buf[0] = '%';
-            hex_encode(p, 1, buf + 1, true);
+            enc[0] = '%';
+            hex_encode(p, 1, enc + 1, true);
             n = 3;
         }
-        if (*pos + n + 1 > size)
-            return false;
-        memcpy(out + *pos, buf, n);
-        *pos += n;
+        err = buf_add(b, enc, n);
     }
-    out[*pos] = '\0';
-    return true;
-}
-
-/* Append one separator byte. */
-static bool raw_append(char *out, size_t size, size_t *pos, char ch)
-{
-    if (*pos + 2 > size)
-        return false;
-    out[(*pos)++] = ch;
-    out[*pos] = '\0';
-    return true;
+    return err;
 }
 
 bool callback_tegro_json(const struct shop *s)
@@ -183,18 +169,20 @@ kassa_err callback_render_tegro(const struct order *o, const struct shop *s, cha
         free(doc);
         return err;
     }
-    size_t pos = 0;
-    if (size == 0)
-        return KASSA_ETOOBIG;
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if ((i > 0 && !raw_append(out, size, &pos, '&')) ||
-            !form_append(out, size, &pos, f[i].key) || !raw_append(out, size, &pos, '=') ||
-            !form_append(out, size, &pos, f[i].value))
-            return KASSA_ETOOBIG;
+    /* key=value&...: built in a buffer bounded by out's size, then copied. */
+    struct buf form;
+    buf_init(&form, size > 0 ? size - 1 : 0);
+    for (size_t i = 0; i < n && err == KASSA_OK; i++) {
+        if (i > 0)
+            err = buf_add(&form, "&", 1);
+        if (err == KASSA_OK && (err = form_append(&form, f[i].key)) == KASSA_OK &&
+            (err = buf_add(&form, "=", 1)) == KASSA_OK)
+            err = form_append(&form, f[i].value);
     }
-    *len = pos;
-    return KASSA_OK;
+    if (err == KASSA_OK)
+        err = put(buf_ptr(&form) != NULL ? buf_ptr(&form) : "", buf_len(&form), out, size, len);
+    buf_free(&form);
+    return err;
 }
 
 bool callback_plan(const struct event *e, const struct order *o, const struct shop *s,

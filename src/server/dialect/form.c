@@ -108,37 +108,20 @@ int form_key_parts(const char *key, char parts[][64], int max)
 
 void sbuf_init(struct sbuf *b, size_t limit)
 {
-    memset(b, 0, sizeof *b);
-    b->limit = limit;
+    buf_init(&b->buf, limit > 0 ? limit - 1 : 0); /* the buffer's ceiling leaves out the NUL */
+    b->failed = false;
 }
 
 void sbuf_free(struct sbuf *b)
 {
-    free(b->buf);
-    memset(b, 0, sizeof *b);
+    buf_free(&b->buf);
+    b->failed = false;
 }
 
 void sbuf_addn(struct sbuf *b, const char *s, size_t n)
 {
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if (cap > b->limit && b->len + n + 1 <= b->limit)
-            cap = b->limit;
-        char *nb = cap <= b->limit ? realloc(b->buf, cap) : NULL;
-        if (nb == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->buf = nb;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
+    if (!b->failed && buf_add(&b->buf, s, n) != KASSA_OK)
+        b->failed = true;
 }
 
 void sbuf_add(struct sbuf *b, const char *s)
@@ -148,16 +131,13 @@ void sbuf_add(struct sbuf *b, const char *s)
 
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
-    char tmp[2048];
+    if (b->failed)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
+    if (buf_vaddf(&b->buf, fmt, ap) != KASSA_OK)
         b->failed = true;
-        return;
-    }
-    sbuf_addn(b, tmp, (size_t)n);
+    va_end(ap);
 }
 
 void sbuf_html(struct sbuf *b, const char *s)
@@ -202,19 +182,9 @@ void sbuf_urlenc(struct sbuf *b, const char *s)
 
 char *sbuf_finish(struct sbuf *b, size_t *len)
 {
-    if (b->failed || b->buf == NULL) {
-        if (!b->failed && b->buf == NULL) {
-            char *e = calloc(1, 1);
-            if (len)
-                *len = 0;
-            return e;
-        }
+    if (b->failed) {
         sbuf_free(b);
         return NULL;
     }
-    char *out = b->buf;
-    if (len)
-        *len = b->len;
-    b->buf = NULL;
-    return out;
+    return buf_take(&b->buf, len);
 }

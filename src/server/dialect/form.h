@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "core/core.h" /* struct receipt */
 
 #define FORM_MAX_FIELDS 256
@@ -39,10 +40,11 @@ const char *form_get(const struct form *f, const char *key);
  * ("a[b", "a]b", "a[b]c", empty base) or more than `max` parts. */
 int form_key_parts(const char *key, char parts[][64], int max);
 
-/* Append s HTML-escaped (& < > " ' escaped) to the buffer. */
+/* A page under construction: a bounded buffer (base/buf.h) whose errors
+ * are sticky (`failed`), so a page is built without a check per append
+ * and checked once, at sbuf_finish. `limit` counts the text and its NUL. */
 struct sbuf {
-    char *buf;
-    size_t len, cap, limit;
+    struct buf buf;
     bool failed;
 };
 void sbuf_init(struct sbuf *b, size_t limit);
@@ -50,6 +52,7 @@ void sbuf_free(struct sbuf *b);
 void sbuf_add(struct sbuf *b, const char *s);
 void sbuf_addn(struct sbuf *b, const char *s, size_t n);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s HTML-escaped (& < > " ' escaped) to the buffer. */
 void sbuf_html(struct sbuf *b, const char *s);
 /* Append s percent-encoded for a URL query value (RFC 3986 unreserved kept). */
 void sbuf_urlenc(struct sbuf *b, const char *s);

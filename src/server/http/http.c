@@ -35,6 +35,7 @@
 
 #include <microhttpd.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/hex.h"
 #include "base/log.h"
@@ -70,9 +71,8 @@ struct http_conn {
     bool counted_pending; /* counted in http_pending */
     void (*on_resume)(struct http_req *req, void *arg); /* see http_on_resume */
     void *on_resume_arg;
-    size_t limit; /* body limit of this request */
-    char *body;   /* malloc'ed, grows to at most limit + 1 */
-    size_t body_cap;
+    size_t limit;    /* body limit of this request */
+    struct buf body; /* ceiling: limit (set with it) */
     /* Request headers, copied at the first call. */
     size_t nheaders;
     const char **hnames;
@@ -168,7 +168,7 @@ static void conn_free(struct http_conn *c)
     if (c->counted_pending)
         atomic_fetch_sub(&http_pending, 1);
     reply_clear(c);
-    free(c->body);
+    buf_free(&c->body);
     arena_free(&c->req.arena);
     free(c);
     atomic_fetch_sub(&http_live, 1);
@@ -435,6 +435,7 @@ static int conn_start(struct http_conn *c, const char *url, const char *method)
         return -1;
     bool upload = strcmp(method, "POST") == 0 && ends_with(url, "/receipt");
     c->limit = upload ? http_max_upload : http_max_body;
+    buf_init(&c->body, c->limit);
     /* Now the body limit is known: the arena gets that plus HTTP_ARENA_EXTRA
      * (it was sized for the largest until here). */
     if (c->req.arena.used <= c->limit + HTTP_ARENA_EXTRA)
@@ -442,46 +443,24 @@ static int conn_start(struct http_conn *c, const char *url, const char *method)
     return 0;
 }
 
-/* Append upload data; switches to ST_TOOBIG past the limit. */
+/* Append upload data; switches to ST_TOOBIG past the limit, and when
+ * memory runs out (we cannot hold it: too big all the same). */
 static void body_append(struct http_conn *c, const char *data, size_t n)
 {
-    size_t have = c->req.body_len;
-    if (n > c->limit || have > c->limit - n) {
-        free(c->body);
-        c->body = NULL;
-        c->body_cap = 0;
+    if (buf_add(&c->body, data, n) != KASSA_OK) {
+        buf_free(&c->body);
         c->req.body_len = 0;
         c->state = ST_TOOBIG;
         return;
     }
-    if (have + n + 1 > c->body_cap) {
-        size_t cap = c->body_cap > 0 ? c->body_cap : 4096;
-        while (cap < have + n + 1)
-            cap *= 2;
-        if (cap > c->limit + 1)
-            cap = c->limit + 1;
-        char *nb = realloc(c->body, cap);
-        if (nb == NULL) {
-            /* Treat as too big: we cannot hold it. */
-            free(c->body);
-            c->body = NULL;
-            c->body_cap = 0;
-            c->req.body_len = 0;
-            c->state = ST_TOOBIG;
-            return;
-        }
-        c->body = nb;
-        c->body_cap = cap;
-    }
-    memcpy(c->body + have, data, n);
-    c->req.body_len = have + n;
+    c->req.body_len = buf_len(&c->body);
 }
 
 static enum MHD_Result run_handler(struct http_conn *c)
 {
-    if (c->body != NULL) {
-        c->body[c->req.body_len] = '\0';
-        c->req.body = c->body;
+    if (buf_ptr(&c->body) != NULL) {
+        c->req.body = buf_ptr(&c->body);
+        c->req.body_len = buf_len(&c->body);
     } else {
         c->req.body = "";
         c->req.body_len = 0;

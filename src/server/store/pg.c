@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/hex.h"
 #include "base/log.h"
@@ -1184,39 +1185,30 @@ enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25 };
  * the server's time on creates). The statement's cast ($1::bigint[])
  * gives the parameter's type, which the element type must match. */
 struct pg_array {
-    char *s;
-    size_t len, cap; /* len counts the header's room */
-    uint32_t oid;    /* element type; 0: not set yet */
-    int n;           /* elements */
-    bool nulls, oom;
+    struct buf b;  /* the header's room (ARR_HDR), then the elements */
+    uint32_t oid;  /* element type; 0: not set yet */
+    int n;         /* elements */
+    bool nulls;    /* any element NULL */
+    kassa_err err; /* the first append that failed (sticky); KASSA_OK */
 };
 
 #define ARR_HDR 20 /* header of a one-dimensional array */
+/* An array's ceiling: PostgreSQL takes no value larger (its MaxAllocSize). */
+#define ARR_MAX ((size_t)0x3fffffff)
 
 static void arr_init(struct pg_array *a, uint32_t oid)
 {
+    static const char header[ARR_HDR]; /* written by arr_end */
     memset(a, 0, sizeof *a);
     a->oid = oid;
-    a->len = ARR_HDR;
+    buf_init(&a->b, ARR_MAX);
+    a->err = buf_add(&a->b, header, sizeof header);
 }
 
-static bool arr_reserve(struct pg_array *a, size_t more)
+static void arr_put(struct pg_array *a, const void *v, size_t n)
 {
-    if (a->oom)
-        return false;
-    if (a->len + more > a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 256;
-        while (cap < a->len + more)
-            cap *= 2;
-        char *s = realloc(a->s, cap);
-        if (s == NULL) {
-            a->oom = true;
-            return false;
-        }
-        a->s = s;
-        a->cap = cap;
-    }
-    return true;
+    if (a->err == KASSA_OK)
+        a->err = buf_add(&a->b, v, n);
 }
 
 static void put_be32(char *d, uint32_t v)
@@ -1227,22 +1219,21 @@ static void put_be32(char *d, uint32_t v)
     d[3] = (char)v;
 }
 
-/* Append one element: v (n bytes), or NULL when v is. */
+/* Append one element: v (n bytes), or NULL when v is. An element past the
+ * ceiling (so past INT32_MAX too, which its length word would not hold)
+ * fails the array. */
 static void arr_add(struct pg_array *a, const void *v, size_t n)
 {
-    if (n > INT32_MAX || !arr_reserve(a, 4 + (v ? n : 0)))
+    char len[4];
+    put_be32(len, v == NULL ? UINT32_MAX /* -1 */ : (uint32_t)n);
+    arr_put(a, len, sizeof len);
+    if (v != NULL && n > 0)
+        arr_put(a, v, n);
+    if (a->err != KASSA_OK)
         return;
     a->n++;
-    if (v == NULL) {
-        put_be32(a->s + a->len, UINT32_MAX); /* -1 */
-        a->len += 4;
+    if (v == NULL)
         a->nulls = true;
-        return;
-    }
-    put_be32(a->s + a->len, (uint32_t)n);
-    if (n > 0)
-        memcpy(a->s + a->len + 4, v, n);
-    a->len += 4 + n;
 }
 
 /* A text element; NULL as "" (as pgp_text). */
@@ -1259,57 +1250,58 @@ static void arr_i64(struct pg_array *a, int64_t v)
     arr_add(a, b, sizeof b);
 }
 
-/* The finished array, its size in *len; NULL when memory ran out. */
+/* The finished array, its size in *len; NULL when it could not be built
+ * (a->err says why). */
 static const char *arr_end(struct pg_array *a, size_t *len)
 {
-    if (!arr_reserve(a, 0))
+    if (a->err != KASSA_OK)
         return NULL;
+    char *s = buf_ptr(&a->b);
     if (a->n == 0) { /* no dimensions: header without them */
-        put_be32(a->s, 0);
-        put_be32(a->s + 4, 0);
-        put_be32(a->s + 8, a->oid);
+        put_be32(s, 0);
+        put_be32(s + 4, 0);
+        put_be32(s + 8, a->oid);
         *len = 12;
-        return a->s;
+        return s;
     }
-    put_be32(a->s, 1);
-    put_be32(a->s + 4, a->nulls);
-    put_be32(a->s + 8, a->oid);
-    put_be32(a->s + 12, (uint32_t)a->n);
-    put_be32(a->s + 16, 1);
-    *len = a->len;
-    return a->s;
+    put_be32(s, 1);
+    put_be32(s + 4, a->nulls);
+    put_be32(s + 8, a->oid);
+    put_be32(s + 12, (uint32_t)a->n);
+    put_be32(s + 16, 1);
+    *len = buf_len(&a->b);
+    return s;
 }
 
-/* The n arrays as binary parameters in *p; false when one could not be
- * built (out of memory). */
-static bool arrays_params(struct pg_array *arr, int n, struct pg_params *p)
+/* The n arrays as binary parameters in *p: KASSA_OK, or the error of the
+ * first that could not be built (KASSA_ENOMEM, KASSA_ETOOBIG). */
+static kassa_err arrays_params(struct pg_array *arr, int n, struct pg_params *p)
 {
     for (int i = 0; i < n; i++) {
         size_t len;
         const char *v = arr_end(&arr[i], &len);
         if (v == NULL)
-            return false;
+            return arr[i].err;
         pgp_bytes(p, v, len);
     }
-    return true;
+    return KASSA_OK;
 }
 
 static void arrays_free(struct pg_array *arr, int n)
 {
     for (int i = 0; i < n; i++)
-        free(arr[i].s);
+        buf_free(&arr[i].b);
 }
 
 /* Run core statement `id` with the n arrays as its parameters, then free
- * them: pg_exec's result, or NULL with *err (KASSA_ENOMEM when an array
- * could not be built). */
+ * them: pg_exec's result, or NULL with *err (arrays_params' error when an
+ * array could not be built). */
 static PGresult *exec_arrays(struct pg_conn *c, enum pg_stmt id, struct pg_array *arr, int n,
                              kassa_err *err)
 {
     struct pg_params p = {0};
     PGresult *r = NULL;
-    *err = KASSA_ENOMEM;
-    if (arrays_params(arr, n, &p))
+    if ((*err = arrays_params(arr, n, &p)) == KASSA_OK)
         r = core_exec(c, id, &p, err);
     arrays_free(arr, n);
     return r;
@@ -1469,8 +1461,10 @@ static kassa_err pg_order_create_reads_many(struct store_conn *base, struct orde
         {STMT_REQUISITES_ACTIVE, stmt_sql[STMT_REQUISITES_ACTIVE], &q},
     };
     PGresult *r[2] = {NULL, NULL};
-    kassa_err err = KASSA_ENOMEM;
-    if (arrays_params(arr, NARR, &p) && (!asking || arrays_params(req, NREQ, &q)))
+    kassa_err err = arrays_params(arr, NARR, &p);
+    if (err == KASSA_OK && asking)
+        err = arrays_params(req, NREQ, &q);
+    if (err == KASSA_OK)
         err = pg_exec_many(c, calls, asking ? 2 : 1, r);
     arrays_free(arr, NARR);
     arrays_free(req, NREQ);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -25,7 +26,8 @@ static void test_ints(void **state)
     jw_int(&w, LLONG_MIN);
     jw_arr_end(&w);
     assert_false(w.failed);
-    assert_string_equal(w.buf, "[0,7,-42,1000000007,9223372036854775807,-9223372036854775808]");
+    assert_string_equal(buf_ptr(&w.buf),
+                        "[0,7,-42,1000000007,9223372036854775807,-9223372036854775808]");
     jw_free(&w);
 }
 
@@ -48,7 +50,7 @@ static void test_object_and_escapes(void **state)
     jw_obj_end(&w);
     jw_obj_end(&w);
     assert_false(w.failed);
-    assert_string_equal(w.buf,
+    assert_string_equal(buf_ptr(&w.buf),
                         "{\"a\\\"b\":\"line\\nbreak\\t\\\\ \\u0001 ok\",\"n\":null,\"t\":true,"
                         "\"o\":{\"x\":-1}}");
     jw_free(&w);
@@ -67,12 +69,33 @@ static void test_limit(void **state)
     jw_free(&w);
 }
 
+/* The limit counts the document and its NUL: exactly at it renders, one
+ * byte over fails. */
+static void test_limit_exact(void **state)
+{
+    (void)state;
+    struct jw w;
+    size_t len = 0;
+    jw_init(&w, 8);
+    jw_str(&w, "abcde"); /* "abcde": 7 bytes and the NUL */
+    char *doc = jw_finish(&w, &len);
+    assert_non_null(doc);
+    assert_string_equal(doc, "\"abcde\"");
+    assert_int_equal(len, 7);
+    free(doc);
+    jw_init(&w, 7);
+    jw_str(&w, "abcde");
+    assert_true(w.failed);
+    assert_null(jw_finish(&w, &len));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ints),
         cmocka_unit_test(test_object_and_escapes),
         cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_limit_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -275,11 +275,11 @@ static enum http_action payer_page(struct http_req *req, int64_t id, const char 
     sbuf_init(&items, PAGE_LIMIT);
     void *ctx[2] = {&items, o->currency};
     query_receipt_items(o->id, receipt_row, ctx);
-    if (items.len > 0 && !items.failed) {
+    if (buf_len(&items.buf) > 0 && !items.failed) {
         sbuf_add(&b, "<h2 style=\"font-size:16px\">");
         sbuf_html(&b, L->items);
         sbuf_add(&b, "</h2><table id=\"items\">");
-        sbuf_addn(&b, items.buf, items.len);
+        sbuf_addn(&b, buf_ptr(&items.buf), buf_len(&items.buf));
         sbuf_add(&b, "</table>");
     }
     sbuf_free(&items);
