@@ -31,9 +31,6 @@ const struct core_settings *core_settings(void);
 
 /* ---- util.c ------------------------------------------------------------- */
 
-/* n cryptographically random bytes; aborts if the system RNG fails (a
- * gateway must not run without one). */
-void core_random(void *buf, size_t n);
 /* v in decimal (at most 20 digits and a sign). */
 void core_i64(int64_t v, char out[24]);
 /* a, b and c joined into dst (cut to size - 1 bytes, always terminated). */
