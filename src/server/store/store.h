@@ -6,8 +6,16 @@
  * connections, one per further writer thread); and read connections any thread
  * takes with store_reader and gives back with store_release. Functions take
  * a connection, so the core's command code runs unchanged on either backend.
- * Every function returns KASSA_OK, KASSA_ENOTFOUND (lookups), KASSA_EEXIST
- * (a unique key taken) or KASSA_EIO (logged by the backend). */
+ * Every function returns KASSA_OK or an error: KASSA_ENOTFOUND (a lookup
+ * found nothing), KASSA_EEXIST (a unique key taken, or another constraint
+ * broken, such as a missing foreign key), KASSA_ENOMEM, KASSA_EIO (anything
+ * else, logged by the backend), and where a function below says so
+ * KASSA_ESTATE (a conditional update found the row no longer as expected),
+ * KASSA_EFUNDS, KASSA_EMONEY_RANGE or KASSA_EINVAL. On PostgreSQL any
+ * function may also return KASSA_EUNAVAILABLE (the server cannot be
+ * reached; see store_unavailable) or KASSA_ERETRY (a deadlock, a
+ * serialization failure, or a unique key another writer took first: run
+ * the command again). */
 #ifndef KASSA_STORE_H
 #define KASSA_STORE_H
 
@@ -153,7 +161,8 @@ struct store_ops {
                                   enum order_status from);
     /* One balanced ledger transaction (the caller checked the sum is 0):
      * accounts are created on first use; KASSA_EFUNDS when a shop account
-     * would go below zero. */
+     * would go below zero, KASSA_EMONEY_RANGE when a balance would pass
+     * int64; on PostgreSQL KASSA_EINVAL for more than 16 postings. */
     kassa_err (*ledger_post)(struct store_conn *c, const char *kind, const char *ref_type,
                              int64_t ref_id, int64_t now, const struct posting *p, size_t n);
     /* The outbox row of an order state change. */
@@ -219,8 +228,10 @@ struct store_ops {
     kassa_err (*shop_update)(struct store_conn *c, const struct shop *s);
 
     /* ---- tegro (sqlite_tegro.c) ---- */
-    /* Record a REST request (shop, nonce text, SHA-256 of the raw body):
-     * KASSA_EEXIST when that triple is already recorded (a replay). */
+    /* Record a REST request (shop, nonce text, and the SHA-256 of the
+     * method name, a NUL and the raw body: the same body sent to two
+     * methods is two requests, tegro.c): KASSA_EEXIST when that triple is
+     * already recorded (a replay). */
     kassa_err (*tegro_nonce_put)(struct store_conn *c, int64_t shop_id, const char *nonce,
                                  const unsigned char body_hash[32], int64_t now);
     /* Forget nonce records created before `before` (Unix seconds). */

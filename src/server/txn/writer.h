@@ -30,11 +30,14 @@ struct writer_cmd {
      * the whole transaction, after which the batch runs again); KASSA_ERETRY
      * (a race with another node, see store.h backends) then runs apply
      * again, a few times. So apply may run several times for one command:
-     * everything it sets outside the database it must set anew each time. A batch that cannot reach
-     * the database fails with KASSA_EUNAVAILABLE for every command (nothing of it is kept). */
+     * everything it sets outside the database it must set anew each time. */
     kassa_err (*apply)(struct store_conn *c, struct writer_cmd *cmd);
-    /* Called on the writer thread once the batch committed (err = apply's
-     * result) or failed to commit (err = KASSA_EIO for everyone). */
+    /* Called on the writer thread once the command's transaction ended,
+     * with its result: apply's last return (KASSA_ERETRY too, when every
+     * run lost its race), or, when the transaction around it failed
+     * (begin, savepoint, commit), KASSA_EUNAVAILABLE if the database could
+     * not be reached and KASSA_EIO otherwise. A failed commit rolls the
+     * whole batch back and every command of it gets that error. */
     void (*done)(struct writer_cmd *cmd, kassa_err err);
     /* Optional: run a run of consecutive commands of one kind together
      * (cmds[0..n), n >= 2, all with this apply_many), e.g. one multi-row
