@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -196,7 +197,7 @@ static bool collect_event(void *arg, const struct event *e)
 /* Turn unplanned events into callbacks rows. */
 static kassa_err plan_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct plan_cmd *cmd = (struct plan_cmd *)base;
+    struct plan_cmd *cmd = container_of(base, struct plan_cmd, h.base);
     struct order *o = malloc(sizeof *o);
     struct shop *s = malloc(sizeof *s);
     struct callback *cb = malloc(sizeof *cb);
@@ -299,7 +300,7 @@ static void jobs_free(struct job *j)
 /* Lease due callbacks to this node; load their shops' panda credentials. */
 static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct claim_cmd *cmd = (struct claim_cmd *)base;
+    struct claim_cmd *cmd = container_of(base, struct claim_cmd, h.base);
     /* apply may run again (writer.h): the jobs of a rolled-back run claim
      * nothing any more, and would deliver twice. */
     jobs_free(cmd->jobs);
@@ -343,7 +344,7 @@ struct record_cmd {
 
 static kassa_err record_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct record_cmd *cmd = (struct record_cmd *)base;
+    struct record_cmd *cmd = container_of(base, struct record_cmd, h.base);
     for (struct job *j = cmd->jobs; j != NULL; j = j->next) {
         kassa_err r = STORE_CALL(c, callback_record, &j->cb, &j->attempt);
         if (r == KASSA_ESTATE || r == KASSA_ENOTFOUND) {
@@ -364,7 +365,7 @@ struct unlease_cmd {
 
 static kassa_err unlease_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct unlease_cmd *cmd = (struct unlease_cmd *)base;
+    struct unlease_cmd *cmd = container_of(base, struct unlease_cmd, base);
     for (struct job *j = cmd->jobs; j != NULL; j = j->next) {
         kassa_err r = STORE_CALL(c, callback_unlease, j->cb.id, j->cb.lease_owner, j->cb.claim_seq);
         if (r != KASSA_OK)
@@ -542,7 +543,7 @@ static struct job *held_find(int64_t id)
  * dispatcher thread and wake it. */
 static void on_writer_done(struct writer_cmd *base, kassa_err err)
 {
-    struct dcmd *cmd = (struct dcmd *)base;
+    struct dcmd *cmd = container_of(base, struct dcmd, base);
     cmd->err = err;
     pthread_mutex_lock(&D.done_lock);
     cmd->next_done = D.done;
@@ -647,13 +648,13 @@ static void take_done(void)
         struct dcmd *next = oldest->next_done;
         switch (oldest->kind) {
         case DCMD_PLAN:
-            plan_done((struct plan_cmd *)oldest);
+            plan_done(container_of(oldest, struct plan_cmd, h));
             break;
         case DCMD_CLAIM:
-            claim_done((struct claim_cmd *)oldest);
+            claim_done(container_of(oldest, struct claim_cmd, h));
             break;
         case DCMD_RECORD:
-            record_done((struct record_cmd *)oldest);
+            record_done(container_of(oldest, struct record_cmd, h));
             break;
         }
         oldest = next;

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/base.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/hex.h"
@@ -258,7 +259,7 @@ long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size)
 
 static struct pg_store *store_of(struct pg_conn *c)
 {
-    return (struct pg_store *)c->base.store;
+    return container_of(c->base.store, struct pg_store, base);
 }
 
 /* Server notices ("relation ... already exists, skipping") go to the debug
@@ -692,7 +693,7 @@ fail:
 
 static void pg_close(struct store *base)
 {
-    struct pg_store *s = (struct pg_store *)base;
+    struct pg_store *s = container_of(base, struct pg_store, base);
     if (s == NULL)
         return;
     if (s->writer) {
@@ -774,14 +775,14 @@ fail:
 
 static struct store_conn *pg_writer(struct store *base)
 {
-    return &((struct pg_store *)base)->writer->base;
+    return &container_of(base, struct pg_store, base)->writer->base;
 }
 
 /* One more writer connection (connected on first use), owned by the
  * store; NULL past PG_MAX_WRITERS or out of memory. */
 static struct store_conn *pg_writer_extra(struct store *base)
 {
-    struct pg_store *s = (struct pg_store *)base;
+    struct pg_store *s = container_of(base, struct pg_store, base);
     struct pg_conn *c = NULL;
     pthread_mutex_lock(&s->mu);
     if (s->nextra < PG_MAX_WRITERS && (c = malloc(sizeof *c)) != NULL) {
@@ -796,7 +797,7 @@ static struct store_conn *pg_writer_extra(struct store *base)
  * PG_POOL_WAIT_SECONDS, logged). */
 static struct store_conn *pg_reader(struct store *base)
 {
-    struct pg_store *s = (struct pg_store *)base;
+    struct pg_store *s = container_of(base, struct pg_store, base);
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += PG_POOL_WAIT_SECONDS;
@@ -818,7 +819,7 @@ static struct store_conn *pg_reader(struct store *base)
 
 static void pg_release(struct store_conn *base)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (c == NULL || c->writer)
         return;
     struct pg_store *s = store_of(c);
@@ -849,7 +850,7 @@ static kassa_err defer(struct pg_conn *c, enum pg_stmt id)
  * one pipeline with the transaction's first statement (exec_pipelined). */
 static kassa_err pg_begin(struct store_conn *base)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_conn *c = container_of(base, struct pg_conn, base);
     c->in_tx = false; /* a new batch may reconnect */
     c->ndeferred = 0;
     return defer(c, STMT_BEGIN);
@@ -869,7 +870,7 @@ static bool in_batch(const struct pg_conn *c)
 
 static kassa_err pg_commit(struct store_conn *base)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (tx_unsent(c)) { /* no statement ran: nothing to commit */
         c->ndeferred = 0;
         return KASSA_OK;
@@ -891,7 +892,7 @@ static kassa_err pg_commit(struct store_conn *base)
 
 static kassa_err pg_rollback(struct store_conn *base)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_conn *c = container_of(base, struct pg_conn, base);
     bool unsent = tx_unsent(c);
     c->ndeferred = 0; /* the whole transaction goes */
     if (unsent || c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
@@ -906,7 +907,7 @@ static kassa_err pg_rollback(struct store_conn *base)
 
 static kassa_err pg_savepoint(struct store_conn *base)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (!in_batch(c))
         return core_run(c, STMT_SAVEPOINT, NULL, NULL);
     return defer(c, STMT_SAVEPOINT);
@@ -925,7 +926,7 @@ static bool drop_empty_savepoint(struct pg_conn *c)
 
 static kassa_err pg_savepoint_release(struct store_conn *base)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (!in_batch(c))
         return core_run(c, STMT_RELEASE, NULL, NULL);
     if (drop_empty_savepoint(c))
@@ -935,7 +936,7 @@ static kassa_err pg_savepoint_release(struct store_conn *base)
 
 static kassa_err pg_savepoint_rollback(struct store_conn *base)
 {
-    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (!in_batch(c)) {
         kassa_err err = core_run(c, STMT_ROLLBACK_TO, NULL, NULL);
         if (err == KASSA_OK)
@@ -952,7 +953,7 @@ static kassa_err pg_savepoint_rollback(struct store_conn *base)
 
 /* ---- data ----------------------------------------------------------------- */
 
-#define CONN(base) struct pg_conn *c = (struct pg_conn *)(base)
+#define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
 
 static kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m)
 {
@@ -1495,7 +1496,7 @@ struct columns_sink {
 
 static void columns_text(struct order_sink *base, const char *s)
 {
-    struct columns_sink *k = (struct columns_sink *)base;
+    struct columns_sink *k = container_of(base, struct columns_sink, base);
     struct pg_array *a = &k->arr[k->col++];
     if (a->oid == 0)
         a->oid = OID_TEXT;
@@ -1504,7 +1505,7 @@ static void columns_text(struct order_sink *base, const char *s)
 
 static void columns_i64(struct order_sink *base, int64_t v, bool has)
 {
-    struct columns_sink *k = (struct columns_sink *)base;
+    struct columns_sink *k = container_of(base, struct columns_sink, base);
     struct pg_array *a = &k->arr[k->col++];
     if (a->oid == 0)
         a->oid = OID_INT8;
@@ -1570,12 +1571,12 @@ struct params_sink {
 
 static void params_text(struct order_sink *base, const char *s)
 {
-    pgp_text(((struct params_sink *)base)->p, s);
+    pgp_text(container_of(base, struct params_sink, base)->p, s);
 }
 
 static void params_i64(struct order_sink *base, int64_t v, bool has)
 {
-    struct params_sink *k = (struct params_sink *)base;
+    struct params_sink *k = container_of(base, struct params_sink, base);
     if (has)
         pgp_i64(k->p, v);
     else

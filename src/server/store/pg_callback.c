@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "pg_internal.h"
 
 enum {
@@ -87,7 +88,7 @@ static const char *const sql[] = {
         "(SELECT COUNT(*) FROM callback_attempts) FROM callbacks",
 };
 
-#define CONN(base) struct pg_conn *c = (struct pg_conn *)(base)
+#define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
 
 static PGresult *exec_(struct pg_conn *c, int slot, const struct pg_params *p, kassa_err *err)
 {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/log.h"
 #include "pg_internal.h"
 
@@ -168,7 +169,7 @@ static const char *const sql[] = {
         "panda_order_ttl = $6, tegro_order_ttl = $7, notification_format = $8 WHERE id = $1",
 };
 
-#define CONN(base) struct pg_conn *c = (struct pg_conn *)(base)
+#define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
 
 static PGresult *exec_(struct pg_conn *c, int slot, const struct pg_params *p, kassa_err *err)
 {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "migration.h"
@@ -409,7 +410,7 @@ static bool checkpointer_start(struct sqlite_store *s)
 
 static void sqlite_close(struct store *base)
 {
-    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct sqlite_store *s = container_of(base, struct sqlite_store, base);
     if (s == NULL)
         return;
     if (s->ckpt_running) {
@@ -517,12 +518,12 @@ fail:
 
 size_t sqlite_idem_entries(struct store *base)
 {
-    return sqlite_idem_count(((struct sqlite_store *)base)->idem);
+    return sqlite_idem_count(container_of(base, struct sqlite_store, base)->idem);
 }
 
 static struct store_conn *sqlite_writer(struct store *base)
 {
-    return &((struct sqlite_store *)base)->writer->base;
+    return &container_of(base, struct sqlite_store, base)->writer->base;
 }
 
 /* ---- read transactions kept ------------------------------------------------
@@ -619,7 +620,7 @@ static void reader_begin(struct sqlite_conn *c)
 /* This thread's read connection, opened on first use and kept until close. */
 static struct store_conn *sqlite_reader(struct store *base)
 {
-    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct sqlite_store *s = container_of(base, struct sqlite_store, base);
     struct sqlite_conn *c = pthread_getspecific(s->reader_key);
     if (c == NULL) {
         char err[256];
@@ -654,12 +655,12 @@ static bool reader_keep(struct sqlite_store *s, struct sqlite_conn *c)
 
 static void sqlite_release(struct store_conn *base)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     if (c == NULL || c->writer || c->depth == 0 || --c->depth > 0)
         return;
     if (c->shm == NULL)
         find_shm(c);
-    if (!reader_keep((struct sqlite_store *)c->base.store, c))
+    if (!reader_keep(container_of(c->base.store, struct sqlite_store, base), c))
         reader_end(c);
     pthread_mutex_unlock(&c->use);
 }
@@ -764,7 +765,7 @@ static struct memo_entry *memo_new(struct sqlite_conn *c, enum memo_kind kind, i
 
 static kassa_err run_simple(struct store_conn *base, enum sqlite_stmt id)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, id);
     return st ? sqlite_run(c, st) : KASSA_EIO;
 }
@@ -772,7 +773,7 @@ static kassa_err run_simple(struct store_conn *base, enum sqlite_stmt id)
 /* The idempotency index follows the writer's transactions (sqlite_idem.c). */
 static void idem_tx(struct store_conn *c, enum sqlite_idem_tx ev)
 {
-    struct sqlite_conn *sc = (struct sqlite_conn *)c;
+    struct sqlite_conn *sc = container_of(c, struct sqlite_conn, base);
     if (sc->writer)
         sqlite_idem_tx(sc->idem, ev);
 }
@@ -780,7 +781,7 @@ static void idem_tx(struct store_conn *c, enum sqlite_idem_tx ev)
 static kassa_err sqlite_begin(struct store_conn *c)
 {
     idem_tx(c, IDEM_TX_BEGIN);
-    memo_forget((struct sqlite_conn *)c);
+    memo_forget(container_of(c, struct sqlite_conn, base));
     return run_simple(c, STMT_BEGIN);
 }
 static kassa_err sqlite_commit(struct store_conn *c)
@@ -792,7 +793,7 @@ static kassa_err sqlite_commit(struct store_conn *c)
 }
 static kassa_err sqlite_rollback(struct store_conn *c)
 {
-    struct sqlite_conn *sc = (struct sqlite_conn *)c;
+    struct sqlite_conn *sc = container_of(c, struct sqlite_conn, base);
     idem_tx(c, IDEM_TX_ROLLBACK);
     memo_forget(sc);
     if (sqlite3_get_autocommit(sc->db))
@@ -812,7 +813,7 @@ static kassa_err sqlite_savepoint_rollback(struct store_conn *c)
 {
     /* ROLLBACK TO keeps the savepoint open; release it too. */
     idem_tx(c, IDEM_TX_ROLLBACK_TO);
-    memo_forget((struct sqlite_conn *)c);
+    memo_forget(container_of(c, struct sqlite_conn, base));
     kassa_err err = run_simple(c, STMT_ROLLBACK_TO);
     if (err == KASSA_OK)
         err = run_simple(c, STMT_RELEASE);
@@ -823,7 +824,7 @@ static kassa_err sqlite_savepoint_rollback(struct store_conn *c)
 
 static kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant *m)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_MERCHANT_INSERT);
     if (st == NULL)
         return KASSA_EIO;
@@ -837,7 +838,7 @@ static kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant
 
 static kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_MERCHANT_GET);
     if (st == NULL)
         return KASSA_EIO;
@@ -857,7 +858,7 @@ static kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct
 
 static kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_SHOP_INSERT);
     if (st == NULL)
         return KASSA_EIO;
@@ -907,7 +908,7 @@ void sqlite_read_shop(sqlite3_stmt *st, struct shop *s)
 static kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key,
                                  int64_t id, struct shop *out)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     static const enum sqlite_stmt ids[] = {
         [SHOP_BY_ID] = STMT_SHOP_BY_ID,
         [SHOP_BY_PUBLIC_KEY] = STMT_SHOP_BY_PUBLIC_KEY,
@@ -933,7 +934,7 @@ static kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, cons
 
 static kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_REQUISITE_INSERT);
     if (st == NULL)
         return KASSA_EIO;
@@ -1120,7 +1121,7 @@ static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type
                                        const struct country_filter *countries,
                                        struct requisite *out)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     kassa_err err = KASSA_ENOTFOUND;
     const struct country_filter *f = country_filter_active(countries) ? countries : NULL;
     if (bank_code && *bank_code)
@@ -1134,7 +1135,7 @@ static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type
 
 static kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_ORDER_INSERT);
     if (st == NULL)
         return KASSA_EIO;
@@ -1222,7 +1223,7 @@ void sqlite_read_order(sqlite3_stmt *st, struct order *o)
 static kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, const char *key,
                                   int64_t id, struct order *out)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     static const enum sqlite_stmt ids[] = {
         [ORDER_BY_ID] = STMT_ORDER_BY_ID,
         [ORDER_BY_UUID] = STMT_ORDER_BY_UUID,
@@ -1248,7 +1249,7 @@ static kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, co
 static kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
                                                     const char *moid, store_order_fn fn, void *arg)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_ORDERS_BY_MERCHANT_ORDER_ID);
     struct order *o = malloc(sizeof *o);
     kassa_err err = KASSA_OK;
@@ -1274,7 +1275,7 @@ static kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int
 static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to,
                                  char rate[32])
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     bool memo = memo_on(c);
     struct memo_entry *e = memo ? memo_find(c, MEMO_RATE, 0, from, to) : NULL;
     if (e != NULL) {
@@ -1306,7 +1307,7 @@ static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, cons
 static kassa_err sqlite_rate_put(struct store_conn *base, const char *from, const char *to,
                                  const char *rate, int64_t now)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_RATE_PUT);
     if (st == NULL)
         return KASSA_EIO;
@@ -1322,7 +1323,7 @@ static kassa_err sqlite_rate_put(struct store_conn *base, const char *from, cons
 static kassa_err memo_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,
                               int64_t *fixed)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     bool memo = memo_on(c);
     struct memo_entry *e = memo ? memo_find(c, MEMO_FEE, shop_id, currency, "") : NULL;
     if (e != NULL) {
@@ -1342,7 +1343,7 @@ static kassa_err memo_fee_get(struct store_conn *base, int64_t shop_id, const ch
 static kassa_err memo_fee_set(struct store_conn *base, int64_t shop_id, const char *currency,
                               int64_t fixed)
 {
-    memo_forget((struct sqlite_conn *)base);
+    memo_forget(container_of(base, struct sqlite_conn, base));
     return sqlite_shop_fee_set(base, shop_id, currency, fixed);
 }
 

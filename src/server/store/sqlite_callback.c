@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/log.h"
 #include "sqlite_internal.h"
 
@@ -89,7 +90,7 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
     return sqlite_stmt(c, slot, sql[slot - SLOTS_CALLBACK]);
 }
 
-#define CONN(base) struct sqlite_conn *c = (struct sqlite_conn *)(base)
+#define CONN(conn) struct sqlite_conn *c = container_of(conn, struct sqlite_conn, base)
 
 /* Fill *cb from a CB_SELECT row. */
 static void read_callback(sqlite3_stmt *st, struct callback *cb)

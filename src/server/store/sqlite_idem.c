@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "sqlite_internal.h"
@@ -356,7 +357,7 @@ static kassa_err lookup(struct sqlite_conn *c, int64_t shop_id, const char *key,
 kassa_err sqlite_idem_get(struct store_conn *base, int64_t shop_id, const char *key,
                           struct idem *out)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     if (c->idem == NULL)
         return KASSA_EIO;
     return lookup(c, shop_id, key, out);
@@ -364,7 +365,7 @@ kassa_err sqlite_idem_get(struct store_conn *base, int64_t shop_id, const char *
 
 kassa_err sqlite_idem_put(struct store_conn *base, const struct idem *in)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     struct sqlite_idem *x = c->idem;
     if (x == NULL || !c->writer)
         return KASSA_EIO;
@@ -413,7 +414,7 @@ kassa_err sqlite_idem_put(struct store_conn *base, const struct idem *in)
 kassa_err sqlite_idem_purge(struct store_conn *base, int64_t before, int limit, int *purged)
 {
     *purged = 0;
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     struct sqlite_idem *x = c->idem;
     if (x == NULL || !c->writer)
         return KASSA_EIO;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/log.h"
 #include "sqlite_internal.h"
 
@@ -138,7 +139,7 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
     return sqlite_stmt(c, slot, sql[slot - SLOTS_LEDGER]);
 }
 
-#define CONN(base) struct sqlite_conn *c = (struct sqlite_conn *)(base)
+#define CONN(conn) struct sqlite_conn *c = container_of(conn, struct sqlite_conn, base)
 
 kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o,
                                   enum order_status from)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "sqlite_internal.h"
 
 enum {
@@ -22,7 +23,7 @@ _Static_assert((int)T_END_ <= (int)SLOTS_LEDGER, "tegro statements overflow thei
 
 static sqlite3_stmt *tstmt(struct store_conn *base, int slot, const char *sql)
 {
-    return sqlite_stmt((struct sqlite_conn *)base, slot, sql);
+    return sqlite_stmt(container_of(base, struct sqlite_conn, base), slot, sql);
 }
 
 kassa_err sqlite_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const char *nonce,
@@ -37,7 +38,7 @@ kassa_err sqlite_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const
     sqlite_bind_text(st, 2, nonce);
     sqlite3_bind_blob(st, 3, body_hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
-    return sqlite_run((struct sqlite_conn *)base, st);
+    return sqlite_run(container_of(base, struct sqlite_conn, base), st);
 }
 
 kassa_err sqlite_tegro_nonce_prune(struct store_conn *base, int64_t before)
@@ -46,13 +47,13 @@ kassa_err sqlite_tegro_nonce_prune(struct store_conn *base, int64_t before)
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, before);
-    return sqlite_run((struct sqlite_conn *)base, st);
+    return sqlite_run(container_of(base, struct sqlite_conn, base), st);
 }
 
 kassa_err sqlite_shops_by_merchant(struct store_conn *base, int64_t merchant_id,
                                    bool (*fn)(void *arg, const struct shop *s), void *arg)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st =
         tstmt(base, T_SHOPS_BY_MERCHANT, SHOP_SELECT "WHERE merchant_id = ?1 ORDER BY id");
     struct shop *s = malloc(sizeof *s);
@@ -78,7 +79,7 @@ kassa_err sqlite_shops_by_merchant(struct store_conn *base, int64_t merchant_id,
 kassa_err sqlite_orders_page(struct store_conn *base, int64_t shop_id, int64_t offset, int limit,
                              store_order_fn fn, void *arg)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = tstmt(base, T_ORDERS_PAGE,
                              ORDER_SELECT "WHERE o.shop_id = ?1 ORDER BY o.id DESC "
                                           "LIMIT ?2 OFFSET ?3");
@@ -107,7 +108,7 @@ kassa_err sqlite_orders_page(struct store_conn *base, int64_t shop_id, int64_t o
 kassa_err sqlite_shop_methods(struct store_conn *base, int64_t shop_id,
                               bool (*fn)(void *arg, int method_id, bool enabled), void *arg)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = tstmt(base, T_METHODS,
                              "SELECT method_id, enabled FROM tegro_shop_methods "
                              "WHERE shop_id = ?1 ORDER BY method_id");
@@ -139,7 +140,7 @@ kassa_err sqlite_shop_method_set(struct store_conn *base, int64_t shop_id, int m
     sqlite3_bind_int(st, 2, method_id);
     sqlite3_bind_int(st, 3, enabled ? 1 : 0);
     sqlite3_bind_int64(st, 4, now);
-    return sqlite_run((struct sqlite_conn *)base, st);
+    return sqlite_run(container_of(base, struct sqlite_conn, base), st);
 }
 
 kassa_err sqlite_receipt_put(struct store_conn *base, int64_t order_id, int position,
@@ -155,7 +156,7 @@ kassa_err sqlite_receipt_put(struct store_conn *base, int64_t order_id, int posi
     sqlite_bind_text(st, 3, name);
     sqlite_bind_text(st, 4, count);
     sqlite3_bind_int64(st, 5, price);
-    return sqlite_run((struct sqlite_conn *)base, st);
+    return sqlite_run(container_of(base, struct sqlite_conn, base), st);
 }
 
 kassa_err sqlite_receipt_items(struct store_conn *base, int64_t order_id,
@@ -163,7 +164,7 @@ kassa_err sqlite_receipt_items(struct store_conn *base, int64_t order_id,
                                           int64_t price),
                                void *arg)
 {
-    struct sqlite_conn *c = (struct sqlite_conn *)base;
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = tstmt(base, T_RECEIPT_ITEMS,
                              "SELECT name, count, price FROM tegro_receipt_items "
                              "WHERE order_id = ?1 ORDER BY position");

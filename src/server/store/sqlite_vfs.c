@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#include "base/base.h"
 #include "sqlite_internal.h"
 
 /* The default VFS writes at most 128 KiB - 1 in one call (its
@@ -63,7 +64,7 @@ static int wal_flush(struct wal_file *w)
 
 static int wal_close(sqlite3_file *f)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     int rc = wal_flush(w);
     int rc2 = w->real->pMethods->xClose(w->real);
     free(w->buf);
@@ -73,7 +74,7 @@ static int wal_close(sqlite3_file *f)
 
 static int wal_read(sqlite3_file *f, void *data, int amt, sqlite3_int64 off)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     if (w->len > 0 && off < w->off + (sqlite3_int64)w->len && off + amt > w->off) {
         int rc = wal_flush(w);
         if (rc != SQLITE_OK)
@@ -92,7 +93,7 @@ static bool commit_header(const void *data, int amt)
 
 static int wal_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     size_t n = (size_t)amt;
     bool commit_page = w->commit_pending;
     w->commit_pending = commit_header(data, amt);
@@ -116,96 +117,96 @@ static int wal_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 o
 
 static int wal_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     int rc = wal_flush(w);
     return rc != SQLITE_OK ? rc : w->real->pMethods->xTruncate(w->real, size);
 }
 
 static int wal_sync(sqlite3_file *f, int flags)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     int rc = wal_flush(w);
     return rc != SQLITE_OK ? rc : w->real->pMethods->xSync(w->real, flags);
 }
 
 static int wal_file_size(sqlite3_file *f, sqlite3_int64 *size)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     int rc = wal_flush(w);
     return rc != SQLITE_OK ? rc : w->real->pMethods->xFileSize(w->real, size);
 }
 
 static int wal_lock(sqlite3_file *f, int level)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xLock(w->real, level);
 }
 
 static int wal_unlock(sqlite3_file *f, int level)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xUnlock(w->real, level);
 }
 
 static int wal_check_reserved(sqlite3_file *f, int *out)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xCheckReservedLock(w->real, out);
 }
 
 static int wal_file_control(sqlite3_file *f, int op, void *arg)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     int rc = wal_flush(w);
     return rc != SQLITE_OK ? rc : w->real->pMethods->xFileControl(w->real, op, arg);
 }
 
 static int wal_sector_size(sqlite3_file *f)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xSectorSize(w->real);
 }
 
 static int wal_device(sqlite3_file *f)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xDeviceCharacteristics(w->real);
 }
 
 static int wal_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **p)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xShmMap(w->real, pg, pgsz, extend, p);
 }
 
 static int wal_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xShmLock(w->real, offset, n, flags);
 }
 
 static void wal_shm_barrier(sqlite3_file *f)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     w->real->pMethods->xShmBarrier(w->real);
 }
 
 static int wal_shm_unmap(sqlite3_file *f, int del)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xShmUnmap(w->real, del);
 }
 
 static int wal_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **p)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     int rc = wal_flush(w);
     return rc != SQLITE_OK ? rc : w->real->pMethods->xFetch(w->real, off, amt, p);
 }
 
 static int wal_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 {
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     return w->real->pMethods->xUnfetch(w->real, off, p);
 }
 
@@ -236,7 +237,7 @@ static int vfs_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags
     sqlite3_vfs *real = real_vfs(v);
     if (!(flags & SQLITE_OPEN_WAL))
         return real->xOpen(real, name, f, flags, out);
-    struct wal_file *w = (struct wal_file *)f;
+    struct wal_file *w = container_of(f, struct wal_file, base);
     memset(w, 0, sizeof *w);
     w->real = (sqlite3_file *)((char *)f + WAL_FILE_SIZE);
     int rc = real->xOpen(real, name, w->real, flags, out);

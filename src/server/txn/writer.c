@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/base.h"
 #include "base/log.h"
 #include "writer.h"
 
@@ -451,13 +452,13 @@ struct sync_cmd {
 
 static kassa_err sync_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct sync_cmd *s = (struct sync_cmd *)base;
+    struct sync_cmd *s = container_of(base, struct sync_cmd, base);
     return s->inner->apply(c, s->inner);
 }
 
 static void sync_done(struct writer_cmd *base, kassa_err err)
 {
-    struct sync_cmd *s = (struct sync_cmd *)base;
+    struct sync_cmd *s = container_of(base, struct sync_cmd, base);
     pthread_mutex_lock(&s->wait->mu);
     s->wait->err = err;
     s->wait->finished = true;
