@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "core.h"
@@ -83,7 +84,7 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
 
 kassa_err order_transition_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
     if (err != KASSA_OK)
         return err;
@@ -92,7 +93,7 @@ kassa_err order_transition_apply(struct store_conn *c, struct writer_cmd *base)
 
 kassa_err order_confirm_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
     kassa_err err = STORE_CALL(c, order_confirm, cmd->order_id, clock_now());
     if (err != KASSA_OK)
         return err;
@@ -101,7 +102,7 @@ kassa_err order_confirm_apply(struct store_conn *c, struct writer_cmd *base)
 
 kassa_err order_expire_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct order_expire_cmd *cmd = (struct order_expire_cmd *)base;
+    struct order_expire_cmd *cmd = container_of(base, struct order_expire_cmd, base);
     int64_t ids[ORDER_EXPIRE_BATCH];
     int n = 0;
     cmd->expired = 0;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "method.h"
 
@@ -141,7 +142,7 @@ bool order_awaits_method(const struct order *o)
 
 kassa_err order_method_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct order_method_cmd *cmd = (struct order_method_cmd *)base;
+    struct order_method_cmd *cmd = container_of(base, struct order_method_cmd, base);
     struct order *o = &cmd->order;
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, o);
     if (err != KASSA_OK)

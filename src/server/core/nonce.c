@@ -1,4 +1,5 @@
 /* nonce.c: requests that must not be replayed (see core.h). */
+#include "base/base.h"
 #include "base/clock.h"
 #include "core.h"
 
@@ -22,6 +23,6 @@ kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct reque
 
 kassa_err nonce_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct nonce_cmd *cmd = (struct nonce_cmd *)base;
+    struct nonce_cmd *cmd = container_of(base, struct nonce_cmd, base);
     return nonce_record(c, cmd->shop_id, &cmd->nonce);
 }

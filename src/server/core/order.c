@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "base/hex.h"
 #include "base/log.h"
@@ -262,7 +263,7 @@ static kassa_err create_decide(struct store_conn *c, struct order_create_cmd *cm
 
 kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct order_create_cmd *cmd = (struct order_create_cmd *)base;
+    struct order_create_cmd *cmd = container_of(base, struct order_create_cmd, base);
     struct order *o = &cmd->order;
     kassa_err err;
     cmd->replayed = false;
@@ -312,11 +313,12 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
  * key for the same shop. */
 static bool key_earlier(struct writer_cmd **cmds, int i)
 {
-    const struct order_create_cmd *a = (const struct order_create_cmd *)cmds[i];
+    const struct order_create_cmd *a = container_of(cmds[i], const struct order_create_cmd, base);
     if (a->idem_key[0] == '\0')
         return false;
     for (int j = 0; j < i; j++) {
-        const struct order_create_cmd *b = (const struct order_create_cmd *)cmds[j];
+        const struct order_create_cmd *b =
+            container_of(cmds[j], const struct order_create_cmd, base);
         if (b->shop.id == a->shop.id && strcmp(b->idem_key, a->idem_key) == 0)
             return true;
     }
@@ -339,12 +341,12 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct writer_cmd
     if (rd == NULL || recs == NULL || orders == NULL || idems == NULL)
         goto out;
     for (int i = 0; i < n; i++)
-        create_reads_init((struct order_create_cmd *)cmds[i], &rd[i]);
+        create_reads_init(container_of(cmds[i], struct order_create_cmd, base), &rd[i]);
     if ((err = STORE_CALL(c, order_create_reads_many, rd, n)) != KASSA_OK)
         goto out;
     int m = 0;
     for (int i = 0; i < n; i++) {
-        struct order_create_cmd *cmd = (struct order_create_cmd *)cmds[i];
+        struct order_create_cmd *cmd = container_of(cmds[i], struct order_create_cmd, base);
         bool insert = false;
         if (key_earlier(cmds, i)) {
             results[i] = KASSA_ERETRY;

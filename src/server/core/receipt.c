@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "core.h"
 #include "kassa/money.h"
@@ -98,7 +99,7 @@ const char *receipt_image_type(const void *data, size_t len)
 
 kassa_err receipt_image_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct receipt_image_cmd *cmd = (struct receipt_image_cmd *)base;
+    struct receipt_image_cmd *cmd = container_of(base, struct receipt_image_cmd, base);
     if (cmd->len > RECEIPT_IMAGE_MAX || cmd->content_type == NULL)
         return KASSA_EINVAL;
     return STORE_CALL(c, receipt_image_put, cmd->order_id, cmd->content_type, cmd->data, cmd->len,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "base/random.h"
 #include "core.h"
@@ -116,7 +117,7 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
 
 kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct shop_create_cmd *cmd = (struct shop_create_cmd *)base;
+    struct shop_create_cmd *cmd = container_of(base, struct shop_create_cmd, base);
     struct shop *s = &cmd->shop;
     kassa_err err;
     if (s->merchant_id == 0) {
@@ -141,7 +142,7 @@ kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *base)
 
 kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct shop_tariff_cmd *cmd = (struct shop_tariff_cmd *)base;
+    struct shop_tariff_cmd *cmd = container_of(base, struct shop_tariff_cmd, base);
     struct shop s;
     kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, &s);
     if (err != KASSA_OK)
@@ -167,7 +168,7 @@ kassa_err shop_update_prepare(struct shop_update_cmd *cmd, char *msg, size_t msg
 
 kassa_err shop_update_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct shop_update_cmd *cmd = (struct shop_update_cmd *)base;
+    struct shop_update_cmd *cmd = container_of(base, struct shop_update_cmd, base);
     struct shop *s = &cmd->shop;
     const struct shop *v = &cmd->values;
     kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, s);
@@ -226,6 +227,6 @@ kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t
 
 kassa_err requisite_add_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct requisite_add_cmd *cmd = (struct requisite_add_cmd *)base;
+    struct requisite_add_cmd *cmd = container_of(base, struct requisite_add_cmd, base);
     return STORE_CALL(c, requisite_insert, &cmd->req);
 }

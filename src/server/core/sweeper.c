@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "core.h"
@@ -20,7 +21,7 @@ struct idem_purge_cmd {
 
 static kassa_err idem_purge_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct idem_purge_cmd *cmd = (struct idem_purge_cmd *)base;
+    struct idem_purge_cmd *cmd = container_of(base, struct idem_purge_cmd, base);
     return STORE_CALL(c, idem_purge, cmd->before, IDEM_PURGE_BATCH, &cmd->purged);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "core.h"
 #include "kassa/money.h"
@@ -39,7 +40,7 @@ kassa_err withdrawal_create_prepare(struct withdrawal_create_cmd *cmd)
 
 kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct withdrawal_create_cmd *cmd = (struct withdrawal_create_cmd *)base;
+    struct withdrawal_create_cmd *cmd = container_of(base, struct withdrawal_create_cmd, base);
     struct withdrawal *w = &cmd->w;
     struct withdrawal old;
     cmd->replayed = false; /* apply may run again */
@@ -63,7 +64,7 @@ kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *base)
 
 kassa_err withdrawal_decide_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct withdrawal_decide_cmd *cmd = (struct withdrawal_decide_cmd *)base;
+    struct withdrawal_decide_cmd *cmd = container_of(base, struct withdrawal_decide_cmd, base);
     struct withdrawal *w = &cmd->w;
     kassa_err err = STORE_CALL(c, withdrawal_get, 0, cmd->id, NULL, w);
     if (err != KASSA_OK)

@@ -1,4 +1,5 @@
 /* submit.c: a request's command through the writer (see submit.h). */
+#include "base/base.h"
 #include "submit.h"
 
 #include <stdlib.h>
@@ -23,7 +24,7 @@ struct pending {
 
 static kassa_err pending_apply(struct store_conn *c, struct writer_cmd *base)
 {
-    struct pending *p = (struct pending *)base;
+    struct pending *p = container_of(base, struct pending, base);
     return p->inner->apply(c, p->inner);
 }
 
@@ -37,7 +38,7 @@ static kassa_err pending_apply_many(struct store_conn *c, struct writer_cmd **cm
     if (inner == NULL)
         return KASSA_ENOMEM;
     for (int i = 0; i < n; i++)
-        inner[i] = ((struct pending *)cmds[i])->inner;
+        inner[i] = (container_of(cmds[i], struct pending, base))->inner;
     kassa_err err = KASSA_OK;
     for (int i = 0, j; i < n && err == KASSA_OK; i = j) {
         for (j = i + 1; j < n && inner[j]->apply_many == inner[i]->apply_many;)
@@ -59,7 +60,7 @@ static void pending_render(struct http_req *req, void *arg)
 
 static void pending_done(struct writer_cmd *base, kassa_err err)
 {
-    struct pending *p = (struct pending *)base;
+    struct pending *p = container_of(base, struct pending, base);
     p->err = err;
     http_resume_later(p->req_);
 }

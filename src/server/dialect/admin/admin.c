@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
@@ -34,7 +35,7 @@ refuse:
 
 static void requisite_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct requisite_add_cmd *cmd = (struct requisite_add_cmd *)base;
+    struct requisite_add_cmd *cmd = container_of(base, struct requisite_add_cmd, base);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -191,7 +192,7 @@ static enum http_action admin_clock_advance(struct http_req *req)
 
 static void rate_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct rate_put_cmd *cmd = (struct rate_put_cmd *)base;
+    struct rate_put_cmd *cmd = container_of(base, struct rate_put_cmd, base);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -249,7 +250,7 @@ static enum http_action admin_put_rate(struct http_req *req, const char *pair)
 
 static void transition_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Order not found");
         return;
@@ -338,7 +339,7 @@ static void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
 
 static void decide_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct withdrawal_decide_cmd *cmd = (struct withdrawal_decide_cmd *)base;
+    struct withdrawal_decide_cmd *cmd = container_of(base, struct withdrawal_decide_cmd, base);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Withdrawal not found");
         return;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "callback/dispatcher.h"
 #include "base/clock.h"
 #include "core/core.h"
@@ -173,7 +174,7 @@ static enum http_action get_one(struct http_req *req, int64_t id)
 
 static void resend_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct callback_resend_cmd *cmd = (struct callback_resend_cmd *)base;
+    struct callback_resend_cmd *cmd = container_of(base, struct callback_resend_cmd, base);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Callback not found");
         return;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/log.h"
 #include "core/core.h"
 #include "dialect/dialect.h"
@@ -24,7 +25,7 @@ static void render_method(struct jw *w, const struct pay_method *m, bool enabled
 
 static void method_set_done(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct method_set_cmd *cmd = (struct method_set_cmd *)base;
+    struct method_set_cmd *cmd = container_of(base, struct method_set_cmd, base);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "core/core.h"
 #include "base/log.h"
 #include "admin_shops.h"
@@ -108,7 +109,7 @@ static void render_shop(struct jw *w, const struct shop *s, bool credentials)
 
 static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct shop_create_cmd *cmd = (struct shop_create_cmd *)base;
+    struct shop_create_cmd *cmd = container_of(base, struct shop_create_cmd, base);
     struct shop *s = &cmd->shop;
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 400, "merchant_id: no such merchant");
@@ -238,7 +239,7 @@ static void reply_shop(struct http_req *req, int64_t id, int status)
 
 static void shop_updated(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct shop_update_cmd *cmd = (struct shop_update_cmd *)base;
+    struct shop_update_cmd *cmd = container_of(base, struct shop_update_cmd, base);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Shop not found");
         return;
@@ -404,7 +405,7 @@ static enum http_action admin_shop_balances(struct http_req *req, const char *re
 
 static void tariff_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct shop_tariff_cmd *cmd = (struct shop_tariff_cmd *)base;
+    struct shop_tariff_cmd *cmd = container_of(base, struct shop_tariff_cmd, base);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Shop not found");
         return;

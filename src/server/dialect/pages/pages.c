@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "dialect/dialect.h"
@@ -335,7 +336,7 @@ struct choose_cmd {
 
 static void chosen(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct choose_cmd *cc = (struct choose_cmd *)base;
+    struct choose_cmd *cc = container_of(base, struct choose_cmd, m.base);
     const struct order *o = &cc->m.order;
     const struct lang *L = lang_pick(cc->lang, o->lang);
     char note[160];
@@ -417,7 +418,7 @@ static enum http_action payer_choose(struct http_req *req, int64_t id, const cha
 
 static void sandbox_done(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
     const struct order *o = &cmd->order;
     const struct lang *L = lang_pick(o->lang, NULL);
     if (err == KASSA_ESTATE) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "callback/render.h"
 #include "core/core.h"
@@ -172,7 +173,7 @@ struct panda_create {
 
 static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct panda_create *pc = (struct panda_create *)base;
+    struct panda_create *pc = container_of(base, struct panda_create, cmd.base);
     switch (err) {
     case KASSA_OK:
         log_debug("order created", "uuid=%s id=%lld status=%s replayed=%d", pc->cmd.order.uuid,
@@ -516,7 +517,7 @@ static bool own_order(struct http_req *req, const struct shop *shop, const char 
 
 static void cancel_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be canceled: it is %s",
                     callback_panda_status(cmd->order.status));
@@ -557,7 +558,7 @@ static enum http_action panda_cancel(struct http_req *req, const char *uuid)
 
 static void confirm_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct order_transition_cmd *cmd = (struct order_transition_cmd *)base;
+    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be confirmed: it is %s",
                     callback_panda_status(cmd->order.status));
@@ -609,7 +610,7 @@ static enum http_action panda_confirm(struct http_req *req, const char *ref)
 
 static void receipt_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct receipt_image_cmd *cmd = (struct receipt_image_cmd *)base;
+    struct receipt_image_cmd *cmd = container_of(base, struct receipt_image_cmd, base);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;

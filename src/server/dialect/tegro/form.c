@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/log.h"
 #include "dialect/dialect.h"
 #include "dialect/form.h"
@@ -86,7 +87,7 @@ static bool pay_check(struct http_req *req, const struct pay_params *p, const st
 
 static void pay_created(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct tegro_create *tc = (struct tegro_create *)base;
+    struct tegro_create *tc = container_of(base, struct tegro_create, cmd.base);
     const struct order *o = &tc->cmd.order;
     const struct lang *L = lang_pick(o->lang, NULL);
     if (err == KASSA_ECONFLICT) {

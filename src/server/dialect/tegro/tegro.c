@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "dialect/dialect.h"
@@ -186,7 +187,7 @@ struct read_cmd {
 
 static void read_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct read_cmd *rc = (struct read_cmd *)base;
+    struct read_cmd *rc = container_of(base, struct read_cmd, cmd.base);
     if (err == KASSA_OK) {
         http_reply_owned(req, 200, "application/json", rc->answer, rc->len);
         rc->answer = NULL;
@@ -527,7 +528,7 @@ static enum http_action m_rates(struct http_req *req, struct tegro_ctx *tx)
 
 static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct tegro_create *tc = (struct tegro_create *)base;
+    struct tegro_create *tc = container_of(base, struct tegro_create, cmd.base);
     const struct order *o = &tc->cmd.order;
     switch (err) {
     case KASSA_OK: {
@@ -723,7 +724,7 @@ struct tegro_withdraw {
 
 static void withdraw_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
 {
-    struct tegro_withdraw *tw = (struct tegro_withdraw *)base;
+    struct tegro_withdraw *tw = container_of(base, struct tegro_withdraw, cmd.base);
     switch (err) {
     case KASSA_OK: {
         log_info("tegro withdrawal", "id=%lld replayed=%d", (long long)tw->cmd.w.id,
