@@ -23,15 +23,36 @@
 #include "migration.h"
 #include "sqlite_internal.h"
 
-/* Every statement the backend runs, prepared lazily per connection. */
-#define SQLITE_STMTS(XX)                                                                           \
+/* The statements of the connections and transactions, prepared lazily per
+ * connection (slots SLOTS_CORE..). */
+#define SQLITE_TX_STMTS(XX)                                                                        \
     XX(BEGIN, "BEGIN IMMEDIATE")                                                                   \
     XX(BEGIN_READ, "BEGIN")                                                                        \
     XX(COMMIT, "COMMIT")                                                                           \
     XX(ROLLBACK, "ROLLBACK")                                                                       \
     XX(SAVEPOINT, "SAVEPOINT cmd")                                                                 \
     XX(RELEASE, "RELEASE cmd")                                                                     \
-    XX(ROLLBACK_TO, "ROLLBACK TO cmd")                                                             \
+    XX(ROLLBACK_TO, "ROLLBACK TO cmd")
+
+enum sqlite_tx_stmt {
+#define XX(name, sql) STMT_##name,
+    SQLITE_TX_STMTS(XX)
+#undef XX
+        TX_STMT_COUNT_
+};
+
+static const char *const tx_sql[] = {
+#define XX(name, sql) sql,
+    SQLITE_TX_STMTS(XX)
+#undef XX
+};
+
+_Static_assert((int)TX_STMT_COUNT_ <= (int)SLOTS_ROWS - (int)SLOTS_CORE,
+               "transaction statements overflow their slots");
+
+/* The statements of the rows, prepared lazily per connection (slots
+ * SLOTS_ROWS..). */
+#define SQLITE_STMTS(XX)                                                                           \
     XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES (?1, ?2)")                 \
     XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = ?1")                   \
     XX(SHOP_INSERT,                                                                                \
@@ -95,7 +116,14 @@ static const char *const stmt_sql[] = {
 #undef XX
 };
 
-_Static_assert((int)STMT_COUNT_ <= (int)SLOTS_TEGRO, "core statements overflow their slots");
+_Static_assert((int)STMT_COUNT_ <= (int)SLOTS_TEGRO - (int)SLOTS_ROWS,
+               "row statements overflow their slots");
+
+/* The cached row statement `id`. */
+static sqlite3_stmt *stmt(struct sqlite_conn *c, enum sqlite_stmt id)
+{
+    return sqlite_stmt(c, SLOTS_ROWS + (int)id, stmt_sql[id]);
+}
 
 struct sqlite_store {
     struct store base;
@@ -123,7 +151,6 @@ struct sqlite_store {
 
 static void reader_end(struct sqlite_conn *c);
 static void readers_sweep(struct sqlite_store *s);
-static void pick_free(struct pick_cursors *pc);
 
 static void conn_close(struct sqlite_conn *c)
 {
@@ -134,7 +161,7 @@ static void conn_close(struct sqlite_conn *c)
         sqlite3_finalize(c->stmt[i]);
     sqlite3_close(c->db);
     pthread_mutex_destroy(&c->use);
-    pick_free(c->pick);
+    sqlite_pick_free(c->pick);
     free(c->memo);
     free(c);
 }
@@ -168,9 +195,6 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
         sqlite3_wal_checkpoint(db, name);
     return SQLITE_OK;
 }
-
-/* The pointer type of a struct country_filter bound to a statement. */
-#define COUNTRY_FILTER_PTR "kassa_country_filter"
 
 /* kassa_country_ok(country_code, filter): country_filter_admits, for the
  * requisite picks of an order with countries (REQUISITE_PICK_*_COUNTRY),
@@ -258,10 +282,10 @@ sqlite3_stmt *sqlite_stmt(struct sqlite_conn *c, int slot, const char *sql)
     return st;
 }
 
-/* The cached core statement `id`. */
-static sqlite3_stmt *stmt(struct sqlite_conn *c, enum sqlite_stmt id)
+/* The cached transaction statement `id`. */
+static sqlite3_stmt *tx_stmt(struct sqlite_conn *c, enum sqlite_tx_stmt id)
 {
-    return sqlite_stmt(c, (int)id, stmt_sql[id]);
+    return sqlite_stmt(c, SLOTS_CORE + (int)id, tx_sql[id]);
 }
 
 void sqlite_stmt_done(sqlite3_stmt *st)
@@ -581,8 +605,8 @@ static void reader_end(struct sqlite_conn *c)
         return;
     c->in_tx = false;
     if (sqlite3_get_autocommit(c->db))
-        return;                              /* SQLite ended it already (after an error) */
-    sqlite3_stmt *st = stmt(c, STMT_COMMIT); /* prepared: this runs per request */
+        return;                                 /* SQLite ended it already (after an error) */
+    sqlite3_stmt *st = tx_stmt(c, STMT_COMMIT); /* prepared: this runs per request */
     if (st == NULL || sqlite_run(c, st) != KASSA_OK)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -607,7 +631,7 @@ static void reader_begin(struct sqlite_conn *c)
     reader_end(c);
     if (!sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); /* never expected */
-    sqlite3_stmt *st = stmt(c, STMT_BEGIN_READ);
+    sqlite3_stmt *st = tx_stmt(c, STMT_BEGIN_READ);
     if (st == NULL || sqlite_run(c, st) != KASSA_OK)
         return; /* the request's statements run on their own, as before */
     c->in_tx = true;
@@ -719,7 +743,7 @@ static bool memo_on(struct sqlite_conn *c)
 }
 
 /* Void every entry (and every requisite window, see pick_round). */
-static void memo_forget(struct sqlite_conn *c)
+void sqlite_memo_forget(struct sqlite_conn *c)
 {
     c->memo_gen++; /* from 1: 0 marks an entry never filled */
 }
@@ -763,10 +787,10 @@ static struct memo_entry *memo_new(struct sqlite_conn *c, enum memo_kind kind, i
 
 /* ---- transactions ------------------------------------------------------- */
 
-static kassa_err run_simple(struct store_conn *base, enum sqlite_stmt id)
+static kassa_err run_simple(struct store_conn *base, enum sqlite_tx_stmt id)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    sqlite3_stmt *st = stmt(c, id);
+    sqlite3_stmt *st = tx_stmt(c, id);
     return st ? sqlite_run(c, st) : KASSA_EIO;
 }
 
@@ -781,7 +805,7 @@ static void idem_tx(struct store_conn *c, enum sqlite_idem_tx ev)
 static kassa_err sqlite_begin(struct store_conn *c)
 {
     idem_tx(c, IDEM_TX_BEGIN);
-    memo_forget(container_of(c, struct sqlite_conn, base));
+    sqlite_memo_forget(container_of(c, struct sqlite_conn, base));
     return run_simple(c, STMT_BEGIN);
 }
 static kassa_err sqlite_commit(struct store_conn *c)
@@ -795,7 +819,7 @@ static kassa_err sqlite_rollback(struct store_conn *c)
 {
     struct sqlite_conn *sc = container_of(c, struct sqlite_conn, base);
     idem_tx(c, IDEM_TX_ROLLBACK);
-    memo_forget(sc);
+    sqlite_memo_forget(sc);
     if (sqlite3_get_autocommit(sc->db))
         return KASSA_OK; /* SQLite already rolled back (e.g. after an I/O error) */
     return run_simple(c, STMT_ROLLBACK);
@@ -813,7 +837,7 @@ static kassa_err sqlite_savepoint_rollback(struct store_conn *c)
 {
     /* ROLLBACK TO keeps the savepoint open; release it too. */
     idem_tx(c, IDEM_TX_ROLLBACK_TO);
-    memo_forget(container_of(c, struct sqlite_conn, base));
+    sqlite_memo_forget(container_of(c, struct sqlite_conn, base));
     kassa_err err = run_simple(c, STMT_ROLLBACK_TO);
     if (err == KASSA_OK)
         err = run_simple(c, STMT_RELEASE);
@@ -822,7 +846,7 @@ static kassa_err sqlite_savepoint_rollback(struct store_conn *c)
 
 /* ---- data --------------------------------------------------------------- */
 
-static kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant *m)
+kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant *m)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_MERCHANT_INSERT);
@@ -836,7 +860,7 @@ static kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant
     return err;
 }
 
-static kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
+kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_MERCHANT_GET);
@@ -856,7 +880,7 @@ static kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct
     return err;
 }
 
-static kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
+kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_SHOP_INSERT);
@@ -905,8 +929,8 @@ void sqlite_read_shop(sqlite3_stmt *st, struct shop *s)
     sqlite_col_text(st, 16, s->notification_format, sizeof s->notification_format);
 }
 
-static kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key,
-                                 int64_t id, struct shop *out)
+kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
+                          struct shop *out)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     static const enum sqlite_stmt ids[] = {
@@ -932,7 +956,7 @@ static kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, cons
     return err;
 }
 
-static kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
+kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_REQUISITE_INSERT);
@@ -948,7 +972,7 @@ static kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisi
     sqlite_bind_text(st, 8, r->country_code);
     sqlite3_bind_int(st, 9, r->active);
     sqlite3_bind_int64(st, 10, r->created_at);
-    memo_forget(c);
+    sqlite_memo_forget(c);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)
         r->id = sqlite3_last_insert_rowid(c->db);
@@ -1003,7 +1027,7 @@ struct pick_cursors {
     unsigned used; /* slots taken so far (then reused oldest first) */
 };
 
-static void pick_free(struct pick_cursors *pc)
+void sqlite_pick_free(struct pick_cursors *pc)
 {
     if (pc == NULL)
         return;
@@ -1116,10 +1140,9 @@ static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const ch
  * connection's, so they need no lock:
  * a read, no write (an UPDATE of a counter per order cost a fifth of a
  * create's writer time). */
-static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type,
-                                       const char *currency, const char *bank_code,
-                                       const struct country_filter *countries,
-                                       struct requisite *out)
+kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type, const char *currency,
+                                const char *bank_code, const struct country_filter *countries,
+                                struct requisite *out)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     kassa_err err = KASSA_ENOTFOUND;
@@ -1133,7 +1156,7 @@ static kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type
     return err;
 }
 
-static kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
+kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_ORDER_INSERT);
@@ -1220,8 +1243,8 @@ void sqlite_read_order(sqlite3_stmt *st, struct order *o)
         read_requisite(st, 33, &o->req);
 }
 
-static kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, const char *key,
-                                  int64_t id, struct order *out)
+kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
+                           struct order *out)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     static const enum sqlite_stmt ids[] = {
@@ -1246,8 +1269,8 @@ static kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, co
     return err;
 }
 
-static kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
-                                                    const char *moid, store_order_fn fn, void *arg)
+kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
+                                             const char *moid, store_order_fn fn, void *arg)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_ORDERS_BY_MERCHANT_ORDER_ID);
@@ -1272,8 +1295,7 @@ static kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int
     return err;
 }
 
-static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to,
-                                 char rate[32])
+kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32])
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     bool memo = memo_on(c);
@@ -1304,8 +1326,8 @@ static kassa_err sqlite_rate_get(struct store_conn *base, const char *from, cons
     return err;
 }
 
-static kassa_err sqlite_rate_put(struct store_conn *base, const char *from, const char *to,
-                                 const char *rate, int64_t now)
+kassa_err sqlite_rate_put(struct store_conn *base, const char *from, const char *to,
+                          const char *rate, int64_t now)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = stmt(c, STMT_RATE_PUT);
@@ -1315,12 +1337,12 @@ static kassa_err sqlite_rate_put(struct store_conn *base, const char *from, cons
     sqlite_bind_text(st, 2, to);
     sqlite_bind_text(st, 3, rate);
     sqlite3_bind_int64(st, 4, now);
-    memo_forget(c);
+    sqlite_memo_forget(c);
     return sqlite_run(c, st);
 }
 
 /* The fixed fees (sqlite_ledger.c), through the memo. */
-static kassa_err memo_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,
+kassa_err sqlite_memo_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,
                               int64_t *fixed)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
@@ -1340,10 +1362,10 @@ static kassa_err memo_fee_get(struct store_conn *base, int64_t shop_id, const ch
     return err;
 }
 
-static kassa_err memo_fee_set(struct store_conn *base, int64_t shop_id, const char *currency,
+kassa_err sqlite_memo_fee_set(struct store_conn *base, int64_t shop_id, const char *currency,
                               int64_t fixed)
 {
-    memo_forget(container_of(base, struct sqlite_conn, base));
+    sqlite_memo_forget(container_of(base, struct sqlite_conn, base));
     return sqlite_shop_fee_set(base, shop_id, currency, fixed);
 }
 
@@ -1390,8 +1412,8 @@ const struct store_ops store_sqlite_ops = {
     .balances = sqlite_balances,
     .ledger_verify = sqlite_ledger_verify,
     .idem_purge = sqlite_idem_purge,
-    .shop_fee_get = memo_fee_get,
-    .shop_fee_set = memo_fee_set,
+    .shop_fee_get = sqlite_memo_fee_get,
+    .shop_fee_set = sqlite_memo_fee_set,
     .shop_fees = sqlite_shop_fees,
     .shop_set_fee_percent = sqlite_shop_set_fee_percent,
     .shop_update = sqlite_shop_update,

@@ -18,6 +18,7 @@
 /* Statement slot ranges, one per file. */
 enum {
     SLOTS_CORE = 0,
+    SLOTS_ROWS = 16,
     SLOTS_TEGRO = 64,
     SLOTS_LEDGER = 96,
     SLOTS_CALLBACK = 160,
@@ -133,6 +134,38 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
  * ORDER_SELECT), for other files that select the same columns. */
 void sqlite_read_shop(sqlite3_stmt *st, struct shop *s);
 void sqlite_read_order(sqlite3_stmt *st, struct order *o);
+
+/* The pointer type of a struct country_filter bound to a statement. */
+#define COUNTRY_FILTER_PTR "kassa_country_filter"
+
+/* ---- sqlite_rows.c: merchants, shops, requisites, orders, rates ---- */
+kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant *m);
+kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct merchant *out);
+kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s);
+kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
+                          struct shop *out);
+kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r);
+kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type, const char *currency,
+                                const char *bank_code, const struct country_filter *countries,
+                                struct requisite *out);
+kassa_err sqlite_order_insert(struct store_conn *base, struct order *o);
+kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
+                           struct order *out);
+kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
+                                             const char *moid, store_order_fn fn, void *arg);
+kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32]);
+kassa_err sqlite_rate_put(struct store_conn *base, const char *from, const char *to,
+                          const char *rate, int64_t now);
+/* The fixed fees (sqlite_ledger.c) through the writer's memo: store_sqlite_ops' shop_fee_get/set.
+ */
+kassa_err sqlite_memo_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,
+                              int64_t *fixed);
+kassa_err sqlite_memo_fee_set(struct store_conn *base, int64_t shop_id, const char *currency,
+                              int64_t fixed);
+/* Void the writer's memo: sqlite.c's BEGIN, ROLLBACK and ROLLBACK TO do. */
+void sqlite_memo_forget(struct sqlite_conn *c);
+/* Free a connection's requisite cursors (sqlite.c's conn_close). */
+void sqlite_pick_free(struct pick_cursors *pc);
 
 /* ---- sqlite_tegro.c: the tegro dialect's records (store.h) ---- */
 kassa_err sqlite_tegro_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
