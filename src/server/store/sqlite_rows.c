@@ -1,0 +1,692 @@
+/* sqlite_rows.c: the rows of the SQLite backend: merchants, shops,
+ * requisites (the pick and its rotation), orders and exchange rates, with
+ * the writer's memo of what an order create reads. Statements in slots
+ * SLOTS_ROWS.. (sqlite_internal.h); the connections and transactions are
+ * sqlite.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "sqlite_internal.h"
+
+/* The statements of the rows, prepared lazily per connection (slots
+ * SLOTS_ROWS..). */
+#define SQLITE_STMTS(XX)                                                                           \
+    XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES (?1, ?2)")                 \
+    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = ?1")                   \
+    XX(SHOP_INSERT,                                                                                \
+       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
+       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "               \
+       "tegro_order_ttl, callback_version, active, created_at, notification_format) VALUES "       \
+       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")                  \
+    XX(SHOP_BY_ID, SHOP_SELECT "WHERE id = ?1")                                                    \
+    XX(SHOP_BY_PUBLIC_KEY, SHOP_SELECT "WHERE public_key = ?1")                                    \
+    XX(SHOP_BY_PANDA_KEY, SHOP_SELECT "WHERE panda_api_key = ?1")                                  \
+    XX(SHOP_BY_TEGRO_KEY, SHOP_SELECT "WHERE tegro_api_key = ?1")                                  \
+    XX(REQUISITE_INSERT,                                                                           \
+       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
+       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
+       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                             \
+    /* Round robin: the next matching requisite after the last one picked                          \
+     * (requisites_pick is (type, currency, active, id), migration 007). */                        \
+    XX(REQUISITE_PICK_BANK,                                                                        \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "     \
+                        "AND id > ?4 ORDER BY id LIMIT ?5")                                        \
+    XX(REQUISITE_PICK,                                                                             \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND id > ?3 "            \
+                        "ORDER BY id LIMIT ?4")                                                    \
+    /* The same, of the countries a filter admits (?6 / ?5: the order's                            \
+     * struct country_filter, asked through kassa_country_ok). */                                  \
+    XX(REQUISITE_PICK_BANK_COUNTRY,                                                                \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "     \
+                        "AND id > ?4 AND kassa_country_ok(country_code, ?6) ORDER BY id LIMIT ?5") \
+    XX(REQUISITE_PICK_COUNTRY,                                                                     \
+       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND id > ?3 "            \
+                        "AND kassa_country_ok(country_code, ?5) ORDER BY id LIMIT ?4")             \
+    XX(ORDER_INSERT,                                                                               \
+       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
+       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
+       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "            \
+       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "             \
+       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "                 \
+       "paid_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "          \
+       "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "          \
+       "?29, ?30, ?31, ?32)")                                                                      \
+    XX(ORDER_BY_ID, ORDER_SELECT "WHERE o.id = ?1")                                                \
+    XX(ORDER_BY_UUID, ORDER_SELECT "WHERE o.uuid = ?1")                                            \
+    XX(ORDER_BY_UUID_CALLBACK, ORDER_SELECT "WHERE o.uuid_callback = ?1")                          \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
+       ORDER_SELECT "WHERE o.shop_id = ?1 AND o.merchant_order_id = ?2 ORDER BY o.id")             \
+    XX(RATE_GET, "SELECT rate FROM rates WHERE base = ?1 AND quote = ?2")                          \
+    XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES (?1, ?2, ?3, ?4) "       \
+                 "ON CONFLICT(base, quote) DO UPDATE SET rate = excluded.rate, "                   \
+                 "updated_at = excluded.updated_at")
+
+enum sqlite_stmt {
+#define XX(name, sql) STMT_##name,
+    SQLITE_STMTS(XX)
+#undef XX
+        STMT_COUNT_
+};
+
+static const char *const stmt_sql[] = {
+#define XX(name, sql) sql,
+    SQLITE_STMTS(XX)
+#undef XX
+};
+
+_Static_assert((int)STMT_COUNT_ <= (int)SLOTS_TEGRO - (int)SLOTS_ROWS,
+               "row statements overflow their slots");
+
+/* The cached row statement `id`. */
+static sqlite3_stmt *stmt(struct sqlite_conn *c, enum sqlite_stmt id)
+{
+    return sqlite_stmt(c, SLOTS_ROWS + (int)id, stmt_sql[id]);
+}
+
+/* ---- the writer's memo ------------------------------------------------- */
+
+/* An order create reads the shop's fixed fee, the rate and the next
+ * requisite, and a batch of creates reads the same rows again and again
+ * (a fifth of the writer's time on creates). The writer keeps what it read
+ * for the rest of its transaction: every entry carries the generation it
+ * was read in, and the generation moves on at every BEGIN (another process
+ * may have written since), at every ROLLBACK and ROLLBACK TO (what was read
+ * after a write being undone), and at every write to the tables read here
+ * (requisite insert, rate put, fee set: the only statements that change
+ * them). Within one transaction nothing else can change them: SQLite has
+ * one writer, and this transaction's snapshot is fixed once it reads.
+ * Only the writer connection, and only inside a transaction, memoises. */
+#define MEMO_ENTRIES 16
+
+enum memo_kind { MEMO_FEE = 1, MEMO_RATE };
+
+struct memo_entry {
+    uint64_t gen;
+    enum memo_kind kind;
+    int64_t shop_id;   /* MEMO_FEE */
+    char a[16], b[16]; /* MEMO_FEE: the currency; MEMO_RATE: from, to */
+    kassa_err err;     /* KASSA_OK or KASSA_ENOTFOUND */
+    int64_t fixed;     /* MEMO_FEE */
+    char rate[32];     /* MEMO_RATE */
+};
+
+struct sqlite_memo {
+    struct memo_entry e[MEMO_ENTRIES];
+    unsigned used; /* entries written so far (then reused oldest first) */
+};
+
+static bool memo_on(struct sqlite_conn *c)
+{
+    /* memo_gen is 0 until the first BEGIN through sqlite_begin */
+    return c->writer && c->memo_gen != 0 && !sqlite3_get_autocommit(c->db);
+}
+
+/* Void every entry (and every requisite window, see pick_round). */
+void sqlite_memo_forget(struct sqlite_conn *c)
+{
+    c->memo_gen++; /* from 1: 0 marks an entry never filled */
+}
+
+static bool memo_fits(const char *s, size_t size)
+{
+    return strnlen(s, size) < size;
+}
+
+static struct memo_entry *memo_find(struct sqlite_conn *c, enum memo_kind kind, int64_t shop_id,
+                                    const char *a, const char *b)
+{
+    if (c->memo == NULL)
+        return NULL;
+    for (unsigned i = 0; i < MEMO_ENTRIES; i++) {
+        struct memo_entry *e = &c->memo->e[i];
+        if (e->gen == c->memo_gen && e->kind == kind && e->shop_id == shop_id &&
+            strcmp(e->a, a) == 0 && strcmp(e->b, b) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* A new entry for the key (NULL when the key does not fit or memory is
+ * short: then nothing is memoised). */
+static struct memo_entry *memo_new(struct sqlite_conn *c, enum memo_kind kind, int64_t shop_id,
+                                   const char *a, const char *b)
+{
+    if (!memo_fits(a, sizeof c->memo->e[0].a) || !memo_fits(b, sizeof c->memo->e[0].b))
+        return NULL;
+    if (c->memo == NULL && (c->memo = calloc(1, sizeof *c->memo)) == NULL)
+        return NULL;
+    struct memo_entry *e = &c->memo->e[c->memo->used++ % MEMO_ENTRIES];
+    e->gen = c->memo_gen;
+    e->kind = kind;
+    e->shop_id = shop_id;
+    memcpy(e->a, a, strlen(a) + 1); /* memo_fits: both fit */
+    memcpy(e->b, b, strlen(b) + 1);
+    return e;
+}
+
+/* ---- data --------------------------------------------------------------- */
+
+kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant *m)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_MERCHANT_INSERT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, m->name);
+    sqlite3_bind_int64(st, 2, m->created_at);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK)
+        m->id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_MERCHANT_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        sqlite_col_text(st, 1, out->name, sizeof out->name);
+        out->created_at = sqlite3_column_int64(st, 2);
+    } else {
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    }
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_SHOP_INSERT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, s->merchant_id);
+    sqlite_bind_text(st, 2, s->public_key);
+    sqlite_bind_text(st, 3, s->name);
+    sqlite_bind_text(st, 4, s->url);
+    sqlite_bind_text(st, 5, s->callback_url);
+    sqlite_bind_text(st, 6, s->fee_percent);
+    sqlite_bind_text(st, 7, s->panda_api_key);
+    sqlite_bind_text(st, 8, s->panda_secret);
+    sqlite_bind_text(st, 9, s->tegro_api_key);
+    sqlite_bind_text(st, 10, s->tegro_secret);
+    sqlite3_bind_int(st, 11, s->panda_order_ttl);
+    sqlite3_bind_int(st, 12, s->tegro_order_ttl);
+    sqlite3_bind_int(st, 13, s->callback_version);
+    sqlite3_bind_int(st, 14, s->active);
+    sqlite3_bind_int64(st, 15, s->created_at);
+    sqlite_bind_text(st, 16, s->notification_format);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK)
+        s->id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+void sqlite_read_shop(sqlite3_stmt *st, struct shop *s)
+{
+    s->id = sqlite3_column_int64(st, 0);
+    s->merchant_id = sqlite3_column_int64(st, 1);
+    sqlite_col_text(st, 2, s->public_key, sizeof s->public_key);
+    sqlite_col_text(st, 3, s->name, sizeof s->name);
+    sqlite_col_text(st, 4, s->url, sizeof s->url);
+    sqlite_col_text(st, 5, s->callback_url, sizeof s->callback_url);
+    sqlite_col_text(st, 6, s->fee_percent, sizeof s->fee_percent);
+    sqlite_col_text(st, 7, s->panda_api_key, sizeof s->panda_api_key);
+    sqlite_col_text(st, 8, s->panda_secret, sizeof s->panda_secret);
+    sqlite_col_text(st, 9, s->tegro_api_key, sizeof s->tegro_api_key);
+    sqlite_col_text(st, 10, s->tegro_secret, sizeof s->tegro_secret);
+    s->panda_order_ttl = sqlite3_column_int(st, 11);
+    s->tegro_order_ttl = sqlite3_column_int(st, 12);
+    s->callback_version = sqlite3_column_int(st, 13);
+    s->active = sqlite3_column_int(st, 14);
+    s->created_at = sqlite3_column_int64(st, 15);
+    sqlite_col_text(st, 16, s->notification_format, sizeof s->notification_format);
+}
+
+kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
+                          struct shop *out)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    static const enum sqlite_stmt ids[] = {
+        [SHOP_BY_ID] = STMT_SHOP_BY_ID,
+        [SHOP_BY_PUBLIC_KEY] = STMT_SHOP_BY_PUBLIC_KEY,
+        [SHOP_BY_PANDA_KEY] = STMT_SHOP_BY_PANDA_KEY,
+        [SHOP_BY_TEGRO_KEY] = STMT_SHOP_BY_TEGRO_KEY,
+    };
+    sqlite3_stmt *st = stmt(c, ids[by]);
+    if (st == NULL)
+        return KASSA_EIO;
+    if (by == SHOP_BY_ID)
+        sqlite3_bind_int64(st, 1, id);
+    else
+        sqlite_bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW)
+        sqlite_read_shop(st, out);
+    else
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_INSERT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, r->type);
+    sqlite_bind_text(st, 2, r->value);
+    sqlite_bind_text(st, 3, r->owner_full_name);
+    sqlite_bind_text(st, 4, r->bank_code);
+    sqlite_bind_text(st, 5, r->bank_name_ru);
+    sqlite_bind_text(st, 6, r->bank_name_en);
+    sqlite_bind_text(st, 7, r->currency);
+    sqlite_bind_text(st, 8, r->country_code);
+    sqlite3_bind_int(st, 9, r->active);
+    sqlite3_bind_int64(st, 10, r->created_at);
+    sqlite_memo_forget(c);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK)
+        r->id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+/* Read requisite columns starting at column `i`. */
+static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
+{
+    r->id = sqlite3_column_int64(st, i + 0);
+    sqlite_col_text(st, i + 1, r->type, sizeof r->type);
+    sqlite_col_text(st, i + 2, r->value, sizeof r->value);
+    sqlite_col_text(st, i + 3, r->owner_full_name, sizeof r->owner_full_name);
+    sqlite_col_text(st, i + 4, r->bank_code, sizeof r->bank_code);
+    sqlite_col_text(st, i + 5, r->bank_name_ru, sizeof r->bank_name_ru);
+    sqlite_col_text(st, i + 6, r->bank_name_en, sizeof r->bank_name_en);
+    sqlite_col_text(st, i + 7, r->currency, sizeof r->currency);
+    sqlite_col_text(st, i + 8, r->country_code, sizeof r->country_code);
+    r->active = sqlite3_column_int(st, i + 9);
+    r->assigned = sqlite3_column_int64(st, i + 10);
+    r->created_at = sqlite3_column_int64(st, i + 11);
+}
+
+/* The writer's round-robin cursors: the last requisite id picked per
+ * (type, currency, preferred bank, country filter). A handful of
+ * combinations exist; when more do, the oldest cursor is reused (its
+ * combination restarts at the first requisite, which only shifts the
+ * rotation). A filter's cursor rotates over the requisites it admits only
+ * (its statements ask kassa_country_ok), so its window holds only those.
+ *
+ * Each cursor also holds a window of the requisites that follow it, read
+ * in one statement and handed out one per pick for the rest of the memo
+ * generation (see "the writer's memo"): the same requisites in the same
+ * order as one statement per pick would give. When the window was read
+ * from the first requisite and is not full, it is every matching
+ * requisite, and the rotation wraps around inside it. */
+#define PICK_CURSORS 32
+#define PICK_WINDOW 16
+
+struct pick_cursor {
+    char type[TEXT_SIZE], currency[TEXT_SIZE], bank_code[TEXT_SIZE];
+    struct country_filter countries; /* not active: any country */
+    int64_t last_id;
+    uint64_t gen;           /* the memo generation of rows; 0: none */
+    int n, next;            /* rows[next..n) follow last_id */
+    bool whole;             /* rows are every matching requisite */
+    struct requisite *rows; /* PICK_WINDOW of them, allocated on first use */
+};
+
+struct pick_cursors {
+    struct pick_cursor c[PICK_CURSORS];
+    unsigned used; /* slots taken so far (then reused oldest first) */
+};
+
+void sqlite_pick_free(struct pick_cursors *pc)
+{
+    if (pc == NULL)
+        return;
+    for (unsigned i = 0; i < PICK_CURSORS; i++)
+        free(pc->c[i].rows);
+    free(pc);
+}
+
+/* The connection's cursor for the combination (allocated on first use);
+ * NULL when out of memory (the pick then starts at the first requisite). */
+static struct pick_cursor *pick_cursor(struct sqlite_conn *conn, const char *type,
+                                       const char *currency, const char *bank_code,
+                                       const struct country_filter *countries)
+{
+    if (conn->pick == NULL && (conn->pick = calloc(1, sizeof *conn->pick)) == NULL)
+        return NULL;
+    struct pick_cursors *pc = conn->pick;
+    const char *bank = bank_code ? bank_code : "";
+    unsigned n = pc->used < PICK_CURSORS ? pc->used : PICK_CURSORS;
+    for (unsigned i = 0; i < n; i++) {
+        struct pick_cursor *c = &pc->c[i];
+        if (strcmp(c->type, type) == 0 && strcmp(c->currency, currency) == 0 &&
+            strcmp(c->bank_code, bank) == 0 && country_filter_equal(&c->countries, countries))
+            return c;
+    }
+    struct pick_cursor *c = &pc->c[pc->used++ % PICK_CURSORS];
+    snprintf(c->type, sizeof c->type, "%s", type);
+    snprintf(c->currency, sizeof c->currency, "%s", currency);
+    snprintf(c->bank_code, sizeof c->bank_code, "%s", bank);
+    if (countries != NULL)
+        c->countries = *countries;
+    else
+        memset(&c->countries, 0, sizeof c->countries);
+    c->last_id = 0;
+    c->gen = 0;
+    return c;
+}
+
+/* Up to `max` matching requisites with id > after, in id order, into
+ * rows; their number in *n. `id` is the statement for a bank (bank_code
+ * not NULL) and a country filter (countries not NULL) or not. */
+static kassa_err pick_read(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
+                           const char *currency, const char *bank_code,
+                           const struct country_filter *countries, int64_t after,
+                           struct requisite *rows, int max, int *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = stmt(c, id);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, type);
+    sqlite_bind_text(st, 2, currency);
+    int i = 3;
+    if (bank_code)
+        sqlite_bind_text(st, i++, bank_code);
+    sqlite3_bind_int64(st, i++, after);
+    sqlite3_bind_int(st, i++, max);
+    if (countries)
+        sqlite3_bind_pointer(st, i, (void *)countries, COUNTRY_FILTER_PTR, NULL);
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_requisite(st, 0, &rows[(*n)++]);
+    kassa_err err = *n == max || rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
+}
+
+/* The next requisite after the cursor, wrapping around to the first. */
+static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
+                            const char *currency, const char *bank_code,
+                            const struct country_filter *countries, struct requisite *out)
+{
+    struct pick_cursor *pc = pick_cursor(c, type, currency, bank_code, countries);
+    if (pc != NULL && pc->rows == NULL)
+        pc->rows = malloc(PICK_WINDOW * sizeof *pc->rows);
+    int n;
+    kassa_err err;
+    if (pc == NULL || pc->rows == NULL) { /* out of memory: the first one */
+        err = pick_read(c, id, type, currency, bank_code, countries, 0, out, 1, &n);
+        return err != KASSA_OK ? err : n == 1 ? KASSA_OK : KASSA_ENOTFOUND;
+    }
+    bool memo = memo_on(c);
+    if (!memo || pc->gen != c->memo_gen || (pc->next == pc->n && !pc->whole)) {
+        /* Outside the memo, one row: a window would be read for one pick. */
+        int max = memo ? PICK_WINDOW : 1;
+        int64_t after = pc->last_id;
+        pc->gen = 0;
+        err = pick_read(c, id, type, currency, bank_code, countries, after, pc->rows, max, &n);
+        if (err == KASSA_OK && n == 0 && after != 0) {
+            after = 0;
+            err = pick_read(c, id, type, currency, bank_code, countries, 0, pc->rows, max, &n);
+        }
+        if (err != KASSA_OK)
+            return err;
+        pc->n = n;
+        pc->next = 0;
+        pc->whole = after == 0 && n < max;
+        pc->gen = memo ? c->memo_gen : 0;
+    }
+    if (pc->n == 0)
+        return KASSA_ENOTFOUND;
+    if (pc->next == pc->n)
+        pc->next = 0; /* every matching requisite is in the window */
+    *out = pc->rows[pc->next++];
+    pc->last_id = out->id;
+    return KASSA_OK;
+}
+
+/* Only the writer picks (in an order create), and the cursors are its
+ * connection's, so they need no lock:
+ * a read, no write (an UPDATE of a counter per order cost a fifth of a
+ * create's writer time). */
+kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type, const char *currency,
+                                const char *bank_code, const struct country_filter *countries,
+                                struct requisite *out)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    kassa_err err = KASSA_ENOTFOUND;
+    const struct country_filter *f = country_filter_active(countries) ? countries : NULL;
+    if (bank_code && *bank_code)
+        err = pick_round(c, f ? STMT_REQUISITE_PICK_BANK_COUNTRY : STMT_REQUISITE_PICK_BANK, type,
+                         currency, bank_code, f, out);
+    if (err == KASSA_ENOTFOUND)
+        err = pick_round(c, f ? STMT_REQUISITE_PICK_COUNTRY : STMT_REQUISITE_PICK, type, currency,
+                         NULL, f, out);
+    return err;
+}
+
+kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_ORDER_INSERT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, o->uuid);
+    sqlite_bind_text(st, 2, o->uuid_callback);
+    sqlite_bind_text(st, 3, o->pay_token);
+    sqlite3_bind_int64(st, 4, o->shop_id);
+    sqlite3_bind_int(st, 5, o->origin);
+    sqlite3_bind_int(st, 6, (int)o->status);
+    sqlite3_bind_int64(st, 7, o->amount);
+    sqlite_bind_text(st, 8, o->currency);
+    sqlite3_bind_int64(st, 9, o->fee);
+    sqlite3_bind_int64(st, 10, o->amount_usdt);
+    sqlite_bind_text(st, 11, o->exchange_rate);
+    sqlite_bind_text(st, 12, o->merchant_order_id);
+    sqlite_bind_text(st, 13, o->requisite_type);
+    sqlite3_bind_int(st, 14, o->payment_system);
+    sqlite_bind_text(st, 15, o->customer_name);
+    sqlite_bind_text(st, 16, o->customer_requisite);
+    sqlite_bind_text(st, 17, o->bank_code);
+    sqlite_bind_text(st, 18, o->countries);
+    sqlite_bind_text(st, 19, o->payment_systems);
+    sqlite_bind_text(st, 20, o->email);
+    sqlite_bind_text(st, 21, o->phone);
+    sqlite_bind_text(st, 22, o->success_url);
+    sqlite_bind_text(st, 23, o->fail_url);
+    sqlite_bind_text(st, 24, o->notify_url);
+    sqlite_bind_text(st, 25, o->lang);
+    sqlite3_bind_int(st, 26, o->test);
+    sqlite3_bind_int(st, 27, o->confirmed_by_customer);
+    if (o->requisite_id)
+        sqlite3_bind_int64(st, 28, o->requisite_id);
+    else
+        sqlite3_bind_null(st, 28);
+    sqlite3_bind_int64(st, 29, o->created_at);
+    sqlite3_bind_int64(st, 30, o->expires_at);
+    sqlite3_bind_int64(st, 31, o->paid_at);
+    sqlite3_bind_int64(st, 32, o->updated_at);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK)
+        o->id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+void sqlite_read_order(sqlite3_stmt *st, struct order *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = sqlite3_column_int64(st, 0);
+    sqlite_col_text(st, 1, o->uuid, sizeof o->uuid);
+    sqlite_col_text(st, 2, o->uuid_callback, sizeof o->uuid_callback);
+    sqlite_col_text(st, 3, o->pay_token, sizeof o->pay_token);
+    o->shop_id = sqlite3_column_int64(st, 4);
+    o->origin = sqlite3_column_int(st, 5);
+    o->status = (enum order_status)sqlite3_column_int(st, 6);
+    o->amount = sqlite3_column_int64(st, 7);
+    sqlite_col_text(st, 8, o->currency, sizeof o->currency);
+    o->fee = sqlite3_column_int64(st, 9);
+    o->amount_usdt = sqlite3_column_int64(st, 10);
+    sqlite_col_text(st, 11, o->exchange_rate, sizeof o->exchange_rate);
+    sqlite_col_text(st, 12, o->merchant_order_id, sizeof o->merchant_order_id);
+    sqlite_col_text(st, 13, o->requisite_type, sizeof o->requisite_type);
+    o->payment_system = sqlite3_column_int(st, 14);
+    sqlite_col_text(st, 15, o->customer_name, sizeof o->customer_name);
+    sqlite_col_text(st, 16, o->customer_requisite, sizeof o->customer_requisite);
+    sqlite_col_text(st, 17, o->bank_code, sizeof o->bank_code);
+    sqlite_col_text(st, 18, o->countries, sizeof o->countries);
+    sqlite_col_text(st, 19, o->payment_systems, sizeof o->payment_systems);
+    sqlite_col_text(st, 20, o->email, sizeof o->email);
+    sqlite_col_text(st, 21, o->phone, sizeof o->phone);
+    sqlite_col_text(st, 22, o->success_url, sizeof o->success_url);
+    sqlite_col_text(st, 23, o->fail_url, sizeof o->fail_url);
+    sqlite_col_text(st, 24, o->notify_url, sizeof o->notify_url);
+    sqlite_col_text(st, 25, o->lang, sizeof o->lang);
+    o->test = sqlite3_column_int(st, 26) != 0;
+    o->confirmed_by_customer = sqlite3_column_int(st, 27) != 0;
+    o->requisite_id = sqlite3_column_int64(st, 28);
+    o->created_at = sqlite3_column_int64(st, 29);
+    o->expires_at = sqlite3_column_int64(st, 30);
+    o->paid_at = sqlite3_column_int64(st, 31);
+    o->updated_at = sqlite3_column_int64(st, 32);
+    if (sqlite3_column_type(st, 33) != SQLITE_NULL)
+        read_requisite(st, 33, &o->req);
+}
+
+kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
+                           struct order *out)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    static const enum sqlite_stmt ids[] = {
+        [ORDER_BY_ID] = STMT_ORDER_BY_ID,
+        [ORDER_BY_UUID] = STMT_ORDER_BY_UUID,
+        [ORDER_BY_UUID_CALLBACK] = STMT_ORDER_BY_UUID_CALLBACK,
+    };
+    sqlite3_stmt *st = stmt(c, ids[by]);
+    if (st == NULL)
+        return KASSA_EIO;
+    if (by == ORDER_BY_ID)
+        sqlite3_bind_int64(st, 1, id);
+    else
+        sqlite_bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW)
+        sqlite_read_order(st, out);
+    else
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
+                                             const char *moid, store_order_fn fn, void *arg)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_ORDERS_BY_MERCHANT_ORDER_ID);
+    struct order *o = malloc(sizeof *o);
+    kassa_err err = KASSA_OK;
+    if (st == NULL || o == NULL) {
+        free(o);
+        return st ? KASSA_ENOMEM : KASSA_EIO;
+    }
+    sqlite3_bind_int64(st, 1, shop_id);
+    sqlite_bind_text(st, 2, moid);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite_read_order(st, o);
+        if (!fn(arg, o))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    free(o);
+    return err;
+}
+
+kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32])
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    bool memo = memo_on(c);
+    struct memo_entry *e = memo ? memo_find(c, MEMO_RATE, 0, from, to) : NULL;
+    if (e != NULL) {
+        if (e->err == KASSA_OK)
+            memcpy(rate, e->rate, sizeof e->rate);
+        return e->err;
+    }
+    sqlite3_stmt *st = stmt(c, STMT_RATE_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, from);
+    sqlite_bind_text(st, 2, to);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW)
+        sqlite_col_text(st, 0, rate, 32);
+    else
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    if ((err == KASSA_OK || err == KASSA_ENOTFOUND) && memo &&
+        (e = memo_new(c, MEMO_RATE, 0, from, to)) != NULL) {
+        e->err = err;
+        if (err == KASSA_OK)
+            memcpy(e->rate, rate, sizeof e->rate);
+    }
+    return err;
+}
+
+kassa_err sqlite_rate_put(struct store_conn *base, const char *from, const char *to,
+                          const char *rate, int64_t now)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_RATE_PUT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, from);
+    sqlite_bind_text(st, 2, to);
+    sqlite_bind_text(st, 3, rate);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite_memo_forget(c);
+    return sqlite_run(c, st);
+}
+
+/* The fixed fees (sqlite_ledger.c), through the memo. */
+kassa_err sqlite_memo_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,
+                              int64_t *fixed)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    bool memo = memo_on(c);
+    struct memo_entry *e = memo ? memo_find(c, MEMO_FEE, shop_id, currency, "") : NULL;
+    if (e != NULL) {
+        if (e->err == KASSA_OK)
+            *fixed = e->fixed;
+        return e->err;
+    }
+    kassa_err err = sqlite_shop_fee_get(base, shop_id, currency, fixed);
+    if ((err == KASSA_OK || err == KASSA_ENOTFOUND) && memo &&
+        (e = memo_new(c, MEMO_FEE, shop_id, currency, "")) != NULL) {
+        e->err = err;
+        e->fixed = err == KASSA_OK ? *fixed : 0;
+    }
+    return err;
+}
+
+kassa_err sqlite_memo_fee_set(struct store_conn *base, int64_t shop_id, const char *currency,
+                              int64_t fixed)
+{
+    sqlite_memo_forget(container_of(base, struct sqlite_conn, base));
+    return sqlite_shop_fee_set(base, shop_id, currency, fixed);
+}
