@@ -44,23 +44,35 @@
 /* How long store_reader waits for a free pooled connection. */
 #define PG_POOL_WAIT_SECONDS 10
 
-/* The columns ORDER_INSERT and ORDER_INSERT_MANY fill, in order_columns'
- * order. */
-#define PG_ORDER_INSERT_COLUMNS                                                                    \
-    "uuid, uuid_callback, pay_token, shop_id, origin, status, amount, currency, fee, "             \
-    "amount_usdt, exchange_rate, merchant_order_id, requisite_type, payment_system, "              \
-    "customer_name, customer_requisite, bank_code, countries, payment_systems, email, phone, "     \
-    "success_url, fail_url, notify_url, lang, test, confirmed_by_customer, requisite_id, "         \
-    "created_at, expires_at, paid_at, updated_at"
-
-/* Every core statement, prepared lazily per connection. */
-#define PG_STMTS(XX)                                                                               \
+/* The statements of the transactions, prepared lazily per connection; a
+ * statement's slot is its id (PG_SLOTS_CORE is 0). */
+#define PG_TX_STMTS(XX)                                                                            \
     XX(BEGIN, "BEGIN ISOLATION LEVEL READ COMMITTED")                                              \
     XX(COMMIT, "COMMIT")                                                                           \
     XX(ROLLBACK, "ROLLBACK")                                                                       \
     XX(SAVEPOINT, "SAVEPOINT cmd")                                                                 \
     XX(RELEASE, "RELEASE SAVEPOINT cmd")                                                           \
-    XX(ROLLBACK_TO, "ROLLBACK TO SAVEPOINT cmd")                                                   \
+    XX(ROLLBACK_TO, "ROLLBACK TO SAVEPOINT cmd")
+
+enum pg_tx_stmt {
+#define XX(name, sql) STMT_##name,
+    PG_TX_STMTS(XX)
+#undef XX
+        TX_STMT_COUNT_
+};
+
+static const char *const tx_sql[] = {
+#define XX(name, sql) sql,
+    PG_TX_STMTS(XX)
+#undef XX
+};
+
+_Static_assert((int)TX_STMT_COUNT_ <= (int)PG_SLOTS_CREATE,
+               "transaction statements overflow their slots");
+
+/* Every row statement, prepared lazily per connection (slots
+ * PG_SLOTS_ROWS..). */
+#define PG_STMTS(XX)                                                                               \
     XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES ($1, $2) RETURNING id")    \
     XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = $1")                   \
     XX(SHOP_INSERT,                                                                                \
@@ -76,6 +88,48 @@
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
        "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                                \
+    XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                             \
+    XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                         \
+    XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                       \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
+       PG_ORDER_SELECT "WHERE o.shop_id = $1 AND o.merchant_order_id = $2 ORDER BY o.id")          \
+    XX(IDEM_GET, "SELECT fingerprint, order_id, created_at FROM idempotency "                      \
+                 "WHERE shop_id = $1 AND key = $2")                                                \
+    XX(IDEM_PUT, "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "       \
+                 "VALUES ($1, $2, $3, $4, $5)")                                                    \
+    XX(RATE_GET, "SELECT rate FROM rates WHERE base = $1 AND quote = $2")                          \
+    XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "       \
+                 "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                  \
+                 "updated_at = excluded.updated_at")
+
+enum pg_stmt {
+#define XX(name, sql) STMT_##name,
+    PG_STMTS(XX)
+#undef XX
+        STMT_COUNT_
+};
+
+static const char *const stmt_sql[] = {
+#define XX(name, sql) sql,
+    PG_STMTS(XX)
+#undef XX
+};
+
+_Static_assert((int)STMT_COUNT_ <= (int)PG_SLOTS_TEGRO - (int)PG_SLOTS_ROWS,
+               "row statements overflow their slots");
+
+/* The columns ORDER_INSERT and ORDER_INSERT_MANY fill, in order_columns'
+ * order. */
+#define PG_ORDER_INSERT_COLUMNS                                                                    \
+    "uuid, uuid_callback, pay_token, shop_id, origin, status, amount, currency, fee, "             \
+    "amount_usdt, exchange_rate, merchant_order_id, requisite_type, payment_system, "              \
+    "customer_name, customer_requisite, bank_code, countries, payment_systems, email, phone, "     \
+    "success_url, fail_url, notify_url, lang, test, confirmed_by_customer, requisite_id, "         \
+    "created_at, expires_at, paid_at, updated_at"
+
+/* The statements of order creates, prepared lazily per connection (slots
+ * PG_SLOTS_CREATE..). */
+#define PG_CREATE_STMTS(XX)                                                                        \
     XX(ORDER_INSERT,                                                                               \
        "INSERT INTO orders(" PG_ORDER_INSERT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "      \
        "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, "       \
@@ -128,35 +182,23 @@
        "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "           \
        "SELECT x.shop_id, x.key, x.fp, o.id, x.created_at FROM x JOIN o ON o.uuid = x.uuid "       \
        "WHERE x.key IS NOT NULL) "                                                                 \
-       "SELECT uuid, id FROM o")                                                                   \
-    XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                             \
-    XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                         \
-    XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                       \
-    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
-       PG_ORDER_SELECT "WHERE o.shop_id = $1 AND o.merchant_order_id = $2 ORDER BY o.id")          \
-    XX(IDEM_GET, "SELECT fingerprint, order_id, created_at FROM idempotency "                      \
-                 "WHERE shop_id = $1 AND key = $2")                                                \
-    XX(IDEM_PUT, "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "       \
-                 "VALUES ($1, $2, $3, $4, $5)")                                                    \
-    XX(RATE_GET, "SELECT rate FROM rates WHERE base = $1 AND quote = $2")                          \
-    XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "       \
-                 "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                  \
-                 "updated_at = excluded.updated_at")
+       "SELECT uuid, id FROM o")
 
-enum pg_stmt {
+enum pg_create_stmt {
 #define XX(name, sql) STMT_##name,
-    PG_STMTS(XX)
+    PG_CREATE_STMTS(XX)
 #undef XX
-        STMT_COUNT_
+        CREATE_STMT_COUNT_
 };
 
-static const char *const stmt_sql[] = {
+static const char *const create_sql[] = {
 #define XX(name, sql) sql,
-    PG_STMTS(XX)
+    PG_CREATE_STMTS(XX)
 #undef XX
 };
 
-_Static_assert((int)STMT_COUNT_ <= (int)PG_SLOTS_TEGRO, "core statements overflow their slots");
+_Static_assert((int)CREATE_STMT_COUNT_ <= (int)PG_SLOTS_ROWS - (int)PG_SLOTS_CREATE,
+               "create statements overflow their slots");
 
 struct pg_store {
     struct store base;
@@ -301,7 +343,7 @@ static PGconn *pg_connect(const char *url)
 }
 
 /* The first line of libpq's message for a connection (no newline). */
-static void conn_message(PGconn *pg, char *dst, size_t size)
+void pg_conn_message(PGconn *pg, char *dst, size_t size)
 {
     const char *m = pg ? PQerrorMessage(pg) : "out of memory";
     size_t n = strcspn(m, "\n");
@@ -315,7 +357,7 @@ static void conn_message(PGconn *pg, char *dst, size_t size)
  * is inside a transaction (whose work is lost with the session: the caller
  * must fail and roll back). KASSA_EUNAVAILABLE when the server cannot be
  * reached. */
-static kassa_err pg_ensure(struct pg_conn *c)
+kassa_err pg_ensure(struct pg_conn *c)
 {
     if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
         return KASSA_OK;
@@ -331,7 +373,7 @@ static kassa_err pg_ensure(struct pg_conn *c)
     memset(c->prepared, 0, sizeof c->prepared);
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         char msg[256];
-        conn_message(c->pg, msg, sizeof msg);
+        pg_conn_message(c->pg, msg, sizeof msg);
         if (!store_unavailable())
             log_error("database unreachable", "error=\"%s\"", msg);
         store_set_unavailable(true);
@@ -350,7 +392,7 @@ static kassa_err pg_result_error(struct pg_conn *c, const PGresult *r, const cha
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
         (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))) {
         char msg[256];
-        conn_message(c->pg, msg, sizeof msg);
+        pg_conn_message(c->pg, msg, sizeof msg);
         if (!store_unavailable())
             log_error("database connection lost", "error=\"%s\"", msg);
         store_set_unavailable(true);
@@ -391,7 +433,7 @@ static bool prepare_slot(struct pg_conn *c, int slot, const char *sql, kassa_err
     return true;
 }
 
-static const char *core_sql(int slot);
+static const char *tx_sql_of(int slot);
 
 /* Send the deferred statements (a BEGIN, savepoints) and then `calls` in
  * one pipeline (one Sync, one round trip) and read every result: out[i]
@@ -419,7 +461,7 @@ static kassa_err exec_pipelined(struct pg_conn *c, const struct pg_call *calls, 
     for (int i = 0; i < n; i++) {
         bool d = i < ndeferred;
         slots[i] = d ? deferred[i] : calls[i - ndeferred].slot;
-        texts[i] = d ? core_sql(slots[i]) : calls[i - ndeferred].sql;
+        texts[i] = d ? tx_sql_of(slots[i]) : calls[i - ndeferred].sql;
         params[i] = d ? NULL : calls[i - ndeferred].p;
     }
     c->ndeferred = 0;
@@ -579,22 +621,35 @@ kassa_err pg_run(struct pg_conn *c, int slot, const char *sql, const struct pg_p
     return KASSA_OK;
 }
 
-static const char *core_sql(int slot)
+static const char *tx_sql_of(int slot)
 {
-    return stmt_sql[slot];
+    return tx_sql[slot];
 }
 
-/* The core statement `id`. */
+/* The transaction statement `id`. */
+static PGresult *tx_exec(struct pg_conn *c, enum pg_tx_stmt id, const struct pg_params *p,
+                         kassa_err *err)
+{
+    return pg_exec(c, (int)id, tx_sql[id], p, err);
+}
+
+static kassa_err tx_run(struct pg_conn *c, enum pg_tx_stmt id, const struct pg_params *p,
+                        int64_t *changed)
+{
+    return pg_run(c, (int)id, tx_sql[id], p, changed);
+}
+
+/* The row statement `id`. */
 static PGresult *core_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
                            kassa_err *err)
 {
-    return pg_exec(c, (int)id, stmt_sql[id], p, err);
+    return pg_exec(c, PG_SLOTS_ROWS + (int)id, stmt_sql[id], p, err);
 }
 
 static kassa_err core_run(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
                           int64_t *changed)
 {
-    return pg_run(c, (int)id, stmt_sql[id], p, changed);
+    return pg_run(c, PG_SLOTS_ROWS + (int)id, stmt_sql[id], p, changed);
 }
 
 /* Run an INSERT ... RETURNING id into *id. */
@@ -603,6 +658,29 @@ static kassa_err core_insert_id(struct pg_conn *c, enum pg_stmt id, const struct
 {
     kassa_err err;
     PGresult *r = core_exec(c, id, p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 1)
+        *out = pg_i64(r, 0, 0);
+    else
+        err = KASSA_EIO;
+    PQclear(r);
+    return err;
+}
+
+/* The create statement `id`. */
+static PGresult *create_exec(struct pg_conn *c, enum pg_create_stmt id, const struct pg_params *p,
+                             kassa_err *err)
+{
+    return pg_exec(c, PG_SLOTS_CREATE + (int)id, create_sql[id], p, err);
+}
+
+/* Run an INSERT ... RETURNING id into *id. */
+static kassa_err create_insert_id(struct pg_conn *c, enum pg_create_stmt id,
+                                  const struct pg_params *p, int64_t *out)
+{
+    kassa_err err;
+    PGresult *r = create_exec(c, id, p, &err);
     if (r == NULL)
         return err;
     if (PQntuples(r) == 1)
@@ -757,7 +835,7 @@ static kassa_err pg_open(const char *url, struct store **out, char *err, size_t 
     s->writer->pg = pg_connect(url);
     if (s->writer->pg == NULL || PQstatus(s->writer->pg) != CONNECTION_OK) {
         char msg[256];
-        conn_message(s->writer->pg, msg, sizeof msg);
+        pg_conn_message(s->writer->pg, msg, sizeof msg);
         snprintf(err, errlen, "cannot connect to PostgreSQL: %s", msg);
         rc = KASSA_EUNAVAILABLE;
         goto fail;
@@ -836,7 +914,7 @@ static void pg_release(struct store_conn *base)
  * are deferred and go in one pipeline with the next statement (the
  * command's first, or the COMMIT). A savepoint released or rolled back
  * before any statement ran in it is dropped unsent. */
-static kassa_err defer(struct pg_conn *c, enum pg_stmt id)
+static kassa_err defer(struct pg_conn *c, enum pg_tx_stmt id)
 {
     /* The list holds at most the BEGIN, an end (RELEASE, or ROLLBACK TO +
      * RELEASE) and the next SAVEPOINT: more is a programming error. */
@@ -848,7 +926,7 @@ static kassa_err defer(struct pg_conn *c, enum pg_stmt id)
 
 /* BEGIN costs a round trip when sent alone: it is deferred, and goes in
  * one pipeline with the transaction's first statement (exec_pipelined). */
-static kassa_err pg_begin(struct store_conn *base)
+kassa_err pg_begin(struct store_conn *base)
 {
     struct pg_conn *c = container_of(base, struct pg_conn, base);
     c->in_tx = false; /* a new batch may reconnect */
@@ -868,7 +946,7 @@ static bool in_batch(const struct pg_conn *c)
     return c->in_tx || tx_unsent(c);
 }
 
-static kassa_err pg_commit(struct store_conn *base)
+kassa_err pg_commit(struct store_conn *base)
 {
     struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (tx_unsent(c)) { /* no statement ran: nothing to commit */
@@ -876,7 +954,7 @@ static kassa_err pg_commit(struct store_conn *base)
         return KASSA_OK;
     }
     kassa_err err;
-    PGresult *r = core_exec(c, STMT_COMMIT, NULL, &err); /* with a deferred RELEASE */
+    PGresult *r = tx_exec(c, STMT_COMMIT, NULL, &err); /* with a deferred RELEASE */
     if (r != NULL) {
         /* COMMIT of an aborted transaction "succeeds" as ROLLBACK. */
         if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
@@ -890,7 +968,7 @@ static kassa_err pg_commit(struct store_conn *base)
     return err;
 }
 
-static kassa_err pg_rollback(struct store_conn *base)
+kassa_err pg_rollback(struct store_conn *base)
 {
     struct pg_conn *c = container_of(base, struct pg_conn, base);
     bool unsent = tx_unsent(c);
@@ -900,16 +978,16 @@ static kassa_err pg_rollback(struct store_conn *base)
         c->in_tx = false;
         return KASSA_OK;
     }
-    kassa_err err = core_run(c, STMT_ROLLBACK, NULL, NULL);
+    kassa_err err = tx_run(c, STMT_ROLLBACK, NULL, NULL);
     c->in_tx = false;
     return err;
 }
 
-static kassa_err pg_savepoint(struct store_conn *base)
+kassa_err pg_savepoint(struct store_conn *base)
 {
     struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (!in_batch(c))
-        return core_run(c, STMT_SAVEPOINT, NULL, NULL);
+        return tx_run(c, STMT_SAVEPOINT, NULL, NULL);
     return defer(c, STMT_SAVEPOINT);
 }
 
@@ -924,23 +1002,23 @@ static bool drop_empty_savepoint(struct pg_conn *c)
     return false;
 }
 
-static kassa_err pg_savepoint_release(struct store_conn *base)
+kassa_err pg_savepoint_release(struct store_conn *base)
 {
     struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (!in_batch(c))
-        return core_run(c, STMT_RELEASE, NULL, NULL);
+        return tx_run(c, STMT_RELEASE, NULL, NULL);
     if (drop_empty_savepoint(c))
         return KASSA_OK;
     return defer(c, STMT_RELEASE);
 }
 
-static kassa_err pg_savepoint_rollback(struct store_conn *base)
+kassa_err pg_savepoint_rollback(struct store_conn *base)
 {
     struct pg_conn *c = container_of(base, struct pg_conn, base);
     if (!in_batch(c)) {
-        kassa_err err = core_run(c, STMT_ROLLBACK_TO, NULL, NULL);
+        kassa_err err = tx_run(c, STMT_ROLLBACK_TO, NULL, NULL);
         if (err == KASSA_OK)
-            err = core_run(c, STMT_RELEASE, NULL, NULL);
+            err = tx_run(c, STMT_RELEASE, NULL, NULL);
         return err;
     }
     if (drop_empty_savepoint(c))
@@ -955,7 +1033,7 @@ static kassa_err pg_savepoint_rollback(struct store_conn *base)
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
 
-static kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m)
+kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -964,7 +1042,7 @@ static kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m)
     return core_insert_id(c, STMT_MERCHANT_INSERT, &p, &m->id);
 }
 
-static kassa_err pg_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
+kassa_err pg_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -984,7 +1062,7 @@ static kassa_err pg_merchant_get(struct store_conn *base, int64_t id, struct mer
     return err;
 }
 
-static kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
+kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1028,8 +1106,8 @@ void pg_read_shop(const PGresult *r, int row, struct shop *s)
     pg_text(r, row, 16, s->notification_format, sizeof s->notification_format);
 }
 
-static kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
-                             struct shop *out)
+kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
+                      struct shop *out)
 {
     CONN(base);
     static const enum pg_stmt ids[] = {
@@ -1055,7 +1133,7 @@ static kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const ch
     return err;
 }
 
-static kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)
+kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1073,7 +1151,7 @@ static kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *
 }
 
 /* Read requisite columns starting at column `i`. */
-static void read_requisite(const PGresult *r, int row, int i, struct requisite *rq)
+void pg_read_requisite(const PGresult *r, int row, int i, struct requisite *rq)
 {
     rq->id = pg_i64(r, row, i + 0);
     pg_text(r, row, i + 1, rq->type, sizeof rq->type);
@@ -1092,9 +1170,9 @@ static void read_requisite(const PGresult *r, int row, int i, struct requisite *
 /* Defined with the *_MANY statements below (one pick rule for both). */
 static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd);
 
-static kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
-                                   const char *bank_code, const struct country_filter *countries,
-                                   struct requisite *out)
+kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
+                            const char *bank_code, const struct country_filter *countries,
+                            struct requisite *out)
 {
     CONN(base);
     struct order_reads rd = {.requisite_type = type,
@@ -1121,15 +1199,15 @@ static void order_columns(const struct order *o, struct order_sink *k);
 /* The 32 parameters of ORDER_INSERT / ORDER_INSERT_IDEM. */
 static void order_params(struct pg_params *p, const struct order *o);
 
-static kassa_err pg_order_insert(struct store_conn *base, struct order *o)
+kassa_err pg_order_insert(struct store_conn *base, struct order *o)
 {
     CONN(base);
     struct pg_params p = {0};
     order_params(&p, o);
-    return core_insert_id(c, STMT_ORDER_INSERT, &p, &o->id);
+    return create_insert_id(c, STMT_ORDER_INSERT, &p, &o->id);
 }
 
-static kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, struct idem *idem)
+kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, struct idem *idem)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1139,7 +1217,7 @@ static kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, 
         pgp_bytes(&p, idem->fingerprint, sizeof idem->fingerprint);
     else
         pgp_null(&p);
-    kassa_err err = core_insert_id(c, STMT_ORDER_INSERT_IDEM, &p, &o->id);
+    kassa_err err = create_insert_id(c, STMT_ORDER_INSERT_IDEM, &p, &o->id);
     if (err == KASSA_OK && idem)
         idem->order_id = o->id;
     /* Another node or writer committed the same key after our lookup: run
@@ -1297,13 +1375,13 @@ static void arrays_free(struct pg_array *arr, int n)
 /* Run core statement `id` with the n arrays as its parameters, then free
  * them: pg_exec's result, or NULL with *err (arrays_params' error when an
  * array could not be built). */
-static PGresult *exec_arrays(struct pg_conn *c, enum pg_stmt id, struct pg_array *arr, int n,
+static PGresult *exec_arrays(struct pg_conn *c, enum pg_create_stmt id, struct pg_array *arr, int n,
                              kassa_err *err)
 {
     struct pg_params p = {0};
     PGresult *r = NULL;
     if ((*err = arrays_params(arr, n, &p)) == KASSA_OK)
-        r = core_exec(c, id, &p, err);
+        r = create_exec(c, id, &p, err);
     arrays_free(arr, n);
     return r;
 }
@@ -1414,7 +1492,7 @@ static kassa_err pick_requisites(const PGresult *r, struct order_reads *rd, int 
     if (act == NULL)
         return KASSA_ENOMEM;
     for (int k = 0; k < nact; k++)
-        read_requisite(r, k, 0, &act[k]);
+        pg_read_requisite(r, k, 0, &act[k]);
     for (int i = 0; i < n; i++)
         if (rd[i].requisite_type[0] != '\0')
             pick_from(act, nact, pick_next(&rd[i]) & INT32_MAX, &rd[i]);
@@ -1442,7 +1520,7 @@ static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd)
 /* The reads of the creates (idempotency records, fixed fees, rates) and
  * the active requisites they may take, in one pipeline: one round trip
  * (with the batch's BEGIN and savepoint, deferred). */
-static kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n)
+kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n)
 {
     CONN(base);
     enum { NARR = 3, NREQ = 2 };
@@ -1458,8 +1536,9 @@ static kassa_err pg_order_create_reads_many(struct store_conn *base, struct orde
     bool asking = requisites_arrays(rd, n, req);
     struct pg_params p = {0}, q = {0};
     struct pg_call calls[2] = {
-        {STMT_ORDER_CREATE_READS_MANY, stmt_sql[STMT_ORDER_CREATE_READS_MANY], &p},
-        {STMT_REQUISITES_ACTIVE, stmt_sql[STMT_REQUISITES_ACTIVE], &q},
+        {PG_SLOTS_CREATE + STMT_ORDER_CREATE_READS_MANY, create_sql[STMT_ORDER_CREATE_READS_MANY],
+         &p},
+        {PG_SLOTS_CREATE + STMT_REQUISITES_ACTIVE, create_sql[STMT_REQUISITES_ACTIVE], &q},
     };
     PGresult *r[2] = {NULL, NULL};
     kassa_err err = arrays_params(arr, NARR, &p);
@@ -1515,8 +1594,8 @@ static void columns_i64(struct order_sink *base, int64_t v, bool has)
         arr_add(a, NULL, 0);
 }
 
-static kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
-                                      struct idem *const *idem, int n)
+kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
+                               struct idem *const *idem, int n)
 {
     CONN(base);
     enum { NCOL = 32, NARR = NCOL + 2 };
@@ -1662,11 +1741,11 @@ void pg_read_order(const PGresult *r, int row, struct order *o)
     o->paid_at = pg_i64(r, row, 31);
     o->updated_at = pg_i64(r, row, 32);
     if (!PQgetisnull(r, row, 33))
-        read_requisite(r, row, 33, &o->req);
+        pg_read_requisite(r, row, 33, &o->req);
 }
 
-static kassa_err pg_order_get(struct store_conn *base, enum order_key by, const char *key,
-                              int64_t id, struct order *out)
+kassa_err pg_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
+                       struct order *out)
 {
     CONN(base);
     static const enum pg_stmt ids[] = {
@@ -1691,8 +1770,8 @@ static kassa_err pg_order_get(struct store_conn *base, enum order_key by, const 
     return err;
 }
 
-static kassa_err pg_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id,
-                                                const char *moid, store_order_fn fn, void *arg)
+kassa_err pg_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id, const char *moid,
+                                         store_order_fn fn, void *arg)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1713,8 +1792,7 @@ static kassa_err pg_orders_by_merchant_order_id(struct store_conn *base, int64_t
     return err;
 }
 
-static kassa_err pg_idem_get(struct store_conn *base, int64_t shop_id, const char *key,
-                             struct idem *out)
+kassa_err pg_idem_get(struct store_conn *base, int64_t shop_id, const char *key, struct idem *out)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1740,7 +1818,7 @@ static kassa_err pg_idem_get(struct store_conn *base, int64_t shop_id, const cha
     return err;
 }
 
-static kassa_err pg_idem_put(struct store_conn *base, const struct idem *in)
+kassa_err pg_idem_put(struct store_conn *base, const struct idem *in)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1755,8 +1833,7 @@ static kassa_err pg_idem_put(struct store_conn *base, const struct idem *in)
     return err == KASSA_EEXIST ? KASSA_ERETRY : err;
 }
 
-static kassa_err pg_rate_get(struct store_conn *base, const char *from, const char *to,
-                             char rate[32])
+kassa_err pg_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32])
 {
     CONN(base);
     struct pg_params p = {0};
@@ -1774,8 +1851,8 @@ static kassa_err pg_rate_get(struct store_conn *base, const char *from, const ch
     return err;
 }
 
-static kassa_err pg_rate_put(struct store_conn *base, const char *from, const char *to,
-                             const char *rate, int64_t now)
+kassa_err pg_rate_put(struct store_conn *base, const char *from, const char *to, const char *rate,
+                      int64_t now)
 {
     CONN(base);
     struct pg_params p = {0};

@@ -18,6 +18,8 @@
 /* Statement slot ranges, one per file. */
 enum {
     PG_SLOTS_CORE = 0,
+    PG_SLOTS_CREATE = 16,
+    PG_SLOTS_ROWS = 32,
     PG_SLOTS_TEGRO = 64,
     PG_SLOTS_LEDGER = 96,
     PG_SLOTS_CALLBACK = 160,
@@ -114,6 +116,49 @@ long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
 /* Row readers for those selects. */
 void pg_read_shop(const PGresult *r, int row, struct shop *s);
 void pg_read_order(const PGresult *r, int row, struct order *o);
+/* Requisite columns (PG_REQUISITE_COLUMNS) from column `i` on: orders' and the pick's. */
+void pg_read_requisite(const PGresult *r, int row, int i, struct requisite *rq);
+
+/* ---- pg.c: connections ---- */
+/* Connect c, or reset its broken session (not inside a transaction): pg_exec_many's first step. */
+kassa_err pg_ensure(struct pg_conn *c);
+/* The first line of libpq's message for a connection (no newline). */
+void pg_conn_message(PGconn *pg, char *dst, size_t size);
+
+/* ---- pg_exec.c: the writer's transactions, their BEGIN and savepoints deferred ---- */
+kassa_err pg_begin(struct store_conn *base);
+kassa_err pg_commit(struct store_conn *base);
+kassa_err pg_rollback(struct store_conn *base);
+kassa_err pg_savepoint(struct store_conn *base);
+kassa_err pg_savepoint_release(struct store_conn *base);
+kassa_err pg_savepoint_rollback(struct store_conn *base);
+
+/* ---- pg_rows.c: merchants, shops, requisites, orders, idempotency records, rates ---- */
+kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m);
+kassa_err pg_merchant_get(struct store_conn *base, int64_t id, struct merchant *out);
+kassa_err pg_shop_insert(struct store_conn *base, struct shop *s);
+kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
+                      struct shop *out);
+kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq);
+kassa_err pg_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
+                       struct order *out);
+kassa_err pg_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id, const char *moid,
+                                         store_order_fn fn, void *arg);
+kassa_err pg_idem_get(struct store_conn *base, int64_t shop_id, const char *key, struct idem *out);
+kassa_err pg_idem_put(struct store_conn *base, const struct idem *in);
+kassa_err pg_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32]);
+kassa_err pg_rate_put(struct store_conn *base, const char *from, const char *to, const char *rate,
+                      int64_t now);
+
+/* ---- pg_create.c: order creates (one, the reads of many, many) and the requisite pick ---- */
+kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
+                            const char *bank_code, const struct country_filter *countries,
+                            struct requisite *out);
+kassa_err pg_order_insert(struct store_conn *base, struct order *o);
+kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, struct idem *idem);
+kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n);
+kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
+                               struct idem *const *idem, int n);
 
 /* ---- pg_tegro.c ---- */
 kassa_err pg_tegro_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
