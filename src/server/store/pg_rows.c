@@ -1,0 +1,384 @@
+/* pg_rows.c: the rows of the PostgreSQL backend: merchants, shops,
+ * requisites, orders (as read), idempotency records and exchange rates.
+ * Statements in slots PG_SLOTS_ROWS.. (pg_internal.h); order creates are
+ * pg_create.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "pg_internal.h"
+
+/* Every row statement, prepared lazily per connection (slots
+ * PG_SLOTS_ROWS..). */
+#define PG_STMTS(XX)                                                                               \
+    XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES ($1, $2) RETURNING id")    \
+    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = $1")                   \
+    XX(SHOP_INSERT,                                                                                \
+       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
+       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "               \
+       "tegro_order_ttl, callback_version, active, created_at, notification_format) VALUES "       \
+       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id")     \
+    XX(SHOP_BY_ID, PG_SHOP_SELECT "WHERE id = $1")                                                 \
+    XX(SHOP_BY_PUBLIC_KEY, PG_SHOP_SELECT "WHERE public_key = $1")                                 \
+    XX(SHOP_BY_PANDA_KEY, PG_SHOP_SELECT "WHERE panda_api_key = $1")                               \
+    XX(SHOP_BY_TEGRO_KEY, PG_SHOP_SELECT "WHERE tegro_api_key = $1")                               \
+    XX(REQUISITE_INSERT,                                                                           \
+       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
+       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
+       "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                                \
+    XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                             \
+    XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                         \
+    XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                       \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
+       PG_ORDER_SELECT "WHERE o.shop_id = $1 AND o.merchant_order_id = $2 ORDER BY o.id")          \
+    XX(IDEM_GET, "SELECT fingerprint, order_id, created_at FROM idempotency "                      \
+                 "WHERE shop_id = $1 AND key = $2")                                                \
+    XX(IDEM_PUT, "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "       \
+                 "VALUES ($1, $2, $3, $4, $5)")                                                    \
+    XX(RATE_GET, "SELECT rate FROM rates WHERE base = $1 AND quote = $2")                          \
+    XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "       \
+                 "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                  \
+                 "updated_at = excluded.updated_at")
+
+enum pg_stmt {
+#define XX(name, sql) STMT_##name,
+    PG_STMTS(XX)
+#undef XX
+        STMT_COUNT_
+};
+
+static const char *const stmt_sql[] = {
+#define XX(name, sql) sql,
+    PG_STMTS(XX)
+#undef XX
+};
+
+_Static_assert((int)STMT_COUNT_ <= (int)PG_SLOTS_TEGRO - (int)PG_SLOTS_ROWS,
+               "row statements overflow their slots");
+
+/* The row statement `id`. */
+static PGresult *core_exec(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+                           kassa_err *err)
+{
+    return pg_exec(c, PG_SLOTS_ROWS + (int)id, stmt_sql[id], p, err);
+}
+
+static kassa_err core_run(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+                          int64_t *changed)
+{
+    return pg_run(c, PG_SLOTS_ROWS + (int)id, stmt_sql[id], p, changed);
+}
+
+/* Run an INSERT ... RETURNING id into *id. */
+static kassa_err core_insert_id(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+                                int64_t *out)
+{
+    kassa_err err;
+    PGresult *r = core_exec(c, id, p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 1)
+        *out = pg_i64(r, 0, 0);
+    else
+        err = KASSA_EIO;
+    PQclear(r);
+    return err;
+}
+
+/* ---- data ----------------------------------------------------------------- */
+
+#define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
+
+kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, m->name);
+    pgp_i64(&p, m->created_at);
+    return core_insert_id(c, STMT_MERCHANT_INSERT, &p, &m->id);
+}
+
+kassa_err pg_merchant_get(struct store_conn *base, int64_t id, struct merchant *out)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, id);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_MERCHANT_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0) {
+        err = KASSA_ENOTFOUND;
+    } else {
+        out->id = pg_i64(r, 0, 0);
+        pg_text(r, 0, 1, out->name, sizeof out->name);
+        out->created_at = pg_i64(r, 0, 2);
+    }
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, s->merchant_id);
+    pgp_text(&p, s->public_key);
+    pgp_text(&p, s->name);
+    pgp_text(&p, s->url);
+    pgp_text(&p, s->callback_url);
+    pgp_text(&p, s->fee_percent);
+    pgp_text(&p, s->panda_api_key);
+    pgp_text(&p, s->panda_secret);
+    pgp_text(&p, s->tegro_api_key);
+    pgp_text(&p, s->tegro_secret);
+    pgp_i64(&p, s->panda_order_ttl);
+    pgp_i64(&p, s->tegro_order_ttl);
+    pgp_i64(&p, s->callback_version);
+    pgp_i64(&p, s->active);
+    pgp_i64(&p, s->created_at);
+    pgp_text(&p, s->notification_format);
+    return core_insert_id(c, STMT_SHOP_INSERT, &p, &s->id);
+}
+
+void pg_read_shop(const PGresult *r, int row, struct shop *s)
+{
+    s->id = pg_i64(r, row, 0);
+    s->merchant_id = pg_i64(r, row, 1);
+    pg_text(r, row, 2, s->public_key, sizeof s->public_key);
+    pg_text(r, row, 3, s->name, sizeof s->name);
+    pg_text(r, row, 4, s->url, sizeof s->url);
+    pg_text(r, row, 5, s->callback_url, sizeof s->callback_url);
+    pg_text(r, row, 6, s->fee_percent, sizeof s->fee_percent);
+    pg_text(r, row, 7, s->panda_api_key, sizeof s->panda_api_key);
+    pg_text(r, row, 8, s->panda_secret, sizeof s->panda_secret);
+    pg_text(r, row, 9, s->tegro_api_key, sizeof s->tegro_api_key);
+    pg_text(r, row, 10, s->tegro_secret, sizeof s->tegro_secret);
+    s->panda_order_ttl = (int)pg_i64(r, row, 11);
+    s->tegro_order_ttl = (int)pg_i64(r, row, 12);
+    s->callback_version = (int)pg_i64(r, row, 13);
+    s->active = (int)pg_i64(r, row, 14);
+    s->created_at = pg_i64(r, row, 15);
+    pg_text(r, row, 16, s->notification_format, sizeof s->notification_format);
+}
+
+kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
+                      struct shop *out)
+{
+    CONN(base);
+    static const enum pg_stmt ids[] = {
+        [SHOP_BY_ID] = STMT_SHOP_BY_ID,
+        [SHOP_BY_PUBLIC_KEY] = STMT_SHOP_BY_PUBLIC_KEY,
+        [SHOP_BY_PANDA_KEY] = STMT_SHOP_BY_PANDA_KEY,
+        [SHOP_BY_TEGRO_KEY] = STMT_SHOP_BY_TEGRO_KEY,
+    };
+    struct pg_params p = {0};
+    if (by == SHOP_BY_ID)
+        pgp_i64(&p, id);
+    else
+        pgp_text(&p, key);
+    kassa_err err;
+    PGresult *r = core_exec(c, ids[by], &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else
+        pg_read_shop(r, 0, out);
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, rq->type);
+    pgp_text(&p, rq->value);
+    pgp_text(&p, rq->owner_full_name);
+    pgp_text(&p, rq->bank_code);
+    pgp_text(&p, rq->bank_name_ru);
+    pgp_text(&p, rq->bank_name_en);
+    pgp_text(&p, rq->currency);
+    pgp_text(&p, rq->country_code);
+    pgp_i64(&p, rq->active);
+    pgp_i64(&p, rq->created_at);
+    return core_insert_id(c, STMT_REQUISITE_INSERT, &p, &rq->id);
+}
+
+/* Read requisite columns starting at column `i`. */
+void pg_read_requisite(const PGresult *r, int row, int i, struct requisite *rq)
+{
+    rq->id = pg_i64(r, row, i + 0);
+    pg_text(r, row, i + 1, rq->type, sizeof rq->type);
+    pg_text(r, row, i + 2, rq->value, sizeof rq->value);
+    pg_text(r, row, i + 3, rq->owner_full_name, sizeof rq->owner_full_name);
+    pg_text(r, row, i + 4, rq->bank_code, sizeof rq->bank_code);
+    pg_text(r, row, i + 5, rq->bank_name_ru, sizeof rq->bank_name_ru);
+    pg_text(r, row, i + 6, rq->bank_name_en, sizeof rq->bank_name_en);
+    pg_text(r, row, i + 7, rq->currency, sizeof rq->currency);
+    pg_text(r, row, i + 8, rq->country_code, sizeof rq->country_code);
+    rq->active = (int)pg_i64(r, row, i + 9);
+    rq->assigned = pg_i64(r, row, i + 10);
+    rq->created_at = pg_i64(r, row, i + 11);
+}
+
+void pg_read_order(const PGresult *r, int row, struct order *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = pg_i64(r, row, 0);
+    pg_text(r, row, 1, o->uuid, sizeof o->uuid);
+    pg_text(r, row, 2, o->uuid_callback, sizeof o->uuid_callback);
+    pg_text(r, row, 3, o->pay_token, sizeof o->pay_token);
+    o->shop_id = pg_i64(r, row, 4);
+    o->origin = (int)pg_i64(r, row, 5);
+    o->status = (enum order_status)pg_i64(r, row, 6);
+    o->amount = pg_i64(r, row, 7);
+    pg_text(r, row, 8, o->currency, sizeof o->currency);
+    o->fee = pg_i64(r, row, 9);
+    o->amount_usdt = pg_i64(r, row, 10);
+    pg_text(r, row, 11, o->exchange_rate, sizeof o->exchange_rate);
+    pg_text(r, row, 12, o->merchant_order_id, sizeof o->merchant_order_id);
+    pg_text(r, row, 13, o->requisite_type, sizeof o->requisite_type);
+    o->payment_system = (int)pg_i64(r, row, 14);
+    pg_text(r, row, 15, o->customer_name, sizeof o->customer_name);
+    pg_text(r, row, 16, o->customer_requisite, sizeof o->customer_requisite);
+    pg_text(r, row, 17, o->bank_code, sizeof o->bank_code);
+    pg_text(r, row, 18, o->countries, sizeof o->countries);
+    pg_text(r, row, 19, o->payment_systems, sizeof o->payment_systems);
+    pg_text(r, row, 20, o->email, sizeof o->email);
+    pg_text(r, row, 21, o->phone, sizeof o->phone);
+    pg_text(r, row, 22, o->success_url, sizeof o->success_url);
+    pg_text(r, row, 23, o->fail_url, sizeof o->fail_url);
+    pg_text(r, row, 24, o->notify_url, sizeof o->notify_url);
+    pg_text(r, row, 25, o->lang, sizeof o->lang);
+    o->test = pg_i64(r, row, 26) != 0;
+    o->confirmed_by_customer = pg_i64(r, row, 27) != 0;
+    o->requisite_id = pg_i64(r, row, 28);
+    o->created_at = pg_i64(r, row, 29);
+    o->expires_at = pg_i64(r, row, 30);
+    o->paid_at = pg_i64(r, row, 31);
+    o->updated_at = pg_i64(r, row, 32);
+    if (!PQgetisnull(r, row, 33))
+        pg_read_requisite(r, row, 33, &o->req);
+}
+
+kassa_err pg_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
+                       struct order *out)
+{
+    CONN(base);
+    static const enum pg_stmt ids[] = {
+        [ORDER_BY_ID] = STMT_ORDER_BY_ID,
+        [ORDER_BY_UUID] = STMT_ORDER_BY_UUID,
+        [ORDER_BY_UUID_CALLBACK] = STMT_ORDER_BY_UUID_CALLBACK,
+    };
+    struct pg_params p = {0};
+    if (by == ORDER_BY_ID)
+        pgp_i64(&p, id);
+    else
+        pgp_text(&p, key);
+    kassa_err err;
+    PGresult *r = core_exec(c, ids[by], &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else
+        pg_read_order(r, 0, out);
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id, const char *moid,
+                                         store_order_fn fn, void *arg)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_text(&p, moid);
+    kassa_err err;
+    struct order *o = malloc(sizeof *o);
+    if (o == NULL)
+        return KASSA_ENOMEM;
+    PGresult *r = core_exec(c, STMT_ORDERS_BY_MERCHANT_ORDER_ID, &p, &err);
+    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+        pg_read_order(r, i, o);
+        if (!fn(arg, o))
+            break;
+    }
+    PQclear(r);
+    free(o);
+    return err;
+}
+
+kassa_err pg_idem_get(struct store_conn *base, int64_t shop_id, const char *key, struct idem *out)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, shop_id);
+    pgp_text(&p, key);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_IDEM_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0) {
+        err = KASSA_ENOTFOUND;
+    } else {
+        memset(out, 0, sizeof *out);
+        out->shop_id = shop_id;
+        snprintf(out->key, sizeof out->key, "%s", key);
+        unsigned char fp[sizeof out->fingerprint];
+        if (pg_bytes(r, 0, 0, fp, sizeof fp) == (long)sizeof fp)
+            memcpy(out->fingerprint, fp, sizeof fp);
+        out->order_id = pg_i64(r, 0, 1);
+        out->created_at = pg_i64(r, 0, 2);
+    }
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_idem_put(struct store_conn *base, const struct idem *in)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, in->shop_id);
+    pgp_text(&p, in->key);
+    pgp_bytes(&p, in->fingerprint, sizeof in->fingerprint);
+    pgp_i64(&p, in->order_id);
+    pgp_i64(&p, in->created_at);
+    kassa_err err = core_run(c, STMT_IDEM_PUT, &p, NULL);
+    /* Another node committed the same key after our lookup: run the command
+     * again, it then answers with that node's order. */
+    return err == KASSA_EEXIST ? KASSA_ERETRY : err;
+}
+
+kassa_err pg_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32])
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, from);
+    pgp_text(&p, to);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_RATE_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else
+        pg_text(r, 0, 0, rate, 32);
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_rate_put(struct store_conn *base, const char *from, const char *to, const char *rate,
+                      int64_t now)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, from);
+    pgp_text(&p, to);
+    pgp_text(&p, rate);
+    pgp_i64(&p, now);
+    return core_run(c, STMT_RATE_PUT, &p, NULL);
+}
