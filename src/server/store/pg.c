@@ -21,16 +21,13 @@
  * writer runs the command again and finds the other node's row. */
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/base.h"
-#include "base/buf.h"
 #include "base/clock.h"
-#include "base/hex.h"
 #include "base/log.h"
 #include "migration.h"
 #include "pg_internal.h"

@@ -1,8 +1,10 @@
 /* pg_internal.h: what the PostgreSQL backend's files share.
  *
  * The backend is split by concern like the SQLite one (pg.c: connections,
- * pool, transactions, migrations, shops, orders; pg_ledger.c: money;
- * pg_tegro.c: the tegro records; pg_callback.c: the outbox). Each file owns
+ * pool, migrations; pg_exec.c: statements, the pipeline, transactions;
+ * pg_rows.c: merchants, shops, requisites, orders, rates; pg_create.c:
+ * order creates, the requisite pick; pg_ledger.c: money; pg_tegro.c: the
+ * tegro records; pg_callback.c: the outbox). Each file owns
  * a range of statement slots; a statement is prepared (PQprepare, named
  * "k<slot>") the first time a connection runs it and executed with
  * PQexecPrepared from then on. Parameters go as text, bytea as binary;
@@ -38,7 +40,7 @@ struct pg_conn {
                                    * reconnect then */
     bool prepared[PG_STMT_SLOTS]; /* per server session; cleared on reconnect */
     /* A BEGIN and savepoint statements not sent yet (writer only): they go
-     * in one pipeline with the connection's next statement (pg.c). */
+     * in one pipeline with the connection's next statement (pg_exec.c). */
     int deferred[PG_MAX_DEFERRED];
     int ndeferred;
     struct pg_conn *next_free; /* the reader pool's free list */

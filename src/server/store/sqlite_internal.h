@@ -1,7 +1,8 @@
 /* sqlite_internal.h: what the SQLite backend's files share.
  *
- * The backend is split by concern (sqlite.c: connections, transactions,
- * shops, orders; sqlite_tegro.c; sqlite_ledger.c; ...). Each file owns a
+ * The backend is split by concern (sqlite.c: connections, transactions;
+ * sqlite_rows.c: merchants, shops, requisites, orders, rates;
+ * sqlite_tegro.c; sqlite_ledger.c; ...). Each file owns a
  * range of statement slots in every connection's cache, prepares its SQL
  * lazily with sqlite_stmt(), and its functions are listed in
  * store_sqlite_ops (sqlite.c). */
@@ -48,8 +49,8 @@ struct sqlite_conn {
     struct sqlite_conn *next_reader; /* all readers, for close */
     struct sqlite_idem *idem;        /* the store's idempotency index */
     bool writer;                     /* the one writer connection */
-    struct pick_cursors *pick;       /* requisite rotation (sqlite.c) */
-    /* The writer's memo (sqlite.c "the writer's memo"): what it read of
+    struct pick_cursors *pick;       /* requisite rotation (sqlite_rows.c) */
+    /* The writer's memo (sqlite_rows.c "the writer's memo"): what it read of
      * requisites, rates and fees in the current transaction. */
     struct sqlite_memo *memo;
     uint64_t memo_gen; /* entries of another generation are void (never wraps) */
@@ -130,8 +131,8 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
     "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "              \
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
 
-/* Row readers for the core selects (column lists in sqlite.c: SHOP_SELECT,
- * ORDER_SELECT), for other files that select the same columns. */
+/* Row readers for the core selects (sqlite_rows.c; column lists above:
+ * SHOP_SELECT, ORDER_SELECT), for other files that select the same columns. */
 void sqlite_read_shop(sqlite3_stmt *st, struct shop *s);
 void sqlite_read_order(sqlite3_stmt *st, struct order *o);
 

@@ -1,4 +1,4 @@
-/* test_store.c: the SQLite store (store/sqlite.c, store/sqlite_ledger.c):
+/* test_store.c: the SQLite store (store/sqlite.c, sqlite_rows.c, sqlite_ledger.c):
  * open, migrate once, insert, read back field for field, reopen, read
  * again; idempotency records; unique keys give KASSA_EEXIST. */
 #include "money_fixture.h"
@@ -546,7 +546,7 @@ static void test_reader_transaction_kept(void **state)
     assert_int_equal(read_key(f, "c"), KASSA_OK);
 }
 
-/* ---- the writer's memo (sqlite.c): what an order create reads -------- */
+/* ---- the writer's memo (sqlite_rows.c): what an order create reads ---- */
 
 struct memo_args {
     struct insert_args *a;
