@@ -40,8 +40,10 @@ _Static_assert((int)S_IDEM_END_ <= (int)SQLITE_STMT_SLOTS, "idempotency statemen
 static const char *const idem_sql[] = {
     [S_IDEM_GET - SLOTS_IDEM] =
         "SELECT shop_id, key, fingerprint, order_id, created_at FROM idempotency WHERE id = ?1",
-    [S_IDEM_PUT - SLOTS_IDEM] = "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, "
-                                "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* One statement in two literals: the parentheses tell the compiler
+     * (clang's -Wstring-concatenation) that no comma is missing. */
+    [S_IDEM_PUT - SLOTS_IDEM] = ("INSERT INTO idempotency(shop_id, key, fingerprint, order_id, "
+                                 "created_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
     [S_IDEM_LOAD - SLOTS_IDEM] = "SELECT id, shop_id, key FROM idempotency",
     [S_IDEM_OLDEST - SLOTS_IDEM] = "SELECT id, created_at FROM idempotency ORDER BY id LIMIT ?1",
     [S_IDEM_PURGE - SLOTS_IDEM] =
