@@ -535,7 +535,7 @@ static void test_two_sweepers_expire_each_order_once(void **state)
  * until opened, so that the commands queued meanwhile form one batch. */
 static pthread_mutex_t gmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gcv = PTHREAD_COND_INITIALIZER;
-static int gates_in, gdone;
+static int gates_in, gates_out, gdone;
 static bool gates_open;
 
 static kassa_err gate_apply(struct store_conn *c, struct writer_cmd *base)
@@ -551,10 +551,16 @@ static kassa_err gate_apply(struct store_conn *c, struct writer_cmd *base)
     return KASSA_OK;
 }
 
+/* Counted: the writer is done with the gate (it wrote gate.next before
+ * this) only then, and run_grouped's next call rewrites the gate. */
 static void gate_done(struct writer_cmd *base, kassa_err err)
 {
     (void)base;
     (void)err;
+    pthread_mutex_lock(&gmu);
+    gates_out++;
+    pthread_cond_broadcast(&gcv);
+    pthread_mutex_unlock(&gmu);
 }
 
 struct grouped {
@@ -599,7 +605,7 @@ static void run_grouped(struct grouped *g, int n)
 {
     static struct writer_cmd gates[2];
     pthread_mutex_lock(&gmu);
-    gates_in = gdone = 0;
+    gates_in = gates_out = gdone = 0;
     gates_open = false;
     pthread_mutex_unlock(&gmu);
     for (int i = 0; i < 2; i++) {
@@ -615,7 +621,7 @@ static void run_grouped(struct grouped *g, int n)
     pthread_mutex_lock(&gmu);
     gates_open = true;
     pthread_cond_broadcast(&gcv);
-    while (gdone < n)
+    while (gdone < n || gates_out < 2)
         pthread_cond_wait(&gcv, &gmu);
     pthread_mutex_unlock(&gmu);
 }
