@@ -1,6 +1,7 @@
 /* test_store.c: the SQLite store (store/sqlite.c, sqlite_rows.c, sqlite_ledger.c):
  * open, migrate once, insert, read back field for field, reopen, read
- * again; idempotency records; unique keys give KASSA_EEXIST. */
+ * again; idempotency records; unique keys give KASSA_EEXIST. And
+ * store.c's database URL as logged (any backend, no database needed). */
 #include "money_fixture.h"
 #include "store/migration.h"
 #include "store/sqlite_internal.h"
@@ -997,6 +998,25 @@ static void test_unique_violations(void **state)
     free(d);
 }
 
+/* The URL as logged: a PostgreSQL password redacted. */
+static void test_url_redacted(void **state)
+{
+    (void)state;
+    char out[256];
+    store_url_redacted("postgresql://kassa:s3cr%40t@db1:5432/kassa?sslmode=require", out,
+                       sizeof out);
+    assert_string_equal(out, "postgresql://kassa:***@db1:5432/kassa?sslmode=require");
+    store_url_redacted("postgres://db1/kassa?user=k&password=pw&connect_timeout=5", out,
+                       sizeof out);
+    assert_string_equal(out, "postgres://db1/kassa?user=k&password=***&connect_timeout=5");
+    store_url_redacted("postgresql://kassa@db1/kassa", out, sizeof out);
+    assert_string_equal(out, "postgresql://kassa@db1/kassa");
+    store_url_redacted("sqlite:var/kassa.db", out, sizeof out);
+    assert_string_equal(out, "sqlite:var/kassa.db");
+    store_url_redacted("postgresql://u:pw@h/d", out, 12);
+    assert_string_equal(out, "postgresql:");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1010,6 +1030,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_memo, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_pick_countries, fx_setup, fx_teardown),
         cmocka_unit_test(test_unavailable_lately),
+        cmocka_unit_test(test_url_redacted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
