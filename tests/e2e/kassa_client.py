@@ -385,13 +385,35 @@ class Kassad:
         return self.start(**kw)
 
     def close(self):
-        """Teardown: stop if running (asserting a clean exit)."""
+        """Teardown: stop if running (asserting a clean exit), then fail if a
+        sanitizer reported anything in the log. The log check also catches a
+        report from a kassad that the test killed or that exited by itself
+        (TSan's halt_on_error), whose exit code nobody asserted."""
         try:
             if self.running():
                 self.stop()
+            report = self.sanitizer_report()
+            if report:
+                raise KassadError(f"a sanitizer reported in {self.log_path}:\n{report}")
         finally:
             if self in _LIVE:
                 _LIVE.remove(self)
+
+    # The first line of a report by ThreadSanitizer, AddressSanitizer,
+    # LeakSanitizer or UndefinedBehaviorSanitizer (`make test`'s builds).
+    SANITIZER_MARKS = ("WARNING: ThreadSanitizer:", "ERROR: AddressSanitizer:",
+                       "ERROR: LeakSanitizer:", ": runtime error: ")
+
+    def sanitizer_report(self, lines=60):
+        """The first sanitizer report in the log (up to `lines` lines), or None."""
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return None
+        for i, line in enumerate(text):
+            if any(m in line for m in self.SANITIZER_MARKS):
+                return "\n".join(text[max(i - 1, 0):i + lines])
+        return None
 
     def log_tail(self, lines=STDERR_TAIL_LINES):
         try:
