@@ -31,7 +31,9 @@ run_pkgs=(
     libsqlite3-dev libpq-dev libqrencode-dev zlib1g-dev
     python3 curl openssl
 )
-# The tests on top: unit tests, format check, end-to-end suite on PostgreSQL.
+# The tests on top: unit tests, format check, the clang build, end-to-end
+# suite on PostgreSQL. The sanitizers' runtimes (libasan8, libubsan1,
+# libtsan2) come with gcc-12 through build-essential.
 test_pkgs=(clang clang-format libcmocka-dev python3-pytest postgresql)
 # Tools found by their command; each Debian package only where the command is
 # missing. node and npm follow the node rule (node_tools below).
