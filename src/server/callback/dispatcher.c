@@ -19,7 +19,9 @@
  * callback is delivered again. Transfers that finish while a claim is in
  * flight are held back and recorded after it returns, so a re-claim of
  * theirs (the clock moved past the lease) is adopted into the record
- * instead of being delivered twice. */
+ * instead of being delivered twice; and no claim is submitted while a
+ * record is in flight, which with several writer threads (PostgreSQL)
+ * could run before the record commits and re-claim its callbacks. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -694,8 +696,9 @@ static void reap(void)
 }
 
 /* Submit what is wanted and free: the finished attempts (not while a claim
- * is in flight, see the top), a plan, a claim. A failed allocation leaves
- * the wish for the next round. */
+ * is in flight, see the top), a plan, a claim (not while a record is in
+ * flight: the writer may run commands side by side). A failed allocation
+ * leaves the wish for the next round. */
 static void submit_work(void)
 {
     if (D.finished != NULL && !D.claim_busy) {
@@ -716,7 +719,7 @@ static void submit_work(void)
         }
     }
     int room = MAX_IN_FLIGHT - D.n_in_flight;
-    if (D.want_claim && !D.claim_busy && room > 0) {
+    if (D.want_claim && !D.claim_busy && D.records_busy == 0 && room > 0) {
         struct claim_cmd *claim = calloc(1, sizeof *claim);
         if (claim != NULL) {
             claim->limit = room;
