@@ -148,7 +148,7 @@ TSAN_E2E = \
 	tests/e2e/test_tls.py::test_reload_under_traffic \
 	tests/e2e/test_pg_writers.py \
 	tests/e2e/test_pg_nodes.py
-TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:allocator_may_return_null=1
 test-tsan:
 	@test -f $(TSAN_BUILD)/build.ninja || \
 	    meson setup $(TSAN_BUILD) -Db_sanitize=thread -Db_lundef=false
