@@ -33,6 +33,19 @@ void buf_init(struct buf *b, size_t toobig);
  * pass its ceiling; KASSA_ENOMEM. On an error nothing is appended. */
 kassa_err buf_add(struct buf *b, const void *data, size_t len);
 
+/* Room for n more bytes without growing (and their NUL): a pointer to
+ * where they go, to be committed with buf_commit(b, n); NULL when they do
+ * not fit in what is allocated. */
+static inline char *buf_room(struct buf *b, size_t n)
+{
+    return b->ptr != NULL && n < b->cap - b->len ? b->ptr + b->len : NULL;
+}
+static inline void buf_commit(struct buf *b, size_t n)
+{
+    b->len += n;
+    b->ptr[b->len] = '\0';
+}
+
 /* Append the C string s; as buf_add. */
 kassa_err buf_adds(struct buf *b, const char *s);
 

@@ -21,6 +21,13 @@ void jw_free(struct jw *w)
 
 static void put(struct jw *w, const char *s, size_t n)
 {
+    /* Inline while it fits (a document is written a few bytes at a time). */
+    char *p;
+    if (!w->failed && (p = buf_room(&w->buf, n)) != NULL) {
+        memcpy(p, s, n);
+        buf_commit(&w->buf, n);
+        return;
+    }
     if (!w->failed && buf_add(&w->buf, s, n) != KASSA_OK)
         w->failed = true;
 }
@@ -79,7 +86,19 @@ void jw_arr_end(struct jw *w)
 
 static void quoted(struct jw *w, const char *s)
 {
-    /* Runs of bytes that need no escape go in one copy each. */
+    /* Most strings need no escape: one copy with both quotes. */
+    size_t n = 0;
+    while (s[n] != '\0' && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
+        n++;
+    char *p;
+    if (s[n] == '\0' && !w->failed && (p = buf_room(&w->buf, n + 2)) != NULL) {
+        p[0] = '"';
+        memcpy(p + 1, s, n);
+        p[n + 1] = '"';
+        buf_commit(&w->buf, n + 2);
+        return;
+    }
+    /* Else runs of bytes that need no escape go in one copy each. */
     putc_(w, '"');
     const char *run = s;
     for (; *s; s++) {

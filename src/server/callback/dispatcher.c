@@ -719,7 +719,10 @@ static void submit_work(void)
         }
     }
     int room = MAX_IN_FLIGHT - D.n_in_flight;
-    if (D.want_claim && !D.claim_busy && D.records_busy == 0 && room > 0) {
+    /* With one writer thread a record queued before a claim commits first:
+     * only several threads need the wait (it costs a commit per round). */
+    bool record_first = D.records_busy > 0 && writer_threads(D.writer) > 1;
+    if (D.want_claim && !D.claim_busy && !record_first && room > 0) {
         struct claim_cmd *claim = calloc(1, sizeof *claim);
         if (claim != NULL) {
             claim->limit = room;

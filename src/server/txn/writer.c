@@ -482,3 +482,8 @@ kassa_err writer_run(struct writer *w, struct writer_cmd *cmd)
     pthread_cond_destroy(&wait.cv);
     return wait.err;
 }
+
+int writer_threads(const struct writer *w)
+{
+    return w->nthreads;
+}

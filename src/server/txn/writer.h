@@ -75,6 +75,10 @@ struct writer *writer_start_n(struct store *s, int batch_max, int threads);
  * committed, possibly at once. May be set while the writer runs. */
 void writer_on_commit(struct writer *w, void (*fn)(void));
 
+/* How many writer threads run (commands of different threads may run side
+ * by side, in concurrent transactions). */
+int writer_threads(const struct writer *w);
+
 /* Finish the queue, stop the thread, free. */
 void writer_stop(struct writer *w);
 
