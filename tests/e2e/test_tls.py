@@ -246,6 +246,15 @@ def test_startup_errors(tmp_path, pairs):
     unreadable.write_text("-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n")
     err = start_fails(tmp_path, ["--tls-cert", str(one[0]), "--tls-key", str(unreadable)])
     assert err.startswith(f"kassad: the TLS key {unreadable} holds no usable PEM private key")
+    # An encrypted key (kassad has no passphrase to open it).
+    enc_crt, enc_key = pairs["dir"] / "enc.crt", pairs["dir"] / "enc.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-keyout", str(enc_key), "-out", str(enc_crt),
+                    "-days", "2", "-subj", "/CN=enc", "-passout", "pass:secret"],
+                   check=True, capture_output=True)
+    err = start_fails(tmp_path, ["--tls-cert", str(enc_crt), "--tls-key", str(enc_key)])
+    assert err.startswith(f"kassad: the TLS key {enc_key} holds no usable PEM private key "
+                          "(an unencrypted key is needed)")
     err = start_fails(tmp_path, ["--tls-cert", str(one[0])])
     assert "--tls-cert and --tls-key (KASSA_TLS_CERT, KASSA_TLS_KEY) go together: " \
            "--tls-key is missing" in err

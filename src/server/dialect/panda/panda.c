@@ -675,8 +675,6 @@ static bool multipart_field(struct http_req *req, const char *name, const char *
     return false;
 }
 
-#define RECEIPT_MAX (3u << 20)
-
 static enum http_action panda_receipt(struct http_req *req, const char *uuid)
 {
     struct shop shop;
@@ -696,17 +694,11 @@ static enum http_action panda_receipt(struct http_req *req, const char *uuid)
         reply_error(req, 400, "receipt: expected a multipart/form-data field named receipt");
         return HTTP_DONE;
     }
-    if (len > RECEIPT_MAX) {
+    if (len > RECEIPT_IMAGE_MAX) {
         reply_error(req, 413, "receipt: larger than 3 MB");
         return HTTP_DONE;
     }
-    static const unsigned char jpg[] = {0xFF, 0xD8, 0xFF};
-    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    const char *ctype = NULL;
-    if (len >= sizeof jpg && memcmp(data, jpg, sizeof jpg) == 0)
-        ctype = "image/jpeg";
-    else if (len >= sizeof png && memcmp(data, png, sizeof png) == 0)
-        ctype = "image/png";
+    const char *ctype = receipt_image_type(data, len);
     if (ctype == NULL) {
         reply_error(req, 415, "receipt: only JPG and PNG images are accepted");
         return HTTP_DONE;
