@@ -120,32 +120,33 @@ static char *put2(char *p, int v)
     return p + 2;
 }
 
-void clock_format(int64_t unix_s, bool tegro, char *buf, size_t size)
+void clock_format(int64_t unix_s, enum clock_style style, char *buf, size_t size)
 {
+    bool sql = style == CLOCK_SQL;
     if (buf == NULL || size == 0)
         return;
     time_t t = (time_t)unix_s;
     struct tm tm;
     int year;
     if (gmtime_r(&t, &tm) == NULL || (year = tm.tm_year + 1900) < 0 || year > 9999 ||
-        size < (tegro ? 20u : 21u)) {
+        size < (sql ? 20u : 21u)) {
         buf[0] = '\0';
         return;
     }
-    /* "YYYY-MM-DDTHH:MM:SSZ" or, for tegro, "YYYY-MM-DD HH:MM:SS" (by hand:
+    /* "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DD HH:MM:SS" (by hand:
      * snprintf was a visible part of rendering an order). */
     char *p = put2(put2(buf, year / 100), year % 100);
     *p++ = '-';
     p = put2(p, tm.tm_mon + 1);
     *p++ = '-';
     p = put2(p, tm.tm_mday);
-    *p++ = tegro ? ' ' : 'T';
+    *p++ = sql ? ' ' : 'T';
     p = put2(p, tm.tm_hour);
     *p++ = ':';
     p = put2(p, tm.tm_min);
     *p++ = ':';
     p = put2(p, tm.tm_sec);
-    if (!tegro)
+    if (!sql)
         *p++ = 'Z';
     *p = '\0';
 }

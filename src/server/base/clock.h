@@ -36,8 +36,14 @@ void clock_wait_until(int64_t deadline_ms, int64_t max_real_ms);
 /* Wake every clock_wait_until sleeper (e.g. at shutdown or new work). */
 void clock_wake(void);
 
-/* Format Unix seconds as "2026-11-22T10:00:00Z" (buf >= 21) or, with
- * `tegro` style, "2026-11-22 10:00:00" (buf >= 20). UTC. */
-void clock_format(int64_t unix_s, bool tegro, char *buf, size_t size);
+/* How clock_format writes a time. */
+enum clock_style {
+    CLOCK_ISO8601, /* "2026-11-22T10:00:00Z" (buf >= 21) */
+    CLOCK_SQL,     /* "2026-11-22 10:00:00" (buf >= 20) */
+};
+
+/* Format Unix seconds in `style`, UTC; "" when buf is too small or the
+ * year is not within 0..9999. */
+void clock_format(int64_t unix_s, enum clock_style style, char *buf, size_t size);
 
 #endif

@@ -21,19 +21,19 @@ static int64_t real_ms(void)
 static void test_format(void **state)
 {
     char buf[32];
-    clock_format(1795341600, false, buf, sizeof(buf));
+    clock_format(1795341600, CLOCK_ISO8601, buf, sizeof(buf));
     assert_string_equal(buf, "2026-11-22T10:00:00Z");
-    clock_format(1795341600, true, buf, sizeof(buf));
+    clock_format(1795341600, CLOCK_SQL, buf, sizeof(buf));
     assert_string_equal(buf, "2026-11-22 10:00:00");
-    clock_format(0, false, buf, sizeof(buf));
+    clock_format(0, CLOCK_ISO8601, buf, sizeof(buf));
     assert_string_equal(buf, "1970-01-01T00:00:00Z");
-    clock_format(1709251199, true, buf, sizeof(buf)); /* leap year, end of Feb */
+    clock_format(1709251199, CLOCK_SQL, buf, sizeof(buf)); /* leap year, end of Feb */
     assert_string_equal(buf, "2024-02-29 23:59:59");
     char small[21];
-    clock_format(1795341600, false, small, sizeof(small));
+    clock_format(1795341600, CLOCK_ISO8601, small, sizeof(small));
     assert_string_equal(small, "2026-11-22T10:00:00Z");
     char tiny[20];
-    clock_format(1795341600, true, tiny, sizeof(tiny));
+    clock_format(1795341600, CLOCK_SQL, tiny, sizeof(tiny));
     assert_string_equal(tiny, "2026-11-22 10:00:00");
 }
 

@@ -124,12 +124,12 @@ static void render_admin_order(struct jw *w, const struct order *o)
     jw_kstr(w, "customer_requisite", o->customer_requisite);
     jw_kbool(w, "test", o->test);
     jw_kbool(w, "confirmed_by_customer", o->confirmed_by_customer);
-    clock_format(o->created_at, false, t, sizeof t);
+    clock_format(o->created_at, CLOCK_ISO8601, t, sizeof t);
     jw_kstr(w, "created_at", t);
-    clock_format(o->expires_at, false, t, sizeof t);
+    clock_format(o->expires_at, CLOCK_ISO8601, t, sizeof t);
     jw_kstr(w, "expires_at", t);
     if (o->paid_at) {
-        clock_format(o->paid_at, false, t, sizeof t);
+        clock_format(o->paid_at, CLOCK_ISO8601, t, sizeof t);
         jw_kstr(w, "paid_at", t);
     } else {
         jw_knull(w, "paid_at");
@@ -326,10 +326,10 @@ static void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
     jw_kstr(w, "currency", wd->currency);
     jw_kstr(w, "account", wd->account);
     jw_kint(w, "payment_system", wd->payment_system);
-    clock_format(wd->created_at, false, t, sizeof t);
+    clock_format(wd->created_at, CLOCK_ISO8601, t, sizeof t);
     jw_kstr(w, "created_at", t);
     if (wd->completed_at) {
-        clock_format(wd->completed_at, false, t, sizeof t);
+        clock_format(wd->completed_at, CLOCK_ISO8601, t, sizeof t);
         jw_kstr(w, "completed_at", t);
     } else {
         jw_knull(w, "completed_at");

@@ -33,7 +33,7 @@ static void put_time_ms(struct jw *w, const char *key, int64_t ms)
         return;
     }
     char t[32];
-    clock_format(ms / 1000, false, t, sizeof t);
+    clock_format(ms / 1000, CLOCK_ISO8601, t, sizeof t);
     jw_kstr(w, key, t);
 }
 

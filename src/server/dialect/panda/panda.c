@@ -101,8 +101,8 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
     bool has_req = o->requisite_id != 0;
     bool has_rate = o->exchange_rate[0] != '\0';
     char created[32], expires[32], merchant_id[32];
-    clock_format(o->created_at, false, created, sizeof created);
-    clock_format(o->expires_at, false, expires, sizeof expires);
+    clock_format(o->created_at, CLOCK_ISO8601, created, sizeof created);
+    clock_format(o->expires_at, CLOCK_ISO8601, expires, sizeof expires);
     core_i64(shop->merchant_id, merchant_id);
 
     jw_obj(w);
@@ -457,7 +457,7 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
         return HTTP_DONE;
     }
     char created[32], url[URL_SIZE + 128];
-    clock_format(o->created_at, false, created, sizeof created);
+    clock_format(o->created_at, CLOCK_ISO8601, created, sizeof created);
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
     jw_obj(&w);

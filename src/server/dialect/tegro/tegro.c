@@ -227,10 +227,10 @@ static void render_order(struct jw *w, const struct order *o)
     const kassa_currency *cur = kassa_currency_find(o->currency);
     jw_obj(w);
     jw_kint(w, "id", o->id);
-    clock_format(o->created_at, true, t, sizeof t);
+    clock_format(o->created_at, CLOCK_SQL, t, sizeof t);
     jw_kstr(w, "date_created", t);
     if (o->paid_at) {
-        clock_format(o->paid_at, true, t, sizeof t);
+        clock_format(o->paid_at, CLOCK_SQL, t, sizeof t);
         jw_kstr(w, "date_payed", t);
     } else {
         jw_knull(w, "date_payed");
@@ -255,7 +255,7 @@ static bool shop_one(void *arg, const struct shop *s)
     char t[32];
     jw_obj(w);
     jw_kint(w, "id", s->id);
-    clock_format(s->created_at, true, t, sizeof t);
+    clock_format(s->created_at, CLOCK_SQL, t, sizeof t);
     jw_kstr(w, "date_added", t);
     jw_kstr(w, "name", s->name);
     jw_kstr(w, "url", s->url);
@@ -700,10 +700,10 @@ static void render_withdrawal(struct jw *w, const struct withdrawal *wd)
     char t[32];
     jw_obj(w);
     jw_kint(w, "id", wd->id);
-    clock_format(wd->created_at, true, t, sizeof t);
+    clock_format(wd->created_at, CLOCK_SQL, t, sizeof t);
     jw_kstr(w, "date_created", t);
     if (wd->completed_at) {
-        clock_format(wd->completed_at, true, t, sizeof t);
+        clock_format(wd->completed_at, CLOCK_SQL, t, sizeof t);
         jw_kstr(w, "date_completed", t);
     } else {
         jw_knull(w, "date_completed");
