@@ -38,6 +38,31 @@ static void kick_on_events(void)
         dispatcher_kick();
 }
 
+/* The dispatcher's deliveries in flight, for the admin API. */
+static int64_t callbacks_in_flight(void)
+{
+    struct dispatcher_counters dc;
+    dispatcher_counters(&dc);
+    return dc.in_flight;
+}
+
+/* The core's settings: the registry's merchant dialects, with the order
+ * TTLs the configuration gives (--panda-order-ttl, --tegro-order-ttl). */
+static void configure_core(void)
+{
+    static const struct {
+        const char *dialect;
+        const int *ttl;
+    } ttls[] = {{"panda", &config.panda_order_ttl}, {"tegro", &config.tegro_order_ttl}};
+    struct core_settings cs = {.idempotency_ttl = config.idempotency_ttl};
+    cs.n_dialects = dialect_core_dialects(cs.dialects, SHOP_DIALECTS_MAX);
+    for (int i = 0; i < cs.n_dialects; i++)
+        for (size_t j = 0; j < sizeof ttls / sizeof ttls[0]; j++)
+            if (strcmp(cs.dialects[i].name, ttls[j].dialect) == 0 && *ttls[j].ttl > 0)
+                cs.dialects[i].order_ttl = *ttls[j].ttl;
+    core_configure(&cs);
+}
+
 int main(int argc, char **argv)
 {
     char err[512] = "";
@@ -78,9 +103,7 @@ int main(int argc, char **argv)
     store_url_redacted(config.db, db_shown, sizeof db_shown);
     store_configure(
         &(struct store_options){.read_pool = config.db_pool, .reader_threads = config.threads});
-    core_configure(&(struct core_settings){.panda_order_ttl = config.panda_order_ttl,
-                                           .tegro_order_ttl = config.tegro_order_ttl,
-                                           .idempotency_ttl = config.idempotency_ttl});
+    configure_core();
     if (store_open(config.db, &app.store, err, sizeof err) != KASSA_OK) {
         log_error("cannot open the database", "db=\"%s\" error=\"%s\"", db_shown, err);
         goto out;
@@ -95,7 +118,9 @@ int main(int argc, char **argv)
     dialect_configure(&(struct dialect_settings){.public_url = config.public_url,
                                                  .timestamp_window = config.timestamp_window,
                                                  .admin_token = config.admin_token,
-                                                 .max_upload = config.max_upload});
+                                                 .max_upload = config.max_upload,
+                                                 .callbacks_kick = dispatcher_kick,
+                                                 .callbacks_in_flight = callbacks_in_flight});
     if (sweeper_start(app.writer) != KASSA_OK) {
         log_error("cannot start the expiry sweeper");
         goto out;

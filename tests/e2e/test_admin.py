@@ -3,11 +3,13 @@
 import re
 import sqlite3
 import time
+from datetime import datetime
 
 import pytest
 
 from kassa_client import compact, new_key, panda_signature, pg_scalar, send_raw
 from kassa_client import SBP_REQUISITE, SHOP, create_shop
+from tegro_client import tegro_for
 
 HEX32_UPPER = re.compile(r"^[0-9A-F]{32}$")
 
@@ -223,19 +225,68 @@ def raw_sql(server, sql):
         con.close()
 
 
-def test_existing_shops_carried_over_as_form(kassad):
-    """The migration adding notification_format gives every shop there was
-    the form (Tegro's documented encoding)."""
+# The shops table as it was before migration 010 moved each dialect's
+# credentials and settings into rows of shop_dialects: the same SQL undoes
+# it on both backends (the columns back, filled from the rows; the rows
+# gone; 010 forgotten), so that the next start runs 010 on these shops.
+UNDO_010 = """
+ALTER TABLE shops ADD COLUMN panda_api_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE shops ADD COLUMN panda_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE shops ADD COLUMN tegro_api_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE shops ADD COLUMN tegro_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE shops ADD COLUMN panda_order_ttl INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE shops ADD COLUMN tegro_order_ttl INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE shops ADD COLUMN callback_version INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE shops ADD COLUMN notification_format TEXT NOT NULL DEFAULT 'form';
+UPDATE shops SET
+  panda_api_key = (SELECT api_key FROM shop_dialects d WHERE d.shop_id = shops.id
+                   AND d.dialect = 'panda'),
+  panda_secret = (SELECT secret FROM shop_dialects d WHERE d.shop_id = shops.id
+                  AND d.dialect = 'panda'),
+  panda_order_ttl = (SELECT order_ttl FROM shop_dialects d WHERE d.shop_id = shops.id
+                     AND d.dialect = 'panda'),
+  callback_version = (SELECT CAST(callback_format AS INTEGER) FROM shop_dialects d
+                      WHERE d.shop_id = shops.id AND d.dialect = 'panda'),
+  tegro_api_key = (SELECT api_key FROM shop_dialects d WHERE d.shop_id = shops.id
+                   AND d.dialect = 'tegro'),
+  tegro_secret = (SELECT secret FROM shop_dialects d WHERE d.shop_id = shops.id
+                  AND d.dialect = 'tegro'),
+  tegro_order_ttl = (SELECT order_ttl FROM shop_dialects d WHERE d.shop_id = shops.id
+                     AND d.dialect = 'tegro'),
+  notification_format = (SELECT callback_format FROM shop_dialects d
+                         WHERE d.shop_id = shops.id AND d.dialect = 'tegro');
+DROP TABLE shop_dialects;
+DELETE FROM schema_migrations WHERE name LIKE '%shop_dialects%';
+"""
+
+
+def test_shops_carried_over_into_dialect_rows(kassad):
+    """Migration 010 carries every shop's keys, secrets, order TTLs, callback
+    version and notification format over into its dialect rows: the admin
+    API shows each shop as before, and both dialects' keys still
+    authenticate."""
     a = create_shop(kassad, requisite=False)
-    b = create_shop(kassad, requisite=False, notification_format="json")
+    b = create_shop(kassad, requisite=False, notification_format="json", callback_version=2,
+                    panda_order_ttl=1234, tegro_order_ttl=4321)
+    before = {s["id"]: get_shop(kassad, s["id"]) for s in (a, b)}
+    assert before[b["id"]]["callback_version"] == 2
     kassad.stop()
-    # back to the schema before the migration, as an older kassad left it
-    raw_sql(kassad, "ALTER TABLE shops DROP COLUMN notification_format; "
-                    "DELETE FROM schema_migrations WHERE name LIKE '%notification_format%';")
+    raw_sql(kassad, UNDO_010)
     kassad.start()
-    assert get_shop(kassad, a["id"])["notification_format"] == "form"
-    assert get_shop(kassad, b["id"])["notification_format"] == "form"
-    assert kassad.count_rows("schema_migrations", "name LIKE '%notification_format%'") == 1
+    assert kassad.count_rows("schema_migrations", "name LIKE '%shop_dialects%'") == 1
+    assert kassad.count_rows("shop_dialects") == 4
+    for creds in (a, b):
+        assert get_shop(kassad, creds["id"]) == before[creds["id"]]
+        r = kassad.panda(creds).create_order(requisite_type="SBP")
+        assert r.status == 200, r.body
+        assert tegro_for(kassad, creds).ok("shops")
+    # b's panda orders live its 1234 s; its callbacks are version 2.
+    r = kassad.panda(b).create_order(requisite_type="SBP")
+    assert r.status == 200, r.body
+    order = kassad.admin("GET", f"/admin/v1/orders/{r.json['uuid']}")[1]
+    lived = (datetime.fromisoformat(order["expires_at"]) -
+             datetime.fromisoformat(order["created_at"])).total_seconds()
+    assert lived == 1234, order
     c = create_shop(kassad, requisite=False, notification_format="json")
     assert get_shop(kassad, c["id"])["notification_format"] == "json"
 

@@ -22,6 +22,7 @@ import sqlite3
 import subprocess
 import time
 import urllib.parse
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,7 @@ def test_every_row_is_kept_and_the_new_migration_applied(old):
                         "SELECT name FROM schema_migrations WHERE version = ?", (v,))
                for v in new]
     assert any("notification_format" in (a or "") for a in applied), applied
+    assert any("shop_dialects" in (a or "") for a in applied), applied
     for name in m["shops"]:
         shop = admin_ok(k, "GET", f"/admin/v1/shops/{shop_of(m, name)['id']}")
         assert shop["notification_format"] == "form"

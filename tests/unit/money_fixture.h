@@ -24,6 +24,7 @@
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
+#include "dialect/dialect.h"
 #include "store/store.h"
 #include "txn/writer.h"
 
@@ -60,9 +61,37 @@ static __attribute__((unused)) void fx_close_store(struct fx *f)
     f->raw = NULL;
 }
 
+/* The core gets the registry's merchant dialects, as kassad's main.c gives
+ * them (a new shop has a row of each). */
+static __attribute__((unused)) void fx_configure_dialects(void)
+{
+    struct core_settings cs = {0};
+    cs.n_dialects = dialect_core_dialects(cs.dialects, SHOP_DIALECTS_MAX);
+    core_configure(&cs);
+}
+
+/* The registered id of a dialect (the origin of its orders). */
+static __attribute__((unused)) int fx_dialect_id(const char *name)
+{
+    const struct dialect *d = dialect_find(name);
+    assert_non_null(d);
+    return d->id;
+}
+
+/* A shop's row of a dialect (it must have one). */
+static __attribute__((unused)) const struct shop_dialect *fx_row(const struct shop *s,
+                                                                 const char *dialect)
+{
+    const struct shop_dialect *row = shop_dialect_find(s, dialect);
+    if (row == NULL)
+        fail_msg("shop %lld has no %s row", (long long)s->id, dialect);
+    return row;
+}
+
 /* A new fixture in a fresh temp dir; freed by fx_free. */
 static struct fx *fx_new(void)
 {
+    fx_configure_dialects();
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     snprintf(f->dir, sizeof f->dir, "/tmp/kassa-unit-XXXXXX");
@@ -171,7 +200,8 @@ static __attribute__((unused)) struct shop fx_shop(struct fx *f, const char *fee
     char msg[256] = "";
     snprintf(cmd.shop.name, sizeof cmd.shop.name, "Shop %s", fee_percent);
     snprintf(cmd.shop.fee_percent, sizeof cmd.shop.fee_percent, "%s", fee_percent);
-    cmd.shop.panda_order_ttl = panda_ttl;
+    if (panda_ttl > 0)
+        shop_dialect_add(&cmd.shop, "panda")->order_ttl = panda_ttl;
     if (shop_create_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
         fail_msg("shop_create_prepare: %s", msg);
     assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_OK);
@@ -205,7 +235,7 @@ static __attribute__((unused)) struct order fx_order(struct fx *f, const struct 
     struct order_create_cmd cmd = {.base.apply = order_create_apply};
     cmd.shop = *shop;
     cmd.order.amount = amount;
-    cmd.order.origin = DIALECT_PANDA;
+    cmd.order.origin = fx_dialect_id("panda");
     cmd.order.test = test;
     snprintf(cmd.order.currency, sizeof cmd.order.currency, "RUB");
     snprintf(cmd.order.requisite_type, sizeof cmd.order.requisite_type, "%s", requisite_type);

@@ -37,8 +37,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "dialect/dialect.h"
 #include "dispatcher.h"
-#include "kassa/sign.h"
 #include "render.h"
 #include "ssrf.h"
 
@@ -50,9 +50,8 @@
 /* One transfer in flight. */
 struct job {
     CURL *easy;
-    struct callback cb;     /* as claimed (lease_owner, claim_seq) */
-    char api_key[KEY_SIZE]; /* panda: the shop's key and secret */
-    char secret[KEY_SIZE];
+    struct callback cb;      /* as claimed (lease_owner, claim_seq) */
+    struct shop_dialect row; /* the shop's row of the receiver: what signs an attempt */
     struct curl_slist *headers;
     struct callback_attempt attempt;
     struct buf response; /* the answer's first bytes: as many as attempt.response holds */
@@ -299,7 +298,8 @@ static void jobs_free(struct job *j)
     }
 }
 
-/* Lease due callbacks to this node; load their shops' panda credentials. */
+/* Lease due callbacks to this node; load their shops' rows of their
+ * receivers (the credentials a dialect signs attempts with). */
 static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
 {
     struct claim_cmd *cmd = container_of(base, struct claim_cmd, h.base);
@@ -325,8 +325,9 @@ static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
                 shop_loaded = j->cb.shop_id;
         }
         if (r == KASSA_OK) {
-            snprintf(j->api_key, sizeof j->api_key, "%s", s->panda_api_key);
-            snprintf(j->secret, sizeof j->secret, "%s", s->panda_secret);
+            const struct shop_dialect *row = shop_dialect_find(s, j->cb.receiver);
+            if (row != NULL)
+                j->row = *row;
         } else if (r != KASSA_ENOTFOUND) {
             err = r;
         }
@@ -410,6 +411,19 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
     return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 }
 
+/* dialect_header_fn: "name: value" onto the job's headers. */
+static bool add_signature_header(void *arg, const char *name, const char *value)
+{
+    struct job *j = arg;
+    char line[URL_SIZE + 64];
+    snprintf(line, sizeof line, "%s: %s", name, value);
+    struct curl_slist *l = curl_slist_append(j->headers, line);
+    if (l == NULL)
+        return false;
+    j->headers = l;
+    return true;
+}
+
 static bool add_header(struct job *j, const char *fmt, const char *value)
 {
     char line[URL_SIZE + 64];
@@ -424,21 +438,19 @@ static bool add_header(struct job *j, const char *fmt, const char *value)
 /* Build and add the job's transfer. false on failure (nothing added). */
 static bool job_start(struct job *j)
 {
-    char ts[32], sig[KASSA_SHA256_HEX_SIZE], event_id[32];
-    bool panda = strcmp(j->cb.receiver, "panda") == 0;
+    char event_id[32];
+    const struct dialect *d = dialect_find(j->cb.receiver);
     snprintf(event_id, sizeof event_id, "%lld", (long long)j->cb.event_id);
     j->attempt.callback_id = j->cb.id;
     j->attempt.at = clock_now_ms();
     snprintf(j->attempt.url, sizeof j->attempt.url, "%s", j->cb.url);
     if (!add_header(j, "Content-Type: %s", j->cb.content_type))
         return false;
-    if (panda) {
-        snprintf(ts, sizeof ts, "%lld", (long long)clock_now());
-        kassa_panda_sign(j->secret, ts, j->cb.body, j->cb.body_len, sig);
-        if (!add_header(j, "X-API-Key: %s", j->api_key) || !add_header(j, "X-Timestamp: %s", ts) ||
-            !add_header(j, "X-Signature: %s", sig))
-            return false;
-    }
+    /* A dialect that signs each attempt adds its headers (a body with its
+     * own signature needs none). */
+    if (d != NULL && d->merchant != NULL && d->merchant->callback_sign != NULL &&
+        !d->merchant->callback_sign(&j->cb, &j->row, clock_now(), add_signature_header, j))
+        return false;
     if (!add_header(j, "X-Kassa-Event-Id: %s", event_id) || !add_header(j, "%s", "Expect:"))
         return false;
     CURL *e = curl_easy_init();

@@ -16,18 +16,39 @@
 
 /* ---- settings ----------------------------------------------------------- */
 
+/* A merchant dialect as the core knows it: a name, the id its orders
+ * carry, and what a new shop's row of it gets. The core never asks what a
+ * dialect is; main.c builds the list from the dialect registry and the
+ * configuration. */
+struct core_dialect {
+    const char *name;                /* registered name: the key of the shop's row (static) */
+    int id;                          /* what orders.origin holds for its orders */
+    int order_ttl;                   /* seconds a new shop's orders of it live */
+    const char *callback_format;     /* a new shop's callback format (static) */
+    int api_key_bytes, secret_bytes; /* random bytes of new credentials, as hex */
+    /* Whether `value` is a callback format of the dialect; false with a
+     * message naming the setting in msg. */
+    bool (*callback_format_ok)(const char *value, char *msg, size_t msglen);
+};
+
 /* What the deployment tells the core (main.c sets it from the
  * configuration; the defaults serve tests). */
 struct core_settings {
-    int panda_order_ttl; /* seconds a new shop's panda orders live (900) */
-    int tegro_order_ttl; /* seconds a new shop's tegro orders live (86400) */
     int idempotency_ttl; /* seconds idempotency keys are kept (86400) */
+    /* The merchant dialects of the deployment: a new shop gets a row of
+     * each (none until configured). */
+    int n_dialects;
+    struct core_dialect dialects[SHOP_DIALECTS_MAX];
 };
 
-/* Set the settings (zero fields keep their defaults). */
+/* Set the settings (zero fields keep their defaults; a dialect list
+ * replaces the one in force). */
 void core_configure(const struct core_settings *s);
 /* The settings in force. */
 const struct core_settings *core_settings(void);
+/* A configured merchant dialect by name or by id, or NULL. */
+const struct core_dialect *core_dialect(const char *name);
+const struct core_dialect *core_dialect_by_id(int id);
 
 /* ---- util.c ------------------------------------------------------------- */
 
@@ -63,7 +84,10 @@ struct fee_fixed {
 struct shop_create_cmd {
     struct writer_cmd base;
     struct shop shop;                      /* in: name, url, callback_url, fee_percent,
-                                              merchant_id (0: a new merchant); out: all */
+                                              merchant_id (0: a new merchant), and in rows
+                                              of its dialects (shop_dialect_add) any order
+                                              TTL or callback format not the default; out:
+                                              all, a row of every configured dialect */
     struct fee_fixed fixed[FEE_FIXED_MAX]; /* in: fixed fees per currency */
     int n_fixed;
 };
@@ -79,8 +103,9 @@ struct shop_tariff_cmd {
 };
 kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *cmd);
 
-/* Check the inputs (KASSA_EINVAL with a message naming the field in msg),
- * fill defaults and generate the keys and credentials. */
+/* Check the inputs (KASSA_EINVAL with a message naming the field in msg;
+ * a row of a dialect not configured), fill defaults and generate the keys
+ * and each configured dialect's credentials. */
 kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen);
 kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *cmd);
 
@@ -90,35 +115,50 @@ enum shop_setting {
     SHOP_SET_URL = 1u << 1,
     SHOP_SET_CALLBACK_URL = 1u << 2,
     SHOP_SET_FEE_PERCENT = 1u << 3,
-    SHOP_SET_CALLBACK_VERSION = 1u << 4,
-    SHOP_SET_PANDA_ORDER_TTL = 1u << 5,
-    SHOP_SET_TEGRO_ORDER_TTL = 1u << 6,
-    SHOP_SET_NOTIFICATION_FORMAT = 1u << 7,
+};
+
+/* A shop's settings in one dialect, as flags (shop_dialect_change.set). */
+enum shop_dialect_setting {
+    SHOP_SET_ORDER_TTL = 1u << 0,
+    SHOP_SET_CALLBACK_FORMAT = 1u << 1,
+};
+
+/* The change of a shop's row of one dialect. */
+struct shop_dialect_change {
+    char dialect[DIALECT_NAME_SIZE]; /* a configured dialect's name */
+    unsigned set;                    /* SHOP_SET_ORDER_TTL, SHOP_SET_CALLBACK_FORMAT */
+    int order_ttl;
+    char callback_format[CALLBACK_FORMAT_SIZE];
 };
 
 /* Change some of a shop's settings: those flagged in `set` take their
- * values from `values`, and the listed fixed fees are set (as in
- * shop_tariff_cmd). Credentials, keys and the merchant never change here. */
+ * values from `values`, those of its dialect rows from `dialects`, and the
+ * listed fixed fees are set (as in shop_tariff_cmd). Credentials, keys and
+ * the merchant never change here. */
 struct shop_update_cmd {
     struct writer_cmd base;
-    int64_t shop_id;                       /* in */
-    unsigned set;                          /* in: SHOP_SET_* */
-    struct shop values;                    /* in: the new values of the flagged settings */
+    int64_t shop_id;    /* in */
+    unsigned set;       /* in: SHOP_SET_* */
+    struct shop values; /* in: the new values of the flagged settings */
+    struct shop_dialect_change dialects[SHOP_DIALECTS_MAX]; /* in */
+    int n_dialects;
     struct fee_fixed fixed[FEE_FIXED_MAX]; /* in */
     int n_fixed;
     struct shop shop; /* out: the shop after the change */
 };
 
+/* The change of `dialect`'s row in cmd, added (nothing set) when there is
+ * none yet; NULL when every entry is taken or the name does not fit. */
+struct shop_dialect_change *shop_update_dialect(struct shop_update_cmd *cmd, const char *dialect);
+
 /* Check the new values (KASSA_EINVAL with a message naming the field; also
- * when there is nothing to change). */
+ * when there is nothing to change, or a dialect is not configured). */
 kassa_err shop_update_prepare(struct shop_update_cmd *cmd, char *msg, size_t msglen);
 
-/* Read the shop (KASSA_ENOTFOUND), change the flagged settings, write. The
+/* Read the shop (KASSA_ENOTFOUND), change the flagged settings, write. A
+ * dialect the shop has no row of yet gets one, with new credentials. The
  * caller forgets the shop's cached entries once committed. */
 kassa_err shop_update_apply(struct store_conn *c, struct writer_cmd *cmd);
-
-/* The tegro notification encodings a shop may choose: "form", "json". */
-bool shop_notification_format_known(const char *format);
 
 struct requisite_add_cmd {
     struct writer_cmd base;
@@ -128,15 +168,18 @@ struct requisite_add_cmd {
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen);
 kassa_err requisite_add_apply(struct store_conn *c, struct writer_cmd *cmd);
 
-/* The shop a merchant request names by `key` (SHOP_BY_PANDA_KEY,
- * SHOP_BY_PUBLIC_KEY, ...), from memory when it was read less than 5 s ago
- * (shop_cache.c). KASSA_ENOTFOUND, or a store error. */
+/* The shop a merchant request names by `key` (SHOP_BY_PUBLIC_KEY, ...),
+ * or by a dialect's API key (shop_cache_get_api_key), from memory when it
+ * was read less than 5 s ago (shop_cache.c). KASSA_ENOTFOUND, or a store
+ * error. */
 kassa_err shop_cache_get(struct store *s, enum shop_key by, const char *key, struct shop *out);
+kassa_err shop_cache_get_api_key(struct store *s, const char *dialect, const char *api_key,
+                                 struct shop *out);
 
 /* Drop a shop's cached entries (after it changed here). */
 void shop_cache_forget(int64_t shop_id);
 
-/* The panda requisite types kassa knows ("SBP", "card", ...). */
+/* The requisite types kassa knows ("SBP", "card", ...). */
 bool requisite_type_known(const char *type);
 
 /* ---- receipt.c: what a payer's receipt and an order's items may be ---- */
@@ -395,7 +438,7 @@ struct withdrawal_decide_cmd {
  * pending any more, KASSA_ENOTFOUND. */
 kassa_err withdrawal_decide_apply(struct store_conn *c, struct writer_cmd *cmd);
 
-/* Panda's and Tegro's statuses are mapped by the dialects. */
+/* The dialects map the core's statuses to their own names and numbers. */
 
 #include "core/query.h" /* the reads a dialect needs */
 

@@ -126,7 +126,11 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
     o->shop_id = cmd->shop.id;
     o->status = ORDER_PENDING;
     o->created_at = o->updated_at = now_ms / 1000;
-    int ttl = o->origin == DIALECT_TEGRO ? cmd->shop.tegro_order_ttl : cmd->shop.panda_order_ttl;
+    /* The shop's TTL in the dialect that creates the order, else that
+     * dialect's default. */
+    const struct core_dialect *d = core_dialect_by_id(o->origin);
+    const struct shop_dialect *row = d != NULL ? shop_dialect_find(&cmd->shop, d->name) : NULL;
+    int ttl = row != NULL ? row->order_ttl : d != NULL ? d->order_ttl : 0;
     o->expires_at = o->created_at + (ttl > 0 ? ttl : 900);
     cmd->replayed = false;
     return KASSA_OK;

@@ -41,6 +41,11 @@ kassa_err query_shop_by_key(enum shop_key by, const char *key, struct shop *out)
     return query_store ? shop_cache_get(query_store, by, key, out) : KASSA_EIO;
 }
 
+kassa_err query_shop_by_api_key(const char *dialect, const char *api_key, struct shop *out)
+{
+    return query_store ? shop_cache_get_api_key(query_store, dialect, api_key, out) : KASSA_EIO;
+}
+
 kassa_err query_shop(int64_t shop_id, struct shop *out)
 {
     ON_READER(c, STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, shop_id, out));

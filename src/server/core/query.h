@@ -33,6 +33,9 @@ bool core_db_unavailable_lately(void);
 /* The shop a merchant request names by `key`, from the 5 s cache
  * (shop_cache_get). KASSA_ENOTFOUND. */
 kassa_err query_shop_by_key(enum shop_key by, const char *key, struct shop *out);
+/* The shop whose row of `dialect` (a registered name) has `api_key`, from
+ * the same cache. KASSA_ENOTFOUND. */
+kassa_err query_shop_by_api_key(const char *dialect, const char *api_key, struct shop *out);
 /* A shop by id, read now. KASSA_ENOTFOUND. */
 kassa_err query_shop(int64_t shop_id, struct shop *out);
 /* Every shop of a merchant, oldest first. */

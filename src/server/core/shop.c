@@ -1,5 +1,5 @@
-/* shop.c: shops (with their credentials for each dialect) and the
- * requisites pool. */
+/* shop.c: shops (with a row of credentials and settings for each merchant
+ * dialect the deployment configured) and the requisites pool. */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,11 +38,6 @@ static bool url_ok(const char *u)
     return u[0] == '\0' || strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
 }
 
-bool shop_notification_format_known(const char *format)
-{
-    return strcmp(format, "form") == 0 || strcmp(format, "json") == 0;
-}
-
 /* Check the settings of s named in `set` (SHOP_SET_*); KASSA_EINVAL with a
  * message naming the field. */
 static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, size_t msglen)
@@ -67,23 +62,48 @@ static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, s
                  "decimal places");
         return KASSA_EINVAL;
     }
-    if ((set & SHOP_SET_CALLBACK_VERSION) && s->callback_version != 2 && s->callback_version != 3) {
-        snprintf(msg, msglen, "callback_version: expected 2 or 3");
-        return KASSA_EINVAL;
-    }
-    if (((set & SHOP_SET_PANDA_ORDER_TTL) && s->panda_order_ttl <= 0) ||
-        ((set & SHOP_SET_TEGRO_ORDER_TTL) && s->tegro_order_ttl <= 0)) {
-        snprintf(msg, msglen, "%s: expected a positive number of seconds",
-                 (set & SHOP_SET_PANDA_ORDER_TTL) && s->panda_order_ttl <= 0 ? "panda_order_ttl"
-                                                                             : "tegro_order_ttl");
-        return KASSA_EINVAL;
-    }
-    if ((set & SHOP_SET_NOTIFICATION_FORMAT) &&
-        !shop_notification_format_known(s->notification_format)) {
-        snprintf(msg, msglen, "notification_format: expected \"form\" or \"json\"");
-        return KASSA_EINVAL;
-    }
     return KASSA_OK;
+}
+
+/* Check a dialect row's settings named in `set` (SHOP_SET_ORDER_TTL,
+ * SHOP_SET_CALLBACK_FORMAT): the dialect is configured, the TTL positive,
+ * the callback format one the dialect's validator takes. */
+static kassa_err dialect_check(const char *dialect, unsigned set, int order_ttl,
+                               const char *callback_format, char *msg, size_t msglen)
+{
+    const struct core_dialect *d = core_dialect(dialect);
+    if (d == NULL) {
+        snprintf(msg, msglen, "%s: no such dialect", dialect);
+        return KASSA_EINVAL;
+    }
+    if ((set & SHOP_SET_ORDER_TTL) && order_ttl <= 0) {
+        snprintf(msg, msglen, "%s_order_ttl: expected a positive number of seconds", d->name);
+        return KASSA_EINVAL;
+    }
+    if ((set & SHOP_SET_CALLBACK_FORMAT) && d->callback_format_ok != NULL &&
+        !d->callback_format_ok(callback_format, msg, msglen))
+        return KASSA_EINVAL;
+    return KASSA_OK;
+}
+
+/* New credentials for a row of dialect d. */
+static void make_credentials(struct shop_dialect *row, const struct core_dialect *d)
+{
+    int kb = d->api_key_bytes > 0 ? d->api_key_bytes : 16;
+    int sb = d->secret_bytes > 0 ? d->secret_bytes : 32;
+    random_hex(row->api_key, (size_t)(kb < KEY_SIZE / 2 ? kb : KEY_SIZE / 2), false);
+    random_hex(row->secret, (size_t)(sb < KEY_SIZE / 2 ? sb : KEY_SIZE / 2), false);
+}
+
+/* A new row of dialect d: its defaults where `row` gives nothing, new
+ * credentials. */
+static void row_fill(struct shop_dialect *row, const struct core_dialect *d)
+{
+    if (row->order_ttl <= 0)
+        row->order_ttl = d->order_ttl;
+    if (row->callback_format[0] == '\0')
+        core_copy(row->callback_format, sizeof row->callback_format, d->callback_format);
+    make_credentials(row, d);
 }
 
 kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen)
@@ -91,26 +111,29 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
     struct shop *s = &cmd->shop;
     if (s->fee_percent[0] == '\0')
         core_copy(s->fee_percent, sizeof s->fee_percent, "0");
-    if (s->notification_format[0] == '\0')
-        core_copy(s->notification_format, sizeof s->notification_format, "form");
-    kassa_err err = settings_check(s,
-                                   SHOP_SET_NAME | SHOP_SET_URL | SHOP_SET_CALLBACK_URL |
-                                       SHOP_SET_FEE_PERCENT | SHOP_SET_NOTIFICATION_FORMAT,
-                                   msg, msglen);
+    kassa_err err = settings_check(
+        s, SHOP_SET_NAME | SHOP_SET_URL | SHOP_SET_CALLBACK_URL | SHOP_SET_FEE_PERCENT, msg,
+        msglen);
+    /* The rows given: only their TTLs and formats (the defaults' stand in
+     * for what they leave out) */
+    for (int i = 0; i < s->n_dialects && err == KASSA_OK; i++) {
+        const struct shop_dialect *row = &s->dialects[i];
+        unsigned set = row->callback_format[0] != '\0' ? SHOP_SET_CALLBACK_FORMAT : 0;
+        err = dialect_check(row->dialect, set, row->order_ttl, row->callback_format, msg, msglen);
+    }
     if (err != KASSA_OK)
         return err;
-    if (s->panda_order_ttl <= 0)
-        s->panda_order_ttl = core_settings()->panda_order_ttl;
-    if (s->tegro_order_ttl <= 0)
-        s->tegro_order_ttl = core_settings()->tegro_order_ttl;
-    if (s->callback_version != 2)
-        s->callback_version = 3;
+    const struct core_settings *cs = core_settings();
+    for (int i = 0; i < cs->n_dialects; i++) {
+        struct shop_dialect *row = shop_dialect_add(s, cs->dialects[i].name);
+        if (row == NULL) {
+            snprintf(msg, msglen, "%s: too many dialects", cs->dialects[i].name);
+            return KASSA_EINVAL;
+        }
+        row_fill(row, &cs->dialects[i]);
+    }
     s->active = 1;
     random_hex(s->public_key, 16, true);
-    random_hex(s->panda_api_key, 16, false);
-    random_hex(s->panda_secret, 32, false);
-    random_hex(s->tegro_api_key, 16, false);
-    random_hex(s->tegro_secret, 16, false);
     s->created_at = clock_now();
     return KASSA_OK;
 }
@@ -157,13 +180,34 @@ kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *base)
     return KASSA_OK;
 }
 
+struct shop_dialect_change *shop_update_dialect(struct shop_update_cmd *cmd, const char *dialect)
+{
+    for (int i = 0; i < cmd->n_dialects; i++)
+        if (strcmp(cmd->dialects[i].dialect, dialect) == 0)
+            return &cmd->dialects[i];
+    if (cmd->n_dialects >= SHOP_DIALECTS_MAX || strlen(dialect) >= DIALECT_NAME_SIZE)
+        return NULL;
+    struct shop_dialect_change *ch = &cmd->dialects[cmd->n_dialects++];
+    memset(ch, 0, sizeof *ch);
+    core_copy(ch->dialect, sizeof ch->dialect, dialect);
+    return ch;
+}
+
 kassa_err shop_update_prepare(struct shop_update_cmd *cmd, char *msg, size_t msglen)
 {
-    if (cmd->set == 0 && cmd->n_fixed == 0) {
+    bool rows = false;
+    for (int i = 0; i < cmd->n_dialects; i++)
+        rows = rows || cmd->dialects[i].set != 0;
+    if (cmd->set == 0 && cmd->n_fixed == 0 && !rows) {
         snprintf(msg, msglen, "nothing to change");
         return KASSA_EINVAL;
     }
-    return settings_check(&cmd->values, cmd->set, msg, msglen);
+    kassa_err err = settings_check(&cmd->values, cmd->set, msg, msglen);
+    for (int i = 0; i < cmd->n_dialects && err == KASSA_OK; i++) {
+        const struct shop_dialect_change *ch = &cmd->dialects[i];
+        err = dialect_check(ch->dialect, ch->set, ch->order_ttl, ch->callback_format, msg, msglen);
+    }
+    return err;
 }
 
 kassa_err shop_update_apply(struct store_conn *c, struct writer_cmd *base)
@@ -181,14 +225,23 @@ kassa_err shop_update_apply(struct store_conn *c, struct writer_cmd *base)
         core_copy(s->url, sizeof s->url, v->url);
     if (set & SHOP_SET_CALLBACK_URL)
         core_copy(s->callback_url, sizeof s->callback_url, v->callback_url);
-    if (set & SHOP_SET_CALLBACK_VERSION)
-        s->callback_version = v->callback_version;
-    if (set & SHOP_SET_PANDA_ORDER_TTL)
-        s->panda_order_ttl = v->panda_order_ttl;
-    if (set & SHOP_SET_TEGRO_ORDER_TTL)
-        s->tegro_order_ttl = v->tegro_order_ttl;
-    if (set & SHOP_SET_NOTIFICATION_FORMAT)
-        core_copy(s->notification_format, sizeof s->notification_format, v->notification_format);
+    for (int i = 0; i < cmd->n_dialects; i++) {
+        const struct shop_dialect_change *ch = &cmd->dialects[i];
+        const struct core_dialect *d = core_dialect(ch->dialect);
+        if (ch->set == 0 || d == NULL)
+            continue;
+        struct shop_dialect *row = shop_dialect_mut(s, d->name);
+        if (row == NULL) {
+            /* A dialect configured after the shop was made. */
+            if ((row = shop_dialect_add(s, d->name)) == NULL)
+                return KASSA_EINVAL;
+            row_fill(row, d);
+        }
+        if (ch->set & SHOP_SET_ORDER_TTL)
+            row->order_ttl = ch->order_ttl;
+        if (ch->set & SHOP_SET_CALLBACK_FORMAT)
+            core_copy(row->callback_format, sizeof row->callback_format, ch->callback_format);
+    }
     if ((err = STORE_CALL(c, shop_update, s)) != KASSA_OK)
         return err;
     if (set & SHOP_SET_FEE_PERCENT) {

@@ -1,7 +1,7 @@
 /* shop_cache.c: the shops that authenticate requests, kept in memory.
  *
- * Every merchant request names its shop by a key (panda api_key, tegro
- * shop_id); reading the shop row for each request costs a query on the hot
+ * Every merchant request names its shop by a key (a dialect's API key, the
+ * shop's public id); reading the shop row for each request costs a query on the hot
  * path. Entries live SHOP_CACHE_TTL_MS of real time, so a change made
  * elsewhere (another node, an operator's edit) is seen within that time; a
  * change made here invalidates at once (shop_cache_forget). Unknown keys are
@@ -22,6 +22,7 @@
 struct shop_entry {
     bool used;
     enum shop_key by;
+    char dialect[DIALECT_NAME_SIZE]; /* the API key's dialect; "" for a shop_key */
     char key[KEY_SIZE];
     int64_t loaded_ms; /* monotonic */
     struct shop shop;
@@ -36,28 +37,33 @@ static void init_table(void)
     table = calloc(SHOP_CACHE_SLOTS, sizeof *table);
 }
 
-/* FNV-1a of the key and its kind. */
-static size_t slot_of(enum shop_key by, const char *key)
+/* FNV-1a of the key, its kind and its dialect. */
+static size_t slot_of(enum shop_key by, const char *dialect, const char *key)
 {
     uint64_t h = 1469598103934665603ULL ^ (uint64_t)by;
+    for (const unsigned char *p = (const unsigned char *)dialect; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    h = (h ^ '/') * 1099511628211ULL;
     for (const unsigned char *p = (const unsigned char *)key; *p; p++)
         h = (h ^ *p) * 1099511628211ULL;
     return (size_t)(h & (SHOP_CACHE_SLOTS - 1));
 }
 
-kassa_err shop_cache_get(struct store *s, enum shop_key by, const char *key, struct shop *out)
+/* The shop by (by, key), or by (dialect, key) when dialect is not "". */
+static kassa_err cache_get(struct store *s, enum shop_key by, const char *dialect, const char *key,
+                           struct shop *out)
 {
     pthread_once(&once, init_table);
-    size_t n = strlen(key);
-    if (n == 0 || n >= KEY_SIZE)
-        return KASSA_ENOTFOUND; /* no credential is that long */
-    size_t slot = slot_of(by, key);
+    size_t n = strlen(key), dn = strlen(dialect);
+    if (n == 0 || n >= KEY_SIZE || dn >= DIALECT_NAME_SIZE)
+        return KASSA_ENOTFOUND; /* no credential or dialect name is that long */
+    size_t slot = slot_of(by, dialect, key);
     int64_t now = clock_mono_ms();
     if (table != NULL) {
         pthread_rwlock_rdlock(&lock);
         struct shop_entry *e = &table[slot];
-        bool hit = e->used && e->by == by && strcmp(e->key, key) == 0 &&
-                   now - e->loaded_ms < SHOP_CACHE_TTL_MS;
+        bool hit = e->used && e->by == by && strcmp(e->dialect, dialect) == 0 &&
+                   strcmp(e->key, key) == 0 && now - e->loaded_ms < SHOP_CACHE_TTL_MS;
         if (hit)
             *out = e->shop;
         pthread_rwlock_unlock(&lock);
@@ -67,7 +73,8 @@ kassa_err shop_cache_get(struct store *s, enum shop_key by, const char *key, str
     struct store_conn *c = store_reader(s);
     if (c == NULL)
         return KASSA_EIO;
-    kassa_err err = STORE_CALL(c, shop_get, by, key, 0, out);
+    kassa_err err = dn > 0 ? STORE_CALL(c, shop_get_by_api_key, dialect, key, out)
+                           : STORE_CALL(c, shop_get, by, key, 0, out);
     struct method_switches sw;
     if (err == KASSA_OK && (err = method_switches_load(c, out->id, &sw)) == KASSA_OK)
         out->methods_off = method_switches_off(&sw);
@@ -77,12 +84,26 @@ kassa_err shop_cache_get(struct store *s, enum shop_key by, const char *key, str
         struct shop_entry *e = &table[slot];
         e->used = true;
         e->by = by;
+        memcpy(e->dialect, dialect, dn + 1);
         memcpy(e->key, key, n + 1);
         e->loaded_ms = now;
         e->shop = *out;
         pthread_rwlock_unlock(&lock);
     }
     return err;
+}
+
+kassa_err shop_cache_get(struct store *s, enum shop_key by, const char *key, struct shop *out)
+{
+    return cache_get(s, by, "", key, out);
+}
+
+kassa_err shop_cache_get_api_key(struct store *s, const char *dialect, const char *api_key,
+                                 struct shop *out)
+{
+    if (dialect == NULL || dialect[0] == '\0')
+        return KASSA_ENOTFOUND;
+    return cache_get(s, SHOP_BY_ID, dialect, api_key, out);
 }
 
 void shop_cache_forget(int64_t shop_id)

@@ -75,22 +75,39 @@ void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_S
     uuid_format(b, out);
 }
 
-static struct core_settings settings = {
-    .panda_order_ttl = 900, .tegro_order_ttl = 86400, .idempotency_ttl = 86400};
+static struct core_settings settings = {.idempotency_ttl = 86400};
 
 void core_configure(const struct core_settings *s)
 {
-    if (s->panda_order_ttl > 0)
-        settings.panda_order_ttl = s->panda_order_ttl;
-    if (s->tegro_order_ttl > 0)
-        settings.tegro_order_ttl = s->tegro_order_ttl;
     if (s->idempotency_ttl > 0)
         settings.idempotency_ttl = s->idempotency_ttl;
+    if (s->n_dialects > 0) {
+        int n = s->n_dialects < SHOP_DIALECTS_MAX ? s->n_dialects : SHOP_DIALECTS_MAX;
+        for (int i = 0; i < n; i++)
+            settings.dialects[i] = s->dialects[i];
+        settings.n_dialects = n;
+    }
 }
 
 const struct core_settings *core_settings(void)
 {
     return &settings;
+}
+
+const struct core_dialect *core_dialect(const char *name)
+{
+    for (int i = 0; name != NULL && i < settings.n_dialects; i++)
+        if (strcmp(settings.dialects[i].name, name) == 0)
+            return &settings.dialects[i];
+    return NULL;
+}
+
+const struct core_dialect *core_dialect_by_id(int id)
+{
+    for (int i = 0; i < settings.n_dialects; i++)
+        if (settings.dialects[i].id == id)
+            return &settings.dialects[i];
+    return NULL;
 }
 
 bool core_is_uuid(const char *s)

@@ -1,4 +1,5 @@
-/* model.c: names of the core's order states; the requisite country filter. */
+/* model.c: names of the core's order states; a shop's dialect rows; the
+ * requisite country filter. */
 #include <string.h>
 
 #include "model.h"
@@ -82,4 +83,31 @@ bool country_filter_equal(const struct country_filter *a, const struct country_f
         if (strcmp(a->code[i], b->code[i]) != 0)
             return false;
     return true;
+}
+
+struct shop_dialect *shop_dialect_mut(struct shop *s, const char *dialect)
+{
+    for (int i = 0; i < s->n_dialects && i < SHOP_DIALECTS_MAX; i++)
+        if (strcmp(s->dialects[i].dialect, dialect) == 0)
+            return &s->dialects[i];
+    return NULL;
+}
+
+const struct shop_dialect *shop_dialect_find(const struct shop *s, const char *dialect)
+{
+    return shop_dialect_mut((struct shop *)s, dialect);
+}
+
+struct shop_dialect *shop_dialect_add(struct shop *s, const char *dialect)
+{
+    struct shop_dialect *d = shop_dialect_mut(s, dialect);
+    size_t n = strlen(dialect);
+    if (d != NULL)
+        return d;
+    if (s->n_dialects >= SHOP_DIALECTS_MAX || n == 0 || n >= sizeof d->dialect)
+        return NULL;
+    d = &s->dialects[s->n_dialects++];
+    memset(d, 0, sizeof *d);
+    memcpy(d->dialect, dialect, n + 1);
+    return d;
 }

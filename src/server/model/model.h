@@ -28,33 +28,42 @@ enum order_status {
  * "no_requisite". */
 const char *order_status_name(enum order_status s);
 
-enum dialect_id { DIALECT_PANDA = 1, DIALECT_TEGRO = 2, DIALECT_ADMIN = 3 };
-
 struct merchant {
     int64_t id;
     char name[TEXT_SIZE];
     int64_t created_at;
 };
 
+/* A shop's credentials and settings in one merchant dialect: a row of
+ * shop_dialects, keyed by the dialect's registered name. What the callback
+ * format means is the dialect's own (a version number, an encoding); the
+ * neutral layers only store it. */
+#define DIALECT_NAME_SIZE 16
+#define CALLBACK_FORMAT_SIZE 16
+#define SHOP_DIALECTS_MAX 4
+
+struct shop_dialect {
+    char dialect[DIALECT_NAME_SIZE]; /* the dialect's registered name */
+    char api_key[KEY_SIZE];          /* unique within the dialect */
+    char secret[KEY_SIZE];
+    int order_ttl;                              /* seconds its orders live */
+    char callback_format[CALLBACK_FORMAT_SIZE]; /* its callback body's format */
+};
+
 struct shop {
     int64_t id;
     int64_t merchant_id;
-    char public_key[TOKEN_SIZE]; /* tegro shop_id, 32 upper-case hex */
+    char public_key[TOKEN_SIZE]; /* the shop's public id, 32 upper-case hex */
     char name[TEXT_SIZE];
     char url[URL_SIZE];
     char callback_url[URL_SIZE];
     char fee_percent[16]; /* decimal text, <= 4 places: "2.5" */
-    char panda_api_key[KEY_SIZE];
-    char panda_secret[KEY_SIZE];
-    char tegro_api_key[KEY_SIZE];
-    char tegro_secret[KEY_SIZE];
-    int panda_order_ttl;  /* seconds */
-    int tegro_order_ttl;  /* seconds */
-    int callback_version; /* panda callback body: 3 (default) or 2 */
     int active;           /* 1 active, 0 disabled */
     int64_t created_at;   /* Unix seconds */
-    /* the body of its tegro payment notifications: "form" (default) or "json" */
-    char notification_format[8];
+    /* One row per merchant dialect the shop has credentials in, in the
+     * store's order (by name); shop_dialect_find looks one up. */
+    int n_dialects;
+    struct shop_dialect dialects[SHOP_DIALECTS_MAX];
 
     /* Bit i set: the method method_table()[i] (core/method.h) is switched
      * off for the shop. Only shop_cache_get fills it, with the shop a
@@ -62,6 +71,15 @@ struct shop {
      * order_create_prepare refuses an order whose method it has off. */
     uint64_t methods_off;
 };
+
+/* The shop's row of `dialect` (a registered name), or NULL when it has
+ * none. The _mut form returns a writable row. */
+const struct shop_dialect *shop_dialect_find(const struct shop *s, const char *dialect);
+struct shop_dialect *shop_dialect_mut(struct shop *s, const char *dialect);
+
+/* The row of `dialect`, added (zeroed but for its name) when the shop has
+ * none; NULL when the name does not fit or every row is taken. */
+struct shop_dialect *shop_dialect_add(struct shop *s, const char *dialect);
 
 struct requisite {
     int64_t id;
@@ -113,7 +131,7 @@ struct order {
     char uuid_callback[UUID_SIZE];
     char pay_token[TOKEN_SIZE]; /* the payer page's secret */
     int64_t shop_id;
-    int origin; /* enum dialect_id that created it */
+    int origin; /* the id of the dialect that created it (dialect/dialect.h) */
     enum order_status status;
     int64_t amount; /* minor units of `currency` */
     char currency[16];
@@ -233,11 +251,11 @@ struct callback {
     int64_t event_id;
     int64_t order_id;
     int64_t shop_id;
-    char receiver[16];           /* "panda" | "tegro": the body's format */
-    char event_kind[SHORT_SIZE]; /* the event's kind (joined on read) */
+    char receiver[DIALECT_NAME_SIZE]; /* the dialect whose body and signature it carries */
+    char event_kind[SHORT_SIZE];      /* the event's kind (joined on read) */
     char url[URL_SIZE];
     char content_type[64];
-    char body[CALLBACK_BODY_SIZE]; /* unsigned for panda (signed per attempt) */
+    char body[CALLBACK_BODY_SIZE]; /* as rendered; a dialect may sign each attempt */
     size_t body_len;
     enum callback_state state;
     int attempts;                 /* attempts recorded, resends included */

@@ -377,6 +377,7 @@ const struct store_ops store_pg_ops = {
     .merchant_get = pg_merchant_get,
     .shop_insert = pg_shop_insert,
     .shop_get = pg_shop_get,
+    .shop_get_by_api_key = pg_shop_get_by_api_key,
     .requisite_insert = pg_requisite_insert,
     .requisite_pick = pg_requisite_pick,
     .order_insert = pg_order_insert,

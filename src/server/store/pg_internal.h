@@ -95,10 +95,15 @@ void pg_text(const PGresult *r, int row, int col, char *dst, size_t size);
 long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
 
 /* Column lists of the core selects, as in SQLite. */
+/* A shop with its dialect rows: one result row per row of shop_dialects
+ * (one with NULLs when it has none), ordered by shop and dialect name
+ * (every PG_SHOP_SELECT ends with PG_SHOP_ORDER); pg_read_shops gathers
+ * them. */
 #define PG_SHOP_SELECT                                                                             \
-    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "                   \
-    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "                  \
-    "tegro_order_ttl, callback_version, active, created_at, notification_format FROM shops "
+    "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
+    "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format "      \
+    "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
+#define PG_SHOP_ORDER "ORDER BY s.id, d.dialect"
 
 #define PG_REQUISITE_COLUMNS                                                                       \
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
@@ -116,7 +121,12 @@ long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
 
 /* Row readers for those selects. */
-void pg_read_shop(const PGresult *r, int row, struct shop *s);
+/* Each shop of a PG_SHOP_SELECT result, its dialect rows gathered, to fn
+ * (valid during the call; false stops); the count passed. */
+int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s), void *arg);
+/* Write the shop's dialect rows (insert, or change the order TTL and the
+ * callback format of a row there is: credentials never change). */
+kassa_err pg_shop_dialects_put(struct pg_conn *c, const struct shop *s);
 void pg_read_order(const PGresult *r, int row, struct order *o);
 /* Requisite columns (PG_REQUISITE_COLUMNS) from column `i` on: orders' and the pick's. */
 void pg_read_requisite(const PGresult *r, int row, int i, struct requisite *rq);
@@ -141,6 +151,8 @@ kassa_err pg_merchant_get(struct store_conn *base, int64_t id, struct merchant *
 kassa_err pg_shop_insert(struct store_conn *base, struct shop *s);
 kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
                       struct shop *out);
+kassa_err pg_shop_get_by_api_key(struct store_conn *base, const char *dialect, const char *api_key,
+                                 struct shop *out);
 kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq);
 kassa_err pg_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
                        struct order *out);

@@ -165,8 +165,7 @@ static const char *const sql[] = {
         "updated_at = $5 WHERE id = $1 AND status = 0 AND payment_system = 0 AND "
         "requisite_type = ''",
     [S_SHOP_UPDATE - PG_SLOTS_LEDGER] =
-        "UPDATE shops SET name = $2, url = $3, callback_url = $4, callback_version = $5, "
-        "panda_order_ttl = $6, tegro_order_ttl = $7, notification_format = $8 WHERE id = $1",
+        "UPDATE shops SET name = $2, url = $3, callback_url = $4 WHERE id = $1",
 };
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
@@ -693,13 +692,11 @@ kassa_err pg_shop_update(struct store_conn *base, const struct shop *s)
     pgp_text(&p, s->name);
     pgp_text(&p, s->url);
     pgp_text(&p, s->callback_url);
-    pgp_i64(&p, s->callback_version);
-    pgp_i64(&p, s->panda_order_ttl);
-    pgp_i64(&p, s->tegro_order_ttl);
-    pgp_text(&p, s->notification_format);
     int64_t changed = 0;
     kassa_err err = run_(c, S_SHOP_UPDATE, &p, &changed);
     if (err == KASSA_OK && changed != 1)
         err = KASSA_ENOTFOUND;
+    if (err == KASSA_OK)
+        err = pg_shop_dialects_put(c, s);
     return err;
 }

@@ -16,13 +16,16 @@
     XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = $1")                   \
     XX(SHOP_INSERT,                                                                                \
        "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
-       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "               \
-       "tegro_order_ttl, callback_version, active, created_at, notification_format) VALUES "       \
-       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id")     \
-    XX(SHOP_BY_ID, PG_SHOP_SELECT "WHERE id = $1")                                                 \
-    XX(SHOP_BY_PUBLIC_KEY, PG_SHOP_SELECT "WHERE public_key = $1")                                 \
-    XX(SHOP_BY_PANDA_KEY, PG_SHOP_SELECT "WHERE panda_api_key = $1")                               \
-    XX(SHOP_BY_TEGRO_KEY, PG_SHOP_SELECT "WHERE tegro_api_key = $1")                               \
+       "active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")                 \
+    XX(SHOP_DIALECT_PUT,                                                                           \
+       "INSERT INTO shop_dialects(shop_id, dialect, api_key, secret, order_ttl, "                  \
+       "callback_format) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (shop_id, dialect) DO "       \
+       "UPDATE SET order_ttl = excluded.order_ttl, callback_format = excluded.callback_format")    \
+    XX(SHOP_BY_ID, PG_SHOP_SELECT "WHERE s.id = $1 " PG_SHOP_ORDER)                                \
+    XX(SHOP_BY_PUBLIC_KEY, PG_SHOP_SELECT "WHERE s.public_key = $1 " PG_SHOP_ORDER)                \
+    XX(SHOP_BY_API_KEY,                                                                            \
+       PG_SHOP_SELECT "WHERE s.id = (SELECT shop_id FROM shop_dialects WHERE dialect = $1 AND "    \
+                      "api_key = $2) " PG_SHOP_ORDER)                                              \
     XX(REQUISITE_INSERT,                                                                           \
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
@@ -119,6 +122,23 @@ kassa_err pg_merchant_get(struct store_conn *base, int64_t id, struct merchant *
     return err;
 }
 
+kassa_err pg_shop_dialects_put(struct pg_conn *c, const struct shop *s)
+{
+    kassa_err err = KASSA_OK;
+    for (int i = 0; i < s->n_dialects && err == KASSA_OK; i++) {
+        const struct shop_dialect *d = &s->dialects[i];
+        struct pg_params p = {0};
+        pgp_i64(&p, s->id);
+        pgp_text(&p, d->dialect);
+        pgp_text(&p, d->api_key);
+        pgp_text(&p, d->secret);
+        pgp_i64(&p, d->order_ttl);
+        pgp_text(&p, d->callback_format);
+        err = core_run(c, STMT_SHOP_DIALECT_PUT, &p, NULL);
+    }
+    return err;
+}
+
 kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
 {
     CONN(base);
@@ -129,65 +149,92 @@ kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
     pgp_text(&p, s->url);
     pgp_text(&p, s->callback_url);
     pgp_text(&p, s->fee_percent);
-    pgp_text(&p, s->panda_api_key);
-    pgp_text(&p, s->panda_secret);
-    pgp_text(&p, s->tegro_api_key);
-    pgp_text(&p, s->tegro_secret);
-    pgp_i64(&p, s->panda_order_ttl);
-    pgp_i64(&p, s->tegro_order_ttl);
-    pgp_i64(&p, s->callback_version);
     pgp_i64(&p, s->active);
     pgp_i64(&p, s->created_at);
-    pgp_text(&p, s->notification_format);
-    return core_insert_id(c, STMT_SHOP_INSERT, &p, &s->id);
+    kassa_err err = core_insert_id(c, STMT_SHOP_INSERT, &p, &s->id);
+    return err == KASSA_OK ? pg_shop_dialects_put(c, s) : err;
 }
 
-void pg_read_shop(const PGresult *r, int row, struct shop *s)
+int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s), void *arg)
 {
-    s->id = pg_i64(r, row, 0);
-    s->merchant_id = pg_i64(r, row, 1);
-    pg_text(r, row, 2, s->public_key, sizeof s->public_key);
-    pg_text(r, row, 3, s->name, sizeof s->name);
-    pg_text(r, row, 4, s->url, sizeof s->url);
-    pg_text(r, row, 5, s->callback_url, sizeof s->callback_url);
-    pg_text(r, row, 6, s->fee_percent, sizeof s->fee_percent);
-    pg_text(r, row, 7, s->panda_api_key, sizeof s->panda_api_key);
-    pg_text(r, row, 8, s->panda_secret, sizeof s->panda_secret);
-    pg_text(r, row, 9, s->tegro_api_key, sizeof s->tegro_api_key);
-    pg_text(r, row, 10, s->tegro_secret, sizeof s->tegro_secret);
-    s->panda_order_ttl = (int)pg_i64(r, row, 11);
-    s->tegro_order_ttl = (int)pg_i64(r, row, 12);
-    s->callback_version = (int)pg_i64(r, row, 13);
-    s->active = (int)pg_i64(r, row, 14);
-    s->created_at = pg_i64(r, row, 15);
-    pg_text(r, row, 16, s->notification_format, sizeof s->notification_format);
+    struct shop *s = malloc(sizeof *s);
+    int count = 0, n = PQntuples(r);
+    if (s == NULL)
+        return 0;
+    for (int i = 0; i < n;) {
+        memset(s, 0, sizeof *s);
+        s->id = pg_i64(r, i, 0);
+        s->merchant_id = pg_i64(r, i, 1);
+        pg_text(r, i, 2, s->public_key, sizeof s->public_key);
+        pg_text(r, i, 3, s->name, sizeof s->name);
+        pg_text(r, i, 4, s->url, sizeof s->url);
+        pg_text(r, i, 5, s->callback_url, sizeof s->callback_url);
+        pg_text(r, i, 6, s->fee_percent, sizeof s->fee_percent);
+        s->active = (int)pg_i64(r, i, 7);
+        s->created_at = pg_i64(r, i, 8);
+        /* Its dialect rows: this result row and the next ones of the same
+         * shop (the LEFT JOIN's NULLs when it has none). */
+        for (; i < n && pg_i64(r, i, 0) == s->id; i++) {
+            struct shop_dialect *d =
+                PQgetisnull(r, i, 9) ? NULL : shop_dialect_add(s, PQgetvalue(r, i, 9));
+            if (d == NULL)
+                continue;
+            pg_text(r, i, 10, d->api_key, sizeof d->api_key);
+            pg_text(r, i, 11, d->secret, sizeof d->secret);
+            d->order_ttl = (int)pg_i64(r, i, 12);
+            pg_text(r, i, 13, d->callback_format, sizeof d->callback_format);
+        }
+        count++;
+        if (!fn(arg, s))
+            break;
+    }
+    free(s);
+    return count;
+}
+
+/* A visitor keeping the first shop. */
+static bool first_shop(void *arg, const struct shop *s)
+{
+    *(struct shop *)arg = *s;
+    return false;
+}
+
+/* The one shop statement `id` selects with `p` into out. */
+static kassa_err one_shop(struct pg_conn *c, enum pg_stmt id, const struct pg_params *p,
+                          struct shop *out)
+{
+    kassa_err err;
+    PGresult *r = core_exec(c, id, p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else if (pg_read_shops(r, first_shop, out) == 0)
+        err = KASSA_ENOMEM;
+    PQclear(r);
+    return err;
 }
 
 kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
                       struct shop *out)
 {
     CONN(base);
-    static const enum pg_stmt ids[] = {
-        [SHOP_BY_ID] = STMT_SHOP_BY_ID,
-        [SHOP_BY_PUBLIC_KEY] = STMT_SHOP_BY_PUBLIC_KEY,
-        [SHOP_BY_PANDA_KEY] = STMT_SHOP_BY_PANDA_KEY,
-        [SHOP_BY_TEGRO_KEY] = STMT_SHOP_BY_TEGRO_KEY,
-    };
     struct pg_params p = {0};
     if (by == SHOP_BY_ID)
         pgp_i64(&p, id);
     else
         pgp_text(&p, key);
-    kassa_err err;
-    PGresult *r = core_exec(c, ids[by], &p, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) == 0)
-        err = KASSA_ENOTFOUND;
-    else
-        pg_read_shop(r, 0, out);
-    PQclear(r);
-    return err;
+    return one_shop(c, by == SHOP_BY_ID ? STMT_SHOP_BY_ID : STMT_SHOP_BY_PUBLIC_KEY, &p, out);
+}
+
+kassa_err pg_shop_get_by_api_key(struct store_conn *base, const char *dialect, const char *api_key,
+                                 struct shop *out)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, dialect);
+    pgp_text(&p, api_key);
+    return one_shop(c, STMT_SHOP_BY_API_KEY, &p, out);
 }
 
 kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)

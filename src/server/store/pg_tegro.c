@@ -29,7 +29,8 @@ static const char *const sql[] = {
     [T_NONCE_PUT - PG_SLOTS_TEGRO] = "INSERT INTO tegro_nonces(shop_id, nonce, body_hash, "
                                      "created_at) VALUES ($1, $2, $3, $4)",
     [T_NONCE_PRUNE - PG_SLOTS_TEGRO] = "DELETE FROM tegro_nonces WHERE created_at < $1",
-    [T_SHOPS_BY_MERCHANT - PG_SLOTS_TEGRO] = PG_SHOP_SELECT "WHERE merchant_id = $1 ORDER BY id",
+    [T_SHOPS_BY_MERCHANT - PG_SLOTS_TEGRO] =
+        PG_SHOP_SELECT "WHERE s.merchant_id = $1 " PG_SHOP_ORDER,
     [T_ORDERS_PAGE - PG_SLOTS_TEGRO] =
         PG_ORDER_SELECT "WHERE o.shop_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3",
     [T_METHODS - PG_SLOTS_TEGRO] = "SELECT method_id, enabled FROM tegro_shop_methods "
@@ -82,19 +83,11 @@ kassa_err pg_shops_by_merchant(struct store_conn *base, int64_t merchant_id,
     CONN(base);
     struct pg_params p = {0};
     pgp_i64(&p, merchant_id);
-    struct shop *s = malloc(sizeof *s);
-    if (s == NULL)
-        return KASSA_ENOMEM;
     kassa_err err;
     PGresult *r = exec_(c, T_SHOPS_BY_MERCHANT, &p, &err);
-    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
-        memset(s, 0, sizeof *s);
-        pg_read_shop(r, i, s);
-        if (!fn(arg, s))
-            break;
-    }
+    if (r != NULL && PQntuples(r) > 0 && pg_read_shops(r, fn, arg) == 0)
+        err = KASSA_ENOMEM;
     PQclear(r);
-    free(s);
     return err;
 }
 

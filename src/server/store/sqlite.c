@@ -255,8 +255,27 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
+/* Whether every reference in the database holds (PRAGMA foreign_key_check
+ * found nothing). */
+static bool references_hold(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+
+/* Apply the migrations not yet recorded, in one transaction. Foreign keys
+ * are off meanwhile and checked before the commit: a migration may rebuild
+ * a table others refer to the way SQLite documents it (a new table, copy,
+ * drop, rename: lang_altertable.html), which with them on would refuse the
+ * drop. The pragma only takes effect outside a transaction. */
 static kassa_err migrate(struct sqlite_conn *c, char *err, size_t errlen)
 {
+    if (exec_sql(c->db, "PRAGMA foreign_keys=OFF") != KASSA_OK)
+        goto fail;
     if (exec_sql(c->db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_migrations ("
                         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                         "applied_at INTEGER NOT NULL)") != KASSA_OK)
@@ -291,12 +310,20 @@ static kassa_err migrate(struct sqlite_conn *c, char *err, size_t errlen)
             goto fail;
         log_info("migration applied", "version=%d name=%s", m->version, m->name);
     }
-    if (exec_sql(c->db, "COMMIT") != KASSA_OK)
+    if (!references_hold(c->db)) {
+        snprintf(err, errlen,
+                 "migration failed: a row refers to one that is gone "
+                 "(PRAGMA foreign_key_check)");
+        goto undo;
+    }
+    if (exec_sql(c->db, "COMMIT; PRAGMA foreign_keys=ON") != KASSA_OK)
         goto fail;
     return KASSA_OK;
 fail:
     snprintf(err, errlen, "migration failed: %s", sqlite3_errmsg(c->db));
+undo:
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(c->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
     return KASSA_EIO;
 }
 
@@ -707,6 +734,7 @@ const struct store_ops store_sqlite_ops = {
     .merchant_get = sqlite_merchant_get,
     .shop_insert = sqlite_shop_insert,
     .shop_get = sqlite_shop_get,
+    .shop_get_by_api_key = sqlite_shop_get_by_api_key,
     .requisite_insert = sqlite_requisite_insert,
     .requisite_pick = sqlite_requisite_pick,
     .order_insert = sqlite_order_insert,

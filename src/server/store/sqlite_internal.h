@@ -109,11 +109,15 @@ void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copy a text column into dst (truncated to size - 1, always terminated). */
 void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
 
-/* Column lists of the core selects. */
+/* Column lists of the core selects. A shop comes with its dialect rows:
+ * one result row per row of shop_dialects (one with NULLs when it has
+ * none), ordered by shop and dialect name (every SHOP_SELECT ends with
+ * SHOP_ORDER); sqlite_read_shops gathers them. */
 #define SHOP_SELECT                                                                                \
-    "SELECT id, merchant_id, public_key, name, url, callback_url, fee_percent, "                   \
-    "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "                  \
-    "tegro_order_ttl, callback_version, active, created_at, notification_format FROM shops "
+    "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
+    "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format "      \
+    "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
+#define SHOP_ORDER "ORDER BY s.id, d.dialect"
 
 #define REQUISITE_COLUMNS                                                                          \
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
@@ -131,9 +135,17 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
     "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "              \
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
 
-/* Row readers for the core selects (sqlite_rows.c; column lists above:
- * SHOP_SELECT, ORDER_SELECT), for other files that select the same columns. */
-void sqlite_read_shop(sqlite3_stmt *st, struct shop *s);
+/* Step a SHOP_SELECT ... SHOP_ORDER and pass each shop, its dialect rows
+ * gathered, to fn (valid during the call; false stops); the statement is
+ * reset. *n (may be NULL) counts the shops passed. */
+kassa_err sqlite_read_shops(struct sqlite_conn *c, sqlite3_stmt *st,
+                            bool (*fn)(void *arg, const struct shop *s), void *arg, int *n);
+/* Write the shop's dialect rows (insert, or change the order TTL and the
+ * callback format of a row there is: credentials never change). */
+kassa_err sqlite_shop_dialects_put(struct sqlite_conn *c, const struct shop *s);
+
+/* Row readers for the core selects (sqlite_rows.c; column list above:
+ * ORDER_SELECT), for other files that select the same columns. */
 void sqlite_read_order(sqlite3_stmt *st, struct order *o);
 
 /* The pointer type of a struct country_filter bound to a statement. */
@@ -145,6 +157,8 @@ kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct mercha
 kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s);
 kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
                           struct shop *out);
+kassa_err sqlite_shop_get_by_api_key(struct store_conn *base, const char *dialect,
+                                     const char *api_key, struct shop *out);
 kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r);
 kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type, const char *currency,
                                 const char *bank_code, const struct country_filter *countries,

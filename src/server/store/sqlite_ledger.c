@@ -133,8 +133,7 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
             "updated_at = ?5 WHERE id = ?1 AND status = 0 AND payment_system = 0 AND "
             "requisite_type = ''",
         [S_SHOP_UPDATE - SLOTS_LEDGER] =
-            "UPDATE shops SET name = ?2, url = ?3, callback_url = ?4, callback_version = ?5, "
-            "panda_order_ttl = ?6, tegro_order_ttl = ?7, notification_format = ?8 WHERE id = ?1",
+            "UPDATE shops SET name = ?2, url = ?3, callback_url = ?4 WHERE id = ?1",
     };
     return sqlite_stmt(c, slot, sql[slot - SLOTS_LEDGER]);
 }
@@ -638,12 +637,10 @@ kassa_err sqlite_shop_update(struct store_conn *base, const struct shop *s)
     sqlite_bind_text(st, 2, s->name);
     sqlite_bind_text(st, 3, s->url);
     sqlite_bind_text(st, 4, s->callback_url);
-    sqlite3_bind_int(st, 5, s->callback_version);
-    sqlite3_bind_int(st, 6, s->panda_order_ttl);
-    sqlite3_bind_int(st, 7, s->tegro_order_ttl);
-    sqlite_bind_text(st, 8, s->notification_format);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
         err = KASSA_ENOTFOUND;
+    if (err == KASSA_OK)
+        err = sqlite_shop_dialects_put(c, s);
     return err;
 }

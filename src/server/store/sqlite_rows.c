@@ -17,13 +17,16 @@
     XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = ?1")                   \
     XX(SHOP_INSERT,                                                                                \
        "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
-       "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "               \
-       "tegro_order_ttl, callback_version, active, created_at, notification_format) VALUES "       \
-       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")                  \
-    XX(SHOP_BY_ID, SHOP_SELECT "WHERE id = ?1")                                                    \
-    XX(SHOP_BY_PUBLIC_KEY, SHOP_SELECT "WHERE public_key = ?1")                                    \
-    XX(SHOP_BY_PANDA_KEY, SHOP_SELECT "WHERE panda_api_key = ?1")                                  \
-    XX(SHOP_BY_TEGRO_KEY, SHOP_SELECT "WHERE tegro_api_key = ?1")                                  \
+       "active, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                              \
+    XX(SHOP_DIALECT_PUT,                                                                           \
+       "INSERT INTO shop_dialects(shop_id, dialect, api_key, secret, order_ttl, "                  \
+       "callback_format) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(shop_id, dialect) DO "        \
+       "UPDATE SET order_ttl = excluded.order_ttl, callback_format = excluded.callback_format")    \
+    XX(SHOP_BY_ID, SHOP_SELECT "WHERE s.id = ?1 " SHOP_ORDER)                                      \
+    XX(SHOP_BY_PUBLIC_KEY, SHOP_SELECT "WHERE s.public_key = ?1 " SHOP_ORDER)                      \
+    XX(SHOP_BY_API_KEY,                                                                            \
+       SHOP_SELECT "WHERE s.id = (SELECT shop_id FROM shop_dialects WHERE dialect = ?1 AND "       \
+                   "api_key = ?2) " SHOP_ORDER)                                                    \
     XX(REQUISITE_INSERT,                                                                           \
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
@@ -202,6 +205,25 @@ kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct mercha
     return err;
 }
 
+kassa_err sqlite_shop_dialects_put(struct sqlite_conn *c, const struct shop *s)
+{
+    kassa_err err = KASSA_OK;
+    for (int i = 0; i < s->n_dialects && err == KASSA_OK; i++) {
+        const struct shop_dialect *d = &s->dialects[i];
+        sqlite3_stmt *st = stmt(c, STMT_SHOP_DIALECT_PUT);
+        if (st == NULL)
+            return KASSA_EIO;
+        sqlite3_bind_int64(st, 1, s->id);
+        sqlite_bind_text(st, 2, d->dialect);
+        sqlite_bind_text(st, 3, d->api_key);
+        sqlite_bind_text(st, 4, d->secret);
+        sqlite3_bind_int(st, 5, d->order_ttl);
+        sqlite_bind_text(st, 6, d->callback_format);
+        err = sqlite_run(c, st);
+    }
+    return err;
+}
+
 kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
@@ -214,24 +236,20 @@ kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
     sqlite_bind_text(st, 4, s->url);
     sqlite_bind_text(st, 5, s->callback_url);
     sqlite_bind_text(st, 6, s->fee_percent);
-    sqlite_bind_text(st, 7, s->panda_api_key);
-    sqlite_bind_text(st, 8, s->panda_secret);
-    sqlite_bind_text(st, 9, s->tegro_api_key);
-    sqlite_bind_text(st, 10, s->tegro_secret);
-    sqlite3_bind_int(st, 11, s->panda_order_ttl);
-    sqlite3_bind_int(st, 12, s->tegro_order_ttl);
-    sqlite3_bind_int(st, 13, s->callback_version);
-    sqlite3_bind_int(st, 14, s->active);
-    sqlite3_bind_int64(st, 15, s->created_at);
-    sqlite_bind_text(st, 16, s->notification_format);
+    sqlite3_bind_int(st, 7, s->active);
+    sqlite3_bind_int64(st, 8, s->created_at);
     kassa_err err = sqlite_run(c, st);
-    if (err == KASSA_OK)
+    if (err == KASSA_OK) {
         s->id = sqlite3_last_insert_rowid(c->db);
+        err = sqlite_shop_dialects_put(c, s);
+    }
     return err;
 }
 
-void sqlite_read_shop(sqlite3_stmt *st, struct shop *s)
+/* The shop columns of a SHOP_SELECT row into s (its dialect rows emptied). */
+static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
 {
+    memset(s, 0, sizeof *s);
     s->id = sqlite3_column_int64(st, 0);
     s->merchant_id = sqlite3_column_int64(st, 1);
     sqlite_col_text(st, 2, s->public_key, sizeof s->public_key);
@@ -239,43 +257,101 @@ void sqlite_read_shop(sqlite3_stmt *st, struct shop *s)
     sqlite_col_text(st, 4, s->url, sizeof s->url);
     sqlite_col_text(st, 5, s->callback_url, sizeof s->callback_url);
     sqlite_col_text(st, 6, s->fee_percent, sizeof s->fee_percent);
-    sqlite_col_text(st, 7, s->panda_api_key, sizeof s->panda_api_key);
-    sqlite_col_text(st, 8, s->panda_secret, sizeof s->panda_secret);
-    sqlite_col_text(st, 9, s->tegro_api_key, sizeof s->tegro_api_key);
-    sqlite_col_text(st, 10, s->tegro_secret, sizeof s->tegro_secret);
-    s->panda_order_ttl = sqlite3_column_int(st, 11);
-    s->tegro_order_ttl = sqlite3_column_int(st, 12);
-    s->callback_version = sqlite3_column_int(st, 13);
-    s->active = sqlite3_column_int(st, 14);
-    s->created_at = sqlite3_column_int64(st, 15);
-    sqlite_col_text(st, 16, s->notification_format, sizeof s->notification_format);
+    s->active = sqlite3_column_int(st, 7);
+    s->created_at = sqlite3_column_int64(st, 8);
+}
+
+/* The dialect columns of a SHOP_SELECT row, as one more row of s (none
+ * when the shop has no row: the LEFT JOIN's NULLs). */
+static void read_shop_dialect(sqlite3_stmt *st, struct shop *s)
+{
+    const char *name = (const char *)sqlite3_column_text(st, 9);
+    struct shop_dialect *d = name != NULL ? shop_dialect_add(s, name) : NULL;
+    if (d == NULL)
+        return;
+    sqlite_col_text(st, 10, d->api_key, sizeof d->api_key);
+    sqlite_col_text(st, 11, d->secret, sizeof d->secret);
+    d->order_ttl = sqlite3_column_int(st, 12);
+    sqlite_col_text(st, 13, d->callback_format, sizeof d->callback_format);
+}
+
+kassa_err sqlite_read_shops(struct sqlite_conn *c, sqlite3_stmt *st,
+                            bool (*fn)(void *arg, const struct shop *s), void *arg, int *n)
+{
+    struct shop *s = malloc(sizeof *s);
+    kassa_err err = KASSA_OK;
+    bool have = false, more = true;
+    int count = 0;
+    if (s == NULL) {
+        sqlite_stmt_done(st);
+        return KASSA_ENOMEM;
+    }
+    int rc;
+    while (more && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (have && sqlite3_column_int64(st, 0) != s->id) {
+            count++;
+            more = fn(arg, s);
+            have = false;
+        }
+        if (more && !have) {
+            read_shop_columns(st, s);
+            have = true;
+        }
+        if (more)
+            read_shop_dialect(st, s);
+    }
+    if (more && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sqlite_step_error(c, rc);
+    else if (more && have) {
+        count++;
+        fn(arg, s);
+    }
+    sqlite_stmt_done(st);
+    free(s);
+    if (n != NULL)
+        *n = count;
+    return err;
+}
+
+/* A visitor keeping the first shop. */
+static bool first_shop(void *arg, const struct shop *s)
+{
+    *(struct shop *)arg = *s;
+    return false;
+}
+
+/* The one shop `st` (bound) selects into out. */
+static kassa_err one_shop(struct sqlite_conn *c, sqlite3_stmt *st, struct shop *out)
+{
+    int n = 0;
+    kassa_err err = sqlite_read_shops(c, st, first_shop, out, &n);
+    return err == KASSA_OK && n == 0 ? KASSA_ENOTFOUND : err;
 }
 
 kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char *key, int64_t id,
                           struct shop *out)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    static const enum sqlite_stmt ids[] = {
-        [SHOP_BY_ID] = STMT_SHOP_BY_ID,
-        [SHOP_BY_PUBLIC_KEY] = STMT_SHOP_BY_PUBLIC_KEY,
-        [SHOP_BY_PANDA_KEY] = STMT_SHOP_BY_PANDA_KEY,
-        [SHOP_BY_TEGRO_KEY] = STMT_SHOP_BY_TEGRO_KEY,
-    };
-    sqlite3_stmt *st = stmt(c, ids[by]);
+    sqlite3_stmt *st = stmt(c, by == SHOP_BY_ID ? STMT_SHOP_BY_ID : STMT_SHOP_BY_PUBLIC_KEY);
     if (st == NULL)
         return KASSA_EIO;
     if (by == SHOP_BY_ID)
         sqlite3_bind_int64(st, 1, id);
     else
         sqlite_bind_text(st, 1, key);
-    int rc = sqlite3_step(st);
-    kassa_err err = KASSA_OK;
-    if (rc == SQLITE_ROW)
-        sqlite_read_shop(st, out);
-    else
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
-    sqlite_stmt_done(st);
-    return err;
+    return one_shop(c, st, out);
+}
+
+kassa_err sqlite_shop_get_by_api_key(struct store_conn *base, const char *dialect,
+                                     const char *api_key, struct shop *out)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_SHOP_BY_API_KEY);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, dialect);
+    sqlite_bind_text(st, 2, api_key);
+    return one_shop(c, st, out);
 }
 
 kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)

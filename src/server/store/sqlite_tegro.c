@@ -55,25 +55,11 @@ kassa_err sqlite_shops_by_merchant(struct store_conn *base, int64_t merchant_id,
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st =
-        tstmt(base, T_SHOPS_BY_MERCHANT, SHOP_SELECT "WHERE merchant_id = ?1 ORDER BY id");
-    struct shop *s = malloc(sizeof *s);
-    kassa_err err = KASSA_OK;
-    if (st == NULL || s == NULL) {
-        free(s);
-        return st ? KASSA_ENOMEM : KASSA_EIO;
-    }
+        tstmt(base, T_SHOPS_BY_MERCHANT, SHOP_SELECT "WHERE s.merchant_id = ?1 " SHOP_ORDER);
+    if (st == NULL)
+        return KASSA_EIO;
     sqlite3_bind_int64(st, 1, merchant_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        sqlite_read_shop(st, s);
-        if (!fn(arg, s))
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = sqlite_step_error(c, rc);
-    sqlite_stmt_done(st);
-    free(s);
-    return err;
+    return sqlite_read_shops(c, st, fn, arg, NULL);
 }
 
 kassa_err sqlite_orders_page(struct store_conn *base, int64_t shop_id, int64_t offset, int limit,

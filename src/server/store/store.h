@@ -30,7 +30,8 @@
 struct store;
 struct store_conn;
 
-enum shop_key { SHOP_BY_ID, SHOP_BY_PUBLIC_KEY, SHOP_BY_PANDA_KEY, SHOP_BY_TEGRO_KEY };
+/* How shop_get finds a shop (by a dialect's API key: shop_get_by_api_key). */
+enum shop_key { SHOP_BY_ID, SHOP_BY_PUBLIC_KEY };
 enum order_key { ORDER_BY_ID, ORDER_BY_UUID, ORDER_BY_UUID_CALLBACK };
 
 /* The reads of an order create (store_ops.order_create_reads_many): every
@@ -96,9 +97,16 @@ struct store_ops {
     /* Data. */
     kassa_err (*merchant_insert)(struct store_conn *c, struct merchant *m);
     kassa_err (*merchant_get)(struct store_conn *c, int64_t id, struct merchant *out);
+    /* Insert the shop (s->id set) and its dialect rows. KASSA_EEXIST when
+     * its public key, or a row's API key in its dialect, is taken. */
     kassa_err (*shop_insert)(struct store_conn *c, struct shop *s);
+    /* A shop with its dialect rows, by id or public key. */
     kassa_err (*shop_get)(struct store_conn *c, enum shop_key by, const char *key, int64_t id,
                           struct shop *out);
+    /* The shop whose row of `dialect` (a registered name) has `api_key`,
+     * with all its dialect rows. KASSA_ENOTFOUND. */
+    kassa_err (*shop_get_by_api_key)(struct store_conn *c, const char *dialect, const char *api_key,
+                                     struct shop *out);
     kassa_err (*requisite_insert)(struct store_conn *c, struct requisite *r);
     /* Pick an active requisite of `type` and `currency` that `countries`
      * admits (country_filter_admits; NULL: any country), preferring
@@ -222,9 +230,10 @@ struct store_ops {
     /* Set a shop's fee percent (decimal text, validated by the caller). */
     kassa_err (*shop_set_fee_percent)(struct store_conn *c, int64_t shop_id, const char *percent);
     /* Write the settings of shop s->id from s (validated by the caller):
-     * name, url, callback_url, callback_version, panda_order_ttl,
-     * tegro_order_ttl, notification_format. KASSA_ENOTFOUND when no such
-     * shop. */
+     * name, url, callback_url, and each dialect row's order_ttl and
+     * callback_format (a row the shop has not got yet is inserted, with
+     * its credentials; those of a row it has never change). KASSA_ENOTFOUND
+     * when no such shop. */
     kassa_err (*shop_update)(struct store_conn *c, const struct shop *s);
 
     /* ---- tegro (sqlite_tegro.c) ---- */

@@ -1,11 +1,14 @@
 /* test_callback_engine.c: the callback engine's pure parts: the retry
- * schedule, the callback bodies and their signatures, the receiver choice,
- * and the SSRF guard's address classification. Expected signatures were
+ * schedule, the callback bodies and their signatures (each dialect's, in
+ * its folder, reached as the dispatcher reaches them: through the
+ * registry), the receiver choice, and the SSRF guard's address
+ * classification. Expected signatures were
  * computed independently with Python's hmac / hashlib / urllib.parse. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -13,6 +16,9 @@
 #include "callback/dispatcher.h"
 #include "callback/render.h"
 #include "callback/ssrf.h"
+#include "dialect/dialect.h"
+#include "dialect/panda/panda.h"
+#include "dialect/tegro/tegro.h"
 #include "kassa/callback.h"
 #include "kassa/sign.h"
 
@@ -139,7 +145,7 @@ static void sample_order(struct order *o)
     o->id = 7;
     strcpy(o->uuid, "1d3838c3-1426-4edf-ad01-a3a929f4b121");
     o->shop_id = 3;
-    o->origin = DIALECT_PANDA;
+    o->origin = dialect_find("panda")->id;
     o->status = ORDER_COMPLETED;
     o->amount = 100047;
     strcpy(o->currency, "RUB");
@@ -155,10 +161,30 @@ static void sample_shop(struct shop *s)
     s->id = 3;
     strcpy(s->public_key, "D0F98E7D7742609DC508D86BB7500914");
     strcpy(s->callback_url, "https://merchant.example/webhook");
-    strcpy(s->panda_api_key, "apiKey");
-    strcpy(s->panda_secret, "secret");
-    strcpy(s->tegro_secret, "GB%^&*YJni677");
-    s->callback_version = 3;
+    struct shop_dialect *p = shop_dialect_add(s, "panda");
+    strcpy(p->api_key, "apiKey");
+    strcpy(p->secret, "secret");
+    strcpy(p->callback_format, "3");
+    struct shop_dialect *t = shop_dialect_add(s, "tegro");
+    strcpy(t->secret, "GB%^&*YJni677");
+    strcpy(t->callback_format, "form");
+}
+
+/* The shop's row of `dialect` (writable). */
+static struct shop_dialect *row(struct shop *s, const char *dialect)
+{
+    struct shop_dialect *d = shop_dialect_mut(s, dialect);
+    assert_non_null(d);
+    return d;
+}
+
+/* dialect_header_fn into a buffer of "name: value\n" lines. */
+static bool collect_header(void *arg, const char *name, const char *value)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s: %s\n", name, value);
+    return true;
 }
 
 #define V3_BODY                                                                                    \
@@ -173,13 +199,30 @@ static void test_panda_body_v3_and_signature(void **state)
     sample_order(&o);
     char body[CALLBACK_BODY_SIZE];
     size_t len = 0;
-    assert_int_equal(callback_render_panda(&o, ORDER_COMPLETED, 3, body, sizeof body, &len),
+    assert_int_equal(panda_callback_body(&o, ORDER_COMPLETED, 3, body, sizeof body, &len),
                      KASSA_OK);
     assert_string_equal(body, V3_BODY);
     assert_int_equal(len, strlen(V3_BODY));
     char sig[KASSA_SHA256_HEX_SIZE];
     kassa_panda_sign("secret", "1700000000", body, len, sig);
     assert_string_equal(sig, "db74a6b7d23b6c7b207e60779ff31a750129ef7b965f6ea866ef894cfde55e45");
+
+    /* The same signature on an attempt, as the registry's entry adds it. */
+    struct shop s;
+    sample_shop(&s);
+    struct callback cb = {.body_len = len};
+    memcpy(cb.body, body, len + 1);
+    const struct dialect *d = dialect_find("panda");
+    assert_non_null(d);
+    assert_non_null(d->merchant->callback_sign);
+    char headers[512] = "";
+    assert_true(
+        d->merchant->callback_sign(&cb, row(&s, "panda"), 1700000000, collect_header, headers));
+    assert_string_equal(headers, "X-API-Key: apiKey\nX-Timestamp: 1700000000\n"
+                                 "X-Signature: db74a6b7d23b6c7b207e60779ff31a750129ef7b965f6ea866"
+                                 "ef894cfde55e45\n");
+    /* tegro's body carries its sign: nothing per attempt */
+    assert_null(dialect_find("tegro")->merchant->callback_sign);
 }
 
 static void test_panda_body_v2_statuses_and_nulls(void **state)
@@ -189,23 +232,22 @@ static void test_panda_body_v2_statuses_and_nulls(void **state)
     sample_order(&o);
     char body[CALLBACK_BODY_SIZE];
     size_t len = 0;
-    assert_int_equal(callback_render_panda(&o, ORDER_EXPIRED, 2, body, sizeof body, &len),
-                     KASSA_OK);
+    assert_int_equal(panda_callback_body(&o, ORDER_EXPIRED, 2, body, sizeof body, &len), KASSA_OK);
     assert_string_equal(body, "{\"order_uuid\":\"1d3838c3-1426-4edf-ad01-a3a929f4b121\","
                               "\"status\":\"timeout\",\"amount_usdt\":10.53,"
                               "\"amount_rub\":1000.47,\"merchant_commission\":-25.01}");
     o.exchange_rate[0] = '\0';
     o.merchant_order_id[0] = '\0';
     o.fee = 0;
-    assert_int_equal(callback_render_panda(&o, ORDER_NO_REQUISITE, 3, body, sizeof body, &len),
+    assert_int_equal(panda_callback_body(&o, ORDER_NO_REQUISITE, 3, body, sizeof body, &len),
                      KASSA_OK);
     assert_string_equal(body, "{\"uuid\":\"1d3838c3-1426-4edf-ad01-a3a929f4b121\","
                               "\"status\":\"traderNotFound\",\"amount_usdt\":null,"
                               "\"amount_local\":1000.47,\"currency\":\"RUB\","
                               "\"merchant_commission\":0.00,\"merchant_order_id\":null}");
-    assert_string_equal(callback_panda_status(ORDER_CANCELED), "canceled");
-    assert_string_equal(callback_panda_status(ORDER_FAILED), "failed");
-    assert_int_equal(callback_render_panda(&o, ORDER_COMPLETED, 3, body, 20, &len), KASSA_ETOOBIG);
+    assert_string_equal(panda_status(ORDER_CANCELED), "canceled");
+    assert_string_equal(panda_status(ORDER_FAILED), "failed");
+    assert_int_equal(panda_callback_body(&o, ORDER_COMPLETED, 3, body, 20, &len), KASSA_ETOOBIG);
 }
 
 static void test_tegro_body_and_sign(void **state)
@@ -215,24 +257,26 @@ static void test_tegro_body_and_sign(void **state)
     struct shop s;
     sample_order(&o);
     sample_shop(&s);
-    o.origin = DIALECT_TEGRO;
+    o.origin = dialect_find("tegro")->id;
     o.amount = 10000;
     o.payment_system = 16;
     strcpy(o.merchant_order_id, "12 3&x");
     char body[CALLBACK_BODY_SIZE];
     size_t len = 0;
-    assert_int_equal(callback_render_tegro(&o, &s, body, sizeof body, &len), KASSA_OK);
+    assert_int_equal(tegro_callback_body(&o, &s, row(&s, "tegro"), body, sizeof body, &len),
+                     KASSA_OK);
     assert_string_equal(body, "amount=100.00&currency=RUB&order_id=12+3%26x&payment_system=16"
                               "&shop_id=D0F98E7D7742609DC508D86BB7500914"
                               "&sign=4b94a32e63bc431a98de521535340604");
     assert_int_equal(len, strlen(body));
     /* the merchant's own verification (libkassa) accepts it */
-    assert_int_equal(kassa_tegro_callback_verify(s.public_key, s.tegro_secret, body, len),
+    assert_int_equal(kassa_tegro_callback_verify(s.public_key, row(&s, "tegro")->secret, body, len),
                      KASSA_OK);
     o.test = true;
-    assert_int_equal(callback_render_tegro(&o, &s, body, sizeof body, &len), KASSA_OK);
+    assert_int_equal(tegro_callback_body(&o, &s, row(&s, "tegro"), body, sizeof body, &len),
+                     KASSA_OK);
     assert_non_null(strstr(body, "&test=1&sign="));
-    assert_int_equal(kassa_tegro_callback_verify(s.public_key, s.tegro_secret, body, len),
+    assert_int_equal(kassa_tegro_callback_verify(s.public_key, row(&s, "tegro")->secret, body, len),
                      KASSA_OK);
 }
 
@@ -245,15 +289,15 @@ static void test_tegro_json_body_and_sign(void **state)
     struct shop s;
     sample_order(&o);
     sample_shop(&s);
-    o.origin = DIALECT_TEGRO;
+    o.origin = dialect_find("tegro")->id;
     o.amount = 10000;
     o.payment_system = 16;
     strcpy(o.merchant_order_id, "12 3&x");
-    strcpy(s.notification_format, "json");
-    assert_true(callback_tegro_json(&s));
+    strcpy(row(&s, "tegro")->callback_format, "json");
     char body[CALLBACK_BODY_SIZE];
     size_t len = 0;
-    assert_int_equal(callback_render_tegro(&o, &s, body, sizeof body, &len), KASSA_OK);
+    assert_int_equal(tegro_callback_body(&o, &s, row(&s, "tegro"), body, sizeof body, &len),
+                     KASSA_OK);
     assert_string_equal(body, "{\"amount\":\"100.00\",\"currency\":\"RUB\","
                               "\"order_id\":\"12 3&x\",\"payment_system\":\"16\","
                               "\"shop_id\":\"D0F98E7D7742609DC508D86BB7500914\","
@@ -261,23 +305,28 @@ static void test_tegro_json_body_and_sign(void **state)
     assert_int_equal(len, strlen(body));
     /* the merchant's own verification (libkassa) accepts it, by its
      * Content-Type and by its leading '{' */
-    assert_int_equal(kassa_tegro_callback_verify_ct(s.public_key, s.tegro_secret,
-                                                    CALLBACK_CT_TEGRO_JSON, body, len),
+    assert_int_equal(kassa_tegro_callback_verify_ct(s.public_key, row(&s, "tegro")->secret,
+                                                    TEGRO_CALLBACK_CT_JSON, body, len),
                      KASSA_OK);
-    assert_int_equal(kassa_tegro_callback_verify(s.public_key, s.tegro_secret, body, len),
+    assert_int_equal(kassa_tegro_callback_verify(s.public_key, row(&s, "tegro")->secret, body, len),
                      KASSA_OK);
     o.test = true;
-    assert_int_equal(callback_render_tegro(&o, &s, body, sizeof body, &len), KASSA_OK);
-    assert_non_null(strstr(body, ",\"test\":\"1\",\"sign\":"));
-    assert_int_equal(kassa_tegro_callback_verify_ct(s.public_key, s.tegro_secret,
-                                                    CALLBACK_CT_TEGRO_JSON, body, len),
+    assert_int_equal(tegro_callback_body(&o, &s, row(&s, "tegro"), body, sizeof body, &len),
                      KASSA_OK);
-    assert_int_equal(callback_render_tegro(&o, &s, body, 40, &len), KASSA_ETOOBIG);
+    assert_non_null(strstr(body, ",\"test\":\"1\",\"sign\":"));
+    assert_int_equal(kassa_tegro_callback_verify_ct(s.public_key, row(&s, "tegro")->secret,
+                                                    TEGRO_CALLBACK_CT_JSON, body, len),
+                     KASSA_OK);
+    assert_int_equal(tegro_callback_body(&o, &s, row(&s, "tegro"), body, 40, &len), KASSA_ETOOBIG);
     /* "form" and an unset format are the form */
-    strcpy(s.notification_format, "form");
-    assert_false(callback_tegro_json(&s));
-    s.notification_format[0] = '\0';
-    assert_false(callback_tegro_json(&s));
+    strcpy(row(&s, "tegro")->callback_format, "form");
+    assert_int_equal(tegro_callback_body(&o, &s, row(&s, "tegro"), body, sizeof body, &len),
+                     KASSA_OK);
+    assert_int_not_equal(body[0], '{');
+    row(&s, "tegro")->callback_format[0] = '\0';
+    assert_int_equal(tegro_callback_body(&o, &s, row(&s, "tegro"), body, sizeof body, &len),
+                     KASSA_OK);
+    assert_int_not_equal(body[0], '{');
 }
 
 static void test_plan_chooses_receiver(void **state)
@@ -305,7 +354,7 @@ static void test_plan_chooses_receiver(void **state)
 
     /* tegro: only a paid order; notify_url first, else the shop's URL */
     sample_shop(&s);
-    o.origin = DIALECT_TEGRO;
+    o.origin = dialect_find("tegro")->id;
     e.status = ORDER_FAILED;
     assert_false(callback_plan(&e, &o, &s, &cb, &err));
     e.status = ORDER_COMPLETED;
@@ -317,11 +366,45 @@ static void test_plan_chooses_receiver(void **state)
     assert_true(callback_plan(&e, &o, &s, &cb, &err));
     assert_string_equal(cb.url, "https://merchant.example/notify");
     /* a JSON shop: the content type follows the body */
-    strcpy(s.notification_format, "json");
+    strcpy(row(&s, "tegro")->callback_format, "json");
     assert_true(callback_plan(&e, &o, &s, &cb, &err));
     assert_string_equal(cb.receiver, "tegro");
     assert_string_equal(cb.content_type, "application/json");
     assert_int_equal(cb.body[0], '{');
+
+    /* a shop with no row of the order's dialect, an order of a dialect
+     * that makes no callbacks (admin) or of none: nothing to send */
+    s.n_dialects = 1; /* its panda row only */
+    assert_false(callback_plan(&e, &o, &s, &cb, &err));
+    assert_int_equal(err, KASSA_OK);
+    sample_shop(&s);
+    o.origin = dialect_find("admin")->id;
+    assert_false(callback_plan(&e, &o, &s, &cb, &err));
+    o.origin = 0;
+    assert_false(callback_plan(&e, &o, &s, &cb, &err));
+    assert_int_equal(err, KASSA_OK);
+}
+
+/* panda's callback version is its shop row's callback format */
+static void test_plan_panda_version_from_row(void **state)
+{
+    (void)state;
+    struct order o;
+    struct shop s;
+    struct callback cb;
+    struct event e = {.id = 1, .status = ORDER_EXPIRED};
+    kassa_err err;
+    sample_order(&o);
+    sample_shop(&s);
+    strcpy(row(&s, "panda")->callback_format, "2");
+    assert_true(callback_plan(&e, &o, &s, &cb, &err));
+    assert_non_null(strstr(cb.body, "\"order_uuid\""));
+    assert_non_null(strstr(cb.body, "\"status\":\"timeout\""));
+    char msg[128];
+    const struct dialect_merchant *m = dialect_find("panda")->merchant;
+    assert_true(m->callback_format_ok("2", msg, sizeof msg));
+    assert_false(m->callback_format_ok("4", msg, sizeof msg));
+    assert_string_equal(msg, "callback_version: expected an integer between 2 and 3");
 }
 
 /* ---- SSRF ---- */
@@ -424,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_tegro_body_and_sign),
         cmocka_unit_test(test_tegro_json_body_and_sign),
         cmocka_unit_test(test_plan_chooses_receiver),
+        cmocka_unit_test(test_plan_panda_version_from_row),
         cmocka_unit_test(test_ssrf_ipv4),
         cmocka_unit_test(test_ssrf_ipv6),
         cmocka_unit_test(test_ssrf_allowed),

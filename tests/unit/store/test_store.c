@@ -109,14 +109,16 @@ static void fill(struct insert_args *a)
     snprintf(s->url, sizeof s->url, "https://shop.example/");
     snprintf(s->callback_url, sizeof s->callback_url, "https://shop.example/cb?x=1&y=2");
     snprintf(s->fee_percent, sizeof s->fee_percent, "2.5");
-    snprintf(s->panda_api_key, sizeof s->panda_api_key, "pandakey0000000000000000000000001");
-    snprintf(s->panda_secret, sizeof s->panda_secret, "pandasecret");
-    snprintf(s->tegro_api_key, sizeof s->tegro_api_key, "tegrokey00000000000000000000000001");
-    snprintf(s->tegro_secret, sizeof s->tegro_secret, "tegrosecret");
-    s->panda_order_ttl = 900;
-    s->tegro_order_ttl = 86400;
-    s->callback_version = 2;
-    snprintf(s->notification_format, sizeof s->notification_format, "json");
+    struct shop_dialect *p = shop_dialect_add(s, "panda");
+    snprintf(p->api_key, sizeof p->api_key, "pandakey0000000000000000000000001");
+    snprintf(p->secret, sizeof p->secret, "pandasecret");
+    p->order_ttl = 900;
+    snprintf(p->callback_format, sizeof p->callback_format, "2");
+    struct shop_dialect *t = shop_dialect_add(s, "tegro");
+    snprintf(t->api_key, sizeof t->api_key, "tegrokey00000000000000000000000001");
+    snprintf(t->secret, sizeof t->secret, "tegrosecret");
+    t->order_ttl = 86400;
+    snprintf(t->callback_format, sizeof t->callback_format, "json");
     s->active = 1;
     s->created_at = 1700000001;
 
@@ -136,7 +138,7 @@ static void fill(struct insert_args *a)
     snprintf(o->uuid, sizeof o->uuid, "11111111-2222-4333-8444-555555555555");
     snprintf(o->uuid_callback, sizeof o->uuid_callback, "66666666-7777-4888-9999-aaaaaaaaaaaa");
     snprintf(o->pay_token, sizeof o->pay_token, "00112233445566778899aabbccddeeff");
-    o->origin = DIALECT_TEGRO;
+    o->origin = fx_dialect_id("tegro");
     o->status = ORDER_PENDING;
     o->amount = 100047;
     snprintf(o->currency, sizeof o->currency, "RUB");
@@ -174,14 +176,17 @@ static void check_shop(const struct shop *got, const struct shop *want)
     assert_string_equal(got->url, want->url);
     assert_string_equal(got->callback_url, want->callback_url);
     assert_string_equal(got->fee_percent, "2.5");
-    assert_string_equal(got->panda_api_key, want->panda_api_key);
-    assert_string_equal(got->panda_secret, want->panda_secret);
-    assert_string_equal(got->tegro_api_key, want->tegro_api_key);
-    assert_string_equal(got->tegro_secret, want->tegro_secret);
-    assert_int_equal(got->panda_order_ttl, 900);
-    assert_int_equal(got->tegro_order_ttl, 86400);
-    assert_int_equal(got->callback_version, 2);
-    assert_string_equal(got->notification_format, "json");
+    assert_int_equal(got->n_dialects, 2);
+    for (int i = 0; i < want->n_dialects; i++) {
+        const struct shop_dialect *w = &want->dialects[i];
+        const struct shop_dialect *g = fx_row(got, w->dialect);
+        assert_string_equal(g->api_key, w->api_key);
+        assert_string_equal(g->secret, w->secret);
+        assert_int_equal(g->order_ttl, w->order_ttl);
+        assert_string_equal(g->callback_format, w->callback_format);
+    }
+    assert_int_equal(fx_row(got, "panda")->order_ttl, 900);
+    assert_string_equal(fx_row(got, "tegro")->callback_format, "json");
     assert_int_equal(got->active, 1);
     assert_int_equal(got->created_at, 1700000001);
 }
@@ -194,7 +199,7 @@ static void check_order(const struct order *got, const struct insert_args *a)
     assert_string_equal(got->uuid_callback, want->uuid_callback);
     assert_string_equal(got->pay_token, want->pay_token);
     assert_int_equal(got->shop_id, a->s.id);
-    assert_int_equal(got->origin, DIALECT_TEGRO);
+    assert_int_equal(got->origin, fx_dialect_id("tegro"));
     assert_int_equal(got->status, ORDER_PENDING);
     assert_int_equal(got->amount, 100047);
     assert_string_equal(got->currency, "RUB");
@@ -254,14 +259,18 @@ static void read_back(struct fx *f, const struct insert_args *a)
     assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PUBLIC_KEY, a->s.public_key, 0, &s), KASSA_OK);
     check_shop(&s, &a->s);
     memset(&s, 0, sizeof s);
-    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PANDA_KEY, a->s.panda_api_key, 0, &s),
-                     KASSA_OK);
+    assert_int_equal(
+        STORE_CALL(c, shop_get_by_api_key, "panda", fx_row(&a->s, "panda")->api_key, &s), KASSA_OK);
     check_shop(&s, &a->s);
     memset(&s, 0, sizeof s);
-    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_TEGRO_KEY, a->s.tegro_api_key, 0, &s),
-                     KASSA_OK);
+    assert_int_equal(
+        STORE_CALL(c, shop_get_by_api_key, "tegro", fx_row(&a->s, "tegro")->api_key, &s), KASSA_OK);
     check_shop(&s, &a->s);
-    assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_PANDA_KEY, "nope", 0, &s), KASSA_ENOTFOUND);
+    assert_int_equal(STORE_CALL(c, shop_get_by_api_key, "panda", "nope", &s), KASSA_ENOTFOUND);
+    /* a key is the shop's only in its own dialect */
+    assert_int_equal(
+        STORE_CALL(c, shop_get_by_api_key, "tegro", fx_row(&a->s, "panda")->api_key, &s),
+        KASSA_ENOTFOUND);
     assert_int_equal(STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, a->s.id + 100, &s), KASSA_ENOTFOUND);
 
     struct order o;
@@ -949,15 +958,18 @@ static void test_unique_violations(void **state)
     fill(&d->a);
     assert_int_equal(on_writer(f, insert_all, &d->a), KASSA_OK);
 
-    /* A second shop with the first's public key, then with its panda key. */
+    /* A second shop with the first's public key, then with its dialects' keys. */
     d->s2 = d->a.s;
-    snprintf(d->s2.panda_api_key, sizeof d->s2.panda_api_key, "another-panda-key");
+    snprintf(shop_dialect_mut(&d->s2, "panda")->api_key, KEY_SIZE, "another-panda-key");
     assert_int_equal(on_writer(f, dup_shop, d), KASSA_EEXIST);
     d->s2 = d->a.s;
     snprintf(d->s2.public_key, sizeof d->s2.public_key, "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
     assert_int_equal(on_writer(f, dup_shop, d), KASSA_EEXIST);
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM shops"), 1);
-    snprintf(d->s2.panda_api_key, sizeof d->s2.panda_api_key, "another-panda-key");
+    snprintf(shop_dialect_mut(&d->s2, "panda")->api_key, KEY_SIZE, "another-panda-key");
+    /* every dialect's key is unique in its dialect */
+    assert_int_equal(on_writer(f, dup_shop, d), KASSA_EEXIST);
+    snprintf(shop_dialect_mut(&d->s2, "tegro")->api_key, KEY_SIZE, "another-tegro-key");
     assert_int_equal(on_writer(f, dup_shop, d), KASSA_OK);
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM shops"), 2);
 

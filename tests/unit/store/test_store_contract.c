@@ -642,8 +642,30 @@ static kassa_err rd_give(struct fx *f, kassa_err err)
 
 /* ---- rows to store ---------------------------------------------------- */
 
+/* Set a shop's row of `dialect` (added when it has none). */
+static void row_set(struct shop *s, const char *dialect, const char *api_key, const char *secret,
+                    int order_ttl, const char *callback_format)
+{
+    struct shop_dialect *d = shop_dialect_add(s, dialect);
+    assert_non_null(d);
+    snprintf(d->api_key, sizeof d->api_key, "%s", api_key);
+    snprintf(d->secret, sizeof d->secret, "%s", secret);
+    d->order_ttl = order_ttl;
+    snprintf(d->callback_format, sizeof d->callback_format, "%s", callback_format);
+}
+
+/* The shop's row of `dialect`, which it must have. */
+static const struct shop_dialect *row_of(const struct shop *s, const char *dialect)
+{
+    const struct shop_dialect *d = shop_dialect_find(s, dialect);
+    if (d == NULL)
+        fail_msg("shop %lld has no row of %s", (long long)s->id, dialect);
+    return d;
+}
+
 static void shop_fill(struct shop *s, int n, int64_t merchant_id)
 {
+    char key[64], secret[64];
     memset(s, 0, sizeof *s);
     s->merchant_id = merchant_id;
     snprintf(s->public_key, sizeof s->public_key, "%032X", (unsigned)n);
@@ -651,14 +673,13 @@ static void shop_fill(struct shop *s, int n, int64_t merchant_id)
     snprintf(s->url, sizeof s->url, "https://shop%d.example/", n);
     snprintf(s->callback_url, sizeof s->callback_url, "https://shop%d.example/cb?x=1&y='2'", n);
     snprintf(s->fee_percent, sizeof s->fee_percent, "2.5");
-    snprintf(s->panda_api_key, sizeof s->panda_api_key, "panda-key-%d", n);
-    snprintf(s->panda_secret, sizeof s->panda_secret, "panda-secret-%d", n);
-    snprintf(s->tegro_api_key, sizeof s->tegro_api_key, "tegro-key-%d", n);
-    snprintf(s->tegro_secret, sizeof s->tegro_secret, "tegro-secret-%d", n);
-    s->panda_order_ttl = 900 + n;
-    s->tegro_order_ttl = 86400 + n;
-    s->callback_version = n % 2 ? 2 : 3;
-    snprintf(s->notification_format, sizeof s->notification_format, "%s", n % 2 ? "json" : "form");
+    /* Rows in another order than the store's (by name): it sorts them. */
+    snprintf(key, sizeof key, "tegro-key-%d", n);
+    snprintf(secret, sizeof secret, "tegro-secret-%d", n);
+    row_set(s, "tegro", key, secret, 86400 + n, n % 2 ? "json" : "form");
+    snprintf(key, sizeof key, "panda-key-%d", n);
+    snprintf(secret, sizeof secret, "panda-secret-'%d'", n);
+    row_set(s, "panda", key, secret, 900 + n, n % 2 ? "2" : "3");
     s->active = 1;
     s->created_at = 1700000000 + n;
 }
@@ -672,14 +693,18 @@ static void check_shop(const struct shop *got, const struct shop *want)
     assert_string_equal(got->url, want->url);
     assert_string_equal(got->callback_url, want->callback_url);
     assert_string_equal(got->fee_percent, want->fee_percent);
-    assert_string_equal(got->panda_api_key, want->panda_api_key);
-    assert_string_equal(got->panda_secret, want->panda_secret);
-    assert_string_equal(got->tegro_api_key, want->tegro_api_key);
-    assert_string_equal(got->tegro_secret, want->tegro_secret);
-    assert_int_equal(got->panda_order_ttl, want->panda_order_ttl);
-    assert_int_equal(got->tegro_order_ttl, want->tegro_order_ttl);
-    assert_int_equal(got->callback_version, want->callback_version);
-    assert_string_equal(got->notification_format, want->notification_format);
+    assert_int_equal(got->n_dialects, want->n_dialects);
+    for (int i = 0; i < want->n_dialects; i++) {
+        const struct shop_dialect *w = &want->dialects[i];
+        const struct shop_dialect *g = row_of(got, w->dialect);
+        assert_string_equal(g->api_key, w->api_key);
+        assert_string_equal(g->secret, w->secret);
+        assert_int_equal(g->order_ttl, w->order_ttl);
+        assert_string_equal(g->callback_format, w->callback_format);
+    }
+    /* read back in the store's order: by the dialect's name */
+    for (int i = 1; i < got->n_dialects; i++)
+        assert_true(strcmp(got->dialects[i - 1].dialect, got->dialects[i].dialect) < 0);
     assert_int_equal(got->active, want->active);
     assert_int_equal(got->created_at, want->created_at);
 }
@@ -722,7 +747,7 @@ static void order_fill(struct order *o, int64_t shop_id, int n)
     snprintf(o->uuid_callback, sizeof o->uuid_callback, "%08d-7777-4888-9999-aaaaaaaaaaaa", n);
     snprintf(o->pay_token, sizeof o->pay_token, "%032d", n);
     o->shop_id = shop_id;
-    o->origin = DIALECT_PANDA;
+    o->origin = 1 /* panda */;
     o->status = ORDER_PENDING;
     o->amount = 100000 + n;
     snprintf(o->currency, sizeof o->currency, "RUB");
@@ -775,6 +800,18 @@ static bool copy_order(void *arg, const struct order *o)
 static bool seen_shop(void *arg, const struct shop *s)
 {
     return seen_add(arg, s->id);
+}
+
+/* shops_by_merchant's visitor keeping up to 4 shops (ctx: out, n). */
+static bool collect_shop(void *arg, const struct shop *s)
+{
+    struct {
+        struct shop *out;
+        int *n;
+    } *ctx = arg;
+    if (*ctx->n < 4)
+        ctx->out[(*ctx->n)++] = *s;
+    return true;
 }
 
 static bool seen_withdrawal(void *arg, const struct withdrawal *w)
@@ -834,9 +871,8 @@ static const struct {
     const char *table, *columns;
 } schema[] = {
     {"merchants", "id,name,created_at"},
-    {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,panda_api_key,"
-              "panda_secret,tegro_api_key,tegro_secret,panda_order_ttl,tegro_order_ttl,"
-              "callback_version,active,created_at,notification_format"},
+    {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,created_at"},
+    {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"
                    "country_code,active,assigned,created_at"},
     {"orders", "id,uuid,uuid_callback,pay_token,shop_id,origin,status,amount,currency,fee,"
@@ -942,37 +978,86 @@ static void test_migrations_from_older(void **state)
                          "NOT NULL, applied_at INTEGER NOT NULL)"
                        : "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
                          "NOT NULL, applied_at BIGINT NOT NULL)");
-    for (int i = 0; i < n - 1; i++) {
-        raw_script(f, m[i].sql);
+    /* Every migration before 010 (the shops' dialect rows). */
+    int old = 0;
+    while (old < n && m[old].version < 10) {
+        raw_script(f, m[old].sql);
         raw_exec(f, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (%d, '%s', 7)",
-                 m[i].version, m[i].name);
+                 m[old].version, m[old].name);
+        old++;
     }
+    assert_true(old > 0 && old < n);
     raw_exec(f, "INSERT INTO merchants(name, created_at) VALUES ('old', 1)");
     raw_exec(f, "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "
                 "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "
                 "tegro_order_ttl, callback_version, active, created_at) VALUES (1, 'PK', 'Old "
                 "shop', 'https://old/', 'https://old/cb', '1.5', 'pk', 'ps', 'tk', 'ts', 900, "
                 "86400, 3, 1, 1600000000)");
+    /* One with every setting off its default, and rows that refer to it. */
+    raw_exec(f, "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "
+                "panda_api_key, panda_secret, tegro_api_key, tegro_secret, panda_order_ttl, "
+                "tegro_order_ttl, callback_version, active, created_at, notification_format) "
+                "VALUES (1, 'PK2', 'Odd shop', '', '', '0', 'pk2', 'ps2', 'tk2', 'ts2', 1234, "
+                "4321, 2, 0, 1600000001, 'json')");
+    raw_exec(f, "INSERT INTO shop_fees(shop_id, currency, fixed) VALUES (2, 'RUB', 1000)");
     fx_raw_close(f);
     int64_t before = clock_now();
     fx_open(f);
     assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM schema_migrations"), n);
     assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 7"),
-                     n - 1);
-    assert_true(raw_int(f,
-                        "SELECT applied_at FROM schema_migrations WHERE version = %d AND "
-                        "name = '%s'",
-                        m[n - 1].version, m[n - 1].name) >= before);
+                     old);
+    for (int i = old; i < n; i++)
+        assert_true(raw_int(f,
+                            "SELECT applied_at FROM schema_migrations WHERE version = %d AND "
+                            "name = '%s'",
+                            m[i].version, m[i].name) >= before);
     struct shop got;
     assert_ok(R(f, shop_get, SHOP_BY_PUBLIC_KEY, "PK", 0, &got));
     assert_string_equal(got.name, "Old shop");
     assert_string_equal(got.fee_percent, "1.5");
-    assert_string_equal(got.panda_api_key, "pk");
     assert_int_equal(got.created_at, 1600000000);
-    assert_string_equal(got.notification_format, "form");
-    /* And the store works on it. */
+    assert_int_equal(got.n_dialects, 2);
+    assert_string_equal(row_of(&got, "panda")->api_key, "pk");
+    assert_string_equal(row_of(&got, "panda")->secret, "ps");
+    assert_int_equal(row_of(&got, "panda")->order_ttl, 900);
+    assert_string_equal(row_of(&got, "panda")->callback_format, "3");
+    assert_string_equal(row_of(&got, "tegro")->api_key, "tk");
+    assert_string_equal(row_of(&got, "tegro")->secret, "ts");
+    assert_int_equal(row_of(&got, "tegro")->order_ttl, 86400);
+    assert_string_equal(row_of(&got, "tegro")->callback_format, "form");
+    /* Every setting carried over, found by each dialect's key. */
+    struct shop odd;
+    assert_ok(R(f, shop_get_by_api_key, "tegro", "tk2", &odd));
+    assert_string_equal(odd.public_key, "PK2");
+    assert_int_equal(odd.active, 0);
+    assert_string_equal(row_of(&odd, "panda")->api_key, "pk2");
+    assert_string_equal(row_of(&odd, "panda")->secret, "ps2");
+    assert_int_equal(row_of(&odd, "panda")->order_ttl, 1234);
+    assert_string_equal(row_of(&odd, "panda")->callback_format, "2");
+    assert_string_equal(row_of(&odd, "tegro")->secret, "ts2");
+    assert_int_equal(row_of(&odd, "tegro")->order_ttl, 4321);
+    assert_string_equal(row_of(&odd, "tegro")->callback_format, "json");
+    assert_ok(R(f, shop_get_by_api_key, "panda", "pk2", &got));
+    assert_int_equal(got.id, odd.id);
+    int64_t fixed = 0;
+    assert_ok(R(f, shop_fee_get, odd.id, "RUB", &fixed));
+    assert_int_equal(fixed, 1000);
+    /* The old columns are gone (SQLite rebuilt the table, PostgreSQL
+     * dropped them), and the references to shops still hold. */
+    char cols[512];
+    columns(f, "shops", cols, sizeof cols);
+    assert_string_equal(cols, "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,"
+                              "created_at");
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM shop_dialects"), 4);
+    if (lite)
+        assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+    /* And the store works on it: keys stay unique in their dialect. */
     struct shop s = add_shop(f, 5);
-    assert_true(s.id > got.id);
+    assert_true(s.id > odd.id);
+    struct shop dup;
+    shop_fill(&dup, 6, s.merchant_id);
+    snprintf(shop_dialect_mut(&dup, "panda")->api_key, KEY_SIZE, "pk2");
+    assert_err(W(f, shop_insert, &dup), KASSA_EEXIST);
 }
 
 /* ---- merchants and shops ------------------------------------------------ */
@@ -1003,7 +1088,7 @@ static void test_shops(void **state)
     assert_ok(W(f, shop_insert, &c));
     assert_true(a.id > 0 && b.id > a.id && c.id > b.id);
 
-    /* By each key, every field. */
+    /* By each key, every field and every dialect row. */
     const struct shop *all[] = {&a, &b, &c};
     for (int i = 0; i < 3; i++) {
         const struct shop *s = all[i];
@@ -1013,27 +1098,37 @@ static void test_shops(void **state)
         memset(&got, 0, sizeof got);
         assert_ok(R(f, shop_get, SHOP_BY_PUBLIC_KEY, s->public_key, 0, &got));
         check_shop(&got, s);
-        memset(&got, 0, sizeof got);
-        assert_ok(R(f, shop_get, SHOP_BY_PANDA_KEY, s->panda_api_key, 0, &got));
-        check_shop(&got, s);
-        memset(&got, 0, sizeof got);
-        assert_ok(R(f, shop_get, SHOP_BY_TEGRO_KEY, s->tegro_api_key, 0, &got));
-        check_shop(&got, s);
+        for (int j = 0; j < s->n_dialects; j++) {
+            memset(&got, 0, sizeof got);
+            assert_ok(
+                R(f, shop_get_by_api_key, s->dialects[j].dialect, s->dialects[j].api_key, &got));
+            check_shop(&got, s);
+        }
     }
     assert_err(R(f, shop_get, SHOP_BY_ID, NULL, c.id + 1, &got), KASSA_ENOTFOUND);
     assert_err(R(f, shop_get, SHOP_BY_PUBLIC_KEY, "FFFF", 0, &got), KASSA_ENOTFOUND);
-    assert_err(R(f, shop_get, SHOP_BY_PANDA_KEY, a.tegro_api_key, 0, &got), KASSA_ENOTFOUND);
-    assert_err(R(f, shop_get, SHOP_BY_TEGRO_KEY, a.panda_api_key, 0, &got), KASSA_ENOTFOUND);
+    /* A key belongs to its dialect only. */
+    assert_err(R(f, shop_get_by_api_key, "panda", row_of(&a, "tegro")->api_key, &got),
+               KASSA_ENOTFOUND);
+    assert_err(R(f, shop_get_by_api_key, "tegro", row_of(&a, "panda")->api_key, &got),
+               KASSA_ENOTFOUND);
+    assert_err(R(f, shop_get_by_api_key, "nosuch", row_of(&a, "panda")->api_key, &got),
+               KASSA_ENOTFOUND);
 
-    /* The public key and the panda key are unique; a refused insert writes
-     * nothing. */
+    /* The public key and a dialect's API key are unique; a refused insert
+     * writes nothing, neither the shop nor any of its rows. */
     struct shop dup = a;
-    snprintf(dup.panda_api_key, sizeof dup.panda_api_key, "another-panda-key");
+    snprintf(shop_dialect_mut(&dup, "tegro")->api_key, KEY_SIZE, "another-tegro-key");
     assert_err(W(f, shop_insert, &dup), KASSA_EEXIST);
     dup = a;
     snprintf(dup.public_key, sizeof dup.public_key, "%032X", 99u);
+    snprintf(shop_dialect_mut(&dup, "tegro")->api_key, KEY_SIZE, "another-tegro-key");
     assert_err(W(f, shop_insert, &dup), KASSA_EEXIST);
     assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM shops"), 3);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM shop_dialects"), 6);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM shop_dialects WHERE api_key = "
+                                "'another-tegro-key'"),
+                     0);
 
     /* A merchant's shops, oldest first; the visitor may stop. */
     struct seen s = {0};
@@ -1058,8 +1153,10 @@ static bool fee_seen(void *arg, const char *currency, int64_t fixed)
     return strstr(out, "STOP") == NULL && strlen(out) < 200;
 }
 
-/* shop_update writes the settings it names and nothing else; the fee
- * percent and the fixed fees have their own ops. */
+/* shop_update writes the settings it names and nothing else: its name,
+ * URLs and each dialect row's TTL and callback format, never a row's
+ * credentials; a row the shop has not got is added. The fee percent and
+ * the fixed fees have their own ops. */
 static void test_shop_update(void **state)
 {
     struct fx *f = fx_of(state);
@@ -1068,13 +1165,15 @@ static void test_shop_update(void **state)
     snprintf(u.name, sizeof u.name, "Renamed «shop»");
     snprintf(u.url, sizeof u.url, "https://renamed.example/");
     snprintf(u.callback_url, sizeof u.callback_url, "https://renamed.example/cb?q='1'");
-    u.callback_version = 3;
-    u.panda_order_ttl = 60;
-    u.tegro_order_ttl = 120;
-    snprintf(u.notification_format, sizeof u.notification_format, "form");
+    struct shop_dialect *up = shop_dialect_mut(&u, "panda"), *ut = shop_dialect_mut(&u, "tegro");
+    up->order_ttl = 60;
+    snprintf(up->callback_format, sizeof up->callback_format, "3");
+    ut->order_ttl = 120;
+    snprintf(ut->callback_format, sizeof ut->callback_format, "form");
     /* not shop_update's to write: */
     snprintf(u.public_key, sizeof u.public_key, "%032X", 77u);
-    snprintf(u.panda_api_key, sizeof u.panda_api_key, "changed");
+    snprintf(up->api_key, sizeof up->api_key, "changed");
+    snprintf(ut->secret, sizeof ut->secret, "changed");
     snprintf(u.fee_percent, sizeof u.fee_percent, "9");
     u.active = 0;
     u.created_at = 5;
@@ -1085,15 +1184,20 @@ static void test_shop_update(void **state)
     memcpy(want.name, u.name, sizeof want.name);
     memcpy(want.url, u.url, sizeof want.url);
     memcpy(want.callback_url, u.callback_url, sizeof want.callback_url);
-    want.callback_version = 3;
-    want.panda_order_ttl = 60;
-    want.tegro_order_ttl = 120;
-    memcpy(want.notification_format, "form", 5);
+    shop_dialect_mut(&want, "panda")->order_ttl = 60;
+    memcpy(shop_dialect_mut(&want, "panda")->callback_format, "3", 2);
+    shop_dialect_mut(&want, "tegro")->order_ttl = 120;
+    memcpy(shop_dialect_mut(&want, "tegro")->callback_format, "form", 5);
     check_shop(&got, &want);
     assert_ok(R(f, shop_get, SHOP_BY_ID, NULL, other.id, &got));
     check_shop(&got, &other);
+    /* the credentials still find it, the ones it was not given do not */
+    assert_ok(R(f, shop_get_by_api_key, "panda", row_of(&s, "panda")->api_key, &got));
+    assert_int_equal(got.id, s.id);
+    assert_err(R(f, shop_get_by_api_key, "panda", "changed", &got), KASSA_ENOTFOUND);
     u.id = other.id + 100;
     assert_err(W(f, shop_update, &u), KASSA_ENOTFOUND);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM shop_dialects"), 4);
 
     assert_ok(W(f, shop_set_fee_percent, s.id, "3.1415"));
     assert_ok(R(f, shop_get, SHOP_BY_ID, NULL, s.id, &got));
@@ -1129,6 +1233,63 @@ static void test_shop_update(void **state)
     list[0] = '\0';
     assert_ok(R(f, shop_fees, other.id + 100, fee_seen, list));
     assert_string_equal(list, "");
+}
+
+/* A shop's dialect rows: a shop may have none (its reads say so), any
+ * registered name is a row's key, shop_update adds a row the shop lacks
+ * (with its credentials), an API key may repeat across dialects but not
+ * within one, and a merchant's shops each come with their own rows. */
+static void test_shop_dialect_rows(void **state)
+{
+    struct fx *f = fx_of(state);
+    struct merchant m = {.created_at = 1};
+    snprintf(m.name, sizeof m.name, "M");
+    assert_ok(W(f, merchant_insert, &m));
+    struct shop bare, got;
+    shop_fill(&bare, 1, m.id);
+    bare.n_dialects = 0;
+    assert_ok(W(f, shop_insert, &bare));
+    assert_ok(R(f, shop_get, SHOP_BY_ID, NULL, bare.id, &got));
+    check_shop(&got, &bare);
+    assert_int_equal(got.n_dialects, 0);
+    assert_null(shop_dialect_find(&got, "panda"));
+
+    /* A row of a dialect the shop had none of, added by an update. */
+    struct shop u = got;
+    row_set(&u, "third", "k3", "s3", 300, "v1");
+    assert_ok(W(f, shop_update, &u));
+    assert_ok(R(f, shop_get_by_api_key, "third", "k3", &got));
+    check_shop(&got, &u);
+
+    /* The same key in two dialects is two shops' business; twice in one
+     * dialect is refused. */
+    struct shop two;
+    shop_fill(&two, 2, m.id);
+    snprintf(shop_dialect_mut(&two, "panda")->api_key, KEY_SIZE, "k3");
+    assert_ok(W(f, shop_insert, &two));
+    assert_ok(R(f, shop_get_by_api_key, "panda", "k3", &got));
+    assert_int_equal(got.id, two.id);
+    assert_ok(R(f, shop_get_by_api_key, "third", "k3", &got));
+    assert_int_equal(got.id, bare.id);
+    struct shop three;
+    shop_fill(&three, 3, m.id);
+    row_set(&three, "third", "k3", "s", 1, "v2");
+    assert_err(W(f, shop_insert, &three), KASSA_EEXIST);
+    shop_dialect_mut(&three, "third")->api_key[1] = '4';
+    assert_ok(W(f, shop_insert, &three));
+
+    /* A merchant's shops, oldest first, each with its own rows. */
+    struct shop seen[4];
+    int n = 0;
+    struct {
+        struct shop *out;
+        int *n;
+    } ctx = {seen, &n};
+    assert_ok(R(f, shops_by_merchant, m.id, collect_shop, &ctx));
+    assert_int_equal(n, 3);
+    check_shop(&seen[0], &u);
+    check_shop(&seen[1], &two);
+    check_shop(&seen[2], &three);
 }
 
 /* ---- requisites: insert, pick ----------------------------------------- */
@@ -1355,7 +1516,7 @@ static void test_pick_kinds_interleaved(void **state)
 static void full_order(struct order *o, int64_t shop_id, int64_t requisite_id)
 {
     order_fill(o, shop_id, 1);
-    o->origin = DIALECT_TEGRO;
+    o->origin = 2 /* tegro */;
     o->amount = 100047;
     o->fee = 2501;
     o->amount_usdt = 10531263;
@@ -1390,7 +1551,7 @@ static void check_full_order(const struct order *got, const struct order *want)
     assert_string_equal(got->uuid_callback, want->uuid_callback);
     assert_string_equal(got->pay_token, want->pay_token);
     assert_int_equal(got->shop_id, want->shop_id);
-    assert_int_equal(got->origin, DIALECT_TEGRO);
+    assert_int_equal(got->origin, 2 /* tegro */);
     assert_int_equal(got->status, ORDER_PENDING);
     assert_int_equal(got->amount, 100047);
     assert_string_equal(got->currency, "RUB");
@@ -3097,6 +3258,7 @@ static const struct CMUnitTest tests[] = {
     T(test_migrations_from_older),
     T(test_shops),
     T(test_shop_update),
+    T(test_shop_dialect_rows),
     T(test_requisite_row),
     T(test_pick_rotation),
     T(test_pick_bank),

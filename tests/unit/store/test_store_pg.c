@@ -112,7 +112,7 @@ static kassa_err create_order(int node, const struct shop *shop, int64_t amount,
     struct order_create_cmd cmd = {.base.apply = order_create_apply};
     cmd.shop = *shop;
     cmd.order.amount = amount;
-    cmd.order.origin = DIALECT_PANDA;
+    cmd.order.origin = 1 /* panda */;
     snprintf(cmd.order.currency, sizeof cmd.order.currency, "RUB");
     snprintf(cmd.order.requisite_type, sizeof cmd.order.requisite_type, "SBP");
     snprintf(cmd.idem_key, sizeof cmd.idem_key, "%s", idem_key ? idem_key : "");
@@ -574,7 +574,7 @@ static void grouped_init(struct grouped *g, int node, const struct shop *shop, i
     g->node = node;
     g->cmd.shop = *shop;
     g->cmd.order.amount = amount;
-    g->cmd.order.origin = DIALECT_PANDA;
+    g->cmd.order.origin = 1 /* panda */;
     snprintf(g->cmd.order.currency, sizeof g->cmd.order.currency, "RUB");
     snprintf(g->cmd.order.requisite_type, sizeof g->cmd.order.requisite_type, "%s", type);
     snprintf(g->cmd.idem_key, sizeof g->cmd.idem_key, "%s", key);

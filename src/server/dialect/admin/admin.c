@@ -96,7 +96,8 @@ static void render_admin_order(struct jw *w, const struct order *o)
     jw_kstr(w, "uuid", o->uuid);
     jw_kstr(w, "uuid_callback", o->uuid_callback);
     jw_kint(w, "shop_id", o->shop_id);
-    jw_kstr(w, "origin", o->origin == DIALECT_TEGRO ? "tegro" : "panda");
+    const struct dialect *origin = dialect_by_id(o->origin);
+    jw_kstr(w, "origin", origin != NULL ? origin->name : "unknown");
     jw_kstr(w, "status", order_status_name(o->status));
     jw_kmoney(w, "amount", o->amount, o->currency, kassa_currency_find(o->currency)->exponent,
               false);
@@ -474,7 +475,7 @@ static enum http_action admin_get_receipt(struct http_req *req, const char *ref)
 
 /* ---- routing ------------------------------------------------------------ */
 
-enum http_action admin_handle(struct http_req *req)
+static enum http_action admin_handle(struct http_req *req)
 {
     if (!admin_auth(req))
         return HTTP_DONE;
@@ -523,3 +524,16 @@ enum http_action admin_handle(struct http_req *req)
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }
+
+/* ---- the registry's entry ----------------------------------------------- */
+
+static const struct dialect_route routes[] = {
+    {.path = "/admin/v1", .handle = admin_handle},
+};
+
+const struct dialect dialect_admin = {
+    .name = "admin",
+    .id = 3,
+    .routes = routes,
+    .n_routes = sizeof routes / sizeof routes[0],
+};

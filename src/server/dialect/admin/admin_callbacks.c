@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "base/base.h"
-#include "callback/dispatcher.h"
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
@@ -184,7 +183,8 @@ static void resend_rendered(struct http_req *req, struct writer_cmd *base, kassa
         return;
     }
     log_info("callback resend", "callback=%lld", (long long)cmd->id);
-    dispatcher_kick();
+    if (dialect_settings()->callbacks_kick != NULL)
+        dialect_settings()->callbacks_kick();
     get_one(req, cmd->id);
 }
 
@@ -209,8 +209,7 @@ static enum http_action stats(struct http_req *req)
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
-    struct dispatcher_counters dc;
-    dispatcher_counters(&dc);
+    int64_t (*in_flight)(void) = dialect_settings()->callbacks_in_flight;
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
     jw_obj(&w);
@@ -220,7 +219,7 @@ static enum http_action stats(struct http_req *req)
     jw_kint(&w, "failed", st.failed);
     jw_kint(&w, "refused", st.refused);
     jw_kint(&w, "attempts", st.attempts);
-    jw_kint(&w, "in_flight", dc.in_flight);
+    jw_kint(&w, "in_flight", in_flight != NULL ? in_flight() : 0);
     jw_obj_end(&w);
     reply_jw(req, 200, &w);
     return HTTP_DONE;

@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "dialect/dialect.h"
 #include "dialect/reply.h"
+#include "admin_shops.h"
 
 static void render_method(struct jw *w, const struct pay_method *m, bool enabled)
 {

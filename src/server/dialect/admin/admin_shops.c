@@ -72,10 +72,108 @@ static void render_fee_fixed(struct jw *w, int64_t shop_id)
     jw_obj_end(w);
 }
 
+/* ---- the merchant dialects' settings ------------------------------------ */
+
+/* The merchant dialects' settings in a shop's JSON come from the registry:
+ * each dialect names its members (struct dialect_field) in their order, and
+ * the registry's order of dialects gives theirs. */
+
+/* An optional integer member in [min, max]; absent -> *out untouched. */
+static bool opt_int(json_t *root, const char *key, long long min, long long max, int *out,
+                    char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(root, key);
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        snprintf(msg, msglen, "%s: expected an integer between %lld and %lld", key, min, max);
+        return false;
+    }
+    *out = (int)json_integer_value(v);
+    return true;
+}
+
+/* The text of a callback format member as its dialect's validator reads it:
+ * a JSON integer for a dialect showing it as one, else a JSON string; ""
+ * (which no validator takes) for any other value. */
+static void format_text(const struct dialect_merchant *m, json_t *v, char *dst, size_t size)
+{
+    dst[0] = '\0';
+    if (m->callback_format_int && json_is_integer(v))
+        snprintf(dst, size, "%lld", (long long)json_integer_value(v));
+    else if (!m->callback_format_int && json_is_string(v) && json_string_length(v) < size)
+        core_copy(dst, size, json_string_value(v));
+}
+
+/* What parse_dialect_fields found: one setting of one dialect. */
+typedef bool (*dialect_field_fn)(void *arg, const struct dialect *d, enum dialect_setting what,
+                                 int ttl, const char *format);
+
+/* Read every merchant dialect's setting member of root (absent or null:
+ * left alone), checked in the order of a shop's JSON: a TTL in [60, 30
+ * days], a callback format as its dialect's validator says. Each one found
+ * goes to fn (the dialect, the setting, the TTL or the format text). false
+ * with msg set on the first refusal. */
+static bool parse_dialect_fields(json_t *root, dialect_field_fn fn, void *arg, char *msg,
+                                 size_t msglen)
+{
+    for (size_t i = 0; dialect_registry[i] != NULL; i++) {
+        const struct dialect *d = dialect_registry[i];
+        const struct dialect_merchant *m = d->merchant;
+        for (size_t j = 0; m != NULL && j < m->n_fields; j++) {
+            const struct dialect_field *f = &m->fields[j];
+            json_t *v = json_object_get(root, f->name);
+            if (v == NULL || json_is_null(v))
+                continue;
+            int ttl = 0;
+            char format[CALLBACK_FORMAT_SIZE] = "";
+            if (f->setting == DIALECT_ORDER_TTL) {
+                if (!opt_int(root, f->name, 60, 30 * 86400, &ttl, msg, msglen))
+                    return false;
+            } else {
+                format_text(m, v, format, sizeof format);
+                if (!m->callback_format_ok(format, msg, msglen))
+                    return false;
+            }
+            if (!fn(arg, d, f->setting, ttl, format)) {
+                snprintf(msg, msglen, "%s: too many dialects", d->name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Whether `key` is a member some merchant dialect's settings have. */
+static bool dialect_field_known(const char *key)
+{
+    for (size_t i = 0; dialect_registry[i] != NULL; i++) {
+        const struct dialect_merchant *m = dialect_registry[i]->merchant;
+        for (size_t j = 0; m != NULL && j < m->n_fields; j++)
+            if (strcmp(m->fields[j].name, key) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* "name, url, ..., <each dialect's members>": what a shop update takes. */
+static void update_fields_text(char *dst, size_t size)
+{
+    int n = snprintf(dst, size, "name, url, callback_url, fee_percent, fee_fixed");
+    size_t at = n > 0 ? (size_t)n : 0;
+    for (size_t i = 0; dialect_registry[i] != NULL; i++) {
+        const struct dialect_merchant *m = dialect_registry[i]->merchant;
+        for (size_t j = 0; m != NULL && j < m->n_fields && at < size; j++) {
+            n = snprintf(dst + at, size - at, ", %s", m->fields[j].name);
+            at += n > 0 ? (size_t)n : 0;
+        }
+    }
+}
+
 /* ---- shops -------------------------------------------------------------- */
 
 /* A shop's JSON: its settings, and with `credentials` (only the answer to
- * its creation) both dialects' keys and secrets. */
+ * its creation) every merchant dialect's keys and secrets. */
 static void render_shop(struct jw *w, const struct shop *s, bool credentials)
 {
     jw_obj(w);
@@ -87,21 +185,32 @@ static void render_shop(struct jw *w, const struct shop *s, bool credentials)
     jw_kstr(w, "callback_url", s->callback_url);
     jw_kstr(w, "fee_percent", s->fee_percent);
     render_fee_fixed(w, s->id);
-    jw_kint(w, "callback_version", s->callback_version);
-    jw_kint(w, "panda_order_ttl", s->panda_order_ttl);
-    jw_kint(w, "tegro_order_ttl", s->tegro_order_ttl);
-    jw_kstr(w, "notification_format", s->notification_format);
+    for (size_t i = 0; dialect_registry[i] != NULL; i++) {
+        const struct dialect *d = dialect_registry[i];
+        const struct dialect_merchant *m = d->merchant;
+        const struct shop_dialect *row = shop_dialect_find(s, d->name);
+        for (size_t j = 0; m != NULL && j < m->n_fields; j++) {
+            const char *name = m->fields[j].name;
+            if (row == NULL)
+                jw_knull(w, name);
+            else if (m->fields[j].setting == DIALECT_ORDER_TTL)
+                jw_kint(w, name, row->order_ttl);
+            else if (m->callback_format_int)
+                jw_kint(w, name, strtoll(row->callback_format, NULL, 10));
+            else
+                jw_kstr(w, name, row->callback_format);
+        }
+    }
     jw_kbool(w, "active", s->active != 0);
-    if (credentials) {
-        jw_key(w, "panda");
+    for (size_t i = 0; credentials && dialect_registry[i] != NULL; i++) {
+        const struct dialect *d = dialect_registry[i];
+        const struct shop_dialect *row = shop_dialect_find(s, d->name);
+        if (d->merchant == NULL || row == NULL)
+            continue;
+        jw_key(w, d->name);
         jw_obj(w);
-        jw_kstr(w, "api_key", s->panda_api_key);
-        jw_kstr(w, "secret", s->panda_secret);
-        jw_obj_end(w);
-        jw_key(w, "tegro");
-        jw_obj(w);
-        jw_kstr(w, "api_key", s->tegro_api_key);
-        jw_kstr(w, "secret", s->tegro_secret);
+        jw_kstr(w, "api_key", row->api_key);
+        jw_kstr(w, "secret", row->secret);
         jw_obj_end(w);
     }
     jw_obj_end(w);
@@ -119,44 +228,25 @@ static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_e
         reply_error(req, 500, "Internal server error");
         return;
     }
-    log_info("shop created", "id=%lld merchant_id=%lld notification_format=%s", (long long)s->id,
-             (long long)s->merchant_id, s->notification_format);
+    log_info("shop created", "id=%lld merchant_id=%lld dialects=%d", (long long)s->id,
+             (long long)s->merchant_id, s->n_dialects);
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
     render_shop(&w, s, true);
     reply_jw(req, 201, &w);
 }
 
-/* An optional integer member in [min, max]; absent -> *out untouched. */
-static bool opt_int(json_t *root, const char *key, long long min, long long max, int *out,
-                    char *msg, size_t msglen)
+/* parse_dialect_fields' fn for a new shop: into its row of the dialect. */
+static bool create_field(void *arg, const struct dialect *d, enum dialect_setting what, int ttl,
+                         const char *format)
 {
-    json_t *v = json_object_get(root, key);
-    if (v == NULL || json_is_null(v))
-        return true;
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-        snprintf(msg, msglen, "%s: expected an integer between %lld and %lld", key, min, max);
+    struct shop_dialect *row = shop_dialect_add(arg, d->name);
+    if (row == NULL)
         return false;
-    }
-    *out = (int)json_integer_value(v);
-    return true;
-}
-
-/* "notification_format": "form" | "json" into dst; absent or null: dst
- * untouched and *found false. */
-static bool opt_notification_format(json_t *root, char *dst, size_t size, bool *found, char *msg,
-                                    size_t msglen)
-{
-    json_t *v = json_object_get(root, "notification_format");
-    *found = v != NULL && !json_is_null(v);
-    if (!*found)
-        return true;
-    if (!json_is_string(v) || json_string_length(v) >= size ||
-        !shop_notification_format_known(json_string_value(v))) {
-        snprintf(msg, msglen, "notification_format: expected \"form\" or \"json\"");
-        return false;
-    }
-    core_copy(dst, size, json_string_value(v));
+    if (what == DIALECT_ORDER_TTL)
+        row->order_ttl = ttl;
+    else
+        core_copy(row->callback_format, sizeof row->callback_format, format);
     return true;
 }
 
@@ -183,11 +273,7 @@ static enum http_action admin_create_shop(struct http_req *req)
                          sizeof msg) ||
         !json_decimal_text(req, root, "fee_percent", s->fee_percent, sizeof s->fee_percent, &found,
                            msg, sizeof msg) ||
-        !opt_int(root, "callback_version", 2, 3, &s->callback_version, msg, sizeof msg) ||
-        !opt_int(root, "panda_order_ttl", 60, 30 * 86400, &s->panda_order_ttl, msg, sizeof msg) ||
-        !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &s->tegro_order_ttl, msg, sizeof msg) ||
-        !opt_notification_format(root, s->notification_format, sizeof s->notification_format,
-                                 &found, msg, sizeof msg))
+        !parse_dialect_fields(root, create_field, s, msg, sizeof msg))
         goto refuse;
     if (mid != NULL && !json_is_null(mid)) {
         if (json_is_integer(mid) && json_integer_value(mid) > 0) {
@@ -249,26 +335,36 @@ static void shop_updated(struct http_req *req, struct writer_cmd *base, kassa_er
         return;
     }
     shop_cache_forget(cmd->shop_id);
-    log_info("shop updated", "id=%lld settings=0x%x fixed_fees=%d notification_format=%s",
-             (long long)cmd->shop_id, cmd->set, cmd->n_fixed, cmd->shop.notification_format);
+    log_info("shop updated", "id=%lld settings=0x%x dialects=%d fixed_fees=%d",
+             (long long)cmd->shop_id, cmd->set, cmd->n_dialects, cmd->n_fixed);
     reply_shop(req, cmd->shop_id, 200);
 }
 
+/* parse_dialect_fields' fn for a shop update: a change of the dialect's row. */
+static bool update_field(void *arg, const struct dialect *d, enum dialect_setting what, int ttl,
+                         const char *format)
+{
+    struct shop_dialect_change *ch = shop_update_dialect(arg, d->name);
+    if (ch == NULL)
+        return false;
+    if (what == DIALECT_ORDER_TTL) {
+        ch->set |= SHOP_SET_ORDER_TTL;
+        ch->order_ttl = ttl;
+    } else {
+        ch->set |= SHOP_SET_CALLBACK_FORMAT;
+        core_copy(ch->callback_format, sizeof ch->callback_format, format);
+    }
+    return true;
+}
+
 /* PATCH /admin/v1/shops/{id}: any of the create fields but merchant_id, and
- * the per-shop settings kassa has. Every member is checked before anything
- * is written; an unknown one is refused (a typo must not pass silently). */
+ * the per-shop settings kassa has (every merchant dialect's among them).
+ * Every member is checked before anything is written; an unknown one is
+ * refused (a typo must not pass silently). */
 static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
 {
-    static const char *const fields[] = {"name",
-                                         "url",
-                                         "callback_url",
-                                         "fee_percent",
-                                         "fee_fixed",
-                                         "callback_version",
-                                         "panda_order_ttl",
-                                         "tegro_order_ttl",
-                                         "notification_format"};
-    char msg[512];
+    static const char *const fields[] = {"name", "url", "callback_url", "fee_percent", "fee_fixed"};
+    char msg[512], takes[256];
     json_t *root = parse_json_object(req, msg, sizeof msg);
     if (root == NULL) {
         reply_error(req, 400, "%s", msg);
@@ -280,6 +376,7 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
+    update_fields_text(takes, sizeof takes);
     cmd->shop_id = shop_id;
     struct shop *v = &cmd->values;
     const char *key;
@@ -289,21 +386,16 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         size_t i = 0;
         while (i < sizeof fields / sizeof fields[0] && strcmp(fields[i], key) != 0)
             i++;
+        bool setting = dialect_field_known(key);
         if (strcmp(key, "merchant_id") == 0) {
             snprintf(msg, sizeof msg, "merchant_id: a shop cannot move to another merchant");
             goto refuse;
         }
-        if (i == sizeof fields / sizeof fields[0]) {
-            snprintf(msg, sizeof msg,
-                     "unknown field '%.64s': a shop update takes name, url, callback_url, "
-                     "fee_percent, fee_fixed, callback_version, panda_order_ttl, "
-                     "tegro_order_ttl, notification_format",
-                     key);
+        if (i == sizeof fields / sizeof fields[0] && !setting) {
+            snprintf(msg, sizeof msg, "unknown field '%.64s': a shop update takes %s", key, takes);
             goto refuse;
         }
-        bool is_int = strcmp(key, "callback_version") == 0 || strstr(key, "_ttl") != NULL;
-        if (json_is_null(val) && (is_int || strcmp(key, "notification_format") == 0 ||
-                                  strcmp(key, "fee_percent") == 0)) {
+        if (json_is_null(val) && (setting || strcmp(key, "fee_percent") == 0)) {
             snprintf(msg, sizeof msg, "%s: must not be null", key);
             goto refuse;
         }
@@ -313,22 +405,13 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         !json_opt_string(root, "url", v->url, sizeof v->url, msg, sizeof msg) ||
         !json_opt_string(root, "callback_url", v->callback_url, sizeof v->callback_url, msg,
                          sizeof msg) ||
-        !opt_int(root, "callback_version", 2, 3, &v->callback_version, msg, sizeof msg) ||
-        !opt_int(root, "panda_order_ttl", 60, 30 * 86400, &v->panda_order_ttl, msg, sizeof msg) ||
-        !opt_int(root, "tegro_order_ttl", 60, 30 * 86400, &v->tegro_order_ttl, msg, sizeof msg) ||
-        !opt_notification_format(root, v->notification_format, sizeof v->notification_format,
-                                 &found, msg, sizeof msg))
+        !parse_dialect_fields(root, update_field, cmd, msg, sizeof msg))
         goto refuse;
     static const struct {
         const char *key;
         unsigned flag;
-    } flags[] = {{"name", SHOP_SET_NAME},
-                 {"url", SHOP_SET_URL},
-                 {"callback_url", SHOP_SET_CALLBACK_URL},
-                 {"callback_version", SHOP_SET_CALLBACK_VERSION},
-                 {"panda_order_ttl", SHOP_SET_PANDA_ORDER_TTL},
-                 {"tegro_order_ttl", SHOP_SET_TEGRO_ORDER_TTL},
-                 {"notification_format", SHOP_SET_NOTIFICATION_FORMAT}};
+    } flags[] = {
+        {"name", SHOP_SET_NAME}, {"url", SHOP_SET_URL}, {"callback_url", SHOP_SET_CALLBACK_URL}};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (json_object_get(root, flags[i].key) != NULL)
             cmd->set |= flags[i].flag;
@@ -339,11 +422,8 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         cmd->set |= SHOP_SET_FEE_PERCENT;
     if (!parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
         goto refuse;
-    if (cmd->set == 0 && cmd->n_fixed == 0) {
-        snprintf(msg, sizeof msg,
-                 "nothing to change: give any of name, url, callback_url, fee_percent, "
-                 "fee_fixed, callback_version, panda_order_ttl, tegro_order_ttl, "
-                 "notification_format");
+    if (cmd->set == 0 && cmd->n_fixed == 0 && cmd->n_dialects == 0) {
+        snprintf(msg, sizeof msg, "nothing to change: give any of %s", takes);
         goto refuse;
     }
     if (shop_update_prepare(cmd, msg, sizeof msg) != KASSA_OK)

@@ -14,4 +14,9 @@
  *   PUT  /{id}/tariff       {"fee_percent"?, "fee_fixed"?} */
 enum http_action admin_shops(struct http_req *req, const char *rest);
 
+/* /admin/v1/shops/{id}/methods[/{payment_system}] (admin_methods.c): GET lists the
+ * shop's methods, PUT {"enabled": bool} switches one. `rest` is what follows
+ * "/admin/v1/shops/"; the admin token is already checked. */
+enum http_action admin_shop_methods(struct http_req *req, const char *rest);
+
 #endif

@@ -540,7 +540,7 @@ static enum http_action qr_image(struct http_req *req, int64_t id, const char *t
 
 /* ---- routing ------------------------------------------------------------ */
 
-enum http_action pages_handle(struct http_req *req)
+static enum http_action pages_handle(struct http_req *req)
 {
     const char *p = req->path;
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
@@ -577,3 +577,16 @@ enum http_action pages_handle(struct http_req *req)
     error_page(req, 405, &lang_ru, "Method not allowed");
     return HTTP_DONE;
 }
+
+/* ---- the registry's entry ----------------------------------------------- */
+
+static const struct dialect_route routes[] = {
+    {.path = "/pay", .handle = pages_handle},
+};
+
+const struct dialect dialect_pages = {
+    .name = "pages",
+    .id = 4, /* it makes no orders; the number is its all the same */
+    .routes = routes,
+    .n_routes = sizeof routes / sizeof routes[0],
+};

@@ -8,13 +8,13 @@
 
 #include "base/base.h"
 #include "base/clock.h"
-#include "callback/render.h"
 #include "core/core.h"
 #include "base/log.h"
 #include "dialect/dialect.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
 #include "dialect/reply.h"
+#include "panda.h"
 
 /* The attribute name a requisite's value goes under. */
 static const char *requisite_attr(const char *type)
@@ -53,7 +53,7 @@ static bool panda_auth(struct http_req *req, const char *signed_part, size_t sig
         reply_error(req, 401, "missing X-API-Key header");
         return false;
     }
-    kassa_err err = query_shop_by_key(SHOP_BY_PANDA_KEY, key, shop);
+    kassa_err err = query_shop_by_api_key(PANDA_NAME, key, shop);
     if (err == KASSA_ENOTFOUND || (err == KASSA_OK && !shop->active)) {
         reply_error(req, 401, "invalid API key");
         return false;
@@ -66,8 +66,9 @@ static bool panda_auth(struct http_req *req, const char *signed_part, size_t sig
         reply_error(req, 401, "missing or malformed X-Timestamp header");
         return false;
     }
-    if (sig == NULL ||
-        kassa_panda_verify(shop->panda_secret, ts, signed_part, signed_len, sig) != KASSA_OK) {
+    const struct shop_dialect *row = shop_dialect_find(shop, PANDA_NAME);
+    if (sig == NULL || row == NULL ||
+        kassa_panda_verify(row->secret, ts, signed_part, signed_len, sig) != KASSA_OK) {
         reply_error(req, 401, "invalid signature");
         return false;
     }
@@ -109,7 +110,7 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
     jw_kstr(w, "uuid", o->uuid);
     jw_kstr(w, "uuid_callback", o->uuid_callback);
     jw_kint(w, "id", o->id);
-    jw_kstr(w, "status", callback_panda_status(o->status));
+    jw_kstr(w, "status", panda_status(o->status));
     jw_kmoney(w, "amount", o->amount, o->currency, 2, view == VIEW_GET);
     money_or_null(w, "amount_usdt", o->amount_usdt, "USDT", 2, has_rate);
     jw_kstr_or_null(w, "exchange_rate", o->exchange_rate);
@@ -268,7 +269,7 @@ kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
         snprintf(msg, msglen, "request body must be a JSON object");
         goto out;
     }
-    o->origin = DIALECT_PANDA;
+    o->origin = dialect_panda.id;
     const char *amount_key = legacy ? "amount_rub" : "amount";
     const char *alt_key = legacy ? "amount" : "amount_rub";
     char amount[128];
@@ -462,7 +463,7 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
     jw_init(&w, REPLY_JSON_LIMIT);
     jw_obj(&w);
     jw_kmoney(&w, "amount_rub", o->amount, o->currency, 2, true);
-    jw_kstr(&w, "status", callback_panda_status(o->status));
+    jw_kstr(&w, "status", panda_status(o->status));
     jw_kint(&w, "ttl_sec", o->status == ORDER_PENDING ? order_ttl_left(o) : 0);
     jw_kbool(&w, "confirmed_by_customer", o->confirmed_by_customer);
     jw_key(&w, "requisite_info");
@@ -520,7 +521,7 @@ static void cancel_rendered(struct http_req *req, struct writer_cmd *base, kassa
     struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be canceled: it is %s",
-                    callback_panda_status(cmd->order.status));
+                    panda_status(cmd->order.status));
         return;
     }
     if (err != KASSA_OK) {
@@ -531,7 +532,7 @@ static void cancel_rendered(struct http_req *req, struct writer_cmd *base, kassa
     struct jw w;
     jw_init(&w, 1024);
     jw_obj(&w);
-    jw_kstr(&w, "status", callback_panda_status(cmd->order.status));
+    jw_kstr(&w, "status", panda_status(cmd->order.status));
     jw_kstr(&w, "uuid", cmd->order.uuid);
     jw_obj_end(&w);
     reply_jw(req, 200, &w);
@@ -561,7 +562,7 @@ static void confirm_rendered(struct http_req *req, struct writer_cmd *base, kass
     struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be confirmed: it is %s",
-                    callback_panda_status(cmd->order.status));
+                    panda_status(cmd->order.status));
         return;
     }
     if (err != KASSA_OK) {
@@ -572,7 +573,7 @@ static void confirm_rendered(struct http_req *req, struct writer_cmd *base, kass
     jw_init(&w, 1024);
     jw_obj(&w);
     jw_kstr(&w, "uuid", cmd->order.uuid);
-    jw_kstr(&w, "status", callback_panda_status(cmd->order.status));
+    jw_kstr(&w, "status", panda_status(cmd->order.status));
     jw_kbool(&w, "confirmed_by_customer", cmd->order.confirmed_by_customer);
     jw_obj_end(&w);
     reply_jw(req, 200, &w);
@@ -805,7 +806,7 @@ static enum http_action panda_stats(struct http_req *req)
 
 /* ---- routing ------------------------------------------------------------ */
 
-enum http_action panda_handle(struct http_req *req)
+static enum http_action panda_handle(struct http_req *req)
 {
     bool v1 = strncmp(req->path, "/v1/", 4) == 0;
     const char *rest = req->path + (v1 ? 3 : 0); /* "/orders..." */
@@ -857,3 +858,36 @@ enum http_action panda_handle(struct http_req *req)
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }
+
+/* ---- the registry's entry ----------------------------------------------- */
+
+static const struct dialect_route routes[] = {
+    {.path = "/orders", .handle = panda_handle},
+    {.path = "/v1/orders", .handle = panda_handle},
+};
+
+static const struct dialect_field fields[] = {
+    {"callback_version", DIALECT_CALLBACK_FORMAT},
+    {"panda_order_ttl", DIALECT_ORDER_TTL},
+};
+
+static const struct dialect_merchant merchant = {
+    .api_key_bytes = 16,
+    .secret_bytes = 32,
+    .order_ttl = 900,
+    .callback_format = "3",
+    .callback_format_ok = panda_callback_format_ok,
+    .callback_format_int = true,
+    .fields = fields,
+    .n_fields = sizeof fields / sizeof fields[0],
+    .callback_plan = panda_callback_plan,
+    .callback_sign = panda_callback_sign,
+};
+
+const struct dialect dialect_panda = {
+    .name = PANDA_NAME,
+    .id = 1,
+    .routes = routes,
+    .n_routes = sizeof routes / sizeof routes[0],
+    .merchant = &merchant,
+};

@@ -75,7 +75,8 @@ static bool pay_check(struct http_req *req, const struct pay_params *p, const st
                       {"shop_id", p->shop_id},
                       {"test", p->test}};
     size_t n = p->test != NULL ? 5 : 4;
-    if (kassa_tegro_form_verify(kv, n, shop->tegro_secret, p->sign) != KASSA_OK) {
+    const struct shop_dialect *row = tegro_row(shop);
+    if (row == NULL || kassa_tegro_form_verify(kv, n, row->secret, p->sign) != KASSA_OK) {
         error_page(req, 403, L,
                    "Wrong sign: expected md5 of the sorted query string of amount, currency, "
                    "order_id, shop_id%s followed by the shop's secret",

@@ -89,7 +89,7 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
     struct order *o = &cmd->order;
     cmd->shop = *shop;
     cmd->receipt = &tc->receipt;
-    o->origin = DIALECT_TEGRO;
+    o->origin = dialect_tegro.id;
     o->test = in->test;
 
     if (empty(in->currency)) {

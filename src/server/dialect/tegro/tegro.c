@@ -124,9 +124,9 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
         return false;
     }
     const char *auth = http_header(req, "Authorization");
-    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 ||
-        kassa_tegro_rest_verify(tx->shop.tegro_api_key, req->body, req->body_len, auth + 7) !=
-            KASSA_OK) {
+    const struct shop_dialect *row = tegro_row(&tx->shop);
+    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || row == NULL ||
+        kassa_tegro_rest_verify(row->api_key, req->body, req->body_len, auth + 7) != KASSA_OK) {
         tegro_error(req, "Wrong authorization token");
         return false;
     }
@@ -892,7 +892,7 @@ static enum http_action m_withdrawals(struct http_req *req, struct tegro_ctx *tx
 
 /* ---- routing ------------------------------------------------------------ */
 
-enum http_action tegro_handle(struct http_req *req)
+static enum http_action tegro_handle(struct http_req *req)
 {
     const char *m = path_after(req->path, "/api/");
     char name[64];
@@ -940,3 +940,38 @@ enum http_action tegro_handle(struct http_req *req)
     tegro_error(req, "Unknown method %s", name);
     return HTTP_DONE;
 }
+
+/* ---- the registry's entry ----------------------------------------------- */
+
+static const struct dialect_route routes[] = {
+    {.path = "/api", .handle = tegro_handle},
+    /* the hosted payment form (form.c); the rest of /pay is the payer's pages */
+    {.path = "/pay", .exact = true, .handle = tegro_form_handle},
+    {.path = "/pay/", .exact = true, .handle = tegro_form_handle},
+    {.path = "/pay/form", .exact = true, .handle = tegro_form_handle},
+    {.path = "/pay/form/", .exact = true, .handle = tegro_form_handle},
+};
+
+static const struct dialect_field fields[] = {
+    {"tegro_order_ttl", DIALECT_ORDER_TTL},
+    {"notification_format", DIALECT_CALLBACK_FORMAT},
+};
+
+static const struct dialect_merchant merchant = {
+    .api_key_bytes = 16,
+    .secret_bytes = 16,
+    .order_ttl = 86400,
+    .callback_format = "form",
+    .callback_format_ok = tegro_callback_format_ok,
+    .fields = fields,
+    .n_fields = sizeof fields / sizeof fields[0],
+    .callback_plan = tegro_callback_plan,
+};
+
+const struct dialect dialect_tegro = {
+    .name = TEGRO_NAME,
+    .id = 2,
+    .routes = routes,
+    .n_routes = sizeof routes / sizeof routes[0],
+    .merchant = &merchant,
+};

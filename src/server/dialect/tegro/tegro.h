@@ -10,8 +10,41 @@
 
 #include "core/core.h"
 #include "core/method.h"
+#include "dialect/dialect.h"
 
 #define TEGRO_IDEM_PREFIX "tegro-order:"
+#define TEGRO_NAME "tegro"
+#define TEGRO_CALLBACK_CT "application/x-www-form-urlencoded"
+#define TEGRO_CALLBACK_CT_JSON "application/json"
+
+/* The registry's entry (tegro.c). */
+extern const struct dialect dialect_tegro;
+
+/* /pay/ and /pay/form/: the hosted payment form (form.c). */
+enum http_action tegro_form_handle(struct http_req *req);
+
+/* The shop's row of this dialect, or NULL (a shop made before the
+ * deployment had the dialect). */
+const struct shop_dialect *tegro_row(const struct shop *s);
+
+/* The notification body of a paid order of shop `s` (its row `row`):
+ * shop_id, amount, order_id (the merchant's), payment_system (when set),
+ * currency, test (only for a test order), sorted, URL-encoded, then
+ * sign = MD5(that query string + the row's secret). For a row whose
+ * callback format is "json", the same fields and sign, in the same order,
+ * as a JSON object of strings; the sign is the same. KASSA_ETOOBIG when it
+ * does not fit in out (size bytes, NUL-terminated; its length in *len),
+ * KASSA_ECURRENCY, KASSA_ENOMEM. */
+kassa_err tegro_callback_body(const struct order *o, const struct shop *s,
+                              const struct shop_dialect *row, char *out, size_t size, size_t *len);
+
+/* The registry's callback hooks (dialect.h struct dialect_merchant): the
+ * callback format is "form" (the default) or "json"; a notification goes
+ * out for a paid order only, to its notify_url, else the shop's
+ * callback_url; the body carries its own sign. */
+bool tegro_callback_format_ok(const char *value, char *msg, size_t msglen);
+bool tegro_callback_plan(const struct event *e, const struct order *o, const struct shop *s,
+                         const struct shop_dialect *row, struct callback *cb, kassa_err *err);
 
 struct tegro_create {
     struct order_create_cmd cmd; /* cmd.shop and cmd.order filled by tegro_order_fill;

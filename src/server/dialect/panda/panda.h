@@ -1,0 +1,48 @@
+/* panda.h: what the panda dialect's files share (panda.c: the REST API;
+ * callback.c: its status names and callbacks). */
+#ifndef KASSA_PANDA_H
+#define KASSA_PANDA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dialect/dialect.h"
+#include "kassa/error.h"
+#include "model/model.h"
+
+#define PANDA_NAME "panda"
+
+/* The registry's entry (panda.c). */
+extern const struct dialect dialect_panda;
+#define PANDA_CALLBACK_CT "application/json"
+
+/* panda's status name of a core status: "completed", "failed", "timeout",
+ * "canceled", "traderNotFound", "pending". */
+const char *panda_status(enum order_status s);
+
+/* The callback body of order `o` reaching `status`, version 3 or 2
+ * (anything else is 3), into out (size bytes, NUL-terminated), its length
+ * in *len. KASSA_ETOOBIG when it does not fit, KASSA_ECURRENCY for an
+ * unknown currency. */
+kassa_err panda_callback_body(const struct order *o, enum order_status status, int version,
+                              char *out, size_t size, size_t *len);
+
+/* The registry's callback hooks (dialect.h struct dialect_merchant). A
+ * shop's callback format is its callback version: "3" (the default) or
+ * "2"; a callback goes to the shop's callback_url on every status but
+ * pending, and each attempt is signed: X-API-Key, X-Timestamp and
+ * X-Signature = HMAC-SHA256(secret, timestamp + body). */
+bool panda_callback_format_ok(const char *value, char *msg, size_t msglen);
+bool panda_callback_plan(const struct event *e, const struct order *o, const struct shop *s,
+                         const struct shop_dialect *row, struct callback *cb, kassa_err *err);
+bool panda_callback_sign(const struct callback *cb, const struct shop_dialect *row, int64_t now,
+                         dialect_header_fn add, void *arg);
+
+/* Parse and validate a create-order body (legacy: /orders with
+ * amount_rub; else /v1/orders with amount) into cmd->order and
+ * cmd->idem_key. KASSA_EINVAL with a message naming the field in msg. */
+struct order_create_cmd;
+kassa_err panda_parse_create(const char *body, size_t len, bool legacy,
+                             struct order_create_cmd *cmd, char *msg, size_t msglen);
+
+#endif
