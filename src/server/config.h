@@ -22,6 +22,8 @@ struct config {
     int threads;                   /* --threads N|auto          KASSA_THREADS (auto) */
     int64_t max_body;              /* --max-body BYTES          KASSA_MAX_BODY (65536) */
     int64_t max_upload;            /* --max-upload BYTES        KASSA_MAX_UPLOAD (3 MiB + 64 KiB) */
+    int max_connections;           /* --max-connections N       KASSA_MAX_CONNECTIONS (1024) */
+    int request_timeout;           /* --request-timeout SEC     KASSA_REQUEST_TIMEOUT (60) */
     int timestamp_window;          /* --timestamp-window SEC    KASSA_TIMESTAMP_WINDOW (300) */
     char *log_level;               /* --log-level debug|info|warn|error  KASSA_LOG_LEVEL (info) */
     int panda_order_ttl;           /* --panda-order-ttl SEC     KASSA_PANDA_ORDER_TTL (900) */

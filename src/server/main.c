@@ -135,6 +135,7 @@ int main(int argc, char **argv)
         goto out;
     }
     writer_on_commit(app.writer, kick_on_events);
+    http_set_limits(config.max_connections, config.request_timeout);
     if (http_start(config.listen, config.threads, (size_t)config.max_body,
                    (size_t)config.max_upload, router_handle, err, sizeof err) != 0) {
         log_error("cannot listen", "listen=%s error=\"%s\"", config.listen, err);

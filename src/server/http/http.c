@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -29,6 +30,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,12 +42,23 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "conns.h"
+#include "listen.h"
+#include "resume.h"
 #include "tls.h"
 
 #define HTTP_ARENA_EXTRA (1024 * 1024) /* arena bytes beyond the body limit */
 #define HTTP_CONN_MEMORY (16 * 1024)
-#define HTTP_CONN_TIMEOUT 30    /* seconds of idle before MHD closes */
-#define HTTP_STOP_WAIT_MS 10000 /* how long http_stop lets transfers finish */
+#define HTTP_CONN_TIMEOUT 30   /* seconds of idle before MHD closes */
+#define HTTP_STOP_WAIT_MS 5000 /* how long http_stop lets transfers finish */
+/* The request target kassad lets libmicrohttpd parse. MHD keeps the
+ * request line, the headers and one 56-byte record per query argument in
+ * the connection's HTTP_CONN_MEMORY; when the records do not fit it closes
+ * the connection without an answer. A target within these limits always
+ * fits (the line takes at most half the pool); one beyond gets kassad's own
+ * 414 before MHD parses it. */
+#define HTTP_TARGET_MAX 8000
+#define HTTP_QUERY_ARGS_MAX 64
 
 enum http_state {
     ST_BODY,     /* collecting the body */
@@ -69,6 +82,8 @@ struct http_conn {
     bool suspended;       /* MHD connection suspended (guarded by http_mu) */
     bool resumed;         /* http_resume called (guarded by http_mu) */
     bool counted_pending; /* counted in http_pending */
+    bool refused;         /* answered 414 by on_uri itself: close */
+    struct conn_rec *rec; /* the connection's record (conns.h), may be NULL */
     void (*on_resume)(struct http_req *req, void *arg); /* see http_on_resume */
     void *on_resume_arg;
     size_t limit;    /* body limit of this request */
@@ -95,12 +110,16 @@ static bool http_tls; /* serving HTTPS (tls.c holds the pair) */
 static http_handler http_cb;
 static size_t http_max_body;
 static size_t http_max_upload;
+static int http_max_conns = 1024;
+static int http_request_timeout = 60;
 static pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int http_live;    /* requests between URI callback and completion */
 static atomic_int http_pending; /* requests handled but not yet queued */
 
 static const char http_413[] = "{\"error\":\"request body too large\"}";
 static const char http_500[] = "{\"error\":\"Internal server error\"}";
+static const char http_400_framing[] =
+    "{\"error\":\"request has both Content-Length and Transfer-Encoding\"}";
 
 static struct http_conn *conn_of(struct http_req *req)
 {
@@ -414,9 +433,79 @@ static enum MHD_Result queue_static(struct http_conn *c, int status, const char 
 
 /* ---- MHD callbacks ----------------------------------------------------- */
 
+static struct conn_rec *rec_of(struct MHD_Connection *mhd)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* Give the request state to the connection's record (which frees it if
+ * MHD closes the connection without completing the request). */
+static void conn_attach(struct http_conn *c, struct MHD_Connection *mhd)
+{
+    c->rec = rec_of(mhd);
+    struct http_conn *stale = conns_request_start(c->rec, c);
+    if (stale != NULL)
+        conn_free(stale);
+}
+
+static const char http_414[] = "HTTP/1.1 414 URI Too Long\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Content-Length: 35\r\n"
+                               "Connection: close\r\n\r\n"
+                               "{\"error\":\"request target too long\"}";
+
+/* Whether the target is beyond what kassad lets MHD parse. */
+static bool target_too_big(const char *uri, size_t *nargs)
+{
+    size_t len = strlen(uri);
+    const char *q = strchr(uri, '?');
+    size_t n = 0;
+    if (q != NULL && q[1] != '\0')
+        for (n = 1; *q != '\0'; q++)
+            n += *q == '&';
+    *nargs = n;
+    return len > HTTP_TARGET_MAX || n > HTTP_QUERY_ARGS_MAX;
+}
+
+/* Write the 414 on the connection before MHD parses the arguments (a
+ * short answer into an empty socket buffer; best effort). */
+static void send_414(struct MHD_Connection *mhd)
+{
+    const union MHD_ConnectionInfo *ci;
+    if (http_tls) {
+        ci = MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (ci != NULL && ci->tls_session != NULL)
+            (void)gnutls_record_send(ci->tls_session, http_414, sizeof http_414 - 1);
+        return;
+    }
+    ci = MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci != NULL)
+        (void)!send(ci->connect_fd, http_414, sizeof http_414 - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mhd)
 {
-    return conn_new(uri, mhd);
+    (void)cls;
+    struct http_conn *c = conn_new(uri, mhd);
+    if (c == NULL)
+        return NULL;
+    conn_attach(c, mhd);
+    size_t nargs = 0;
+    if (target_too_big(c->req.raw_target, &nargs)) {
+        /* MHD may not manage to answer once it parsed them (see
+         * HTTP_TARGET_MAX): answer now; on_access then closes. */
+        c->refused = true;
+        c->sent_status = 414;
+        log_set_request_id(c->req.id);
+        log_warn("request refused: target too long", "bytes=%zu args=%zu",
+                 strlen(c->req.raw_target), nargs);
+        log_set_request_id(NULL);
+        conns_request_received(c->rec);
+        send_414(mhd);
+    }
+    return c;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -502,11 +591,26 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
         c = conn_new(url, mhd);
         if (c == NULL)
             return MHD_NO;
+        conn_attach(c, mhd);
         *con_cls = c;
     }
+    if (c->refused)
+        return MHD_NO; /* on_uri answered 414: close */
     if (!c->started) {
         if (conn_start(c, url, method) != 0)
             return MHD_NO;
+        if (http_header(&c->req, MHD_HTTP_HEADER_CONTENT_LENGTH) != NULL &&
+            http_header(&c->req, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL) {
+            /* Two framings: a proxy that trusts the other one would see
+             * another request in the body (request smuggling). Refuse,
+             * and close: where this body ends is not known. */
+            conns_request_received(c->rec);
+            log_set_request_id(c->req.id);
+            http_add_header(&c->req, MHD_HTTP_HEADER_CONNECTION, "close");
+            enum MHD_Result ret = queue_static(c, 400, http_400_framing);
+            log_set_request_id(NULL);
+            return ret;
+        }
         const char *cl = http_header(&c->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
         const char *expect = http_header(&c->req, MHD_HTTP_HEADER_EXPECT);
         if (cl != NULL && expect != NULL && strcasecmp(expect, "100-continue") == 0) {
@@ -516,6 +620,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
             if (errno == 0 && end != cl && *end == '\0' && n > c->limit) {
                 /* The client waits for 100 Continue: refuse before it sends. */
                 c->state = ST_TOOBIG;
+                conns_request_received(c->rec);
                 log_set_request_id(c->req.id);
                 enum MHD_Result ret = queue_static(c, 413, http_413);
                 log_set_request_id(NULL);
@@ -536,6 +641,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
         return MHD_YES;
     }
 
+    if (c->state == ST_BODY || c->state == ST_TOOBIG)
+        conns_request_received(c->rec); /* received whole: no deadline now */
     switch (c->state) {
     case ST_BODY:
         return run_handler(c);
@@ -596,6 +703,7 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
                      c->req.method, path, c->sent_status, c->sent_bytes, ms, (int)toe);
         log_set_request_id(NULL);
     }
+    conns_request_done(c->rec);
     conn_free(c);
 }
 
@@ -610,165 +718,6 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 }
 
 /* ---- daemon ------------------------------------------------------------ */
-
-/* Split "host:port" (or "[v6]:port") and resolve it. */
-static int resolve_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
-                          bool *v6, char *err, size_t errlen)
-{
-    int rc = -1;
-    struct addrinfo *res = NULL;
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    if (colon == NULL || colon == listen) {
-        snprintf(err, errlen, "listen address '%s': expected HOST:PORT", listen);
-        goto out;
-    }
-    size_t hlen = (size_t)(colon - listen);
-    const char *h = listen;
-    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-        h++;
-        hlen -= 2;
-    }
-    if (hlen >= sizeof(host)) {
-        snprintf(err, errlen, "listen address '%s': host too long", listen);
-        goto out;
-    }
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    struct addrinfo hints = {0};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int gai = getaddrinfo(host[0] != '\0' ? host : NULL, colon + 1, &hints, &res);
-    if (gai != 0 || res == NULL) {
-        snprintf(err, errlen, "listen address '%s': %s", listen,
-                 gai != 0 ? gai_strerror(gai) : "no address");
-        goto out;
-    }
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *sslen = res->ai_addrlen;
-    *v6 = res->ai_family == AF_INET6;
-    rc = 0;
-out:
-    if (res != NULL)
-        freeaddrinfo(res);
-    return rc;
-}
-
-/* ---- the resumer ----------------------------------------------------------
- * MHD_resume_connection writes to the daemon's wake-up eventfd: a system
- * call per request. http_resume_later moves that cost off the caller (the
- * group-commit writer, the one serial thread) onto this thread, which
- * resumes whole lists at a time.
- *
- * The writer must not wait or be preempted here: it pushes onto a lock-free
- * list (one compare-and-swap), and takes the mutex only to wake the resumer
- * when the list was empty. With a mutex around every push, the resumer
- * taking the list held the writer up, and each unlock woke it (a futex
- * call, after which the woken thread preempted the writer): 13 % of the
- * writer's time under load. The resumer is SCHED_BATCH, so that waking it
- * never preempts the writer either. */
-
-struct resume_item {
-    struct http_req *req;
-    struct resume_item *next;
-};
-
-static struct {
-    _Atomic(struct resume_item *) head; /* pushed by any thread, taken whole */
-    atomic_bool running;
-    pthread_mutex_t mu; /* guards stopping and the sleep on cv */
-    pthread_cond_t cv;
-    bool stopping;
-    pthread_t thread;
-} R = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-
-/* Resume every request of a list taken from R.head, oldest first. */
-static void resume_list(struct resume_item *list)
-{
-    struct resume_item *fifo = NULL;
-    while (list != NULL) { /* the list is newest first: reverse it */
-        struct resume_item *next = list->next;
-        list->next = fifo;
-        fifo = list;
-        list = next;
-    }
-    while (fifo != NULL) {
-        struct resume_item *next = fifo->next;
-        http_resume(fifo->req); /* the item lives in the request: read next first */
-        fifo = next;
-    }
-}
-
-static void *resumer_main(void *arg)
-{
-    pthread_setname_np(pthread_self(), "kassa-resume"); /* top -H, perf */
-    struct sched_param sp = {0};
-    pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp); /* best effort */
-    (void)arg;
-    for (;;) {
-        struct resume_item *list = atomic_exchange(&R.head, NULL);
-        if (list != NULL) {
-            resume_list(list);
-            continue;
-        }
-        pthread_mutex_lock(&R.mu);
-        while (atomic_load(&R.head) == NULL && !R.stopping)
-            pthread_cond_wait(&R.cv, &R.mu);
-        bool stop = R.stopping && atomic_load(&R.head) == NULL;
-        pthread_mutex_unlock(&R.mu);
-        if (stop)
-            break;
-    }
-    return NULL;
-}
-
-void http_resume_later(struct http_req *req)
-{
-    struct resume_item *item = arena_alloc(&req->arena, sizeof *item);
-    if (item == NULL || !atomic_load(&R.running)) {
-        http_resume(req);
-        return;
-    }
-    item->req = req;
-    /* Once pushed, the item may be resumed and freed at once: only `old`
-     * is read after the exchange. */
-    struct resume_item *old = atomic_load(&R.head);
-    do
-        item->next = old;
-    while (!atomic_compare_exchange_weak(&R.head, &old, item));
-    if (old == NULL) { /* the resumer may sleep: wake it */
-        pthread_mutex_lock(&R.mu);
-        pthread_cond_signal(&R.cv);
-        pthread_mutex_unlock(&R.mu);
-    }
-    /* The resumer stopped meanwhile (resumer_stop, then its last take):
-     * resume what is left here. */
-    if (!atomic_load(&R.running))
-        resume_list(atomic_exchange(&R.head, NULL));
-}
-
-static int resumer_start(void)
-{
-    atomic_store(&R.head, NULL);
-    R.stopping = false;
-    int rc = pthread_create(&R.thread, NULL, resumer_main, NULL);
-    atomic_store(&R.running, rc == 0);
-    return rc == 0 ? 0 : -1;
-}
-
-static void resumer_stop(void)
-{
-    if (!atomic_load(&R.running))
-        return;
-    pthread_mutex_lock(&R.mu);
-    R.stopping = true;
-    pthread_cond_signal(&R.cv);
-    pthread_mutex_unlock(&R.mu);
-    pthread_join(R.thread, NULL); /* resumes what is queued first */
-    atomic_store(&R.running, false);
-    resume_list(atomic_exchange(&R.head, NULL)); /* pushed while it stopped */
-}
 
 /* ---- the acceptor ----------------------------------------------------------
  * kassad accepts connections itself and hands each to MHD with
@@ -789,15 +738,26 @@ static void *acceptor_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "kassa-accept"); /* top -H, perf */
     (void)arg;
+    int64_t last_reap = clock_mono_ms();
     for (;;) {
+        /* Wake at least every 250 ms: to stop, and to close the
+         * connections past their request deadline once a second. */
+        struct pollfd pfd = {.fd = A.fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, 250);
+        if (atomic_load(&A.stopping))
+            break;
+        int64_t now = clock_mono_ms();
+        if (now - last_reap >= 1000) {
+            conns_reap(now);
+            last_reap = now;
+        }
+        if (ready <= 0)
+            continue;
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;
         int fd = accept4(A.fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (atomic_load(&A.stopping)) {
-            if (fd >= 0)
-                close(fd);
-            break;
-        }
+        if (fd < 0 && errno == EAGAIN)
+            continue;
         if (fd < 0) {
             if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK || errno == EOPNOTSUPP) {
                 log_error("accept failed; no longer accepting", "error=\"%s\"", strerror(errno));
@@ -810,33 +770,16 @@ static void *acceptor_main(void *arg)
             }
             continue; /* EINTR, ECONNABORTED, a network error of that connection */
         }
+        if (!conns_admit(fd, http_tls))
+            continue; /* answered 503 and closed */
         /* On failure MHD closes the socket (and logs through on_mhd_error). */
-        MHD_add_connection(http_daemon, fd, (struct sockaddr *)&addr, len);
+        if (MHD_add_connection(http_daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES)
+            conns_add_failed(fd);
     }
     return NULL;
 }
 
-/* The listening socket for ss: SO_REUSEADDR and, as libmicrohttpd's
- * MHD_OPTION_LISTENING_ADDRESS_REUSE did, SO_REUSEPORT; IPv6 only on an
- * IPv6 address. -1 with err on failure. */
-static int listen_socket(const struct sockaddr_storage *ss, socklen_t sslen, bool v6, char *err,
-                         size_t errlen, const char *listen_addr)
-{
-    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int on = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
-        (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
-        bind(fd, (const struct sockaddr *)ss, sslen) != 0 || listen(fd, SOMAXCONN) != 0) {
-        snprintf(err, errlen, "cannot listen on %s: %s", listen_addr, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Stop accepting: wake accept4 (shutdown makes it fail at once), join. */
+/* Stop accepting: the acceptor sees A.stopping within 250 ms. */
 static void acceptor_stop(void)
 {
     atomic_store(&A.stopping, true);
@@ -844,19 +787,51 @@ static void acceptor_stop(void)
     pthread_join(A.thread, NULL);
 }
 
-/* With TLS, tls.c counts the open connections: a replaced certificate is
- * freed when the last connection that may have handshaken with it closes. */
+/* Each connection's record in the table (conns.h), its socket context.
+ * With TLS, tls.c also counts the open connections: a replaced certificate
+ * is freed when the last connection that may have handshaken with it
+ * closes. */
 static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
-    (void)mhd;
-    if (!http_tls)
-        return;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-        *socket_context = (void *)(uintptr_t)tls_conn_open();
-    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
-        tls_conn_close((uint64_t)(uintptr_t)*socket_context);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CONNECTION_FD);
+        int fd = ci != NULL ? ci->connect_fd : -1;
+        uint64_t token = http_tls ? tls_conn_open() : 0;
+        *socket_context = conns_open(fd, token);
+        if (*socket_context == NULL) {
+            /* Not admitted by the acceptor (cannot happen): close it. */
+            if (http_tls)
+                tls_conn_close(token);
+            if (fd >= 0)
+                shutdown(fd, SHUT_RDWR);
+        }
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        uint64_t token = 0;
+        bool tracked = *socket_context != NULL;
+        struct http_conn *left = conns_close(*socket_context, &token);
+        *socket_context = NULL;
+        if (http_tls && tracked)
+            tls_conn_close(token);
+        if (left != NULL) {
+            /* MHD closed the connection mid-request without reporting
+             * the request complete (e.g. its pool ran out while parsing). */
+            log_set_request_id(left->req.id);
+            log_info("request dropped by libmicrohttpd", "end=closed");
+            log_set_request_id(NULL);
+            conn_free(left);
+        }
+    }
+}
+
+void http_set_limits(int max_connections, int request_timeout_s)
+{
+    if (max_connections > 0)
+        http_max_conns = max_connections;
+    if (request_timeout_s > 0)
+        http_request_timeout = request_timeout_s;
 }
 
 int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,
@@ -869,7 +844,7 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
     bool v6 = false;
-    if (resolve_listen(listen, &ss, &sslen, &v6, err, errlen) != 0)
+    if (listen_resolve(listen, &ss, &sslen, &v6, err, errlen) != 0)
         return -1;
     http_cb = handler;
     http_max_body = max_body;
@@ -895,6 +870,16 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     else
         tls_opts[0] = tls_opts[1];
     unsigned int pool = threads > 1 ? (unsigned int)threads : 1;
+    int fit = http_max_conns;
+    if (conns_configure(fit, http_request_timeout) != 0 ||
+        ((fit = listen_fit_fd_limit(fit, conns_mhd_limit())) != http_max_conns &&
+         conns_configure(fit, http_request_timeout) != 0)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* MHD's limit: every worker must be able to hold all of kassad's
+     * connections (MHD picks the worker by descriptor), see conns.h. */
+    unsigned int mhd_limit = conns_mhd_limit() * pool;
     A.fd = listen_socket(&ss, sslen, v6, err, errlen, listen);
     if (A.fd < 0)
         return -1;
@@ -902,8 +887,8 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
         flags, 0, NULL, NULL, on_access, NULL,
         /* The logger first, so MHD reports everything after it through log.c. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_THREAD_POOL_SIZE, pool,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK,
-        on_uri, NULL,
+        MHD_OPTION_CONNECTION_LIMIT, mhd_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         /* MHD clears a connection's pool for every request: keep it small
          * (headers only; bodies are copied to our own buffer). */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
@@ -927,8 +912,8 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     }
     if (resumer_start() != 0)
         log_warn("no resumer thread: requests are resumed by their workers");
-    log_info("listening", "addr=%s port=%u threads=%u tls=%d", listen, (unsigned)http_port(), pool,
-             (int)http_tls);
+    log_info("listening", "addr=%s port=%u threads=%u tls=%d max_connections=%d", listen,
+             (unsigned)http_port(), pool, (int)http_tls, fit);
     return 0;
 }
 
@@ -936,7 +921,8 @@ void http_stop(void)
 {
     if (http_daemon == NULL)
         return;
-    acceptor_stop(); /* no new connections; the socket closes after the drain */
+    acceptor_stop();    /* no new connections; the socket closes after the drain */
+    conns_close_idle(); /* nor keep-alive ones waiting for a request */
     /* Let requests in flight finish. Suspended ones are waited for without
      * a limit: their workers still hold pointers into them, and MHD aborts
      * the process when stopped with a suspended connection. Requests still

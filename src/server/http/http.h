@@ -72,6 +72,10 @@ void http_resume(struct http_req *req);
  * whose time is precious (the group-commit writer). Any thread. */
 void http_resume_later(struct http_req *req);
 
+/* kassad's own connection limit and request deadline (conns.h); before
+ * http_start. Zero keeps the default (1024 connections, 60 s). */
+void http_set_limits(int max_connections, int request_timeout_s);
+
 /* Start listening on host:port with `threads` worker threads, dispatching
  * every request to `handler`. Returns 0, or -1 with a message in err. */
 int http_start(const char *listen, int threads, size_t max_body, size_t max_upload,
