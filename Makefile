@@ -13,6 +13,8 @@
 #                     the concurrency slice of the end-to-end tests with TSan (test-tsan)
 #   make test-clang   build everything with clang (-Werror, as gcc) and run the unit tests
 #   make test-tsan    ThreadSanitizer: unit tests and TSAN_E2E (below) on SQLite and PostgreSQL
+#   make test-fuzz    each libFuzzer target of fuzz/ for FUZZ_SHORT seconds (30)
+#   make fuzz         each target for FUZZ_SECONDS (600), building on earlier runs (var/fuzz/)
 #   make clean        remove the build directories
 #   make format       clang-format our sources in place
 #   make format-check fail when a source is not formatted
@@ -28,10 +30,10 @@ PYTHON ?= /usr/bin/python3
 MESON_TEST ?= meson test --suite unit --print-errorlogs
 
 # Our C sources (no generated files; build directories are not under these).
-FORMAT_FILES = $(shell find include src tests examples bench -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
+FORMAT_FILES = $(shell find include src tests examples bench fuzz -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 
 .PHONY: all deps deps-run deps-all check-deps build run test test-unit test-clang test-e2e \
-	test-asan test-tsan clean format format-check check-layers
+	test-asan test-tsan test-fuzz fuzz clean format format-check check-layers
 
 all: build
 
@@ -76,6 +78,15 @@ test:
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
+	$(MAKE) --no-print-directory test-fuzz
+
+FUZZ_SHORT ?= 30
+FUZZ_SECONDS ?= 600
+test-fuzz:
+	scripts/fuzz.sh $(FUZZ_SHORT)
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 test-unit:
 	$(MESON_TEST) -C $(BUILD)
@@ -162,7 +173,7 @@ test-tsan:
 	done
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(TSAN_BUILD) build-fuzz
 
 format:
 	clang-format -i $(FORMAT_FILES)
