@@ -7,6 +7,8 @@
  * standardConfig in config.c does the same). */
 #include "config.h"
 
+#define ADMIN_TOKEN_MIN 32 /* characters of an admin token, at least */
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -434,6 +436,14 @@ static int check_values(char *err, size_t errlen)
     }
     if (config.admin_token == NULL || config.admin_token[0] == '\0') {
         set_err(err, errlen, "--admin-token (KASSA_ADMIN_TOKEN) is required");
+        return -1;
+    }
+    if (strlen(config.admin_token) < ADMIN_TOKEN_MIN) {
+        /* It opens every shop's money: a short one is guessed. */
+        set_err(err, errlen,
+                "--admin-token (KASSA_ADMIN_TOKEN): at least %d characters, got %zu "
+                "(e.g. openssl rand -hex 24)",
+                ADMIN_TOKEN_MIN, strlen(config.admin_token));
         return -1;
     }
     bool has_cert = config.tls_cert != NULL && config.tls_cert[0] != '\0';

@@ -2,6 +2,7 @@
  * SIGTERM/SIGINT and shut down in order (stop accepting, finish requests in
  * flight, drain the writer, close the store). */
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,9 @@ static void configure_core(void)
 
 int main(int argc, char **argv)
 {
+    /* Everything kassad creates (the SQLite database, its WAL and shared
+     * memory, their directory) holds every shop's secrets: owner only. */
+    umask(077);
     char err[512] = "";
     int rc = config_load(argc, argv, err, sizeof err);
     if (rc == 1)

@@ -235,3 +235,29 @@ def test_slow_clients_do_not_keep_kassad_from_stopping(kassad):
     assert time.monotonic() - t0 < 7
     for s in slow:
         s.close()
+
+
+# ---- secrets at rest ----
+
+def test_database_files_are_owner_only(kassad, shop):
+    """Another local user once read every shop's secrets with sqlite3: the
+    database, its WAL and shared-memory files are 0600."""
+    if not kassad.db_path:
+        pytest.skip("SQLite only")
+    for suffix in ("", "-wal", "-shm"):
+        path = kassad.db_path + suffix
+        assert os.path.exists(path), path
+        mode = os.stat(path).st_mode & 0o777
+        assert mode == 0o600, f"{path}: {oct(mode)}"
+
+
+def test_short_admin_token_refused(tmp_path):
+    import subprocess
+    from kassa_client import clean_env, free_port, kassad_binary
+    r = subprocess.run([kassad_binary(), "--db", f"sqlite:{tmp_path}/k.db", "--admin-token",
+                        "x" * 31, "--listen", f"127.0.0.1:{free_port()}"],
+                       capture_output=True, text=True, env=clean_env(), timeout=30)
+    assert r.returncode == 2
+    assert ("kassad: --admin-token (KASSA_ADMIN_TOKEN): at least 32 characters, got 31 "
+            "(e.g. openssl rand -hex 24)") in r.stderr
+    assert not os.path.exists(tmp_path / "k.db")

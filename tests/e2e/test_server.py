@@ -174,7 +174,7 @@ def test_help_lists_flags_and_env():
     (["--listen"], "listen"),
 ])
 def test_bad_flag_fails_with_message(tmp_path, args, word):
-    p = _run(["--admin-token", "t", "--db", f"sqlite:{tmp_path}/k.db",
+    p = _run(["--admin-token", "t-0123456789abcdef0123456789abcdef", "--db", f"sqlite:{tmp_path}/k.db",
               "--listen", f"127.0.0.1:{free_port()}"] + args)
     assert p.returncode != 0
     assert word in p.stderr, p.stderr
@@ -225,9 +225,9 @@ def _serve_and_check(tmp_path, args, env, port, token):
 def test_environment_variables(tmp_path):
     port = free_port()
     env = {"KASSA_LISTEN": f"127.0.0.1:{port}", "KASSA_DB": f"sqlite:{tmp_path}/env.db",
-           "KASSA_ADMIN_TOKEN": "env-token", "KASSA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           "KASSA_ADMIN_TOKEN": "env-token-0123456789abcdef0123456789abcdef", "KASSA_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "KASSA_TEST_CLOCK": "1"}
-    _serve_and_check(tmp_path, [], env, port, "env-token")
+    _serve_and_check(tmp_path, [], env, port, "env-token-0123456789abcdef0123456789abcdef")
 
 
 def test_config_file(tmp_path):
@@ -236,18 +236,18 @@ def test_config_file(tmp_path):
     conf.write_text("# kassad configuration\n"
                     f"listen = 127.0.0.1:{port}\n"
                     f"db = sqlite:{tmp_path}/conf.db\n"
-                    "admin-token = conf-token\n"
+                    "admin-token = conf-token-0123456789abcdef0123456789abcdef\n"
                     f"public-url = http://127.0.0.1:{port}\n"
                     "test-clock = true\n")
-    _serve_and_check(tmp_path, ["--config", str(conf)], {}, port, "conf-token")
+    _serve_and_check(tmp_path, ["--config", str(conf)], {}, port, "conf-token-0123456789abcdef0123456789abcdef")
 
 
 def test_flags_override_environment(tmp_path):
     port = free_port()
-    env = {"KASSA_LISTEN": "127.0.0.1:1", "KASSA_ADMIN_TOKEN": "env-token"}
+    env = {"KASSA_LISTEN": "127.0.0.1:1", "KASSA_ADMIN_TOKEN": "env-token-0123456789abcdef0123456789abcdef"}
     args = ["--listen", f"127.0.0.1:{port}", "--db", f"sqlite:{tmp_path}/o.db",
-            "--admin-token", "flag-token", "--test-clock"]
-    _serve_and_check(tmp_path, args, env, port, "flag-token")
+            "--admin-token", "flag-token-0123456789abcdef0123456789abcdef", "--test-clock"]
+    _serve_and_check(tmp_path, args, env, port, "flag-token-0123456789abcdef0123456789abcdef")
 
 
 def test_database_password_never_logged(tmp_path):
@@ -257,7 +257,7 @@ def test_database_password_never_logged(tmp_path):
     from kassa_client import clean_env, free_port, kassad_binary
     port = free_port()
     url = f"postgresql://kassa:s3cr3t-pw@127.0.0.1:{free_port()}/kassa?connect_timeout=2"
-    r = subprocess.run([kassad_binary(), "--db", url, "--admin-token", "t",
+    r = subprocess.run([kassad_binary(), "--db", url, "--admin-token", "t-0123456789abcdef0123456789abcdef",
                         "--listen", f"127.0.0.1:{port}"],
                        capture_output=True, text=True, env=clean_env(), timeout=30)
     assert r.returncode != 0
@@ -295,7 +295,7 @@ def test_second_kassad_on_one_sqlite_database_refused(kassad, shop):
     keeps serving."""
     if not kassad.db_path:
         pytest.skip("SQLite only")
-    r = subprocess.run([kassad_binary(), "--db", f"sqlite:{kassad.db_path}", "--admin-token", "t",
+    r = subprocess.run([kassad_binary(), "--db", f"sqlite:{kassad.db_path}", "--admin-token", "t-0123456789abcdef0123456789abcdef",
                         "--listen", f"127.0.0.1:{free_port()}"],
                        capture_output=True, text=True, env=clean_env(), timeout=30)
     assert r.returncode != 0

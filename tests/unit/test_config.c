@@ -70,11 +70,11 @@ static void write_conf(const char *text)
 static void test_defaults(void **state)
 {
     char err[256];
-    assert_int_equal(LOAD(err, "--admin-token", "tok"), 0);
+    assert_int_equal(LOAD(err, "--admin-token", "tok-0123456789abcdef0123456789abcdef"), 0);
     assert_string_equal(err, "");
     assert_string_equal(config.listen, "127.0.0.1:8080");
     assert_string_equal(config.db, "sqlite:var/kassa.db");
-    assert_string_equal(config.admin_token, "tok");
+    assert_string_equal(config.admin_token, "tok-0123456789abcdef0123456789abcdef");
     assert_string_equal(config.public_url, "http://127.0.0.1:8080");
     assert_null(config.config_file);
     assert_false(config.test_clock);
@@ -102,17 +102,24 @@ static void test_admin_token_required(void **state)
     assert_string_equal(err, "--admin-token (KASSA_ADMIN_TOKEN) is required");
     assert_int_equal(LOAD(err, "--admin-token="), -1);
     assert_string_equal(err, "--admin-token (KASSA_ADMIN_TOKEN) is required");
+    /* 31 characters: refused, 32: taken */
+    assert_int_equal(LOAD(err, "--admin-token", "0123456789abcdef0123456789abcde"), -1);
+    assert_string_equal(err, "--admin-token (KASSA_ADMIN_TOKEN): at least 32 characters, got 31 "
+                             "(e.g. openssl rand -hex 24)");
+    assert_int_equal(LOAD(err, "--admin-token", "x"), -1);
+    assert_int_equal(LOAD(err, "--admin-token", "0123456789abcdef0123456789abcdef"), 0);
 }
 
 static void test_flag_forms(void **state)
 {
     char err[256];
-    assert_int_equal(LOAD(err, "--admin-token=abc", "--listen", "0.0.0.0:9000", "--threads=16",
-                          "--test-clock", "--allow-private-callbacks=no", "--max-body", "2048",
-                          "--public-url", "https://pay.example.com/", "--db", "postgresql://u@h/db",
+    assert_int_equal(LOAD(err, "--admin-token=abc-0123456789abcdef0123456789abcdef", "--listen",
+                          "0.0.0.0:9000", "--threads=16", "--test-clock",
+                          "--allow-private-callbacks=no", "--max-body", "2048", "--public-url",
+                          "https://pay.example.com/", "--db", "postgresql://u@h/db",
                           "--log-level=debug"),
                      0);
-    assert_string_equal(config.admin_token, "abc");
+    assert_string_equal(config.admin_token, "abc-0123456789abcdef0123456789abcdef");
     assert_string_equal(config.listen, "0.0.0.0:9000");
     assert_int_equal(config.threads, 16);
     assert_true(config.test_clock);
@@ -128,14 +135,20 @@ static void test_threads_auto(void **state)
     char err[256];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     long pg = 4 * cpus < 8 ? 8 : 4 * cpus > 256 ? 256 : 4 * cpus;
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--db", "postgresql://u@h/db"), 0);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--db",
+                          "postgresql://u@h/db"),
+                     0);
     assert_int_equal(config.threads, pg);
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "auto", "--db", "sqlite:x.db"),
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--threads",
+                          "auto", "--db", "sqlite:x.db"),
                      0);
     assert_int_equal(config.threads, cpus < 2 ? 2 : cpus > 256 ? 256 : cpus);
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "3", "--db", "sqlite:x.db"), 0);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--threads",
+                          "3", "--db", "sqlite:x.db"),
+                     0);
     assert_int_equal(config.threads, 3);
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "AUTO"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--threads", "AUTO"), -1);
     assert_string_equal(err,
                         "--threads: expected auto or an integer between 1 and 256, got 'AUTO'");
 }
@@ -143,7 +156,9 @@ static void test_threads_auto(void **state)
 static void test_public_url_follows_listen(void **state)
 {
     char err[256];
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--listen", "127.0.0.1:0"), 0);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--listen", "127.0.0.1:0"),
+        0);
     assert_string_equal(config.public_url, "http://127.0.0.1:0");
 }
 
@@ -151,74 +166,96 @@ static void test_public_url_follows_listen(void **state)
 static void test_tls_pair(void **state)
 {
     char err[256];
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--listen", "127.0.0.1:0", "--tls-cert",
-                          "c.pem", "--tls-key", "k.pem"),
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--listen",
+                          "127.0.0.1:0", "--tls-cert", "c.pem", "--tls-key", "k.pem"),
                      0);
     assert_string_equal(config.tls_cert, "c.pem");
     assert_string_equal(config.tls_key, "k.pem");
     assert_string_equal(config.public_url, "https://127.0.0.1:0");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--tls-cert", "c.pem"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--tls-cert", "c.pem"),
+        -1);
     assert_string_equal(err, "--tls-cert and --tls-key (KASSA_TLS_CERT, KASSA_TLS_KEY) go "
                              "together: --tls-key is missing");
     setenv("KASSA_TLS_KEY", "k.pem", 1);
-    assert_int_equal(LOAD(err, "--admin-token", "t"), -1);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef"), -1);
     assert_string_equal(err, "--tls-cert and --tls-key (KASSA_TLS_CERT, KASSA_TLS_KEY) go "
                              "together: --tls-cert is missing");
     setenv("KASSA_TLS_CERT", "c.pem", 1);
-    assert_int_equal(LOAD(err, "--admin-token", "t"), 0);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef"), 0);
     assert_string_equal(config.tls_cert, "c.pem");
 }
 
 static void test_bad_values(void **state)
 {
     char err[256];
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "x"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--threads", "x"), -1);
     assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, got 'x'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads=0"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--threads=0"), -1);
     assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, got '0'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "257"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--threads", "257"), -1);
     assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, got '257'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "4x"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--threads", "4x"), -1);
     assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, got '4x'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--threads", "99999999999999999999"), -1);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--threads",
+                          "99999999999999999999"),
+                     -1);
     assert_string_equal(err, "--threads: expected auto or an integer between 1 and 256, "
                              "got '99999999999999999999'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--foo"), -1);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--foo"), -1);
     assert_string_equal(err, "unknown option --foo");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--foo=1"), -1);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--foo=1"),
+                     -1);
     assert_string_equal(err, "unknown option --foo");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "stray"), -1);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "stray"), -1);
     assert_string_equal(err, "unexpected argument 'stray'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--listen"), -1);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--listen"),
+                     -1);
     assert_string_equal(err, "--listen: missing value");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--test-clock=maybe"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--test-clock=maybe"), -1);
     assert_string_equal(err,
                         "--test-clock: expected a boolean (1/0/true/false/yes/no), got 'maybe'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--listen", "nowhere"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--listen", "nowhere"),
+        -1);
     assert_string_equal(err, "--listen: expected HOST:PORT, got 'nowhere'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--db", "mysql://x"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--db", "mysql://x"), -1);
     assert_string_equal(err, "--db: expected sqlite:PATH or postgresql://..., got 'mysql://x'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--log-level", "loud"), -1);
+    assert_int_equal(
+        LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef", "--log-level", "loud"),
+        -1);
     assert_string_equal(err, "--log-level: expected debug, info, warn or error, got 'loud'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--callback-schedule", "0,60,30"), -1);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef",
+                          "--callback-schedule", "0,60,30"),
+                     -1);
     assert_string_equal(err, "--callback-schedule: expected ascending comma-separated seconds "
                              "(e.g. 0,60,300,900,3600,10800,21600,43200,86400,172800,259200), "
                              "got '0,60,30'");
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--callback-schedule", "0,,5"), -1);
-    assert_int_equal(LOAD(err, "--admin-token", "t", "--callback-schedule", "0,60,120"), 0);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef",
+                          "--callback-schedule", "0,,5"),
+                     -1);
+    assert_int_equal(LOAD(err, "--admin-token", "t-0123456789abcdef0123456789abcdef",
+                          "--callback-schedule", "0,60,120"),
+                     0);
     assert_string_equal(config.callback_schedule, "0,60,120");
 }
 
 static void test_env(void **state)
 {
     char err[256];
-    setenv("KASSA_ADMIN_TOKEN", "from-env", 1);
+    setenv("KASSA_ADMIN_TOKEN", "from-env-0123456789abcdef0123456789abcdef", 1);
     setenv("KASSA_THREADS", "7", 1);
     setenv("KASSA_TEST_CLOCK", "yes", 1);
     setenv("KASSA_ALLOW_PRIVATE_CALLBACKS", "1", 1);
     setenv("KASSA_LISTEN", "127.0.0.1:9999", 1);
     assert_int_equal(LOAD(err, "--db", "sqlite:/tmp/x.db"), 0);
-    assert_string_equal(config.admin_token, "from-env");
+    assert_string_equal(config.admin_token, "from-env-0123456789abcdef0123456789abcdef");
     assert_int_equal(config.threads, 7);
     assert_true(config.test_clock);
     assert_true(config.allow_private_callbacks);
@@ -247,14 +284,14 @@ static void test_file_and_precedence(void **state)
     char err[512];
     write_conf("# kassad config\n"
                "\n"
-               "admin-token = file-token\n"
+               "admin-token = file-token-0123456789abcdef0123456789abcdef\n"
                "  threads=2  \n"
                "listen = 127.0.0.1:7000\n"
                "test_clock = true\n"
                "public-url = \"http://pay.local\"\n"
                "callback-schedule = 0,10,20\n");
     assert_int_equal(LOAD(err, "--config", conf_path), 0);
-    assert_string_equal(config.admin_token, "file-token");
+    assert_string_equal(config.admin_token, "file-token-0123456789abcdef0123456789abcdef");
     assert_int_equal(config.threads, 2);
     assert_string_equal(config.listen, "127.0.0.1:7000");
     assert_true(config.test_clock);
@@ -267,7 +304,7 @@ static void test_file_and_precedence(void **state)
     setenv("KASSA_THREADS", "3", 1);
     assert_int_equal(LOAD(err, "--log-level", "warn"), 0);
     assert_int_equal(config.threads, 3);
-    assert_string_equal(config.admin_token, "file-token");
+    assert_string_equal(config.admin_token, "file-token-0123456789abcdef0123456789abcdef");
     assert_int_equal(LOAD(err, "--threads", "5"), 0);
     assert_int_equal(config.threads, 5);
     unsetenv("KASSA_THREADS");
