@@ -15,6 +15,8 @@
 #   make test-tsan    ThreadSanitizer: unit tests and TSAN_E2E (below) on SQLite and PostgreSQL
 #   make test-fuzz    each libFuzzer target of fuzz/ for FUZZ_SHORT seconds (30)
 #   make fuzz         each target for FUZZ_SECONDS (600), building on earlier runs (var/fuzz/)
+#   make soak         the crash loops (tests/e2e/test_crash.py) with SOAK_ROUNDS (200) kills,
+#                     on SQLite and PostgreSQL (make test runs 6)
 #   make clean        remove the build directories
 #   make format       clang-format our sources in place
 #   make format-check fail when a source is not formatted
@@ -33,7 +35,7 @@ MESON_TEST ?= meson test --suite unit --print-errorlogs
 FORMAT_FILES = $(shell find include src tests examples bench fuzz -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 
 .PHONY: all deps deps-run deps-all check-deps build run test test-unit test-clang test-e2e \
-	test-asan test-tsan test-fuzz fuzz clean format format-check check-layers
+	test-asan test-tsan test-fuzz fuzz soak clean format format-check check-layers
 
 all: build
 
@@ -87,6 +89,14 @@ test-fuzz:
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+SOAK_ROUNDS ?= 200
+soak: build
+	@for db in $(E2E_DBS); do \
+	    echo "==== soak on $$db"; \
+	    if [ $$db = sqlite ]; then env="-u KASSA_TEST_DB"; else env="KASSA_TEST_DB=$$db"; fi; \
+	    env $$env KASSA_CRASH_ROUNDS=$(SOAK_ROUNDS) $(PYTHON) -m pytest -q -s tests/e2e/test_crash.py; \
+	done
 
 test-unit:
 	$(MESON_TEST) -C $(BUILD)
