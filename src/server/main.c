@@ -9,6 +9,7 @@
 
 #include "callback/dispatcher.h"
 #include "base/clock.h"
+#include "base/crashpoint.h"
 #include "core/core.h"
 #include "config.h"
 #include "dialect/dialect.h"
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
     }
 
     clock_init(config.test_clock);
+    crashpoint_init(config.test_clock); /* KASSA_CRASHPOINT, for crash tests only */
 
     /* Every thread started from here on inherits the blocked set; the main
      * thread takes the signals with sigwait. */
