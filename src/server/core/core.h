@@ -358,7 +358,8 @@ bool order_transition_allowed(enum order_status from, enum order_status to, enum
 
 /* Move *o to `to` inside the caller's transaction (state row, postings,
  * event); *o is updated on success. KASSA_ESTATE when not allowed or when
- * the stored state is no longer o->status. */
+ * the stored state is no longer o->status (*o then holds the stored order,
+ * so the refusal can name the state that refused it). */
 kassa_err order_transition(struct store_conn *c, struct order *o, enum order_status to,
                            enum actor actor);
 

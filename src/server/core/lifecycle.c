@@ -71,6 +71,12 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
     if (to == ORDER_COMPLETED)
         next.paid_at = next.updated_at;
     kassa_err err = STORE_CALL(c, order_set_status, &next, from);
+    if (err == KASSA_ESTATE) {
+        /* Another node or writer changed it after it was read: read it
+         * again, so the refusal names the state that refused it. */
+        kassa_err rerr = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, o->id, o);
+        return rerr != KASSA_OK ? rerr : KASSA_ESTATE;
+    }
     if (err != KASSA_OK)
         return err;
     /* Test orders are served by the sandbox: no real money moves. */
