@@ -789,3 +789,19 @@ def test_many_callbacks_one_receiver_each_once_within_host_bound(kassad_factory,
     finally:
         recv.shutdown()
         recv.server_close()
+
+
+def test_receiver_credentials_never_logged(kassad, make_shop, receivers):
+    """A callback URL with credentials (https://user:pass@host/...) is used
+    as given, but every log line shows it with the password redacted."""
+    rec = receivers()
+    url = rec.url().replace("http://", "http://merchant:s3cr3t-pw@")
+    creds = make_shop(kassad, callback_url=url)
+    order = new_order(kassad, creds)
+    complete(kassad, order["uuid"])
+    got = rec.wait(1)[0]
+    assert got["headers"]["Authorization"].startswith("Basic ")  # the credentials were sent
+    wait_state(kassad, order["uuid"], "delivered", 1)
+    log = kassad.log_path.read_text()
+    assert "s3cr3t-pw" not in log
+    assert 'url="http://merchant:***@127.0.0.1:' in log

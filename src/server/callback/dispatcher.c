@@ -531,10 +531,14 @@ static void job_finish(struct job *j, CURLcode rc)
         atomic_fetch_add(&D.refused, 1);
         break;
     }
+    /* A receiver URL may carry credentials (https://user:pass@host/):
+     * the log gets them redacted. */
+    char url[URL_SIZE];
+    store_url_redacted(j->cb.url, url, sizeof url);
     log_info("callback attempt",
              "callback=%lld event=%lld url=\"%s\" status=%d error=\"%s\" "
              "latency_ms=%lld state=%s",
-             (long long)j->cb.id, (long long)j->cb.event_id, j->cb.url, a->http_status, a->error,
+             (long long)j->cb.id, (long long)j->cb.event_id, url, a->http_status, a->error,
              (long long)a->latency_ms, callback_state_name(j->cb.state));
 }
 
