@@ -338,6 +338,8 @@ def test_restart_postgres_503_then_serves_again(tmp_path, own_pg):
         panda = k.panda(creds)
         first = panda.create_order(amount="100.00")
         assert first.status == 200, first
+        view = send_raw(k.base_url, "GET", f"/v1/orders/callback/{first.json['uuid_callback']}")
+        pay_path = "/" + view.json["payment_redirect_url"].split("/", 3)[3]
 
         own_pg.stop_server()
         # A read during the outage: 503 with a JSON error.
@@ -354,7 +356,22 @@ def test_restart_postgres_503_then_serves_again(tmp_path, own_pg):
         h = send_raw(k.base_url, "GET", "/healthz")
         assert h.status == 503 and h.json == {"status": "database unavailable"}, h
 
+        # The tegro API says the same in its envelope; the payer's page
+        # says to wait and reloads itself until the database is back.
+        from tegro_client import tegro_for
+        tr = tegro_for(k, creds).call("order", {"order_id": first.json["id"]},
+                                      nonce=time.time_ns())
+        assert tr.status == 200 and tr.json == {
+            "type": "error", "desc": "database unavailable, try again shortly"}, tr
+        page = send_raw(k.base_url, "GET", pay_path)
+        assert page.status == 503, page
+        assert page.headers["Retry-After"] == "3"
+        text = page.body.decode()
+        assert "Сервис временно недоступен" in text, text
+        assert f'<meta http-equiv="refresh" content="3;url={pay_path}">' in text
+
         own_pg.start_server()
+        assert send_raw(k.base_url, "GET", pay_path).status == 200
         # No restart of kassad: the very next requests work (broken
         # sessions are reset on use).
         r = panda.get_order(first.json["uuid"])

@@ -60,6 +60,7 @@ const struct lang lang_ru = {
     "Состав заказа",
     "Время на оплату истекло",
     "Этот заказ больше нельзя оплатить",
+    "Сервис временно недоступен. Страница обновится сама через несколько секунд.",
 };
 
 const struct lang lang_en = {
@@ -94,6 +95,7 @@ const struct lang lang_en = {
     "Order items",
     "The time to pay has run out",
     "This order can no longer be paid",
+    "The service is briefly unavailable. This page will try again in a moment.",
 };
 
 const struct lang *lang_pick(const char *a, const char *b)
@@ -198,9 +200,19 @@ void error_page(struct http_req *req, int status, const struct lang *L, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* The database is down (or was when this request failed): tell the
+     * payer to wait, and reload the page (a GET) until it answers. */
+    const char *retry = NULL;
+    if (status == 500 && core_db_unavailable_lately()) {
+        status = 503;
+        snprintf(msg, sizeof msg, "%s", L->unavailable);
+        http_add_header(req, "Retry-After", "3");
+        if (strcmp(req->method, "GET") == 0)
+            retry = req->raw_target;
+    }
     struct sbuf b;
     sbuf_init(&b, PAGE_LIMIT);
-    page_open(&b, L, L->error, NULL);
+    page_open(&b, L, L->error, retry);
     sbuf_add(&b, "<h1>");
     sbuf_html(&b, L->error);
     sbuf_add(&b, "</h1><p class=\"err\" id=\"error\">");

@@ -18,7 +18,7 @@ struct lang {
     const char *code, *title, *choose, *amount, *shop, *order, *method, *status, *pay_to, *phone,
         *card, *account, *bank, *holder, *time_left, *scan, *test_note, *pay_btn, *fail_btn,
         *st_pending, *st_paid, *st_failed, *st_cancelled, *st_rejected, *no_methods, *error, *back,
-        *redirect, *items, *expired_note, *not_payable;
+        *redirect, *items, *expired_note, *not_payable, *unavailable;
 };
 
 extern const struct lang lang_ru, lang_en;

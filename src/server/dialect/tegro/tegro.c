@@ -35,6 +35,10 @@ static void tegro_error(struct http_req *req, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (strcmp(msg, "Internal server error") == 0 && core_db_unavailable_lately())
+        /* The database is down, or was when this request failed: say it
+         * is worth retrying, as the panda and admin APIs do. */
+        snprintf(msg, sizeof msg, "database unavailable, try again shortly");
     struct jw w;
     jw_init(&w, 4096);
     jw_obj(&w);
