@@ -261,3 +261,33 @@ def test_short_admin_token_refused(tmp_path):
     assert ("kassad: --admin-token (KASSA_ADMIN_TOKEN): at least 32 characters, got 31 "
             "(e.g. openssl rand -hex 24)") in r.stderr
     assert not os.path.exists(tmp_path / "k.db")
+
+
+# ---- guessing the admin token ----
+
+def _admin_status(kassad, token, source="127.0.0.1"):
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", kassad.port, timeout=10,
+                                      source_address=(source, 0))
+    conn.request("GET", "/admin/v1/ledger/verify", headers={"Authorization": f"Bearer {token}"})
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, r.getheader("Retry-After"), body
+
+
+def test_admin_token_guessing_is_limited(kassad):
+    """About 9,000 guesses a second were possible; now 20 failures a minute
+    per client address, then 429 for the rest of the minute, right token or
+    not. Another address is not affected."""
+    for i in range(20):
+        st, _, body = _admin_status(kassad, f"guess-{i}")
+        assert st == 401, body
+    st, retry, body = _admin_status(kassad, "guess-21")
+    assert st == 429, body
+    assert 1 <= int(retry) <= 60
+    assert body.startswith(b'{"error":"too many failed admin authentications; try again in ')
+    st, _, _ = _admin_status(kassad, kassad.admin_token)
+    assert st == 429  # locked out even with the right token
+    st, _, body = _admin_status(kassad, kassad.admin_token, source="127.0.0.2")
+    assert st == 200, body

@@ -242,6 +242,23 @@ const char *http_header(struct http_req *req, const char *name)
     return NULL;
 }
 
+void http_client_addr(struct http_req *req, char *buf, size_t size)
+{
+    struct http_conn *c = conn_of(req);
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        c != NULL ? MHD_get_connection_info(c->mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
+}
+
 /* Decode a form-encoded component (%XX, '+' as space) into the arena. */
 static char *form_decode(struct arena *a, const char *s, size_t n)
 {

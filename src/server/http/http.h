@@ -38,6 +38,10 @@ struct http_req {
 /* A request header's value (name case-insensitive), or NULL. */
 const char *http_header(struct http_req *req, const char *name);
 
+/* The client's address as text ("127.0.0.1", "::1"), into buf (size
+ * bytes); "" when unknown. */
+void http_client_addr(struct http_req *req, char *buf, size_t size);
+
 /* A decoded query argument, or NULL. */
 const char *http_query(struct http_req *req, const char *name);
 

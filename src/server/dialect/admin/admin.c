@@ -1,5 +1,6 @@
 /* admin.c: the operator's API (DESIGN.md "Interfaces"), JSON with a bearer
  * admin token. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
+#include "base/ratelimit.h"
 #include "admin_callbacks.h"
 #include "admin_shops.h"
 #include "dialect/dialect.h"
@@ -15,8 +17,33 @@
 #include "kassa/sign.h"
 #include "dialect/reply.h"
 
+/* Failed admin authentications per client address: 20 a minute, then the
+ * address is refused (429) until its minute is over, right token or not. */
+#define ADMIN_AUTH_FAILS 20
+#define ADMIN_AUTH_WINDOW 60
+
+static struct ratelimit admin_fails;
+static pthread_once_t admin_fails_once = PTHREAD_ONCE_INIT;
+
+static void admin_fails_init(void)
+{
+    ratelimit_init(&admin_fails, ADMIN_AUTH_FAILS, ADMIN_AUTH_WINDOW);
+}
+
 static bool admin_auth(struct http_req *req)
 {
+    pthread_once(&admin_fails_once, admin_fails_init);
+    char addr[64];
+    http_client_addr(req, addr, sizeof addr);
+    int64_t now = clock_mono_ms();
+    int retry = 0;
+    if (ratelimit_locked(&admin_fails, addr, now, &retry)) {
+        char s[16];
+        snprintf(s, sizeof s, "%d", retry);
+        http_add_header(req, "Retry-After", s);
+        reply_error(req, 429, "too many failed admin authentications; try again in %d s", retry);
+        return false;
+    }
     const char *h = http_header(req, "Authorization");
     const char *tok = dialect_settings()->admin_token;
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || tok == NULL || *tok == '\0')
@@ -27,6 +54,8 @@ static bool admin_auth(struct http_req *req)
         goto refuse;
     return true;
 refuse:
+    ratelimit_fail(&admin_fails, addr, now);
+    log_warn("admin authentication failed", "client=%s", addr);
     reply_error(req, 401, "invalid or missing admin token");
     return false;
 }
