@@ -44,6 +44,7 @@ extern "C" {
     XX(EUNAVAILABLE, "service unavailable")                                                        \
     XX(ERETRY, "conflict with a concurrent transaction; run it again")                             \
     XX(EMETHOD_OFF, "payment method switched off for this shop")                                   \
+    XX(EAMOUNT_LIMIT, "amount above the limit for its currency")                                   \
     /* client side */                                                                              \
     XX(ETRANSPORT, "transport error")                                                              \
     XX(EHTTP, "unexpected HTTP status")                                                            \

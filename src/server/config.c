@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "kassa/kassa.h"
 
 struct config config;
@@ -69,6 +70,13 @@ static const struct config_row config_table[] = {
      "open connections kept at most; beyond, the oldest idle one is closed, else 503"},
     {"request-timeout", "KASSA_REQUEST_TIMEOUT", CFG_INT, &config.request_timeout, "60", 1, 3600,
      "SEC", "time a connection has to send a whole request (headers and body)"},
+    {"max-order-amount", "KASSA_MAX_ORDER_AMOUNT", CFG_STR, &config.max_order_amount, "", 0, 0,
+     "LIST",
+     "largest order per currency, e.g. RUB=1000000,USD=10000 (others keep their default: "
+     "RUB 1000000, USD 10000, ...)"},
+    {"max-withdrawal-amount", "KASSA_MAX_WITHDRAWAL_AMOUNT", CFG_STR, &config.max_withdrawal_amount,
+     "", 0, 0, "LIST",
+     "largest withdrawal per currency, as --max-order-amount (default: 100 times the order's)"},
     {"timestamp-window", "KASSA_TIMESTAMP_WINDOW", CFG_INT, &config.timestamp_window, "300", 1, DAY,
      "SEC", "allowed clock skew of signed request timestamps"},
     {"log-level", "KASSA_LOG_LEVEL", CFG_STR, &config.log_level, "info", 0, 0,
@@ -429,6 +437,15 @@ static int check_values(char *err, size_t errlen)
     }
     if (check_schedule(config.callback_schedule, err, errlen) != 0)
         return -1;
+    char msg[256];
+    if (core_set_amount_limits(config.max_order_amount, false, msg, sizeof msg) != 0) {
+        set_err(err, errlen, "--max-order-amount: %s", msg);
+        return -1;
+    }
+    if (core_set_amount_limits(config.max_withdrawal_amount, true, msg, sizeof msg) != 0) {
+        set_err(err, errlen, "--max-withdrawal-amount: %s", msg);
+        return -1;
+    }
     if (config.max_upload < config.max_body) {
         set_err(err, errlen, "--max-upload: must be at least --max-body (%lld), got %lld",
                 (long long)config.max_body, (long long)config.max_upload);

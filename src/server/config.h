@@ -24,6 +24,8 @@ struct config {
     int64_t max_upload;            /* --max-upload BYTES        KASSA_MAX_UPLOAD (3 MiB + 64 KiB) */
     int max_connections;           /* --max-connections N       KASSA_MAX_CONNECTIONS (1024) */
     int request_timeout;           /* --request-timeout SEC     KASSA_REQUEST_TIMEOUT (60) */
+    char *max_order_amount;        /* --max-order-amount LIST   KASSA_MAX_ORDER_AMOUNT ("") */
+    char *max_withdrawal_amount;   /* --max-withdrawal-amount LIST KASSA_MAX_WITHDRAWAL_AMOUNT */
     int timestamp_window;          /* --timestamp-window SEC    KASSA_TIMESTAMP_WINDOW (300) */
     char *log_level;               /* --log-level debug|info|warn|error  KASSA_LOG_LEVEL (info) */
     int panda_order_ttl;           /* --panda-order-ttl SEC     KASSA_PANDA_ORDER_TTL (900) */

@@ -291,3 +291,51 @@ def test_admin_token_guessing_is_limited(kassad):
     assert st == 429  # locked out even with the right token
     st, _, body = _admin_status(kassad, kassad.admin_token, source="127.0.0.2")
     assert st == 200, body
+
+
+# ---- amounts ----
+
+def test_order_amount_has_an_upper_bound(kassad):
+    """An order of the 64-bit maximum was accepted and, once completed,
+    filled the platform's clearing account: every other shop's completion
+    in RUB was refused. Orders and withdrawals are bounded per currency."""
+    from kassa_client import create_shop
+    from tegro_client import tegro_for
+    creds = create_shop(kassad)
+    panda = kassad.panda(creds)
+    before = kassad.count_rows("orders")
+    for amount in ("92233720368547758.07", "1000000.01"):
+        r = panda.create_order(amount=amount)
+        assert r.status == 400, r
+        assert r.json == {"error": "amount: at most 1000000.00 RUB"}, r
+    assert kassad.count_rows("orders") == before
+    assert panda.create_order(amount="1000000.00").status == 200
+    t = tegro_for(kassad, creds)
+    r = t.create_order(amount="1000000.01")
+    assert r.json == {"type": "error", "desc": "Wrong amount: at most 1000000.00 RUB"}, r
+    r = t.call("createWithdrawal", {"currency": "RUB", "account": "2200000000000004",
+                                    "amount": "100000000.01", "payment_id": "big",
+                                    "payment_system": 36}, nonce=time.time_ns())
+    assert r.json == {"type": "error", "desc": "Wrong amount: at most 100000000.00 RUB"}, r
+
+
+def test_amount_limits_are_configurable(kassad):
+    from kassa_client import create_shop
+    kassad.stop()
+    kassad.start(extra_args=["--max-order-amount", "RUB=5000,USD=100"])
+    creds = create_shop(kassad)
+    panda = kassad.panda(creds)
+    r = panda.create_order(amount="5000.01")
+    assert r.status == 400 and r.json == {"error": "amount: at most 5000.00 RUB"}, r
+    assert panda.create_order(amount="5000.00").status == 200
+
+
+def test_bad_amount_limit_refused_at_start(tmp_path):
+    import subprocess
+    from kassa_client import clean_env, free_port, kassad_binary
+    r = subprocess.run([kassad_binary(), "--db", f"sqlite:{tmp_path}/k.db", "--admin-token",
+                        "x" * 32, "--listen", f"127.0.0.1:{free_port()}",
+                        "--max-order-amount", "RUB=0"],
+                       capture_output=True, text=True, env=clean_env(), timeout=30)
+    assert r.returncode == 2
+    assert "kassad: --max-order-amount: RUB: expected a positive amount, got '0'" in r.stderr

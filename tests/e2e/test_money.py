@@ -460,7 +460,10 @@ def test_stats_counts_and_sums(kassad):
 
 def test_balance_overflow_refused(kassad):
     """A completion that would push a balance past int64 is refused (422), not
-    stored as a floating-point number; nothing moves."""
+    stored as a floating-point number; nothing moves. (Orders this large
+    are refused unless the operator allows them: --max-order-amount.)"""
+    kassad.stop()
+    kassad.start(extra_args=["--max-order-amount", "RUB=92233720368547758.07"])
     creds = create_shop(kassad, fee_percent="0")
     panda = kassad.panda(creds)
     big = create(panda, "92233720368547758.07")  # INT64_MAX kopecks

@@ -122,7 +122,7 @@ def test_path_without_trailing_slash(tc):
     (64.18, "64.18000000"),
     ("1000.4747448348385", "1000.47000000"),
     ("1.005", "1.01000000"),
-    (99999999, "99999999.00000000"),
+    (1000000, "1000000.00000000"),  # the largest order in RUB (--max-order-amount)
 ])
 def test_amounts_exact(tc, amount, expect):
     r = tc.create_order(amount=amount)

@@ -50,6 +50,22 @@ const struct core_settings *core_settings(void);
 const struct core_dialect *core_dialect(const char *name);
 const struct core_dialect *core_dialect_by_id(int id);
 
+/* ---- limits.c: the largest amount of one order or withdrawal ------------ */
+
+/* The largest amount (minor units) one order, or with `withdrawal` one
+ * withdrawal, may have in `currency`: the operator's (core_set_amount_limits)
+ * or the default (RUB 1,000,000.00 an order, 100 times that a withdrawal;
+ * each currency its own). 0 for an unknown currency. */
+int64_t core_amount_limit(const char *currency, bool withdrawal);
+
+/* "1000000.00 RUB": the limit as a dialect's message says it. */
+void core_amount_limit_text(const char *currency, bool withdrawal, char *out, size_t size);
+
+/* Set limits from "RUB=1000000,USD=10000" (currencies not listed keep their
+ * default). -1 with msg on a malformed list, an unknown currency or an
+ * amount that is not positive. */
+int core_set_amount_limits(const char *spec, bool withdrawal, char *msg, size_t msglen);
+
 /* ---- util.c ------------------------------------------------------------- */
 
 /* v in decimal (at most 20 digits and a sign). */

@@ -89,6 +89,8 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
         return KASSA_ECURRENCY;
     if (o->amount <= 0)
         return KASSA_EMONEY_ZERO;
+    if (o->amount > core_amount_limit(o->currency, false))
+        return KASSA_EAMOUNT_LIMIT;
     if (o->requisite_type[0] != '\0' && !requisite_type_known(o->requisite_type))
         return KASSA_EINVAL;
     /* The method the order uses (the one it names, else its requisite

@@ -26,6 +26,8 @@ kassa_err withdrawal_create_prepare(struct withdrawal_create_cmd *cmd)
         return KASSA_ECURRENCY;
     if (w->amount <= 0)
         return KASSA_EMONEY_ZERO;
+    if (w->amount > core_amount_limit(w->currency, true))
+        return KASSA_EAMOUNT_LIMIT;
     if (w->account[0] == '\0' || w->payment_id[0] == '\0')
         return KASSA_EINVAL;
     w->shop_id = cmd->shop_id;

@@ -383,6 +383,12 @@ static enum http_action panda_create(struct http_req *req, bool legacy)
                     cmd->order.requisite_type);
         return HTTP_DONE;
     }
+    if (err == KASSA_EAMOUNT_LIMIT) {
+        char limit[64];
+        core_amount_limit_text(cmd->order.currency, false, limit, sizeof limit);
+        reply_error(req, 400, "amount: at most %s", limit);
+        return HTTP_DONE;
+    }
     if (err != KASSA_OK) {
         reply_error(req, 400, "%s", kassa_strerror(err));
         return HTTP_DONE;

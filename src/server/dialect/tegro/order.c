@@ -179,7 +179,13 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
         return false;
 
     if ((err = order_create_prepare(cmd)) != KASSA_OK) {
-        snprintf(msg, msglen, "%s", kassa_strerror(err));
+        if (err == KASSA_EAMOUNT_LIMIT) {
+            char limit[64];
+            core_amount_limit_text(o->currency, false, limit, sizeof limit);
+            snprintf(msg, msglen, "Wrong amount: at most %s", limit);
+        } else {
+            snprintf(msg, msglen, "%s", kassa_strerror(err));
+        }
         return false;
     }
     return true;

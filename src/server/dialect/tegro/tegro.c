@@ -804,7 +804,13 @@ static enum http_action m_create_withdrawal(struct http_req *req, struct tegro_c
     tw->cmd.shop_id = tx->shop.id;
     tw->cmd.base.apply = withdrawal_create_apply;
     if ((err = withdrawal_create_prepare(&tw->cmd)) != KASSA_OK) {
-        snprintf(msg, sizeof msg, "%s", kassa_strerror(err));
+        if (err == KASSA_EAMOUNT_LIMIT) {
+            char limit[64];
+            core_amount_limit_text(wd->currency, true, limit, sizeof limit);
+            snprintf(msg, sizeof msg, "Wrong amount: at most %s", limit);
+        } else {
+            snprintf(msg, sizeof msg, "%s", kassa_strerror(err));
+        }
         goto refuse;
     }
     tw->cmd.nonce = tx->nonce;
