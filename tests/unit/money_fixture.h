@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
@@ -196,7 +197,7 @@ static __attribute__((unused)) int64_t fx_ledger_sum(struct fx *f)
 static __attribute__((unused)) struct shop fx_shop(struct fx *f, const char *fee_percent,
                                                    int panda_ttl)
 {
-    struct shop_create_cmd cmd = {.base.apply = shop_create_apply};
+    struct shop_create_cmd cmd = {.task.run = shop_create_apply};
     char msg[256] = "";
     snprintf(cmd.shop.name, sizeof cmd.shop.name, "Shop %s", fee_percent);
     snprintf(cmd.shop.fee_percent, sizeof cmd.shop.fee_percent, "%s", fee_percent);
@@ -204,7 +205,7 @@ static __attribute__((unused)) struct shop fx_shop(struct fx *f, const char *fee
         shop_dialect_add(&cmd.shop, "panda")->order_ttl = panda_ttl;
     if (shop_create_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
         fail_msg("shop_create_prepare: %s", msg);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_OK);
     assert_true(cmd.shop.id > 0);
     return cmd.shop;
 }
@@ -212,7 +213,7 @@ static __attribute__((unused)) struct shop fx_shop(struct fx *f, const char *fee
 /* Add an SBP requisite in RUB. */
 static __attribute__((unused)) int64_t fx_requisite(struct fx *f)
 {
-    struct requisite_add_cmd cmd = {.base.apply = requisite_add_apply};
+    struct requisite_add_cmd cmd = {.task.run = requisite_add_apply};
     char msg[256] = "";
     snprintf(cmd.req.type, sizeof cmd.req.type, "SBP");
     snprintf(cmd.req.value, sizeof cmd.req.value, "+79990001122");
@@ -221,7 +222,7 @@ static __attribute__((unused)) int64_t fx_requisite(struct fx *f)
     snprintf(cmd.req.country_code, sizeof cmd.req.country_code, "RUS");
     if (requisite_add_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
         fail_msg("requisite_add_prepare: %s", msg);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_OK);
     return cmd.req.id;
 }
 
@@ -232,7 +233,7 @@ static __attribute__((unused)) struct order fx_order(struct fx *f, const struct 
                                                      int64_t amount, const char *requisite_type,
                                                      bool test)
 {
-    struct order_create_cmd cmd = {.base.apply = order_create_apply};
+    struct order_create_cmd cmd = {.task.run = order_create_apply};
     cmd.shop = *shop;
     cmd.order.amount = amount;
     cmd.order.origin = fx_dialect_id("panda");
@@ -240,7 +241,7 @@ static __attribute__((unused)) struct order fx_order(struct fx *f, const struct 
     snprintf(cmd.order.currency, sizeof cmd.order.currency, "RUB");
     snprintf(cmd.order.requisite_type, sizeof cmd.order.requisite_type, "%s", requisite_type);
     assert_int_equal(order_create_prepare(&cmd), KASSA_OK);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_OK);
     assert_true(cmd.order.id > 0);
     struct order o;
     struct store_conn *c = store_reader(f->store);
@@ -256,8 +257,8 @@ static __attribute__((unused)) kassa_err
 fx_move(struct fx *f, int64_t order_id, enum order_status to, enum actor actor, struct order *out)
 {
     struct order_transition_cmd cmd = {
-        .base.apply = order_transition_apply, .order_id = order_id, .to = to, .actor = actor};
-    kassa_err err = writer_run(f->writer, &cmd.base);
+        .task.run = order_transition_apply, .order_id = order_id, .to = to, .actor = actor};
+    kassa_err err = writer_run(f->writer, &cmd.task);
     if (out)
         *out = cmd.order;
     return err;
@@ -355,7 +356,7 @@ static __attribute__((unused)) kassa_err fx_withdraw(struct fx *f, int64_t shop_
                                                      const char *account,
                                                      struct withdrawal_create_cmd *out)
 {
-    struct withdrawal_create_cmd cmd = {.base.apply = withdrawal_create_apply, .shop_id = shop_id};
+    struct withdrawal_create_cmd cmd = {.task.run = withdrawal_create_apply, .shop_id = shop_id};
     snprintf(cmd.w.payment_id, sizeof cmd.w.payment_id, "%s", payment_id);
     snprintf(cmd.w.currency, sizeof cmd.w.currency, "RUB");
     snprintf(cmd.w.account, sizeof cmd.w.account, "%s", account);
@@ -363,7 +364,7 @@ static __attribute__((unused)) kassa_err fx_withdraw(struct fx *f, int64_t shop_
     cmd.w.payment_system = 0;
     kassa_err err = withdrawal_create_prepare(&cmd);
     if (err == KASSA_OK)
-        err = writer_run(f->writer, &cmd.base);
+        err = writer_run(f->writer, &cmd.task);
     if (out)
         *out = cmd;
     return err;
@@ -373,8 +374,8 @@ static __attribute__((unused)) kassa_err fx_decide(struct fx *f, int64_t id, boo
                                                    struct withdrawal *out)
 {
     struct withdrawal_decide_cmd cmd = {
-        .base.apply = withdrawal_decide_apply, .id = id, .complete = complete};
-    kassa_err err = writer_run(f->writer, &cmd.base);
+        .task.run = withdrawal_decide_apply, .id = id, .complete = complete};
+    kassa_err err = writer_run(f->writer, &cmd.task);
     if (out)
         *out = cmd.w;
     return err;

@@ -7,7 +7,7 @@
  *   3. perform / poll the multi handle (<= 100 ms, woken by kicks and by
  *      finished writer commands);
  *   4. record: finished transfers' attempts and outcomes.
- * Steps 1, 2 and 4 are writer commands submitted with writer_submit; their
+ * Steps 1, 2 and 4 are tasks submitted to the writer (writer_submit); their
  * `done` (on the writer thread) hands them back through a mutex-protected
  * list and curl_multi_wakeup, so transfers keep moving while a batch
  * commits. At most one plan and one claim are in flight at a time. Plan and
@@ -67,7 +67,8 @@ struct job {
 enum dcmd_kind { DCMD_PLAN, DCMD_CLAIM, DCMD_RECORD };
 
 struct dcmd {
-    struct writer_cmd base;
+    struct store_task task; /* what the writer runs */
+    struct writer_cmd wc;   /* task's entry in the writer's queue */
     enum dcmd_kind kind;
     kassa_err err;          /* the writer's result, set by done */
     struct dcmd *next_done; /* D.done link */
@@ -196,9 +197,9 @@ static bool collect_event(void *arg, const struct event *e)
 }
 
 /* Turn unplanned events into callbacks rows. */
-static kassa_err plan_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err plan_apply(struct store_conn *c, struct store_task *task)
 {
-    struct plan_cmd *cmd = container_of(base, struct plan_cmd, h.base);
+    struct plan_cmd *cmd = container_of(task, struct plan_cmd, h.task);
     struct order *o = malloc(sizeof *o);
     struct shop *s = malloc(sizeof *s);
     struct callback *cb = malloc(sizeof *cb);
@@ -300,10 +301,10 @@ static void jobs_free(struct job *j)
 
 /* Lease due callbacks to this node; load their shops' rows of their
  * receivers (the credentials a dialect signs attempts with). */
-static kassa_err claim_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err claim_apply(struct store_conn *c, struct store_task *task)
 {
-    struct claim_cmd *cmd = container_of(base, struct claim_cmd, h.base);
-    /* apply may run again (writer.h): the jobs of a rolled-back run claim
+    struct claim_cmd *cmd = container_of(task, struct claim_cmd, h.task);
+    /* apply may run again (store.h): the jobs of a rolled-back run claim
      * nothing any more, and would deliver twice. */
     jobs_free(cmd->jobs);
     cmd->jobs = NULL;
@@ -345,9 +346,9 @@ struct record_cmd {
     struct job *jobs;
 };
 
-static kassa_err record_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err record_apply(struct store_conn *c, struct store_task *task)
 {
-    struct record_cmd *cmd = container_of(base, struct record_cmd, h.base);
+    struct record_cmd *cmd = container_of(task, struct record_cmd, h.task);
     for (struct job *j = cmd->jobs; j != NULL; j = j->next) {
         kassa_err r = STORE_CALL(c, callback_record, &j->cb, &j->attempt);
         if (r == KASSA_ESTATE || r == KASSA_ENOTFOUND) {
@@ -362,13 +363,13 @@ static kassa_err record_apply(struct store_conn *c, struct writer_cmd *base)
 }
 
 struct unlease_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     struct job *jobs;
 };
 
-static kassa_err unlease_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err unlease_apply(struct store_conn *c, struct store_task *task)
 {
-    struct unlease_cmd *cmd = container_of(base, struct unlease_cmd, base);
+    struct unlease_cmd *cmd = container_of(task, struct unlease_cmd, task);
     for (struct job *j = cmd->jobs; j != NULL; j = j->next) {
         kassa_err r = STORE_CALL(c, callback_unlease, j->cb.id, j->cb.lease_owner, j->cb.claim_seq);
         if (r != KASSA_OK)
@@ -559,9 +560,9 @@ static struct job *held_find(int64_t id)
 
 /* done of every dispatcher command, on a writer thread: queue it for the
  * dispatcher thread and wake it. */
-static void on_writer_done(struct writer_cmd *base, kassa_err err)
+static void on_writer_done(struct writer_cmd *wc, kassa_err err)
 {
-    struct dcmd *cmd = container_of(base, struct dcmd, base);
+    struct dcmd *cmd = container_of(wc, struct dcmd, wc);
     cmd->err = err;
     pthread_mutex_lock(&D.done_lock);
     cmd->next_done = D.done;
@@ -574,12 +575,13 @@ static void on_writer_done(struct writer_cmd *base, kassa_err err)
 
 /* Hand cmd (owned by the writer until its done) to the writer. */
 static void submit(struct dcmd *cmd, enum dcmd_kind kind,
-                   kassa_err (*apply)(struct store_conn *, struct writer_cmd *))
+                   kassa_err (*apply)(struct store_conn *, struct store_task *))
 {
     cmd->kind = kind;
-    cmd->base.apply = apply;
-    cmd->base.done = on_writer_done;
-    writer_submit(D.writer, &cmd->base);
+    cmd->task.run = apply;
+    cmd->wc.task = &cmd->task;
+    cmd->wc.done = on_writer_done;
+    writer_submit(D.writer, &cmd->wc);
 }
 
 /* A plan came back: look again at once when it was full, and claim when it
@@ -762,15 +764,15 @@ static void drain(void)
     curl_multi_perform(D.multi, &running);
     reap();
     if (D.finished != NULL) {
-        struct record_cmd rec = {.h.base.apply = record_apply, .jobs = D.finished};
-        if (writer_run(D.writer, &rec.h.base) != KASSA_OK)
+        struct record_cmd rec = {.h.task.run = record_apply, .jobs = D.finished};
+        if (writer_run(D.writer, &rec.h.task) != KASSA_OK)
             log_warn("recording callback attempts failed; they will be repeated");
         jobs_free(D.finished);
         D.finished = NULL;
     }
     if (D.in_flight != NULL) {
-        struct unlease_cmd un = {.base.apply = unlease_apply, .jobs = D.in_flight};
-        if (writer_run(D.writer, &un.base) != KASSA_OK)
+        struct unlease_cmd un = {.task.run = unlease_apply, .jobs = D.in_flight};
+        if (writer_run(D.writer, &un.task) != KASSA_OK)
             log_warn("cannot release callback claims; they expire with their lease");
         jobs_free(D.in_flight);
         D.in_flight = NULL;

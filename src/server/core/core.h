@@ -1,9 +1,14 @@
 /* core.h: shops, requisites and orders, dialect-free.
  *
- * Each write is a writer command (store/writer.h): a dialect fills the
- * command's inputs, calls the *_prepare function on its own thread (random
- * ids, fingerprints: work that needs no database), then submits the command;
- * the writer runs *_apply inside the batch transaction. */
+ * Each write is a command struct that embeds a store task (store.h's struct
+ * store_task, member `task`): a dialect fills the command's inputs, calls
+ * the *_prepare function on its own thread (random ids, fingerprints: work
+ * that needs no database), sets task.run to the command's *_apply (or calls
+ * its *_init) and submits &cmd->task (txn/submit.h). The writer then runs
+ * *_apply inside a batch transaction, possibly more than once (store.h);
+ * *_apply finds its command with container_of. The core knows no writer:
+ * its one timer, the sweeper, is given a function that runs a task
+ * (core_run_fn). */
 #ifndef KASSA_CORE_H
 #define KASSA_CORE_H
 
@@ -11,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "txn/writer.h"
+#include "store/store.h"
 #include "model/model.h"
 
 /* ---- settings ----------------------------------------------------------- */
@@ -98,7 +103,7 @@ struct fee_fixed {
 #define FEE_FIXED_MAX 32
 
 struct shop_create_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     struct shop shop;                      /* in: name, url, callback_url, fee_percent,
                                               merchant_id (0: a new merchant), and in rows
                                               of its dialects (shop_dialect_add) any order
@@ -111,19 +116,19 @@ struct shop_create_cmd {
 /* Change a shop's tariff: the percent when `percent` is non-empty, and the
  * listed fixed fees (0 removes the fixed part in that currency). */
 struct shop_tariff_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t shop_id;
     char percent[16];
     struct fee_fixed fixed[FEE_FIXED_MAX];
     int n_fixed;
 };
-kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err shop_tariff_apply(struct store_conn *c, struct store_task *task);
 
 /* Check the inputs (KASSA_EINVAL with a message naming the field in msg;
  * a row of a dialect not configured), fill defaults and generate the keys
  * and each configured dialect's credentials. */
 kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msglen);
-kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err shop_create_apply(struct store_conn *c, struct store_task *task);
 
 /* A shop's settings, as flags (for the checks of shop.c and shop_update_cmd.set). */
 enum shop_setting {
@@ -152,7 +157,7 @@ struct shop_dialect_change {
  * listed fixed fees are set (as in shop_tariff_cmd). Credentials, keys and
  * the merchant never change here. */
 struct shop_update_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t shop_id;    /* in */
     unsigned set;       /* in: SHOP_SET_* */
     struct shop values; /* in: the new values of the flagged settings */
@@ -174,15 +179,15 @@ kassa_err shop_update_prepare(struct shop_update_cmd *cmd, char *msg, size_t msg
 /* Read the shop (KASSA_ENOTFOUND), change the flagged settings, write. A
  * dialect the shop has no row of yet gets one, with new credentials. The
  * caller forgets the shop's cached entries once committed. */
-kassa_err shop_update_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err shop_update_apply(struct store_conn *c, struct store_task *task);
 
 struct requisite_add_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     struct requisite req; /* in: every field but id; out: id */
 };
 
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen);
-kassa_err requisite_add_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err requisite_add_apply(struct store_conn *c, struct store_task *task);
 
 /* The shop a merchant request names by `key` (SHOP_BY_PUBLIC_KEY, ...),
  * or by a dialect's API key (shop_cache_get_api_key), from memory when it
@@ -236,13 +241,13 @@ const char *receipt_image_type(const void *data, size_t len);
 
 /* Store a payer's receipt image for an order (replacing an earlier one). */
 struct receipt_image_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t order_id;
     const char *content_type; /* from receipt_image_type */
     const void *data;
     size_t len; /* at most RECEIPT_IMAGE_MAX */
 };
-kassa_err receipt_image_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err receipt_image_apply(struct store_conn *c, struct store_task *task);
 
 /* ---- nonce.c: requests that must not be replayed ---- */
 
@@ -263,42 +268,42 @@ kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct reque
 
 /* A command that only records a nonce (a read that must not be replayed). */
 struct nonce_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t shop_id;
     struct request_nonce nonce;
 };
-kassa_err nonce_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err nonce_apply(struct store_conn *c, struct store_task *task);
 
 /* ---- settings.c: operator settings written from the admin API ---- */
 
 /* Set the exchange rate FROM-TO (decimal text, checked by the caller). */
 struct rate_put_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     char from[16], to[16], rate[32];
 };
-kassa_err rate_put_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err rate_put_apply(struct store_conn *c, struct store_task *task);
 
 /* Switch a payment method on or off for a shop. Once committed, the caller
  * forgets the shop's cached entries (shop_cache_forget). */
 struct method_set_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t shop_id;
     int method_id;
     bool enabled;
 };
-kassa_err method_set_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err method_set_apply(struct store_conn *c, struct store_task *task);
 
 /* Deliver a callback once more. KASSA_ENOTFOUND. */
 struct callback_resend_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t id;
 };
-kassa_err callback_resend_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err callback_resend_apply(struct store_conn *c, struct store_task *task);
 
 /* ---- order.c ------------------------------------------------------------ */
 
 struct order_create_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     struct shop shop;              /* the authenticated shop */
     struct order order;            /* in: amount, currency, requisite_type, optional
                                       fields, origin; out: the stored order */
@@ -321,8 +326,8 @@ struct order_create_cmd {
     const struct receipt *receipt;
 };
 
-/* Set the command up to be run by the writer (its apply, and the grouped
- * apply of the store when the command can run in a group). */
+/* Set the command's task up (run: order_create_apply; run_many: the store's
+ * grouped create when the command can run in a group). */
 void order_create_init(struct order_create_cmd *cmd);
 
 /* Validate the order's inputs (KASSA_ECURRENCY, KASSA_EMONEY_ZERO,
@@ -336,11 +341,11 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd);
  * currency), requisite assignment, insert. KASSA_ECONFLICT when the
  * idempotency key was used with other parameters; KASSA_EMONEY_RANGE when
  * the fee would exceed the amount. */
-kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err order_create_apply(struct store_conn *c, struct store_task *task);
 
-/* The apply_many of creates on store `s` (several creates of a batch in
- * two statements), or NULL when its backend creates one at a time. */
-writer_many_fn order_create_many_fn(const struct store *s);
+/* The run_many of creates on store `s` (several creates of a batch in two
+ * statements), or NULL when its backend creates one at a time. */
+store_task_many_fn order_create_many_fn(const struct store *s);
 
 /* The order an operator names by `ref`: its uuid or its numeric id, read on
  * a read connection of `s`. KASSA_ENOTFOUND (also for a malformed ref). */
@@ -356,7 +361,7 @@ int64_t order_ttl_left(const struct order *o);
 enum actor { ACTOR_MERCHANT, ACTOR_PAYER, ACTOR_OPERATOR, ACTOR_PROVIDER, ACTOR_SYSTEM };
 
 struct order_transition_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t order_id;     /* in */
     enum order_status to; /* in: the state wanted */
     enum actor actor;     /* in */
@@ -364,10 +369,10 @@ struct order_transition_cmd {
 };
 
 /* Move an order to cmd->to, with its ledger postings and event row, in the
- * writer's transaction. KASSA_ENOTFOUND, or KASSA_ESTATE when the state
+ * task's transaction. KASSA_ENOTFOUND, or KASSA_ESTATE when the state
  * machine (DESIGN.md "Orders") does not allow it for this actor; nothing
  * changes then. */
-kassa_err order_transition_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err order_transition_apply(struct store_conn *c, struct store_task *task);
 
 /* Whether the state machine lets `actor` move an order from -> to. */
 bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor);
@@ -389,20 +394,25 @@ bool core_take_new_events(void);
 /* The payer says the money was sent (an order_transition_cmd with only
  * order_id set): confirmed_by_customer on a pending order, KASSA_ESTATE
  * otherwise. cmd->order receives the order. */
-kassa_err order_confirm_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err order_confirm_apply(struct store_conn *c, struct store_task *task);
 
 #define ORDER_EXPIRE_BATCH 256
 
 /* Expire up to ORDER_EXPIRE_BATCH pending orders whose time is up. */
 struct order_expire_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int expired; /* out */
 };
-kassa_err order_expire_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err order_expire_apply(struct store_conn *c, struct store_task *task);
+
+/* Runs a task in a write transaction of its own and waits for its result
+ * (main.c passes one that runs it on the writer: writer_run). */
+typedef kassa_err (*core_run_fn)(struct store_task *task);
 
 /* The timer thread running order_expire_apply every second of real time
- * (and at once after clock_advance), and purging old idempotency keys. */
-kassa_err sweeper_start(struct writer *w);
+ * (and at once after clock_advance), and purging old idempotency keys, each
+ * through `run`. KASSA_EIO when the thread cannot start. */
+kassa_err sweeper_start(core_run_fn run);
 void sweeper_stop(void);
 
 /* ---- ledger.c ----------------------------------------------------------- */
@@ -427,7 +437,7 @@ kassa_err ledger_withdrawal(struct store_conn *c, const struct withdrawal *w,
 /* ---- withdrawal.c ------------------------------------------------------- */
 
 struct withdrawal_create_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t shop_id;            /* in */
     struct withdrawal w;        /* in: payment_id, currency, amount, account, payment_system;
                                    out: the stored withdrawal */
@@ -442,10 +452,10 @@ kassa_err withdrawal_create_prepare(struct withdrawal_create_cmd *cmd);
 /* Insert and hold the amount; the same payment_id with the same parameters
  * answers the existing withdrawal, with others KASSA_ECONFLICT; KASSA_EFUNDS
  * when the available balance is short. */
-kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err withdrawal_create_apply(struct store_conn *c, struct store_task *task);
 
 struct withdrawal_decide_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t id;          /* in */
     bool complete;       /* in: true complete, false reject */
     struct withdrawal w; /* out */
@@ -453,7 +463,7 @@ struct withdrawal_decide_cmd {
 
 /* Complete or reject a pending withdrawal; KASSA_ESTATE when it is not
  * pending any more, KASSA_ENOTFOUND. */
-kassa_err withdrawal_decide_apply(struct store_conn *c, struct writer_cmd *cmd);
+kassa_err withdrawal_decide_apply(struct store_conn *c, struct store_task *task);
 
 /* The dialects map the core's statuses to their own names and numbers. */
 

@@ -88,27 +88,27 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
     return KASSA_OK;
 }
 
-kassa_err order_transition_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err order_transition_apply(struct store_conn *c, struct store_task *task)
 {
-    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
+    struct order_transition_cmd *cmd = container_of(task, struct order_transition_cmd, task);
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
     if (err != KASSA_OK)
         return err;
     return order_transition(c, &cmd->order, cmd->to, cmd->actor);
 }
 
-kassa_err order_confirm_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err order_confirm_apply(struct store_conn *c, struct store_task *task)
 {
-    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
+    struct order_transition_cmd *cmd = container_of(task, struct order_transition_cmd, task);
     kassa_err err = STORE_CALL(c, order_confirm, cmd->order_id, clock_now());
     if (err != KASSA_OK)
         return err;
     return STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
 }
 
-kassa_err order_expire_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err order_expire_apply(struct store_conn *c, struct store_task *task)
 {
-    struct order_expire_cmd *cmd = container_of(base, struct order_expire_cmd, base);
+    struct order_expire_cmd *cmd = container_of(task, struct order_expire_cmd, task);
     int64_t ids[ORDER_EXPIRE_BATCH];
     int n = 0;
     cmd->expired = 0;

@@ -140,9 +140,9 @@ bool order_awaits_method(const struct order *o)
     return o->status == ORDER_PENDING && o->payment_system == 0 && o->requisite_type[0] == '\0';
 }
 
-kassa_err order_method_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err order_method_apply(struct store_conn *c, struct store_task *task)
 {
-    struct order_method_cmd *cmd = container_of(base, struct order_method_cmd, base);
+    struct order_method_cmd *cmd = container_of(task, struct order_method_cmd, task);
     struct order *o = &cmd->order;
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, o);
     if (err != KASSA_OK)

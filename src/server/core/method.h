@@ -15,7 +15,6 @@
 #include <stdint.h>
 
 #include "store/store.h"
-#include "txn/writer.h"
 
 enum method_provider { PROVIDER_NONE = 0, PROVIDER_REQUISITES = 1 };
 
@@ -85,10 +84,10 @@ enum method_outcome method_for_order(const struct method_switches *sw, int id, b
  * neither a method nor a requisite type. */
 bool order_awaits_method(const struct order *o);
 
-/* The payer chooses the method of an order that awaits one (the writer
- * command; the order's page submits it). */
+/* The payer chooses the method of an order that awaits one (a command; the
+ * order's page submits it). */
 struct order_method_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t order_id;   /* in */
     int payment_system; /* in: the method chosen */
     struct order order; /* out: the order (after the choice when it was made) */
@@ -102,6 +101,6 @@ struct order_method_cmd {
  * the method is not usable; KASSA_EUNAVAILABLE when the pool has no
  * requisite for it now (the order still awaits a method, the payer may
  * choose another). Nothing is written on a refusal. */
-kassa_err order_method_apply(struct store_conn *c, struct writer_cmd *base);
+kassa_err order_method_apply(struct store_conn *c, struct store_task *task);
 
 #endif

@@ -21,8 +21,8 @@ kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct reque
     return err == KASSA_EEXIST ? KASSA_EAUTH_REPLAY : err;
 }
 
-kassa_err nonce_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err nonce_apply(struct store_conn *c, struct store_task *task)
 {
-    struct nonce_cmd *cmd = container_of(base, struct nonce_cmd, base);
+    struct nonce_cmd *cmd = container_of(task, struct nonce_cmd, task);
     return nonce_record(c, cmd->shop_id, &cmd->nonce);
 }

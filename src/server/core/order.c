@@ -267,9 +267,9 @@ static kassa_err create_decide(struct store_conn *c, struct order_create_cmd *cm
     return KASSA_OK;
 }
 
-kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err order_create_apply(struct store_conn *c, struct store_task *task)
 {
-    struct order_create_cmd *cmd = container_of(base, struct order_create_cmd, base);
+    struct order_create_cmd *cmd = container_of(task, struct order_create_cmd, task);
     struct order *o = &cmd->order;
     kassa_err err;
     cmd->replayed = false;
@@ -315,28 +315,28 @@ kassa_err order_create_apply(struct store_conn *c, struct writer_cmd *base)
     return receipt_items_put(c, o->id, cmd->receipt);
 }
 
-/* True when an earlier create of cmds[0..i) carries cmds[i]'s idempotency
+/* True when an earlier create of tasks[0..i) carries tasks[i]'s idempotency
  * key for the same shop. */
-static bool key_earlier(struct writer_cmd **cmds, int i)
+static bool key_earlier(struct store_task **tasks, int i)
 {
-    const struct order_create_cmd *a = container_of(cmds[i], const struct order_create_cmd, base);
+    const struct order_create_cmd *a = container_of(tasks[i], const struct order_create_cmd, task);
     if (a->idem_key[0] == '\0')
         return false;
     for (int j = 0; j < i; j++) {
         const struct order_create_cmd *b =
-            container_of(cmds[j], const struct order_create_cmd, base);
+            container_of(tasks[j], const struct order_create_cmd, task);
         if (b->shop.id == a->shop.id && strcmp(b->idem_key, a->idem_key) == 0)
             return true;
     }
     return false;
 }
 
-/* Several creates at once (writer_cmd.apply_many): the reads of all in one
+/* Several creates at once (store_task.run_many): the reads of all in one
  * statement, the decisions one by one as in order_create_apply, the new
  * orders and their idempotency records in one statement. A create whose key
- * an earlier one of the group carries goes back to the writer (ERETRY: run
- * alone after the group, it then finds the earlier one's record). */
-static kassa_err order_create_apply_many(struct store_conn *c, struct writer_cmd **cmds, int n,
+ * an earlier one of the group carries is left to run alone after the group
+ * (KASSA_ERETRY), where it finds the earlier one's record. */
+static kassa_err order_create_apply_many(struct store_conn *c, struct store_task **tasks, int n,
                                          kassa_err *results)
 {
     struct order_reads *rd = malloc((size_t)n * sizeof *rd);
@@ -347,14 +347,14 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct writer_cmd
     if (rd == NULL || recs == NULL || orders == NULL || idems == NULL)
         goto out;
     for (int i = 0; i < n; i++)
-        create_reads_init(container_of(cmds[i], struct order_create_cmd, base), &rd[i]);
+        create_reads_init(container_of(tasks[i], struct order_create_cmd, task), &rd[i]);
     if ((err = STORE_CALL(c, order_create_reads_many, rd, n)) != KASSA_OK)
         goto out;
     int m = 0;
     for (int i = 0; i < n; i++) {
-        struct order_create_cmd *cmd = container_of(cmds[i], struct order_create_cmd, base);
+        struct order_create_cmd *cmd = container_of(tasks[i], struct order_create_cmd, task);
         bool insert = false;
-        if (key_earlier(cmds, i)) {
+        if (key_earlier(tasks, i)) {
             results[i] = KASSA_ERETRY;
             continue;
         }
@@ -381,7 +381,7 @@ out:
     return err;
 }
 
-writer_many_fn order_create_many_fn(const struct store *s)
+store_task_many_fn order_create_many_fn(const struct store *s)
 {
     const struct store_ops *ops = s->ops;
     return ops->order_create_reads_many && ops->order_insert_many ? order_create_apply_many : NULL;
@@ -389,11 +389,11 @@ writer_many_fn order_create_many_fn(const struct store *s)
 
 void order_create_init(struct order_create_cmd *cmd)
 {
-    cmd->base.apply = order_create_apply;
+    cmd->task.run = order_create_apply;
     /* The grouped create writes orders and their keys only: a create that
      * also records a nonce or stores items runs alone. */
     bool plain = !cmd->nonce.has && (cmd->receipt == NULL || cmd->receipt->n == 0);
-    cmd->base.apply_many = plain && core_store() ? order_create_many_fn(core_store()) : NULL;
+    cmd->task.run_many = plain && core_store() ? order_create_many_fn(core_store()) : NULL;
 }
 
 int64_t order_ttl_left(const struct order *o)

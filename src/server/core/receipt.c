@@ -97,9 +97,9 @@ const char *receipt_image_type(const void *data, size_t len)
     return NULL;
 }
 
-kassa_err receipt_image_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err receipt_image_apply(struct store_conn *c, struct store_task *task)
 {
-    struct receipt_image_cmd *cmd = container_of(base, struct receipt_image_cmd, base);
+    struct receipt_image_cmd *cmd = container_of(task, struct receipt_image_cmd, task);
     if (cmd->len > RECEIPT_IMAGE_MAX || cmd->content_type == NULL)
         return KASSA_EINVAL;
     return STORE_CALL(c, receipt_image_put, cmd->order_id, cmd->content_type, cmd->data, cmd->len,

@@ -138,9 +138,9 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
     return KASSA_OK;
 }
 
-kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err shop_create_apply(struct store_conn *c, struct store_task *task)
 {
-    struct shop_create_cmd *cmd = container_of(base, struct shop_create_cmd, base);
+    struct shop_create_cmd *cmd = container_of(task, struct shop_create_cmd, task);
     struct shop *s = &cmd->shop;
     kassa_err err;
     if (s->merchant_id == 0) {
@@ -163,9 +163,9 @@ kassa_err shop_create_apply(struct store_conn *c, struct writer_cmd *base)
     return KASSA_OK;
 }
 
-kassa_err shop_tariff_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err shop_tariff_apply(struct store_conn *c, struct store_task *task)
 {
-    struct shop_tariff_cmd *cmd = container_of(base, struct shop_tariff_cmd, base);
+    struct shop_tariff_cmd *cmd = container_of(task, struct shop_tariff_cmd, task);
     struct shop s;
     kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, &s);
     if (err != KASSA_OK)
@@ -210,9 +210,9 @@ kassa_err shop_update_prepare(struct shop_update_cmd *cmd, char *msg, size_t msg
     return err;
 }
 
-kassa_err shop_update_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
 {
-    struct shop_update_cmd *cmd = container_of(base, struct shop_update_cmd, base);
+    struct shop_update_cmd *cmd = container_of(task, struct shop_update_cmd, task);
     struct shop *s = &cmd->shop;
     const struct shop *v = &cmd->values;
     kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, s);
@@ -278,8 +278,8 @@ kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t
     return KASSA_OK;
 }
 
-kassa_err requisite_add_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err requisite_add_apply(struct store_conn *c, struct store_task *task)
 {
-    struct requisite_add_cmd *cmd = container_of(base, struct requisite_add_cmd, base);
+    struct requisite_add_cmd *cmd = container_of(task, struct requisite_add_cmd, task);
     return STORE_CALL(c, requisite_insert, &cmd->req);
 }

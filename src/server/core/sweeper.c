@@ -1,6 +1,8 @@
 /* sweeper.c: the timer thread that expires pending orders past expires_at
  * (within a second of the clock passing it, also after clock/advance) and
- * forgets idempotency keys past their retention. */
+ * forgets idempotency keys past their retention. Each step is a task run
+ * through the function main.c gives (on the writer), so the core needs no
+ * writer of its own. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -10,24 +12,24 @@
 #include "base/log.h"
 #include "core.h"
 
-/* Keys forgotten per writer command: a few milliseconds of the writer. */
+/* Keys forgotten per task: a few milliseconds of the writer. */
 #define IDEM_PURGE_BATCH 5000
 
 struct idem_purge_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t before;
     int purged;
 };
 
-static kassa_err idem_purge_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err idem_purge_apply(struct store_conn *c, struct store_task *task)
 {
-    struct idem_purge_cmd *cmd = container_of(base, struct idem_purge_cmd, base);
+    struct idem_purge_cmd *cmd = container_of(task, struct idem_purge_cmd, task);
     return STORE_CALL(c, idem_purge, cmd->before, IDEM_PURGE_BATCH, &cmd->purged);
 }
 
 static pthread_t sweeper_thread;
 static atomic_bool sweeper_stopping;
-static struct writer *sweeper_writer;
+static core_run_fn sweeper_run;
 
 static void *sweeper_main(void *arg)
 {
@@ -37,8 +39,8 @@ static void *sweeper_main(void *arg)
     while (!atomic_load(&sweeper_stopping)) {
         struct order_expire_cmd cmd;
         do {
-            cmd = (struct order_expire_cmd){.base.apply = order_expire_apply};
-            if (writer_run(sweeper_writer, &cmd.base) != KASSA_OK) {
+            cmd = (struct order_expire_cmd){.task.run = order_expire_apply};
+            if (sweeper_run(&cmd.task) != KASSA_OK) {
                 log_warn("expiry sweep failed");
                 break;
             }
@@ -53,9 +55,8 @@ static void *sweeper_main(void *arg)
             kassa_err err;
             struct idem_purge_cmd purge;
             do {
-                purge =
-                    (struct idem_purge_cmd){.base.apply = idem_purge_apply, .before = now - ttl};
-                err = writer_run(sweeper_writer, &purge.base);
+                purge = (struct idem_purge_cmd){.task.run = idem_purge_apply, .before = now - ttl};
+                err = sweeper_run(&purge.task);
                 total += err == KASSA_OK ? purge.purged : 0;
             } while (err == KASSA_OK && purge.purged == IDEM_PURGE_BATCH &&
                      !atomic_load(&sweeper_stopping));
@@ -69,9 +70,9 @@ static void *sweeper_main(void *arg)
     return NULL;
 }
 
-kassa_err sweeper_start(struct writer *w)
+kassa_err sweeper_start(core_run_fn run)
 {
-    sweeper_writer = w;
+    sweeper_run = run;
     atomic_store(&sweeper_stopping, false);
     return pthread_create(&sweeper_thread, NULL, sweeper_main, NULL) == 0 ? KASSA_OK : KASSA_EIO;
 }

@@ -40,9 +40,9 @@ kassa_err withdrawal_create_prepare(struct withdrawal_create_cmd *cmd)
     return KASSA_OK;
 }
 
-kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err withdrawal_create_apply(struct store_conn *c, struct store_task *task)
 {
-    struct withdrawal_create_cmd *cmd = container_of(base, struct withdrawal_create_cmd, base);
+    struct withdrawal_create_cmd *cmd = container_of(task, struct withdrawal_create_cmd, task);
     struct withdrawal *w = &cmd->w;
     struct withdrawal old;
     cmd->replayed = false; /* apply may run again */
@@ -64,9 +64,9 @@ kassa_err withdrawal_create_apply(struct store_conn *c, struct writer_cmd *base)
     return ledger_withdrawal(c, w, WITHDRAWAL_HOLD);
 }
 
-kassa_err withdrawal_decide_apply(struct store_conn *c, struct writer_cmd *base)
+kassa_err withdrawal_decide_apply(struct store_conn *c, struct store_task *task)
 {
-    struct withdrawal_decide_cmd *cmd = container_of(base, struct withdrawal_decide_cmd, base);
+    struct withdrawal_decide_cmd *cmd = container_of(task, struct withdrawal_decide_cmd, task);
     struct withdrawal *w = &cmd->w;
     kassa_err err = STORE_CALL(c, withdrawal_get, 0, cmd->id, NULL, w);
     if (err != KASSA_OK)

@@ -336,6 +336,39 @@ struct store {
     const struct store_ops *ops;
 };
 
+/* ---- a unit of work inside a write transaction ----
+ *
+ * A change (a core command: core/core.h) embeds a store_task and finds
+ * itself from it with container_of. Whoever runs it (the group-commit
+ * writer, txn/writer.h) calls `run` on a writer connection inside a
+ * transaction it begins and ends: the task neither begins, commits nor
+ * rolls back. */
+struct store_task;
+
+/* store_task.run_many's type. */
+typedef kassa_err (*store_task_many_fn)(struct store_conn *c, struct store_task **tasks, int n,
+                                        kassa_err *results);
+
+struct store_task {
+    /* Do the work on `c`, in the transaction around it. A non-OK return
+     * undoes what it wrote (its savepoint, or the whole transaction, after
+     * which it runs again); KASSA_ERETRY (a race with another writer or
+     * node, see above) runs it again, a few times. So run may be called
+     * several times for one task: everything it sets outside the database
+     * it must set anew each time. */
+    kassa_err (*run)(struct store_conn *c, struct store_task *t);
+    /* Optional: run a run of consecutive tasks of one kind together
+     * (tasks[0..n), n >= 2, all with this run_many), e.g. one multi-row
+     * statement for a batch's order creates instead of two statements each.
+     * Its return: KASSA_OK when it settled every task, results[i] being
+     * run's result for tasks[i], with three cases: KASSA_OK (done), a
+     * refusal (it wrote nothing for that task), or KASSA_ERETRY (not done:
+     * that task then runs alone with run, right after). Any other return:
+     * everything the call wrote is undone and each task runs with run. Like
+     * run, it may be called more than once for the same tasks. */
+    store_task_many_fn run_many;
+};
+
 /* What the deployment tells the backends (main.c sets it from the
  * configuration before store_open; the defaults serve tests). */
 struct store_options {

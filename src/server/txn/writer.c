@@ -17,9 +17,9 @@ struct writer_thread {
     struct writer *w;
     struct store_conn *conn;
     pthread_t thread;
-    kassa_err *results;       /* batch_max, one per command of the batch */
-    struct writer_cmd **cmds; /* batch_max: the batch as an array */
-    int careful;              /* batches left to run with savepoints (see run_batch) */
+    kassa_err *results;        /* batch_max, one per command of the batch */
+    struct store_task **tasks; /* batch_max: the batch's tasks as an array */
+    int careful;               /* batches left to run with savepoints (see run_batch) */
 };
 
 struct writer {
@@ -41,8 +41,8 @@ struct writer {
  * costs one run each, not two). */
 #define WRITER_CAREFUL_BATCHES 16
 
-/* How often a command that returned KASSA_ERETRY (a race with another node
- * on a unique key, a deadlock) runs again in its savepoint. */
+/* How often a task that returned KASSA_ERETRY (a race with another node on
+ * a unique key, a deadlock) runs again in its savepoint. */
 #define WRITER_RETRIES 4
 
 /* A failed begin/commit/savepoint as every command's result: the database
@@ -73,16 +73,16 @@ static void retry_pause(int attempt)
     nanosleep(&ts, NULL);
 }
 
-/* Run one command in its own savepoint; KASSA_ERETRY rolls the savepoint
- * back and runs it again, up to `retries` times. */
-static kassa_err run_one(struct store_conn *c, struct writer_cmd *cmd, int retries)
+/* Run one task in its own savepoint; KASSA_ERETRY rolls the savepoint back
+ * and runs it again, up to `retries` times. */
+static kassa_err run_one(struct store_conn *c, struct store_task *task, int retries)
 {
     kassa_err res = KASSA_EIO;
     for (int attempt = 0; attempt <= retries; attempt++) {
         kassa_err err = STORE_CALL0(c, savepoint);
         if (err != KASSA_OK)
             return batch_error(err);
-        res = cmd->apply(c, cmd);
+        res = task->run(c, task);
         kassa_err end = res == KASSA_OK ? STORE_CALL0(c, savepoint_release)
                                         : STORE_CALL0(c, savepoint_rollback);
         if (end != KASSA_OK)
@@ -115,26 +115,26 @@ static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
     return KASSA_OK;
 }
 
-/* How many commands from v[i] on apply_many takes together (1: none). */
-static int group_len(struct writer_cmd **v, int i, int n)
+/* How many tasks from v[i] on run_many takes together (1: none). */
+static int group_len(struct store_task **v, int i, int n)
 {
     int j = i + 1;
-    if (v[i]->apply_many != NULL)
-        while (j < n && v[j]->apply_many == v[i]->apply_many)
+    if (v[i]->run_many != NULL)
+        while (j < n && v[j]->run_many == v[i]->run_many)
             j++;
     return j - i;
 }
 
-/* The optimistic run of a batch: every command applied straight in the
+/* The optimistic run of a batch: every task run straight in the
  * transaction, no savepoints (SQLite copies every page a savepoint touches
- * first); a run of commands with apply_many goes in one call. True when
- * every command was applied or refused without writing (apply_many's
- * refusals) and the batch committed or failed to commit (the results are
- * set); false when a command refused: the transaction was rolled back
- * (nothing of the batch is kept) and the batch must run the careful way.
- * A single command's refusal other than KASSA_ERETRY is final here: its
- * transaction held nothing else. */
-static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer_cmd **v,
+ * first); a run of tasks with run_many goes in one call. True when every
+ * task was done or refused without writing (run_many's refusals) and the
+ * batch committed or failed to commit (the results are set); false when a
+ * task refused: the transaction was rolled back (nothing of the batch is
+ * kept) and the batch must run the careful way. A single task's refusal
+ * other than KASSA_ERETRY is final here: its transaction held nothing
+ * else. */
+static bool run_batch_fast(struct writer *w, struct store_conn *c, struct store_task **v,
                            kassa_err *results, int n)
 {
     kassa_err err = STORE_CALL0(c, begin);
@@ -147,16 +147,16 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer
     for (int i = 0; i < n && res == KASSA_OK;) {
         int g = group_len(v, i, n);
         if (g == 1) {
-            res = results[i] = v[i]->apply(c, v[i]);
+            res = results[i] = v[i]->run(c, v[i]);
             i++;
             continue;
         }
-        res = v[i]->apply_many(c, v + i, g, results + i);
+        res = v[i]->run_many(c, v + i, g, results + i);
         if (res == KASSA_OK)
             log_debug("commands grouped", "commands=%d", g);
         for (int k = i; k < i + g && res == KASSA_OK; k++)
             if (results[k] == KASSA_ERETRY)
-                res = results[k] = v[k]->apply(c, v[k]);
+                res = results[k] = v[k]->run(c, v[k]);
         i += g;
     }
     if (res != KASSA_OK) {
@@ -177,10 +177,10 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct writer
     return true;
 }
 
-/* A run of g >= 2 commands with apply_many, in a savepoint of its own: the
- * commands it leaves (KASSA_ERETRY), or all when it fails, then run one by
+/* A run of g >= 2 tasks with run_many, in a savepoint of its own: the
+ * tasks it leaves (KASSA_ERETRY), or all when it fails, then run one by
  * one in their own savepoints (run_one, `retries`). */
-static void run_group(struct store_conn *c, struct writer_cmd **v, int g, kassa_err *results,
+static void run_group(struct store_conn *c, struct store_task **v, int g, kassa_err *results,
                       int retries)
 {
     kassa_err err = STORE_CALL0(c, savepoint);
@@ -189,7 +189,7 @@ static void run_group(struct store_conn *c, struct writer_cmd **v, int g, kassa_
             results[k] = batch_error(err);
         return;
     }
-    kassa_err res = v[0]->apply_many(c, v, g, results);
+    kassa_err res = v[0]->run_many(c, v, g, results);
     err = res == KASSA_OK ? STORE_CALL0(c, savepoint_release) : STORE_CALL0(c, savepoint_rollback);
     if (err != KASSA_OK) {
         for (int k = 0; k < g; k++)
@@ -205,15 +205,15 @@ static void run_group(struct store_conn *c, struct writer_cmd **v, int g, kassa_
             results[k] = run_one(c, v[k], retries);
 }
 
-/* Run one batch (v[0..n)): every command in its own savepoint (a group of
- * apply_many commands in one), one commit; the results in `results`.
+/* Run one batch (v[0..n)): every task in its own savepoint (a group of
+ * run_many tasks in one), one commit; the results in `results`.
  *
- * A command that returns KASSA_ERETRY in a batch of several is not run
- * again inside it: a deadlock with another writer's batch (or node) may
+ * A task that returns KASSA_ERETRY in a batch of several is not run again
+ * inside it: a deadlock with another writer's batch (or node) may
  * involve the locks of the commands before it in this transaction, which
  * its savepoint rollback does not release, so it would deadlock again. It
  * runs again after the batch committed, in a transaction of its own. */
-static void run_batch_careful(struct writer *w, struct store_conn *c, struct writer_cmd **v,
+static void run_batch_careful(struct writer *w, struct store_conn *c, struct store_task **v,
                               kassa_err *results, int n)
 {
     kassa_err err = STORE_CALL0(c, begin);
@@ -255,26 +255,27 @@ static void run_batch_careful(struct writer *w, struct store_conn *c, struct wri
     }
 }
 
-/* Run one batch: optimistically without savepoints while commands succeed
+/* Run one batch: optimistically without savepoints while tasks succeed
  * (one writer thread only); after a refusal the batch runs again the
- * careful way, and so do the next WRITER_CAREFUL_BATCHES batches. Every command's apply may run
- * more than once (its effects of a rolled-back run are gone; see writer.h). */
+ * careful way, and so do the next WRITER_CAREFUL_BATCHES batches. Every
+ * task's run may be called more than once (its effects of a rolled-back
+ * run are gone; see store.h). */
 static void run_batch(struct writer_thread *t, struct writer_cmd *batch, int n)
 {
     int i = 0;
     for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next)
-        t->cmds[i++] = cmd;
+        t->tasks[i++] = cmd->task;
     /* Only with one writer thread: with several (PostgreSQL), batches
      * deadlock with each other now and then, and rolling a whole batch
      * back and running it again made that likelier and dearer (a lone
      * command then lost five deadlocks in a row in test_pg_writers). */
     if (t->careful == 0 && t->w->nthreads == 1) {
-        if (run_batch_fast(t->w, t->conn, t->cmds, t->results, n))
+        if (run_batch_fast(t->w, t->conn, t->tasks, t->results, n))
             return;
         t->careful = WRITER_CAREFUL_BATCHES + 1;
     }
     t->careful--;
-    run_batch_careful(t->w, t->conn, t->cmds, t->results, n);
+    run_batch_careful(t->w, t->conn, t->tasks, t->results, n);
 }
 
 void writer_on_commit(struct writer *w, void (*fn)(void))
@@ -351,7 +352,7 @@ static void writer_free(struct writer *w, int started)
         pthread_join(w->threads[i].thread, NULL);
     for (int i = 0; i < w->nthreads; i++) {
         free(w->threads[i].results);
-        free(w->threads[i].cmds);
+        free(w->threads[i].tasks);
     }
     free(w->threads);
     pthread_mutex_destroy(&w->mu);
@@ -384,12 +385,12 @@ struct writer *writer_start_n(struct store *s, int batch_max, int threads)
         t->w = w;
         t->conn = i == 0 ? store_writer(s) : s->ops->writer_extra(s);
         t->results = calloc((size_t)w->batch_max, sizeof *t->results);
-        t->cmds = calloc((size_t)w->batch_max, sizeof *t->cmds);
-        if (t->conn == NULL || t->results == NULL || t->cmds == NULL) {
+        t->tasks = calloc((size_t)w->batch_max, sizeof *t->tasks);
+        if (t->conn == NULL || t->results == NULL || t->tasks == NULL) {
             free(t->results);
-            free(t->cmds);
+            free(t->tasks);
             t->results = NULL;
-            t->cmds = NULL;
+            t->tasks = NULL;
             if (i == 0) {
                 writer_free(w, 0);
                 return NULL;
@@ -435,52 +436,39 @@ void writer_submit(struct writer *w, struct writer_cmd *cmd)
     pthread_mutex_unlock(&w->mu);
 }
 
-/* writer_run's rendezvous: a wrapper command whose done wakes the caller;
+/* writer_run's rendezvous: a command whose done wakes the caller;
  * everything lives on the caller's stack. */
-struct sync_wait {
+struct sync_cmd {
+    struct writer_cmd base;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool finished;
     kassa_err err;
 };
 
-struct sync_cmd {
-    struct writer_cmd base;
-    struct writer_cmd *inner;
-    struct sync_wait *wait;
-};
-
-static kassa_err sync_apply(struct store_conn *c, struct writer_cmd *base)
-{
-    struct sync_cmd *s = container_of(base, struct sync_cmd, base);
-    return s->inner->apply(c, s->inner);
-}
-
 static void sync_done(struct writer_cmd *base, kassa_err err)
 {
     struct sync_cmd *s = container_of(base, struct sync_cmd, base);
-    pthread_mutex_lock(&s->wait->mu);
-    s->wait->err = err;
-    s->wait->finished = true;
-    pthread_cond_signal(&s->wait->cv);
-    pthread_mutex_unlock(&s->wait->mu);
+    pthread_mutex_lock(&s->mu);
+    s->err = err;
+    s->finished = true;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
 }
 
-kassa_err writer_run(struct writer *w, struct writer_cmd *cmd)
+kassa_err writer_run(struct writer *w, struct store_task *task)
 {
-    struct sync_wait wait = {.finished = false, .err = KASSA_OK};
-    pthread_mutex_init(&wait.mu, NULL);
-    pthread_cond_init(&wait.cv, NULL);
-    struct sync_cmd s = {
-        .base = {.apply = sync_apply, .done = sync_done}, .inner = cmd, .wait = &wait};
+    struct sync_cmd s = {.base = {.task = task, .done = sync_done}, .finished = false};
+    pthread_mutex_init(&s.mu, NULL);
+    pthread_cond_init(&s.cv, NULL);
     writer_submit(w, &s.base);
-    pthread_mutex_lock(&wait.mu);
-    while (!wait.finished)
-        pthread_cond_wait(&wait.cv, &wait.mu);
-    pthread_mutex_unlock(&wait.mu);
-    pthread_mutex_destroy(&wait.mu);
-    pthread_cond_destroy(&wait.cv);
-    return wait.err;
+    pthread_mutex_lock(&s.mu);
+    while (!s.finished)
+        pthread_cond_wait(&s.cv, &s.mu);
+    pthread_mutex_unlock(&s.mu);
+    pthread_mutex_destroy(&s.mu);
+    pthread_cond_destroy(&s.cv);
+    return s.err;
 }
 
 int writer_threads(const struct writer *w)

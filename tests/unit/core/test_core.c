@@ -176,14 +176,14 @@ static void test_every_transition(void **state)
 /* A transition decided on a stale read is refused by the conditional update
  * (another command moved the order in between), and changes nothing. */
 struct stale_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     struct order o; /* as read before */
     enum order_status to;
 };
 
-static kassa_err stale_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err stale_apply(struct store_conn *c, struct store_task *task)
 {
-    struct stale_cmd *cmd = (struct stale_cmd *)base;
+    struct stale_cmd *cmd = container_of(task, struct stale_cmd, task);
     return order_transition(c, &cmd->o, cmd->to, ACTOR_OPERATOR);
 }
 
@@ -192,10 +192,10 @@ static void test_stale_state_refused(void **state)
     struct fx *f = *state;
     struct shop shop = fx_shop(f, "0", 0);
     struct order o = fx_order(f, &shop, 5000, "", false);
-    struct stale_cmd cmd = {.base.apply = stale_apply, .o = o, .to = ORDER_COMPLETED};
+    struct stale_cmd cmd = {.task.run = stale_apply, .o = o, .to = ORDER_COMPLETED};
     assert_int_equal(fx_move(f, o.id, ORDER_FAILED, ACTOR_PROVIDER, NULL), KASSA_OK);
     int64_t events = fx_int(f, "SELECT COUNT(*) FROM events");
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_ESTATE);
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_ESTATE);
     /* read again on refusal: the state that refused it */
     assert_int_equal(cmd.o.status, ORDER_FAILED);
     assert_int_equal(fx_get(f, o.id).status, ORDER_FAILED);
@@ -340,14 +340,14 @@ static void test_ledger_balances(void **state)
 
 /* ledger_post refuses unbalanced or mixed-currency legs before writing. */
 struct post_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     struct posting p[3];
     size_t n;
 };
 
-static kassa_err post_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err post_apply(struct store_conn *c, struct store_task *task)
 {
-    struct post_cmd *cmd = (struct post_cmd *)base;
+    struct post_cmd *cmd = container_of(task, struct post_cmd, task);
     return ledger_post(c, "test", "order", 1, cmd->p, cmd->n);
 }
 
@@ -362,22 +362,22 @@ static void test_ledger_post_guards(void **state)
 {
     struct fx *f = *state;
     struct shop shop = fx_shop(f, "0", 0);
-    struct post_cmd cmd = {.base.apply = post_apply, .n = 2};
+    struct post_cmd cmd = {.task.run = post_apply, .n = 2};
     cmd.p[0] = leg(ACC_PROVIDER_CLEARING, 0, "RUB", -100);
     cmd.p[1] = leg(ACC_SHOP_AVAILABLE, shop.id, "RUB", 99);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_EINVAL); /* sums to -1 */
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_EINVAL); /* sums to -1 */
     cmd.p[1] = leg(ACC_SHOP_AVAILABLE, shop.id, "USD", 100);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_EINVAL); /* two currencies */
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_EINVAL); /* two currencies */
     cmd.p[0] = leg(ACC_SHOP_AVAILABLE, shop.id, "RUB", -100);
     cmd.p[1] = leg(ACC_PAYOUTS, 0, "RUB", 100);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_EFUNDS); /* shop would go < 0 */
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_EFUNDS); /* shop would go < 0 */
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM ledger_tx"), 0);
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM postings"), 0);
     assert_int_equal(fx_ledger_sum(f), 0);
     /* zero legs are dropped; all zero writes nothing */
     cmd.p[0] = leg(ACC_PROVIDER_CLEARING, 0, "RUB", 0);
     cmd.p[1] = leg(ACC_SHOP_AVAILABLE, shop.id, "RUB", 0);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_OK);
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM ledger_tx"), 0);
     fx_assert_verify_ok(f);
 }

@@ -103,8 +103,8 @@ static void test_fingerprint_counts_the_method_asked(void **state)
 static kassa_err choose(struct fx *f, int64_t order_id, int method, struct order *out)
 {
     struct order_method_cmd cmd = {
-        .base.apply = order_method_apply, .order_id = order_id, .payment_system = method};
-    kassa_err err = writer_run(f->writer, &cmd.base);
+        .task.run = order_method_apply, .order_id = order_id, .payment_system = method};
+    kassa_err err = writer_run(f->writer, &cmd.task);
     if (out)
         *out = cmd.order;
     return err;
@@ -112,13 +112,13 @@ static kassa_err choose(struct fx *f, int64_t order_id, int method, struct order
 
 /* Switch method 36 off for a shop, on the writer. */
 struct switch_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t shop_id;
 };
 
-static kassa_err switch_off_36(struct store_conn *c, struct writer_cmd *base)
+static kassa_err switch_off_36(struct store_conn *c, struct store_task *task)
 {
-    struct switch_cmd *cmd = (struct switch_cmd *)base;
+    struct switch_cmd *cmd = container_of(task, struct switch_cmd, task);
     return STORE_CALL(c, shop_method_set, cmd->shop_id, 36, false, clock_now());
 }
 
@@ -135,8 +135,8 @@ static void test_payer_chooses_the_method(void **state)
     assert_int_equal(choose(f, o.id, 5, NULL), KASSA_EINVAL);
     assert_int_equal(choose(f, o.id, 999, NULL), KASSA_EINVAL);
     /* switched off for this shop */
-    struct switch_cmd off = {.base.apply = switch_off_36, .shop_id = shop.id};
-    assert_int_equal(writer_run(f->writer, &off.base), KASSA_OK);
+    struct switch_cmd off = {.task.run = switch_off_36, .shop_id = shop.id};
+    assert_int_equal(writer_run(f->writer, &off.task), KASSA_OK);
     assert_int_equal(choose(f, o.id, 36, NULL), KASSA_EINVAL);
     /* the pool has no SBP requisite yet: refused, the order still waits */
     assert_int_equal(choose(f, o.id, 28, NULL), KASSA_EUNAVAILABLE);

@@ -33,7 +33,7 @@ static void test_shop_create_rows(void **state)
     /* Given settings are checked by the dialect's validator; a row of a
      * dialect not configured is refused. */
     char msg[256] = "";
-    struct shop_create_cmd cmd = {.base.apply = shop_create_apply};
+    struct shop_create_cmd cmd = {.task.run = shop_create_apply};
     strcpy(cmd.shop.name, "x");
     strcpy(shop_dialect_add(&cmd.shop, "tegro")->callback_format, "xml");
     assert_int_equal(shop_create_prepare(&cmd, msg, sizeof msg), KASSA_EINVAL);
@@ -48,7 +48,7 @@ static void test_shop_create_rows(void **state)
     assert_string_equal(msg, "nosuch: no such dialect");
     cmd.shop.n_dialects--;
     assert_int_equal(shop_create_prepare(&cmd, msg, sizeof msg), KASSA_OK);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_OK);
     struct shop s;
     struct store_conn *c = store_reader(f->store);
     assert_non_null(c);
@@ -69,7 +69,7 @@ static void test_shop_update(void **state)
     assert_string_equal(fx_row(&shop, "tegro")->callback_format, "form");
     char msg[256] = "";
 
-    struct shop_update_cmd cmd = {.base.apply = shop_update_apply, .shop_id = shop.id};
+    struct shop_update_cmd cmd = {.task.run = shop_update_apply, .shop_id = shop.id};
     assert_int_equal(shop_update_prepare(&cmd, msg, sizeof msg), KASSA_EINVAL);
     assert_string_equal(msg, "nothing to change");
     struct shop_dialect_change *t = shop_update_dialect(&cmd, "tegro");
@@ -107,7 +107,7 @@ static void test_shop_update(void **state)
     t->order_ttl = 3600;
     cmd.values.url[0] = 'x'; /* not flagged: ignored */
     assert_int_equal(shop_update_prepare(&cmd, msg, sizeof msg), KASSA_OK);
-    assert_int_equal(writer_run(f->writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(f->writer, &cmd.task), KASSA_OK);
     assert_string_equal(cmd.shop.name, "Renamed");
 
     struct shop s;
@@ -131,7 +131,7 @@ static void test_shop_update(void **state)
 
     struct shop_update_cmd none = cmd;
     none.shop_id = shop.id + 100;
-    assert_int_equal(writer_run(f->writer, &none.base), KASSA_ENOTFOUND);
+    assert_int_equal(writer_run(f->writer, &none.task), KASSA_ENOTFOUND);
 }
 
 /* An order lives as long as its shop's row of the dialect that made it
@@ -143,7 +143,7 @@ static void test_order_ttl_per_dialect(void **state)
     struct order o = fx_order(f, &shop, 10000, "", false);
     assert_int_equal(o.expires_at - o.created_at, 600);
 
-    struct order_create_cmd cmd = {.base.apply = order_create_apply};
+    struct order_create_cmd cmd = {.task.run = order_create_apply};
     cmd.shop = shop;
     cmd.order.amount = 10000;
     cmd.order.origin = fx_dialect_id("tegro");

@@ -9,22 +9,22 @@
 /* Run `fn` on the writer connection in its own transaction (the writer
  * thread is the only user of that connection, so go through it). */
 struct raw_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     kassa_err (*fn)(struct store_conn *c, void *arg);
     void *arg;
 };
 
-static kassa_err raw_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err raw_apply(struct store_conn *c, struct store_task *task)
 {
-    struct raw_cmd *cmd = (struct raw_cmd *)base;
+    struct raw_cmd *cmd = container_of(task, struct raw_cmd, task);
     return cmd->fn(c, cmd->arg);
 }
 
 static kassa_err on_writer(struct fx *f, kassa_err (*fn)(struct store_conn *c, void *arg),
                            void *arg)
 {
-    struct raw_cmd cmd = {.base.apply = raw_apply, .fn = fn, .arg = arg};
-    return writer_run(f->writer, &cmd.base);
+    struct raw_cmd cmd = {.task.run = raw_apply, .fn = fn, .arg = arg};
+    return writer_run(f->writer, &cmd.task);
 }
 
 static void test_migrations_once(void **state)

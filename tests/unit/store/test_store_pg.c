@@ -25,6 +25,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "base/base.h"
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
@@ -69,19 +70,19 @@ static int nodes_down(void **state)
 
 static struct shop make_shop(const char *fee_percent)
 {
-    struct shop_create_cmd cmd = {.base.apply = shop_create_apply};
+    struct shop_create_cmd cmd = {.task.run = shop_create_apply};
     char msg[256] = "";
     snprintf(cmd.shop.name, sizeof cmd.shop.name, "Shop %s", fee_percent);
     snprintf(cmd.shop.fee_percent, sizeof cmd.shop.fee_percent, "%s", fee_percent);
     if (shop_create_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
         fail_msg("shop_create_prepare: %s", msg);
-    assert_int_equal(writer_run(nodes[0].writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(nodes[0].writer, &cmd.task), KASSA_OK);
     return cmd.shop;
 }
 
 static int64_t make_requisite_at(const char *value, const char *bank_code)
 {
-    struct requisite_add_cmd cmd = {.base.apply = requisite_add_apply};
+    struct requisite_add_cmd cmd = {.task.run = requisite_add_apply};
     char msg[256] = "";
     snprintf(cmd.req.type, sizeof cmd.req.type, "SBP");
     snprintf(cmd.req.value, sizeof cmd.req.value, "%s", value);
@@ -89,27 +90,27 @@ static int64_t make_requisite_at(const char *value, const char *bank_code)
     snprintf(cmd.req.bank_code, sizeof cmd.req.bank_code, "%s", bank_code);
     if (requisite_add_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
         fail_msg("requisite_add_prepare: %s", msg);
-    assert_int_equal(writer_run(nodes[1].writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(nodes[1].writer, &cmd.task), KASSA_OK);
     return cmd.req.id;
 }
 
 static void make_requisite(const char *value)
 {
-    struct requisite_add_cmd cmd = {.base.apply = requisite_add_apply};
+    struct requisite_add_cmd cmd = {.task.run = requisite_add_apply};
     char msg[256] = "";
     snprintf(cmd.req.type, sizeof cmd.req.type, "SBP");
     snprintf(cmd.req.value, sizeof cmd.req.value, "%s", value);
     snprintf(cmd.req.country_code, sizeof cmd.req.country_code, "RUS");
     if (requisite_add_prepare(&cmd, msg, sizeof msg) != KASSA_OK)
         fail_msg("requisite_add_prepare: %s", msg);
-    assert_int_equal(writer_run(nodes[1].writer, &cmd.base), KASSA_OK);
+    assert_int_equal(writer_run(nodes[1].writer, &cmd.task), KASSA_OK);
 }
 
 /* A pending order on `node`; its result and *out. */
 static kassa_err create_order(int node, const struct shop *shop, int64_t amount,
                               const char *idem_key, struct order_create_cmd *out)
 {
-    struct order_create_cmd cmd = {.base.apply = order_create_apply};
+    struct order_create_cmd cmd = {.task.run = order_create_apply};
     cmd.shop = *shop;
     cmd.order.amount = amount;
     cmd.order.origin = 1 /* panda */;
@@ -117,7 +118,7 @@ static kassa_err create_order(int node, const struct shop *shop, int64_t amount,
     snprintf(cmd.order.requisite_type, sizeof cmd.order.requisite_type, "SBP");
     snprintf(cmd.idem_key, sizeof cmd.idem_key, "%s", idem_key ? idem_key : "");
     assert_int_equal(order_create_prepare(&cmd), KASSA_OK);
-    kassa_err err = writer_run(nodes[node].writer, &cmd.base);
+    kassa_err err = writer_run(nodes[node].writer, &cmd.task);
     if (out)
         *out = cmd;
     return err;
@@ -128,11 +129,11 @@ static void fund(const struct shop *shop, int64_t amount)
 {
     struct order_create_cmd oc;
     assert_int_equal(create_order(0, shop, amount, NULL, &oc), KASSA_OK);
-    struct order_transition_cmd t = {.base.apply = order_transition_apply,
+    struct order_transition_cmd t = {.task.run = order_transition_apply,
                                      .order_id = oc.order.id,
                                      .to = ORDER_COMPLETED,
                                      .actor = ACTOR_OPERATOR};
-    assert_int_equal(writer_run(nodes[1].writer, &t.base), KASSA_OK);
+    assert_int_equal(writer_run(nodes[1].writer, &t.task), KASSA_OK);
 }
 
 struct bal {
@@ -178,13 +179,13 @@ static void verify_ok(void)
 static kassa_err withdraw(int node, int64_t shop_id, const char *payment_id, int64_t amount,
                           struct withdrawal_create_cmd *out)
 {
-    struct withdrawal_create_cmd cmd = {.base.apply = withdrawal_create_apply, .shop_id = shop_id};
+    struct withdrawal_create_cmd cmd = {.task.run = withdrawal_create_apply, .shop_id = shop_id};
     snprintf(cmd.w.payment_id, sizeof cmd.w.payment_id, "%s", payment_id);
     snprintf(cmd.w.currency, sizeof cmd.w.currency, "RUB");
     snprintf(cmd.w.account, sizeof cmd.w.account, "2200111122223333");
     cmd.w.amount = amount;
     assert_int_equal(withdrawal_create_prepare(&cmd), KASSA_OK);
-    kassa_err err = writer_run(nodes[node].writer, &cmd.base);
+    kassa_err err = writer_run(nodes[node].writer, &cmd.task);
     if (out)
         *out = cmd;
     return err;
@@ -406,16 +407,16 @@ static void test_withdrawal_payment_id_raced_on_two_nodes(void **state)
 /* ---- tegro nonce raced on both nodes ---- */
 
 struct pg_nonce_cmd {
-    struct writer_cmd base;
+    struct store_task task;
     int64_t shop_id;
     int node;
     kassa_err err;
     pthread_barrier_t *go;
 };
 
-static kassa_err pg_nonce_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err pg_nonce_apply(struct store_conn *c, struct store_task *task)
 {
-    struct pg_nonce_cmd *n = (struct pg_nonce_cmd *)base;
+    struct pg_nonce_cmd *n = container_of(task, struct pg_nonce_cmd, task);
     unsigned char hash[32];
     memset(hash, 0xab, sizeof hash);
     return STORE_CALL(c, tegro_nonce_put, n->shop_id, "nonce-1", hash, clock_now());
@@ -425,7 +426,7 @@ static void *put_nonce(void *arg)
 {
     struct pg_nonce_cmd *n = arg;
     pthread_barrier_wait(n->go);
-    n->err = writer_run(nodes[n->node].writer, &n->base);
+    n->err = writer_run(nodes[n->node].writer, &n->task);
     return NULL;
 }
 
@@ -439,7 +440,7 @@ static void test_tegro_nonce_recorded_once(void **state)
     struct pg_nonce_cmd n[6];
     for (int i = 0; i < 6; i++) {
         n[i] = (struct pg_nonce_cmd){
-            .base.apply = pg_nonce_apply, .shop_id = shop.id, .node = i % 2, .go = &go};
+            .task.run = pg_nonce_apply, .shop_id = shop.id, .node = i % 2, .go = &go};
         assert_int_equal(pthread_create(&th[i], NULL, put_nonce, &n[i]), 0);
     }
     int ok = 0, replay = 0;
@@ -469,8 +470,8 @@ static void *sweep(void *arg)
 {
     struct sweeper *s = arg;
     for (;;) {
-        struct order_expire_cmd cmd = {.base.apply = order_expire_apply};
-        s->err = writer_run(nodes[s->node].writer, &cmd.base);
+        struct order_expire_cmd cmd = {.task.run = order_expire_apply};
+        s->err = writer_run(nodes[s->node].writer, &cmd.task);
         if (s->err != KASSA_OK || cmd.expired == 0)
             break;
         s->expired += cmd.expired;
@@ -502,8 +503,8 @@ static void test_two_sweepers_expire_each_order_once(void **state)
     /* This test runs first on a fresh database: its N orders are all there
      * is, and each is expired by exactly one sweeper. */
     assert_int_equal(total, N);
-    struct order_expire_cmd again = {.base.apply = order_expire_apply};
-    assert_int_equal(writer_run(nodes[0].writer, &again.base), KASSA_OK);
+    struct order_expire_cmd again = {.task.run = order_expire_apply};
+    assert_int_equal(writer_run(nodes[0].writer, &again.task), KASSA_OK);
     assert_int_equal(again.expired, 0);
     struct order_stats st;
     struct store_conn *c = store_reader(nodes[0].store);
@@ -524,10 +525,10 @@ static pthread_cond_t gcv = PTHREAD_COND_INITIALIZER;
 static int gates_in, gates_out, gdone;
 static bool gates_open;
 
-static kassa_err gate_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err gate_apply(struct store_conn *c, struct store_task *task)
 {
     (void)c;
-    (void)base;
+    (void)task;
     pthread_mutex_lock(&gmu);
     gates_in++;
     pthread_cond_broadcast(&gcv);
@@ -539,9 +540,9 @@ static kassa_err gate_apply(struct store_conn *c, struct writer_cmd *base)
 
 /* Counted: the writer is done with the gate (it wrote gate.next before
  * this) only then, and run_grouped's next call rewrites the gate. */
-static void gate_done(struct writer_cmd *base, kassa_err err)
+static void gate_done(struct writer_cmd *wc, kassa_err err)
 {
-    (void)base;
+    (void)wc;
     (void)err;
     pthread_mutex_lock(&gmu);
     gates_out++;
@@ -551,13 +552,14 @@ static void gate_done(struct writer_cmd *base, kassa_err err)
 
 struct grouped {
     struct order_create_cmd cmd;
+    struct writer_cmd wc; /* cmd.task's entry in the writer's queue */
     int node;
     kassa_err err;
 };
 
-static void grouped_done(struct writer_cmd *base, kassa_err err)
+static void grouped_done(struct writer_cmd *wc, kassa_err err)
 {
-    struct grouped *g = (struct grouped *)base;
+    struct grouped *g = container_of(wc, struct grouped, wc);
     pthread_mutex_lock(&gmu);
     g->err = err;
     gdone++;
@@ -579,23 +581,25 @@ static void grouped_init(struct grouped *g, int node, const struct shop *shop, i
     snprintf(g->cmd.order.requisite_type, sizeof g->cmd.order.requisite_type, "%s", type);
     snprintf(g->cmd.idem_key, sizeof g->cmd.idem_key, "%s", key);
     assert_int_equal(order_create_prepare(&g->cmd), KASSA_OK);
-    g->cmd.base.apply = order_create_apply;
-    g->cmd.base.apply_many = order_create_many_fn(nodes[node].store);
-    g->cmd.base.done = grouped_done;
-    assert_non_null(g->cmd.base.apply_many);
+    g->cmd.task.run = order_create_apply;
+    g->cmd.task.run_many = order_create_many_fn(nodes[node].store);
+    g->wc.task = &g->cmd.task;
+    g->wc.done = grouped_done;
+    assert_non_null(g->cmd.task.run_many);
 }
 
 /* Hold both writers in a gate, queue every create on its node (one batch
  * per node), open the gates together, wait for every result. */
 static void run_grouped(struct grouped *g, int n)
 {
+    static struct store_task gate_task = {.run = gate_apply};
     static struct writer_cmd gates[2];
     pthread_mutex_lock(&gmu);
     gates_in = gates_out = gdone = 0;
     gates_open = false;
     pthread_mutex_unlock(&gmu);
     for (int i = 0; i < 2; i++) {
-        gates[i] = (struct writer_cmd){.apply = gate_apply, .done = gate_done};
+        gates[i] = (struct writer_cmd){.task = &gate_task, .done = gate_done};
         writer_submit(nodes[i].writer, &gates[i]);
     }
     pthread_mutex_lock(&gmu);
@@ -603,7 +607,7 @@ static void run_grouped(struct grouped *g, int n)
         pthread_cond_wait(&gcv, &gmu);
     pthread_mutex_unlock(&gmu);
     for (int i = 0; i < n; i++)
-        writer_submit(nodes[g[i].node].writer, &g[i].cmd.base);
+        writer_submit(nodes[g[i].node].writer, &g[i].wc);
     pthread_mutex_lock(&gmu);
     gates_open = true;
     pthread_cond_broadcast(&gcv);
@@ -670,11 +674,11 @@ static void test_creates_grouped(void **state)
     make_requisite("+79990000011");
     int64_t sber = make_requisite_at("+79990000012", "sber-test");
     struct shop shop = make_shop("1");
-    struct shop_tariff_cmd tariff = {.base.apply = shop_tariff_apply, .shop_id = shop.id};
+    struct shop_tariff_cmd tariff = {.task.run = shop_tariff_apply, .shop_id = shop.id};
     snprintf(tariff.fixed[0].currency, sizeof tariff.fixed[0].currency, "RUB");
     tariff.fixed[0].amount = 500;
     tariff.n_fixed = 1;
-    assert_int_equal(writer_run(nodes[0].writer, &tariff.base), KASSA_OK);
+    assert_int_equal(writer_run(nodes[0].writer, &tariff.task), KASSA_OK);
 
     enum { N = 23 };
     static struct grouped g[N];
@@ -771,11 +775,10 @@ static void test_creates_grouped(void **state)
         assert_true(counts[k] == 12 / r || counts[k] == 12 / r + 1);
 }
 
-/* A writer command that writes a rate, then refuses: nothing of it may
- * stay. */
-static kassa_err rate_then_refuse(struct store_conn *c, struct writer_cmd *cmd)
+/* A task that writes a rate, then refuses: nothing of it may stay. */
+static kassa_err rate_then_refuse(struct store_conn *c, struct store_task *task)
 {
-    (void)cmd;
+    (void)task;
     kassa_err err = STORE_CALL(c, rate_put, "USDT", "ZZZ", "1.50", clock_now());
     return err != KASSA_OK ? err : KASSA_ECONFLICT;
 }
@@ -796,8 +799,8 @@ static void test_begin_survives_idle_session_death(void **state)
     PQclear(r);
     usleep(100 * 1000);
 
-    struct writer_cmd cmd = {.apply = rate_then_refuse};
-    assert_int_equal(writer_run(nodes[0].writer, &cmd), KASSA_ECONFLICT);
+    struct store_task task = {.run = rate_then_refuse};
+    assert_int_equal(writer_run(nodes[0].writer, &task), KASSA_ECONFLICT);
     r = PQexec(pg, "SELECT count(*) FROM rates WHERE quote = 'ZZZ'");
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
     assert_string_equal(PQgetvalue(r, 0, 0), "0");

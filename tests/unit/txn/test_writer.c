@@ -1,4 +1,4 @@
-/* test_writer.c: the group-commit writer's batches on SQLite (store/writer.c).
+/* test_writer.c: the group-commit writer's batches on SQLite (txn/writer.c).
  *
  * A batch runs first without savepoints; when a command refuses, the whole
  * transaction is rolled back and the batch runs again with a savepoint per
@@ -14,16 +14,18 @@
  * (after writing: a refusal must undo its own insert). `retry_first` makes
  * its first `retry_first` runs return KASSA_ERETRY. Counts its runs. */
 struct test_cmd {
-    struct writer_cmd base;
+    struct store_task task;
+    struct writer_cmd wc;
     const char *name;
     const char *idem_key; /* also record this idempotency key (shop 1) */
     kassa_err result;
     int retry_first;
     int runs;
-    /* With apply_many (test_apply_many): what it makes of this command,
+    /* With run_many (test_apply_many): what it makes of this command,
      * KASSA_OK (inserts the merchant), a refusal or KASSA_ERETRY (writes
      * nothing); how often it was part of a group. */
     bool many;
+    bool other_kind; /* with `many`: run_many is test_apply_many_other */
     kassa_err many_result;
     int many_runs;
     kassa_err done_err;
@@ -37,9 +39,9 @@ static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
 static bool gate_entered, gate_open;
 static int done_total;
 
-static kassa_err test_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err test_apply(struct store_conn *c, struct store_task *task)
 {
-    struct test_cmd *cmd = (struct test_cmd *)base;
+    struct test_cmd *cmd = container_of(task, struct test_cmd, task);
     cmd->runs++;
     struct merchant m = {.created_at = clock_now()};
     snprintf(m.name, sizeof m.name, "%s", cmd->name);
@@ -63,14 +65,14 @@ static int many_calls;
 static int many_sizes[16];
 static kassa_err many_fail;
 
-static kassa_err test_apply_many(struct store_conn *c, struct writer_cmd **cmds, int n,
+static kassa_err test_apply_many(struct store_conn *c, struct store_task **tasks, int n,
                                  kassa_err *results)
 {
     if (many_calls < 16)
         many_sizes[many_calls] = n;
     many_calls++;
     for (int i = 0; i < n; i++) {
-        struct test_cmd *cmd = (struct test_cmd *)cmds[i];
+        struct test_cmd *cmd = container_of(tasks[i], struct test_cmd, task);
         cmd->many_runs++;
         results[i] = cmd->many_result;
         if (cmd->many_result != KASSA_OK)
@@ -84,9 +86,17 @@ static kassa_err test_apply_many(struct store_conn *c, struct writer_cmd **cmds,
     return many_fail;
 }
 
-static void test_done(struct writer_cmd *base, kassa_err err)
+/* Another kind of task with a run_many (the same work): its tasks group
+ * with each other only. */
+static kassa_err test_apply_many_other(struct store_conn *c, struct store_task **tasks, int n,
+                                       kassa_err *results)
 {
-    struct test_cmd *cmd = (struct test_cmd *)base;
+    return test_apply_many(c, tasks, n, results);
+}
+
+static void test_done(struct writer_cmd *wc, kassa_err err)
+{
+    struct test_cmd *cmd = container_of(wc, struct test_cmd, wc);
     pthread_mutex_lock(&gate_mu);
     cmd->done_err = err;
     cmd->done_calls++;
@@ -95,10 +105,10 @@ static void test_done(struct writer_cmd *base, kassa_err err)
     pthread_mutex_unlock(&gate_mu);
 }
 
-static kassa_err gate_apply(struct store_conn *c, struct writer_cmd *base)
+static kassa_err gate_apply(struct store_conn *c, struct store_task *task)
 {
     (void)c;
-    (void)base;
+    (void)task;
     pthread_mutex_lock(&gate_mu);
     gate_entered = true;
     pthread_cond_broadcast(&gate_cv);
@@ -108,9 +118,9 @@ static kassa_err gate_apply(struct store_conn *c, struct writer_cmd *base)
     return KASSA_OK;
 }
 
-static void gate_done(struct writer_cmd *base, kassa_err err)
+static void gate_done(struct writer_cmd *wc, kassa_err err)
 {
-    (void)base;
+    (void)wc;
     (void)err;
 }
 
@@ -118,7 +128,8 @@ static void gate_done(struct writer_cmd *base, kassa_err err)
  * become the next batch), open the gate and wait for every done. */
 static void run_as_one_batch(struct fx *f, struct test_cmd *cmds, int n)
 {
-    static struct writer_cmd gate = {.apply = gate_apply, .done = gate_done};
+    static struct store_task gate_task = {.run = gate_apply};
+    static struct writer_cmd gate = {.task = &gate_task, .done = gate_done};
     gate_entered = gate_open = false;
     done_total = 0;
     many_calls = 0;
@@ -128,10 +139,12 @@ static void run_as_one_batch(struct fx *f, struct test_cmd *cmds, int n)
         pthread_cond_wait(&gate_cv, &gate_mu);
     pthread_mutex_unlock(&gate_mu);
     for (int i = 0; i < n; i++) {
-        cmds[i].base.apply = test_apply;
-        cmds[i].base.apply_many = cmds[i].many ? test_apply_many : NULL;
-        cmds[i].base.done = test_done;
-        writer_submit(f->writer, &cmds[i].base);
+        cmds[i].task.run = test_apply;
+        store_task_many_fn many = cmds[i].other_kind ? test_apply_many_other : test_apply_many;
+        cmds[i].task.run_many = cmds[i].many ? many : NULL;
+        cmds[i].wc.task = &cmds[i].task;
+        cmds[i].wc.done = test_done;
+        writer_submit(f->writer, &cmds[i].wc);
     }
     pthread_mutex_lock(&gate_mu);
     gate_open = true;
@@ -294,9 +307,9 @@ static void test_idempotency_follows_rollbacks(void **state)
     assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM idempotency"), 4);
 }
 
-/* Consecutive commands with one apply_many run as one call; apply is not
- * called for them; a command with apply_many alone between others is no
- * group (apply). */
+/* Consecutive tasks with one run_many run as one call; run is not
+ * called for them; a task with run_many alone between others is no
+ * group (run). */
 static void test_group_in_one_call(void **state)
 {
     struct fx *f = *state;
@@ -323,8 +336,31 @@ static void test_group_in_one_call(void **state)
     assert_int_equal(c[5].many_runs, 0);
 }
 
-/* In a group, a command left as KASSA_ERETRY runs alone with apply right
- * after; a refusal settled by apply_many (nothing written) is that
+/* Tasks group by their run_many: consecutive tasks of two kinds make two
+ * groups, and a task of the first kind after them is alone (run). */
+static void test_groups_by_kind(void **state)
+{
+    struct fx *f = *state;
+    struct test_cmd c[5] = {{.name = "a1", .many = true},
+                            {.name = "a2", .many = true},
+                            {.name = "b1", .many = true, .other_kind = true},
+                            {.name = "b2", .many = true, .other_kind = true},
+                            {.name = "a3", .many = true}};
+    run_as_one_batch(f, c, 5);
+    assert_int_equal(many_calls, 2);
+    assert_int_equal(many_sizes[0], 2);
+    assert_int_equal(many_sizes[1], 2);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(c[i].done_err, KASSA_OK);
+        assert_int_equal(c[i].done_calls, 1);
+        assert_int_equal(c[i].runs, i == 4 ? 1 : 0);
+        assert_int_equal(c[i].many_runs, i == 4 ? 0 : 1);
+        assert_int_equal(merchants_named(f, c[i].name), 1);
+    }
+}
+
+/* In a group, a task left as KASSA_ERETRY runs alone with run right
+ * after; a refusal settled by run_many (nothing written) is that
  * command's result and does not undo its neighbours: one optimistic run. */
 static void test_group_leaves_and_refusals(void **state)
 {
@@ -347,9 +383,9 @@ static void test_group_leaves_and_refusals(void **state)
     assert_int_equal(merchants_named(f, "d"), 1);
 }
 
-/* apply_many failing after it wrote: nothing of it stays, and every command
+/* run_many failing after it wrote: nothing of it stays, and every command
  * of the group runs alone (once each) and is kept once. The optimistic run
- * is rolled back, the careful run calls apply_many again in a savepoint,
+ * is rolled back, the careful run calls run_many again in a savepoint,
  * rolls that back and runs each command in its own. */
 static void test_group_failure_runs_each_alone(void **state)
 {
@@ -400,6 +436,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retry, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_follows_rollbacks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_group_in_one_call, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_groups_by_kind, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_group_leaves_and_refusals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_group_failure_runs_each_alone, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_group_in_careful_run, fx_setup, fx_teardown),

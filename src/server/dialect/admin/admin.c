@@ -62,9 +62,9 @@ refuse:
 
 /* ---- requisites --------------------------------------------------------- */
 
-static void requisite_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void requisite_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct requisite_add_cmd *cmd = container_of(base, struct requisite_add_cmd, base);
+    struct requisite_add_cmd *cmd = container_of(task, struct requisite_add_cmd, task);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -110,8 +110,8 @@ static enum http_action admin_add_requisite(struct http_req *req)
         return HTTP_DONE;
     }
     json_decref(root);
-    cmd->base.apply = requisite_add_apply;
-    return submit_and_render(req, &cmd->base, requisite_rendered);
+    cmd->task.run = requisite_add_apply;
+    return submit_and_render(req, &cmd->task, requisite_rendered);
 }
 
 /* ---- orders ------------------------------------------------------------- */
@@ -220,9 +220,9 @@ static enum http_action admin_clock_advance(struct http_req *req)
     return HTTP_DONE;
 }
 
-static void rate_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void rate_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct rate_put_cmd *cmd = container_of(base, struct rate_put_cmd, base);
+    struct rate_put_cmd *cmd = container_of(task, struct rate_put_cmd, task);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -272,15 +272,15 @@ static enum http_action admin_put_rate(struct http_req *req, const char *pair)
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
     }
-    cmd->base.apply = rate_put_apply;
-    return submit_and_render(req, &cmd->base, rate_rendered);
+    cmd->task.run = rate_put_apply;
+    return submit_and_render(req, &cmd->task, rate_rendered);
 }
 
 /* ---- money: order transitions, withdrawals, ledger ----------------------- */
 
-static void transition_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void transition_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
+    struct order_transition_cmd *cmd = container_of(task, struct order_transition_cmd, task);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Order not found");
         return;
@@ -338,8 +338,8 @@ static enum http_action admin_order_action(struct http_req *req, const char *ref
     cmd->order_id = cmd->order.id;
     cmd->to = to;
     cmd->actor = ACTOR_OPERATOR;
-    cmd->base.apply = order_transition_apply;
-    return submit_and_render(req, &cmd->base, transition_rendered);
+    cmd->task.run = order_transition_apply;
+    return submit_and_render(req, &cmd->task, transition_rendered);
 }
 
 static void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
@@ -367,9 +367,9 @@ static void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
     jw_obj_end(w);
 }
 
-static void decide_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void decide_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct withdrawal_decide_cmd *cmd = container_of(base, struct withdrawal_decide_cmd, base);
+    struct withdrawal_decide_cmd *cmd = container_of(task, struct withdrawal_decide_cmd, task);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Withdrawal not found");
         return;
@@ -410,8 +410,8 @@ static enum http_action admin_withdrawal_action(struct http_req *req, const char
     }
     cmd->id = id;
     cmd->complete = complete;
-    cmd->base.apply = withdrawal_decide_apply;
-    return submit_and_render(req, &cmd->base, decide_rendered);
+    cmd->task.run = withdrawal_decide_apply;
+    return submit_and_render(req, &cmd->task, decide_rendered);
 not_found:
     reply_error(req, 404, "Not found");
     return HTTP_DONE;

@@ -171,9 +171,9 @@ static enum http_action get_one(struct http_req *req, int64_t id)
     return HTTP_DONE;
 }
 
-static void resend_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void resend_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct callback_resend_cmd *cmd = container_of(base, struct callback_resend_cmd, base);
+    struct callback_resend_cmd *cmd = container_of(task, struct callback_resend_cmd, task);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Callback not found");
         return;
@@ -197,8 +197,8 @@ static enum http_action resend(struct http_req *req, int64_t id)
     }
     memset(cmd, 0, sizeof *cmd);
     cmd->id = id;
-    cmd->base.apply = callback_resend_apply;
-    return submit_and_render(req, &cmd->base, resend_rendered);
+    cmd->task.run = callback_resend_apply;
+    return submit_and_render(req, &cmd->task, resend_rendered);
 }
 
 static enum http_action stats(struct http_req *req)

@@ -24,9 +24,9 @@ static void render_method(struct jw *w, const struct pay_method *m, bool enabled
     jw_obj_end(w);
 }
 
-static void method_set_done(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void method_set_done(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct method_set_cmd *cmd = container_of(base, struct method_set_cmd, base);
+    struct method_set_cmd *cmd = container_of(task, struct method_set_cmd, task);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -104,10 +104,10 @@ enum http_action admin_shop_methods(struct http_req *req, const char *rest)
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
-    cmd->base.apply = method_set_apply;
+    cmd->task.run = method_set_apply;
     cmd->shop_id = shop_id;
     cmd->method_id = m->id;
     cmd->enabled = json_is_true(en);
     json_decref(root);
-    return submit_and_render(req, &cmd->base, method_set_done);
+    return submit_and_render(req, &cmd->task, method_set_done);
 }

@@ -216,9 +216,9 @@ static void render_shop(struct jw *w, const struct shop *s, bool credentials)
     jw_obj_end(w);
 }
 
-static void shop_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void shop_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct shop_create_cmd *cmd = container_of(base, struct shop_create_cmd, base);
+    struct shop_create_cmd *cmd = container_of(task, struct shop_create_cmd, task);
     struct shop *s = &cmd->shop;
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 400, "merchant_id: no such merchant");
@@ -296,8 +296,8 @@ static enum http_action admin_create_shop(struct http_req *req)
     if (shop_create_prepare(cmd, msg, sizeof msg) != KASSA_OK)
         goto refuse;
     json_decref(root);
-    cmd->base.apply = shop_create_apply;
-    return submit_and_render(req, &cmd->base, shop_rendered);
+    cmd->task.run = shop_create_apply;
+    return submit_and_render(req, &cmd->task, shop_rendered);
 refuse:
     json_decref(root);
     reply_error(req, 400, "%s", msg);
@@ -323,9 +323,9 @@ static void reply_shop(struct http_req *req, int64_t id, int status)
     reply_jw(req, status, &w);
 }
 
-static void shop_updated(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void shop_updated(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct shop_update_cmd *cmd = container_of(base, struct shop_update_cmd, base);
+    struct shop_update_cmd *cmd = container_of(task, struct shop_update_cmd, task);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Shop not found");
         return;
@@ -429,8 +429,8 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
     if (shop_update_prepare(cmd, msg, sizeof msg) != KASSA_OK)
         goto refuse;
     json_decref(root);
-    cmd->base.apply = shop_update_apply;
-    return submit_and_render(req, &cmd->base, shop_updated);
+    cmd->task.run = shop_update_apply;
+    return submit_and_render(req, &cmd->task, shop_updated);
 refuse:
     json_decref(root);
     reply_error(req, 400, "%s", msg);
@@ -483,9 +483,9 @@ static enum http_action admin_shop_balances(struct http_req *req, const char *re
     return HTTP_DONE;
 }
 
-static void tariff_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void tariff_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct shop_tariff_cmd *cmd = container_of(base, struct shop_tariff_cmd, base);
+    struct shop_tariff_cmd *cmd = container_of(task, struct shop_tariff_cmd, task);
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Shop not found");
         return;
@@ -545,8 +545,8 @@ static enum http_action admin_put_tariff(struct http_req *req, int64_t shop_id)
         goto refuse;
     }
     json_decref(root);
-    cmd->base.apply = shop_tariff_apply;
-    return submit_and_render(req, &cmd->base, tariff_rendered);
+    cmd->task.run = shop_tariff_apply;
+    return submit_and_render(req, &cmd->task, tariff_rendered);
 refuse:
     json_decref(root);
     reply_error(req, 400, "%s", msg);

@@ -334,9 +334,9 @@ struct choose_cmd {
     char lang[8]; /* the page's ?lang, "" none */
 };
 
-static void chosen(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void chosen(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct choose_cmd *cc = container_of(base, struct choose_cmd, m.base);
+    struct choose_cmd *cc = container_of(task, struct choose_cmd, m.task);
     const struct order *o = &cc->m.order;
     const struct lang *L = lang_pick(cc->lang, o->lang);
     char note[160];
@@ -405,20 +405,20 @@ static enum http_action payer_choose(struct http_req *req, int64_t id, const cha
         error_page(req, 400, L, "Missing or bad parameter: payment_system");
         return HTTP_DONE;
     }
-    cc->m.base.apply = order_method_apply;
+    cc->m.task.run = order_method_apply;
     cc->m.order_id = o->id;
     cc->m.payment_system = (int)v;
     core_copy(cc->token, sizeof cc->token, token);
     if (qlang != NULL && (strcmp(qlang, "en") == 0 || strcmp(qlang, "ru") == 0))
         core_copy(cc->lang, sizeof cc->lang, qlang);
-    return submit_and_render(req, &cc->m.base, chosen);
+    return submit_and_render(req, &cc->m.task, chosen);
 }
 
 /* ---- sandbox buttons ---------------------------------------------------- */
 
-static void sandbox_done(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void sandbox_done(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
+    struct order_transition_cmd *cmd = container_of(task, struct order_transition_cmd, task);
     const struct order *o = &cmd->order;
     const struct lang *L = lang_pick(o->lang, NULL);
     if (err == KASSA_ESTATE) {
@@ -465,11 +465,11 @@ static enum http_action sandbox_press(struct http_req *req, int64_t id, const ch
         error_page(req, 403, L, "Only test orders are paid through the sandbox");
         return HTTP_DONE;
     }
-    cmd->base.apply = order_transition_apply;
+    cmd->task.run = order_transition_apply;
     cmd->order_id = o->id;
     cmd->to = pay ? ORDER_COMPLETED : ORDER_FAILED;
     cmd->actor = ACTOR_PROVIDER;
-    return submit_and_render(req, &cmd->base, sandbox_done);
+    return submit_and_render(req, &cmd->task, sandbox_done);
 }
 
 /* ---- QR images ---------------------------------------------------------- */

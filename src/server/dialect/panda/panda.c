@@ -172,9 +172,9 @@ struct panda_create {
     bool legacy;
 };
 
-static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void create_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct panda_create *pc = container_of(base, struct panda_create, cmd.base);
+    struct panda_create *pc = container_of(task, struct panda_create, cmd.task);
     switch (err) {
     case KASSA_OK:
         log_debug("order created", "uuid=%s id=%lld status=%s replayed=%d", pc->cmd.order.uuid,
@@ -393,7 +393,7 @@ static enum http_action panda_create(struct http_req *req, bool legacy)
         reply_error(req, 400, "%s", kassa_strerror(err));
         return HTTP_DONE;
     }
-    return submit_and_render(req, &cmd->base, create_rendered);
+    return submit_and_render(req, &cmd->task, create_rendered);
 }
 
 /* ---- reads -------------------------------------------------------------- */
@@ -522,9 +522,9 @@ static bool own_order(struct http_req *req, const struct shop *shop, const char 
     return err == KASSA_OK;
 }
 
-static void cancel_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void cancel_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
+    struct order_transition_cmd *cmd = container_of(task, struct order_transition_cmd, task);
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be canceled: it is %s",
                     panda_status(cmd->order.status));
@@ -559,13 +559,13 @@ static enum http_action panda_cancel(struct http_req *req, const char *uuid)
     cmd->order_id = cmd->order.id;
     cmd->to = ORDER_CANCELED;
     cmd->actor = ACTOR_MERCHANT;
-    cmd->base.apply = order_transition_apply;
-    return submit_and_render(req, &cmd->base, cancel_rendered);
+    cmd->task.run = order_transition_apply;
+    return submit_and_render(req, &cmd->task, cancel_rendered);
 }
 
-static void confirm_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void confirm_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct order_transition_cmd *cmd = container_of(base, struct order_transition_cmd, base);
+    struct order_transition_cmd *cmd = container_of(task, struct order_transition_cmd, task);
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be confirmed: it is %s",
                     panda_status(cmd->order.status));
@@ -611,13 +611,13 @@ static enum http_action panda_confirm(struct http_req *req, const char *ref)
         }
     }
     cmd->order_id = cmd->order.id;
-    cmd->base.apply = order_confirm_apply;
-    return submit_and_render(req, &cmd->base, confirm_rendered);
+    cmd->task.run = order_confirm_apply;
+    return submit_and_render(req, &cmd->task, confirm_rendered);
 }
 
-static void receipt_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void receipt_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct receipt_image_cmd *cmd = container_of(base, struct receipt_image_cmd, base);
+    struct receipt_image_cmd *cmd = container_of(task, struct receipt_image_cmd, task);
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -719,8 +719,8 @@ static enum http_action panda_receipt(struct http_req *req, const char *uuid)
     cmd->content_type = ctype;
     cmd->data = data;
     cmd->len = len;
-    cmd->base.apply = receipt_image_apply;
-    return submit_and_render(req, &cmd->base, receipt_rendered);
+    cmd->task.run = receipt_image_apply;
+    return submit_and_render(req, &cmd->task, receipt_rendered);
 }
 
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" (UTC) to Unix seconds. */

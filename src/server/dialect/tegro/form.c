@@ -86,9 +86,9 @@ static bool pay_check(struct http_req *req, const struct pay_params *p, const st
     return true;
 }
 
-static void pay_created(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void pay_created(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct tegro_create *tc = container_of(base, struct tegro_create, cmd.base);
+    struct tegro_create *tc = container_of(task, struct tegro_create, cmd.task);
     const struct order *o = &tc->cmd.order;
     const struct lang *L = lang_pick(o->lang, NULL);
     if (err == KASSA_ECONFLICT) {
@@ -150,7 +150,7 @@ static enum http_action pay_create(struct http_req *req, const struct form *f,
         return HTTP_DONE;
     }
     order_create_init(&tc->cmd);
-    return submit_and_render(req, &tc->cmd.base, pay_created);
+    return submit_and_render(req, &tc->cmd.task, pay_created);
 }
 
 /* The method chooser: one button per usable method, each a form that sends

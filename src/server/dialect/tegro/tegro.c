@@ -189,9 +189,9 @@ struct read_cmd {
     size_t len;
 };
 
-static void read_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void read_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct read_cmd *rc = container_of(base, struct read_cmd, cmd.base);
+    struct read_cmd *rc = container_of(task, struct read_cmd, cmd.task);
     if (err == KASSA_OK) {
         http_reply_owned(req, 200, "application/json", rc->answer, rc->len);
         rc->answer = NULL;
@@ -217,12 +217,12 @@ static enum http_action send_after_nonce(struct http_req *req, struct tegro_ctx 
         tegro_error(req, "Internal server error");
         return HTTP_DONE;
     }
-    rc->cmd.base.apply = nonce_apply;
+    rc->cmd.task.run = nonce_apply;
     rc->cmd.shop_id = tx->shop.id;
     rc->cmd.nonce = tx->nonce;
     rc->answer = body;
     rc->len = len;
-    return submit_and_render(req, &rc->cmd.base, read_rendered);
+    return submit_and_render(req, &rc->cmd.task, read_rendered);
 }
 
 static void render_order(struct jw *w, const struct order *o)
@@ -530,9 +530,9 @@ static enum http_action m_rates(struct http_req *req, struct tegro_ctx *tx)
 
 /* ---- createOrder ---------------------------------------------------------- */
 
-static void create_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void create_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct tegro_create *tc = container_of(base, struct tegro_create, cmd.base);
+    struct tegro_create *tc = container_of(task, struct tegro_create, cmd.task);
     const struct order *o = &tc->cmd.order;
     switch (err) {
     case KASSA_OK: {
@@ -691,7 +691,7 @@ static enum http_action m_create_order(struct http_req *req, struct tegro_ctx *t
         goto refuse;
     tc->cmd.nonce = tx->nonce;
     order_create_init(&tc->cmd);
-    return submit_and_render(req, &tc->cmd.base, create_rendered);
+    return submit_and_render(req, &tc->cmd.task, create_rendered);
 refuse:
     tegro_error(req, "%s", msg);
     return HTTP_DONE;
@@ -726,9 +726,9 @@ struct tegro_withdraw {
     struct withdrawal_create_cmd cmd;
 };
 
-static void withdraw_rendered(struct http_req *req, struct writer_cmd *base, kassa_err err)
+static void withdraw_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct tegro_withdraw *tw = container_of(base, struct tegro_withdraw, cmd.base);
+    struct tegro_withdraw *tw = container_of(task, struct tegro_withdraw, cmd.task);
     switch (err) {
     case KASSA_OK: {
         log_info("tegro withdrawal", "id=%lld replayed=%d", (long long)tw->cmd.w.id,
@@ -802,7 +802,7 @@ static enum http_action m_create_withdrawal(struct http_req *req, struct tegro_c
         goto refuse;
     }
     tw->cmd.shop_id = tx->shop.id;
-    tw->cmd.base.apply = withdrawal_create_apply;
+    tw->cmd.task.run = withdrawal_create_apply;
     if ((err = withdrawal_create_prepare(&tw->cmd)) != KASSA_OK) {
         if (err == KASSA_EAMOUNT_LIMIT) {
             char limit[64];
@@ -814,7 +814,7 @@ static enum http_action m_create_withdrawal(struct http_req *req, struct tegro_c
         goto refuse;
     }
     tw->cmd.nonce = tx->nonce;
-    return submit_and_render(req, &tw->cmd.base, withdraw_rendered);
+    return submit_and_render(req, &tw->cmd.task, withdraw_rendered);
 refuse:
     tegro_error(req, "%s", msg);
     return HTTP_DONE;
