@@ -217,6 +217,16 @@ KASSA_EXTERN kassa_panda *kassa_panda_new(const char *host, const char *api_key,
                                           const char *secret);
 KASSA_EXTERN void kassa_panda_free(kassa_panda *c);
 
+/* Sign the client's requests in strict mode (X-Signature-Mode: strict, the
+ * signature covering method and target too: kassa_panda_sign_strict), as a
+ * shop in strict mode requires; 0 turns it off. */
+KASSA_EXTERN void kassa_panda_set_strict(kassa_panda *c, int strict);
+
+/* Sign a request built by kassa_panda_build_* again in strict mode: its
+ * X-Signature replaced, X-Signature-Mode: strict added. Errors: KASSA_EINVAL
+ * (not a signed panda request), KASSA_ENOMEM. */
+KASSA_EXTERN kassa_err kassa_panda_request_strict(kassa_request *r, const char *secret);
+
 /* The client's HTTP handle, to set timeouts; owned by the client. */
 KASSA_EXTERN kassa_http *kassa_panda_http(kassa_panda *c);
 

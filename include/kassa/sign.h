@@ -33,6 +33,22 @@ KASSA_EXTERN void kassa_panda_sign(const char *secret, const char *timestamp, co
 KASSA_EXTERN kassa_err kassa_panda_verify(const char *secret, const char *timestamp,
                                           const void *body, size_t body_len, const char *signature);
 
+/* panda strict signature (X-Signature-Mode: strict): HMAC(secret, timestamp
+ * "\n" method "\n" target "\n" body), target being the request's path and
+ * query exactly as sent ("/v1/orders/<uuid>/cancel"). A signature then
+ * holds for one request only, not for every body-less request of the same
+ * second as the plain one does. */
+KASSA_EXTERN void kassa_panda_sign_strict(const char *secret, const char *timestamp,
+                                          const char *method, const char *target, const void *body,
+                                          size_t body_len, char out[KASSA_SHA256_HEX_SIZE]);
+
+/* KASSA_OK when `signature` is the strict panda signature of the request;
+ * KASSA_EAUTH_SIGNATURE otherwise. */
+KASSA_EXTERN kassa_err kassa_panda_verify_strict(const char *secret, const char *timestamp,
+                                                 const char *method, const char *target,
+                                                 const void *body, size_t body_len,
+                                                 const char *signature);
+
 /* tegro REST: HMAC(api_key, body). */
 KASSA_EXTERN void kassa_tegro_rest_sign(const char *api_key, const void *body, size_t body_len,
                                         char out[KASSA_SHA256_HEX_SIZE]);

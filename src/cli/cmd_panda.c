@@ -11,6 +11,15 @@
      1,      NULL,    {0},   0},                                                                   \
         {"api-key", CLI_ARG, "KEY", "API_KEY", "the shop's panda API key", 1, NULL, {0}, 0},       \
         {"secret", CLI_ARG, "SECRET", "SECRET_KEY", "the shop's panda secret", 1, NULL, {0}, 0},   \
+        {"strict",                                                                                 \
+         CLI_FLAG,                                                                                 \
+         NULL,                                                                                     \
+         NULL,                                                                                     \
+         "sign in strict mode (method, path and body covered; X-Signature-Mode: strict)",          \
+         0,                                                                                        \
+         NULL,                                                                                     \
+         {0},                                                                                      \
+         0},                                                                                       \
     {                                                                                              \
         "timeout", CLI_ARG, "SECONDS", NULL, "whole-request timeout (default 30)", 0, NULL, {0}, 0 \
     }
@@ -33,6 +42,8 @@ static kassa_panda *panda_client(const cli_cmd *cmd, cli_opt *o, size_t n, int *
         return NULL;
     }
     kassa_http_set_timeout_ms(kassa_panda_http(c), timeout * 1000);
+    if (cli_val(o, n, "strict") != NULL)
+        kassa_panda_set_strict(c, 1);
     return c;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kassa/json.h"
 #include "kassa/sign.h"
@@ -18,6 +19,7 @@ struct kassa_panda {
     char *api_key;
     char *secret;
     kassa_http *http;
+    int strict; /* sign every request in strict mode */
 };
 
 /* Add the auth headers: X-API-Key, X-Signature over timestamp + body,
@@ -40,6 +42,51 @@ static kassa_err panda_sign_request(kassa_request *r, const char *api_key, const
     if (rc == KASSA_OK)
         rc = kassa_request_add_header(r, "X-Timestamp", timestamp);
     return rc;
+}
+
+/* The value of header `name` in r ("Name: value" lines), or NULL. */
+static const char *request_header(const kassa_request *r, const char *name, size_t *index)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < r->n_headers; i++)
+        if (strncasecmp(r->headers[i], name, n) == 0 && r->headers[i][n] == ':') {
+            *index = i;
+            return r->headers[i] + n + 2;
+        }
+    return NULL;
+}
+
+kassa_err kassa_panda_request_strict(kassa_request *r, const char *secret)
+{
+    size_t ts_i, sig_i, mode_i;
+    if (r == NULL || secret == NULL || r->url == NULL)
+        return KASSA_EINVAL;
+    const char *ts = request_header(r, "X-Timestamp", &ts_i);
+    if (ts == NULL || request_header(r, "X-Signature", &sig_i) == NULL)
+        return KASSA_EINVAL;
+    /* The target: the URL from the path on ("https://h:1/v1/x?a" -> "/v1/x?a"). */
+    const char *target = strstr(r->url, "://");
+    target = target != NULL ? strchr(target + 3, '/') : r->url;
+    if (target == NULL)
+        target = "/";
+    char sig[KASSA_SHA256_HEX_SIZE];
+    kassa_panda_sign_strict(secret, ts, r->method, target, r->body ? r->body : "", r->body_len,
+                            sig);
+    char *line = malloc(sizeof "X-Signature: " + sizeof sig);
+    if (line == NULL)
+        return KASSA_ENOMEM;
+    snprintf(line, sizeof "X-Signature: " + sizeof sig, "X-Signature: %s", sig);
+    free(r->headers[sig_i]);
+    r->headers[sig_i] = line;
+    if (request_header(r, "X-Signature-Mode", &mode_i) != NULL)
+        return KASSA_OK;
+    return kassa_request_add_header(r, "X-Signature-Mode", "strict");
+}
+
+void kassa_panda_set_strict(kassa_panda *c, int strict)
+{
+    if (c != NULL)
+        c->strict = strict != 0;
 }
 
 static void add_opt_member(cbuf *b, const char *name, const char *value)
@@ -294,6 +341,8 @@ kassa_err kassa_panda_create_order(kassa_panda *c, const kassa_panda_order_param
     if (err)
         memset(err, 0, sizeof *err);
     rc = kassa_panda_build_create_order(c->host, c->api_key, c->secret, p, NULL, &req);
+    if (rc == KASSA_OK && c->strict)
+        rc = kassa_panda_request_strict(&req, c->secret);
     if (rc != KASSA_OK)
         return build_fail(err, rc);
     rc = panda_roundtrip(c, &req, &resp, err);
@@ -338,6 +387,8 @@ static kassa_err panda_get(kassa_panda *c, const char *prefix, const char *segme
         goto out;
     }
     rc = kassa_panda_build_get(c->host, c->api_key, c->secret, path, NULL, &req);
+    if (rc == KASSA_OK && c->strict)
+        rc = kassa_panda_request_strict(&req, c->secret);
     if (rc != KASSA_OK) {
         build_fail(err, rc);
         goto out;

@@ -133,6 +133,46 @@ kassa_err kassa_panda_verify(const char *secret, const char *timestamp, const vo
                                                                    : KASSA_EAUTH_SIGNATURE;
 }
 
+void kassa_panda_sign_strict(const char *secret, const char *timestamp, const char *method,
+                             const char *target, const void *body, size_t body_len,
+                             char out[KASSA_SHA256_HEX_SIZE])
+{
+    const char *s = secret != NULL ? secret : "";
+    const char *t = timestamp != NULL ? timestamp : "";
+    const char *m = method != NULL ? method : "";
+    const char *p = target != NULL ? target : "";
+    size_t tl = strlen(t), ml = strlen(m), pl = strlen(p);
+    size_t n = tl + ml + pl + 3;
+    char small[512];
+    char *head = n <= sizeof small ? small : malloc(n);
+    if (head == NULL) {
+        out[0] = '\0'; /* verifies nothing */
+        return;
+    }
+    memcpy(head, t, tl);
+    head[tl] = '\n';
+    memcpy(head + tl + 1, m, ml);
+    head[tl + 1 + ml] = '\n';
+    memcpy(head + tl + 2 + ml, p, pl);
+    head[n - 1] = '\n';
+    kassa_hmac_sha256_hex(s, strlen(s), head, n, body, body != NULL ? body_len : 0, out);
+    if (head != small)
+        free(head);
+}
+
+kassa_err kassa_panda_verify_strict(const char *secret, const char *timestamp, const char *method,
+                                    const char *target, const void *body, size_t body_len,
+                                    const char *signature)
+{
+    char expect[KASSA_SHA256_HEX_SIZE];
+
+    if (secret == NULL || signature == NULL)
+        return KASSA_EAUTH_SIGNATURE;
+    kassa_panda_sign_strict(secret, timestamp, method, target, body, body_len, expect);
+    return expect[0] != '\0' && kassa_hex_equal(expect, signature) ? KASSA_OK
+                                                                   : KASSA_EAUTH_SIGNATURE;
+}
+
 void kassa_tegro_rest_sign(const char *api_key, const void *body, size_t body_len,
                            char out[KASSA_SHA256_HEX_SIZE])
 {

@@ -602,3 +602,20 @@ def test_panda_cancel_against_kassad(kassad, shop):
     r = kassa("panda", "order", "00000000-0000-4000-8000-000000000000", *creds)
     assert r.returncode == 1
     assert r.stderr == "kassa: HTTP 404: the API answered with an error: Order not found\n"
+
+
+def test_panda_strict_signing(kassad, shop):
+    """--strict signs method, path and body (X-Signature-Mode: strict):
+    create, read and cancel all pass."""
+    r = kassa(*panda_args(kassad, shop, "--amount", "10.00", "--requisite-type", "SBP",
+                          "--strict"))
+    assert r.returncode == 0, r.stderr
+    order = json.loads(r.stdout)
+    creds = ["--host", kassad.base_url, "--api-key", shop["panda"]["api_key"],
+             "--secret", shop["panda"]["secret"], "--strict"]
+    r = kassa("panda", "order", order["uuid"], *creds)
+    assert r.returncode == 0, r.stderr
+    r = kassa("panda", "cancel", order["uuid"], *creds)
+    assert r.returncode == 0, r.stderr
+    st, o = kassad.admin("GET", f"/admin/v1/orders/{order['uuid']}")
+    assert o["status"] == "canceled"

@@ -1142,3 +1142,37 @@ def test_answered_orders_survive_stop_under_load(kassad, shop, how):
     missing = [a.json["uuid"] for a in answered
                if client.get_order(a.json["uuid"]).status != 200]
     assert not missing, f"{len(missing)} of {len(answered)} answered orders lost"
+
+
+def _strict_headers(creds, ts, method, target, body=b""):
+    import hashlib
+    import hmac
+    msg = f"{ts}\n{method}\n{target}\n".encode() + body
+    sig = hmac.new(creds["panda"]["secret"].encode(), msg, hashlib.sha256).hexdigest()
+    return {"X-API-Key": creds["panda"]["api_key"], "X-Timestamp": str(ts),
+            "X-Signature": sig, "X-Signature-Mode": "strict"}
+
+
+def test_strict_signature_holds_for_one_request(env):
+    """A plain GET signature covers the timestamp alone, so any signed GET's
+    headers cancel any order of the shop for the window; a strict signature
+    covers method and target: it cancels the order it was made for only."""
+    server, creds, client = env
+    a = client.create_order(amount="10.00").json
+    b = client.create_order(amount="10.00").json
+    ts = server.now()
+    h = _strict_headers(creds, ts, "GET", f"/v1/orders/{a['uuid']}/cancel")
+    r = send_raw(server.base_url, "GET", f"/v1/orders/{b['uuid']}/cancel", headers=h.items())
+    assert r.status == 401 and r.json == {"error": "invalid signature"}, r
+    r = send_raw(server.base_url, "GET", f"/v1/orders/{a['uuid']}/cancel", headers=h.items())
+    assert r.status == 200, r
+    assert server.admin("GET", f"/admin/v1/orders/{b['uuid']}")[1]["status"] == "pending"
+    bad = dict(h, **{"X-Signature-Mode": "loose"})
+    r = send_raw(server.base_url, "GET", f"/v1/orders/{b['uuid']}", headers=bad.items())
+    assert r.status == 401 and r.json == {"error": "X-Signature-Mode: expected strict"}, r
+    body = json.dumps({"amount": "12.00", "requisite_type": "SBP",
+                       "idempotency_key": new_key()}).encode()
+    hc = dict(_strict_headers(creds, ts, "POST", "/v1/orders", body),
+              **{"Content-Type": "application/json"})
+    r = send_raw(server.base_url, "POST", "/v1/orders", body, headers=hc.items())
+    assert r.status == 200, r

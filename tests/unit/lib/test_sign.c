@@ -64,6 +64,41 @@ static void test_hmac_generic(void **state)
     assert_string_equal(out, "fd7adb152c05ef80dccf50a1fa4c05d5a3ec6da95575fc312ae7c5d091836351");
 }
 
+/* Strict mode: HMAC(secret, ts "\n" METHOD "\n" target "\n" body); a
+ * signature holds for one method, target and body only. */
+static void test_panda_strict(void **state)
+{
+    (void)state;
+    char sig[KASSA_SHA256_HEX_SIZE], want[KASSA_SHA256_HEX_SIZE];
+    const char msg[] = "1700000000\nGET\n/v1/orders/abc/cancel\n";
+    kassa_hmac_sha256_hex("sec", 3, msg, sizeof msg - 1, "", 0, want);
+    kassa_panda_sign_strict("sec", "1700000000", "GET", "/v1/orders/abc/cancel", "", 0, sig);
+    assert_string_equal(sig, want);
+    assert_int_equal(kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abc/cancel",
+                                               "", 0, sig),
+                     KASSA_OK);
+    assert_int_equal(kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abd/cancel",
+                                               "", 0, sig),
+                     KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(kassa_panda_verify_strict("sec", "1700000000", "POST",
+                                               "/v1/orders/abc/cancel", "", 0, sig),
+                     KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abc/cancel",
+                                               "x", 1, sig),
+                     KASSA_EAUTH_SIGNATURE);
+    /* the plain signature of the same second differs */
+    char plain[KASSA_SHA256_HEX_SIZE];
+    kassa_panda_sign("sec", "1700000000", "", 0, plain);
+    assert_string_not_equal(plain, sig);
+    /* a long target goes through the heap */
+    char target[2000];
+    memset(target, 'a', sizeof target - 1);
+    target[0] = '/';
+    target[sizeof target - 1] = '\0';
+    kassa_panda_sign_strict("sec", "1", "GET", target, "b", 1, sig);
+    assert_int_equal(kassa_panda_verify_strict("sec", "1", "GET", target, "b", 1, sig), KASSA_OK);
+}
+
 static void test_panda(void **state)
 {
     char out[KASSA_SHA256_HEX_SIZE];
@@ -311,6 +346,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hmac_generic),
         cmocka_unit_test(test_panda),
+        cmocka_unit_test(test_panda_strict),
         cmocka_unit_test(test_tegro_rest),
         cmocka_unit_test(test_tegro_form_spec_vectors),
         cmocka_unit_test(test_tegro_form_special),

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/base.h"
@@ -41,8 +42,9 @@ static bool all_digits(const char *s, size_t max)
 }
 
 /* Authenticate the request: X-API-Key names the shop, X-Signature is
- * HMAC(secret, X-Timestamp + signed) and the timestamp is inside the
- * window. On failure answers 401 and returns false. */
+ * HMAC(secret, X-Timestamp + signed) (in strict mode HMAC over timestamp,
+ * method, target and body: kassa_panda_sign_strict) and the timestamp is
+ * inside the window. On failure answers 401 and returns false. */
 static bool panda_auth(struct http_req *req, const char *signed_part, size_t signed_len,
                        struct shop *shop)
 {
@@ -66,9 +68,20 @@ static bool panda_auth(struct http_req *req, const char *signed_part, size_t sig
         reply_error(req, 401, "missing or malformed X-Timestamp header");
         return false;
     }
+    /* Strict mode (X-Signature-Mode: strict): the signature covers the
+     * method, the target and the whole body too, so it holds for this one
+     * request only. */
+    const char *mode = http_header(req, "X-Signature-Mode");
+    bool strict = mode != NULL && strcasecmp(mode, "strict") == 0;
+    if (mode != NULL && !strict) {
+        reply_error(req, 401, "X-Signature-Mode: expected strict");
+        return false;
+    }
     const struct shop_dialect *row = shop_dialect_find(shop, PANDA_NAME);
     if (sig == NULL || row == NULL ||
-        kassa_panda_verify(row->secret, ts, signed_part, signed_len, sig) != KASSA_OK) {
+        (strict ? kassa_panda_verify_strict(row->secret, ts, req->method, req->raw_target,
+                                            req->body, req->body_len, sig)
+                : kassa_panda_verify(row->secret, ts, signed_part, signed_len, sig)) != KASSA_OK) {
         reply_error(req, 401, "invalid signature");
         return false;
     }
