@@ -339,3 +339,29 @@ def test_bad_amount_limit_refused_at_start(tmp_path):
                        capture_output=True, text=True, env=clean_env(), timeout=30)
     assert r.returncode == 2
     assert "kassad: --max-order-amount: RUB: expected a positive amount, got '0'" in r.stderr
+
+
+# ---- URLs ----
+
+CRLF_URLS = ["https://shop.example/ok\r\nSet-Cookie: a=b", "https://shop.example/o k",
+             "https://shop.example/\x01", "https:///nohost"]
+
+
+@pytest.mark.parametrize("bad", CRLF_URLS)
+def test_urls_with_control_characters_refused(kassad_shared, bad):
+    """A CR/LF success_url was accepted and later split the 303's headers
+    (an answer with no Location). Refused at creation, nothing stored."""
+    from kassa_client import create_shop
+    from tegro_client import tegro_for
+    creds = create_shop(kassad_shared)
+    t = tegro_for(kassad_shared, creds)
+    before = kassad_shared.count_rows("orders")
+    for field in ("success_url", "fail_url", "notify_url"):
+        r = t.create_order(**{field: bad})
+        assert r.json == {"type": "error",
+                          "desc": f"{field}: must be an http or https URL"}, (field, r.body)
+    assert kassad_shared.count_rows("orders") == before
+    st, body = kassad_shared.admin("POST", "/admin/v1/shops",
+                                   {"name": "x", "url": "https://a.example",
+                                    "callback_url": bad})
+    assert st == 400 and body == {"error": "callback_url: must be an http or https URL"}, body

@@ -89,6 +89,10 @@ void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_S
 /* True when s is a UUID in 8-4-4-4-12 hex form (any case). */
 bool core_is_uuid(const char *s);
 
+/* True when u is an absolute http or https URL with a host and no space or
+ * control byte (a CR/LF in a redirect target splits the answer's headers). */
+bool core_http_url_ok(const char *u);
+
 /* Copy src into dst (size bytes); false when it does not fit (dst empty). */
 bool core_copy(char *dst, size_t size, const char *src);
 

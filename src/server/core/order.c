@@ -91,6 +91,12 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
         return KASSA_EMONEY_ZERO;
     if (o->amount > core_amount_limit(o->currency, false))
         return KASSA_EAMOUNT_LIMIT;
+    /* Where the payer is sent and the merchant notified: never a URL that
+     * could split a redirect's headers (the dialect names the field). */
+    const char *urls[] = {o->success_url, o->fail_url, o->notify_url};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
+        if (urls[i][0] != '\0' && !core_http_url_ok(urls[i]))
+            return KASSA_EINVAL;
     if (o->requisite_type[0] != '\0' && !requisite_type_known(o->requisite_type))
         return KASSA_EINVAL;
     /* The method the order uses (the one it names, else its requisite

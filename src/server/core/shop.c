@@ -35,7 +35,7 @@ bool requisite_type_known(const char *type)
 
 static bool url_ok(const char *u)
 {
-    return u[0] == '\0' || strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+    return u[0] == '\0' || core_http_url_ok(u);
 }
 
 /* Check the settings of s named in `set` (SHOP_SET_*); KASSA_EINVAL with a

@@ -167,3 +167,20 @@ void core_concat(char *dst, size_t size, const char *a, const char *b, const cha
     if (size > 0)
         dst[at] = '\0';
 }
+
+bool core_http_url_ok(const char *u)
+{
+    const char *host;
+    if (strncmp(u, "http://", 7) == 0)
+        host = u + 7;
+    else if (strncmp(u, "https://", 8) == 0)
+        host = u + 8;
+    else
+        return false;
+    if (*host == '\0' || *host == '/')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)u; *p != '\0'; p++)
+        if (*p <= 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}

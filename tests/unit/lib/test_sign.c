@@ -74,18 +74,18 @@ static void test_panda_strict(void **state)
     kassa_hmac_sha256_hex("sec", 3, msg, sizeof msg - 1, "", 0, want);
     kassa_panda_sign_strict("sec", "1700000000", "GET", "/v1/orders/abc/cancel", "", 0, sig);
     assert_string_equal(sig, want);
-    assert_int_equal(kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abc/cancel",
-                                               "", 0, sig),
-                     KASSA_OK);
-    assert_int_equal(kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abd/cancel",
-                                               "", 0, sig),
-                     KASSA_EAUTH_SIGNATURE);
-    assert_int_equal(kassa_panda_verify_strict("sec", "1700000000", "POST",
-                                               "/v1/orders/abc/cancel", "", 0, sig),
-                     KASSA_EAUTH_SIGNATURE);
-    assert_int_equal(kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abc/cancel",
-                                               "x", 1, sig),
-                     KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abc/cancel", "", 0, sig),
+        KASSA_OK);
+    assert_int_equal(
+        kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abd/cancel", "", 0, sig),
+        KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_verify_strict("sec", "1700000000", "POST", "/v1/orders/abc/cancel", "", 0, sig),
+        KASSA_EAUTH_SIGNATURE);
+    assert_int_equal(
+        kassa_panda_verify_strict("sec", "1700000000", "GET", "/v1/orders/abc/cancel", "x", 1, sig),
+        KASSA_EAUTH_SIGNATURE);
     /* the plain signature of the same second differs */
     char plain[KASSA_SHA256_HEX_SIZE];
     kassa_panda_sign("sec", "1700000000", "", 0, plain);

@@ -17,11 +17,6 @@ int tegro_status(enum order_status s)
     return page_status(s);
 }
 
-static bool http_url_ok(const char *u)
-{
-    return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-}
-
 static bool email_ok(const char *e)
 {
     const char *at = strchr(e, '@');
@@ -163,7 +158,7 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
     const char *urls[][2] = {
         {"success_url", o->success_url}, {"fail_url", o->fail_url}, {"notify_url", o->notify_url}};
     for (size_t i = 0; i < 3; i++) {
-        if (urls[i][1][0] != '\0' && !http_url_ok(urls[i][1])) {
+        if (urls[i][1][0] != '\0' && !core_http_url_ok(urls[i][1])) {
             snprintf(msg, msglen, "%s: must be an http or https URL", urls[i][0]);
             return false;
         }
