@@ -423,3 +423,23 @@ def test_sandbox_payment_notifies_notify_url_with_a_valid_sign(kassad_shared, tc
     query_string = urllib.parse.urlencode(sorted_data)
     str_to_sign = f"{query_string}{secret}"
     assert hashlib.md5(str_to_sign.encode()).hexdigest() == sign
+
+
+@pytest.mark.parametrize("field", ["success_url", "fail_url", "notify_url"])
+def test_hosted_form_urls_only_on_the_shops_hosts(kassad_shared, tc, field):
+    """The hosted form's URLs are not signed (Tegro's contract): anyone
+    holding a payment link could send the payer, or the merchant's
+    notification, elsewhere. Only the hosts of the shop's url and
+    callback_url are taken there; the signed REST createOrder is not
+    limited."""
+    before = kassad_shared.count_rows("orders")
+    q, _ = signed_query(tc, unsigned={"payment_system": 28, field: "https://evil.example/x"})
+    r = get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q))
+    assert r.status == 400, r
+    assert f"{field}: not a host of this shop" in html(r)
+    assert kassad_shared.count_rows("orders") == before
+    q, _ = signed_query(tc, unsigned={"payment_system": 28,
+                                      field: "https://SHOP.example:8443/back"})
+    assert get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q)).status == 303
+    r = tc.create_order(**{field: "https://elsewhere.example/x"})
+    assert r.json["type"] == "success", r.body

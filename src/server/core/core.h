@@ -325,10 +325,21 @@ struct order_create_cmd {
     /* in: the request's nonce, recorded in the same savepoint (a replay
      * refuses the create with KASSA_EAUTH_REPLAY) */
     struct request_nonce nonce;
+    /* in: the order's URLs are not covered by the request's signature:
+     * only the shop's hosts are taken (order_url_refused; KASSA_EINVAL) */
+    bool urls_unsigned;
     /* in: items stored with a new order (their total checked against the
      * amount by the dialect with receipt_total_ok); NULL or none: no items */
     const struct receipt *receipt;
 };
+
+/* The first of the order's success_url, fail_url and notify_url whose host
+ * the shop does not allow (those of its url and callback_url), as the
+ * field's name; NULL when all are allowed or empty. For URLs a request's
+ * signature does not cover (the hosted form): anyone holding a payment
+ * link could otherwise send the payer and the merchant's notification
+ * elsewhere. */
+const char *order_url_refused(const struct shop *s, const struct order *o);
 
 /* Set the command's task up (run: order_create_apply; run_many: the store's
  * grouped create when the command can run in a group). */

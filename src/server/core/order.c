@@ -1,5 +1,6 @@
 /* order.c: creating orders: idempotency, fee, exchange rate, requisite
  * assignment. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,53 @@ static void order_fingerprint(const struct order *o, unsigned char out[32])
     core_sha256(buf, at, out);
 }
 
+/* The host of an http(s) URL, lower case, into host ("" when none). */
+static void url_host(const char *url, char *host, size_t size)
+{
+    host[0] = '\0';
+    const char *p = strstr(url, "://");
+    if (p == NULL)
+        return;
+    p += 3;
+    size_t n = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', n);
+    if (at != NULL) { /* user:pass@host */
+        n -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    size_t hn = n;
+    if (*p == '[') { /* [v6]:port */
+        const char *close = memchr(p, ']', n);
+        hn = close != NULL ? (size_t)(close + 1 - p) : n;
+    } else {
+        const char *colon = memchr(p, ':', n);
+        if (colon != NULL)
+            hn = (size_t)(colon - p);
+    }
+    if (hn >= size)
+        return;
+    for (size_t i = 0; i < hn; i++)
+        host[i] = (char)tolower((unsigned char)p[i]);
+    host[hn] = '\0';
+}
+
+const char *order_url_refused(const struct shop *s, const struct order *o)
+{
+    char a[256], b[256], h[256];
+    url_host(s->url, a, sizeof a);
+    url_host(s->callback_url, b, sizeof b);
+    const char *names[] = {"success_url", "fail_url", "notify_url"};
+    const char *urls[] = {o->success_url, o->fail_url, o->notify_url};
+    for (size_t i = 0; i < 3; i++) {
+        if (urls[i][0] == '\0')
+            continue;
+        url_host(urls[i], h, sizeof h);
+        if (h[0] == '\0' || (strcmp(h, a) != 0 && strcmp(h, b) != 0))
+            return names[i];
+    }
+    return NULL;
+}
+
 kassa_err order_create_prepare(struct order_create_cmd *cmd)
 {
     struct order *o = &cmd->order;
@@ -97,6 +145,8 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
         if (urls[i][0] != '\0' && !core_http_url_ok(urls[i]))
             return KASSA_EINVAL;
+    if (cmd->urls_unsigned && order_url_refused(&cmd->shop, o) != NULL)
+        return KASSA_EINVAL;
     if (o->requisite_type[0] != '\0' && !requisite_type_known(o->requisite_type))
         return KASSA_EINVAL;
     /* The method the order uses (the one it names, else its requisite

@@ -139,7 +139,8 @@ static enum http_action pay_create(struct http_req *req, const struct form *f,
                                    .fail_url = p->fail_url,
                                    .notify_url = p->notify_url,
                                    .lang = p->lang,
-                                   .test = p->test != NULL && strcmp(p->test, "1") == 0};
+                                   .test = p->test != NULL && strcmp(p->test, "1") == 0,
+                                   .unsigned_urls = true};
     char *end;
     long ps = strtol(p->payment_system, &end, 10);
     const struct pay_method *m = *end == '\0' && ps > 0 ? method_find((int)ps) : NULL;

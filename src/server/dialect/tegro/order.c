@@ -163,6 +163,12 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
             return false;
         }
     }
+    cmd->urls_unsigned = in->unsigned_urls;
+    const char *refused = cmd->urls_unsigned ? order_url_refused(shop, o) : NULL;
+    if (refused != NULL) {
+        snprintf(msg, msglen, "%s: not a host of this shop", refused);
+        return false;
+    }
     if (!empty(in->lang)) {
         if (strcmp(in->lang, "ru") != 0 && strcmp(in->lang, "en") != 0) {
             snprintf(msg, msglen, "lang: must be ru or en");

@@ -58,6 +58,9 @@ struct tegro_order_input {
     const char *currency, *amount, *order_id, *payment_system;
     const char *email, *phone, *success_url, *fail_url, *notify_url, *lang;
     bool test;
+    /* The URLs are not covered by the request's signature (the hosted
+     * form): only hosts the shop allows are taken. */
+    bool unsigned_urls;
 };
 
 /* Validate `in` against the currency table, the method catalogue and the
