@@ -5,8 +5,9 @@ layer may not (the "Layers" table of the design; docs/ARCHITECTURE.md).
 Every `#include "..."` of a file under src/server/ is resolved to a path
 (relative to the including file, else to src/server/, else include/) and
 checked against the including file's layer. Also checked: no file under
-src/server/dialect/ includes another dialect's folder, and no source file
-is longer than MAX_LINES.
+src/server/dialect/ includes another dialect's folder, no source file
+is longer than MAX_LINES, and the migrations numbered LOCKSTEP_FROM and up
+are the same files (number and name) on both backends.
 
   scripts/check-layers.py           check, print each violation, exit 1 if any
   scripts/check-layers.py --list    print each file's layer and includes
@@ -25,6 +26,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(ROOT, "src", "server")
 INCLUDE = os.path.join(ROOT, "include")
 MAX_LINES = 1000
+MIGRATIONS = os.path.join(SERVER, "store", "migrations")
+# From this number on a migration number is one change on both backends
+# (before it, SQLite's and PostgreSQL's numbers went their own ways).
+LOCKSTEP_FROM = 10
 
 TOP = "top"  # main.c, config.c, router.c, app.c and their headers: anything
 
@@ -108,6 +113,33 @@ def sources():
                 yield os.path.join(d, f)
 
 
+def migration_problems(root=MIGRATIONS):
+    """Violations of the lockstep rule: each backend's NNN_name.sql files
+    numbered LOCKSTEP_FROM and up must be the same on both, and no backend
+    may use a number twice."""
+    bad = []
+    names = {}
+    for backend in ("sqlite", "pg"):
+        names[backend] = {}
+        for f in sorted(os.listdir(os.path.join(root, backend))):
+            m = re.match(r"(\d+)_.*\.sql$", f)
+            if m is None:
+                bad.append(f"store/migrations/{backend}/{f}: not NNN_name.sql")
+                continue
+            v = int(m.group(1))
+            if v in names[backend]:
+                bad.append(f"store/migrations/{backend}/{f}: number {v} used twice")
+            names[backend][v] = f
+    for v in sorted(set(names["sqlite"]) | set(names["pg"])):
+        if v < LOCKSTEP_FROM:
+            continue
+        a, b = names["sqlite"].get(v), names["pg"].get(v)
+        if a != b:
+            bad.append(f"store/migrations: {v:03d} is {a or 'missing'} on sqlite, "
+                       f"{b or 'missing'} on pg (numbers from {LOCKSTEP_FROM:03d} are in lockstep)")
+    return bad
+
+
 def read_baseline(path):
     known = set()
     with open(path, encoding="utf-8") as f:
@@ -149,6 +181,7 @@ def main():
                 bad.append(f"{rel}: includes {target}, which the {layer_of(rel)} layer may not")
         if listing:
             print(f"{layer_of(rel):9} {rel}: {' '.join(incs)}")
+    bad += migration_problems()
     new = [b for b in bad if b not in known]
     gone = sorted(known - set(bad))
     for b in new:

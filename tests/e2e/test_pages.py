@@ -231,13 +231,13 @@ def form_fields(tc, order_id, amount="100", items=None, **extra):
 
 def test_form_post_with_receipt_creates_and_redirects(kassad_shared, tc):
     oid = f"form-{time.time_ns()}"
-    before = kassad_shared.count_rows("tegro_receipt_items")
+    before = kassad_shared.count_rows("receipt_items")
     r = post_form(kassad_shared, "/pay/form/", form_fields(
         tc, oid, items=[("Пример услуги", "1", "20"), ("Пример услуги 2", "2", "40")]))
     assert r.status == 303, html(r)
     loc = r.headers["Location"]
     assert PAY_URL_RE.match(kassad_shared.base_url + loc)
-    assert kassad_shared.count_rows("tegro_receipt_items") == before + 2
+    assert kassad_shared.count_rows("receipt_items") == before + 2
     o = tc.ok("order", {"payment_id": oid})
     assert o["email"] == "buyer@example.com" and o["amount"] == "100.00000000"
     page = html(get(kassad_shared, loc))
@@ -255,13 +255,13 @@ def test_form_post_with_receipt_creates_and_redirects(kassad_shared, tc):
     ([], {"payment_system": ""}, "Missing required parameter: payment_system"),
 ])
 def test_form_refusals_store_nothing(kassad_shared, tc, items, extra, message):
-    before = (kassad_shared.count_rows("orders"), kassad_shared.count_rows("tegro_receipt_items"))
+    before = (kassad_shared.count_rows("orders"), kassad_shared.count_rows("receipt_items"))
     r = post_form(kassad_shared, "/pay/form/", form_fields(tc, f"bad-{time.time_ns()}",
                                                          items=items, **extra))
     assert r.status == 400
     assert message in html(r)
     assert (kassad_shared.count_rows("orders"),
-            kassad_shared.count_rows("tegro_receipt_items")) == before
+            kassad_shared.count_rows("receipt_items")) == before
 
 
 def test_form_with_the_wrong_sign(kassad_shared, tc):

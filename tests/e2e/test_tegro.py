@@ -36,8 +36,8 @@ def tc(kassad_shared, shop_t):
 
 
 def counts(server):
-    return (server.count_rows("orders"), server.count_rows("tegro_nonces"),
-            server.count_rows("tegro_receipt_items"), server.count_rows("idempotency"))
+    return (server.count_rows("orders"), server.count_rows("request_nonces"),
+            server.count_rows("receipt_items"), server.count_rows("idempotency"))
 
 
 def error_of(r):
@@ -73,7 +73,7 @@ def test_seed_program_lists_orders_unchanged(kassad_shared, shop_t):
 
 
 def test_create_order_seed_example(kassad_shared, tc):
-    before = kassad_shared.count_rows("tegro_receipt_items")
+    before = kassad_shared.count_rows("receipt_items")
     data = dict(SEED_ORDER, order_id="test order seed")
     r = tc.call("createOrder", data)
     assert r.status == 200
@@ -82,7 +82,7 @@ def test_create_order_seed_example(kassad_shared, tc):
     assert set(d) == {"id", "url"}
     m = PAY_URL_RE.match(d["url"])
     assert m and int(m["id"]) == d["id"] and m["base"] == kassad_shared.base_url
-    assert kassad_shared.count_rows("tegro_receipt_items") == before + 2
+    assert kassad_shared.count_rows("receipt_items") == before + 2
 
     o = tc.ok("order", {"order_id": d["id"]})
     assert set(o) == {"id", "date_created", "date_payed", "status", "payment_system_id",
@@ -292,7 +292,7 @@ def test_nonce_records_kept_a_day_then_pruned(kassad, shop):
     assert error_of(t.post("orders", body)) == "Nonce already used"
     kassad.advance_clock(26 * 3600)
     t.call("orders", {"page": 3}, nonce=43)  # triggers pruning of records older than 48 h
-    assert kassad.count_rows("tegro_nonces", "nonce = '42'") == 0
+    assert kassad.count_rows("request_nonces", "nonce = '42'") == 0
 
 
 # ---- the other methods ------------------------------------------------------------

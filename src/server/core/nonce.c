@@ -13,11 +13,11 @@ kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct reque
     int64_t now = clock_now();
     kassa_err err;
     if (now - last_prune >= 60) {
-        if ((err = STORE_CALL(c, tegro_nonce_prune, now - NONCE_KEEP)) != KASSA_OK)
+        if ((err = STORE_CALL(c, nonce_prune, now - NONCE_KEEP)) != KASSA_OK)
             return err;
         last_prune = now;
     }
-    err = STORE_CALL(c, tegro_nonce_put, shop_id, n->nonce, n->body_hash, now);
+    err = STORE_CALL(c, nonce_put, shop_id, n->nonce, n->body_hash, now);
     return err == KASSA_EEXIST ? KASSA_EAUTH_REPLAY : err;
 }
 

@@ -412,9 +412,9 @@ const struct store_ops store_pg_ops = {
     .shop_fees = pg_shop_fees,
     .shop_set_fee_percent = pg_shop_set_fee_percent,
     .shop_update = pg_shop_update,
-    /* tegro: pg_tegro.c */
-    .tegro_nonce_put = pg_tegro_nonce_put,
-    .tegro_nonce_prune = pg_tegro_nonce_prune,
+    /* records: pg_records.c */
+    .nonce_put = pg_nonce_put,
+    .nonce_prune = pg_nonce_prune,
     .shops_by_merchant = pg_shops_by_merchant,
     .orders_page = pg_orders_page,
     .shop_methods = pg_shop_methods,

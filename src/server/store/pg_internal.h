@@ -3,8 +3,8 @@
  * The backend is split by concern like the SQLite one (pg.c: connections,
  * pool, migrations; pg_exec.c: statements, the pipeline, transactions;
  * pg_rows.c: merchants, shops, requisites, orders, rates; pg_create.c:
- * order creates, the requisite pick; pg_ledger.c: money; pg_tegro.c: the
- * tegro records; pg_callback.c: the outbox). Each file owns
+ * order creates, the requisite pick; pg_ledger.c: money; pg_records.c: nonces,
+ * method switches, receipt items, listings; pg_callback.c: the outbox). Each file owns
  * a range of statement slots; a statement is prepared (PQprepare, named
  * "k<slot>") the first time a connection runs it and executed with
  * PQexecPrepared from then on. Parameters go as text, bytea as binary;
@@ -22,7 +22,7 @@ enum {
     PG_SLOTS_CORE = 0,
     PG_SLOTS_CREATE = 16,
     PG_SLOTS_ROWS = 32,
-    PG_SLOTS_TEGRO = 64,
+    PG_SLOTS_RECORDS = 64,
     PG_SLOTS_LEDGER = 96,
     PG_SLOTS_CALLBACK = 160,
     PG_STMT_SLOTS = 224,
@@ -174,10 +174,10 @@ kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads
 kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
                                struct idem *const *idem, int n);
 
-/* ---- pg_tegro.c ---- */
-kassa_err pg_tegro_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
-                             const unsigned char body_hash[32], int64_t now);
-kassa_err pg_tegro_nonce_prune(struct store_conn *c, int64_t before);
+/* ---- pg_records.c ---- */
+kassa_err pg_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
+                       const unsigned char body_hash[32], int64_t now);
+kassa_err pg_nonce_prune(struct store_conn *c, int64_t before);
 kassa_err pg_shops_by_merchant(struct store_conn *c, int64_t merchant_id,
                                bool (*fn)(void *arg, const struct shop *s), void *arg);
 kassa_err pg_orders_page(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,

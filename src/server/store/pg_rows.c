@@ -57,7 +57,7 @@ static const char *const stmt_sql[] = {
 #undef XX
 };
 
-_Static_assert((int)STMT_COUNT_ <= (int)PG_SLOTS_TEGRO - (int)PG_SLOTS_ROWS,
+_Static_assert((int)STMT_COUNT_ <= (int)PG_SLOTS_RECORDS - (int)PG_SLOTS_ROWS,
                "row statements overflow their slots");
 
 /* The row statement `id`. */

@@ -2,7 +2,7 @@
  *
  * The backend is split by concern (sqlite.c: connections, transactions;
  * sqlite_rows.c: merchants, shops, requisites, orders, rates;
- * sqlite_tegro.c; sqlite_ledger.c; ...). Each file owns a
+ * sqlite_records.c; sqlite_ledger.c; ...). Each file owns a
  * range of statement slots in every connection's cache, prepares its SQL
  * lazily with sqlite_stmt(), and its functions are listed in
  * store_sqlite_ops (sqlite.c). */
@@ -20,7 +20,7 @@
 enum {
     SLOTS_CORE = 0,
     SLOTS_ROWS = 16,
-    SLOTS_TEGRO = 64,
+    SLOTS_RECORDS = 64,
     SLOTS_LEDGER = 96,
     SLOTS_CALLBACK = 160,
     SLOTS_IDEM = 224,
@@ -182,10 +182,10 @@ void sqlite_memo_forget(struct sqlite_conn *c);
 /* Free a connection's requisite cursors (sqlite.c's conn_close). */
 void sqlite_pick_free(struct pick_cursors *pc);
 
-/* ---- sqlite_tegro.c: the tegro dialect's records (store.h) ---- */
-kassa_err sqlite_tegro_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
-                                 const unsigned char body_hash[32], int64_t now);
-kassa_err sqlite_tegro_nonce_prune(struct store_conn *c, int64_t before);
+/* ---- sqlite_records.c: nonces, method switches, receipt items, listings ---- */
+kassa_err sqlite_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
+                           const unsigned char body_hash[32], int64_t now);
+kassa_err sqlite_nonce_prune(struct store_conn *c, int64_t before);
 kassa_err sqlite_shops_by_merchant(struct store_conn *c, int64_t merchant_id,
                                    bool (*fn)(void *arg, const struct shop *s), void *arg);
 kassa_err sqlite_orders_page(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,

@@ -79,7 +79,7 @@ static const char *const stmt_sql[] = {
 #undef XX
 };
 
-_Static_assert((int)STMT_COUNT_ <= (int)SLOTS_TEGRO - (int)SLOTS_ROWS,
+_Static_assert((int)STMT_COUNT_ <= (int)SLOTS_RECORDS - (int)SLOTS_ROWS,
                "row statements overflow their slots");
 
 /* The cached row statement `id`. */

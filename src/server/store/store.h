@@ -236,15 +236,15 @@ struct store_ops {
      * when no such shop. */
     kassa_err (*shop_update)(struct store_conn *c, const struct shop *s);
 
-    /* ---- tegro (sqlite_tegro.c) ---- */
-    /* Record a REST request (shop, nonce text, and the SHA-256 of the
-     * method name, a NUL and the raw body: the same body sent to two
-     * methods is two requests, tegro.c): KASSA_EEXIST when that triple is
-     * already recorded (a replay). */
-    kassa_err (*tegro_nonce_put)(struct store_conn *c, int64_t shop_id, const char *nonce,
-                                 const unsigned char body_hash[32], int64_t now);
+    /* ---- records (sqlite_records.c, pg_records.c) ---- */
+    /* Record a request that must not be replayed (shop, nonce text, and
+     * the 32-byte hash the caller made of the request: core.h's struct
+     * request_nonce): KASSA_EEXIST when that triple is already recorded
+     * (a replay). */
+    kassa_err (*nonce_put)(struct store_conn *c, int64_t shop_id, const char *nonce,
+                           const unsigned char body_hash[32], int64_t now);
     /* Forget nonce records created before `before` (Unix seconds). */
-    kassa_err (*tegro_nonce_prune)(struct store_conn *c, int64_t before);
+    kassa_err (*nonce_prune)(struct store_conn *c, int64_t before);
     /* Every shop of a merchant, oldest first. */
     kassa_err (*shops_by_merchant)(struct store_conn *c, int64_t merchant_id,
                                    bool (*fn)(void *arg, const struct shop *s), void *arg);

@@ -30,7 +30,7 @@ static kassa_err on_writer(struct fx *f, kassa_err (*fn)(struct store_conn *c, v
 static void test_migrations_once(void **state)
 {
     struct fx *f = *state;
-    /* 001 init, 002 tegro, 003 ledger at least; more may follow. */
+    /* 001 init, 002 records, 003 ledger at least; more may follow. */
     int64_t n = (int64_t)migrations_sqlite_count;
     assert_true(n >= 3);
     assert_int_equal(migrations_sqlite[0].version, 1);
@@ -52,21 +52,10 @@ static void test_migrations_once(void **state)
     assert_int_equal(fx_int(f, "SELECT applied_at FROM schema_migrations WHERE version = 1"),
                      applied);
     /* Every table of every migration exists. */
-    static const char *const tables[] = {"merchants",
-                                         "shops",
-                                         "requisites",
-                                         "orders",
-                                         "idempotency",
-                                         "rates",
-                                         "tegro_nonces",
-                                         "tegro_shop_methods",
-                                         "tegro_receipt_items",
-                                         "accounts",
-                                         "ledger_tx",
-                                         "postings",
-                                         "events",
-                                         "withdrawals",
-                                         "receipts"};
+    static const char *const tables[] = {
+        "merchants", "shops",          "requisites",   "orders",        "idempotency",
+        "rates",     "request_nonces", "shop_methods", "receipt_items", "accounts",
+        "ledger_tx", "postings",       "events",       "withdrawals",   "receipts"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         assert_int_equal(
             fx_int(f, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",

@@ -884,9 +884,9 @@ static const struct {
      * table under an index in kassad's memory); checked apart. */
     {"idempotency", NULL},
     {"rates", "base,quote,rate,updated_at"},
-    {"tegro_nonces", "shop_id,nonce,body_hash,created_at"},
-    {"tegro_shop_methods", "shop_id,method_id,enabled,updated_at"},
-    {"tegro_receipt_items", "order_id,position,name,count,price"},
+    {"request_nonces", "shop_id,nonce,body_hash,created_at"},
+    {"shop_methods", "shop_id,method_id,enabled,updated_at"},
+    {"receipt_items", "order_id,position,name,count,price"},
     {"accounts", "id,kind,shop_id,currency,balance"},
     {"ledger_tx", "id,kind,ref_type,ref_id,created_at"},
     {"postings", "id,tx_id,account_id,amount"},
@@ -2059,32 +2059,32 @@ static void test_idempotency_purge(void **state)
     assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM idempotency"), 1);
 }
 
-/* ---- tegro nonces ------------------------------------------------------- */
+/* ---- request nonces ----------------------------------------------------- */
 
 /* A (shop, nonce, body hash) triple is recorded once (a replay:
  * KASSA_EEXIST); prune forgets the triples recorded before the cut-off. */
-static void test_tegro_nonces(void **state)
+static void test_request_nonces(void **state)
 {
     struct fx *f = fx_of(state);
     unsigned char h1[32], h2[32];
     memset(h1, 0xab, sizeof h1);
     memset(h2, 0xab, sizeof h2);
     h2[31] = 0;
-    assert_ok(W(f, tegro_nonce_put, 1, "n-1", h1, 1000));
-    assert_err(W(f, tegro_nonce_put, 1, "n-1", h1, 1001), KASSA_EEXIST);
-    assert_ok(W(f, tegro_nonce_put, 1, "n-1", h2, 1000));
-    assert_ok(W(f, tegro_nonce_put, 2, "n-1", h1, 1000));
-    assert_ok(W(f, tegro_nonce_put, 1, "n-2", h1, 2000));
-    assert_ok(W(f, tegro_nonce_put, 1, "n-3 'quoted'", h1, 1499));
-    assert_err(W(f, tegro_nonce_put, 1, "n-3 'quoted'", h1, 1700), KASSA_EEXIST);
-    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM tegro_nonces"), 5);
-    assert_ok(W(f, tegro_nonce_prune, 1500));
-    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM tegro_nonces"), 1);
-    assert_err(W(f, tegro_nonce_put, 1, "n-2", h1, 3000), KASSA_EEXIST);
-    assert_ok(W(f, tegro_nonce_put, 1, "n-1", h1, 3000));
-    assert_ok(W(f, tegro_nonce_prune, 2000));
-    assert_ok(W(f, tegro_nonce_put, 1, "n-3 'quoted'", h1, 3000));
-    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM tegro_nonces"), 3);
+    assert_ok(W(f, nonce_put, 1, "n-1", h1, 1000));
+    assert_err(W(f, nonce_put, 1, "n-1", h1, 1001), KASSA_EEXIST);
+    assert_ok(W(f, nonce_put, 1, "n-1", h2, 1000));
+    assert_ok(W(f, nonce_put, 2, "n-1", h1, 1000));
+    assert_ok(W(f, nonce_put, 1, "n-2", h1, 2000));
+    assert_ok(W(f, nonce_put, 1, "n-3 'quoted'", h1, 1499));
+    assert_err(W(f, nonce_put, 1, "n-3 'quoted'", h1, 1700), KASSA_EEXIST);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM request_nonces"), 5);
+    assert_ok(W(f, nonce_prune, 1500));
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM request_nonces"), 1);
+    assert_err(W(f, nonce_put, 1, "n-2", h1, 3000), KASSA_EEXIST);
+    assert_ok(W(f, nonce_put, 1, "n-1", h1, 3000));
+    assert_ok(W(f, nonce_prune, 2000));
+    assert_ok(W(f, nonce_put, 1, "n-3 'quoted'", h1, 3000));
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM request_nonces"), 3);
 }
 
 /* ---- the ledger --------------------------------------------------------- */
@@ -3071,7 +3071,7 @@ static void test_method_switches(void **state)
     assert_ok(R(f, shop_methods, t.id, method_seen, list));
     assert_string_equal(list, "5:on;");
     assert_int_equal(raw_int(f,
-                             "SELECT updated_at FROM tegro_shop_methods WHERE shop_id = %lld "
+                             "SELECT updated_at FROM shop_methods WHERE shop_id = %lld "
                              "AND method_id = 5",
                              (long long)s.id),
                      1700000100);
@@ -3271,7 +3271,7 @@ static const struct CMUnitTest tests[] = {
     T(test_order_stats),
     T(test_idempotency),
     T(test_idempotency_purge),
-    T(test_tegro_nonces),
+    T(test_request_nonces),
     T(test_ledger),
     T(test_withdrawals),
     T(test_events),

@@ -4,7 +4,7 @@
  * group-commit writer, as two kassad processes have; threads race core
  * commands through both writers: withdrawals over one balance never
  * overdraw it, an idempotency key or a withdrawal payment_id raced on both
- * nodes makes one row (the other node answers with it), a tegro nonce is
+ * nodes makes one row (the other node answers with it), a request nonce is
  * recorded once, a single requisite serves orders from both nodes at once,
  * and two sweepers expire every due order exactly once.
  *
@@ -404,7 +404,7 @@ static void test_withdrawal_payment_id_raced_on_two_nodes(void **state)
     verify_ok();
 }
 
-/* ---- tegro nonce raced on both nodes ---- */
+/* ---- a request nonce raced on both nodes ---- */
 
 struct pg_nonce_cmd {
     struct store_task task;
@@ -419,7 +419,7 @@ static kassa_err pg_nonce_apply(struct store_conn *c, struct store_task *task)
     struct pg_nonce_cmd *n = container_of(task, struct pg_nonce_cmd, task);
     unsigned char hash[32];
     memset(hash, 0xab, sizeof hash);
-    return STORE_CALL(c, tegro_nonce_put, n->shop_id, "nonce-1", hash, clock_now());
+    return STORE_CALL(c, nonce_put, n->shop_id, "nonce-1", hash, clock_now());
 }
 
 static void *put_nonce(void *arg)
@@ -430,7 +430,7 @@ static void *put_nonce(void *arg)
     return NULL;
 }
 
-static void test_tegro_nonce_recorded_once(void **state)
+static void test_request_nonce_recorded_once(void **state)
 {
     (void)state;
     struct shop shop = make_shop("0");
@@ -822,7 +822,7 @@ int main(void)
         cmocka_unit_test(test_requisite_shared_by_two_nodes),
         cmocka_unit_test(test_idempotency_key_raced_on_two_nodes),
         cmocka_unit_test(test_withdrawal_payment_id_raced_on_two_nodes),
-        cmocka_unit_test(test_tegro_nonce_recorded_once),
+        cmocka_unit_test(test_request_nonce_recorded_once),
         cmocka_unit_test(test_creates_grouped),
         cmocka_unit_test(test_begin_survives_idle_session_death),
     };

@@ -1,7 +1,8 @@
-/* pg_tegro.c: the tegro dialect's records in PostgreSQL (migration 002,
- * twin of sqlite_tegro.c): REST nonces, per-shop payment-method switches,
- * receipt items, and the shop/order listings. Statement slots
- * PG_SLOTS_TEGRO.. (pg_internal.h).
+/* pg_records.c: the smaller records in PostgreSQL (migrations 002, 011;
+ * twin of sqlite_records.c): request nonces (the replay guard), per-shop
+ * payment-method switches, an order's receipt items, and the shop/order
+ * listings. Statement slots
+ * PG_SLOTS_RECORDS.. (pg_internal.h).
  *
  * A nonce sent to two nodes at once: the second INSERT waits for the
  * first's transaction and then fails on the primary key, which reads as a
@@ -13,7 +14,7 @@
 #include "pg_internal.h"
 
 enum {
-    T_NONCE_PUT = PG_SLOTS_TEGRO,
+    T_NONCE_PUT = PG_SLOTS_RECORDS,
     T_NONCE_PRUNE,
     T_SHOPS_BY_MERCHANT,
     T_ORDERS_PAGE,
@@ -23,42 +24,42 @@ enum {
     T_RECEIPT_ITEMS,
     T_END_,
 };
-_Static_assert((int)T_END_ <= (int)PG_SLOTS_LEDGER, "tegro statements overflow their slots");
+_Static_assert((int)T_END_ <= (int)PG_SLOTS_LEDGER, "record statements overflow their slots");
 
 static const char *const sql[] = {
-    [T_NONCE_PUT - PG_SLOTS_TEGRO] = "INSERT INTO tegro_nonces(shop_id, nonce, body_hash, "
-                                     "created_at) VALUES ($1, $2, $3, $4)",
-    [T_NONCE_PRUNE - PG_SLOTS_TEGRO] = "DELETE FROM tegro_nonces WHERE created_at < $1",
-    [T_SHOPS_BY_MERCHANT - PG_SLOTS_TEGRO] =
+    [T_NONCE_PUT - PG_SLOTS_RECORDS] = "INSERT INTO request_nonces(shop_id, nonce, body_hash, "
+                                       "created_at) VALUES ($1, $2, $3, $4)",
+    [T_NONCE_PRUNE - PG_SLOTS_RECORDS] = "DELETE FROM request_nonces WHERE created_at < $1",
+    [T_SHOPS_BY_MERCHANT - PG_SLOTS_RECORDS] =
         PG_SHOP_SELECT "WHERE s.merchant_id = $1 " PG_SHOP_ORDER,
-    [T_ORDERS_PAGE - PG_SLOTS_TEGRO] =
+    [T_ORDERS_PAGE - PG_SLOTS_RECORDS] =
         PG_ORDER_SELECT "WHERE o.shop_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3",
-    [T_METHODS - PG_SLOTS_TEGRO] = "SELECT method_id, enabled FROM tegro_shop_methods "
-                                   "WHERE shop_id = $1 ORDER BY method_id",
-    [T_METHOD_SET - PG_SLOTS_TEGRO] =
-        "INSERT INTO tegro_shop_methods(shop_id, method_id, enabled, updated_at) "
+    [T_METHODS - PG_SLOTS_RECORDS] = "SELECT method_id, enabled FROM shop_methods "
+                                     "WHERE shop_id = $1 ORDER BY method_id",
+    [T_METHOD_SET - PG_SLOTS_RECORDS] =
+        "INSERT INTO shop_methods(shop_id, method_id, enabled, updated_at) "
         "VALUES ($1, $2, $3, $4) ON CONFLICT (shop_id, method_id) DO UPDATE SET "
         "enabled = excluded.enabled, updated_at = excluded.updated_at",
-    [T_RECEIPT_PUT - PG_SLOTS_TEGRO] = "INSERT INTO tegro_receipt_items(order_id, position, "
-                                       "name, count, price) VALUES ($1, $2, $3, $4, $5)",
-    [T_RECEIPT_ITEMS - PG_SLOTS_TEGRO] = "SELECT name, count, price FROM tegro_receipt_items "
-                                         "WHERE order_id = $1 ORDER BY position",
+    [T_RECEIPT_PUT - PG_SLOTS_RECORDS] = "INSERT INTO receipt_items(order_id, position, "
+                                         "name, count, price) VALUES ($1, $2, $3, $4, $5)",
+    [T_RECEIPT_ITEMS - PG_SLOTS_RECORDS] = "SELECT name, count, price FROM receipt_items "
+                                           "WHERE order_id = $1 ORDER BY position",
 };
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
 
 static PGresult *exec_(struct pg_conn *c, int slot, const struct pg_params *p, kassa_err *err)
 {
-    return pg_exec(c, slot, sql[slot - PG_SLOTS_TEGRO], p, err);
+    return pg_exec(c, slot, sql[slot - PG_SLOTS_RECORDS], p, err);
 }
 
 static kassa_err run_(struct pg_conn *c, int slot, const struct pg_params *p)
 {
-    return pg_run(c, slot, sql[slot - PG_SLOTS_TEGRO], p, NULL);
+    return pg_run(c, slot, sql[slot - PG_SLOTS_RECORDS], p, NULL);
 }
 
-kassa_err pg_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const char *nonce,
-                             const unsigned char body_hash[32], int64_t now)
+kassa_err pg_nonce_put(struct store_conn *base, int64_t shop_id, const char *nonce,
+                       const unsigned char body_hash[32], int64_t now)
 {
     CONN(base);
     struct pg_params p = {0};
@@ -69,7 +70,7 @@ kassa_err pg_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const cha
     return run_(c, T_NONCE_PUT, &p);
 }
 
-kassa_err pg_tegro_nonce_prune(struct store_conn *base, int64_t before)
+kassa_err pg_nonce_prune(struct store_conn *base, int64_t before)
 {
     CONN(base);
     struct pg_params p = {0};

@@ -1,7 +1,7 @@
-/* sqlite_tegro.c: the tegro dialect's records in SQLite (migration 002):
- * REST nonces, per-shop payment-method switches, receipt items; and the
- * shop/order listings tegro's `shops` and `orders` methods need. Statement
- * slots SLOTS_TEGRO.. (sqlite_internal.h). */
+/* sqlite_records.c: the smaller records in SQLite (migrations 002, 011):
+ * request nonces (the replay guard), per-shop payment-method switches,
+ * an order's receipt items; and the listings of a merchant's shops and a
+ * shop's orders. Statement slots SLOTS_RECORDS.. (sqlite_internal.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +9,7 @@
 #include "sqlite_internal.h"
 
 enum {
-    T_NONCE_PUT = SLOTS_TEGRO,
+    T_NONCE_PUT = SLOTS_RECORDS,
     T_NONCE_PRUNE,
     T_SHOPS_BY_MERCHANT,
     T_ORDERS_PAGE,
@@ -19,18 +19,18 @@ enum {
     T_RECEIPT_ITEMS,
     T_END_,
 };
-_Static_assert((int)T_END_ <= (int)SLOTS_LEDGER, "tegro statements overflow their slots");
+_Static_assert((int)T_END_ <= (int)SLOTS_LEDGER, "record statements overflow their slots");
 
 static sqlite3_stmt *tstmt(struct store_conn *base, int slot, const char *sql)
 {
     return sqlite_stmt(container_of(base, struct sqlite_conn, base), slot, sql);
 }
 
-kassa_err sqlite_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const char *nonce,
-                                 const unsigned char body_hash[32], int64_t now)
+kassa_err sqlite_nonce_put(struct store_conn *base, int64_t shop_id, const char *nonce,
+                           const unsigned char body_hash[32], int64_t now)
 {
     sqlite3_stmt *st = tstmt(base, T_NONCE_PUT,
-                             "INSERT INTO tegro_nonces(shop_id, nonce, body_hash, created_at) "
+                             "INSERT INTO request_nonces(shop_id, nonce, body_hash, created_at) "
                              "VALUES (?1, ?2, ?3, ?4)");
     if (st == NULL)
         return KASSA_EIO;
@@ -41,9 +41,10 @@ kassa_err sqlite_tegro_nonce_put(struct store_conn *base, int64_t shop_id, const
     return sqlite_run(container_of(base, struct sqlite_conn, base), st);
 }
 
-kassa_err sqlite_tegro_nonce_prune(struct store_conn *base, int64_t before)
+kassa_err sqlite_nonce_prune(struct store_conn *base, int64_t before)
 {
-    sqlite3_stmt *st = tstmt(base, T_NONCE_PRUNE, "DELETE FROM tegro_nonces WHERE created_at < ?1");
+    sqlite3_stmt *st =
+        tstmt(base, T_NONCE_PRUNE, "DELETE FROM request_nonces WHERE created_at < ?1");
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, before);
@@ -96,7 +97,7 @@ kassa_err sqlite_shop_methods(struct store_conn *base, int64_t shop_id,
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = tstmt(base, T_METHODS,
-                             "SELECT method_id, enabled FROM tegro_shop_methods "
+                             "SELECT method_id, enabled FROM shop_methods "
                              "WHERE shop_id = ?1 ORDER BY method_id");
     if (st == NULL)
         return KASSA_EIO;
@@ -117,7 +118,7 @@ kassa_err sqlite_shop_method_set(struct store_conn *base, int64_t shop_id, int m
 {
     sqlite3_stmt *st =
         tstmt(base, T_METHOD_SET,
-              "INSERT INTO tegro_shop_methods(shop_id, method_id, enabled, updated_at) "
+              "INSERT INTO shop_methods(shop_id, method_id, enabled, updated_at) "
               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(shop_id, method_id) DO UPDATE SET "
               "enabled = excluded.enabled, updated_at = excluded.updated_at");
     if (st == NULL)
@@ -133,7 +134,7 @@ kassa_err sqlite_receipt_put(struct store_conn *base, int64_t order_id, int posi
                              const char *name, const char *count, int64_t price)
 {
     sqlite3_stmt *st = tstmt(base, T_RECEIPT_PUT,
-                             "INSERT INTO tegro_receipt_items(order_id, position, name, count, "
+                             "INSERT INTO receipt_items(order_id, position, name, count, "
                              "price) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (st == NULL)
         return KASSA_EIO;
@@ -152,7 +153,7 @@ kassa_err sqlite_receipt_items(struct store_conn *base, int64_t order_id,
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
     sqlite3_stmt *st = tstmt(base, T_RECEIPT_ITEMS,
-                             "SELECT name, count, price FROM tegro_receipt_items "
+                             "SELECT name, count, price FROM receipt_items "
                              "WHERE order_id = ?1 ORDER BY position");
     if (st == NULL)
         return KASSA_EIO;
