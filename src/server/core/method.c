@@ -5,6 +5,7 @@
 #include "base/base.h"
 #include "base/clock.h"
 #include "method.h"
+#include "provider/requisites.h"
 
 static const struct pay_method methods[] = {
     {28, "SBP (fast payment system)", "СБП (система быстрых платежей)", "RUB", PROVIDER_REQUISITES,
@@ -160,8 +161,8 @@ kassa_err order_method_apply(struct store_conn *c, struct store_task *task)
     struct requisite req;
     memset(&req, 0, sizeof req);
     const char *type = o->test ? "" : m->requisite_type;
-    if (type[0] != '\0' && (err = STORE_CALL(c, requisite_pick, type, o->currency, o->bank_code,
-                                             NULL, &req)) != KASSA_OK)
+    if (type[0] != '\0' &&
+        (err = requisites_pick(c, type, o->currency, o->bank_code, NULL, &req)) != KASSA_OK)
         return err == KASSA_ENOTFOUND ? KASSA_EUNAVAILABLE : err;
     int64_t now = clock_now();
     err = STORE_CALL(c, order_set_method, o->id, m->id, type, req.id, now);

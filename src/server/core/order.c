@@ -13,6 +13,7 @@
 #include "core.h"
 #include "kassa/money.h"
 #include "method.h"
+#include "provider/requisites.h"
 
 /* Append v in decimal and the byte `end` (what snprintf's "%llu" and the
  * byte made before: stored fingerprints must stay the same; snprintf was a
@@ -215,8 +216,8 @@ static int64_t to_usdt(int64_t amount, const char *currency, const char *rate)
 }
 
 /* The reads of a create one by one (a backend without order_create_reads_many):
- * stops after an idempotency record is found, so that a SQLite requisite
- * pick (which counts the assignment) happens only for a new order. */
+ * stops after an idempotency record is found, so that the pool's cursor
+ * moves only for a new order. */
 static kassa_err create_reads_each(struct store_conn *c, struct order_reads *r)
 {
     kassa_err err;
@@ -239,13 +240,25 @@ static kassa_err create_reads_each(struct store_conn *c, struct order_reads *r)
         r->rate_err = err;
     }
     if (r->requisite_type[0] != '\0') {
-        err = STORE_CALL(c, requisite_pick, r->requisite_type, r->currency, r->bank_code,
-                         r->countries, &r->requisite);
+        err = requisites_pick(c, r->requisite_type, r->currency, r->bank_code, r->countries,
+                              &r->requisite);
         if (err != KASSA_OK && err != KASSA_ENOTFOUND)
             return err;
         r->requisite_err = err;
     }
     return KASSA_OK;
+}
+
+/* The reads of n creates in one round trip (order_create_reads_many), and
+ * their requisites picked by the pool from the rows it read. */
+static kassa_err create_reads_many(struct store_conn *c, struct order_reads *rd, int n)
+{
+    struct requisite_list rows = {NULL, 0};
+    kassa_err err = STORE_CALL(c, order_create_reads_many, rd, n, &rows);
+    if (err == KASSA_OK)
+        requisites_pick_from(c->store, &rows, rd, n);
+    free(rows.rows);
+    return err;
 }
 
 /* The reads' inputs for cmd. */
@@ -335,8 +348,8 @@ kassa_err order_create_apply(struct store_conn *c, struct store_task *task)
     /* Every read first: in one round trip where the backend can. */
     struct order_reads rd;
     create_reads_init(cmd, &rd);
-    err = c->ops->order_create_reads_many ? STORE_CALL(c, order_create_reads_many, &rd, 1)
-                                          : create_reads_each(c, &rd);
+    err =
+        c->ops->order_create_reads_many ? create_reads_many(c, &rd, 1) : create_reads_each(c, &rd);
     if (err != KASSA_OK)
         return err;
 
@@ -404,7 +417,7 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct store_task
         goto out;
     for (int i = 0; i < n; i++)
         create_reads_init(container_of(tasks[i], struct order_create_cmd, task), &rd[i]);
-    if ((err = STORE_CALL(c, order_create_reads_many, rd, n)) != KASSA_OK)
+    if ((err = create_reads_many(c, rd, n)) != KASSA_OK)
         goto out;
     int m = 0;
     for (int i = 0; i < n; i++) {

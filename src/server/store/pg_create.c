@@ -1,9 +1,8 @@
 /* pg_create.c: order creates on PostgreSQL: one order (with its
- * idempotency record), the reads of n creates in one round trip, n orders
- * in one statement (their columns as binary array parameters), and the
- * requisite pick, one rule for a lone pick and for every create.
+ * idempotency record), the reads of n creates in one round trip (with the
+ * requisites the pool picks from: provider/requisites.c), n orders in one
+ * statement (their columns as binary array parameters).
  * Statements in slots PG_SLOTS_CREATE.. (pg_internal.h). */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +55,7 @@
        "LIMIT 1) r ON true "                                                                       \
        "ORDER BY x.ord")                                                                           \
     /* The active requisites of the types ($1) and currencies ($2) asked                           \
-     * for, in id order; pick_requisites picks from them (no write: several                        \
+     * for, in id order; the pool picks from them (no write: several                               \
      * writers and nodes would queue on the row lock of a counter). */                             \
     XX(REQUISITES_ACTIVE, "SELECT " PG_REQUISITE_COLUMNS "FROM requisites WHERE active = 1 "       \
                           "AND type = ANY($1::text[]) AND currency = ANY($2::text[]) ORDER BY id") \
@@ -118,25 +117,6 @@ static kassa_err create_insert_id(struct pg_conn *c, enum pg_create_stmt id,
 }
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
-
-/* Defined with the *_MANY statements below (one pick rule for both). */
-static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd);
-
-kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
-                            const char *bank_code, const struct country_filter *countries,
-                            struct requisite *out)
-{
-    CONN(base);
-    struct order_reads rd = {.requisite_type = type,
-                             .currency = currency,
-                             .bank_code = bank_code ? bank_code : "",
-                             .countries = countries,
-                             .requisite_err = KASSA_ENOTFOUND};
-    kassa_err err = pick_lone(c, &rd);
-    if (err == KASSA_OK && (err = rd.requisite_err) == KASSA_OK)
-        *out = rd.requisite;
-    return err;
-}
 
 /* The 32 columns of an order insert, in PG_ORDER_INSERT_COLUMNS' order,
  * to a sink: a text, or a bigint (NULL when !has). One list for the
@@ -338,84 +318,6 @@ static PGresult *exec_arrays(struct pg_conn *c, enum pg_create_stmt id, struct p
     return r;
 }
 
-/* True when q may serve rd: its type and currency, a country rd admits,
- * and its bank when `bank` (rd has a bank with requisites). */
-static bool req_serves(const struct requisite *q, const struct order_reads *rd, bool bank)
-{
-    return strcmp(q->type, rd->requisite_type) == 0 && strcmp(q->currency, rd->currency) == 0 &&
-           (rd->countries == NULL || country_filter_admits(rd->countries, q->country_code)) &&
-           (!bank || strcmp(q->bank_code, rd->bank_code) == 0);
-}
-
-/* The round-robin counters of requisite picks (this process), one per kind
- * of pick: type, currency, preferred bank and countries, as SQLite keeps a
- * cursor per kind. (One counter for every kind made kinds picked in turns
- * take the same requisite each time: two kinds alternating, two requisites
- * each, and each kind saw every other counter value.) A slot is claimed by
- * the 64-bit hash of its kind; when PICK_PROBE slots in a row are taken by
- * other kinds, the kind shares the first one's counter. */
-#define PICK_SLOTS 1024
-#define PICK_PROBE 16
-
-static struct pick_slot {
-    _Atomic uint64_t kind; /* 0: free */
-    atomic_uint_fast64_t next;
-} pick_slots[PICK_SLOTS];
-
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return (h ^ 0xff) * 1099511628211ULL; /* the end of the part */
-}
-
-/* The next counter value of rd's kind of pick. */
-static uint64_t pick_next(const struct order_reads *rd)
-{
-    uint64_t h = 1469598103934665603ULL;
-    h = fnv1a(h, rd->requisite_type);
-    h = fnv1a(h, rd->currency);
-    h = fnv1a(h, rd->bank_code);
-    if (country_filter_active(rd->countries))
-        for (int i = 0; i < rd->countries->n; i++)
-            h = fnv1a(h, rd->countries->code[i]); /* sorted: equal filters hash alike */
-    h = h != 0 ? h : 1;
-    struct pick_slot *slot = &pick_slots[h % PICK_SLOTS];
-    for (int i = 0; i < PICK_PROBE; i++) {
-        struct pick_slot *s = &pick_slots[(h + (uint64_t)i) % PICK_SLOTS];
-        uint64_t free_kind = 0;
-        if (atomic_load(&s->kind) == h || atomic_compare_exchange_strong(&s->kind, &free_kind, h) ||
-            free_kind == h) {
-            slot = s;
-            break;
-        }
-    }
-    return atomic_fetch_add(&slot->next, 1);
-}
-
-/* rd's requisite from `act` (the active requisites, id order) with counter
- * `ctr` (pick_next): round robin over those of its type and currency that
- * its countries admit, only those of its bank when there are any.
- * KASSA_ENOTFOUND (rd->requisite_err) when none. */
-static void pick_from(const struct requisite *act, int nact, uint64_t ctr, struct order_reads *rd)
-{
-    int all = 0, banked = 0;
-    for (int k = 0; k < nact; k++) {
-        all += req_serves(&act[k], rd, false);
-        banked += rd->bank_code[0] != '\0' && req_serves(&act[k], rd, true);
-    }
-    bool bank = banked > 0;
-    int count = bank ? banked : all;
-    uint64_t want = count > 0 ? ctr % (uint64_t)count : 0;
-    for (int k = 0; k < nact && count > 0; k++) {
-        if (req_serves(&act[k], rd, bank) && want-- == 0) {
-            rd->requisite = act[k];
-            rd->requisite_err = KASSA_OK;
-            return;
-        }
-    }
-}
-
 /* The REQUISITES_ACTIVE arrays (types, currencies) of the creates in rd
  * that ask for a requisite; false when none does. */
 static bool requisites_arrays(const struct order_reads *rd, int n, struct pg_array arr[2])
@@ -433,48 +335,29 @@ static bool requisites_arrays(const struct order_reads *rd, int n, struct pg_arr
     return asking;
 }
 
-/* The picks of the creates in rd that ask for a requisite (each with the
- * next counter value of its kind) from r, the active requisites of their types and
- * currencies. The one rule for a lone pick (requisite_pick) and every
- * create. */
-static kassa_err pick_requisites(const PGresult *r, struct order_reads *rd, int n)
+/* The rows of REQUISITES_ACTIVE into *out (rows malloc'd). */
+static kassa_err read_requisites(const PGresult *r, struct requisite_list *out)
 {
-    int nact = PQntuples(r);
-    struct requisite *act = calloc((size_t)(nact > 0 ? nact : 1), sizeof *act);
-    if (act == NULL)
+    int n = PQntuples(r);
+    if (n == 0)
+        return KASSA_OK;
+    if ((out->rows = calloc((size_t)n, sizeof *out->rows)) == NULL)
         return KASSA_ENOMEM;
-    for (int k = 0; k < nact; k++)
-        pg_read_requisite(r, k, 0, &act[k]);
-    for (int i = 0; i < n; i++)
-        if (rd[i].requisite_type[0] != '\0')
-            pick_from(act, nact, pick_next(&rd[i]) & INT32_MAX, &rd[i]);
-    free(act);
+    for (int k = 0; k < n; k++)
+        pg_read_requisite(r, k, 0, &out->rows[k]);
+    out->n = n;
     return KASSA_OK;
-}
-
-/* requisite_pick: one pick by the same rule. */
-static kassa_err pick_lone(struct pg_conn *c, struct order_reads *rd)
-{
-    struct pg_array arr[2];
-    if (!requisites_arrays(rd, 1, arr)) {
-        arrays_free(arr, 2);
-        return KASSA_OK; /* no type asked for: none (rd->requisite_err) */
-    }
-    kassa_err err;
-    PGresult *r = exec_arrays(c, STMT_REQUISITES_ACTIVE, arr, 2, &err);
-    if (r == NULL)
-        return err;
-    err = pick_requisites(r, rd, 1);
-    PQclear(r);
-    return err;
 }
 
 /* The reads of the creates (idempotency records, fixed fees, rates) and
  * the active requisites they may take, in one pipeline: one round trip
  * (with the batch's BEGIN and savepoint, deferred). */
-kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n)
+kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n,
+                                     struct requisite_list *requisites)
 {
     CONN(base);
+    requisites->rows = NULL;
+    requisites->n = 0;
     enum { NARR = 3, NREQ = 2 };
     struct pg_array arr[NARR], req[NREQ];
     arr_init(&arr[0], OID_INT8);
@@ -511,7 +394,7 @@ kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads
             read_create_reads(r[0], i, 1, &rd[i]);
     }
     if (err == KASSA_OK && asking)
-        err = pick_requisites(r[1], rd, n);
+        err = read_requisites(r[1], requisites);
     PQclear(r[0]);
     PQclear(r[1]);
     return err;

@@ -3,7 +3,7 @@
  * The backend is split by concern like the SQLite one (pg.c: connections,
  * pool, migrations; pg_exec.c: statements, the pipeline, transactions;
  * pg_rows.c: merchants, shops, requisites, orders, rates; pg_create.c:
- * order creates, the requisite pick; pg_ledger.c: money; pg_records.c: nonces,
+ * order creates; pg_ledger.c: money; pg_records.c: nonces,
  * method switches, receipt items, listings; pg_callback.c: the outbox). Each file owns
  * a range of statement slots; a statement is prepared (PQprepare, named
  * "k<slot>") the first time a connection runs it and executed with
@@ -154,6 +154,8 @@ kassa_err pg_shop_get(struct store_conn *base, enum shop_key by, const char *key
 kassa_err pg_shop_get_by_api_key(struct store_conn *base, const char *dialect, const char *api_key,
                                  struct shop *out);
 kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq);
+kassa_err pg_requisites_after(struct store_conn *base, const char *type, const char *currency,
+                              int64_t after, int limit, store_requisite_fn fn, void *arg, int *n);
 kassa_err pg_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
                        struct order *out);
 kassa_err pg_orders_by_merchant_order_id(struct store_conn *base, int64_t shop_id, const char *moid,
@@ -164,13 +166,11 @@ kassa_err pg_rate_get(struct store_conn *base, const char *from, const char *to,
 kassa_err pg_rate_put(struct store_conn *base, const char *from, const char *to, const char *rate,
                       int64_t now);
 
-/* ---- pg_create.c: order creates (one, the reads of many, many) and the requisite pick ---- */
-kassa_err pg_requisite_pick(struct store_conn *base, const char *type, const char *currency,
-                            const char *bank_code, const struct country_filter *countries,
-                            struct requisite *out);
+/* ---- pg_create.c: order creates (one, the reads of many, many) ---- */
 kassa_err pg_order_insert(struct store_conn *base, struct order *o);
 kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, struct idem *idem);
-kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n);
+kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n,
+                                     struct requisite_list *requisites);
 kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
                                struct idem *const *idem, int n);
 

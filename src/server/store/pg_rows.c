@@ -8,6 +8,7 @@
 
 #include "base/base.h"
 #include "pg_internal.h"
+#include "sql/requisites.h"
 
 /* Every row statement, prepared lazily per connection (slots
  * PG_SLOTS_ROWS..). */
@@ -30,6 +31,7 @@
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
        "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                                \
+    XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
     XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                             \
     XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                         \
     XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                       \
@@ -255,6 +257,31 @@ kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)
 }
 
 /* Read requisite columns starting at column `i`. */
+kassa_err pg_requisites_after(struct store_conn *base, const char *type, const char *currency,
+                              int64_t after, int limit, store_requisite_fn fn, void *arg, int *n)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, type);
+    pgp_text(&p, currency);
+    pgp_i64(&p, after);
+    pgp_i64(&p, limit);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_REQUISITES_AFTER, &p, &err);
+    int got = 0;
+    struct requisite rq;
+    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+        pg_read_requisite(r, i, 0, &rq);
+        got++;
+        if (!fn(arg, &rq))
+            break;
+    }
+    PQclear(r);
+    if (n != NULL)
+        *n = got;
+    return err;
+}
+
 void pg_read_requisite(const PGresult *r, int row, int i, struct requisite *rq)
 {
     rq->id = pg_i64(r, row, i + 0);

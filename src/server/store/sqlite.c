@@ -86,7 +86,7 @@ static void conn_close(struct sqlite_conn *c)
         sqlite3_finalize(c->stmt[i]);
     sqlite3_close(c->db);
     pthread_mutex_destroy(&c->use);
-    sqlite_pick_free(c->pick);
+    sqlite_reqs_free(c->reqs);
     free(c->memo);
     free(c);
 }
@@ -119,18 +119,6 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
     if (frames >= WRITER_AUTOCHECKPOINT)
         sqlite3_wal_checkpoint(db, name);
     return SQLITE_OK;
-}
-
-/* kassa_country_ok(country_code, filter): country_filter_admits, for the
- * requisite picks of an order with countries (REQUISITE_PICK_*_COUNTRY),
- * so the rule the PostgreSQL backend applies in C is the same function
- * here. A filter that is not bound admits nothing. */
-static void sql_country_ok(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    (void)argc;
-    const struct country_filter *f = sqlite3_value_pointer(argv[1], COUNTRY_FILTER_PTR);
-    const unsigned char *code = sqlite3_value_text(argv[0]);
-    sqlite3_result_int(ctx, f != NULL && country_filter_admits(f, code ? (const char *)code : ""));
 }
 
 /* Open a connection to the store's file. Caller owns the result. */
@@ -177,11 +165,6 @@ static struct sqlite_conn *conn_open(struct sqlite_store *s, bool writer, char *
         snprintf(cache, sizeof cache, "PRAGMA cache_size=-%d;", kib);
         cfg = exec_sql(c->db, cache);
     }
-    if (cfg == KASSA_OK &&
-        sqlite3_create_function_v2(c->db, "kassa_country_ok", 2,
-                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
-                                   sql_country_ok, NULL, NULL, NULL) != SQLITE_OK)
-        cfg = KASSA_EIO;
     if (cfg != KASSA_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", s->path, sqlite3_errmsg(c->db));
         goto fail;
@@ -194,11 +177,33 @@ fail:
     return NULL;
 }
 
+/* sql with every PostgreSQL placeholder $N as SQLite's ?N (the same
+ * parameter by number), in a malloc'd copy; NULL when out of memory. The
+ * statements both backends share (store/sql/) are written with $N; no
+ * statement holds a '$' for anything else. */
+static char *sql_numbered(const char *sql)
+{
+    size_t n = strlen(sql);
+    char *out = malloc(n + 1);
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        out[i] = sql[i] == '$' && sql[i + 1] >= '0' && sql[i + 1] <= '9' ? '?' : sql[i];
+    return out;
+}
+
 sqlite3_stmt *sqlite_stmt(struct sqlite_conn *c, int slot, const char *sql)
 {
     sqlite3_stmt *st = c->stmt[slot];
     if (st == NULL) {
-        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        bool shared = strchr(sql, '$') != NULL;
+        char *own = shared ? sql_numbered(sql) : NULL;
+        if (shared && own == NULL)
+            return NULL;
+        int rc =
+            sqlite3_prepare_v3(c->db, own ? own : sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        free(own);
+        if (rc != SQLITE_OK) {
             log_error("sqlite prepare failed", "error=\"%s\"", sqlite3_errmsg(c->db));
             return NULL;
         }
@@ -736,7 +741,7 @@ const struct store_ops store_sqlite_ops = {
     .shop_get = sqlite_shop_get,
     .shop_get_by_api_key = sqlite_shop_get_by_api_key,
     .requisite_insert = sqlite_requisite_insert,
-    .requisite_pick = sqlite_requisite_pick,
+    .requisites_after = sqlite_requisites_after,
     .order_insert = sqlite_order_insert,
     .order_get = sqlite_order_get,
     .orders_by_merchant_order_id = sqlite_orders_by_merchant_order_id,

@@ -35,7 +35,7 @@ enum {
 const char *sqlite_vfs(void);
 
 struct sqlite_idem;
-struct pick_cursors;
+struct sqlite_reqs;
 struct sqlite_memo;
 
 /* The WAL-index header (the first copy in the -shm file): SQLite's own test
@@ -49,7 +49,7 @@ struct sqlite_conn {
     struct sqlite_conn *next_reader; /* all readers, for close */
     struct sqlite_idem *idem;        /* the store's idempotency index */
     bool writer;                     /* the one writer connection */
-    struct pick_cursors *pick;       /* requisite rotation (sqlite_rows.c) */
+    struct sqlite_reqs *reqs;        /* requisites read in this transaction (sqlite_rows.c) */
     /* The writer's memo (sqlite_rows.c "the writer's memo"): what it read of
      * requisites, rates and fees in the current transaction. */
     struct sqlite_memo *memo;
@@ -119,11 +119,6 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
     "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define SHOP_ORDER "ORDER BY s.id, d.dialect"
 
-#define REQUISITE_COLUMNS                                                                          \
-    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
-    "country_code, active, assigned, created_at "
-#define REQUISITE_SELECT "SELECT " REQUISITE_COLUMNS "FROM requisites "
-
 #define ORDER_SELECT                                                                               \
     "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "           \
     "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "           \
@@ -148,9 +143,6 @@ kassa_err sqlite_shop_dialects_put(struct sqlite_conn *c, const struct shop *s);
  * ORDER_SELECT), for other files that select the same columns. */
 void sqlite_read_order(sqlite3_stmt *st, struct order *o);
 
-/* The pointer type of a struct country_filter bound to a statement. */
-#define COUNTRY_FILTER_PTR "kassa_country_filter"
-
 /* ---- sqlite_rows.c: merchants, shops, requisites, orders, rates ---- */
 kassa_err sqlite_merchant_insert(struct store_conn *base, struct merchant *m);
 kassa_err sqlite_merchant_get(struct store_conn *base, int64_t id, struct merchant *out);
@@ -160,9 +152,9 @@ kassa_err sqlite_shop_get(struct store_conn *base, enum shop_key by, const char 
 kassa_err sqlite_shop_get_by_api_key(struct store_conn *base, const char *dialect,
                                      const char *api_key, struct shop *out);
 kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r);
-kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type, const char *currency,
-                                const char *bank_code, const struct country_filter *countries,
-                                struct requisite *out);
+kassa_err sqlite_requisites_after(struct store_conn *base, const char *type, const char *currency,
+                                  int64_t after, int limit, store_requisite_fn fn, void *arg,
+                                  int *n);
 kassa_err sqlite_order_insert(struct store_conn *base, struct order *o);
 kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,
                            struct order *out);
@@ -179,8 +171,8 @@ kassa_err sqlite_memo_fee_set(struct store_conn *base, int64_t shop_id, const ch
                               int64_t fixed);
 /* Void the writer's memo: sqlite.c's BEGIN, ROLLBACK and ROLLBACK TO do. */
 void sqlite_memo_forget(struct sqlite_conn *c);
-/* Free a connection's requisite cursors (sqlite.c's conn_close). */
-void sqlite_pick_free(struct pick_cursors *pc);
+/* Free a connection's memo of requisites (sqlite.c's conn_close). */
+void sqlite_reqs_free(struct sqlite_reqs *r);
 
 /* ---- sqlite_records.c: nonces, method switches, receipt items, listings ---- */
 kassa_err sqlite_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,

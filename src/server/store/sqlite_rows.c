@@ -1,6 +1,6 @@
 /* sqlite_rows.c: the rows of the SQLite backend: merchants, shops,
- * requisites (the pick and its rotation), orders and exchange rates, with
- * the writer's memo of what an order create reads. Statements in slots
+ * requisites, orders and exchange rates, with the writer's memo of what an
+ * order create reads. Statements in slots
  * SLOTS_ROWS.. (sqlite_internal.h); the connections and transactions are
  * sqlite.c's. */
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "sql/requisites.h"
 #include "sqlite_internal.h"
 
 /* The statements of the rows, prepared lazily per connection (slots
@@ -31,22 +32,7 @@
        "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                             \
-    /* Round robin: the next matching requisite after the last one picked                          \
-     * (requisites_pick is (type, currency, active, id), migration 007). */                        \
-    XX(REQUISITE_PICK_BANK,                                                                        \
-       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "     \
-                        "AND id > ?4 ORDER BY id LIMIT ?5")                                        \
-    XX(REQUISITE_PICK,                                                                             \
-       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND id > ?3 "            \
-                        "ORDER BY id LIMIT ?4")                                                    \
-    /* The same, of the countries a filter admits (?6 / ?5: the order's                            \
-     * struct country_filter, asked through kassa_country_ok). */                                  \
-    XX(REQUISITE_PICK_BANK_COUNTRY,                                                                \
-       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND bank_code = ?3 "     \
-                        "AND id > ?4 AND kassa_country_ok(country_code, ?6) ORDER BY id LIMIT ?5") \
-    XX(REQUISITE_PICK_COUNTRY,                                                                     \
-       REQUISITE_SELECT "WHERE type = ?1 AND currency = ?2 AND active = 1 AND id > ?3 "            \
-                        "AND kassa_country_ok(country_code, ?5) ORDER BY id LIMIT ?4")             \
+    XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
     XX(ORDER_INSERT,                                                                               \
        "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
        "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
@@ -126,7 +112,7 @@ static bool memo_on(struct sqlite_conn *c)
     return c->writer && c->memo_gen != 0 && !sqlite3_get_autocommit(c->db);
 }
 
-/* Void every entry (and every requisite window, see pick_round). */
+/* Void every entry (and every list of requisites, see "requisites"). */
 void sqlite_memo_forget(struct sqlite_conn *c)
 {
     c->memo_gen++; /* from 1: 0 marks an entry never filled */
@@ -394,163 +380,121 @@ static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
     r->created_at = sqlite3_column_int64(st, i + 11);
 }
 
-/* The writer's round-robin cursors: the last requisite id picked per
- * (type, currency, preferred bank, country filter). A handful of
- * combinations exist; when more do, the oldest cursor is reused (its
- * combination restarts at the first requisite, which only shifts the
- * rotation). A filter's cursor rotates over the requisites it admits only
- * (its statements ask kassa_country_ok), so its window holds only those.
- *
- * Each cursor also holds a window of the requisites that follow it, read
- * in one statement and handed out one per pick for the rest of the memo
- * generation (see "the writer's memo"): the same requisites in the same
- * order as one statement per pick would give. When the window was read
- * from the first requisite and is not full, it is every matching
- * requisite, and the rotation wraps around inside it. */
-#define PICK_CURSORS 32
-#define PICK_WINDOW 16
+/* The requisites an order create reads, through the memo: the writer reads
+ * every active requisite of a type and currency once per memo generation
+ * (when they are at most REQS_ROWS; more are read from the table each
+ * time) and serves requisites_after from that list, so a batch of creates
+ * costs one statement for its requisites, not one per order. The same rows
+ * in the same order as the statement would give. */
+#define REQS_LISTS 8
+#define REQS_ROWS 64
 
-struct pick_cursor {
-    char type[TEXT_SIZE], currency[TEXT_SIZE], bank_code[TEXT_SIZE];
-    struct country_filter countries; /* not active: any country */
-    int64_t last_id;
-    uint64_t gen;           /* the memo generation of rows; 0: none */
-    int n, next;            /* rows[next..n) follow last_id */
-    bool whole;             /* rows are every matching requisite */
-    struct requisite *rows; /* PICK_WINDOW of them, allocated on first use */
+struct reqs_list {
+    uint64_t gen; /* the memo generation it was read in; 0: none */
+    char type[SHORT_SIZE], currency[16];
+    int n;
+    struct requisite *rows; /* REQS_ROWS, allocated on first use */
 };
 
-struct pick_cursors {
-    struct pick_cursor c[PICK_CURSORS];
-    unsigned used; /* slots taken so far (then reused oldest first) */
+struct sqlite_reqs {
+    struct reqs_list l[REQS_LISTS];
+    unsigned used; /* lists filled so far (then reused oldest first) */
 };
 
-void sqlite_pick_free(struct pick_cursors *pc)
+void sqlite_reqs_free(struct sqlite_reqs *r)
 {
-    if (pc == NULL)
+    if (r == NULL)
         return;
-    for (unsigned i = 0; i < PICK_CURSORS; i++)
-        free(pc->c[i].rows);
-    free(pc);
+    for (unsigned i = 0; i < REQS_LISTS; i++)
+        free(r->l[i].rows);
+    free(r);
 }
 
-/* The connection's cursor for the combination (allocated on first use);
- * NULL when out of memory (the pick then starts at the first requisite). */
-static struct pick_cursor *pick_cursor(struct sqlite_conn *conn, const char *type,
-                                       const char *currency, const char *bank_code,
-                                       const struct country_filter *countries)
-{
-    if (conn->pick == NULL && (conn->pick = calloc(1, sizeof *conn->pick)) == NULL)
-        return NULL;
-    struct pick_cursors *pc = conn->pick;
-    const char *bank = bank_code ? bank_code : "";
-    unsigned n = pc->used < PICK_CURSORS ? pc->used : PICK_CURSORS;
-    for (unsigned i = 0; i < n; i++) {
-        struct pick_cursor *c = &pc->c[i];
-        if (strcmp(c->type, type) == 0 && strcmp(c->currency, currency) == 0 &&
-            strcmp(c->bank_code, bank) == 0 && country_filter_equal(&c->countries, countries))
-            return c;
-    }
-    struct pick_cursor *c = &pc->c[pc->used++ % PICK_CURSORS];
-    snprintf(c->type, sizeof c->type, "%s", type);
-    snprintf(c->currency, sizeof c->currency, "%s", currency);
-    snprintf(c->bank_code, sizeof c->bank_code, "%s", bank);
-    if (countries != NULL)
-        c->countries = *countries;
-    else
-        memset(&c->countries, 0, sizeof c->countries);
-    c->last_id = 0;
-    c->gen = 0;
-    return c;
-}
-
-/* Up to `max` matching requisites with id > after, in id order, into
- * rows; their number in *n. `id` is the statement for a bank (bank_code
- * not NULL) and a country filter (countries not NULL) or not. */
-static kassa_err pick_read(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
-                           const char *currency, const char *bank_code,
-                           const struct country_filter *countries, int64_t after,
-                           struct requisite *rows, int max, int *n)
+/* Read up to `limit` rows of REQUISITES_AFTER into fn. */
+static kassa_err reqs_read(struct sqlite_conn *c, const char *type, const char *currency,
+                           int64_t after, int limit, store_requisite_fn fn, void *arg, int *n)
 {
     *n = 0;
-    sqlite3_stmt *st = stmt(c, id);
+    sqlite3_stmt *st = stmt(c, STMT_REQUISITES_AFTER);
     if (st == NULL)
         return KASSA_EIO;
     sqlite_bind_text(st, 1, type);
     sqlite_bind_text(st, 2, currency);
-    int i = 3;
-    if (bank_code)
-        sqlite_bind_text(st, i++, bank_code);
-    sqlite3_bind_int64(st, i++, after);
-    sqlite3_bind_int(st, i++, max);
-    if (countries)
-        sqlite3_bind_pointer(st, i, (void *)countries, COUNTRY_FILTER_PTR, NULL);
-    int rc = SQLITE_DONE;
-    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        read_requisite(st, 0, &rows[(*n)++]);
-    kassa_err err = *n == max || rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite3_bind_int64(st, 3, after);
+    sqlite3_bind_int(st, 4, limit);
+    struct requisite r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_requisite(st, 0, &r);
+        (*n)++;
+        if (!fn(arg, &r))
+            break;
+    }
+    kassa_err err = rc == SQLITE_ROW || rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
     sqlite_stmt_done(st);
     return err;
 }
 
-/* The next requisite after the cursor, wrapping around to the first. */
-static kassa_err pick_round(struct sqlite_conn *c, enum sqlite_stmt id, const char *type,
-                            const char *currency, const char *bank_code,
-                            const struct country_filter *countries, struct requisite *out)
+static bool reqs_keep(void *arg, const struct requisite *r)
 {
-    struct pick_cursor *pc = pick_cursor(c, type, currency, bank_code, countries);
-    if (pc != NULL && pc->rows == NULL)
-        pc->rows = malloc(PICK_WINDOW * sizeof *pc->rows);
-    int n;
-    kassa_err err;
-    if (pc == NULL || pc->rows == NULL) { /* out of memory: the first one */
-        err = pick_read(c, id, type, currency, bank_code, countries, 0, out, 1, &n);
-        return err != KASSA_OK ? err : n == 1 ? KASSA_OK : KASSA_ENOTFOUND;
-    }
-    bool memo = memo_on(c);
-    if (!memo || pc->gen != c->memo_gen || (pc->next == pc->n && !pc->whole)) {
-        /* Outside the memo, one row: a window would be read for one pick. */
-        int max = memo ? PICK_WINDOW : 1;
-        int64_t after = pc->last_id;
-        pc->gen = 0;
-        err = pick_read(c, id, type, currency, bank_code, countries, after, pc->rows, max, &n);
-        if (err == KASSA_OK && n == 0 && after != 0) {
-            after = 0;
-            err = pick_read(c, id, type, currency, bank_code, countries, 0, pc->rows, max, &n);
-        }
-        if (err != KASSA_OK)
-            return err;
-        pc->n = n;
-        pc->next = 0;
-        pc->whole = after == 0 && n < max;
-        pc->gen = memo ? c->memo_gen : 0;
-    }
-    if (pc->n == 0)
-        return KASSA_ENOTFOUND;
-    if (pc->next == pc->n)
-        pc->next = 0; /* every matching requisite is in the window */
-    *out = pc->rows[pc->next++];
-    pc->last_id = out->id;
-    return KASSA_OK;
+    struct reqs_list *l = arg;
+    l->rows[l->n++] = *r;
+    return l->n < REQS_ROWS + 1; /* one more than fits: the list is not whole */
 }
 
-/* Only the writer picks (in an order create), and the cursors are its
- * connection's, so they need no lock:
- * a read, no write (an UPDATE of a counter per order cost a fifth of a
- * create's writer time). */
-kassa_err sqlite_requisite_pick(struct store_conn *base, const char *type, const char *currency,
-                                const char *bank_code, const struct country_filter *countries,
-                                struct requisite *out)
+/* The memo's whole list of type and currency: NULL when the memo is off,
+ * they do not fit, or memory is short (then the table serves). */
+static struct reqs_list *reqs_list(struct sqlite_conn *c, const char *type, const char *currency,
+                                   kassa_err *err)
+{
+    *err = KASSA_OK;
+    if (!memo_on(c) || !memo_fits(type, SHORT_SIZE) || !memo_fits(currency, 16))
+        return NULL;
+    if (c->reqs == NULL && (c->reqs = calloc(1, sizeof *c->reqs)) == NULL)
+        return NULL;
+    for (unsigned i = 0; i < REQS_LISTS; i++) {
+        struct reqs_list *l = &c->reqs->l[i];
+        if (l->gen == c->memo_gen && strcmp(l->type, type) == 0 &&
+            strcmp(l->currency, currency) == 0)
+            return l->n <= REQS_ROWS ? l : NULL;
+    }
+    struct reqs_list *l = &c->reqs->l[c->reqs->used++ % REQS_LISTS];
+    l->gen = 0;
+    if (l->rows == NULL && (l->rows = malloc((REQS_ROWS + 1) * sizeof *l->rows)) == NULL)
+        return NULL;
+    l->n = 0;
+    int n;
+    if ((*err = reqs_read(c, type, currency, 0, REQS_ROWS + 1, reqs_keep, l, &n)) != KASSA_OK)
+        return NULL;
+    memcpy(l->type, type, strlen(type) + 1); /* memo_fits: both fit */
+    memcpy(l->currency, currency, strlen(currency) + 1);
+    l->gen = c->memo_gen; /* a list too long is remembered as such */
+    return l->n <= REQS_ROWS ? l : NULL;
+}
+
+kassa_err sqlite_requisites_after(struct store_conn *base, const char *type, const char *currency,
+                                  int64_t after, int limit, store_requisite_fn fn, void *arg,
+                                  int *n)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    kassa_err err = KASSA_ENOTFOUND;
-    const struct country_filter *f = country_filter_active(countries) ? countries : NULL;
-    if (bank_code && *bank_code)
-        err = pick_round(c, f ? STMT_REQUISITE_PICK_BANK_COUNTRY : STMT_REQUISITE_PICK_BANK, type,
-                         currency, bank_code, f, out);
-    if (err == KASSA_ENOTFOUND)
-        err = pick_round(c, f ? STMT_REQUISITE_PICK_COUNTRY : STMT_REQUISITE_PICK, type, currency,
-                         NULL, f, out);
+    int got = 0;
+    kassa_err err;
+    struct reqs_list *l = reqs_list(c, type, currency, &err);
+    if (err != KASSA_OK)
+        return err;
+    if (l != NULL) {
+        for (int i = 0; i < l->n && got < limit; i++) {
+            if (l->rows[i].id <= after)
+                continue;
+            got++;
+            if (!fn(arg, &l->rows[i]))
+                break;
+        }
+    } else {
+        err = reqs_read(c, type, currency, after, limit, fn, arg, &got);
+    }
+    if (n != NULL)
+        *n = got;
     return err;
 }
 

@@ -73,7 +73,12 @@ kassa_err store_open(const char *url, struct store **out, char *err, size_t errl
         snprintf(err, errlen, "the %s store backend does not implement every operation", ops->name);
         return KASSA_EINVAL;
     }
-    return ops->open(arg, out, err, errlen);
+    kassa_err e = ops->open(arg, out, err, errlen);
+    if (e == KASSA_OK) {
+        static atomic_uint_fast64_t serials;
+        (*out)->serial = (uint64_t)atomic_fetch_add(&serials, 1) + 1;
+    }
+    return e;
 }
 
 void store_close(struct store *s)

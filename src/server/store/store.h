@@ -35,7 +35,10 @@ enum shop_key { SHOP_BY_ID, SHOP_BY_PUBLIC_KEY };
 enum order_key { ORDER_BY_ID, ORDER_BY_UUID, ORDER_BY_UUID_CALLBACK };
 
 /* The reads of an order create (store_ops.order_create_reads_many): every
- * lookup's result with its own error (KASSA_OK or KASSA_ENOTFOUND). */
+ * lookup's result with its own error (KASSA_OK or KASSA_ENOTFOUND). The
+ * requisite is not the store's to choose: requisite_err and requisite are
+ * filled by the requisites pool (provider/requisites.h) from the rows the
+ * store read. */
 struct order_reads {
     /* in */
     int64_t shop_id;
@@ -56,6 +59,16 @@ struct order_reads {
     kassa_err requisite_err;
     struct requisite requisite;
 };
+
+/* Requisites read for the pool's rotation (provider/requisites.h), in id
+ * order; rows is malloc'd, the caller frees it. */
+struct requisite_list {
+    struct requisite *rows;
+    int n;
+};
+
+/* A visitor over requisites: return false to stop. */
+typedef bool (*store_requisite_fn)(void *arg, const struct requisite *r);
 
 /* A visitor over orders: return false to stop. */
 typedef bool (*store_order_fn)(void *arg, const struct order *o);
@@ -108,20 +121,17 @@ struct store_ops {
     kassa_err (*shop_get_by_api_key)(struct store_conn *c, const char *dialect, const char *api_key,
                                      struct shop *out);
     kassa_err (*requisite_insert)(struct store_conn *c, struct requisite *r);
-    /* Pick an active requisite of `type` and `currency` that `countries`
-     * admits (country_filter_admits; NULL: any country), preferring
-     * `bank_code` when non-empty, spread over the matching requisites (not
-     * always the first). KASSA_ENOTFOUND when none.
-     * Both backends read only (`assigned` is not counted: a counter row
-     * updated per order queued parallel PostgreSQL batches on its lock and
-     * cost SQLite's single writer a fifth of a create) and rotate in id
-     * order: SQLite (one writer) the next requisite after the last one it
-     * picked for the same type, currency, bank and countries; PostgreSQL
-     * (several writers, several nodes) by a per-process counter per kind
-     * of pick (the same four) over the matching requisites. */
-    kassa_err (*requisite_pick)(struct store_conn *c, const char *type, const char *currency,
-                                const char *bank_code, const struct country_filter *countries,
-                                struct requisite *out);
+    /* Up to `limit` (1..64) active requisites of `type` and `currency`
+     * with id > after, in id order, each passed to fn (valid during the
+     * call; fn returning false stops). The rows the requisites pool
+     * (provider/requisites.c) rotates over; which one an order takes is
+     * its rule, not the store's. A read only: the pool keeps its cursors
+     * in the process (a counter row updated per order queued parallel
+     * PostgreSQL batches on its lock and cost SQLite's single writer a
+     * fifth of a create). *n (may be NULL) gets how many rows were read. */
+    kassa_err (*requisites_after)(struct store_conn *c, const char *type, const char *currency,
+                                  int64_t after, int limit, store_requisite_fn fn, void *arg,
+                                  int *n);
     kassa_err (*order_insert)(struct store_conn *c, struct order *o);
     /* Optional (NULL: order_insert, then idem_put when `idem` is not NULL).
      * Insert the order (o->id set) and, when `idem` is not NULL, its
@@ -129,15 +139,17 @@ struct store_ops {
      * round trip. KASSA_ERETRY when the key was taken meanwhile. */
     kassa_err (*order_insert_idem)(struct store_conn *c, struct order *o, struct idem *idem);
     /* Optional, both or neither (NULL: the core reads with idem_get,
-     * shop_fee_get, rate_get with base "USDT" and requisite_pick one by one,
-     * and creates orders one at a time). Every read of n order creates at
-     * once (a lone create is n = 1): for each r[i] the idempotency record,
-     * the fixed fee, the exchange rate and a requisite as requisite_pick
-     * picks it, in the order of r (each with its own KASSA_OK /
-     * KASSA_ENOTFOUND). A requisite is picked even when the idempotency
-     * record exists, so only a backend whose pick writes nothing
-     * (PostgreSQL) may offer this. KASSA_EIO etc. for the whole. */
-    kassa_err (*order_create_reads_many)(struct store_conn *c, struct order_reads *r, int n);
+     * shop_fee_get, rate_get with base "USDT" and the pool's pick one by
+     * one, and creates orders one at a time). Every read of n order creates
+     * at once (a lone create is n = 1): for each r[i] the idempotency
+     * record, the fixed fee and the exchange rate, in the order of r (each
+     * with its own KASSA_OK / KASSA_ENOTFOUND); and into *requisites every
+     * active requisite of the types and currencies the r[i] ask for, in id
+     * order (the pool picks from them; rows NULL when none asks). One
+     * round trip, so a backend with a network in between offers it.
+     * KASSA_EIO etc. for the whole (then *requisites holds nothing). */
+    kassa_err (*order_create_reads_many)(struct store_conn *c, struct order_reads *r, int n,
+                                         struct requisite_list *requisites);
     /* order_insert_idem for n orders in one statement: every o[i]->id set
      * and, where idem[i] is not NULL, its record inserted with order_id.
      * All or nothing: KASSA_ERETRY when a key was taken meanwhile (the
@@ -334,6 +346,9 @@ struct store_conn {
 /* Every store struct of a backend starts with this. */
 struct store {
     const struct store_ops *ops;
+    /* Unique among the stores store_open opened in this process (from 1):
+     * what state kept per store outside it (the pool's cursors) is keyed by. */
+    uint64_t serial;
 };
 
 /* ---- a unit of work inside a write transaction ----

@@ -3,6 +3,7 @@
  * again; idempotency records; unique keys give KASSA_EEXIST. And
  * store.c's database URL as logged (any backend, no database needed). */
 #include "money_fixture.h"
+#include "provider/requisites.h"
 #include "store/migration.h"
 #include "store/sqlite_internal.h"
 
@@ -579,7 +580,7 @@ static kassa_err pick_n(struct store_conn *c, void *arg)
     struct memo_args *m = arg;
     struct requisite r;
     for (int i = 0; i < m->n; i++) {
-        kassa_err err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, NULL, &r);
+        kassa_err err = requisites_pick(c, "card", "RUB", NULL, NULL, &r);
         if (err != KASSA_OK)
             return err;
         m->picked[i] = r.id;
@@ -594,7 +595,7 @@ static kassa_err pick_add_pick(struct store_conn *c, void *arg)
     struct requisite r;
     kassa_err err = KASSA_OK;
     for (int i = 0; i < 3 && err == KASSA_OK; i++)
-        err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, NULL, &r);
+        err = requisites_pick(c, "card", "RUB", NULL, NULL, &r);
     if (err != KASSA_OK)
         return err;
     snprintf(m->a->r.value, sizeof m->a->r.value, "+79009999999");
@@ -617,12 +618,12 @@ static kassa_err small_list_add(struct store_conn *c, void *arg)
     }
     struct requisite got;
     for (int i = 0; i < 2 && err == KASSA_OK; i++)
-        if ((err = STORE_CALL(c, requisite_pick, "sbp", "RUB", NULL, NULL, &got)) == KASSA_OK)
+        if ((err = requisites_pick(c, "sbp", "RUB", NULL, NULL, &got)) == KASSA_OK)
             m->picked[i] = got.id;
     if (err == KASSA_OK)
         err = STORE_CALL(c, requisite_insert, &r);
     for (int i = 2; i < 4 && err == KASSA_OK; i++)
-        if ((err = STORE_CALL(c, requisite_pick, "sbp", "RUB", NULL, NULL, &got)) == KASSA_OK)
+        if ((err = requisites_pick(c, "sbp", "RUB", NULL, NULL, &got)) == KASSA_OK)
             m->picked[i] = got.id;
     m->first = r.id;
     return err;
@@ -779,7 +780,7 @@ static kassa_err pick_card(struct store_conn *c, const struct country_filter *co
                            int64_t *id)
 {
     struct requisite r;
-    kassa_err err = STORE_CALL(c, requisite_pick, "card", "RUB", NULL, countries, &r);
+    kassa_err err = requisites_pick(c, "card", "RUB", NULL, countries, &r);
     if (err == KASSA_OK)
         *id = r.id;
     return err;

@@ -51,6 +51,7 @@
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "provider/requisites.h"
 #include "store/migration.h"
 #include "store/store.h"
 
@@ -1300,7 +1301,7 @@ static int64_t pick(struct fx *f, const char *type, const char *currency, const 
 {
     struct requisite r;
     memset(&r, 0, sizeof r);
-    kassa_err err = STORE_CALL(fx_w(f), requisite_pick, type, currency, bank, countries, &r);
+    kassa_err err = requisites_pick(fx_w(f), type, currency, bank, countries, &r);
     if (err == KASSA_ENOTFOUND)
         return 0;
     assert_ok(err);
@@ -1359,7 +1360,7 @@ static void test_requisite_row(void **state)
     struct requisite got;
     memset(&got, 0, sizeof got);
     tx_begin(f);
-    assert_ok(STORE_CALL(fx_w(f), requisite_pick, "card", "RUB", "", NULL, &got));
+    assert_ok(requisites_pick(fx_w(f), "card", "RUB", "", NULL, &got));
     tx_commit(f);
     assert_int_equal(got.id, r.id);
     assert_string_equal(got.type, "card");
@@ -1375,6 +1376,61 @@ static void test_requisite_row(void **state)
     assert_int_equal(got.created_at, 1700000002);
     int64_t other = add_req(f, "card", "RUB", "", "", 1);
     assert_true(other > r.id);
+}
+
+/* Collects the ids requisites_after visits, stopping after `stop` of them
+ * (0: never). */
+struct seen_reqs {
+    int64_t id[16];
+    int n, stop;
+};
+
+static bool seen_req(void *arg, const struct requisite *r)
+{
+    struct seen_reqs *s = arg;
+    s->id[s->n++] = r->id;
+    return s->stop == 0 || s->n < s->stop;
+}
+
+/* requisites_after: the active requisites of a type and currency after an
+ * id, in id order, at most `limit`; a visitor may stop early; read inside
+ * a transaction (where SQLite's writer serves them from its memo) and
+ * outside, the same rows. */
+static void test_requisites_after(void **state)
+{
+    struct fx *f = fx_of(state);
+    int64_t r[5];
+    for (int i = 0; i < 5; i++)
+        r[i] = add_req(f, "card", "RUB", i % 2 ? "sber" : "", i == 3 ? "KAZ" : "RUS", 1);
+    add_req(f, "card", "RUB", "", "RUS", 0); /* inactive */
+    add_req(f, "card", "USD", "", "RUS", 1); /* another currency */
+    add_req(f, "sbp", "RUB", "", "RUS", 1);  /* another type */
+    for (int in_tx = 0; in_tx < 2; in_tx++) {
+        struct seen_reqs s = {0};
+        int n = -1;
+        if (in_tx)
+            tx_begin(f);
+        assert_ok(STORE_CALL(fx_w(f), requisites_after, "card", "RUB", 0, 16, seen_req, &s, &n));
+        assert_int_equal(n, 5);
+        for (int i = 0; i < 5; i++)
+            assert_int_equal(s.id[i], r[i]);
+        s = (struct seen_reqs){0};
+        assert_ok(STORE_CALL(fx_w(f), requisites_after, "card", "RUB", r[1], 2, seen_req, &s, &n));
+        assert_int_equal(n, 2);
+        assert_int_equal(s.id[0], r[2]);
+        assert_int_equal(s.id[1], r[3]);
+        s = (struct seen_reqs){.stop = 1};
+        assert_ok(STORE_CALL(fx_w(f), requisites_after, "card", "RUB", r[2], 16, seen_req, &s, &n));
+        assert_int_equal(n, 1);
+        assert_int_equal(s.id[0], r[3]);
+        s = (struct seen_reqs){0};
+        assert_ok(STORE_CALL(fx_w(f), requisites_after, "card", "RUB", r[4], 16, seen_req, &s, &n));
+        assert_int_equal(n, 0);
+        assert_ok(STORE_CALL(fx_w(f), requisites_after, "card", "EUR", 0, 16, seen_req, &s, &n));
+        assert_int_equal(n, 0);
+        if (in_tx)
+            tx_commit(f);
+    }
 }
 
 /* Consecutive picks of one kind go round the active requisites of its type
@@ -3196,7 +3252,14 @@ static void test_optional_create_ops(void **state)
          .bank_code = "",
          .countries = &kaz},
     };
-    assert_ok(W(f, order_create_reads_many, rd, 4));
+    struct requisite_list rows = {NULL, 0};
+    assert_ok(W(f, order_create_reads_many, rd, 4, &rows));
+    /* The store reads the rows; the pool (provider/requisites.c) picks. */
+    assert_int_equal(rows.n, 2);
+    assert_int_equal(rows.rows[0].id, r1);
+    assert_int_equal(rows.rows[1].id, r2);
+    requisites_pick_from(f->store, &rows, rd, 4);
+    free(rows.rows);
     assert_err(rd[0].idem_err, KASSA_OK);
     assert_int_equal(rd[0].idem.order_id, o.id);
     assert_memory_equal(rd[0].idem.fingerprint, rec.fingerprint, 32);
@@ -3260,6 +3323,7 @@ static const struct CMUnitTest tests[] = {
     T(test_shop_update),
     T(test_shop_dialect_rows),
     T(test_requisite_row),
+    T(test_requisites_after),
     T(test_pick_rotation),
     T(test_pick_bank),
     T(test_pick_countries),

@@ -1,0 +1,19 @@
+/* sql/requisites.h: the requisite statements both backends run, as one
+ * text ($N placeholders: PostgreSQL's; SQLite's prepare reads them as ?N,
+ * sqlite.c sqlite_stmt). */
+#ifndef KASSA_SQL_REQUISITES_H
+#define KASSA_SQL_REQUISITES_H
+
+/* The columns of a requisite row, in the order the row readers read them. */
+#define SQL_REQUISITE_COLUMNS                                                                      \
+    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
+    "country_code, active, assigned, created_at "
+
+/* store.h requisites_after: $1 type, $2 currency, $3 after, $4 limit (on
+ * SQLite the index requisites_pick is (type, currency, active, id),
+ * migration 007; PostgreSQL runs it only for a lone pick). */
+#define SQL_REQUISITES_AFTER                                                                       \
+    "SELECT " SQL_REQUISITE_COLUMNS "FROM requisites WHERE type = $1 AND currency = $2 "           \
+    "AND active = 1 AND id > $3 ORDER BY id LIMIT $4"
+
+#endif
