@@ -20,7 +20,10 @@ kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_ty
         if (k > 0 && strcmp(p[i].currency, legs[0].currency) != 0)
             return KASSA_EINVAL; /* one currency per transaction */
         sum += p[i].amount;
-        legs[k++] = p[i];
+        legs[k] = p[i];
+        /* A shop's money (available or held) never goes below zero, however
+         * many withdrawals race; the platform's accounts may. */
+        legs[k++].floor_zero = p[i].kind == ACC_SHOP_AVAILABLE || p[i].kind == ACC_SHOP_HELD;
     }
     if (sum != 0)
         return KASSA_EINVAL;

@@ -190,6 +190,9 @@ struct posting {
     int64_t shop_id; /* 0 for platform accounts */
     char currency[16];
     int64_t amount;
+    /* The account may not go below zero (KASSA_EFUNDS): the core's rule
+     * (core/ledger.c), which the store applies as it moves the balance. */
+    bool floor_zero;
 };
 
 enum withdrawal_status {

@@ -26,6 +26,7 @@
 #include "base/base.h"
 #include "base/log.h"
 #include "pg_internal.h"
+#include "sql/ledger.h"
 
 /* The advisory lock key of the ledger ("kassaLDG" as a big-endian int64). */
 #define LEDGER_LOCK_KEY "7737592574190044231"
@@ -80,11 +81,7 @@ static const char *const sql[] = {
         "ON CONFLICT (kind, shop_id, currency) DO NOTHING",
     [S_ACCOUNT_GET - PG_SLOTS_LEDGER] =
         "SELECT id FROM accounts WHERE kind = $1 AND shop_id = $2 AND currency = $3",
-    /* The balance check and the move in one statement under the row lock:
-     * a shop account ($3 true) never goes below zero. */
-    [S_ACCOUNT_ADD - PG_SLOTS_LEDGER] =
-        "UPDATE accounts SET balance = balance + $2 WHERE id = $1 "
-        "AND (NOT $3::boolean OR balance + $2 >= 0) RETURNING balance",
+    [S_ACCOUNT_ADD - PG_SLOTS_LEDGER] = SQL_ACCOUNT_ADD,
     [S_LEDGER_TX - PG_SLOTS_LEDGER] =
         "INSERT INTO ledger_tx(kind, ref_type, ref_id, created_at) VALUES ($1, $2, $3, $4) "
         "RETURNING id",
@@ -271,11 +268,10 @@ kassa_err pg_ledger_post(struct store_conn *base, const char *kind, const char *
         }
     for (size_t k = 0; k < n; k++) {
         size_t i = order[k];
-        bool shop_kind = legs[i].kind == ACC_SHOP_AVAILABLE || legs[i].kind == ACC_SHOP_HELD;
         struct pg_params a = {0};
         pgp_i64(&a, acc[i]);
         pgp_i64(&a, legs[i].amount);
-        pgp_text(&a, shop_kind ? "true" : "false");
+        pgp_text(&a, legs[i].floor_zero ? "true" : "false");
         PGresult *r = exec_(c, S_ACCOUNT_ADD, &a, &err);
         if (r == NULL)
             return err;

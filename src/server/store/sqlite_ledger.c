@@ -7,6 +7,7 @@
 
 #include "base/base.h"
 #include "base/log.h"
+#include "sql/ledger.h"
 #include "sqlite_internal.h"
 
 enum {
@@ -58,7 +59,7 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
             "ON CONFLICT(kind, shop_id, currency) DO NOTHING",
         [S_ACCOUNT_GET - SLOTS_LEDGER] =
             "SELECT id, balance FROM accounts WHERE kind = ?1 AND shop_id = ?2 AND currency = ?3",
-        [S_ACCOUNT_ADD - SLOTS_LEDGER] = "UPDATE accounts SET balance = balance + ?2 WHERE id = ?1",
+        [S_ACCOUNT_ADD - SLOTS_LEDGER] = SQL_ACCOUNT_ADD,
         [S_LEDGER_TX - SLOTS_LEDGER] =
             "INSERT INTO ledger_tx(kind, ref_type, ref_id, created_at) VALUES (?1, ?2, ?3, ?4)",
         [S_POSTING - SLOTS_LEDGER] =
@@ -213,11 +214,9 @@ kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind, const ch
         int64_t acc = 0, balance = 0;
         if ((err = account(c, &p[i], &acc, &balance)) != KASSA_OK)
             return err;
-        bool shop_kind = p[i].kind == ACC_SHOP_AVAILABLE || p[i].kind == ACC_SHOP_HELD;
         int64_t next;
-        if (shop_kind && (p[i].amount < 0 && balance < -p[i].amount))
-            return KASSA_EFUNDS;
-        /* SQLite would turn an overflowing sum into a floating-point number. */
+        /* SQLite would turn an overflowing sum into a floating-point number
+         * (PostgreSQL refuses it: KASSA_EMONEY_RANGE as well). */
         if (__builtin_add_overflow(balance, p[i].amount, &next))
             return KASSA_EMONEY_RANGE;
         sqlite3_stmt *add = st_(c, S_ACCOUNT_ADD);
@@ -225,8 +224,15 @@ kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind, const ch
             return KASSA_EIO;
         sqlite3_bind_int64(add, 1, acc);
         sqlite3_bind_int64(add, 2, p[i].amount);
-        if ((err = sqlite_run(c, add)) != KASSA_OK)
+        sqlite3_bind_int(add, 3, p[i].floor_zero);
+        int rc = sqlite3_step(add);
+        bool moved = rc == SQLITE_ROW;
+        err = moved || rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
+        sqlite_stmt_done(add);
+        if (err != KASSA_OK)
             return err == KASSA_EEXIST ? KASSA_EFUNDS : err; /* the CHECK (balance >= 0) */
+        if (!moved)
+            return KASSA_EFUNDS; /* below its floor */
         sqlite3_stmt *post = st_(c, S_POSTING);
         if (post == NULL)
             return KASSA_EIO;

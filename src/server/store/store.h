@@ -180,9 +180,12 @@ struct store_ops {
     kassa_err (*order_set_status)(struct store_conn *c, const struct order *o,
                                   enum order_status from);
     /* One balanced ledger transaction (the caller checked the sum is 0):
-     * accounts are created on first use; KASSA_EFUNDS when a shop account
-     * would go below zero, KASSA_EMONEY_RANGE when a balance would pass
-     * int64; on PostgreSQL KASSA_EINVAL for more than 16 postings. */
+     * accounts are created on first use; KASSA_EFUNDS when a posting with
+     * floor_zero would take its account below zero (which accounts may not
+     * is the core's rule; the check and the move are one statement, race-safe
+     * across writers and nodes: sql/ledger.h), KASSA_EMONEY_RANGE when a
+     * balance would pass int64; on PostgreSQL KASSA_EINVAL for more than 16
+     * postings. */
     kassa_err (*ledger_post)(struct store_conn *c, const char *kind, const char *ref_type,
                              int64_t ref_id, int64_t now, const struct posting *p, size_t n);
     /* The outbox row of an order state change. */

@@ -137,9 +137,45 @@ static void test_negative_shop_account(void **state)
     sqlite3_free(msg);
 }
 
+/* What the core hands the store's ledger_post (a fake store). */
+static struct posting handed[8];
+static size_t nhanded;
+
+static kassa_err record_post(struct store_conn *c, const char *kind, const char *ref_type,
+                             int64_t ref_id, int64_t now, const struct posting *p, size_t n)
+{
+    (void)c, (void)kind, (void)ref_type, (void)ref_id, (void)now;
+    memcpy(handed, p, n * sizeof *p);
+    nhanded = n;
+    return KASSA_OK;
+}
+
+/* "A shop's balance never goes below zero" is the core's rule: it gives a
+ * shop's accounts (available, held) the zero floor and no other account,
+ * whatever the caller set; the store only applies the floor. */
+static void test_core_sets_the_floor(void **state)
+{
+    (void)state;
+    struct store_ops ops = {.name = "fake", .ledger_post = record_post};
+    struct store_conn c = {.ops = &ops};
+    struct posting p[4] = {
+        {.kind = ACC_SHOP_AVAILABLE, .shop_id = 7, .currency = "RUB", .amount = -300},
+        {.kind = ACC_SHOP_HELD, .shop_id = 7, .currency = "RUB", .amount = 100},
+        {.kind = ACC_PLATFORM_FEES, .currency = "RUB", .amount = 50, .floor_zero = true},
+        {.kind = ACC_PAYOUTS, .currency = "RUB", .amount = 150},
+    };
+    assert_int_equal(ledger_post(&c, "test", "test", 1, p, 4), KASSA_OK);
+    assert_int_equal(nhanded, 4);
+    assert_true(handed[0].floor_zero);
+    assert_true(handed[1].floor_zero);
+    assert_false(handed[2].floor_zero);
+    assert_false(handed[3].floor_zero);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_core_sets_the_floor),
         cmocka_unit_test_setup_teardown(test_clean_ledger_ok, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_corrupted_posting, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_edited_balance, fx_setup, fx_teardown),

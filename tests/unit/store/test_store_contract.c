@@ -2166,9 +2166,11 @@ static const char *balances(struct fx *f, int64_t shop_id, struct bal *b)
     return b->text;
 }
 
+/* A leg as the core makes it: a shop's accounts have the zero floor. */
 #define LEG(k, shop, cur, amt)                                                                     \
     {                                                                                              \
-        .kind = (k), .shop_id = (shop), .currency = cur, .amount = (amt)                           \
+        .kind = (k), .shop_id = (shop), .currency = cur, .amount = (amt),                          \
+        .floor_zero = (k) == ACC_SHOP_AVAILABLE || (k) == ACC_SHOP_HELD                            \
     }
 
 static kassa_err post(struct fx *f, const char *kind, int64_t ref, const struct posting *p,
@@ -2218,6 +2220,36 @@ static int64_t account_id(struct fx *f, const char *kind, int64_t shop_id, const
                    "SELECT id FROM accounts WHERE kind = '%s' AND shop_id = %lld AND "
                    "currency = '%s'",
                    kind, (long long)shop_id, currency);
+}
+
+/* The floor is the posting's (the core chooses which accounts have it:
+ * core/ledger.c), not the account kind's: an account under it refuses to
+ * go below zero (KASSA_EFUNDS, nothing of the transaction stays), exactly
+ * zero is fine, and without it the same account goes below zero. */
+static void test_ledger_floor(void **state)
+{
+    struct fx *f = fx_of(state);
+    const struct posting fees_in[] = {
+        LEG(ACC_PROVIDER_CLEARING, 0, "RUB", -250),
+        LEG(ACC_PLATFORM_FEES, 0, "RUB", 250),
+    };
+    assert_ok(post(f, "order.completed", 1, fees_in, 2));
+    struct posting out[] = {
+        LEG(ACC_PLATFORM_FEES, 0, "RUB", -251),
+        LEG(ACC_PAYOUTS, 0, "RUB", 251),
+    };
+    out[0].floor_zero = true;
+    assert_err(post(f, "fees.paid", 2, out, 2), KASSA_EFUNDS);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM ledger_tx"), 1);
+    assert_int_equal(raw_int(f, "SELECT balance FROM accounts WHERE kind = 'platform_fees'"), 250);
+    out[0].amount = -250;
+    out[1].amount = 250;
+    assert_ok(post(f, "fees.paid", 3, out, 2));
+    out[0].amount = -1;
+    out[1].amount = 1;
+    out[0].floor_zero = false;
+    assert_ok(post(f, "fees.paid", 4, out, 2));
+    assert_int_equal(raw_int(f, "SELECT balance FROM accounts WHERE kind = 'platform_fees'"), -1);
 }
 
 /* Balanced postings make their accounts on first use and move them; a shop
@@ -3337,6 +3369,7 @@ static const struct CMUnitTest tests[] = {
     T(test_idempotency_purge),
     T(test_request_nonces),
     T(test_ledger),
+    T(test_ledger_floor),
     T(test_withdrawals),
     T(test_events),
     T(test_callbacks),
