@@ -10,29 +10,17 @@
 #include "base/base.h"
 #include "base/buf.h"
 #include "pg_internal.h"
-
-/* The columns ORDER_INSERT and ORDER_INSERT_MANY fill, in order_columns'
- * order. */
-#define PG_ORDER_INSERT_COLUMNS                                                                    \
-    "uuid, uuid_callback, pay_token, shop_id, origin, status, amount, currency, fee, "             \
-    "amount_usdt, exchange_rate, merchant_order_id, requisite_type, payment_system, "              \
-    "customer_name, customer_requisite, bank_code, countries, payment_systems, email, phone, "     \
-    "success_url, fail_url, notify_url, lang, test, confirmed_by_customer, requisite_id, "         \
-    "created_at, expires_at, paid_at, updated_at"
+#include "sql/orders.h"
+#include "sql/requisites.h"
 
 /* The statements of order creates, prepared lazily per connection (slots
  * PG_SLOTS_CREATE..). */
 #define PG_CREATE_STMTS(XX)                                                                        \
-    XX(ORDER_INSERT,                                                                               \
-       "INSERT INTO orders(" PG_ORDER_INSERT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "      \
-       "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, "       \
-       "$25, $26, $27, $28, $29, $30, $31, $32) RETURNING id")                                     \
+    XX(ORDER_INSERT, SQL_ORDER_INSERT " RETURNING id")                                             \
     /* The order and its idempotency record ($33 key, "" = none; $34                               \
      * fingerprint) in one statement. */                                                           \
     XX(ORDER_INSERT_IDEM,                                                                          \
-       "WITH o AS (INSERT INTO orders(" PG_ORDER_INSERT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, "   \
-       "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, "    \
-       "$24, $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id), "                              \
+       "WITH o AS (" SQL_ORDER_INSERT " RETURNING id), "                                           \
        "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "           \
        "SELECT $4, $33::text, $34::bytea, id, $29 FROM o WHERE $33::text <> '') "                  \
        "SELECT id FROM o")                                                                         \
@@ -57,7 +45,7 @@
     /* The active requisites of the types ($1) and currencies ($2) asked                           \
      * for, in id order; the pool picks from them (no write: several                               \
      * writers and nodes would queue on the row lock of a counter). */                             \
-    XX(REQUISITES_ACTIVE, "SELECT " PG_REQUISITE_COLUMNS "FROM requisites WHERE active = 1 "       \
+    XX(REQUISITES_ACTIVE, "SELECT " SQL_REQUISITE_COLUMNS "FROM requisites WHERE active = 1 "      \
                           "AND type = ANY($1::text[]) AND currency = ANY($2::text[]) ORDER BY id") \
     /* ORDER_INSERT_IDEM for a batch: one array per column of ORDER_INSERT                         \
      * ($1..$32, numbers as bigint), $33 the keys and $34 the fingerprints                         \
@@ -69,9 +57,9 @@
        "$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "            \
        "$23::text[], $24::text[], $25::text[], $26::bigint[], $27::bigint[], $28::bigint[], "      \
        "$29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::text[], "                 \
-       "$34::bytea[]) AS x(" PG_ORDER_INSERT_COLUMNS ", key, fp)), "                               \
-       "o AS (INSERT INTO orders(" PG_ORDER_INSERT_COLUMNS ") "                                    \
-       "SELECT " PG_ORDER_INSERT_COLUMNS " FROM x RETURNING id, uuid), "                           \
+       "$34::bytea[]) AS x(" SQL_ORDER_COLUMNS ", key, fp)), "                                     \
+       "o AS (INSERT INTO orders(" SQL_ORDER_COLUMNS ") "                                          \
+       "SELECT " SQL_ORDER_COLUMNS " FROM x RETURNING id, uuid), "                                 \
        "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "           \
        "SELECT x.shop_id, x.key, x.fp, o.id, x.created_at FROM x JOIN o ON o.uuid = x.uuid "       \
        "WHERE x.key IS NOT NULL) "                                                                 \
@@ -117,16 +105,6 @@ static kassa_err create_insert_id(struct pg_conn *c, enum pg_create_stmt id,
 }
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
-
-/* The 32 columns of an order insert, in PG_ORDER_INSERT_COLUMNS' order,
- * to a sink: a text, or a bigint (NULL when !has). One list for the
- * parameters of one order (ORDER_INSERT, ORDER_INSERT_IDEM) and the arrays
- * of many (ORDER_INSERT_MANY). */
-struct order_sink {
-    void (*text)(struct order_sink *k, const char *s);
-    void (*i64)(struct order_sink *k, int64_t v, bool has);
-};
-static void order_columns(const struct order *o, struct order_sink *k);
 
 /* The 32 parameters of ORDER_INSERT / ORDER_INSERT_IDEM. */
 static void order_params(struct pg_params *p, const struct order *o);
@@ -400,15 +378,15 @@ kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads
     return err;
 }
 
-/* order_columns into one element of each of ORDER_INSERT_MANY's column
+/* sql_order_columns into one element of each of ORDER_INSERT_MANY's column
  * arrays. */
 struct columns_sink {
-    struct order_sink base;
+    struct sql_sink base;
     struct pg_array *arr;
     int col;
 };
 
-static void columns_text(struct order_sink *base, const char *s)
+static void columns_text(struct sql_sink *base, const char *s)
 {
     struct columns_sink *k = container_of(base, struct columns_sink, base);
     struct pg_array *a = &k->arr[k->col++];
@@ -417,7 +395,7 @@ static void columns_text(struct order_sink *base, const char *s)
     arr_text(a, s);
 }
 
-static void columns_i64(struct order_sink *base, int64_t v, bool has)
+static void columns_i64(struct sql_sink *base, int64_t v, bool has)
 {
     struct columns_sink *k = container_of(base, struct columns_sink, base);
     struct pg_array *a = &k->arr[k->col++];
@@ -442,7 +420,7 @@ kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
     arr_init(&arr[NCOL + 1], OID_BYTEA);
     for (int i = 0; i < n; i++) {
         k.col = 0;
-        order_columns(o[i], &k.base);
+        sql_order_columns(o[i], &k.base);
         if (idem[i] != NULL) {
             arr_text(&arr[NCOL], idem[i]->key);
             arr_add(&arr[NCOL + 1], idem[i]->fingerprint, sizeof idem[i]->fingerprint);
@@ -477,18 +455,18 @@ kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
     return err;
 }
 
-/* order_columns into one statement's parameters. */
+/* sql_order_columns into one statement's parameters. */
 struct params_sink {
-    struct order_sink base;
+    struct sql_sink base;
     struct pg_params *p;
 };
 
-static void params_text(struct order_sink *base, const char *s)
+static void params_text(struct sql_sink *base, const char *s)
 {
     pgp_text(container_of(base, struct params_sink, base)->p, s);
 }
 
-static void params_i64(struct order_sink *base, int64_t v, bool has)
+static void params_i64(struct sql_sink *base, int64_t v, bool has)
 {
     struct params_sink *k = container_of(base, struct params_sink, base);
     if (has)
@@ -500,41 +478,5 @@ static void params_i64(struct order_sink *base, int64_t v, bool has)
 static void order_params(struct pg_params *p, const struct order *o)
 {
     struct params_sink k = {{params_text, params_i64}, p};
-    order_columns(o, &k.base);
-}
-
-static void order_columns(const struct order *o, struct order_sink *k)
-{
-    k->text(k, o->uuid);
-    k->text(k, o->uuid_callback);
-    k->text(k, o->pay_token);
-    k->i64(k, o->shop_id, true);
-    k->i64(k, o->origin, true);
-    k->i64(k, (int)o->status, true);
-    k->i64(k, o->amount, true);
-    k->text(k, o->currency);
-    k->i64(k, o->fee, true);
-    k->i64(k, o->amount_usdt, true);
-    k->text(k, o->exchange_rate);
-    k->text(k, o->merchant_order_id);
-    k->text(k, o->requisite_type);
-    k->i64(k, o->payment_system, true);
-    k->text(k, o->customer_name);
-    k->text(k, o->customer_requisite);
-    k->text(k, o->bank_code);
-    k->text(k, o->countries);
-    k->text(k, o->payment_systems);
-    k->text(k, o->email);
-    k->text(k, o->phone);
-    k->text(k, o->success_url);
-    k->text(k, o->fail_url);
-    k->text(k, o->notify_url);
-    k->text(k, o->lang);
-    k->i64(k, o->test, true);
-    k->i64(k, o->confirmed_by_customer, true);
-    k->i64(k, o->requisite_id, o->requisite_id != 0);
-    k->i64(k, o->created_at, true);
-    k->i64(k, o->expires_at, true);
-    k->i64(k, o->paid_at, true);
-    k->i64(k, o->updated_at, true);
+    sql_order_columns(o, &k.base);
 }

@@ -94,6 +94,41 @@ int64_t pg_i64(const PGresult *r, int row, int col)
     return v;
 }
 
+static const PGresult *row_result(const struct sql_row *r, int *row)
+{
+    const struct pg_row *x = container_of(r, const struct pg_row, base);
+    *row = x->row;
+    return x->r;
+}
+
+static int64_t row_i64(const struct sql_row *r, int col)
+{
+    int row;
+    const PGresult *res = row_result(r, &row);
+    return pg_i64(res, row, col);
+}
+
+static void row_text(const struct sql_row *r, int col, char *dst, size_t size)
+{
+    int row;
+    const PGresult *res = row_result(r, &row);
+    pg_text(res, row, col, dst, size);
+}
+
+static bool row_null(const struct sql_row *r, int col)
+{
+    int row;
+    const PGresult *res = row_result(r, &row);
+    return PQgetisnull(res, row, col) != 0;
+}
+
+static const struct sql_row_ops row_ops = {row_i64, row_text, row_null};
+
+struct pg_row pg_row(const PGresult *r, int row)
+{
+    return (struct pg_row){{&row_ops}, r, row};
+}
+
 void pg_text(const PGresult *r, int row, int col, char *dst, size_t size)
 {
     const char *s = PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);

@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "sql/row.h"
 #include "store.h"
 
 /* Statement slot ranges, one per file. */
@@ -94,7 +95,6 @@ void pg_text(const PGresult *r, int row, int col, char *dst, size_t size);
  * not fit / is malformed. */
 long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
 
-/* Column lists of the core selects, as in SQLite. */
 /* A shop with its dialect rows: one result row per row of shop_dialects
  * (one with NULLs when it has none), ordered by shop and dialect name
  * (every PG_SHOP_SELECT ends with PG_SHOP_ORDER); pg_read_shops gathers
@@ -105,30 +105,25 @@ long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
     "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define PG_SHOP_ORDER "ORDER BY s.id, d.dialect"
 
-#define PG_REQUISITE_COLUMNS                                                                       \
-    "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
-    "country_code, active, assigned, created_at "
+/* The shared column maps (sql/orders.h, sql/requisites.h) over a text
+ * result: a reader of one of its rows. */
+struct pg_row {
+    struct sql_row base;
+    const PGresult *r;
+    int row;
+};
+struct pg_row pg_row(const PGresult *r, int row);
 
-#define PG_ORDER_SELECT                                                                            \
-    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "           \
-    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "           \
-    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "                  \
-    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "               \
-    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                          \
-    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "           \
-    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "                      \
-    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "              \
-    "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
-
-/* Row readers for those selects. */
 /* Each shop of a PG_SHOP_SELECT result, its dialect rows gathered, to fn
  * (valid during the call; false stops); the count passed. */
 int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s), void *arg);
 /* Write the shop's dialect rows (insert, or change the order TTL and the
  * callback format of a row there is: credentials never change). */
 kassa_err pg_shop_dialects_put(struct pg_conn *c, const struct shop *s);
+
+/* Row reader for sql/orders.h's SQL_ORDER_SELECT. */
 void pg_read_order(const PGresult *r, int row, struct order *o);
-/* Requisite columns (PG_REQUISITE_COLUMNS) from column `i` on: orders' and the pick's. */
+/* Requisite columns (SQL_REQUISITE_COLUMNS) from column `i` on. */
 void pg_read_requisite(const PGresult *r, int row, int i, struct requisite *rq);
 
 /* ---- pg.c: connections ---- */

@@ -12,6 +12,7 @@
 
 #include "base/base.h"
 #include "pg_internal.h"
+#include "sql/orders.h"
 
 enum {
     T_NONCE_PUT = PG_SLOTS_RECORDS,
@@ -32,8 +33,7 @@ static const char *const sql[] = {
     [T_NONCE_PRUNE - PG_SLOTS_RECORDS] = "DELETE FROM request_nonces WHERE created_at < $1",
     [T_SHOPS_BY_MERCHANT - PG_SLOTS_RECORDS] =
         PG_SHOP_SELECT "WHERE s.merchant_id = $1 " PG_SHOP_ORDER,
-    [T_ORDERS_PAGE - PG_SLOTS_RECORDS] =
-        PG_ORDER_SELECT "WHERE o.shop_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3",
+    [T_ORDERS_PAGE - PG_SLOTS_RECORDS] = SQL_ORDERS_PAGE,
     [T_METHODS - PG_SLOTS_RECORDS] = "SELECT method_id, enabled FROM shop_methods "
                                      "WHERE shop_id = $1 ORDER BY method_id",
     [T_METHOD_SET - PG_SLOTS_RECORDS] =

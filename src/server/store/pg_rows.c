@@ -8,6 +8,7 @@
 
 #include "base/base.h"
 #include "pg_internal.h"
+#include "sql/orders.h"
 #include "sql/requisites.h"
 
 /* Every row statement, prepared lazily per connection (slots
@@ -32,11 +33,10 @@
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
        "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                                \
     XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
-    XX(ORDER_BY_ID, PG_ORDER_SELECT "WHERE o.id = $1")                                             \
-    XX(ORDER_BY_UUID, PG_ORDER_SELECT "WHERE o.uuid = $1")                                         \
-    XX(ORDER_BY_UUID_CALLBACK, PG_ORDER_SELECT "WHERE o.uuid_callback = $1")                       \
-    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
-       PG_ORDER_SELECT "WHERE o.shop_id = $1 AND o.merchant_order_id = $2 ORDER BY o.id")          \
+    XX(ORDER_BY_ID, SQL_ORDER_BY_ID)                                                               \
+    XX(ORDER_BY_UUID, SQL_ORDER_BY_UUID)                                                           \
+    XX(ORDER_BY_UUID_CALLBACK, SQL_ORDER_BY_UUID_CALLBACK)                                         \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID, SQL_ORDERS_BY_MERCHANT_ORDER_ID)                               \
     XX(IDEM_GET, "SELECT fingerprint, order_id, created_at FROM idempotency "                      \
                  "WHERE shop_id = $1 AND key = $2")                                                \
     XX(IDEM_PUT, "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "       \
@@ -284,58 +284,14 @@ kassa_err pg_requisites_after(struct store_conn *base, const char *type, const c
 
 void pg_read_requisite(const PGresult *r, int row, int i, struct requisite *rq)
 {
-    rq->id = pg_i64(r, row, i + 0);
-    pg_text(r, row, i + 1, rq->type, sizeof rq->type);
-    pg_text(r, row, i + 2, rq->value, sizeof rq->value);
-    pg_text(r, row, i + 3, rq->owner_full_name, sizeof rq->owner_full_name);
-    pg_text(r, row, i + 4, rq->bank_code, sizeof rq->bank_code);
-    pg_text(r, row, i + 5, rq->bank_name_ru, sizeof rq->bank_name_ru);
-    pg_text(r, row, i + 6, rq->bank_name_en, sizeof rq->bank_name_en);
-    pg_text(r, row, i + 7, rq->currency, sizeof rq->currency);
-    pg_text(r, row, i + 8, rq->country_code, sizeof rq->country_code);
-    rq->active = (int)pg_i64(r, row, i + 9);
-    rq->assigned = pg_i64(r, row, i + 10);
-    rq->created_at = pg_i64(r, row, i + 11);
+    struct pg_row x = pg_row(r, row);
+    sql_read_requisite(&x.base, i, rq);
 }
 
 void pg_read_order(const PGresult *r, int row, struct order *o)
 {
-    memset(o, 0, sizeof *o);
-    o->id = pg_i64(r, row, 0);
-    pg_text(r, row, 1, o->uuid, sizeof o->uuid);
-    pg_text(r, row, 2, o->uuid_callback, sizeof o->uuid_callback);
-    pg_text(r, row, 3, o->pay_token, sizeof o->pay_token);
-    o->shop_id = pg_i64(r, row, 4);
-    o->origin = (int)pg_i64(r, row, 5);
-    o->status = (enum order_status)pg_i64(r, row, 6);
-    o->amount = pg_i64(r, row, 7);
-    pg_text(r, row, 8, o->currency, sizeof o->currency);
-    o->fee = pg_i64(r, row, 9);
-    o->amount_usdt = pg_i64(r, row, 10);
-    pg_text(r, row, 11, o->exchange_rate, sizeof o->exchange_rate);
-    pg_text(r, row, 12, o->merchant_order_id, sizeof o->merchant_order_id);
-    pg_text(r, row, 13, o->requisite_type, sizeof o->requisite_type);
-    o->payment_system = (int)pg_i64(r, row, 14);
-    pg_text(r, row, 15, o->customer_name, sizeof o->customer_name);
-    pg_text(r, row, 16, o->customer_requisite, sizeof o->customer_requisite);
-    pg_text(r, row, 17, o->bank_code, sizeof o->bank_code);
-    pg_text(r, row, 18, o->countries, sizeof o->countries);
-    pg_text(r, row, 19, o->payment_systems, sizeof o->payment_systems);
-    pg_text(r, row, 20, o->email, sizeof o->email);
-    pg_text(r, row, 21, o->phone, sizeof o->phone);
-    pg_text(r, row, 22, o->success_url, sizeof o->success_url);
-    pg_text(r, row, 23, o->fail_url, sizeof o->fail_url);
-    pg_text(r, row, 24, o->notify_url, sizeof o->notify_url);
-    pg_text(r, row, 25, o->lang, sizeof o->lang);
-    o->test = pg_i64(r, row, 26) != 0;
-    o->confirmed_by_customer = pg_i64(r, row, 27) != 0;
-    o->requisite_id = pg_i64(r, row, 28);
-    o->created_at = pg_i64(r, row, 29);
-    o->expires_at = pg_i64(r, row, 30);
-    o->paid_at = pg_i64(r, row, 31);
-    o->updated_at = pg_i64(r, row, 32);
-    if (!PQgetisnull(r, row, 33))
-        pg_read_requisite(r, row, 33, &o->req);
+    struct pg_row x = pg_row(r, row);
+    sql_read_order(&x.base, o);
 }
 
 kassa_err pg_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,

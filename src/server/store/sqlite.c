@@ -258,6 +258,55 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
     dst[n] = '\0';
 }
 
+/* ---- the shared column maps' reader and sink (sql/row.h) ---- */
+
+static sqlite3_stmt *row_stmt(const struct sql_row *r)
+{
+    return container_of(r, const struct sqlite_row, base)->st;
+}
+
+static int64_t row_i64(const struct sql_row *r, int col)
+{
+    return sqlite3_column_int64(row_stmt(r), col);
+}
+
+static void row_text(const struct sql_row *r, int col, char *dst, size_t size)
+{
+    sqlite_col_text(row_stmt(r), col, dst, size);
+}
+
+static bool row_null(const struct sql_row *r, int col)
+{
+    return sqlite3_column_type(row_stmt(r), col) == SQLITE_NULL;
+}
+
+static const struct sql_row_ops row_ops = {row_i64, row_text, row_null};
+
+struct sqlite_row sqlite_row(sqlite3_stmt *st)
+{
+    return (struct sqlite_row){{&row_ops}, st};
+}
+
+static void sink_text(struct sql_sink *base, const char *s)
+{
+    struct sqlite_sink *k = container_of(base, struct sqlite_sink, base);
+    sqlite_bind_text(k->st, k->at++, s);
+}
+
+static void sink_i64(struct sql_sink *base, int64_t v, bool has)
+{
+    struct sqlite_sink *k = container_of(base, struct sqlite_sink, base);
+    if (has)
+        sqlite3_bind_int64(k->st, k->at++, v);
+    else
+        sqlite3_bind_null(k->st, k->at++);
+}
+
+struct sqlite_sink sqlite_sink(sqlite3_stmt *st, int first)
+{
+    return (struct sqlite_sink){{sink_text, sink_i64}, st, first};
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 /* Whether every reference in the database holds (PRAGMA foreign_key_check

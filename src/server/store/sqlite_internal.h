@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "sql/row.h"
 #include "store.h"
 
 /* Statement slot ranges, one per file. */
@@ -109,6 +110,21 @@ void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copy a text column into dst (truncated to size - 1, always terminated). */
 void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
 
+/* The shared column maps (sql/orders.h, sql/requisites.h) over SQLite: a
+ * reader of st's current row, and a sink binding columns as parameters
+ * from number `first` on (text kept by the caller until the step). */
+struct sqlite_row {
+    struct sql_row base;
+    sqlite3_stmt *st;
+};
+struct sqlite_row sqlite_row(sqlite3_stmt *st);
+struct sqlite_sink {
+    struct sql_sink base;
+    sqlite3_stmt *st;
+    int at;
+};
+struct sqlite_sink sqlite_sink(sqlite3_stmt *st, int first);
+
 /* Column lists of the core selects. A shop comes with its dialect rows:
  * one result row per row of shop_dialects (one with NULLs when it has
  * none), ordered by shop and dialect name (every SHOP_SELECT ends with
@@ -119,17 +135,6 @@ void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t size);
     "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define SHOP_ORDER "ORDER BY s.id, d.dialect"
 
-#define ORDER_SELECT                                                                               \
-    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "           \
-    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "           \
-    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "                  \
-    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "               \
-    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                          \
-    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "           \
-    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "                      \
-    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "              \
-    "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
-
 /* Step a SHOP_SELECT ... SHOP_ORDER and pass each shop, its dialect rows
  * gathered, to fn (valid during the call; false stops); the statement is
  * reset. *n (may be NULL) counts the shops passed. */
@@ -139,8 +144,8 @@ kassa_err sqlite_read_shops(struct sqlite_conn *c, sqlite3_stmt *st,
  * callback format of a row there is: credentials never change). */
 kassa_err sqlite_shop_dialects_put(struct sqlite_conn *c, const struct shop *s);
 
-/* Row readers for the core selects (sqlite_rows.c; column list above:
- * ORDER_SELECT), for other files that select the same columns. */
+/* Row reader for sql/orders.h's SQL_ORDER_SELECT (sqlite_rows.c), for
+ * other files that select the same columns. */
 void sqlite_read_order(sqlite3_stmt *st, struct order *o);
 
 /* ---- sqlite_rows.c: merchants, shops, requisites, orders, rates ---- */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "sql/orders.h"
 #include "sqlite_internal.h"
 
 enum {
@@ -67,9 +68,7 @@ kassa_err sqlite_orders_page(struct store_conn *base, int64_t shop_id, int64_t o
                              store_order_fn fn, void *arg)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    sqlite3_stmt *st = tstmt(base, T_ORDERS_PAGE,
-                             ORDER_SELECT "WHERE o.shop_id = ?1 ORDER BY o.id DESC "
-                                          "LIMIT ?2 OFFSET ?3");
+    sqlite3_stmt *st = tstmt(base, T_ORDERS_PAGE, SQL_ORDERS_PAGE);
     struct order *o = malloc(sizeof *o);
     kassa_err err = KASSA_OK;
     if (st == NULL || o == NULL) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "sql/orders.h"
 #include "sql/requisites.h"
 #include "sqlite_internal.h"
 
@@ -33,20 +34,11 @@
        "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                             \
     XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
-    XX(ORDER_INSERT,                                                                               \
-       "INSERT INTO orders(uuid, uuid_callback, pay_token, shop_id, origin, status, "              \
-       "amount, currency, fee, amount_usdt, exchange_rate, merchant_order_id, "                    \
-       "requisite_type, payment_system, customer_name, customer_requisite, bank_code, "            \
-       "countries, payment_systems, email, phone, success_url, fail_url, notify_url, "             \
-       "lang, test, confirmed_by_customer, requisite_id, created_at, expires_at, "                 \
-       "paid_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "          \
-       "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "          \
-       "?29, ?30, ?31, ?32)")                                                                      \
-    XX(ORDER_BY_ID, ORDER_SELECT "WHERE o.id = ?1")                                                \
-    XX(ORDER_BY_UUID, ORDER_SELECT "WHERE o.uuid = ?1")                                            \
-    XX(ORDER_BY_UUID_CALLBACK, ORDER_SELECT "WHERE o.uuid_callback = ?1")                          \
-    XX(ORDERS_BY_MERCHANT_ORDER_ID,                                                                \
-       ORDER_SELECT "WHERE o.shop_id = ?1 AND o.merchant_order_id = ?2 ORDER BY o.id")             \
+    XX(ORDER_INSERT, SQL_ORDER_INSERT)                                                             \
+    XX(ORDER_BY_ID, SQL_ORDER_BY_ID)                                                               \
+    XX(ORDER_BY_UUID, SQL_ORDER_BY_UUID)                                                           \
+    XX(ORDER_BY_UUID_CALLBACK, SQL_ORDER_BY_UUID_CALLBACK)                                         \
+    XX(ORDERS_BY_MERCHANT_ORDER_ID, SQL_ORDERS_BY_MERCHANT_ORDER_ID)                               \
     XX(RATE_GET, "SELECT rate FROM rates WHERE base = ?1 AND quote = ?2")                          \
     XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES (?1, ?2, ?3, ?4) "       \
                  "ON CONFLICT(base, quote) DO UPDATE SET rate = excluded.rate, "                   \
@@ -363,23 +355,6 @@ kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
     return err;
 }
 
-/* Read requisite columns starting at column `i`. */
-static void read_requisite(sqlite3_stmt *st, int i, struct requisite *r)
-{
-    r->id = sqlite3_column_int64(st, i + 0);
-    sqlite_col_text(st, i + 1, r->type, sizeof r->type);
-    sqlite_col_text(st, i + 2, r->value, sizeof r->value);
-    sqlite_col_text(st, i + 3, r->owner_full_name, sizeof r->owner_full_name);
-    sqlite_col_text(st, i + 4, r->bank_code, sizeof r->bank_code);
-    sqlite_col_text(st, i + 5, r->bank_name_ru, sizeof r->bank_name_ru);
-    sqlite_col_text(st, i + 6, r->bank_name_en, sizeof r->bank_name_en);
-    sqlite_col_text(st, i + 7, r->currency, sizeof r->currency);
-    sqlite_col_text(st, i + 8, r->country_code, sizeof r->country_code);
-    r->active = sqlite3_column_int(st, i + 9);
-    r->assigned = sqlite3_column_int64(st, i + 10);
-    r->created_at = sqlite3_column_int64(st, i + 11);
-}
-
 /* The requisites an order create reads, through the memo: the writer reads
  * every active requisite of a type and currency once per memo generation
  * (when they are at most REQS_ROWS; more are read from the table each
@@ -425,7 +400,8 @@ static kassa_err reqs_read(struct sqlite_conn *c, const char *type, const char *
     struct requisite r;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_requisite(st, 0, &r);
+        struct sqlite_row row = sqlite_row(st);
+        sql_read_requisite(&row.base, 0, &r);
         (*n)++;
         if (!fn(arg, &r))
             break;
@@ -504,41 +480,8 @@ kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
     sqlite3_stmt *st = stmt(c, STMT_ORDER_INSERT);
     if (st == NULL)
         return KASSA_EIO;
-    sqlite_bind_text(st, 1, o->uuid);
-    sqlite_bind_text(st, 2, o->uuid_callback);
-    sqlite_bind_text(st, 3, o->pay_token);
-    sqlite3_bind_int64(st, 4, o->shop_id);
-    sqlite3_bind_int(st, 5, o->origin);
-    sqlite3_bind_int(st, 6, (int)o->status);
-    sqlite3_bind_int64(st, 7, o->amount);
-    sqlite_bind_text(st, 8, o->currency);
-    sqlite3_bind_int64(st, 9, o->fee);
-    sqlite3_bind_int64(st, 10, o->amount_usdt);
-    sqlite_bind_text(st, 11, o->exchange_rate);
-    sqlite_bind_text(st, 12, o->merchant_order_id);
-    sqlite_bind_text(st, 13, o->requisite_type);
-    sqlite3_bind_int(st, 14, o->payment_system);
-    sqlite_bind_text(st, 15, o->customer_name);
-    sqlite_bind_text(st, 16, o->customer_requisite);
-    sqlite_bind_text(st, 17, o->bank_code);
-    sqlite_bind_text(st, 18, o->countries);
-    sqlite_bind_text(st, 19, o->payment_systems);
-    sqlite_bind_text(st, 20, o->email);
-    sqlite_bind_text(st, 21, o->phone);
-    sqlite_bind_text(st, 22, o->success_url);
-    sqlite_bind_text(st, 23, o->fail_url);
-    sqlite_bind_text(st, 24, o->notify_url);
-    sqlite_bind_text(st, 25, o->lang);
-    sqlite3_bind_int(st, 26, o->test);
-    sqlite3_bind_int(st, 27, o->confirmed_by_customer);
-    if (o->requisite_id)
-        sqlite3_bind_int64(st, 28, o->requisite_id);
-    else
-        sqlite3_bind_null(st, 28);
-    sqlite3_bind_int64(st, 29, o->created_at);
-    sqlite3_bind_int64(st, 30, o->expires_at);
-    sqlite3_bind_int64(st, 31, o->paid_at);
-    sqlite3_bind_int64(st, 32, o->updated_at);
+    struct sqlite_sink k = sqlite_sink(st, 1);
+    sql_order_columns(o, &k.base);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)
         o->id = sqlite3_last_insert_rowid(c->db);
@@ -547,42 +490,8 @@ kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)
 
 void sqlite_read_order(sqlite3_stmt *st, struct order *o)
 {
-    memset(o, 0, sizeof *o);
-    o->id = sqlite3_column_int64(st, 0);
-    sqlite_col_text(st, 1, o->uuid, sizeof o->uuid);
-    sqlite_col_text(st, 2, o->uuid_callback, sizeof o->uuid_callback);
-    sqlite_col_text(st, 3, o->pay_token, sizeof o->pay_token);
-    o->shop_id = sqlite3_column_int64(st, 4);
-    o->origin = sqlite3_column_int(st, 5);
-    o->status = (enum order_status)sqlite3_column_int(st, 6);
-    o->amount = sqlite3_column_int64(st, 7);
-    sqlite_col_text(st, 8, o->currency, sizeof o->currency);
-    o->fee = sqlite3_column_int64(st, 9);
-    o->amount_usdt = sqlite3_column_int64(st, 10);
-    sqlite_col_text(st, 11, o->exchange_rate, sizeof o->exchange_rate);
-    sqlite_col_text(st, 12, o->merchant_order_id, sizeof o->merchant_order_id);
-    sqlite_col_text(st, 13, o->requisite_type, sizeof o->requisite_type);
-    o->payment_system = sqlite3_column_int(st, 14);
-    sqlite_col_text(st, 15, o->customer_name, sizeof o->customer_name);
-    sqlite_col_text(st, 16, o->customer_requisite, sizeof o->customer_requisite);
-    sqlite_col_text(st, 17, o->bank_code, sizeof o->bank_code);
-    sqlite_col_text(st, 18, o->countries, sizeof o->countries);
-    sqlite_col_text(st, 19, o->payment_systems, sizeof o->payment_systems);
-    sqlite_col_text(st, 20, o->email, sizeof o->email);
-    sqlite_col_text(st, 21, o->phone, sizeof o->phone);
-    sqlite_col_text(st, 22, o->success_url, sizeof o->success_url);
-    sqlite_col_text(st, 23, o->fail_url, sizeof o->fail_url);
-    sqlite_col_text(st, 24, o->notify_url, sizeof o->notify_url);
-    sqlite_col_text(st, 25, o->lang, sizeof o->lang);
-    o->test = sqlite3_column_int(st, 26) != 0;
-    o->confirmed_by_customer = sqlite3_column_int(st, 27) != 0;
-    o->requisite_id = sqlite3_column_int64(st, 28);
-    o->created_at = sqlite3_column_int64(st, 29);
-    o->expires_at = sqlite3_column_int64(st, 30);
-    o->paid_at = sqlite3_column_int64(st, 31);
-    o->updated_at = sqlite3_column_int64(st, 32);
-    if (sqlite3_column_type(st, 33) != SQLITE_NULL)
-        read_requisite(st, 33, &o->req);
+    struct sqlite_row r = sqlite_row(st);
+    sql_read_order(&r.base, o);
 }
 
 kassa_err sqlite_order_get(struct store_conn *base, enum order_key by, const char *key, int64_t id,

@@ -1,8 +1,13 @@
 /* sql/requisites.h: the requisite statements both backends run, as one
  * text ($N placeholders: PostgreSQL's; SQLite's prepare reads them as ?N,
- * sqlite.c sqlite_stmt). */
+ * sqlite.c sqlite_stmt), and the requisite row's column map. */
 #ifndef KASSA_SQL_REQUISITES_H
 #define KASSA_SQL_REQUISITES_H
+
+#include <stddef.h>
+
+#include "model/model.h"
+#include "row.h"
 
 /* The columns of a requisite row, in the order the row readers read them. */
 #define SQL_REQUISITE_COLUMNS                                                                      \
@@ -15,5 +20,8 @@
 #define SQL_REQUISITES_AFTER                                                                       \
     "SELECT " SQL_REQUISITE_COLUMNS "FROM requisites WHERE type = $1 AND currency = $2 "           \
     "AND active = 1 AND id > $3 ORDER BY id LIMIT $4"
+
+/* A requisite's columns (SQL_REQUISITE_COLUMNS' order) from column i on. */
+void sql_read_requisite(const struct sql_row *r, int i, struct requisite *rq);
 
 #endif

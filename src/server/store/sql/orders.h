@@ -1,0 +1,61 @@
+/* sql/orders.h: the order row, once for both backends: its column lists,
+ * the statements whose text the two SQL dialects share ($N placeholders:
+ * PostgreSQL's; SQLite's prepare reads them as ?N), and its column maps
+ * (sql/orders.c), used through the row reader and column sink of
+ * sql/row.h. */
+#ifndef KASSA_SQL_ORDERS_H
+#define KASSA_SQL_ORDERS_H
+
+#include <stddef.h>
+
+#include "model/model.h"
+#include "row.h"
+
+/* The 32 columns an order insert fills, in sql_order_columns' order. */
+#define SQL_ORDER_COLUMNS                                                                          \
+    "uuid, uuid_callback, pay_token, shop_id, origin, status, amount, currency, fee, "             \
+    "amount_usdt, exchange_rate, merchant_order_id, requisite_type, payment_system, "              \
+    "customer_name, customer_requisite, bank_code, countries, payment_systems, email, phone, "     \
+    "success_url, fail_url, notify_url, lang, test, confirmed_by_customer, requisite_id, "         \
+    "created_at, expires_at, paid_at, updated_at"
+
+/* One order: $1..$32 in SQL_ORDER_COLUMNS' order (PostgreSQL appends its
+ * RETURNING; SQLite reads the new id from the connection). */
+#define SQL_ORDER_INSERT                                                                           \
+    "INSERT INTO orders(" SQL_ORDER_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "       \
+    "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, "        \
+    "$27, $28, $29, $30, $31, $32)"
+
+/* An order as read: its columns (sql_read_order's), then its requisite's
+ * (SQL_REQUISITE_COLUMNS' order, NULL without one) from column
+ * SQL_ORDER_REQUISITE_AT on. A WHERE clause follows. */
+#define SQL_ORDER_SELECT                                                                           \
+    "SELECT o.id, o.uuid, o.uuid_callback, o.pay_token, o.shop_id, o.origin, o.status, "           \
+    "o.amount, o.currency, o.fee, o.amount_usdt, o.exchange_rate, o.merchant_order_id, "           \
+    "o.requisite_type, o.payment_system, o.customer_name, o.customer_requisite, "                  \
+    "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "               \
+    "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                          \
+    "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "           \
+    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "                      \
+    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "              \
+    "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
+#define SQL_ORDER_REQUISITE_AT 33
+
+/* The statements both backends run with the same text. */
+#define SQL_ORDER_BY_ID SQL_ORDER_SELECT "WHERE o.id = $1"
+#define SQL_ORDER_BY_UUID SQL_ORDER_SELECT "WHERE o.uuid = $1"
+#define SQL_ORDER_BY_UUID_CALLBACK SQL_ORDER_SELECT "WHERE o.uuid_callback = $1"
+#define SQL_ORDERS_BY_MERCHANT_ORDER_ID                                                            \
+    SQL_ORDER_SELECT "WHERE o.shop_id = $1 AND o.merchant_order_id = $2 ORDER BY o.id"
+#define SQL_ORDERS_PAGE                                                                            \
+    SQL_ORDER_SELECT "WHERE o.shop_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3"
+
+/* The 32 columns of o in SQL_ORDER_COLUMNS' order into k (requisite_id 0
+ * as NULL). */
+void sql_order_columns(const struct order *o, struct sql_sink *k);
+
+/* An order from a row of SQL_ORDER_SELECT (o cleared first; o->req filled
+ * when the order has a requisite). */
+void sql_read_order(const struct sql_row *r, struct order *o);
+
+#endif
