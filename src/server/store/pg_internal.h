@@ -2,9 +2,13 @@
  *
  * The backend is split by concern like the SQLite one (pg.c: connections,
  * pool, migrations; pg_exec.c: statements, the pipeline, transactions;
- * pg_rows.c: merchants, shops, requisites, orders, rates; pg_create.c:
- * order creates; pg_ledger.c: money; pg_records.c: nonces,
- * method switches, receipt items, listings; pg_callback.c: the outbox). Each file owns
+ * pg_rows.c: merchants, shops, requisites, orders, idempotency records,
+ * rates; pg_create.c: order creates; pg_ledger.c: postings, balances, the
+ * self-check; pg_orders.c: an order's life after its create;
+ * pg_withdrawals.c; pg_shop_settings.c: fees and shop settings;
+ * pg_records.c: nonces, method switches, receipt items, listings;
+ * pg_callback.c: the outbox; sql/: the column maps and statement text
+ * both backends share). Each file owns
  * a range of statement slots; a statement is prepared (PQprepare, named
  * "k<slot>") the first time a connection runs it and executed with
  * PQexecPrepared from then on. Parameters go as text, bytea as binary;
@@ -25,6 +29,9 @@ enum {
     PG_SLOTS_ROWS = 32,
     PG_SLOTS_RECORDS = 64,
     PG_SLOTS_LEDGER = 96,
+    PG_SLOTS_ORDERS = 112,
+    PG_SLOTS_WITHDRAWALS = 128,
+    PG_SLOTS_SHOP_SETTINGS = 144,
     PG_SLOTS_CALLBACK = 160,
     PG_STMT_SLOTS = 224,
 };
@@ -188,7 +195,7 @@ kassa_err pg_receipt_items(struct store_conn *c, int64_t order_id,
                                       int64_t price),
                            void *arg);
 
-/* ---- pg_ledger.c ---- */
+/* ---- pg_ledger.c, pg_orders.c, pg_withdrawals.c ---- */
 kassa_err pg_order_set_status(struct store_conn *c, const struct order *o, enum order_status from);
 kassa_err pg_ledger_post(struct store_conn *c, const char *kind, const char *ref_type,
                          int64_t ref_id, int64_t now, const struct posting *p, size_t n);
@@ -234,6 +241,7 @@ kassa_err pg_callback_attempts(struct store_conn *c, int64_t callback_id,
                                bool (*fn)(void *arg, const struct callback_attempt *a), void *arg);
 kassa_err pg_callback_stats(struct store_conn *c, struct callback_stats *out);
 
+/* ---- pg_shop_settings.c ---- */
 kassa_err pg_shop_fee_get(struct store_conn *c, int64_t shop_id, const char *currency,
                           int64_t *fixed);
 kassa_err pg_shop_fee_set(struct store_conn *c, int64_t shop_id, const char *currency,

@@ -41,6 +41,8 @@
                  "WHERE shop_id = $1 AND key = $2")                                                \
     XX(IDEM_PUT, "INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "       \
                  "VALUES ($1, $2, $3, $4, $5)")                                                    \
+    XX(IDEM_PURGE, "DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency "          \
+                   "WHERE created_at < $1 ORDER BY created_at LIMIT $2)")                          \
     XX(RATE_GET, "SELECT rate FROM rates WHERE base = $1 AND quote = $2")                          \
     XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "       \
                  "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                  \
@@ -381,6 +383,18 @@ kassa_err pg_idem_put(struct store_conn *base, const struct idem *in)
     /* Another node committed the same key after our lookup: run the command
      * again, it then answers with that node's order. */
     return err == KASSA_EEXIST ? KASSA_ERETRY : err;
+}
+
+kassa_err pg_idem_purge(struct store_conn *base, int64_t before, int limit, int *purged)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, before);
+    pgp_i64(&p, limit);
+    int64_t changed = 0;
+    kassa_err err = core_run(c, STMT_IDEM_PURGE, &p, &changed);
+    *purged = err == KASSA_OK ? (int)changed : 0;
+    return err;
 }
 
 kassa_err pg_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32])

@@ -2,7 +2,8 @@
  *
  * The backend is split by concern (sqlite.c: connections, transactions;
  * sqlite_rows.c: merchants, shops, requisites, orders, rates;
- * sqlite_records.c; sqlite_ledger.c; ...). Each file owns a
+ * sqlite_records.c; sqlite_ledger.c; sqlite_orders.c;
+ * sqlite_withdrawals.c; sqlite_shop_settings.c; ...). Each file owns a
  * range of statement slots in every connection's cache, prepares its SQL
  * lazily with sqlite_stmt(), and its functions are listed in
  * store_sqlite_ops (sqlite.c). */
@@ -23,6 +24,9 @@ enum {
     SLOTS_ROWS = 16,
     SLOTS_RECORDS = 64,
     SLOTS_LEDGER = 96,
+    SLOTS_ORDERS = 112,
+    SLOTS_WITHDRAWALS = 128,
+    SLOTS_SHOP_SETTINGS = 144,
     SLOTS_CALLBACK = 160,
     SLOTS_IDEM = 224,
     SQLITE_STMT_SLOTS = 232,
@@ -198,7 +202,8 @@ kassa_err sqlite_receipt_items(struct store_conn *c, int64_t order_id,
                                           int64_t price),
                                void *arg);
 
-/* sqlite_ledger.c: the money ops of store_sqlite_ops. */
+/* sqlite_ledger.c, sqlite_orders.c, sqlite_withdrawals.c: the money and
+ * an order's life after its create. */
 kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o,
                                   enum order_status from);
 kassa_err sqlite_ledger_post(struct store_conn *base, const char *kind, const char *ref_type,
@@ -247,6 +252,7 @@ kassa_err sqlite_callback_attempts(struct store_conn *base, int64_t callback_id,
                                    void *arg);
 kassa_err sqlite_callback_stats(struct store_conn *base, struct callback_stats *out);
 
+/* sqlite_shop_settings.c */
 kassa_err sqlite_shop_fee_get(struct store_conn *c, int64_t shop_id, const char *currency,
                               int64_t *fixed);
 kassa_err sqlite_shop_fee_set(struct store_conn *c, int64_t shop_id, const char *currency,

@@ -1,0 +1,224 @@
+/* sqlite_orders.c: an order's life after its create on SQLite: state
+ * changes (conditional on the old state), its outbox events, the due
+ * orders the sweeper expires, the payer's confirmation and method, the
+ * receipt image, and a shop's order statistics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "sqlite_internal.h"
+
+enum {
+    S_ORDER_SET_STATUS = SLOTS_ORDERS,
+    S_EVENT,
+    S_ORDERS_DUE,
+    S_ORDER_CONFIRM,
+    S_ORDER_SET_METHOD,
+    S_RECEIPT_PUT,
+    S_RECEIPT_GET,
+    S_STATS,
+    S_END_,
+};
+_Static_assert((int)S_END_ <= (int)SLOTS_WITHDRAWALS, "orders statements overflow their slots");
+
+static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
+{
+    static const char *const sql[] = {
+        [S_ORDER_SET_STATUS - SLOTS_ORDERS] =
+            "UPDATE orders SET status = ?2, paid_at = ?3, confirmed_by_customer = ?4, "
+            "updated_at = ?5 WHERE id = ?1 AND status = ?6",
+        [S_EVENT - SLOTS_ORDERS] =
+            "INSERT INTO events(shop_id, order_id, kind, status, created_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)",
+        [S_ORDERS_DUE - SLOTS_ORDERS] = "SELECT id FROM orders WHERE status = 0 AND "
+                                        "expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
+        [S_ORDER_CONFIRM - SLOTS_ORDERS] =
+            "UPDATE orders SET confirmed_by_customer = 1, updated_at = ?2 "
+            "WHERE id = ?1 AND status = 0",
+        [S_ORDER_SET_METHOD - SLOTS_ORDERS] =
+            "UPDATE orders SET payment_system = ?2, requisite_type = ?3, requisite_id = ?4, "
+            "updated_at = ?5 WHERE id = ?1 AND status = 0 AND payment_system = 0 AND "
+            "requisite_type = ''",
+        [S_RECEIPT_PUT - SLOTS_ORDERS] =
+            "INSERT INTO receipts(order_id, content_type, data, created_at) "
+            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(order_id) DO UPDATE SET "
+            "content_type = excluded.content_type, data = excluded.data, "
+            "created_at = excluded.created_at",
+        [S_RECEIPT_GET - SLOTS_ORDERS] =
+            "SELECT content_type, data FROM receipts WHERE order_id = ?1",
+        [S_STATS - SLOTS_ORDERS] =
+            "SELECT COUNT(*), "
+            "COALESCE(SUM(o.status = 1), 0), COALESCE(SUM(o.status = 0), 0), "
+            "COALESCE(SUM(o.amount), 0), "
+            "COALESCE(SUM(CASE WHEN o.status = 1 THEN o.amount END), 0), "
+            "COALESCE(SUM(CASE WHEN o.status = 0 THEN o.amount END), 0), "
+            "COALESCE(SUM(CASE WHEN o.status IN (2, 3, 4, 5) THEN o.amount END), 0), "
+            "COALESCE(SUM(CASE WHEN o.status = 1 THEN o.fee END), 0) "
+            "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
+            "WHERE o.shop_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3 "
+            "AND (?4 = '' OR o.requisite_type = ?4) AND (?5 = '' OR r.country_code = ?5) "
+            "AND o.currency = ?6",
+    };
+    return sqlite_stmt(c, slot, sql[slot - SLOTS_ORDERS]);
+}
+
+#define CONN(conn) struct sqlite_conn *c = container_of(conn, struct sqlite_conn, base)
+
+kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o,
+                                  enum order_status from)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_ORDER_SET_STATUS);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, o->id);
+    sqlite3_bind_int(st, 2, (int)o->status);
+    sqlite3_bind_int64(st, 3, o->paid_at);
+    sqlite3_bind_int(st, 4, o->confirmed_by_customer);
+    sqlite3_bind_int64(st, 5, o->updated_at);
+    sqlite3_bind_int(st, 6, (int)from);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
+        err = KASSA_ESTATE;
+    return err;
+}
+
+kassa_err sqlite_event_insert(struct store_conn *base, int64_t shop_id, int64_t order_id,
+                              const char *kind, int status, int64_t now)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_EVENT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, shop_id);
+    sqlite3_bind_int64(st, 2, order_id);
+    sqlite_bind_text(st, 3, kind);
+    sqlite3_bind_int(st, 4, status);
+    sqlite3_bind_int64(st, 5, now);
+    return sqlite_run(c, st);
+}
+
+kassa_err sqlite_orders_due(struct store_conn *base, int64_t now, int limit, int64_t *ids, int *n)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_ORDERS_DUE);
+    *n = 0;
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit)
+        ids[(*n)++] = sqlite3_column_int64(st, 0);
+    kassa_err err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_order_confirm(struct store_conn *base, int64_t order_id, int64_t now)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_ORDER_CONFIRM);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    sqlite3_bind_int64(st, 2, now);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
+        err = KASSA_ESTATE;
+    return err;
+}
+
+kassa_err sqlite_order_set_method(struct store_conn *base, int64_t order_id, int payment_system,
+                                  const char *requisite_type, int64_t requisite_id, int64_t now)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_ORDER_SET_METHOD);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    sqlite3_bind_int(st, 2, payment_system);
+    sqlite_bind_text(st, 3, requisite_type);
+    if (requisite_id != 0)
+        sqlite3_bind_int64(st, 4, requisite_id);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, now);
+    kassa_err err = sqlite_run(c, st);
+    if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
+        err = KASSA_ESTATE;
+    return err;
+}
+
+kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id,
+                                   const char *content_type, const void *data, size_t len,
+                                   int64_t now)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_RECEIPT_PUT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    sqlite_bind_text(st, 2, content_type);
+    sqlite3_bind_blob64(st, 3, data, len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    return sqlite_run(c, st);
+}
+
+kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a,
+                                   char **content_type, void **data, size_t *len)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_RECEIPT_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW) {
+        *content_type = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+        *len = (size_t)sqlite3_column_bytes(st, 1);
+        *data = arena_alloc(a, *len ? *len : 1);
+        if (*content_type == NULL || *data == NULL)
+            err = KASSA_ENOMEM;
+        else if (*len)
+            memcpy(*data, sqlite3_column_blob(st, 1), *len);
+    } else {
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    }
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to,
+                             const char *requisite_type, const char *country_code,
+                             const char *currency, struct order_stats *out)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_STATS);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, shop_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    sqlite_bind_text(st, 4, requisite_type);
+    sqlite_bind_text(st, 5, country_code);
+    sqlite_bind_text(st, 6, currency);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW) {
+        out->total_orders = sqlite3_column_int64(st, 0);
+        out->completed_orders = sqlite3_column_int64(st, 1);
+        out->pending_orders = sqlite3_column_int64(st, 2);
+        out->total_amount = sqlite3_column_int64(st, 3);
+        out->completed_amount = sqlite3_column_int64(st, 4);
+        out->pending_amount = sqlite3_column_int64(st, 5);
+        out->failed_amount = sqlite3_column_int64(st, 6);
+        out->total_commission = sqlite3_column_int64(st, 7);
+    } else {
+        err = sqlite_step_error(c, rc);
+    }
+    sqlite_stmt_done(st);
+    return err;
+}
