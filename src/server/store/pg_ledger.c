@@ -46,17 +46,12 @@ _Static_assert((int)S_END_ <= (int)PG_SLOTS_ORDERS, "ledger statements overflow 
 
 static const char *const sql[] = {
     [S_LEDGER_LOCK - PG_SLOTS_LEDGER] = "SELECT pg_advisory_xact_lock(" LEDGER_LOCK_KEY ")",
-    [S_ACCOUNT_ENSURE - PG_SLOTS_LEDGER] =
-        "INSERT INTO accounts(kind, shop_id, currency) VALUES ($1, $2, $3) "
-        "ON CONFLICT (kind, shop_id, currency) DO NOTHING",
+    [S_ACCOUNT_ENSURE - PG_SLOTS_LEDGER] = SQL_ACCOUNT_ENSURE,
     [S_ACCOUNT_GET - PG_SLOTS_LEDGER] =
         "SELECT id FROM accounts WHERE kind = $1 AND shop_id = $2 AND currency = $3",
     [S_ACCOUNT_ADD - PG_SLOTS_LEDGER] = SQL_ACCOUNT_ADD,
-    [S_LEDGER_TX - PG_SLOTS_LEDGER] =
-        "INSERT INTO ledger_tx(kind, ref_type, ref_id, created_at) VALUES ($1, $2, $3, $4) "
-        "RETURNING id",
-    [S_POSTING - PG_SLOTS_LEDGER] =
-        "INSERT INTO postings(tx_id, account_id, amount) VALUES ($1, $2, $3)",
+    [S_LEDGER_TX - PG_SLOTS_LEDGER] = SQL_LEDGER_TX_INSERT " RETURNING id",
+    [S_POSTING - PG_SLOTS_LEDGER] = SQL_POSTING_INSERT,
     [S_BALANCES - PG_SLOTS_LEDGER] =
         "SELECT currency, "
         "COALESCE(SUM(balance) FILTER (WHERE kind = 'shop_available'), 0), "
@@ -76,8 +71,8 @@ static const char *const sql[] = {
         "a.currency, COALESCE((SELECT SUM(p.amount) FROM postings p "
         "WHERE p.account_id = a.id), 0) AS s FROM accounts a "
         "WHERE a.kind IN ('shop_available', 'shop_held')) x WHERE s < 0",
-    [S_COUNT_ACCOUNTS - PG_SLOTS_LEDGER] = "SELECT COUNT(*) FROM accounts",
-    [S_COUNT_TX - PG_SLOTS_LEDGER] = "SELECT COUNT(*) FROM ledger_tx",
+    [S_COUNT_ACCOUNTS - PG_SLOTS_LEDGER] = SQL_COUNT_ACCOUNTS,
+    [S_COUNT_TX - PG_SLOTS_LEDGER] = SQL_COUNT_TX,
 };
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)

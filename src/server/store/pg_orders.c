@@ -11,6 +11,7 @@
 
 #include "base/base.h"
 #include "pg_internal.h"
+#include "sql/orders.h"
 
 enum {
     S_ORDER_SET_STATUS = PG_SLOTS_ORDERS,
@@ -26,28 +27,15 @@ enum {
 _Static_assert((int)S_END_ <= (int)PG_SLOTS_WITHDRAWALS, "orders statements overflow their slots");
 
 static const char *const sql[] = {
-    [S_ORDER_SET_STATUS - PG_SLOTS_ORDERS] =
-        "UPDATE orders SET status = $2, paid_at = $3, confirmed_by_customer = $4, "
-        "updated_at = $5 WHERE id = $1 AND status = $6",
-    [S_EVENT - PG_SLOTS_ORDERS] = "INSERT INTO events(shop_id, order_id, kind, status, "
-                                  "created_at) VALUES ($1, $2, $3, $4, $5)",
+    [S_ORDER_SET_STATUS - PG_SLOTS_ORDERS] = SQL_ORDER_SET_STATUS,
+    [S_EVENT - PG_SLOTS_ORDERS] = SQL_EVENT_INSERT,
     [S_ORDERS_DUE - PG_SLOTS_ORDERS] =
         "SELECT id FROM orders WHERE status = 0 AND expires_at <= $1 "
         "ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-    [S_ORDER_CONFIRM - PG_SLOTS_ORDERS] =
-        "UPDATE orders SET confirmed_by_customer = 1, updated_at = $2 "
-        "WHERE id = $1 AND status = 0",
-    [S_ORDER_SET_METHOD - PG_SLOTS_ORDERS] =
-        "UPDATE orders SET payment_system = $2, requisite_type = $3, requisite_id = $4, "
-        "updated_at = $5 WHERE id = $1 AND status = 0 AND payment_system = 0 AND "
-        "requisite_type = ''",
-    [S_RECEIPT_PUT - PG_SLOTS_ORDERS] =
-        "INSERT INTO receipts(order_id, content_type, data, created_at) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO UPDATE SET "
-        "content_type = excluded.content_type, data = excluded.data, "
-        "created_at = excluded.created_at",
-    [S_RECEIPT_GET - PG_SLOTS_ORDERS] =
-        "SELECT content_type, data FROM receipts WHERE order_id = $1",
+    [S_ORDER_CONFIRM - PG_SLOTS_ORDERS] = SQL_ORDER_CONFIRM,
+    [S_ORDER_SET_METHOD - PG_SLOTS_ORDERS] = SQL_ORDER_SET_METHOD,
+    [S_RECEIPT_PUT - PG_SLOTS_ORDERS] = SQL_RECEIPT_IMAGE_PUT,
+    [S_RECEIPT_GET - PG_SLOTS_ORDERS] = SQL_RECEIPT_IMAGE_GET,
     [S_STATS - PG_SLOTS_ORDERS] =
         "SELECT COUNT(*), COUNT(*) FILTER (WHERE o.status = 1), "
         "COUNT(*) FILTER (WHERE o.status = 0), COALESCE(SUM(o.amount), 0), "

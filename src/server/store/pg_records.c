@@ -13,6 +13,7 @@
 #include "base/base.h"
 #include "pg_internal.h"
 #include "sql/orders.h"
+#include "sql/records.h"
 
 enum {
     T_NONCE_PUT = PG_SLOTS_RECORDS,
@@ -28,22 +29,15 @@ enum {
 _Static_assert((int)T_END_ <= (int)PG_SLOTS_LEDGER, "record statements overflow their slots");
 
 static const char *const sql[] = {
-    [T_NONCE_PUT - PG_SLOTS_RECORDS] = "INSERT INTO request_nonces(shop_id, nonce, body_hash, "
-                                       "created_at) VALUES ($1, $2, $3, $4)",
-    [T_NONCE_PRUNE - PG_SLOTS_RECORDS] = "DELETE FROM request_nonces WHERE created_at < $1",
+    [T_NONCE_PUT - PG_SLOTS_RECORDS] = SQL_NONCE_PUT,
+    [T_NONCE_PRUNE - PG_SLOTS_RECORDS] = SQL_NONCE_PRUNE,
     [T_SHOPS_BY_MERCHANT - PG_SLOTS_RECORDS] =
         PG_SHOP_SELECT "WHERE s.merchant_id = $1 " PG_SHOP_ORDER,
     [T_ORDERS_PAGE - PG_SLOTS_RECORDS] = SQL_ORDERS_PAGE,
-    [T_METHODS - PG_SLOTS_RECORDS] = "SELECT method_id, enabled FROM shop_methods "
-                                     "WHERE shop_id = $1 ORDER BY method_id",
-    [T_METHOD_SET - PG_SLOTS_RECORDS] =
-        "INSERT INTO shop_methods(shop_id, method_id, enabled, updated_at) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (shop_id, method_id) DO UPDATE SET "
-        "enabled = excluded.enabled, updated_at = excluded.updated_at",
-    [T_RECEIPT_PUT - PG_SLOTS_RECORDS] = "INSERT INTO receipt_items(order_id, position, "
-                                         "name, count, price) VALUES ($1, $2, $3, $4, $5)",
-    [T_RECEIPT_ITEMS - PG_SLOTS_RECORDS] = "SELECT name, count, price FROM receipt_items "
-                                           "WHERE order_id = $1 ORDER BY position",
+    [T_METHODS - PG_SLOTS_RECORDS] = SQL_SHOP_METHODS,
+    [T_METHOD_SET - PG_SLOTS_RECORDS] = SQL_SHOP_METHOD_SET,
+    [T_RECEIPT_PUT - PG_SLOTS_RECORDS] = SQL_RECEIPT_ITEM_PUT,
+    [T_RECEIPT_ITEMS - PG_SLOTS_RECORDS] = SQL_RECEIPT_ITEMS,
 };
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)

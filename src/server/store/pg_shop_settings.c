@@ -7,6 +7,7 @@
 
 #include "base/base.h"
 #include "pg_internal.h"
+#include "sql/shop_settings.h"
 
 enum {
     S_FEE_GET = PG_SLOTS_SHOP_SETTINGS,
@@ -20,16 +21,11 @@ _Static_assert((int)S_END_ <= (int)PG_SLOTS_CALLBACK,
                "shop settings statements overflow their slots");
 
 static const char *const sql[] = {
-    [S_FEE_GET - PG_SLOTS_SHOP_SETTINGS] =
-        "SELECT fixed FROM shop_fees WHERE shop_id = $1 AND currency = $2",
-    [S_FEE_SET - PG_SLOTS_SHOP_SETTINGS] =
-        "INSERT INTO shop_fees(shop_id, currency, fixed) VALUES ($1, $2, $3) "
-        "ON CONFLICT (shop_id, currency) DO UPDATE SET fixed = excluded.fixed",
-    [S_FEES - PG_SLOTS_SHOP_SETTINGS] =
-        "SELECT currency, fixed FROM shop_fees WHERE shop_id = $1 ORDER BY currency",
-    [S_FEE_PERCENT - PG_SLOTS_SHOP_SETTINGS] = "UPDATE shops SET fee_percent = $2 WHERE id = $1",
-    [S_SHOP_UPDATE - PG_SLOTS_SHOP_SETTINGS] =
-        "UPDATE shops SET name = $2, url = $3, callback_url = $4 WHERE id = $1",
+    [S_FEE_GET - PG_SLOTS_SHOP_SETTINGS] = SQL_FEE_GET,
+    [S_FEE_SET - PG_SLOTS_SHOP_SETTINGS] = SQL_FEE_SET,
+    [S_FEES - PG_SLOTS_SHOP_SETTINGS] = SQL_FEES,
+    [S_FEE_PERCENT - PG_SLOTS_SHOP_SETTINGS] = SQL_FEE_PERCENT,
+    [S_SHOP_UPDATE - PG_SLOTS_SHOP_SETTINGS] = SQL_SHOP_UPDATE,
 };
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)

@@ -6,6 +6,7 @@
 
 #include "base/base.h"
 #include "pg_internal.h"
+#include "sql/withdrawals.h"
 
 enum {
     S_WD_INSERT = PG_SLOTS_WITHDRAWALS,
@@ -23,16 +24,12 @@ _Static_assert((int)S_END_ <= (int)PG_SLOTS_SHOP_SETTINGS,
     "fingerprint, created_at, completed_at FROM withdrawals "
 
 static const char *const sql[] = {
-    [S_WD_INSERT - PG_SLOTS_WITHDRAWALS] =
-        "INSERT INTO withdrawals(shop_id, payment_id, currency, amount, fee, account, "
-        "payment_system, status, fingerprint, created_at, completed_at) VALUES "
-        "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    [S_WD_INSERT - PG_SLOTS_WITHDRAWALS] = SQL_WITHDRAWAL_INSERT " RETURNING id",
     [S_WD_BY_ID - PG_SLOTS_WITHDRAWALS] =
         WD_COLUMNS "WHERE id = $1 AND ($2::bigint = 0 OR shop_id = $2::bigint)",
     [S_WD_BY_PAYMENT_ID - PG_SLOTS_WITHDRAWALS] =
         WD_COLUMNS "WHERE shop_id = $2::bigint AND payment_id = $1",
-    [S_WD_SET_STATUS - PG_SLOTS_WITHDRAWALS] =
-        "UPDATE withdrawals SET status = $2, completed_at = $3 WHERE id = $1 AND status = $4",
+    [S_WD_SET_STATUS - PG_SLOTS_WITHDRAWALS] = SQL_WITHDRAWAL_SET_STATUS,
     [S_WD_PAGE - PG_SLOTS_WITHDRAWALS] =
         WD_COLUMNS "WHERE shop_id = $1 ORDER BY id DESC LIMIT $3 OFFSET $2",
 };

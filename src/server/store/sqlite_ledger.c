@@ -28,16 +28,12 @@ _Static_assert((int)S_END_ <= (int)SLOTS_ORDERS, "ledger statements overflow the
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
 {
     static const char *const sql[] = {
-        [S_ACCOUNT_ENSURE - SLOTS_LEDGER] =
-            "INSERT INTO accounts(kind, shop_id, currency) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT(kind, shop_id, currency) DO NOTHING",
+        [S_ACCOUNT_ENSURE - SLOTS_LEDGER] = SQL_ACCOUNT_ENSURE,
         [S_ACCOUNT_GET - SLOTS_LEDGER] =
             "SELECT id, balance FROM accounts WHERE kind = ?1 AND shop_id = ?2 AND currency = ?3",
         [S_ACCOUNT_ADD - SLOTS_LEDGER] = SQL_ACCOUNT_ADD,
-        [S_LEDGER_TX - SLOTS_LEDGER] =
-            "INSERT INTO ledger_tx(kind, ref_type, ref_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        [S_POSTING - SLOTS_LEDGER] =
-            "INSERT INTO postings(tx_id, account_id, amount) VALUES (?1, ?2, ?3)",
+        [S_LEDGER_TX - SLOTS_LEDGER] = SQL_LEDGER_TX_INSERT,
+        [S_POSTING - SLOTS_LEDGER] = SQL_POSTING_INSERT,
         [S_BALANCES - SLOTS_LEDGER] =
             "SELECT currency, "
             "COALESCE(SUM(CASE WHEN kind = 'shop_available' THEN balance END), 0), "
@@ -56,8 +52,8 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
             "SELECT a.id, a.kind, a.shop_id, a.currency, "
             "COALESCE((SELECT SUM(p.amount) FROM postings p WHERE p.account_id = a.id), 0) AS s "
             "FROM accounts a WHERE a.kind IN ('shop_available', 'shop_held') AND s < 0",
-        [S_COUNT_ACCOUNTS - SLOTS_LEDGER] = "SELECT COUNT(*) FROM accounts",
-        [S_COUNT_TX - SLOTS_LEDGER] = "SELECT COUNT(*) FROM ledger_tx",
+        [S_COUNT_ACCOUNTS - SLOTS_LEDGER] = SQL_COUNT_ACCOUNTS,
+        [S_COUNT_TX - SLOTS_LEDGER] = SQL_COUNT_TX,
     };
     return sqlite_stmt(c, slot, sql[slot - SLOTS_LEDGER]);
 }

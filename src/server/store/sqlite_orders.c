@@ -8,6 +8,7 @@
 
 #include "base/base.h"
 #include "sqlite_internal.h"
+#include "sql/orders.h"
 
 enum {
     S_ORDER_SET_STATUS = SLOTS_ORDERS,
@@ -25,28 +26,14 @@ _Static_assert((int)S_END_ <= (int)SLOTS_WITHDRAWALS, "orders statements overflo
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
 {
     static const char *const sql[] = {
-        [S_ORDER_SET_STATUS - SLOTS_ORDERS] =
-            "UPDATE orders SET status = ?2, paid_at = ?3, confirmed_by_customer = ?4, "
-            "updated_at = ?5 WHERE id = ?1 AND status = ?6",
-        [S_EVENT - SLOTS_ORDERS] =
-            "INSERT INTO events(shop_id, order_id, kind, status, created_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)",
+        [S_ORDER_SET_STATUS - SLOTS_ORDERS] = SQL_ORDER_SET_STATUS,
+        [S_EVENT - SLOTS_ORDERS] = SQL_EVENT_INSERT,
         [S_ORDERS_DUE - SLOTS_ORDERS] = "SELECT id FROM orders WHERE status = 0 AND "
                                         "expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
-        [S_ORDER_CONFIRM - SLOTS_ORDERS] =
-            "UPDATE orders SET confirmed_by_customer = 1, updated_at = ?2 "
-            "WHERE id = ?1 AND status = 0",
-        [S_ORDER_SET_METHOD - SLOTS_ORDERS] =
-            "UPDATE orders SET payment_system = ?2, requisite_type = ?3, requisite_id = ?4, "
-            "updated_at = ?5 WHERE id = ?1 AND status = 0 AND payment_system = 0 AND "
-            "requisite_type = ''",
-        [S_RECEIPT_PUT - SLOTS_ORDERS] =
-            "INSERT INTO receipts(order_id, content_type, data, created_at) "
-            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(order_id) DO UPDATE SET "
-            "content_type = excluded.content_type, data = excluded.data, "
-            "created_at = excluded.created_at",
-        [S_RECEIPT_GET - SLOTS_ORDERS] =
-            "SELECT content_type, data FROM receipts WHERE order_id = ?1",
+        [S_ORDER_CONFIRM - SLOTS_ORDERS] = SQL_ORDER_CONFIRM,
+        [S_ORDER_SET_METHOD - SLOTS_ORDERS] = SQL_ORDER_SET_METHOD,
+        [S_RECEIPT_PUT - SLOTS_ORDERS] = SQL_RECEIPT_IMAGE_PUT,
+        [S_RECEIPT_GET - SLOTS_ORDERS] = SQL_RECEIPT_IMAGE_GET,
         [S_STATS - SLOTS_ORDERS] =
             "SELECT COUNT(*), "
             "COALESCE(SUM(o.status = 1), 0), COALESCE(SUM(o.status = 0), 0), "

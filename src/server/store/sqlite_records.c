@@ -7,6 +7,7 @@
 
 #include "base/base.h"
 #include "sql/orders.h"
+#include "sql/records.h"
 #include "sqlite_internal.h"
 
 enum {
@@ -30,9 +31,7 @@ static sqlite3_stmt *tstmt(struct store_conn *base, int slot, const char *sql)
 kassa_err sqlite_nonce_put(struct store_conn *base, int64_t shop_id, const char *nonce,
                            const unsigned char body_hash[32], int64_t now)
 {
-    sqlite3_stmt *st = tstmt(base, T_NONCE_PUT,
-                             "INSERT INTO request_nonces(shop_id, nonce, body_hash, created_at) "
-                             "VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_stmt *st = tstmt(base, T_NONCE_PUT, SQL_NONCE_PUT);
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, shop_id);
@@ -44,8 +43,7 @@ kassa_err sqlite_nonce_put(struct store_conn *base, int64_t shop_id, const char 
 
 kassa_err sqlite_nonce_prune(struct store_conn *base, int64_t before)
 {
-    sqlite3_stmt *st =
-        tstmt(base, T_NONCE_PRUNE, "DELETE FROM request_nonces WHERE created_at < ?1");
+    sqlite3_stmt *st = tstmt(base, T_NONCE_PRUNE, SQL_NONCE_PRUNE);
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, before);
@@ -95,9 +93,7 @@ kassa_err sqlite_shop_methods(struct store_conn *base, int64_t shop_id,
                               bool (*fn)(void *arg, int method_id, bool enabled), void *arg)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    sqlite3_stmt *st = tstmt(base, T_METHODS,
-                             "SELECT method_id, enabled FROM shop_methods "
-                             "WHERE shop_id = ?1 ORDER BY method_id");
+    sqlite3_stmt *st = tstmt(base, T_METHODS, SQL_SHOP_METHODS);
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, shop_id);
@@ -115,11 +111,7 @@ kassa_err sqlite_shop_methods(struct store_conn *base, int64_t shop_id,
 kassa_err sqlite_shop_method_set(struct store_conn *base, int64_t shop_id, int method_id,
                                  bool enabled, int64_t now)
 {
-    sqlite3_stmt *st =
-        tstmt(base, T_METHOD_SET,
-              "INSERT INTO shop_methods(shop_id, method_id, enabled, updated_at) "
-              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(shop_id, method_id) DO UPDATE SET "
-              "enabled = excluded.enabled, updated_at = excluded.updated_at");
+    sqlite3_stmt *st = tstmt(base, T_METHOD_SET, SQL_SHOP_METHOD_SET);
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, shop_id);
@@ -132,9 +124,7 @@ kassa_err sqlite_shop_method_set(struct store_conn *base, int64_t shop_id, int m
 kassa_err sqlite_receipt_put(struct store_conn *base, int64_t order_id, int position,
                              const char *name, const char *count, int64_t price)
 {
-    sqlite3_stmt *st = tstmt(base, T_RECEIPT_PUT,
-                             "INSERT INTO receipt_items(order_id, position, name, count, "
-                             "price) VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *st = tstmt(base, T_RECEIPT_PUT, SQL_RECEIPT_ITEM_PUT);
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, order_id);
@@ -151,9 +141,7 @@ kassa_err sqlite_receipt_items(struct store_conn *base, int64_t order_id,
                                void *arg)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    sqlite3_stmt *st = tstmt(base, T_RECEIPT_ITEMS,
-                             "SELECT name, count, price FROM receipt_items "
-                             "WHERE order_id = ?1 ORDER BY position");
+    sqlite3_stmt *st = tstmt(base, T_RECEIPT_ITEMS, SQL_RECEIPT_ITEMS);
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, order_id);

@@ -6,6 +6,7 @@
 
 #include "base/base.h"
 #include "sqlite_internal.h"
+#include "sql/shop_settings.h"
 
 enum {
     S_FEE_GET = SLOTS_SHOP_SETTINGS,
@@ -20,16 +21,11 @@ _Static_assert((int)S_END_ <= (int)SLOTS_CALLBACK, "shop settings statements ove
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
 {
     static const char *const sql[] = {
-        [S_FEE_GET - SLOTS_SHOP_SETTINGS] =
-            "SELECT fixed FROM shop_fees WHERE shop_id = ?1 AND currency = ?2",
-        [S_FEE_SET - SLOTS_SHOP_SETTINGS] =
-            "INSERT INTO shop_fees(shop_id, currency, fixed) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT(shop_id, currency) DO UPDATE SET fixed = excluded.fixed",
-        [S_FEES - SLOTS_SHOP_SETTINGS] =
-            "SELECT currency, fixed FROM shop_fees WHERE shop_id = ?1 ORDER BY currency",
-        [S_FEE_PERCENT - SLOTS_SHOP_SETTINGS] = "UPDATE shops SET fee_percent = ?2 WHERE id = ?1",
-        [S_SHOP_UPDATE - SLOTS_SHOP_SETTINGS] =
-            "UPDATE shops SET name = ?2, url = ?3, callback_url = ?4 WHERE id = ?1",
+        [S_FEE_GET - SLOTS_SHOP_SETTINGS] = SQL_FEE_GET,
+        [S_FEE_SET - SLOTS_SHOP_SETTINGS] = SQL_FEE_SET,
+        [S_FEES - SLOTS_SHOP_SETTINGS] = SQL_FEES,
+        [S_FEE_PERCENT - SLOTS_SHOP_SETTINGS] = SQL_FEE_PERCENT,
+        [S_SHOP_UPDATE - SLOTS_SHOP_SETTINGS] = SQL_SHOP_UPDATE,
     };
     return sqlite_stmt(c, slot, sql[slot - SLOTS_SHOP_SETTINGS]);
 }

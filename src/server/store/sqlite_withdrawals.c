@@ -6,6 +6,7 @@
 
 #include "base/base.h"
 #include "sqlite_internal.h"
+#include "sql/withdrawals.h"
 
 enum {
     S_WD_INSERT = SLOTS_WITHDRAWALS,
@@ -25,15 +26,11 @@ _Static_assert((int)S_END_ <= (int)SLOTS_SHOP_SETTINGS,
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
 {
     static const char *const sql[] = {
-        [S_WD_INSERT - SLOTS_WITHDRAWALS] =
-            "INSERT INTO withdrawals(shop_id, payment_id, currency, amount, fee, account, "
-            "payment_system, status, fingerprint, created_at, completed_at) VALUES "
-            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        [S_WD_INSERT - SLOTS_WITHDRAWALS] = SQL_WITHDRAWAL_INSERT,
         [S_WD_BY_ID - SLOTS_WITHDRAWALS] = WD_COLUMNS "WHERE id = ?1 AND (?2 = 0 OR shop_id = ?2)",
         [S_WD_BY_PAYMENT_ID - SLOTS_WITHDRAWALS] =
             WD_COLUMNS "WHERE shop_id = ?2 AND payment_id = ?1",
-        [S_WD_SET_STATUS - SLOTS_WITHDRAWALS] =
-            "UPDATE withdrawals SET status = ?2, completed_at = ?3 WHERE id = ?1 AND status = ?4",
+        [S_WD_SET_STATUS - SLOTS_WITHDRAWALS] = SQL_WITHDRAWAL_SET_STATUS,
         [S_WD_PAGE - SLOTS_WITHDRAWALS] =
             WD_COLUMNS "WHERE shop_id = ?1 ORDER BY id DESC LIMIT ?3 OFFSET ?2",
     };

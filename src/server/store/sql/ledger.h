@@ -13,4 +13,15 @@
     "UPDATE accounts SET balance = balance + $2 WHERE id = $1 "                                    \
     "AND (NOT $3 OR balance + $2 >= 0) RETURNING balance"
 
+/* The rest of a posting; PostgreSQL appends RETURNING id to the
+ * transaction's insert. */
+#define SQL_ACCOUNT_ENSURE                                                                         \
+    "INSERT INTO accounts(kind, shop_id, currency) VALUES ($1, $2, $3) ON CONFLICT (kind, "        \
+    "shop_id, currency) DO NOTHING"
+#define SQL_LEDGER_TX_INSERT                                                                       \
+    "INSERT INTO ledger_tx(kind, ref_type, ref_id, created_at) VALUES ($1, $2, $3, $4)"
+#define SQL_POSTING_INSERT "INSERT INTO postings(tx_id, account_id, amount) VALUES ($1, $2, $3)"
+#define SQL_COUNT_ACCOUNTS "SELECT COUNT(*) FROM accounts"
+#define SQL_COUNT_TX "SELECT COUNT(*) FROM ledger_tx"
+
 #endif

@@ -50,6 +50,29 @@
 #define SQL_ORDERS_PAGE                                                                            \
     SQL_ORDER_SELECT "WHERE o.shop_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3"
 
+/* An order's life after its create (sqlite_orders.c, pg_orders.c): a
+ * state change only from the state the caller saw ($6), its outbox event,
+ * the payer's confirmation and method (only while pending and awaiting
+ * one), the receipt image. */
+#define SQL_ORDER_SET_STATUS                                                                       \
+    "UPDATE orders SET status = $2, paid_at = $3, confirmed_by_customer = $4, updated_at = "       \
+    "$5 WHERE id = $1 AND status = $6"
+#define SQL_EVENT_INSERT                                                                           \
+    "INSERT INTO events(shop_id, order_id, kind, status, created_at) VALUES ($1, $2, $3, "         \
+    "$4, $5)"
+#define SQL_ORDER_CONFIRM                                                                          \
+    "UPDATE orders SET confirmed_by_customer = 1, updated_at = $2 WHERE id = $1 AND status "       \
+    "= 0"
+#define SQL_ORDER_SET_METHOD                                                                       \
+    "UPDATE orders SET payment_system = $2, requisite_type = $3, requisite_id = $4, "              \
+    "updated_at = $5 WHERE id = $1 AND status = 0 AND payment_system = 0 AND requisite_type "      \
+    "= ''"
+#define SQL_RECEIPT_IMAGE_PUT                                                                      \
+    "INSERT INTO receipts(order_id, content_type, data, created_at) VALUES ($1, $2, $3, $4) "      \
+    "ON CONFLICT (order_id) DO UPDATE SET content_type = excluded.content_type, data = "           \
+    "excluded.data, created_at = excluded.created_at"
+#define SQL_RECEIPT_IMAGE_GET "SELECT content_type, data FROM receipts WHERE order_id = $1"
+
 /* The 32 columns of o in SQL_ORDER_COLUMNS' order into k (requisite_id 0
  * as NULL). */
 void sql_order_columns(const struct order *o, struct sql_sink *k);
