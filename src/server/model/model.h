@@ -119,7 +119,7 @@ bool country_filter_active(const struct country_filter *f);
 
 /* Whether a requisite of `country_code` may serve an order asking for f
  * (NULL or not active: every requisite may). The one country rule of the
- * requisite pick: both store backends ask it. */
+ * requisite pick (provider/requisites.c). */
 bool country_filter_admits(const struct country_filter *f, const char *country_code);
 
 /* Whether a and b admit the same countries (NULL is the inactive filter). */

@@ -592,7 +592,7 @@ kassa_err sqlite_rate_put(struct store_conn *base, const char *from, const char 
     return sqlite_run(c, st);
 }
 
-/* The fixed fees (sqlite_ledger.c), through the memo. */
+/* The fixed fees (sqlite_shop_settings.c), through the memo. */
 kassa_err sqlite_memo_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,
                               int64_t *fixed)
 {

@@ -170,7 +170,7 @@ struct store_ops {
     kassa_err (*rate_put)(struct store_conn *c, const char *from, const char *to, const char *rate,
                           int64_t now);
 
-    /* ---- money (ledger.c / sqlite_ledger.c) ---- */
+    /* ---- money and an order's life (*_ledger.c, *_orders.c, *_withdrawals.c) ---- */
     /* Every currency the shop has an account in, with its available and
      * held balances from the ledger. */
     kassa_err (*balances)(struct store_conn *c, int64_t shop_id, store_balance_fn fn, void *arg);
