@@ -3215,6 +3215,35 @@ static void test_transactions(void **state)
     assert_err(R(f, merchant_get, lost.id, &got), KASSA_ENOTFOUND);
 }
 
+/* A grouped create's pick (the rows order_create_reads_many read, picked
+ * by the pool) and a lone pick through requisites_after continue one
+ * rotation: the pool keeps one cursor per kind whichever path asks. */
+static void test_pool_paths_share_the_rotation(void **state)
+{
+    struct fx *f = fx_of(state);
+    if (f->store->ops->order_create_reads_many == NULL)
+        skip(); /* SQLite: every pick goes through requisites_after */
+    struct shop s = add_shop(f, 1);
+    int64_t r1 = add_req(f, "SBP", "RUB", "", "RUS", 1);
+    int64_t r2 = add_req(f, "SBP", "RUB", "", "RUS", 1);
+    int64_t r3 = add_req(f, "SBP", "RUB", "", "RUS", 1);
+    struct order_reads rd[2];
+    for (int i = 0; i < 2; i++)
+        rd[i] = (struct order_reads){.shop_id = s.id,
+                                     .idem_key = "",
+                                     .currency = "RUB",
+                                     .requisite_type = "SBP",
+                                     .bank_code = ""};
+    struct requisite_list rows = {NULL, 0};
+    assert_ok(W(f, order_create_reads_many, rd, 2, &rows));
+    assert_int_equal(rows.n, 3);
+    requisites_pick_from(f->store, &rows, rd, 2);
+    free(rows.rows);
+    int64_t got[5] = {rd[0].requisite.id, rd[1].requisite.id};
+    picks(f, 3, got + 2, "SBP", "RUB", "", NULL);
+    ASSERT_ROTATION(got, 5, r1, r2, r3);
+}
+
 /* ---- the optional create ops -------------------------------------------- */
 
 /* A backend that offers them (store.h: order_insert_idem,
@@ -3380,6 +3409,7 @@ static const struct CMUnitTest tests[] = {
     T(test_method_switches),
     T(test_transactions),
     T(test_optional_create_ops),
+    T(test_pool_paths_share_the_rotation),
 };
 
 static int half_sqlite(void **state)
