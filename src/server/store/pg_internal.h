@@ -102,16 +102,6 @@ void pg_text(const PGresult *r, int row, int col, char *dst, size_t size);
  * not fit / is malformed. */
 long pg_bytes(const PGresult *r, int row, int col, void *dst, size_t size);
 
-/* A shop with its dialect rows: one result row per row of shop_dialects
- * (one with NULLs when it has none), ordered by shop and dialect name
- * (every PG_SHOP_SELECT ends with PG_SHOP_ORDER); pg_read_shops gathers
- * them. */
-#define PG_SHOP_SELECT                                                                             \
-    "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
-    "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format "      \
-    "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
-#define PG_SHOP_ORDER "ORDER BY s.id, d.dialect"
-
 /* The shared column maps (sql/orders.h, sql/requisites.h) over a text
  * result: a reader of one of its rows. */
 struct pg_row {
@@ -121,7 +111,7 @@ struct pg_row {
 };
 struct pg_row pg_row(const PGresult *r, int row);
 
-/* Each shop of a PG_SHOP_SELECT result, its dialect rows gathered, to fn
+/* Each shop of a result of sql/rows.h SQL_SHOP_SELECT, its dialect rows gathered, to fn
  * (valid during the call; false stops); the count passed. */
 int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s), void *arg);
 /* Write the shop's dialect rows (insert, or change the order TTL and the

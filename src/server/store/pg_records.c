@@ -14,6 +14,7 @@
 #include "pg_internal.h"
 #include "sql/orders.h"
 #include "sql/records.h"
+#include "sql/rows.h"
 
 enum {
     T_NONCE_PUT = PG_SLOTS_RECORDS,
@@ -31,8 +32,7 @@ _Static_assert((int)T_END_ <= (int)PG_SLOTS_LEDGER, "record statements overflow 
 static const char *const sql[] = {
     [T_NONCE_PUT - PG_SLOTS_RECORDS] = SQL_NONCE_PUT,
     [T_NONCE_PRUNE - PG_SLOTS_RECORDS] = SQL_NONCE_PRUNE,
-    [T_SHOPS_BY_MERCHANT - PG_SLOTS_RECORDS] =
-        PG_SHOP_SELECT "WHERE s.merchant_id = $1 " PG_SHOP_ORDER,
+    [T_SHOPS_BY_MERCHANT - PG_SLOTS_RECORDS] = SQL_SHOPS_BY_MERCHANT,
     [T_ORDERS_PAGE - PG_SLOTS_RECORDS] = SQL_ORDERS_PAGE,
     [T_METHODS - PG_SLOTS_RECORDS] = SQL_SHOP_METHODS,
     [T_METHOD_SET - PG_SLOTS_RECORDS] = SQL_SHOP_METHOD_SET,

@@ -10,28 +10,19 @@
 #include "pg_internal.h"
 #include "sql/orders.h"
 #include "sql/requisites.h"
+#include "sql/rows.h"
 
 /* Every row statement, prepared lazily per connection (slots
  * PG_SLOTS_ROWS..). */
 #define PG_STMTS(XX)                                                                               \
-    XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES ($1, $2) RETURNING id")    \
-    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = $1")                   \
-    XX(SHOP_INSERT,                                                                                \
-       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
-       "active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")                 \
-    XX(SHOP_DIALECT_PUT,                                                                           \
-       "INSERT INTO shop_dialects(shop_id, dialect, api_key, secret, order_ttl, "                  \
-       "callback_format) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (shop_id, dialect) DO "       \
-       "UPDATE SET order_ttl = excluded.order_ttl, callback_format = excluded.callback_format")    \
-    XX(SHOP_BY_ID, PG_SHOP_SELECT "WHERE s.id = $1 " PG_SHOP_ORDER)                                \
-    XX(SHOP_BY_PUBLIC_KEY, PG_SHOP_SELECT "WHERE s.public_key = $1 " PG_SHOP_ORDER)                \
-    XX(SHOP_BY_API_KEY,                                                                            \
-       PG_SHOP_SELECT "WHERE s.id = (SELECT shop_id FROM shop_dialects WHERE dialect = $1 AND "    \
-                      "api_key = $2) " PG_SHOP_ORDER)                                              \
-    XX(REQUISITE_INSERT,                                                                           \
-       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
-       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
-       "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) RETURNING id")                                \
+    XX(MERCHANT_INSERT, SQL_MERCHANT_INSERT " RETURNING id")                                       \
+    XX(MERCHANT_GET, SQL_MERCHANT_GET)                                                             \
+    XX(SHOP_INSERT, SQL_SHOP_INSERT " RETURNING id")                                               \
+    XX(SHOP_DIALECT_PUT, SQL_SHOP_DIALECT_PUT)                                                     \
+    XX(SHOP_BY_ID, SQL_SHOP_BY_ID)                                                                 \
+    XX(SHOP_BY_PUBLIC_KEY, SQL_SHOP_BY_PUBLIC_KEY)                                                 \
+    XX(SHOP_BY_API_KEY, SQL_SHOP_BY_API_KEY)                                                       \
+    XX(REQUISITE_INSERT, SQL_REQUISITE_INSERT " RETURNING id")                                     \
     XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
     XX(ORDER_BY_ID, SQL_ORDER_BY_ID)                                                               \
     XX(ORDER_BY_UUID, SQL_ORDER_BY_UUID)                                                           \
@@ -43,10 +34,8 @@
                  "VALUES ($1, $2, $3, $4, $5)")                                                    \
     XX(IDEM_PURGE, "DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency "          \
                    "WHERE created_at < $1 ORDER BY created_at LIMIT $2)")                          \
-    XX(RATE_GET, "SELECT rate FROM rates WHERE base = $1 AND quote = $2")                          \
-    XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "       \
-                 "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                  \
-                 "updated_at = excluded.updated_at")
+    XX(RATE_GET, SQL_RATE_GET)                                                                     \
+    XX(RATE_PUT, SQL_RATE_PUT)
 
 enum pg_stmt {
 #define XX(name, sql) STMT_##name,

@@ -129,17 +129,8 @@ struct sqlite_sink {
 };
 struct sqlite_sink sqlite_sink(sqlite3_stmt *st, int first);
 
-/* Column lists of the core selects. A shop comes with its dialect rows:
- * one result row per row of shop_dialects (one with NULLs when it has
- * none), ordered by shop and dialect name (every SHOP_SELECT ends with
- * SHOP_ORDER); sqlite_read_shops gathers them. */
-#define SHOP_SELECT                                                                                \
-    "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
-    "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format "      \
-    "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
-#define SHOP_ORDER "ORDER BY s.id, d.dialect"
-
-/* Step a SHOP_SELECT ... SHOP_ORDER and pass each shop, its dialect rows
+/* Step a statement of sql/rows.h SQL_SHOP_SELECT ... SQL_SHOP_ORDER and
+ * pass each shop, its dialect rows
  * gathered, to fn (valid during the call; false stops); the statement is
  * reset. *n (may be NULL) counts the shops passed. */
 kassa_err sqlite_read_shops(struct sqlite_conn *c, sqlite3_stmt *st,

@@ -8,6 +8,7 @@
 #include "base/base.h"
 #include "sql/orders.h"
 #include "sql/records.h"
+#include "sql/rows.h"
 #include "sqlite_internal.h"
 
 enum {
@@ -54,8 +55,7 @@ kassa_err sqlite_shops_by_merchant(struct store_conn *base, int64_t merchant_id,
                                    bool (*fn)(void *arg, const struct shop *s), void *arg)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    sqlite3_stmt *st =
-        tstmt(base, T_SHOPS_BY_MERCHANT, SHOP_SELECT "WHERE s.merchant_id = ?1 " SHOP_ORDER);
+    sqlite3_stmt *st = tstmt(base, T_SHOPS_BY_MERCHANT, SQL_SHOPS_BY_MERCHANT);
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, merchant_id);

@@ -10,39 +10,28 @@
 #include "base/base.h"
 #include "sql/orders.h"
 #include "sql/requisites.h"
+#include "sql/rows.h"
 #include "sqlite_internal.h"
 
 /* The statements of the rows, prepared lazily per connection (slots
  * SLOTS_ROWS..). */
 #define SQLITE_STMTS(XX)                                                                           \
-    XX(MERCHANT_INSERT, "INSERT INTO merchants(name, created_at) VALUES (?1, ?2)")                 \
-    XX(MERCHANT_GET, "SELECT id, name, created_at FROM merchants WHERE id = ?1")                   \
-    XX(SHOP_INSERT,                                                                                \
-       "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "         \
-       "active, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                              \
-    XX(SHOP_DIALECT_PUT,                                                                           \
-       "INSERT INTO shop_dialects(shop_id, dialect, api_key, secret, order_ttl, "                  \
-       "callback_format) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(shop_id, dialect) DO "        \
-       "UPDATE SET order_ttl = excluded.order_ttl, callback_format = excluded.callback_format")    \
-    XX(SHOP_BY_ID, SHOP_SELECT "WHERE s.id = ?1 " SHOP_ORDER)                                      \
-    XX(SHOP_BY_PUBLIC_KEY, SHOP_SELECT "WHERE s.public_key = ?1 " SHOP_ORDER)                      \
-    XX(SHOP_BY_API_KEY,                                                                            \
-       SHOP_SELECT "WHERE s.id = (SELECT shop_id FROM shop_dialects WHERE dialect = ?1 AND "       \
-                   "api_key = ?2) " SHOP_ORDER)                                                    \
-    XX(REQUISITE_INSERT,                                                                           \
-       "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "            \
-       "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "               \
-       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)")                                             \
+    XX(MERCHANT_INSERT, SQL_MERCHANT_INSERT)                                                       \
+    XX(MERCHANT_GET, SQL_MERCHANT_GET)                                                             \
+    XX(SHOP_INSERT, SQL_SHOP_INSERT)                                                               \
+    XX(SHOP_DIALECT_PUT, SQL_SHOP_DIALECT_PUT)                                                     \
+    XX(SHOP_BY_ID, SQL_SHOP_BY_ID)                                                                 \
+    XX(SHOP_BY_PUBLIC_KEY, SQL_SHOP_BY_PUBLIC_KEY)                                                 \
+    XX(SHOP_BY_API_KEY, SQL_SHOP_BY_API_KEY)                                                       \
+    XX(REQUISITE_INSERT, SQL_REQUISITE_INSERT)                                                     \
     XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
     XX(ORDER_INSERT, SQL_ORDER_INSERT)                                                             \
     XX(ORDER_BY_ID, SQL_ORDER_BY_ID)                                                               \
     XX(ORDER_BY_UUID, SQL_ORDER_BY_UUID)                                                           \
     XX(ORDER_BY_UUID_CALLBACK, SQL_ORDER_BY_UUID_CALLBACK)                                         \
     XX(ORDERS_BY_MERCHANT_ORDER_ID, SQL_ORDERS_BY_MERCHANT_ORDER_ID)                               \
-    XX(RATE_GET, "SELECT rate FROM rates WHERE base = ?1 AND quote = ?2")                          \
-    XX(RATE_PUT, "INSERT INTO rates(base, quote, rate, updated_at) VALUES (?1, ?2, ?3, ?4) "       \
-                 "ON CONFLICT(base, quote) DO UPDATE SET rate = excluded.rate, "                   \
-                 "updated_at = excluded.updated_at")
+    XX(RATE_GET, SQL_RATE_GET)                                                                     \
+    XX(RATE_PUT, SQL_RATE_PUT)
 
 enum sqlite_stmt {
 #define XX(name, sql) STMT_##name,
@@ -224,7 +213,7 @@ kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
     return err;
 }
 
-/* The shop columns of a SHOP_SELECT row into s (its dialect rows emptied). */
+/* The shop columns of an SQL_SHOP_SELECT row into s (its dialect rows emptied). */
 static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
 {
     memset(s, 0, sizeof *s);
@@ -239,7 +228,7 @@ static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
     s->created_at = sqlite3_column_int64(st, 8);
 }
 
-/* The dialect columns of a SHOP_SELECT row, as one more row of s (none
+/* The dialect columns of an SQL_SHOP_SELECT row, as one more row of s (none
  * when the shop has no row: the LEFT JOIN's NULLs). */
 static void read_shop_dialect(sqlite3_stmt *st, struct shop *s)
 {

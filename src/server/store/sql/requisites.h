@@ -14,6 +14,12 @@
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
     "country_code, active, assigned, created_at "
 
+/* A new requisite, assigned 0 (PostgreSQL appends RETURNING id). */
+#define SQL_REQUISITE_INSERT                                                                       \
+    "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "               \
+    "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "                  \
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)"
+
 /* store.h requisites_after: $1 type, $2 currency, $3 after, $4 limit (on
  * SQLite the index requisites_pick is (type, currency, active, id),
  * migration 007; PostgreSQL runs it only for a lone pick). */

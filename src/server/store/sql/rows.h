@@ -1,0 +1,43 @@
+/* sql/rows.h: the statements of merchants, shops (with their dialect rows)
+ * and exchange rates both backends run, as one text ($N placeholders;
+ * SQLite's prepare reads them as ?N). PostgreSQL appends RETURNING id to
+ * the inserts whose new id it wants; SQLite reads it from the connection. */
+#ifndef KASSA_SQL_ROWS_H
+#define KASSA_SQL_ROWS_H
+
+#define SQL_MERCHANT_INSERT "INSERT INTO merchants(name, created_at) VALUES ($1, $2)"
+#define SQL_MERCHANT_GET "SELECT id, name, created_at FROM merchants WHERE id = $1"
+
+#define SQL_SHOP_INSERT                                                                            \
+    "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "            \
+    "active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+/* A shop's row of one dialect: inserted with its credentials, or its order
+ * TTL and callback format changed (credentials never change). */
+#define SQL_SHOP_DIALECT_PUT                                                                       \
+    "INSERT INTO shop_dialects(shop_id, dialect, api_key, secret, order_ttl, "                     \
+    "callback_format) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (shop_id, dialect) DO "          \
+    "UPDATE SET order_ttl = excluded.order_ttl, callback_format = excluded.callback_format"
+
+/* A shop with its dialect rows: one result row per row of shop_dialects
+ * (one with NULLs when it has none), ordered by shop and dialect name
+ * (every SQL_SHOP_SELECT ends with SQL_SHOP_ORDER); the backends' shop
+ * readers gather them. */
+#define SQL_SHOP_SELECT                                                                            \
+    "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
+    "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format "      \
+    "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
+#define SQL_SHOP_ORDER "ORDER BY s.id, d.dialect"
+#define SQL_SHOP_BY_ID SQL_SHOP_SELECT "WHERE s.id = $1 " SQL_SHOP_ORDER
+#define SQL_SHOP_BY_PUBLIC_KEY SQL_SHOP_SELECT "WHERE s.public_key = $1 " SQL_SHOP_ORDER
+#define SQL_SHOP_BY_API_KEY                                                                        \
+    SQL_SHOP_SELECT "WHERE s.id = (SELECT shop_id FROM shop_dialects WHERE dialect = $1 AND "      \
+                    "api_key = $2) " SQL_SHOP_ORDER
+#define SQL_SHOPS_BY_MERCHANT SQL_SHOP_SELECT "WHERE s.merchant_id = $1 " SQL_SHOP_ORDER
+
+#define SQL_RATE_GET "SELECT rate FROM rates WHERE base = $1 AND quote = $2"
+#define SQL_RATE_PUT                                                                               \
+    "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "                    \
+    "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                               \
+    "updated_at = excluded.updated_at"
+
+#endif
