@@ -365,3 +365,33 @@ def test_urls_with_control_characters_refused(kassad_shared, bad):
                                    {"name": "x", "url": "https://a.example",
                                     "callback_url": bad})
     assert st == 400 and body == {"error": "callback_url: must be an http or https URL"}, body
+
+
+# ---- replays ----
+
+def test_tegro_replay_days_later_makes_no_second_order(kassad):
+    """A captured createOrder replayed byte for byte three days later (its
+    nonce a small counter, which no clock limits; nonce records and
+    idempotency keys long forgotten) made a second order with the same
+    order_id. The shop's order_id now names one order for as long as the
+    order exists: the replay answers it, other parameters are refused."""
+    from kassa_client import create_shop
+    from tegro_client import tegro_for
+    creds = create_shop(kassad)
+    t = tegro_for(kassad, creds)
+    data = {"currency": "RUB", "amount": 1200, "order_id": "replayed-1", "payment_system": 28}
+    body = t.body(data, nonce=7)
+    first = t.post("createOrder", body)
+    assert first.json["type"] == "success", first.body
+    kassad.advance_clock(3 * 86400)
+    # the sweeper forgets idempotency keys past their 24 h
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and kassad.count_rows("idempotency") > 0:
+        time.sleep(0.2)
+    assert kassad.count_rows("idempotency") == 0
+    again = t.post("createOrder", body)  # byte for byte
+    assert again.json["type"] == "success", again.body
+    assert again.json["data"]["id"] == first.json["data"]["id"]
+    other = t.call("createOrder", dict(data, amount=1300), nonce=8)
+    assert other.json == {"type": "error", "desc": "Order already exists"}, other.body
+    assert kassad.count_rows("orders", "merchant_order_id = ?", ("replayed-1",)) == 1

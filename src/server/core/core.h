@@ -325,6 +325,11 @@ struct order_create_cmd {
     /* in: the request's nonce, recorded in the same savepoint (a replay
      * refuses the create with KASSA_EAUTH_REPLAY) */
     struct request_nonce nonce;
+    /* in: the shop's merchant_order_id names one order for as long as the
+     * order exists, not only while its idempotency key is kept: a create
+     * naming an existing one answers it (same parameters) or refuses
+     * (KASSA_ECONFLICT), whatever the key's age */
+    bool merchant_order_id_unique;
     /* in: the order's URLs are not covered by the request's signature:
      * only the shop's hosts are taken (order_url_refused; KASSA_EINVAL) */
     bool urls_unsigned;

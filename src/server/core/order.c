@@ -278,6 +278,14 @@ static void create_reads_init(struct order_create_cmd *cmd, struct order_reads *
  * ready to insert (fee, rate and requisite set) with its idempotency record
  * in *rec (key "" = none); KASSA_OK without: answered from the idempotency
  * record (the order read, cmd->replayed); else the refusal. */
+/* store_order_fn keeping the first (oldest) order, then stopping. */
+static bool first_order(void *arg, const struct order *o)
+{
+    struct order *out = arg;
+    *out = *o;
+    return false;
+}
+
 static kassa_err create_decide(struct store_conn *c, struct order_create_cmd *cmd,
                                const struct order_reads *rd, struct idem *rec, bool *insert)
 {
@@ -291,6 +299,32 @@ static kassa_err create_decide(struct store_conn *c, struct order_create_cmd *cm
         if (err == KASSA_OK)
             cmd->replayed = true;
         return err;
+    }
+    if (cmd->merchant_order_id_unique && o->merchant_order_id[0] != '\0') {
+        /* No key (it was forgotten after its retention): the order itself
+         * says the id is taken. A replay of a captured request days later
+         * answers the order it made, never a second one. */
+        struct order *old = malloc(sizeof *old);
+        if (old == NULL)
+            return KASSA_ENOMEM;
+        old->id = 0;
+        kassa_err err = STORE_CALL(c, orders_by_merchant_order_id, cmd->shop.id,
+                                   o->merchant_order_id, first_order, old);
+        if (err == KASSA_OK && old->id != 0) {
+            unsigned char fp[32];
+            order_fingerprint(old, fp);
+            if (memcmp(fp, cmd->fingerprint, sizeof fp) != 0) {
+                err = KASSA_ECONFLICT;
+            } else {
+                *o = *old;
+                cmd->replayed = true;
+            }
+            free(old);
+            return err;
+        }
+        free(old);
+        if (err != KASSA_OK)
+            return err;
     }
 
     /* apply may run again (KASSA_ERETRY, a batch rolled back and run

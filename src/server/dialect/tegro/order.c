@@ -164,6 +164,7 @@ bool tegro_order_fill(struct tegro_create *tc, const struct shop *shop,
         }
     }
     cmd->urls_unsigned = in->unsigned_urls;
+    cmd->merchant_order_id_unique = true; /* order_id: the shop's own, for good */
     const char *refused = cmd->urls_unsigned ? order_url_refused(shop, o) : NULL;
     if (refused != NULL) {
         snprintf(msg, msglen, "%s: not a host of this shop", refused);
