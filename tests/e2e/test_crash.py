@@ -287,3 +287,40 @@ def test_pg_server_crash_under_load(crash_env, pg_server):
     while time.monotonic() < deadline and _try(lambda: kassad.admin("GET", "/admin/v1/ledger/verify")) is None:
         time.sleep(0.2)
     _check_invariants(kassad, load, receiver)
+
+
+# ---- named crash points (base/crashpoint.h) ----
+
+POINTS = [
+    ("committed", 40),          # a batch committed, its requests not answered yet
+    ("callback-claim", 3),      # callbacks claimed inside the claim's transaction
+    ("callback-delivered", 5),  # a delivery answered, its attempt not recorded
+    ("checkpoint", 3),          # WAL frames copied into the database file (SQLite)
+]
+
+
+@pytest.mark.parametrize("point,n", POINTS)
+def test_crash_point(crash_env, point, n):
+    """kassad started with KASSA_CRASHPOINT=point:n aborts there under load;
+    restarted, nothing answered is lost and nothing is duplicated."""
+    kassad, shop, receiver = crash_env
+    if point == "checkpoint" and not kassad.db_path:
+        pytest.skip("an SQLite checkpoint")
+    kassad.stop()
+    kassad.start(env={"KASSA_CRASHPOINT": f"{point}:{n}"})
+    load = Load(kassad, shop)
+    threads = [threading.Thread(target=f, daemon=True)
+               for f in (load.creator, load.creator, load.completer, load.withdrawer)]
+    for t in threads:
+        t.start()
+    try:
+        rc = kassad.proc.wait(timeout=60)
+    finally:
+        load.stop.set()
+        for t in threads:
+            t.join(30)
+    assert rc == -6, rc  # SIGABRT, at the point
+    assert "crash point reached" in kassad.log_path.read_text()
+    kassad.start(env={})
+    _check_invariants(kassad, load, receiver)
+

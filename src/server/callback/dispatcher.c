@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "base/crashpoint.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -316,7 +317,9 @@ static kassa_err claim_apply(struct store_conn *c, struct store_task *task)
     int64_t now = clock_now_ms();
     int64_t lease = now + (int64_t)D.opts.timeout_s * 1000 + LEASE_MARGIN_MS;
     err = STORE_CALL(c, callbacks_claim, now, D.owner, lease, cmd->limit, collect_claim, cmd);
-    int64_t shop_loaded = 0; /* the shop in *s, 0 when none: read once per run */
+    if (cmd->jobs != NULL)
+        CRASHPOINT("callback-claim"); /* claimed inside the transaction, not committed */
+    int64_t shop_loaded = 0;          /* the shop in *s, 0 when none: read once per run */
     for (struct job *j = cmd->jobs; err == KASSA_OK && j != NULL; j = j->next) {
         kassa_err r = KASSA_OK;
         if (j->cb.shop_id != shop_loaded) {
@@ -697,6 +700,7 @@ static void reap(void)
         if (j == NULL)
             continue;
         job_finish(j, rc);
+        CRASHPOINT("callback-delivered"); /* delivered, the attempt not recorded */
         for (struct job **p = &D.in_flight; *p != NULL; p = &(*p)->next) {
             if (*p == j) {
                 *p = j->next;

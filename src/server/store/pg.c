@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "base/base.h"
+#include "base/crashpoint.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "migration.h"
@@ -196,6 +197,7 @@ static kassa_err migrate(PGconn *pg, char *err, size_t errlen)
             continue;
         r = PQexec(pg, m->sql);
         ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        CRASHPOINT("migration"); /* applied, not recorded nor committed */
         if (!ok)
             snprintf(msg, sizeof msg, "%s: %.*s", m->name,
                      (int)strcspn(PQresultErrorMessage(r), "\n"), PQresultErrorMessage(r));

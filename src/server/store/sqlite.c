@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "base/crashpoint.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "migration.h"
@@ -350,6 +351,7 @@ static kassa_err migrate(struct sqlite_conn *c, char *err, size_t errlen)
             continue;
         if (exec_sql(c->db, m->sql) != KASSA_OK)
             goto fail;
+        CRASHPOINT("migration"); /* applied, not recorded nor committed */
         if (sqlite3_prepare_v2(c->db,
                                "INSERT INTO schema_migrations(version, name, applied_at) "
                                "VALUES (?1, ?2, ?3)",
@@ -416,6 +418,8 @@ static void *checkpointer_main(void *arg)
                                            &done);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_warn("wal checkpoint failed", "error=\"%s\"", sqlite3_errmsg(s->ckpt_db));
+        if (done > 0)
+            CRASHPOINT("checkpoint"); /* frames copied, the WAL not started over */
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "base/base.h"
+#include "base/crashpoint.h"
 #include "base/log.h"
 #include "writer.h"
 
@@ -109,6 +110,7 @@ static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
         STORE_CALL0(c, rollback);
         return batch_error(err);
     }
+    CRASHPOINT("committed"); /* durable, nobody answered yet */
     void (*hook)(void) = atomic_load(&w->on_commit);
     if (hook)
         hook();
