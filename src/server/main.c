@@ -121,6 +121,11 @@ int main(int argc, char **argv)
         log_error("cannot open the database", "db=\"%s\" error=\"%s\"", db_shown, err);
         goto out;
     }
+    /* A moved test clock goes on from where it was, timers included. */
+    if (clock_restore(app.store) != KASSA_OK) {
+        log_error("cannot read the test clock's offset");
+        goto out;
+    }
     app.writer = writer_start_n(app.store, config.batch_max, config.db_writers);
     if (app.writer == NULL) {
         log_error("cannot start the writer");

@@ -307,8 +307,9 @@ class Kassad:
         """
         if self.proc is not None and self.proc.poll() is None:
             raise KassadError("kassad already running")
-        if db_url is not None:
+        if db_url is not None and db_url != self.db_url:
             self.db_url = db_url
+            self.clock_offset = 0  # a new database: the clock was never moved
         if self.db_url is None:
             self.db_url = self.make_db_url(self.dir)
         if extra_args is not None:
@@ -322,7 +323,8 @@ class Kassad:
             self.port = port
         elif self.port is None:
             self.port = free_port()
-        self.clock_offset = 0  # a new process starts on real time
+        # A restarted kassad keeps its moved test clock (kept in the
+        # database): clock_offset stays.
         with open(self.log_path, "ab") as log:
             log.write(f"==== start: {' '.join(self.args())}\n".encode())
             log.flush()

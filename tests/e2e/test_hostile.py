@@ -395,3 +395,19 @@ def test_tegro_replay_days_later_makes_no_second_order(kassad):
     other = t.call("createOrder", dict(data, amount=1300), nonce=8)
     assert other.json == {"type": "error", "desc": "Order already exists"}, other.body
     assert kassad.count_rows("orders", "merchant_order_id = ?", ("replayed-1",)) == 1
+
+
+def test_moved_test_clock_survives_a_crash(kassad, shop):
+    """With --test-clock a moved clock went back to real time when kassad
+    restarted, so timers scheduled on the moved clock waited days after a
+    crash test's restart. The offset is kept in the database."""
+    moved = kassad.advance_clock(5 * 86400)
+    kassad.kill()
+    kassad.start()
+    assert "test clock restored" in kassad.log_path.read_text()
+    # The server's clock is still the moved one: a signed request made on
+    # the moved clock is inside the timestamp window.
+    r = kassad.panda(shop).create_order(amount="10.00")
+    assert r.status == 200, r
+    now = kassad.advance_clock(1)
+    assert moved + 1 <= now <= moved + 60

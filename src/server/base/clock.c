@@ -70,6 +70,11 @@ static void clock_broadcast(void)
     pthread_mutex_unlock(&clock_mu);
 }
 
+int64_t clock_offset(void)
+{
+    return (int64_t)atomic_load(&clock_offset_ms) / 1000;
+}
+
 kassa_err clock_advance(int64_t seconds)
 {
     if (!atomic_load(&clock_test) || seconds <= 0 || seconds > INT64_MAX / 1000 / 4)

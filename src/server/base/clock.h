@@ -28,6 +28,9 @@ int64_t clock_mono_ms(void);
  * or for seconds <= 0. Wakes every clock_wait sleeper. */
 kassa_err clock_advance(int64_t seconds);
 
+/* Seconds the clock was moved forward (0 without test mode). */
+int64_t clock_offset(void);
+
 /* Sleep until the clock reaches `deadline_ms` or `max_real_ms` of real time
  * pass, whichever is first; clock_advance and clock_wake cut it short.
  * Used by the timers (sweeper, dispatcher). */

@@ -297,6 +297,18 @@ struct method_set_cmd {
 };
 kassa_err method_set_apply(struct store_conn *c, struct store_task *task);
 
+/* Keep the test clock's offset (clock_offset) across restarts: a moved
+ * clock goes on from the moved time after a crash or restart. */
+struct clock_keep_cmd {
+    struct store_task task;
+    int64_t offset; /* in: seconds */
+};
+kassa_err clock_keep_apply(struct store_conn *c, struct store_task *task);
+
+/* Move a --test-clock clock to where it was kept (clock_keep_cmd), at
+ * start. KASSA_OK also when nothing was kept. */
+kassa_err clock_restore(struct store *s);
+
 /* Deliver a callback once more. KASSA_ENOTFOUND. */
 struct callback_resend_cmd {
     struct store_task task;

@@ -392,6 +392,8 @@ const struct store_ops store_pg_ops = {
     .idem_put = pg_idem_put,
     .rate_get = pg_rate_get,
     .rate_put = pg_rate_put,
+    .setting_get = pg_setting_get,
+    .setting_put = pg_setting_put,
     /* money: pg_ledger.c */
     .order_set_status = pg_order_set_status,
     .ledger_post = pg_ledger_post,

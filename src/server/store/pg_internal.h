@@ -157,6 +157,8 @@ kassa_err pg_idem_put(struct store_conn *base, const struct idem *in);
 kassa_err pg_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32]);
 kassa_err pg_rate_put(struct store_conn *base, const char *from, const char *to, const char *rate,
                       int64_t now);
+kassa_err pg_setting_get(struct store_conn *base, const char *name, char *value, size_t size);
+kassa_err pg_setting_put(struct store_conn *base, const char *name, const char *value, int64_t now);
 
 /* ---- pg_create.c: order creates (one, the reads of many, many) ---- */
 kassa_err pg_order_insert(struct store_conn *base, struct order *o);

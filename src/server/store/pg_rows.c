@@ -35,7 +35,9 @@
     XX(IDEM_PURGE, "DELETE FROM idempotency WHERE ctid IN (SELECT ctid FROM idempotency "          \
                    "WHERE created_at < $1 ORDER BY created_at LIMIT $2)")                          \
     XX(RATE_GET, SQL_RATE_GET)                                                                     \
-    XX(RATE_PUT, SQL_RATE_PUT)
+    XX(RATE_PUT, SQL_RATE_PUT)                                                                     \
+    XX(SETTING_GET, SQL_SETTING_GET)                                                               \
+    XX(SETTING_PUT, SQL_SETTING_PUT)
 
 enum pg_stmt {
 #define XX(name, sql) STMT_##name,
@@ -414,4 +416,31 @@ kassa_err pg_rate_put(struct store_conn *base, const char *from, const char *to,
     pgp_text(&p, rate);
     pgp_i64(&p, now);
     return core_run(c, STMT_RATE_PUT, &p, NULL);
+}
+
+kassa_err pg_setting_get(struct store_conn *base, const char *name, char *value, size_t size)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, name);
+    kassa_err err;
+    PGresult *r = core_exec(c, STMT_SETTING_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0)
+        err = KASSA_ENOTFOUND;
+    else
+        pg_text(r, 0, 0, value, size);
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_setting_put(struct store_conn *base, const char *name, const char *value, int64_t now)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, name);
+    pgp_text(&p, value);
+    pgp_i64(&p, now);
+    return core_run(c, STMT_SETTING_PUT, &p, NULL);
 }

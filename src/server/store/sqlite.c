@@ -802,6 +802,8 @@ const struct store_ops store_sqlite_ops = {
     .idem_put = sqlite_idem_put,
     .rate_get = sqlite_rate_get,
     .rate_put = sqlite_rate_put,
+    .setting_get = sqlite_setting_get,
+    .setting_put = sqlite_setting_put,
     /* money: sqlite_ledger.c */
     .order_set_status = sqlite_order_set_status,
     .ledger_post = sqlite_ledger_post,

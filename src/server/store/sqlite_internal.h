@@ -163,6 +163,9 @@ kassa_err sqlite_orders_by_merchant_order_id(struct store_conn *base, int64_t sh
 kassa_err sqlite_rate_get(struct store_conn *base, const char *from, const char *to, char rate[32]);
 kassa_err sqlite_rate_put(struct store_conn *base, const char *from, const char *to,
                           const char *rate, int64_t now);
+kassa_err sqlite_setting_get(struct store_conn *base, const char *name, char *value, size_t size);
+kassa_err sqlite_setting_put(struct store_conn *base, const char *name, const char *value,
+                             int64_t now);
 /* The fixed fees (sqlite_shop_settings.c) through the writer's memo:
  * store_sqlite_ops' shop_fee_get/set. */
 kassa_err sqlite_memo_fee_get(struct store_conn *base, int64_t shop_id, const char *currency,

@@ -31,7 +31,9 @@
     XX(ORDER_BY_UUID_CALLBACK, SQL_ORDER_BY_UUID_CALLBACK)                                         \
     XX(ORDERS_BY_MERCHANT_ORDER_ID, SQL_ORDERS_BY_MERCHANT_ORDER_ID)                               \
     XX(RATE_GET, SQL_RATE_GET)                                                                     \
-    XX(RATE_PUT, SQL_RATE_PUT)
+    XX(RATE_PUT, SQL_RATE_PUT)                                                                     \
+    XX(SETTING_GET, SQL_SETTING_GET)                                                               \
+    XX(SETTING_PUT, SQL_SETTING_PUT)
 
 enum sqlite_stmt {
 #define XX(name, sql) STMT_##name,
@@ -607,4 +609,34 @@ kassa_err sqlite_memo_fee_set(struct store_conn *base, int64_t shop_id, const ch
 {
     sqlite_memo_forget(container_of(base, struct sqlite_conn, base));
     return sqlite_shop_fee_set(base, shop_id, currency, fixed);
+}
+
+kassa_err sqlite_setting_get(struct store_conn *base, const char *name, char *value, size_t size)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_SETTING_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, name);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW)
+        sqlite_col_text(st, 0, value, size);
+    else
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_setting_put(struct store_conn *base, const char *name, const char *value,
+                             int64_t now)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_SETTING_PUT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, name);
+    sqlite_bind_text(st, 2, value);
+    sqlite3_bind_int64(st, 3, now);
+    return sqlite_run(c, st);
 }

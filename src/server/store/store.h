@@ -167,6 +167,11 @@ struct store_ops {
     kassa_err (*idem_put)(struct store_conn *c, const struct idem *in);
     /* Operator exchange rates: rate is decimal text ("95.00"). */
     kassa_err (*rate_get)(struct store_conn *c, const char *from, const char *to, char rate[32]);
+    /* A named setting kept across restarts (KASSA_ENOTFOUND when never
+     * set); value is cut to size - 1 bytes. */
+    kassa_err (*setting_get)(struct store_conn *c, const char *name, char *value, size_t size);
+    kassa_err (*setting_put)(struct store_conn *c, const char *name, const char *value,
+                             int64_t now);
     kassa_err (*rate_put)(struct store_conn *c, const char *from, const char *to, const char *rate,
                           int64_t now);
 

@@ -188,6 +188,21 @@ static enum http_action admin_get_order(struct http_req *req, const char *ref)
 
 /* ---- clock and rates ---------------------------------------------------- */
 
+static void clock_rendered(struct http_req *req, struct store_task *task, kassa_err err)
+{
+    (void)task;
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 256);
+    jw_obj(&w);
+    jw_kint(&w, "now", clock_now());
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
 static enum http_action admin_clock_advance(struct http_req *req)
 {
     char msg[512];
@@ -209,15 +224,17 @@ static enum http_action admin_clock_advance(struct http_req *req)
     }
     long long seconds = (long long)json_integer_value(v);
     json_decref(root); /* v belonged to root */
+    struct clock_keep_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
     clock_advance(seconds);
     log_info("clock advanced", "seconds=%lld now=%lld", seconds, (long long)clock_now());
-    struct jw w;
-    jw_init(&w, 256);
-    jw_obj(&w);
-    jw_kint(&w, "now", clock_now());
-    jw_obj_end(&w);
-    reply_jw(req, 200, &w);
-    return HTTP_DONE;
+    /* Kept, so a restart goes on from the moved time; answered once kept. */
+    cmd->offset = clock_offset();
+    cmd->task.run = clock_keep_apply;
+    return submit_and_render(req, &cmd->task, clock_rendered);
 }
 
 static void rate_rendered(struct http_req *req, struct store_task *task, kassa_err err)

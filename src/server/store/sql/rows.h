@@ -35,6 +35,10 @@
 #define SQL_SHOPS_BY_MERCHANT SQL_SHOP_SELECT "WHERE s.merchant_id = $1 " SQL_SHOP_ORDER
 
 #define SQL_RATE_GET "SELECT rate FROM rates WHERE base = $1 AND quote = $2"
+#define SQL_SETTING_GET "SELECT value FROM settings WHERE name = $1"
+#define SQL_SETTING_PUT                                                                            \
+    "INSERT INTO settings(name, value, updated_at) VALUES ($1, $2, $3) "                           \
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
 #define SQL_RATE_PUT                                                                               \
     "INSERT INTO rates(base, quote, rate, updated_at) VALUES ($1, $2, $3, $4) "                    \
     "ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, "                               \
