@@ -411,3 +411,28 @@ def test_moved_test_clock_survives_a_crash(kassad, shop):
     assert r.status == 200, r
     now = kassad.advance_clock(1)
     assert moved + 1 <= now <= moved + 60
+
+
+def test_database_directory_made_owner_only_and_old_files_tightened(tmp_path):
+    """kassad creates a missing database directory 0700, and an older
+    kassad's 0644 files become 0600 at start."""
+    from kassa_client import Kassad
+    db = tmp_path / "var" / "deep" / "kassa.db"
+    k = Kassad(tmp_path / "k", db_url=f"sqlite:{db}")
+    try:
+        k.start()
+        for d in (tmp_path / "var", tmp_path / "var" / "deep"):
+            assert os.stat(d).st_mode & 0o777 == 0o700, d
+        k.stop()
+        for suffix in ("", "-wal", "-shm"):
+            p = str(db) + suffix
+            if os.path.exists(p):
+                os.chmod(p, 0o644)
+        k.start()
+        for suffix in ("", "-wal", "-shm"):
+            p = str(db) + suffix
+            if os.path.exists(p):
+                assert os.stat(p).st_mode & 0o777 == 0o600, p
+        assert "database file made owner-only" in k.log_path.read_text()
+    finally:
+        k.close()

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -480,9 +481,51 @@ static void sqlite_close(struct store *base)
  * store is open, refuses the second one at start. (flock locks are apart
  * from the POSIX locks SQLite takes; sqlite3 and other readers are not
  * affected.) */
+/* Create the database's directory (and its parents) when missing, owner
+ * only: the database holds every shop's secrets. */
+static bool make_parent_dirs(const char *path, char *err, size_t errlen)
+{
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return true; /* open will say what is wrong */
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return true;
+    *slash = '\0';
+    for (char *p = dir + 1;; p++) {
+        bool end = *p == '\0';
+        if (*p == '/' || end) {
+            *p = '\0';
+            if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+                snprintf(err, errlen, "cannot create the directory %s: %s", dir, strerror(errno));
+                return false;
+            }
+            if (end)
+                return true;
+            *p = '/';
+        }
+    }
+}
+
+/* Files an older kassad created readable by all (0644): owner only now. */
+static void tighten_modes(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char p[4200];
+        struct stat st;
+        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
+        if (stat(p, &st) == 0 && (st.st_mode & 077) != 0 && chmod(p, st.st_mode & 0700) == 0)
+            log_info("database file made owner-only", "file=%s", p);
+    }
+}
+
 static bool lock_database(struct sqlite_store *s, char *err, size_t errlen)
 {
-    s->lock_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (!make_parent_dirs(s->path, err, errlen))
+        return false;
+    tighten_modes(s->path);
+    s->lock_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (s->lock_fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
         return false;
