@@ -436,3 +436,20 @@ def test_database_directory_made_owner_only_and_old_files_tightened(tmp_path):
         assert "database file made owner-only" in k.log_path.read_text()
     finally:
         k.close()
+
+
+def test_stats_never_read_an_overflowing_sum_as_zero(kassad):
+    """Sums past the 64-bit range answered 500 on SQLite and a silent 0.00
+    on PostgreSQL. Reachable only with limits raised to the maximum; then
+    /orders/stats answers 422 saying so, on both backends."""
+    from kassa_client import create_shop
+    kassad.stop()
+    kassad.start(extra_args=["--max-order-amount", "RUB=92233720368547758.07"])
+    creds = create_shop(kassad)
+    panda = kassad.panda(creds)
+    for _ in range(2):
+        assert panda.create_order(amount="50000000000000000.00").status == 200
+    r = panda.get("/orders/stats")
+    assert r.status == 422, r
+    assert r.json == {"error": "the amounts of this period exceed what can be summed; "
+                               "ask for a shorter period"}, r

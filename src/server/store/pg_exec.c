@@ -77,6 +77,21 @@ void pgp_null(struct pg_params *p)
     pgp_push(p, NULL, 0, 0);
 }
 
+bool pg_i64_checked(const PGresult *r, int row, int col, int64_t *out)
+{
+    *out = 0;
+    if (PQgetisnull(r, row, col))
+        return true;
+    const char *s = PQgetvalue(r, row, col);
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0')
+        return false; /* a sum (numeric) past int64, or not an integer */
+    *out = v;
+    return true;
+}
+
 int64_t pg_i64(const PGresult *r, int row, int col)
 {
     if (PQgetisnull(r, row, col))

@@ -97,6 +97,9 @@ kassa_err pg_run(struct pg_conn *c, int slot, const char *sql, const struct pg_p
 
 /* Column readers on a text result; NULL reads as 0 / "". */
 int64_t pg_i64(const PGresult *r, int row, int col);
+/* The integer in a cell (NULL: 0); false when it does not fit int64 (a
+ * SUM of BIGINTs is a numeric and may not), instead of reading 0. */
+bool pg_i64_checked(const PGresult *r, int row, int col, int64_t *out);
 void pg_text(const PGresult *r, int row, int col, char *dst, size_t size);
 /* A bytea column (hex text) into dst: its byte length, or -1 when it does
  * not fit / is malformed. */

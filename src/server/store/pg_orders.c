@@ -202,14 +202,12 @@ kassa_err pg_order_stats(struct store_conn *base, int64_t shop_id, int64_t from,
     if (r == NULL)
         return err;
     if (PQntuples(r) == 1) {
-        out->total_orders = pg_i64(r, 0, 0);
-        out->completed_orders = pg_i64(r, 0, 1);
-        out->pending_orders = pg_i64(r, 0, 2);
-        out->total_amount = pg_i64(r, 0, 3);
-        out->completed_amount = pg_i64(r, 0, 4);
-        out->pending_amount = pg_i64(r, 0, 5);
-        out->failed_amount = pg_i64(r, 0, 6);
-        out->total_commission = pg_i64(r, 0, 7);
+        int64_t *cells[] = {&out->total_orders,  &out->completed_orders, &out->pending_orders,
+                            &out->total_amount,  &out->completed_amount, &out->pending_amount,
+                            &out->failed_amount, &out->total_commission};
+        for (int i = 0; i < 8 && err == KASSA_OK; i++)
+            if (!pg_i64_checked(r, 0, i, cells[i]))
+                err = KASSA_EMONEY_RANGE; /* never a silent 0 */
     } else {
         err = KASSA_EIO;
     }

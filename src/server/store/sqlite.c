@@ -232,6 +232,11 @@ kassa_err sqlite_step_error(struct sqlite_conn *c, int rc)
 {
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return KASSA_EEXIST;
+    if (rc == SQLITE_ERROR && strcmp(sqlite3_errmsg(c->db), "integer overflow") == 0) {
+        /* A SUM past int64: a clear range error, not a storage failure. */
+        log_warn("sqlite sum overflow");
+        return KASSA_EMONEY_RANGE;
+    }
     log_error("sqlite step failed", "rc=%d error=\"%s\"", rc, sqlite3_errmsg(c->db));
     return KASSA_EIO;
 }

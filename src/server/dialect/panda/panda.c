@@ -797,6 +797,12 @@ static enum http_action panda_stats(struct http_req *req)
     }
     struct order_stats st = {0};
     kassa_err err = query_order_stats(shop.id, from, to, rt ? rt : "", cc ? cc : "", cur, &st);
+    if (err == KASSA_EMONEY_RANGE) {
+        reply_error(req, 422,
+                    "the amounts of this period exceed what can be summed; "
+                    "ask for a shorter period");
+        return HTTP_DONE;
+    }
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
