@@ -1176,3 +1176,29 @@ def test_strict_signature_holds_for_one_request(env):
               **{"Content-Type": "application/json"})
     r = send_raw(server.base_url, "POST", "/v1/orders", body, headers=hc.items())
     assert r.status == 200, r
+
+
+def test_plain_signature_reused_for_another_change_refused(env):
+    """A plain GET signature covers the timestamp alone: the headers of one
+    signed request (a read seen in a log, or a cancel) used to cancel any
+    other pending order of the shop for the whole window. kassa now refuses
+    a plain signature on a cancel or confirm once another target used it,
+    and a change's signature on any second change, on every node (recorded
+    with the change). A fresh timestamp signs anew."""
+    server, creds, client = env
+    a = client.create_order(amount="10.00").json
+    b = client.create_order(amount="10.00").json
+    ts = server.now() + 7  # no other request of this test signs with it
+    msg = {"error": "signature already used for another request: sign this one with its own "
+                    "X-Timestamp (or use X-Signature-Mode: strict)"}
+    assert client.get(f"/v1/orders/{a['uuid']}", ts=ts).status == 200  # a read, seen
+    r = client.get(f"/v1/orders/{b['uuid']}/cancel", ts=ts)
+    assert r.status == 401 and r.json == msg, r
+    r = client.get(f"/v1/orders/{a['uuid']}/cancel", ts=ts + 1)
+    assert r.status == 200, r
+    r = client.get(f"/v1/orders/{b['uuid']}/cancel", ts=ts + 1)  # the cancel's headers again
+    assert r.status == 401 and r.json == msg, r
+    r = client.get(f"/v1/orders/{b['uuid']}/confirm", ts=ts + 1)
+    assert r.status == 401 and r.json == msg, r
+    assert server.admin("GET", f"/admin/v1/orders/{b['uuid']}")[1]["status"] == "pending"
+    assert client.get(f"/v1/orders/{b['uuid']}/cancel", ts=ts + 2).status == 200

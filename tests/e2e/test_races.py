@@ -233,3 +233,21 @@ def test_withdrawals_across_two_nodes_never_overdraw(two_nodes):
     _withdrawal_race([a, b], creds, 10, 24)
     assert available(a, creds) == "0.00"
     verify_ok(a)
+
+
+def test_cancel_signature_taken_once_across_nodes(two_nodes):
+    """A cancel's plain signature replayed on the other node, for another
+    order: that node has not seen it, but the database has (recorded with
+    the first cancel): refused."""
+    a, b = two_nodes
+    creds = create_shop(a)
+    pa, pb = a.panda(creds), b.panda(creds)
+    x = pa.create_order(amount="10.00").json
+    y = pa.create_order(amount="10.00").json
+    ts = a.now() + 5
+    assert pa.get(f"/v1/orders/{x['uuid']}/cancel", ts=ts).status == 200
+    r = pb.get(f"/v1/orders/{y['uuid']}/cancel", ts=ts)
+    assert r.status == 401, r
+    assert r.json["error"].startswith("signature already used for another request")
+    st, o = a.admin("GET", f"/admin/v1/orders/{y['uuid']}")
+    assert o["status"] == "pending"

@@ -398,6 +398,9 @@ struct order_transition_cmd {
     enum order_status to; /* in: the state wanted */
     enum actor actor;     /* in */
     struct order order;   /* out: the order after the transition */
+    /* in: the request's nonce, recorded with the change (a replay refuses
+     * it with KASSA_EAUTH_REPLAY, nothing changed); .has false: none */
+    struct request_nonce nonce;
 };
 
 /* Move an order to cmd->to, with its ledger postings and event row, in the

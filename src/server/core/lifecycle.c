@@ -94,6 +94,8 @@ kassa_err order_transition_apply(struct store_conn *c, struct store_task *task)
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
     if (err != KASSA_OK)
         return err;
+    if ((err = nonce_record(c, cmd->order.shop_id, &cmd->nonce)) != KASSA_OK)
+        return err;
     return order_transition(c, &cmd->order, cmd->to, cmd->actor);
 }
 
@@ -103,7 +105,9 @@ kassa_err order_confirm_apply(struct store_conn *c, struct store_task *task)
     kassa_err err = STORE_CALL(c, order_confirm, cmd->order_id, clock_now());
     if (err != KASSA_OK)
         return err;
-    return STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
+    if ((err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order)) != KASSA_OK)
+        return err;
+    return nonce_record(c, cmd->order.shop_id, &cmd->nonce);
 }
 
 kassa_err order_expire_apply(struct store_conn *c, struct store_task *task)

@@ -1,6 +1,8 @@
 /* panda.c: the PandaPay24 dialect (spec/panda.md). Wire format only: the
  * auth headers, field names, status names and number formats; everything
  * else is the core's. */
+#include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
+#include "base/seen.h"
 #include "dialect/dialect.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
@@ -45,8 +48,44 @@ static bool all_digits(const char *s, size_t max)
  * HMAC(secret, X-Timestamp + signed) (in strict mode HMAC over timestamp,
  * method, target and body: kassa_panda_sign_strict) and the timestamp is
  * inside the window. On failure answers 401 and returns false. */
+/* Plain signatures of body-less requests (HMAC over the timestamp alone,
+ * valid for every such request of the shop in that second): which target
+ * each was first used for, for the timestamp window on both sides. */
+static struct seen panda_sigs;
+static pthread_once_t panda_sigs_once = PTHREAD_ONCE_INIT;
+
+static void panda_sigs_init(void)
+{
+    int w = dialect_settings()->timestamp_window > 0 ? dialect_settings()->timestamp_window : 300;
+    seen_init(&panda_sigs, 2 * w + 1);
+}
+
+static uint64_t target_hash(const struct http_req *req)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = req->method; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ ' ') * 1099511628211ull;
+    for (const char *p = req->raw_target; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+static bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_len,
+                          struct shop *shop, struct request_nonce *change);
+
 static bool panda_auth(struct http_req *req, const char *signed_part, size_t signed_len,
                        struct shop *shop)
+{
+    return panda_auth_ex(req, signed_part, signed_len, shop, NULL);
+}
+
+/* panda_auth for a request that changes something without a body (cancel,
+ * confirm). A plain signature (the timestamp alone) another request of the
+ * shop used already is refused; and *change gets the signature as a nonce
+ * for the core to record with the change, so no node takes it twice. */
+static bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_len,
+                          struct shop *shop, struct request_nonce *change)
 {
     const char *key = http_header(req, "X-API-Key");
     const char *ts = http_header(req, "X-Timestamp");
@@ -84,6 +123,29 @@ static bool panda_auth(struct http_req *req, const char *signed_part, size_t sig
                 : kassa_panda_verify(row->secret, ts, signed_part, signed_len, sig)) != KASSA_OK) {
         reply_error(req, 401, "invalid signature");
         return false;
+    }
+    if (!strict && signed_len == 0) {
+        pthread_once(&panda_sigs_once, panda_sigs_init);
+        /* Hex in either case verifies: one key for both. */
+        char seen_key[SEEN_KEY];
+        int n = snprintf(seen_key, sizeof seen_key, "%lld:%.80s", (long long)shop->id, sig);
+        for (int i = 0; i < n && i < (int)sizeof seen_key; i++)
+            seen_key[i] = (char)tolower((unsigned char)seen_key[i]);
+        uint64_t mine = target_hash(req), first = mine;
+        seen_put(&panda_sigs, seen_key, mine, clock_mono_ms(), &first);
+        if (change != NULL && first != mine) {
+            reply_error(req, 401,
+                        "signature already used for another request: sign this one "
+                        "with its own X-Timestamp (or use X-Signature-Mode: strict)");
+            return false;
+        }
+        if (change != NULL) {
+            change->has = true;
+            snprintf(change->nonce, sizeof change->nonce, "sig:%.64s", sig);
+            for (char *p = change->nonce; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+            memset(change->body_hash, 0, sizeof change->body_hash);
+        }
     }
     long long t = strtoll(ts, NULL, 10);
     long long now = clock_now();
@@ -538,6 +600,12 @@ static bool own_order(struct http_req *req, const struct shop *shop, const char 
 static void cancel_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
     struct order_transition_cmd *cmd = container_of(task, struct order_transition_cmd, task);
+    if (err == KASSA_EAUTH_REPLAY) {
+        reply_error(req, 401,
+                    "signature already used for another request: sign this one "
+                    "with its own X-Timestamp (or use X-Signature-Mode: strict)");
+        return;
+    }
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be canceled: it is %s",
                     panda_status(cmd->order.status));
@@ -560,13 +628,13 @@ static void cancel_rendered(struct http_req *req, struct store_task *task, kassa
 static enum http_action panda_cancel(struct http_req *req, const char *uuid)
 {
     struct shop shop;
-    if (!panda_auth(req, "", 0, &shop))
-        return HTTP_DONE;
     struct order_transition_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
     if (cmd == NULL) {
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
+    if (!panda_auth_ex(req, "", 0, &shop, &cmd->nonce))
+        return HTTP_DONE;
     if (!own_order(req, &shop, uuid, &cmd->order))
         return HTTP_DONE;
     cmd->order_id = cmd->order.id;
@@ -579,6 +647,12 @@ static enum http_action panda_cancel(struct http_req *req, const char *uuid)
 static void confirm_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
     struct order_transition_cmd *cmd = container_of(task, struct order_transition_cmd, task);
+    if (err == KASSA_EAUTH_REPLAY) {
+        reply_error(req, 401,
+                    "signature already used for another request: sign this one "
+                    "with its own X-Timestamp (or use X-Signature-Mode: strict)");
+        return;
+    }
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "Order cannot be confirmed: it is %s",
                     panda_status(cmd->order.status));
@@ -609,7 +683,8 @@ static enum http_action panda_confirm(struct http_req *req, const char *ref)
     }
     if (http_header(req, "X-API-Key") != NULL) {
         struct shop shop;
-        if (!panda_auth(req, "", 0, &shop) || !own_order(req, &shop, ref, &cmd->order))
+        if (!panda_auth_ex(req, "", 0, &shop, &cmd->nonce) ||
+            !own_order(req, &shop, ref, &cmd->order))
             return HTTP_DONE;
     } else {
         if (!core_is_uuid(ref)) {
