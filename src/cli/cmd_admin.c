@@ -106,6 +106,20 @@ static int send_options(cli_opt *o, size_t n, size_t first, const char *method, 
         for (char *p = key; *p; p++)
             if (*p == '-')
                 *p = '_';
+        if (strcmp(key, "form_hosts") == 0) {
+            /* "a.example,b.example" -> ["a.example","b.example"] ("": none) */
+            json_t *arr = json_array();
+            for (const char *p = o[i].value; arr && *p;) {
+                size_t len = strcspn(p, ",");
+                if (len > 0)
+                    json_array_append_new(arr, json_stringn(p, len));
+                p += len;
+                if (*p == ',')
+                    p++;
+            }
+            json_object_set_new(obj, key, arr);
+            continue;
+        }
         json_object_set_new(obj, key, json_string(o[i].value));
     }
     body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -174,6 +188,15 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
+        {"form-hosts",
+         CLI_ARG,
+         "HOSTS",
+         NULL,
+         "further hosts the hosted form's URLs may name, comma-separated (\"\": none)",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
@@ -181,7 +204,7 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
     long id;
     int rc = cli_parse(cmd,
                        "ID [--name N] [--url U] [--callback-url C] [--fee-percent P] "
-                       "[--notification-format form|json]",
+                       "[--notification-format form|json] [--form-hosts H1,H2]",
                        "Change a shop's settings (PATCH /admin/v1/shops/ID): only the options "
                        "given change; prints the shop as JSON (without its credentials).",
                        argc, argv, o, N(o), pos, 1, &npos);

@@ -168,8 +168,25 @@ class PandaClient:
         hdrs = self.headers(body, ts=ts, **kw)
         return urllib_request(self.base_url + path, "POST", body, hdrs)
 
+    # The last timestamp a change (cancel, confirm) of each key signed with.
+    _last_change = {}
+
+    def change_timestamp(self):
+        """A timestamp for a body-less change that no request of this key
+        signed before: kassad refuses a cancel or confirm whose plain
+        signature (the timestamp alone) another request used, so a careful
+        client signs each change with a second of its own (a future one,
+        within the window, when it changes faster than once a second)."""
+        last = PandaClient._last_change.get(self.api_key, 0)
+        ts = max(int(self.clock()) + 1, last + 1)
+        PandaClient._last_change[self.api_key] = ts
+        return ts
+
     def get(self, path, ts=None, **kw):
-        """GET, signed over the timestamp alone."""
+        """GET, signed over the timestamp alone (a cancel or confirm over a
+        timestamp of its own: change_timestamp)."""
+        if ts is None and path.endswith(("/cancel", "/confirm")):
+            ts = self.change_timestamp()
         hdrs = self.headers(b"", ts=ts, **kw)
         del hdrs["Content-Type"]
         return urllib_request(self.base_url + path, "GET", None, hdrs)

@@ -115,7 +115,7 @@ def test_create_shop_bad_json(kassad_shared, raw):
 # ---- shop settings: notification_format, PATCH ----
 
 SHOP_VIEW = {"id", "merchant_id", "shop_id", "name", "url", "callback_url", "fee_percent",
-             "fee_fixed", "callback_version", "panda_order_ttl", "tegro_order_ttl",
+             "fee_fixed", "form_hosts", "callback_version", "panda_order_ttl", "tegro_order_ttl",
              "notification_format", "active"}
 
 
@@ -187,10 +187,12 @@ def test_patch_shop(kassad_shared):
     ({"tegro_order_ttl": 10}, 400, "tegro_order_ttl: expected an integer between 60 and 2592000"),
     ({"notification_format": "json", "colour": "red"}, 400,
      "unknown field 'colour': a shop update takes name, url, callback_url, fee_percent, "
-     "fee_fixed, callback_version, panda_order_ttl, tegro_order_ttl, notification_format"),
+     "fee_fixed, form_hosts, callback_version, panda_order_ttl, tegro_order_ttl, "
+     "notification_format"),
     ({"merchant_id": 1}, 400, "merchant_id: a shop cannot move to another merchant"),
     ({}, 400, "nothing to change: give any of name, url, callback_url, fee_percent, fee_fixed, "
-              "callback_version, panda_order_ttl, tegro_order_ttl, notification_format"),
+              "form_hosts, callback_version, panda_order_ttl, tegro_order_ttl, "
+              "notification_format"),
 ])
 def test_patch_shop_refusals_change_nothing(kassad_shared, patch, status, message):
     creds = create_shop(kassad_shared, requisite=False)
@@ -228,7 +230,8 @@ def raw_sql(server, sql):
 # The shops table as it was before migration 010 moved each dialect's
 # credentials and settings into rows of shop_dialects: the same SQL undoes
 # it on both backends (the columns back, filled from the rows; the rows
-# gone; 010 forgotten), so that the next start runs 010 on these shops.
+# gone; 010 forgotten), so that the next start runs 010 on these shops (and
+# 013, which adds a column to the shops 010 rebuilds, after it).
 UNDO_010 = """
 ALTER TABLE shops ADD COLUMN panda_api_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE shops ADD COLUMN panda_secret TEXT NOT NULL DEFAULT '';
@@ -257,6 +260,8 @@ UPDATE shops SET
                          WHERE d.shop_id = shops.id AND d.dialect = 'tegro');
 DROP TABLE shop_dialects;
 DELETE FROM schema_migrations WHERE name LIKE '%shop_dialects%';
+ALTER TABLE shops DROP COLUMN form_hosts;
+DELETE FROM schema_migrations WHERE name LIKE '%form_hosts%';
 """
 
 

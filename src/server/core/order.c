@@ -112,6 +112,21 @@ static void url_host(const char *url, char *host, size_t size)
     host[hn] = '\0';
 }
 
+/* Whether host h is in the shop's form_hosts list. */
+static bool host_listed(const struct shop *s, const char *h)
+{
+    size_t hl = strlen(h);
+    for (const char *p = s->form_hosts; *p != '\0';) {
+        size_t len = strcspn(p, ",");
+        if (len == hl && memcmp(p, h, hl) == 0)
+            return true;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
 const char *order_url_refused(const struct shop *s, const struct order *o)
 {
     char a[256], b[256], h[256];
@@ -123,7 +138,7 @@ const char *order_url_refused(const struct shop *s, const struct order *o)
         if (urls[i][0] == '\0')
             continue;
         url_host(urls[i], h, sizeof h);
-        if (h[0] == '\0' || (strcmp(h, a) != 0 && strcmp(h, b) != 0))
+        if (h[0] == '\0' || (strcmp(h, a) != 0 && strcmp(h, b) != 0 && !host_listed(s, h)))
             return names[i];
     }
     return NULL;

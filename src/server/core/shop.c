@@ -33,6 +33,27 @@ bool requisite_type_known(const char *type)
     return false;
 }
 
+/* "a.example,b.example": lower-case host names, at most 16 (the admin
+ * dialect joins the list it was given). */
+static bool form_hosts_ok(const char *list)
+{
+    int n = 0;
+    for (const char *p = list; *p != '\0';) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len > 253 || ++n > 16)
+            return false;
+        for (size_t i = 0; i < len; i++) {
+            char ch = p[i];
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-'))
+                return false;
+        }
+        p += len;
+        if (*p == ',' && *++p == '\0')
+            return false; /* a trailing comma */
+    }
+    return true;
+}
+
 static bool url_ok(const char *u)
 {
     return u[0] == '\0' || core_http_url_ok(u);
@@ -49,6 +70,12 @@ static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, s
     }
     if ((set & SHOP_SET_URL) && !url_ok(s->url)) {
         snprintf(msg, msglen, "url: must be an http or https URL");
+        return KASSA_EINVAL;
+    }
+    if ((set & SHOP_SET_FORM_HOSTS) && !form_hosts_ok(s->form_hosts)) {
+        snprintf(msg, msglen,
+                 "form_hosts: expected host names (letters, digits, '.', '-'), "
+                 "at most 16");
         return KASSA_EINVAL;
     }
     if ((set & SHOP_SET_CALLBACK_URL) && !url_ok(s->callback_url)) {
@@ -111,9 +138,10 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
     struct shop *s = &cmd->shop;
     if (s->fee_percent[0] == '\0')
         core_copy(s->fee_percent, sizeof s->fee_percent, "0");
-    kassa_err err = settings_check(
-        s, SHOP_SET_NAME | SHOP_SET_URL | SHOP_SET_CALLBACK_URL | SHOP_SET_FEE_PERCENT, msg,
-        msglen);
+    kassa_err err = settings_check(s,
+                                   SHOP_SET_NAME | SHOP_SET_URL | SHOP_SET_CALLBACK_URL |
+                                       SHOP_SET_FEE_PERCENT | SHOP_SET_FORM_HOSTS,
+                                   msg, msglen);
     /* The rows given: only their TTLs and formats (the defaults' stand in
      * for what they leave out) */
     for (int i = 0; i < s->n_dialects && err == KASSA_OK; i++) {
@@ -225,6 +253,8 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
         core_copy(s->url, sizeof s->url, v->url);
     if (set & SHOP_SET_CALLBACK_URL)
         core_copy(s->callback_url, sizeof s->callback_url, v->callback_url);
+    if (set & SHOP_SET_FORM_HOSTS)
+        core_copy(s->form_hosts, sizeof s->form_hosts, v->form_hosts);
     for (int i = 0; i < cmd->n_dialects; i++) {
         const struct shop_dialect_change *ch = &cmd->dialects[i];
         const struct core_dialect *d = core_dialect(ch->dialect);

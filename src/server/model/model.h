@@ -58,8 +58,11 @@ struct shop {
     char url[URL_SIZE];
     char callback_url[URL_SIZE];
     char fee_percent[16]; /* decimal text, <= 4 places: "2.5" */
-    int active;           /* 1 active, 0 disabled */
-    int64_t created_at;   /* Unix seconds */
+    /* Further hosts the hosted form's unsigned URLs may name, comma-separated
+     * and lower case ("" none); those of url and callback_url always may. */
+    char form_hosts[512];
+    int active;         /* 1 active, 0 disabled */
+    int64_t created_at; /* Unix seconds */
     /* One row per merchant dialect the shop has credentials in, in the
      * store's order (by name); shop_dialect_find looks one up. */
     int n_dialects;

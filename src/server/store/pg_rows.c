@@ -146,6 +146,7 @@ kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
     pgp_text(&p, s->fee_percent);
     pgp_i64(&p, s->active);
     pgp_i64(&p, s->created_at);
+    pgp_text(&p, s->form_hosts);
     kassa_err err = core_insert_id(c, STMT_SHOP_INSERT, &p, &s->id);
     return err == KASSA_OK ? pg_shop_dialects_put(c, s) : err;
 }
@@ -167,6 +168,7 @@ int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s)
         pg_text(r, i, 6, s->fee_percent, sizeof s->fee_percent);
         s->active = (int)pg_i64(r, i, 7);
         s->created_at = pg_i64(r, i, 8);
+        pg_text(r, i, 14, s->form_hosts, sizeof s->form_hosts);
         /* Its dialect rows: this result row and the next ones of the same
          * shop (the LEFT JOIN's NULLs when it has none). */
         for (; i < n && pg_i64(r, i, 0) == s->id; i++) {

@@ -207,6 +207,7 @@ kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
     sqlite_bind_text(st, 6, s->fee_percent);
     sqlite3_bind_int(st, 7, s->active);
     sqlite3_bind_int64(st, 8, s->created_at);
+    sqlite_bind_text(st, 9, s->form_hosts);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK) {
         s->id = sqlite3_last_insert_rowid(c->db);
@@ -228,6 +229,7 @@ static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
     sqlite_col_text(st, 6, s->fee_percent, sizeof s->fee_percent);
     s->active = sqlite3_column_int(st, 7);
     s->created_at = sqlite3_column_int64(st, 8);
+    sqlite_col_text(st, 14, s->form_hosts, sizeof s->form_hosts);
 }
 
 /* The dialect columns of an SQL_SHOP_SELECT row, as one more row of s (none

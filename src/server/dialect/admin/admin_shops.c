@@ -1,5 +1,6 @@
 /* admin_shops.c: /admin/v1/shops (admin_shops.h): create, show, change
  * (PATCH), balances and tariff. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ static bool dialect_field_known(const char *key)
 /* "name, url, ..., <each dialect's members>": what a shop update takes. */
 static void update_fields_text(char *dst, size_t size)
 {
-    int n = snprintf(dst, size, "name, url, callback_url, fee_percent, fee_fixed");
+    int n = snprintf(dst, size, "name, url, callback_url, fee_percent, fee_fixed, form_hosts");
     size_t at = n > 0 ? (size_t)n : 0;
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect_merchant *m = dialect_registry[i]->merchant;
@@ -171,6 +172,57 @@ static void update_fields_text(char *dst, size_t size)
 }
 
 /* ---- shops -------------------------------------------------------------- */
+
+/* "form_hosts": an array of host names, joined into dst lower case with
+ * commas (the core checks the names); *found when the member is there. */
+static bool json_form_hosts(json_t *root, char *dst, size_t size, bool *found, char *msg,
+                            size_t msglen)
+{
+    json_t *v = json_object_get(root, "form_hosts");
+    *found = v != NULL;
+    dst[0] = '\0';
+    if (v == NULL)
+        return true;
+    if (!json_is_array(v)) {
+        snprintf(msg, msglen, "form_hosts: expected an array of host names");
+        return false;
+    }
+    size_t at = 0, i;
+    json_t *h;
+    json_array_foreach(v, i, h)
+    {
+        const char *name = json_string_value(h);
+        size_t len = name != NULL ? strlen(name) : 0;
+        if (name == NULL || len == 0 || at + len + 2 > size) {
+            snprintf(msg, msglen,
+                     name == NULL || len == 0 ? "form_hosts: expected an array of host names"
+                                              : "form_hosts: too long");
+            return false;
+        }
+        if (at > 0)
+            dst[at++] = ',';
+        for (size_t k = 0; k < len; k++)
+            dst[at++] = (char)tolower((unsigned char)name[k]);
+        dst[at] = '\0';
+    }
+    return true;
+}
+
+static void render_form_hosts(struct jw *w, const char *list)
+{
+    jw_key(w, "form_hosts");
+    jw_arr(w);
+    char host[256];
+    for (const char *p = list; *p != '\0';) {
+        size_t len = strcspn(p, ",");
+        snprintf(host, sizeof host, "%.*s", (int)(len < sizeof host ? len : sizeof host - 1), p);
+        jw_str(w, host);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    jw_arr_end(w);
+}
 
 /* A shop's JSON: its settings, and with `credentials` (only the answer to
  * its creation) every merchant dialect's keys and secrets. */
@@ -185,6 +237,7 @@ static void render_shop(struct jw *w, const struct shop *s, bool credentials)
     jw_kstr(w, "callback_url", s->callback_url);
     jw_kstr(w, "fee_percent", s->fee_percent);
     render_fee_fixed(w, s->id);
+    render_form_hosts(w, s->form_hosts);
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect *d = dialect_registry[i];
         const struct dialect_merchant *m = d->merchant;
@@ -273,6 +326,7 @@ static enum http_action admin_create_shop(struct http_req *req)
                          sizeof msg) ||
         !json_decimal_text(req, root, "fee_percent", s->fee_percent, sizeof s->fee_percent, &found,
                            msg, sizeof msg) ||
+        !json_form_hosts(root, s->form_hosts, sizeof s->form_hosts, &found, msg, sizeof msg) ||
         !parse_dialect_fields(root, create_field, s, msg, sizeof msg))
         goto refuse;
     if (mid != NULL && !json_is_null(mid)) {
@@ -363,7 +417,8 @@ static bool update_field(void *arg, const struct dialect *d, enum dialect_settin
  * refused (a typo must not pass silently). */
 static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
 {
-    static const char *const fields[] = {"name", "url", "callback_url", "fee_percent", "fee_fixed"};
+    static const char *const fields[] = {"name",        "url",       "callback_url",
+                                         "fee_percent", "fee_fixed", "form_hosts"};
     char msg[512], takes[256];
     json_t *root = parse_json_object(req, msg, sizeof msg);
     if (root == NULL) {
@@ -420,6 +475,10 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         goto refuse;
     if (found)
         cmd->set |= SHOP_SET_FEE_PERCENT;
+    if (!json_form_hosts(root, v->form_hosts, sizeof v->form_hosts, &found, msg, sizeof msg))
+        goto refuse;
+    if (found)
+        cmd->set |= SHOP_SET_FORM_HOSTS;
     if (!parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
         goto refuse;
     if (cmd->set == 0 && cmd->n_fixed == 0 && cmd->n_dialects == 0) {

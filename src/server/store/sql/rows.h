@@ -10,7 +10,7 @@
 
 #define SQL_SHOP_INSERT                                                                            \
     "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "            \
-    "active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    "active, created_at, form_hosts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 /* A shop's row of one dialect: inserted with its credentials, or its order
  * TTL and callback format changed (credentials never change). */
 #define SQL_SHOP_DIALECT_PUT                                                                       \
@@ -24,8 +24,8 @@
  * readers gather them. */
 #define SQL_SHOP_SELECT                                                                            \
     "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
-    "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format "      \
-    "FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
+    "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format, "     \
+    "s.form_hosts FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define SQL_SHOP_ORDER "ORDER BY s.id, d.dialect"
 #define SQL_SHOP_BY_ID SQL_SHOP_SELECT "WHERE s.id = $1 " SQL_SHOP_ORDER
 #define SQL_SHOP_BY_PUBLIC_KEY SQL_SHOP_SELECT "WHERE s.public_key = $1 " SQL_SHOP_ORDER

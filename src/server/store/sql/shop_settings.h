@@ -12,6 +12,7 @@
 #define SQL_FEE_PERCENT "UPDATE shops SET fee_percent = $2 WHERE id = $1"
 /* The shop's own settings; its dialect rows are written after it
  * (*_shop_dialects_put). */
-#define SQL_SHOP_UPDATE "UPDATE shops SET name = $2, url = $3, callback_url = $4 WHERE id = $1"
+#define SQL_SHOP_UPDATE                                                                            \
+    "UPDATE shops SET name = $2, url = $3, callback_url = $4, form_hosts = $5 WHERE id = $1"
 
 #endif
