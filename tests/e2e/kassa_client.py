@@ -434,6 +434,19 @@ class Kassad:
                 return "\n".join(text[max(i - 1, 0):i + lines])
         return None
 
+    def wait_log(self, text, timeout=10):
+        """The log once it holds `text`: a line about work done after the
+        answer (a callback attempt, say) may land a moment after the state
+        that the test polled for."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.log_path.read_text(errors="replace")
+            if text in log:
+                return log
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} in the log within {timeout}s\n" + self.log_tail())
+            time.sleep(0.05)
+
     def log_tail(self, lines=STDERR_TAIL_LINES):
         try:
             text = self.log_path.read_text(errors="replace")
