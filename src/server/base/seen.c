@@ -1,56 +1,60 @@
-/* seen.c: see seen.h. Open addressing over an FNV-1a hash, a few probes. */
+/* seen.c: see seen.h. Open addressing within a stripe, a few probes. */
 #include "seen.h"
 
-#include <pthread.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define PROBE 8
 
-static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
-
 void seen_init(struct seen *t, int window_s)
 {
-    pthread_mutex_lock(&seen_mu);
-    memset(t->slots, 0, sizeof t->slots);
     t->window_ms = (int64_t)(window_s > 0 ? window_s : 1) * 1000;
-    pthread_mutex_unlock(&seen_mu);
+    for (int i = 0; i < SEEN_STRIPES; i++) {
+        pthread_mutex_init(&t->stripes[i].mu, NULL);
+        memset(t->stripes[i].slots, 0, sizeof t->stripes[i].slots);
+    }
 }
 
-static uint64_t hash(const char *s)
+static uint64_t mix(uint64_t k1, uint64_t k2)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    /* splitmix64's finaliser over both halves. */
+    uint64_t h = k1 * 0x9e3779b97f4a7c15ull ^ k2;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
 }
 
-void seen_put(struct seen *t, const char *key, uint64_t value, int64_t now_ms, uint64_t *first)
+uint64_t seen_put(struct seen *t, uint64_t k1, uint64_t k2, uint64_t value, int64_t now_ms)
 {
-    uint64_t h = hash(key);
-    pthread_mutex_lock(&seen_mu);
+    uint64_t h = mix(k1, k2);
+    struct seen_stripe *st = &t->stripes[h % SEEN_STRIPES];
+    uint64_t at = h / SEEN_STRIPES;
+    pthread_mutex_lock(&st->mu);
     struct seen_slot *victim = NULL;
-    bool victim_free = false;
+    bool victim_dead = false;
     for (int i = 0; i < PROBE; i++) {
-        struct seen_slot *s = &t->slots[(h + (uint64_t)i) % SEEN_SLOTS];
+        struct seen_slot *s = &st->slots[(at + (uint64_t)i) % SEEN_STRIPE_SLOTS];
         bool live = s->at_ms != 0 && now_ms - s->at_ms < t->window_ms;
-        if (live && strcmp(s->key, key) == 0) {
-            *first = s->value;
-            pthread_mutex_unlock(&seen_mu);
-            return;
+        if (live && s->k1 == k1 && s->k2 == k2) {
+            uint64_t first = s->value;
+            pthread_mutex_unlock(&st->mu);
+            return first;
         }
-        if (victim_free)
-            continue;
+        if (victim_dead)
+            continue; /* a free or expired slot is taken already */
         if (!live) {
             victim = s;
-            victim_free = true;
+            victim_dead = true;
         } else if (victim == NULL || s->at_ms < victim->at_ms) {
-            victim = s;
+            victim = s; /* else the oldest live one gives way */
         }
     }
-    snprintf(victim->key, sizeof victim->key, "%s", key);
+    victim->k1 = k1;
+    victim->k2 = k2;
     victim->value = value;
     victim->at_ms = now_ms;
-    *first = value;
-    pthread_mutex_unlock(&seen_mu);
+    pthread_mutex_unlock(&st->mu);
+    return value;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -23,14 +24,17 @@ enum rec_state {
     REC_BUSY,      /* received whole: handled, suspended or answering */
 };
 
+/* A connection's own thread moves its state and `since` without the
+ * table's lock (atomics: a request's path takes no shared lock); the rest
+ * of the record changes under T.mu. */
 struct conn_rec {
     int fd;
-    enum rec_state state;
+    _Atomic int state;            /* enum rec_state */
     bool closing;                 /* shut down by the table */
-    int64_t since_ms;             /* opened, or its last answer sent (clock_mono_ms) */
+    _Atomic int64_t since_ms;     /* opened, or its last answer sent (clock_mono_ms) */
     void *req;                    /* the request in progress (http.c's), or NULL */
     uint64_t tls;                 /* tls.c's token */
-    struct conn_rec *prev, *next; /* every record, oldest `since` first */
+    struct conn_rec *prev, *next; /* every record, in the order admitted */
 };
 
 /* Records by descriptor: the acceptor makes a connection's record when it
@@ -48,7 +52,7 @@ static struct {
     int open;    /* admitted and not closed */
     int closing; /* shut down by us, not yet closed */
     uint64_t refused, evicted, timedout;
-    struct conn_rec *head, *tail; /* ordered by since_ms */
+    struct conn_rec *head, *tail; /* in the order admitted */
 } T = {.mu = PTHREAD_MUTEX_INITIALIZER,
        .closed = PTHREAD_COND_INITIALIZER,
        .max = 1024,
@@ -132,13 +136,22 @@ static void close_rec(struct conn_rec *r)
     shutdown(r->fd, SHUT_RDWR);
 }
 
-/* The oldest connection waiting for a request that is not closing yet. */
+/* The connection waiting longest for a request, not closing yet (a scan:
+ * only at the limit). */
 static struct conn_rec *oldest_waiting(void)
 {
-    for (struct conn_rec *r = T.head; r != NULL; r = r->next)
-        if (r->state == REC_WAITING && !r->closing)
-            return r;
-    return NULL;
+    struct conn_rec *best = NULL;
+    int64_t best_since = 0;
+    for (struct conn_rec *r = T.head; r != NULL; r = r->next) {
+        if (r->closing || atomic_load_explicit(&r->state, memory_order_relaxed) != REC_WAITING)
+            continue;
+        int64_t since = atomic_load_explicit(&r->since_ms, memory_order_relaxed);
+        if (best == NULL || since < best_since) {
+            best = r;
+            best_since = since;
+        }
+    }
+    return best;
 }
 
 static const char busy_503[] = "HTTP/1.1 503 Service Unavailable\r\n"
@@ -203,8 +216,8 @@ bool conns_admit(int fd, bool tls)
     if (ok) {
         T.open++;
         r->fd = fd;
-        r->state = REC_WAITING;
-        r->since_ms = clock_mono_ms();
+        atomic_init(&r->state, REC_WAITING);
+        atomic_init(&r->since_ms, clock_mono_ms());
         T.by_fd[fd] = r;
         append_rec(r);
     } else {
@@ -261,9 +274,7 @@ void *conns_request_start(struct conn_rec *r, void *req)
         return NULL;
     void *old = r->req; /* written on the connection's own thread only */
     r->req = req;
-    pthread_mutex_lock(&T.mu);
-    r->state = REC_RECEIVING;
-    pthread_mutex_unlock(&T.mu);
+    atomic_store_explicit(&r->state, REC_RECEIVING, memory_order_relaxed);
     return old;
 }
 
@@ -271,9 +282,7 @@ void conns_request_received(struct conn_rec *r)
 {
     if (r == NULL)
         return;
-    pthread_mutex_lock(&T.mu);
-    r->state = REC_BUSY;
-    pthread_mutex_unlock(&T.mu);
+    atomic_store_explicit(&r->state, REC_BUSY, memory_order_relaxed);
 }
 
 void conns_request_done(struct conn_rec *r)
@@ -281,23 +290,21 @@ void conns_request_done(struct conn_rec *r)
     if (r == NULL)
         return;
     r->req = NULL;
-    pthread_mutex_lock(&T.mu);
-    r->state = REC_WAITING;
-    r->since_ms = clock_mono_ms();
-    unlink_rec(r); /* the newest `since` now: to the tail */
-    append_rec(r);
-    pthread_mutex_unlock(&T.mu);
+    /* `since` first: the reaper must not see WAITING with the old one. */
+    atomic_store_explicit(&r->since_ms, clock_mono_ms(), memory_order_relaxed);
+    atomic_store_explicit(&r->state, REC_WAITING, memory_order_release);
 }
 
 int conns_reap(int64_t now_ms)
 {
     int n = 0;
     pthread_mutex_lock(&T.mu);
-    /* Oldest first: stop at the first one still within its time. A busy
-     * one has no deadline and does not stop the scan. */
-    for (struct conn_rec *r = T.head; r != NULL && now_ms - r->since_ms >= T.timeout_ms;
-         r = r->next) {
-        if (r->state != REC_BUSY && !r->closing) {
+    /* Every record (at most the limit, once a second): a busy one has no
+     * deadline. */
+    for (struct conn_rec *r = T.head; r != NULL; r = r->next) {
+        if (r->closing || atomic_load_explicit(&r->state, memory_order_acquire) == REC_BUSY)
+            continue;
+        if (now_ms - atomic_load_explicit(&r->since_ms, memory_order_relaxed) >= T.timeout_ms) {
             close_rec(r);
             n++;
         }
@@ -313,7 +320,7 @@ void conns_close_idle(void)
 {
     pthread_mutex_lock(&T.mu);
     for (struct conn_rec *r = T.head; r != NULL; r = r->next)
-        if (r->state == REC_WAITING)
+        if (atomic_load_explicit(&r->state, memory_order_relaxed) == REC_WAITING)
             close_rec(r);
     pthread_mutex_unlock(&T.mu);
 }

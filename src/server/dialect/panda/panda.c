@@ -50,7 +50,8 @@ static bool all_digits(const char *s, size_t max)
  * inside the window. On failure answers 401 and returns false. */
 /* Plain signatures of body-less requests (HMAC over the timestamp alone,
  * valid for every such request of the shop in that second): which target
- * each was first used for, for the timestamp window on both sides. */
+ * each shop's timestamp was first used for, for the timestamp window on
+ * both sides. */
 static struct seen panda_sigs;
 static pthread_once_t panda_sigs_once = PTHREAD_ONCE_INIT;
 
@@ -126,13 +127,11 @@ static bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t 
     }
     if (!strict && signed_len == 0) {
         pthread_once(&panda_sigs_once, panda_sigs_init);
-        /* Hex in either case verifies: one key for both. */
-        char seen_key[SEEN_KEY];
-        int n = snprintf(seen_key, sizeof seen_key, "%lld:%.80s", (long long)shop->id, sig);
-        for (int i = 0; i < n && i < (int)sizeof seen_key; i++)
-            seen_key[i] = (char)tolower((unsigned char)seen_key[i]);
-        uint64_t mine = target_hash(req), first = mine;
-        seen_put(&panda_sigs, seen_key, mine, clock_mono_ms(), &first);
+        /* The timestamp decides a plain signature of a body-less request
+         * (HMAC over it alone), so the shop and the timestamp are its key. */
+        uint64_t mine = target_hash(req);
+        uint64_t first = seen_put(&panda_sigs, (uint64_t)shop->id, strtoull(ts, NULL, 10), mine,
+                                  clock_mono_ms());
         if (change != NULL && first != mine) {
             reply_error(req, 401,
                         "signature already used for another request: sign this one "
