@@ -120,6 +120,13 @@ static int send_options(cli_opt *o, size_t n, size_t first, const char *method, 
             json_object_set_new(obj, key, arr);
             continue;
         }
+        if (strcmp(key, "panda_strict_signatures") == 0 &&
+            (strcmp(o[i].value, "on") == 0 || strcmp(o[i].value, "off") == 0)) {
+            /* on|off -> a JSON boolean (anything else goes as given, for
+             * kassad to refuse with its message) */
+            json_object_set_new(obj, key, json_boolean(strcmp(o[i].value, "on") == 0));
+            continue;
+        }
         json_object_set_new(obj, key, json_string(o[i].value));
     }
     body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -156,12 +163,22 @@ int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
+        {"panda-strict-signatures",
+         CLI_ARG,
+         "on|off",
+         NULL,
+         "on: the shop's panda requests must use X-Signature-Mode: strict",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
     int rc = cli_parse(cmd,
                        "--name N --url U --callback-url C [--fee-percent P] "
-                       "[--merchant-id M] [--notification-format form|json]",
+                       "[--merchant-id M] [--notification-format form|json] "
+                       "[--panda-strict-signatures on|off]",
                        "Create a shop (POST /admin/v1/shops); prints its id, shop_id and both "
                        "dialects' credentials as JSON.",
                        argc, argv, o, N(o), pos, 0, &npos);
@@ -197,6 +214,15 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
+        {"panda-strict-signatures",
+         CLI_ARG,
+         "on|off",
+         NULL,
+         "on: the shop's panda requests must use X-Signature-Mode: strict",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
@@ -204,7 +230,8 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
     long id;
     int rc = cli_parse(cmd,
                        "ID [--name N] [--url U] [--callback-url C] [--fee-percent P] "
-                       "[--notification-format form|json] [--form-hosts H1,H2]",
+                       "[--notification-format form|json] [--form-hosts H1,H2] "
+                       "[--panda-strict-signatures on|off]",
                        "Change a shop's settings (PATCH /admin/v1/shops/ID): only the options "
                        "given change; prints the shop as JSON (without its credentials).",
                        argc, argv, o, N(o), pos, 1, &npos);

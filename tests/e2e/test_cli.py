@@ -502,6 +502,25 @@ def test_admin_shop_notification_format_create_and_update(kassad):
     assert r.returncode == 1 and r.stderr.startswith("kassa: HTTP 404 ")
 
 
+def test_admin_shop_panda_strict_signatures(kassad):
+    """--panda-strict-signatures on|off on create and update; anything else
+    is refused by kassad with its message."""
+    admin = ["--server", kassad.base_url, "--admin-token", kassad.admin_token]
+    base = ["--name", "CLI strict shop", "--url", "https://cli.example",
+            "--callback-url", "http://127.0.0.1:9/cb"]
+    r = kassa("shop", "create", *admin, *base, "--panda-strict-signatures", "on")
+    assert r.returncode == 0, r.stderr
+    shop = json.loads(r.stdout)
+    assert shop["panda_strict_signatures"] is True
+    r = kassa("shop", "update", str(shop["id"]), *admin, "--panda-strict-signatures", "off")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["panda_strict_signatures"] is False
+    r = kassa("shop", "update", str(shop["id"]), *admin, "--panda-strict-signatures", "maybe")
+    assert r.returncode == 1
+    assert r.stderr.strip() == \
+        "kassa: HTTP 400 Bad Request: panda_strict_signatures: expected true or false"
+
+
 def test_listen_receives_kassad_callback(kassad, make_shop):
     port = free_port()
     creds = make_shop(kassad, callback_url=f"http://127.0.0.1:{port}/webhook")

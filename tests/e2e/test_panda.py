@@ -1178,6 +1178,51 @@ def test_strict_signature_holds_for_one_request(env):
     assert r.status == 200, r
 
 
+def test_shop_requiring_strict_signatures(env):
+    """A shop switched to strict signatures (panda_strict_signatures: true)
+    refuses plain ones on every panda call, reads included, and stores
+    nothing for a refused create; strict ones pass. Off again, plain ones
+    pass again."""
+    server, _, _ = env
+    creds = create_shop(server, name="Strict shop")
+    client = server.panda(creds)
+    path = f"/admin/v1/shops/{creds['id']}"
+    st, view = server.admin("GET", path)
+    assert st == 200 and view["panda_strict_signatures"] is False, view
+    a = client.create_order(amount="10.00").json
+
+    st, body = server.admin("PATCH", path, {"panda_strict_signatures": "yes"})
+    assert st == 400 and body == {"error": "panda_strict_signatures: expected true or false"}
+    assert server.admin("GET", path)[1] == view
+    st, body = server.admin("PATCH", path, {"panda_strict_signatures": True})
+    assert st == 200 and body["panda_strict_signatures"] is True, body
+    assert server.admin("GET", path)[1]["panda_strict_signatures"] is True
+
+    refused = {"error": "this shop takes strict signatures only: send X-Signature-Mode: strict "
+                        "with X-Signature = HMAC over timestamp, method, target and body"}
+    n = server.count_rows("orders")
+    r = client.get_order(a["uuid"])
+    assert r.status == 401 and r.json == refused, r
+    r = client.create_order(amount="11.00")
+    assert r.status == 401 and r.json == refused, r
+    assert server.count_rows("orders") == n
+    ts = server.now()
+    h = _strict_headers(creds, ts, "GET", f"/v1/orders/{a['uuid']}")
+    r = send_raw(server.base_url, "GET", f"/v1/orders/{a['uuid']}", headers=h.items())
+    assert r.status == 200 and r.json["uuid"] == a["uuid"], r
+    body = json.dumps({"amount": "12.00", "requisite_type": "SBP",
+                       "idempotency_key": new_key()}).encode()
+    hc = dict(_strict_headers(creds, ts, "POST", "/v1/orders", body),
+              **{"Content-Type": "application/json"})
+    r = send_raw(server.base_url, "POST", "/v1/orders", body, headers=hc.items())
+    assert r.status == 200, r
+    assert server.count_rows("orders") == n + 1
+
+    st, body = server.admin("PATCH", path, {"panda_strict_signatures": False})
+    assert st == 200 and body["panda_strict_signatures"] is False, body
+    assert client.get_order(a["uuid"]).status == 200
+
+
 def test_plain_signature_reused_for_another_change_refused(env):
     """A plain GET signature covers the timestamp alone: the headers of one
     signed request (a read seen in a log, or a cancel) used to cancel any

@@ -147,14 +147,16 @@ enum shop_setting {
 enum shop_dialect_setting {
     SHOP_SET_ORDER_TTL = 1u << 0,
     SHOP_SET_CALLBACK_FORMAT = 1u << 1,
+    SHOP_SET_STRICT_SIGNING = 1u << 2,
 };
 
 /* The change of a shop's row of one dialect. */
 struct shop_dialect_change {
     char dialect[DIALECT_NAME_SIZE]; /* a configured dialect's name */
-    unsigned set;                    /* SHOP_SET_ORDER_TTL, SHOP_SET_CALLBACK_FORMAT */
+    unsigned set;                    /* enum shop_dialect_setting */
     int order_ttl;
     char callback_format[CALLBACK_FORMAT_SIZE];
+    bool strict_signing;
 };
 
 /* Change some of a shop's settings: those flagged in `set` take their

@@ -271,6 +271,8 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
             row->order_ttl = ch->order_ttl;
         if (ch->set & SHOP_SET_CALLBACK_FORMAT)
             core_copy(row->callback_format, sizeof row->callback_format, ch->callback_format);
+        if (ch->set & SHOP_SET_STRICT_SIGNING)
+            row->strict_signing = ch->strict_signing;
     }
     if ((err = STORE_CALL(c, shop_update, s)) != KASSA_OK)
         return err;

@@ -33,8 +33,10 @@ struct dialect_route {
     http_handler handle;
 };
 
-/* The per-shop settings of a merchant dialect. */
-enum dialect_setting { DIALECT_ORDER_TTL, DIALECT_CALLBACK_FORMAT };
+/* The per-shop settings of a merchant dialect: its orders' TTL, its
+ * callbacks' format, and whether the shop takes only signatures covering
+ * the whole request (a JSON boolean). */
+enum dialect_setting { DIALECT_ORDER_TTL, DIALECT_CALLBACK_FORMAT, DIALECT_STRICT_SIGNING };
 
 /* One of them as the admin API names it in a shop's JSON. */
 struct dialect_field {

@@ -48,6 +48,7 @@ struct shop_dialect {
     char secret[KEY_SIZE];
     int order_ttl;                              /* seconds its orders live */
     char callback_format[CALLBACK_FORMAT_SIZE]; /* its callback body's format */
+    bool strict_signing;                        /* only signatures covering the whole request */
 };
 
 struct shop {

@@ -129,6 +129,7 @@ kassa_err pg_shop_dialects_put(struct pg_conn *c, const struct shop *s)
         pgp_text(&p, d->secret);
         pgp_i64(&p, d->order_ttl);
         pgp_text(&p, d->callback_format);
+        pgp_i64(&p, d->strict_signing ? 1 : 0);
         err = core_run(c, STMT_SHOP_DIALECT_PUT, &p, NULL);
     }
     return err;
@@ -180,6 +181,7 @@ int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s)
             pg_text(r, i, 11, d->secret, sizeof d->secret);
             d->order_ttl = (int)pg_i64(r, i, 12);
             pg_text(r, i, 13, d->callback_format, sizeof d->callback_format);
+            d->strict_signing = pg_i64(r, i, 15) != 0;
         }
         count++;
         if (!fn(arg, s))

@@ -188,6 +188,7 @@ kassa_err sqlite_shop_dialects_put(struct sqlite_conn *c, const struct shop *s)
         sqlite_bind_text(st, 4, d->secret);
         sqlite3_bind_int(st, 5, d->order_ttl);
         sqlite_bind_text(st, 6, d->callback_format);
+        sqlite3_bind_int(st, 7, d->strict_signing ? 1 : 0);
         err = sqlite_run(c, st);
     }
     return err;
@@ -244,6 +245,7 @@ static void read_shop_dialect(sqlite3_stmt *st, struct shop *s)
     sqlite_col_text(st, 11, d->secret, sizeof d->secret);
     d->order_ttl = sqlite3_column_int(st, 12);
     sqlite_col_text(st, 13, d->callback_format, sizeof d->callback_format);
+    d->strict_signing = sqlite3_column_int(st, 15) != 0;
 }
 
 kassa_err sqlite_read_shops(struct sqlite_conn *c, sqlite3_stmt *st,

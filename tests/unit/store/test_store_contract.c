@@ -681,6 +681,7 @@ static void shop_fill(struct shop *s, int n, int64_t merchant_id)
     snprintf(key, sizeof key, "panda-key-%d", n);
     snprintf(secret, sizeof secret, "panda-secret-'%d'", n);
     row_set(s, "panda", key, secret, 900 + n, n % 2 ? "2" : "3");
+    shop_dialect_mut(s, "panda")->strict_signing = n % 2 == 1;
     s->active = 1;
     s->created_at = 1700000000 + n;
 }
@@ -702,6 +703,7 @@ static void check_shop(const struct shop *got, const struct shop *want)
         assert_string_equal(g->secret, w->secret);
         assert_int_equal(g->order_ttl, w->order_ttl);
         assert_string_equal(g->callback_format, w->callback_format);
+        assert_int_equal(g->strict_signing, w->strict_signing);
     }
     /* read back in the store's order: by the dialect's name */
     for (int i = 1; i < got->n_dialects; i++)
@@ -874,7 +876,7 @@ static const struct {
     {"merchants", "id,name,created_at"},
     {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,created_at,"
               "form_hosts"},
-    {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format"},
+    {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format,strict_signing"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"
                    "country_code,active,assigned,created_at"},
     {"orders", "id,uuid,uuid_callback,pay_token,shop_id,origin,status,amount,currency,fee,"

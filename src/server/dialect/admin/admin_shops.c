@@ -106,15 +106,17 @@ static void format_text(const struct dialect_merchant *m, json_t *v, char *dst, 
         core_copy(dst, size, json_string_value(v));
 }
 
-/* What parse_dialect_fields found: one setting of one dialect. */
+/* What parse_dialect_fields found: one setting of one dialect (`num`: the
+ * TTL, or 1/0 for a boolean; `format`: a callback format's text). */
 typedef bool (*dialect_field_fn)(void *arg, const struct dialect *d, enum dialect_setting what,
-                                 int ttl, const char *format);
+                                 int num, const char *format);
 
 /* Read every merchant dialect's setting member of root (absent or null:
  * left alone), checked in the order of a shop's JSON: a TTL in [60, 30
- * days], a callback format as its dialect's validator says. Each one found
- * goes to fn (the dialect, the setting, the TTL or the format text). false
- * with msg set on the first refusal. */
+ * days], a callback format as its dialect's validator says, strict signing
+ * as true or false. Each one found goes to fn (the dialect, the setting,
+ * the number or the format text). false with msg set on the first
+ * refusal. */
 static bool parse_dialect_fields(json_t *root, dialect_field_fn fn, void *arg, char *msg,
                                  size_t msglen)
 {
@@ -126,17 +128,23 @@ static bool parse_dialect_fields(json_t *root, dialect_field_fn fn, void *arg, c
             json_t *v = json_object_get(root, f->name);
             if (v == NULL || json_is_null(v))
                 continue;
-            int ttl = 0;
+            int num = 0;
             char format[CALLBACK_FORMAT_SIZE] = "";
             if (f->setting == DIALECT_ORDER_TTL) {
-                if (!opt_int(root, f->name, 60, 30 * 86400, &ttl, msg, msglen))
+                if (!opt_int(root, f->name, 60, 30 * 86400, &num, msg, msglen))
                     return false;
+            } else if (f->setting == DIALECT_STRICT_SIGNING) {
+                if (!json_is_boolean(v)) {
+                    snprintf(msg, msglen, "%s: expected true or false", f->name);
+                    return false;
+                }
+                num = json_is_true(v) ? 1 : 0;
             } else {
                 format_text(m, v, format, sizeof format);
                 if (!m->callback_format_ok(format, msg, msglen))
                     return false;
             }
-            if (!fn(arg, d, f->setting, ttl, format)) {
+            if (!fn(arg, d, f->setting, num, format)) {
                 snprintf(msg, msglen, "%s: too many dialects", d->name);
                 return false;
             }
@@ -248,6 +256,8 @@ static void render_shop(struct jw *w, const struct shop *s, bool credentials)
                 jw_knull(w, name);
             else if (m->fields[j].setting == DIALECT_ORDER_TTL)
                 jw_kint(w, name, row->order_ttl);
+            else if (m->fields[j].setting == DIALECT_STRICT_SIGNING)
+                jw_kbool(w, name, row->strict_signing);
             else if (m->callback_format_int)
                 jw_kint(w, name, strtoll(row->callback_format, NULL, 10));
             else
@@ -290,14 +300,16 @@ static void shop_rendered(struct http_req *req, struct store_task *task, kassa_e
 }
 
 /* parse_dialect_fields' fn for a new shop: into its row of the dialect. */
-static bool create_field(void *arg, const struct dialect *d, enum dialect_setting what, int ttl,
+static bool create_field(void *arg, const struct dialect *d, enum dialect_setting what, int num,
                          const char *format)
 {
     struct shop_dialect *row = shop_dialect_add(arg, d->name);
     if (row == NULL)
         return false;
     if (what == DIALECT_ORDER_TTL)
-        row->order_ttl = ttl;
+        row->order_ttl = num;
+    else if (what == DIALECT_STRICT_SIGNING)
+        row->strict_signing = num != 0;
     else
         core_copy(row->callback_format, sizeof row->callback_format, format);
     return true;
@@ -395,7 +407,7 @@ static void shop_updated(struct http_req *req, struct store_task *task, kassa_er
 }
 
 /* parse_dialect_fields' fn for a shop update: a change of the dialect's row. */
-static bool update_field(void *arg, const struct dialect *d, enum dialect_setting what, int ttl,
+static bool update_field(void *arg, const struct dialect *d, enum dialect_setting what, int num,
                          const char *format)
 {
     struct shop_dialect_change *ch = shop_update_dialect(arg, d->name);
@@ -403,7 +415,10 @@ static bool update_field(void *arg, const struct dialect *d, enum dialect_settin
         return false;
     if (what == DIALECT_ORDER_TTL) {
         ch->set |= SHOP_SET_ORDER_TTL;
-        ch->order_ttl = ttl;
+        ch->order_ttl = num;
+    } else if (what == DIALECT_STRICT_SIGNING) {
+        ch->set |= SHOP_SET_STRICT_SIGNING;
+        ch->strict_signing = num != 0;
     } else {
         ch->set |= SHOP_SET_CALLBACK_FORMAT;
         core_copy(ch->callback_format, sizeof ch->callback_format, format);

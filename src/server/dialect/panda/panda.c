@@ -118,6 +118,12 @@ static bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t 
         return false;
     }
     const struct shop_dialect *row = shop_dialect_find(shop, PANDA_NAME);
+    if (row != NULL && row->strict_signing && !strict) {
+        reply_error(req, 401,
+                    "this shop takes strict signatures only: send X-Signature-Mode: strict "
+                    "with X-Signature = HMAC over timestamp, method, target and body");
+        return false;
+    }
     if (sig == NULL || row == NULL ||
         (strict ? kassa_panda_verify_strict(row->secret, ts, req->method, req->raw_target,
                                             req->body, req->body_len, sig)
@@ -968,6 +974,7 @@ static const struct dialect_route routes[] = {
 static const struct dialect_field fields[] = {
     {"callback_version", DIALECT_CALLBACK_FORMAT},
     {"panda_order_ttl", DIALECT_ORDER_TTL},
+    {"panda_strict_signatures", DIALECT_STRICT_SIGNING},
 };
 
 static const struct dialect_merchant merchant = {

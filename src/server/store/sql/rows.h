@@ -12,11 +12,12 @@
     "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "            \
     "active, created_at, form_hosts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 /* A shop's row of one dialect: inserted with its credentials, or its order
- * TTL and callback format changed (credentials never change). */
+ * TTL, callback format and signing changed (credentials never change). */
 #define SQL_SHOP_DIALECT_PUT                                                                       \
     "INSERT INTO shop_dialects(shop_id, dialect, api_key, secret, order_ttl, "                     \
-    "callback_format) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (shop_id, dialect) DO "          \
-    "UPDATE SET order_ttl = excluded.order_ttl, callback_format = excluded.callback_format"
+    "callback_format, strict_signing) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT "            \
+    "(shop_id, dialect) DO UPDATE SET order_ttl = excluded.order_ttl, "                            \
+    "callback_format = excluded.callback_format, strict_signing = excluded.strict_signing"
 
 /* A shop with its dialect rows: one result row per row of shop_dialects
  * (one with NULLs when it has none), ordered by shop and dialect name
@@ -25,7 +26,7 @@
 #define SQL_SHOP_SELECT                                                                            \
     "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
     "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format, "     \
-    "s.form_hosts FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
+    "s.form_hosts, d.strict_signing FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define SQL_SHOP_ORDER "ORDER BY s.id, d.dialect"
 #define SQL_SHOP_BY_ID SQL_SHOP_SELECT "WHERE s.id = $1 " SQL_SHOP_ORDER
 #define SQL_SHOP_BY_PUBLIC_KEY SQL_SHOP_SELECT "WHERE s.public_key = $1 " SQL_SHOP_ORDER
