@@ -423,13 +423,18 @@ static struct reqs_list *reqs_list(struct sqlite_conn *c, const char *type, cons
         return NULL;
     if (c->reqs == NULL && (c->reqs = calloc(1, sizeof *c->reqs)) == NULL)
         return NULL;
-    for (unsigned i = 0; i < REQS_LISTS; i++) {
-        struct reqs_list *l = &c->reqs->l[i];
-        if (l->gen == c->memo_gen && strcmp(l->type, type) == 0 &&
-            strcmp(l->currency, currency) == 0)
-            return l->n <= REQS_ROWS ? l : NULL;
+    /* The list of this type and currency, current or stale (read again in
+     * its own slot); else the next slot in turn. */
+    struct reqs_list *l = NULL;
+    for (unsigned i = 0; i < REQS_LISTS && l == NULL; i++) {
+        struct reqs_list *x = &c->reqs->l[i];
+        if (x->rows != NULL && strcmp(x->type, type) == 0 && strcmp(x->currency, currency) == 0)
+            l = x;
     }
-    struct reqs_list *l = &c->reqs->l[c->reqs->used++ % REQS_LISTS];
+    if (l != NULL && l->gen == c->memo_gen)
+        return l->n <= REQS_ROWS ? l : NULL;
+    if (l == NULL)
+        l = &c->reqs->l[c->reqs->used++ % REQS_LISTS];
     l->gen = 0;
     if (l->rows == NULL && (l->rows = malloc((REQS_ROWS + 1) * sizeof *l->rows)) == NULL)
         return NULL;

@@ -8,10 +8,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Arm: from now on count allocations, and refuse the fail_at-th (1-based;
  * 0 refuses none). */
 void alloc_fail_arm(size_t fail_at);
+
+/* For another allocator (SQLite's, say): count one allocation and say
+ * whether it is the one to refuse. */
+bool alloc_fail_refuse_now(void);
 
 /* Disarm; returns how many allocations were made since alloc_fail_arm. */
 size_t alloc_fail_disarm(void);
@@ -21,5 +26,10 @@ bool alloc_fail_hit(void);
 
 /* Blocks allocated and not freed since the last alloc_fail_arm. */
 long alloc_fail_live(void);
+
+/* Print the blocks allocated since the last alloc_fail_arm and not freed,
+ * with the address of the code that allocated each (addr2line -f -e the
+ * test binary names it). */
+void alloc_fail_report(FILE *to);
 
 #endif
