@@ -106,7 +106,7 @@ static int send_options(cli_opt *o, size_t n, size_t first, const char *method, 
         for (char *p = key; *p; p++)
             if (*p == '-')
                 *p = '_';
-        if (strcmp(key, "form_hosts") == 0) {
+        if (strcmp(key, "allowed_hosts") == 0) {
             /* "a.example,b.example" -> ["a.example","b.example"] ("": none) */
             json_t *arr = json_array();
             for (const char *p = o[i].value; arr && *p;) {
@@ -120,7 +120,7 @@ static int send_options(cli_opt *o, size_t n, size_t first, const char *method, 
             json_object_set_new(obj, key, arr);
             continue;
         }
-        if (strcmp(key, "panda_strict_signatures") == 0 &&
+        if (strcmp(key, "strict_signing") == 0 &&
             (strcmp(o[i].value, "on") == 0 || strcmp(o[i].value, "off") == 0)) {
             /* on|off -> a JSON boolean (anything else goes as given, for
              * kassad to refuse with its message) */
@@ -163,7 +163,7 @@ int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
-        {"panda-strict-signatures",
+        {"strict-signing",
          CLI_ARG,
          "on|off",
          NULL,
@@ -178,7 +178,7 @@ int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
     int rc = cli_parse(cmd,
                        "--name N --url U --callback-url C [--fee-percent P] "
                        "[--merchant-id M] [--notification-format form|json] "
-                       "[--panda-strict-signatures on|off]",
+                       "[--strict-signing on|off]",
                        "Create a shop (POST /admin/v1/shops); prints its id, shop_id and both "
                        "dialects' credentials as JSON.",
                        argc, argv, o, N(o), pos, 0, &npos);
@@ -205,7 +205,7 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
-        {"form-hosts",
+        {"allowed-hosts",
          CLI_ARG,
          "HOSTS",
          NULL,
@@ -214,7 +214,7 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
-        {"panda-strict-signatures",
+        {"strict-signing",
          CLI_ARG,
          "on|off",
          NULL,
@@ -230,8 +230,8 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
     long id;
     int rc = cli_parse(cmd,
                        "ID [--name N] [--url U] [--callback-url C] [--fee-percent P] "
-                       "[--notification-format form|json] [--form-hosts H1,H2] "
-                       "[--panda-strict-signatures on|off]",
+                       "[--notification-format form|json] [--allowed-hosts H1,H2] "
+                       "[--strict-signing on|off]",
                        "Change a shop's settings (PATCH /admin/v1/shops/ID): only the options "
                        "given change; prints the shop as JSON (without its credentials).",
                        argc, argv, o, N(o), pos, 1, &npos);

@@ -115,8 +115,8 @@ def test_create_shop_bad_json(kassad_shared, raw):
 # ---- shop settings: notification_format, PATCH ----
 
 SHOP_VIEW = {"id", "merchant_id", "shop_id", "name", "url", "callback_url", "fee_percent",
-             "fee_fixed", "form_hosts", "callback_version", "panda_order_ttl",
-             "panda_strict_signatures", "tegro_order_ttl", "notification_format", "active"}
+             "fee_fixed", "allowed_hosts", "callback_version", "panda_order_ttl",
+             "strict_signing", "tegro_order_ttl", "notification_format", "active"}
 
 
 def get_shop(server, shop_id):
@@ -187,12 +187,12 @@ def test_patch_shop(kassad_shared):
     ({"tegro_order_ttl": 10}, 400, "tegro_order_ttl: expected an integer between 60 and 2592000"),
     ({"notification_format": "json", "colour": "red"}, 400,
      "unknown field 'colour': a shop update takes name, url, callback_url, fee_percent, "
-     "fee_fixed, form_hosts, callback_version, panda_order_ttl, panda_strict_signatures, "
+     "fee_fixed, allowed_hosts, callback_version, panda_order_ttl, strict_signing, "
      "tegro_order_ttl, "
      "notification_format"),
     ({"merchant_id": 1}, 400, "merchant_id: a shop cannot move to another merchant"),
     ({}, 400, "nothing to change: give any of name, url, callback_url, fee_percent, fee_fixed, "
-              "form_hosts, callback_version, panda_order_ttl, panda_strict_signatures, "
+              "allowed_hosts, callback_version, panda_order_ttl, strict_signing, "
               "tegro_order_ttl, "
               "notification_format"),
 ])

@@ -502,23 +502,23 @@ def test_admin_shop_notification_format_create_and_update(kassad):
     assert r.returncode == 1 and r.stderr.startswith("kassa: HTTP 404 ")
 
 
-def test_admin_shop_panda_strict_signatures(kassad):
-    """--panda-strict-signatures on|off on create and update; anything else
+def test_admin_shop_strict_signing(kassad):
+    """--strict-signing on|off on create and update; anything else
     is refused by kassad with its message."""
     admin = ["--server", kassad.base_url, "--admin-token", kassad.admin_token]
     base = ["--name", "CLI strict shop", "--url", "https://cli.example",
             "--callback-url", "http://127.0.0.1:9/cb"]
-    r = kassa("shop", "create", *admin, *base, "--panda-strict-signatures", "on")
+    r = kassa("shop", "create", *admin, *base, "--strict-signing", "on")
     assert r.returncode == 0, r.stderr
     shop = json.loads(r.stdout)
-    assert shop["panda_strict_signatures"] is True
-    r = kassa("shop", "update", str(shop["id"]), *admin, "--panda-strict-signatures", "off")
+    assert shop["strict_signing"] is True
+    r = kassa("shop", "update", str(shop["id"]), *admin, "--strict-signing", "off")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["panda_strict_signatures"] is False
-    r = kassa("shop", "update", str(shop["id"]), *admin, "--panda-strict-signatures", "maybe")
+    assert json.loads(r.stdout)["strict_signing"] is False
+    r = kassa("shop", "update", str(shop["id"]), *admin, "--strict-signing", "maybe")
     assert r.returncode == 1
     assert r.stderr.strip() == \
-        "kassa: HTTP 400 Bad Request: panda_strict_signatures: expected true or false"
+        "kassa: HTTP 400 Bad Request: strict_signing: expected true or false"
 
 
 def test_listen_receives_kassad_callback(kassad, make_shop):

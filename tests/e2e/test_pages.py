@@ -447,27 +447,27 @@ def test_hosted_form_urls_only_on_the_shops_hosts(kassad_shared, tc, field):
 
 def test_operator_lists_further_hosts_for_the_form(kassad_shared, tc, shop_p):
     """An operator may allow further hosts for the form's URLs (a payment
-    partner's, say): PATCH form_hosts, or kassa shop update --form-hosts."""
+    partner's, say): PATCH allowed_hosts, or kassa shop update --allowed-hosts."""
     import json
     import subprocess
     from test_cli import cli_path as kassa_cli_path
     st, body = kassad_shared.admin("PATCH", f"/admin/v1/shops/{shop_p['id']}",
-                                   {"form_hosts": ["Pay.Partner.example"]})
-    assert st == 200 and body["form_hosts"] == ["pay.partner.example"], body
+                                   {"allowed_hosts": ["Pay.Partner.example"]})
+    assert st == 200 and body["allowed_hosts"] == ["pay.partner.example"], body
     q, _ = signed_query(tc, unsigned={"payment_system": 28,
                                       "success_url": "https://pay.partner.example/ok"})
     assert get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q)).status == 303
-    for bad, why in ((["a b"], "form_hosts: expected host names (letters, digits, '.', '-'), "
+    for bad, why in ((["a b"], "allowed_hosts: expected host names (letters, digits, '.', '-'), "
                                "at most 16"),
-                     ("x", "form_hosts: expected an array of host names")):
+                     ("x", "allowed_hosts: expected an array of host names")):
         st, body = kassad_shared.admin("PATCH", f"/admin/v1/shops/{shop_p['id']}",
-                                       {"form_hosts": bad})
+                                       {"allowed_hosts": bad})
         assert st == 400 and body == {"error": why}, body
     r = subprocess.run([kassa_cli_path(), "shop", "update", str(shop_p["id"]), "--server",
                         kassad_shared.base_url, "--admin-token", kassad_shared.admin_token,
-                        "--form-hosts", ""], capture_output=True, text=True, timeout=30)
+                        "--allowed-hosts", ""], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["form_hosts"] == []
+    assert json.loads(r.stdout)["allowed_hosts"] == []
     q, _ = signed_query(tc, unsigned={"payment_system": 28,
                                       "success_url": "https://pay.partner.example/ok"})
     assert get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q)).status == 400

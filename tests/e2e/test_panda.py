@@ -1179,7 +1179,7 @@ def test_strict_signature_holds_for_one_request(env):
 
 
 def test_shop_requiring_strict_signatures(env):
-    """A shop switched to strict signatures (panda_strict_signatures: true)
+    """A shop switched to strict signatures (strict_signing: true)
     refuses plain ones on every panda call, reads included, and stores
     nothing for a refused create; strict ones pass. Off again, plain ones
     pass again."""
@@ -1188,15 +1188,15 @@ def test_shop_requiring_strict_signatures(env):
     client = server.panda(creds)
     path = f"/admin/v1/shops/{creds['id']}"
     st, view = server.admin("GET", path)
-    assert st == 200 and view["panda_strict_signatures"] is False, view
+    assert st == 200 and view["strict_signing"] is False, view
     a = client.create_order(amount="10.00").json
 
-    st, body = server.admin("PATCH", path, {"panda_strict_signatures": "yes"})
-    assert st == 400 and body == {"error": "panda_strict_signatures: expected true or false"}
+    st, body = server.admin("PATCH", path, {"strict_signing": "yes"})
+    assert st == 400 and body == {"error": "strict_signing: expected true or false"}
     assert server.admin("GET", path)[1] == view
-    st, body = server.admin("PATCH", path, {"panda_strict_signatures": True})
-    assert st == 200 and body["panda_strict_signatures"] is True, body
-    assert server.admin("GET", path)[1]["panda_strict_signatures"] is True
+    st, body = server.admin("PATCH", path, {"strict_signing": True})
+    assert st == 200 and body["strict_signing"] is True, body
+    assert server.admin("GET", path)[1]["strict_signing"] is True
 
     refused = {"error": "this shop takes strict signatures only: send X-Signature-Mode: strict "
                         "with X-Signature = HMAC over timestamp, method, target and body"}
@@ -1218,8 +1218,8 @@ def test_shop_requiring_strict_signatures(env):
     assert r.status == 200, r
     assert server.count_rows("orders") == n + 1
 
-    st, body = server.admin("PATCH", path, {"panda_strict_signatures": False})
-    assert st == 200 and body["panda_strict_signatures"] is False, body
+    st, body = server.admin("PATCH", path, {"strict_signing": False})
+    assert st == 200 and body["strict_signing"] is False, body
     assert client.get_order(a["uuid"]).status == 200
 
 

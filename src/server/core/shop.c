@@ -74,7 +74,7 @@ static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, s
     }
     if ((set & SHOP_SET_FORM_HOSTS) && !form_hosts_ok(s->form_hosts)) {
         snprintf(msg, msglen,
-                 "form_hosts: expected host names (letters, digits, '.', '-'), "
+                 "allowed_hosts: expected host names (letters, digits, '.', '-'), "
                  "at most 16");
         return KASSA_EINVAL;
     }

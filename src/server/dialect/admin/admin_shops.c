@@ -168,7 +168,7 @@ static bool dialect_field_known(const char *key)
 /* "name, url, ..., <each dialect's members>": what a shop update takes. */
 static void update_fields_text(char *dst, size_t size)
 {
-    int n = snprintf(dst, size, "name, url, callback_url, fee_percent, fee_fixed, form_hosts");
+    int n = snprintf(dst, size, "name, url, callback_url, fee_percent, fee_fixed, allowed_hosts");
     size_t at = n > 0 ? (size_t)n : 0;
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect_merchant *m = dialect_registry[i]->merchant;
@@ -181,18 +181,18 @@ static void update_fields_text(char *dst, size_t size)
 
 /* ---- shops -------------------------------------------------------------- */
 
-/* "form_hosts": an array of host names, joined into dst lower case with
+/* "allowed_hosts": an array of host names, joined into dst lower case with
  * commas (the core checks the names); *found when the member is there. */
 static bool json_form_hosts(json_t *root, char *dst, size_t size, bool *found, char *msg,
                             size_t msglen)
 {
-    json_t *v = json_object_get(root, "form_hosts");
+    json_t *v = json_object_get(root, "allowed_hosts");
     *found = v != NULL;
     dst[0] = '\0';
     if (v == NULL)
         return true;
     if (!json_is_array(v)) {
-        snprintf(msg, msglen, "form_hosts: expected an array of host names");
+        snprintf(msg, msglen, "allowed_hosts: expected an array of host names");
         return false;
     }
     size_t at = 0, i;
@@ -203,8 +203,8 @@ static bool json_form_hosts(json_t *root, char *dst, size_t size, bool *found, c
         size_t len = name != NULL ? strlen(name) : 0;
         if (name == NULL || len == 0 || at + len + 2 > size) {
             snprintf(msg, msglen,
-                     name == NULL || len == 0 ? "form_hosts: expected an array of host names"
-                                              : "form_hosts: too long");
+                     name == NULL || len == 0 ? "allowed_hosts: expected an array of host names"
+                                              : "allowed_hosts: too long");
             return false;
         }
         if (at > 0)
@@ -218,7 +218,7 @@ static bool json_form_hosts(json_t *root, char *dst, size_t size, bool *found, c
 
 static void render_form_hosts(struct jw *w, const char *list)
 {
-    jw_key(w, "form_hosts");
+    jw_key(w, "allowed_hosts");
     jw_arr(w);
     char host[256];
     for (const char *p = list; *p != '\0';) {
@@ -433,7 +433,7 @@ static bool update_field(void *arg, const struct dialect *d, enum dialect_settin
 static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
 {
     static const char *const fields[] = {"name",        "url",       "callback_url",
-                                         "fee_percent", "fee_fixed", "form_hosts"};
+                                         "fee_percent", "fee_fixed", "allowed_hosts"};
     char msg[512], takes[256];
     json_t *root = parse_json_object(req, msg, sizeof msg);
     if (root == NULL) {

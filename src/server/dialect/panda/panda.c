@@ -974,7 +974,7 @@ static const struct dialect_route routes[] = {
 static const struct dialect_field fields[] = {
     {"callback_version", DIALECT_CALLBACK_FORMAT},
     {"panda_order_ttl", DIALECT_ORDER_TTL},
-    {"panda_strict_signatures", DIALECT_STRICT_SIGNING},
+    {"strict_signing", DIALECT_STRICT_SIGNING},
 };
 
 static const struct dialect_merchant merchant = {
