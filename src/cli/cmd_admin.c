@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +306,118 @@ int cmd_order_show(const cli_cmd *cmd, int argc, char **argv)
 {
     return order_cmd(cmd, argc, argv, "GET", "",
                      "Print an order (GET /admin/v1/orders/REF); REF is its uuid or id.");
+}
+
+/* GET path?<each option given, as name=value> ("--shop-id 7" -> shop_id=7). */
+static int get_with_query(cli_opt *o, size_t n, size_t first, const char *path)
+{
+    size_t cap = strlen(path) + 2, at;
+    for (size_t i = first; i < n; i++)
+        if (o[i].value)
+            cap += strlen(o[i].name) + 3 * strlen(o[i].value) + 2;
+    char *url = malloc(cap);
+    if (!url) {
+        fprintf(stderr, "kassa: out of memory\n");
+        return CLI_FAIL;
+    }
+    at = (size_t)snprintf(url, cap, "%s", path);
+    bool first_arg = true;
+    for (size_t i = first; i < n; i++) {
+        if (!o[i].value)
+            continue;
+        char *esc = curl_easy_escape(NULL, o[i].value, 0);
+        if (!esc) {
+            free(url);
+            fprintf(stderr, "kassa: out of memory\n");
+            return CLI_FAIL;
+        }
+        url[at] = first_arg ? '?' : '&';
+        at++;
+        first_arg = false;
+        for (const char *c = o[i].name; *c; c++)
+            url[at++] = *c == '-' ? '_' : *c;
+        at += (size_t)snprintf(url + at, cap - at, "=%s", esc);
+        curl_free(esc);
+    }
+    url[at] = '\0';
+    int rc = cli_admin_call(o, n, "GET", url, NULL);
+    free(url);
+    return rc;
+}
+
+int cmd_order_list(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"status",
+         CLI_ARG,
+         "STATUS",
+         NULL,
+         "pending, completed, failed, expired, canceled, no_requisite",
+         0,
+         NULL,
+         {0},
+         0},
+        {"shop-id", CLI_ARG, "ID", NULL, "one shop's orders", 0, NULL, {0}, 0},
+        {"merchant-id", CLI_ARG, "ID", NULL, "one merchant's orders", 0, NULL, {0}, 0},
+        {"dialect", CLI_ARG, "NAME", NULL, "orders made through panda or tegro", 0, NULL, {0}, 0},
+        {"from",
+         CLI_ARG,
+         "TIME",
+         NULL,
+         "created at or after (RFC 3339 or Unix seconds)",
+         0,
+         NULL,
+         {0},
+         0},
+        {"to", CLI_ARG, "TIME", NULL, "created before", 0, NULL, {0}, 0},
+        {"requisite-id", CLI_ARG, "ID", NULL, "orders given this requisite", 0, NULL, {0}, 0},
+        {"confirmed-by-customer",
+         CLI_ARG,
+         "true|false",
+         NULL,
+         "whether the payer says they paid",
+         0,
+         NULL,
+         {0},
+         0},
+        {"currency",
+         CLI_ARG,
+         "CODE",
+         NULL,
+         "one currency (needed by the amount bounds)",
+         0,
+         NULL,
+         {0},
+         0},
+        {"amount-min", CLI_ARG, "AMOUNT", NULL, "at least this amount", 0, NULL, {0}, 0},
+        {"amount-max", CLI_ARG, "AMOUNT", NULL, "at most this amount", 0, NULL, {0}, 0},
+        {"merchant-order-id", CLI_ARG, "ID", NULL, "the merchant's order id", 0, NULL, {0}, 0},
+        {"q", CLI_ARG, "TEXT", NULL, "an order's uuid, id or merchant order id", 0, NULL, {0}, 0},
+        {"limit", CLI_ARG, "N", NULL, "orders per page, 1-500 (default 50)", 0, NULL, {0}, 0},
+        {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0},
+        {"order",
+         CLI_ARG,
+         "asc|desc",
+         NULL,
+         "oldest first (asc) or newest first (desc, the default)",
+         0,
+         NULL,
+         {0},
+         0},
+    };
+    char *pos[1];
+    size_t npos;
+    int rc =
+        cli_parse(cmd, "[--status S] [--shop-id ID] ... [--limit N] [--cursor C] [--order asc]",
+                  "List orders (GET /admin/v1/orders), newest first; prints {\"items\", "
+                  "\"next_cursor\"} as JSON. The operator's daily queue: --status pending "
+                  "--confirmed-by-customer true --order asc.",
+                  argc, argv, o, N(o), pos, 0, &npos);
+
+    if (rc >= 0)
+        return rc;
+    return get_with_query(o, N(o), 2, "/admin/v1/orders");
 }
 
 int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv)

@@ -21,6 +21,7 @@ static const cli_cmd commands[] = {
     {{"shop", "create"}, "create a shop (admin API)", cmd_shop_create},
     {{"shop", "update"}, "change a shop's settings (admin API)", cmd_shop_update},
     {{"requisite", "add"}, "add a requisite to the pool (admin API)", cmd_requisite_add},
+    {{"order", "list"}, "list orders with filters, a page at a time (admin API)", cmd_order_list},
     {{"order", "show"}, "show an order by uuid or id (admin API)", cmd_order_show},
     {{"order", "complete"}, "mark an order paid (admin API)", cmd_order_complete},
     {{"order", "fail"}, "mark an order failed (admin API)", cmd_order_fail},

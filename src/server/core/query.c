@@ -106,6 +106,12 @@ kassa_err query_orders_by_merchant_id(int64_t shop_id, const char *merchant_orde
     ON_READER(c, STORE_CALL(c, orders_by_merchant_order_id, shop_id, merchant_order_id, fn, arg));
 }
 
+kassa_err query_orders_list(const struct order_filter *f,
+                            bool (*fn)(void *arg, const struct order *o), void *arg)
+{
+    ON_READER(c, STORE_CALL(c, orders_list, f, fn, arg));
+}
+
 kassa_err query_orders_page(int64_t shop_id, int64_t offset, int limit,
                             bool (*fn)(void *arg, const struct order *o), void *arg)
 {

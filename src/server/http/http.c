@@ -304,6 +304,25 @@ const char *http_query(struct http_req *req, const char *name)
     return NULL;
 }
 
+bool http_query_each(struct http_req *req, bool (*fn)(void *arg, const char *name), void *arg)
+{
+    if (req == NULL || req->query == NULL)
+        return true;
+    for (const char *p = req->query; *p != '\0';) {
+        size_t len = strcspn(p, "&");
+        size_t klen = strcspn(p, "=&");
+        if (klen > 0) {
+            char *key = form_decode(&req->arena, p, klen);
+            if (key == NULL || !fn(arg, key))
+                return false;
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    return true;
+}
+
 /* ---- replies ----------------------------------------------------------- */
 
 static void set_reply(struct http_conn *c, int status, const char *ctype, char *body, size_t len)

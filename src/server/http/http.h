@@ -45,6 +45,10 @@ void http_client_addr(struct http_req *req, char *buf, size_t size);
 /* A decoded query argument, or NULL. */
 const char *http_query(struct http_req *req, const char *name);
 
+/* Call fn with each query argument's decoded name, in order, until it
+ * returns false (then false; also when memory is short). */
+bool http_query_each(struct http_req *req, bool (*fn)(void *arg, const char *name), void *arg);
+
 /* Set the answer. `body` is copied. Headers added with http_add_header are
  * sent with it. May be called from any thread while the request is
  * suspended; the last call wins. */

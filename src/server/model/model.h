@@ -166,6 +166,27 @@ struct order {
     int64_t updated_at;
 };
 
+/* Which orders a list wants (the admin API's filters), a page at a time:
+ * newest first (by id) unless asc; after_id, when not 0, is where the last
+ * page ended. A field at its "any" value filters nothing. */
+struct order_filter {
+    int status;                        /* enum order_status; -1 any */
+    int64_t shop_id;                   /* 0 any */
+    int64_t merchant_id;               /* 0 any */
+    int origin;                        /* the dialect's id; 0 any */
+    int64_t requisite_id;              /* 0 any */
+    int confirmed;                     /* confirmed_by_customer: -1 any, 0, 1 */
+    char currency[16];                 /* "" any */
+    int64_t amount_min;                /* minor units; -1 any */
+    int64_t amount_max;                /* -1 any */
+    int64_t from, to;                  /* created_at in [from, to); 0 any */
+    char merchant_order_id[TEXT_SIZE]; /* "" any */
+    char q[TEXT_SIZE];                 /* a uuid, an id or a merchant order id; "" any */
+    int64_t after_id;                  /* 0: from the start */
+    bool asc;
+    int limit; /* rows to read, >= 1 */
+};
+
 /* An idempotency record: (shop, key) -> the order it created. */
 struct idem {
     int64_t shop_id;

@@ -456,27 +456,8 @@ kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
 }
 
 /* sql_order_columns into one statement's parameters. */
-struct params_sink {
-    struct sql_sink base;
-    struct pg_params *p;
-};
-
-static void params_text(struct sql_sink *base, const char *s)
-{
-    pgp_text(container_of(base, struct params_sink, base)->p, s);
-}
-
-static void params_i64(struct sql_sink *base, int64_t v, bool has)
-{
-    struct params_sink *k = container_of(base, struct params_sink, base);
-    if (has)
-        pgp_i64(k->p, v);
-    else
-        pgp_null(k->p);
-}
-
 static void order_params(struct pg_params *p, const struct order *o)
 {
-    struct params_sink k = {{params_text, params_i64}, p};
+    struct pg_params_sink k = pg_params_sink(p);
     sql_order_columns(o, &k.base);
 }

@@ -264,6 +264,15 @@ static kassa_err exec_pipelined(struct pg_conn *c, const struct pg_call *calls, 
     for (int i = 0; sent && i < n; i++) {
         char name[16];
         snprintf(name, sizeof name, "k%d", slots[i]);
+        const struct pg_params *p = params[i];
+        if (slots[i] == PG_SLOT_ONCE) { /* unnamed, unprepared */
+            sent = (p ? PQsendQueryParams(c->pg, texts[i], p->n, NULL, p->v, p->len, p->fmt, 0)
+                      : PQsendQueryParams(c->pg, texts[i], 0, NULL, NULL, NULL, NULL, 0)) == 1;
+            want_slot[nwant] = slots[i];
+            want_stmt[nwant] = i;
+            want_prepare[nwant++] = false;
+            continue;
+        }
         bool prepare = !c->prepared[slots[i]];
         for (int j = 0; j < i; j++)
             prepare = prepare && slots[j] != slots[i]; /* prepared earlier in this pipeline */
@@ -273,7 +282,6 @@ static kassa_err exec_pipelined(struct pg_conn *c, const struct pg_call *calls, 
             want_stmt[nwant] = i;
             want_prepare[nwant++] = true;
         }
-        const struct pg_params *p = params[i];
         sent = sent && (p ? PQsendQueryPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0)
                           : PQsendQueryPrepared(c->pg, name, 0, NULL, NULL, NULL, 0)) == 1;
         want_slot[nwant] = slots[i];
@@ -352,10 +360,15 @@ static kassa_err exec_once_prepared(struct pg_conn *c, const struct pg_call *cal
     char name[16];
     snprintf(name, sizeof name, "k%d", calls[0].slot);
     out[0] = NULL;
-    if (!prepare_slot(c, calls[0].slot, calls[0].sql, &err))
-        return err;
     const struct pg_params *p = calls[0].p;
-    PGresult *r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
+    PGresult *r;
+    if (calls[0].slot == PG_SLOT_ONCE) {
+        r = PQexecParams(c->pg, calls[0].sql, p->n, NULL, p->v, p->len, p->fmt, 0);
+    } else {
+        if (!prepare_slot(c, calls[0].slot, calls[0].sql, &err))
+            return err;
+        r = PQexecPrepared(c->pg, name, p->n, p->v, p->len, p->fmt, 0);
+    }
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         out[0] = r;
@@ -384,6 +397,25 @@ kassa_err pg_exec_many(struct pg_conn *c, const struct pg_call *calls, int k, PG
             break;
     }
     return err;
+}
+
+static void params_text(struct sql_sink *base, const char *s)
+{
+    pgp_text(container_of(base, struct pg_params_sink, base)->p, s);
+}
+
+static void params_i64(struct sql_sink *base, int64_t v, bool has)
+{
+    struct pg_params_sink *k = container_of(base, struct pg_params_sink, base);
+    if (has)
+        pgp_i64(k->p, v);
+    else
+        pgp_null(k->p);
+}
+
+struct pg_params_sink pg_params_sink(struct pg_params *p)
+{
+    return (struct pg_params_sink){{params_text, params_i64}, p};
 }
 
 PGresult *pg_exec(struct pg_conn *c, int slot, const char *sql, const struct pg_params *p,

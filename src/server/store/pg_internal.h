@@ -36,6 +36,10 @@ enum {
     PG_STMT_SLOTS = 224,
 };
 
+/* The slot of a statement built at run time (a list's): sent unnamed and
+ * unprepared each time. */
+#define PG_SLOT_ONCE (-1)
+
 #define PG_MAX_PARAMS 40
 #define PG_MAX_DEFERRED 8
 #define PG_MAX_CALLS 4 /* statements of one pg_exec_many */
@@ -68,6 +72,13 @@ void pgp_i64(struct pg_params *p, int64_t v);
 void pgp_text(struct pg_params *p, const char *s); /* NULL as "" */
 void pgp_bytes(struct pg_params *p, const void *data, size_t len);
 void pgp_null(struct pg_params *p);
+
+/* A sql_sink appending to p (row.h: one column map for both backends). */
+struct pg_params_sink {
+    struct sql_sink base;
+    struct pg_params *p;
+};
+struct pg_params_sink pg_params_sink(struct pg_params *p);
 
 /* Run the statement in `slot` (prepared from `sql` on first use on this
  * connection). Returns the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; the
@@ -177,6 +188,8 @@ kassa_err pg_nonce_put(struct store_conn *c, int64_t shop_id, const char *nonce,
 kassa_err pg_nonce_prune(struct store_conn *c, int64_t before);
 kassa_err pg_shops_by_merchant(struct store_conn *c, int64_t merchant_id,
                                bool (*fn)(void *arg, const struct shop *s), void *arg);
+kassa_err pg_orders_list(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
+                         void *arg);
 kassa_err pg_orders_page(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,
                          store_order_fn fn, void *arg);
 kassa_err pg_shop_methods(struct store_conn *c, int64_t shop_id,

@@ -214,6 +214,20 @@ sqlite3_stmt *sqlite_stmt(struct sqlite_conn *c, int slot, const char *sql)
     return st;
 }
 
+sqlite3_stmt *sqlite_stmt_once(struct sqlite_conn *c, const char *sql)
+{
+    char *own = sql_numbered(sql);
+    sqlite3_stmt *st = NULL;
+    if (own == NULL)
+        return NULL;
+    if (sqlite3_prepare_v2(c->db, own, -1, &st, NULL) != SQLITE_OK) {
+        log_error("sqlite prepare failed", "error=\"%s\"", sqlite3_errmsg(c->db));
+        st = NULL;
+    }
+    free(own);
+    return st;
+}
+
 /* The cached transaction statement `id`. */
 static sqlite3_stmt *tx_stmt(struct sqlite_conn *c, enum sqlite_tx_stmt id)
 {
@@ -878,6 +892,7 @@ const struct store_ops store_sqlite_ops = {
     .nonce_prune = sqlite_nonce_prune,
     .shops_by_merchant = sqlite_shops_by_merchant,
     .orders_page = sqlite_orders_page,
+    .orders_list = sqlite_orders_list,
     .shop_methods = sqlite_shop_methods,
     .shop_method_set = sqlite_shop_method_set,
     .receipt_put = sqlite_receipt_put,

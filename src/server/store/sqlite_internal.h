@@ -73,6 +73,10 @@ struct sqlite_conn {
  * the connection's life; NULL on a prepare error (logged). Reset it with
  * sqlite_stmt_done after use. */
 sqlite3_stmt *sqlite_stmt(struct sqlite_conn *c, int slot, const char *sql);
+/* A statement built at run time (a list's), prepared for one use: the
+ * caller finalizes it. NULL on failure (logged). */
+sqlite3_stmt *sqlite_stmt_once(struct sqlite_conn *c, const char *sql);
+
 void sqlite_stmt_done(sqlite3_stmt *st);
 
 /* Step a statement that returns no rows (or ignore its row), then reset it.
@@ -183,6 +187,8 @@ kassa_err sqlite_nonce_put(struct store_conn *c, int64_t shop_id, const char *no
 kassa_err sqlite_nonce_prune(struct store_conn *c, int64_t before);
 kassa_err sqlite_shops_by_merchant(struct store_conn *c, int64_t merchant_id,
                                    bool (*fn)(void *arg, const struct shop *s), void *arg);
+kassa_err sqlite_orders_list(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
+                             void *arg);
 kassa_err sqlite_orders_page(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,
                              store_order_fn fn, void *arg);
 kassa_err sqlite_shop_methods(struct store_conn *c, int64_t shop_id,

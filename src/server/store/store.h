@@ -271,6 +271,10 @@ struct store_ops {
     /* A shop's orders, newest first, `limit` from `offset`. */
     kassa_err (*orders_page)(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,
                              store_order_fn fn, void *arg);
+    /* A page of the orders f wants (model.h struct order_filter), in its
+     * order: one statement on an index (sql/orders.h). */
+    kassa_err (*orders_list)(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
+                             void *arg);
     /* The shop's payment-method switches (only the methods set explicitly). */
     kassa_err (*shop_methods)(struct store_conn *c, int64_t shop_id,
                               bool (*fn)(void *arg, int method_id, bool enabled), void *arg);

@@ -53,6 +53,7 @@
 #include "base/log.h"
 #include "provider/requisites.h"
 #include "store/migration.h"
+#include "store/sql/orders.h"
 #include "store/store.h"
 
 /* ---- the backends ----------------------------------------------------- */
@@ -3376,6 +3377,112 @@ static void test_optional_create_ops(void **state)
     assert_err(R(f, idem_get, s.id, "many-3", &ig), KASSA_ENOTFOUND);
 }
 
+/* ---- the operator's order lists: one indexed query each ------------------ */
+
+/* The plan of q on the fixture's backend, its lines joined by "\n". On
+ * PostgreSQL with sequential scans off: an empty table makes any plan
+ * cheapest, so what is checked is that an index can serve the query. */
+static void plan_of(struct fx *f, const struct sql_query *q, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t at = 0;
+    if (f->lite != NULL) {
+        char sql[sizeof q->sql + 32];
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", q->sql);
+        for (char *c = sql; *c; c++)
+            if (*c == '$')
+                *c = '?';
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(f->lite, sql, -1, &st, NULL) != SQLITE_OK)
+            fail_msg("prepare %s: %s", sql, sqlite3_errmsg(f->lite));
+        for (int i = 0; i < q->n; i++) {
+            if (q->p[i].text != NULL)
+                sqlite3_bind_text(st, i + 1, q->p[i].text, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_int64(st, i + 1, q->p[i].i64);
+        }
+        while (sqlite3_step(st) == SQLITE_ROW && at < size)
+            at += (size_t)snprintf(out + at, size - at, "%s\n", sqlite3_column_text(st, 3));
+        sqlite3_finalize(st);
+        return;
+    }
+    PQclear(PQexec(f->pg, "SET enable_seqscan = off"));
+    char sql[sizeof q->sql + 32], nums[SQL_QUERY_PARAMS][24];
+    const char *vals[SQL_QUERY_PARAMS];
+    snprintf(sql, sizeof sql, "EXPLAIN %s", q->sql);
+    for (int i = 0; i < q->n; i++) {
+        snprintf(nums[i], sizeof nums[i], "%lld", (long long)q->p[i].i64);
+        vals[i] = q->p[i].text != NULL ? q->p[i].text : nums[i];
+    }
+    PGresult *r = PQexecParams(f->pg, sql, q->n, NULL, vals, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    for (int i = 0; i < PQntuples(r) && at < size; i++)
+        at += (size_t)snprintf(out + at, size - at, "%s\n", PQgetvalue(r, i, 0));
+    PQclear(r);
+    PQclear(PQexec(f->pg, "SET enable_seqscan = on"));
+}
+
+/* Each filter the admin API's order list takes alone, and the daily queue,
+ * is served by an index on both backends (migration 015): never a scan of
+ * the whole table in another order than the list's. */
+static void test_order_list_plans(void **state)
+{
+    struct fx *f = fx_of(state);
+    struct order_filter any = {.status = -1, .confirmed = -1, .amount_min = -1, .amount_max = -1};
+    struct {
+        const char *what;
+        struct order_filter f;
+        const char *sqlite_index; /* the index SQLite must name */
+        bool sorts;               /* SQLite may sort the rows that index found */
+    } cases[] = {
+        {"newest first", any, NULL, false},
+        {"the daily queue", any, "orders_queue", false},
+        {"a status", any, "orders_status", false},
+        {"a shop", any, "orders_shop_id", false},
+        {"a merchant", any, "orders_shop_id", true},
+        {"a requisite", any, "orders_requisite", false},
+        {"a time range", any, "orders_created", true},
+        {"a merchant order id", any, "orders_merchant_order_id", false},
+        {"a search", any, "orders_merchant_order_id", true},
+        {"a page after a cursor", any, NULL, false},
+    };
+    cases[1].f.status = 0;
+    cases[1].f.confirmed = 1;
+    cases[1].f.asc = true;
+    cases[2].f.status = 1;
+    cases[3].f.shop_id = 7;
+    cases[4].f.merchant_id = 3;
+    cases[5].f.requisite_id = 5;
+    cases[6].f.from = 1700000000;
+    cases[6].f.to = 1700086400;
+    snprintf(cases[7].f.merchant_order_id, sizeof cases[7].f.merchant_order_id, "m-1");
+    snprintf(cases[8].f.q, sizeof cases[8].f.q, "42");
+    cases[9].f.after_id = 1000;
+    struct sql_query *q = malloc(sizeof *q);
+    char plan[4096];
+    assert_non_null(q);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cases[i].f.limit = 51;
+        sql_orders_list(&cases[i].f, q);
+        plan_of(f, q, plan, sizeof plan);
+        bool ok;
+        if (f->lite != NULL) {
+            /* SQLite: the named index, or the rowid order itself (a "SCAN o":
+             * LIMIT stops it); a sort only of the rows an index found where
+             * the list's order cannot follow it (a merchant's shops, a time
+             * range, a search's few matches). */
+            ok = (cases[i].sqlite_index == NULL || strstr(plan, cases[i].sqlite_index) != NULL) &&
+                 (cases[i].sorts || strstr(plan, "TEMP B-TREE") == NULL);
+        } else {
+            ok = strstr(plan, "Index") != NULL && strstr(plan, "Seq Scan on orders") == NULL;
+        }
+        if (!ok)
+            fail_msg("%s (%s): %s\nplan:\n%s", cases[i].what, f->be->name, q->sql, plan);
+    }
+    free(q);
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -3394,6 +3501,7 @@ static const struct CMUnitTest tests[] = {
     T(test_pick_kinds_interleaved),
     T(test_orders),
     T(test_order_lists),
+    T(test_order_list_plans),
     T(test_order_transitions),
     T(test_order_set_method),
     T(test_order_stats),

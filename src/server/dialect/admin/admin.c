@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/ratelimit.h"
 #include "admin_callbacks.h"
+#include "admin_lists.h"
 #include "admin_shops.h"
 #include "dialect/dialect.h"
 #include "kassa/money.h"
@@ -129,7 +130,7 @@ static enum http_action admin_add_requisite(struct http_req *req)
 /* ---- orders ------------------------------------------------------------- */
 
 /* The operator's view of an order: core names, every field. */
-static void render_admin_order(struct jw *w, const struct order *o)
+void render_admin_order(struct jw *w, const struct order *o)
 {
     char t[32];
     jw_obj(w);
@@ -548,6 +549,8 @@ static enum http_action admin_handle(struct http_req *req)
         return admin_clock_advance(req);
     if ((arg = path_after(p, "/rates/")) != NULL && put)
         return admin_put_rate(req, arg);
+    if (strcmp(p, "/orders") == 0 && get)
+        return admin_list_orders(req);
     if ((arg = path_after(p, "/orders/")) != NULL) {
         const char *slash = strchr(arg, '/');
         if (slash == NULL && get)

@@ -1,4 +1,6 @@
 /* sql/orders.c: the order row's column maps (sql/orders.h). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "orders.h"
@@ -79,4 +81,152 @@ void sql_read_order(const struct sql_row *r, struct order *o)
     o->updated_at = c->i64(r, 32);
     if (!c->null(r, SQL_ORDER_REQUISITE_AT))
         sql_read_requisite(r, SQL_ORDER_REQUISITE_AT, &o->req);
+}
+
+/* ---- lists -------------------------------------------------------------- */
+
+static void where(struct sql_query *q, bool *first)
+{
+    sql_query_add(q, *first ? "WHERE " : " AND ");
+    *first = false;
+}
+
+static bool all_digits(const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0'; n++)
+        if (s[n] < '0' || s[n] > '9')
+            return false;
+    return n > 0 && n <= 18;
+}
+
+void sql_orders_list(const struct order_filter *f, struct sql_query *q)
+{
+    bool first = true;
+    q->n = 0;
+    q->sql[0] = '\0';
+    sql_query_add(q, SQL_ORDER_SELECT);
+    if (f->status >= 0) {
+        where(q, &first);
+        sql_query_add(q, "o.status = ");
+        sql_query_i64(q, f->status);
+    }
+    if (f->confirmed >= 0) {
+        where(q, &first);
+        sql_query_add(q, "o.confirmed_by_customer = ");
+        sql_query_i64(q, f->confirmed);
+    }
+    if (f->shop_id > 0) {
+        where(q, &first);
+        sql_query_add(q, "o.shop_id = ");
+        sql_query_i64(q, f->shop_id);
+    }
+    if (f->merchant_id > 0) {
+        where(q, &first);
+        sql_query_add(q, "o.shop_id IN (SELECT id FROM shops WHERE merchant_id = ");
+        sql_query_i64(q, f->merchant_id);
+        sql_query_add(q, ")");
+    }
+    if (f->origin > 0) {
+        where(q, &first);
+        sql_query_add(q, "o.origin = ");
+        sql_query_i64(q, f->origin);
+    }
+    if (f->requisite_id > 0) {
+        where(q, &first);
+        sql_query_add(q, "o.requisite_id = ");
+        sql_query_i64(q, f->requisite_id);
+    }
+    if (f->currency[0] != '\0') {
+        where(q, &first);
+        sql_query_add(q, "o.currency = ");
+        sql_query_text(q, f->currency);
+    }
+    if (f->amount_min >= 0) {
+        where(q, &first);
+        sql_query_add(q, "o.amount >= ");
+        sql_query_i64(q, f->amount_min);
+    }
+    if (f->amount_max >= 0) {
+        where(q, &first);
+        sql_query_add(q, "o.amount <= ");
+        sql_query_i64(q, f->amount_max);
+    }
+    if (f->from > 0) {
+        where(q, &first);
+        sql_query_add(q, "o.created_at >= ");
+        sql_query_i64(q, f->from);
+    }
+    if (f->to > 0) {
+        where(q, &first);
+        sql_query_add(q, "o.created_at < ");
+        sql_query_i64(q, f->to);
+    }
+    if (f->merchant_order_id[0] != '\0') {
+        where(q, &first);
+        sql_query_add(q, "o.merchant_order_id = ");
+        sql_query_text(q, f->merchant_order_id);
+    }
+    if (f->q[0] != '\0') {
+        where(q, &first);
+        sql_query_add(q, "(o.uuid = ");
+        sql_query_text(q, f->q);
+        sql_query_add(q, " OR o.merchant_order_id = ");
+        sql_query_text(q, f->q);
+        if (all_digits(f->q)) {
+            sql_query_add(q, " OR o.id = ");
+            sql_query_i64(q, strtoll(f->q, NULL, 10));
+        }
+        sql_query_add(q, ")");
+    }
+    if (f->after_id > 0) {
+        where(q, &first);
+        sql_query_add(q, f->asc ? "o.id > " : "o.id < ");
+        sql_query_i64(q, f->after_id);
+    }
+    sql_query_add(q, f->asc ? " ORDER BY o.id LIMIT " : " ORDER BY o.id DESC LIMIT ");
+    sql_query_i64(q, f->limit > 0 ? f->limit : 1);
+}
+
+/* ---- statements built at run time (row.h) -------------------------------- */
+
+void sql_query_add(struct sql_query *q, const char *text)
+{
+    size_t at = strlen(q->sql);
+    snprintf(q->sql + at, sizeof q->sql - at, "%s", text);
+}
+
+static void placeholder(struct sql_query *q)
+{
+    char ph[16];
+    snprintf(ph, sizeof ph, "$%d", q->n + 1);
+    sql_query_add(q, ph);
+}
+
+void sql_query_i64(struct sql_query *q, int64_t v)
+{
+    if (q->n >= SQL_QUERY_PARAMS)
+        return;
+    placeholder(q);
+    q->p[q->n].text = NULL;
+    q->p[q->n++].i64 = v;
+}
+
+void sql_query_text(struct sql_query *q, const char *s)
+{
+    if (q->n >= SQL_QUERY_PARAMS)
+        return;
+    placeholder(q);
+    q->p[q->n].text = s;
+    q->p[q->n++].i64 = 0;
+}
+
+void sql_query_params(const struct sql_query *q, struct sql_sink *k)
+{
+    for (int i = 0; i < q->n; i++) {
+        if (q->p[i].text != NULL)
+            k->text(k, q->p[i].text);
+        else
+            k->i64(k, q->p[i].i64, true);
+    }
 }

@@ -73,6 +73,11 @@
     "excluded.data, created_at = excluded.created_at"
 #define SQL_RECEIPT_IMAGE_GET "SELECT content_type, data FROM receipts WHERE order_id = $1"
 
+/* A page of the orders f wants: SQL_ORDER_SELECT with f's conditions,
+ * ordered by id, f->limit rows. One statement, on an index for each
+ * filter the admin API's lists use (migration 015). */
+void sql_orders_list(const struct order_filter *f, struct sql_query *q);
+
 /* The 32 columns of o in SQL_ORDER_COLUMNS' order into k (requisite_id 0
  * as NULL). */
 void sql_order_columns(const struct order *o, struct sql_sink *k);

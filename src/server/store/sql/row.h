@@ -32,4 +32,24 @@ struct sql_sink {
     void (*i64)(struct sql_sink *k, int64_t v, bool has);
 };
 
+/* A statement built at run time (a list's filters): its text with $1..$n
+ * in order, and the n parameters, fed to a backend's sink in that order. */
+#define SQL_QUERY_PARAMS 24
+struct sql_query {
+    char sql[4096];
+    int n;
+    struct {
+        const char *text; /* NULL: an integer */
+        int64_t i64;
+    } p[SQL_QUERY_PARAMS];
+};
+
+/* Append text to q's statement (its size is ample for every list). */
+void sql_query_add(struct sql_query *q, const char *text);
+/* Append "$<n>" for a new integer or text parameter. */
+void sql_query_i64(struct sql_query *q, int64_t v);
+void sql_query_text(struct sql_query *q, const char *s);
+/* Feed q's parameters to k in order. */
+void sql_query_params(const struct sql_query *q, struct sql_sink *k);
+
 #endif

@@ -1,0 +1,319 @@
+/* admin_lists.c: the operator's lists (admin_lists.h). */
+#include "admin_lists.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/base.h"
+#include "base/jsonw.h"
+#include "core/core.h"
+#include "dialect/dialect.h"
+#include "dialect/reply.h"
+#include "kassa/money.h"
+
+#define LIST_LIMIT_DEFAULT 50
+#define LIST_LIMIT_MAX 500
+
+/* ---- query arguments ---------------------------------------------------- */
+
+struct known {
+    const char *const *names;
+    const char *bad; /* the first unknown name */
+};
+
+static bool known_name(void *arg, const char *name)
+{
+    struct known *k = arg;
+    for (size_t i = 0; k->names[i] != NULL; i++)
+        if (strcmp(k->names[i], name) == 0)
+            return true;
+    k->bad = name;
+    return false;
+}
+
+/* An integer in [min, max] from arg `name` (absent: *out untouched). */
+static bool arg_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *out,
+                    char *msg, size_t msglen)
+{
+    const char *v = http_query(req, name);
+    if (v == NULL)
+        return true;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || n < min || n > max || (*v < '0' || *v > '9')) {
+        snprintf(msg, msglen, "%s: expected an integer between %lld and %lld", name, (long long)min,
+                 (long long)max);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+/* RFC 3339 ("2026-12-07T10:00:00Z", "...+03:00", fractions ignored) or
+ * Unix seconds, into *out. */
+static bool parse_time(const char *s, int64_t *out)
+{
+    char *end;
+    if (*s >= '0' && *s <= '9' && strchr(s, '-') == NULL) {
+        long long n = strtoll(s, &end, 10);
+        if (*end != '\0' || n <= 0)
+            return false;
+        *out = n;
+        return true;
+    }
+    struct tm tm = {0};
+    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (p == NULL)
+        p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+    if (p == NULL)
+        return false;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            ;
+    int64_t offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+        int h = (p[1] - '0') * 10 + (p[2] - '0'), m = (p[4] - '0') * 10 + (p[5] - '0');
+        if (h > 23 || m > 59)
+            return false;
+        offset = (*p == '+' ? 1 : -1) * (int64_t)(h * 3600 + m * 60);
+        p += 6;
+    } else {
+        return false;
+    }
+    if (*p != '\0')
+        return false;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return false;
+    *out = (int64_t)t - offset;
+    return *out > 0;
+}
+
+static bool arg_time(struct http_req *req, const char *name, int64_t *out, char *msg, size_t msglen)
+{
+    const char *v = http_query(req, name);
+    if (v == NULL)
+        return true;
+    if (!parse_time(v, out)) {
+        snprintf(msg, msglen, "%s: expected an RFC 3339 time or Unix seconds", name);
+        return false;
+    }
+    return true;
+}
+
+/* A text argument of at most size - 1 bytes. */
+static bool arg_text(struct http_req *req, const char *name, char *dst, size_t size, char *msg,
+                     size_t msglen)
+{
+    const char *v = http_query(req, name);
+    if (v == NULL)
+        return true;
+    if (strlen(v) >= size) {
+        snprintf(msg, msglen, "%s: longer than %zu bytes", name, size - 1);
+        return false;
+    }
+    core_copy(dst, size, v);
+    return true;
+}
+
+/* limit, cursor and order: what every list takes. The cursor is the
+ * position the page before ended at, "i<id>" (opaque to clients). */
+static bool arg_page(struct http_req *req, int *limit, int64_t *after, bool *asc, char *msg,
+                     size_t msglen)
+{
+    int64_t n = LIST_LIMIT_DEFAULT;
+    if (!arg_int(req, "limit", 1, LIST_LIMIT_MAX, &n, msg, msglen))
+        return false;
+    *limit = (int)n;
+    const char *order = http_query(req, "order");
+    *asc = false;
+    if (order != NULL && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
+        snprintf(msg, msglen, "order: expected asc or desc");
+        return false;
+    }
+    *asc = order != NULL && strcmp(order, "asc") == 0;
+    const char *cursor = http_query(req, "cursor");
+    *after = 0;
+    if (cursor != NULL) {
+        char *end;
+        long long id = cursor[0] == 'i' ? strtoll(cursor + 1, &end, 10) : 0;
+        if (cursor[0] != 'i' || cursor[1] < '0' || cursor[1] > '9' || *end != '\0' || id <= 0) {
+            snprintf(msg, msglen, "cursor: not a cursor of this list");
+            return false;
+        }
+        *after = id;
+    }
+    return true;
+}
+
+/* ---- orders ------------------------------------------------------------- */
+
+static const char *const order_args[] = {"limit",
+                                         "cursor",
+                                         "order",
+                                         "status",
+                                         "shop_id",
+                                         "merchant_id",
+                                         "dialect",
+                                         "from",
+                                         "to",
+                                         "requisite_id",
+                                         "confirmed_by_customer",
+                                         "currency",
+                                         "amount_min",
+                                         "amount_max",
+                                         "merchant_order_id",
+                                         "q",
+                                         NULL};
+
+/* An amount argument in the filter's currency (which it needs). */
+static bool arg_amount(struct http_req *req, const char *name, const char *currency, int64_t *out,
+                       char *msg, size_t msglen)
+{
+    const char *v = http_query(req, name);
+    if (v == NULL)
+        return true;
+    const kassa_currency *cur = currency[0] != '\0' ? kassa_currency_find(currency) : NULL;
+    if (cur == NULL) {
+        snprintf(msg, msglen, "%s: give currency too (amounts are in its units)", name);
+        return false;
+    }
+    if (kassa_money_parse(v, strlen(v), cur->exponent, KASSA_MONEY_ALLOW_ZERO, out) != KASSA_OK) {
+        snprintf(msg, msglen, "%s: expected an amount in %s, e.g. 100.00", name, cur->code);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_order_filter(struct http_req *req, struct order_filter *f, char *msg,
+                               size_t msglen)
+{
+    memset(f, 0, sizeof *f);
+    f->status = -1;
+    f->confirmed = -1;
+    f->amount_min = f->amount_max = -1;
+    struct known k = {order_args, NULL};
+    if (!http_query_each(req, known_name, &k)) {
+        if (k.bad == NULL)
+            snprintf(msg, msglen, "query: too large");
+        else
+            snprintf(msg, msglen,
+                     "unknown argument '%.40s': orders are listed by status, shop_id, "
+                     "merchant_id, dialect, from, to, requisite_id, confirmed_by_customer, "
+                     "currency, amount_min, amount_max, merchant_order_id, q (with limit, "
+                     "cursor, order)",
+                     k.bad);
+        return false;
+    }
+    if (!arg_page(req, &f->limit, &f->after_id, &f->asc, msg, msglen))
+        return false;
+    const char *status = http_query(req, "status");
+    if (status != NULL) {
+        for (int s = ORDER_PENDING; s <= ORDER_NO_REQUISITE; s++)
+            if (strcmp(order_status_name(s), status) == 0)
+                f->status = s;
+        if (f->status < 0) {
+            snprintf(msg, msglen,
+                     "status: expected pending, completed, failed, expired, canceled or "
+                     "no_requisite");
+            return false;
+        }
+    }
+    const char *dialect = http_query(req, "dialect");
+    if (dialect != NULL) {
+        const struct dialect *d = dialect_find(dialect);
+        if (d == NULL || d->merchant == NULL) {
+            snprintf(msg, msglen, "dialect: no merchant dialect '%.32s'", dialect);
+            return false;
+        }
+        f->origin = d->id;
+    }
+    const char *confirmed = http_query(req, "confirmed_by_customer");
+    if (confirmed != NULL) {
+        if (strcmp(confirmed, "true") != 0 && strcmp(confirmed, "false") != 0) {
+            snprintf(msg, msglen, "confirmed_by_customer: expected true or false");
+            return false;
+        }
+        f->confirmed = strcmp(confirmed, "true") == 0;
+    }
+    if (!arg_int(req, "shop_id", 1, INT64_MAX, &f->shop_id, msg, msglen) ||
+        !arg_int(req, "merchant_id", 1, INT64_MAX, &f->merchant_id, msg, msglen) ||
+        !arg_int(req, "requisite_id", 1, INT64_MAX, &f->requisite_id, msg, msglen) ||
+        !arg_time(req, "from", &f->from, msg, msglen) ||
+        !arg_time(req, "to", &f->to, msg, msglen) ||
+        !arg_text(req, "currency", f->currency, sizeof f->currency, msg, msglen) ||
+        !arg_text(req, "merchant_order_id", f->merchant_order_id, sizeof f->merchant_order_id, msg,
+                  msglen) ||
+        !arg_text(req, "q", f->q, sizeof f->q, msg, msglen))
+        return false;
+    if (f->currency[0] != '\0' && kassa_currency_find(f->currency) == NULL) {
+        snprintf(msg, msglen, "currency: unknown currency '%.16s'", f->currency);
+        return false;
+    }
+    if (!arg_amount(req, "amount_min", f->currency, &f->amount_min, msg, msglen) ||
+        !arg_amount(req, "amount_max", f->currency, &f->amount_max, msg, msglen))
+        return false;
+    return true;
+}
+
+struct order_page {
+    struct jw *w;
+    int limit, n;
+    int64_t last_id;
+    bool more;
+};
+
+static bool page_order(void *arg, const struct order *o)
+{
+    struct order_page *p = arg;
+    if (p->n == p->limit) {
+        p->more = true; /* the row past the page: there is a next one */
+        return false;
+    }
+    render_admin_order(p->w, o);
+    p->last_id = o->id;
+    p->n++;
+    return true;
+}
+
+enum http_action admin_list_orders(struct http_req *req)
+{
+    char msg[512];
+    struct order_filter *f = arena_alloc(&req->arena, sizeof *f);
+    if (f == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (!parse_order_filter(req, f, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    struct order_page page = {.w = &w, .limit = f->limit};
+    f->limit++; /* one more: whether a next page exists */
+    kassa_err err = query_orders_list(f, page_order, &page);
+    jw_arr_end(&w);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        reply_error(req, 500, "Internal server error"); /* 503 in an outage */
+        return HTTP_DONE;
+    }
+    if (page.more) {
+        char cursor[32];
+        snprintf(cursor, sizeof cursor, "i%lld", (long long)page.last_id);
+        jw_kstr(&w, "next_cursor", cursor);
+    } else {
+        jw_knull(&w, "next_cursor");
+    }
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}

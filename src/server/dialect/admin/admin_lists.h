@@ -1,0 +1,25 @@
+/* admin_lists.h: the operator's lists (admin API). Every list answers
+ * {"items": [...], "next_cursor": "<opaque>" | null}, takes limit (1-500,
+ * default 50), cursor (the next_cursor of the page before) and order
+ * (desc, the default: newest first; or asc), refuses an argument it does
+ * not know (a typo must not pass silently), and is one indexed query on
+ * either backend. */
+#ifndef KASSA_ADMIN_LISTS_H
+#define KASSA_ADMIN_LISTS_H
+
+#include "base/jsonw.h"
+#include "http/http.h"
+#include "model/model.h"
+
+/* GET /admin/v1/orders?status=&shop_id=&merchant_id=&dialect=&from=&to=
+ * &requisite_id=&confirmed_by_customer=&currency=&amount_min=&amount_max=
+ * &merchant_order_id=&q= : items as GET /admin/v1/orders/{ref} renders
+ * them. from and to (RFC 3339 or Unix seconds) bound created_at as
+ * [from, to); amount_min and amount_max need currency; q matches an
+ * order's uuid, id or merchant order id. */
+enum http_action admin_list_orders(struct http_req *req);
+
+/* The operator's view of an order (admin.c). */
+void render_admin_order(struct jw *w, const struct order *o);
+
+#endif

@@ -1,0 +1,190 @@
+"""The operator's lists: GET /admin/v1/orders with every filter, cursor
+pagination that stays stable while orders are inserted, the daily queue
+("pending orders whose payer says they paid, oldest first"), and exact 400
+answers for bad arguments. Runs on SQLite and, with KASSA_TEST_DB=postgres,
+on PostgreSQL."""
+import urllib.parse
+
+import pytest
+
+from kassa_client import create_requisite, create_shop
+from tegro_client import tegro_for
+
+
+def list_orders(server, **args):
+    st, body = server.admin("GET", "/admin/v1/orders?" + urllib.parse.urlencode(args))
+    assert st == 200, body
+    assert set(body) == {"items", "next_cursor"}, body
+    return body
+
+
+def ids(body):
+    return [o["id"] for o in body["items"]]
+
+
+@pytest.fixture
+def world(kassad):
+    """Two merchants' shops, panda and tegro orders of both, one pending
+    order the payer confirmed, a completed and a canceled one."""
+    a = create_shop(kassad, name="Shop A")
+    b = create_shop(kassad, name="Shop B", requisite=False)
+    req2 = create_requisite(kassad, requisite="+79005550000")
+    pa, pb = kassad.panda(a), kassad.panda(b)
+    orders = {}
+    for i in range(6):
+        r = pa.create_order(amount=f"{100 + i}.00", merchant_order_id=f"a-{i}")
+        assert r.status == 200, r
+        orders[f"a{i}"] = r.json
+    r = pb.create_order(amount="500.00", merchant_order_id="b-0")
+    assert r.status == 200, r
+    orders["b0"] = r.json
+    t = tegro_for(kassad, b).create_order(amount=700, order_id="b-tegro", currency="RUB")
+    assert t.status == 200 and t.json["type"] == "success", t.body
+    orders["bt"] = t.json["data"]
+    # a1: the payer says they paid; a2 completed; a3 canceled.
+    assert pa.get(f"/v1/orders/{orders['a1']['uuid']}/confirm").status == 200
+    assert kassad.admin("POST", f"/admin/v1/orders/{orders['a2']['uuid']}/complete")[0] == 200
+    assert pa.get(f"/v1/orders/{orders['a3']['uuid']}/cancel").status == 200
+    full = {k: kassad.admin("GET", f"/admin/v1/orders/{v.get('uuid', v.get('id'))}")[1]
+            for k, v in orders.items()}
+    return kassad, a, b, req2, full
+
+
+def test_all_orders_newest_first_then_oldest_first(world):
+    server, a, b, _, o = world
+    every = sorted(v["id"] for v in o.values())
+    body = list_orders(server)
+    assert ids(body) == every[::-1] and body["next_cursor"] is None
+    assert body["items"][0] == o["bt"]  # each item is the order as GET renders it
+    assert ids(list_orders(server, order="asc")) == every
+
+
+def test_each_filter(world):
+    server, a, b, req2, o = world
+    assert ids(list_orders(server, shop_id=a["id"])) == [o[f"a{i}"]["id"] for i in range(5, -1, -1)]
+    assert ids(list_orders(server, merchant_id=b["merchant_id"])) == [o["bt"]["id"], o["b0"]["id"]]
+    assert ids(list_orders(server, status="completed")) == [o["a2"]["id"]]
+    assert ids(list_orders(server, status="canceled")) == [o["a3"]["id"]]
+    assert ids(list_orders(server, dialect="tegro")) == [o["bt"]["id"]]
+    assert len(ids(list_orders(server, dialect="panda"))) == 7
+    assert ids(list_orders(server, confirmed_by_customer="true")) == [o["a1"]["id"]]
+    assert ids(list_orders(server, currency="RUB", amount_min="103.00", amount_max="500.00")) == \
+        [o["b0"]["id"], o["a5"]["id"], o["a4"]["id"], o["a3"]["id"]]
+    assert ids(list_orders(server, merchant_order_id="a-4")) == [o["a4"]["id"]]
+    for q in (o["a4"]["uuid"], "a-4", str(o["a4"]["id"])):
+        assert ids(list_orders(server, q=q)) == [o["a4"]["id"]], q
+    assert ids(list_orders(server, q="no-such-order")) == []
+    on_req = [v["id"] for v in o.values()
+              if v["requisite"] is not None and v["requisite"]["id"] == req2["id"]]
+    assert ids(list_orders(server, requisite_id=req2["id"])) == sorted(on_req, reverse=True)
+    # created_at: everything is inside [now - 1 h, now + 1 h), nothing before.
+    now = server.now()
+    assert len(ids(list_orders(server, **{"from": now - 3600, "to": now + 3600}))) == 8
+    assert ids(list_orders(server, to=now - 3600)) == []
+    rfc = lambda t: __import__("datetime").datetime.fromtimestamp(
+        t, __import__("datetime").timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert len(ids(list_orders(server, **{"from": rfc(now - 3600)}))) == 8
+    assert len(ids(list_orders(server, **{"from": rfc(now - 3600).replace("Z", "+03:00")}))) == 8
+
+
+def test_the_daily_queue(world):
+    """Pending orders whose payer says they paid, oldest first: one query."""
+    server, a, _, _, o = world
+    pa = server.panda(a)
+    assert pa.get(f"/v1/orders/{o['a5']['uuid']}/confirm").status == 200
+    body = list_orders(server, status="pending", confirmed_by_customer="true", order="asc")
+    assert ids(body) == [o["a1"]["id"], o["a5"]["id"]]
+    assert all(i["confirmed_by_customer"] and i["status"] == "pending" for i in body["items"])
+
+
+def test_pages_stay_stable_while_orders_arrive(world):
+    """Walking the list three at a time sees every order that existed when
+    the walk began exactly once, whatever is inserted meanwhile; new orders
+    appear on a fresh walk."""
+    server, a, _, _, o = world
+    pa = server.panda(a)
+    before = sorted((v["id"] for v in o.values()), reverse=True)
+    seen, cursor, pages = [], None, 0
+    while True:
+        args = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        body = list_orders(server, **args)
+        assert len(body["items"]) <= 3
+        seen += ids(body)
+        pages += 1
+        assert pa.create_order(amount="1.00").status == 200  # an insert between pages
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == before and pages == 3
+    assert len(ids(list_orders(server, limit=500))) == len(before) + pages
+    asc, cursor = [], None
+    while True:
+        body = list_orders(server, limit=5, order="asc", **({"cursor": cursor} if cursor else {}))
+        asc += ids(body)
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert asc == sorted(asc) and len(asc) == len(before) + pages
+
+
+@pytest.mark.parametrize("query, message", [
+    ("limit=0", "limit: expected an integer between 1 and 500"),
+    ("limit=501", "limit: expected an integer between 1 and 500"),
+    ("limit=ten", "limit: expected an integer between 1 and 500"),
+    ("cursor=abc", "cursor: not a cursor of this list"),
+    ("order=newest", "order: expected asc or desc"),
+    ("status=paid", "status: expected pending, completed, failed, expired, canceled or "
+                    "no_requisite"),
+    ("dialect=admin", "dialect: no merchant dialect 'admin'"),
+    ("confirmed_by_customer=yes", "confirmed_by_customer: expected true or false"),
+    ("shop_id=-1", "shop_id: expected an integer between 1 and 9223372036854775807"),
+    ("from=yesterday", "from: expected an RFC 3339 time or Unix seconds"),
+    ("to=2026-13-01T00:00:00Z", "to: expected an RFC 3339 time or Unix seconds"),
+    ("currency=XXX", "currency: unknown currency 'XXX'"),
+    ("amount_min=10", "amount_min: give currency too (amounts are in its units)"),
+    ("currency=RUB&amount_max=1e3", "amount_max: expected an amount in RUB, e.g. 100.00"),
+    ("stauts=pending", "unknown argument 'stauts': orders are listed by status, shop_id, "
+                       "merchant_id, dialect, from, to, requisite_id, confirmed_by_customer, "
+                       "currency, amount_min, amount_max, merchant_order_id, q (with limit, "
+                       "cursor, order)"),
+])
+def test_bad_arguments(kassad, query, message):
+    st, body = kassad.admin("GET", "/admin/v1/orders?" + query)
+    assert st == 400 and body == {"error": message}, (st, body)
+
+
+def test_lists_need_the_admin_token(kassad):
+    st, body = kassad.admin("GET", "/admin/v1/orders", token="")
+    assert st == 401 and body == {"error": "invalid or missing admin token"}
+
+
+def test_cli_order_list(world):
+    """kassa order list: the options become the list's arguments; the answer
+    is printed as JSON; a refused argument is kassad's message."""
+    import json
+    import subprocess
+    from test_cli import cli_path
+    server, a, _, _, o = world
+    admin = ["--server", server.base_url, "--admin-token", server.admin_token]
+    r = subprocess.run([cli_path(), "order", "list", *admin, "--shop-id", str(a["id"]),
+                        "--limit", "2", "--order", "asc"], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr
+    page = json.loads(r.stdout)
+    assert ids(page) == [o["a0"]["id"], o["a1"]["id"]]
+    r = subprocess.run([cli_path(), "order", "list", *admin, "--shop-id", str(a["id"]),
+                        "--limit", "2", "--order", "asc", "--cursor", page["next_cursor"]],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and ids(json.loads(r.stdout)) == [o["a2"]["id"], o["a3"]["id"]]
+    r = subprocess.run([cli_path(), "order", "list", *admin, "--status", "pending",
+                        "--confirmed-by-customer", "true", "--order", "asc"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and ids(json.loads(r.stdout)) == [o["a1"]["id"]]
+    r = subprocess.run([cli_path(), "order", "list", *admin, "--merchant-order-id", "a 4?&"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and ids(json.loads(r.stdout)) == []
+    r = subprocess.run([cli_path(), "order", "list", *admin, "--status", "paid"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert r.stderr.strip() == ("kassa: HTTP 400 Bad Request: status: expected pending, "
+                                "completed, failed, expired, canceled or no_requisite")
