@@ -420,6 +420,37 @@ int cmd_order_list(const cli_cmd *cmd, int argc, char **argv)
     return get_with_query(o, N(o), 2, "/admin/v1/orders");
 }
 
+int cmd_withdrawal_list(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"status", CLI_ARG, "STATUS", NULL, "pending, completed or rejected", 0, NULL, {0}, 0},
+        {"shop-id", CLI_ARG, "ID", NULL, "one shop's withdrawals", 0, NULL, {0}, 0},
+        {"limit", CLI_ARG, "N", NULL, "withdrawals per page, 1-500 (default 50)", 0, NULL, {0}, 0},
+        {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0},
+        {"order",
+         CLI_ARG,
+         "asc|desc",
+         NULL,
+         "oldest first (asc) or newest first (desc)",
+         0,
+         NULL,
+         {0},
+         0},
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = cli_parse(cmd, "[--status S] [--shop-id ID] [--limit N] [--cursor C] [--order asc]",
+                       "List withdrawals (GET /admin/v1/withdrawals): without --status the "
+                       "pending ones first, then the decided ones; prints {\"items\", "
+                       "\"next_cursor\"} as JSON.",
+                       argc, argv, o, N(o), pos, 0, &npos);
+
+    if (rc >= 0)
+        return rc;
+    return get_with_query(o, N(o), 2, "/admin/v1/withdrawals");
+}
+
 int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv)
 {
     return order_cmd(cmd, argc, argv, "POST", "/complete",

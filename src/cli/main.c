@@ -26,6 +26,7 @@ static const cli_cmd commands[] = {
     {{"order", "complete"}, "mark an order paid (admin API)", cmd_order_complete},
     {{"order", "fail"}, "mark an order failed (admin API)", cmd_order_fail},
     {{"shop", "balances"}, "show a shop's balances (admin API)", cmd_shop_balances},
+    {{"withdrawal", "list"}, "list withdrawals, pending first (admin API)", cmd_withdrawal_list},
     {{"withdrawal", "show"}, "show a withdrawal (admin API)", cmd_withdrawal_show},
     {{"withdrawal", "complete"},
      "pay out a withdrawal: held -> payouts (admin API)",

@@ -188,3 +188,97 @@ def test_cli_order_list(world):
     assert r.returncode == 1
     assert r.stderr.strip() == ("kassa: HTTP 400 Bad Request: status: expected pending, "
                                 "completed, failed, expired, canceled or no_requisite")
+
+
+# ---- withdrawals ----
+
+@pytest.fixture
+def payouts(kassad):
+    """Two shops with money; five withdrawals of shop A (w0..w4, w1 completed,
+    w3 rejected) and one of shop B."""
+    import time as _time
+    a = create_shop(kassad, name="Payout A")
+    b = create_shop(kassad, name="Payout B", requisite=False)
+    ws = {}
+    for creds in (a, b):
+        t = tegro_for(kassad, creds)
+        r = t.create_order(amount="1000.00")
+        assert r.json["type"] == "success", r.body
+        assert kassad.admin("POST", f"/admin/v1/orders/{r.json['data']['id']}/complete")[0] == 200
+    for name, creds, i in [("w0", a, 0), ("w1", a, 1), ("w2", a, 2), ("w3", a, 3), ("w4", a, 4),
+                           ("b0", b, 0)]:
+        r = tegro_for(kassad, creds).call(
+            "createWithdrawal", {"currency": "RUB", "account": "2200000000000004",
+                                 "amount": f"{10 + i}.00", "payment_id": f"{name}",
+                                 "payment_system": 36}, nonce=_time.time_ns())
+        assert r.json["type"] == "success", r.body
+        ws[name] = int(r.json["data"]["id"])
+    assert kassad.admin("POST", f"/admin/v1/withdrawals/{ws['w1']}/complete")[0] == 200
+    assert kassad.admin("POST", f"/admin/v1/withdrawals/{ws['w3']}/reject")[0] == 200
+    return kassad, a, b, ws
+
+
+def list_withdrawals(server, **args):
+    st, body = server.admin("GET", "/admin/v1/withdrawals?" + urllib.parse.urlencode(args))
+    assert st == 200, body
+    assert set(body) == {"items", "next_cursor"}, body
+    return body
+
+
+def test_withdrawals_pending_first(payouts):
+    server, a, b, ws = payouts
+    body = list_withdrawals(server)
+    assert ids(body) == [ws["b0"], ws["w4"], ws["w2"], ws["w0"], ws["w3"], ws["w1"]]
+    assert body["next_cursor"] is None
+    assert [i["status"] for i in body["items"]] == ["pending"] * 4 + ["rejected", "completed"]
+    st, one = server.admin("GET", f"/admin/v1/withdrawals/{ws['w3']}")
+    assert body["items"][4] == one
+    assert ids(list_withdrawals(server, order="asc")) == \
+        [ws["w0"], ws["w2"], ws["w4"], ws["b0"], ws["w1"], ws["w3"]]
+    assert ids(list_withdrawals(server, status="pending", shop_id=a["id"])) == \
+        [ws["w4"], ws["w2"], ws["w0"]]
+    assert ids(list_withdrawals(server, status="completed")) == [ws["w1"]]
+    assert ids(list_withdrawals(server, shop_id=b["id"])) == [ws["b0"]]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5])
+def test_withdrawal_pages_cover_the_list_once(payouts, limit):
+    """Walked a page at a time, every withdrawal once, pending ones first, for
+    every page size (a page may end inside either part or at the border)."""
+    server, _, _, ws = payouts
+    seen, cursor = [], None
+    while True:
+        body = list_withdrawals(server, limit=limit, **({"cursor": cursor} if cursor else {}))
+        assert len(body["items"]) <= limit
+        seen += ids(body)
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [ws["b0"], ws["w4"], ws["w2"], ws["w0"], ws["w3"], ws["w1"]]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("status=paid", "status: expected pending, completed or rejected"),
+    ("cursor=i5", "cursor: not a cursor of this list"),
+    ("status=pending&cursor=p5", "cursor: not a cursor of this list"),
+    ("limit=0", "limit: expected an integer between 1 and 500"),
+    ("order=up", "order: expected asc or desc"),
+    ("shop=1", "unknown argument 'shop': withdrawals are listed by status and shop_id (with "
+               "limit, cursor, order)"),
+])
+def test_withdrawal_list_bad_arguments(kassad, query, message):
+    st, body = kassad.admin("GET", "/admin/v1/withdrawals?" + query)
+    assert st == 400 and body == {"error": message}, (st, body)
+
+
+def test_cli_withdrawal_list(payouts):
+    import json
+    import subprocess
+    from test_cli import cli_path
+    server, a, _, ws = payouts
+    admin = ["--server", server.base_url, "--admin-token", server.admin_token]
+    r = subprocess.run([cli_path(), "withdrawal", "list", *admin, "--shop-id", str(a["id"]),
+                        "--status", "pending", "--order", "asc"], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert ids(json.loads(r.stdout)) == [ws["w0"], ws["w2"], ws["w4"]]

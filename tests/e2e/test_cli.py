@@ -36,7 +36,7 @@ COMMANDS = [
     ["tegro", "call"], ["tegro", "pay-url"], ["listen"], ["sign"],
     ["shop", "create"], ["shop", "update"], ["requisite", "add"], ["order", "list"],
     ["order", "show"],
-    ["order", "complete"], ["order", "fail"],
+    ["order", "complete"], ["order", "fail"], ["withdrawal", "list"],
 ]
 
 

@@ -112,6 +112,12 @@ kassa_err query_orders_list(const struct order_filter *f,
     ON_READER(c, STORE_CALL(c, orders_list, f, fn, arg));
 }
 
+kassa_err query_withdrawals_list(const struct withdrawal_filter *f,
+                                 bool (*fn)(void *arg, const struct withdrawal *w), void *arg)
+{
+    ON_READER(c, STORE_CALL(c, withdrawals_list, f, fn, arg));
+}
+
 kassa_err query_orders_page(int64_t shop_id, int64_t offset, int limit,
                             bool (*fn)(void *arg, const struct order *o), void *arg)
 {

@@ -72,6 +72,9 @@ kassa_err query_orders_page(int64_t shop_id, int64_t offset, int limit,
 /* A page of the orders f wants (model.h struct order_filter). */
 kassa_err query_orders_list(const struct order_filter *f,
                             bool (*fn)(void *arg, const struct order *o), void *arg);
+/* A page of the withdrawals f wants (model.h struct withdrawal_filter). */
+kassa_err query_withdrawals_list(const struct withdrawal_filter *f,
+                                 bool (*fn)(void *arg, const struct withdrawal *w), void *arg);
 /* Statistics of a shop's orders (see store.h's order_stats). */
 kassa_err query_order_stats(int64_t shop_id, int64_t from, int64_t to, const char *requisite_type,
                             const char *country_code, const char *currency,

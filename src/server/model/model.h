@@ -6,6 +6,7 @@
 #define KASSA_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define UUID_SIZE 37  /* 36 chars + NUL */
@@ -240,6 +241,17 @@ struct withdrawal {
     int64_t created_at;
     int64_t completed_at; /* 0 while pending */
 };
+
+/* Which withdrawals a list wants, a page at a time by id (as struct
+ * order_filter). */
+struct withdrawal_filter {
+    int status;      /* enum withdrawal_status; -1 any, WITHDRAWAL_DECIDED: not pending */
+    int64_t shop_id; /* 0 any */
+    int64_t after_id;
+    bool asc;
+    int limit;
+};
+#define WITHDRAWAL_DECIDED (-2)
 
 /* Order statistics of a shop over a period (minor units). */
 struct order_stats {

@@ -422,6 +422,7 @@ const struct store_ops store_pg_ops = {
     .shops_by_merchant = pg_shops_by_merchant,
     .orders_page = pg_orders_page,
     .orders_list = pg_orders_list,
+    .withdrawals_list = pg_withdrawals_list,
     .shop_methods = pg_shop_methods,
     .shop_method_set = pg_shop_method_set,
     .receipt_put = pg_receipt_put,

@@ -19,9 +19,7 @@ enum {
 _Static_assert((int)S_END_ <= (int)PG_SLOTS_SHOP_SETTINGS,
                "withdrawals statements overflow their slots");
 
-#define WD_COLUMNS                                                                                 \
-    "SELECT id, shop_id, payment_id, currency, amount, fee, account, payment_system, status, "     \
-    "fingerprint, created_at, completed_at FROM withdrawals "
+#define WD_COLUMNS SQL_WITHDRAWAL_SELECT
 
 static const char *const sql[] = {
     [S_WD_INSERT - PG_SLOTS_WITHDRAWALS] = SQL_WITHDRAWAL_INSERT " RETURNING id",
@@ -126,6 +124,31 @@ kassa_err pg_withdrawal_set_status(struct store_conn *base, const struct withdra
     kassa_err err = run_(c, S_WD_SET_STATUS, &p, &n);
     if (err == KASSA_OK && n != 1)
         err = KASSA_ESTATE;
+    return err;
+}
+
+kassa_err pg_withdrawals_list(struct store_conn *base, const struct withdrawal_filter *f,
+                              store_withdrawal_fn fn, void *arg)
+{
+    CONN(base);
+    struct sql_query *q = malloc(sizeof *q);
+    struct pg_params *p = calloc(1, sizeof *p);
+    kassa_err err = KASSA_ENOMEM;
+    if (q != NULL && p != NULL) {
+        sql_withdrawals_list(f, q);
+        struct pg_params_sink k = pg_params_sink(p);
+        sql_query_params(q, &k.base);
+        PGresult *r = pg_exec(c, PG_SLOT_ONCE, q->sql, p, &err);
+        struct withdrawal w;
+        for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+            read_withdrawal(r, i, &w);
+            if (!fn(arg, &w))
+                break;
+        }
+        PQclear(r);
+    }
+    free(q);
+    free(p);
     return err;
 }
 

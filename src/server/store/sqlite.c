@@ -893,6 +893,7 @@ const struct store_ops store_sqlite_ops = {
     .shops_by_merchant = sqlite_shops_by_merchant,
     .orders_page = sqlite_orders_page,
     .orders_list = sqlite_orders_list,
+    .withdrawals_list = sqlite_withdrawals_list,
     .shop_methods = sqlite_shop_methods,
     .shop_method_set = sqlite_shop_method_set,
     .receipt_put = sqlite_receipt_put,

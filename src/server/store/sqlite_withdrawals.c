@@ -19,9 +19,7 @@ enum {
 _Static_assert((int)S_END_ <= (int)SLOTS_SHOP_SETTINGS,
                "withdrawals statements overflow their slots");
 
-#define WD_COLUMNS                                                                                 \
-    "SELECT id, shop_id, payment_id, currency, amount, fee, account, payment_system, status, "     \
-    "fingerprint, created_at, completed_at FROM withdrawals "
+#define WD_COLUMNS SQL_WITHDRAWAL_SELECT
 
 static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
 {
@@ -116,6 +114,34 @@ kassa_err sqlite_withdrawal_set_status(struct store_conn *base, const struct wit
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
         err = KASSA_ESTATE;
+    return err;
+}
+
+kassa_err sqlite_withdrawals_list(struct store_conn *base, const struct withdrawal_filter *f,
+                                  store_withdrawal_fn fn, void *arg)
+{
+    CONN(base);
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    sql_withdrawals_list(f, q);
+    sqlite3_stmt *st = sqlite_stmt_once(c, q->sql);
+    if (st == NULL) {
+        free(q);
+        return KASSA_EIO;
+    }
+    struct sqlite_sink k = sqlite_sink(st, 1);
+    sql_query_params(q, &k.base);
+    struct withdrawal w;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_withdrawal(st, &w);
+        if (!fn(arg, &w))
+            break;
+    }
+    kassa_err err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite3_finalize(st);
+    free(q);
     return err;
 }
 

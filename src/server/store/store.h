@@ -275,6 +275,9 @@ struct store_ops {
      * order: one statement on an index (sql/orders.h). */
     kassa_err (*orders_list)(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
                              void *arg);
+    /* A page of the withdrawals f wants (model.h), in its order. */
+    kassa_err (*withdrawals_list)(struct store_conn *c, const struct withdrawal_filter *f,
+                                  store_withdrawal_fn fn, void *arg);
     /* The shop's payment-method switches (only the methods set explicitly). */
     kassa_err (*shop_methods)(struct store_conn *c, int64_t shop_id,
                               bool (*fn)(void *arg, int method_id, bool enabled), void *arg);

@@ -54,6 +54,7 @@
 #include "provider/requisites.h"
 #include "store/migration.h"
 #include "store/sql/orders.h"
+#include "store/sql/withdrawals.h"
 #include "store/store.h"
 
 /* ---- the backends ----------------------------------------------------- */
@@ -3479,6 +3480,21 @@ static void test_order_list_plans(void **state)
         }
         if (!ok)
             fail_msg("%s (%s): %s\nplan:\n%s", cases[i].what, f->be->name, q->sql, plan);
+    }
+    /* The withdrawal list's parts: pending ones, then the decided. */
+    for (int status = WITHDRAWAL_PENDING; status >= WITHDRAWAL_DECIDED; status -= 2) {
+        struct withdrawal_filter wf = {.status = status, .limit = 51};
+        sql_withdrawals_list(&wf, q);
+        plan_of(f, q, plan, sizeof plan);
+        /* SQLite reads the decided ones (most of them) in the primary
+         * key's order, LIMIT stopping it; never a sort. */
+        bool ok = f->lite != NULL ? (status != WITHDRAWAL_PENDING ||
+                                     strstr(plan, "withdrawals_status") != NULL) &&
+                                        strstr(plan, "TEMP B-TREE") == NULL
+                                  : strstr(plan, "Index") != NULL;
+        if (!ok)
+            fail_msg("withdrawals, status %d (%s): %s\nplan:\n%s", status, f->be->name, q->sql,
+                     plan);
     }
     free(q);
 }

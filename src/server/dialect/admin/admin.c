@@ -372,7 +372,7 @@ static enum http_action admin_order_action(struct http_req *req, const char *ref
     return submit_and_render(req, &cmd->task, transition_rendered);
 }
 
-static void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
+void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
 {
     static const char *const names[] = {"pending", "completed", "rejected"};
     char t[32];
@@ -568,6 +568,8 @@ static enum http_action admin_handle(struct http_req *req)
             }
         }
     }
+    if (strcmp(p, "/withdrawals") == 0 && get)
+        return admin_list_withdrawals(req);
     if ((arg = path_after(p, "/withdrawals/")) != NULL) {
         if (post)
             return admin_withdrawal_action(req, arg);

@@ -317,3 +317,127 @@ enum http_action admin_list_orders(struct http_req *req)
     reply_jw(req, 200, &w);
     return HTTP_DONE;
 }
+
+/* ---- withdrawals -------------------------------------------------------- */
+
+static const char *const withdrawal_args[] = {"limit",  "cursor",  "order",
+                                              "status", "shop_id", NULL};
+
+struct withdrawal_page {
+    struct jw *w;
+    int limit, n;
+    int64_t last_id;
+    bool more;
+};
+
+static bool page_withdrawal(void *arg, const struct withdrawal *wd)
+{
+    struct withdrawal_page *p = arg;
+    if (p->n == p->limit) {
+        p->more = true;
+        return false;
+    }
+    render_admin_withdrawal(p->w, wd);
+    p->last_id = wd->id;
+    p->n++;
+    return true;
+}
+
+/* Without a status the list is the pending withdrawals (what waits for the
+ * operator), then the decided ones, each part in the list's order; the
+ * cursor says which part the page ended in: "p<id>" or "d<id>" ("i<id>"
+ * with a status). */
+enum http_action admin_list_withdrawals(struct http_req *req)
+{
+    char msg[512];
+    struct withdrawal_filter f = {.status = -1};
+    struct known k = {withdrawal_args, NULL};
+    if (!http_query_each(req, known_name, &k)) {
+        reply_error(req, 400,
+                    "unknown argument '%.40s': withdrawals are listed by status and "
+                    "shop_id (with limit, cursor, order)",
+                    k.bad != NULL ? k.bad : "");
+        return HTTP_DONE;
+    }
+    int64_t n = LIST_LIMIT_DEFAULT;
+    const char *order = http_query(req, "order");
+    const char *status = http_query(req, "status");
+    const char *cursor = http_query(req, "cursor");
+    if (!arg_int(req, "limit", 1, LIST_LIMIT_MAX, &n, msg, sizeof msg) ||
+        !arg_int(req, "shop_id", 1, INT64_MAX, &f.shop_id, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    if (order != NULL && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
+        reply_error(req, 400, "order: expected asc or desc");
+        return HTTP_DONE;
+    }
+    f.asc = order != NULL && strcmp(order, "asc") == 0;
+    static const char *const names[] = {"pending", "completed", "rejected"};
+    for (int i = 0; status != NULL && i < 3; i++)
+        if (strcmp(status, names[i]) == 0)
+            f.status = i;
+    if (status != NULL && f.status < 0) {
+        reply_error(req, 400, "status: expected pending, completed or rejected");
+        return HTTP_DONE;
+    }
+    /* The part the cursor left off in, and where. */
+    char part = status != NULL ? 'i' : 'p';
+    if (cursor != NULL) {
+        char *end;
+        long long id = strtoll(cursor + (cursor[0] != '\0'), &end, 10);
+        bool ok =
+            cursor[0] != '\0' && cursor[1] >= '0' && cursor[1] <= '9' && *end == '\0' && id >= 0 &&
+            (status != NULL ? cursor[0] == 'i' && id > 0 : cursor[0] == 'p' || cursor[0] == 'd');
+        if (!ok) {
+            reply_error(req, 400, "cursor: not a cursor of this list");
+            return HTTP_DONE;
+        }
+        part = cursor[0];
+        f.after_id = id;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    int room = (int)n;
+    kassa_err err = KASSA_OK;
+    char next[32] = "";
+    if (part == 'p') {
+        struct withdrawal_page pending = {.w = &w, .limit = room};
+        f.status = WITHDRAWAL_PENDING;
+        f.limit = room + 1; /* one more: whether a next page exists */
+        err = query_withdrawals_list(&f, page_withdrawal, &pending);
+        if (pending.more)
+            snprintf(next, sizeof next, "p%lld", (long long)pending.last_id);
+        room -= pending.n;
+        part = pending.more ? 0 : 'd'; /* all pending shown: the decided follow */
+        f.after_id = 0;
+    }
+    if (err == KASSA_OK && part != 0) {
+        /* With no room left, one row still tells whether a next page has
+         * any: the page's limit of 0 stops at it. */
+        struct withdrawal_page rest = {.w = &w, .limit = room};
+        if (part == 'd')
+            f.status = WITHDRAWAL_DECIDED;
+        f.limit = room + 1;
+        err = query_withdrawals_list(&f, page_withdrawal, &rest);
+        if (rest.more)
+            snprintf(next, sizeof next, "%c%lld", part,
+                     (long long)(rest.n > 0 ? rest.last_id : f.after_id));
+    }
+    jw_arr_end(&w);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (next[0] != '\0')
+        jw_kstr(&w, "next_cursor", next);
+    else
+        jw_knull(&w, "next_cursor");
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}

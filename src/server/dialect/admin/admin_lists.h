@@ -19,6 +19,15 @@
  * order's uuid, id or merchant order id. */
 enum http_action admin_list_orders(struct http_req *req);
 
+/* GET /admin/v1/withdrawals?status=&shop_id= : without a status, the
+ * pending ones (what waits for the operator) first, then the decided
+ * ones, each part newest first (order=asc: oldest first); items as
+ * GET /admin/v1/withdrawals/{id} renders them. */
+enum http_action admin_list_withdrawals(struct http_req *req);
+
+/* The operator's view of a withdrawal (admin.c). */
+void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd);
+
 /* The operator's view of an order (admin.c). */
 void render_admin_order(struct jw *w, const struct order *o);
 

@@ -85,12 +85,6 @@ void sql_read_order(const struct sql_row *r, struct order *o)
 
 /* ---- lists -------------------------------------------------------------- */
 
-static void where(struct sql_query *q, bool *first)
-{
-    sql_query_add(q, *first ? "WHERE " : " AND ");
-    *first = false;
-}
-
 static bool all_digits(const char *s)
 {
     size_t n = 0;
@@ -107,68 +101,68 @@ void sql_orders_list(const struct order_filter *f, struct sql_query *q)
     q->sql[0] = '\0';
     sql_query_add(q, SQL_ORDER_SELECT);
     if (f->status >= 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.status = ");
         sql_query_i64(q, f->status);
     }
     if (f->confirmed >= 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.confirmed_by_customer = ");
         sql_query_i64(q, f->confirmed);
     }
     if (f->shop_id > 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.shop_id = ");
         sql_query_i64(q, f->shop_id);
     }
     if (f->merchant_id > 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.shop_id IN (SELECT id FROM shops WHERE merchant_id = ");
         sql_query_i64(q, f->merchant_id);
         sql_query_add(q, ")");
     }
     if (f->origin > 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.origin = ");
         sql_query_i64(q, f->origin);
     }
     if (f->requisite_id > 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.requisite_id = ");
         sql_query_i64(q, f->requisite_id);
     }
     if (f->currency[0] != '\0') {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.currency = ");
         sql_query_text(q, f->currency);
     }
     if (f->amount_min >= 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.amount >= ");
         sql_query_i64(q, f->amount_min);
     }
     if (f->amount_max >= 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.amount <= ");
         sql_query_i64(q, f->amount_max);
     }
     if (f->from > 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.created_at >= ");
         sql_query_i64(q, f->from);
     }
     if (f->to > 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.created_at < ");
         sql_query_i64(q, f->to);
     }
     if (f->merchant_order_id[0] != '\0') {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "o.merchant_order_id = ");
         sql_query_text(q, f->merchant_order_id);
     }
     if (f->q[0] != '\0') {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, "(o.uuid = ");
         sql_query_text(q, f->q);
         sql_query_add(q, " OR o.merchant_order_id = ");
@@ -180,7 +174,7 @@ void sql_orders_list(const struct order_filter *f, struct sql_query *q)
         sql_query_add(q, ")");
     }
     if (f->after_id > 0) {
-        where(q, &first);
+        sql_query_where(q, &first);
         sql_query_add(q, f->asc ? "o.id > " : "o.id < ");
         sql_query_i64(q, f->after_id);
     }
@@ -189,6 +183,12 @@ void sql_orders_list(const struct order_filter *f, struct sql_query *q)
 }
 
 /* ---- statements built at run time (row.h) -------------------------------- */
+
+void sql_query_where(struct sql_query *q, bool *first)
+{
+    sql_query_add(q, *first ? "WHERE " : " AND ");
+    *first = false;
+}
 
 void sql_query_add(struct sql_query *q, const char *text)
 {

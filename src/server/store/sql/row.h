@@ -49,6 +49,8 @@ void sql_query_add(struct sql_query *q, const char *text);
 /* Append "$<n>" for a new integer or text parameter. */
 void sql_query_i64(struct sql_query *q, int64_t v);
 void sql_query_text(struct sql_query *q, const char *s);
+/* Append " WHERE " the first time (*first), " AND " after. */
+void sql_query_where(struct sql_query *q, bool *first);
 /* Feed q's parameters to k in order. */
 void sql_query_params(const struct sql_query *q, struct sql_sink *k);
 

@@ -9,3 +9,5 @@ CREATE INDEX orders_queue ON orders(status, confirmed_by_customer, id);
 CREATE INDEX orders_requisite ON orders(requisite_id, id);
 CREATE INDEX orders_created ON orders(created_at, id);
 CREATE INDEX orders_merchant_order_id ON orders(merchant_order_id);
+-- The withdrawal list: pending ones first (GET /admin/v1/withdrawals).
+CREATE INDEX withdrawals_status ON withdrawals(status, id);
