@@ -282,3 +282,37 @@ def test_cli_withdrawal_list(payouts):
                        timeout=30)
     assert r.returncode == 0, r.stderr
     assert ids(json.loads(r.stdout)) == [ws["w0"], ws["w2"], ws["w4"]]
+
+
+# ---- an order's events ----
+
+def test_order_timeline(kassad):
+    """An order that expired and was then completed by the operator has two
+    events, newest first (order=asc: oldest first), paged; an unknown order
+    is 404."""
+    import time as _time
+    creds = create_shop(kassad)
+    order = kassad.panda(creds).create_order(amount="10.00").json
+    kassad.advance_clock(2 * 86400)
+    deadline = _time.monotonic() + 10
+    while kassad.admin("GET", f"/admin/v1/orders/{order['uuid']}")[1]["status"] != "expired":
+        assert _time.monotonic() < deadline, "the order did not expire"
+        _time.sleep(0.05)
+    assert kassad.admin("POST", f"/admin/v1/orders/{order['uuid']}/complete")[0] == 200
+    st, body = kassad.admin("GET", f"/admin/v1/orders/{order['uuid']}/events")
+    assert st == 200, body
+    assert [(e["kind"], e["status"]) for e in body["items"]] == \
+        [("order.completed", "completed"), ("order.expired", "expired")]
+    assert body["next_cursor"] is None
+    assert all(set(e) == {"id", "kind", "status", "at"} for e in body["items"])
+    first = kassad.admin("GET", f"/admin/v1/orders/{order['id']}/events?order=asc&limit=1")[1]
+    assert [e["kind"] for e in first["items"]] == ["order.expired"] and first["next_cursor"]
+    second = kassad.admin("GET", f"/admin/v1/orders/{order['id']}/events?order=asc&limit=1"
+                                 f"&cursor={first['next_cursor']}")[1]
+    assert [e["kind"] for e in second["items"]] == ["order.completed"]
+    assert second["next_cursor"] is None
+    st, body = kassad.admin("GET", "/admin/v1/orders/00000000-0000-4000-8000-000000000000/events")
+    assert st == 404 and body == {"error": "Order not found"}
+    st, body = kassad.admin("GET", f"/admin/v1/orders/{order['id']}/events?status=x")
+    assert st == 400 and body == {"error": "unknown argument 'status': events are listed with "
+                                           "limit, cursor, order"}

@@ -118,6 +118,12 @@ kassa_err query_withdrawals_list(const struct withdrawal_filter *f,
     ON_READER(c, STORE_CALL(c, withdrawals_list, f, fn, arg));
 }
 
+kassa_err query_order_events(int64_t order_id, int64_t after_id, bool asc, int limit,
+                             bool (*fn)(void *arg, const struct order_event *e), void *arg)
+{
+    ON_READER(c, STORE_CALL(c, order_events, order_id, after_id, asc, limit, fn, arg));
+}
+
 kassa_err query_orders_page(int64_t shop_id, int64_t offset, int limit,
                             bool (*fn)(void *arg, const struct order *o), void *arg)
 {

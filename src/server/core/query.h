@@ -75,6 +75,9 @@ kassa_err query_orders_list(const struct order_filter *f,
 /* A page of the withdrawals f wants (model.h struct withdrawal_filter). */
 kassa_err query_withdrawals_list(const struct withdrawal_filter *f,
                                  bool (*fn)(void *arg, const struct withdrawal *w), void *arg);
+/* A page of an order's events (store.h order_events). */
+kassa_err query_order_events(int64_t order_id, int64_t after_id, bool asc, int limit,
+                             bool (*fn)(void *arg, const struct order_event *e), void *arg);
 /* Statistics of a shop's orders (see store.h's order_stats). */
 kassa_err query_order_stats(int64_t shop_id, int64_t from, int64_t to, const char *requisite_type,
                             const char *country_code, const char *currency,

@@ -242,6 +242,15 @@ struct withdrawal {
     int64_t completed_at; /* 0 while pending */
 };
 
+/* One event of an order's life (a transition), as its timeline lists it. */
+struct order_event {
+    int64_t id;
+    int64_t order_id;
+    char kind[32]; /* "order.completed", ... */
+    int status;    /* the order's core status after it */
+    int64_t created_at;
+};
+
 /* Which withdrawals a list wants, a page at a time by id (as struct
  * order_filter). */
 struct withdrawal_filter {

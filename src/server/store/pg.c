@@ -423,6 +423,7 @@ const struct store_ops store_pg_ops = {
     .orders_page = pg_orders_page,
     .orders_list = pg_orders_list,
     .withdrawals_list = pg_withdrawals_list,
+    .order_events = pg_order_events,
     .shop_methods = pg_shop_methods,
     .shop_method_set = pg_shop_method_set,
     .receipt_put = pg_receipt_put,

@@ -25,6 +25,8 @@ enum {
     T_METHOD_SET,
     T_RECEIPT_PUT,
     T_RECEIPT_ITEMS,
+    T_EVENTS_DESC,
+    T_EVENTS_ASC,
     T_END_,
 };
 _Static_assert((int)T_END_ <= (int)PG_SLOTS_LEDGER, "record statements overflow their slots");
@@ -38,6 +40,8 @@ static const char *const sql[] = {
     [T_METHOD_SET - PG_SLOTS_RECORDS] = SQL_SHOP_METHOD_SET,
     [T_RECEIPT_PUT - PG_SLOTS_RECORDS] = SQL_RECEIPT_ITEM_PUT,
     [T_RECEIPT_ITEMS - PG_SLOTS_RECORDS] = SQL_RECEIPT_ITEMS,
+    [T_EVENTS_DESC - PG_SLOTS_RECORDS] = SQL_EVENTS_OF_ORDER_DESC,
+    [T_EVENTS_ASC - PG_SLOTS_RECORDS] = SQL_EVENTS_OF_ORDER_ASC,
 };
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
@@ -132,6 +136,31 @@ kassa_err pg_orders_list(struct store_conn *base, const struct order_filter *f, 
     free(q);
     free(p);
     free(o);
+    return err;
+}
+
+kassa_err pg_order_events(struct store_conn *base, int64_t order_id, int64_t after_id, bool asc,
+                          int limit, store_event_fn fn, void *arg)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, order_id);
+    pgp_i64(&p, after_id > 0 ? after_id : (asc ? 0 : INT64_MAX));
+    pgp_i64(&p, limit);
+    kassa_err err;
+    PGresult *r = exec_(c, asc ? T_EVENTS_ASC : T_EVENTS_DESC, &p, &err);
+    struct order_event e;
+    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+        memset(&e, 0, sizeof e);
+        e.id = pg_i64(r, i, 0);
+        e.order_id = pg_i64(r, i, 1);
+        pg_text(r, i, 2, e.kind, sizeof e.kind);
+        e.status = (int)pg_i64(r, i, 3);
+        e.created_at = pg_i64(r, i, 4);
+        if (!fn(arg, &e))
+            break;
+    }
+    PQclear(r);
     return err;
 }
 

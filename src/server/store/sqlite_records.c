@@ -20,6 +20,8 @@ enum {
     T_METHOD_SET,
     T_RECEIPT_PUT,
     T_RECEIPT_ITEMS,
+    T_EVENTS_DESC,
+    T_EVENTS_ASC,
     T_END_,
 };
 _Static_assert((int)T_END_ <= (int)SLOTS_LEDGER, "record statements overflow their slots");
@@ -120,6 +122,34 @@ out:
     sqlite3_finalize(st);
     free(q);
     free(o);
+    return err;
+}
+
+kassa_err sqlite_order_events(struct store_conn *base, int64_t order_id, int64_t after_id, bool asc,
+                              int limit, store_event_fn fn, void *arg)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = asc ? tstmt(base, T_EVENTS_ASC, SQL_EVENTS_OF_ORDER_ASC)
+                           : tstmt(base, T_EVENTS_DESC, SQL_EVENTS_OF_ORDER_DESC);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    sqlite3_bind_int64(st, 2, after_id > 0 ? after_id : (asc ? 0 : INT64_MAX));
+    sqlite3_bind_int(st, 3, limit);
+    struct order_event e;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&e, 0, sizeof e);
+        e.id = sqlite3_column_int64(st, 0);
+        e.order_id = sqlite3_column_int64(st, 1);
+        sqlite_col_text(st, 2, e.kind, sizeof e.kind);
+        e.status = sqlite3_column_int(st, 3);
+        e.created_at = sqlite3_column_int64(st, 4);
+        if (!fn(arg, &e))
+            break;
+    }
+    kassa_err err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
     return err;
 }
 

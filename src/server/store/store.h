@@ -75,6 +75,7 @@ typedef bool (*store_order_fn)(void *arg, const struct order *o);
 
 /* A visitor over withdrawals. */
 typedef bool (*store_withdrawal_fn)(void *arg, const struct withdrawal *w);
+typedef bool (*store_event_fn)(void *arg, const struct order_event *e);
 
 /* Receives one finding of ledger_verify, a sentence. */
 typedef void (*store_problem_fn)(void *arg, const char *problem);
@@ -275,6 +276,10 @@ struct store_ops {
      * order: one statement on an index (sql/orders.h). */
     kassa_err (*orders_list)(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
                              void *arg);
+    /* A page of an order's events by id: newest first before after_id
+     * (0: from the newest), or with asc oldest first after it. */
+    kassa_err (*order_events)(struct store_conn *c, int64_t order_id, int64_t after_id, bool asc,
+                              int limit, store_event_fn fn, void *arg);
     /* A page of the withdrawals f wants (model.h), in its order. */
     kassa_err (*withdrawals_list)(struct store_conn *c, const struct withdrawal_filter *f,
                                   store_withdrawal_fn fn, void *arg);

@@ -565,6 +565,8 @@ static enum http_action admin_handle(struct http_req *req)
                     return admin_order_action(req, ref, slash + 1);
                 if (get && strcmp(slash, "/receipt") == 0)
                     return admin_get_receipt(req, ref);
+                if (get && strcmp(slash, "/events") == 0)
+                    return admin_list_order_events(req, ref);
             }
         }
     }

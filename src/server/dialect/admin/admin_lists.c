@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "base/base.h"
+#include "base/clock.h"
 #include "base/jsonw.h"
 #include "core/core.h"
 #include "dialect/dialect.h"
@@ -437,6 +438,90 @@ enum http_action admin_list_withdrawals(struct http_req *req)
         jw_kstr(&w, "next_cursor", next);
     else
         jw_knull(&w, "next_cursor");
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
+/* ---- an order's events -------------------------------------------------- */
+
+static const char *const page_args[] = {"limit", "cursor", "order", NULL};
+
+struct event_page {
+    struct jw *w;
+    int limit, n;
+    int64_t last_id;
+    bool more;
+};
+
+static bool page_event(void *arg, const struct order_event *e)
+{
+    struct event_page *p = arg;
+    if (p->n == p->limit) {
+        p->more = true;
+        return false;
+    }
+    char t[32];
+    jw_obj(p->w);
+    jw_kint(p->w, "id", e->id);
+    jw_kstr(p->w, "kind", e->kind);
+    jw_kstr(p->w, "status", order_status_name(e->status));
+    clock_format(e->created_at, CLOCK_ISO8601, t, sizeof t);
+    jw_kstr(p->w, "at", t);
+    jw_obj_end(p->w);
+    p->last_id = e->id;
+    p->n++;
+    return true;
+}
+
+enum http_action admin_list_order_events(struct http_req *req, const char *ref)
+{
+    char msg[256];
+    struct known k = {page_args, NULL};
+    int limit;
+    int64_t after;
+    bool asc;
+    if (!http_query_each(req, known_name, &k)) {
+        reply_error(req, 400,
+                    "unknown argument '%.40s': events are listed with limit, cursor, "
+                    "order",
+                    k.bad != NULL ? k.bad : "");
+        return HTTP_DONE;
+    }
+    if (!arg_page(req, &limit, &after, &asc, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct order *o = arena_alloc(&req->arena, sizeof *o);
+    kassa_err err = o != NULL ? query_order_ref(ref, o) : KASSA_ENOMEM;
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Order not found");
+        return HTTP_DONE;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, REPLY_JSON_LIMIT);
+    jw_obj(&w);
+    jw_key(&w, "items");
+    jw_arr(&w);
+    struct event_page page = {.w = &w, .limit = limit};
+    err = query_order_events(o->id, after, asc, limit + 1, page_event, &page);
+    jw_arr_end(&w);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (page.more) {
+        char cursor[32];
+        snprintf(cursor, sizeof cursor, "i%lld", (long long)page.last_id);
+        jw_kstr(&w, "next_cursor", cursor);
+    } else {
+        jw_knull(&w, "next_cursor");
+    }
     jw_obj_end(&w);
     reply_jw(req, 200, &w);
     return HTTP_DONE;

@@ -25,6 +25,10 @@ enum http_action admin_list_orders(struct http_req *req);
  * GET /admin/v1/withdrawals/{id} renders them. */
 enum http_action admin_list_withdrawals(struct http_req *req);
 
+/* GET /admin/v1/orders/{ref}/events: the order's timeline, each item
+ * {"id", "kind", "status", "at"}; 404 for an unknown order. */
+enum http_action admin_list_order_events(struct http_req *req, const char *ref);
+
 /* The operator's view of a withdrawal (admin.c). */
 void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd);
 

@@ -25,4 +25,13 @@
 #define SQL_RECEIPT_ITEMS                                                                          \
     "SELECT name, count, price FROM receipt_items WHERE order_id = $1 ORDER BY position"
 
+/* An order's events, a page at a time by id: newest first below $2, or
+ * oldest first above it. */
+#define SQL_EVENTS_OF_ORDER_DESC                                                                   \
+    "SELECT id, order_id, kind, status, created_at FROM events WHERE order_id = $1 AND id < $2 "   \
+    "ORDER BY id DESC LIMIT $3"
+#define SQL_EVENTS_OF_ORDER_ASC                                                                    \
+    "SELECT id, order_id, kind, status, created_at FROM events WHERE order_id = $1 AND id > $2 "   \
+    "ORDER BY id LIMIT $3"
+
 #endif
