@@ -124,6 +124,18 @@ kassa_err query_order_events(int64_t order_id, int64_t after_id, bool asc, int l
     ON_READER(c, STORE_CALL(c, order_events, order_id, after_id, asc, limit, fn, arg));
 }
 
+kassa_err query_accounts_list(const struct account_filter *f,
+                              bool (*fn)(void *arg, const struct ledger_account *a), void *arg)
+{
+    ON_READER(c, store_accounts_list(c, f, fn, arg));
+}
+
+kassa_err query_postings_list(const struct posting_filter *f,
+                              bool (*fn)(void *arg, const struct ledger_posting *p), void *arg)
+{
+    ON_READER(c, store_postings_list(c, f, fn, arg));
+}
+
 kassa_err query_orders_page(int64_t shop_id, int64_t offset, int limit,
                             bool (*fn)(void *arg, const struct order *o), void *arg)
 {

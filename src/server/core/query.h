@@ -78,6 +78,11 @@ kassa_err query_withdrawals_list(const struct withdrawal_filter *f,
 /* A page of an order's events (store.h order_events). */
 kassa_err query_order_events(int64_t order_id, int64_t after_id, bool asc, int limit,
                              bool (*fn)(void *arg, const struct order_event *e), void *arg);
+/* A page of the ledger's accounts or postings (store.h). */
+kassa_err query_accounts_list(const struct account_filter *f,
+                              bool (*fn)(void *arg, const struct ledger_account *a), void *arg);
+kassa_err query_postings_list(const struct posting_filter *f,
+                              bool (*fn)(void *arg, const struct ledger_posting *p), void *arg);
 /* Statistics of a shop's orders (see store.h's order_stats). */
 kassa_err query_order_stats(int64_t shop_id, int64_t from, int64_t to, const char *requisite_type,
                             const char *country_code, const char *currency,

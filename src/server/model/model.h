@@ -251,6 +251,47 @@ struct order_event {
     int64_t created_at;
 };
 
+/* A ledger account as the operator's list shows it. */
+struct ledger_account {
+    int64_t id;
+    char kind[24];   /* account_kind_name's */
+    int64_t shop_id; /* 0: the platform's */
+    char currency[16];
+    int64_t balance;
+};
+
+/* Which accounts a list wants, by id (as struct order_filter). */
+struct account_filter {
+    int64_t shop_id;   /* -1 any, 0 the platform's */
+    char kind[24];     /* "" any */
+    char currency[16]; /* "" any */
+    int64_t after_id;
+    bool asc;
+    int limit;
+};
+
+/* One posting with its transaction and account. */
+struct ledger_posting {
+    int64_t id, tx_id, account_id;
+    char tx_kind[32];  /* "order.completed", ... */
+    char ref_type[16]; /* "order", "withdrawal" */
+    int64_t ref_id;
+    int64_t amount; /* signed, minor units */
+    char account_kind[24];
+    int64_t shop_id;
+    char currency[16];
+    int64_t created_at;
+};
+
+/* Which postings a list wants, by id. */
+struct posting_filter {
+    int64_t account_id; /* 0 any */
+    int64_t tx_id;      /* 0 any */
+    int64_t after_id;
+    bool asc;
+    int limit;
+};
+
 /* Which withdrawals a list wants, a page at a time by id (as struct
  * order_filter). */
 struct withdrawal_filter {

@@ -424,6 +424,7 @@ const struct store_ops store_pg_ops = {
     .orders_list = pg_orders_list,
     .withdrawals_list = pg_withdrawals_list,
     .order_events = pg_order_events,
+    .query_rows = pg_query_rows,
     .shop_methods = pg_shop_methods,
     .shop_method_set = pg_shop_method_set,
     .receipt_put = pg_receipt_put,

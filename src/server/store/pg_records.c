@@ -113,6 +113,27 @@ kassa_err pg_orders_page(struct store_conn *base, int64_t shop_id, int64_t offse
     return err;
 }
 
+kassa_err pg_query_rows(struct store_conn *base, const struct sql_query *q, store_row_fn fn,
+                        void *arg)
+{
+    CONN(base);
+    struct pg_params *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return KASSA_ENOMEM;
+    struct pg_params_sink k = pg_params_sink(p);
+    sql_query_params(q, &k.base);
+    kassa_err err;
+    PGresult *r = pg_exec(c, PG_SLOT_ONCE, q->sql, p, &err);
+    for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+        struct pg_row row = pg_row(r, i);
+        if (!fn(arg, &row.base))
+            break;
+    }
+    PQclear(r);
+    free(p);
+    return err;
+}
+
 kassa_err pg_orders_list(struct store_conn *base, const struct order_filter *f, store_order_fn fn,
                          void *arg)
 {

@@ -895,6 +895,7 @@ const struct store_ops store_sqlite_ops = {
     .orders_list = sqlite_orders_list,
     .withdrawals_list = sqlite_withdrawals_list,
     .order_events = sqlite_order_events,
+    .query_rows = sqlite_query_rows,
     .shop_methods = sqlite_shop_methods,
     .shop_method_set = sqlite_shop_method_set,
     .receipt_put = sqlite_receipt_put,

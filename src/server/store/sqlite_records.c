@@ -91,6 +91,25 @@ kassa_err sqlite_orders_page(struct store_conn *base, int64_t shop_id, int64_t o
     return err;
 }
 
+kassa_err sqlite_query_rows(struct store_conn *base, const struct sql_query *q, store_row_fn fn,
+                            void *arg)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = sqlite_stmt_once(c, q->sql);
+    if (st == NULL)
+        return KASSA_EIO;
+    struct sqlite_sink k = sqlite_sink(st, 1);
+    sql_query_params(q, &k.base);
+    struct sqlite_row row = sqlite_row(st);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (!fn(arg, &row.base))
+            break;
+    kassa_err err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite3_finalize(st);
+    return err;
+}
+
 kassa_err sqlite_orders_list(struct store_conn *base, const struct order_filter *f,
                              store_order_fn fn, void *arg)
 {

@@ -76,6 +76,11 @@ typedef bool (*store_order_fn)(void *arg, const struct order *o);
 /* A visitor over withdrawals. */
 typedef bool (*store_withdrawal_fn)(void *arg, const struct withdrawal *w);
 typedef bool (*store_event_fn)(void *arg, const struct order_event *e);
+typedef bool (*store_account_fn)(void *arg, const struct ledger_account *a);
+typedef bool (*store_posting_fn)(void *arg, const struct ledger_posting *p);
+struct sql_query;
+struct sql_row;
+typedef bool (*store_row_fn)(void *arg, const struct sql_row *r);
 
 /* Receives one finding of ledger_verify, a sentence. */
 typedef void (*store_problem_fn)(void *arg, const char *problem);
@@ -276,6 +281,11 @@ struct store_ops {
      * order: one statement on an index (sql/orders.h). */
     kassa_err (*orders_list)(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
                              void *arg);
+    /* Run a statement built at run time (store/sql/: a list's) and hand
+     * each row to fn (false stops): what the backend-neutral lists of
+     * lists.c run on. */
+    kassa_err (*query_rows)(struct store_conn *c, const struct sql_query *q, store_row_fn fn,
+                            void *arg);
     /* A page of an order's events by id: newest first before after_id
      * (0: from the newest), or with asc oldest first after it. */
     kassa_err (*order_events)(struct store_conn *c, int64_t order_id, int64_t after_id, bool asc,
@@ -451,6 +461,13 @@ static inline void store_release(struct store_conn *c)
 {
     c->ops->release(c);
 }
+
+/* The operator's ledger lists (lists.c, over query_rows): a page of the
+ * accounts or the postings f wants, in its order. */
+kassa_err store_accounts_list(struct store_conn *c, const struct account_filter *f,
+                              store_account_fn fn, void *arg);
+kassa_err store_postings_list(struct store_conn *c, const struct posting_filter *f,
+                              store_posting_fn fn, void *arg);
 
 #define STORE_CALL(c, fn, ...) ((c)->ops->fn((c), __VA_ARGS__))
 #define STORE_CALL0(c, fn) ((c)->ops->fn((c)))

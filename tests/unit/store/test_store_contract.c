@@ -53,6 +53,7 @@
 #include "base/log.h"
 #include "provider/requisites.h"
 #include "store/migration.h"
+#include "store/sql/ledger.h"
 #include "store/sql/orders.h"
 #include "store/sql/withdrawals.h"
 #include "store/store.h"
@@ -3480,6 +3481,18 @@ static void test_order_list_plans(void **state)
         }
         if (!ok)
             fail_msg("%s (%s): %s\nplan:\n%s", cases[i].what, f->be->name, q->sql, plan);
+    }
+    /* The ledger's postings of one account and of one transaction. */
+    struct posting_filter pf[2] = {{.account_id = 3, .limit = 51}, {.tx_id = 9, .limit = 51}};
+    const char *pindex[2] = {"postings_account", "postings_tx"};
+    for (int i = 0; i < 2; i++) {
+        sql_postings_list(&pf[i], q);
+        plan_of(f, q, plan, sizeof plan);
+        bool ok = f->lite != NULL ? strstr(plan, pindex[i]) != NULL &&
+                                        (i == 1 || strstr(plan, "TEMP B-TREE") == NULL)
+                                  : strstr(plan, "Index") != NULL;
+        if (!ok)
+            fail_msg("postings by %s (%s): %s\nplan:\n%s", pindex[i], f->be->name, q->sql, plan);
     }
     /* The withdrawal list's parts: pending ones, then the decided. */
     for (int status = WITHDRAWAL_PENDING; status >= WITHDRAWAL_DECIDED; status -= 2) {

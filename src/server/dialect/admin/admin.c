@@ -580,6 +580,10 @@ static enum http_action admin_handle(struct http_req *req)
     }
     if ((arg = path_after(p, "/callbacks")) != NULL && (*arg == '\0' || *arg == '/'))
         return admin_callbacks(req, arg);
+    if (strcmp(p, "/ledger/accounts") == 0 && get)
+        return admin_list_accounts(req);
+    if (strcmp(p, "/ledger/postings") == 0 && get)
+        return admin_list_postings(req);
     if (strcmp(p, "/ledger/verify") == 0 && get)
         return admin_ledger_verify(req);
     if ((arg = path_after(p, "/shops/")) != NULL && strstr(arg, "/methods") != NULL)

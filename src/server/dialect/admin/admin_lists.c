@@ -526,3 +526,183 @@ enum http_action admin_list_order_events(struct http_req *req, const char *ref)
     reply_jw(req, 200, &w);
     return HTTP_DONE;
 }
+
+/* ---- the ledger: accounts and postings ---------------------------------- */
+
+/* A generic page of rows rendered by `render`, its cursor the last id. */
+struct row_page {
+    struct jw *w;
+    int limit, n;
+    int64_t last_id;
+    bool more;
+};
+
+/* Whether the page has room for one more row (else it notes a next page). */
+static bool page_room(struct row_page *p)
+{
+    if (p->n == p->limit) {
+        p->more = true;
+        return false;
+    }
+    p->n++;
+    return true;
+}
+
+static void owner_of(int64_t shop_id, char *dst, size_t size)
+{
+    if (shop_id == 0)
+        snprintf(dst, size, "platform");
+    else
+        snprintf(dst, size, "shop:%lld", (long long)shop_id);
+}
+
+static int places_of(const char *currency)
+{
+    const kassa_currency *cur = kassa_currency_find(currency);
+    return cur != NULL ? cur->exponent : 2;
+}
+
+static bool page_account(void *arg, const struct ledger_account *a)
+{
+    struct row_page *p = arg;
+    if (!page_room(p))
+        return false;
+    char owner[40];
+    owner_of(a->shop_id, owner, sizeof owner);
+    jw_obj(p->w);
+    jw_kint(p->w, "id", a->id);
+    jw_kstr(p->w, "owner", owner);
+    jw_kint(p->w, "shop_id", a->shop_id);
+    jw_kstr(p->w, "kind", a->kind);
+    jw_kstr(p->w, "currency", a->currency);
+    jw_kmoney(p->w, "balance", a->balance, a->currency, places_of(a->currency), false);
+    jw_obj_end(p->w);
+    p->last_id = a->id;
+    return true;
+}
+
+static bool page_posting(void *arg, const struct ledger_posting *x)
+{
+    struct row_page *p = arg;
+    if (!page_room(p))
+        return false;
+    char owner[40], t[32];
+    owner_of(x->shop_id, owner, sizeof owner);
+    jw_obj(p->w);
+    jw_kint(p->w, "id", x->id);
+    jw_kint(p->w, "tx", x->tx_id);
+    jw_kstr(p->w, "kind", x->tx_kind);
+    jw_kstr(p->w, "ref_type", x->ref_type);
+    jw_kint(p->w, "ref_id", x->ref_id);
+    jw_kint(p->w, "account", x->account_id);
+    jw_kstr(p->w, "account_kind", x->account_kind);
+    jw_kstr(p->w, "owner", owner);
+    jw_kstr(p->w, "currency", x->currency);
+    jw_kmoney(p->w, "amount", x->amount, x->currency, places_of(x->currency), false);
+    clock_format(x->created_at, CLOCK_ISO8601, t, sizeof t);
+    jw_kstr(p->w, "at", t);
+    jw_obj_end(p->w);
+    p->last_id = x->id;
+    return true;
+}
+
+static void finish_page(struct http_req *req, struct jw *w, kassa_err err,
+                        const struct row_page *page)
+{
+    jw_arr_end(w);
+    if (err != KASSA_OK) {
+        jw_free(w);
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    if (page->more) {
+        char cursor[32];
+        snprintf(cursor, sizeof cursor, "i%lld", (long long)page->last_id);
+        jw_kstr(w, "next_cursor", cursor);
+    } else {
+        jw_knull(w, "next_cursor");
+    }
+    jw_obj_end(w);
+    reply_jw(req, 200, w);
+}
+
+static void start_page(struct jw *w)
+{
+    jw_init(w, REPLY_JSON_LIMIT);
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+}
+
+static const char *const account_args[] = {"limit", "cursor",   "order", "shop_id",
+                                           "kind",  "currency", NULL};
+
+enum http_action admin_list_accounts(struct http_req *req)
+{
+    char msg[256];
+    struct account_filter f = {.shop_id = -1};
+    struct known k = {account_args, NULL};
+    if (!http_query_each(req, known_name, &k)) {
+        reply_error(req, 400,
+                    "unknown argument '%.40s': accounts are listed by shop_id (0: the "
+                    "platform's), kind and currency (with limit, cursor, order)",
+                    k.bad != NULL ? k.bad : "");
+        return HTTP_DONE;
+    }
+    if (!arg_page(req, &f.limit, &f.after_id, &f.asc, msg, sizeof msg) ||
+        !arg_int(req, "shop_id", 0, INT64_MAX, &f.shop_id, msg, sizeof msg) ||
+        !arg_text(req, "kind", f.kind, sizeof f.kind, msg, sizeof msg) ||
+        !arg_text(req, "currency", f.currency, sizeof f.currency, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    bool kind_ok = f.kind[0] == '\0';
+    for (int i = ACC_SHOP_AVAILABLE; !kind_ok && i <= ACC_PAYOUTS; i++)
+        kind_ok = strcmp(account_kind_name(i), f.kind) == 0;
+    if (!kind_ok) {
+        reply_error(req, 400,
+                    "kind: expected shop_available, shop_held, platform_fees, "
+                    "provider_clearing or payouts");
+        return HTTP_DONE;
+    }
+    if (f.currency[0] != '\0' && kassa_currency_find(f.currency) == NULL) {
+        reply_error(req, 400, "currency: unknown currency '%.16s'", f.currency);
+        return HTTP_DONE;
+    }
+    struct jw w;
+    start_page(&w);
+    struct row_page page = {.w = &w, .limit = f.limit};
+    f.limit++;
+    kassa_err err = query_accounts_list(&f, page_account, &page);
+    finish_page(req, &w, err, &page);
+    return HTTP_DONE;
+}
+
+static const char *const posting_args[] = {"limit", "cursor", "order", "account", "tx", NULL};
+
+enum http_action admin_list_postings(struct http_req *req)
+{
+    char msg[256];
+    struct posting_filter f = {0};
+    struct known k = {posting_args, NULL};
+    if (!http_query_each(req, known_name, &k)) {
+        reply_error(req, 400,
+                    "unknown argument '%.40s': postings are listed by account and tx "
+                    "(with limit, cursor, order)",
+                    k.bad != NULL ? k.bad : "");
+        return HTTP_DONE;
+    }
+    if (!arg_page(req, &f.limit, &f.after_id, &f.asc, msg, sizeof msg) ||
+        !arg_int(req, "account", 1, INT64_MAX, &f.account_id, msg, sizeof msg) ||
+        !arg_int(req, "tx", 1, INT64_MAX, &f.tx_id, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct jw w;
+    start_page(&w);
+    struct row_page page = {.w = &w, .limit = f.limit};
+    f.limit++;
+    kassa_err err = query_postings_list(&f, page_posting, &page);
+    finish_page(req, &w, err, &page);
+    return HTTP_DONE;
+}

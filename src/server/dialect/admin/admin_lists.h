@@ -29,6 +29,18 @@ enum http_action admin_list_withdrawals(struct http_req *req);
  * {"id", "kind", "status", "at"}; 404 for an unknown order. */
 enum http_action admin_list_order_events(struct http_req *req, const char *ref);
 
+/* GET /admin/v1/ledger/accounts?shop_id=&kind=&currency= : every account
+ * with its balance, the platform's (shop_id=0) included: items {"id",
+ * "owner" ("platform" or "shop:<id>"), "shop_id", "kind", "currency",
+ * "balance"}. */
+enum http_action admin_list_accounts(struct http_req *req);
+
+/* GET /admin/v1/ledger/postings?account=&tx= : postings with their
+ * transaction and account: items {"id", "tx", "kind", "ref_type",
+ * "ref_id", "account", "account_kind", "owner", "currency", "amount"
+ * (signed), "at"}. */
+enum http_action admin_list_postings(struct http_req *req);
+
 /* The operator's view of a withdrawal (admin.c). */
 void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd);
 

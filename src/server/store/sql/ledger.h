@@ -24,4 +24,15 @@
 #define SQL_COUNT_ACCOUNTS "SELECT COUNT(*) FROM accounts"
 #define SQL_COUNT_TX "SELECT COUNT(*) FROM ledger_tx"
 
+#include "model/model.h"
+#include "row.h"
+
+/* The operator's lists of accounts and of postings: one statement each,
+ * ordered by id (accounts by the primary key; postings by the key, or on
+ * postings_account / postings_tx), and their column maps. */
+void sql_accounts_list(const struct account_filter *f, struct sql_query *q);
+void sql_read_account(const struct sql_row *r, struct ledger_account *a);
+void sql_postings_list(const struct posting_filter *f, struct sql_query *q);
+void sql_read_posting(const struct sql_row *r, struct ledger_posting *p);
+
 #endif

@@ -1,0 +1,59 @@
+/* lists.c: the operator's lists that need nothing of a backend but to run
+ * a statement (store.h query_rows): the statement and the column map are
+ * store/sql/'s, written once. */
+#include <stdlib.h>
+
+#include "sql/ledger.h"
+#include "store.h"
+
+struct account_visit {
+    store_account_fn fn;
+    void *arg;
+};
+
+static bool account_row(void *arg, const struct sql_row *r)
+{
+    struct account_visit *v = arg;
+    struct ledger_account a;
+    sql_read_account(r, &a);
+    return v->fn(v->arg, &a);
+}
+
+kassa_err store_accounts_list(struct store_conn *c, const struct account_filter *f,
+                              store_account_fn fn, void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    sql_accounts_list(f, q);
+    struct account_visit v = {fn, arg};
+    kassa_err err = STORE_CALL(c, query_rows, q, account_row, &v);
+    free(q);
+    return err;
+}
+
+struct posting_visit {
+    store_posting_fn fn;
+    void *arg;
+};
+
+static bool posting_row(void *arg, const struct sql_row *r)
+{
+    struct posting_visit *v = arg;
+    struct ledger_posting p;
+    sql_read_posting(r, &p);
+    return v->fn(v->arg, &p);
+}
+
+kassa_err store_postings_list(struct store_conn *c, const struct posting_filter *f,
+                              store_posting_fn fn, void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    sql_postings_list(f, q);
+    struct posting_visit v = {fn, arg};
+    kassa_err err = STORE_CALL(c, query_rows, q, posting_row, &v);
+    free(q);
+    return err;
+}
