@@ -229,6 +229,12 @@ def test_auth_refusals(kassad_shared, tc, shop_t):
     assert error_of(tc.call("unknownThing", nonce=time.time_ns())) == "Unknown method unknownThing"
     r = tc.post("orders", tc.body({}, nonce=time.time_ns()) + " ,")
     assert error_of(r).startswith("Invalid request: invalid JSON")
+    # A message that echoes the client's bytes stays UTF-8 (fuzz_request found
+    # the answer carrying a lone 0xDE): the broken byte becomes U+FFFD.
+    body = tc.body({}, nonce=time.time_ns())[:-1].encode() + b', "p\\\xde\x9em%\\"\\'
+    r = tc.post("orders", body)
+    r.body.decode("utf-8")  # strict: raises on invalid UTF-8
+    assert error_of(r) == "Invalid request: invalid JSON: invalid escape near '\"p\\\ufffd'"
     assert counts(kassad_shared) == before
 
 

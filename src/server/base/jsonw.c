@@ -84,11 +84,39 @@ void jw_arr_end(struct jw *w)
     close_(w, ']');
 }
 
+/* The length of the valid UTF-8 sequence at s (2 to 4 bytes; s[0] >=
+ * 0x80), or 0 when it is not one: a stray continuation byte, an overlong
+ * form, a surrogate, beyond U+10FFFF, or cut short. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n;
+    unsigned min, cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, min = 0x80, cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, min = 0x800, cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0; /* the NUL included */
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
 static void quoted(struct jw *w, const char *s)
 {
     /* Most strings need no escape: one copy with both quotes. */
     size_t n = 0;
-    while (s[n] != '\0' && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
+    while (s[n] != '\0' && (unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x80 &&
+           s[n] != '"' && s[n] != '\\')
         n++;
     char *p;
     if (s[n] == '\0' && !w->failed && (p = buf_room(&w->buf, n + 2)) != NULL) {
@@ -98,11 +126,24 @@ static void quoted(struct jw *w, const char *s)
         buf_commit(&w->buf, n + 2);
         return;
     }
-    /* Else runs of bytes that need no escape go in one copy each. */
+    /* Else runs of bytes that need no escape go in one copy each; text
+     * that is not UTF-8 (an echo of a client's bytes, say) never reaches
+     * the answer: each such byte becomes U+FFFD. */
     putc_(w, '"');
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
+        if (c >= 0x80) {
+            size_t len = utf8_len((const unsigned char *)s);
+            if (len > 0) {
+                s += len - 1;
+                continue;
+            }
+            put(w, run, (size_t)(s - run));
+            put(w, "\\ufffd", 6);
+            run = s + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         put(w, run, (size_t)(s - run));

@@ -56,6 +56,35 @@ static void test_object_and_escapes(void **state)
     jw_free(&w);
 }
 
+/* A string's JSON form, as jw_str writes it. */
+static void expect_str(const char *in, const char *want)
+{
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_str(&w, in);
+    assert_false(w.failed);
+    assert_string_equal(buf_ptr(&w.buf), want);
+    jw_free(&w);
+}
+
+/* An answer is always UTF-8: valid sequences pass as they are, every byte
+ * of an invalid one (an echo of a client's bytes) becomes U+FFFD. */
+static void test_never_invalid_utf8(void **state)
+{
+    (void)state;
+    expect_str("Сбербанк", "\"Сбербанк\"");     /* 2-byte sequences */
+    expect_str("€ 😀", "\"€ 😀\"");               /* 3 and 4 bytes */
+    expect_str("a\xde\x9em", "\"a\xde\x9em\""); /* U+079E passes */
+    expect_str("a\xde"
+               "m",
+               "\"a\\ufffdm\"");                                        /* a lead byte cut short */
+    expect_str("\xc0\xaf", "\"\\ufffd\\ufffd\"");                       /* overlong '/' */
+    expect_str("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");            /* a surrogate */
+    expect_str("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
+    expect_str("ok\xd0", "\"ok\\ufffd\"");                              /* cut at the end */
+    expect_str("\x80\"", "\"\\ufffd\\\"\"");                            /* a stray continuation */
+}
+
 static void test_limit(void **state)
 {
     (void)state;
@@ -94,6 +123,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ints),
         cmocka_unit_test(test_object_and_escapes),
+        cmocka_unit_test(test_never_invalid_utf8),
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_limit_exact),
     };
