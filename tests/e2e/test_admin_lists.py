@@ -385,3 +385,105 @@ def test_ledger_accounts_and_postings(payouts):
 def test_ledger_list_bad_arguments(kassad, path, message):
     st, body = kassad.admin("GET", path)
     assert st == 400 and body == {"error": message}, (st, body)
+
+
+# ---- callbacks ----
+
+def test_callbacks_by_state(kassad):
+    """GET /admin/v1/callbacks without order=: callbacks by state, newest
+    first, paged; a receiver answering 410 leaves them refused, one that
+    answers 200 delivered."""
+    import time as _time
+    from test_callbacks import Receiver
+    ok, gone = Receiver(answers=(200,)), Receiver(answers=(410,))
+    try:
+        a = create_shop(kassad, callback_url=ok.url())
+        b = create_shop(kassad, callback_url=gone.url(), requisite=False)
+        done = []
+        for creds in (a, b, a):
+            o = kassad.panda(creds).create_order(amount="10.00").json
+            assert kassad.admin("POST", f"/admin/v1/orders/{o['uuid']}/complete")[0] == 200
+            done.append(o["id"])
+
+        def by_state(state):
+            st, body = kassad.admin("GET", f"/admin/v1/callbacks?state={state}")
+            assert st == 200, body
+            return body
+
+        deadline = _time.monotonic() + 10
+        while len(by_state("delivered")["items"]) + len(by_state("refused")["items"]) < 3:
+            assert _time.monotonic() < deadline, "callbacks did not settle"
+            _time.sleep(0.05)
+        delivered, refused = by_state("delivered"), by_state("refused")
+        assert [c["order_id"] for c in delivered["items"]] == [done[2], done[0]]
+        assert [c["order_id"] for c in refused["items"]] == [done[1]]
+        assert refused["items"][0]["shop_id"] == b["id"] and refused["items"][0]["attempt_count"] == 1
+        assert set(delivered["items"][0]) == {"id", "event", "event_id", "order_id", "shop_id",
+                                              "receiver", "url", "state", "attempt_count",
+                                              "next_attempt_at", "updated_at"}
+        assert by_state("failed")["items"] == []
+        st, page = kassad.admin("GET", f"/admin/v1/callbacks?shop_id={a['id']}&limit=1")
+        assert [c["order_id"] for c in page["items"]] == [done[2]] and page["next_cursor"]
+        st, page = kassad.admin("GET", f"/admin/v1/callbacks?shop_id={a['id']}&limit=1"
+                                       f"&cursor={page['next_cursor']}")
+        assert [c["order_id"] for c in page["items"]] == [done[0]]
+        assert page["next_cursor"] is None
+        st, body = kassad.admin("GET", "/admin/v1/callbacks?state=lost")
+        assert st == 400 and body == {"error": "state: expected pending, delivered, failed or "
+                                               "refused"}
+        # With order= it is still the order's callbacks, attempts and all.
+        st, body = kassad.admin("GET", f"/admin/v1/callbacks?order={done[1]}")
+        assert st == 200 and isinstance(body, list) and body[0]["attempts"]
+    finally:
+        ok.close()
+        gone.close()
+
+
+# ---- requisites ----
+
+def test_requisites_with_pending_counts(world):
+    """The pool, each requisite with the count of pending orders on it: the
+    counts add up to the pending orders that have a requisite."""
+    server, a, b, req2, o = world
+    st, body = server.admin("GET", "/admin/v1/requisites?limit=500")
+    assert st == 200 and body["next_cursor"] is None, body
+    pending_on = {}
+    for v in o.values():
+        if v["status"] == "pending" and v["requisite"] is not None:
+            pending_on[v["requisite"]["id"]] = pending_on.get(v["requisite"]["id"], 0) + 1
+    assert {r["id"]: r["pending_orders"] for r in body["items"]} == \
+        {r["id"]: pending_on.get(r["id"], 0) for r in body["items"]}
+    assert sum(r["pending_orders"] for r in body["items"]) == sum(pending_on.values()) > 0
+    mine = next(r for r in body["items"] if r["id"] == req2["id"])
+    assert mine["requisite"] == "+79005550000" and mine["active"] is True
+    assert set(mine) == {"id", "type", "requisite", "owner_full_name", "bank_code",
+                         "bank_name_ru", "bank_name_en", "currency", "country_code", "active",
+                         "assigned", "pending_orders", "created_at"}
+    assert [r["id"] for r in body["items"]] == sorted((r["id"] for r in body["items"]),
+                                                      reverse=True)
+    st, none = server.admin("GET", "/admin/v1/requisites?type=card")
+    assert st == 200 and none["items"] == []
+    st, bad = server.admin("GET", "/admin/v1/requisites?active=yes")
+    assert st == 400 and bad == {"error": "active: expected true or false"}
+
+
+def test_time_range_pages(world):
+    """A time range lists in creation-time order (newest first), its cursor
+    carrying the time; walked three at a time it covers the range once."""
+    server, _, _, _, o = world
+    now = server.now()
+    want = [v["id"] for v in sorted(o.values(), key=lambda v: (v["created_at"], v["id"]),
+                                    reverse=True)]
+    seen, cursor = [], None
+    while True:
+        args = {"from": now - 3600, "limit": 3} | ({"cursor": cursor} if cursor else {})
+        body = list_orders(server, **args)
+        seen += ids(body)
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+        assert cursor.startswith("t")
+    assert seen == want
+    for bad in ("i5", "t5", "t1.x", "tx.1"):
+        st, body = server.admin("GET", f"/admin/v1/orders?from={now - 3600}&cursor={bad}")
+        assert st == 400 and body == {"error": "cursor: not a cursor of this list"}, bad

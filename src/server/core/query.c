@@ -136,6 +136,19 @@ kassa_err query_postings_list(const struct posting_filter *f,
     ON_READER(c, store_postings_list(c, f, fn, arg));
 }
 
+kassa_err query_requisites_list(const struct requisite_filter *f,
+                                bool (*fn)(void *arg, const struct requisite *r, int64_t pending),
+                                void *arg)
+{
+    ON_READER(c, store_requisites_list(c, f, fn, arg));
+}
+
+kassa_err query_callbacks_list(const struct callback_filter *f,
+                               bool (*fn)(void *arg, const struct callback *cb), void *arg)
+{
+    ON_READER(c, store_callbacks_list(c, f, fn, arg));
+}
+
 kassa_err query_orders_page(int64_t shop_id, int64_t offset, int limit,
                             bool (*fn)(void *arg, const struct order *o), void *arg)
 {

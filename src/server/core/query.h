@@ -83,6 +83,13 @@ kassa_err query_accounts_list(const struct account_filter *f,
                               bool (*fn)(void *arg, const struct ledger_account *a), void *arg);
 kassa_err query_postings_list(const struct posting_filter *f,
                               bool (*fn)(void *arg, const struct ledger_posting *p), void *arg);
+/* A page of the requisites f wants, each with its pending orders' count. */
+kassa_err query_requisites_list(const struct requisite_filter *f,
+                                bool (*fn)(void *arg, const struct requisite *r, int64_t pending),
+                                void *arg);
+/* A page of the callbacks f wants, without bodies or attempts. */
+kassa_err query_callbacks_list(const struct callback_filter *f,
+                               bool (*fn)(void *arg, const struct callback *cb), void *arg);
 /* Statistics of a shop's orders (see store.h's order_stats). */
 kassa_err query_order_stats(int64_t shop_id, int64_t from, int64_t to, const char *requisite_type,
                             const char *country_code, const char *currency,

@@ -111,3 +111,8 @@ struct shop_dialect *shop_dialect_add(struct shop *s, const char *dialect)
     memcpy(d->dialect, dialect, n + 1);
     return d;
 }
+
+bool order_filter_by_time(const struct order_filter *f)
+{
+    return f->from > 0 || f->to > 0;
+}

@@ -184,9 +184,16 @@ struct order_filter {
     char merchant_order_id[TEXT_SIZE]; /* "" any */
     char q[TEXT_SIZE];                 /* a uuid, an id or a merchant order id; "" any */
     int64_t after_id;                  /* 0: from the start */
+    /* With a time range (from or to) the list is in creation-time order
+     * (created_at, id), the index's: after_created is the created_at of
+     * the row at after_id. */
+    int64_t after_created;
     bool asc;
     int limit; /* rows to read, >= 1 */
 };
+
+/* Whether the list f wants is in creation-time order (a time range). */
+bool order_filter_by_time(const struct order_filter *f);
 
 /* An idempotency record: (shop, key) -> the order it created. */
 struct idem {
@@ -357,6 +364,25 @@ struct callback {
     int64_t claim_seq;            /* bumped by every claim and resend */
     int64_t created_at;           /* ms */
     int64_t updated_at;           /* ms */
+};
+
+/* Which requisites a list wants, by id (as struct order_filter). */
+struct requisite_filter {
+    char type[SHORT_SIZE]; /* "" any */
+    char currency[16];     /* "" any */
+    int active;            /* -1 any, 0, 1 */
+    int64_t after_id;
+    bool asc;
+    int limit;
+};
+
+/* Which callbacks a list wants, by id (as struct order_filter). */
+struct callback_filter {
+    int state;       /* enum callback_state; -1 any */
+    int64_t shop_id; /* 0 any */
+    int64_t after_id;
+    bool asc;
+    int limit;
 };
 
 /* One delivery attempt as recorded. */

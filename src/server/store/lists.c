@@ -3,7 +3,9 @@
  * store/sql/'s, written once. */
 #include <stdlib.h>
 
+#include "sql/callbacks.h"
 #include "sql/ledger.h"
+#include "sql/requisites.h"
 #include "store.h"
 
 struct account_visit {
@@ -54,6 +56,62 @@ kassa_err store_postings_list(struct store_conn *c, const struct posting_filter 
     sql_postings_list(f, q);
     struct posting_visit v = {fn, arg};
     kassa_err err = STORE_CALL(c, query_rows, q, posting_row, &v);
+    free(q);
+    return err;
+}
+
+struct callback_visit {
+    store_callback_summary_fn fn;
+    void *arg;
+    struct callback cb; /* large: one per list, not per row */
+};
+
+static bool callback_row(void *arg, const struct sql_row *r)
+{
+    struct callback_visit *v = arg;
+    sql_read_callback_summary(r, &v->cb);
+    return v->fn(v->arg, &v->cb);
+}
+
+kassa_err store_callbacks_list(struct store_conn *c, const struct callback_filter *f,
+                               store_callback_summary_fn fn, void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    struct callback_visit *v = malloc(sizeof *v);
+    kassa_err err = KASSA_ENOMEM;
+    if (q != NULL && v != NULL) {
+        sql_callbacks_list(f, q);
+        v->fn = fn;
+        v->arg = arg;
+        err = STORE_CALL(c, query_rows, q, callback_row, v);
+    }
+    free(q);
+    free(v);
+    return err;
+}
+
+struct requisite_visit {
+    store_requisite_count_fn fn;
+    void *arg;
+};
+
+static bool requisite_row(void *arg, const struct sql_row *r)
+{
+    struct requisite_visit *v = arg;
+    struct requisite rq;
+    sql_read_requisite(r, 0, &rq);
+    return v->fn(v->arg, &rq, r->ops->i64(r, SQL_REQUISITES_LIST_PENDING_AT));
+}
+
+kassa_err store_requisites_list(struct store_conn *c, const struct requisite_filter *f,
+                                store_requisite_count_fn fn, void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    sql_requisites_list(f, q);
+    struct requisite_visit v = {fn, arg};
+    kassa_err err = STORE_CALL(c, query_rows, q, requisite_row, &v);
     free(q);
     return err;
 }

@@ -78,6 +78,8 @@ typedef bool (*store_withdrawal_fn)(void *arg, const struct withdrawal *w);
 typedef bool (*store_event_fn)(void *arg, const struct order_event *e);
 typedef bool (*store_account_fn)(void *arg, const struct ledger_account *a);
 typedef bool (*store_posting_fn)(void *arg, const struct ledger_posting *p);
+typedef bool (*store_callback_summary_fn)(void *arg, const struct callback *cb);
+typedef bool (*store_requisite_count_fn)(void *arg, const struct requisite *r, int64_t pending);
 struct sql_query;
 struct sql_row;
 typedef bool (*store_row_fn)(void *arg, const struct sql_row *r);
@@ -468,6 +470,12 @@ kassa_err store_accounts_list(struct store_conn *c, const struct account_filter 
                               store_account_fn fn, void *arg);
 kassa_err store_postings_list(struct store_conn *c, const struct posting_filter *f,
                               store_posting_fn fn, void *arg);
+/* A page of the requisites f wants, each with its pending orders' count. */
+kassa_err store_requisites_list(struct store_conn *c, const struct requisite_filter *f,
+                                store_requisite_count_fn fn, void *arg);
+/* A page of the callbacks f wants, without their bodies or attempts. */
+kassa_err store_callbacks_list(struct store_conn *c, const struct callback_filter *f,
+                               store_callback_summary_fn fn, void *arg);
 
 #define STORE_CALL(c, fn, ...) ((c)->ops->fn((c), __VA_ARGS__))
 #define STORE_CALL0(c, fn) ((c)->ops->fn((c)))

@@ -545,6 +545,8 @@ static enum http_action admin_handle(struct http_req *req)
     const char *arg;
     if (strcmp(p, "/requisites") == 0 && post)
         return admin_add_requisite(req);
+    if (strcmp(p, "/requisites") == 0 && get)
+        return admin_list_requisites(req);
     if (strcmp(p, "/clock/advance") == 0 && post)
         return admin_clock_advance(req);
     if ((arg = path_after(p, "/rates/")) != NULL && put)

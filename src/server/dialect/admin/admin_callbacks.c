@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "base/log.h"
 #include "admin_callbacks.h"
+#include "admin_lists.h"
 #include "dialect/dialect.h"
 #include "dialect/reply.h"
 
@@ -230,7 +231,7 @@ enum http_action admin_callbacks(struct http_req *req, const char *rest)
     bool get = strcmp(req->method, "GET") == 0;
     bool post = strcmp(req->method, "POST") == 0;
     if (*rest == '\0' && get)
-        return list_by_order(req);
+        return http_query(req, "order") != NULL ? list_by_order(req) : admin_list_callbacks(req);
     if (strcmp(rest, "/stats") == 0 && get)
         return stats(req);
     if (*rest == '/') {

@@ -138,6 +138,8 @@ static bool arg_page(struct http_req *req, int *limit, int64_t *after, bool *asc
     }
     *asc = order != NULL && strcmp(order, "asc") == 0;
     const char *cursor = http_query(req, "cursor");
+    if (after == NULL)
+        return true; /* the caller reads its own kind of cursor */
     *after = 0;
     if (cursor != NULL) {
         char *end;
@@ -190,6 +192,27 @@ static bool arg_amount(struct http_req *req, const char *name, const char *curre
     return true;
 }
 
+/* A list with a time range is in creation-time order: its cursor is
+ * "t<created_at>.<id>" (arg_page read an "i<id>" one, which it refuses). */
+static bool time_cursor(struct http_req *req, struct order_filter *f, char *msg, size_t msglen)
+{
+    if (!order_filter_by_time(f))
+        return true;
+    const char *cursor = http_query(req, "cursor");
+    if (cursor == NULL)
+        return true;
+    long long at = 0, id = 0;
+    int used = 0;
+    if (sscanf(cursor, "t%lld.%lld%n", &at, &id, &used) != 2 || cursor[used] != '\0' || at <= 0 ||
+        id <= 0) {
+        snprintf(msg, msglen, "cursor: not a cursor of this list");
+        return false;
+    }
+    f->after_created = at;
+    f->after_id = id;
+    return true;
+}
+
 static bool parse_order_filter(struct http_req *req, struct order_filter *f, char *msg,
                                size_t msglen)
 {
@@ -210,7 +233,9 @@ static bool parse_order_filter(struct http_req *req, struct order_filter *f, cha
                      k.bad);
         return false;
     }
-    if (!arg_page(req, &f->limit, &f->after_id, &f->asc, msg, msglen))
+    const char *cursor = http_query(req, "cursor");
+    bool t_cursor = cursor != NULL && cursor[0] == 't';
+    if (!arg_page(req, &f->limit, t_cursor ? NULL : &f->after_id, &f->asc, msg, msglen))
         return false;
     const char *status = http_query(req, "status");
     if (status != NULL) {
@@ -258,13 +283,13 @@ static bool parse_order_filter(struct http_req *req, struct order_filter *f, cha
     if (!arg_amount(req, "amount_min", f->currency, &f->amount_min, msg, msglen) ||
         !arg_amount(req, "amount_max", f->currency, &f->amount_max, msg, msglen))
         return false;
-    return true;
+    return time_cursor(req, f, msg, msglen);
 }
 
 struct order_page {
     struct jw *w;
     int limit, n;
-    int64_t last_id;
+    int64_t last_id, last_created;
     bool more;
 };
 
@@ -277,6 +302,7 @@ static bool page_order(void *arg, const struct order *o)
     }
     render_admin_order(p->w, o);
     p->last_id = o->id;
+    p->last_created = o->created_at;
     p->n++;
     return true;
 }
@@ -308,8 +334,12 @@ enum http_action admin_list_orders(struct http_req *req)
         return HTTP_DONE;
     }
     if (page.more) {
-        char cursor[32];
-        snprintf(cursor, sizeof cursor, "i%lld", (long long)page.last_id);
+        char cursor[48];
+        if (order_filter_by_time(f))
+            snprintf(cursor, sizeof cursor, "t%lld.%lld", (long long)page.last_created,
+                     (long long)page.last_id);
+        else
+            snprintf(cursor, sizeof cursor, "i%lld", (long long)page.last_id);
         jw_kstr(&w, "next_cursor", cursor);
     } else {
         jw_knull(&w, "next_cursor");
@@ -703,6 +733,136 @@ enum http_action admin_list_postings(struct http_req *req)
     struct row_page page = {.w = &w, .limit = f.limit};
     f.limit++;
     kassa_err err = query_postings_list(&f, page_posting, &page);
+    finish_page(req, &w, err, &page);
+    return HTTP_DONE;
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+static const char *const callback_args[] = {"limit", "cursor", "order", "state", "shop_id", NULL};
+
+static bool page_callback(void *arg, const struct callback *cb)
+{
+    struct row_page *p = arg;
+    if (!page_room(p))
+        return false;
+    char t[32];
+    jw_obj(p->w);
+    jw_kint(p->w, "id", cb->id);
+    jw_kstr(p->w, "event", cb->event_kind);
+    jw_kint(p->w, "event_id", cb->event_id);
+    jw_kint(p->w, "order_id", cb->order_id);
+    jw_kint(p->w, "shop_id", cb->shop_id);
+    jw_kstr(p->w, "receiver", cb->receiver);
+    jw_kstr(p->w, "url", cb->url); /* as stored: the log redacts, the operator sees it */
+    jw_kstr(p->w, "state", callback_state_name(cb->state));
+    jw_kint(p->w, "attempt_count", cb->attempts);
+    if (cb->state == CALLBACK_PENDING && cb->next_attempt_at > 0) {
+        clock_format(cb->next_attempt_at / 1000, CLOCK_ISO8601, t, sizeof t);
+        jw_kstr(p->w, "next_attempt_at", t);
+    } else {
+        jw_knull(p->w, "next_attempt_at");
+    }
+    clock_format(cb->updated_at / 1000, CLOCK_ISO8601, t, sizeof t);
+    jw_kstr(p->w, "updated_at", t);
+    jw_obj_end(p->w);
+    p->last_id = cb->id;
+    return true;
+}
+
+enum http_action admin_list_callbacks(struct http_req *req)
+{
+    char msg[256];
+    struct callback_filter f = {.state = -1};
+    struct known k = {callback_args, NULL};
+    if (!http_query_each(req, known_name, &k)) {
+        reply_error(req, 400,
+                    "unknown argument '%.40s': callbacks are listed by state and "
+                    "shop_id (with limit, cursor, order), or by order",
+                    k.bad != NULL ? k.bad : "");
+        return HTTP_DONE;
+    }
+    if (!arg_page(req, &f.limit, &f.after_id, &f.asc, msg, sizeof msg) ||
+        !arg_int(req, "shop_id", 1, INT64_MAX, &f.shop_id, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    const char *state = http_query(req, "state");
+    if (state != NULL && (f.state = callback_state_parse(state)) < 0) {
+        reply_error(req, 400, "state: expected pending, delivered, failed or refused");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    start_page(&w);
+    struct row_page page = {.w = &w, .limit = f.limit};
+    f.limit++;
+    kassa_err err = query_callbacks_list(&f, page_callback, &page);
+    finish_page(req, &w, err, &page);
+    return HTTP_DONE;
+}
+
+/* ---- requisites --------------------------------------------------------- */
+
+static const char *const requisite_args[] = {"limit",    "cursor", "order", "type",
+                                             "currency", "active", NULL};
+
+static bool page_requisite(void *arg, const struct requisite *r, int64_t pending)
+{
+    struct row_page *p = arg;
+    if (!page_room(p))
+        return false;
+    char t[32];
+    jw_obj(p->w);
+    jw_kint(p->w, "id", r->id);
+    jw_kstr(p->w, "type", r->type);
+    jw_kstr(p->w, "requisite", r->value);
+    jw_kstr(p->w, "owner_full_name", r->owner_full_name);
+    jw_kstr(p->w, "bank_code", r->bank_code);
+    jw_kstr(p->w, "bank_name_ru", r->bank_name_ru);
+    jw_kstr(p->w, "bank_name_en", r->bank_name_en);
+    jw_kstr(p->w, "currency", r->currency);
+    jw_kstr(p->w, "country_code", r->country_code);
+    jw_kbool(p->w, "active", r->active != 0);
+    jw_kint(p->w, "assigned", r->assigned);
+    jw_kint(p->w, "pending_orders", pending);
+    clock_format(r->created_at, CLOCK_ISO8601, t, sizeof t);
+    jw_kstr(p->w, "created_at", t);
+    jw_obj_end(p->w);
+    p->last_id = r->id;
+    return true;
+}
+
+enum http_action admin_list_requisites(struct http_req *req)
+{
+    char msg[256];
+    struct requisite_filter f = {.active = -1};
+    struct known k = {requisite_args, NULL};
+    if (!http_query_each(req, known_name, &k)) {
+        reply_error(req, 400,
+                    "unknown argument '%.40s': requisites are listed by type, currency "
+                    "and active (with limit, cursor, order)",
+                    k.bad != NULL ? k.bad : "");
+        return HTTP_DONE;
+    }
+    if (!arg_page(req, &f.limit, &f.after_id, &f.asc, msg, sizeof msg) ||
+        !arg_text(req, "type", f.type, sizeof f.type, msg, sizeof msg) ||
+        !arg_text(req, "currency", f.currency, sizeof f.currency, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    const char *active = http_query(req, "active");
+    if (active != NULL) {
+        if (strcmp(active, "true") != 0 && strcmp(active, "false") != 0) {
+            reply_error(req, 400, "active: expected true or false");
+            return HTTP_DONE;
+        }
+        f.active = strcmp(active, "true") == 0;
+    }
+    struct jw w;
+    start_page(&w);
+    struct row_page page = {.w = &w, .limit = f.limit};
+    f.limit++;
+    kassa_err err = query_requisites_list(&f, page_requisite, &page);
     finish_page(req, &w, err, &page);
     return HTTP_DONE;
 }

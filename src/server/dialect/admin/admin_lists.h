@@ -41,6 +41,16 @@ enum http_action admin_list_accounts(struct http_req *req);
  * (signed), "at"}. */
 enum http_action admin_list_postings(struct http_req *req);
 
+/* GET /admin/v1/callbacks?state=&shop_id= (without order=): callbacks
+ * without their attempts: items {"id", "event", "event_id", "order_id",
+ * "shop_id", "receiver", "url", "state", "attempt_count",
+ * "next_attempt_at", "updated_at"}. */
+enum http_action admin_list_callbacks(struct http_req *req);
+
+/* GET /admin/v1/requisites?type=&currency=&active= : the pool, each with
+ * the count of pending orders on it ("pending_orders"). */
+enum http_action admin_list_requisites(struct http_req *req);
+
 /* The operator's view of a withdrawal (admin.c). */
 void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd);
 

@@ -94,30 +94,38 @@ static bool all_digits(const char *s)
     return n > 0 && n <= 18;
 }
 
+/* f->status and f->confirmed go into the text as numbers (they are enum
+ * values, checked by the caller): partial indexes serve only conditions
+ * written as constants (orders_queue, orders_pending_requisite). */
+static void where_int(struct sql_query *q, bool *first, const char *column, int v)
+{
+    char t[64];
+    sql_query_where(q, first);
+    snprintf(t, sizeof t, "%s = %d", column, v);
+    sql_query_add(q, t);
+}
+
 void sql_orders_list(const struct order_filter *f, struct sql_query *q)
 {
     bool first = true;
+    bool by_time = order_filter_by_time(f);
     q->n = 0;
     q->sql[0] = '\0';
     sql_query_add(q, SQL_ORDER_SELECT);
-    if (f->status >= 0) {
-        sql_query_where(q, &first);
-        sql_query_add(q, "o.status = ");
-        sql_query_i64(q, f->status);
-    }
-    if (f->confirmed >= 0) {
-        sql_query_where(q, &first);
-        sql_query_add(q, "o.confirmed_by_customer = ");
-        sql_query_i64(q, f->confirmed);
-    }
+    if (f->status >= 0)
+        where_int(q, &first, "o.status", f->status);
+    if (f->confirmed >= 0)
+        where_int(q, &first, "o.confirmed_by_customer", f->confirmed);
     if (f->shop_id > 0) {
         sql_query_where(q, &first);
         sql_query_add(q, "o.shop_id = ");
         sql_query_i64(q, f->shop_id);
     }
     if (f->merchant_id > 0) {
+        /* "+": a filter on the rows read in the list's order, not an index
+         * (a large merchant's orders must not be sorted whole). */
         sql_query_where(q, &first);
-        sql_query_add(q, "o.shop_id IN (SELECT id FROM shops WHERE merchant_id = ");
+        sql_query_add(q, "+o.shop_id IN (SELECT id FROM shops WHERE merchant_id = ");
         sql_query_i64(q, f->merchant_id);
         sql_query_add(q, ")");
     }
@@ -156,17 +164,20 @@ void sql_orders_list(const struct order_filter *f, struct sql_query *q)
         sql_query_add(q, "o.created_at < ");
         sql_query_i64(q, f->to);
     }
+    /* A merchant order id names orders per shop (orders_shop_merchant_order):
+     * across shops, one look-up per shop. */
     if (f->merchant_order_id[0] != '\0') {
         sql_query_where(q, &first);
-        sql_query_add(q, "o.merchant_order_id = ");
+        sql_query_add(q, "o.shop_id IN (SELECT id FROM shops) AND o.merchant_order_id = ");
         sql_query_text(q, f->merchant_order_id);
     }
     if (f->q[0] != '\0') {
         sql_query_where(q, &first);
         sql_query_add(q, "(o.uuid = ");
         sql_query_text(q, f->q);
-        sql_query_add(q, " OR o.merchant_order_id = ");
+        sql_query_add(q, " OR (o.shop_id IN (SELECT id FROM shops) AND o.merchant_order_id = ");
         sql_query_text(q, f->q);
+        sql_query_add(q, ")");
         if (all_digits(f->q)) {
             sql_query_add(q, " OR o.id = ");
             sql_query_i64(q, strtoll(f->q, NULL, 10));
@@ -175,10 +186,22 @@ void sql_orders_list(const struct order_filter *f, struct sql_query *q)
     }
     if (f->after_id > 0) {
         sql_query_where(q, &first);
-        sql_query_add(q, f->asc ? "o.id > " : "o.id < ");
-        sql_query_i64(q, f->after_id);
+        if (by_time) {
+            sql_query_add(q, f->asc ? "(o.created_at, o.id) > (" : "(o.created_at, o.id) < (");
+            sql_query_i64(q, f->after_created);
+            sql_query_add(q, ", ");
+            sql_query_i64(q, f->after_id);
+            sql_query_add(q, ")");
+        } else {
+            sql_query_add(q, f->asc ? "o.id > " : "o.id < ");
+            sql_query_i64(q, f->after_id);
+        }
     }
-    sql_query_add(q, f->asc ? " ORDER BY o.id LIMIT " : " ORDER BY o.id DESC LIMIT ");
+    if (by_time)
+        sql_query_add(q, f->asc ? " ORDER BY o.created_at, o.id LIMIT "
+                                : " ORDER BY o.created_at DESC, o.id DESC LIMIT ");
+    else
+        sql_query_add(q, f->asc ? " ORDER BY o.id LIMIT " : " ORDER BY o.id DESC LIMIT ");
     sql_query_i64(q, f->limit > 0 ? f->limit : 1);
 }
 

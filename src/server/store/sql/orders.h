@@ -74,8 +74,11 @@
 #define SQL_RECEIPT_IMAGE_GET "SELECT content_type, data FROM receipts WHERE order_id = $1"
 
 /* A page of the orders f wants: SQL_ORDER_SELECT with f's conditions,
- * ordered by id, f->limit rows. One statement, on an index for each
- * filter the admin API's lists use (migration 015). */
+ * ordered by id (by creation time and id with a time range:
+ * order_filter_by_time), f->limit rows. One statement: the queue, a shop, a
+ * time range, a merchant order id and a search run on an index; the other
+ * filters narrow the rows read in the list's order, which LIMIT stops
+ * (migration 015). */
 void sql_orders_list(const struct order_filter *f, struct sql_query *q);
 
 /* The 32 columns of o in SQL_ORDER_COLUMNS' order into k (requisite_id 0

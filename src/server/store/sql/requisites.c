@@ -17,3 +17,35 @@ void sql_read_requisite(const struct sql_row *r, int i, struct requisite *rq)
     rq->assigned = c->i64(r, i + 10);
     rq->created_at = c->i64(r, i + 11);
 }
+
+void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q)
+{
+    bool first = true;
+    q->n = 0;
+    q->sql[0] = '\0';
+    /* status = 0 as a literal: the partial index's condition. */
+    sql_query_add(q, "SELECT " SQL_REQUISITE_COLUMNS ", (SELECT COUNT(*) FROM orders o WHERE "
+                     "o.requisite_id = r.id AND o.status = 0) FROM requisites r ");
+    if (f->type[0] != '\0') {
+        sql_query_where(q, &first);
+        sql_query_add(q, "r.type = ");
+        sql_query_text(q, f->type);
+    }
+    if (f->currency[0] != '\0') {
+        sql_query_where(q, &first);
+        sql_query_add(q, "r.currency = ");
+        sql_query_text(q, f->currency);
+    }
+    if (f->active >= 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, "r.active = ");
+        sql_query_i64(q, f->active);
+    }
+    if (f->after_id > 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, f->asc ? "r.id > " : "r.id < ");
+        sql_query_i64(q, f->after_id);
+    }
+    sql_query_add(q, f->asc ? " ORDER BY r.id LIMIT " : " ORDER BY r.id DESC LIMIT ");
+    sql_query_i64(q, f->limit > 0 ? f->limit : 1);
+}

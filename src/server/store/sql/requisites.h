@@ -27,6 +27,12 @@
     "SELECT " SQL_REQUISITE_COLUMNS "FROM requisites WHERE type = $1 AND currency = $2 "           \
     "AND active = 1 AND id > $3 ORDER BY id LIMIT $4"
 
+/* A page of the requisites f wants, by id, each with the count of pending
+ * orders on it after its columns (counted on orders_pending_requisite:
+ * pending rows only). */
+void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q);
+#define SQL_REQUISITES_LIST_PENDING_AT 12 /* the count's column */
+
 /* A requisite's columns (SQL_REQUISITE_COLUMNS' order) from column i on. */
 void sql_read_requisite(const struct sql_row *r, int i, struct requisite *rq);
 
