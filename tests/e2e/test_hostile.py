@@ -11,6 +11,7 @@ connection, or answers 503, past it."""
 import os
 import resource
 import socket
+from pathlib import Path
 import time
 
 import pytest
@@ -92,6 +93,41 @@ def test_long_target_gets_414(kassad_shared, length, expect_414):
     target = "/orders/" + "x" * length
     ans = _raw(kassad_shared.port, f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     assert (_status(ans) == 414) == expect_414, ans[:200]
+
+
+def test_refused_target_gets_one_answer_only(kassad_shared):
+    """A target refused with 414 whose arguments and headers then overflow
+    libmicrohttpd's pool got a second answer (its 431) after kassad's 414 on
+    the same connection (found by fuzz_request): read to the end of the
+    stream, there is exactly one."""
+    # The target fuzz_request made (fuzz/corpus: a route byte, a pick byte,
+    # then the path), percent-encoded as the fuzz target does.
+    seed = (Path(__file__).parents[2] / "fuzz/corpus/fuzz_request/regress_414_then_431")
+    target = "/orders/"
+    for c in seed.read_bytes()[2:]:
+        if len(target) + 4 >= 2048:  # the fuzz target's buffer
+            break
+        target += chr(c) if 0x20 < c < 0x7f and c != ord("#") else f"%{c:02X}"
+    hdrs = ("X-API-Key: 0123456789abcdef0123456789abcdef\r\nX-Timestamp: 1765000000\r\n"
+            "X-Signature: " + "0" * 64 + "\r\n")
+    req = (f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{hdrs}"
+           "Content-Length: 0\r\n\r\n").encode()
+    s = socket.create_connection(("127.0.0.1", kassad_shared.port), timeout=10)
+    s.sendall(req)
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    assert _status(out) == 414, out[:200]
+    assert out.count(b"HTTP/1.1 ") == 1, out
+    assert out.endswith(b'{"error":"request target too long"}'), out
+    assert _healthz(kassad_shared) == 200
 
 
 def test_too_many_headers_get_431(kassad_shared):

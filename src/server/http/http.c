@@ -506,7 +506,10 @@ static bool target_too_big(const char *uri, size_t *nargs)
 }
 
 /* Write the 414 on the connection before MHD parses the arguments (a
- * short answer into an empty socket buffer; best effort). */
+ * short answer into an empty socket buffer; best effort), then shut the
+ * sending side: MHD, which may still fail on the rest of the request (its
+ * pool full of arguments and headers), must not send a second answer
+ * after it (a 431 used to follow the 414 on the same connection). */
 static void send_414(struct MHD_Connection *mhd)
 {
     const union MHD_ConnectionInfo *ci;
@@ -514,11 +517,13 @@ static void send_414(struct MHD_Connection *mhd)
         ci = MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_GNUTLS_SESSION);
         if (ci != NULL && ci->tls_session != NULL)
             (void)gnutls_record_send(ci->tls_session, http_414, sizeof http_414 - 1);
-        return;
     }
     ci = MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci != NULL)
+    if (ci == NULL)
+        return;
+    if (!http_tls)
         (void)!send(ci->connect_fd, http_414, sizeof http_414 - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    shutdown(ci->connect_fd, SHUT_WR);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mhd)
