@@ -84,6 +84,8 @@ int cmd_listen(const cli_cmd *cmd, int argc, char **argv);
 int cmd_sign(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv);
+int cmd_shop_disable(const cli_cmd *cmd, int argc, char **argv);
+int cmd_shop_enable(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_balances(const cli_cmd *cmd, int argc, char **argv);
 int cmd_withdrawal_show(const cli_cmd *cmd, int argc, char **argv);
 int cmd_withdrawal_complete(const cli_cmd *cmd, int argc, char **argv);

@@ -503,6 +503,19 @@ int cmd_withdrawal_reject(const cli_cmd *cmd, int argc, char **argv)
                   "(POST /admin/v1/withdrawals/ID/reject). Refused a second time.");
 }
 
+int cmd_shop_disable(const cli_cmd *cmd, int argc, char **argv)
+{
+    return id_cmd(cmd, argc, argv, "POST", "/admin/v1/shops/%ld/disable",
+                  "Switch a shop off (POST /admin/v1/shops/ID/disable): its merchant calls are "
+                  "refused; its pending orders run their course.");
+}
+
+int cmd_shop_enable(const cli_cmd *cmd, int argc, char **argv)
+{
+    return id_cmd(cmd, argc, argv, "POST", "/admin/v1/shops/%ld/enable",
+                  "Switch a shop back on (POST /admin/v1/shops/ID/enable).");
+}
+
 int cmd_shop_balances(const cli_cmd *cmd, int argc, char **argv)
 {
     return id_cmd(cmd, argc, argv, "GET", "/admin/v1/shops/%ld/balances",

@@ -20,6 +20,10 @@ static const cli_cmd commands[] = {
     /* operator side: the admin API */
     {{"shop", "create"}, "create a shop (admin API)", cmd_shop_create},
     {{"shop", "update"}, "change a shop's settings (admin API)", cmd_shop_update},
+    {{"shop", "disable"},
+     "switch a shop off: its merchant calls are refused (admin API)",
+     cmd_shop_disable},
+    {{"shop", "enable"}, "switch a shop back on (admin API)", cmd_shop_enable},
     {{"requisite", "add"}, "add a requisite to the pool (admin API)", cmd_requisite_add},
     {{"order", "list"}, "list orders with filters, a page at a time (admin API)", cmd_order_list},
     {{"order", "show"}, "show an order by uuid or id (admin API)", cmd_order_show},

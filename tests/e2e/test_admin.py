@@ -1,5 +1,6 @@
 """End-to-end tests of the admin API (DESIGN.md, "Interfaces operators and scripts rely on")."""
 
+import json
 import re
 import sqlite3
 import time
@@ -396,3 +397,53 @@ def test_clock_advance_refused_without_test_clock(kassad_factory, make_shop):
     creds = make_shop(server)
     r = server.panda(creds).create_order()  # signed with real time: the clock did not move
     assert r.status == 200, r
+
+
+# ---- switching a shop off and on ----
+
+def test_disable_and_enable_a_shop(kassad):
+    """A switched-off shop's merchant calls are refused in each dialect's
+    way and store nothing; its pending order runs its course (completed,
+    its callback delivered); switched on, it works again. The CLI does the
+    same."""
+    import subprocess
+    from tegro_client import get, tegro_for
+    from test_callbacks import Receiver
+    from test_cli import cli_path
+    rec = Receiver(answers=(200,))
+    try:
+        creds = create_shop(kassad, callback_url=rec.url())
+        panda, t = kassad.panda(creds), tegro_for(kassad, creds)
+        pending = panda.create_order(amount="10.00").json
+        link = t.pay_link(amount="15.00", currency="RUB", order_id="form-1", payment_system=28)
+        st, body = kassad.admin("POST", f"/admin/v1/shops/{creds['id']}/disable")
+        assert st == 200 and body["active"] is False, body
+        assert kassad.admin("GET", f"/admin/v1/shops/{creds['id']}")[1]["active"] is False
+        n = kassad.count_rows("orders")
+        r = panda.create_order(amount="11.00")
+        assert r.status == 401 and r.json == {"error": "invalid API key"}, r
+        r = panda.get_order(pending["uuid"])
+        assert r.status == 401 and r.json == {"error": "invalid API key"}, r
+        r = t.create_order(amount="12.00")
+        assert r.json == {"type": "error", "desc": "Shop is disabled"}, r.body
+        page = get(kassad, link)
+        assert page.status == 404 and b"no active shop has this public key" in page.body
+        assert kassad.count_rows("orders") == n
+        # The pending order runs its course.
+        assert kassad.admin("POST", f"/admin/v1/orders/{pending['uuid']}/complete")[0] == 200
+        assert len(rec.wait(1)) == 1  # its callback goes out
+        st, body = kassad.admin("POST", f"/admin/v1/shops/{creds['id']}/enable")
+        assert st == 200 and body["active"] is True, body
+        assert panda.create_order(amount="13.00").status == 200
+        assert t.create_order(amount="14.00").json["type"] == "success"
+        st, body = kassad.admin("POST", "/admin/v1/shops/999999/disable")
+        assert st == 404 and body == {"error": "Shop not found"}
+        admin = ["--server", kassad.base_url, "--admin-token", kassad.admin_token]
+        r = subprocess.run([cli_path(), "shop", "disable", str(creds["id"]), *admin],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and json.loads(r.stdout)["active"] is False, r.stderr
+        r = subprocess.run([cli_path(), "shop", "enable", str(creds["id"]), *admin],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and json.loads(r.stdout)["active"] is True, r.stderr
+    finally:
+        rec.close()

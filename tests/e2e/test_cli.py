@@ -34,7 +34,8 @@ TSECRET = "GB%^&*YJni677"
 COMMANDS = [
     ["panda", "create-order"], ["panda", "order"], ["panda", "cancel"],
     ["tegro", "call"], ["tegro", "pay-url"], ["listen"], ["sign"],
-    ["shop", "create"], ["shop", "update"], ["requisite", "add"], ["order", "list"],
+    ["shop", "create"], ["shop", "update"], ["shop", "disable"], ["shop", "enable"],
+    ["requisite", "add"], ["order", "list"],
     ["order", "show"],
     ["order", "complete"], ["order", "fail"], ["withdrawal", "list"],
 ]

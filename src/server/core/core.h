@@ -141,6 +141,7 @@ enum shop_setting {
     SHOP_SET_CALLBACK_URL = 1u << 2,
     SHOP_SET_FEE_PERCENT = 1u << 3,
     SHOP_SET_FORM_HOSTS = 1u << 4,
+    SHOP_SET_ACTIVE = 1u << 5, /* switched on or off: its merchant calls are refused */
 };
 
 /* A shop's settings in one dialect, as flags (shop_dialect_change.set). */

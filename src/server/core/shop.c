@@ -255,6 +255,8 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
         core_copy(s->callback_url, sizeof s->callback_url, v->callback_url);
     if (set & SHOP_SET_FORM_HOSTS)
         core_copy(s->form_hosts, sizeof s->form_hosts, v->form_hosts);
+    if (set & SHOP_SET_ACTIVE)
+        s->active = v->active ? 1 : 0;
     for (int i = 0; i < cmd->n_dialects; i++) {
         const struct shop_dialect_change *ch = &cmd->dialects[i];
         const struct core_dialect *d = core_dialect(ch->dialect);

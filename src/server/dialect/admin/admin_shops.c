@@ -426,6 +426,30 @@ static bool update_field(void *arg, const struct dialect *d, enum dialect_settin
     return true;
 }
 
+/* POST /admin/v1/shops/{id}/disable, .../enable: a switched-off shop's
+ * merchant calls are refused in each dialect's way (its credentials stop
+ * working); its pending orders run their course (payers may still pay,
+ * the operator may still complete them, callbacks go out). Answers the
+ * shop. */
+static enum http_action admin_switch_shop(struct http_req *req, int64_t shop_id, bool on)
+{
+    char msg[256];
+    struct shop_update_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->shop_id = shop_id;
+    cmd->set = SHOP_SET_ACTIVE;
+    cmd->values.active = on ? 1 : 0;
+    if (shop_update_prepare(cmd, msg, sizeof msg) != KASSA_OK) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    cmd->task.run = shop_update_apply;
+    return submit_and_render(req, &cmd->task, shop_updated);
+}
+
 /* PATCH /admin/v1/shops/{id}: any of the create fields but merchant_id, and
  * the per-shop settings kassa has (every merchant dialect's among them).
  * Every member is checked before anything is written; an unknown one is
@@ -657,6 +681,8 @@ enum http_action admin_shops(struct http_req *req, const char *rest)
         return admin_shop_balances(req, arg);
     if (put && has_id && strcmp(end, "/tariff") == 0)
         return admin_put_tariff(req, id);
+    if (post && has_id && (strcmp(end, "/disable") == 0 || strcmp(end, "/enable") == 0))
+        return admin_switch_shop(req, id, strcmp(end, "/enable") == 0);
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }
