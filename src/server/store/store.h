@@ -258,10 +258,10 @@ struct store_ops {
     /* Set a shop's fee percent (decimal text, validated by the caller). */
     kassa_err (*shop_set_fee_percent)(struct store_conn *c, int64_t shop_id, const char *percent);
     /* Write the settings of shop s->id from s (validated by the caller):
-     * name, url, callback_url, and each dialect row's order_ttl and
-     * callback_format (a row the shop has not got yet is inserted, with
-     * its credentials; those of a row it has never change). KASSA_ENOTFOUND
-     * when no such shop. */
+     * name, url, callback_url, form_hosts, active, and each dialect row's
+     * order_ttl, callback_format and strict_signing (a row the shop has not got yet is inserted,
+     * with its credentials; those of a row it has never change). KASSA_ENOTFOUND when no such shop.
+     */
     kassa_err (*shop_update)(struct store_conn *c, const struct shop *s);
 
     /* ---- records (sqlite_records.c, pg_records.c) ---- */
