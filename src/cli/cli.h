@@ -84,6 +84,7 @@ int cmd_listen(const cli_cmd *cmd, int argc, char **argv);
 int cmd_sign(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv);
+int cmd_requisite_update(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_disable(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_enable(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_balances(const cli_cmd *cmd, int argc, char **argv);

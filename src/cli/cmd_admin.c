@@ -121,7 +121,7 @@ static int send_options(cli_opt *o, size_t n, size_t first, const char *method, 
             json_object_set_new(obj, key, arr);
             continue;
         }
-        if (strcmp(key, "strict_signing") == 0 &&
+        if ((strcmp(key, "strict_signing") == 0 || strcmp(key, "active") == 0) &&
             (strcmp(o[i].value, "on") == 0 || strcmp(o[i].value, "off") == 0)) {
             /* on|off -> a JSON boolean (anything else goes as given, for
              * kassad to refuse with its message) */
@@ -272,6 +272,34 @@ int cmd_requisite_add(const cli_cmd *cmd, int argc, char **argv)
     if (rc >= 0)
         return rc;
     return post_options(o, N(o), 2, "/admin/v1/requisites");
+}
+
+int cmd_requisite_update(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"active", CLI_ARG, "on|off", NULL, "off: it takes no new orders", 0, NULL, {0}, 0},
+        {"owner-full-name", CLI_ARG, "NAME", NULL, "the holder's name", 0, NULL, {0}, 0},
+        {"bank-code", CLI_ARG, "CODE", NULL, "e.g. Sber", 0, NULL, {0}, 0},
+        {"bank-name-ru", CLI_ARG, "NAME", NULL, "the bank's name in Russian", 0, NULL, {0}, 0},
+        {"bank-name-en", CLI_ARG, "NAME", NULL, "the bank's name in English", 0, NULL, {0}, 0},
+        {"country-code", CLI_ARG, "CODE", NULL, "e.g. RUS", 0, NULL, {0}, 0},
+    };
+    char *pos[1];
+    size_t npos;
+    char path[64];
+    long id;
+    int rc = cli_parse(cmd, "ID [--active on|off] [--owner-full-name N] [--bank-code C] ...",
+                       "Change a requisite (PATCH /admin/v1/requisites/ID): only the options "
+                       "given change; its type, number and currency never do. Prints it as JSON.",
+                       argc, argv, o, N(o), pos, 1, &npos);
+
+    if (rc >= 0)
+        return rc;
+    if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, &id) != 0)
+        return cli_usage_error(cmd, "expected one positive numeric requisite ID");
+    snprintf(path, sizeof path, "/admin/v1/requisites/%ld", id);
+    return send_options(o, N(o), 2, "PATCH", path);
 }
 
 /* order show|complete|fail REF */

@@ -447,3 +447,50 @@ def test_disable_and_enable_a_shop(kassad):
         assert r.returncode == 0 and json.loads(r.stdout)["active"] is True, r.stderr
     finally:
         rec.close()
+
+
+# ---- changing a requisite ----
+
+def test_requisite_update_and_switch_off(kassad):
+    """A requisite's bank fields change; switched off it takes no new order
+    while its pending one runs its course; its type, number and currency
+    never change; switched on it is given again. The CLI does the same."""
+    import subprocess
+    from kassa_client import create_requisite
+    from test_cli import cli_path
+    creds = create_shop(kassad, requisite=False)
+    req = create_requisite(kassad, requisite="+79001112233")
+    panda = kassad.panda(creds)
+    first = panda.create_order(amount="10.00").json
+    path = f"/admin/v1/requisites/{req['id']}"
+    st, body = kassad.admin("PATCH", path, {"active": False, "bank_name_en": "Renamed Bank"})
+    assert st == 200 and body["active"] is False and body["bank_name_en"] == "Renamed Bank", body
+    assert body["requisite"] == "+79001112233" and body["id"] == req["id"]
+    second = panda.create_order(amount="11.00")
+    st, view = kassad.admin("GET", f"/admin/v1/orders/{second.json['uuid']}")
+    assert view["requisite"] is None and view["status"] == "no_requisite", view
+    st, view = kassad.admin("GET", f"/admin/v1/orders/{first['uuid']}")
+    assert view["requisite"]["id"] == req["id"] and view["status"] == "pending"
+    assert kassad.admin("POST", f"/admin/v1/orders/{first['uuid']}/complete")[0] == 200
+    for patch, message in [
+        ({"requisite": "+79990000000"}, "requisite: a requisite's type, number and currency never "
+         "change (a payer may be paying it now); add a new requisite and switch this one off"),
+        ({"colour": "red"}, "unknown field 'colour': a requisite update takes active, "
+         "owner_full_name, bank_code, bank_name_ru, bank_name_en, country_code"),
+        ({"active": "no"}, "active: expected true or false"),
+        ({"owner_full_name": ""}, "owner_full_name: must not be empty"),
+        ({}, "nothing to change"),
+    ]:
+        st, body = kassad.admin("PATCH", path, patch)
+        assert st == 400 and body == {"error": message}, (patch, body)
+    st, body = kassad.admin("PATCH", "/admin/v1/requisites/999999", {"active": True})
+    assert st == 404 and body == {"error": "Requisite not found"}
+    admin = ["--server", kassad.base_url, "--admin-token", kassad.admin_token]
+    r = subprocess.run([cli_path(), "requisite", "update", str(req["id"]), *admin, "--active", "on",
+                        "--bank-code", "tinkoff"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["active"] is True and out["bank_code"] == "tinkoff"
+    third = panda.create_order(amount="12.00").json
+    st, view = kassad.admin("GET", f"/admin/v1/orders/{third['uuid']}")
+    assert view["requisite"]["id"] == req["id"] and view["status"] == "pending", view

@@ -35,7 +35,7 @@ COMMANDS = [
     ["panda", "create-order"], ["panda", "order"], ["panda", "cancel"],
     ["tegro", "call"], ["tegro", "pay-url"], ["listen"], ["sign"],
     ["shop", "create"], ["shop", "update"], ["shop", "disable"], ["shop", "enable"],
-    ["requisite", "add"], ["order", "list"],
+    ["requisite", "add"], ["requisite", "update"], ["order", "list"],
     ["order", "show"],
     ["order", "complete"], ["order", "fail"], ["withdrawal", "list"],
 ]

@@ -197,6 +197,29 @@ struct requisite_add_cmd {
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen);
 kassa_err requisite_add_apply(struct store_conn *c, struct store_task *task);
 
+/* A requisite's settings, as flags (requisite_update_cmd.set). Its type,
+ * number and currency never change: a payer may be paying it now. */
+enum requisite_setting {
+    REQUISITE_SET_ACTIVE = 1u << 0, /* off: it takes no new orders */
+    REQUISITE_SET_OWNER = 1u << 1,
+    REQUISITE_SET_BANK_CODE = 1u << 2,
+    REQUISITE_SET_BANK_NAME_RU = 1u << 3,
+    REQUISITE_SET_BANK_NAME_EN = 1u << 4,
+    REQUISITE_SET_COUNTRY = 1u << 5,
+};
+
+struct requisite_update_cmd {
+    struct store_task task;
+    int64_t id;              /* in */
+    unsigned set;            /* in: enum requisite_setting */
+    struct requisite values; /* in: the new values of the flagged settings */
+    struct requisite req;    /* out: the requisite as stored after */
+};
+
+kassa_err requisite_update_prepare(struct requisite_update_cmd *cmd, char *msg, size_t msglen);
+/* KASSA_ENOTFOUND when there is no such requisite. */
+kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task);
+
 /* The shop a merchant request names by `key` (SHOP_BY_PUBLIC_KEY, ...),
  * or by a dialect's API key (shop_cache_get_api_key), from memory when it
  * was read less than 5 s ago (shop_cache.c). KASSA_ENOTFOUND, or a store

@@ -317,3 +317,39 @@ kassa_err requisite_add_apply(struct store_conn *c, struct store_task *task)
     struct requisite_add_cmd *cmd = container_of(task, struct requisite_add_cmd, task);
     return STORE_CALL(c, requisite_insert, &cmd->req);
 }
+
+kassa_err requisite_update_prepare(struct requisite_update_cmd *cmd, char *msg, size_t msglen)
+{
+    if (cmd->set == 0) {
+        snprintf(msg, msglen, "nothing to change");
+        return KASSA_EINVAL;
+    }
+    if ((cmd->set & REQUISITE_SET_OWNER) && cmd->values.owner_full_name[0] == '\0') {
+        snprintf(msg, msglen, "owner_full_name: must not be empty");
+        return KASSA_EINVAL;
+    }
+    return KASSA_OK;
+}
+
+kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task)
+{
+    struct requisite_update_cmd *cmd = container_of(task, struct requisite_update_cmd, task);
+    struct requisite *r = &cmd->req;
+    const struct requisite *v = &cmd->values;
+    kassa_err err = store_requisite_get(c, cmd->id, r);
+    if (err != KASSA_OK)
+        return err;
+    if (cmd->set & REQUISITE_SET_ACTIVE)
+        r->active = v->active ? 1 : 0;
+    if (cmd->set & REQUISITE_SET_OWNER)
+        core_copy(r->owner_full_name, sizeof r->owner_full_name, v->owner_full_name);
+    if (cmd->set & REQUISITE_SET_BANK_CODE)
+        core_copy(r->bank_code, sizeof r->bank_code, v->bank_code);
+    if (cmd->set & REQUISITE_SET_BANK_NAME_RU)
+        core_copy(r->bank_name_ru, sizeof r->bank_name_ru, v->bank_name_ru);
+    if (cmd->set & REQUISITE_SET_BANK_NAME_EN)
+        core_copy(r->bank_name_en, sizeof r->bank_name_en, v->bank_name_en);
+    if (cmd->set & REQUISITE_SET_COUNTRY)
+        core_copy(r->country_code, sizeof r->country_code, v->country_code);
+    return store_requisite_update(c, r);
+}

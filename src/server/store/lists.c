@@ -115,3 +115,62 @@ kassa_err store_requisites_list(struct store_conn *c, const struct requisite_fil
     free(q);
     return err;
 }
+
+struct one_requisite {
+    struct requisite *out;
+    bool found;
+};
+
+static bool requisite_found(void *arg, const struct sql_row *r)
+{
+    struct one_requisite *o = arg;
+    sql_read_requisite(r, 0, o->out);
+    o->found = true;
+    return false;
+}
+
+kassa_err store_requisite_get(struct store_conn *c, int64_t id, struct requisite *out)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    q->n = 0;
+    q->sql[0] = '\0';
+    sql_query_add(q, SQL_REQUISITE_BY_ID);
+    q->p[q->n].text = NULL;
+    q->p[q->n++].i64 = id;
+    struct one_requisite o = {out, false};
+    kassa_err err = STORE_CALL(c, query_rows, q, requisite_found, &o);
+    free(q);
+    return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
+}
+
+static bool no_rows(void *arg, const struct sql_row *r)
+{
+    (void)arg;
+    (void)r;
+    return false;
+}
+
+kassa_err store_requisite_update(struct store_conn *c, const struct requisite *r)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    q->n = 0;
+    q->sql[0] = '\0';
+    sql_query_add(q, SQL_REQUISITE_UPDATE);
+    const char *texts[] = {r->owner_full_name, r->bank_code, r->bank_name_ru, r->bank_name_en,
+                           r->country_code};
+    q->p[q->n].text = NULL;
+    q->p[q->n++].i64 = r->id;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        q->p[q->n].text = texts[i];
+        q->p[q->n++].i64 = 0;
+    }
+    q->p[q->n].text = NULL;
+    q->p[q->n++].i64 = r->active ? 1 : 0;
+    kassa_err err = STORE_CALL(c, query_rows, q, no_rows, NULL);
+    free(q);
+    return err;
+}

@@ -107,6 +107,10 @@ kassa_err sqlite_query_rows(struct store_conn *base, const struct sql_query *q, 
             break;
     kassa_err err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? KASSA_OK : sqlite_step_error(c, rc);
     sqlite3_finalize(st);
+    /* A statement that writes (a requisite's settings) voids what the
+     * writer's memo read within this transaction. */
+    if (strncmp(q->sql, "SELECT", 6) != 0)
+        sqlite_memo_forget(c);
     return err;
 }
 

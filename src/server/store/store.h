@@ -470,6 +470,11 @@ kassa_err store_accounts_list(struct store_conn *c, const struct account_filter 
                               store_account_fn fn, void *arg);
 kassa_err store_postings_list(struct store_conn *c, const struct posting_filter *f,
                               store_posting_fn fn, void *arg);
+/* One requisite by id (KASSA_ENOTFOUND), and writing its settings back
+ * (owner, bank fields, country, active; never its type, number or
+ * currency), over query_rows. */
+kassa_err store_requisite_get(struct store_conn *c, int64_t id, struct requisite *out);
+kassa_err store_requisite_update(struct store_conn *c, const struct requisite *r);
 /* A page of the requisites f wants, each with its pending orders' count. */
 kassa_err store_requisites_list(struct store_conn *c, const struct requisite_filter *f,
                                 store_requisite_count_fn fn, void *arg);

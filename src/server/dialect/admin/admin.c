@@ -1,6 +1,7 @@
 /* admin.c: the operator's API (DESIGN.md "Interfaces"), JSON with a bearer
  * admin token. */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdatomic.h>
@@ -125,6 +126,129 @@ static enum http_action admin_add_requisite(struct http_req *req)
     json_decref(root);
     cmd->task.run = requisite_add_apply;
     return submit_and_render(req, &cmd->task, requisite_rendered);
+}
+
+static void requisite_updated(struct http_req *req, struct store_task *task, kassa_err err)
+{
+    struct requisite_update_cmd *cmd = container_of(task, struct requisite_update_cmd, task);
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Requisite not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    const struct requisite *r = &cmd->req;
+    log_info("requisite updated", "id=%lld active=%d settings=0x%x", (long long)r->id, r->active,
+             cmd->set);
+    char t[32];
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_kint(&w, "id", r->id);
+    jw_kstr(&w, "type", r->type);
+    jw_kstr(&w, "requisite", r->value);
+    jw_kstr(&w, "owner_full_name", r->owner_full_name);
+    jw_kstr(&w, "bank_code", r->bank_code);
+    jw_kstr(&w, "bank_name_ru", r->bank_name_ru);
+    jw_kstr(&w, "bank_name_en", r->bank_name_en);
+    jw_kstr(&w, "currency", r->currency);
+    jw_kstr(&w, "country_code", r->country_code);
+    jw_kbool(&w, "active", r->active != 0);
+    jw_kint(&w, "assigned", r->assigned);
+    clock_format(r->created_at, CLOCK_ISO8601, t, sizeof t);
+    jw_kstr(&w, "created_at", t);
+    jw_obj_end(&w);
+    reply_jw(req, 200, &w);
+}
+
+/* PATCH /admin/v1/requisites/{id}: any of active (false: it takes no new
+ * orders; its pending ones run their course), owner_full_name, bank_code,
+ * bank_name_ru, bank_name_en, country_code. Its type, number and currency
+ * never change (a payer may be paying it now): add a new requisite. */
+static enum http_action admin_patch_requisite(struct http_req *req, const char *arg)
+{
+    static const struct {
+        const char *name;
+        unsigned flag;
+        size_t off, size;
+    } fields[] = {
+        {"owner_full_name", REQUISITE_SET_OWNER, offsetof(struct requisite, owner_full_name),
+         TEXT_SIZE},
+        {"bank_code", REQUISITE_SET_BANK_CODE, offsetof(struct requisite, bank_code), SHORT_SIZE},
+        {"bank_name_ru", REQUISITE_SET_BANK_NAME_RU, offsetof(struct requisite, bank_name_ru),
+         TEXT_SIZE},
+        {"bank_name_en", REQUISITE_SET_BANK_NAME_EN, offsetof(struct requisite, bank_name_en),
+         TEXT_SIZE},
+        {"country_code", REQUISITE_SET_COUNTRY, offsetof(struct requisite, country_code), 16},
+    };
+    char msg[512];
+    char *end;
+    long long id = strtoll(arg, &end, 10);
+    if (id <= 0 || *end != '\0' || *arg < '0' || *arg > '9') {
+        reply_error(req, 404, "Requisite not found");
+        return HTTP_DONE;
+    }
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct requisite_update_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->id = id;
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        size_t i = 0;
+        while (i < sizeof fields / sizeof fields[0] && strcmp(fields[i].name, key) != 0)
+            i++;
+        if (i < sizeof fields / sizeof fields[0]) {
+            char *dst = (char *)&cmd->values + fields[i].off;
+            if (!json_is_string(val) || json_string_length(val) >= fields[i].size) {
+                snprintf(msg, sizeof msg, "%s: expected a string of at most %zu bytes", key,
+                         fields[i].size - 1);
+                goto refuse;
+            }
+            core_copy(dst, fields[i].size, json_string_value(val));
+            cmd->set |= fields[i].flag;
+        } else if (strcmp(key, "active") == 0) {
+            if (!json_is_boolean(val)) {
+                snprintf(msg, sizeof msg, "active: expected true or false");
+                goto refuse;
+            }
+            cmd->values.active = json_is_true(val) ? 1 : 0;
+            cmd->set |= REQUISITE_SET_ACTIVE;
+        } else if (strcmp(key, "type") == 0 || strcmp(key, "requisite") == 0 ||
+                   strcmp(key, "currency") == 0) {
+            snprintf(msg, sizeof msg,
+                     "%s: a requisite's type, number and currency never change (a payer may be "
+                     "paying it now); add a new requisite and switch this one off",
+                     key);
+            goto refuse;
+        } else {
+            snprintf(msg, sizeof msg,
+                     "unknown field '%.64s': a requisite update takes active, owner_full_name, "
+                     "bank_code, bank_name_ru, bank_name_en, country_code",
+                     key);
+            goto refuse;
+        }
+    }
+    if (requisite_update_prepare(cmd, msg, sizeof msg) != KASSA_OK)
+        goto refuse;
+    json_decref(root);
+    cmd->task.run = requisite_update_apply;
+    return submit_and_render(req, &cmd->task, requisite_updated);
+refuse:
+    json_decref(root);
+    reply_error(req, 400, "%s", msg);
+    return HTTP_DONE;
 }
 
 /* ---- orders ------------------------------------------------------------- */
@@ -547,6 +671,8 @@ static enum http_action admin_handle(struct http_req *req)
         return admin_add_requisite(req);
     if (strcmp(p, "/requisites") == 0 && get)
         return admin_list_requisites(req);
+    if ((arg = path_after(p, "/requisites/")) != NULL && strcmp(req->method, "PATCH") == 0)
+        return admin_patch_requisite(req, arg);
     if (strcmp(p, "/clock/advance") == 0 && post)
         return admin_clock_advance(req);
     if ((arg = path_after(p, "/rates/")) != NULL && put)

@@ -33,6 +33,12 @@
 void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q);
 #define SQL_REQUISITES_LIST_PENDING_AT 12 /* the count's column */
 
+/* One requisite, and writing its settings back. */
+#define SQL_REQUISITE_BY_ID "SELECT " SQL_REQUISITE_COLUMNS "FROM requisites WHERE id = $1"
+#define SQL_REQUISITE_UPDATE                                                                       \
+    "UPDATE requisites SET owner_full_name = $2, bank_code = $3, bank_name_ru = $4, "              \
+    "bank_name_en = $5, country_code = $6, active = $7 WHERE id = $1"
+
 /* A requisite's columns (SQL_REQUISITE_COLUMNS' order) from column i on. */
 void sql_read_requisite(const struct sql_row *r, int i, struct requisite *rq);
 
