@@ -153,6 +153,74 @@ static bool arg_page(struct http_req *req, int *limit, int64_t *after, bool *asc
     return true;
 }
 
+/* ---- pages -------------------------------------------------------------- */
+
+/* A generic page of rows rendered by `render`, its cursor the last id. */
+struct row_page {
+    struct jw *w;
+    int limit, n;
+    int64_t last_id;
+    bool more;
+};
+
+/* Whether the page has room for one more row (else it notes a next page). */
+static bool page_room(struct row_page *p)
+{
+    if (p->n == p->limit) {
+        p->more = true;
+        return false;
+    }
+    p->n++;
+    return true;
+}
+
+static void finish_page(struct http_req *req, struct jw *w, kassa_err err,
+                        const struct row_page *page)
+{
+    jw_arr_end(w);
+    if (err != KASSA_OK) {
+        jw_free(w);
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    if (page->more) {
+        char cursor[32];
+        snprintf(cursor, sizeof cursor, "i%lld", (long long)page->last_id);
+        jw_kstr(w, "next_cursor", cursor);
+    } else {
+        jw_knull(w, "next_cursor");
+    }
+    jw_obj_end(w);
+    reply_jw(req, 200, w);
+}
+
+static void start_page(struct jw *w)
+{
+    jw_init(w, REPLY_JSON_LIMIT);
+    jw_obj(w);
+    jw_key(w, "items");
+    jw_arr(w);
+}
+
+/* The arguments every list takes, checked: none but `names`, and a page
+ * (limit, cursor, order). False after answering 400 ("unknown argument
+ * 'x': <what>", or what is wrong with the page). */
+static bool list_args(struct http_req *req, const char *const *names, const char *what, int *limit,
+                      int64_t *after, bool *asc)
+{
+    char msg[256];
+    struct known k = {names, NULL};
+    if (!http_query_each(req, known_name, &k)) {
+        reply_error(req, 400, "unknown argument '%.40s': %s", k.bad != NULL ? k.bad : "", what);
+        return false;
+    }
+    if (!arg_page(req, limit, after, asc, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return false;
+    }
+    return true;
+}
+
 /* ---- orders ------------------------------------------------------------- */
 
 static const char *const order_args[] = {"limit",
@@ -354,23 +422,13 @@ enum http_action admin_list_orders(struct http_req *req)
 static const char *const withdrawal_args[] = {"limit",  "cursor",  "order",
                                               "status", "shop_id", NULL};
 
-struct withdrawal_page {
-    struct jw *w;
-    int limit, n;
-    int64_t last_id;
-    bool more;
-};
-
 static bool page_withdrawal(void *arg, const struct withdrawal *wd)
 {
-    struct withdrawal_page *p = arg;
-    if (p->n == p->limit) {
-        p->more = true;
+    struct row_page *p = arg;
+    if (!page_room(p))
         return false;
-    }
     render_admin_withdrawal(p->w, wd);
     p->last_id = wd->id;
-    p->n++;
     return true;
 }
 
@@ -436,7 +494,7 @@ enum http_action admin_list_withdrawals(struct http_req *req)
     kassa_err err = KASSA_OK;
     char next[32] = "";
     if (part == 'p') {
-        struct withdrawal_page pending = {.w = &w, .limit = room};
+        struct row_page pending = {.w = &w, .limit = room};
         f.status = WITHDRAWAL_PENDING;
         f.limit = room + 1; /* one more: whether a next page exists */
         err = query_withdrawals_list(&f, page_withdrawal, &pending);
@@ -449,7 +507,7 @@ enum http_action admin_list_withdrawals(struct http_req *req)
     if (err == KASSA_OK && part != 0) {
         /* With no room left, one row still tells whether a next page has
          * any: the page's limit of 0 stops at it. */
-        struct withdrawal_page rest = {.w = &w, .limit = room};
+        struct row_page rest = {.w = &w, .limit = room};
         if (part == 'd')
             f.status = WITHDRAWAL_DECIDED;
         f.limit = room + 1;
@@ -477,20 +535,11 @@ enum http_action admin_list_withdrawals(struct http_req *req)
 
 static const char *const page_args[] = {"limit", "cursor", "order", NULL};
 
-struct event_page {
-    struct jw *w;
-    int limit, n;
-    int64_t last_id;
-    bool more;
-};
-
 static bool page_event(void *arg, const struct order_event *e)
 {
-    struct event_page *p = arg;
-    if (p->n == p->limit) {
-        p->more = true;
+    struct row_page *p = arg;
+    if (!page_room(p))
         return false;
-    }
     char t[32];
     jw_obj(p->w);
     jw_kint(p->w, "id", e->id);
@@ -500,28 +549,17 @@ static bool page_event(void *arg, const struct order_event *e)
     jw_kstr(p->w, "at", t);
     jw_obj_end(p->w);
     p->last_id = e->id;
-    p->n++;
     return true;
 }
 
 enum http_action admin_list_order_events(struct http_req *req, const char *ref)
 {
-    char msg[256];
-    struct known k = {page_args, NULL};
     int limit;
     int64_t after;
     bool asc;
-    if (!http_query_each(req, known_name, &k)) {
-        reply_error(req, 400,
-                    "unknown argument '%.40s': events are listed with limit, cursor, "
-                    "order",
-                    k.bad != NULL ? k.bad : "");
+    if (!list_args(req, page_args, "events are listed with limit, cursor, order", &limit, &after,
+                   &asc))
         return HTTP_DONE;
-    }
-    if (!arg_page(req, &limit, &after, &asc, msg, sizeof msg)) {
-        reply_error(req, 400, "%s", msg);
-        return HTTP_DONE;
-    }
     struct order *o = arena_alloc(&req->arena, sizeof *o);
     kassa_err err = o != NULL ? query_order_ref(ref, o) : KASSA_ENOMEM;
     if (err == KASSA_ENOTFOUND) {
@@ -537,7 +575,7 @@ enum http_action admin_list_order_events(struct http_req *req, const char *ref)
     jw_obj(&w);
     jw_key(&w, "items");
     jw_arr(&w);
-    struct event_page page = {.w = &w, .limit = limit};
+    struct row_page page = {.w = &w, .limit = limit};
     err = query_order_events(o->id, after, asc, limit + 1, page_event, &page);
     jw_arr_end(&w);
     if (err != KASSA_OK) {
@@ -558,25 +596,6 @@ enum http_action admin_list_order_events(struct http_req *req, const char *ref)
 }
 
 /* ---- the ledger: accounts and postings ---------------------------------- */
-
-/* A generic page of rows rendered by `render`, its cursor the last id. */
-struct row_page {
-    struct jw *w;
-    int limit, n;
-    int64_t last_id;
-    bool more;
-};
-
-/* Whether the page has room for one more row (else it notes a next page). */
-static bool page_room(struct row_page *p)
-{
-    if (p->n == p->limit) {
-        p->more = true;
-        return false;
-    }
-    p->n++;
-    return true;
-}
 
 static void owner_of(int64_t shop_id, char *dst, size_t size)
 {
@@ -636,34 +655,6 @@ static bool page_posting(void *arg, const struct ledger_posting *x)
     return true;
 }
 
-static void finish_page(struct http_req *req, struct jw *w, kassa_err err,
-                        const struct row_page *page)
-{
-    jw_arr_end(w);
-    if (err != KASSA_OK) {
-        jw_free(w);
-        reply_error(req, 500, "Internal server error");
-        return;
-    }
-    if (page->more) {
-        char cursor[32];
-        snprintf(cursor, sizeof cursor, "i%lld", (long long)page->last_id);
-        jw_kstr(w, "next_cursor", cursor);
-    } else {
-        jw_knull(w, "next_cursor");
-    }
-    jw_obj_end(w);
-    reply_jw(req, 200, w);
-}
-
-static void start_page(struct jw *w)
-{
-    jw_init(w, REPLY_JSON_LIMIT);
-    jw_obj(w);
-    jw_key(w, "items");
-    jw_arr(w);
-}
-
 static const char *const account_args[] = {"limit", "cursor",   "order", "shop_id",
                                            "kind",  "currency", NULL};
 
@@ -671,16 +662,12 @@ enum http_action admin_list_accounts(struct http_req *req)
 {
     char msg[256];
     struct account_filter f = {.shop_id = -1};
-    struct known k = {account_args, NULL};
-    if (!http_query_each(req, known_name, &k)) {
-        reply_error(req, 400,
-                    "unknown argument '%.40s': accounts are listed by shop_id (0: the "
-                    "platform's), kind and currency (with limit, cursor, order)",
-                    k.bad != NULL ? k.bad : "");
+    if (!list_args(req, account_args,
+                   "accounts are listed by shop_id (0: the platform's), kind and currency (with "
+                   "limit, cursor, order)",
+                   &f.limit, &f.after_id, &f.asc))
         return HTTP_DONE;
-    }
-    if (!arg_page(req, &f.limit, &f.after_id, &f.asc, msg, sizeof msg) ||
-        !arg_int(req, "shop_id", 0, INT64_MAX, &f.shop_id, msg, sizeof msg) ||
+    if (!arg_int(req, "shop_id", 0, INT64_MAX, &f.shop_id, msg, sizeof msg) ||
         !arg_text(req, "kind", f.kind, sizeof f.kind, msg, sizeof msg) ||
         !arg_text(req, "currency", f.currency, sizeof f.currency, msg, sizeof msg)) {
         reply_error(req, 400, "%s", msg);
@@ -714,16 +701,11 @@ enum http_action admin_list_postings(struct http_req *req)
 {
     char msg[256];
     struct posting_filter f = {0};
-    struct known k = {posting_args, NULL};
-    if (!http_query_each(req, known_name, &k)) {
-        reply_error(req, 400,
-                    "unknown argument '%.40s': postings are listed by account and tx "
-                    "(with limit, cursor, order)",
-                    k.bad != NULL ? k.bad : "");
+    if (!list_args(req, posting_args,
+                   "postings are listed by account and tx (with limit, cursor, order)", &f.limit,
+                   &f.after_id, &f.asc))
         return HTTP_DONE;
-    }
-    if (!arg_page(req, &f.limit, &f.after_id, &f.asc, msg, sizeof msg) ||
-        !arg_int(req, "account", 1, INT64_MAX, &f.account_id, msg, sizeof msg) ||
+    if (!arg_int(req, "account", 1, INT64_MAX, &f.account_id, msg, sizeof msg) ||
         !arg_int(req, "tx", 1, INT64_MAX, &f.tx_id, msg, sizeof msg)) {
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
@@ -774,16 +756,12 @@ enum http_action admin_list_callbacks(struct http_req *req)
 {
     char msg[256];
     struct callback_filter f = {.state = -1};
-    struct known k = {callback_args, NULL};
-    if (!http_query_each(req, known_name, &k)) {
-        reply_error(req, 400,
-                    "unknown argument '%.40s': callbacks are listed by state and "
-                    "shop_id (with limit, cursor, order), or by order",
-                    k.bad != NULL ? k.bad : "");
+    if (!list_args(
+            req, callback_args,
+            "callbacks are listed by state and shop_id (with limit, cursor, order), or by order",
+            &f.limit, &f.after_id, &f.asc))
         return HTTP_DONE;
-    }
-    if (!arg_page(req, &f.limit, &f.after_id, &f.asc, msg, sizeof msg) ||
-        !arg_int(req, "shop_id", 1, INT64_MAX, &f.shop_id, msg, sizeof msg)) {
+    if (!arg_int(req, "shop_id", 1, INT64_MAX, &f.shop_id, msg, sizeof msg)) {
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
     }
@@ -836,16 +814,11 @@ enum http_action admin_list_requisites(struct http_req *req)
 {
     char msg[256];
     struct requisite_filter f = {.active = -1};
-    struct known k = {requisite_args, NULL};
-    if (!http_query_each(req, known_name, &k)) {
-        reply_error(req, 400,
-                    "unknown argument '%.40s': requisites are listed by type, currency "
-                    "and active (with limit, cursor, order)",
-                    k.bad != NULL ? k.bad : "");
+    if (!list_args(req, requisite_args,
+                   "requisites are listed by type, currency and active (with limit, cursor, order)",
+                   &f.limit, &f.after_id, &f.asc))
         return HTTP_DONE;
-    }
-    if (!arg_page(req, &f.limit, &f.after_id, &f.asc, msg, sizeof msg) ||
-        !arg_text(req, "type", f.type, sizeof f.type, msg, sizeof msg) ||
+    if (!arg_text(req, "type", f.type, sizeof f.type, msg, sizeof msg) ||
         !arg_text(req, "currency", f.currency, sizeof f.currency, msg, sizeof msg)) {
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
