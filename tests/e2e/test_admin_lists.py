@@ -132,6 +132,7 @@ def test_pages_stay_stable_while_orders_arrive(world):
     ("limit=501", "limit: expected an integer between 1 and 500"),
     ("limit=ten", "limit: expected an integer between 1 and 500"),
     ("cursor=abc", "cursor: not a cursor of this list"),
+    ("cursor=t1765000000.5", "cursor: not a cursor of this list"),  # a time list's, no range
     ("order=newest", "order: expected asc or desc"),
     ("status=paid", "status: expected pending, completed, failed, expired, canceled or "
                     "no_requisite"),

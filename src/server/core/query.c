@@ -109,7 +109,7 @@ kassa_err query_orders_by_merchant_id(int64_t shop_id, const char *merchant_orde
 kassa_err query_orders_list(const struct order_filter *f,
                             bool (*fn)(void *arg, const struct order *o), void *arg)
 {
-    ON_READER(c, STORE_CALL(c, orders_list, f, fn, arg));
+    ON_READER(c, store_orders_list(c, f, fn, arg));
 }
 
 kassa_err query_withdrawals_list(const struct withdrawal_filter *f,

@@ -5,8 +5,39 @@
 
 #include "sql/callbacks.h"
 #include "sql/ledger.h"
+#include "sql/orders.h"
 #include "sql/requisites.h"
 #include "store.h"
+
+struct order_visit {
+    store_order_fn fn;
+    void *arg;
+    struct order o; /* large: one per list, not per row */
+};
+
+static bool order_row(void *arg, const struct sql_row *r)
+{
+    struct order_visit *v = arg;
+    sql_read_order(r, &v->o);
+    return v->fn(v->arg, &v->o);
+}
+
+kassa_err store_orders_list(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
+                            void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    struct order_visit *v = malloc(sizeof *v);
+    kassa_err err = KASSA_ENOMEM;
+    if (q != NULL && v != NULL) {
+        sql_orders_list(f, q);
+        v->fn = fn;
+        v->arg = arg;
+        err = STORE_CALL(c, query_rows, q, order_row, v);
+    }
+    free(q);
+    free(v);
+    return err;
+}
 
 struct account_visit {
     store_account_fn fn;

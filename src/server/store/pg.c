@@ -421,7 +421,6 @@ const struct store_ops store_pg_ops = {
     .nonce_prune = pg_nonce_prune,
     .shops_by_merchant = pg_shops_by_merchant,
     .orders_page = pg_orders_page,
-    .orders_list = pg_orders_list,
     .withdrawals_list = pg_withdrawals_list,
     .order_events = pg_order_events,
     .query_rows = pg_query_rows,

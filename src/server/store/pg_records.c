@@ -134,32 +134,6 @@ kassa_err pg_query_rows(struct store_conn *base, const struct sql_query *q, stor
     return err;
 }
 
-kassa_err pg_orders_list(struct store_conn *base, const struct order_filter *f, store_order_fn fn,
-                         void *arg)
-{
-    CONN(base);
-    struct sql_query *q = malloc(sizeof *q);
-    struct pg_params *p = calloc(1, sizeof *p);
-    struct order *o = malloc(sizeof *o);
-    kassa_err err = KASSA_ENOMEM;
-    if (q != NULL && p != NULL && o != NULL) {
-        sql_orders_list(f, q);
-        struct pg_params_sink k = pg_params_sink(p);
-        sql_query_params(q, &k.base);
-        PGresult *r = pg_exec(c, PG_SLOT_ONCE, q->sql, p, &err);
-        for (int i = 0; r != NULL && i < PQntuples(r); i++) {
-            pg_read_order(r, i, o);
-            if (!fn(arg, o))
-                break;
-        }
-        PQclear(r);
-    }
-    free(q);
-    free(p);
-    free(o);
-    return err;
-}
-
 kassa_err pg_order_events(struct store_conn *base, int64_t order_id, int64_t after_id, bool asc,
                           int limit, store_event_fn fn, void *arg)
 {

@@ -892,7 +892,6 @@ const struct store_ops store_sqlite_ops = {
     .nonce_prune = sqlite_nonce_prune,
     .shops_by_merchant = sqlite_shops_by_merchant,
     .orders_page = sqlite_orders_page,
-    .orders_list = sqlite_orders_list,
     .withdrawals_list = sqlite_withdrawals_list,
     .order_events = sqlite_order_events,
     .query_rows = sqlite_query_rows,

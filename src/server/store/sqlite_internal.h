@@ -193,8 +193,6 @@ kassa_err sqlite_order_events(struct store_conn *c, int64_t order_id, int64_t af
                               int limit, store_event_fn fn, void *arg);
 kassa_err sqlite_query_rows(struct store_conn *c, const struct sql_query *q, store_row_fn fn,
                             void *arg);
-kassa_err sqlite_orders_list(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
-                             void *arg);
 kassa_err sqlite_orders_page(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,
                              store_order_fn fn, void *arg);
 kassa_err sqlite_shop_methods(struct store_conn *c, int64_t shop_id,

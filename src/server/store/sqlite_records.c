@@ -114,40 +114,6 @@ kassa_err sqlite_query_rows(struct store_conn *base, const struct sql_query *q, 
     return err;
 }
 
-kassa_err sqlite_orders_list(struct store_conn *base, const struct order_filter *f,
-                             store_order_fn fn, void *arg)
-{
-    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    struct sql_query *q = malloc(sizeof *q);
-    struct order *o = malloc(sizeof *o);
-    kassa_err err = KASSA_OK;
-    sqlite3_stmt *st = NULL;
-    if (q == NULL || o == NULL) {
-        err = KASSA_ENOMEM;
-        goto out;
-    }
-    sql_orders_list(f, q);
-    if ((st = sqlite_stmt_once(c, q->sql)) == NULL) {
-        err = KASSA_EIO;
-        goto out;
-    }
-    struct sqlite_sink k = sqlite_sink(st, 1);
-    sql_query_params(q, &k.base);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        sqlite_read_order(st, o);
-        if (!fn(arg, o))
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = sqlite_step_error(c, rc);
-out:
-    sqlite3_finalize(st);
-    free(q);
-    free(o);
-    return err;
-}
-
 kassa_err sqlite_order_events(struct store_conn *base, int64_t order_id, int64_t after_id, bool asc,
                               int limit, store_event_fn fn, void *arg)
 {

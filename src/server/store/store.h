@@ -279,10 +279,6 @@ struct store_ops {
     /* A shop's orders, newest first, `limit` from `offset`. */
     kassa_err (*orders_page)(struct store_conn *c, int64_t shop_id, int64_t offset, int limit,
                              store_order_fn fn, void *arg);
-    /* A page of the orders f wants (model.h struct order_filter), in its
-     * order: one statement on an index (sql/orders.h). */
-    kassa_err (*orders_list)(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
-                             void *arg);
     /* Run a statement built at run time (store/sql/: a list's) and hand
      * each row to fn (false stops): what the backend-neutral lists of
      * lists.c run on. */
@@ -464,8 +460,12 @@ static inline void store_release(struct store_conn *c)
     c->ops->release(c);
 }
 
-/* The operator's ledger lists (lists.c, over query_rows): a page of the
- * accounts or the postings f wants, in its order. */
+/* The operator's lists (lists.c, over query_rows): a page of the orders
+ * (model.h struct order_filter: one statement, on an index for the
+ * filters sql/orders.h names), the accounts or the postings f wants, in
+ * its order. */
+kassa_err store_orders_list(struct store_conn *c, const struct order_filter *f, store_order_fn fn,
+                            void *arg);
 kassa_err store_accounts_list(struct store_conn *c, const struct account_filter *f,
                               store_account_fn fn, void *arg);
 kassa_err store_postings_list(struct store_conn *c, const struct posting_filter *f,

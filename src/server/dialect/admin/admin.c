@@ -128,6 +128,28 @@ static enum http_action admin_add_requisite(struct http_req *req)
     return submit_and_render(req, &cmd->task, requisite_rendered);
 }
 
+void render_admin_requisite(struct jw *w, const struct requisite *r, int64_t pending)
+{
+    char t[32];
+    jw_obj(w);
+    jw_kint(w, "id", r->id);
+    jw_kstr(w, "type", r->type);
+    jw_kstr(w, "requisite", r->value);
+    jw_kstr(w, "owner_full_name", r->owner_full_name);
+    jw_kstr(w, "bank_code", r->bank_code);
+    jw_kstr(w, "bank_name_ru", r->bank_name_ru);
+    jw_kstr(w, "bank_name_en", r->bank_name_en);
+    jw_kstr(w, "currency", r->currency);
+    jw_kstr(w, "country_code", r->country_code);
+    jw_kbool(w, "active", r->active != 0);
+    jw_kint(w, "assigned", r->assigned);
+    if (pending >= 0)
+        jw_kint(w, "pending_orders", pending);
+    clock_format(r->created_at, CLOCK_ISO8601, t, sizeof t);
+    jw_kstr(w, "created_at", t);
+    jw_obj_end(w);
+}
+
 static void requisite_updated(struct http_req *req, struct store_task *task, kassa_err err)
 {
     struct requisite_update_cmd *cmd = container_of(task, struct requisite_update_cmd, task);
@@ -142,24 +164,9 @@ static void requisite_updated(struct http_req *req, struct store_task *task, kas
     const struct requisite *r = &cmd->req;
     log_info("requisite updated", "id=%lld active=%d settings=0x%x", (long long)r->id, r->active,
              cmd->set);
-    char t[32];
     struct jw w;
     jw_init(&w, 4096);
-    jw_obj(&w);
-    jw_kint(&w, "id", r->id);
-    jw_kstr(&w, "type", r->type);
-    jw_kstr(&w, "requisite", r->value);
-    jw_kstr(&w, "owner_full_name", r->owner_full_name);
-    jw_kstr(&w, "bank_code", r->bank_code);
-    jw_kstr(&w, "bank_name_ru", r->bank_name_ru);
-    jw_kstr(&w, "bank_name_en", r->bank_name_en);
-    jw_kstr(&w, "currency", r->currency);
-    jw_kstr(&w, "country_code", r->country_code);
-    jw_kbool(&w, "active", r->active != 0);
-    jw_kint(&w, "assigned", r->assigned);
-    clock_format(r->created_at, CLOCK_ISO8601, t, sizeof t);
-    jw_kstr(&w, "created_at", t);
-    jw_obj_end(&w);
+    render_admin_requisite(&w, r, -1);
     reply_jw(req, 200, &w);
 }
 

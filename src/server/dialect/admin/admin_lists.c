@@ -123,6 +123,19 @@ static bool arg_text(struct http_req *req, const char *name, char *dst, size_t s
 
 /* limit, cursor and order: what every list takes. The cursor is the
  * position the page before ended at, "i<id>" (opaque to clients). */
+/* "i<id>": where a page in id order ended. */
+static bool id_cursor(const char *cursor, int64_t *id)
+{
+    char *end;
+    if (cursor[0] != 'i' || cursor[1] < '0' || cursor[1] > '9')
+        return false;
+    long long n = strtoll(cursor + 1, &end, 10);
+    if (*end != '\0' || n <= 0)
+        return false;
+    *id = n;
+    return true;
+}
+
 static bool arg_page(struct http_req *req, int *limit, int64_t *after, bool *asc, char *msg,
                      size_t msglen)
 {
@@ -137,18 +150,13 @@ static bool arg_page(struct http_req *req, int *limit, int64_t *after, bool *asc
         return false;
     }
     *asc = order != NULL && strcmp(order, "asc") == 0;
-    const char *cursor = http_query(req, "cursor");
     if (after == NULL)
         return true; /* the caller reads its own kind of cursor */
+    const char *cursor = http_query(req, "cursor");
     *after = 0;
-    if (cursor != NULL) {
-        char *end;
-        long long id = cursor[0] == 'i' ? strtoll(cursor + 1, &end, 10) : 0;
-        if (cursor[0] != 'i' || cursor[1] < '0' || cursor[1] > '9' || *end != '\0' || id <= 0) {
-            snprintf(msg, msglen, "cursor: not a cursor of this list");
-            return false;
-        }
-        *after = id;
+    if (cursor != NULL && !id_cursor(cursor, after)) {
+        snprintf(msg, msglen, "cursor: not a cursor of this list");
+        return false;
     }
     return true;
 }
@@ -260,25 +268,27 @@ static bool arg_amount(struct http_req *req, const char *name, const char *curre
     return true;
 }
 
-/* A list with a time range is in creation-time order: its cursor is
- * "t<created_at>.<id>" (arg_page read an "i<id>" one, which it refuses). */
-static bool time_cursor(struct http_req *req, struct order_filter *f, char *msg, size_t msglen)
+/* The order list's cursor: "i<id>" in id order; with a time range the
+ * list is in creation-time order and its cursor "t<created_at>.<id>". */
+static bool order_cursor(struct http_req *req, struct order_filter *f, char *msg, size_t msglen)
 {
-    if (!order_filter_by_time(f))
-        return true;
     const char *cursor = http_query(req, "cursor");
     if (cursor == NULL)
         return true;
-    long long at = 0, id = 0;
-    int used = 0;
-    if (sscanf(cursor, "t%lld.%lld%n", &at, &id, &used) != 2 || cursor[used] != '\0' || at <= 0 ||
-        id <= 0) {
-        snprintf(msg, msglen, "cursor: not a cursor of this list");
-        return false;
+    bool ok;
+    if (order_filter_by_time(f)) {
+        long long at = 0, id = 0;
+        int used = 0;
+        ok = sscanf(cursor, "t%lld.%lld%n", &at, &id, &used) == 2 && cursor[used] == '\0' &&
+             at > 0 && id > 0;
+        f->after_created = at;
+        f->after_id = id;
+    } else {
+        ok = id_cursor(cursor, &f->after_id);
     }
-    f->after_created = at;
-    f->after_id = id;
-    return true;
+    if (!ok)
+        snprintf(msg, msglen, "cursor: not a cursor of this list");
+    return ok;
 }
 
 static bool parse_order_filter(struct http_req *req, struct order_filter *f, char *msg,
@@ -301,9 +311,7 @@ static bool parse_order_filter(struct http_req *req, struct order_filter *f, cha
                      k.bad);
         return false;
     }
-    const char *cursor = http_query(req, "cursor");
-    bool t_cursor = cursor != NULL && cursor[0] == 't';
-    if (!arg_page(req, &f->limit, t_cursor ? NULL : &f->after_id, &f->asc, msg, msglen))
+    if (!arg_page(req, &f->limit, NULL, &f->asc, msg, msglen))
         return false;
     const char *status = http_query(req, "status");
     if (status != NULL) {
@@ -351,7 +359,7 @@ static bool parse_order_filter(struct http_req *req, struct order_filter *f, cha
     if (!arg_amount(req, "amount_min", f->currency, &f->amount_min, msg, msglen) ||
         !arg_amount(req, "amount_max", f->currency, &f->amount_max, msg, msglen))
         return false;
-    return time_cursor(req, f, msg, msglen);
+    return order_cursor(req, f, msg, msglen);
 }
 
 struct order_page {
@@ -789,23 +797,7 @@ static bool page_requisite(void *arg, const struct requisite *r, int64_t pending
     struct row_page *p = arg;
     if (!page_room(p))
         return false;
-    char t[32];
-    jw_obj(p->w);
-    jw_kint(p->w, "id", r->id);
-    jw_kstr(p->w, "type", r->type);
-    jw_kstr(p->w, "requisite", r->value);
-    jw_kstr(p->w, "owner_full_name", r->owner_full_name);
-    jw_kstr(p->w, "bank_code", r->bank_code);
-    jw_kstr(p->w, "bank_name_ru", r->bank_name_ru);
-    jw_kstr(p->w, "bank_name_en", r->bank_name_en);
-    jw_kstr(p->w, "currency", r->currency);
-    jw_kstr(p->w, "country_code", r->country_code);
-    jw_kbool(p->w, "active", r->active != 0);
-    jw_kint(p->w, "assigned", r->assigned);
-    jw_kint(p->w, "pending_orders", pending);
-    clock_format(r->created_at, CLOCK_ISO8601, t, sizeof t);
-    jw_kstr(p->w, "created_at", t);
-    jw_obj_end(p->w);
+    render_admin_requisite(p->w, r, pending);
     p->last_id = r->id;
     return true;
 }

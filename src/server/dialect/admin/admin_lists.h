@@ -51,6 +51,10 @@ enum http_action admin_list_callbacks(struct http_req *req);
  * the count of pending orders on it ("pending_orders"). */
 enum http_action admin_list_requisites(struct http_req *req);
 
+/* The operator's view of a requisite (admin.c), with "pending_orders"
+ * when pending >= 0. */
+void render_admin_requisite(struct jw *w, const struct requisite *r, int64_t pending);
+
 /* The operator's view of a withdrawal (admin.c). */
 void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd);
 
