@@ -75,6 +75,21 @@ int cli_admin_call(cli_opt *opts, size_t n_opts, const char *method, const char 
                    const char *body);
 
 /* The commands (one file each). */
+/* The string options given, from opts[first] on, as a JSON object (names
+ * "callback-url" -> "callback_url"; on|off of a switch as a boolean), sent
+ * as `method path`; or as a query string of a GET. CLI_OK on 2xx. */
+int cli_send_options(cli_opt *opts, size_t n_opts, size_t first, const char *method,
+                     const char *path);
+int cli_get_with_query(cli_opt *opts, size_t n_opts, size_t first, const char *path);
+
+int cmd_operator_create(const cli_cmd *cmd, int argc, char **argv);
+int cmd_operator_list(const cli_cmd *cmd, int argc, char **argv);
+int cmd_operator_update(const cli_cmd *cmd, int argc, char **argv);
+int cmd_token_create(const cli_cmd *cmd, int argc, char **argv);
+int cmd_token_list(const cli_cmd *cmd, int argc, char **argv);
+int cmd_token_revoke(const cli_cmd *cmd, int argc, char **argv);
+int cmd_audit_list(const cli_cmd *cmd, int argc, char **argv);
+int cmd_whoami(const cli_cmd *cmd, int argc, char **argv);
 int cmd_panda_create_order(const cli_cmd *cmd, int argc, char **argv);
 int cmd_panda_order(const cli_cmd *cmd, int argc, char **argv);
 int cmd_panda_cancel(const cli_cmd *cmd, int argc, char **argv);

@@ -91,7 +91,7 @@ int cli_admin_call(cli_opt *o, size_t n, const char *method, const char *path, c
 /* Build a JSON object from the string options given (from o[first] on)
  * whose names map to keys ("callback-url" -> "callback_url") and call
  * `method path` with it. */
-static int send_options(cli_opt *o, size_t n, size_t first, const char *method, const char *path)
+int cli_send_options(cli_opt *o, size_t n, size_t first, const char *method, const char *path)
 {
     json_t *obj = json_object();
     char *body = NULL;
@@ -121,7 +121,8 @@ static int send_options(cli_opt *o, size_t n, size_t first, const char *method, 
             json_object_set_new(obj, key, arr);
             continue;
         }
-        if ((strcmp(key, "strict_signing") == 0 || strcmp(key, "active") == 0) &&
+        if ((strcmp(key, "strict_signing") == 0 || strcmp(key, "active") == 0 ||
+             strcmp(key, "disabled") == 0) &&
             (strcmp(o[i].value, "on") == 0 || strcmp(o[i].value, "off") == 0)) {
             /* on|off -> a JSON boolean (anything else goes as given, for
              * kassad to refuse with its message) */
@@ -143,7 +144,7 @@ static int send_options(cli_opt *o, size_t n, size_t first, const char *method, 
 
 static int post_options(cli_opt *o, size_t n, size_t first, const char *path)
 {
-    return send_options(o, n, first, "POST", path);
+    return cli_send_options(o, n, first, "POST", path);
 }
 
 int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
@@ -247,7 +248,7 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
     if (given == 0)
         return cli_usage_error(cmd, "nothing to change: give at least one option");
     snprintf(path, sizeof path, "/admin/v1/shops/%ld", id);
-    return send_options(o, N(o), 2, "PATCH", path);
+    return cli_send_options(o, N(o), 2, "PATCH", path);
 }
 
 int cmd_requisite_add(const cli_cmd *cmd, int argc, char **argv)
@@ -299,7 +300,7 @@ int cmd_requisite_update(const cli_cmd *cmd, int argc, char **argv)
     if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, &id) != 0)
         return cli_usage_error(cmd, "expected one positive numeric requisite ID");
     snprintf(path, sizeof path, "/admin/v1/requisites/%ld", id);
-    return send_options(o, N(o), 2, "PATCH", path);
+    return cli_send_options(o, N(o), 2, "PATCH", path);
 }
 
 /* order show|complete|fail REF */
@@ -337,7 +338,7 @@ int cmd_order_show(const cli_cmd *cmd, int argc, char **argv)
 }
 
 /* GET path?<each option given, as name=value> ("--shop-id 7" -> shop_id=7). */
-static int get_with_query(cli_opt *o, size_t n, size_t first, const char *path)
+int cli_get_with_query(cli_opt *o, size_t n, size_t first, const char *path)
 {
     size_t cap = strlen(path) + 2, at;
     for (size_t i = first; i < n; i++)
@@ -445,7 +446,7 @@ int cmd_order_list(const cli_cmd *cmd, int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    return get_with_query(o, N(o), 2, "/admin/v1/orders");
+    return cli_get_with_query(o, N(o), 2, "/admin/v1/orders");
 }
 
 int cmd_withdrawal_list(const cli_cmd *cmd, int argc, char **argv)
@@ -476,7 +477,7 @@ int cmd_withdrawal_list(const cli_cmd *cmd, int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    return get_with_query(o, N(o), 2, "/admin/v1/withdrawals");
+    return cli_get_with_query(o, N(o), 2, "/admin/v1/withdrawals");
 }
 
 int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv)

@@ -477,6 +477,91 @@ typedef kassa_err (*core_run_fn)(struct store_task *task);
 kassa_err sweeper_start(core_run_fn run);
 void sweeper_stop(void);
 
+/* ---- operator.c: operators, roles, tokens, the audit log ----------------- */
+
+/* What a role may do: read anything; complete and fail orders and resend
+ * callbacks; withdrawals, rates and tariffs; everything else an operator
+ * of the API changes (shops, requisites, the test clock); operators and
+ * their tokens. owner: all; admin: all but operators; support: read and
+ * orders; finance: read and finance; viewer: read. */
+enum op_perm { PERM_READ, PERM_ORDERS, PERM_FINANCE, PERM_ADMIN, PERM_OPERATORS };
+bool role_may(enum op_role role, enum op_perm perm);
+
+/* Who makes an admin request: an operator by one of their tokens, or the
+ * bootstrap --admin-token (operator_id 0, token_id 0, role owner). */
+struct op_actor {
+    int64_t operator_id;
+    int64_t token_id;
+    enum op_role role;
+    char name[OP_NAME_SIZE];
+};
+
+/* Tokens are "kop_" and 48 hex digits; only their SHA-256 is kept. */
+#define OP_TOKEN_PREFIX "kop_"
+#define OP_TOKEN_SIZE 53 /* with its NUL */
+void operator_token_new(char token[OP_TOKEN_SIZE], char hash[65]);
+void operator_token_hash(const char *token, char hash[65]);
+/* The operator a token belongs to: KASSA_ENOTFOUND when it is not a
+ * token, unknown, revoked or its operator switched off. Notes its use
+ * (written by operator_touch_flush at most once a minute per token). */
+kassa_err operator_authenticate(const char *token, struct op_actor *out);
+/* Write the tokens' last-use times noted since the last call (the
+ * sweeper's). */
+void operator_touch_flush(core_run_fn run);
+
+/* scrypt password hashes (console sign-in): make one (out: OP_HASH_SIZE),
+ * check one in constant time. */
+kassa_err operator_password_hash(const char *password, char *out, size_t size);
+bool operator_password_check(const char *password, const char *stored);
+
+enum operator_setting {
+    OPERATOR_SET_NAME = 1 << 0,
+    OPERATOR_SET_ROLE = 1 << 1,
+    OPERATOR_SET_DISABLED = 1 << 2,
+    OPERATOR_SET_PASSWORD = 1 << 3, /* login and password together */
+};
+
+/* Create (op in; id out) or update (op.id and the flagged members in; the
+ * operator as stored out). create: KASSA_EEXIST when the login is taken;
+ * update: KASSA_ENOTFOUND, KASSA_EEXIST, KASSA_ESTATE when `self` (the
+ * actor is that operator) and the role or the switch would change. */
+struct operator_cmd {
+    struct store_task task;
+    struct operator op;
+    unsigned set;
+    bool self;
+};
+/* Check a new operator and hash its password (NULL: none) into op. */
+kassa_err operator_create_prepare(struct operator_cmd *cmd, const char *password, char *msg,
+                                  size_t msglen);
+kassa_err operator_create_apply(struct store_conn *c, struct store_task *task);
+kassa_err operator_update_apply(struct store_conn *c, struct store_task *task);
+
+/* A new token for t.operator_id (t.name, t.hash in; id out; KASSA_ESTATE
+ * when the operator is switched off), or revoking t.id (the token as
+ * stored out; KASSA_ENOTFOUND, also when only_operator is set and the
+ * token is another's). */
+struct token_cmd {
+    struct store_task task;
+    struct op_token t;
+    int64_t only_operator;
+};
+kassa_err token_create_apply(struct store_conn *c, struct store_task *task);
+kassa_err token_revoke_apply(struct store_conn *c, struct store_task *task);
+
+/* An admin write with its audit line: runs `inner` and, in the same
+ * transaction, appends `entry` (its actor, action, target and request
+ * filled in by the caller) with the target's record before and after.
+ * For a creation, created_id points at the new record's id (set by
+ * inner), and entry->target_id is "". */
+struct audited_task {
+    struct store_task task; /* run: audited_run */
+    struct store_task *inner;
+    struct audit_entry *entry;
+    const int64_t *created_id;
+};
+kassa_err audited_run(struct store_conn *c, struct store_task *task);
+
 /* ---- ledger.c ----------------------------------------------------------- */
 
 /* Post one balanced transaction: zero legs are dropped, the rest must be of

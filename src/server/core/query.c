@@ -249,3 +249,33 @@ kassa_err query_callback_stats(struct callback_stats *out)
 {
     ON_READER(c, STORE_CALL(c, callback_stats, out));
 }
+
+/* ---- operators and the audit log ---- */
+
+kassa_err query_token_by_hash(const char *hash, struct op_token *t, struct operator* op)
+{
+    ON_READER(c, store_token_by_hash(c, hash, t, op));
+}
+
+kassa_err query_operator(int64_t id, struct operator* out)
+{
+    ON_READER(c, store_operator_get(c, id, out));
+}
+
+kassa_err query_operators_list(int64_t after_id, bool asc, int limit,
+                               bool (*fn)(void *arg, const struct operator* op), void *arg)
+{
+    ON_READER(c, store_operators_list(c, after_id, asc, limit, fn, arg));
+}
+
+kassa_err query_tokens_list(int64_t operator_id, int64_t after_id, bool asc, int limit,
+                            bool (*fn)(void *arg, const struct op_token *t), void *arg)
+{
+    ON_READER(c, store_tokens_list(c, operator_id, after_id, asc, limit, fn, arg));
+}
+
+kassa_err query_audit_list(const struct audit_filter *f,
+                           bool (*fn)(void *arg, const struct audit_entry *e), void *arg)
+{
+    ON_READER(c, store_audit_list(c, f, fn, arg));
+}

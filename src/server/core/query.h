@@ -135,4 +135,16 @@ kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visit
 kassa_err query_callback(int64_t id, const struct callback_visitor *v);
 kassa_err query_callback_stats(struct callback_stats *out);
 
+/* ---- operators and the audit log ---- */
+
+/* A token by its hash with its operator. KASSA_ENOTFOUND. */
+kassa_err query_token_by_hash(const char *hash, struct op_token *t, struct operator* op);
+kassa_err query_operator(int64_t id, struct operator* out);
+kassa_err query_operators_list(int64_t after_id, bool asc, int limit,
+                               bool (*fn)(void *arg, const struct operator* op), void *arg);
+kassa_err query_tokens_list(int64_t operator_id, int64_t after_id, bool asc, int limit,
+                            bool (*fn)(void *arg, const struct op_token *t), void *arg);
+kassa_err query_audit_list(const struct audit_filter *f,
+                           bool (*fn)(void *arg, const struct audit_entry *e), void *arg);
+
 #endif

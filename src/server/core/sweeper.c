@@ -1,6 +1,7 @@
 /* sweeper.c: the timer thread that expires pending orders past expires_at
  * (within a second of the clock passing it, also after clock/advance) and
- * forgets idempotency keys past their retention. Each step is a task run
+ * forgets idempotency keys past their retention, and writes when operators'
+ * tokens were last used. Each step is a task run
  * through the function main.c gives (on the writer), so the core needs no
  * writer of its own. */
 #include <pthread.h>
@@ -65,6 +66,7 @@ static void *sweeper_main(void *arg)
             if (total > 0)
                 log_info("idempotency keys forgotten", "count=%lld", (long long)total);
         }
+        operator_touch_flush(sweeper_run); /* nothing to write: no task */
         clock_wait_until(clock_now_ms() + 1000, 1000);
     }
     return NULL;

@@ -116,3 +116,26 @@ bool order_filter_by_time(const struct order_filter *f)
 {
     return f->from > 0 || f->to > 0;
 }
+
+static const char *const op_role_names[] = {"", "owner", "admin", "support", "finance", "viewer"};
+
+const char *op_role_name(enum op_role r)
+{
+    return (int)r > 0 && (size_t)r < sizeof op_role_names / sizeof op_role_names[0]
+               ? op_role_names[r]
+               : "";
+}
+
+enum op_role op_role_parse(const char *name)
+{
+    for (size_t i = 1; name != NULL && i < sizeof op_role_names / sizeof op_role_names[0]; i++)
+        if (strcmp(name, op_role_names[i]) == 0)
+            return (enum op_role)i;
+    return ROLE_NONE;
+}
+
+const char *withdrawal_status_name(int status)
+{
+    static const char *const names[] = {"pending", "completed", "rejected"};
+    return status >= 0 && status < 3 ? names[status] : "";
+}

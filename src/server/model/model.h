@@ -403,4 +403,80 @@ struct callback_stats {
     int64_t pending, retrying, delivered, failed, refused, attempts;
 };
 
+/* ---- operators, their tokens, the audit log ------------------------------ */
+
+/* An operator's role (DESIGN.md "Operators"); what each may do is the
+ * core's rule (core/operator.c role_may). */
+enum op_role {
+    ROLE_NONE = 0,
+    ROLE_OWNER,   /* everything */
+    ROLE_ADMIN,   /* everything but operators and their tokens */
+    ROLE_SUPPORT, /* read; complete and fail orders, resend callbacks */
+    ROLE_FINANCE, /* read; withdrawals, rates, tariffs */
+    ROLE_VIEWER,  /* read only */
+};
+
+/* "owner", "admin", ...; parse gives ROLE_NONE when unknown. */
+const char *op_role_name(enum op_role r);
+/* "pending", "completed", "rejected"; "" when unknown. */
+const char *withdrawal_status_name(int status);
+enum op_role op_role_parse(const char *name);
+
+#define OP_NAME_SIZE 128
+#define OP_HASH_SIZE 160
+
+struct operator
+{
+    int64_t id;
+    char name[OP_NAME_SIZE];
+    enum op_role role;
+    char login[OP_NAME_SIZE];         /* "" when none */
+    char password_hash[OP_HASH_SIZE]; /* "" when none; never rendered */
+    int disabled;
+    int64_t created_at;
+};
+
+/* An operator's API token as kept: its hash only. */
+struct op_token {
+    int64_t id;
+    int64_t operator_id;
+    char name[OP_NAME_SIZE];
+    char hash[65]; /* hex SHA-256 of the token */
+    int64_t created_at;
+    int64_t last_used_at; /* 0: never (updated at most once a minute) */
+    int64_t revoked_at;   /* 0: valid */
+};
+
+#define AUDIT_ACTION_SIZE 48
+#define AUDIT_VALUE_SIZE 8192
+
+/* One line of the audit log. */
+struct audit_entry {
+    int64_t id;
+    int64_t at;       /* unix seconds, on the clock */
+    int64_t actor_id; /* 0: the bootstrap token */
+    char actor[OP_NAME_SIZE];
+    int64_t token_id;
+    char action[AUDIT_ACTION_SIZE]; /* "shop.update", "order.complete", ... */
+    char target_kind[SHORT_SIZE];   /* "shop", "order", ... */
+    char target_id[64];             /* "12", "RUB-USDT"; "" for none */
+    char before[AUDIT_VALUE_SIZE];  /* JSON, "" when none */
+    char after[AUDIT_VALUE_SIZE];
+    char request_id[17];
+    char client[64];
+};
+
+/* Which audit lines a list wants, by id (as struct order_filter). */
+struct audit_filter {
+    int64_t actor_id;                   /* -1 any */
+    char action[AUDIT_ACTION_SIZE];     /* "" any; "shop." a prefix */
+    char action_end[AUDIT_ACTION_SIZE]; /* with a prefix: "shop/" (the range's end) */
+    char target_kind[SHORT_SIZE];       /* "" any */
+    char target_id[64];                 /* "" any */
+    int64_t from, to;                   /* unix seconds, [from, to); 0 open */
+    int64_t after_id;
+    bool asc;
+    int limit;
+};
+
 #endif

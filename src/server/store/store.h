@@ -80,6 +80,9 @@ typedef bool (*store_account_fn)(void *arg, const struct ledger_account *a);
 typedef bool (*store_posting_fn)(void *arg, const struct ledger_posting *p);
 typedef bool (*store_callback_summary_fn)(void *arg, const struct callback *cb);
 typedef bool (*store_requisite_count_fn)(void *arg, const struct requisite *r, int64_t pending);
+typedef bool (*store_operator_fn)(void *arg, const struct operator* op);
+typedef bool (*store_token_fn)(void *arg, const struct op_token *t);
+typedef bool (*store_audit_fn)(void *arg, const struct audit_entry *e);
 struct sql_query;
 struct sql_row;
 typedef bool (*store_row_fn)(void *arg, const struct sql_row *r);
@@ -481,6 +484,37 @@ kassa_err store_requisites_list(struct store_conn *c, const struct requisite_fil
 /* A page of the callbacks f wants, without their bodies or attempts. */
 kassa_err store_callbacks_list(struct store_conn *c, const struct callback_filter *f,
                                store_callback_summary_fn fn, void *arg);
+
+/* Operators, their tokens and the audit log (operators.c, over
+ * query_rows). insert sets the new row's id; get and by_* give
+ * KASSA_ENOTFOUND. store_token_by_hash also reads the token's operator.
+ * store_token_set: revoke (once: a revoked token keeps its time) or touch
+ * (last_used_at) token id at `at`. */
+kassa_err store_operator_insert(struct store_conn *c, struct operator* op);
+kassa_err store_operator_get(struct store_conn *c, int64_t id, struct operator* out);
+kassa_err store_operator_by_login(struct store_conn *c, const char *login, struct operator* out);
+kassa_err store_operator_update(struct store_conn *c, const struct operator* op);
+kassa_err store_operators_list(struct store_conn *c, int64_t after_id, bool asc, int limit,
+                               store_operator_fn fn, void *arg);
+kassa_err store_token_insert(struct store_conn *c, struct op_token *t);
+kassa_err store_token_get(struct store_conn *c, int64_t id, struct op_token *out);
+kassa_err store_token_by_hash(struct store_conn *c, const char *hash, struct op_token *t,
+                              struct operator* op);
+kassa_err store_token_set(struct store_conn *c, int64_t id, bool revoke, int64_t at);
+kassa_err store_tokens_list(struct store_conn *c, int64_t operator_id, int64_t after_id, bool asc,
+                            int limit, store_token_fn fn, void *arg);
+/* Append a line to the audit log (there is no statement that changes or
+ * removes one; the tables' triggers refuse both). */
+kassa_err store_audit_insert(struct store_conn *c, const struct audit_entry *e);
+kassa_err store_audit_list(struct store_conn *c, const struct audit_filter *f, store_audit_fn fn,
+                           void *arg);
+/* A record as the audit log shows it, as a JSON object in out (size
+ * bytes): kind "shop", "requisite", "order", "withdrawal", "callback",
+ * "rate" (id "RUB-USDT"), "operator", "token", "setting" (id its name).
+ * Secrets are never in it. KASSA_ENOTFOUND when there is no such record
+ * (out ""), KASSA_ENOMEM when it does not fit. */
+kassa_err store_record_json(struct store_conn *c, const char *kind, const char *id, char *out,
+                            size_t size);
 
 #define STORE_CALL(c, fn, ...) ((c)->ops->fn((c), __VA_ARGS__))
 #define STORE_CALL0(c, fn) ((c)->ops->fn((c)))

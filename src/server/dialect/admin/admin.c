@@ -11,7 +11,7 @@
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
-#include "base/ratelimit.h"
+#include "admin_auth.h"
 #include "admin_callbacks.h"
 #include "admin_lists.h"
 #include "admin_shops.h"
@@ -19,60 +19,6 @@
 #include "kassa/money.h"
 #include "kassa/sign.h"
 #include "dialect/reply.h"
-
-/* Failed admin authentications per client address: 20 a minute, then the
- * address is refused (429) until its minute is over, right token or not. */
-#define ADMIN_AUTH_FAILS 20
-#define ADMIN_AUTH_WINDOW 60
-
-static struct ratelimit admin_fails;
-static pthread_once_t admin_fails_once = PTHREAD_ONCE_INIT;
-
-/* When the last failure was (clock_mono_ms; 0: never): while no failure
- * happened within a window, no address can be locked, and the right token
- * costs no look-up (the table's lock, the peer's address). */
-static _Atomic int64_t admin_last_fail;
-
-static void admin_fails_init(void)
-{
-    ratelimit_init(&admin_fails, ADMIN_AUTH_FAILS, ADMIN_AUTH_WINDOW);
-}
-
-static bool admin_auth(struct http_req *req)
-{
-    pthread_once(&admin_fails_once, admin_fails_init);
-    char addr[64] = "";
-    int64_t now = clock_mono_ms();
-    int64_t last = atomic_load_explicit(&admin_last_fail, memory_order_relaxed);
-    bool watched = last != 0 && now - last < (int64_t)ADMIN_AUTH_WINDOW * 1000;
-    if (watched)
-        http_client_addr(req, addr, sizeof addr);
-    int retry = 0;
-    if (watched && ratelimit_locked(&admin_fails, addr, now, &retry)) {
-        char s[16];
-        snprintf(s, sizeof s, "%d", retry);
-        http_add_header(req, "Retry-After", s);
-        reply_error(req, 429, "too many failed admin authentications; try again in %d s", retry);
-        return false;
-    }
-    const char *h = http_header(req, "Authorization");
-    const char *tok = dialect_settings()->admin_token;
-    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || tok == NULL || *tok == '\0')
-        goto refuse;
-    h += 7;
-    size_t n = strlen(tok);
-    if (strlen(h) != n || !kassa_ct_equal(h, tok, n))
-        goto refuse;
-    return true;
-refuse:
-    if (!watched)
-        http_client_addr(req, addr, sizeof addr);
-    atomic_store_explicit(&admin_last_fail, now > 0 ? now : 1, memory_order_relaxed);
-    ratelimit_fail(&admin_fails, addr, now);
-    log_warn("admin authentication failed", "client=%s", addr);
-    reply_error(req, 401, "invalid or missing admin token");
-    return false;
-}
 
 /* ---- requisites --------------------------------------------------------- */
 
@@ -125,7 +71,8 @@ static enum http_action admin_add_requisite(struct http_req *req)
     }
     json_decref(root);
     cmd->task.run = requisite_add_apply;
-    return submit_and_render(req, &cmd->task, requisite_rendered);
+    admin_audit_created(&cmd->req.id);
+    return admin_submit(req, &cmd->task, requisite_rendered);
 }
 
 void render_admin_requisite(struct jw *w, const struct requisite *r, int64_t pending)
@@ -251,7 +198,7 @@ static enum http_action admin_patch_requisite(struct http_req *req, const char *
         goto refuse;
     json_decref(root);
     cmd->task.run = requisite_update_apply;
-    return submit_and_render(req, &cmd->task, requisite_updated);
+    return admin_submit(req, &cmd->task, requisite_updated);
 refuse:
     json_decref(root);
     reply_error(req, 400, "%s", msg);
@@ -378,7 +325,7 @@ static enum http_action admin_clock_advance(struct http_req *req)
     /* Kept, so a restart goes on from the moved time; answered once kept. */
     cmd->offset = clock_offset();
     cmd->task.run = clock_keep_apply;
-    return submit_and_render(req, &cmd->task, clock_rendered);
+    return admin_submit(req, &cmd->task, clock_rendered);
 }
 
 static void rate_rendered(struct http_req *req, struct store_task *task, kassa_err err)
@@ -434,7 +381,7 @@ static enum http_action admin_put_rate(struct http_req *req, const char *pair)
         return HTTP_DONE;
     }
     cmd->task.run = rate_put_apply;
-    return submit_and_render(req, &cmd->task, rate_rendered);
+    return admin_submit(req, &cmd->task, rate_rendered);
 }
 
 /* ---- money: order transitions, withdrawals, ledger ----------------------- */
@@ -497,10 +444,11 @@ static enum http_action admin_order_action(struct http_req *req, const char *ref
         return HTTP_DONE;
     }
     cmd->order_id = cmd->order.id;
+    admin_audit_target(cmd->order.id);
     cmd->to = to;
     cmd->actor = ACTOR_OPERATOR;
     cmd->task.run = order_transition_apply;
-    return submit_and_render(req, &cmd->task, transition_rendered);
+    return admin_submit(req, &cmd->task, transition_rendered);
 }
 
 void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd)
@@ -572,7 +520,7 @@ static enum http_action admin_withdrawal_action(struct http_req *req, const char
     cmd->id = id;
     cmd->complete = complete;
     cmd->task.run = withdrawal_decide_apply;
-    return submit_and_render(req, &cmd->task, decide_rendered);
+    return admin_submit(req, &cmd->task, decide_rendered);
 not_found:
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
@@ -665,11 +613,8 @@ static enum http_action admin_get_receipt(struct http_req *req, const char *ref)
 
 /* ---- routing ------------------------------------------------------------ */
 
-static enum http_action admin_handle(struct http_req *req)
+static enum http_action admin_route(struct http_req *req, const char *p)
 {
-    if (!admin_auth(req))
-        return HTTP_DONE;
-    const char *p = path_after(req->path, "/admin/v1");
     bool get = strcmp(req->method, "GET") == 0;
     bool post = strcmp(req->method, "POST") == 0;
     bool put = strcmp(req->method, "PUT") == 0;
@@ -725,8 +670,23 @@ static enum http_action admin_handle(struct http_req *req)
         return admin_shop_methods(req, arg);
     if ((arg = path_after(p, "/shops")) != NULL && (*arg == '\0' || *arg == '/'))
         return admin_shops(req, arg);
+    /* Operators, their tokens, the audit log (admin_operators.c). */
+    if (path_after(p, "/operators") != NULL || path_after(p, "/tokens/") != NULL ||
+        strcmp(p, "/audit") == 0 || strcmp(p, "/me") == 0)
+        return admin_operators(req, p);
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
+}
+
+static enum http_action admin_handle(struct http_req *req)
+{
+    struct admin_call call;
+    const char *p = path_after(req->path, "/admin/v1");
+    if (!admin_begin(req, p, &call))
+        return HTTP_DONE;
+    enum http_action a = admin_route(req, p);
+    admin_end();
+    return a;
 }
 
 /* ---- the registry's entry ----------------------------------------------- */

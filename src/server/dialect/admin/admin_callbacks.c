@@ -11,6 +11,7 @@
 #include "admin_lists.h"
 #include "dialect/dialect.h"
 #include "dialect/reply.h"
+#include "admin_auth.h"
 
 /* A positive decimal id of at most 18 digits from [s, s + n); 0 when not. */
 static int64_t parse_id(const char *s, size_t n)
@@ -199,7 +200,7 @@ static enum http_action resend(struct http_req *req, int64_t id)
     memset(cmd, 0, sizeof *cmd);
     cmd->id = id;
     cmd->task.run = callback_resend_apply;
-    return submit_and_render(req, &cmd->task, resend_rendered);
+    return admin_submit(req, &cmd->task, resend_rendered);
 }
 
 static enum http_action stats(struct http_req *req)

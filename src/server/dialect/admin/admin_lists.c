@@ -35,8 +35,8 @@ static bool known_name(void *arg, const char *name)
 }
 
 /* An integer in [min, max] from arg `name` (absent: *out untouched). */
-static bool arg_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *out,
-                    char *msg, size_t msglen)
+bool arg_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *out,
+             char *msg, size_t msglen)
 {
     const char *v = http_query(req, name);
     if (v == NULL)
@@ -94,7 +94,7 @@ static bool parse_time(const char *s, int64_t *out)
     return *out > 0;
 }
 
-static bool arg_time(struct http_req *req, const char *name, int64_t *out, char *msg, size_t msglen)
+bool arg_time(struct http_req *req, const char *name, int64_t *out, char *msg, size_t msglen)
 {
     const char *v = http_query(req, name);
     if (v == NULL)
@@ -107,8 +107,8 @@ static bool arg_time(struct http_req *req, const char *name, int64_t *out, char 
 }
 
 /* A text argument of at most size - 1 bytes. */
-static bool arg_text(struct http_req *req, const char *name, char *dst, size_t size, char *msg,
-                     size_t msglen)
+bool arg_text(struct http_req *req, const char *name, char *dst, size_t size, char *msg,
+              size_t msglen)
 {
     const char *v = http_query(req, name);
     if (v == NULL)
@@ -163,16 +163,8 @@ static bool arg_page(struct http_req *req, int *limit, int64_t *after, bool *asc
 
 /* ---- pages -------------------------------------------------------------- */
 
-/* A generic page of rows rendered by `render`, its cursor the last id. */
-struct row_page {
-    struct jw *w;
-    int limit, n;
-    int64_t last_id;
-    bool more;
-};
-
 /* Whether the page has room for one more row (else it notes a next page). */
-static bool page_room(struct row_page *p)
+bool page_room(struct row_page *p)
 {
     if (p->n == p->limit) {
         p->more = true;
@@ -182,8 +174,7 @@ static bool page_room(struct row_page *p)
     return true;
 }
 
-static void finish_page(struct http_req *req, struct jw *w, kassa_err err,
-                        const struct row_page *page)
+void finish_page(struct http_req *req, struct jw *w, kassa_err err, const struct row_page *page)
 {
     jw_arr_end(w);
     if (err != KASSA_OK) {
@@ -202,7 +193,7 @@ static void finish_page(struct http_req *req, struct jw *w, kassa_err err,
     reply_jw(req, 200, w);
 }
 
-static void start_page(struct jw *w)
+void start_page(struct jw *w)
 {
     jw_init(w, REPLY_JSON_LIMIT);
     jw_obj(w);
@@ -213,8 +204,8 @@ static void start_page(struct jw *w)
 /* The arguments every list takes, checked: none but `names`, and a page
  * (limit, cursor, order). False after answering 400 ("unknown argument
  * 'x': <what>", or what is wrong with the page). */
-static bool list_args(struct http_req *req, const char *const *names, const char *what, int *limit,
-                      int64_t *after, bool *asc)
+bool list_args(struct http_req *req, const char *const *names, const char *what, int *limit,
+               int64_t *after, bool *asc)
 {
     char msg[256];
     struct known k = {names, NULL};

@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "dialect/dialect.h"
 #include "dialect/reply.h"
+#include "admin_auth.h"
 #include "admin_shops.h"
 
 static void render_method(struct jw *w, const struct pay_method *m, bool enabled)
@@ -109,5 +110,5 @@ enum http_action admin_shop_methods(struct http_req *req, const char *rest)
     cmd->method_id = m->id;
     cmd->enabled = json_is_true(en);
     json_decref(root);
-    return submit_and_render(req, &cmd->task, method_set_done);
+    return admin_submit(req, &cmd->task, method_set_done);
 }

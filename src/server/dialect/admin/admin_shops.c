@@ -12,6 +12,7 @@
 #include "kassa/money.h"
 #include "dialect/dialect.h"
 #include "dialect/reply.h"
+#include "admin_auth.h"
 
 /* "fee_fixed": {"RUB": "10.00", ...} into fixed[]; absent -> 0 entries. */
 static bool parse_fee_fixed(json_t *root, struct fee_fixed *fixed, int *n, char *msg, size_t msglen)
@@ -363,7 +364,8 @@ static enum http_action admin_create_shop(struct http_req *req)
         goto refuse;
     json_decref(root);
     cmd->task.run = shop_create_apply;
-    return submit_and_render(req, &cmd->task, shop_rendered);
+    admin_audit_created(&cmd->shop.id);
+    return admin_submit(req, &cmd->task, shop_rendered);
 refuse:
     json_decref(root);
     reply_error(req, 400, "%s", msg);
@@ -447,7 +449,7 @@ static enum http_action admin_switch_shop(struct http_req *req, int64_t shop_id,
         return HTTP_DONE;
     }
     cmd->task.run = shop_update_apply;
-    return submit_and_render(req, &cmd->task, shop_updated);
+    return admin_submit(req, &cmd->task, shop_updated);
 }
 
 /* PATCH /admin/v1/shops/{id}: any of the create fields but merchant_id, and
@@ -528,7 +530,7 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         goto refuse;
     json_decref(root);
     cmd->task.run = shop_update_apply;
-    return submit_and_render(req, &cmd->task, shop_updated);
+    return admin_submit(req, &cmd->task, shop_updated);
 refuse:
     json_decref(root);
     reply_error(req, 400, "%s", msg);
@@ -644,7 +646,7 @@ static enum http_action admin_put_tariff(struct http_req *req, int64_t shop_id)
     }
     json_decref(root);
     cmd->task.run = shop_tariff_apply;
-    return submit_and_render(req, &cmd->task, tariff_rendered);
+    return admin_submit(req, &cmd->task, tariff_rendered);
 refuse:
     json_decref(root);
     reply_error(req, 400, "%s", msg);

@@ -1,0 +1,442 @@
+/* operators.c: operators, their tokens, the audit log and the records'
+ * audit snapshots, over query_rows (one text per statement, sql/). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jsonw.h"
+#include "sql/operators.h"
+#include "store.h"
+
+static struct sql_query *query_new(const char *sql)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q != NULL) {
+        q->n = 0;
+        q->sql[0] = '\0';
+        sql_query_add(q, sql);
+    }
+    return q;
+}
+
+static void param_i64(struct sql_query *q, int64_t v)
+{
+    q->p[q->n].text = NULL;
+    q->p[q->n++].i64 = v;
+}
+
+static void param_text(struct sql_query *q, const char *s)
+{
+    q->p[q->n].text = s;
+    q->p[q->n++].i64 = 0;
+}
+
+static kassa_err run(struct store_conn *c, struct sql_query *q, store_row_fn fn, void *arg)
+{
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    kassa_err err = STORE_CALL(c, query_rows, q, fn, arg);
+    free(q);
+    return err;
+}
+
+static bool no_rows(void *arg, const struct sql_row *r)
+{
+    (void)arg;
+    (void)r;
+    return true;
+}
+
+static bool read_id(void *arg, const struct sql_row *r)
+{
+    *(int64_t *)arg = r->ops->i64(r, 0);
+    return true;
+}
+
+/* ---- operators ----------------------------------------------------------- */
+
+kassa_err store_operator_insert(struct store_conn *c, struct operator* op)
+{
+    struct sql_query *q = query_new(SQL_OPERATOR_INSERT);
+    if (q != NULL) {
+        param_text(q, op->name);
+        param_text(q, op_role_name(op->role));
+        param_text(q, op->login);
+        param_text(q, op->password_hash);
+        param_i64(q, op->created_at);
+    }
+    op->id = 0;
+    kassa_err err = run(c, q, read_id, &op->id);
+    return err == KASSA_OK && op->id == 0 ? KASSA_EIO : err;
+}
+
+struct one_operator {
+    struct operator* out;
+    bool found;
+};
+
+static bool operator_found(void *arg, const struct sql_row *r)
+{
+    struct one_operator *o = arg;
+    sql_read_operator(r, 0, o->out);
+    o->found = true;
+    return false;
+}
+
+kassa_err store_operator_get(struct store_conn *c, int64_t id, struct operator* out)
+{
+    struct sql_query *q = query_new(SQL_OPERATOR_BY_ID);
+    if (q != NULL)
+        param_i64(q, id);
+    struct one_operator o = {out, false};
+    kassa_err err = run(c, q, operator_found, &o);
+    return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
+}
+
+kassa_err store_operator_by_login(struct store_conn *c, const char *login, struct operator* out)
+{
+    struct sql_query *q = query_new(SQL_OPERATOR_BY_LOGIN);
+    if (q != NULL)
+        param_text(q, login);
+    struct one_operator o = {out, false};
+    kassa_err err = run(c, q, operator_found, &o);
+    return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
+}
+
+kassa_err store_operator_update(struct store_conn *c, const struct operator* op)
+{
+    struct sql_query *q = query_new(SQL_OPERATOR_UPDATE);
+    if (q != NULL) {
+        param_i64(q, op->id);
+        param_text(q, op->name);
+        param_text(q, op_role_name(op->role));
+        param_text(q, op->login);
+        param_text(q, op->password_hash);
+        param_i64(q, op->disabled ? 1 : 0);
+    }
+    return run(c, q, no_rows, NULL);
+}
+
+struct operator_visit {
+    store_operator_fn fn;
+    void *arg;
+};
+
+static bool operator_row(void *arg, const struct sql_row *r)
+{
+    struct operator_visit *v = arg;
+    struct operator op;
+    sql_read_operator(r, 0, &op);
+    return v->fn(v->arg, &op);
+}
+
+kassa_err store_operators_list(struct store_conn *c, int64_t after_id, bool asc, int limit,
+                               store_operator_fn fn, void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q != NULL)
+        sql_operators_list(after_id, asc, limit, q);
+    struct operator_visit v = {fn, arg};
+    return run(c, q, operator_row, &v);
+}
+
+/* ---- tokens -------------------------------------------------------------- */
+
+kassa_err store_token_insert(struct store_conn *c, struct op_token *t)
+{
+    struct sql_query *q = query_new(SQL_TOKEN_INSERT);
+    if (q != NULL) {
+        param_i64(q, t->operator_id);
+        param_text(q, t->name);
+        param_text(q, t->hash);
+        param_i64(q, t->created_at);
+    }
+    t->id = 0;
+    kassa_err err = run(c, q, read_id, &t->id);
+    return err == KASSA_OK && t->id == 0 ? KASSA_EIO : err;
+}
+
+struct one_token {
+    struct op_token *t;
+    struct operator* op;
+    bool found;
+};
+
+static bool token_found(void *arg, const struct sql_row *r)
+{
+    struct one_token *o = arg;
+    sql_read_token(r, 0, o->t);
+    if (o->op != NULL)
+        sql_read_operator(r, SQL_TOKEN_OPERATOR_AT, o->op);
+    o->found = true;
+    return false;
+}
+
+kassa_err store_token_get(struct store_conn *c, int64_t id, struct op_token *out)
+{
+    struct sql_query *q = query_new(SQL_TOKEN_BY_ID);
+    if (q != NULL)
+        param_i64(q, id);
+    struct one_token o = {out, NULL, false};
+    kassa_err err = run(c, q, token_found, &o);
+    return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
+}
+
+kassa_err store_token_by_hash(struct store_conn *c, const char *hash, struct op_token *t,
+                              struct operator* op)
+{
+    struct sql_query *q = query_new(SQL_TOKEN_BY_HASH);
+    if (q != NULL)
+        param_text(q, hash);
+    struct one_token o = {t, op, false};
+    kassa_err err = run(c, q, token_found, &o);
+    return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
+}
+
+kassa_err store_token_set(struct store_conn *c, int64_t id, bool revoke, int64_t at)
+{
+    struct sql_query *q = query_new(revoke ? SQL_TOKEN_REVOKE : SQL_TOKEN_TOUCH);
+    if (q != NULL) {
+        param_i64(q, id);
+        param_i64(q, at);
+    }
+    return run(c, q, no_rows, NULL);
+}
+
+struct token_visit {
+    store_token_fn fn;
+    void *arg;
+};
+
+static bool token_row(void *arg, const struct sql_row *r)
+{
+    struct token_visit *v = arg;
+    struct op_token t;
+    sql_read_token(r, 0, &t);
+    return v->fn(v->arg, &t);
+}
+
+kassa_err store_tokens_list(struct store_conn *c, int64_t operator_id, int64_t after_id, bool asc,
+                            int limit, store_token_fn fn, void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q != NULL)
+        sql_tokens_list(operator_id, after_id, asc, limit, q);
+    struct token_visit v = {fn, arg};
+    return run(c, q, token_row, &v);
+}
+
+/* ---- the audit log ------------------------------------------------------- */
+
+kassa_err store_audit_insert(struct store_conn *c, const struct audit_entry *e)
+{
+    struct sql_query *q = query_new(SQL_AUDIT_INSERT);
+    if (q != NULL) {
+        param_i64(q, e->at);
+        param_i64(q, e->actor_id);
+        param_text(q, e->actor);
+        param_i64(q, e->token_id);
+        param_text(q, e->action);
+        param_text(q, e->target_kind);
+        param_text(q, e->target_id);
+        param_text(q, e->before);
+        param_text(q, e->after);
+        param_text(q, e->request_id);
+        param_text(q, e->client);
+    }
+    return run(c, q, no_rows, NULL);
+}
+
+struct audit_visit {
+    store_audit_fn fn;
+    void *arg;
+    struct audit_entry e; /* large: one per list */
+};
+
+static bool audit_row(void *arg, const struct sql_row *r)
+{
+    struct audit_visit *v = arg;
+    sql_read_audit(r, &v->e);
+    return v->fn(v->arg, &v->e);
+}
+
+kassa_err store_audit_list(struct store_conn *c, const struct audit_filter *f, store_audit_fn fn,
+                           void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    struct audit_visit *v = malloc(sizeof *v);
+    if (q == NULL || v == NULL) {
+        free(q);
+        free(v);
+        return KASSA_ENOMEM;
+    }
+    sql_audit_list(f, q);
+    v->fn = fn;
+    v->arg = arg;
+    kassa_err err = run(c, q, audit_row, v);
+    free(v);
+    return err;
+}
+
+/* ---- records as the audit log shows them --------------------------------- */
+
+/* What a record of a kind looks like in the audit log: its first statement
+ * gives the object's members, each further one an array of objects under
+ * its key. Columns are "name:type" (i integer, s text, o an order status,
+ * w a withdrawal status); secrets (credentials, password and token
+ * hashes) are never selected. $1 is the record's id as text. */
+struct snap_stmt {
+    const char *key; /* NULL: the object's own members */
+    const char *sql;
+    const char *cols;
+};
+
+struct snap_kind {
+    const char *kind;
+    struct snap_stmt stmts[4];
+};
+
+static const struct snap_kind snap_kinds[] = {
+    {"shop",
+     {{NULL,
+       "SELECT id, merchant_id, name, url, callback_url, fee_percent, active, form_hosts FROM "
+       "shops WHERE id = CAST($1 AS BIGINT)",
+       "id:i,merchant_id:i,name:s,url:s,callback_url:s,fee_percent:s,active:i,allowed_hosts:s"},
+      {"dialects",
+       "SELECT dialect, order_ttl, callback_format, strict_signing FROM shop_dialects WHERE "
+       "shop_id = CAST($1 AS BIGINT) ORDER BY dialect",
+       "dialect:s,order_ttl:i,callback_format:s,strict_signing:i"},
+      {"fee_fixed",
+       "SELECT currency, fixed FROM shop_fees WHERE shop_id = CAST($1 AS BIGINT) ORDER BY "
+       "currency",
+       "currency:s,fixed:i"},
+      {"methods",
+       "SELECT method_id, enabled FROM shop_methods WHERE shop_id = CAST($1 AS BIGINT) ORDER BY "
+       "method_id",
+       "method_id:i,enabled:i"}}},
+    {"requisite",
+     {{NULL,
+       "SELECT id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, "
+       "currency, country_code, active FROM requisites WHERE id = CAST($1 AS BIGINT)",
+       "id:i,type:s,requisite:s,owner_full_name:s,bank_code:s,bank_name_ru:s,bank_name_en:s,"
+       "currency:s,country_code:s,active:i"}}},
+    {"order",
+     {{NULL,
+       "SELECT id, uuid, shop_id, status, amount, currency, fee, requisite_id, "
+       "confirmed_by_customer, paid_at FROM orders WHERE id = CAST($1 AS BIGINT)",
+       "id:i,uuid:s,shop_id:i,status:o,amount:i,currency:s,fee:i,requisite_id:i,"
+       "confirmed_by_customer:i,paid_at:i"}}},
+    {"withdrawal",
+     {{NULL,
+       "SELECT id, shop_id, payment_id, currency, amount, fee, account, status, completed_at "
+       "FROM withdrawals WHERE id = CAST($1 AS BIGINT)",
+       "id:i,shop_id:i,payment_id:s,currency:s,amount:i,fee:i,account:s,status:w,"
+       "completed_at:i"}}},
+    {"callback",
+     {{NULL,
+       "SELECT id, order_id, url, state, attempts, next_attempt_at FROM callbacks WHERE id = "
+       "CAST($1 AS BIGINT)",
+       "id:i,order_id:i,url:s,state:s,attempts:i,next_attempt_at:i"}}},
+    {"rate",
+     {{NULL, "SELECT base, quote, rate, updated_at FROM rates WHERE base || '-' || quote = $1",
+       "from:s,to:s,rate:s,updated_at:i"}}},
+    {"operator",
+     {{NULL,
+       "SELECT id, name, role, COALESCE(login, ''), disabled, CASE WHEN password_hash = '' "
+       "THEN 0 ELSE 1 END FROM operators WHERE id = CAST($1 AS BIGINT)",
+       "id:i,name:s,role:s,login:s,disabled:i,has_password:i"}}},
+    {"token",
+     {{NULL,
+       "SELECT id, operator_id, name, created_at, revoked_at FROM operator_tokens WHERE id = "
+       "CAST($1 AS BIGINT)",
+       "id:i,operator_id:i,name:s,created_at:i,revoked_at:i"}}},
+    {"setting", {{NULL, "SELECT name, value FROM settings WHERE name = $1", "name:s,value:s"}}},
+};
+
+struct snap_visit {
+    struct jw *w;
+    const char *cols;
+    int rows;
+    bool array;
+};
+
+static bool snap_row(void *arg, const struct sql_row *r)
+{
+    struct snap_visit *v = arg;
+    if (v->array)
+        jw_obj(v->w);
+    const char *p = v->cols;
+    for (int col = 0; *p != '\0'; col++) {
+        const char *colon = strchr(p, ':');
+        const char *end = strchr(p, ',');
+        if (colon == NULL)
+            break;
+        char name[64];
+        size_t n = (size_t)(colon - p) < sizeof name - 1 ? (size_t)(colon - p) : sizeof name - 1;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        char type = colon[1];
+        jw_key(v->w, name);
+        if (r->ops->null(r, col)) {
+            jw_null(v->w);
+        } else if (type == 'i') {
+            jw_int(v->w, (long long)r->ops->i64(r, col));
+        } else if (type == 'o') {
+            jw_str(v->w, order_status_name((enum order_status)r->ops->i64(r, col)));
+        } else if (type == 'w') {
+            jw_str(v->w, withdrawal_status_name((int)r->ops->i64(r, col)));
+        } else {
+            char text[2048];
+            r->ops->text(r, col, text, sizeof text);
+            jw_str(v->w, text);
+        }
+        p = end != NULL ? end + 1 : colon + strlen(colon);
+    }
+    if (v->array)
+        jw_obj_end(v->w);
+    v->rows++;
+    return v->array;
+}
+
+kassa_err store_record_json(struct store_conn *c, const char *kind, const char *id, char *out,
+                            size_t size)
+{
+    const struct snap_kind *k = NULL;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof snap_kinds / sizeof snap_kinds[0]; i++)
+        if (strcmp(snap_kinds[i].kind, kind) == 0)
+            k = &snap_kinds[i];
+    if (k == NULL || id[0] == '\0')
+        return KASSA_ENOTFOUND;
+    struct jw w;
+    jw_init(&w, size);
+    jw_obj(&w);
+    kassa_err err = KASSA_OK;
+    for (int s = 0; s < 4 && k->stmts[s].sql != NULL && err == KASSA_OK; s++) {
+        const struct snap_stmt *st = &k->stmts[s];
+        struct snap_visit v = {&w, st->cols, 0, st->key != NULL};
+        if (v.array) {
+            jw_key(&w, st->key);
+            jw_arr(&w);
+        }
+        struct sql_query *q = query_new(st->sql);
+        if (q != NULL)
+            param_text(q, id);
+        err = run(c, q, snap_row, &v);
+        if (v.array)
+            jw_arr_end(&w);
+        else if (err == KASSA_OK && v.rows == 0)
+            err = KASSA_ENOTFOUND;
+    }
+    jw_obj_end(&w);
+    if (err != KASSA_OK) {
+        jw_free(&w);
+        return err;
+    }
+    size_t len = 0;
+    char *doc = jw_finish(&w, &len);
+    if (doc == NULL)
+        return KASSA_ENOMEM; /* larger than size: left out rather than cut */
+    memcpy(out, doc, len + 1);
+    free(doc);
+    return KASSA_OK;
+}
