@@ -90,6 +90,7 @@ int cmd_token_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_token_revoke(const cli_cmd *cmd, int argc, char **argv);
 int cmd_audit_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_whoami(const cli_cmd *cmd, int argc, char **argv);
+int cmd_shop_rotate(const cli_cmd *cmd, int argc, char **argv);
 int cmd_panda_create_order(const cli_cmd *cmd, int argc, char **argv);
 int cmd_panda_order(const cli_cmd *cmd, int argc, char **argv);
 int cmd_panda_cancel(const cli_cmd *cmd, int argc, char **argv);

@@ -1,6 +1,6 @@
 /* cmd_operators.c: operators, their API tokens and the audit log over the
  * admin API: operator create | list | update, token create | list |
- * revoke, audit list, whoami. */
+ * revoke, audit list, whoami; and shop rotate (a shop's credentials). */
 #include "cli.h"
 
 #include <stdio.h>
@@ -238,4 +238,43 @@ int cmd_whoami(const cli_cmd *cmd, int argc, char **argv)
     if (rc >= 0)
         return rc;
     return cli_admin_call(o, N(o), "GET", "/admin/v1/me", NULL);
+}
+
+int cmd_shop_rotate(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"dialect", CLI_ARG, "panda|tegro", NULL, "whose credentials", 1, NULL, {0}, 0},
+        {"overlap-seconds",
+         CLI_ARG,
+         "N",
+         NULL,
+         "how long the current pair keeps working (default 86400; 0: stops now)",
+         0,
+         NULL,
+         {0},
+         0},
+    };
+    char *pos[1];
+    size_t npos;
+    long id, overlap = 86400;
+    char path[64], body[160];
+    int rc = cli_parse(cmd, "ID --dialect panda|tegro [--overlap-seconds N]",
+                       "Rotate a shop's credentials of one dialect (POST "
+                       "/admin/v1/shops/ID/rotate); prints the new pair as JSON, this once, and "
+                       "until when the current pair keeps working.",
+                       argc, argv, o, N(o), pos, 1, &npos);
+    if (rc >= 0 || (rc = one_id(cmd, pos, npos, "shop", &id)) >= 0)
+        return rc;
+    const char *dialect = cli_val(o, N(o), "dialect");
+    const char *ov = cli_val(o, N(o), "overlap-seconds");
+    if (ov != NULL && cli_parse_long(ov, 0, 0x7fffffffL, &overlap) != 0)
+        return cli_usage_error(cmd, "--overlap-seconds: expected a number of seconds");
+    for (const char *p = dialect; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return cli_usage_error(cmd, "--dialect: expected a dialect's name, e.g. panda");
+    snprintf(path, sizeof path, "/admin/v1/shops/%ld/rotate", id);
+    snprintf(body, sizeof body, "{\"dialect\":\"%.64s\",\"overlap_seconds\":%ld}", dialect,
+             overlap);
+    return cli_admin_call(o, N(o), "POST", path, body);
 }

@@ -266,6 +266,7 @@ DELETE FROM schema_migrations WHERE name LIKE '%shop_dialects%';
 ALTER TABLE shops DROP COLUMN form_hosts;
 DELETE FROM schema_migrations WHERE name LIKE '%form_hosts%';
 DELETE FROM schema_migrations WHERE name LIKE '%strict_signing%';
+DELETE FROM schema_migrations WHERE name LIKE '%key_rotation%';
 """
 
 

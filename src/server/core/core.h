@@ -477,6 +477,37 @@ typedef kassa_err (*core_run_fn)(struct store_task *task);
 kassa_err sweeper_start(core_run_fn run);
 void sweeper_stop(void);
 
+/* ---- credentials and their rotation (shop.c) ---- */
+
+/* The credentials of a shop's dialect row good at `now`: the current pair
+ * first, then the one before it while its overlap lasts. Returns how many
+ * (1 or 2). */
+int shop_credentials(const struct shop_dialect *row, int64_t now, const char *keys[2],
+                     const char *secrets[2]);
+/* The secret that goes with a shop's `api_key` of `dialect` at `now`: the
+ * current pair's, or the previous pair's while its overlap lasts; NULL
+ * when the key is neither (or its overlap is over). */
+const char *shop_secret_for_key(const struct shop *s, const char *dialect, const char *api_key,
+                                int64_t now);
+/* The secret a callback is signed with (and its API key into *api_key):
+ * the pair before the current one while its overlap lasts (the merchant's
+ * unchanged code still verifies with it), else the current one. */
+const char *shop_callback_secret(const struct shop_dialect *row, int64_t now, const char **api_key);
+
+/* Rotate a shop's credentials of one dialect: a new pair is issued and the
+ * current one keeps working for overlap seconds more (0: stops now).
+ * KASSA_ENOTFOUND when there is no such shop. */
+#define ROTATE_OVERLAP_MAX (30 * 86400)
+struct shop_rotate_cmd {
+    struct store_task task;
+    int64_t shop_id;                 /* in */
+    char dialect[DIALECT_NAME_SIZE]; /* in: a registered dialect's name */
+    int64_t overlap;                 /* in: seconds */
+    struct shop_dialect row;         /* out: the row after (the new pair, old_valid_until) */
+};
+kassa_err shop_rotate_prepare(struct shop_rotate_cmd *cmd, char *msg, size_t msglen);
+kassa_err shop_rotate_apply(struct store_conn *c, struct store_task *task);
+
 /* ---- operator.c: operators, roles, tokens, the audit log ----------------- */
 
 /* What a role may do: read anything; complete and fail orders and resend

@@ -1,6 +1,7 @@
 /* shop.c: shops (with a row of credentials and settings for each merchant
  * dialect the deployment configured) and the requisites pool. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -352,4 +353,83 @@ kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task)
     if (cmd->set & REQUISITE_SET_COUNTRY)
         core_copy(r->country_code, sizeof r->country_code, v->country_code);
     return store_requisite_update(c, r);
+}
+
+/* ---- credentials and their rotation ---- */
+
+int shop_credentials(const struct shop_dialect *row, int64_t now, const char *keys[2],
+                     const char *secrets[2])
+{
+    keys[0] = row->api_key;
+    secrets[0] = row->secret;
+    if (row->old_api_key[0] == '\0' || now >= row->old_valid_until)
+        return 1;
+    keys[1] = row->old_api_key;
+    secrets[1] = row->old_secret;
+    return 2;
+}
+
+const char *shop_secret_for_key(const struct shop *s, const char *dialect, const char *api_key,
+                                int64_t now)
+{
+    const struct shop_dialect *row = shop_dialect_find(s, dialect);
+    const char *keys[2], *secrets[2];
+    int n = row != NULL ? shop_credentials(row, now, keys, secrets) : 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(keys[i], api_key) == 0)
+            return secrets[i];
+    return NULL;
+}
+
+const char *shop_callback_secret(const struct shop_dialect *row, int64_t now, const char **api_key)
+{
+    bool old = row->old_secret[0] != '\0' && now < row->old_valid_until;
+    if (api_key != NULL)
+        *api_key = old ? row->old_api_key : row->api_key;
+    return old ? row->old_secret : row->secret;
+}
+
+kassa_err shop_rotate_prepare(struct shop_rotate_cmd *cmd, char *msg, size_t msglen)
+{
+    const struct core_dialect *d = core_dialect(cmd->dialect);
+    if (d == NULL) {
+        snprintf(msg, msglen, "dialect: unknown dialect '%s'", cmd->dialect);
+        return KASSA_EINVAL;
+    }
+    if (cmd->overlap < 0 || cmd->overlap > ROTATE_OVERLAP_MAX) {
+        snprintf(msg, msglen, "overlap_seconds: expected an integer between 0 and %d",
+                 ROTATE_OVERLAP_MAX);
+        return KASSA_EINVAL;
+    }
+    make_credentials(&cmd->row, d);
+    return KASSA_OK;
+}
+
+kassa_err shop_rotate_apply(struct store_conn *c, struct store_task *task)
+{
+    struct shop_rotate_cmd *cmd = container_of(task, struct shop_rotate_cmd, task);
+    struct shop *s = malloc(sizeof *s);
+    if (s == NULL)
+        return KASSA_ENOMEM;
+    kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, s);
+    const struct shop_dialect *row = err == KASSA_OK ? shop_dialect_find(s, cmd->dialect) : NULL;
+    if (err == KASSA_OK && row == NULL)
+        err = KASSA_ENOTFOUND;
+    if (err == KASSA_OK) {
+        char api_key[KEY_SIZE], secret[KEY_SIZE];
+        core_copy(api_key, sizeof api_key, cmd->row.api_key);
+        core_copy(secret, sizeof secret, cmd->row.secret);
+        int64_t until = clock_now() + cmd->overlap;
+        err = store_shop_rotate(c, cmd->shop_id, cmd->dialect, until, api_key, secret);
+        if (err == KASSA_OK) {
+            cmd->row = *row;
+            core_copy(cmd->row.old_api_key, sizeof cmd->row.old_api_key, row->api_key);
+            core_copy(cmd->row.old_secret, sizeof cmd->row.old_secret, row->secret);
+            cmd->row.old_valid_until = until;
+            core_copy(cmd->row.api_key, sizeof cmd->row.api_key, api_key);
+            core_copy(cmd->row.secret, sizeof cmd->row.secret, secret);
+        }
+    }
+    free(s);
+    return err;
 }

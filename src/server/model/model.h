@@ -50,6 +50,11 @@ struct shop_dialect {
     int order_ttl;                              /* seconds its orders live */
     char callback_format[CALLBACK_FORMAT_SIZE]; /* its callback body's format */
     bool strict_signing;                        /* only signatures covering the whole request */
+    /* The pair before the current one, valid until old_valid_until (unix
+     * seconds; 0: none): a rotation's overlap (core/shop.c). */
+    char old_api_key[KEY_SIZE];
+    char old_secret[KEY_SIZE];
+    int64_t old_valid_until;
 };
 
 struct shop {

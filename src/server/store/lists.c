@@ -7,6 +7,7 @@
 #include "sql/ledger.h"
 #include "sql/orders.h"
 #include "sql/requisites.h"
+#include "sql/rows.h"
 #include "store.h"
 
 struct order_visit {
@@ -201,6 +202,30 @@ kassa_err store_requisite_update(struct store_conn *c, const struct requisite *r
     }
     q->p[q->n].text = NULL;
     q->p[q->n++].i64 = r->active ? 1 : 0;
+    kassa_err err = STORE_CALL(c, query_rows, q, no_rows, NULL);
+    free(q);
+    return err;
+}
+
+kassa_err store_shop_rotate(struct store_conn *c, int64_t shop_id, const char *dialect,
+                            int64_t old_valid_until, const char *api_key, const char *secret)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    q->n = 0;
+    q->sql[0] = '\0';
+    sql_query_add(q, SQL_SHOP_DIALECT_ROTATE);
+    q->p[q->n].text = NULL;
+    q->p[q->n++].i64 = shop_id;
+    q->p[q->n].text = dialect;
+    q->p[q->n++].i64 = 0;
+    q->p[q->n].text = NULL;
+    q->p[q->n++].i64 = old_valid_until;
+    q->p[q->n].text = api_key;
+    q->p[q->n++].i64 = 0;
+    q->p[q->n].text = secret;
+    q->p[q->n++].i64 = 0;
     kassa_err err = STORE_CALL(c, query_rows, q, no_rows, NULL);
     free(q);
     return err;

@@ -182,6 +182,9 @@ int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s)
             d->order_ttl = (int)pg_i64(r, i, 12);
             pg_text(r, i, 13, d->callback_format, sizeof d->callback_format);
             d->strict_signing = pg_i64(r, i, 15) != 0;
+            pg_text(r, i, 16, d->old_api_key, sizeof d->old_api_key);
+            pg_text(r, i, 17, d->old_secret, sizeof d->old_secret);
+            d->old_valid_until = pg_i64(r, i, 18);
         }
         count++;
         if (!fn(arg, s))

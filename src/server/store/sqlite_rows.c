@@ -246,6 +246,9 @@ static void read_shop_dialect(sqlite3_stmt *st, struct shop *s)
     d->order_ttl = sqlite3_column_int(st, 12);
     sqlite_col_text(st, 13, d->callback_format, sizeof d->callback_format);
     d->strict_signing = sqlite3_column_int(st, 15) != 0;
+    sqlite_col_text(st, 16, d->old_api_key, sizeof d->old_api_key);
+    sqlite_col_text(st, 17, d->old_secret, sizeof d->old_secret);
+    d->old_valid_until = sqlite3_column_int64(st, 18);
 }
 
 kassa_err sqlite_read_shops(struct sqlite_conn *c, sqlite3_stmt *st,

@@ -478,6 +478,11 @@ kassa_err store_postings_list(struct store_conn *c, const struct posting_filter 
  * currency), over query_rows. */
 kassa_err store_requisite_get(struct store_conn *c, int64_t id, struct requisite *out);
 kassa_err store_requisite_update(struct store_conn *c, const struct requisite *r);
+/* Rotate a shop's credentials of a dialect: the current pair becomes the
+ * previous one (valid until old_valid_until, the core's rule), the new
+ * pair the current. Over query_rows (lists.c). */
+kassa_err store_shop_rotate(struct store_conn *c, int64_t shop_id, const char *dialect,
+                            int64_t old_valid_until, const char *api_key, const char *secret);
 /* A page of the requisites f wants, each with its pending orders' count. */
 kassa_err store_requisites_list(struct store_conn *c, const struct requisite_filter *f,
                                 store_requisite_count_fn fn, void *arg);

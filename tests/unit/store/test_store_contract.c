@@ -879,7 +879,8 @@ static const struct {
     {"merchants", "id,name,created_at"},
     {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,created_at,"
               "form_hosts"},
-    {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format,strict_signing"},
+    {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format,strict_signing,"
+                      "old_api_key,old_secret,old_valid_until"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"
                    "country_code,active,assigned,created_at"},
     {"orders", "id,uuid,uuid_callback,pay_token,shop_id,origin,status,amount,currency,fee,"

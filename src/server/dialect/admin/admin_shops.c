@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
 #include "admin_shops.h"
@@ -653,6 +654,92 @@ refuse:
     return HTTP_DONE;
 }
 
+/* ---- credentials -------------------------------------------------------- */
+
+static void rotated(struct http_req *req, struct store_task *task, kassa_err err)
+{
+    struct shop_rotate_cmd *cmd = container_of(task, struct shop_rotate_cmd, task);
+    if (err == KASSA_ENOTFOUND) {
+        reply_error(req, 404, "Shop not found");
+        return;
+    }
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    shop_cache_forget(cmd->shop_id);
+    log_info("credentials rotated", "shop_id=%lld dialect=%s overlap_s=%lld",
+             (long long)cmd->shop_id, cmd->dialect, (long long)cmd->overlap);
+    char t[32];
+    struct jw w;
+    jw_init(&w, 4096);
+    jw_obj(&w);
+    jw_kint(&w, "shop_id", cmd->shop_id);
+    jw_kstr(&w, "dialect", cmd->dialect);
+    jw_kstr(&w, "api_key", cmd->row.api_key);
+    jw_kstr(&w, "secret", cmd->row.secret);
+    clock_format(cmd->row.old_valid_until, CLOCK_ISO8601, t, sizeof t);
+    jw_kstr(&w, "old_valid_until", t);
+    jw_obj_end(&w);
+    explicit_bzero(cmd->row.secret, sizeof cmd->row.secret);
+    reply_jw(req, 200, &w);
+}
+
+/* POST /admin/v1/shops/{id}/rotate {"dialect", "overlap_seconds"?}: a new
+ * pair for the dialect, shown once; the current one keeps working for
+ * overlap_seconds (default 86400; 0: stops now). */
+static enum http_action admin_rotate(struct http_req *req, int64_t shop_id)
+{
+    char msg[256];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    struct shop_rotate_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        json_decref(root);
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->shop_id = shop_id;
+    cmd->overlap = 86400;
+    const char *key;
+    json_t *val, *overlap = json_object_get(root, "overlap_seconds");
+    json_object_foreach(root, key, val)
+    {
+        if (strcmp(key, "dialect") != 0 && strcmp(key, "overlap_seconds") != 0) {
+            snprintf(msg, sizeof msg,
+                     "unknown field '%.64s': a rotation takes dialect and "
+                     "overlap_seconds",
+                     key);
+            goto refuse;
+        }
+    }
+    if (!json_opt_string(root, "dialect", cmd->dialect, sizeof cmd->dialect, msg, sizeof msg))
+        goto refuse;
+    if (cmd->dialect[0] == '\0') {
+        snprintf(msg, sizeof msg, "dialect: required (e.g. panda or tegro)");
+        goto refuse;
+    }
+    if (overlap != NULL && !json_is_integer(overlap)) {
+        snprintf(msg, sizeof msg, "overlap_seconds: expected an integer between 0 and %d",
+                 ROTATE_OVERLAP_MAX);
+        goto refuse;
+    }
+    if (overlap != NULL)
+        cmd->overlap = json_integer_value(overlap);
+    if (shop_rotate_prepare(cmd, msg, sizeof msg) != KASSA_OK)
+        goto refuse;
+    json_decref(root);
+    cmd->task.run = shop_rotate_apply;
+    return admin_submit(req, &cmd->task, rotated);
+refuse:
+    json_decref(root);
+    reply_error(req, 400, "%s", msg);
+    return HTTP_DONE;
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 enum http_action admin_shops(struct http_req *req, const char *rest)
@@ -683,6 +770,8 @@ enum http_action admin_shops(struct http_req *req, const char *rest)
         return admin_shop_balances(req, arg);
     if (put && has_id && strcmp(end, "/tariff") == 0)
         return admin_put_tariff(req, id);
+    if (post && has_id && strcmp(end, "/rotate") == 0)
+        return admin_rotate(req, id);
     if (post && has_id && (strcmp(end, "/disable") == 0 || strcmp(end, "/enable") == 0))
         return admin_switch_shop(req, id, strcmp(end, "/enable") == 0);
     reply_error(req, 404, "Not found");

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/jsonw.h"
+#include "core/core.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
 #include "panda.h"
@@ -95,8 +97,9 @@ bool panda_callback_sign(const struct callback *cb, const struct shop_dialect *r
                          dialect_header_fn add, void *arg)
 {
     char ts[32], sig[KASSA_SHA256_HEX_SIZE];
+    const char *api_key, *secret = shop_callback_secret(row, clock_now(), &api_key);
     snprintf(ts, sizeof ts, "%lld", (long long)now);
-    kassa_panda_sign(row->secret, ts, cb->body, cb->body_len, sig);
-    return add(arg, "X-API-Key", row->api_key) && add(arg, "X-Timestamp", ts) &&
+    kassa_panda_sign(secret, ts, cb->body, cb->body_len, sig);
+    return add(arg, "X-API-Key", api_key) && add(arg, "X-Timestamp", ts) &&
            add(arg, "X-Signature", sig);
 }

@@ -38,6 +38,22 @@ bool panda_callback_plan(const struct event *e, const struct order *o, const str
 bool panda_callback_sign(const struct callback *cb, const struct shop_dialect *row, int64_t now,
                          dialect_header_fn add, void *arg);
 
+/* Authenticate a request (auth.c): X-API-Key names the shop (its current
+ * key, or the one before it while a rotation's overlap lasts), X-Signature
+ * is HMAC(that pair's secret, X-Timestamp + signed) (strict mode: over
+ * timestamp, method, target and body) inside the timestamp window. Else
+ * answers 401 and returns false. panda_auth_ex, for a request that changes
+ * something without a body (cancel, confirm): a plain signature another
+ * request of the shop used already is refused, and *change gets the
+ * signature as a nonce for the core to record with the change, so no node
+ * takes it twice. */
+struct http_req;
+struct request_nonce;
+bool panda_auth(struct http_req *req, const char *signed_part, size_t signed_len,
+                struct shop *shop);
+bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_len,
+                   struct shop *shop, struct request_nonce *change);
+
 /* Parse and validate a create-order body (legacy: /orders with
  * amount_rub; else /v1/orders with amount) into cmd->order and
  * cmd->idem_key. KASSA_EINVAL with a message naming the field in msg. */

@@ -7,7 +7,9 @@
 
 #include "base/buf.h"
 #include "base/hex.h"
+#include "base/clock.h"
 #include "base/jsonw.h"
+#include "core/core.h"
 #include "kassa/money.h"
 #include "kassa/sign.h"
 #include "tegro.h"
@@ -80,7 +82,8 @@ kassa_err tegro_callback_body(const struct order *o, const struct shop *s,
     if (o->test)
         f[n++] = (kassa_kv){"test", "1"};
     char sign[KASSA_MD5_HEX_SIZE];
-    kassa_err err = kassa_tegro_form_sign(f, n, row->secret, KASSA_FORM_URLENCODED, sign);
+    const char *secret = shop_callback_secret(row, clock_now(), NULL);
+    kassa_err err = kassa_tegro_form_sign(f, n, secret, KASSA_FORM_URLENCODED, sign);
     if (err != KASSA_OK)
         return err;
     f[n++] = (kassa_kv){"sign", sign};

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "dialect/dialect.h"
 #include "dialect/form.h"
@@ -76,7 +77,11 @@ static bool pay_check(struct http_req *req, const struct pay_params *p, const st
                       {"test", p->test}};
     size_t n = p->test != NULL ? 5 : 4;
     const struct shop_dialect *row = tegro_row(shop);
-    if (row == NULL || kassa_tegro_form_verify(kv, n, row->secret, p->sign) != KASSA_OK) {
+    const char *keys[2], *secrets[2]; /* the pair before too, while a rotation's overlap lasts */
+    int pairs = row != NULL ? shop_credentials(row, clock_now(), keys, secrets) : 0, ok = 0;
+    for (int i = 0; i < pairs; i++)
+        ok |= kassa_tegro_form_verify(kv, n, secrets[i], p->sign) == KASSA_OK;
+    if (!ok) {
         error_page(req, 403, L,
                    "Wrong sign: expected md5 of the sorted query string of amount, currency, "
                    "order_id, shop_id%s followed by the shop's secret",

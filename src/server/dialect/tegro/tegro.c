@@ -129,8 +129,11 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
     }
     const char *auth = http_header(req, "Authorization");
     const struct shop_dialect *row = tegro_row(&tx->shop);
-    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || row == NULL ||
-        kassa_tegro_rest_verify(row->api_key, req->body, req->body_len, auth + 7) != KASSA_OK) {
+    const char *keys[2], *secrets[2]; /* the pair before too, while a rotation's overlap lasts */
+    int pairs = row != NULL ? shop_credentials(row, clock_now(), keys, secrets) : 0, authed = 0;
+    for (int i = 0; i < pairs && auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0; i++)
+        authed |= kassa_tegro_rest_verify(keys[i], req->body, req->body_len, auth + 7) == KASSA_OK;
+    if (!authed) {
         tegro_error(req, "Wrong authorization token");
         return false;
     }

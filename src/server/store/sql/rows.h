@@ -26,13 +26,22 @@
 #define SQL_SHOP_SELECT                                                                            \
     "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
     "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format, "     \
-    "s.form_hosts, d.strict_signing FROM shops s LEFT JOIN shop_dialects d ON d.shop_id = s.id "
+    "s.form_hosts, d.strict_signing, d.old_api_key, d.old_secret, d.old_valid_until FROM shops s " \
+    "LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define SQL_SHOP_ORDER "ORDER BY s.id, d.dialect"
 #define SQL_SHOP_BY_ID SQL_SHOP_SELECT "WHERE s.id = $1 " SQL_SHOP_ORDER
 #define SQL_SHOP_BY_PUBLIC_KEY SQL_SHOP_SELECT "WHERE s.public_key = $1 " SQL_SHOP_ORDER
+/* By a dialect's current API key or the one before it (valid or not: the
+ * core decides; each on an index). */
 #define SQL_SHOP_BY_API_KEY                                                                        \
-    SQL_SHOP_SELECT "WHERE s.id = (SELECT shop_id FROM shop_dialects WHERE dialect = $1 AND "      \
-                    "api_key = $2) " SQL_SHOP_ORDER
+    SQL_SHOP_SELECT "WHERE s.id IN (SELECT shop_id FROM shop_dialects WHERE dialect = $1 AND "     \
+                    "api_key = $2 UNION ALL SELECT shop_id FROM shop_dialects WHERE dialect = $1 " \
+                    "AND old_api_key = $2) " SQL_SHOP_ORDER
+/* A rotation: the current pair becomes the old one. $1 shop, $2 dialect,
+ * $3 old_valid_until, $4 new api_key, $5 new secret. */
+#define SQL_SHOP_DIALECT_ROTATE                                                                    \
+    "UPDATE shop_dialects SET old_api_key = api_key, old_secret = secret, old_valid_until = $3, "  \
+    "api_key = $4, secret = $5 WHERE shop_id = $1 AND dialect = $2"
 #define SQL_SHOPS_BY_MERCHANT SQL_SHOP_SELECT "WHERE s.merchant_id = $1 " SQL_SHOP_ORDER
 
 #define SQL_RATE_GET "SELECT rate FROM rates WHERE base = $1 AND quote = $2"
