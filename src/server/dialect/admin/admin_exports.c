@@ -281,12 +281,12 @@ static enum http_action export_start(struct http_req *req, struct export *x, con
     return HTTP_DONE;
 }
 
-/* to: absent means now (what has been created so far); it must follow
- * from. */
+/* to: absent means everything created so far (the next second, to being
+ * exclusive); it must follow from. */
 static bool export_range(struct http_req *req, int64_t from, int64_t *to, char *msg, size_t msglen)
 {
     if (http_query(req, "to") == NULL)
-        *to = clock_now();
+        *to = clock_now() + 1;
     if (from > 0 && *to <= from) {
         snprintf(msg, msglen, "to: must be later than from");
         return false;

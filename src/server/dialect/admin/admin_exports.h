@@ -33,7 +33,8 @@
 
 /* GET /admin/v1/orders.csv?from=&to= and the orders list's other filters
  * (not limit, cursor, order): the orders created in [from, to) (RFC 3339
- * or Unix seconds; from absent: from the first; to absent: now), oldest
+ * or Unix seconds; from absent: from the first; to absent: all so far, i.e. the next
+ * second), oldest
  * first. */
 enum http_action admin_export_orders(struct http_req *req);
 
