@@ -23,8 +23,15 @@ int cmd_shop_list(const cli_cmd *cmd, int argc, char **argv)
         {"q", CLI_ARG, "TEXT", NULL, "part of the name, the id or the shop_id", 0, NULL, {0}, 0},
         {"limit", CLI_ARG, "N", NULL, "shops per page, 1-500 (default 50)", 0, NULL, {0}, 0},
         {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0},
-        {"order", CLI_ARG, "asc|desc", NULL, "oldest first (asc) or newest first (desc)", 0,
-         NULL, {0}, 0},
+        {"order",
+         CLI_ARG,
+         "asc|desc",
+         NULL,
+         "oldest first (asc) or newest first (desc)",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
@@ -118,7 +125,8 @@ static int download(cli_opt *o, size_t n, const char *path, const char *out_path
     if (cc != CURLE_OK) {
         fprintf(stderr, "kassa: export %s: %s\n",
                 s.write_failed ? "could not be written" : "failed, incomplete",
-                s.write_failed ? strerror(errno) : (curl_err[0] ? curl_err : curl_easy_strerror(cc)));
+                s.write_failed ? strerror(errno)
+                               : (curl_err[0] ? curl_err : curl_easy_strerror(cc)));
         goto out;
     }
     if (s.status != 200) {
@@ -180,9 +188,24 @@ int cmd_order_export(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_opt o[] = {
         ADMIN_OPTS,
-        {"from", CLI_ARG, "TIME", NULL, "created at or after (RFC 3339 or Unix seconds)", 0,
-         NULL, {0}, 0},
-        {"to", CLI_ARG, "TIME", NULL, "created before (default: everything so far)", 0, NULL, {0}, 0},
+        {"from",
+         CLI_ARG,
+         "TIME",
+         NULL,
+         "created at or after (RFC 3339 or Unix seconds)",
+         0,
+         NULL,
+         {0},
+         0},
+        {"to",
+         CLI_ARG,
+         "TIME",
+         NULL,
+         "created before (default: everything so far)",
+         0,
+         NULL,
+         {0},
+         0},
         {"status", CLI_ARG, "STATUS", NULL, "only orders in this status", 0, NULL, {0}, 0},
         {"shop-id", CLI_ARG, "ID", NULL, "one shop's orders", 0, NULL, {0}, 0},
         {"merchant-id", CLI_ARG, "ID", NULL, "one merchant's orders", 0, NULL, {0}, 0},
@@ -206,9 +229,24 @@ int cmd_ledger_export(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_opt o[] = {
         ADMIN_OPTS,
-        {"from", CLI_ARG, "TIME", NULL,
-         "transactions created at or after (RFC 3339 or Unix seconds)", 0, NULL, {0}, 0},
-        {"to", CLI_ARG, "TIME", NULL, "created before (default: everything so far)", 0, NULL, {0}, 0},
+        {"from",
+         CLI_ARG,
+         "TIME",
+         NULL,
+         "transactions created at or after (RFC 3339 or Unix seconds)",
+         0,
+         NULL,
+         {0},
+         0},
+        {"to",
+         CLI_ARG,
+         "TIME",
+         NULL,
+         "created before (default: everything so far)",
+         0,
+         NULL,
+         {0},
+         0},
         {"account", CLI_ARG, "ID", NULL, "one account's postings", 0, NULL, {0}, 0},
         OUT_OPT,
     };

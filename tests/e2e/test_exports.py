@@ -282,3 +282,108 @@ def test_cli_exports(timed_orders, tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stderr) == (1, "kassa: HTTP 400: to: must be later than from\n")
     assert not (tmp_path / "bad.csv").exists() and not (tmp_path / "bad.csv.part").exists()
+
+
+# ---- constant memory ---------------------------------------------------------
+
+BULK_BASE = 1_700_000_000  # the filled orders' created_at: BULK_BASE + i, one a second
+
+
+def fill_orders(db_path, shop_id, n):
+    """n completed orders created at BULK_BASE + i, written straight into
+    the SQLite file while kassad is stopped (bench/run's fill, with
+    controlled times), copying the shape of an order kassad wrote."""
+    con = sqlite3.connect(db_path, timeout=60)
+    try:
+        tmpl = con.execute(
+            "SELECT origin, amount, currency, fee, amount_usdt, exchange_rate, requisite_type,"
+            " requisite_id FROM orders WHERE shop_id = ? ORDER BY id LIMIT 1",
+            (shop_id,)).fetchone()
+        uuid_sql = ("substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-8'||"
+                    "substr(h,18,3)||'-'||substr(h,21,12)")
+        with con:
+            con.execute(
+                f"""WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < ?),
+                    r(i, h, h2) AS (SELECT i, lower(hex(randomblob(16))),
+                                           lower(hex(randomblob(16))) FROM c)
+                INSERT INTO orders (uuid, uuid_callback, pay_token, shop_id, origin, status,
+                    amount, currency, fee, amount_usdt, exchange_rate, requisite_type,
+                    requisite_id, merchant_order_id, created_at, expires_at, paid_at, updated_at)
+                SELECT {uuid_sql}, {uuid_sql.replace('h,', 'h2,')}, substr(h2, 1, 32), ?, ?, 1,
+                    ?, ?, ?, ?, ?, ?, ?, 'bulk-' || i, ? + i, ? + i + 900, ? + i + 60,
+                    ? + i + 60
+                FROM r""",
+                (n - 1, shop_id) + tuple(tmpl) + (BULK_BASE,) * 4)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def export_peak(server, query):
+    """Export orders.csv?query, reading it as it comes: (data rows, RSS
+    before in KiB, peak RSS during in KiB), RSS sampled every 5 ms."""
+    pid = server.proc.pid
+    before = rss_kib(pid)
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_kib(pid))
+            time.sleep(0.005)
+
+    t = threading.Thread(target=sample)
+    t.start()
+    rows = 0
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+        c.request("GET", "/admin/v1/orders.csv?" + query,
+                  headers={"Authorization": f"Bearer {server.admin_token}"})
+        r = c.getresponse()
+        assert r.status == 200
+        tail = b""
+        while True:
+            chunk = r.read(65536)
+            if not chunk:
+                break
+            rows += chunk.count(b"\n")  # no line breaks inside these cells
+            tail = (tail + chunk)[-2:]
+        c.close()
+        assert tail == b"\r\n"
+    finally:
+        done.set()
+        t.join()
+    return rows - 1, before, peak[0]
+
+
+@pytest.mark.skipif(os.environ.get("KASSA_TEST_DB") is not None,
+                    reason="fills an SQLite file directly")
+def test_export_memory_stays_flat(kassad, tmp_path):
+    """200,000 orders export with the memory of 20,000: kassad holds one
+    page, not the export (its SQLite page caches are warmed to their bound
+    first, so what grows is what the export itself holds)."""
+    shop = create_shop(kassad)
+    assert kassad.panda(shop).create_order(amount="100.00").status == 200
+    kassad.stop()
+    total = 200_000
+    fill_orders(kassad.db_path, shop["id"], total)
+    kassad.start()
+    whole = f"from={BULK_BASE}&to={BULK_BASE + total}"
+    for _ in range(3):  # every HTTP thread's reader cache filled to its bound
+        assert export_peak(kassad, whole)[0] == total
+    small_rows, small_before, small_peak = export_peak(
+        kassad, f"from={BULK_BASE}&to={BULK_BASE + total // 10}")
+    big_rows, big_before, big_peak = export_peak(kassad, whole)
+    assert (small_rows, big_rows) == (total // 10, total)
+    small, big = small_peak - small_before, big_peak - big_before
+    print(f"RSS growth: 20k orders {small} KiB, 200k orders {big} KiB "
+          f"(RSS {small_before} -> {big_peak} KiB)")
+    assert big - small < 3 * 1024, (small, big)
