@@ -364,7 +364,7 @@ def export_peak(server, query):
     return rows - 1, before, peak[0]
 
 
-@pytest.mark.skipif(os.environ.get("KASSA_TEST_DB") is not None,
+@pytest.mark.skipif(bool(os.environ.get("KASSA_TEST_DB")),
                     reason="fills an SQLite file directly")
 def test_export_memory_stays_flat(kassad, tmp_path):
     """200,000 orders export with the memory of 20,000: kassad holds one
@@ -387,3 +387,64 @@ def test_export_memory_stays_flat(kassad, tmp_path):
     print(f"RSS growth: 20k orders {small} KiB, 200k orders {big} KiB "
           f"(RSS {small_before} -> {big_peak} KiB)")
     assert big - small < 3 * 1024, (small, big)
+
+
+def db_exec(server, sql):
+    """Run one statement on kassad's database behind its back."""
+    if server.db_path is None:
+        from kassa_client import pg_scalar
+        pg_scalar(server.db_url, sql)
+        return
+    con = sqlite3.connect(server.db_path, timeout=30)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
+def test_export_cut_when_the_database_fails_mid_stream(kassad):
+    """A database error after the answer began (here the orders table
+    renamed away between two pages): the connection is cut without the
+    last chunk, so the client sees an incomplete body, never a short file
+    that ends cleanly."""
+    shop = create_shop(kassad)
+    assert kassad.panda(shop).create_order(amount="100.00").status == 200
+    total = 60_000  # ~11 MB: more than the socket buffers hold
+    if kassad.db_path is not None:
+        kassad.stop()
+        fill_orders(kassad.db_path, shop["id"], total)
+        kassad.start()
+    else:
+        db_exec(kassad, f"""INSERT INTO orders (uuid, uuid_callback, pay_token, shop_id,
+            origin, status, amount, currency, fee, amount_usdt, requisite_type,
+            merchant_order_id, created_at, expires_at, paid_at, updated_at)
+            SELECT md5('u' || i), md5('c' || i), md5('p' || i), o.shop_id, o.origin, 1,
+                   o.amount, o.currency, o.fee, o.amount_usdt, o.requisite_type, 'bulk-' || i,
+                   {BULK_BASE} + i, {BULK_BASE} + i + 900, {BULK_BASE} + i + 60,
+                   {BULK_BASE} + i + 60
+            FROM generate_series(0, {total - 1}) i, (SELECT * FROM orders LIMIT 1) o""")
+    c = http.client.HTTPConnection("127.0.0.1", kassad.port, timeout=60)
+    c.request("GET", f"/admin/v1/orders.csv?from={BULK_BASE}&to={BULK_BASE + total}",
+              headers={"Authorization": f"Bearer {kassad.admin_token}"})
+    r = c.getresponse()
+    assert r.status == 200
+    got = r.read(65536)
+    assert got.startswith(ORDERS_HEADER.encode())
+    time.sleep(0.3)  # kassad has filled the socket buffers and waits for the client
+    db_exec(kassad, "ALTER TABLE orders RENAME TO orders_away")
+    try:
+        with pytest.raises(http.client.IncompleteRead):
+            while True:
+                chunk = r.read(65536)
+                if not chunk:
+                    break
+                got += chunk
+        c.close()
+        assert got.count(b"\n") - 1 < total
+        log = kassad.wait_log("export finished")
+        assert "complete=no" in log.split("export finished")[-1]
+    finally:
+        db_exec(kassad, "ALTER TABLE orders_away RENAME TO orders")
+    st, _, body = get(kassad, f"/admin/v1/orders.csv?from={BULK_BASE}&to={BULK_BASE + 10}")
+    assert st == 200 and body.count(b"\r\n") == 11
