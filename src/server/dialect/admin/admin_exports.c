@@ -40,62 +40,70 @@ struct export
 
 /* ---- CSV cells ----------------------------------------------------------- */
 
-/* A cell kassa wrote itself (a number, an amount, a time), then sep. */
-static void cell_raw(struct buf *b, const char *s, char sep)
+/* Append to the page; a row that does not fit (it cannot: its cells are
+ * bounded) fails the export rather than leaving half a row. */
+static void put(struct export *x, const void *p, size_t n)
 {
-    buf_adds(b, s);
-    buf_add(b, &sep, 1);
+    if (buf_add(&x->out, p, n) != KASSA_OK)
+        x->failed = true;
+}
+
+/* A cell kassa wrote itself (a number, an amount, a time), then sep. */
+static void cell_raw(struct export *x, const char *s, char sep)
+{
+    put(x, s, strlen(s));
+    put(x, &sep, 1);
 }
 
 /* A text cell from outside: an apostrophe before a leading = + - @ tab or
  * CR (no formula), quoted when it holds , " CR or LF. */
-static void cell_text(struct buf *b, const char *s, char sep)
+static void cell_text(struct export *x, const char *s, char sep)
 {
     bool guard = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
     if (quote)
-        buf_add(b, "\"", 1);
+        put(x, "\"", 1);
     if (guard)
-        buf_add(b, "'", 1);
+        put(x, "'", 1);
     for (const char *p = s; *p != '\0';) {
         size_t n = strcspn(p, "\"");
-        buf_add(b, p, n);
+        put(x, p, n);
         p += n;
         if (*p == '"') {
-            buf_add(b, "\"\"", 2);
+            put(x, "\"\"", 2);
             p++;
         }
     }
     if (quote)
-        buf_add(b, "\"", 1);
-    buf_add(b, &sep, 1);
+        put(x, "\"", 1);
+    put(x, &sep, 1);
 }
 
-static void cell_int(struct buf *b, int64_t v, char sep)
+static void cell_int(struct export *x, int64_t v, char sep)
 {
     char t[24];
     snprintf(t, sizeof t, "%lld", (long long)v);
-    cell_raw(b, t, sep);
+    cell_raw(x, t, sep);
 }
 
 /* A time as RFC 3339 UTC; 0 (none) as an empty cell. */
-static void cell_time(struct buf *b, int64_t t, char sep)
+static void cell_time(struct export *x, int64_t t, char sep)
 {
     char s[32] = "";
     if (t > 0)
         clock_format(t, CLOCK_ISO8601, s, sizeof s);
-    cell_raw(b, s, sep);
+    cell_raw(x, s, sep);
 }
 
 /* An amount in its currency's units, exactly ("-12.50"). */
-static void cell_money(struct buf *b, int64_t minor, const char *currency, char sep)
+static void cell_money(struct export *x, int64_t minor, const char *currency, char sep)
 {
     const kassa_currency *cur = kassa_currency_find(currency);
     int places = cur != NULL ? cur->exponent : 2;
     char t[48];
     if (kassa_money_format(minor, places, places, t, sizeof t) < 0)
         snprintf(t, sizeof t, "%lld", (long long)minor);
-    cell_raw(b, t, sep);
+    cell_raw(x, t, sep);
 }
 
 /* ---- rows ---------------------------------------------------------------- */
@@ -112,6 +120,8 @@ static bool page_goes_on(struct export *x)
 {
     x->page_rows++;
     x->rows++;
+    if (x->failed)
+        return false;
     if (buf_len(&x->out) >= EXPORT_PAGE_BYTES) {
         x->full = true;
         return false;
@@ -122,29 +132,28 @@ static bool page_goes_on(struct export *x)
 static bool order_row(void *arg, const struct order *o)
 {
     struct export *x = arg;
-    struct buf *b = &x->out;
     const struct dialect *d = dialect_by_id(o->origin);
-    cell_int(b, o->id, ',');
-    cell_raw(b, o->uuid, ',');
-    cell_time(b, o->created_at, ',');
-    cell_int(b, o->shop_id, ',');
-    cell_raw(b, d != NULL ? d->name : "unknown", ',');
-    cell_text(b, o->merchant_order_id, ',');
-    cell_raw(b, order_status_name(o->status), ',');
-    cell_money(b, o->amount, o->currency, ',');
-    cell_money(b, o->fee, o->currency, ',');
-    cell_text(b, o->currency, ',');
+    cell_int(x, o->id, ',');
+    cell_raw(x, o->uuid, ',');
+    cell_time(x, o->created_at, ',');
+    cell_int(x, o->shop_id, ',');
+    cell_raw(x, d != NULL ? d->name : "unknown", ',');
+    cell_text(x, o->merchant_order_id, ',');
+    cell_raw(x, order_status_name(o->status), ',');
+    cell_money(x, o->amount, o->currency, ',');
+    cell_money(x, o->fee, o->currency, ',');
+    cell_text(x, o->currency, ',');
     if (o->requisite_id > 0)
-        cell_int(b, o->requisite_id, ',');
+        cell_int(x, o->requisite_id, ',');
     else
-        cell_raw(b, "", ',');
-    cell_text(b, o->requisite_type, ',');
-    cell_raw(b, o->confirmed_by_customer ? "true" : "false", ',');
-    cell_raw(b, o->test ? "true" : "false", ',');
-    cell_time(b, o->paid_at, ',');
-    cell_time(b, o->expires_at, ',');
-    cell_time(b, o->updated_at, '\r');
-    buf_add(b, "\n", 1);
+        cell_raw(x, "", ',');
+    cell_text(x, o->requisite_type, ',');
+    cell_raw(x, o->confirmed_by_customer ? "true" : "false", ',');
+    cell_raw(x, o->test ? "true" : "false", ',');
+    cell_time(x, o->paid_at, ',');
+    cell_time(x, o->expires_at, ',');
+    cell_time(x, o->updated_at, '\r');
+    put(x, "\n", 1);
     x->orders.after_created = o->created_at;
     x->orders.after_id = o->id;
     return page_goes_on(x);
@@ -153,24 +162,23 @@ static bool order_row(void *arg, const struct order *o)
 static bool posting_row(void *arg, const struct ledger_posting *p)
 {
     struct export *x = arg;
-    struct buf *b = &x->out;
     char owner[40];
     if (p->shop_id == 0)
         snprintf(owner, sizeof owner, "platform");
     else
         snprintf(owner, sizeof owner, "shop:%lld", (long long)p->shop_id);
-    cell_int(b, p->id, ',');
-    cell_int(b, p->tx_id, ',');
-    cell_time(b, p->created_at, ',');
-    cell_text(b, p->tx_kind, ',');
-    cell_text(b, p->ref_type, ',');
-    cell_int(b, p->ref_id, ',');
-    cell_int(b, p->account_id, ',');
-    cell_text(b, p->account_kind, ',');
-    cell_raw(b, owner, ',');
-    cell_text(b, p->currency, ',');
-    cell_money(b, p->amount, p->currency, '\r');
-    buf_add(b, "\n", 1);
+    cell_int(x, p->id, ',');
+    cell_int(x, p->tx_id, ',');
+    cell_time(x, p->created_at, ',');
+    cell_text(x, p->tx_kind, ',');
+    cell_text(x, p->ref_type, ',');
+    cell_int(x, p->ref_id, ',');
+    cell_int(x, p->account_id, ',');
+    cell_text(x, p->account_kind, ',');
+    cell_raw(x, owner, ',');
+    cell_text(x, p->currency, ',');
+    cell_money(x, p->amount, p->currency, '\r');
+    put(x, "\n", 1);
     x->postings.after_id = p->id;
     return page_goes_on(x);
 }
@@ -181,7 +189,8 @@ static bool export_page(struct export *x)
 {
     buf_reset(&x->out);
     if (x->header_due)
-        buf_adds(&x->out, x->kind == EXPORT_ORDERS ? orders_header : postings_header);
+        put(x, x->kind == EXPORT_ORDERS ? orders_header : postings_header,
+            x->kind == EXPORT_ORDERS ? sizeof orders_header - 1 : sizeof postings_header - 1);
     x->header_due = false;
     x->sent = 0;
     x->page_rows = 0;
@@ -194,7 +203,7 @@ static bool export_page(struct export *x)
         x->postings.limit = EXPORT_PAGE_ROWS;
         err = query_postings_list(&x->postings, posting_row, x);
     }
-    if (err != KASSA_OK || buf_len(&x->out) >= EXPORT_PAGE_BYTES + EXPORT_ROW_MAX) {
+    if (err != KASSA_OK || x->failed) {
         log_error("export: a page could not be read", "kind=%s rows=%lld err=%d",
                   x->kind == EXPORT_ORDERS ? "orders" : "postings", (long long)x->rows, (int)err);
         x->failed = true;
