@@ -74,13 +74,26 @@ char *cli_read_file(const char *path, size_t *len);
 int cli_admin_call(cli_opt *opts, size_t n_opts, const char *method, const char *path,
                    const char *body);
 
+/* The options every admin command takes first: --server, --admin-token. */
+#define ADMIN_OPTS                                                                                 \
+    {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},              \
+    {                                                                                              \
+        "admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0   \
+    }
+
+/* path?<each option from opts[first] on that was given, as name=value>
+ * ("--shop-id 7" -> shop_id=7), malloc'd; NULL when memory is short. */
+char *cli_query_url(cli_opt *opts, size_t n_opts, size_t first, const char *path);
+
+/* GET cli_query_url(...) from the admin API, printed (cli_admin_call). */
+int cli_admin_get_query(cli_opt *opts, size_t n_opts, size_t first, const char *path);
+
 /* The commands (one file each). */
 /* The string options given, from opts[first] on, as a JSON object (names
  * "callback-url" -> "callback_url"; on|off of a switch as a boolean), sent
  * as `method path`; or as a query string of a GET. CLI_OK on 2xx. */
 int cli_send_options(cli_opt *opts, size_t n_opts, size_t first, const char *method,
                      const char *path);
-int cli_get_with_query(cli_opt *opts, size_t n_opts, size_t first, const char *path);
 
 int cmd_operator_create(const cli_cmd *cmd, int argc, char **argv);
 int cmd_operator_list(const cli_cmd *cmd, int argc, char **argv);
@@ -117,5 +130,8 @@ int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_resend(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_stats(const cli_cmd *cmd, int argc, char **argv);
+int cmd_shop_list(const cli_cmd *cmd, int argc, char **argv);
+int cmd_order_export(const cli_cmd *cmd, int argc, char **argv);
+int cmd_ledger_export(const cli_cmd *cmd, int argc, char **argv);
 
 #endif

@@ -12,12 +12,6 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define ADMIN_OPTS                                                                                 \
-    {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},              \
-    {                                                                                              \
-        "admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0   \
-    }
-
 /* Send method path (body: JSON text or NULL) to the admin API; print the
  * answer; CLI_OK on 2xx, CLI_FAIL otherwise. With `answer`, a 2xx answer is
  * also parsed into *answer (the caller owns it; NULL when not JSON). */
@@ -86,6 +80,37 @@ out:
 int cli_admin_call(cli_opt *o, size_t n, const char *method, const char *path, const char *body)
 {
     return admin_call_answer(o, n, method, path, body, NULL);
+}
+
+char *cli_query_url(cli_opt *o, size_t n, size_t first, const char *path)
+{
+    size_t cap = strlen(path) + 2, at;
+    for (size_t i = first; i < n; i++)
+        if (o[i].value)
+            cap += strlen(o[i].name) + 3 * strlen(o[i].value) + 2;
+    char *url = malloc(cap);
+    if (!url)
+        return NULL;
+    at = (size_t)snprintf(url, cap, "%s", path);
+    bool first_arg = true;
+    for (size_t i = first; i < n; i++) {
+        if (!o[i].value)
+            continue;
+        char *esc = curl_easy_escape(NULL, o[i].value, 0);
+        if (!esc) {
+            free(url);
+            return NULL;
+        }
+        url[at] = first_arg ? '?' : '&';
+        at++;
+        first_arg = false;
+        for (const char *c = o[i].name; *c; c++)
+            url[at++] = *c == '-' ? '_' : *c;
+        at += (size_t)snprintf(url + at, cap - at, "=%s", esc);
+        curl_free(esc);
+    }
+    url[at] = '\0';
+    return url;
 }
 
 /* Build a JSON object from the string options given (from o[first] on)
@@ -338,37 +363,13 @@ int cmd_order_show(const cli_cmd *cmd, int argc, char **argv)
 }
 
 /* GET path?<each option given, as name=value> ("--shop-id 7" -> shop_id=7). */
-int cli_get_with_query(cli_opt *o, size_t n, size_t first, const char *path)
+int cli_admin_get_query(cli_opt *o, size_t n, size_t first, const char *path)
 {
-    size_t cap = strlen(path) + 2, at;
-    for (size_t i = first; i < n; i++)
-        if (o[i].value)
-            cap += strlen(o[i].name) + 3 * strlen(o[i].value) + 2;
-    char *url = malloc(cap);
+    char *url = cli_query_url(o, n, first, path);
     if (!url) {
         fprintf(stderr, "kassa: out of memory\n");
         return CLI_FAIL;
     }
-    at = (size_t)snprintf(url, cap, "%s", path);
-    bool first_arg = true;
-    for (size_t i = first; i < n; i++) {
-        if (!o[i].value)
-            continue;
-        char *esc = curl_easy_escape(NULL, o[i].value, 0);
-        if (!esc) {
-            free(url);
-            fprintf(stderr, "kassa: out of memory\n");
-            return CLI_FAIL;
-        }
-        url[at] = first_arg ? '?' : '&';
-        at++;
-        first_arg = false;
-        for (const char *c = o[i].name; *c; c++)
-            url[at++] = *c == '-' ? '_' : *c;
-        at += (size_t)snprintf(url + at, cap - at, "=%s", esc);
-        curl_free(esc);
-    }
-    url[at] = '\0';
     int rc = cli_admin_call(o, n, "GET", url, NULL);
     free(url);
     return rc;
@@ -446,7 +447,7 @@ int cmd_order_list(const cli_cmd *cmd, int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    return cli_get_with_query(o, N(o), 2, "/admin/v1/orders");
+    return cli_admin_get_query(o, N(o), 2, "/admin/v1/orders");
 }
 
 int cmd_withdrawal_list(const cli_cmd *cmd, int argc, char **argv)
@@ -477,7 +478,7 @@ int cmd_withdrawal_list(const cli_cmd *cmd, int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    return cli_get_with_query(o, N(o), 2, "/admin/v1/withdrawals");
+    return cli_admin_get_query(o, N(o), 2, "/admin/v1/withdrawals");
 }
 
 int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv)

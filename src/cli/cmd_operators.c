@@ -8,12 +8,6 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define ADMIN_OPTS                                                                                 \
-    {"server", CLI_ARG, "URL", "KASSA_SERVER", "kassad's base URL", 1, NULL, {0}, 0},              \
-    {                                                                                              \
-        "admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0   \
-    }
-
 #define PAGE_OPTS                                                                                   \
     {"limit", CLI_ARG, "N", NULL, "rows per page, 1-500 (default 50)", 0, NULL, {0}, 0},            \
         {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0}, \
@@ -75,7 +69,7 @@ int cmd_operator_list(const cli_cmd *cmd, int argc, char **argv)
                        argc, argv, o, N(o), pos, 0, &npos);
     if (rc >= 0)
         return rc;
-    return cli_get_with_query(o, N(o), 2, "/admin/v1/operators");
+    return cli_admin_get_query(o, N(o), 2, "/admin/v1/operators");
 }
 
 int cmd_operator_update(const cli_cmd *cmd, int argc, char **argv)
@@ -169,7 +163,7 @@ int cmd_token_list(const cli_cmd *cmd, int argc, char **argv)
     if (cli_parse_long(cli_val(o, N(o), "operator"), 1, 0x7fffffffL, &id) != 0)
         return cli_usage_error(cmd, "--operator: expected a positive numeric operator ID");
     snprintf(path, sizeof path, "/admin/v1/operators/%ld/tokens", id);
-    return cli_get_with_query(o, N(o), 3, path);
+    return cli_admin_get_query(o, N(o), 3, path);
 }
 
 int cmd_token_revoke(const cli_cmd *cmd, int argc, char **argv)
@@ -225,7 +219,7 @@ int cmd_audit_list(const cli_cmd *cmd, int argc, char **argv)
                        argc, argv, o, N(o), pos, 0, &npos);
     if (rc >= 0)
         return rc;
-    return cli_get_with_query(o, N(o), 2, "/admin/v1/audit");
+    return cli_admin_get_query(o, N(o), 2, "/admin/v1/audit");
 }
 
 int cmd_whoami(const cli_cmd *cmd, int argc, char **argv)

@@ -71,6 +71,42 @@ kassa_err query_balances(int64_t shop_id,
     ON_READER(c, STORE_CALL(c, balances, shop_id, fn, arg));
 }
 
+struct shops_page {
+    bool (*fn)(void *arg, const struct shop *s);
+    void *arg;
+    int64_t lo, hi; /* the ids of the shops fn took; lo 0: none */
+};
+
+static bool shop_taken(void *arg, const struct shop *s)
+{
+    struct shops_page *p = arg;
+    if (!p->fn(p->arg, s))
+        return false;
+    if (p->lo == 0 || s->id < p->lo)
+        p->lo = s->id;
+    if (s->id > p->hi)
+        p->hi = s->id;
+    return true;
+}
+
+static kassa_err shops_and_money(struct store_conn *c, const struct shop_filter *f,
+                                 struct shops_page *p,
+                                 bool (*money_fn)(void *arg, const struct shop_money *m))
+{
+    kassa_err err = store_shops_list(c, f, shop_taken, p);
+    if (err == KASSA_OK && p->lo > 0)
+        err = store_shops_money(c, f, p->lo, p->hi, money_fn, p->arg);
+    return err;
+}
+
+kassa_err query_shops_list(const struct shop_filter *f,
+                           bool (*shop_fn)(void *arg, const struct shop *s),
+                           bool (*money_fn)(void *arg, const struct shop_money *m), void *arg)
+{
+    struct shops_page p = {shop_fn, arg, 0, 0};
+    ON_READER(c, shops_and_money(c, f, &p, money_fn));
+}
+
 kassa_err query_method_switches(int64_t shop_id, struct method_switches *out)
 {
     ON_READER(c, method_switches_load(c, shop_id, out));

@@ -49,6 +49,13 @@ kassa_err query_balances(int64_t shop_id,
                          bool (*fn)(void *arg, const char *currency, int64_t available,
                                     int64_t held),
                          void *arg);
+/* A page of the shops f wants (shop_fn for each, in f's order; false
+ * stops), then the balances and fixed fees of the shops shop_fn took
+ * (money_fn for each, by shop id, currency and kind): two statements on
+ * one reader. */
+kassa_err query_shops_list(const struct shop_filter *f,
+                           bool (*shop_fn)(void *arg, const struct shop *s),
+                           bool (*money_fn)(void *arg, const struct shop_money *m), void *arg);
 /* The shop's payment-method switches, read now. */
 kassa_err query_method_switches(int64_t shop_id, struct method_switches *out);
 

@@ -43,6 +43,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "conns.h"
+#include "http_conn.h"
 #include "listen.h"
 #include "resume.h"
 #include "tls.h"
@@ -60,51 +61,6 @@
 #define HTTP_TARGET_MAX 8000
 #define HTTP_QUERY_ARGS_MAX 64
 
-enum http_state {
-    ST_BODY,     /* collecting the body */
-    ST_TOOBIG,   /* body over the limit: draining, 413 at the end */
-    ST_HANDLING, /* handler called, reply not queued yet */
-    ST_QUEUED,   /* reply queued */
-};
-
-struct http_hdr {
-    char *name;
-    char *value;
-    struct http_hdr *next;
-};
-
-struct http_conn {
-    struct http_req req;
-    struct MHD_Connection *mhd;
-    enum http_state state;
-    bool started;         /* first access-handler call done */
-    bool suspend_wanted;  /* http_suspend called */
-    bool suspended;       /* MHD connection suspended (guarded by http_mu) */
-    bool resumed;         /* http_resume called (guarded by http_mu) */
-    bool counted_pending; /* counted in http_pending */
-    bool refused;         /* answered 414 by on_uri itself: close */
-    struct conn_rec *rec; /* the connection's record (conns.h), may be NULL */
-    void (*on_resume)(struct http_req *req, void *arg); /* see http_on_resume */
-    void *on_resume_arg;
-    size_t limit;    /* body limit of this request */
-    struct buf body; /* ceiling: limit (set with it) */
-    /* Request headers, copied at the first call. */
-    size_t nheaders;
-    const char **hnames;
-    const char **hvalues;
-    /* The reply. */
-    bool reply_set;
-    int status;
-    char *ctype;
-    char *rbody; /* malloc'ed */
-    size_t rlen;
-    struct http_hdr *rheaders;
-    /* Access log. */
-    int64_t t0_ms; /* clock_mono_ms when the request arrived */
-    int sent_status;
-    size_t sent_bytes;
-};
-
 static struct MHD_Daemon *http_daemon;
 static bool http_tls; /* serving HTTPS (tls.c holds the pair) */
 static http_handler http_cb;
@@ -112,7 +68,7 @@ static size_t http_max_body;
 static size_t http_max_upload;
 static int http_max_conns = 1024;
 static int http_request_timeout = 60;
-static pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int http_live;    /* requests between URI callback and completion */
 static atomic_int http_pending; /* requests handled but not yet queued */
 
@@ -166,6 +122,8 @@ static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
 
 static void reply_clear(struct http_conn *c)
 {
+    http_stream_free(c->stream);
+    c->stream = NULL;
     free(c->ctype);
     free(c->rbody);
     c->ctype = NULL;
@@ -325,8 +283,10 @@ bool http_query_each(struct http_req *req, bool (*fn)(void *arg, const char *nam
 
 /* ---- replies ----------------------------------------------------------- */
 
-static void set_reply(struct http_conn *c, int status, const char *ctype, char *body, size_t len)
+void http_set_reply(struct http_conn *c, int status, const char *ctype, char *body, size_t len)
 {
+    http_stream_free(c->stream);
+    c->stream = NULL;
     free(c->rbody);
     free(c->ctype);
     c->status = status;
@@ -352,7 +312,7 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
         }
     }
     pthread_mutex_lock(&http_mu);
-    set_reply(c, status, content_type, copy, copy != NULL ? len : 0);
+    http_set_reply(c, status, content_type, copy, copy != NULL ? len : 0);
     pthread_mutex_unlock(&http_mu);
 }
 
@@ -361,7 +321,7 @@ void http_reply_owned(struct http_req *req, int status, const char *content_type
 {
     struct http_conn *c = conn_of(req);
     pthread_mutex_lock(&http_mu);
-    set_reply(c, status, content_type, body, len);
+    http_set_reply(c, status, content_type, body, len);
     pthread_mutex_unlock(&http_mu);
 }
 
@@ -434,10 +394,12 @@ static enum MHD_Result queue_reply(struct http_conn *c)
         log_error("handler set no reply", "path=%s", c->req.path);
         reply_clear(c);
         char *b = strdup(http_500);
-        set_reply(c, 500, "application/json", b, b != NULL ? strlen(http_500) : 0);
+        http_set_reply(c, 500, "application/json", b, b != NULL ? strlen(http_500) : 0);
     }
     struct MHD_Response *r;
-    if (c->rbody != NULL && c->rlen > 0) {
+    if (c->stream != NULL) {
+        r = http_stream_response(&c->stream);
+    } else if (c->rbody != NULL && c->rlen > 0) {
         r = MHD_create_response_from_buffer(c->rlen, c->rbody, MHD_RESPMEM_MUST_FREE);
         if (r != NULL)
             c->rbody = NULL; /* MHD frees it now */
@@ -463,7 +425,7 @@ static enum MHD_Result queue_static(struct http_conn *c, int status, const char 
 {
     reply_clear(c);
     char *b = strdup(body);
-    set_reply(c, status, "application/json", b, b != NULL ? strlen(body) : 0);
+    http_set_reply(c, status, "application/json", b, b != NULL ? strlen(body) : 0);
     return queue_reply(c);
 }
 

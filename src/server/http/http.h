@@ -59,6 +59,21 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
 void http_reply_owned(struct http_req *req, int status, const char *content_type, char *body,
                       size_t len);
 
+/* A body made while it is sent, for an answer too large to hold (an
+ * export): fill writes up to max bytes into buf and returns how many (> 0),
+ * 0 at the end of the body, or -1 when it cannot go on: the connection is
+ * then cut, so the client sees the body did not end (chunked transfer
+ * without its last chunk). fill runs on the HTTP thread serving the
+ * connection, once per refill of its send buffer, after the handler
+ * returned; done(arg) runs once, when the answer is gone or abandoned. */
+typedef long (*http_fill_fn)(void *arg, char *buf, size_t max);
+
+/* Answer with a streamed body (its length unknown: chunked on HTTP/1.1).
+ * Headers added with http_add_header go with it. When memory is short,
+ * done(arg) runs at once and the answer is an empty 500. */
+void http_reply_stream(struct http_req *req, int status, const char *content_type,
+                       http_fill_fn fill, void (*done)(void *arg), void *arg);
+
 /* Add a response header (both strings copied). */
 void http_add_header(struct http_req *req, const char *name, const char *value);
 

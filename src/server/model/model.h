@@ -299,9 +299,31 @@ struct ledger_posting {
 struct posting_filter {
     int64_t account_id; /* 0 any */
     int64_t tx_id;      /* 0 any */
+    int64_t from, to;   /* their transaction's created_at in [from, to); 0 any */
     int64_t after_id;
     bool asc;
     int limit;
+};
+
+/* Which shops a list wants, a page at a time by id. */
+struct shop_filter {
+    int64_t merchant_id; /* 0 any */
+    int active;          /* -1 any, 0, 1 */
+    char q[TEXT_SIZE];   /* part of the name (ASCII letters in either case), the id or the
+                          * public key; "" any */
+    int64_t after_id;
+    bool asc;
+    int limit; /* rows to read, >= 1 */
+};
+
+/* A shop's money in one currency, as the shop list reads it: one of its
+ * balances (kind "shop_available" or "shop_held") or its fixed fee (kind
+ * "fee_fixed"). */
+struct shop_money {
+    int64_t shop_id;
+    char kind[24];
+    char currency[16];
+    int64_t amount; /* minor units */
 };
 
 /* Which withdrawals a list wants, a page at a time by id (as struct

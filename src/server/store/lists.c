@@ -8,6 +8,7 @@
 #include "sql/orders.h"
 #include "sql/requisites.h"
 #include "sql/rows.h"
+#include "sql/shops.h"
 #include "store.h"
 
 struct order_visit {
@@ -144,6 +145,79 @@ kassa_err store_requisites_list(struct store_conn *c, const struct requisite_fil
     sql_requisites_list(f, q);
     struct requisite_visit v = {fn, arg};
     kassa_err err = STORE_CALL(c, query_rows, q, requisite_row, &v);
+    free(q);
+    return err;
+}
+
+/* A shop's rows arrive together (sql_shops_list): one shop is gathered
+ * while they do, handed to fn when the next shop's row (or the end)
+ * comes. */
+struct shop_visit {
+    store_shop_fn fn;
+    void *arg;
+    bool have, stopped;
+    struct shop s; /* large: one per list */
+};
+
+static bool shop_row(void *arg, const struct sql_row *r)
+{
+    struct shop_visit *v = arg;
+    if (v->have && r->ops->i64(r, 0) != v->s.id) {
+        v->have = false;
+        if (!v->fn(v->arg, &v->s)) {
+            v->stopped = true;
+            return false;
+        }
+    }
+    if (!v->have) {
+        sql_read_shop(r, &v->s);
+        v->have = true;
+    }
+    sql_read_shop_dialect(r, &v->s);
+    return true;
+}
+
+kassa_err store_shops_list(struct store_conn *c, const struct shop_filter *f, store_shop_fn fn,
+                           void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    struct shop_visit *v = calloc(1, sizeof *v);
+    kassa_err err = KASSA_ENOMEM;
+    if (q != NULL && v != NULL) {
+        sql_shops_list(f, q);
+        v->fn = fn;
+        v->arg = arg;
+        err = STORE_CALL(c, query_rows, q, shop_row, v);
+        if (err == KASSA_OK && v->have && !v->stopped)
+            fn(arg, &v->s);
+    }
+    free(q);
+    free(v);
+    return err;
+}
+
+struct money_visit {
+    store_shop_money_fn fn;
+    void *arg;
+};
+
+static bool money_row(void *arg, const struct sql_row *r)
+{
+    struct money_visit *v = arg;
+    struct shop_money m;
+    sql_read_shop_money(r, &m);
+    return v->fn(v->arg, &m);
+}
+
+kassa_err store_shops_money(struct store_conn *c, const struct shop_filter *f, int64_t lo,
+                            int64_t hi, store_shop_money_fn fn, void *arg)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    sql_shops_money(f, lo, hi, q);
+    struct money_visit v = {fn, arg};
+    kassa_err err = STORE_CALL(c, query_rows, q, money_row, &v);
     free(q);
     return err;
 }

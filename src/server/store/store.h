@@ -486,6 +486,15 @@ kassa_err store_shop_rotate(struct store_conn *c, int64_t shop_id, const char *d
 /* A page of the requisites f wants, each with its pending orders' count. */
 kassa_err store_requisites_list(struct store_conn *c, const struct requisite_filter *f,
                                 store_requisite_count_fn fn, void *arg);
+/* A page of the shops f wants (model.h struct shop_filter), each with its
+ * dialect rows, in f's order; then the balances and fixed fees of those
+ * with an id in [lo, hi] (one page's), by shop, currency and kind. */
+typedef bool (*store_shop_fn)(void *arg, const struct shop *s);
+typedef bool (*store_shop_money_fn)(void *arg, const struct shop_money *m);
+kassa_err store_shops_list(struct store_conn *c, const struct shop_filter *f, store_shop_fn fn,
+                           void *arg);
+kassa_err store_shops_money(struct store_conn *c, const struct shop_filter *f, int64_t lo,
+                            int64_t hi, store_shop_money_fn fn, void *arg);
 /* A page of the callbacks f wants, without their bodies or attempts. */
 kassa_err store_callbacks_list(struct store_conn *c, const struct callback_filter *f,
                                store_callback_summary_fn fn, void *arg);

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "admin_auth.h"
 #include "admin_callbacks.h"
+#include "admin_exports.h"
 #include "admin_lists.h"
 #include "admin_shops.h"
 #include "dialect/dialect.h"
@@ -666,6 +667,14 @@ static enum http_action admin_route(struct http_req *req, const char *p)
         return admin_list_postings(req);
     if (strcmp(p, "/ledger/verify") == 0 && get)
         return admin_ledger_verify(req);
+    /* Find anything: the shop list (admin_lists.c) and the CSV exports
+     * (admin_exports.c). */
+    if (strcmp(p, "/shops") == 0 && get)
+        return admin_list_shops(req);
+    if (strcmp(p, "/orders.csv") == 0 && get)
+        return admin_export_orders(req);
+    if (strcmp(p, "/ledger/postings.csv") == 0 && get)
+        return admin_export_postings(req);
     if ((arg = path_after(p, "/shops/")) != NULL && strstr(arg, "/methods") != NULL)
         return admin_shop_methods(req, arg);
     if ((arg = path_after(p, "/shops")) != NULL && (*arg == '\0' || *arg == '/'))

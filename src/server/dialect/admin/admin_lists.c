@@ -282,27 +282,28 @@ static bool order_cursor(struct http_req *req, struct order_filter *f, char *msg
     return ok;
 }
 
-static bool parse_order_filter(struct http_req *req, struct order_filter *f, char *msg,
-                               size_t msglen)
+bool admin_order_filter(struct http_req *req, struct order_filter *f, bool paged, char *msg,
+                        size_t msglen)
 {
     memset(f, 0, sizeof *f);
     f->status = -1;
     f->confirmed = -1;
     f->amount_min = f->amount_max = -1;
-    struct known k = {order_args, NULL};
+    /* order_args begins with the page's three: an export takes none. */
+    struct known k = {paged ? order_args : order_args + 3, NULL};
     if (!http_query_each(req, known_name, &k)) {
         if (k.bad == NULL)
             snprintf(msg, msglen, "query: too large");
         else
             snprintf(msg, msglen,
-                     "unknown argument '%.40s': orders are listed by status, shop_id, "
+                     "unknown argument '%.40s': orders are %s by status, shop_id, "
                      "merchant_id, dialect, from, to, requisite_id, confirmed_by_customer, "
-                     "currency, amount_min, amount_max, merchant_order_id, q (with limit, "
-                     "cursor, order)",
-                     k.bad);
+                     "currency, amount_min, amount_max, merchant_order_id, q%s",
+                     k.bad, paged ? "listed" : "exported",
+                     paged ? " (with limit, cursor, order)" : "");
         return false;
     }
-    if (!arg_page(req, &f->limit, NULL, &f->asc, msg, msglen))
+    if (paged && !arg_page(req, &f->limit, NULL, &f->asc, msg, msglen))
         return false;
     const char *status = http_query(req, "status");
     if (status != NULL) {
@@ -350,7 +351,7 @@ static bool parse_order_filter(struct http_req *req, struct order_filter *f, cha
     if (!arg_amount(req, "amount_min", f->currency, &f->amount_min, msg, msglen) ||
         !arg_amount(req, "amount_max", f->currency, &f->amount_max, msg, msglen))
         return false;
-    return order_cursor(req, f, msg, msglen);
+    return !paged || order_cursor(req, f, msg, msglen);
 }
 
 struct order_page {
@@ -382,7 +383,7 @@ enum http_action admin_list_orders(struct http_req *req)
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
-    if (!parse_order_filter(req, f, msg, sizeof msg)) {
+    if (!admin_order_filter(req, f, true, msg, sizeof msg)) {
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
     }
@@ -820,5 +821,106 @@ enum http_action admin_list_requisites(struct http_req *req)
     f.limit++;
     kassa_err err = query_requisites_list(&f, page_requisite, &page);
     finish_page(req, &w, err, &page);
+    return HTTP_DONE;
+}
+
+/* ---- shops -------------------------------------------------------------- */
+
+static const char *const shop_args[] = {"limit",  "cursor", "order", "merchant_id",
+                                        "active", "q",      NULL};
+
+/* A page of shops and their money, held until both statements are read:
+ * the money rows come after every shop of the page. */
+struct shop_list {
+    struct shop *shops; /* limit of them */
+    int limit, n;
+    bool more;
+    struct shop_money *money;
+    size_t n_money, cap_money;
+    bool failed;
+};
+
+static bool list_shop(void *arg, const struct shop *s)
+{
+    struct shop_list *l = arg;
+    if (l->n == l->limit) {
+        l->more = true;
+        return false;
+    }
+    l->shops[l->n++] = *s;
+    return true;
+}
+
+/* A page has at most LIST_LIMIT_MAX shops with a few currencies each. */
+#define SHOP_MONEY_MAX (LIST_LIMIT_MAX * 64)
+
+static bool list_money(void *arg, const struct shop_money *m)
+{
+    struct shop_list *l = arg;
+    if (l->n_money == l->cap_money) {
+        size_t cap = l->cap_money == 0 ? 64 : l->cap_money * 2;
+        struct shop_money *p = cap <= SHOP_MONEY_MAX ? realloc(l->money, cap * sizeof *p) : NULL;
+        if (p == NULL) {
+            l->failed = true;
+            return false;
+        }
+        l->money = p;
+        l->cap_money = cap;
+    }
+    l->money[l->n_money++] = *m;
+    return true;
+}
+
+enum http_action admin_list_shops(struct http_req *req)
+{
+    char msg[256];
+    struct shop_filter f = {.active = -1};
+    if (!list_args(req, shop_args,
+                   "shops are listed by merchant_id, active and q (with limit, cursor, order)",
+                   &f.limit, &f.after_id, &f.asc))
+        return HTTP_DONE;
+    if (!arg_int(req, "merchant_id", 1, INT64_MAX, &f.merchant_id, msg, sizeof msg) ||
+        !arg_text(req, "q", f.q, sizeof f.q, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    const char *active = http_query(req, "active");
+    if (active != NULL) {
+        if (strcmp(active, "true") != 0 && strcmp(active, "false") != 0) {
+            reply_error(req, 400, "active: expected true or false");
+            return HTTP_DONE;
+        }
+        f.active = strcmp(active, "true") == 0;
+    }
+    struct shop_list l = {.limit = f.limit, .shops = malloc((size_t)f.limit * sizeof *l.shops)};
+    f.limit++; /* one more: whether a next page exists */
+    kassa_err err =
+        l.shops != NULL ? query_shops_list(&f, list_shop, list_money, &l) : KASSA_ENOMEM;
+    if (err == KASSA_OK && l.failed)
+        err = KASSA_ENOMEM;
+    struct jw w;
+    start_page(&w);
+    struct row_page page = {.w = &w, .limit = l.limit, .n = l.n, .more = l.more};
+    /* The money rows are by shop id, ascending: each shop's found by
+     * bisection. */
+    for (int i = 0; err == KASSA_OK && i < l.n; i++) {
+        const struct shop *s = &l.shops[i];
+        size_t lo = 0, hi = l.n_money;
+        while (lo < hi) { /* the first row of shop s */
+            size_t mid = (lo + hi) / 2;
+            if (l.money[mid].shop_id < s->id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        struct shop_money_rows rows = {l.money != NULL ? l.money + lo : NULL, 0};
+        while (lo + rows.n < l.n_money && l.money[lo + rows.n].shop_id == s->id)
+            rows.n++;
+        render_admin_shop(&w, s, false, &rows);
+        page.last_id = s->id;
+    }
+    finish_page(req, &w, err, &page);
+    free(l.shops);
+    free(l.money);
     return HTTP_DONE;
 }

@@ -20,6 +20,12 @@
  * order's uuid, id or merchant order id. */
 enum http_action admin_list_orders(struct http_req *req);
 
+/* The orders list's filter from req's arguments into f (cleared first);
+ * with `paged` also limit, cursor and order (else none of them: an
+ * export). False with the 400's message in msg. */
+bool admin_order_filter(struct http_req *req, struct order_filter *f, bool paged, char *msg,
+                        size_t msglen);
+
 /* GET /admin/v1/withdrawals?status=&shop_id= : without a status, the
  * pending ones (what waits for the operator) first, then the decided
  * ones, each part newest first (order=asc: oldest first); items as
@@ -51,6 +57,25 @@ enum http_action admin_list_callbacks(struct http_req *req);
 /* GET /admin/v1/requisites?type=&currency=&active= : the pool, each with
  * the count of pending orders on it ("pending_orders"). */
 enum http_action admin_list_requisites(struct http_req *req);
+
+/* GET /admin/v1/shops?merchant_id=&active=&q= : items as GET
+ * /admin/v1/shops/{id} renders them, with "balances" as GET
+ * /admin/v1/shops/{id}/balances does; q matches part of the name (ASCII
+ * letters in either case), the id or the public key (shop_id). */
+enum http_action admin_list_shops(struct http_req *req);
+
+/* A shop's money as a list read it (its rows of struct shop_money). */
+struct shop_money_rows {
+    const struct shop_money *rows;
+    size_t n;
+};
+
+/* A shop's JSON (admin_shops.c): its settings, and with `credentials` (only
+ * the answer to its creation) every merchant dialect's keys and secrets.
+ * money NULL: its fixed fees read now; else its fixed fees and
+ * "balances" from money. */
+void render_admin_shop(struct jw *w, const struct shop *s, bool credentials,
+                       const struct shop_money_rows *money);
 
 /* The operator's view of a requisite (admin.c), with "pending_orders"
  * when pending >= 0. */

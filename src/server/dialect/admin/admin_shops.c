@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "core/core.h"
 #include "base/log.h"
+#include "admin_lists.h"
 #include "admin_shops.h"
 #include "kassa/money.h"
 #include "dialect/dialect.h"
@@ -56,6 +57,10 @@ struct fees_ctx {
     struct jw *w;
 };
 
+struct balance_ctx {
+    struct jw *w;
+};
+
 static bool fee_one(void *arg, const char *currency, int64_t fixed)
 {
     struct fees_ctx *f = arg;
@@ -64,14 +69,42 @@ static bool fee_one(void *arg, const char *currency, int64_t fixed)
     return true;
 }
 
-/* "fee_fixed": {...} of a shop, read from the store. */
-static void render_fee_fixed(struct jw *w, int64_t shop_id)
+/* "fee_fixed": {...} of a shop, read from the store (money NULL) or from
+ * the rows of its money a list read. */
+static void render_fee_fixed(struct jw *w, int64_t shop_id, const struct shop_money_rows *money)
 {
     struct fees_ctx f = {.w = w};
     jw_key(w, "fee_fixed");
     jw_obj(w);
-    if (query_shop_fees(shop_id, fee_one, &f) != KASSA_OK)
+    for (size_t i = 0; money != NULL && i < money->n; i++)
+        if (strcmp(money->rows[i].kind, "fee_fixed") == 0)
+            fee_one(&f, money->rows[i].currency, money->rows[i].amount);
+    if (money == NULL && query_shop_fees(shop_id, fee_one, &f) != KASSA_OK)
         w->failed = true;
+    jw_obj_end(w);
+}
+
+static bool balance_one(void *arg, const char *currency, int64_t available, int64_t held);
+
+/* "balances": {...} from a shop's money rows (by currency, then kind). */
+static void render_balances(struct jw *w, const struct shop_money_rows *money)
+{
+    struct balance_ctx b = {.w = w};
+    jw_key(w, "balances");
+    jw_obj(w);
+    for (size_t i = 0; i < money->n;) {
+        const char *currency = money->rows[i].currency;
+        int64_t available = 0, held = 0;
+        bool any = false;
+        for (; i < money->n && strcmp(money->rows[i].currency, currency) == 0; i++) {
+            if (strcmp(money->rows[i].kind, "shop_available") == 0)
+                available = money->rows[i].amount, any = true;
+            else if (strcmp(money->rows[i].kind, "shop_held") == 0)
+                held = money->rows[i].amount, any = true;
+        }
+        if (any)
+            balance_one(&b, currency, available, held);
+    }
     jw_obj_end(w);
 }
 
@@ -234,9 +267,8 @@ static void render_form_hosts(struct jw *w, const char *list)
     jw_arr_end(w);
 }
 
-/* A shop's JSON: its settings, and with `credentials` (only the answer to
- * its creation) every merchant dialect's keys and secrets. */
-static void render_shop(struct jw *w, const struct shop *s, bool credentials)
+void render_admin_shop(struct jw *w, const struct shop *s, bool credentials,
+                       const struct shop_money_rows *money)
 {
     jw_obj(w);
     jw_kint(w, "id", s->id);
@@ -246,7 +278,7 @@ static void render_shop(struct jw *w, const struct shop *s, bool credentials)
     jw_kstr(w, "url", s->url);
     jw_kstr(w, "callback_url", s->callback_url);
     jw_kstr(w, "fee_percent", s->fee_percent);
-    render_fee_fixed(w, s->id);
+    render_fee_fixed(w, s->id, money);
     render_form_hosts(w, s->form_hosts);
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect *d = dialect_registry[i];
@@ -267,6 +299,8 @@ static void render_shop(struct jw *w, const struct shop *s, bool credentials)
         }
     }
     jw_kbool(w, "active", s->active != 0);
+    if (money != NULL)
+        render_balances(w, money);
     for (size_t i = 0; credentials && dialect_registry[i] != NULL; i++) {
         const struct dialect *d = dialect_registry[i];
         const struct shop_dialect *row = shop_dialect_find(s, d->name);
@@ -297,7 +331,7 @@ static void shop_rendered(struct http_req *req, struct store_task *task, kassa_e
              (long long)s->merchant_id, s->n_dialects);
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
-    render_shop(&w, s, true);
+    render_admin_shop(&w, s, true, NULL);
     reply_jw(req, 201, &w);
 }
 
@@ -388,7 +422,7 @@ static void reply_shop(struct http_req *req, int64_t id, int status)
     }
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
-    render_shop(&w, &s, false);
+    render_admin_shop(&w, &s, false, NULL);
     reply_jw(req, status, &w);
 }
 
@@ -538,10 +572,6 @@ refuse:
     return HTTP_DONE;
 }
 
-struct balance_ctx {
-    struct jw *w;
-};
-
 static bool balance_one(void *arg, const char *currency, int64_t available, int64_t held)
 {
     struct balance_ctx *b = arg;
@@ -608,7 +638,7 @@ static void tariff_rendered(struct http_req *req, struct store_task *task, kassa
     jw_obj(&w);
     jw_kint(&w, "id", s.id);
     jw_kstr(&w, "fee_percent", s.fee_percent);
-    render_fee_fixed(&w, s.id);
+    render_fee_fixed(&w, s.id, NULL);
     jw_obj_end(&w);
     reply_jw(req, 200, &w);
 }

@@ -70,6 +70,19 @@ void sql_postings_list(const struct posting_filter *f, struct sql_query *q)
         sql_query_add(q, "p.tx_id = ");
         sql_query_i64(q, f->tx_id);
     }
+    /* Postings in id order with their transaction's time as a filter: the
+     * time has no index of its own (ids follow commits, times nearly so),
+     * so a range is read in the key's order from the cursor on. */
+    if (f->from > 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, "t.created_at >= ");
+        sql_query_i64(q, f->from);
+    }
+    if (f->to > 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, "t.created_at < ");
+        sql_query_i64(q, f->to);
+    }
     page(q, &first, "p.id", f->after_id, f->asc, f->limit);
 }
 
