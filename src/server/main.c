@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/crashpoint.h"
 #include "core/core.h"
+#include "core/query.h"
 #include "config.h"
 #include "dialect/dialect.h"
 #include "txn/submit.h"
@@ -180,6 +181,7 @@ int main(int argc, char **argv)
                       err);
     }
     log_info("shutting down", "signal=%d", sig);
+    core_backup_cancel(); /* a backup being copied ends now, answered 503 */
     http_stop();
     status = 0;
 out:

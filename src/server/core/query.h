@@ -135,4 +135,27 @@ kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visit
 kassa_err query_callback(int64_t id, const struct callback_visitor *v);
 kassa_err query_callback_stats(struct callback_stats *out);
 
+/* ---- backup ---- */
+
+/* A copy of the database (core_backup_take). */
+struct core_backup {
+    int fd;             /* an open descriptor of an unlinked file: the copy */
+    int64_t bytes;      /* its size */
+    int64_t pages;      /* database pages copied */
+    int64_t elapsed_ms; /* how long the copy took */
+};
+
+/* Whether the store can copy itself (SQLite; PostgreSQL's is pg_dump). */
+bool core_backup_supported(void);
+/* Take a consistent copy of the whole database as of now (out->fd: the
+ * caller closes it), without holding up the writer, one at a time: on KASSA_OK the
+ * backup counts as running until core_backup_release (call it once the
+ * copy was streamed). KASSA_ECONFLICT when one is running, KASSA_EINVAL
+ * when the store has no backup, KASSA_EUNAVAILABLE when kassad is
+ * shutting down, KASSA_EIO; err says why. */
+kassa_err core_backup_take(struct core_backup *out, char *err, size_t errlen);
+void core_backup_release(void);
+/* Stop a backup being taken, and refuse new ones: kassad shuts down. */
+void core_backup_cancel(void);
+
 #endif

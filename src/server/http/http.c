@@ -98,11 +98,20 @@ struct http_conn {
     char *ctype;
     char *rbody; /* malloc'ed */
     size_t rlen;
+    struct file_body *rfile; /* or the answer is a file's (http_reply_file) */
     struct http_hdr *rheaders;
     /* Access log. */
     int64_t t0_ms; /* clock_mono_ms when the request arrived */
     int sent_status;
     size_t sent_bytes;
+};
+
+/* An answer read from an open file as it is sent (http_reply_file). */
+struct file_body {
+    int fd;
+    uint64_t size;
+    void (*done)(void *arg);
+    void *arg;
 };
 
 static struct MHD_Daemon *http_daemon;
@@ -164,10 +173,36 @@ static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
     return c;
 }
 
+/* MHD's content reader of a file answer: the bytes at pos, as they are sent. */
+static ssize_t file_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct file_body *f = cls;
+    if (pos >= f->size)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    ssize_t n = pread(f->fd, buf, f->size - pos < max ? (size_t)(f->size - pos) : max, (off_t)pos);
+    if (n > 0)
+        return n;
+    log_error("file answer cut short", "error=\"%s\"", n < 0 ? strerror(errno) : "end of file");
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void file_free(void *cls)
+{
+    struct file_body *f = cls;
+    if (f == NULL)
+        return;
+    close(f->fd);
+    if (f->done != NULL)
+        f->done(f->arg);
+    free(f);
+}
+
 static void reply_clear(struct http_conn *c)
 {
     free(c->ctype);
     free(c->rbody);
+    file_free(c->rfile);
+    c->rfile = NULL;
     c->ctype = NULL;
     c->rbody = NULL;
     c->rlen = 0;
@@ -259,76 +294,14 @@ void http_client_addr(struct http_req *req, char *buf, size_t size)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
 }
 
-/* Decode a form-encoded component (%XX, '+' as space) into the arena. */
-static char *form_decode(struct arena *a, const char *s, size_t n)
-{
-    char *out = arena_alloc(a, n + 1);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            out[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-                   hex_value(s[i + 2]) >= 0) {
-            out[o++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-const char *http_query(struct http_req *req, const char *name)
-{
-    if (req == NULL || name == NULL || req->query == NULL)
-        return NULL;
-    const char *p = req->query;
-    while (*p != '\0') {
-        size_t len = strcspn(p, "&");
-        size_t klen = strcspn(p, "=&");
-        char *key = form_decode(&req->arena, p, klen);
-        if (key == NULL)
-            return NULL;
-        if (klen > 0 && strcmp(key, name) == 0) {
-            if (klen >= len)
-                return "";
-            return form_decode(&req->arena, p + klen + 1, len - klen - 1);
-        }
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return NULL;
-}
-
-bool http_query_each(struct http_req *req, bool (*fn)(void *arg, const char *name), void *arg)
-{
-    if (req == NULL || req->query == NULL)
-        return true;
-    for (const char *p = req->query; *p != '\0';) {
-        size_t len = strcspn(p, "&");
-        size_t klen = strcspn(p, "=&");
-        if (klen > 0) {
-            char *key = form_decode(&req->arena, p, klen);
-            if (key == NULL || !fn(arg, key))
-                return false;
-        }
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return true;
-}
-
 /* ---- replies ----------------------------------------------------------- */
 
 static void set_reply(struct http_conn *c, int status, const char *ctype, char *body, size_t len)
 {
     free(c->rbody);
     free(c->ctype);
+    file_free(c->rfile);
+    c->rfile = NULL;
     c->status = status;
     c->ctype = ctype != NULL ? strdup(ctype) : NULL;
     c->rbody = body;
@@ -362,6 +335,25 @@ void http_reply_owned(struct http_req *req, int status, const char *content_type
     struct http_conn *c = conn_of(req);
     pthread_mutex_lock(&http_mu);
     set_reply(c, status, content_type, body, len);
+    pthread_mutex_unlock(&http_mu);
+}
+
+void http_reply_file(struct http_req *req, int status, const char *content_type, int fd,
+                     uint64_t size, void (*done)(void *arg), void *arg)
+{
+    struct http_conn *c = conn_of(req);
+    struct file_body *f = malloc(sizeof *f);
+    if (f == NULL) {
+        close(fd);
+        if (done != NULL)
+            done(arg);
+        http_reply(req, 500, "application/json", http_500, strlen(http_500));
+        return;
+    }
+    *f = (struct file_body){.fd = fd, .size = size, .done = done, .arg = arg};
+    pthread_mutex_lock(&http_mu);
+    set_reply(c, status, content_type, NULL, 0);
+    c->rfile = f;
     pthread_mutex_unlock(&http_mu);
 }
 
@@ -437,7 +429,13 @@ static enum MHD_Result queue_reply(struct http_conn *c)
         set_reply(c, 500, "application/json", b, b != NULL ? strlen(http_500) : 0);
     }
     struct MHD_Response *r;
-    if (c->rbody != NULL && c->rlen > 0) {
+    uint64_t sent = c->rlen;
+    if (c->rfile != NULL) {
+        sent = c->rfile->size;
+        r = MHD_create_response_from_callback(sent, 64 * 1024, file_read, c->rfile, file_free);
+        if (r != NULL)
+            c->rfile = NULL; /* MHD frees it now */
+    } else if (c->rbody != NULL && c->rlen > 0) {
         r = MHD_create_response_from_buffer(c->rlen, c->rbody, MHD_RESPMEM_MUST_FREE);
         if (r != NULL)
             c->rbody = NULL; /* MHD frees it now */
@@ -452,7 +450,7 @@ static enum MHD_Result queue_reply(struct http_conn *c)
     for (struct http_hdr *h = c->rheaders; h != NULL; h = h->next)
         MHD_add_response_header(r, h->name, h->value);
     c->sent_status = c->status;
-    c->sent_bytes = c->rlen;
+    c->sent_bytes = (size_t)sent;
     enum MHD_Result ret = MHD_queue_response(c->mhd, (unsigned int)c->status, r);
     MHD_destroy_response(r);
     c->state = ST_QUEUED;

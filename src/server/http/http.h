@@ -59,6 +59,13 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
 void http_reply_owned(struct http_req *req, int status, const char *content_type, char *body,
                       size_t len);
 
+/* Answer with the first `size` bytes of the open file fd, read as they are
+ * sent (constant memory whatever the size). The answer owns fd from now on:
+ * fd is closed and done(arg) (when not NULL) called once the answer is sent,
+ * the client went away, or another answer replaced this one. */
+void http_reply_file(struct http_req *req, int status, const char *content_type, int fd,
+                     uint64_t size, void (*done)(void *arg), void *arg);
+
 /* Add a response header (both strings copied). */
 void http_add_header(struct http_req *req, const char *name, const char *value);
 

@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "base/log.h"
 #include "base/ratelimit.h"
+#include "admin_backup.h"
 #include "admin_callbacks.h"
 #include "admin_lists.h"
 #include "admin_shops.h"
@@ -725,6 +726,9 @@ static enum http_action admin_handle(struct http_req *req)
         return admin_shop_methods(req, arg);
     if ((arg = path_after(p, "/shops")) != NULL && (*arg == '\0' || *arg == '/'))
         return admin_shops(req, arg);
+    /* Backups (admin_backup.c): a copy of the SQLite database, streamed. */
+    if (strcmp(p, "/backup") == 0 && post)
+        return admin_backup(req);
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }
