@@ -101,5 +101,6 @@ int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_resend(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_stats(const cli_cmd *cmd, int argc, char **argv);
+int cmd_backup(const cli_cmd *cmd, int argc, char **argv);
 
 #endif
