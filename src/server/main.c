@@ -82,6 +82,16 @@ int main(int argc, char **argv)
     int rc = config_load(argc, argv, err, sizeof err);
     if (rc == 1)
         return 0;
+    if (config.check_only) {
+        /* Each problem is on stderr already (config.h). */
+        if (rc == 0)
+            printf("kassad: configuration ok (listen %s, db %s, public URL %s, %s)\n",
+                   config.listen, strncmp(config.db, "sqlite:", 7) == 0 ? "SQLite" : "PostgreSQL",
+                   config.public_url,
+                   config.tls_cert != NULL && config.tls_cert[0] ? "HTTPS" : "HTTP");
+        config_free();
+        return rc == 0 ? 0 : 2;
+    }
     if (rc != 0) {
         fprintf(stderr, "kassad: %s\n", err);
         fprintf(stderr, "Try 'kassad --help'.\n");

@@ -43,6 +43,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "conns.h"
+#include "file_body.h"
 #include "listen.h"
 #include "resume.h"
 #include "tls.h"
@@ -106,14 +107,6 @@ struct http_conn {
     size_t sent_bytes;
 };
 
-/* An answer read from an open file as it is sent (http_reply_file). */
-struct file_body {
-    int fd;
-    uint64_t size;
-    void (*done)(void *arg);
-    void *arg;
-};
-
 static struct MHD_Daemon *http_daemon;
 static bool http_tls; /* serving HTTPS (tls.c holds the pair) */
 static http_handler http_cb;
@@ -173,35 +166,11 @@ static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
     return c;
 }
 
-/* MHD's content reader of a file answer: the bytes at pos, as they are sent. */
-static ssize_t file_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    struct file_body *f = cls;
-    if (pos >= f->size)
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    ssize_t n = pread(f->fd, buf, f->size - pos < max ? (size_t)(f->size - pos) : max, (off_t)pos);
-    if (n > 0)
-        return n;
-    log_error("file answer cut short", "error=\"%s\"", n < 0 ? strerror(errno) : "end of file");
-    return MHD_CONTENT_READER_END_WITH_ERROR;
-}
-
-static void file_free(void *cls)
-{
-    struct file_body *f = cls;
-    if (f == NULL)
-        return;
-    close(f->fd);
-    if (f->done != NULL)
-        f->done(f->arg);
-    free(f);
-}
-
 static void reply_clear(struct http_conn *c)
 {
     free(c->ctype);
     free(c->rbody);
-    file_free(c->rfile);
+    file_body_free(c->rfile);
     c->rfile = NULL;
     c->ctype = NULL;
     c->rbody = NULL;
@@ -300,7 +269,7 @@ static void set_reply(struct http_conn *c, int status, const char *ctype, char *
 {
     free(c->rbody);
     free(c->ctype);
-    file_free(c->rfile);
+    file_body_free(c->rfile);
     c->rfile = NULL;
     c->status = status;
     c->ctype = ctype != NULL ? strdup(ctype) : NULL;
@@ -342,15 +311,11 @@ void http_reply_file(struct http_req *req, int status, const char *content_type,
                      uint64_t size, void (*done)(void *arg), void *arg)
 {
     struct http_conn *c = conn_of(req);
-    struct file_body *f = malloc(sizeof *f);
+    struct file_body *f = file_body_new(fd, size, done, arg);
     if (f == NULL) {
-        close(fd);
-        if (done != NULL)
-            done(arg);
         http_reply(req, 500, "application/json", http_500, strlen(http_500));
         return;
     }
-    *f = (struct file_body){.fd = fd, .size = size, .done = done, .arg = arg};
     pthread_mutex_lock(&http_mu);
     set_reply(c, status, content_type, NULL, 0);
     c->rfile = f;
@@ -431,8 +396,8 @@ static enum MHD_Result queue_reply(struct http_conn *c)
     struct MHD_Response *r;
     uint64_t sent = c->rlen;
     if (c->rfile != NULL) {
-        sent = c->rfile->size;
-        r = MHD_create_response_from_callback(sent, 64 * 1024, file_read, c->rfile, file_free);
+        sent = file_body_size(c->rfile);
+        r = file_body_response(c->rfile);
         if (r != NULL)
             c->rfile = NULL; /* MHD frees it now */
     } else if (c->rbody != NULL && c->rlen > 0) {

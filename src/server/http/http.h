@@ -60,9 +60,10 @@ void http_reply_owned(struct http_req *req, int status, const char *content_type
                       size_t len);
 
 /* Answer with the first `size` bytes of the open file fd, read as they are
- * sent (constant memory whatever the size). The answer owns fd from now on:
- * fd is closed and done(arg) (when not NULL) called once the answer is sent,
- * the client went away, or another answer replaced this one. */
+ * sent (constant memory whatever the size). The answer owns fd from now on
+ * and closes it. done(arg) (when not NULL) is called once: when the last
+ * byte was read for sending, or when the answer is dropped (the client went
+ * away, another answer replaced it). */
 void http_reply_file(struct http_req *req, int status, const char *content_type, int fd,
                      uint64_t size, void (*done)(void *arg), void *arg);
 

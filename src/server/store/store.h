@@ -449,6 +449,12 @@ const struct store_options *store_opts(void);
 /* Open "sqlite:PATH" or "postgresql://..." / "postgres://...". */
 kassa_err store_open(const char *url, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
+/* Whether the database a --db URL names can be used, without opening it as
+ * a store (kassad --check-config): SQLite: the file, if there, is an SQLite
+ * database kassad may read and write, and its directory (or the nearest one
+ * there is, where kassad would create it) is writable; PostgreSQL: a
+ * connection succeeds. KASSA_OK, or an error with err saying why. */
+kassa_err store_check(const char *url, char *err, size_t errlen);
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
