@@ -6,12 +6,14 @@
  * mode a reader never blocks the writer (nor the writer the reader), and
  * every page comes from that one snapshot, so the copy is the database as
  * of the moment the transaction began, whatever commits meanwhile. The
- * pages go over in steps of BACKUP_STEP_PAGES with a short pause between
- * them, so the copy's reads and writes leave the disk to the writer's
- * fsyncs now and then. (Steps without the kept transaction would each take
- * a new snapshot, and SQLite restarts a backup whose source another
- * connection changed between two steps: under a steady stream of orders it
- * would never end.) What the kept snapshot costs: the WAL cannot start over
+ * pages go over in steps of BACKUP_STEP_PAGES, between which a shutdown can
+ * stop the copy. (Steps without the kept transaction would each take a new
+ * snapshot, and SQLite restarts a backup whose source another connection
+ * changed between two steps: under a steady stream of orders it would
+ * never end.) No pause between steps: with a 2 ms pause per 4 MiB the
+ * creates during a backup ran at 64 % of the rate between backups, without
+ * one at 68 % (bench/backup.py, docs/BACKUP.md): the pause only made the
+ * copy longer. What the kept snapshot costs: the WAL cannot start over
  * while it is held, so it grows by what is committed during the backup, and
  * is trimmed back (journal_size_limit) at the first checkpoint after.
  *
@@ -28,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -37,17 +38,9 @@
 
 /* Pages per step (4 MiB of 4 KiB pages), and the pause after each step. */
 #define BACKUP_STEP_PAGES 1024
-#define BACKUP_PAUSE_MS 2
 
 #define BACKUP_SUFFIX ".backup-"
 #define BACKUP_SUFFIX_LEN (sizeof BACKUP_SUFFIX - 1)
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
 
 /* Open db_path for the copy's reads and begin the read transaction that
  * pins the snapshot. NULL with err set on failure. */
@@ -95,7 +88,8 @@ static kassa_err copy_pages(sqlite3 *src, sqlite3 *dest, struct store_backup *b,
             res = KASSA_EUNAVAILABLE;
             break;
         }
-        sleep_ms(BACKUP_PAUSE_MS);
+        if (rc != SQLITE_OK)
+            sqlite3_sleep(1); /* busy: the destination or the source is locked a moment */
     }
     b->pages = sqlite3_backup_pagecount(bk);
     int fin = sqlite3_backup_finish(bk);
