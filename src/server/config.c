@@ -509,26 +509,29 @@ static int check_admin_token(char *err, size_t errlen)
                 "KASSA_ADMIN_TOKEN_FILE): give one, not both");
         return -1;
     }
-    if (has_file)
-        return read_token_file(config.admin_token_file, "--admin-token-file", err, errlen);
-    const char *creds = getenv("CREDENTIALS_DIRECTORY");
-    if (!has_token && creds != NULL && creds[0] != '\0') {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/admin-token", creds);
-        if (access(path, F_OK) == 0)
-            return read_token_file(path, "the admin-token credential", err, errlen);
-    }
-    if (!has_token) {
-        set_err(err, errlen,
-                "--admin-token (KASSA_ADMIN_TOKEN) or --admin-token-file (KASSA_ADMIN_TOKEN_FILE) "
-                "is required");
-        return -1;
+    const char *who = "--admin-token (KASSA_ADMIN_TOKEN)";
+    char path[4096];
+    if (has_file) {
+        if (read_token_file(config.admin_token_file, "--admin-token-file", err, errlen) != 0)
+            return -1;
+        who = "--admin-token-file (KASSA_ADMIN_TOKEN_FILE)";
+    } else {
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        snprintf(path, sizeof path, "%s/admin-token", creds != NULL ? creds : "");
+        if (!has_token && creds != NULL && creds[0] != '\0' && access(path, F_OK) == 0) {
+            if (read_token_file(path, "the admin-token credential", err, errlen) != 0)
+                return -1;
+            who = "the admin-token credential";
+        } else if (!has_token) {
+            set_err(err, errlen,
+                    "--admin-token (KASSA_ADMIN_TOKEN) or --admin-token-file "
+                    "(KASSA_ADMIN_TOKEN_FILE) is required");
+            return -1;
+        }
     }
     if (strlen(config.admin_token) < ADMIN_TOKEN_MIN) {
         /* It opens every shop's money: a short one is guessed. */
-        set_err(err, errlen,
-                "--admin-token (KASSA_ADMIN_TOKEN): at least %d characters, got %zu "
-                "(e.g. openssl rand -hex 24)",
+        set_err(err, errlen, "%s: at least %d characters, got %zu (e.g. openssl rand -hex 24)", who,
                 ADMIN_TOKEN_MIN, strlen(config.admin_token));
         return -1;
     }
