@@ -133,5 +133,6 @@ int cmd_callbacks_stats(const cli_cmd *cmd, int argc, char **argv);
 int cmd_shop_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_export(const cli_cmd *cmd, int argc, char **argv);
 int cmd_ledger_export(const cli_cmd *cmd, int argc, char **argv);
+int cmd_backup(const cli_cmd *cmd, int argc, char **argv);
 
 #endif

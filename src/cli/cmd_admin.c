@@ -1,14 +1,18 @@
 /* cmd_admin.c: operator commands over kassad's admin API (JSON, Bearer
  * token): shop create | update, requisite add, order show | complete | fail,
- * withdrawal show | complete | reject, shop balances, ledger verify. */
+ * withdrawal show | complete | reject, shop balances, ledger verify, backup. */
 #include "cli.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -573,5 +577,256 @@ int cmd_ledger_verify(const cli_cmd *cmd, int argc, char **argv)
         rc = CLI_FAIL;
     }
     json_decref(answer);
+    return rc;
+}
+
+/* ---- backup: POST /admin/v1/backup into a file ---------------------------
+ * The answer (a copy of kassad's SQLite database) goes into FILE.tmp-XXXXXX
+ * beside FILE as it arrives (any size, constant memory), is checked (an
+ * SQLite header, a size of whole pages that the header agrees with),
+ * fsync'ed and renamed over FILE: FILE is always either what it was or the
+ * whole new copy. */
+
+#define BACKUP_ERROR_MAX 4096 /* bytes of a refusal's body kept */
+#define SQLITE_HEADER_SIZE 100
+
+struct backup_sink {
+    CURL *curl;
+    int fd;
+    long status;
+    char reason[64];
+    char at[40]; /* X-Kassa-Backup-At */
+    char pages[24];
+    char ms[24];
+    curl_off_t bytes;
+    unsigned char head[SQLITE_HEADER_SIZE];
+    char error[BACKUP_ERROR_MAX + 1];
+    size_t error_len;
+    int write_errno;
+};
+
+static void header_value(const char *line, size_t n, const char *name, char *out, size_t size)
+{
+    size_t k = strlen(name);
+    if (n <= k + 1 || strncasecmp(line, name, k) != 0 || line[k] != ':')
+        return;
+    const char *v = line + k + 1;
+    size_t len = n - k - 1;
+    while (len > 0 && (*v == ' ' || *v == '\t'))
+        v++, len--;
+    while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+        len--;
+    snprintf(out, size, "%.*s", (int)len, v);
+}
+
+static size_t backup_header(char *line, size_t size, size_t nitems, void *arg)
+{
+    struct backup_sink *s = arg;
+    size_t n = size * nitems;
+    if (n > 9 && strncmp(line, "HTTP/", 5) == 0) {
+        const char *sp = memchr(line, ' ', n);
+        const char *sp2 = sp != NULL ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - line)) : NULL;
+        s->reason[0] = '\0';
+        if (sp2 != NULL) {
+            size_t len = n - (size_t)(sp2 + 1 - line);
+            while (len > 0 && (sp2[len] == '\r' || sp2[len] == '\n'))
+                len--;
+            snprintf(s->reason, sizeof s->reason, "%.*s", (int)len, sp2 + 1);
+        }
+    }
+    header_value(line, n, "X-Kassa-Backup-At", s->at, sizeof s->at);
+    header_value(line, n, "X-Kassa-Backup-Pages", s->pages, sizeof s->pages);
+    header_value(line, n, "X-Kassa-Backup-Ms", s->ms, sizeof s->ms);
+    return n;
+}
+
+static size_t backup_body(char *data, size_t size, size_t nitems, void *arg)
+{
+    struct backup_sink *s = arg;
+    size_t n = size * nitems;
+    if (s->status == 0)
+        curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+    if (s->status / 100 != 2) {
+        size_t room = BACKUP_ERROR_MAX - s->error_len;
+        size_t k = n < room ? n : room;
+        memcpy(s->error + s->error_len, data, k);
+        s->error_len += k;
+        s->error[s->error_len] = '\0';
+        return n;
+    }
+    if (s->bytes < SQLITE_HEADER_SIZE) {
+        size_t k = SQLITE_HEADER_SIZE - (size_t)s->bytes;
+        memcpy(s->head + s->bytes, data, n < k ? n : k);
+    }
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(s->fd, data + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            s->write_errno = w < 0 ? errno : EIO;
+            return 0; /* curl stops: CURLE_WRITE_ERROR */
+        }
+        off += (size_t)w;
+    }
+    s->bytes += (curl_off_t)n;
+    return n;
+}
+
+/* Whether the copy looks whole: SQLite's magic, and a size that is the
+ * header's page count times its page size. msg says what is wrong. */
+static bool backup_looks_whole(const struct backup_sink *s, char *msg, size_t size)
+{
+    static const char magic[16] = "SQLite format 3";
+    if (s->bytes < SQLITE_HEADER_SIZE || memcmp(s->head, magic, sizeof magic) != 0) {
+        snprintf(msg, size, "the answer is not an SQLite database (%lld bytes)",
+                 (long long)s->bytes);
+        return false;
+    }
+    long page = (long)s->head[16] << 8 | s->head[17];
+    if (page == 1)
+        page = 65536;
+    unsigned long long pages = (unsigned long long)s->head[28] << 24 |
+                               (unsigned long long)s->head[29] << 16 |
+                               (unsigned long long)s->head[30] << 8 | s->head[31];
+    if (page < 512 || (page & (page - 1)) != 0 || (unsigned long long)s->bytes != pages * page) {
+        snprintf(msg, size,
+                 "the copy is cut short: %lld bytes, the header says %llu pages of %ld bytes",
+                 (long long)s->bytes, pages, page);
+        return false;
+    }
+    return true;
+}
+
+/* fsync the directory holding path, so a rename in it is durable. */
+static int sync_dir_of(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s",
+             slash == NULL   ? 1
+             : slash == path ? 1
+                             : (int)(slash - path),
+             slash == NULL ? "." : path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int cmd_backup(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"to", CLI_ARG, "FILE", NULL, "where the copy goes (replaced atomically)", 1, NULL, {0}, 0},
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = cli_parse(cmd, "--to FILE [--server URL --admin-token T]",
+                       "Copy kassad's SQLite database while it runs (POST /admin/v1/backup) into "
+                       "FILE: written beside it, checked (SQLite header, whole pages), fsync'ed "
+                       "and renamed over FILE. Prints one line: the file, its size, the moment "
+                       "the copy shows. A PostgreSQL kassad refuses: use pg_dump "
+                       "(docs/BACKUP.md).",
+                       argc, argv, o, N(o), pos, 0, &npos);
+    if (rc >= 0)
+        return rc;
+    const char *to = cli_val(o, N(o), "to");
+    const char *server = cli_val(o, N(o), "server");
+    size_t sl = strlen(server);
+    while (sl > 0 && server[sl - 1] == '/')
+        sl--;
+    char *url = NULL, *auth = NULL, *tmp = NULL;
+    struct curl_slist *hdrs = NULL;
+    struct backup_sink *s = calloc(1, sizeof *s);
+    char msg[512];
+    rc = CLI_FAIL;
+    if (s == NULL || asprintf(&url, "%.*s/admin/v1/backup", (int)sl, server) < 0 ||
+        asprintf(&auth, "Authorization: Bearer %s", cli_val(o, N(o), "admin-token")) < 0 ||
+        asprintf(&tmp, "%s.tmp-XXXXXX", to) < 0) {
+        fprintf(stderr, "kassa: out of memory\n");
+        free(s);
+        return CLI_FAIL;
+    }
+    s->fd = mkostemp(tmp, O_CLOEXEC);
+    if (s->fd < 0) {
+        fprintf(stderr, "kassa: cannot create %s: %s\n", tmp, strerror(errno));
+        goto out_free;
+    }
+    s->curl = curl_easy_init();
+    hdrs = curl_slist_append(NULL, auth);
+    if (s->curl == NULL || hdrs == NULL) {
+        fprintf(stderr, "kassa: out of memory\n");
+        goto out;
+    }
+    char curl_err[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(s->curl, CURLOPT_URL, url);
+    curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(s->curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, backup_header);
+    curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s);
+    curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, backup_body);
+    curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, curl_err);
+    curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode cc = curl_easy_perform(s->curl);
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+    if (cc != CURLE_OK && s->status / 100 == 2) {
+        if (s->write_errno != 0)
+            fprintf(stderr, "kassa: cannot write %s: %s\n", tmp, strerror(s->write_errno));
+        else
+            fprintf(stderr, "kassa: the backup was cut short after %lld bytes: %s\n",
+                    (long long)s->bytes, curl_err[0] ? curl_err : curl_easy_strerror(cc));
+        goto out;
+    }
+    if (cc != CURLE_OK) {
+        fprintf(stderr, "kassa: %s: %s\n", url, curl_err[0] ? curl_err : curl_easy_strerror(cc));
+        goto out;
+    }
+    if (s->status / 100 != 2) {
+        json_t *root = json_loads(s->error, 0, NULL);
+        json_t *m = json_is_object(root) ? json_object_get(root, "error") : NULL;
+        fprintf(stderr, "kassa: HTTP %ld %s: %s\n", s->status, s->reason,
+                json_is_string(m) ? json_string_value(m) : s->error);
+        json_decref(root);
+        goto out;
+    }
+    if (!backup_looks_whole(s, msg, sizeof msg)) {
+        fprintf(stderr, "kassa: %s; %s is unchanged\n", msg, to);
+        goto out;
+    }
+    if (fsync(s->fd) != 0 || close(s->fd) != 0) {
+        s->fd = -1;
+        fprintf(stderr, "kassa: cannot write %s: %s\n", tmp, strerror(errno));
+        goto out;
+    }
+    s->fd = -1;
+    if (rename(tmp, to) != 0) {
+        fprintf(stderr, "kassa: cannot rename %s to %s: %s\n", tmp, to, strerror(errno));
+        goto out;
+    }
+    if (sync_dir_of(to) != 0)
+        fprintf(stderr, "kassa: warning: cannot sync the directory of %s: %s\n", to,
+                strerror(errno));
+    printf("backup: %s: %lld bytes, %s pages, the database as of %s (copied in %s ms)\n", to,
+           (long long)s->bytes, s->pages[0] ? s->pages : "?", s->at[0] ? s->at : "?",
+           s->ms[0] ? s->ms : "?");
+    rc = CLI_OK;
+out:
+    if (s->fd >= 0)
+        close(s->fd);
+    if (rc != CLI_OK)
+        unlink(tmp);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(s->curl);
+out_free:
+    free(s);
+    free(url);
+    free(auth);
+    free(tmp);
     return rc;
 }

@@ -71,6 +71,7 @@ static const cli_cmd commands[] = {
     {{"ledger", "verify"},
      "check the ledger; exit 0 only when consistent (admin API)",
      cmd_ledger_verify},
+    {{"backup", NULL}, "copy the running SQLite database into a file (admin API)", cmd_backup},
 };
 
 static void usage(FILE *f)

@@ -18,7 +18,10 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "http/listen.h"
+#include "http/tls.h"
 #include "kassa/kassa.h"
+#include "store/store.h"
 
 struct config config;
 
@@ -45,6 +48,10 @@ static const struct config_row config_table[] = {
      "database: sqlite:PATH or postgresql://..."},
     {"admin-token", "KASSA_ADMIN_TOKEN", CFG_STR, &config.admin_token, NULL, 0, 0, "TOKEN",
      "bearer token of the admin API (required)"},
+    {"admin-token-file", "KASSA_ADMIN_TOKEN_FILE", CFG_STR, &config.admin_token_file, NULL, 0, 0,
+     "FILE",
+     "read the admin token from FILE instead (its one line; without either, "
+     "$CREDENTIALS_DIRECTORY/admin-token when systemd passed that credential)"},
     {"public-url", "KASSA_PUBLIC_URL", CFG_STR, &config.public_url, NULL, 0, 0, "URL",
      "base URL payers and merchants reach kassad at (default http://LISTEN, https:// with TLS)"},
     {"tls-cert", "KASSA_TLS_CERT", CFG_STR, &config.tls_cert, NULL, 0, 0, "FILE",
@@ -116,6 +123,22 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+/* With --check-config every problem is printed here and the load goes on;
+ * otherwise the first one ends it. */
+static FILE *problems_out;
+static int problems_found;
+
+/* A problem's message is in err: -1 to stop (a normal start), or 0 to go
+ * on after printing it (--check-config). */
+static int problem(const char *err)
+{
+    problems_found++;
+    if (problems_out == NULL)
+        return -1;
+    fprintf(problems_out, "kassad: %s\n", err);
+    return 0;
 }
 
 static const struct config_row *row_by_name(const char *name, size_t len)
@@ -257,6 +280,7 @@ static int load_file(const char *path, char *err, size_t errlen)
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         set_err(err, errlen, "--config: cannot open '%s': %s", path, strerror(errno));
+        rc = problem(err);
         goto out;
     }
     int lineno = 0;
@@ -268,7 +292,9 @@ static int load_file(const char *path, char *err, size_t errlen)
         char *eq = strchr(s, '=');
         if (eq == NULL) {
             set_err(err, errlen, "%s:%d: expected 'name = value', got '%s'", path, lineno, s);
-            goto out;
+            if (problem(err) != 0)
+                goto out;
+            continue;
         }
         *eq = '\0';
         char *name = trim(s);
@@ -281,15 +307,18 @@ static int load_file(const char *path, char *err, size_t errlen)
         const struct config_row *r = row_by_name(name, strlen(name));
         if (r == NULL || r->ptr == &config.config_file) {
             set_err(err, errlen, "%s:%d: unknown option '%s'", path, lineno, name);
-            goto out;
+            if (problem(err) != 0)
+                goto out;
+            continue;
         }
         char who[256];
         snprintf(who, sizeof(who), "%s:%d: %s", path, lineno, r->name);
-        if (row_set(r, value, who, err, errlen) != 0)
+        if (row_set(r, value, who, err, errlen) != 0 && problem(err) != 0)
             goto out;
     }
     if (ferror(f)) {
         set_err(err, errlen, "--config: cannot read '%s'", path);
+        rc = problem(err);
         goto out;
     }
     rc = 0;
@@ -310,7 +339,7 @@ static int load_env(char *err, size_t errlen)
         /* An empty variable is as good as unset for everything but strings. */
         if (*v == '\0' && r->type != CFG_STR)
             continue;
-        if (row_set(r, v, r->env, err, errlen) != 0)
+        if (row_set(r, v, r->env, err, errlen) != 0 && problem(err) != 0)
             return -1;
     }
     return 0;
@@ -322,9 +351,15 @@ static int parse_flags(int argc, char **argv, bool config_only, char *err, size_
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--check-config") == 0)
+            continue; /* config_load's own */
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (config_only)
+                continue; /* the second pass reports it */
             set_err(err, errlen, "unexpected argument '%s'", a);
-            return -1;
+            if (problem(err) != 0)
+                return -1;
+            continue;
         }
         const char *name = a + 2;
         const char *eq = strchr(name, '=');
@@ -338,8 +373,12 @@ static int parse_flags(int argc, char **argv, bool config_only, char *err, size_
             }
         }
         if (r == NULL) {
+            if (config_only)
+                continue; /* the second pass reports it */
             set_err(err, errlen, "unknown option --%.*s", (int)nlen, name);
-            return -1;
+            if (problem(err) != 0)
+                return -1;
+            continue;
         }
         const char *value;
         if (eq != NULL) {
@@ -349,14 +388,18 @@ static int parse_flags(int argc, char **argv, bool config_only, char *err, size_
         } else if (i + 1 < argc) {
             value = argv[++i];
         } else {
+            if (config_only)
+                continue; /* the second pass reports it */
             set_err(err, errlen, "--%s: missing value", r->name);
-            return -1;
+            if (problem(err) != 0)
+                return -1;
+            continue;
         }
         if (config_only != (r->ptr == &config.config_file))
             continue;
         char who[128];
         snprintf(who, sizeof(who), "--%s", r->name);
-        if (row_set(r, value, who, err, errlen) != 0)
+        if (row_set(r, value, who, err, errlen) != 0 && problem(err) != 0)
             return -1;
     }
     return 0;
@@ -403,66 +446,203 @@ bad:
     return -1;
 }
 
-static int check_values(char *err, size_t errlen)
+#define ADMIN_TOKEN_FILE_MAX 4096 /* bytes of an admin token file */
+
+/* The admin token from the file at path (`who` names it in messages): its
+ * one line, the trailing line break and blanks dropped. */
+static int read_token_file(const char *path, const char *who, char *err, size_t errlen)
 {
-    if (check_listen(config.listen, err, errlen) != 0)
+    char buf[ADMIN_TOKEN_FILE_MAX + 2];
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        set_err(err, errlen, "%s: cannot read '%s': %s", who, path, strerror(errno));
         return -1;
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        set_err(err, errlen, "%s: cannot read '%s'", who, path);
+        return -1;
+    }
+    if (n > ADMIN_TOKEN_FILE_MAX) {
+        set_err(err, errlen, "%s: '%s' is longer than %d bytes: not a token", who, path,
+                ADMIN_TOKEN_FILE_MAX);
+        return -1;
+    }
+    while (n > 0 && isspace((unsigned char)buf[n - 1]))
+        n--;
+    buf[n] = '\0';
+    if (n == 0) {
+        set_err(err, errlen, "%s: '%s' is empty", who, path);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)buf[i] <= ' ' || buf[i] == 0x7f) {
+            set_err(err, errlen,
+                    "%s: '%s' holds a space, a control character or more than one line: the "
+                    "token is its one line",
+                    who, path);
+            return -1;
+        }
+    }
+    char *copy = strdup(buf);
+    if (copy == NULL) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    free(config.admin_token);
+    config.admin_token = copy;
+    return 0;
+}
+
+/* Where the admin token comes from: --admin-token, --admin-token-file, or
+ * (neither given) the credential systemd's LoadCredential=admin-token:...
+ * put in $CREDENTIALS_DIRECTORY; then its length. */
+static int check_admin_token(char *err, size_t errlen)
+{
+    bool has_token = config.admin_token != NULL && config.admin_token[0] != '\0';
+    bool has_file = config.admin_token_file != NULL && config.admin_token_file[0] != '\0';
+    if (has_token && has_file) {
+        set_err(err, errlen,
+                "--admin-token and --admin-token-file (KASSA_ADMIN_TOKEN, "
+                "KASSA_ADMIN_TOKEN_FILE): give one, not both");
+        return -1;
+    }
+    const char *who = "--admin-token (KASSA_ADMIN_TOKEN)";
+    char path[4096];
+    if (has_file) {
+        if (read_token_file(config.admin_token_file, "--admin-token-file", err, errlen) != 0)
+            return -1;
+        who = "--admin-token-file (KASSA_ADMIN_TOKEN_FILE)";
+    } else {
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        snprintf(path, sizeof path, "%s/admin-token", creds != NULL ? creds : "");
+        if (!has_token && creds != NULL && creds[0] != '\0' && access(path, F_OK) == 0) {
+            if (read_token_file(path, "the admin-token credential", err, errlen) != 0)
+                return -1;
+            who = "the admin-token credential";
+        } else if (!has_token) {
+            set_err(err, errlen,
+                    "--admin-token (KASSA_ADMIN_TOKEN) or --admin-token-file "
+                    "(KASSA_ADMIN_TOKEN_FILE) is required");
+            return -1;
+        }
+    }
+    if (strlen(config.admin_token) < ADMIN_TOKEN_MIN) {
+        /* It opens every shop's money: a short one is guessed. */
+        set_err(err, errlen, "%s: at least %d characters, got %zu (e.g. openssl rand -hex 24)", who,
+                ADMIN_TOKEN_MIN, strlen(config.admin_token));
+        return -1;
+    }
+    return 0;
+}
+
+/* http(s)://HOST[:PORT][/PATH]: what payers' links are built on. */
+static int check_public_url(const char *url, char *err, size_t errlen)
+{
+    const char *host = strncmp(url, "https://", 8) == 0  ? url + 8
+                       : strncmp(url, "http://", 7) == 0 ? url + 7
+                                                         : NULL;
+    bool ok = host != NULL && *host != '\0' && *host != '/' && *host != ':';
+    for (const char *p = url; ok && *p != '\0'; p++)
+        ok = (unsigned char)*p > ' ' && *p != 0x7f && *p != '?' && *p != '#';
+    if (!ok) {
+        set_err(err, errlen,
+                "--public-url (KASSA_PUBLIC_URL): expected http(s)://HOST[:PORT][/PATH] without "
+                "query or fragment, got '%s'",
+                url);
+        return -1;
+    }
+    return 0;
+}
+
+/* Each check: 0, or -1 with the message in err. check_values runs them all
+ * and hands each failure to problem(). */
+static int check_db(char *err, size_t errlen)
+{
     if (strncmp(config.db, "sqlite:", 7) != 0 && strncmp(config.db, "postgresql://", 13) != 0 &&
         strncmp(config.db, "postgres://", 11) != 0) {
         set_err(err, errlen, "--db: expected sqlite:PATH or postgresql://..., got '%s'", config.db);
         return -1;
     }
-    if (config.threads == 0) {
-        /* auto. SQLite reads are local and short: one thread per CPU, as a
-         * write waits for its commit suspended, not in a thread (fewer
-         * threads, fewer wake-ups: 2 instead of 8 threads on 2 CPUs served
-         * ~10 % more reads, bench/README). A PostgreSQL read holds its
-         * thread for a network round trip: more threads. */
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        if (cpus < 1)
-            cpus = 1;
-        bool sqlite = strncmp(config.db, "sqlite:", 7) == 0;
-        long n = sqlite ? cpus : 4 * cpus;
-        long floor = sqlite ? 2 : 8;
-        config.threads = (int)(n < floor ? floor : n > 256 ? 256 : n);
+    if (strcmp(config.db, "sqlite:") == 0) {
+        set_err(err, errlen, "--db: expected sqlite:PATH, the path is empty");
+        return -1;
     }
+    char msg[512];
+    if (config.check_only && store_check(config.db, msg, sizeof msg) != KASSA_OK) {
+        set_err(err, errlen, "--db: %s", msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_log_level(char *err, size_t errlen)
+{
     static const char *const levels[] = {"debug", "info", "warn", "error"};
-    bool level_ok = false;
     for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-        level_ok = level_ok || strcmp(config.log_level, levels[i]) == 0;
-    if (!level_ok) {
-        set_err(err, errlen, "--log-level: expected debug, info, warn or error, got '%s'",
-                config.log_level);
-        return -1;
-    }
-    if (check_schedule(config.callback_schedule, err, errlen) != 0)
-        return -1;
+        if (strcmp(config.log_level, levels[i]) == 0)
+            return 0;
+    set_err(err, errlen, "--log-level: expected debug, info, warn or error, got '%s'",
+            config.log_level);
+    return -1;
+}
+
+static int check_order_amounts(char *err, size_t errlen)
+{
     char msg[256];
     if (core_set_amount_limits(config.max_order_amount, false, msg, sizeof msg) != 0) {
         set_err(err, errlen, "--max-order-amount: %s", msg);
         return -1;
     }
+    return 0;
+}
+
+static int check_withdrawal_amounts(char *err, size_t errlen)
+{
+    char msg[256];
     if (core_set_amount_limits(config.max_withdrawal_amount, true, msg, sizeof msg) != 0) {
         set_err(err, errlen, "--max-withdrawal-amount: %s", msg);
         return -1;
     }
+    return 0;
+}
+
+/* The checks below that look beyond the text (--check-config only): they
+ * open files, resolve names and connect to the database. */
+static int check_listen_value(char *err, size_t errlen)
+{
+    if (check_listen(config.listen, err, errlen) != 0)
+        return -1;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    bool v6;
+    char msg[256];
+    if (config.check_only && listen_resolve(config.listen, &ss, &len, &v6, msg, sizeof msg) != 0) {
+        set_err(err, errlen, "--listen: %s", msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_schedule_value(char *err, size_t errlen)
+{
+    return check_schedule(config.callback_schedule, err, errlen);
+}
+
+static int check_upload(char *err, size_t errlen)
+{
     if (config.max_upload < config.max_body) {
         set_err(err, errlen, "--max-upload: must be at least --max-body (%lld), got %lld",
                 (long long)config.max_body, (long long)config.max_upload);
         return -1;
     }
-    if (config.admin_token == NULL || config.admin_token[0] == '\0') {
-        set_err(err, errlen, "--admin-token (KASSA_ADMIN_TOKEN) is required");
-        return -1;
-    }
-    if (strlen(config.admin_token) < ADMIN_TOKEN_MIN) {
-        /* It opens every shop's money: a short one is guessed. */
-        set_err(err, errlen,
-                "--admin-token (KASSA_ADMIN_TOKEN): at least %d characters, got %zu "
-                "(e.g. openssl rand -hex 24)",
-                ADMIN_TOKEN_MIN, strlen(config.admin_token));
-        return -1;
-    }
+    return 0;
+}
+
+static int check_tls_pair(char *err, size_t errlen)
+{
     bool has_cert = config.tls_cert != NULL && config.tls_cert[0] != '\0';
     bool has_key = config.tls_key != NULL && config.tls_key[0] != '\0';
     if (has_cert != has_key) {
@@ -472,23 +652,69 @@ static int check_values(char *err, size_t errlen)
                 has_cert ? "--tls-key" : "--tls-cert");
         return -1;
     }
+    if (config.check_only && has_cert) {
+        /* The start-up's own load: readable, parsed, the key the certificate's. */
+        int rc = tls_load(config.tls_cert, config.tls_key, err, errlen);
+        tls_free();
+        return rc;
+    }
+    return 0;
+}
+
+/* The default public URL (http[s]://LISTEN), or the given one without a
+ * trailing slash (links are built as public_url + "/path"), checked. */
+static int settle_public_url(char *err, size_t errlen)
+{
     if (config.public_url == NULL || config.public_url[0] == '\0') {
-        const char *scheme = has_cert ? "https" : "http";
+        bool tls = config.tls_cert != NULL && config.tls_cert[0] != '\0';
         size_t n = strlen(config.listen) + sizeof("https://");
         char *url = malloc(n);
         if (url == NULL) {
             set_err(err, errlen, "out of memory");
             return -1;
         }
-        snprintf(url, n, "%s://%s", scheme, config.listen);
+        snprintf(url, n, "%s://%s", tls ? "https" : "http", config.listen);
         free(config.public_url);
         config.public_url = url;
-    } else {
-        /* Links are built as public_url + "/path": no trailing slash. */
-        size_t n = strlen(config.public_url);
-        while (n > 1 && config.public_url[n - 1] == '/')
-            config.public_url[--n] = '\0';
+        return 0;
     }
+    size_t n = strlen(config.public_url);
+    while (n > 1 && config.public_url[n - 1] == '/')
+        config.public_url[--n] = '\0';
+    return check_public_url(config.public_url, err, errlen);
+}
+
+static void resolve_threads(void)
+{
+    if (config.threads != 0)
+        return;
+    /* auto. SQLite reads are local and short: one thread per CPU, as a
+     * write waits for its commit suspended, not in a thread (fewer
+     * threads, fewer wake-ups: 2 instead of 8 threads on 2 CPUs served
+     * ~10 % more reads, bench/README). A PostgreSQL read holds its
+     * thread for a network round trip: more threads. */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    bool sqlite = strncmp(config.db, "sqlite:", 7) == 0;
+    long n = sqlite ? cpus : 4 * cpus;
+    long floor = sqlite ? 2 : 8;
+    config.threads = (int)(n < floor ? floor : n > 256 ? 256 : n);
+}
+
+static int check_values(char *err, size_t errlen)
+{
+    static int (*const checks[])(char *, size_t) = {
+        check_listen_value,  check_db,
+        check_log_level,     check_schedule_value,
+        check_order_amounts, check_withdrawal_amounts,
+        check_upload,        check_admin_token,
+        check_tls_pair,      settle_public_url,
+    };
+    resolve_threads();
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+        if (checks[i](err, errlen) != 0 && problem(err) != 0)
+            return -1;
     return 0;
 }
 
@@ -498,7 +724,13 @@ int config_load(int argc, char **argv, char *err, size_t errlen)
         err[0] = '\0';
     config_reset();
 
+    problems_out = NULL;
+    problems_found = 0;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--check-config") == 0) {
+            config.check_only = true;
+            problems_out = stderr;
+        }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             config_usage(stdout);
             return 1;
@@ -527,7 +759,8 @@ int config_load(int argc, char **argv, char *err, size_t errlen)
         return -1;
     if (check_values(err, errlen) != 0)
         return -1;
-    return 0;
+    /* --check-config: each problem went to stderr already. */
+    return problems_found > 0 ? -1 : 0;
 }
 
 void config_usage(FILE *out)
@@ -550,6 +783,10 @@ void config_usage(FILE *out)
         else
             fprintf(out, "  %-34s env %s\n", "", r->env);
     }
+    fprintf(out, "  %-34s %s\n  %-34s %s\n", "--check-config",
+            "check the configuration (files, database, TLS pair) and exit: 0 and "
+            "\"configuration ok\", or 2 and each problem on stderr",
+            "", "(docs/OPERATIONS.md); starts nothing");
     fprintf(out, "  %-34s %s\n  %-34s %s\n", "--help", "print this help and exit", "--version",
             "print the version and exit");
 }

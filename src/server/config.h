@@ -10,14 +10,15 @@
 #include <stdio.h>
 
 struct config {
-    char *listen;      /* --listen HOST:PORT        KASSA_LISTEN  (127.0.0.1:8080) */
-    char *db;          /* --db sqlite:PATH|postgresql://...  KASSA_DB (sqlite:var/kassa.db) */
-    char *admin_token; /* --admin-token             KASSA_ADMIN_TOKEN (required) */
-    char *public_url;  /* --public-url              KASSA_PUBLIC_URL (http[s]://LISTEN) */
-    char *tls_cert;    /* --tls-cert FILE           KASSA_TLS_CERT (none: plain HTTP) */
-    char *tls_key;     /* --tls-key FILE            KASSA_TLS_KEY */
-    char *config_file; /* --config FILE             KASSA_CONFIG */
-    bool test_clock;   /* --test-clock              KASSA_TEST_CLOCK */
+    char *listen;           /* --listen HOST:PORT        KASSA_LISTEN  (127.0.0.1:8080) */
+    char *db;               /* --db sqlite:PATH|postgresql://...  KASSA_DB (sqlite:var/kassa.db) */
+    char *admin_token;      /* --admin-token             KASSA_ADMIN_TOKEN (required) */
+    char *admin_token_file; /* --admin-token-file FILE KASSA_ADMIN_TOKEN_FILE */
+    char *public_url;       /* --public-url              KASSA_PUBLIC_URL (http[s]://LISTEN) */
+    char *tls_cert;         /* --tls-cert FILE           KASSA_TLS_CERT (none: plain HTTP) */
+    char *tls_key;          /* --tls-key FILE            KASSA_TLS_KEY */
+    char *config_file;      /* --config FILE             KASSA_CONFIG */
+    bool test_clock;        /* --test-clock              KASSA_TEST_CLOCK */
     bool allow_private_callbacks;  /* --allow-private-callbacks KASSA_ALLOW_PRIVATE_CALLBACKS */
     int threads;                   /* --threads N|auto          KASSA_THREADS (auto) */
     int64_t max_body;              /* --max-body BYTES          KASSA_MAX_BODY (65536) */
@@ -38,6 +39,7 @@ struct config {
     int db_pool;                   /* --db-pool N               KASSA_DB_POOL (8) */
     int batch_max;                 /* --batch-max N             KASSA_BATCH_MAX (256) */
     int db_writers;                /* --db-writers N            KASSA_DB_WRITERS (4; SQLite: 1) */
+    bool check_only; /* --check-config: check (files, database, TLS too), start nothing */
 };
 
 /* The process-wide configuration; read-only once config_load returned. */
@@ -45,7 +47,10 @@ extern struct config config;
 
 /* Load defaults, then the --config file, environment and flags.
  * Returns 0 to run, 1 when --help/--version printed (exit 0), -1 on a bad
- * value (message in err, exit 2). */
+ * value (message in err, exit 2). With --check-config (config.check_only)
+ * it also opens what the configuration names (the TLS pair, the database,
+ * the listen address's name) and goes on past a problem: each is printed
+ * to stderr as "kassad: <message>", and -1 means at least one was. */
 int config_load(int argc, char **argv, char *err, size_t errlen);
 
 /* --help text, generated from the table. */

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/crashpoint.h"
 #include "core/core.h"
+#include "core/query.h"
 #include "config.h"
 #include "dialect/dialect.h"
 #include "txn/submit.h"
@@ -81,6 +82,16 @@ int main(int argc, char **argv)
     int rc = config_load(argc, argv, err, sizeof err);
     if (rc == 1)
         return 0;
+    if (config.check_only) {
+        /* Each problem is on stderr already (config.h). */
+        if (rc == 0)
+            printf("kassad: configuration ok (listen %s, db %s, public URL %s, %s)\n",
+                   config.listen, strncmp(config.db, "sqlite:", 7) == 0 ? "SQLite" : "PostgreSQL",
+                   config.public_url,
+                   config.tls_cert != NULL && config.tls_cert[0] ? "HTTPS" : "HTTP");
+        config_free();
+        return rc == 0 ? 0 : 2;
+    }
     if (rc != 0) {
         fprintf(stderr, "kassad: %s\n", err);
         fprintf(stderr, "Try 'kassad --help'.\n");
@@ -180,6 +191,7 @@ int main(int argc, char **argv)
                       err);
     }
     log_info("shutting down", "signal=%d", sig);
+    core_backup_cancel(); /* a backup being copied ends now, answered 503 */
     http_stop();
     status = 0;
 out:

@@ -99,9 +99,11 @@ static void test_admin_token_required(void **state)
 {
     char err[256];
     assert_int_equal(LOAD(err, "--threads", "2"), -1);
-    assert_string_equal(err, "--admin-token (KASSA_ADMIN_TOKEN) is required");
+    assert_string_equal(err, "--admin-token (KASSA_ADMIN_TOKEN) or --admin-token-file "
+                             "(KASSA_ADMIN_TOKEN_FILE) is required");
     assert_int_equal(LOAD(err, "--admin-token="), -1);
-    assert_string_equal(err, "--admin-token (KASSA_ADMIN_TOKEN) is required");
+    assert_string_equal(err, "--admin-token (KASSA_ADMIN_TOKEN) or --admin-token-file "
+                             "(KASSA_ADMIN_TOKEN_FILE) is required");
     /* 31 characters: refused, 32: taken */
     assert_int_equal(LOAD(err, "--admin-token", "0123456789abcdef0123456789abcde"), -1);
     assert_string_equal(err, "--admin-token (KASSA_ADMIN_TOKEN): at least 32 characters, got 31 "

@@ -154,4 +154,27 @@ kassa_err query_tokens_list(int64_t operator_id, int64_t after_id, bool asc, int
 kassa_err query_audit_list(const struct audit_filter *f,
                            bool (*fn)(void *arg, const struct audit_entry *e), void *arg);
 
+/* ---- backup ---- */
+
+/* A copy of the database (core_backup_take). */
+struct core_backup {
+    int fd;             /* an open descriptor of an unlinked file: the copy */
+    int64_t bytes;      /* its size */
+    int64_t pages;      /* database pages copied */
+    int64_t elapsed_ms; /* how long the copy took */
+};
+
+/* Whether the store can copy itself (SQLite; PostgreSQL's is pg_dump). */
+bool core_backup_supported(void);
+/* Take a consistent copy of the whole database as of now (out->fd: the
+ * caller closes it), without holding up the writer, one at a time: on KASSA_OK the
+ * backup counts as running until core_backup_release (call it once the
+ * copy was streamed). KASSA_ECONFLICT when one is running, KASSA_EINVAL
+ * when the store has no backup, KASSA_EUNAVAILABLE when kassad is
+ * shutting down, KASSA_EIO; err says why. */
+kassa_err core_backup_take(struct core_backup *out, char *err, size_t errlen);
+void core_backup_release(void);
+/* Stop a backup being taken, and refuse new ones: kassad shuts down. */
+void core_backup_cancel(void);
+
 #endif

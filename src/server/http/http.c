@@ -44,6 +44,7 @@
 #include "base/random.h"
 #include "conns.h"
 #include "http_conn.h"
+#include "file_body.h"
 #include "listen.h"
 #include "resume.h"
 #include "tls.h"
@@ -126,6 +127,8 @@ static void reply_clear(struct http_conn *c)
     c->stream = NULL;
     free(c->ctype);
     free(c->rbody);
+    file_body_free(c->rfile);
+    c->rfile = NULL;
     c->ctype = NULL;
     c->rbody = NULL;
     c->rlen = 0;
@@ -217,70 +220,6 @@ void http_client_addr(struct http_req *req, char *buf, size_t size)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
 }
 
-/* Decode a form-encoded component (%XX, '+' as space) into the arena. */
-static char *form_decode(struct arena *a, const char *s, size_t n)
-{
-    char *out = arena_alloc(a, n + 1);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            out[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-                   hex_value(s[i + 2]) >= 0) {
-            out[o++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-const char *http_query(struct http_req *req, const char *name)
-{
-    if (req == NULL || name == NULL || req->query == NULL)
-        return NULL;
-    const char *p = req->query;
-    while (*p != '\0') {
-        size_t len = strcspn(p, "&");
-        size_t klen = strcspn(p, "=&");
-        char *key = form_decode(&req->arena, p, klen);
-        if (key == NULL)
-            return NULL;
-        if (klen > 0 && strcmp(key, name) == 0) {
-            if (klen >= len)
-                return "";
-            return form_decode(&req->arena, p + klen + 1, len - klen - 1);
-        }
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return NULL;
-}
-
-bool http_query_each(struct http_req *req, bool (*fn)(void *arg, const char *name), void *arg)
-{
-    if (req == NULL || req->query == NULL)
-        return true;
-    for (const char *p = req->query; *p != '\0';) {
-        size_t len = strcspn(p, "&");
-        size_t klen = strcspn(p, "=&");
-        if (klen > 0) {
-            char *key = form_decode(&req->arena, p, klen);
-            if (key == NULL || !fn(arg, key))
-                return false;
-        }
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return true;
-}
-
 /* ---- replies ----------------------------------------------------------- */
 
 void http_set_reply(struct http_conn *c, int status, const char *ctype, char *body, size_t len)
@@ -289,6 +228,8 @@ void http_set_reply(struct http_conn *c, int status, const char *ctype, char *bo
     c->stream = NULL;
     free(c->rbody);
     free(c->ctype);
+    file_body_free(c->rfile);
+    c->rfile = NULL;
     c->status = status;
     c->ctype = ctype != NULL ? strdup(ctype) : NULL;
     c->rbody = body;
@@ -322,6 +263,21 @@ void http_reply_owned(struct http_req *req, int status, const char *content_type
     struct http_conn *c = conn_of(req);
     pthread_mutex_lock(&http_mu);
     http_set_reply(c, status, content_type, body, len);
+    pthread_mutex_unlock(&http_mu);
+}
+
+void http_reply_file(struct http_req *req, int status, const char *content_type, int fd,
+                     uint64_t size, void (*done)(void *arg), void *arg)
+{
+    struct http_conn *c = conn_of(req);
+    struct file_body *f = file_body_new(fd, size, done, arg);
+    if (f == NULL) {
+        http_reply(req, 500, "application/json", http_500, strlen(http_500));
+        return;
+    }
+    pthread_mutex_lock(&http_mu);
+    http_set_reply(c, status, content_type, NULL, 0);
+    c->rfile = f;
     pthread_mutex_unlock(&http_mu);
 }
 
@@ -397,8 +353,14 @@ static enum MHD_Result queue_reply(struct http_conn *c)
         http_set_reply(c, 500, "application/json", b, b != NULL ? strlen(http_500) : 0);
     }
     struct MHD_Response *r;
+    uint64_t sent = c->rlen;
     if (c->stream != NULL) {
         r = http_stream_response(&c->stream);
+    } else if (c->rfile != NULL) {
+        sent = file_body_size(c->rfile);
+        r = file_body_response(c->rfile);
+        if (r != NULL)
+            c->rfile = NULL; /* MHD frees it now */
     } else if (c->rbody != NULL && c->rlen > 0) {
         r = MHD_create_response_from_buffer(c->rlen, c->rbody, MHD_RESPMEM_MUST_FREE);
         if (r != NULL)
@@ -414,7 +376,7 @@ static enum MHD_Result queue_reply(struct http_conn *c)
     for (struct http_hdr *h = c->rheaders; h != NULL; h = h->next)
         MHD_add_response_header(r, h->name, h->value);
     c->sent_status = c->status;
-    c->sent_bytes = c->rlen;
+    c->sent_bytes = (size_t)sent;
     enum MHD_Result ret = MHD_queue_response(c->mhd, (unsigned int)c->status, r);
     MHD_destroy_response(r);
     c->state = ST_QUEUED;

@@ -74,6 +74,14 @@ typedef long (*http_fill_fn)(void *arg, char *buf, size_t max);
 void http_reply_stream(struct http_req *req, int status, const char *content_type,
                        http_fill_fn fill, void (*done)(void *arg), void *arg);
 
+/* Answer with the first `size` bytes of the open file fd, read as they are
+ * sent (constant memory whatever the size). The answer owns fd from now on
+ * and closes it. done(arg) (when not NULL) is called once: when the last
+ * byte was read for sending, or when the answer is dropped (the client went
+ * away, another answer replaced it). */
+void http_reply_file(struct http_req *req, int status, const char *content_type, int fd,
+                     uint64_t size, void (*done)(void *arg), void *arg);
+
 /* Add a response header (both strings copied). */
 void http_add_header(struct http_req *req, const char *name, const char *value);
 

@@ -13,6 +13,7 @@
 #include "http.h"
 
 struct conn_rec;
+struct file_body;
 
 enum http_state {
     ST_BODY,     /* collecting the body */
@@ -50,6 +51,7 @@ struct http_conn {
     bool reply_set;
     int status;
     struct http_stream *stream; /* a body made while it is sent (stream.c), or NULL */
+    struct file_body *rfile;    /* or the answer is a file's (http_reply_file), or NULL */
     char *ctype;
     char *rbody; /* malloc'ed */
     size_t rlen;

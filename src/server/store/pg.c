@@ -100,6 +100,20 @@ static PGconn *pg_connect(const char *url)
     return pg;
 }
 
+kassa_err pg_check(const char *url, char *err, size_t errlen)
+{
+    PGconn *pg = pg_connect(url);
+    kassa_err e = KASSA_OK;
+    if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
+        char msg[512];
+        pg_conn_message(pg, msg, sizeof msg);
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", msg);
+        e = KASSA_EUNAVAILABLE;
+    }
+    PQfinish(pg);
+    return e;
+}
+
 /* The first line of libpq's message for a connection (no newline). */
 void pg_conn_message(PGconn *pg, char *dst, size_t size)
 {

@@ -265,4 +265,7 @@ kassa_err pg_shop_update(struct store_conn *c, const struct shop *s);
 kassa_err pg_order_set_method(struct store_conn *c, int64_t order_id, int payment_system,
                               const char *requisite_type, int64_t requisite_id, int64_t now);
 
+/* store_check for a PostgreSQL URL: connect once, as the store would. */
+kassa_err pg_check(const char *url, char *err, size_t errlen);
+
 #endif

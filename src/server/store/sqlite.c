@@ -592,6 +592,7 @@ static kassa_err sqlite_open(const char *path, struct store **out, char *err, si
     pthread_key_create(&s->reader_key, NULL);
     if (!lock_database(s, err, errlen))
         goto fail;
+    sqlite_backup_sweep(s->path);
     s->writer = conn_open(s, true, err, errlen);
     if (s->writer == NULL)
         goto fail;
@@ -615,6 +616,11 @@ fail:
 size_t sqlite_idem_entries(struct store *base)
 {
     return sqlite_idem_count(container_of(base, struct sqlite_store, base)->idem);
+}
+
+static kassa_err sqlite_backup(struct store *base, struct store_backup *b, char *err, size_t errlen)
+{
+    return sqlite_backup_file(container_of(base, struct sqlite_store, base)->path, b, err, errlen);
 }
 
 static struct store_conn *sqlite_writer(struct store *base)
@@ -911,4 +917,5 @@ const struct store_ops store_sqlite_ops = {
     .callbacks_by_order = sqlite_callbacks_by_order,
     .callback_attempts = sqlite_callback_attempts,
     .callback_stats = sqlite_callback_stats,
+    .backup = sqlite_backup,
 };

@@ -268,4 +268,10 @@ kassa_err sqlite_shop_update(struct store_conn *c, const struct shop *s);
 kassa_err sqlite_order_set_method(struct store_conn *c, int64_t order_id, int payment_system,
                                   const char *requisite_type, int64_t requisite_id, int64_t now);
 
+/* store_ops.backup for the database at db_path (sqlite_backup.c). */
+kassa_err sqlite_backup_file(const char *db_path, struct store_backup *b, char *err, size_t errlen);
+/* Remove the copies of backups a kassad that died left beside db_path
+ * (call with the database locked: no backup of this process runs). */
+void sqlite_backup_sweep(const char *db_path);
+
 #endif

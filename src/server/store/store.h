@@ -93,6 +93,19 @@ typedef void (*store_problem_fn)(void *arg, const char *problem);
 /* A visitor over a shop's balances (minor units of `currency`). */
 typedef bool (*store_balance_fn)(void *arg, const char *currency, int64_t available, int64_t held);
 
+/* A copy of the whole database (store_ops.backup). */
+struct store_backup {
+    /* in: set (by another thread) to stop early: the op then gives
+     * KASSA_EUNAVAILABLE (kassad is shutting down) */
+    const _Atomic bool *cancel;
+    /* out */
+    int fd;             /* the copy: an open descriptor of an unlinked file */
+    int64_t bytes;      /* its size */
+    int64_t pages;      /* database pages copied */
+    int64_t steps;      /* chunks they were copied in */
+    int64_t elapsed_ms; /* from the snapshot to the copy's last byte */
+};
+
 struct store_ops {
     const char *name;
 
@@ -366,6 +379,15 @@ struct store_ops {
                                    void *arg);
     /* Counters over all callbacks (struct callback_stats). */
     kassa_err (*callback_stats)(struct store_conn *c, struct callback_stats *out);
+
+    /* ---- backup (sqlite_backup.c) ----
+     * Optional (NULL: the backend has none; PostgreSQL's is pg_dump). A
+     * consistent copy of the whole database, as of one moment, taken
+     * beside the running writer without holding it up: b->fd an open
+     * descriptor of an unlinked file holding the copy (the caller closes
+     * it). KASSA_EIO (err says why: the disk full, ...), KASSA_EUNAVAILABLE
+     * when b->cancel was set. */
+    kassa_err (*backup)(struct store *s, struct store_backup *b, char *err, size_t errlen);
 };
 
 /* Every connection struct of a backend starts with this. */
@@ -430,6 +452,12 @@ const struct store_options *store_opts(void);
 /* Open "sqlite:PATH" or "postgresql://..." / "postgres://...". */
 kassa_err store_open(const char *url, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
+/* Whether the database a --db URL names can be used, without opening it as
+ * a store (kassad --check-config): SQLite: the file, if there, is an SQLite
+ * database kassad may read and write, and its directory (or the nearest one
+ * there is, where kassad would create it) is writable; PostgreSQL: a
+ * connection succeeds. KASSA_OK, or an error with err saying why. */
+kassa_err store_check(const char *url, char *err, size_t errlen);
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "base/log.h"
 #include "admin_auth.h"
+#include "admin_backup.h"
 #include "admin_callbacks.h"
 #include "admin_exports.h"
 #include "admin_lists.h"
@@ -683,6 +684,9 @@ static enum http_action admin_route(struct http_req *req, const char *p)
     if (path_after(p, "/operators") != NULL || path_after(p, "/tokens/") != NULL ||
         strcmp(p, "/audit") == 0 || strcmp(p, "/me") == 0)
         return admin_operators(req, p);
+    /* Backups (admin_backup.c): a copy of the SQLite database, streamed. */
+    if (strcmp(p, "/backup") == 0 && post)
+        return admin_backup(req);
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }
