@@ -311,6 +311,10 @@ class Kassad:
             a.append("--test-clock")
         if self.tls and self.tls != "env":
             a += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
+        if "--auth-fail-limit" not in self.extra_args:
+            # The suites fail authentications on purpose, many a minute from
+            # one address; test_limits.py and test_hostile.py set their own.
+            a += ["--auth-fail-limit", "100000"]
         return a + list(self.extra_args)
 
     def start(self, db_url=None, extra_args=None, env=None, test_clock=True, port=None,

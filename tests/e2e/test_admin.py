@@ -116,7 +116,7 @@ def test_create_shop_bad_json(kassad_shared, raw):
 # ---- shop settings: notification_format, PATCH ----
 
 SHOP_VIEW = {"id", "merchant_id", "shop_id", "name", "url", "callback_url", "fee_percent",
-             "fee_fixed", "allowed_hosts", "callback_version", "panda_order_ttl",
+             "fee_fixed", "allowed_hosts", "rate_limit", "rate_burst", "callback_version", "panda_order_ttl",
              "strict_signing", "tegro_order_ttl", "notification_format", "active"}
 
 
@@ -267,6 +267,10 @@ ALTER TABLE shops DROP COLUMN form_hosts;
 DELETE FROM schema_migrations WHERE name LIKE '%form_hosts%';
 DELETE FROM schema_migrations WHERE name LIKE '%strict_signing%';
 DELETE FROM schema_migrations WHERE name LIKE '%key_rotation%';
+ALTER TABLE shops DROP COLUMN rate_limit;
+ALTER TABLE shops DROP COLUMN rate_burst;
+DROP TABLE auth_failures;
+DELETE FROM schema_migrations WHERE name LIKE '%limits%';
 """
 
 

@@ -71,10 +71,22 @@ bool ratelimit_locked(struct ratelimit *rl, const char *key, int64_t now_ms, int
     return locked;
 }
 
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now_ms)
+int ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now_ms)
 {
     pthread_mutex_lock(&rl_mu);
     struct ratelimit_slot *s = find(rl, key, now_ms, true);
-    s->count++;
+    int n = ++s->count;
+    pthread_mutex_unlock(&rl_mu);
+    return n;
+}
+
+void ratelimit_lock(struct ratelimit *rl, const char *key, int64_t now_ms)
+{
+    pthread_mutex_lock(&rl_mu);
+    struct ratelimit_slot *s = find(rl, key, now_ms, true);
+    if (s->count < rl->max) {
+        s->count = rl->max;
+        s->start_ms = now_ms;
+    }
     pthread_mutex_unlock(&rl_mu);
 }

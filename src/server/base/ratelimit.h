@@ -32,7 +32,10 @@ void ratelimit_init(struct ratelimit *rl, int max, int window_s);
  * *retry_s gets the seconds until it may try again (>= 1). */
 bool ratelimit_locked(struct ratelimit *rl, const char *key, int64_t now_ms, int *retry_s);
 
-/* Count a failure of `key`. */
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now_ms);
+/* Count a failure of `key`; returns its count in the window now. */
+int ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now_ms);
+
+/* Lock `key` out for a window from now (what another node counted). */
+void ratelimit_lock(struct ratelimit *rl, const char *key, int64_t now_ms);
 
 #endif

@@ -39,7 +39,9 @@ struct core_dialect {
 /* What the deployment tells the core (main.c sets it from the
  * configuration; the defaults serve tests). */
 struct core_settings {
-    int idempotency_ttl; /* seconds idempotency keys are kept (86400) */
+    int idempotency_ttl;  /* seconds idempotency keys are kept (86400) */
+    int auth_fail_limit;  /* failed authentications a key or address may have (20) */
+    int auth_fail_window; /* ... in this many seconds, then 429 until it ends (60) */
     /* The merchant dialects of the deployment: a new shop gets a row of
      * each (none until configured). */
     int n_dialects;
@@ -142,6 +144,7 @@ enum shop_setting {
     SHOP_SET_FEE_PERCENT = 1u << 3,
     SHOP_SET_FORM_HOSTS = 1u << 4,
     SHOP_SET_ACTIVE = 1u << 5, /* switched on or off: its merchant calls are refused */
+    SHOP_SET_RATE = 1u << 6,   /* rate_limit and rate_burst (0..SHOP_RATE_MAX) */
 };
 
 /* A shop's settings in one dialect, as flags (shop_dialect_change.set). */
@@ -507,6 +510,32 @@ struct shop_rotate_cmd {
 };
 kassa_err shop_rotate_prepare(struct shop_rotate_cmd *cmd, char *msg, size_t msglen);
 kassa_err shop_rotate_apply(struct store_conn *c, struct store_task *task);
+
+/* ---- guard.c: failed authentications and shop request rates ---- */
+
+#define SHOP_RATE_MAX 1000000
+
+/* Whether a client address or a key (within `scope`: "panda", "tegro",
+ * "admin", ...; NULL or "" for none) failed to authenticate
+ * auth_fail_limit times in auth_fail_window seconds, here or, within a
+ * second, on any node of a shared PostgreSQL: then *retry_s gets the
+ * seconds until it may try again. Costs no lock while no failure happened
+ * within a window. */
+bool guard_locked(const char *scope, const char *addr, const char *key, int *retry_s);
+/* Whether any failure happened within a window (else nothing is locked:
+ * a caller need not even find the client's address). */
+bool guard_active(void);
+/* Count a failed authentication of the address and the key. */
+void guard_fail(const char *scope, const char *addr, const char *key);
+/* Share this node's failures with the others (added to counts in the
+ * database) and, with pull, lock here what they counted to the limit (the
+ * sweeper's, every second; pull only on a store other nodes share). */
+void guard_sync(core_run_fn run, bool pull);
+
+/* Take one request from a shop's token bucket (shop.rate_limit a second,
+ * up to rate_burst at once); false when it is empty, *retry_s then 1.
+ * Always true for a shop without a limit. Per node. */
+bool shop_rate_take(const struct shop *s, int *retry_s);
 
 /* ---- operator.c: operators, roles, tokens, the audit log ----------------- */
 

@@ -83,6 +83,12 @@ static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, s
         snprintf(msg, msglen, "callback_url: must be an http or https URL");
         return KASSA_EINVAL;
     }
+    if ((set & SHOP_SET_RATE) && (s->rate_limit < 0 || s->rate_limit > SHOP_RATE_MAX ||
+                                  s->rate_burst < 0 || s->rate_burst > SHOP_RATE_MAX)) {
+        snprintf(msg, msglen, "rate_limit and rate_burst: expected integers between 0 and %d",
+                 SHOP_RATE_MAX);
+        return KASSA_EINVAL;
+    }
     if ((set & SHOP_SET_FEE_PERCENT) &&
         kassa_money_percent(100, s->fee_percent, &probe) != KASSA_OK) {
         snprintf(msg, msglen,
@@ -258,6 +264,10 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
         core_copy(s->form_hosts, sizeof s->form_hosts, v->form_hosts);
     if (set & SHOP_SET_ACTIVE)
         s->active = v->active ? 1 : 0;
+    if (set & SHOP_SET_RATE) {
+        s->rate_limit = v->rate_limit;
+        s->rate_burst = v->rate_burst;
+    }
     for (int i = 0; i < cmd->n_dialects; i++) {
         const struct shop_dialect_change *ch = &cmd->dialects[i];
         const struct core_dialect *d = core_dialect(ch->dialect);

@@ -7,11 +7,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "core.h"
+#include "query.h"
 
 /* Keys forgotten per task: a few milliseconds of the writer. */
 #define IDEM_PURGE_BATCH 5000
@@ -31,6 +33,7 @@ static kassa_err idem_purge_apply(struct store_conn *c, struct store_task *task)
 static pthread_t sweeper_thread;
 static atomic_bool sweeper_stopping;
 static core_run_fn sweeper_run;
+static bool sweeper_shared; /* the store is shared by other nodes: pull their locks */
 
 static void *sweeper_main(void *arg)
 {
@@ -67,6 +70,7 @@ static void *sweeper_main(void *arg)
                 log_info("idempotency keys forgotten", "count=%lld", (long long)total);
         }
         operator_touch_flush(sweeper_run); /* nothing to write: no task */
+        guard_sync(sweeper_run, sweeper_shared);
         clock_wait_until(clock_now_ms() + 1000, 1000);
     }
     return NULL;
@@ -75,6 +79,7 @@ static void *sweeper_main(void *arg)
 kassa_err sweeper_start(core_run_fn run)
 {
     sweeper_run = run;
+    sweeper_shared = core_store() != NULL && strcmp(core_store()->ops->name, "sqlite") != 0;
     atomic_store(&sweeper_stopping, false);
     return pthread_create(&sweeper_thread, NULL, sweeper_main, NULL) == 0 ? KASSA_OK : KASSA_EIO;
 }

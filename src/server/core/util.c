@@ -75,12 +75,17 @@ void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_S
     uuid_format(b, out);
 }
 
-static struct core_settings settings = {.idempotency_ttl = 86400};
+static struct core_settings settings = {
+    .idempotency_ttl = 86400, .auth_fail_limit = 20, .auth_fail_window = 60};
 
 void core_configure(const struct core_settings *s)
 {
     if (s->idempotency_ttl > 0)
         settings.idempotency_ttl = s->idempotency_ttl;
+    if (s->auth_fail_limit > 0)
+        settings.auth_fail_limit = s->auth_fail_limit;
+    if (s->auth_fail_window > 0)
+        settings.auth_fail_window = s->auth_fail_window;
     if (s->n_dialects > 0) {
         int n = s->n_dialects < SHOP_DIALECTS_MAX ? s->n_dialects : SHOP_DIALECTS_MAX;
         for (int i = 0; i < n; i++)

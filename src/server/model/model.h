@@ -70,6 +70,8 @@ struct shop {
     char form_hosts[512];
     int active;         /* 1 active, 0 disabled */
     int64_t created_at; /* Unix seconds */
+    int rate_limit;     /* its merchant requests a second, 0: no limit (core/guard.c) */
+    int rate_burst;     /* the bucket's size, 0: one second's worth */
     /* One row per merchant dialect the shop has credentials in, in the
      * store's order (by name); shop_dialect_find looks one up. */
     int n_dialects;

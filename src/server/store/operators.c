@@ -225,6 +225,53 @@ kassa_err store_tokens_list(struct store_conn *c, int64_t operator_id, int64_t a
     return run(c, q, token_row, &v);
 }
 
+/* ---- failed authentications of every node --------------------------------- */
+
+kassa_err store_auth_failures_add(struct store_conn *c, const char *key, int64_t window_start,
+                                  int count)
+{
+    struct sql_query *q = query_new(SQL_AUTH_FAILURES_ADD);
+    if (q != NULL) {
+        param_text(q, key);
+        param_i64(q, window_start);
+        param_i64(q, count);
+    }
+    return run(c, q, no_rows, NULL);
+}
+
+struct locked_visit {
+    bool (*fn)(void *arg, const char *key);
+    void *arg;
+};
+
+static bool locked_row(void *arg, const struct sql_row *r)
+{
+    struct locked_visit *v = arg;
+    char key[128];
+    r->ops->text(r, 0, key, sizeof key);
+    return v->fn(v->arg, key);
+}
+
+kassa_err store_auth_failures_locked(struct store_conn *c, int64_t window_start, int limit,
+                                     bool (*fn)(void *arg, const char *key), void *arg)
+{
+    struct sql_query *q = query_new(SQL_AUTH_FAILURES_LOCKED);
+    if (q != NULL) {
+        param_i64(q, window_start);
+        param_i64(q, limit);
+    }
+    struct locked_visit v = {fn, arg};
+    return run(c, q, locked_row, &v);
+}
+
+kassa_err store_auth_failures_prune(struct store_conn *c, int64_t before)
+{
+    struct sql_query *q = query_new(SQL_AUTH_FAILURES_PRUNE);
+    if (q != NULL)
+        param_i64(q, before);
+    return run(c, q, no_rows, NULL);
+}
+
 /* ---- the audit log ------------------------------------------------------- */
 
 kassa_err store_audit_insert(struct store_conn *c, const struct audit_entry *e)

@@ -113,6 +113,8 @@ kassa_err pg_shop_update(struct store_conn *base, const struct shop *s)
     pgp_text(&p, s->callback_url);
     pgp_text(&p, s->form_hosts);
     pgp_i64(&p, s->active ? 1 : 0);
+    pgp_i64(&p, s->rate_limit);
+    pgp_i64(&p, s->rate_burst);
     int64_t changed = 0;
     kassa_err err = run_(c, S_SHOP_UPDATE, &p, &changed);
     if (err == KASSA_OK && changed != 1)

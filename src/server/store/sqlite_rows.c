@@ -231,6 +231,8 @@ static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
     s->active = sqlite3_column_int(st, 7);
     s->created_at = sqlite3_column_int64(st, 8);
     sqlite_col_text(st, 14, s->form_hosts, sizeof s->form_hosts);
+    s->rate_limit = sqlite3_column_int(st, 19);
+    s->rate_burst = sqlite3_column_int(st, 20);
 }
 
 /* The dialect columns of an SQL_SHOP_SELECT row, as one more row of s (none

@@ -545,6 +545,14 @@ kassa_err store_token_by_hash(struct store_conn *c, const char *hash, struct op_
 kassa_err store_token_set(struct store_conn *c, int64_t id, bool revoke, int64_t at);
 kassa_err store_tokens_list(struct store_conn *c, int64_t operator_id, int64_t after_id, bool asc,
                             int limit, store_token_fn fn, void *arg);
+/* Failed authentications counted by every node (core/guard.c): add `count`
+ * to key's count of the window starting at window_start; the keys whose
+ * count of that window reached `limit`; forget windows before `before`. */
+kassa_err store_auth_failures_add(struct store_conn *c, const char *key, int64_t window_start,
+                                  int count);
+kassa_err store_auth_failures_locked(struct store_conn *c, int64_t window_start, int limit,
+                                     bool (*fn)(void *arg, const char *key), void *arg);
+kassa_err store_auth_failures_prune(struct store_conn *c, int64_t before);
 /* Append a line to the audit log (there is no statement that changes or
  * removes one; the tables' triggers refuse both). */
 kassa_err store_audit_insert(struct store_conn *c, const struct audit_entry *e);

@@ -879,7 +879,7 @@ static const struct {
 } schema[] = {
     {"merchants", "id,name,created_at"},
     {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,created_at,"
-              "form_hosts"},
+              "form_hosts,rate_limit,rate_burst"},
     {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format,strict_signing,"
                       "old_api_key,old_secret,old_valid_until"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"
@@ -1056,7 +1056,7 @@ static void test_migrations_from_older(void **state)
     char cols[512];
     columns(f, "shops", cols, sizeof cols);
     assert_string_equal(cols, "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,"
-                              "created_at,form_hosts");
+                              "created_at,form_hosts,rate_limit,rate_burst");
     assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM shop_dialects"), 4);
     if (lite)
         assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);

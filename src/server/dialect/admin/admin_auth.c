@@ -10,7 +10,6 @@
 #include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/ratelimit.h"
 #include "dialect/dialect.h"
 #include "dialect/reply.h"
 #include "kassa/sign.h"
@@ -99,24 +98,6 @@ static const struct rule *rule_of(const char *method, const char *path, char *se
 
 /* ---- authentication ----------------------------------------------------- */
 
-/* Failed admin authentications per client address: 20 a minute, then the
- * address is refused (429) until its minute is over, right token or not. */
-#define ADMIN_AUTH_FAILS 20
-#define ADMIN_AUTH_WINDOW 60
-
-static struct ratelimit admin_fails;
-static pthread_once_t admin_fails_once = PTHREAD_ONCE_INIT;
-
-/* When the last failure was (clock_mono_ms; 0: never): while no failure
- * happened within a window, no address can be locked, and the right token
- * costs no look-up (the table's lock, the peer's address). */
-static _Atomic int64_t admin_last_fail;
-
-static void admin_fails_init(void)
-{
-    ratelimit_init(&admin_fails, ADMIN_AUTH_FAILS, ADMIN_AUTH_WINDOW);
-}
-
 /* Who the bearer token is: the bootstrap token (constant-time compare),
  * else an operator's. KASSA_ENOTFOUND for neither. */
 static kassa_err actor_of(const char *token, struct op_actor *a)
@@ -145,20 +126,21 @@ void admin_end(void)
 
 bool admin_begin(struct http_req *req, const char *path, struct admin_call *call)
 {
-    pthread_once(&admin_fails_once, admin_fails_init);
     memset(call, 0, sizeof *call);
-    int64_t now = clock_mono_ms();
-    int64_t last = atomic_load_explicit(&admin_last_fail, memory_order_relaxed);
-    bool watched = last != 0 && now - last < (int64_t)ADMIN_AUTH_WINDOW * 1000;
-    if (watched)
-        http_client_addr(req, call->client, sizeof call->client);
+    /* Failed authentications per client address (core/guard.c): after
+     * too many, the address is refused until its window is over, right
+     * token or not. */
     int retry = 0;
-    if (watched && ratelimit_locked(&admin_fails, call->client, now, &retry)) {
-        char s[16];
-        snprintf(s, sizeof s, "%d", retry);
-        http_add_header(req, "Retry-After", s);
-        reply_error(req, 429, "too many failed admin authentications; try again in %d s", retry);
-        return false;
+    if (guard_active()) {
+        http_client_addr(req, call->client, sizeof call->client);
+        if (guard_locked("admin", call->client, NULL, &retry)) {
+            char s[16];
+            snprintf(s, sizeof s, "%d", retry);
+            http_add_header(req, "Retry-After", s);
+            reply_error(req, 429, "too many failed admin authentications; try again in %d s",
+                        retry);
+            return false;
+        }
     }
     const char *h = http_header(req, "Authorization");
     kassa_err err = KASSA_ENOTFOUND;
@@ -169,10 +151,9 @@ bool admin_begin(struct http_req *req, const char *path, struct admin_call *call
         return false;
     }
     if (err == KASSA_ENOTFOUND) {
-        if (!watched)
+        if (call->client[0] == '\0')
             http_client_addr(req, call->client, sizeof call->client);
-        atomic_store_explicit(&admin_last_fail, now > 0 ? now : 1, memory_order_relaxed);
-        ratelimit_fail(&admin_fails, call->client, now);
+        guard_fail("admin", call->client, NULL);
         log_warn("admin authentication failed", "client=%s", call->client);
         reply_error(req, 401, "invalid or missing admin token");
         return false;

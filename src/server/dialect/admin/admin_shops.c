@@ -280,6 +280,8 @@ void render_admin_shop(struct jw *w, const struct shop *s, bool credentials,
     jw_kstr(w, "fee_percent", s->fee_percent);
     render_fee_fixed(w, s->id, money);
     render_form_hosts(w, s->form_hosts);
+    jw_kint(w, "rate_limit", s->rate_limit);
+    jw_kint(w, "rate_burst", s->rate_burst);
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect *d = dialect_registry[i];
         const struct dialect_merchant *m = d->merchant;
@@ -494,7 +496,8 @@ static enum http_action admin_switch_shop(struct http_req *req, int64_t shop_id,
 static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
 {
     static const char *const fields[] = {"name",        "url",       "callback_url",
-                                         "fee_percent", "fee_fixed", "allowed_hosts"};
+                                         "fee_percent", "fee_fixed", "allowed_hosts",
+                                         "rate_limit",  "rate_burst"};
     char msg[512], takes[256];
     json_t *root = parse_json_object(req, msg, sizeof msg);
     if (root == NULL) {
@@ -555,6 +558,31 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         goto refuse;
     if (found)
         cmd->set |= SHOP_SET_FORM_HOSTS;
+    json_t *rl = json_object_get(root, "rate_limit"), *rb = json_object_get(root, "rate_burst");
+    if ((rl != NULL && !json_is_integer(rl)) || (rb != NULL && !json_is_integer(rb))) {
+        snprintf(msg, sizeof msg, "rate_limit and rate_burst: expected integers between 0 and %d",
+                 SHOP_RATE_MAX);
+        goto refuse;
+    }
+    if (rl != NULL || rb != NULL) {
+        /* The one given changes; the other keeps its value. */
+        struct shop cur;
+        if (query_shop(shop_id, &cur) == KASSA_OK) {
+            v->rate_limit = cur.rate_limit;
+            v->rate_burst = cur.rate_burst;
+        }
+        if (rl != NULL)
+            v->rate_limit =
+                (int)(json_integer_value(rl) < 0 || json_integer_value(rl) > SHOP_RATE_MAX
+                          ? -1
+                          : json_integer_value(rl));
+        if (rb != NULL)
+            v->rate_burst =
+                (int)(json_integer_value(rb) < 0 || json_integer_value(rb) > SHOP_RATE_MAX
+                          ? -1
+                          : json_integer_value(rb));
+        cmd->set |= SHOP_SET_RATE;
+    }
     if (!parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
         goto refuse;
     if (cmd->set == 0 && cmd->n_fixed == 0 && cmd->n_dialects == 0) {

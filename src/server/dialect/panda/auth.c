@@ -57,34 +57,31 @@ bool panda_auth(struct http_req *req, const char *signed_part, size_t signed_len
     return panda_auth_ex(req, signed_part, signed_len, shop, NULL);
 }
 
-/* panda_auth for a request that changes something without a body (cancel,
- * confirm). A plain signature (the timestamp alone) another request of the
- * shop used already is refused; and *change gets the signature as a nonce
- * for the core to record with the change, so no node takes it twice. */
-bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_len,
-                   struct shop *shop, struct request_nonce *change)
+/* panda_auth_ex's checks: 0, or the status it answered (401, 500). */
+static int auth_check(struct http_req *req, const char *signed_part, size_t signed_len,
+                      struct shop *shop, struct request_nonce *change)
 {
     const char *key = http_header(req, "X-API-Key");
     const char *ts = http_header(req, "X-Timestamp");
     const char *sig = http_header(req, "X-Signature");
     if (key == NULL || *key == '\0') {
         reply_error(req, 401, "missing X-API-Key header");
-        return false;
+        return 401;
     }
     kassa_err err = query_shop_by_api_key(PANDA_NAME, key, shop);
     const char *secret =
         err == KASSA_OK ? shop_secret_for_key(shop, PANDA_NAME, key, clock_now()) : NULL;
     if (err == KASSA_ENOTFOUND || (err == KASSA_OK && (!shop->active || secret == NULL))) {
         reply_error(req, 401, "invalid API key");
-        return false;
+        return 401;
     }
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
-        return false;
+        return 500;
     }
     if (ts == NULL || !all_digits(ts, 18)) {
         reply_error(req, 401, "missing or malformed X-Timestamp header");
-        return false;
+        return 401;
     }
     /* Strict mode (X-Signature-Mode: strict): the signature covers the
      * method, the target and the whole body too, so it holds for this one
@@ -93,21 +90,21 @@ bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_
     bool strict = mode != NULL && strcasecmp(mode, "strict") == 0;
     if (mode != NULL && !strict) {
         reply_error(req, 401, "X-Signature-Mode: expected strict");
-        return false;
+        return 401;
     }
     const struct shop_dialect *row = shop_dialect_find(shop, PANDA_NAME);
     if (row != NULL && row->strict_signing && !strict) {
         reply_error(req, 401,
                     "this shop takes strict signatures only: send X-Signature-Mode: strict "
                     "with X-Signature = HMAC over timestamp, method, target and body");
-        return false;
+        return 401;
     }
     if (sig == NULL || row == NULL ||
         (strict ? kassa_panda_verify_strict(secret, ts, req->method, req->raw_target, req->body,
                                             req->body_len, sig)
                 : kassa_panda_verify(secret, ts, signed_part, signed_len, sig)) != KASSA_OK) {
         reply_error(req, 401, "invalid signature");
-        return false;
+        return 401;
     }
     if (!strict && signed_len == 0) {
         pthread_once(&panda_sigs_once, panda_sigs_init);
@@ -120,7 +117,7 @@ bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_
             reply_error(req, 401,
                         "signature already used for another request: sign this one "
                         "with its own X-Timestamp (or use X-Signature-Mode: strict)");
-            return false;
+            return 401;
         }
         if (change != NULL) {
             change->has = true;
@@ -136,7 +133,43 @@ bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_
         dialect_settings()->timestamp_window > 0 ? dialect_settings()->timestamp_window : 300;
     if (t < now - window || t > now + window) {
         reply_error(req, 401, "timestamp outside the allowed window of %lld seconds", window);
+        return 401;
+    }
+    return 0;
+}
+
+/* Also refused (429, Retry-After): an address or API key with too many
+ * failed authentications (core/guard.c), a shop over its request rate. */
+bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_len,
+                   struct shop *shop, struct request_nonce *change)
+{
+    const char *key = http_header(req, "X-API-Key");
+    char addr[64] = "", s[16];
+    int retry = 1;
+    if (guard_active()) {
+        http_client_addr(req, addr, sizeof addr);
+        if (guard_locked(PANDA_NAME, addr, key, &retry)) {
+            snprintf(s, sizeof s, "%d", retry);
+            http_add_header(req, "Retry-After", s);
+            reply_error(req, 429, "too many failed authentications; try again in %d s", retry);
+            return false;
+        }
+    }
+    int status = auth_check(req, signed_part, signed_len, shop, change);
+    if (status == 401) {
+        if (addr[0] == '\0')
+            http_client_addr(req, addr, sizeof addr);
+        guard_fail(PANDA_NAME, addr, key);
+        log_warn("panda authentication failed", "client=%s", addr);
+    }
+    if (status == 0 && !shop_rate_take(shop, &retry)) {
+        snprintf(s, sizeof s, "%d", retry);
+        http_add_header(req, "Retry-After", s);
+        reply_error(req, 429,
+                    "request rate limit of this shop (%d a second) exceeded; try again "
+                    "in %d s",
+                    shop->rate_limit, retry);
         return false;
     }
-    return true;
+    return status == 0;
 }

@@ -61,8 +61,23 @@ static bool pay_check(struct http_req *req, const struct pay_params *p, const st
             return false;
         }
     }
+    char addr[64] = "";
+    int retry = 1;
+    if (guard_active()) {
+        http_client_addr(req, addr, sizeof addr);
+        if (guard_locked("tegro-form", addr, p->shop_id, &retry)) {
+            char s[16];
+            snprintf(s, sizeof s, "%d", retry);
+            http_add_header(req, "Retry-After", s);
+            error_page(req, 429, L, "Too many failed attempts; try again in %d s", retry);
+            return false;
+        }
+    }
+    if (addr[0] == '\0')
+        http_client_addr(req, addr, sizeof addr);
     kassa_err err = query_shop_by_key(SHOP_BY_PUBLIC_KEY, p->shop_id, shop);
     if (err == KASSA_ENOTFOUND || (err == KASSA_OK && !shop->active)) {
+        guard_fail("tegro-form", addr, "");
         error_page(req, 404, L, "Unknown shop_id: no active shop has this public key");
         return false;
     }
@@ -82,6 +97,7 @@ static bool pay_check(struct http_req *req, const struct pay_params *p, const st
     for (int i = 0; i < pairs; i++)
         ok |= kassa_tegro_form_verify(kv, n, secrets[i], p->sign) == KASSA_OK;
     if (!ok) {
+        guard_fail("tegro-form", addr, p->shop_id);
         error_page(req, 403, L,
                    "Wrong sign: expected md5 of the sorted query string of amount, currency, "
                    "order_id, shop_id%s followed by the shop's secret",

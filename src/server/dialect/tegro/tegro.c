@@ -118,8 +118,11 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
         tegro_error(req, "Empty required param shop_id");
         return false;
     }
+    if (tegro_locked_out(req, shop_id))
+        return false;
     kassa_err err = query_shop_by_key(SHOP_BY_PUBLIC_KEY, shop_id, &tx->shop);
     if (err == KASSA_ENOTFOUND) {
+        tegro_auth_failed(req, ""); /* the address's: one guessing shops */
         tegro_error(req, "Shop not found");
         return false;
     }
@@ -134,6 +137,7 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
     for (int i = 0; i < pairs && auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0; i++)
         authed |= kassa_tegro_rest_verify(keys[i], req->body, req->body_len, auth + 7) == KASSA_OK;
     if (!authed) {
+        tegro_auth_failed(req, shop_id);
         tegro_error(req, "Wrong authorization token");
         return false;
     }
@@ -141,6 +145,8 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
         tegro_error(req, "Shop is disabled");
         return false;
     }
+    if (tegro_over_rate(req, &tx->shop))
+        return false;
     char msg[512];
     tx->root = parse_json_object_flags(req, JSON_DECODE_INT_AS_REAL, msg, sizeof msg);
     if (tx->root == NULL) {

@@ -27,6 +27,15 @@ enum http_action tegro_form_handle(struct http_req *req);
  * deployment had the dialect). */
 const struct shop_dialect *tegro_row(const struct shop *s);
 
+/* core/guard.c for tegro (guard.c): true after answering 429 in tegro's
+ * envelope (with Retry-After) when the client's address or shop_id has
+ * too many failed authentications, or the shop is over its request rate;
+ * tegro_auth_failed counts a failure. */
+struct http_req;
+bool tegro_locked_out(struct http_req *req, const char *shop_id);
+void tegro_auth_failed(struct http_req *req, const char *shop_id);
+bool tegro_over_rate(struct http_req *req, const struct shop *shop);
+
 /* The notification body of a paid order of shop `s` (its row `row`):
  * shop_id, amount, order_id (the merchant's), payment_system (when set),
  * currency, test (only for a test order), sorted, URL-encoded, then

@@ -48,6 +48,14 @@
     "before, after, request_id, client) VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), "      \
     "NULLIF($9, ''), $10, $11)"
 
+/* Failed authentications of every node (core/guard.c). */
+#define SQL_AUTH_FAILURES_ADD                                                                      \
+    "INSERT INTO auth_failures(key, window_start, count) VALUES ($1, $2, $3) ON CONFLICT (key, "   \
+    "window_start) DO UPDATE SET count = auth_failures.count + excluded.count"
+#define SQL_AUTH_FAILURES_LOCKED                                                                   \
+    "SELECT key FROM auth_failures WHERE window_start = $1 AND count >= $2 LIMIT 256"
+#define SQL_AUTH_FAILURES_PRUNE "DELETE FROM auth_failures WHERE window_start < $1"
+
 void sql_read_operator(const struct sql_row *r, int i, struct operator* op);
 void sql_read_token(const struct sql_row *r, int i, struct op_token *t);
 void sql_read_audit(const struct sql_row *r, struct audit_entry *e);

@@ -13,7 +13,7 @@
 /* The shop's own settings; its dialect rows are written after it
  * (*_shop_dialects_put). */
 #define SQL_SHOP_UPDATE                                                                            \
-    "UPDATE shops SET name = $2, url = $3, callback_url = $4, form_hosts = $5, active = $6 "       \
-    "WHERE id = $1"
+    "UPDATE shops SET name = $2, url = $3, callback_url = $4, form_hosts = $5, active = $6, "      \
+    "rate_limit = $7, rate_burst = $8 WHERE id = $1"
 
 #endif

@@ -93,6 +93,8 @@ void sql_read_shop(const struct sql_row *r, struct shop *s)
     s->active = (int)c->i64(r, 7);
     s->created_at = c->i64(r, 8);
     c->text(r, 14, s->form_hosts, sizeof s->form_hosts);
+    s->rate_limit = (int)c->i64(r, 19);
+    s->rate_burst = (int)c->i64(r, 20);
 }
 
 void sql_read_shop_dialect(const struct sql_row *r, struct shop *s)
@@ -110,6 +112,9 @@ void sql_read_shop_dialect(const struct sql_row *r, struct shop *s)
     d->order_ttl = (int)c->i64(r, 12);
     c->text(r, 13, d->callback_format, sizeof d->callback_format);
     d->strict_signing = c->i64(r, 15) != 0;
+    c->text(r, 16, d->old_api_key, sizeof d->old_api_key);
+    c->text(r, 17, d->old_secret, sizeof d->old_secret);
+    d->old_valid_until = c->i64(r, 18);
 }
 
 void sql_read_shop_money(const struct sql_row *r, struct shop_money *m)
