@@ -19,6 +19,7 @@
 
 #include "core/core.h"
 #include "kassa/kassa.h"
+#include "metrics.h"
 
 struct config config;
 
@@ -101,6 +102,10 @@ static const struct config_row config_table[] = {
      "most commands committed in one transaction"},
     {"db-writers", "KASSA_DB_WRITERS", CFG_INT, &config.db_writers, "2", 1, 64, "N",
      "PostgreSQL writer connections, each committing its own batches (SQLite: always 1)"},
+    {"metrics-allow", "KASSA_METRICS_ALLOW", CFG_STR, &config.metrics_allow, "", 0, 0,
+     "CIDR[,CIDR...]",
+     "addresses that may read GET /metrics without a token; others then get 403 (default: "
+     "none, the admin token is needed, 401 without)"},
 };
 
 #define CONFIG_ROWS (sizeof(config_table) / sizeof(config_table[0]))
@@ -436,6 +441,9 @@ static int check_values(char *err, size_t errlen)
         return -1;
     }
     if (check_schedule(config.callback_schedule, err, errlen) != 0)
+        return -1;
+    struct metrics_allow allow;
+    if (metrics_allow_parse(config.metrics_allow, &allow, err, errlen) != 0)
         return -1;
     char msg[256];
     if (core_set_amount_limits(config.max_order_amount, false, msg, sizeof msg) != 0) {

@@ -249,3 +249,8 @@ kassa_err query_callback_stats(struct callback_stats *out)
 {
     ON_READER(c, STORE_CALL(c, callback_stats, out));
 }
+
+kassa_err query_store_gauges(struct store_gauges *out)
+{
+    ON_READER(c, store_gauges_read(c, out));
+}

@@ -135,4 +135,11 @@ kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visit
 kassa_err query_callback(int64_t id, const struct callback_visitor *v);
 kassa_err query_callback_stats(struct callback_stats *out);
 
+/* ---- GET /metrics ---- */
+
+/* The outbox's and the withdrawals' backlog now (store.h struct
+ * store_gauges: one indexed statement, cheap at every scrape). */
+struct store_gauges;
+kassa_err query_store_gauges(struct store_gauges *out);
+
 #endif

@@ -44,6 +44,7 @@
 #include "base/random.h"
 #include "conns.h"
 #include "listen.h"
+#include "metrics.h"
 #include "resume.h"
 #include "tls.h"
 
@@ -100,7 +101,7 @@ struct http_conn {
     size_t rlen;
     struct http_hdr *rheaders;
     /* Access log. */
-    int64_t t0_ms; /* clock_mono_ms when the request arrived */
+    int64_t t0_us; /* clock_mono_us when the request arrived */
     int sent_status;
     size_t sent_bytes;
 };
@@ -147,7 +148,8 @@ static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
      * the method and path are (first access-handler call). */
     arena_init(&c->req.arena, http_max_upload + HTTP_ARENA_EXTRA);
     make_request_id(c->req.id);
-    c->t0_ms = clock_mono_ms();
+    c->t0_us = clock_mono_us();
+    c->req.route_class = http_metrics_unclassified();
     const char *target = uri != NULL ? uri : "";
     c->req.raw_target = arena_strdup(&c->req.arena, target);
     if (c->req.raw_target == NULL) {
@@ -257,70 +259,6 @@ void http_client_addr(struct http_req *req, char *buf, size_t size)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
-}
-
-/* Decode a form-encoded component (%XX, '+' as space) into the arena. */
-static char *form_decode(struct arena *a, const char *s, size_t n)
-{
-    char *out = arena_alloc(a, n + 1);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            out[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-                   hex_value(s[i + 2]) >= 0) {
-            out[o++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-const char *http_query(struct http_req *req, const char *name)
-{
-    if (req == NULL || name == NULL || req->query == NULL)
-        return NULL;
-    const char *p = req->query;
-    while (*p != '\0') {
-        size_t len = strcspn(p, "&");
-        size_t klen = strcspn(p, "=&");
-        char *key = form_decode(&req->arena, p, klen);
-        if (key == NULL)
-            return NULL;
-        if (klen > 0 && strcmp(key, name) == 0) {
-            if (klen >= len)
-                return "";
-            return form_decode(&req->arena, p + klen + 1, len - klen - 1);
-        }
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return NULL;
-}
-
-bool http_query_each(struct http_req *req, bool (*fn)(void *arg, const char *name), void *arg)
-{
-    if (req == NULL || req->query == NULL)
-        return true;
-    for (const char *p = req->query; *p != '\0';) {
-        size_t len = strcspn(p, "&");
-        size_t klen = strcspn(p, "=&");
-        if (klen > 0) {
-            char *key = form_decode(&req->arena, p, klen);
-            if (key == NULL || !fn(arg, key))
-                return false;
-        }
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return true;
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -565,6 +503,7 @@ static int conn_start(struct http_conn *c, const char *url, const char *method)
         return -1;
     bool upload = strcmp(method, "POST") == 0 && ends_with(url, "/receipt");
     c->limit = upload ? http_max_upload : http_max_body;
+    c->req.route_class = http_metrics_classify(&c->req);
     buf_init(&c->body, c->limit);
     /* Now the body limit is known: the arena gets that plus HTTP_ARENA_EXTRA
      * (it was sized for the largest until here). */
@@ -731,7 +670,9 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     if (c == NULL)
         return;
     *con_cls = NULL;
-    long long ms = (long long)(clock_mono_ms() - c->t0_ms);
+    int64_t us = clock_mono_us() - c->t0_us;
+    long long ms = (long long)(us / 1000);
+    http_metrics_count(c->req.route_class, c->sent_status, us);
     if (c->started) {
         char path[512];
         log_safe(c->req.path, path, sizeof(path));
@@ -892,6 +833,7 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     http_max_upload = max_upload > max_body ? max_upload : max_body;
     atomic_store(&http_live, 0);
     atomic_store(&http_pending, 0);
+    http_metrics_register();
 
     /* poll(), not epoll: epoll costs two epoll_ctl calls per suspended
      * request (~10 % more creates at 64 connections with poll) at the price
