@@ -76,7 +76,10 @@ static bool net_parse(const char *s, size_t n, struct metrics_net *net)
 int metrics_allow_parse(const char *spec, struct metrics_allow *out, char *err, size_t errlen)
 {
     out->n = 0;
-    for (const char *p = spec != NULL ? spec : ""; *p != '\0';) {
+    const char *p = spec != NULL ? spec : "";
+    if (*p == '\0')
+        return 0;
+    for (;;) {
         size_t n = strcspn(p, ",");
         const char *s = p, *e = p + n;
         while (s < e && (*s == ' ' || *s == '\t'))
@@ -95,11 +98,10 @@ int metrics_allow_parse(const char *spec, struct metrics_allow *out, char *err, 
             return -1;
         }
         out->n++;
-        p += n;
-        if (*p == ',')
-            p++;
+        if (p[n] == '\0')
+            return 0;
+        p += n + 1;
     }
-    return 0;
 }
 
 bool metrics_allow_has(const struct metrics_allow *a, const char *addr)
