@@ -288,7 +288,7 @@ static void gather_db(void)
     metric_set(&db_up, 0, ok && !store_unavailable());
     if (!ok)
         return;
-    int64_t age = g.oldest_pending_at > 0 ? clock_now() - g.oldest_pending_at : 0;
+    int64_t age = g.oldest_pending_ms > 0 ? (clock_now_ms() - g.oldest_pending_ms) / 1000 : 0;
     metric_set(&outbox_pending, 0, g.callbacks_pending);
     metric_set(&outbox_age, 0, age > 0 ? age : 0);
     metric_set(&outbox_unplanned, 0, g.events_unplanned);

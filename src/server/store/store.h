@@ -488,7 +488,7 @@ kassa_err store_callbacks_list(struct store_conn *c, const struct callback_filte
  * query_rows; one indexed statement, sql/gauges.h). */
 struct store_gauges {
     int64_t callbacks_pending;   /* callbacks waiting to be delivered */
-    int64_t oldest_pending_at;   /* created_at (Unix s) of the first of them by id; 0: none */
+    int64_t oldest_pending_ms;   /* created_at (Unix ms) of the first of them by id; 0: none */
     int64_t events_unplanned;    /* events the dispatcher has not planned into callbacks */
     int64_t withdrawals_pending; /* withdrawals waiting for the operator */
 };

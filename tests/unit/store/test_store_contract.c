@@ -3537,7 +3537,7 @@ static void test_gauges(void **state)
     memset(&g, 0x5A, sizeof g);
     assert_ok(gauges_read(f, &g));
     assert_int_equal(g.callbacks_pending, 0);
-    assert_int_equal(g.oldest_pending_at, 0);
+    assert_int_equal(g.oldest_pending_ms, 0);
     assert_int_equal(g.events_unplanned, 0);
     assert_int_equal(g.withdrawals_pending, 0);
 
@@ -3566,7 +3566,7 @@ static void test_gauges(void **state)
 
     assert_ok(gauges_read(f, &g));
     assert_int_equal(g.callbacks_pending, 2);
-    assert_int_equal(g.oldest_pending_at, 2900); /* b: the first pending by id */
+    assert_int_equal(g.oldest_pending_ms, 2900); /* b: the first pending by id */
     assert_int_equal(g.events_unplanned, 2);
     assert_int_equal(g.withdrawals_pending, 2);
 
