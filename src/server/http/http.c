@@ -44,7 +44,7 @@
 #include "base/random.h"
 #include "conns.h"
 #include "listen.h"
-#include "metrics.h"
+#include "requests.h"
 #include "resume.h"
 #include "tls.h"
 

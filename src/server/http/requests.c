@@ -1,6 +1,6 @@
-/* metrics.c (http/): requests by route class and status, and their
- * durations (see metrics.h). */
-#include "metrics.h"
+/* requests.c: requests by route class and status, and their durations
+ * (see requests.h). */
+#include "requests.h"
 
 #include "base/metric.h"
 
@@ -70,6 +70,7 @@ void http_metrics_count(int route_class, int status, int64_t us)
 {
     if (status < 100 || status > 599)
         return; /* no answer was sent */
-    metric_add(&requests, route_class * 500 + (status - 100), 1);
+    int v[2] = {route_class, status};
+    metric_add(&requests, metric_series(&requests, v), 1);
     metric_observe(&duration, route_class, us > 0 ? (uint64_t)us : 0);
 }

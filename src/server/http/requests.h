@@ -1,10 +1,10 @@
-/* metrics.h (http/): the front's own series for GET /metrics, kept apart
+/* requests.h: the front's own series for GET /metrics, kept apart
  * from http.c: every answered request counted by its route class and
  * status code, and timed by its route class (from its first byte to its
  * answer sent). The classes are the router's (http.h
  * http_set_route_classes): http/ knows no route. */
-#ifndef KASSA_HTTP_METRICS_H
-#define KASSA_HTTP_METRICS_H
+#ifndef KASSA_HTTP_REQUESTS_H
+#define KASSA_HTTP_REQUESTS_H
 
 #include <stdint.h>
 
