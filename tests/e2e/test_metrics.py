@@ -216,6 +216,27 @@ def test_counts_are_exact_and_promtool_accepts(kassad_factory, make_shop, receiv
     assert val(m, "kassa_db_up") == 1
 
 
+def test_concurrent_creates_counted_once(kassad, make_shop):
+    """Creates racing each other, a third of them replays of another's key:
+    the writer groups them (PostgreSQL's grouped creates), runs some again,
+    and the transitions count each new order once, as the database holds
+    it."""
+    from concurrent.futures import ThreadPoolExecutor
+    creds = make_shop(kassad)
+    panda = kassad.panda(creds)
+    keys = [f"c-{i % 200}" for i in range(300)]
+    with ThreadPoolExecutor(16) as ex:
+        answers = list(ex.map(lambda key: panda.create_order(idempotency_key=key).status, keys))
+    assert answers == [200] * 300
+    time.sleep(0.2)
+    _, m = scrape(kassad)
+    assert kassad.count_rows("orders") == 200
+    assert val(m, "kassa_order_transitions_total", dialect="panda", status="pending") == 200
+    assert val(m, "kassa_http_requests_total", **{"class": "panda", "code": 200}) == 300
+    assert val(m, "kassa_http_request_duration_seconds_count", **{"class": "panda"}) == 300
+    assert val(m, "kassa_writer_batch_size_sum") >= 200
+
+
 def test_access_by_token(kassad):
     def get(headers=(), method="GET"):
         return send_raw(kassad.base_url, method, "/metrics", headers=headers)
