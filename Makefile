@@ -163,6 +163,7 @@ TSAN_E2E = \
 	tests/e2e/test_money.py::test_tegro_concurrent_withdrawals_http \
 	tests/e2e/test_lifecycle.py \
 	tests/e2e/test_callbacks.py \
+	tests/e2e/test_metrics.py \
 	tests/e2e/test_server.py::test_sigterm_answers_request_in_flight \
 	tests/e2e/test_server.py::test_sigterm_refuses_new_connections_then_exits \
 	tests/e2e/test_server.py::test_wal_is_checkpointed_into_the_database_file \

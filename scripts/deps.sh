@@ -34,8 +34,10 @@ run_pkgs=(
 # The tests on top: unit tests, format check, the clang build, end-to-end
 # suite on PostgreSQL, the fuzz targets (libFuzzer is in libclang-rt-14-dev,
 # only a recommendation of clang). The sanitizers' runtimes (libasan8, libubsan1,
-# libtsan2) come with gcc-12 through build-essential.
-test_pkgs=(clang libclang-rt-14-dev clang-format libcmocka-dev python3-pytest postgresql)
+# libtsan2) come with gcc-12 through build-essential. prometheus for its
+# promtool, which checks GET /metrics's text (tests/e2e/test_metrics.py).
+test_pkgs=(clang libclang-rt-14-dev clang-format libcmocka-dev python3-pytest postgresql
+    prometheus)
 # Tools found by their command; each Debian package only where the command is
 # missing. node and npm follow the node rule (node_tools below).
 browser_tools=("${CHROMIUM:-/usr/bin/chromium}:chromium")

@@ -22,6 +22,7 @@
 #include "http/tls.h"
 #include "kassa/kassa.h"
 #include "store/store.h"
+#include "metrics.h"
 
 struct config config;
 
@@ -112,6 +113,10 @@ static const struct config_row config_table[] = {
      "most commands committed in one transaction"},
     {"db-writers", "KASSA_DB_WRITERS", CFG_INT, &config.db_writers, "2", 1, 64, "N",
      "PostgreSQL writer connections, each committing its own batches (SQLite: always 1)"},
+    {"metrics-allow", "KASSA_METRICS_ALLOW", CFG_STR, &config.metrics_allow, "", 0, 0,
+     "CIDR[,CIDR...]",
+     "addresses that may read GET /metrics without a token; others then get 403 (default: "
+     "none, the admin token is needed, 401 without)"},
 };
 
 #define CONFIG_ROWS (sizeof(config_table) / sizeof(config_table[0]))
@@ -635,6 +640,12 @@ static int check_schedule_value(char *err, size_t errlen)
     return check_schedule(config.callback_schedule, err, errlen);
 }
 
+static int check_metrics_allow(char *err, size_t errlen)
+{
+    struct metrics_allow allow;
+    return metrics_allow_parse(config.metrics_allow, &allow, err, errlen) != 0 ? -1 : 0;
+}
+
 static int check_upload(char *err, size_t errlen)
 {
     if (config.max_upload < config.max_body) {
@@ -712,8 +723,9 @@ static int check_values(char *err, size_t errlen)
         check_listen_value,  check_db,
         check_log_level,     check_schedule_value,
         check_order_amounts, check_withdrawal_amounts,
-        check_upload,        check_admin_token,
-        check_tls_pair,      settle_public_url,
+        check_metrics_allow, check_upload,
+        check_admin_token,   check_tls_pair,
+        settle_public_url,
     };
     resolve_threads();
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)

@@ -41,7 +41,8 @@ struct config {
     int db_pool;                   /* --db-pool N               KASSA_DB_POOL (8) */
     int batch_max;                 /* --batch-max N             KASSA_BATCH_MAX (256) */
     int db_writers;                /* --db-writers N            KASSA_DB_WRITERS (4; SQLite: 1) */
-    bool check_only; /* --check-config: check (files, database, TLS too), start nothing */
+    bool check_only;     /* --check-config: check (files, database, TLS too), start nothing */
+    char *metrics_allow; /* --metrics-allow CIDR,...  KASSA_METRICS_ALLOW ("") */
 };
 
 /* The process-wide configuration; read-only once config_load returned. */

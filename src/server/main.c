@@ -17,6 +17,7 @@
 #include "txn/submit.h"
 #include "http/http.h"
 #include "base/log.h"
+#include "metrics.h"
 #include "router.h"
 #include "server.h"
 #include "http/tls.h"
@@ -166,6 +167,11 @@ int main(int argc, char **argv)
         goto out;
     }
     writer_on_commit(app.writer, kick_on_events);
+    if (metrics_setup(config.metrics_allow, config.admin_token, err, sizeof err) != 0) {
+        log_error("bad --metrics-allow", "error=\"%s\"", err);
+        goto out;
+    }
+    router_setup();
     http_set_limits(config.max_connections, config.request_timeout);
     if (http_start(config.listen, config.threads, (size_t)config.max_body,
                    (size_t)config.max_upload, router_handle, err, sizeof err) != 0) {

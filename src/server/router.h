@@ -4,6 +4,9 @@
 
 #include "http/http.h"
 
+/* Give the HTTP front the route classes (before http_start). */
+void router_setup(void);
+
 enum http_action router_handle(struct http_req *req);
 
 #endif

@@ -351,3 +351,12 @@ def test_cli_operator_token_audit(kassad):
     tok_id = re.search(r'"id":(\d+)', r.stdout).group(1)
     r = kassa("token", "revoke", tok_id, env=env)
     assert r.returncode == 0 and '"revoked_at":"' in r.stdout, r
+
+
+def test_operator_token_reads_metrics(kassad):
+    op, tok = as_role(kassad, "viewer")
+    r = kassad.request("GET", "/metrics", headers=[("Authorization", f"Bearer {tok}")])
+    assert r.status == 200 and b"kassa_http_requests_total" in r.body
+    kassad.admin("DELETE", f"/admin/v1/tokens/{kassad.admin('GET', '/admin/v1/me', token=tok)[1]['token_id']}")
+    r = kassad.request("GET", "/metrics", headers=[("Authorization", f"Bearer {tok}")])
+    assert (r.status, r.json) == (401, {"error": "missing or wrong bearer token"})

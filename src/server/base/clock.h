@@ -23,6 +23,8 @@ int64_t clock_now(void);
  * of real time (latencies, grace periods, cache ages, poll pacing). Not
  * moved by clock_advance; not Unix time. */
 int64_t clock_mono_ms(void);
+/* The same in microseconds (request and commit durations). */
+int64_t clock_mono_us(void);
 
 /* Move the clock forward by `seconds` (> 0). KASSA_EINVAL without test mode
  * or for seconds <= 0. Wakes every clock_wait sleeper. */

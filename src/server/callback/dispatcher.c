@@ -37,6 +37,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metric.h"
 #include "base/random.h"
 #include "dialect/dialect.h"
 #include "dispatcher.h"
@@ -94,8 +95,29 @@ static struct {
     bool plan_busy, claim_busy; /* one of each in flight at most */
     int records_busy;           /* record commands in flight */
     bool want_plan, want_claim; /* look for events / due callbacks when free */
-    atomic_llong attempts, delivered, retried, failed, refused;
 } D;
+
+/* GET /metrics: every attempt by what it left the callback as, in the
+ * order of enum callback_state (pending: it will be tried again). */
+static const char *const outcomes[] = {"failed_retry", "delivered", "failed_final", "refused"};
+static struct metric attempts = {
+    .name = "kassa_callback_attempts_total",
+    .help = "Callback delivery attempts by outcome: delivered (2xx), failed_retry (tried again "
+            "later), failed_final (the schedule ran out), refused (410, or refused by kassa).",
+    .type = METRIC_COUNTER,
+    .n_labels = 1,
+    .labels = {{.name = "outcome", .names = outcomes, .n = sizeof outcomes / sizeof outcomes[0]}},
+};
+static const uint64_t attempt_bounds_ms[] = {5,   10,   25,   50,   100,   250,
+                                             500, 1000, 2500, 5000, 10000, 30000};
+static struct metric attempt_seconds = {
+    .name = "kassa_callback_attempt_duration_seconds",
+    .help = "Time one callback delivery attempt took, whatever its outcome.",
+    .type = METRIC_HISTOGRAM,
+    .bounds = attempt_bounds_ms,
+    .n_bounds = sizeof attempt_bounds_ms / sizeof attempt_bounds_ms[0],
+    .scale = 1e3,
+};
 
 /* ---- schedule ----------------------------------------------------------- */
 
@@ -173,11 +195,11 @@ void callback_apply_result(struct callback *cb, enum attempt_result r, int http_
 
 void dispatcher_counters(struct dispatcher_counters *out)
 {
-    out->attempts = atomic_load(&D.attempts);
-    out->delivered = atomic_load(&D.delivered);
-    out->retried = atomic_load(&D.retried);
-    out->failed = atomic_load(&D.failed);
-    out->refused = atomic_load(&D.refused);
+    out->delivered = metric_value(&attempts, CALLBACK_DELIVERED);
+    out->retried = metric_value(&attempts, CALLBACK_PENDING);
+    out->failed = metric_value(&attempts, CALLBACK_FAILED);
+    out->refused = metric_value(&attempts, CALLBACK_REFUSED);
+    out->attempts = out->delivered + out->retried + out->failed + out->refused;
     out->in_flight = D.n_in_flight;
 }
 
@@ -520,21 +542,8 @@ static void job_finish(struct job *j, CURLcode rc)
                  j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
     }
     callback_apply_result(&j->cb, r, a->http_status, D.sched, D.nsched, clock_now_ms());
-    atomic_fetch_add(&D.attempts, 1);
-    switch (j->cb.state) {
-    case CALLBACK_DELIVERED:
-        atomic_fetch_add(&D.delivered, 1);
-        break;
-    case CALLBACK_PENDING:
-        atomic_fetch_add(&D.retried, 1);
-        break;
-    case CALLBACK_FAILED:
-        atomic_fetch_add(&D.failed, 1);
-        break;
-    case CALLBACK_REFUSED:
-        atomic_fetch_add(&D.refused, 1);
-        break;
-    }
+    metric_add(&attempts, (int)j->cb.state, 1);
+    metric_observe(&attempt_seconds, 0, (uint64_t)a->latency_ms);
     /* A receiver URL may carry credentials (https://user:pass@host/):
      * the log gets them redacted. */
     char url[URL_SIZE];
@@ -843,6 +852,8 @@ kassa_err dispatcher_start(struct writer *w, const struct dispatcher_options *op
     char rnd[9];
     random_hex(rnd, 4, false);
     snprintf(D.owner, sizeof D.owner, "%s:%ld:%s", host, (long)getpid(), rnd);
+    metric_register(&attempts);
+    metric_register(&attempt_seconds);
     D.writer = w;
     D.done = NULL;
     D.plan_busy = D.claim_busy = false;

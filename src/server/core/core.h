@@ -57,6 +57,18 @@ const struct core_settings *core_settings(void);
 const struct core_dialect *core_dialect(const char *name);
 const struct core_dialect *core_dialect_by_id(int id);
 
+/* ---- metrics.c: what GET /metrics counts of the core ------------------ */
+
+/* Register the core's series (core_configure does, once it is given the
+ * dialects: they are the order transitions' dialect label). */
+void core_metrics_register(void);
+
+/* Count, once the transaction around it commits (base/metric.h
+ * metric_stage), an order that entered o->status (created, or a
+ * transition), or a withdrawal that entered w->status. */
+void core_count_order(const struct order *o);
+void core_count_withdrawal(const struct withdrawal *w);
+
 /* ---- limits.c: the largest amount of one order or withdrawal ------------ */
 
 /* The largest amount (minor units) one order, or with `withdrawal` one

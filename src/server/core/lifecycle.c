@@ -84,6 +84,7 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
         return err;
     if ((err = order_event(c, &next)) != KASSA_OK)
         return err;
+    core_count_order(&next);
     *o = next;
     return KASSA_OK;
 }

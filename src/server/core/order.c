@@ -430,6 +430,7 @@ kassa_err order_create_apply(struct store_conn *c, struct store_task *task)
     /* Born final (no requisite could take it): the merchant hears of it. */
     if (o->status == ORDER_NO_REQUISITE && (err = order_event(c, o)) != KASSA_OK)
         return err;
+    core_count_order(o);
     return receipt_items_put(c, o->id, cmd->receipt);
 }
 
@@ -488,9 +489,11 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct store_task
     if (m > 0 && (err = STORE_CALL(c, order_insert_many, orders, idems, m)) != KASSA_OK)
         goto out;
     err = KASSA_OK;
-    for (int i = 0; i < m && err == KASSA_OK; i++)
+    for (int i = 0; i < m && err == KASSA_OK; i++) {
         if (orders[i]->status == ORDER_NO_REQUISITE)
             err = order_event(c, orders[i]);
+        core_count_order(orders[i]);
+    }
 out:
     free(rd);
     free(recs);

@@ -315,3 +315,8 @@ kassa_err query_audit_list(const struct audit_filter *f,
 {
     ON_READER(c, store_audit_list(c, f, fn, arg));
 }
+
+kassa_err query_store_gauges(struct store_gauges *out)
+{
+    ON_READER(c, store_gauges_read(c, out));
+}

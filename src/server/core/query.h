@@ -177,4 +177,11 @@ void core_backup_release(void);
 /* Stop a backup being taken, and refuse new ones: kassad shuts down. */
 void core_backup_cancel(void);
 
+/* ---- GET /metrics ---- */
+
+/* The outbox's and the withdrawals' backlog now (store.h struct
+ * store_gauges: one indexed statement, cheap at every scrape). */
+struct store_gauges;
+kassa_err query_store_gauges(struct store_gauges *out);
+
 #endif

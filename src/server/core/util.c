@@ -91,6 +91,7 @@ void core_configure(const struct core_settings *s)
         for (int i = 0; i < n; i++)
             settings.dialects[i] = s->dialects[i];
         settings.n_dialects = n;
+        core_metrics_register();
     }
 }
 

@@ -61,7 +61,9 @@ kassa_err withdrawal_create_apply(struct store_conn *c, struct store_task *task)
         return err;
     if ((err = STORE_CALL(c, withdrawal_insert, w)) != KASSA_OK)
         return err;
-    return ledger_withdrawal(c, w, WITHDRAWAL_HOLD);
+    if ((err = ledger_withdrawal(c, w, WITHDRAWAL_HOLD)) == KASSA_OK)
+        core_count_withdrawal(w);
+    return err;
 }
 
 kassa_err withdrawal_decide_apply(struct store_conn *c, struct store_task *task)
@@ -77,5 +79,8 @@ kassa_err withdrawal_decide_apply(struct store_conn *c, struct store_task *task)
     w->completed_at = clock_now();
     if ((err = STORE_CALL(c, withdrawal_set_status, w, WITHDRAWAL_PENDING)) != KASSA_OK)
         return err;
-    return ledger_withdrawal(c, w, cmd->complete ? WITHDRAWAL_PAY_OUT : WITHDRAWAL_RELEASE);
+    err = ledger_withdrawal(c, w, cmd->complete ? WITHDRAWAL_PAY_OUT : WITHDRAWAL_RELEASE);
+    if (err == KASSA_OK)
+        core_count_withdrawal(w);
+    return err;
 }

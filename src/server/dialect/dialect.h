@@ -97,6 +97,9 @@ const struct dialect *dialect_by_id(int id);
 
 /* The route answering `path` (see struct dialect_route), or NULL. */
 const struct dialect_route *dialect_route_find(const char *path);
+/* The same, with its dialect's place in dialect_registry in *index (-1
+ * when none; index may be NULL). */
+const struct dialect_route *dialect_route_lookup(const char *path, int *index);
 
 /* Fill `out` (room for `max`) with every merchant dialect as the core
  * knows it (core/core.h struct core_dialect), with the registry's

@@ -50,23 +50,35 @@ static bool under(const char *path, const char *p, size_t n)
 
 const struct dialect_route *dialect_route_find(const char *path)
 {
+    return dialect_route_lookup(path, NULL);
+}
+
+const struct dialect_route *dialect_route_lookup(const char *path, int *index)
+{
     const struct dialect_route *best = NULL;
-    size_t best_len = 0;
+    size_t best_len = 0, best_index = 0;
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect *d = dialect_registry[i];
         for (size_t j = 0; j < d->n_routes; j++) {
             const struct dialect_route *r = &d->routes[j];
             size_t n = strlen(r->path);
             if (r->exact ? strcmp(path, r->path) == 0 : under(path, r->path, n)) {
-                if (r->exact)
-                    return r;
+                if (r->exact) {
+                    best = r;
+                    best_index = i;
+                    goto out;
+                }
                 if (best == NULL || n > best_len) {
                     best = r;
                     best_len = n;
+                    best_index = i;
                 }
             }
         }
     }
+out:
+    if (index != NULL)
+        *index = best != NULL ? (int)best_index : -1;
     return best;
 }
 

@@ -46,6 +46,7 @@
 #include "http_conn.h"
 #include "file_body.h"
 #include "listen.h"
+#include "requests.h"
 #include "resume.h"
 #include "tls.h"
 
@@ -104,7 +105,8 @@ static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
      * the method and path are (first access-handler call). */
     arena_init(&c->req.arena, http_max_upload + HTTP_ARENA_EXTRA);
     make_request_id(c->req.id);
-    c->t0_ms = clock_mono_ms();
+    c->t0_us = clock_mono_us();
+    c->req.route_class = http_metrics_unclassified();
     const char *target = uri != NULL ? uri : "";
     c->req.raw_target = arena_strdup(&c->req.arena, target);
     if (c->req.raw_target == NULL) {
@@ -489,6 +491,7 @@ static int conn_start(struct http_conn *c, const char *url, const char *method)
         return -1;
     bool upload = strcmp(method, "POST") == 0 && ends_with(url, "/receipt");
     c->limit = upload ? http_max_upload : http_max_body;
+    c->req.route_class = http_metrics_classify(&c->req);
     buf_init(&c->body, c->limit);
     /* Now the body limit is known: the arena gets that plus HTTP_ARENA_EXTRA
      * (it was sized for the largest until here). */
@@ -655,7 +658,9 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     if (c == NULL)
         return;
     *con_cls = NULL;
-    long long ms = (long long)(clock_mono_ms() - c->t0_ms);
+    int64_t us = clock_mono_us() - c->t0_us;
+    long long ms = (long long)(us / 1000);
+    http_metrics_count(c->req.route_class, c->sent_status, us);
     if (c->started) {
         char path[512];
         log_safe(c->req.path, path, sizeof(path));
@@ -816,6 +821,7 @@ int http_start(const char *listen, int threads, size_t max_body, size_t max_uplo
     http_max_upload = max_upload > max_body ? max_upload : max_body;
     atomic_store(&http_live, 0);
     atomic_store(&http_pending, 0);
+    http_metrics_register();
 
     /* poll(), not epoll: epoll costs two epoll_ctl calls per suspended
      * request (~10 % more creates at 64 connections with poll) at the price

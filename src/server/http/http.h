@@ -32,7 +32,11 @@ struct http_req {
     size_t body_len;
     char id[17];        /* request id, 16 hex; also in every log line */
     struct arena arena; /* freed with the request */
-    void *priv;         /* http.c's own state */
+    /* Its route class (http_set_route_classes), and what the classifier
+     * found for the handler (the router's route), NULL when none. */
+    int route_class;
+    const void *route;
+    void *priv; /* http.c's own state */
 };
 
 /* A request header's value (name case-insensitive), or NULL. */
@@ -102,6 +106,13 @@ void http_resume(struct http_req *req);
 /* http_resume, done by http.c's resumer thread shortly after: for a caller
  * whose time is precious (the group-commit writer). Any thread. */
 void http_resume_later(struct http_req *req);
+
+/* The route classes requests are counted and timed by (GET /metrics):
+ * names[0..n), the last one for a request whose path never got known (one
+ * refused before); `classify` (may be NULL) returns a request's class once
+ * its path is known, on the HTTP thread, and may set req->route. Before
+ * http_start; the names must live as long as the process. */
+void http_set_route_classes(const char *const *names, int n, int (*classify)(struct http_req *req));
 
 /* kassad's own connection limit and request deadline (conns.h); before
  * http_start. Zero keeps the default (1024 connections, 60 s). */

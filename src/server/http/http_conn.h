@@ -57,7 +57,7 @@ struct http_conn {
     size_t rlen;
     struct http_hdr *rheaders;
     /* Access log. */
-    int64_t t0_ms; /* clock_mono_ms when the request arrived */
+    int64_t t0_us; /* clock_mono_us when the request arrived */
     int sent_status;
     size_t sent_bytes;
 };

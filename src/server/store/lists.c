@@ -1,9 +1,13 @@
-/* lists.c: the operator's lists that need nothing of a backend but to run
- * a statement (store.h query_rows): the statement and the column map are
- * store/sql/'s, written once. */
+/* lists.c: the operator's lists, and the figures GET /metrics reads, that
+ * need nothing of a backend but to run a statement (store.h query_rows):
+ * the statement and the column map are store/sql/'s, written once. */
+#include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "sql/callbacks.h"
+#include "sql/gauges.h"
 #include "sql/ledger.h"
 #include "sql/orders.h"
 #include "sql/requisites.h"
@@ -301,6 +305,25 @@ kassa_err store_shop_rotate(struct store_conn *c, int64_t shop_id, const char *d
     q->p[q->n].text = secret;
     q->p[q->n++].i64 = 0;
     kassa_err err = STORE_CALL(c, query_rows, q, no_rows, NULL);
+    free(q);
+    return err;
+}
+
+static bool gauges_row(void *arg, const struct sql_row *r)
+{
+    sql_read_gauges(r, arg);
+    return false;
+}
+
+kassa_err store_gauges_read(struct store_conn *c, struct store_gauges *out)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    memset(out, 0, sizeof *out);
+    snprintf(q->sql, sizeof q->sql, "%s", SQL_GAUGES);
+    q->n = 0;
+    kassa_err err = STORE_CALL(c, query_rows, q, gauges_row, out);
     free(q);
     return err;
 }

@@ -135,6 +135,7 @@ kassa_err pg_ensure(struct pg_conn *c)
         return KASSA_OK;
     if (c->in_tx)
         return KASSA_EUNAVAILABLE;
+    bool again = c->pg != NULL;
     if (c->pg == NULL)
         c->pg = pg_connect(store_of(c)->url);
     else
@@ -154,6 +155,8 @@ kassa_err pg_ensure(struct pg_conn *c)
     if (store_unavailable())
         log_info("database reachable again");
     store_set_unavailable(false);
+    if (again)
+        store_count_reconnect();
     return KASSA_OK;
 }
 

@@ -6,7 +6,21 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metric.h"
 #include "store.h"
+
+/* GET /metrics: sessions a network store made again after they broke. */
+static struct metric reconnects = {
+    .name = "kassa_db_reconnects_total",
+    .help = "Database sessions re-established after they broke (PostgreSQL; SQLite never "
+            "reconnects).",
+    .type = METRIC_COUNTER,
+};
+
+void store_count_reconnect(void)
+{
+    metric_add(&reconnects, 0, 1);
+}
 
 typedef void (*store_fn_)(void);
 
@@ -74,6 +88,7 @@ kassa_err store_open(const char *url, struct store **out, char *err, size_t errl
         snprintf(err, errlen, "the %s store backend does not implement every operation", ops->name);
         return KASSA_EINVAL;
     }
+    metric_register(&reconnects);
     kassa_err e = ops->open(arg, out, err, errlen);
     if (e == KASSA_OK) {
         static atomic_uint_fast64_t serials;

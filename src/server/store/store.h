@@ -470,6 +470,8 @@ void store_url_redacted(const char *url, char *out, size_t size);
  * server; set and cleared by the backend). The dialects answer 503 then. */
 bool store_unavailable(void);
 void store_set_unavailable(bool down);
+/* A backend re-established a broken session (GET /metrics counts them). */
+void store_count_reconnect(void);
 
 /* store_unavailable, or it was less than STORE_RECOVERY_GRACE_MS ago: for
  * classifying a failure that happened a moment before (a request failed
@@ -565,6 +567,15 @@ kassa_err store_audit_list(struct store_conn *c, const struct audit_filter *f, s
  * (out ""), KASSA_ENOMEM when it does not fit. */
 kassa_err store_record_json(struct store_conn *c, const char *kind, const char *id, char *out,
                             size_t size);
+/* What GET /metrics reads of the database at each scrape (lists.c, over
+ * query_rows; one indexed statement, sql/gauges.h). */
+struct store_gauges {
+    int64_t callbacks_pending;   /* callbacks waiting to be delivered */
+    int64_t oldest_pending_ms;   /* created_at (Unix ms) of the first of them by id; 0: none */
+    int64_t events_unplanned;    /* events the dispatcher has not planned into callbacks */
+    int64_t withdrawals_pending; /* withdrawals waiting for the operator */
+};
+kassa_err store_gauges_read(struct store_conn *c, struct store_gauges *out);
 
 #define STORE_CALL(c, fn, ...) ((c)->ops->fn((c), __VA_ARGS__))
 #define STORE_CALL0(c, fn) ((c)->ops->fn((c)))

@@ -8,8 +8,31 @@
 
 #include "base/base.h"
 #include "base/crashpoint.h"
+#include "base/clock.h"
 #include "base/log.h"
+#include "base/metric.h"
 #include "writer.h"
+
+/* GET /metrics: the batches' sizes and their commits' durations. */
+static const uint64_t batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384};
+static struct metric batch_size = {
+    .name = "kassa_writer_batch_size",
+    .help = "Commands the writer ran in one transaction.",
+    .type = METRIC_HISTOGRAM,
+    .bounds = batch_bounds,
+    .n_bounds = sizeof batch_bounds / sizeof batch_bounds[0],
+};
+static const uint64_t commit_bounds_us[] = {100,    250,    500,     1000,    2500,
+                                            5000,   10000,  25000,   50000,   100000,
+                                            250000, 500000, 1000000, 2500000, 10000000};
+static struct metric commit_seconds = {
+    .name = "kassa_writer_commit_duration_seconds",
+    .help = "Time one batch's COMMIT took (its fsync), failed ones included.",
+    .type = METRIC_HISTOGRAM,
+    .bounds = commit_bounds_us,
+    .n_bounds = sizeof commit_bounds_us / sizeof commit_bounds_us[0],
+    .scale = 1e6,
+};
 
 struct writer;
 
@@ -83,7 +106,10 @@ static kassa_err run_one(struct store_conn *c, struct store_task *task, int retr
         kassa_err err = STORE_CALL0(c, savepoint);
         if (err != KASSA_OK)
             return batch_error(err);
+        size_t mark = metric_stage_mark();
         res = task->run(c, task);
+        if (res != KASSA_OK)
+            metric_stage_undo(mark);
         kassa_err end = res == KASSA_OK ? STORE_CALL0(c, savepoint_release)
                                         : STORE_CALL0(c, savepoint_rollback);
         if (end != KASSA_OK)
@@ -104,12 +130,16 @@ static kassa_err run_one(struct store_conn *c, struct store_task *task, int retr
  * every command of the transaction gets. Calls the on_commit hook. */
 static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
 {
+    int64_t t0 = clock_mono_us();
     kassa_err err = STORE_CALL0(c, commit);
+    metric_observe(&commit_seconds, 0, (uint64_t)(clock_mono_us() - t0));
     if (err != KASSA_OK) {
         log_error("batch commit failed", "commands=%d", n);
         STORE_CALL0(c, rollback);
+        metric_stage_undo(0);
         return batch_error(err);
     }
+    metric_stage_commit();
     CRASHPOINT("committed"); /* durable, nobody answered yet */
     void (*hook)(void) = atomic_load(&w->on_commit);
     if (hook)
@@ -145,6 +175,7 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct store_
             results[i] = batch_error(err);
         return true;
     }
+    metric_stage_undo(0);
     kassa_err res = KASSA_OK;
     for (int i = 0; i < n && res == KASSA_OK;) {
         int g = group_len(v, i, n);
@@ -162,6 +193,7 @@ static bool run_batch_fast(struct writer *w, struct store_conn *c, struct store_
         i += g;
     }
     if (res != KASSA_OK) {
+        metric_stage_undo(0); /* nothing of the batch is kept */
         if ((err = STORE_CALL0(c, rollback)) != KASSA_OK) {
             for (int j = 0; j < n; j++)
                 results[j] = batch_error(err);
@@ -191,7 +223,10 @@ static void run_group(struct store_conn *c, struct store_task **v, int g, kassa_
             results[k] = batch_error(err);
         return;
     }
+    size_t mark = metric_stage_mark();
     kassa_err res = v[0]->run_many(c, v, g, results);
+    if (res != KASSA_OK)
+        metric_stage_undo(mark);
     err = res == KASSA_OK ? STORE_CALL0(c, savepoint_release) : STORE_CALL0(c, savepoint_rollback);
     if (err != KASSA_OK) {
         for (int k = 0; k < g; k++)
@@ -224,6 +259,7 @@ static void run_batch_careful(struct writer *w, struct store_conn *c, struct sto
             results[i] = batch_error(err);
         return;
     }
+    metric_stage_undo(0);
     int retries = n > 1 ? 0 : WRITER_RETRIES;
     for (int i = 0; i < n;) {
         int g = group_len(v, i, n);
@@ -251,6 +287,7 @@ static void run_batch_careful(struct writer *w, struct store_conn *c, struct sto
             results[i] = batch_error(err);
             continue;
         }
+        metric_stage_undo(0);
         results[i] = run_one(c, v[i], WRITER_RETRIES);
         if ((err = commit_tx(w, c, 1)) != KASSA_OK)
             results[i] = err;
@@ -267,6 +304,7 @@ static void run_batch(struct writer_thread *t, struct writer_cmd *batch, int n)
     int i = 0;
     for (struct writer_cmd *cmd = batch; cmd; cmd = cmd->next)
         t->tasks[i++] = cmd->task;
+    metric_observe(&batch_size, 0, (uint64_t)n);
     /* Only with one writer thread: with several (PostgreSQL), batches
      * deadlock with each other now and then, and rolling a whole batch
      * back and running it again made that likelier and dearer (a lone
@@ -402,6 +440,8 @@ struct writer *writer_start_n(struct store *s, int batch_max, int threads)
         }
         w->nthreads = i + 1;
     }
+    metric_register(&batch_size);
+    metric_register(&commit_seconds);
     log_info("writer started", "threads=%d batch_max=%d", w->nthreads, w->batch_max);
     for (int i = 0; i < w->nthreads; i++) {
         if (pthread_create(&w->threads[i].thread, NULL, writer_main, &w->threads[i]) != 0) {
@@ -476,4 +516,12 @@ kassa_err writer_run(struct writer *w, struct store_task *task)
 int writer_threads(const struct writer *w)
 {
     return w->nthreads;
+}
+
+int writer_queued(struct writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int n = w->queued;
+    pthread_mutex_unlock(&w->mu);
+    return n;
 }

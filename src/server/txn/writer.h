@@ -62,6 +62,9 @@ void writer_on_commit(struct writer *w, void (*fn)(void));
  * side, in concurrent transactions). */
 int writer_threads(const struct writer *w);
 
+/* How many commands wait in the queue now (not those being run). */
+int writer_queued(struct writer *w);
+
 /* Finish the queue, stop the thread, free. */
 void writer_stop(struct writer *w);
 

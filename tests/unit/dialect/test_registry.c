@@ -56,6 +56,15 @@ static const struct dialect *owner(const char *path)
 static void assert_owner(const char *path, const char *want)
 {
     const struct dialect *d = owner(path);
+    /* dialect_route_lookup finds the same route and names its dialect's
+     * place in the registry (the route class GET /metrics counts by). */
+    int index = -2;
+    const struct dialect_route *r = dialect_route_lookup(path, &index);
+    assert_ptr_equal(r, dialect_route_find(path));
+    if (d == NULL)
+        assert_int_equal(index, -1);
+    else
+        assert_ptr_equal(dialect_registry[index], d);
     if (want == NULL) {
         if (d != NULL)
             fail_msg("%s: routed to %s, want none", path, d->name);

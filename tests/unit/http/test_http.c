@@ -21,7 +21,9 @@
 #include <curl/curl.h>
 
 #include "http/http.h"
+#include "base/buf.h"
 #include "base/log.h"
+#include "base/metric.h"
 
 #define MAX_BODY 65536
 #define MAX_UPLOAD 200000
@@ -548,9 +550,85 @@ static void test_bad_listen(void **state)
     assert_string_equal(err, "listen address 'nowhere': expected HOST:PORT");
 }
 
+/* ---- requests counted by route class (GET /metrics) ----------------------- */
+
+static const char *const classes[] = {"status", "echo", "other"};
+
+static int classify(struct http_req *req)
+{
+    if (strncmp(req->path, "/status/", 8) == 0)
+        return 0;
+    return strcmp(req->path, "/echo") == 0 ? 1 : 2;
+}
+
+/* The value of `series` ("name{labels}") in the metrics text; 0 when the
+ * text does not have it. */
+static int64_t counted(const char *series)
+{
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(metric_render(&b), KASSA_OK);
+    char want[256];
+    snprintf(want, sizeof want, "\n%s ", series);
+    const char *at = strstr(buf_ptr(&b), want);
+    int64_t v = at != NULL ? strtoll(at + strlen(want), NULL, 10) : 0;
+    buf_free(&b);
+    return v;
+}
+
+/* A request is counted once its answer was sent, which the client may see
+ * first: wait a little for the count. */
+static void wait_counted(const char *series, int64_t want)
+{
+    for (int i = 0; i < 200 && counted(series) != want; i++)
+        usleep(10000);
+    assert_int_equal(counted(series), want);
+}
+
+/* Each answered request is counted by its class and status and timed by
+ * its class; a request refused before its handler ran (413) is counted
+ * under its path's class; one that got no answer from the handler is the
+ * 500 http.c sent. */
+static void test_counted_by_class(void **state)
+{
+#define S418 "kassa_http_requests_total{class=\"status\",code=\"418\"}"
+#define S503 "kassa_http_requests_total{class=\"status\",code=\"503\"}"
+#define E200 "kassa_http_requests_total{class=\"echo\",code=\"200\"}"
+#define E413 "kassa_http_requests_total{class=\"echo\",code=\"413\"}"
+#define O500 "kassa_http_requests_total{class=\"other\",code=\"500\"}"
+#define ECHO_N "kassa_http_request_duration_seconds_count{class=\"echo\"}"
+    int64_t s418 = counted(S418), s503 = counted(S503), e200 = counted(E200);
+    int64_t e413 = counted(E413), o500 = counted(O500), echo_n = counted(ECHO_N);
+    struct resp r;
+    fetch(&r, "GET", "/status/418", NULL, 0, NULL);
+    fetch(&r, "GET", "/status/418", NULL, 0, NULL);
+    fetch(&r, "GET", "/status/503", NULL, 0, NULL);
+    fetch(&r, "GET", "/echo", NULL, 0, NULL);
+    char *b = filled(MAX_BODY + 1);
+    struct curl_slist *no_expect = curl_slist_append(NULL, "Expect:");
+    fetch(&r, "POST", "/echo", b, MAX_BODY + 1, no_expect);
+    curl_slist_free_all(no_expect);
+    free(b);
+    assert_int_equal(r.status, 413);
+    fetch(&r, "GET", "/noreply", NULL, 0, NULL);
+    assert_int_equal(r.status, 500);
+    wait_counted(S418, s418 + 2);
+    wait_counted(S503, s503 + 1);
+    wait_counted(E200, e200 + 1);
+    wait_counted(E413, e413 + 1);
+    wait_counted(O500, o500 + 1);
+    wait_counted(ECHO_N, echo_n + 2);
+    /* The first byte to the answer of these took well under 10 s. */
+    assert_int_equal(
+        counted("kassa_http_request_duration_seconds_bucket{class=\"echo\",le=\"10\"}"),
+        counted(ECHO_N));
+}
+
 int main(void)
 {
+    http_set_route_classes(classes, 3, classify);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counted_by_class),
         cmocka_unit_test(test_echo_get),
         cmocka_unit_test(test_raw_query_preserved),
         cmocka_unit_test(test_header_case_insensitive),

@@ -53,6 +53,7 @@
 #include "base/log.h"
 #include "provider/requisites.h"
 #include "store/migration.h"
+#include "store/sql/gauges.h"
 #include "store/sql/ledger.h"
 #include "store/sql/shops.h"
 #include "store/sql/orders.h"
@@ -3556,6 +3557,79 @@ static void test_order_list_plans(void **state)
     free(q);
 }
 
+static kassa_err gauges_read(struct fx *f, struct store_gauges *g)
+{
+    rd_take(f);
+    return rd_give(f, store_gauges_read(f->rd, g));
+}
+
+/* What GET /metrics reads at each scrape (sql/gauges.h): the pending
+ * callbacks and the oldest of them by id, the events not planned yet, the
+ * pending withdrawals; each on an index, read only where its rows are. */
+static void test_gauges(void **state)
+{
+    struct fx *f = fx_of(state);
+    struct store_gauges g;
+    memset(&g, 0x5A, sizeof g);
+    assert_ok(gauges_read(f, &g));
+    assert_int_equal(g.callbacks_pending, 0);
+    assert_int_equal(g.oldest_pending_ms, 0);
+    assert_int_equal(g.events_unplanned, 0);
+    assert_int_equal(g.withdrawals_pending, 0);
+
+    int64_t e1 = add_event(f, 7, 100, "order.completed");
+    int64_t e2 = add_event(f, 7, 101, "order.failed");
+    add_event(f, 7, 102, "order.expired");
+    raw_exec(f, "UPDATE events SET planned = 1 WHERE id = %lld", (long long)e1);
+    struct callback a, b, c;
+    cb_fill(&a, e1, 100, "panda", 5000); /* created at 4900 */
+    cb_fill(&b, e1, 100, "tegro", 3000); /* created at 2900, but after a */
+    cb_fill(&c, e2, 101, "panda", 7000);
+    assert_ok(W(f, callback_insert, &a));
+    assert_ok(W(f, callback_insert, &b));
+    assert_ok(W(f, callback_insert, &c));
+    raw_exec(f, "UPDATE callbacks SET state = 'delivered', next_attempt_at = NULL WHERE id = %lld",
+             (long long)a.id);
+    struct shop s = add_shop(f, 1);
+    struct withdrawal w1, w2, w3;
+    wd_fill(&w1, s.id, "g-1", 1);
+    wd_fill(&w2, s.id, "g-2", 2);
+    wd_fill(&w3, s.id, "g-3", 3);
+    assert_ok(W(f, withdrawal_insert, &w1));
+    assert_ok(W(f, withdrawal_insert, &w2));
+    assert_ok(W(f, withdrawal_insert, &w3));
+    raw_exec(f, "UPDATE withdrawals SET status = 1 WHERE id = %lld", (long long)w2.id);
+
+    assert_ok(gauges_read(f, &g));
+    assert_int_equal(g.callbacks_pending, 2);
+    assert_int_equal(g.oldest_pending_ms, 2900); /* b: the first pending by id */
+    assert_int_equal(g.events_unplanned, 2);
+    assert_int_equal(g.withdrawals_pending, 2);
+
+    /* The plan: every part on its index, no table read whole. */
+    struct sql_query *q = malloc(sizeof *q);
+    assert_non_null(q);
+    memset(q, 0, sizeof *q);
+    snprintf(q->sql, sizeof q->sql, "%s", SQL_GAUGES);
+    char plan[4096];
+    plan_of(f, q, plan, sizeof plan);
+    free(q);
+    static const char *const lite[] = {"COVERING INDEX callbacks_state",
+                                       "USING INDEX callbacks_state", "events_unplanned",
+                                       "withdrawals_status"};
+    static const char *const pg[] = {"Index Only Scan using callbacks_due",
+                                     "Index Scan using callbacks_state", "events_unplanned",
+                                     "withdrawals_status"};
+    for (size_t i = 0; i < 4; i++) {
+        const char *want = f->lite != NULL ? lite[i] : pg[i];
+        if (strstr(plan, want) == NULL)
+            fail_msg("gauges (%s): no %s in the plan:\n%s", f->be->name, want, plan);
+    }
+    if (f->lite != NULL ? strstr(plan, "TEMP B-TREE") != NULL
+                        : strstr(plan, "Seq Scan") != NULL || strstr(plan, "Sort") != NULL)
+        fail_msg("gauges (%s): a scan or a sort in the plan:\n%s", f->be->name, plan);
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -3575,6 +3649,7 @@ static const struct CMUnitTest tests[] = {
     T(test_orders),
     T(test_order_lists),
     T(test_order_list_plans),
+    T(test_gauges),
     T(test_order_transitions),
     T(test_order_set_method),
     T(test_order_stats),

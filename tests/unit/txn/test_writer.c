@@ -7,8 +7,15 @@
  * the others are all kept. */
 #include <pthread.h>
 
+#include "base/metric.h"
 #include "money_fixture.h"
 #include "store/sqlite_internal.h"
+
+/* Every merchant a command writes is counted, staged (base/metric.h): the
+ * writer must apply the counts of what committed and drop those of what
+ * was undone, so the count always equals the merchants kept. */
+static struct metric written = {
+    .name = "test_writer_merchants_total", .help = "Merchants written.", .type = METRIC_COUNTER};
 
 /* A command that inserts a merchant named `name`, then returns `result`
  * (after writing: a refusal must undo its own insert). `retry_first` makes
@@ -48,6 +55,7 @@ static kassa_err test_apply(struct store_conn *c, struct store_task *task)
     kassa_err err = STORE_CALL(c, merchant_insert, &m);
     if (err != KASSA_OK)
         return err;
+    metric_stage(&written, 0, 1);
     if (cmd->idem_key) {
         struct idem in = {.shop_id = 1, .order_id = m.id, .created_at = m.created_at};
         snprintf(in.key, sizeof in.key, "%s", cmd->idem_key);
@@ -82,6 +90,7 @@ static kassa_err test_apply_many(struct store_conn *c, struct store_task **tasks
         kassa_err err = STORE_CALL(c, merchant_insert, &m);
         if (err != KASSA_OK)
             return err;
+        metric_stage(&written, 0, 1);
     }
     return many_fail;
 }
@@ -130,6 +139,9 @@ static void run_as_one_batch(struct fx *f, struct test_cmd *cmds, int n)
 {
     static struct store_task gate_task = {.run = gate_apply};
     static struct writer_cmd gate = {.task = &gate_task, .done = gate_done};
+    metric_register(&written);
+    int64_t counted = metric_value(&written, 0);
+    int64_t kept = fx_int(f, "SELECT COUNT(*) FROM merchants");
     gate_entered = gate_open = false;
     done_total = 0;
     many_calls = 0;
@@ -152,6 +164,8 @@ static void run_as_one_batch(struct fx *f, struct test_cmd *cmds, int n)
     while (done_total < n)
         pthread_cond_wait(&gate_cv, &gate_mu);
     pthread_mutex_unlock(&gate_mu);
+    assert_int_equal(metric_value(&written, 0) - counted,
+                     fx_int(f, "SELECT COUNT(*) FROM merchants") - kept);
 }
 
 static int64_t merchants_named(struct fx *f, const char *name)
