@@ -3,6 +3,7 @@ JSON Schema, and the check of kassad's answers against them
 (openapi_check.py, on unless KASSA_OPENAPI_CHECK=0) catches a wrong answer."""
 
 import json
+import time
 
 import jsonschema
 import pytest
@@ -165,3 +166,59 @@ def test_the_recorder_fails_the_session_with_each_problem_once(checker):
     assert ("admin", "/healthz", "GET") not in rec.unexercised
     assert ("panda", "/v1/orders", "POST") not in rec.unexercised
     assert ("panda", "/orders", "POST") in rec.unexercised
+
+
+# ---- the routes the rest of the suite does not take, as documented ----
+
+def test_the_less_travelled_routes_answer_as_documented(kassad_shared, make_shop, make_tegro,
+                                                        checker):
+    """The variants no other test takes (the other panda prefix's stats, a
+    POSTed confirm, the tegro form and page without their trailing slash,
+    a REST GET): exact answers, each also as the documents say."""
+    import urllib.parse
+
+    from kassa_client import public_get, send_raw
+    from tegro_client import form_sign
+
+    k = kassad_shared
+    creds = make_shop(k)
+    p = k.panda(creds)
+    tc = make_tegro(k, creds)
+    answers = []
+
+    def keep(method, path, r):
+        answers.append(Exchange(method, path.split("?")[0], r.status,
+                                r.headers.get("Content-Type"), r.body, "here"))
+        return r
+
+    r = keep("GET", "/v1/orders/stats", p.get("/v1/orders/stats?from_date=2020-01-01"))
+    assert (r.status, r.json["total_orders"], r.json["currency"]) == (200, 0, "RUB")
+    order = p.create_order().json
+    ts = str(p.change_timestamp())
+    r = keep("POST", f"/v1/orders/{order['uuid']}/confirm",
+             send_raw(k.base_url, "POST", f"/v1/orders/{order['uuid']}/confirm",
+                      headers=[("X-API-Key", creds["panda"]["api_key"]), ("X-Timestamp", ts),
+                               ("X-Signature", p.sign(ts, b""))]))
+    assert (r.status, r.json) == (200, {"uuid": order["uuid"], "status": "pending",
+                                        "confirmed_by_customer": True})
+
+    r = keep("GET", "/api/createOrder", k.request("GET", "/api/createOrder"))
+    assert (r.status, r.json) == (200, {"type": "error", "desc": "Use POST"})
+    r = keep("GET", "/pay", k.request("GET", "/pay"))
+    assert r.status == 400 and b"Missing required parameter: shop_id" in r.body
+
+    data = {"shop_id": tc.shop_id, "amount": "100", "currency": "RUB",
+            "order_id": f"nos-{time.time_ns()}"}
+    fields = dict(data, payment_system="28", sign=form_sign(tc.secret, data))
+    body = urllib.parse.urlencode(fields).encode()
+    ctype = [("Content-Type", "application/x-www-form-urlencoded")]
+    for path in ("/pay/form", "/pay", "/pay/"):  # the same order each time
+        r = keep("POST", path, k.request("POST", path, body, ctype))
+        assert r.status == 303 and r.body == b"See Other"
+        page = r.headers["Location"]
+        assert page.startswith("/pay/complete/") and page.endswith("/")
+    r = keep("GET", page[:-1], public_get(k.base_url, page[:-1]))
+    assert r.status == 200 and r.headers["Content-Type"] == "text/html; charset=utf-8"
+
+    assert len(answers) == 8
+    assert [p for a in answers for p in checker.check(a)] == []
