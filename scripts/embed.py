@@ -9,8 +9,9 @@
                                    NAME[]` (base/embedded.h) with {name, etag,
                                    data, len} rows and `NAME_count`; the name
                                    is the file's base name, the ETag a hash of
-                                   its bytes. A .json file that does not parse
-                                   fails the build."""
+                                   its bytes. A .json file is embedded
+                                   compact (no indentation); one that does
+                                   not parse fails the build."""
 import hashlib
 import json
 import os
@@ -65,10 +66,12 @@ def files(name, out_path, inputs):
         with open(path, "rb") as f:
             data = f.read()
         if base.endswith(".json"):
+            # Checked, and served compact: half the bytes of the indented file.
             try:
-                json.loads(data.decode("utf-8"))
+                doc = json.loads(data.decode("utf-8"))
             except ValueError as e:
                 sys.exit("embed.py: %s is not valid JSON: %s" % (path, e))
+            data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         etag = '"%s"' % hashlib.sha256(data).hexdigest()[:32]
         rows.append((base, etag, data))
     with open(out_path, "w", encoding="utf-8") as f:
