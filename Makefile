@@ -1,16 +1,18 @@
 # kassa: thin wrappers around meson/ninja, pytest and the scripts.
 #
 #   make deps         install what `make test` needs (scripts/deps.sh; the browser test's
-#                     chromium, node, npm and playwright-core included)
+#                     chromium, node, npm and playwright-core, the OpenAPI linter included)
 #   make deps-run     install what building and running kassad needs (scripts/deps.sh run)
 #   make deps-all     also the benchmark tools (wrk, nginx)
 #   make check-deps   fail unless every package the scripts may install installs together here
 #   make build        build/kassad and build/kassa
 #   make run          deps-run + build, then a local kassad with a demo shop (scripts/run.sh)
-#   make test         check-deps + deps + format check + build, unit tests, the clang build
+#   make test         check-deps + deps + format check + the OpenAPI lint (test-openapi)
+#                     + build, unit tests, the clang build
 #                     (test-clang), end-to-end tests (SQLite, PostgreSQL), then unit and
 #                     end-to-end tests again with ASan + UBSan (test-asan), then unit tests and
 #                     the concurrency slice of the end-to-end tests with TSan (test-tsan)
+#   make test-openapi lint docs/openapi/*.json with @redocly/cli (tests/openapi/lint.sh)
 #   make test-clang   build everything with clang (-Werror, as gcc) and run the unit tests
 #   make test-tsan    ThreadSanitizer: unit tests and TSAN_E2E (below) on SQLite and PostgreSQL
 #   make test-fuzz    each libFuzzer target of fuzz/ for FUZZ_SHORT seconds (30)
@@ -35,13 +37,14 @@ MESON_TEST ?= meson test --suite unit --print-errorlogs
 FORMAT_FILES = $(shell find include src tests examples bench fuzz -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 
 .PHONY: all deps deps-run deps-all check-deps build run test test-unit test-clang test-e2e \
-	test-asan test-tsan test-fuzz fuzz soak clean format format-check check-layers
+	test-asan test-tsan test-fuzz fuzz soak clean format format-check check-layers test-openapi
 
 all: build
 
 deps:
 	scripts/deps.sh test
 	tests/browser/setup.sh
+	tests/openapi/setup.sh
 
 deps-run:
 	scripts/deps.sh run
@@ -74,6 +77,7 @@ test:
 	$(MAKE) --no-print-directory deps
 	$(MAKE) --no-print-directory format-check
 	$(MAKE) --no-print-directory check-layers
+	$(MAKE) --no-print-directory test-openapi
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-clang
@@ -81,6 +85,11 @@ test:
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory test-fuzz
+
+# The OpenAPI documents kassad serves (docs/openapi/), linted; the end-to-end
+# suite checks kassad's answers against them (tests/e2e/openapi_check.py).
+test-openapi:
+	tests/openapi/lint.sh
 
 FUZZ_SHORT ?= 30
 FUZZ_SECONDS ?= 600

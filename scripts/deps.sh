@@ -32,12 +32,14 @@ run_pkgs=(
     python3 curl openssl
 )
 # The tests on top: unit tests, format check, the clang build, end-to-end
-# suite on PostgreSQL, the fuzz targets (libFuzzer is in libclang-rt-14-dev,
+# suite on PostgreSQL and its check of kassad's answers against the OpenAPI
+# documents (python3-jsonschema), the fuzz targets (libFuzzer is in libclang-rt-14-dev,
 # only a recommendation of clang). The sanitizers' runtimes (libasan8, libubsan1,
 # libtsan2) come with gcc-12 through build-essential. prometheus for its
-# promtool, which checks GET /metrics's text (tests/e2e/test_metrics.py).
-test_pkgs=(clang libclang-rt-14-dev clang-format libcmocka-dev python3-pytest postgresql
-    prometheus)
+# promtool, which checks GET /metrics's text (tests/e2e/test_metrics.py);
+# python3-jsonschema checks every answer against docs/openapi/.
+test_pkgs=(clang libclang-rt-14-dev clang-format libcmocka-dev python3-pytest python3-jsonschema
+    postgresql prometheus)
 # Tools found by their command; each Debian package only where the command is
 # missing. node and npm follow the node rule (node_tools below).
 browser_tools=("${CHROMIUM:-/usr/bin/chromium}:chromium")

@@ -11,6 +11,12 @@ Environment:
                 database per server on a throwaway PostgreSQL started for
                 the session (tests/e2e/pg.py); a ``postgresql://`` URL: fresh
                 databases on that server instead.
+  KASSA_OPENAPI_CHECK  unless ``0``, every answer of kassad the tests get
+                through kassa_client's helpers is checked against
+                docs/openapi/ at the end of the session (openapi_check.py,
+                about 0.3 ms an answer); a mismatch fails the session,
+                listed in its summary. ``list``: the summary also lists the
+                documented operations no test exercised.
 
 Objects (defined in kassa_client.py, re-exported here) and fixtures:
   Kassad          one kassad process: start/stop/kill/restart, admin(),
@@ -37,6 +43,8 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # pg.py
+
+import kassa_client  # noqa: E402
 
 from kassa_client import (  # noqa: F401  (re-exported for other test packages)
     SBP_REQUISITE, SHOP, Kassad, KassadError, clean_env, create_requisite, create_shop,
@@ -157,3 +165,46 @@ def pytest_runtest_makereport(item, call):
                 servers.append(k)
         for k in servers:
             rep.sections.append((f"kassad log ({k.dir.name})", k.log_tail()))
+
+
+# ---- the OpenAPI check (openapi_check.py) ----
+
+_OPENAPI = None
+if os.environ.get("KASSA_OPENAPI_CHECK", "1") != "0":
+    import openapi_check
+    _OPENAPI = openapi_check.Recorder()
+    kassa_client.OBSERVE = _OPENAPI.observe
+_OPENAPI_RESULT = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if _OPENAPI is not None:
+        _OPENAPI.test = item.nodeid
+    yield
+    if _OPENAPI is not None:
+        _OPENAPI.test = None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    global _OPENAPI_RESULT
+    if _OPENAPI is None:
+        return
+    _OPENAPI_RESULT = _OPENAPI.check()
+    if _OPENAPI_RESULT[0] and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _OPENAPI_RESULT is None:
+        return
+    problems, summary = _OPENAPI_RESULT
+    tr = terminalreporter
+    tr.section("OpenAPI check (openapi_check.py; KASSA_OPENAPI_CHECK=0 skips it)",
+               red=bool(problems), green=not problems)
+    for p in problems:
+        tr.line(p)
+    if os.environ.get("KASSA_OPENAPI_CHECK") == "list":
+        for doc, path, method in _OPENAPI.unexercised:
+            tr.line(f"not exercised: {doc}.json {method} {path}")
+    tr.line(("FAILED: " if problems else "") + summary)

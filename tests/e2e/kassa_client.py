@@ -83,6 +83,23 @@ def insecure_tls():
     return ctx
 
 
+# ---- what the tests exchange with kassad (the OpenAPI check) ----
+
+# callable(method, path, status, content_type, body), or None: set by
+# conftest.py unless KASSA_OPENAPI_CHECK=0 (openapi_check.py); called with
+# every answer of a kassad (a port Kassad.start used) to the helpers below.
+OBSERVE = None
+KASSAD_PORTS = set()
+
+
+def _observe(method, url, resp):
+    if OBSERVE is None:
+        return
+    u = urllib.parse.urlsplit(url)
+    if u.port in KASSAD_PORTS and u.hostname in ("127.0.0.1", "localhost"):
+        OBSERVE(method, u.path, resp.status, resp.headers.get("Content-Type"), resp.body)
+
+
 def urllib_request(url, method="GET", data=None, headers=None, timeout=DEFAULT_TIMEOUT):
     """Send with urllib.request like the seed does; never raises on HTTP errors."""
     req = urllib.request.Request(url=url, data=data, headers=headers or {}, method=method)
@@ -90,10 +107,16 @@ def urllib_request(url, method="GET", data=None, headers=None, timeout=DEFAULT_T
     try:
         with urllib.request.urlopen(req, timeout=timeout, context=ctx) as resp:
             body = resp.read()
-            return Response(resp.status, resp.headers, body, parse_json(body))
+            r = Response(resp.status, resp.headers, body, parse_json(body))
+            final = resp.geturl()
     except urllib.error.HTTPError as e:
         body = e.read()
-        return Response(e.code, e.headers, body, parse_json(body))
+        r = Response(e.code, e.headers, body, parse_json(body))
+        final = e.geturl() or url
+    # After a redirect (a 303 of the payer's pages) the answer is the GET's
+    # of where it led.
+    _observe(method if final == url else "GET", final, r)
+    return r
 
 
 def send_raw(base_url, method, path, body=b"", headers=(), timeout=DEFAULT_TIMEOUT):
@@ -121,7 +144,9 @@ def send_raw(base_url, method, path, body=b"", headers=(), timeout=DEFAULT_TIMEO
             conn.send(body)
         resp = conn.getresponse()
         data = resp.read()
-        return Response(resp.status, resp.headers, data, parse_json(data))
+        r = Response(resp.status, resp.headers, data, parse_json(data))
+        _observe(method, base_url.rstrip("/") + path, r)
+        return r
     finally:
         conn.close()
 
@@ -344,6 +369,7 @@ class Kassad:
             self.port = port
         elif self.port is None:
             self.port = free_port()
+        KASSAD_PORTS.add(self.port)
         # A restarted kassad keeps its moved test clock (kept in the
         # database): clock_offset stays.
         with open(self.log_path, "ab") as log:

@@ -13,7 +13,8 @@
     X(panda)                                                                                       \
     X(tegro)                                                                                       \
     X(admin)                                                                                       \
-    X(pages)
+    X(pages)                                                                                       \
+    X(docs)
 
 #define DECLARE(name) extern const struct dialect dialect_##name;
 DIALECTS(DECLARE)

@@ -38,6 +38,8 @@ static void test_names_and_ids_are_stable(void **state)
     assert_non_null(dialect_find("tegro")->merchant);
     assert_null(dialect_find("admin")->merchant);
     assert_null(dialect_find("pages")->merchant);
+    assert_null(dialect_find("docs")->merchant);
+    assert_null(dialect_by_id(0)); /* docs makes no orders */
 }
 
 /* The dialect whose route takes `path`, or NULL. */
@@ -99,6 +101,9 @@ static void test_routes(void **state)
     assert_owner("/admin/v1", "admin");
     assert_owner("/admin/v1/shops/1", "admin");
     assert_owner("/admin", NULL);
+    assert_owner("/openapi/panda.json", "docs");
+    assert_owner("/openapi", "docs");
+    assert_owner("/openapix", NULL);
     assert_owner("/healthz", NULL); /* the router's own */
     assert_owner("/", NULL);
     assert_owner("", NULL);
