@@ -360,3 +360,22 @@ def test_operator_token_reads_metrics(kassad):
     kassad.admin("DELETE", f"/admin/v1/tokens/{kassad.admin('GET', '/admin/v1/me', token=tok)[1]['token_id']}")
     r = kassad.request("GET", "/metrics", headers=[("Authorization", f"Bearer {tok}")])
     assert (r.status, r.json) == (401, {"error": "missing or wrong bearer token"})
+
+
+def test_log_lines_name_the_operator_and_the_shop(kassad):
+    op, tok = as_role(kassad, "admin")
+    r = kassad.request("PATCH", "/admin/v1/shops/999", b'{"name": "x"}',
+                       [("Authorization", f"Bearer {tok}"), ("Content-Type", "application/json")])
+    assert r.status == 404
+    rid = r.headers["X-Request-Id"]
+    log = kassad.wait_log(f"req={rid} who=operator:{op['id']} msg=\"request\"")
+    assert f'req={rid} who=operator:{op["id"]} msg="request" method=PATCH' in log
+    shop = create_shop(kassad, requisite=False)
+    r = kassad.panda(shop).create_order(amount="100.00", merchant_order_id="who-1")
+    rid = r.headers["X-Request-Id"]
+    assert f"req={rid} who=shop:{shop['id']} msg=" in kassad.wait_log(f"req={rid} who=shop:")
+    # A failed authentication names nobody.
+    r = kassad.request("GET", "/admin/v1/me", headers=[("Authorization", "Bearer nope")])
+    rid = r.headers["X-Request-Id"]
+    log = kassad.wait_log(f"req={rid} msg=\"request\"")
+    assert f"req={rid} who=" not in log

@@ -30,6 +30,7 @@
 
 static atomic_int log_min = LOG_INFO;
 static _Thread_local char log_req_id[LOG_ID_MAX + 1];
+static _Thread_local const char *log_who;
 
 static const char *const log_level_names[] = {"debug", "info", "warn", "error"};
 
@@ -38,8 +39,15 @@ void log_set_level(enum log_level min)
     atomic_store(&log_min, (int)min);
 }
 
+void log_set_request(const char *id, const char *who)
+{
+    log_set_request_id(id);
+    log_who = id != NULL ? who : NULL;
+}
+
 void log_set_request_id(const char *id)
 {
+    log_who = NULL;
     if (id == NULL) {
         log_req_id[0] = '\0';
         return;
@@ -136,6 +144,10 @@ void log_msg(enum log_level lvl, const char *msg, const char *fmt, ...)
     line_puts(&l, li >= 0 && li <= (int)LOG_ERROR ? log_level_names[li] : "info");
     line_puts(&l, " req=");
     line_puts(&l, log_request_id());
+    if (log_who != NULL && log_who[0] != '\0') {
+        line_puts(&l, " who=");
+        line_put_escaped(&l, log_who, strlen(log_who), 0);
+    }
     line_puts(&l, " msg=\"");
     if (msg != NULL)
         line_put_escaped(&l, msg, strlen(msg), 1);

@@ -14,6 +14,11 @@ void log_set_level(enum log_level min);
 /* Set (or clear, with NULL) this thread's current request id. The string is
  * copied (at most 32 bytes). */
 void log_set_request_id(const char *id);
+/* The same, and who the request authenticated as (`who`, "" or NULL for
+ * nobody yet): logged as " who=<who>" after the id. `who` is not copied:
+ * it must live while it is set (a request's own memory), and a later
+ * change to it shows in the next line. */
+void log_set_request(const char *id, const char *who);
 const char *log_request_id(void); /* "-" when none */
 
 /* Log a line. `fmt` renders the message followed by optional ` key=value`

@@ -152,3 +152,12 @@ const char *path_after(const char *path, const char *prefix)
         return NULL;
     return path + n;
 }
+
+void reply_who(struct http_req *req, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(req->who, sizeof req->who, fmt, ap);
+    va_end(ap);
+    log_set_request(req->id, req->who);
+}

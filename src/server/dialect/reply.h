@@ -51,6 +51,10 @@ bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char 
 bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char *key, char *dst,
                            size_t size, bool *found, char *msg, size_t msglen);
 
+/* Who the request authenticated as ("operator:3", "shop:12"), into
+ * req->who: in every log line of the request from now on. */
+void reply_who(struct http_req *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Strip `prefix` from path; the rest (possibly "") or NULL when no match. */
 const char *path_after(const char *path, const char *prefix);
 

@@ -465,7 +465,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mhd)
          * HTTP_TARGET_MAX): answer now; on_access then closes. */
         c->refused = true;
         c->sent_status = 414;
-        log_set_request_id(c->req.id);
+        log_set_request(c->req.id, c->req.who);
         log_warn("request refused: target too long", "bytes=%zu args=%zu",
                  strlen(c->req.raw_target), nargs);
         log_set_request_id(NULL);
@@ -526,7 +526,7 @@ static enum MHD_Result run_handler(struct http_conn *c)
     c->counted_pending = true;
     atomic_fetch_add(&http_pending, 1);
 
-    log_set_request_id(c->req.id);
+    log_set_request(c->req.id, c->req.who);
     enum http_action act = http_cb(&c->req);
     enum MHD_Result ret = MHD_YES;
     if (act != HTTP_SUSPENDED || !c->suspend_wanted) {
@@ -573,7 +573,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
              * another request in the body (request smuggling). Refuse,
              * and close: where this body ends is not known. */
             conns_request_received(c->rec);
-            log_set_request_id(c->req.id);
+            log_set_request(c->req.id, c->req.who);
             http_add_header(&c->req, MHD_HTTP_HEADER_CONNECTION, "close");
             enum MHD_Result ret = queue_static(c, 400, http_400_framing);
             log_set_request_id(NULL);
@@ -589,7 +589,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
                 /* The client waits for 100 Continue: refuse before it sends. */
                 c->state = ST_TOOBIG;
                 conns_request_received(c->rec);
-                log_set_request_id(c->req.id);
+                log_set_request(c->req.id, c->req.who);
                 enum MHD_Result ret = queue_static(c, 413, http_413);
                 log_set_request_id(NULL);
                 return ret;
@@ -615,14 +615,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
     case ST_BODY:
         return run_handler(c);
     case ST_TOOBIG: {
-        log_set_request_id(c->req.id);
+        log_set_request(c->req.id, c->req.who);
         enum MHD_Result ret = queue_static(c, 413, http_413);
         log_set_request_id(NULL);
         return ret;
     }
     case ST_HANDLING: {
         /* Called again after http_resume. */
-        log_set_request_id(c->req.id);
+        log_set_request(c->req.id, c->req.who);
         enum MHD_Result ret = queue_reply(c);
         log_set_request_id(NULL);
         return ret;
@@ -664,7 +664,7 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     if (c->started) {
         char path[512];
         log_safe(c->req.path, path, sizeof(path));
-        log_set_request_id(c->req.id);
+        log_set_request(c->req.id, c->req.who);
         if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
             log_info("request", "method=%s path=%s status=%d bytes=%zu ms=%lld", c->req.method,
                      path, c->sent_status, c->sent_bytes, ms);
@@ -788,7 +788,7 @@ static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_c
         if (left != NULL) {
             /* MHD closed the connection mid-request without reporting
              * the request complete (e.g. its pool ran out while parsing). */
-            log_set_request_id(left->req.id);
+            log_set_request(left->req.id, left->req.who);
             log_info("request dropped by libmicrohttpd", "end=closed");
             log_set_request_id(NULL);
             conn_free(left);

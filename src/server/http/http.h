@@ -31,6 +31,8 @@ struct http_req {
     const char *body;       /* NUL-terminated for convenience; body_len excludes it */
     size_t body_len;
     char id[17];        /* request id, 16 hex; also in every log line */
+    char who[64];       /* who the request authenticated as ("operator:3", "shop:12"; set by
+                           its dialect, http_set_who), in every log line after; "" none */
     struct arena arena; /* freed with the request */
     /* Its route class (http_set_route_classes), and what the classifier
      * found for the handler (the router's route), NULL when none. */

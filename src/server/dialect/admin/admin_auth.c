@@ -158,6 +158,10 @@ bool admin_begin(struct http_req *req, const char *path, struct admin_call *call
         reply_error(req, 401, "invalid or missing admin token");
         return false;
     }
+    if (call->actor.operator_id > 0)
+        reply_who(req, "operator:%lld", (long long)call->actor.operator_id);
+    else
+        reply_who(req, "bootstrap");
     char seg[64];
     const struct rule *r = rule_of(req->method, path, seg, sizeof seg);
     call->action = r->action;

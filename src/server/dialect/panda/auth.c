@@ -162,6 +162,8 @@ bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_
         guard_fail(PANDA_NAME, addr, key);
         log_warn("panda authentication failed", "client=%s", addr);
     }
+    if (status == 0)
+        reply_who(req, "shop:%lld", (long long)shop->id);
     if (status == 0 && !shop_rate_take(shop, &retry)) {
         snprintf(s, sizeof s, "%d", retry);
         http_add_header(req, "Retry-After", s);

@@ -145,6 +145,7 @@ static bool tegro_auth(struct http_req *req, const char *method, struct tegro_ct
         tegro_error(req, "Shop is disabled");
         return false;
     }
+    reply_who(req, "shop:%lld", (long long)tx->shop.id);
     if (tegro_over_rate(req, &tx->shop))
         return false;
     char msg[512];
