@@ -56,6 +56,7 @@
 #include "store/sql/gauges.h"
 #include "store/sql/ledger.h"
 #include "store/sql/shops.h"
+#include "store/sql/operators.h"
 #include "store/sql/orders.h"
 #include "store/sql/withdrawals.h"
 #include "store/store.h"
@@ -3553,6 +3554,24 @@ static void test_order_list_plans(void **state)
         if (!ok)
             fail_msg("withdrawals, status %d (%s): %s\nplan:\n%s", status, f->be->name, q->sql,
                      plan);
+    }
+    /* The audit log: newest first by id, an operator's (audit_log_actor)
+     * without a sort; a kind of actions ("shop.": a range of
+     * audit_log_action) sorts only the lines that range found. */
+    struct audit_filter af[3] = {{.actor_id = -1, .limit = 51},
+                                 {.actor_id = 4, .after_id = 900, .limit = 51},
+                                 {.actor_id = -1, .limit = 51}};
+    snprintf(af[2].action, sizeof af[2].action, "shop.");
+    snprintf(af[2].action_end, sizeof af[2].action_end, "shop/");
+    const char *aindex[3] = {NULL, "audit_log_actor", "audit_log_action"};
+    for (int i = 0; i < 3; i++) {
+        sql_audit_list(&af[i], q);
+        plan_of(f, q, plan, sizeof plan);
+        bool ok = f->lite != NULL ? (aindex[i] == NULL || strstr(plan, aindex[i]) != NULL) &&
+                                        (i == 2 || strstr(plan, "TEMP B-TREE") == NULL)
+                                  : strstr(plan, "Index") != NULL;
+        if (!ok)
+            fail_msg("audit %d (%s): %s\nplan:\n%s", i, f->be->name, q->sql, plan);
     }
     free(q);
 }
