@@ -373,7 +373,8 @@ def test_ledger_accounts_and_postings(payouts):
 
 @pytest.mark.parametrize("path, message", [
     ("/admin/v1/ledger/accounts?kind=cash", "kind: expected shop_available, shop_held, "
-     "platform_fees, provider_clearing or payouts"),
+     "platform_fees, provider_clearing, payouts, trader_available, trader_reserved or "
+     "platform_custody"),
     ("/admin/v1/ledger/accounts?shop_id=-1",
      "shop_id: expected an integer between 0 and 9223372036854775807"),
     ("/admin/v1/ledger/accounts?currency=XYZ", "currency: unknown currency 'XYZ'"),
@@ -459,7 +460,7 @@ def test_requisites_with_pending_counts(world):
     assert mine["requisite"] == "+79005550000" and mine["active"] is True
     assert set(mine) == {"id", "type", "requisite", "owner_full_name", "bank_code",
                          "bank_name_ru", "bank_name_en", "currency", "country_code", "active",
-                         "assigned", "pending_orders", "created_at"}
+                         "assigned", "trader_id", "pending_orders", "created_at"}
     assert [r["id"] for r in body["items"]] == sorted((r["id"] for r in body["items"]),
                                                       reverse=True)
     st, none = server.admin("GET", "/admin/v1/requisites?type=card")

@@ -207,6 +207,7 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task);
 struct requisite_add_cmd {
     struct store_task task;
     struct requisite req; /* in: every field but id; out: id */
+    struct trader trader; /* out: its trader, when it names one */
 };
 
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen);
@@ -229,6 +230,7 @@ struct requisite_update_cmd {
     unsigned set;            /* in: enum requisite_setting */
     struct requisite values; /* in: the new values of the flagged settings */
     struct requisite req;    /* out: the requisite as stored after */
+    struct trader trader;    /* out: its trader, when it has one (requisite_holder_check) */
 };
 
 kassa_err requisite_update_prepare(struct requisite_update_cmd *cmd, char *msg, size_t msglen);
@@ -548,6 +550,48 @@ void guard_sync(core_run_fn run, bool pull);
  * up to rate_burst at once); false when it is empty, *retry_s then 1.
  * Always true for a shop without a limit. Per node. */
 bool shop_rate_take(const struct shop *s, int *retry_s);
+
+/* ---- trader.c: traders, deposits, trader withdrawals ---- */
+
+enum trader_setting {
+    TRADER_SET_NAME = 1 << 0,
+    TRADER_SET_REWARD = 1 << 1,
+    TRADER_SET_ACTIVE = 1 << 2, /* active or suspended */
+    TRADER_SET_ONLINE = 1 << 3,
+};
+
+/* Create (t in: name, verified_name, reward_bps, currency ("": USDT); its
+ * credentials made by prepare; id out) or update (t.id and the members
+ * `set` names in; the trader as stored out; KASSA_ENOTFOUND). */
+struct trader_cmd {
+    struct store_task task;
+    struct trader t;
+    unsigned set;
+};
+kassa_err trader_create_prepare(struct trader_cmd *cmd, char *msg, size_t msglen);
+kassa_err trader_create_apply(struct store_conn *c, struct store_task *task);
+kassa_err trader_update_apply(struct store_conn *c, struct store_task *task);
+
+/* A deposit the operator records (platform custody -> trader available)
+ * or a trader's withdrawal (back; KASSA_EFUNDS beyond what is
+ * available), `amount` minor units of the trader's currency (> 0). Out:
+ * the trader and the balances after. KASSA_ENOTFOUND. */
+struct trader_money_cmd {
+    struct store_task task;
+    int64_t trader_id;
+    bool deposit;
+    int64_t amount;
+    struct trader trader;
+    struct trader_balances balances;
+};
+kassa_err trader_money_apply(struct store_conn *c, struct store_task *task);
+
+/* A requisite's holder rule: a requisite of a trader (r->trader_id) must
+ * name the trader's verified name as its holder. KASSA_OK (no trader, or
+ * the names agree), KASSA_ENOTFOUND (no such trader), KASSA_ECONFLICT
+ * (the names differ; *trader holds the trader either way). */
+kassa_err requisite_holder_check(struct store_conn *c, const struct requisite *r,
+                                 struct trader *trader);
 
 /* ---- operator.c: operators, roles, tokens, the audit log ----------------- */
 

@@ -21,9 +21,11 @@ kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_ty
             return KASSA_EINVAL; /* one currency per transaction */
         sum += p[i].amount;
         legs[k] = p[i];
-        /* A shop's money (available or held) never goes below zero, however
-         * many withdrawals race; the platform's accounts may. */
-        legs[k++].floor_zero = p[i].kind == ACC_SHOP_AVAILABLE || p[i].kind == ACC_SHOP_HELD;
+        /* A shop's money (available or held) and a trader's never go below
+         * zero, however many withdrawals or orders race (two orders never
+         * spend one deposit); the platform's accounts may. */
+        legs[k++].floor_zero = p[i].kind == ACC_SHOP_AVAILABLE || p[i].kind == ACC_SHOP_HELD ||
+                               account_kind_trader(p[i].kind);
     }
     if (sum != 0)
         return KASSA_EINVAL;

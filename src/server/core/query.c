@@ -286,6 +286,24 @@ kassa_err query_callback_stats(struct callback_stats *out)
     ON_READER(c, STORE_CALL(c, callback_stats, out));
 }
 
+/* ---- traders ---- */
+
+kassa_err query_trader(int64_t id, struct trader *out)
+{
+    ON_READER(c, store_trader_get(c, id, out));
+}
+
+kassa_err query_traders_list(int64_t after_id, bool asc, int limit,
+                             bool (*fn)(void *arg, const struct trader *t), void *arg)
+{
+    ON_READER(c, store_traders_list(c, after_id, asc, limit, fn, arg));
+}
+
+kassa_err query_trader_balances(int64_t id, const char *currency, struct trader_balances *out)
+{
+    ON_READER(c, store_trader_balances(c, id, currency, out));
+}
+
 /* ---- operators and the audit log ---- */
 
 kassa_err query_token_by_hash(const char *hash, struct op_token *t, struct operator* op)

@@ -142,6 +142,13 @@ kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visit
 kassa_err query_callback(int64_t id, const struct callback_visitor *v);
 kassa_err query_callback_stats(struct callback_stats *out);
 
+/* ---- traders ---- */
+
+kassa_err query_trader(int64_t id, struct trader *out);
+kassa_err query_traders_list(int64_t after_id, bool asc, int limit,
+                             bool (*fn)(void *arg, const struct trader *t), void *arg);
+kassa_err query_trader_balances(int64_t id, const char *currency, struct trader_balances *out);
+
 /* ---- operators and the audit log ---- */
 
 /* A token by its hash with its operator. KASSA_ENOTFOUND. */

@@ -326,6 +326,9 @@ kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t
 kassa_err requisite_add_apply(struct store_conn *c, struct store_task *task)
 {
     struct requisite_add_cmd *cmd = container_of(task, struct requisite_add_cmd, task);
+    kassa_err err = requisite_holder_check(c, &cmd->req, &cmd->trader);
+    if (err != KASSA_OK)
+        return err;
     return STORE_CALL(c, requisite_insert, &cmd->req);
 }
 
@@ -362,6 +365,8 @@ kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task)
         core_copy(r->bank_name_en, sizeof r->bank_name_en, v->bank_name_en);
     if (cmd->set & REQUISITE_SET_COUNTRY)
         core_copy(r->country_code, sizeof r->country_code, v->country_code);
+    if ((err = requisite_holder_check(c, r, &cmd->trader)) != KASSA_OK)
+        return err;
     return store_requisite_update(c, r);
 }
 

@@ -161,3 +161,17 @@ void reply_who(struct http_req *req, const char *fmt, ...)
     va_end(ap);
     log_set_request(req->id, req->who);
 }
+
+bool json_opt_id(json_t *obj, const char *key, int64_t *out, char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = 0;
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+        snprintf(msg, msglen, "%s: expected a positive integer id", key);
+        return false;
+    }
+    *out = json_integer_value(v);
+    return true;
+}

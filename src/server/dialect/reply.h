@@ -42,6 +42,10 @@ json_t *parse_json_object_flags(struct http_req *req, size_t flags, char *msg, s
 bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char *msg,
                      size_t msglen);
 
+/* Read an optional id member (absent or null: *out 0): a positive
+ * integer, else false with msg naming the field. */
+bool json_opt_id(json_t *obj, const char *key, int64_t *out, char *msg, size_t msglen);
+
 /* The exact decimal text of a member that may be a JSON string or number,
  * into dst; false when it is neither (msg says so). `found` tells absence. */
 bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char *dst, size_t size,

@@ -23,6 +23,9 @@ static const char *const account_names[] = {
     [ACC_PLATFORM_FEES] = "platform_fees",
     [ACC_PROVIDER_CLEARING] = "provider_clearing",
     [ACC_PAYOUTS] = "payouts",
+    [ACC_TRADER_AVAILABLE] = "trader_available",
+    [ACC_TRADER_RESERVED] = "trader_reserved",
+    [ACC_PLATFORM_CUSTODY] = "platform_custody",
 };
 
 const char *account_kind_name(enum account_kind k)

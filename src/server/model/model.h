@@ -106,6 +106,7 @@ struct requisite {
     int active;
     int64_t assigned; /* orders assigned so far: spreads the load */
     int64_t created_at;
+    int64_t trader_id; /* whose requisite it is; 0: the operator's own pool */
 };
 
 /* The countries an order's requisite may be of (panda's `countries`). It
@@ -219,7 +220,20 @@ enum account_kind {
     ACC_PLATFORM_FEES,      /* the operator's fees */
     ACC_PROVIDER_CLEARING,  /* money the providers collected for us */
     ACC_PAYOUTS,            /* money paid out to shops */
+    /* Traders (spec/p2p.md "Money"): the account's shop_id is the trader's
+     * id. The trader's deposit free to back new orders, and the part
+     * backing orders pending on the trader's requisites. */
+    ACC_TRADER_AVAILABLE,
+    ACC_TRADER_RESERVED,
+    ACC_PLATFORM_CUSTODY, /* the traders' deposits the platform holds */
 };
+
+/* Whether an account of kind k belongs to a trader (its shop_id is the
+ * trader's id) rather than a shop or the platform. */
+static inline bool account_kind_trader(enum account_kind k)
+{
+    return k == ACC_TRADER_AVAILABLE || k == ACC_TRADER_RESERVED;
+}
 
 /* "shop_available", ...; NULL outside the enum. */
 const char *account_kind_name(enum account_kind k);
@@ -506,6 +520,27 @@ struct audit_filter {
     int64_t after_id;
     bool asc;
     int limit;
+};
+
+/* ---- traders (spec/p2p.md) ----------------------------------------------- */
+
+/* A person whose own bank requisites receive payers' transfers. */
+struct trader {
+    int64_t id;
+    char name[TEXT_SIZE];
+    char verified_name[TEXT_SIZE]; /* a requisite's holder name must equal it */
+    int reward_bps;                /* basis points of each received amount */
+    char currency[16];             /* the deposit's (settlement) currency: USDT by default */
+    int active;                    /* 1 active, 0 suspended */
+    int online;                    /* 1 online (takes orders), 0 offline */
+    char api_key[KEY_SIZE];        /* the trader API's credentials */
+    char secret[KEY_SIZE];
+    int64_t created_at;
+};
+
+/* A trader's money in its settlement currency (minor units). */
+struct trader_balances {
+    int64_t available, reserved, earned;
 };
 
 #endif

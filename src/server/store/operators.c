@@ -363,9 +363,9 @@ static const struct snap_kind snap_kinds[] = {
     {"requisite",
      {{NULL,
        "SELECT id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, "
-       "currency, country_code, active FROM requisites WHERE id = CAST($1 AS BIGINT)",
+       "currency, country_code, active, trader_id FROM requisites WHERE id = CAST($1 AS BIGINT)",
        "id:i,type:s,requisite:s,owner_full_name:s,bank_code:s,bank_name_ru:s,bank_name_en:s,"
-       "currency:s,country_code:s,active:i"}}},
+       "currency:s,country_code:s,active:i,trader_id:i"}}},
     {"order",
      {{NULL,
        "SELECT id, uuid, shop_id, status, amount, currency, fee, requisite_id, "
@@ -396,6 +396,15 @@ static const struct snap_kind snap_kinds[] = {
        "SELECT id, operator_id, name, created_at, revoked_at FROM operator_tokens WHERE id = "
        "CAST($1 AS BIGINT)",
        "id:i,operator_id:i,name:s,created_at:i,revoked_at:i"}}},
+    {"trader",
+     {{NULL,
+       "SELECT id, name, verified_name, reward_bps, currency, active, online FROM traders WHERE "
+       "id = CAST($1 AS BIGINT)",
+       "id:i,name:s,verified_name:s,reward_bps:i,currency:s,active:i,online:i"},
+      {"balances",
+       "SELECT kind, currency, balance FROM accounts WHERE shop_id = CAST($1 AS BIGINT) AND kind "
+       "IN ('trader_available', 'trader_reserved') ORDER BY kind, currency",
+       "kind:s,currency:s,balance:i"}}},
     {"setting", {{NULL, "SELECT name, value FROM settings WHERE name = $1", "name:s,value:s"}}},
 };
 

@@ -255,6 +255,7 @@ kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)
     pgp_text(&p, rq->country_code);
     pgp_i64(&p, rq->active);
     pgp_i64(&p, rq->created_at);
+    pgp_i64(&p, rq->trader_id);
     return core_insert_id(c, STMT_REQUISITE_INSERT, &p, &rq->id);
 }
 

@@ -348,6 +348,7 @@ kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
     sqlite_bind_text(st, 8, r->country_code);
     sqlite3_bind_int(st, 9, r->active);
     sqlite3_bind_int64(st, 10, r->created_at);
+    sqlite3_bind_int64(st, 11, r->trader_id);
     sqlite_memo_forget(c);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)

@@ -83,6 +83,7 @@ typedef bool (*store_requisite_count_fn)(void *arg, const struct requisite *r, i
 typedef bool (*store_operator_fn)(void *arg, const struct operator* op);
 typedef bool (*store_token_fn)(void *arg, const struct op_token *t);
 typedef bool (*store_audit_fn)(void *arg, const struct audit_entry *e);
+typedef bool (*store_trader_fn)(void *arg, const struct trader *t);
 struct sql_query;
 struct sql_row;
 typedef bool (*store_row_fn)(void *arg, const struct sql_row *r);
@@ -547,6 +548,16 @@ kassa_err store_token_by_hash(struct store_conn *c, const char *hash, struct op_
 kassa_err store_token_set(struct store_conn *c, int64_t id, bool revoke, int64_t at);
 kassa_err store_tokens_list(struct store_conn *c, int64_t operator_id, int64_t after_id, bool asc,
                             int limit, store_token_fn fn, void *arg);
+/* Traders (traders.c, over query_rows): insert sets the id; get gives
+ * KASSA_ENOTFOUND; update writes name, reward_bps, active and online; a
+ * trader's balances in `currency` (0 for accounts not made yet). */
+kassa_err store_trader_insert(struct store_conn *c, struct trader *t);
+kassa_err store_trader_get(struct store_conn *c, int64_t id, struct trader *out);
+kassa_err store_trader_update(struct store_conn *c, const struct trader *t);
+kassa_err store_traders_list(struct store_conn *c, int64_t after_id, bool asc, int limit,
+                             store_trader_fn fn, void *arg);
+kassa_err store_trader_balances(struct store_conn *c, int64_t trader_id, const char *currency,
+                                struct trader_balances *out);
 /* Failed authentications counted by every node (core/guard.c): add `count`
  * to key's count of the window starting at window_start; the keys whose
  * count of that window reached `limit`; forget windows before `before`. */

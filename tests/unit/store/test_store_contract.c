@@ -885,7 +885,7 @@ static const struct {
     {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format,strict_signing,"
                       "old_api_key,old_secret,old_valid_until"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"
-                   "country_code,active,assigned,created_at"},
+                   "country_code,active,assigned,created_at,trader_id"},
     {"orders", "id,uuid,uuid_callback,pay_token,shop_id,origin,status,amount,currency,fee,"
                "amount_usdt,exchange_rate,merchant_order_id,requisite_type,payment_system,"
                "customer_name,customer_requisite,bank_code,countries,payment_systems,email,"

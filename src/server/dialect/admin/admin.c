@@ -24,9 +24,29 @@
 
 /* ---- requisites --------------------------------------------------------- */
 
+/* A trader's requisite refused by requisite_holder_check. */
+static bool holder_refused(struct http_req *req, kassa_err err, const struct requisite *r,
+                           const struct trader *t)
+{
+    if (err == KASSA_ENOTFOUND && r->trader_id > 0 && t->id == 0) {
+        reply_error(req, 400, "trader_id: no trader %lld", (long long)r->trader_id);
+        return true;
+    }
+    if (err == KASSA_ECONFLICT) {
+        reply_error(req, 400,
+                    "owner_full_name: a trader's requisite must be in the trader's verified "
+                    "name '%s'",
+                    t->verified_name);
+        return true;
+    }
+    return false;
+}
+
 static void requisite_rendered(struct http_req *req, struct store_task *task, kassa_err err)
 {
     struct requisite_add_cmd *cmd = container_of(task, struct requisite_add_cmd, task);
+    if (holder_refused(req, err, &cmd->req, &cmd->trader))
+        return;
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
@@ -66,6 +86,7 @@ static enum http_action admin_add_requisite(struct http_req *req)
         !json_opt_string(root, "currency", r->currency, sizeof r->currency, msg, sizeof msg) ||
         !json_opt_string(root, "country_code", r->country_code, sizeof r->country_code, msg,
                          sizeof msg) ||
+        !json_opt_id(root, "trader_id", &r->trader_id, msg, sizeof msg) ||
         requisite_add_prepare(cmd, msg, sizeof msg) != KASSA_OK) {
         json_decref(root);
         reply_error(req, 400, "%s", msg);
@@ -92,6 +113,10 @@ void render_admin_requisite(struct jw *w, const struct requisite *r, int64_t pen
     jw_kstr(w, "country_code", r->country_code);
     jw_kbool(w, "active", r->active != 0);
     jw_kint(w, "assigned", r->assigned);
+    if (r->trader_id > 0)
+        jw_kint(w, "trader_id", r->trader_id);
+    else
+        jw_knull(w, "trader_id");
     if (pending >= 0)
         jw_kint(w, "pending_orders", pending);
     clock_format(r->created_at, CLOCK_ISO8601, t, sizeof t);
@@ -102,6 +127,8 @@ void render_admin_requisite(struct jw *w, const struct requisite *r, int64_t pen
 static void requisite_updated(struct http_req *req, struct store_task *task, kassa_err err)
 {
     struct requisite_update_cmd *cmd = container_of(task, struct requisite_update_cmd, task);
+    if (holder_refused(req, err, &cmd->req, &cmd->trader))
+        return;
     if (err == KASSA_ENOTFOUND) {
         reply_error(req, 404, "Requisite not found");
         return;
@@ -680,6 +707,9 @@ static enum http_action admin_route(struct http_req *req, const char *p)
         return admin_shop_methods(req, arg);
     if ((arg = path_after(p, "/shops")) != NULL && (*arg == '\0' || *arg == '/'))
         return admin_shops(req, arg);
+    /* Traders and their money (admin_traders.c). */
+    if (path_after(p, "/traders") != NULL)
+        return admin_traders(req, p);
     /* Operators, their tokens, the audit log (admin_operators.c). */
     if (path_after(p, "/operators") != NULL || path_after(p, "/tokens/") != NULL ||
         strcmp(p, "/audit") == 0 || strcmp(p, "/me") == 0)

@@ -597,10 +597,14 @@ enum http_action admin_list_order_events(struct http_req *req, const char *ref)
 
 /* ---- the ledger: accounts and postings ---------------------------------- */
 
-static void owner_of(int64_t shop_id, char *dst, size_t size)
+/* "platform", "shop:<id>" or "trader:<id>" (a trader's accounts keep
+ * the trader's id in shop_id). */
+static void owner_of(const char *kind, int64_t shop_id, char *dst, size_t size)
 {
     if (shop_id == 0)
         snprintf(dst, size, "platform");
+    else if (strncmp(kind, "trader_", 7) == 0)
+        snprintf(dst, size, "trader:%lld", (long long)shop_id);
     else
         snprintf(dst, size, "shop:%lld", (long long)shop_id);
 }
@@ -617,7 +621,7 @@ static bool page_account(void *arg, const struct ledger_account *a)
     if (!page_room(p))
         return false;
     char owner[40];
-    owner_of(a->shop_id, owner, sizeof owner);
+    owner_of(a->kind, a->shop_id, owner, sizeof owner);
     jw_obj(p->w);
     jw_kint(p->w, "id", a->id);
     jw_kstr(p->w, "owner", owner);
@@ -636,7 +640,7 @@ static bool page_posting(void *arg, const struct ledger_posting *x)
     if (!page_room(p))
         return false;
     char owner[40], t[32];
-    owner_of(x->shop_id, owner, sizeof owner);
+    owner_of(x->account_kind, x->shop_id, owner, sizeof owner);
     jw_obj(p->w);
     jw_kint(p->w, "id", x->id);
     jw_kint(p->w, "tx", x->tx_id);
@@ -674,12 +678,13 @@ enum http_action admin_list_accounts(struct http_req *req)
         return HTTP_DONE;
     }
     bool kind_ok = f.kind[0] == '\0';
-    for (int i = ACC_SHOP_AVAILABLE; !kind_ok && i <= ACC_PAYOUTS; i++)
+    for (int i = ACC_SHOP_AVAILABLE; !kind_ok && account_kind_name(i) != NULL; i++)
         kind_ok = strcmp(account_kind_name(i), f.kind) == 0;
     if (!kind_ok) {
         reply_error(req, 400,
                     "kind: expected shop_available, shop_held, platform_fees, "
-                    "provider_clearing or payouts");
+                    "provider_clearing, payouts, trader_available, trader_reserved or "
+                    "platform_custody");
         return HTTP_DONE;
     }
     if (f.currency[0] != '\0' && kassa_currency_find(f.currency) == NULL) {

@@ -37,7 +37,8 @@
     "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                          \
     "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "           \
     "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "                      \
-    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at "              \
+    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at, "             \
+    "r.trader_id "                                                                                 \
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
 #define SQL_ORDER_REQUISITE_AT 33
 

@@ -16,6 +16,7 @@ void sql_read_requisite(const struct sql_row *r, int i, struct requisite *rq)
     rq->active = (int)c->i64(r, i + 9);
     rq->assigned = c->i64(r, i + 10);
     rq->created_at = c->i64(r, i + 11);
+    rq->trader_id = c->i64(r, i + 12);
 }
 
 void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q)

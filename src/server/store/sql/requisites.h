@@ -12,13 +12,13 @@
 /* The columns of a requisite row, in the order the row readers read them. */
 #define SQL_REQUISITE_COLUMNS                                                                      \
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
-    "country_code, active, assigned, created_at "
+    "country_code, active, assigned, created_at, trader_id "
 
 /* A new requisite, assigned 0 (PostgreSQL appends RETURNING id). */
 #define SQL_REQUISITE_INSERT                                                                       \
     "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "               \
-    "bank_name_en, currency, country_code, active, assigned, created_at) VALUES "                  \
-    "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)"
+    "bank_name_en, currency, country_code, active, assigned, created_at, trader_id) VALUES "       \
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11)"
 
 /* store.h requisites_after: $1 type, $2 currency, $3 after, $4 limit (on
  * SQLite the index requisites_pick is (type, currency, active, id),
@@ -31,7 +31,7 @@
  * orders on it after its columns (counted on orders_pending_requisite:
  * pending rows only). */
 void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q);
-#define SQL_REQUISITES_LIST_PENDING_AT 12 /* the count's column */
+#define SQL_REQUISITES_LIST_PENDING_AT 13 /* the count's column */
 
 /* One requisite, and writing its settings back. */
 #define SQL_REQUISITE_BY_ID "SELECT " SQL_REQUISITE_COLUMNS "FROM requisites WHERE id = $1"

@@ -200,7 +200,7 @@ static void test_select_lists_the_insert_columns(void **state)
     assert_string_equal(got, SQL_ORDER_COLUMNS);
     assert_non_null(strstr(sel, "r.id, r.type, r.value, r.owner_full_name, r.bank_code, "
                                 "r.bank_name_ru, r.bank_name_en, r.currency, r.country_code, "
-                                "r.active, r.assigned, r.created_at "));
+                                "r.active, r.assigned, r.created_at, r.trader_id "));
 }
 
 int main(void)
