@@ -568,7 +568,9 @@ kassa_err banknote_parse(const struct banknote_templates *set, const struct bank
     for (size_t i = 0; set != NULL && i < set->n; i++) {
         const struct banknote_template *t = &set->t[i];
         regmatch_t m[GROUPS_MAX];
-        if (!template_takes(t, n) || (t->has_title && regexec(&t->title_re, title, 0, NULL, 0)))
+        /* An SMS has no title: a title pattern is the push's alone. */
+        if (!template_takes(t, n) || (t->has_title && n->source == BANKNOTE_PUSH &&
+                                      regexec(&t->title_re, title, 0, NULL, 0) != 0))
             continue;
         if (regexec(&t->text_re, text, GROUPS_MAX, m, 0) != 0)
             continue;

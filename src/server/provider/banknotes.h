@@ -89,7 +89,7 @@ const char *const *banknote_template_packages(const struct banknote_templates *s
 
 /* Read one notification: the first template (in the set's order) whose
  * sender (an SMS) or package (a push) lists the notification's, whose
- * title pattern (if any) and text pattern match. Returns KASSA_OK with
+ * title pattern (if any; a push's only) and text pattern match. Returns KASSA_OK with
  * *out filled; KASSA_ENOTFOUND when no template matched (out->template_id
  * NULL, kind BANKNOTE_OTHER); KASSA_ETOOBIG for a title or text longer than
  * BANKNOTE_TEXT_MAX; or, when a template matched but its amount or currency

@@ -129,7 +129,8 @@ static void test_sber_variants(void **state)
     expect(&r, "sber.credit", "Sber", BANKNOTE_CREDIT, 1250000, "RUB", 112348, "", "1234");
     /* "Е" for "Ё", upper case, a comma decimal, a line break, "₽". */
     assert_int_equal(sms(shipped, "900",
-                         "СЧЕТ5678 09:05 ПЕРЕВОД 1 609,11 ₽ от ИВАН ПЕТРОВИЧ И.\nБаланс: 0.00 "
+                         "СЧЕТ5678 09:05 ПЕРЕВОД 1 609,11 ₽ от ИВАН ПЕТРОВИЧ И.\nБаланс: "
+                         "0.00 "
                          "₽",
                          &r),
                      KASSA_OK);
@@ -153,7 +154,8 @@ static void test_other_banks(void **state)
     (void)state;
     struct banknote_result r;
     assert_int_equal(sms(shipped, "TINKOFF",
-                         "Пополнение через СБП. Счет RUB. 1 500,50 ₽. Иван И. Доступно 2 000 "
+                         "Пополнение через СБП. Счет RUB. 1 500,50 ₽. Иван И. Доступно 2 "
+                         "000 "
                          "₽",
                          &r),
                      KASSA_OK);
@@ -177,11 +179,12 @@ static void test_other_banks(void **state)
              "Входящий перевод 250,50 ₽. Доступно 3 250,50 ₽", &r),
         KASSA_OK);
     expect(&r, "ozon.credit", "Ozon Bank", BANKNOTE_CREDIT, 25050, "RUB", 325050, "", "");
-    assert_int_equal(sms(shipped, "AlfaBank",
-                         "Пополнение *1234 на 1 500,00 ₽ от Иван И. Баланс: 10 000 "
-                         "₽",
-                         &r),
-                     KASSA_OK);
+    assert_int_equal(
+        sms(shipped, "AlfaBank",
+            "Пополнение *1234 на 1 500,00 ₽ от Иван И. Баланс: 10 000 "
+            "₽",
+            &r),
+        KASSA_OK);
     expect(&r, "alfa.credit", "Alfa-Bank", BANKNOTE_CREDIT, 150000, "RUB", 1000000, "Иван И.",
            "1234");
 }
@@ -455,6 +458,36 @@ static void test_overlay(void **state)
     banknote_templates_free(set);
 }
 
+/* The example of docs/p2p.md, as written there. */
+static void test_doc_example(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"templates\": [{\"id\": \"mybank.credit\", \"bank\": \"My Bank\", "
+        "\"senders\": [\"MYBANK\"], \"packages\": [\"com.mybank.app\"], "
+        "\"title\": \"^поступление$\", "
+        "\"pattern\": \"^приход ([0-9][0-9 ]*[.,]?[0-9]*) ?(р|руб|₽|rub) на \\\\*([0-9]{4})( "
+        "от "
+        "(.+))? баланс:? (-?[0-9][0-9 ]*[.,]?[0-9]*)\", \"kind\": \"credit\", \"currency\": "
+        "\"RUB\", \"groups\": {\"amount\": 1, \"currency\": 2, \"last4\": 3, \"payer\": 5, "
+        "\"balance\": 6}, \"origin\": \"assumption\", \"note\": \"what the texts look like\"}, "
+        "{\"id\": \"vtb.credit\", \"disabled\": true}]}";
+    struct banknote_templates *set = NULL;
+    char err[512] = "";
+    assert_int_equal(
+        banknote_templates_from_json(NULL, 0, doc, strlen(doc), "doc", &set, err, sizeof err),
+        KASSA_OK);
+    struct banknote_result r;
+    const char *t = "Приход 2 500,00 ₽ на *7777 от Пётр П. Баланс: 10 000";
+    assert_int_equal(sms(set, "MyBank", t, &r), KASSA_OK);
+    expect(&r, "mybank.credit", "My Bank", BANKNOTE_CREDIT, 250000, "RUB", 1000000, "Пётр П.",
+           "7777");
+    assert_int_equal(push(set, "com.mybank.app", "Поступление", t, &r), KASSA_OK);
+    assert_string_equal(r.template_id, "mybank.credit");
+    assert_int_equal(push(set, "com.mybank.app", "Акция", t, &r), KASSA_ENOTFOUND);
+    banknote_templates_free(set);
+}
+
 static void test_overlay_file(void **state)
 {
     (void)state;
@@ -569,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_overlay_file),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_shipped_origins),
+        cmocka_unit_test(test_doc_example),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
