@@ -23,6 +23,7 @@
 #include "kassa/kassa.h"
 #include "store/store.h"
 #include "metrics.h"
+#include "provider/banknotes.h"
 
 struct config config;
 
@@ -117,6 +118,9 @@ static const struct config_row config_table[] = {
      "CIDR[,CIDR...]",
      "addresses that may read GET /metrics without a token; others then get 403 (default: "
      "none, the admin token is needed, 401 without)"},
+    {"bank-templates", "KASSA_BANK_TEMPLATES", CFG_STR, &config.bank_templates, NULL, 0, 0, "FILE",
+     "bank notification templates (JSON, docs/p2p.md) merged over the shipped ones; read at "
+     "start, a bad file stops kassad"},
 };
 
 #define CONFIG_ROWS (sizeof(config_table) / sizeof(config_table[0]))
@@ -717,15 +721,27 @@ static void resolve_threads(void)
     config.threads = (int)(n < floor ? floor : n > 256 ? 256 : n);
 }
 
+/* --check-config reads the operator's bank templates as a start would
+ * (main.c loads them, a bad file stopping kassad). */
+static int check_bank_templates(char *err, size_t errlen)
+{
+    if (!config.check_only || config.bank_templates == NULL || config.bank_templates[0] == '\0')
+        return 0;
+    struct banknote_templates *set = NULL;
+    kassa_err rc = banknote_templates_load(config.bank_templates, &set, err, errlen);
+    banknote_templates_free(set);
+    return rc == KASSA_OK ? 0 : -1;
+}
+
 static int check_values(char *err, size_t errlen)
 {
     static int (*const checks[])(char *, size_t) = {
-        check_listen_value,  check_db,
-        check_log_level,     check_schedule_value,
-        check_order_amounts, check_withdrawal_amounts,
-        check_metrics_allow, check_upload,
-        check_admin_token,   check_tls_pair,
-        settle_public_url,
+        check_listen_value,   check_db,
+        check_log_level,      check_schedule_value,
+        check_order_amounts,  check_withdrawal_amounts,
+        check_metrics_allow,  check_upload,
+        check_admin_token,    check_tls_pair,
+        check_bank_templates, settle_public_url,
     };
     resolve_threads();
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)

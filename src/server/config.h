@@ -41,8 +41,9 @@ struct config {
     int db_pool;                   /* --db-pool N               KASSA_DB_POOL (8) */
     int batch_max;                 /* --batch-max N             KASSA_BATCH_MAX (256) */
     int db_writers;                /* --db-writers N            KASSA_DB_WRITERS (4; SQLite: 1) */
-    bool check_only;     /* --check-config: check (files, database, TLS too), start nothing */
-    char *metrics_allow; /* --metrics-allow CIDR,...  KASSA_METRICS_ALLOW ("") */
+    bool check_only;      /* --check-config: check (files, database, TLS too), start nothing */
+    char *metrics_allow;  /* --metrics-allow CIDR,...  KASSA_METRICS_ALLOW ("") */
+    char *bank_templates; /* --bank-templates FILE     KASSA_BANK_TEMPLATES (none) */
 };
 
 /* The process-wide configuration; read-only once config_load returned. */

@@ -21,6 +21,7 @@
 #include "router.h"
 #include "server.h"
 #include "http/tls.h"
+#include "provider/banknotes.h"
 
 static enum log_level parse_level(const char *s)
 {
@@ -109,6 +110,18 @@ int main(int argc, char **argv)
         config_free();
         return 2;
     }
+
+    /* The bank notification templates likewise: a bad operator's file
+     * names its template and field, and kassad does not start. */
+    struct banknote_templates *bank_templates = NULL;
+    if (banknote_templates_load(config.bank_templates, &bank_templates, err, sizeof err) !=
+        KASSA_OK) {
+        fprintf(stderr, "kassad: %s\n", err);
+        tls_free();
+        config_free();
+        return 2;
+    }
+    banknotes_install(bank_templates);
 
     clock_init(config.test_clock);
     crashpoint_init(config.test_clock); /* KASSA_CRASHPOINT, for crash tests only */
@@ -211,6 +224,8 @@ out:
     if (status == 0)
         log_info("stopped");
     tls_free(); /* after http_stop: no handshake can still use a pair */
+    banknotes_install(NULL);
+    banknote_templates_free(bank_templates);
     config_free();
     log_stop_async();
     return status;
