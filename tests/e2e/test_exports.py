@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kassa_client import create_shop
+from kassa_client import Response, _observe, create_shop
 
 CLI = os.environ.get("KASSA_CLI") or str(
     Path(__file__).resolve().parents[2] / "build" / "src" / "cli" / "kassa")
@@ -36,7 +36,11 @@ def get(server, path, token=None):
         c.request("GET", path, headers={
             "Authorization": f"Bearer {server.admin_token if token is None else token}"})
         r = c.getresponse()
-        return r.status, r.headers, r.read()
+        body = r.read()
+        # Checked against docs/openapi/ as every helper's answer is.
+        _observe("GET", f"http://127.0.0.1:{server.port}{path}",
+                 Response(r.status, r.headers, body, None))
+        return r.status, r.headers, body
     finally:
         c.close()
 

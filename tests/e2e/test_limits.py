@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from kassa_client import Response, create_shop, parse_json
+from kassa_client import Response, _observe, create_shop, parse_json
 from tegro_client import TegroClient, get, tegro_for
 
 LIMITS = ["--auth-fail-limit", "3", "--auth-fail-window", "60"]
@@ -30,7 +30,9 @@ def panda_get(server, api_key, secret, source="127.0.0.1", path="/v1/orders/0000
                                            "X-Signature": sig})
         r = conn.getresponse()
         data = r.read()
-        return Response(r.status, r.headers, data, parse_json(data))
+        resp = Response(r.status, r.headers, data, parse_json(data))
+        _observe("GET", f"http://127.0.0.1:{port}{path}", resp)  # checked against docs/openapi/
+        return resp
     finally:
         conn.close()
 

@@ -51,6 +51,8 @@ def test_operator_and_token_shown_once_stored_hashed(kassad):
     op = operator(kassad, "Alice", "support")
     assert set(op) == {"id", "name", "role", "login", "disabled", "created_at"}
     assert (op["name"], op["role"], op["login"], op["disabled"]) == ("Alice", "support", None, False)
+    assert kassad.admin("GET", f"/admin/v1/operators/{op['id']}") == (200, op)
+    assert kassad.admin("GET", "/admin/v1/operators/999999") == (404, {"error": "Operator not found"})
     tok = token_for(kassad, op["id"], "laptop")
     assert set(tok) == {"id", "operator_id", "name", "token"}
     assert TOKEN_RE.match(tok["token"]), tok
