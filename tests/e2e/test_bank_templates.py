@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from kassa_client import Kassad, clean_env, kassad_binary
+from kassa_client import clean_env, kassad_binary
 
 TOKEN = "tpl-token-0123456789abcdef0123456789abcdef"
 
@@ -33,10 +33,10 @@ def write(tmp_path, doc, name="banks.json"):
     return f
 
 
-def test_good_file_starts(tmp_path):
+def test_good_file_starts(tmp_path, kassad_factory):
     f = write(tmp_path, GOOD)
-    k = Kassad(tmp_path / "k")
-    k.start(extra_args=["--bank-templates", str(f)])
+    k = kassad_factory("k", extra_args=["--bank-templates", str(f)])
+    assert k.admin("GET", "/admin/v1/me")[0] == 200
     k.stop()
 
 
