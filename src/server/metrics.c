@@ -127,17 +127,14 @@ bool metrics_allow_has(const struct metrics_allow *a, const char *addr)
 
 /* The bootstrap admin token (compared in constant time), or any
  * operator's token (every role may read). Failures count with the admin
- * API's (core/guard.c): a token guessed here is no cheaper. */
-static bool token_ok(struct http_req *req, int *status)
+ * API's (core/guard.c): a token guessed here is no cheaper. *status: 401,
+ * 429 (*retry_s set) or 503 (the token could not be checked). */
+static bool token_ok(struct http_req *req, int *status, int *retry_s)
 {
     char addr[64] = "";
-    int retry;
     if (guard_active()) {
         http_client_addr(req, addr, sizeof addr);
-        if (guard_locked("admin", addr, NULL, &retry)) {
-            char s[16];
-            snprintf(s, sizeof s, "%d", retry);
-            http_add_header(req, "Retry-After", s);
+        if (guard_locked("admin", addr, NULL, retry_s)) {
             *status = 429;
             return false;
         }
@@ -150,8 +147,13 @@ static bool token_ok(struct http_req *req, int *status)
         size_t n = tok != NULL ? strlen(tok) : 0;
         if (n > 0 && strlen(h) == n && kassa_ct_equal(h, tok, n))
             return true;
-        if (operator_authenticate(h, &actor) == KASSA_OK && role_may(actor.role, PERM_READ))
+        kassa_err err = operator_authenticate(h, &actor);
+        if (err == KASSA_OK && role_may(actor.role, PERM_READ))
             return true;
+        if (err != KASSA_OK && err != KASSA_ENOTFOUND) {
+            *status = 503;
+            return false;
+        }
     }
     if (addr[0] == '\0')
         http_client_addr(req, addr, sizeof addr);
@@ -159,7 +161,7 @@ static bool token_ok(struct http_req *req, int *status)
     return false;
 }
 
-bool metrics_allowed(struct http_req *req, int *status)
+bool metrics_allowed(struct http_req *req, int *status, int *retry_s)
 {
     if (allow.n > 0) {
         char addr[64];
@@ -168,7 +170,7 @@ bool metrics_allowed(struct http_req *req, int *status)
         return metrics_allow_has(&allow, addr);
     }
     *status = 401;
-    return token_ok(req, status);
+    return token_ok(req, status, retry_s);
 }
 
 /* ---- what is read at each scrape -------------------------------------------- */
@@ -363,12 +365,18 @@ static void gather(void)
 enum http_action metrics_handle(struct http_req *req)
 {
     int status = 0;
-    if (!metrics_allowed(req, &status)) {
+    int retry = 1;
+    if (!metrics_allowed(req, &status, &retry)) {
         if (status == 401) {
             http_add_header(req, "WWW-Authenticate", "Bearer");
             reply_error(req, 401, "missing or wrong bearer token");
         } else if (status == 429) {
-            reply_error(req, 429, "too many failed authentications; try again later");
+            char s[16];
+            snprintf(s, sizeof s, "%d", retry);
+            http_add_header(req, "Retry-After", s);
+            reply_error(req, 429, "too many failed authentications; try again in %d s", retry);
+        } else if (status == 503) {
+            reply_error(req, 503, "cannot check the token now; try again shortly");
         } else {
             reply_error(req, 403, "address not allowed to read metrics");
         }

@@ -50,7 +50,7 @@ int metrics_setup(const char *allow, const char *admin_token, char *err, size_t 
 
 /* Whether req may read /metrics; false with the status to refuse it with
  * (401, 403) in *status. */
-bool metrics_allowed(struct http_req *req, int *status);
+bool metrics_allowed(struct http_req *req, int *status, int *retry_s);
 
 /* GET /metrics (the router's). */
 enum http_action metrics_handle(struct http_req *req);

@@ -513,7 +513,8 @@ const char *shop_callback_secret(const struct shop_dialect *row, int64_t now, co
 
 /* Rotate a shop's credentials of one dialect: a new pair is issued and the
  * current one keeps working for overlap seconds more (0: stops now).
- * KASSA_ENOTFOUND when there is no such shop. */
+ * KASSA_ENOTFOUND when there is no such shop, KASSA_ECONFLICT when it has
+ * no credentials in that dialect. */
 #define ROTATE_OVERLAP_MAX (30 * 86400)
 struct shop_rotate_cmd {
     struct store_task task;

@@ -429,7 +429,7 @@ kassa_err shop_rotate_apply(struct store_conn *c, struct store_task *task)
     kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, s);
     const struct shop_dialect *row = err == KASSA_OK ? shop_dialect_find(s, cmd->dialect) : NULL;
     if (err == KASSA_OK && row == NULL)
-        err = KASSA_ENOTFOUND;
+        err = KASSA_ECONFLICT; /* a shop made before the dialect was configured */
     if (err == KASSA_OK) {
         char api_key[KEY_SIZE], secret[KEY_SIZE];
         core_copy(api_key, sizeof api_key, cmd->row.api_key);

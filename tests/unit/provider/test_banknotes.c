@@ -129,7 +129,8 @@ static void test_sber_variants(void **state)
     expect(&r, "sber.credit", "Sber", BANKNOTE_CREDIT, 1250000, "RUB", 112348, "", "1234");
     /* "Е" for "Ё", upper case, a comma decimal, a line break, "₽". */
     assert_int_equal(sms(shipped, "900",
-                         "СЧЕТ5678 09:05 ПЕРЕВОД 1 609,11 ₽ от ИВАН ПЕТРОВИЧ И.\nБаланс: "
+                         "СЧЕТ5678 09:05 ПЕРЕВОД 1 609,11 ₽ от ИВАН ПЕТРОВИЧ "
+                         "И.\nБаланс: "
                          "0.00 "
                          "₽",
                          &r),
@@ -154,7 +155,8 @@ static void test_other_banks(void **state)
     (void)state;
     struct banknote_result r;
     assert_int_equal(sms(shipped, "TINKOFF",
-                         "Пополнение через СБП. Счет RUB. 1 500,50 ₽. Иван И. Доступно 2 "
+                         "Пополнение через СБП. Счет RUB. 1 500,50 ₽. Иван И. Доступно "
+                         "2 "
                          "000 "
                          "₽",
                          &r),
@@ -466,7 +468,8 @@ static void test_doc_example(void **state)
         "{\"templates\": [{\"id\": \"mybank.credit\", \"bank\": \"My Bank\", "
         "\"senders\": [\"MYBANK\"], \"packages\": [\"com.mybank.app\"], "
         "\"title\": \"^поступление$\", "
-        "\"pattern\": \"^приход ([0-9][0-9 ]*[.,]?[0-9]*) ?(р|руб|₽|rub) на \\\\*([0-9]{4})( "
+        "\"pattern\": \"^приход ([0-9][0-9 ]*[.,]?[0-9]*) ?(р|руб|₽|rub) на "
+        "\\\\*([0-9]{4})( "
         "от "
         "(.+))? баланс:? (-?[0-9][0-9 ]*[.,]?[0-9]*)\", \"kind\": \"credit\", \"currency\": "
         "\"RUB\", \"groups\": {\"amount\": 1, \"currency\": 2, \"last4\": 3, \"payer\": 5, "

@@ -721,6 +721,11 @@ static void rotated(struct http_req *req, struct store_task *task, kassa_err err
         reply_error(req, 404, "Shop not found");
         return;
     }
+    if (err == KASSA_ECONFLICT) {
+        reply_error(req, 409, "shop %lld has no %s credentials to rotate", (long long)cmd->shop_id,
+                    cmd->dialect);
+        return;
+    }
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
         return;
