@@ -133,6 +133,7 @@ int cmd_order_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_show(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv);
+int cmd_order_reverse(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_resend(const cli_cmd *cmd, int argc, char **argv);
 int cmd_callbacks_stats(const cli_cmd *cmd, int argc, char **argv);

@@ -332,17 +332,17 @@ int cmd_requisite_update(const cli_cmd *cmd, int argc, char **argv)
     return cli_send_options(o, N(o), 2, "PATCH", path);
 }
 
-/* order show|complete|fail REF */
-static int order_cmd(const cli_cmd *cmd, int argc, char **argv, const char *method,
-                     const char *suffix, const char *desc)
+/* order show|complete|fail|reverse REF; a POST's body holds the options
+ * after ADMIN_OPTS that were given (complete's --amount-received). */
+static int order_cmd_opts(const cli_cmd *cmd, int argc, char **argv, const char *method,
+                          const char *suffix, const char *usage, const char *desc, cli_opt *o,
+                          size_t n)
 {
-    cli_opt o[] = {ADMIN_OPTS};
     char *pos[1];
     size_t npos;
     char *esc = NULL;
     char *path = NULL;
-    int rc = cli_parse(cmd, "REF [--server URL --admin-token T]", desc, argc, argv, o, N(o), pos, 1,
-                       &npos);
+    int rc = cli_parse(cmd, usage, desc, argc, argv, o, n, pos, 1, &npos);
 
     if (rc >= 0)
         return rc;
@@ -354,10 +354,21 @@ static int order_cmd(const cli_cmd *cmd, int argc, char **argv, const char *meth
         fprintf(stderr, "kassa: out of memory\n");
         return CLI_FAIL;
     }
-    rc = cli_admin_call(o, N(o), method, path, strcmp(method, "POST") == 0 ? "{}" : NULL);
+    if (strcmp(method, "POST") == 0)
+        rc = cli_send_options(o, n, 2, method, path);
+    else
+        rc = cli_admin_call(o, n, method, path, NULL);
     curl_free(esc);
     free(path);
     return rc;
+}
+
+static int order_cmd(const cli_cmd *cmd, int argc, char **argv, const char *method,
+                     const char *suffix, const char *desc)
+{
+    cli_opt o[] = {ADMIN_OPTS};
+    return order_cmd_opts(cmd, argc, argv, method, suffix, "REF [--server URL --admin-token T]",
+                          desc, o, N(o));
 }
 
 int cmd_order_show(const cli_cmd *cmd, int argc, char **argv)
@@ -387,7 +398,7 @@ int cmd_order_list(const cli_cmd *cmd, int argc, char **argv)
          CLI_ARG,
          "STATUS",
          NULL,
-         "pending, completed, failed, expired, canceled, no_requisite",
+         "pending, completed, failed, expired, canceled, no_requisite, reversed",
          0,
          NULL,
          {0},
@@ -487,8 +498,32 @@ int cmd_withdrawal_list(const cli_cmd *cmd, int argc, char **argv)
 
 int cmd_order_complete(const cli_cmd *cmd, int argc, char **argv)
 {
-    return order_cmd(cmd, argc, argv, "POST", "/complete",
-                     "Mark an order paid (POST /admin/v1/orders/REF/complete).");
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"amount-received",
+         CLI_ARG,
+         "AMOUNT",
+         NULL,
+         "the amount actually received, in the order's currency (default: its amount)",
+         0,
+         NULL,
+         {0},
+         0},
+    };
+    return order_cmd_opts(cmd, argc, argv, "POST", "/complete",
+                          "REF [--amount-received AMOUNT] [--server URL --admin-token T]",
+                          "Mark an order paid (POST /admin/v1/orders/REF/complete); with "
+                          "--amount-received the ledger, the fee and the merchant's callback use "
+                          "the amount actually received.",
+                          o, N(o));
+}
+
+int cmd_order_reverse(const cli_cmd *cmd, int argc, char **argv)
+{
+    return order_cmd(cmd, argc, argv, "POST", "/reverse",
+                     "Reverse a completed order (POST /admin/v1/orders/REF/reverse): the "
+                     "merchant's credit is taken back (its balance may go below zero, which "
+                     "refuses withdrawals until covered) and the merchant is told by callback.");
 }
 
 int cmd_order_fail(const cli_cmd *cmd, int argc, char **argv)

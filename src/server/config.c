@@ -83,6 +83,10 @@ static const struct config_row config_table[] = {
      "LIST",
      "largest order per currency, e.g. RUB=1000000,USD=10000 (others keep their default: "
      "RUB 1000000, USD 10000, ...)"},
+    {"reversal-keeps-fee", "KASSA_REVERSAL_KEEPS_FEE", CFG_BOOL, &config.reversal_keeps_fee,
+     "false", 0, 0, NULL,
+     "a reversed order's fee stays the platform's: the merchant is debited the whole amount "
+     "(default: the fee goes back too)"},
     {"max-withdrawal-amount", "KASSA_MAX_WITHDRAWAL_AMOUNT", CFG_STR, &config.max_withdrawal_amount,
      "", 0, 0, "LIST",
      "largest withdrawal per currency, as --max-order-amount (default: 100 times the order's)"},

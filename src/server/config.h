@@ -10,15 +10,16 @@
 #include <stdio.h>
 
 struct config {
-    char *listen;           /* --listen HOST:PORT        KASSA_LISTEN  (127.0.0.1:8080) */
-    char *db;               /* --db sqlite:PATH|postgresql://...  KASSA_DB (sqlite:var/kassa.db) */
-    char *admin_token;      /* --admin-token             KASSA_ADMIN_TOKEN (required) */
-    char *admin_token_file; /* --admin-token-file FILE KASSA_ADMIN_TOKEN_FILE */
-    char *public_url;       /* --public-url              KASSA_PUBLIC_URL (http[s]://LISTEN) */
-    char *tls_cert;         /* --tls-cert FILE           KASSA_TLS_CERT (none: plain HTTP) */
-    char *tls_key;          /* --tls-key FILE            KASSA_TLS_KEY */
-    char *config_file;      /* --config FILE             KASSA_CONFIG */
-    bool test_clock;        /* --test-clock              KASSA_TEST_CLOCK */
+    char *listen;            /* --listen HOST:PORT        KASSA_LISTEN  (127.0.0.1:8080) */
+    char *db;                /* --db sqlite:PATH|postgresql://...  KASSA_DB (sqlite:var/kassa.db) */
+    char *admin_token;       /* --admin-token             KASSA_ADMIN_TOKEN (required) */
+    char *admin_token_file;  /* --admin-token-file FILE KASSA_ADMIN_TOKEN_FILE */
+    char *public_url;        /* --public-url              KASSA_PUBLIC_URL (http[s]://LISTEN) */
+    char *tls_cert;          /* --tls-cert FILE           KASSA_TLS_CERT (none: plain HTTP) */
+    char *tls_key;           /* --tls-key FILE            KASSA_TLS_KEY */
+    char *config_file;       /* --config FILE             KASSA_CONFIG */
+    bool test_clock;         /* --test-clock              KASSA_TEST_CLOCK */
+    bool reversal_keeps_fee; /* --reversal-keeps-fee KASSA_REVERSAL_KEEPS_FEE */
     bool allow_private_callbacks;  /* --allow-private-callbacks KASSA_ALLOW_PRIVATE_CALLBACKS */
     int threads;                   /* --threads N|auto          KASSA_THREADS (auto) */
     int64_t max_body;              /* --max-body BYTES          KASSA_MAX_BODY (65536) */

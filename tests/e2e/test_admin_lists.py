@@ -134,8 +134,8 @@ def test_pages_stay_stable_while_orders_arrive(world):
     ("cursor=abc", "cursor: not a cursor of this list"),
     ("cursor=t1765000000.5", "cursor: not a cursor of this list"),  # a time list's, no range
     ("order=newest", "order: expected asc or desc"),
-    ("status=paid", "status: expected pending, completed, failed, expired, canceled or "
-                    "no_requisite"),
+    ("status=paid", "status: expected pending, completed, failed, expired, canceled, "
+                    "no_requisite or reversed"),
     ("dialect=admin", "dialect: no merchant dialect 'admin'"),
     ("confirmed_by_customer=yes", "confirmed_by_customer: expected true or false"),
     ("shop_id=-1", "shop_id: expected an integer between 1 and 9223372036854775807"),
@@ -188,7 +188,7 @@ def test_cli_order_list(world):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
     assert r.stderr.strip() == ("kassa: HTTP 400 Bad Request: status: expected pending, "
-                                "completed, failed, expired, canceled or no_requisite")
+                                "completed, failed, expired, canceled, no_requisite or reversed")
 
 
 # ---- withdrawals ----

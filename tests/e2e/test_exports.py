@@ -224,7 +224,8 @@ def test_exports_refuse_bad_arguments_before_streaming(kassad):
          "dialect, from, to, requisite_id, confirmed_by_customer, currency, amount_min, "
          "amount_max, merchant_order_id, q"),
         ("/admin/v1/orders.csv?status=paid",
-         "status: expected pending, completed, failed, expired, canceled or no_requisite"),
+         "status: expected pending, completed, failed, expired, canceled, no_requisite or "
+         "reversed"),
         ("/admin/v1/ledger/postings.csv?to=soon",
          "to: expected an RFC 3339 time or Unix seconds"),
         ("/admin/v1/ledger/postings.csv?from=200&to=100", "to: must be later than from"),

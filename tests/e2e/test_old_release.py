@@ -198,6 +198,9 @@ def test_every_order_reads_back_exactly(old):
     statuses = {}
     for o in m["orders"]:
         want_admin = rebase(o["admin"], m["public_url"], k.base_url)
+        # Members the admin view gained after that release (migration 019:
+        # no old order named an amount received or was reversed).
+        want_admin.update(amount_received=None, reversed_at=None)
         assert admin_ok(k, "GET", f"/admin/v1/orders/{o['uuid']}") == want_admin, o["name"]
         statuses[o["name"]] = (o["admin"]["status"], o["admin"]["amount"], o["admin"]["fee"])
         if o["dialect"] == "panda":

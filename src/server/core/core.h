@@ -42,6 +42,10 @@ struct core_settings {
     int idempotency_ttl;  /* seconds idempotency keys are kept (86400) */
     int auth_fail_limit;  /* failed authentications a key or address may have (20) */
     int auth_fail_window; /* ... in this many seconds, then 429 until it ends (60) */
+    /* A reversal leaves the platform its fee: the merchant's available is
+     * debited the whole amount paid (false: the fee goes back too, the
+     * merchant loses only what it was credited). --reversal-keeps-fee. */
+    bool reversal_keeps_fee;
     /* The merchant dialects of the deployment: a new shop gets a row of
      * each (none until configured). */
     int n_dialects;
@@ -441,7 +445,11 @@ struct order_transition_cmd {
     int64_t order_id;     /* in */
     enum order_status to; /* in: the state wanted */
     enum actor actor;     /* in */
-    struct order order;   /* out: the order after the transition */
+    /* in, to ORDER_COMPLETED only: the amount actually received (minor
+     * units of the order's currency, order_received_check), 0: as the
+     * order's amount */
+    int64_t amount_received;
+    struct order order; /* out: the order after the transition */
     /* in: the request's nonce, recorded with the change (a replay refuses
      * it with KASSA_EAUTH_REPLAY, nothing changed); .has false: none */
     struct request_nonce nonce;
@@ -462,6 +470,26 @@ bool order_transition_allowed(enum order_status from, enum order_status to, enum
  * so the refusal can name the state that refused it). */
 kassa_err order_transition(struct store_conn *c, struct order *o, enum order_status to,
                            enum actor actor);
+
+/* The same, completing with the amount actually received (`received` > 0;
+ * 0: as the order's amount, as order_transition): the order keeps its
+ * amount and gains amount_received, its fee and amount_usdt become those
+ * of the amount received (order_receive), and the ledger moves that
+ * amount. KASSA_EINVAL with `received` on any other transition. */
+kassa_err order_transition_received(struct store_conn *c, struct order *o, enum order_status to,
+                                    enum actor actor, int64_t received);
+
+/* Whether `received` (minor units of `currency`) may be named as the amount
+ * actually received: KASSA_EMONEY_ZERO when not > 0, KASSA_EAMOUNT_LIMIT
+ * beyond the largest order (core_amount_limit), KASSA_ECURRENCY. */
+kassa_err order_received_check(const char *currency, int64_t received);
+
+/* Set o's amount received (> 0) and what follows from it: its fee at the
+ * order's own rate (fee * received / amount, half-up: the tariff the order
+ * was created with, so a later tariff change does not reprice it, and the
+ * fee never exceeds what was received), its USDT amount at the order's
+ * exchange rate (0 without one). */
+void order_receive(struct order *o, int64_t received);
 
 /* The outbox row for the order's current status. */
 kassa_err order_event(struct store_conn *c, const struct order *o);
@@ -687,9 +715,17 @@ kassa_err audited_run(struct store_conn *c, struct store_task *task);
 kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type, int64_t ref_id,
                       const struct posting *p, size_t n);
 
-/* A paid order: provider clearing -amount, shop available +(amount - fee),
- * platform fees +fee. */
+/* A paid order, A = order_amount_paid(o) (the amount received when the
+ * completion named one): provider clearing -A, shop available +(A - fee),
+ * platform fees +fee. Every posting of a completion is here. */
 kassa_err ledger_order_completed(struct store_conn *c, const struct order *o);
+
+/* A reversed order: the completion's postings undone, A as above. The
+ * fee goes back (fees -fee, available -(A - fee)) unless keeps_fee
+ * (available -A, fees unchanged); clearing +A. The one posting that may
+ * take the shop's available below zero: a debt, which refuses withdrawals
+ * until later credits cover it. */
+kassa_err ledger_order_reversed(struct store_conn *c, const struct order *o, bool keeps_fee);
 
 enum withdrawal_step { WITHDRAWAL_HOLD, WITHDRAWAL_PAY_OUT, WITHDRAWAL_RELEASE };
 

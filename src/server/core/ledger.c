@@ -21,11 +21,17 @@ kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_ty
             return KASSA_EINVAL; /* one currency per transaction */
         sum += p[i].amount;
         legs[k] = p[i];
-        /* A shop's money (available or held) and a trader's never go below
-         * zero, however many withdrawals or orders race (two orders never
-         * spend one deposit); the platform's accounts may. */
-        legs[k++].floor_zero = p[i].kind == ACC_SHOP_AVAILABLE || p[i].kind == ACC_SHOP_HELD ||
-                               account_kind_trader(p[i].kind);
+        /* A shop's money (available or held) never goes below zero by a
+         * debit, however many withdrawals race; the platform's accounts
+         * may. A reversal may leave a shop a debt: later debits
+         * (withdrawals) are then refused until credits cover it, and
+         * credits always pass. A trader's money never goes below zero
+         * (two orders never spend one deposit). */
+        bool debit = p[i].amount < 0;
+        legs[k++].floor_zero =
+            debit && (account_kind_trader(p[i].kind) ||
+                      ((p[i].kind == ACC_SHOP_AVAILABLE || p[i].kind == ACC_SHOP_HELD) &&
+                       strcmp(kind, LEDGER_KIND_ORDER_REVERSED) != 0));
     }
     if (sum != 0)
         return KASSA_EINVAL;
@@ -44,12 +50,25 @@ static struct posting leg(enum account_kind kind, int64_t shop_id, const char *c
 
 kassa_err ledger_order_completed(struct store_conn *c, const struct order *o)
 {
+    int64_t a = order_amount_paid(o);
     struct posting p[3] = {
-        leg(ACC_PROVIDER_CLEARING, 0, o->currency, -o->amount),
-        leg(ACC_SHOP_AVAILABLE, o->shop_id, o->currency, o->amount - o->fee),
+        leg(ACC_PROVIDER_CLEARING, 0, o->currency, -a),
+        leg(ACC_SHOP_AVAILABLE, o->shop_id, o->currency, a - o->fee),
         leg(ACC_PLATFORM_FEES, 0, o->currency, o->fee),
     };
     return ledger_post(c, "order.completed", "order", o->id, p, 3);
+}
+
+kassa_err ledger_order_reversed(struct store_conn *c, const struct order *o, bool keeps_fee)
+{
+    int64_t a = order_amount_paid(o);
+    int64_t fee_back = keeps_fee ? 0 : o->fee;
+    struct posting p[3] = {
+        leg(ACC_PROVIDER_CLEARING, 0, o->currency, a),
+        leg(ACC_SHOP_AVAILABLE, o->shop_id, o->currency, -(a - fee_back)),
+        leg(ACC_PLATFORM_FEES, 0, o->currency, -fee_back),
+    };
+    return ledger_post(c, LEDGER_KIND_ORDER_REVERSED, "order", o->id, p, 3);
 }
 
 kassa_err ledger_withdrawal(struct store_conn *c, const struct withdrawal *w,

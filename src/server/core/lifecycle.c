@@ -5,6 +5,11 @@
  *   pending -> expired    (the system, when expires_at passed)
  *   pending -> canceled   (merchant, operator)
  *   expired -> completed  (operator only: a late payment)
+ *   completed -> reversed (operator only: fraud, a bank's recall)
+ *
+ * A completion may name the amount actually received (the ledger, the
+ * fee and the callbacks then use it); a reversal undoes the completion's
+ * postings, possibly leaving the merchant a debt (core/ledger.c).
  *
  * Every transition is one change of the order row (conditional on the state
  * read, so a racing change is refused, not overwritten), its ledger postings
@@ -32,7 +37,8 @@ bool order_transition_allowed(enum order_status from, enum order_status to, enum
             return false;
         }
     }
-    if (from == ORDER_EXPIRED && to == ORDER_COMPLETED)
+    if ((from == ORDER_EXPIRED && to == ORDER_COMPLETED) ||
+        (from == ORDER_COMPLETED && to == ORDER_REVERSED))
         return actor == ACTOR_OPERATOR;
     return false;
 }
@@ -62,15 +68,43 @@ kassa_err order_event(struct store_conn *c, const struct order *o)
 kassa_err order_transition(struct store_conn *c, struct order *o, enum order_status to,
                            enum actor actor)
 {
+    return order_transition_received(c, o, to, actor, 0);
+}
+
+/* The ledger postings of a transition (none for a test order: the sandbox
+ * serves it, no real money moves). */
+static kassa_err transition_postings(struct store_conn *c, const struct order *next)
+{
+    if (next->test)
+        return KASSA_OK;
+    if (next->status == ORDER_COMPLETED)
+        return ledger_order_completed(c, next);
+    if (next->status == ORDER_REVERSED)
+        return ledger_order_reversed(c, next, core_settings()->reversal_keeps_fee);
+    return KASSA_OK;
+}
+
+kassa_err order_transition_received(struct store_conn *c, struct order *o, enum order_status to,
+                                    enum actor actor, int64_t received)
+{
     enum order_status from = o->status;
     if (!order_transition_allowed(from, to, actor))
         return KASSA_ESTATE;
+    if (received != 0 && to != ORDER_COMPLETED)
+        return KASSA_EINVAL;
+    kassa_err err;
+    if (received != 0 && (err = order_received_check(o->currency, received)) != KASSA_OK)
+        return err;
     struct order next = *o;
     next.status = to;
     next.updated_at = clock_now();
     if (to == ORDER_COMPLETED)
         next.paid_at = next.updated_at;
-    kassa_err err = STORE_CALL(c, order_set_status, &next, from);
+    if (received != 0)
+        order_receive(&next, received);
+    if (to == ORDER_REVERSED)
+        next.reversed_at = next.updated_at;
+    err = STORE_CALL(c, order_set_status, &next, from);
     if (err == KASSA_ESTATE) {
         /* Another node or writer changed it after it was read: read it
          * again, so the refusal names the state that refused it. */
@@ -79,8 +113,7 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
     }
     if (err != KASSA_OK)
         return err;
-    /* Test orders are served by the sandbox: no real money moves. */
-    if (to == ORDER_COMPLETED && !next.test && (err = ledger_order_completed(c, &next)) != KASSA_OK)
+    if ((err = transition_postings(c, &next)) != KASSA_OK)
         return err;
     if ((err = order_event(c, &next)) != KASSA_OK)
         return err;
@@ -97,7 +130,7 @@ kassa_err order_transition_apply(struct store_conn *c, struct store_task *task)
         return err;
     if ((err = nonce_record(c, cmd->order.shop_id, &cmd->nonce)) != KASSA_OK)
         return err;
-    return order_transition(c, &cmd->order, cmd->to, cmd->actor);
+    return order_transition_received(c, &cmd->order, cmd->to, cmd->actor, cmd->amount_received);
 }
 
 kassa_err order_confirm_apply(struct store_conn *c, struct store_task *task)

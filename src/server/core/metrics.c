@@ -11,8 +11,8 @@
  * dialect made). */
 static const char *dialect_names[SHOP_DIALECTS_MAX + 1];
 
-static const char *const order_statuses[] = {"pending", "completed", "failed",
-                                             "expired", "canceled",  "no_requisite"};
+static const char *const order_statuses[] = {"pending",  "completed",    "failed",  "expired",
+                                             "canceled", "no_requisite", "reversed"};
 
 static struct metric order_transitions = {
     .name = "kassa_order_transitions_total",

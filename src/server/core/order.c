@@ -230,6 +230,33 @@ static int64_t to_usdt(int64_t amount, const char *currency, const char *rate)
     return q > INT64_MAX ? 0 : (int64_t)q;
 }
 
+kassa_err order_received_check(const char *currency, int64_t received)
+{
+    if (kassa_currency_find(currency) == NULL)
+        return KASSA_ECURRENCY;
+    if (received <= 0)
+        return KASSA_EMONEY_ZERO;
+    if (received > core_amount_limit(currency, false))
+        return KASSA_EAMOUNT_LIMIT;
+    return KASSA_OK;
+}
+
+void order_receive(struct order *o, int64_t received)
+{
+    /* fee <= amount (a create refuses a fee beyond its amount), so the
+     * scaled fee is <= received; both fit: received is bounded by the
+     * order limit, and the product is taken in 128 bits. */
+    __int128 num = (__int128)o->fee * received;
+    o->fee = o->amount > 0 ? (int64_t)((num * 2 + o->amount) / (2 * (__int128)o->amount)) : 0;
+    o->amount_received = received;
+    if (strcmp(o->currency, "USDT") == 0)
+        o->amount_usdt = received;
+    else if (o->exchange_rate[0] != '\0')
+        o->amount_usdt = to_usdt(received, o->currency, o->exchange_rate);
+    else
+        o->amount_usdt = 0;
+}
+
 /* The reads of a create one by one (a backend without order_create_reads_many):
  * stops after an idempotency record is found, so that the pool's cursor
  * moves only for a new order. */

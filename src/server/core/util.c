@@ -86,6 +86,7 @@ void core_configure(const struct core_settings *s)
         settings.auth_fail_limit = s->auth_fail_limit;
     if (s->auth_fail_window > 0)
         settings.auth_fail_window = s->auth_fail_window;
+    settings.reversal_keeps_fee = s->reversal_keeps_fee;
     if (s->n_dialects > 0) {
         int n = s->n_dialects < SHOP_DIALECTS_MAX ? s->n_dialects : SHOP_DIALECTS_MAX;
         for (int i = 0; i < n; i++)

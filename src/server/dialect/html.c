@@ -19,6 +19,7 @@ int page_status(enum order_status s)
         return 2;
     case ORDER_EXPIRED:
     case ORDER_CANCELED:
+    case ORDER_REVERSED: /* p2p.md "Reversal": 3 in tegro terms */
         return 3;
     case ORDER_NO_REQUISITE:
         return 4;

@@ -8,6 +8,7 @@ static const char *const status_names[] = {
     [ORDER_PENDING] = "pending",   [ORDER_COMPLETED] = "completed",
     [ORDER_FAILED] = "failed",     [ORDER_EXPIRED] = "expired",
     [ORDER_CANCELED] = "canceled", [ORDER_NO_REQUISITE] = "no_requisite",
+    [ORDER_REVERSED] = "reversed",
 };
 
 const char *order_status_name(enum order_status s)
@@ -15,6 +16,11 @@ const char *order_status_name(enum order_status s)
     if ((unsigned)s < sizeof status_names / sizeof status_names[0])
         return status_names[s];
     return "unknown";
+}
+
+int64_t order_amount_paid(const struct order *o)
+{
+    return o->amount_received > 0 ? o->amount_received : o->amount;
 }
 
 static const char *const account_names[] = {

@@ -23,10 +23,11 @@ enum order_status {
     ORDER_EXPIRED,
     ORDER_CANCELED,
     ORDER_NO_REQUISITE,
+    ORDER_REVERSED, /* completed, then reversed by the operator (reversed_at) */
 };
 
 /* Core names: "pending", "completed", "failed", "expired", "canceled",
- * "no_requisite". */
+ * "no_requisite", "reversed". */
 const char *order_status_name(enum order_status s);
 
 struct merchant {
@@ -173,7 +174,16 @@ struct order {
     int64_t expires_at;
     int64_t paid_at; /* 0 when not paid */
     int64_t updated_at;
+    /* The amount actually received, when the completion named one (minor
+     * units of `currency`; 0: as `amount`). fee and amount_usdt are then
+     * those of this amount (core/order.c order_receive). */
+    int64_t amount_received;
+    int64_t reversed_at; /* 0 when not reversed */
 };
+
+/* What the payer paid: amount_received, else amount. What the ledger,
+ * the callbacks and the notifications carry. */
+int64_t order_amount_paid(const struct order *o);
 
 /* Which orders a list wants (the admin API's filters), a page at a time:
  * newest first (by id) unless asc; after_id, when not 0, is where the last
@@ -237,6 +247,11 @@ static inline bool account_kind_trader(enum account_kind k)
 
 /* "shop_available", ...; NULL outside the enum. */
 const char *account_kind_name(enum account_kind k);
+
+/* The ledger transaction kind of a reversal: the one posting that may take
+ * a shop's available balance below zero (core/ledger.c), which the
+ * store's verify allows for (a debt, not a corruption). */
+#define LEDGER_KIND_ORDER_REVERSED "order.reversed"
 
 /* One leg of a ledger transaction: `amount` (signed) into an account. */
 struct posting {

@@ -369,9 +369,10 @@ static const struct snap_kind snap_kinds[] = {
     {"order",
      {{NULL,
        "SELECT id, uuid, shop_id, status, amount, currency, fee, requisite_id, "
-       "confirmed_by_customer, paid_at FROM orders WHERE id = CAST($1 AS BIGINT)",
+       "confirmed_by_customer, paid_at, amount_received, amount_usdt, reversed_at FROM orders "
+       "WHERE id = CAST($1 AS BIGINT)",
        "id:i,uuid:s,shop_id:i,status:o,amount:i,currency:s,fee:i,requisite_id:i,"
-       "confirmed_by_customer:i,paid_at:i"}}},
+       "confirmed_by_customer:i,paid_at:i,amount_received:i,amount_usdt:i,reversed_at:i"}}},
     {"withdrawal",
      {{NULL,
        "SELECT id, shop_id, payment_id, currency, amount, fee, account, status, completed_at "

@@ -66,11 +66,7 @@ static const char *const sql[] = {
         "SELECT t.id, t.kind, COALESCE(SUM(p.amount), 0), COUNT(p.id) FROM ledger_tx t "
         "LEFT JOIN postings p ON p.tx_id = t.id GROUP BY t.id, t.kind "
         "HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.id) = 0",
-    [S_VERIFY_NEGATIVE - PG_SLOTS_LEDGER] =
-        "SELECT id, kind, shop_id, currency, s FROM (SELECT a.id, a.kind, a.shop_id, "
-        "a.currency, COALESCE((SELECT SUM(p.amount) FROM postings p "
-        "WHERE p.account_id = a.id), 0) AS s FROM accounts a "
-        "WHERE a.kind IN ('shop_available', 'shop_held')) x WHERE s < 0",
+    [S_VERIFY_NEGATIVE - PG_SLOTS_LEDGER] = SQL_VERIFY_NEGATIVE,
     [S_COUNT_ACCOUNTS - PG_SLOTS_LEDGER] = SQL_COUNT_ACCOUNTS,
     [S_COUNT_TX - PG_SLOTS_LEDGER] = SQL_COUNT_TX,
 };

@@ -72,6 +72,10 @@ kassa_err pg_order_set_status(struct store_conn *base, const struct order *o,
     pgp_i64(&p, o->confirmed_by_customer);
     pgp_i64(&p, o->updated_at);
     pgp_i64(&p, (int)from);
+    pgp_i64(&p, o->amount_received);
+    pgp_i64(&p, o->fee);
+    pgp_i64(&p, o->amount_usdt);
+    pgp_i64(&p, o->reversed_at);
     int64_t n = 0;
     kassa_err err = run_(c, S_ORDER_SET_STATUS, &p, &n);
     if (err == KASSA_OK && n != 1)

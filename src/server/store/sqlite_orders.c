@@ -65,6 +65,10 @@ kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o
     sqlite3_bind_int(st, 4, o->confirmed_by_customer);
     sqlite3_bind_int64(st, 5, o->updated_at);
     sqlite3_bind_int(st, 6, (int)from);
+    sqlite3_bind_int64(st, 7, o->amount_received);
+    sqlite3_bind_int64(st, 8, o->fee);
+    sqlite3_bind_int64(st, 9, o->amount_usdt);
+    sqlite3_bind_int64(st, 10, o->reversed_at);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
         err = KASSA_ESTATE;

@@ -8,7 +8,7 @@
 #include "base/random.h"
 #include "kassa/money.h"
 
-#define NSTATES 6
+#define NSTATES 7
 #define NACTORS 5
 
 static const char *const actor_names[NACTORS] = {"merchant", "payer", "operator", "provider",
@@ -24,6 +24,8 @@ static bool expected_allowed(enum order_status from, enum order_status to, enum 
     if (from == ORDER_PENDING && to == ORDER_CANCELED)
         return a == ACTOR_MERCHANT || a == ACTOR_OPERATOR;
     if (from == ORDER_EXPIRED && to == ORDER_COMPLETED)
+        return a == ACTOR_OPERATOR;
+    if (from == ORDER_COMPLETED && to == ORDER_REVERSED)
         return a == ACTOR_OPERATOR;
     return false;
 }
@@ -41,8 +43,9 @@ static void test_allowed_table(void **state)
                              order_status_name(to), actor_names[a], want);
                 allowed += want;
             }
-    /* pending->completed 2, ->failed 2, ->expired 1, ->canceled 2, expired->completed 1 */
-    assert_int_equal(allowed, 8);
+    /* pending->completed 2, ->failed 2, ->expired 1, ->canceled 2, expired->completed 1,
+     * completed->reversed 1 */
+    assert_int_equal(allowed, 9);
 }
 
 /* Bring a fresh order (100.47 RUB at the shop's fee) into `st` through
@@ -67,6 +70,10 @@ static struct order order_in(struct fx *f, const struct shop *shop, enum order_s
         break;
     case ORDER_CANCELED:
         assert_int_equal(fx_move(f, o.id, ORDER_CANCELED, ACTOR_MERCHANT, NULL), KASSA_OK);
+        break;
+    case ORDER_REVERSED:
+        assert_int_equal(fx_move(f, o.id, ORDER_COMPLETED, ACTOR_OPERATOR, NULL), KASSA_OK);
+        assert_int_equal(fx_move(f, o.id, ORDER_REVERSED, ACTOR_OPERATOR, NULL), KASSA_OK);
         break;
     }
     o = fx_get(f, o.id);
@@ -153,6 +160,15 @@ static void test_every_transition(void **state)
                                             "'order.completed'",
                                             (long long)o.id),
                                      1);
+                } else if (to == ORDER_REVERSED) {
+                    /* the completion undone, its fee returned (the default) */
+                    assert_int_equal(after.o.paid_at, before.o.paid_at);
+                    assert_true(after.o.reversed_at > 0);
+                    assert_int_equal(after.ledger_tx, before.ledger_tx + 1);
+                    assert_int_equal(after.postings, before.postings + 3);
+                    assert_int_equal(after.available, before.available - (10047 - fee));
+                    assert_int_equal(after.fees, before.fees - fee);
+                    assert_int_equal(after.clearing, before.clearing + 10047);
                 } else {
                     assert_int_equal(after.o.paid_at, 0);
                     assert_int_equal(after.ledger_tx, before.ledger_tx);
@@ -162,11 +178,12 @@ static void test_every_transition(void **state)
                 assert_int_equal(after.sum, 0);
                 done++;
             }
-    assert_int_equal(done, 8);
-    assert_int_equal(refused, NSTATES * NSTATES * NACTORS - 8);
+    assert_int_equal(done, 9);
+    assert_int_equal(refused, NSTATES * NSTATES * NACTORS - 9);
     /* Completed: pending->completed by provider and operator, expired->completed by operator,
-     * plus the orders brought into "completed" for the from=completed rows (30). */
-    int64_t completions = 3 + NSTATES * NACTORS;
+     * plus the orders brought into "completed" for the from=completed rows (35), less the one
+     * completed->reversed (the from=reversed rows' orders were completed and reversed). */
+    int64_t completions = 3 + NSTATES * NACTORS - 1;
     assert_int_equal(fx_account(f, "shop_available", shop.id, "RUB"), completions * (10047 - fee));
     assert_int_equal(fx_account(f, "platform_fees", 0, "RUB"), completions * fee);
     assert_int_equal(fx_account(f, "provider_clearing", 0, "RUB"), -completions * 10047);

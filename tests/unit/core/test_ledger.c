@@ -129,12 +129,36 @@ static void test_negative_shop_account(void **state)
              "account 4 (shop_held, shop %lld, RUB) is negative: -90000",
              (long long)shop.id, (long long)shop.id);
     assert_string_equal(v.text, want);
-    /* The CHECK: a shop balance cannot be stored below zero. */
+    /* The CHECK: a shop's held balance cannot be stored below zero (its
+     * available can since 019: a reversal's debt). */
     char *msg = NULL;
     assert_int_not_equal(
-        sqlite3_exec(f->raw, "UPDATE accounts SET balance = -1 WHERE id = 2", NULL, NULL, &msg),
+        sqlite3_exec(f->raw, "UPDATE accounts SET balance = -1 WHERE id = 4", NULL, NULL, &msg),
         SQLITE_OK);
     sqlite3_free(msg);
+}
+
+/* A debt a reversal left is no problem for verify; the same debt left by
+ * any other transaction kind is. */
+static void test_reversal_debt_is_no_problem(void **state)
+{
+    struct fx *f = *state;
+    struct shop shop = clean_ledger(f);
+    /* 875.46 available, 100.00 held: reverse the completion (the fee goes
+     * back): available -975.46 -> -100.00 */
+    struct order done = fx_get(f, 1);
+    assert_int_equal(fx_move(f, done.id, ORDER_REVERSED, ACTOR_OPERATOR, NULL), KASSA_OK);
+    assert_int_equal(fx_account(f, "shop_available", shop.id, "RUB"), -10000);
+    assert_int_equal(fx_account(f, "platform_fees", 0, "RUB"), 0);
+    assert_int_equal(fx_account(f, "provider_clearing", 0, "RUB"), 0);
+    fx_assert_verify_ok(f);
+    /* the same postings under another kind: a negative balance nothing explains */
+    fx_exec(f, "UPDATE ledger_tx SET kind = 'forged' WHERE kind = 'order.reversed'");
+    struct fx_verify v = fx_verify(f);
+    char want[512];
+    snprintf(want, sizeof want, "account 2 (shop_available, shop %lld, RUB) is negative: -10000",
+             (long long)shop.id);
+    assert_string_equal(v.text, want);
 }
 
 /* What the core hands the store's ledger_post (a fake store). */
@@ -151,25 +175,36 @@ static kassa_err record_post(struct store_conn *c, const char *kind, const char 
 }
 
 /* "A shop's balance never goes below zero" is the core's rule: it gives a
- * shop's accounts (available, held) the zero floor and no other account,
- * whatever the caller set; the store only applies the floor. */
+ * debit of a shop's accounts (available, held) the zero floor and no other
+ * posting, whatever the caller set (a credit never needs it, and must pass
+ * onto a debt); a reversal's debit has none (it may leave a debt). The
+ * store only applies the floor. */
 static void test_core_sets_the_floor(void **state)
 {
     (void)state;
     struct store_ops ops = {.name = "fake", .ledger_post = record_post};
     struct store_conn c = {.ops = &ops};
-    struct posting p[4] = {
+    struct posting p[5] = {
         {.kind = ACC_SHOP_AVAILABLE, .shop_id = 7, .currency = "RUB", .amount = -300},
-        {.kind = ACC_SHOP_HELD, .shop_id = 7, .currency = "RUB", .amount = 100},
+        {.kind = ACC_SHOP_HELD, .shop_id = 7, .currency = "RUB", .amount = -100},
         {.kind = ACC_PLATFORM_FEES, .currency = "RUB", .amount = 50, .floor_zero = true},
         {.kind = ACC_PAYOUTS, .currency = "RUB", .amount = 150},
+        {.kind = ACC_SHOP_AVAILABLE,
+         .shop_id = 8,
+         .currency = "RUB",
+         .amount = 200,
+         .floor_zero = true},
     };
-    assert_int_equal(ledger_post(&c, "test", "test", 1, p, 4), KASSA_OK);
-    assert_int_equal(nhanded, 4);
+    assert_int_equal(ledger_post(&c, "test", "test", 1, p, 5), KASSA_OK);
+    assert_int_equal(nhanded, 5);
     assert_true(handed[0].floor_zero);
     assert_true(handed[1].floor_zero);
     assert_false(handed[2].floor_zero);
     assert_false(handed[3].floor_zero);
+    assert_false(handed[4].floor_zero);
+    assert_int_equal(ledger_post(&c, LEDGER_KIND_ORDER_REVERSED, "order", 1, p, 5), KASSA_OK);
+    for (size_t i = 0; i < 5; i++)
+        assert_false(handed[i].floor_zero);
 }
 
 int main(void)
@@ -181,6 +216,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_edited_balance, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unbalanced_transaction, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_negative_shop_account, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reversal_debt_is_no_problem, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

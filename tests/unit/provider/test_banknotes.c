@@ -128,13 +128,14 @@ static void test_sber_variants(void **state)
                      KASSA_OK);
     expect(&r, "sber.credit", "Sber", BANKNOTE_CREDIT, 1250000, "RUB", 112348, "", "1234");
     /* "Е" for "Ё", upper case, a comma decimal, a line break, "₽". */
-    assert_int_equal(sms(shipped, "900",
-                         "СЧЕТ5678 09:05 ПЕРЕВОД 1 609,11 ₽ от ИВАН ПЕТРОВИЧ "
-                         "И.\nБаланс: "
-                         "0.00 "
-                         "₽",
-                         &r),
-                     KASSA_OK);
+    assert_int_equal(
+        sms(shipped, "900",
+            "СЧЕТ5678 09:05 ПЕРЕВОД 1 609,11 ₽ от ИВАН ПЕТРОВИЧ "
+            "И.\nБаланс: "
+            "0.00 "
+            "₽",
+            &r),
+        KASSA_OK);
     expect(&r, "sber.transfer_in", "Sber", BANKNOTE_CREDIT, 160911, "RUB", 0, "ИВАН ПЕТРОВИЧ И.",
            "5678");
     /* Without the time; a transfer from another bank with "+". */
@@ -155,7 +156,8 @@ static void test_other_banks(void **state)
     (void)state;
     struct banknote_result r;
     assert_int_equal(sms(shipped, "TINKOFF",
-                         "Пополнение через СБП. Счет RUB. 1 500,50 ₽. Иван И. Доступно "
+                         "Пополнение через СБП. Счет RUB. 1 500,50 ₽. Иван И. "
+                         "Доступно "
                          "2 "
                          "000 "
                          "₽",

@@ -890,7 +890,8 @@ static const struct {
                "amount_usdt,exchange_rate,merchant_order_id,requisite_type,payment_system,"
                "customer_name,customer_requisite,bank_code,countries,payment_systems,email,"
                "phone,success_url,fail_url,notify_url,lang,test,confirmed_by_customer,"
-               "requisite_id,created_at,expires_at,paid_at,updated_at"},
+               "requisite_id,created_at,expires_at,paid_at,updated_at,amount_received,"
+               "reversed_at"},
     /* SQLite's rows carry an id besides (migration 006: an append-only
      * table under an index in kassad's memory); checked apart. */
     {"idempotency", NULL},
@@ -1775,7 +1776,9 @@ static void test_order_lists(void **state)
 
 /* order_set_status moves an order only from the state the caller saw
  * (KASSA_ESTATE otherwise, the row unchanged) and writes status, paid_at,
- * confirmed_by_customer and updated_at; order_confirm only a pending one;
+ * confirmed_by_customer, updated_at and what a completion with an amount
+ * received or a reversal sets (amount_received, fee, amount_usdt,
+ * reversed_at), never the amount; order_confirm only a pending one;
  * orders_due the pending ones due, soonest first. */
 static void test_order_transitions(void **state)
 {
@@ -1792,6 +1795,11 @@ static void test_order_transitions(void **state)
     next.updated_at = 1700000600;
     next.amount = 1; /* not order_set_status's to write */
     next.fee = 2;
+    next.amount_received = 3;
+    next.amount_usdt = 4;
+    next.reversed_at = 1700000650;
+    assert_int_equal(o.amount_received, 0);
+    assert_int_equal(get_order(f, o.id).reversed_at, 0);
     assert_ok(W(f, order_set_status, &next, ORDER_PENDING));
     struct order got = get_order(f, o.id);
     assert_int_equal(got.status, ORDER_COMPLETED);
@@ -1799,7 +1807,10 @@ static void test_order_transitions(void **state)
     assert_true(got.confirmed_by_customer);
     assert_int_equal(got.updated_at, 1700000600);
     assert_int_equal(got.amount, o.amount);
-    assert_int_equal(got.fee, o.fee);
+    assert_int_equal(got.fee, 2);
+    assert_int_equal(got.amount_received, 3);
+    assert_int_equal(got.amount_usdt, 4);
+    assert_int_equal(got.reversed_at, 1700000650);
     assert_string_equal(got.uuid, o.uuid);
 
     /* From a state it is not in: refused, unchanged. */

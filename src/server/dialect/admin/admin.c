@@ -252,6 +252,11 @@ void render_admin_order(struct jw *w, const struct order *o)
               false);
     jw_kstr(w, "currency", o->currency);
     jw_kmoney(w, "fee", o->fee, o->currency, kassa_currency_find(o->currency)->exponent, false);
+    if (o->amount_received > 0)
+        jw_kmoney(w, "amount_received", o->amount_received, o->currency,
+                  kassa_currency_find(o->currency)->exponent, false);
+    else
+        jw_knull(w, "amount_received");
     jw_kstr(w, "merchant_order_id", o->merchant_order_id);
     jw_kstr(w, "requisite_type", o->requisite_type);
     jw_kint(w, "payment_system", o->payment_system);
@@ -283,6 +288,12 @@ void render_admin_order(struct jw *w, const struct order *o)
         jw_kstr(w, "paid_at", t);
     } else {
         jw_knull(w, "paid_at");
+    }
+    if (o->reversed_at) {
+        clock_format(o->reversed_at, CLOCK_ISO8601, t, sizeof t);
+        jw_kstr(w, "reversed_at", t);
+    } else {
+        jw_knull(w, "reversed_at");
     }
     jw_obj_end(w);
 }
@@ -427,6 +438,12 @@ static void transition_rendered(struct http_req *req, struct store_task *task, k
                     (long long)cmd->order_id);
         return;
     }
+    if (err == KASSA_EMONEY_ZERO || err == KASSA_EAMOUNT_LIMIT) {
+        /* complete_body checked it against the same rule: only a change of
+         * the limits between the two lands here */
+        reply_error(req, 400, "amount_received: refused (%s)", kassa_strerror(err));
+        return;
+    }
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "order %lld is %s: it cannot become %s", (long long)cmd->order_id,
                     order_status_name(cmd->order.status), order_status_name(cmd->to));
@@ -444,6 +461,55 @@ static void transition_rendered(struct http_req *req, struct store_task *task, k
     reply_jw(req, 200, &w);
 }
 
+/* A completion's optional body: {"amount_received": "950.00"} (a decimal
+ * string or number in the order's currency; absent, null, {} or no body:
+ * as the order's amount) into cmd->amount_received. The rule on it is the
+ * core's (order_received_check); false with msg on a refusal. */
+static bool complete_body(struct http_req *req, struct order_transition_cmd *cmd, char *msg,
+                          size_t msglen)
+{
+    if (req->body_len == 0)
+        return true;
+    json_t *root = parse_json_object_flags(req, JSON_DECODE_INT_AS_REAL, msg, msglen);
+    if (root == NULL)
+        return false;
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        if (strcmp(key, "amount_received") != 0) {
+            snprintf(msg, msglen, "unknown field '%.64s': a completion takes amount_received", key);
+            json_decref(root);
+            return false;
+        }
+    }
+    char text[64];
+    bool found;
+    bool ok =
+        json_decimal_text(req, root, "amount_received", text, sizeof text, &found, msg, msglen);
+    json_decref(root);
+    if (!ok || !found)
+        return ok;
+    const kassa_currency *cur = kassa_currency_find(cmd->order.currency);
+    int64_t v = 0;
+    if (cur == NULL ||
+        kassa_money_parse(text, strlen(text), cur->exponent, KASSA_MONEY_POSITIVE, &v) !=
+            KASSA_OK ||
+        order_received_check(cmd->order.currency, v) == KASSA_EMONEY_ZERO) {
+        snprintf(msg, msglen, "amount_received: expected a positive amount in %s, e.g. 950.00",
+                 cmd->order.currency);
+        return false;
+    }
+    if (order_received_check(cmd->order.currency, v) != KASSA_OK) {
+        char limit[64];
+        core_amount_limit_text(cmd->order.currency, false, limit, sizeof limit);
+        snprintf(msg, msglen, "amount_received: at most %s", limit);
+        return false;
+    }
+    cmd->amount_received = v;
+    return true;
+}
+
 static enum http_action admin_order_action(struct http_req *req, const char *ref,
                                            const char *action)
 {
@@ -454,6 +520,8 @@ static enum http_action admin_order_action(struct http_req *req, const char *ref
         to = ORDER_FAILED;
     else if (strcmp(action, "cancel") == 0)
         to = ORDER_CANCELED;
+    else if (strcmp(action, "reverse") == 0)
+        to = ORDER_REVERSED; /* p2p.md "Reversal": a completed order only */
     else {
         reply_error(req, 404, "Not found");
         return HTTP_DONE;
@@ -470,6 +538,11 @@ static enum http_action admin_order_action(struct http_req *req, const char *ref
     }
     if (err != KASSA_OK) {
         reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    char msg[256];
+    if (to == ORDER_COMPLETED && !complete_body(req, cmd, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
     }
     cmd->order_id = cmd->order.id;

@@ -41,6 +41,9 @@ static const struct rule {
     {"POST", "/orders/*/complete", "order.complete", PERM_ORDERS, "order", 0, NULL},
     {"POST", "/orders/*/fail", "order.fail", PERM_ORDERS, "order", 0, NULL},
     {"POST", "/orders/*/cancel", "order.cancel", PERM_ORDERS, "order", 0, NULL},
+    /* A reversal takes money back from a merchant (it may leave a debt):
+     * finance's, as withdrawals and tariffs are, not support's. */
+    {"POST", "/orders/*/reverse", "order.reverse", PERM_FINANCE, "order", 0, NULL},
     {"POST", "/withdrawals/*/complete", "withdrawal.complete", PERM_FINANCE, "withdrawal", 2, NULL},
     {"POST", "/withdrawals/*/reject", "withdrawal.reject", PERM_FINANCE, "withdrawal", 2, NULL},
     {"POST", "/callbacks/*/resend", "callback.resend", PERM_ORDERS, "callback", 2, NULL},

@@ -307,13 +307,13 @@ bool admin_order_filter(struct http_req *req, struct order_filter *f, bool paged
         return false;
     const char *status = http_query(req, "status");
     if (status != NULL) {
-        for (int s = ORDER_PENDING; s <= ORDER_NO_REQUISITE; s++)
+        for (int s = ORDER_PENDING; s <= ORDER_REVERSED; s++)
             if (strcmp(order_status_name(s), status) == 0)
                 f->status = s;
         if (f->status < 0) {
             snprintf(msg, msglen,
-                     "status: expected pending, completed, failed, expired, canceled or "
-                     "no_requisite");
+                     "status: expected pending, completed, failed, expired, canceled, "
+                     "no_requisite or reversed");
             return false;
         }
     }

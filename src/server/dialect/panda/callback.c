@@ -23,6 +23,7 @@ const char *panda_status(enum order_status s)
     case ORDER_EXPIRED:
         return "timeout";
     case ORDER_CANCELED:
+    case ORDER_REVERSED: /* p2p.md "Reversal": panda shows a reversal as canceled */
         return "canceled";
     case ORDER_NO_REQUISITE:
         return "traderNotFound";
@@ -45,10 +46,12 @@ kassa_err panda_callback_body(const struct order *o, enum order_status status, i
         jw_kmoney(&w, "amount_usdt", o->amount_usdt, "USDT", 2, true);
     else
         jw_knull(&w, "amount_usdt");
+    /* The amount actually received when the completion named one; the
+     * order's fee and USDT amount are already those of it. */
     if (version == 2) {
-        jw_kmoney(&w, "amount_rub", o->amount, o->currency, 2, true);
+        jw_kmoney(&w, "amount_rub", order_amount_paid(o), o->currency, 2, true);
     } else {
-        jw_kmoney(&w, "amount_local", o->amount, o->currency, 2, true);
+        jw_kmoney(&w, "amount_local", order_amount_paid(o), o->currency, 2, true);
         jw_kstr(&w, "currency", o->currency);
     }
     /* Taken from the merchant: negative (spec/panda.md). */

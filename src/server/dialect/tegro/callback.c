@@ -67,7 +67,8 @@ kassa_err tegro_callback_body(const struct order *o, const struct shop *s,
         return KASSA_ECURRENCY;
     char amount[48], ps[16];
     int places = cur->exponent < 2 ? 2 : cur->exponent;
-    if (kassa_money_format(o->amount, cur->exponent, places, amount, sizeof amount) < 0)
+    /* The amount actually received when the completion named one. */
+    if (kassa_money_format(order_amount_paid(o), cur->exponent, places, amount, sizeof amount) < 0)
         return KASSA_ETOOBIG;
     snprintf(ps, sizeof ps, "%d", o->payment_system);
     /* Sorted by key (bytewise), as the sign is computed over them. */

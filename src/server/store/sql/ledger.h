@@ -3,6 +3,16 @@
 #ifndef KASSA_SQL_LEDGER_H
 #define KASSA_SQL_LEDGER_H
 
+/* A shop account whose postings sum below zero, leaving out reversals
+ * (LEDGER_KIND_ORDER_REVERSED): a reversal may leave a debt, no other
+ * posting may (core/ledger.c); the message shows that sum. One text for
+ * both backends. */
+#define SQL_VERIFY_NEGATIVE                                                                        \
+    "SELECT id, kind, shop_id, currency, s FROM (SELECT a.id, a.kind, a.shop_id, a.currency, "     \
+    "COALESCE((SELECT SUM(p.amount) FROM postings p JOIN ledger_tx t ON t.id = p.tx_id "           \
+    "WHERE p.account_id = a.id AND t.kind <> '" LEDGER_KIND_ORDER_REVERSED "'), 0) AS s FROM "     \
+    "accounts a WHERE a.kind IN ('shop_available', 'shop_held')) x WHERE s < 0"
+
 /* Add $2 to account $1 unless $3 (the posting's floor flag, which the core
  * sets: core/ledger.c) and the balance would go below zero: the one
  * primitive under "a shop's balance never goes below zero". The check and

@@ -79,6 +79,8 @@ void sql_read_order(const struct sql_row *r, struct order *o)
     o->expires_at = c->i64(r, 30);
     o->paid_at = c->i64(r, 31);
     o->updated_at = c->i64(r, 32);
+    o->amount_received = c->i64(r, 33);
+    o->reversed_at = c->i64(r, 34);
     if (!c->null(r, SQL_ORDER_REQUISITE_AT))
         sql_read_requisite(r, SQL_ORDER_REQUISITE_AT, &o->req);
 }

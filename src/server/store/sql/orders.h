@@ -36,11 +36,11 @@
     "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "               \
     "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                          \
     "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "           \
-    "r.id, r.type, r.value, r.owner_full_name, r.bank_code, r.bank_name_ru, "                      \
-    "r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, r.created_at, "             \
-    "r.trader_id "                                                                                 \
+    "o.amount_received, o.reversed_at, r.id, r.type, r.value, r.owner_full_name, r.bank_code, "    \
+    "r.bank_name_ru, r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, "           \
+    "r.created_at, r.trader_id "                                                                   \
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
-#define SQL_ORDER_REQUISITE_AT 33
+#define SQL_ORDER_REQUISITE_AT 35
 
 /* The statements both backends run with the same text. */
 #define SQL_ORDER_BY_ID SQL_ORDER_SELECT "WHERE o.id = $1"
@@ -52,12 +52,15 @@
     SQL_ORDER_SELECT "WHERE o.shop_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3"
 
 /* An order's life after its create (sqlite_orders.c, pg_orders.c): a
- * state change only from the state the caller saw ($6), its outbox event,
+ * state change only from the state the caller saw ($6), with what the
+ * change sets besides (the amount received with its fee and USDT amount,
+ * the reversal's time), its outbox event,
  * the payer's confirmation and method (only while pending and awaiting
  * one), the receipt image. */
 #define SQL_ORDER_SET_STATUS                                                                       \
     "UPDATE orders SET status = $2, paid_at = $3, confirmed_by_customer = $4, updated_at = "       \
-    "$5 WHERE id = $1 AND status = $6"
+    "$5, amount_received = $7, fee = $8, amount_usdt = $9, reversed_at = $10 WHERE id = $1 "       \
+    "AND status = $6"
 #define SQL_EVENT_INSERT                                                                           \
     "INSERT INTO events(shop_id, order_id, kind, status, created_at) VALUES ($1, $2, $3, "         \
     "$4, $5)"
