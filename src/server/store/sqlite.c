@@ -86,6 +86,10 @@ static void conn_close(struct sqlite_conn *c)
     reader_end(c);
     for (int i = 0; i < SQLITE_STMT_SLOTS; i++)
         sqlite3_finalize(c->stmt[i]);
+    for (int i = 0; i < SQLITE_RUNTIME_STMTS; i++) {
+        sqlite3_finalize(c->runtime[i].st);
+        free(c->runtime[i].sql);
+    }
     sqlite3_close(c->db);
     pthread_mutex_destroy(&c->use);
     sqlite_reqs_free(c->reqs);
@@ -225,6 +229,52 @@ sqlite3_stmt *sqlite_stmt_once(struct sqlite_conn *c, const char *sql)
         st = NULL;
     }
     free(own);
+    return st;
+}
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h != 0 ? h : 1;
+}
+
+sqlite3_stmt *sqlite_stmt_runtime(struct sqlite_conn *c, const char *sql, bool *once)
+{
+    uint64_t h = text_hash(sql);
+    *once = false;
+    for (int i = 0; i < SQLITE_RUNTIME_STMTS; i++) {
+        struct sqlite_runtime_stmt *r = &c->runtime[i];
+        if (r->hash == h && strcmp(r->sql, sql) == 0) {
+            if (!sqlite3_stmt_busy(r->st))
+                return r->st;
+            *once = true;
+            return sqlite_stmt_once(c, sql);
+        }
+    }
+    char *own = sql_numbered(sql), *copy = strdup(sql);
+    sqlite3_stmt *st = NULL;
+    if (own == NULL || copy == NULL ||
+        sqlite3_prepare_v3(c->db, own, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        if (own != NULL && copy != NULL)
+            log_error("sqlite prepare failed", "error=\"%s\"", sqlite3_errmsg(c->db));
+        free(own);
+        free(copy);
+        return NULL;
+    }
+    free(own);
+    struct sqlite_runtime_stmt *r = &c->runtime[c->runtime_next++ % SQLITE_RUNTIME_STMTS];
+    if (r->st != NULL && sqlite3_stmt_busy(r->st)) {
+        /* The oldest is running (a nested call): this one is for once. */
+        sqlite3_finalize(st);
+        free(copy);
+        *once = true;
+        return sqlite_stmt_once(c, sql);
+    }
+    sqlite3_finalize(r->st);
+    free(r->sql);
+    *r = (struct sqlite_runtime_stmt){.hash = h, .sql = copy, .st = st};
     return st;
 }
 

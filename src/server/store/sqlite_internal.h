@@ -47,10 +47,22 @@ struct sqlite_memo;
  * of whether anything was committed since a snapshot was taken. */
 #define SQLITE_WAL_HDR 48
 
+/* Statements built at run time (query_rows: the lists, the audit log's
+ * snapshots and lines), kept by their text: the same filters, the same
+ * statement, prepared once per connection. */
+#define SQLITE_RUNTIME_STMTS 32
+struct sqlite_runtime_stmt {
+    uint64_t hash; /* of sql; 0: the slot is free */
+    char *sql;     /* as given ($N placeholders) */
+    sqlite3_stmt *st;
+};
+
 struct sqlite_conn {
     struct store_conn base;
     sqlite3 *db;
     sqlite3_stmt *stmt[SQLITE_STMT_SLOTS];
+    struct sqlite_runtime_stmt runtime[SQLITE_RUNTIME_STMTS];
+    unsigned runtime_next;           /* the slot the next new one takes (round robin) */
     struct sqlite_conn *next_reader; /* all readers, for close */
     struct sqlite_idem *idem;        /* the store's idempotency index */
     bool writer;                     /* the one writer connection */
@@ -78,6 +90,13 @@ sqlite3_stmt *sqlite_stmt(struct sqlite_conn *c, int slot, const char *sql);
 sqlite3_stmt *sqlite_stmt_once(struct sqlite_conn *c, const char *sql);
 
 void sqlite_stmt_done(sqlite3_stmt *st);
+
+/* A statement built at run time, from the connection's cache of them
+ * (prepared on first use; the oldest gives way): reset it with
+ * sqlite_stmt_done after use, never finalize it. When that text's
+ * statement is in use already (a nested call), a one-use statement the
+ * caller must finalize: *once is set then. NULL on failure (logged). */
+sqlite3_stmt *sqlite_stmt_runtime(struct sqlite_conn *c, const char *sql, bool *once);
 
 /* Step a statement that returns no rows (or ignore its row), then reset it.
  * KASSA_EEXIST on a constraint violation, KASSA_EIO otherwise (logged). */

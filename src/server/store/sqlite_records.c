@@ -95,7 +95,8 @@ kassa_err sqlite_query_rows(struct store_conn *base, const struct sql_query *q, 
                             void *arg)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    sqlite3_stmt *st = sqlite_stmt_once(c, q->sql);
+    bool once;
+    sqlite3_stmt *st = sqlite_stmt_runtime(c, q->sql, &once);
     if (st == NULL)
         return KASSA_EIO;
     struct sqlite_sink k = sqlite_sink(st, 1);
@@ -106,7 +107,10 @@ kassa_err sqlite_query_rows(struct store_conn *base, const struct sql_query *q, 
         if (!fn(arg, &row.base))
             break;
     kassa_err err = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? KASSA_OK : sqlite_step_error(c, rc);
-    sqlite3_finalize(st);
+    if (once)
+        sqlite3_finalize(st);
+    else
+        sqlite_stmt_done(st);
     /* A statement that writes (a requisite's settings) voids what the
      * writer's memo read within this transaction. */
     if (strncmp(q->sql, "SELECT", 6) != 0)

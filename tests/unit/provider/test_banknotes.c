@@ -155,14 +155,15 @@ static void test_other_banks(void **state)
 {
     (void)state;
     struct banknote_result r;
-    assert_int_equal(sms(shipped, "TINKOFF",
-                         "Пополнение через СБП. Счет RUB. 1 500,50 ₽. Иван И. "
-                         "Доступно "
-                         "2 "
-                         "000 "
-                         "₽",
-                         &r),
-                     KASSA_OK);
+    assert_int_equal(
+        sms(shipped, "TINKOFF",
+            "Пополнение через СБП. Счет RUB. 1 500,50 ₽. Иван И. "
+            "Доступно "
+            "2 "
+            "000 "
+            "₽",
+            &r),
+        KASSA_OK);
     expect(&r, "tbank.credit", "T-Bank", BANKNOTE_CREDIT, 150050, "RUB", 200000, "Иван И.", "");
     /* No payer. */
     assert_int_equal(push(shipped, "com.idamob.tinkoff.android", NULL,
