@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from kassa_client import Response, _observe, create_shop
+from test_hostile import _sanitized
 
 CLI = os.environ.get("KASSA_CLI") or str(
     Path(__file__).resolve().parents[2] / "build" / "src" / "cli" / "kassa")
@@ -391,7 +392,10 @@ def test_export_memory_stays_flat(kassad, tmp_path):
     small, big = small_peak - small_before, big_peak - big_before
     print(f"RSS growth: 20k orders {small} KiB, 200k orders {big} KiB "
           f"(RSS {small_before} -> {big_peak} KiB)")
-    assert big - small < 3 * 1024, (small, big)
+    # Under ASan its quarantine holds freed memory: RSS says nothing there
+    # (its leak check at kassad's exit speaks instead).
+    if not _sanitized(kassad.binary):
+        assert big - small < 3 * 1024, (small, big)
 
 
 def db_exec(server, sql):

@@ -291,9 +291,8 @@ def test_reverse_is_finances_and_audited(kassad, shop):
 
 def test_cli_complete_with_amount_and_reverse(kassad, shop):
     import os
-    cli = os.environ.get("KASSA_CLI")
-    if not cli:
-        pytest.skip("KASSA_CLI not set")
+    from test_cli import cli_path
+    cli = cli_path()
     env = dict(os.environ, KASSA_SERVER=kassad.base_url, KASSA_ADMIN_TOKEN=kassad.admin_token)
     ref = kassad.panda(shop).create_order(amount="500.00").json["uuid"]
     r = subprocess.run([cli, "order", "complete", ref, "--amount-received", "400.00"],
