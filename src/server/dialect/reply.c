@@ -175,3 +175,26 @@ bool json_opt_id(json_t *obj, const char *key, int64_t *out, char *msg, size_t m
     *out = json_integer_value(v);
     return true;
 }
+
+bool json_only_members(json_t *obj, const char *const *names, const char *what, char *msg,
+                       size_t msglen)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(obj, key, val)
+    {
+        size_t i = 0;
+        while (names[i] != NULL && strcmp(names[i], key) != 0)
+            i++;
+        if (names[i] == NULL) {
+            snprintf(msg, msglen, "unknown field '%.64s'%s%s", key, what != NULL ? ": " : "",
+                     what != NULL ? what : "");
+            return false;
+        }
+        if (json_is_null(val)) {
+            snprintf(msg, msglen, "%s: must not be null", key);
+            return false;
+        }
+    }
+    return true;
+}

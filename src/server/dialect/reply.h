@@ -42,6 +42,12 @@ json_t *parse_json_object_flags(struct http_req *req, size_t flags, char *msg, s
 bool json_opt_string(json_t *obj, const char *key, char *dst, size_t size, char *msg,
                      size_t msglen);
 
+/* Whether obj has no member but `names` (NULL-ended) and none of them
+ * null; false with "unknown field '<key>'" (followed by ": <what>" when
+ * what is not NULL) or "<key>: must not be null" in msg. */
+bool json_only_members(json_t *obj, const char *const *names, const char *what, char *msg,
+                       size_t msglen);
+
 /* Read an optional id member (absent or null: *out 0): a positive
  * integer, else false with msg naming the field. */
 bool json_opt_id(json_t *obj, const char *key, int64_t *out, char *msg, size_t msglen);

@@ -13,7 +13,59 @@
 #include "sql/requisites.h"
 #include "sql/rows.h"
 #include "sql/shops.h"
+#include "run.h"
 #include "store.h"
+
+/* ---- run.h ---------------------------------------------------------------- */
+
+struct sql_query *store_query_new(const char *sql)
+{
+    struct sql_query *q = malloc(sizeof *q);
+    if (q != NULL) {
+        q->n = 0;
+        q->sql[0] = '\0';
+        sql_query_add(q, sql);
+    }
+    return q;
+}
+
+void store_query_i64(struct sql_query *q, int64_t v)
+{
+    if (q != NULL && q->n < SQL_QUERY_PARAMS) {
+        q->p[q->n].text = NULL;
+        q->p[q->n++].i64 = v;
+    }
+}
+
+void store_query_text(struct sql_query *q, const char *s)
+{
+    if (q != NULL && q->n < SQL_QUERY_PARAMS) {
+        q->p[q->n].text = s;
+        q->p[q->n++].i64 = 0;
+    }
+}
+
+kassa_err store_query_run(struct store_conn *c, struct sql_query *q, store_row_fn fn, void *arg)
+{
+    if (q == NULL)
+        return KASSA_ENOMEM;
+    kassa_err err = STORE_CALL(c, query_rows, q, fn, arg);
+    free(q);
+    return err;
+}
+
+bool store_row_none(void *arg, const struct sql_row *r)
+{
+    (void)arg;
+    (void)r;
+    return true;
+}
+
+bool store_row_id(void *arg, const struct sql_row *r)
+{
+    *(int64_t *)arg = r->ops->i64(r, 0);
+    return true;
+}
 
 struct order_visit {
     store_order_fn fn;
@@ -241,72 +293,35 @@ static bool requisite_found(void *arg, const struct sql_row *r)
 
 kassa_err store_requisite_get(struct store_conn *c, int64_t id, struct requisite *out)
 {
-    struct sql_query *q = malloc(sizeof *q);
-    if (q == NULL)
-        return KASSA_ENOMEM;
-    q->n = 0;
-    q->sql[0] = '\0';
-    sql_query_add(q, SQL_REQUISITE_BY_ID);
-    q->p[q->n].text = NULL;
-    q->p[q->n++].i64 = id;
+    struct sql_query *q = store_query_new(SQL_REQUISITE_BY_ID);
+    store_query_i64(q, id);
     struct one_requisite o = {out, false};
-    kassa_err err = STORE_CALL(c, query_rows, q, requisite_found, &o);
-    free(q);
+    kassa_err err = store_query_run(c, q, requisite_found, &o);
     return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
-}
-
-static bool no_rows(void *arg, const struct sql_row *r)
-{
-    (void)arg;
-    (void)r;
-    return false;
 }
 
 kassa_err store_requisite_update(struct store_conn *c, const struct requisite *r)
 {
-    struct sql_query *q = malloc(sizeof *q);
-    if (q == NULL)
-        return KASSA_ENOMEM;
-    q->n = 0;
-    q->sql[0] = '\0';
-    sql_query_add(q, SQL_REQUISITE_UPDATE);
+    struct sql_query *q = store_query_new(SQL_REQUISITE_UPDATE);
     const char *texts[] = {r->owner_full_name, r->bank_code, r->bank_name_ru, r->bank_name_en,
                            r->country_code};
-    q->p[q->n].text = NULL;
-    q->p[q->n++].i64 = r->id;
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        q->p[q->n].text = texts[i];
-        q->p[q->n++].i64 = 0;
-    }
-    q->p[q->n].text = NULL;
-    q->p[q->n++].i64 = r->active ? 1 : 0;
-    kassa_err err = STORE_CALL(c, query_rows, q, no_rows, NULL);
-    free(q);
-    return err;
+    store_query_i64(q, r->id);
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        store_query_text(q, texts[i]);
+    store_query_i64(q, r->active ? 1 : 0);
+    return store_query_run(c, q, store_row_none, NULL);
 }
 
 kassa_err store_shop_rotate(struct store_conn *c, int64_t shop_id, const char *dialect,
                             int64_t old_valid_until, const char *api_key, const char *secret)
 {
-    struct sql_query *q = malloc(sizeof *q);
-    if (q == NULL)
-        return KASSA_ENOMEM;
-    q->n = 0;
-    q->sql[0] = '\0';
-    sql_query_add(q, SQL_SHOP_DIALECT_ROTATE);
-    q->p[q->n].text = NULL;
-    q->p[q->n++].i64 = shop_id;
-    q->p[q->n].text = dialect;
-    q->p[q->n++].i64 = 0;
-    q->p[q->n].text = NULL;
-    q->p[q->n++].i64 = old_valid_until;
-    q->p[q->n].text = api_key;
-    q->p[q->n++].i64 = 0;
-    q->p[q->n].text = secret;
-    q->p[q->n++].i64 = 0;
-    kassa_err err = STORE_CALL(c, query_rows, q, no_rows, NULL);
-    free(q);
-    return err;
+    struct sql_query *q = store_query_new(SQL_SHOP_DIALECT_ROTATE);
+    store_query_i64(q, shop_id);
+    store_query_text(q, dialect);
+    store_query_i64(q, old_valid_until);
+    store_query_text(q, api_key);
+    store_query_text(q, secret);
+    return store_query_run(c, q, store_row_none, NULL);
 }
 
 static bool gauges_row(void *arg, const struct sql_row *r)

@@ -5,67 +5,23 @@
 
 #include "base/jsonw.h"
 #include "sql/operators.h"
+#include "run.h"
 #include "store.h"
-
-static struct sql_query *query_new(const char *sql)
-{
-    struct sql_query *q = malloc(sizeof *q);
-    if (q != NULL) {
-        q->n = 0;
-        q->sql[0] = '\0';
-        sql_query_add(q, sql);
-    }
-    return q;
-}
-
-static void param_i64(struct sql_query *q, int64_t v)
-{
-    q->p[q->n].text = NULL;
-    q->p[q->n++].i64 = v;
-}
-
-static void param_text(struct sql_query *q, const char *s)
-{
-    q->p[q->n].text = s;
-    q->p[q->n++].i64 = 0;
-}
-
-static kassa_err run(struct store_conn *c, struct sql_query *q, store_row_fn fn, void *arg)
-{
-    if (q == NULL)
-        return KASSA_ENOMEM;
-    kassa_err err = STORE_CALL(c, query_rows, q, fn, arg);
-    free(q);
-    return err;
-}
-
-static bool no_rows(void *arg, const struct sql_row *r)
-{
-    (void)arg;
-    (void)r;
-    return true;
-}
-
-static bool read_id(void *arg, const struct sql_row *r)
-{
-    *(int64_t *)arg = r->ops->i64(r, 0);
-    return true;
-}
 
 /* ---- operators ----------------------------------------------------------- */
 
 kassa_err store_operator_insert(struct store_conn *c, struct operator* op)
 {
-    struct sql_query *q = query_new(SQL_OPERATOR_INSERT);
+    struct sql_query *q = store_query_new(SQL_OPERATOR_INSERT);
     if (q != NULL) {
-        param_text(q, op->name);
-        param_text(q, op_role_name(op->role));
-        param_text(q, op->login);
-        param_text(q, op->password_hash);
-        param_i64(q, op->created_at);
+        store_query_text(q, op->name);
+        store_query_text(q, op_role_name(op->role));
+        store_query_text(q, op->login);
+        store_query_text(q, op->password_hash);
+        store_query_i64(q, op->created_at);
     }
     op->id = 0;
-    kassa_err err = run(c, q, read_id, &op->id);
+    kassa_err err = store_query_run(c, q, store_row_id, &op->id);
     return err == KASSA_OK && op->id == 0 ? KASSA_EIO : err;
 }
 
@@ -84,36 +40,36 @@ static bool operator_found(void *arg, const struct sql_row *r)
 
 kassa_err store_operator_get(struct store_conn *c, int64_t id, struct operator* out)
 {
-    struct sql_query *q = query_new(SQL_OPERATOR_BY_ID);
+    struct sql_query *q = store_query_new(SQL_OPERATOR_BY_ID);
     if (q != NULL)
-        param_i64(q, id);
+        store_query_i64(q, id);
     struct one_operator o = {out, false};
-    kassa_err err = run(c, q, operator_found, &o);
+    kassa_err err = store_query_run(c, q, operator_found, &o);
     return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
 }
 
 kassa_err store_operator_by_login(struct store_conn *c, const char *login, struct operator* out)
 {
-    struct sql_query *q = query_new(SQL_OPERATOR_BY_LOGIN);
+    struct sql_query *q = store_query_new(SQL_OPERATOR_BY_LOGIN);
     if (q != NULL)
-        param_text(q, login);
+        store_query_text(q, login);
     struct one_operator o = {out, false};
-    kassa_err err = run(c, q, operator_found, &o);
+    kassa_err err = store_query_run(c, q, operator_found, &o);
     return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
 }
 
 kassa_err store_operator_update(struct store_conn *c, const struct operator* op)
 {
-    struct sql_query *q = query_new(SQL_OPERATOR_UPDATE);
+    struct sql_query *q = store_query_new(SQL_OPERATOR_UPDATE);
     if (q != NULL) {
-        param_i64(q, op->id);
-        param_text(q, op->name);
-        param_text(q, op_role_name(op->role));
-        param_text(q, op->login);
-        param_text(q, op->password_hash);
-        param_i64(q, op->disabled ? 1 : 0);
+        store_query_i64(q, op->id);
+        store_query_text(q, op->name);
+        store_query_text(q, op_role_name(op->role));
+        store_query_text(q, op->login);
+        store_query_text(q, op->password_hash);
+        store_query_i64(q, op->disabled ? 1 : 0);
     }
-    return run(c, q, no_rows, NULL);
+    return store_query_run(c, q, store_row_none, NULL);
 }
 
 struct operator_visit {
@@ -136,22 +92,22 @@ kassa_err store_operators_list(struct store_conn *c, int64_t after_id, bool asc,
     if (q != NULL)
         sql_operators_list(after_id, asc, limit, q);
     struct operator_visit v = {fn, arg};
-    return run(c, q, operator_row, &v);
+    return store_query_run(c, q, operator_row, &v);
 }
 
 /* ---- tokens -------------------------------------------------------------- */
 
 kassa_err store_token_insert(struct store_conn *c, struct op_token *t)
 {
-    struct sql_query *q = query_new(SQL_TOKEN_INSERT);
+    struct sql_query *q = store_query_new(SQL_TOKEN_INSERT);
     if (q != NULL) {
-        param_i64(q, t->operator_id);
-        param_text(q, t->name);
-        param_text(q, t->hash);
-        param_i64(q, t->created_at);
+        store_query_i64(q, t->operator_id);
+        store_query_text(q, t->name);
+        store_query_text(q, t->hash);
+        store_query_i64(q, t->created_at);
     }
     t->id = 0;
-    kassa_err err = run(c, q, read_id, &t->id);
+    kassa_err err = store_query_run(c, q, store_row_id, &t->id);
     return err == KASSA_OK && t->id == 0 ? KASSA_EIO : err;
 }
 
@@ -173,33 +129,33 @@ static bool token_found(void *arg, const struct sql_row *r)
 
 kassa_err store_token_get(struct store_conn *c, int64_t id, struct op_token *out)
 {
-    struct sql_query *q = query_new(SQL_TOKEN_BY_ID);
+    struct sql_query *q = store_query_new(SQL_TOKEN_BY_ID);
     if (q != NULL)
-        param_i64(q, id);
+        store_query_i64(q, id);
     struct one_token o = {out, NULL, false};
-    kassa_err err = run(c, q, token_found, &o);
+    kassa_err err = store_query_run(c, q, token_found, &o);
     return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
 }
 
 kassa_err store_token_by_hash(struct store_conn *c, const char *hash, struct op_token *t,
                               struct operator* op)
 {
-    struct sql_query *q = query_new(SQL_TOKEN_BY_HASH);
+    struct sql_query *q = store_query_new(SQL_TOKEN_BY_HASH);
     if (q != NULL)
-        param_text(q, hash);
+        store_query_text(q, hash);
     struct one_token o = {t, op, false};
-    kassa_err err = run(c, q, token_found, &o);
+    kassa_err err = store_query_run(c, q, token_found, &o);
     return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
 }
 
 kassa_err store_token_set(struct store_conn *c, int64_t id, bool revoke, int64_t at)
 {
-    struct sql_query *q = query_new(revoke ? SQL_TOKEN_REVOKE : SQL_TOKEN_TOUCH);
+    struct sql_query *q = store_query_new(revoke ? SQL_TOKEN_REVOKE : SQL_TOKEN_TOUCH);
     if (q != NULL) {
-        param_i64(q, id);
-        param_i64(q, at);
+        store_query_i64(q, id);
+        store_query_i64(q, at);
     }
-    return run(c, q, no_rows, NULL);
+    return store_query_run(c, q, store_row_none, NULL);
 }
 
 struct token_visit {
@@ -222,7 +178,7 @@ kassa_err store_tokens_list(struct store_conn *c, int64_t operator_id, int64_t a
     if (q != NULL)
         sql_tokens_list(operator_id, after_id, asc, limit, q);
     struct token_visit v = {fn, arg};
-    return run(c, q, token_row, &v);
+    return store_query_run(c, q, token_row, &v);
 }
 
 /* ---- failed authentications of every node --------------------------------- */
@@ -230,13 +186,13 @@ kassa_err store_tokens_list(struct store_conn *c, int64_t operator_id, int64_t a
 kassa_err store_auth_failures_add(struct store_conn *c, const char *key, int64_t window_start,
                                   int count)
 {
-    struct sql_query *q = query_new(SQL_AUTH_FAILURES_ADD);
+    struct sql_query *q = store_query_new(SQL_AUTH_FAILURES_ADD);
     if (q != NULL) {
-        param_text(q, key);
-        param_i64(q, window_start);
-        param_i64(q, count);
+        store_query_text(q, key);
+        store_query_i64(q, window_start);
+        store_query_i64(q, count);
     }
-    return run(c, q, no_rows, NULL);
+    return store_query_run(c, q, store_row_none, NULL);
 }
 
 struct locked_visit {
@@ -255,42 +211,42 @@ static bool locked_row(void *arg, const struct sql_row *r)
 kassa_err store_auth_failures_locked(struct store_conn *c, int64_t window_start, int limit,
                                      bool (*fn)(void *arg, const char *key), void *arg)
 {
-    struct sql_query *q = query_new(SQL_AUTH_FAILURES_LOCKED);
+    struct sql_query *q = store_query_new(SQL_AUTH_FAILURES_LOCKED);
     if (q != NULL) {
-        param_i64(q, window_start);
-        param_i64(q, limit);
+        store_query_i64(q, window_start);
+        store_query_i64(q, limit);
     }
     struct locked_visit v = {fn, arg};
-    return run(c, q, locked_row, &v);
+    return store_query_run(c, q, locked_row, &v);
 }
 
 kassa_err store_auth_failures_prune(struct store_conn *c, int64_t before)
 {
-    struct sql_query *q = query_new(SQL_AUTH_FAILURES_PRUNE);
+    struct sql_query *q = store_query_new(SQL_AUTH_FAILURES_PRUNE);
     if (q != NULL)
-        param_i64(q, before);
-    return run(c, q, no_rows, NULL);
+        store_query_i64(q, before);
+    return store_query_run(c, q, store_row_none, NULL);
 }
 
 /* ---- the audit log ------------------------------------------------------- */
 
 kassa_err store_audit_insert(struct store_conn *c, const struct audit_entry *e)
 {
-    struct sql_query *q = query_new(SQL_AUDIT_INSERT);
+    struct sql_query *q = store_query_new(SQL_AUDIT_INSERT);
     if (q != NULL) {
-        param_i64(q, e->at);
-        param_i64(q, e->actor_id);
-        param_text(q, e->actor);
-        param_i64(q, e->token_id);
-        param_text(q, e->action);
-        param_text(q, e->target_kind);
-        param_text(q, e->target_id);
-        param_text(q, e->before);
-        param_text(q, e->after);
-        param_text(q, e->request_id);
-        param_text(q, e->client);
+        store_query_i64(q, e->at);
+        store_query_i64(q, e->actor_id);
+        store_query_text(q, e->actor);
+        store_query_i64(q, e->token_id);
+        store_query_text(q, e->action);
+        store_query_text(q, e->target_kind);
+        store_query_text(q, e->target_id);
+        store_query_text(q, e->before);
+        store_query_text(q, e->after);
+        store_query_text(q, e->request_id);
+        store_query_text(q, e->client);
     }
-    return run(c, q, no_rows, NULL);
+    return store_query_run(c, q, store_row_none, NULL);
 }
 
 struct audit_visit {
@@ -319,7 +275,7 @@ kassa_err store_audit_list(struct store_conn *c, const struct audit_filter *f, s
     sql_audit_list(f, q);
     v->fn = fn;
     v->arg = arg;
-    kassa_err err = run(c, q, audit_row, v);
+    kassa_err err = store_query_run(c, q, audit_row, v);
     free(v);
     return err;
 }
@@ -475,10 +431,10 @@ kassa_err store_record_json(struct store_conn *c, const char *kind, const char *
             jw_key(&w, st->key);
             jw_arr(&w);
         }
-        struct sql_query *q = query_new(st->sql);
+        struct sql_query *q = store_query_new(st->sql);
         if (q != NULL)
-            param_text(q, id);
-        err = run(c, q, snap_row, &v);
+            store_query_text(q, id);
+        err = store_query_run(c, q, snap_row, &v);
         if (v.array)
             jw_arr_end(&w);
         else if (err == KASSA_OK && v.rows == 0)

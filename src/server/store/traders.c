@@ -3,67 +3,23 @@
 #include <stdlib.h>
 
 #include "sql/traders.h"
+#include "run.h"
 #include "store.h"
-
-static struct sql_query *query_new(const char *sql)
-{
-    struct sql_query *q = malloc(sizeof *q);
-    if (q != NULL) {
-        q->n = 0;
-        q->sql[0] = '\0';
-        sql_query_add(q, sql);
-    }
-    return q;
-}
-
-static void param_i64(struct sql_query *q, int64_t v)
-{
-    q->p[q->n].text = NULL;
-    q->p[q->n++].i64 = v;
-}
-
-static void param_text(struct sql_query *q, const char *s)
-{
-    q->p[q->n].text = s;
-    q->p[q->n++].i64 = 0;
-}
-
-static kassa_err run(struct store_conn *c, struct sql_query *q, store_row_fn fn, void *arg)
-{
-    if (q == NULL)
-        return KASSA_ENOMEM;
-    kassa_err err = STORE_CALL(c, query_rows, q, fn, arg);
-    free(q);
-    return err;
-}
-
-static bool no_rows(void *arg, const struct sql_row *r)
-{
-    (void)arg;
-    (void)r;
-    return true;
-}
-
-static bool read_id(void *arg, const struct sql_row *r)
-{
-    *(int64_t *)arg = r->ops->i64(r, 0);
-    return true;
-}
 
 kassa_err store_trader_insert(struct store_conn *c, struct trader *t)
 {
-    struct sql_query *q = query_new(SQL_TRADER_INSERT);
+    struct sql_query *q = store_query_new(SQL_TRADER_INSERT);
     if (q != NULL) {
-        param_text(q, t->name);
-        param_text(q, t->verified_name);
-        param_i64(q, t->reward_bps);
-        param_text(q, t->currency);
-        param_text(q, t->api_key);
-        param_text(q, t->secret);
-        param_i64(q, t->created_at);
+        store_query_text(q, t->name);
+        store_query_text(q, t->verified_name);
+        store_query_i64(q, t->reward_bps);
+        store_query_text(q, t->currency);
+        store_query_text(q, t->api_key);
+        store_query_text(q, t->secret);
+        store_query_i64(q, t->created_at);
     }
     t->id = 0;
-    kassa_err err = run(c, q, read_id, &t->id);
+    kassa_err err = store_query_run(c, q, store_row_id, &t->id);
     return err == KASSA_OK && t->id == 0 ? KASSA_EIO : err;
 }
 
@@ -82,25 +38,25 @@ static bool trader_found(void *arg, const struct sql_row *r)
 
 kassa_err store_trader_get(struct store_conn *c, int64_t id, struct trader *out)
 {
-    struct sql_query *q = query_new(SQL_TRADER_BY_ID);
+    struct sql_query *q = store_query_new(SQL_TRADER_BY_ID);
     if (q != NULL)
-        param_i64(q, id);
+        store_query_i64(q, id);
     struct one_trader o = {out, false};
-    kassa_err err = run(c, q, trader_found, &o);
+    kassa_err err = store_query_run(c, q, trader_found, &o);
     return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
 }
 
 kassa_err store_trader_update(struct store_conn *c, const struct trader *t)
 {
-    struct sql_query *q = query_new(SQL_TRADER_UPDATE);
+    struct sql_query *q = store_query_new(SQL_TRADER_UPDATE);
     if (q != NULL) {
-        param_i64(q, t->id);
-        param_text(q, t->name);
-        param_i64(q, t->reward_bps);
-        param_i64(q, t->active ? 1 : 0);
-        param_i64(q, t->online ? 1 : 0);
+        store_query_i64(q, t->id);
+        store_query_text(q, t->name);
+        store_query_i64(q, t->reward_bps);
+        store_query_i64(q, t->active ? 1 : 0);
+        store_query_i64(q, t->online ? 1 : 0);
     }
-    return run(c, q, no_rows, NULL);
+    return store_query_run(c, q, store_row_none, NULL);
 }
 
 struct trader_visit {
@@ -123,7 +79,7 @@ kassa_err store_traders_list(struct store_conn *c, int64_t after_id, bool asc, i
     if (q != NULL)
         sql_traders_list(after_id, asc, limit, q);
     struct trader_visit v = {fn, arg};
-    return run(c, q, trader_row, &v);
+    return store_query_run(c, q, trader_row, &v);
 }
 
 static bool balances_row(void *arg, const struct sql_row *r)
@@ -138,11 +94,11 @@ static bool balances_row(void *arg, const struct sql_row *r)
 kassa_err store_trader_balances(struct store_conn *c, int64_t trader_id, const char *currency,
                                 struct trader_balances *out)
 {
-    struct sql_query *q = query_new(SQL_TRADER_BALANCES);
+    struct sql_query *q = store_query_new(SQL_TRADER_BALANCES);
     if (q != NULL) {
-        param_i64(q, trader_id);
-        param_text(q, currency);
+        store_query_i64(q, trader_id);
+        store_query_text(q, currency);
     }
     *out = (struct trader_balances){0};
-    return run(c, q, balances_row, out);
+    return store_query_run(c, q, balances_row, out);
 }

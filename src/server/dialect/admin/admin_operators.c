@@ -142,28 +142,6 @@ static void operator_updated(struct http_req *req, struct store_task *task, kass
     operator_rendered(req, task, err, 200);
 }
 
-/* The members of an operator's body; unknown ones are refused. */
-static bool operator_fields(json_t *root, const char *const *names, char *msg, size_t msglen)
-{
-    const char *key;
-    json_t *val;
-    json_object_foreach(root, key, val)
-    {
-        size_t i = 0;
-        while (names[i] != NULL && strcmp(names[i], key) != 0)
-            i++;
-        if (names[i] == NULL) {
-            snprintf(msg, msglen, "unknown field '%.64s'", key);
-            return false;
-        }
-        if (json_is_null(val)) {
-            snprintf(msg, msglen, "%s: must not be null", key);
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool read_role(json_t *root, enum op_role *role, bool *found, char *msg, size_t msglen)
 {
     char text[32];
@@ -210,7 +188,7 @@ static enum http_action admin_create_operator(struct http_req *req)
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
-    if (!operator_fields(root, names, msg, sizeof msg) ||
+    if (!json_only_members(root, names, NULL, msg, sizeof msg) ||
         !json_opt_string(root, "name", cmd->op.name, sizeof cmd->op.name, msg, sizeof msg) ||
         !read_role(root, &cmd->op.role, &found, msg, sizeof msg) ||
         !json_opt_string(root, "login", cmd->op.login, sizeof cmd->op.login, msg, sizeof msg) ||
@@ -246,7 +224,7 @@ static enum http_action admin_update_operator(struct http_req *req, int64_t id)
     cmd->op.id = id;
     cmd->self = admin_current()->actor.operator_id == id;
     json_t *disabled = json_object_get(root, "disabled");
-    if (!operator_fields(root, names, msg, sizeof msg) ||
+    if (!json_only_members(root, names, NULL, msg, sizeof msg) ||
         !json_opt_string(root, "name", cmd->op.name, sizeof cmd->op.name, msg, sizeof msg) ||
         !read_role(root, &cmd->op.role, &found, msg, sizeof msg) ||
         !json_opt_string(root, "login", cmd->op.login, sizeof cmd->op.login, msg, sizeof msg) ||
@@ -379,7 +357,7 @@ static enum http_action admin_create_token(struct http_req *req, int64_t operato
         return HTTP_DONE;
     }
     struct token_write *tw = arena_calloc(&req->arena, sizeof *tw);
-    if (tw == NULL || !operator_fields(root, names, msg, sizeof msg) ||
+    if (tw == NULL || !json_only_members(root, names, NULL, msg, sizeof msg) ||
         !json_opt_string(root, "name", tw->cmd.t.name, sizeof tw->cmd.t.name, msg, sizeof msg)) {
         json_decref(root);
         if (tw == NULL)

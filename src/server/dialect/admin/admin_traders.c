@@ -67,28 +67,6 @@ static void refuse_err(struct http_req *req, kassa_err err)
         reply_error(req, 500, "Internal server error");
 }
 
-/* The members a body may have; an unknown or null one is refused. */
-static bool only(json_t *root, const char *const *names, const char *what, char *msg, size_t msglen)
-{
-    const char *key;
-    json_t *val;
-    json_object_foreach(root, key, val)
-    {
-        size_t i = 0;
-        while (names[i] != NULL && strcmp(names[i], key) != 0)
-            i++;
-        if (names[i] == NULL) {
-            snprintf(msg, msglen, "unknown field '%.64s': %s", key, what);
-            return false;
-        }
-        if (json_is_null(val)) {
-            snprintf(msg, msglen, "%s: must not be null", key);
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool read_reward(json_t *root, int *out, bool *found, char *msg, size_t msglen)
 {
     json_t *v = json_object_get(root, "reward_bps");
@@ -150,8 +128,9 @@ static enum http_action admin_create_trader(struct http_req *req)
     struct trader_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
     struct trader *t = cmd != NULL ? &cmd->t : NULL;
     if (cmd == NULL ||
-        !only(root, names, "a trader takes name, verified_name, reward_bps and currency", msg,
-              sizeof msg) ||
+        !json_only_members(root, names,
+                           "a trader takes name, verified_name, reward_bps and currency", msg,
+                           sizeof msg) ||
         !json_opt_string(root, "name", t->name, sizeof t->name, msg, sizeof msg) ||
         !json_opt_string(root, "verified_name", t->verified_name, sizeof t->verified_name, msg,
                          sizeof msg) ||
@@ -195,8 +174,8 @@ static enum http_action admin_update_trader(struct http_req *req, int64_t id)
     }
     cmd->t.id = id;
     json_t *online = json_object_get(root, "online");
-    if (!only(root, names, "a trader update takes name, reward_bps, status and online", msg,
-              sizeof msg) ||
+    if (!json_only_members(root, names, "a trader update takes name, reward_bps, status and online",
+                           msg, sizeof msg) ||
         !json_opt_string(root, "name", cmd->t.name, sizeof cmd->t.name, msg, sizeof msg) ||
         !read_reward(root, &cmd->t.reward_bps, &found, msg, sizeof msg) ||
         !json_opt_string(root, "status", status, sizeof status, msg, sizeof msg))
@@ -280,7 +259,7 @@ static enum http_action admin_trader_money(struct http_req *req, int64_t id, boo
     }
     struct trader_money_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
     if (cmd == NULL ||
-        !only(root, names, "a deposit or withdrawal takes amount", msg, sizeof msg) ||
+        !json_only_members(root, names, "a deposit or withdrawal takes amount", msg, sizeof msg) ||
         !json_decimal_text(req, root, "amount", amount, sizeof amount, &found, msg, sizeof msg))
         goto refuse;
     if (!found) {
