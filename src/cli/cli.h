@@ -81,6 +81,22 @@ int cli_admin_call(cli_opt *opts, size_t n_opts, const char *method, const char 
         "admin-token", CLI_ARG, "TOKEN", "KASSA_ADMIN_TOKEN", "the admin token", 1, NULL, {0}, 0   \
     }
 
+/* The options every admin list takes: --limit, --cursor, --order. */
+#define PAGE_OPTS                                                                                   \
+    {"limit", CLI_ARG, "N", NULL, "rows per page, 1-500 (default 50)", 0, NULL, {0}, 0},            \
+        {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0}, \
+    {                                                                                               \
+        "order", CLI_ARG, "asc|desc", NULL,                                                         \
+            "oldest first (asc) or newest first (desc, the "                                        \
+            "default)",                                                                             \
+            0, NULL, {0}, 0                                                                         \
+    }
+
+/* The one positional argument a command takes: a positive numeric id into
+ * *id, -1; else the usage error's exit code ("expected one positive numeric
+ * <what> ID"). */
+int cli_one_id(const cli_cmd *cmd, char **pos, size_t npos, const char *what, long *id);
+
 /* path?<each option from opts[first] on that was given, as name=value>
  * ("--shop-id 7" -> shop_id=7), malloc'd; NULL when memory is short. */
 char *cli_query_url(cli_opt *opts, size_t n_opts, size_t first, const char *path);

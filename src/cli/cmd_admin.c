@@ -439,17 +439,7 @@ int cmd_order_list(const cli_cmd *cmd, int argc, char **argv)
         {"amount-max", CLI_ARG, "AMOUNT", NULL, "at most this amount", 0, NULL, {0}, 0},
         {"merchant-order-id", CLI_ARG, "ID", NULL, "the merchant's order id", 0, NULL, {0}, 0},
         {"q", CLI_ARG, "TEXT", NULL, "an order's uuid, id or merchant order id", 0, NULL, {0}, 0},
-        {"limit", CLI_ARG, "N", NULL, "orders per page, 1-500 (default 50)", 0, NULL, {0}, 0},
-        {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0},
-        {"order",
-         CLI_ARG,
-         "asc|desc",
-         NULL,
-         "oldest first (asc) or newest first (desc, the default)",
-         0,
-         NULL,
-         {0},
-         0},
+        PAGE_OPTS,
     };
     char *pos[1];
     size_t npos;
@@ -471,17 +461,7 @@ int cmd_withdrawal_list(const cli_cmd *cmd, int argc, char **argv)
         ADMIN_OPTS,
         {"status", CLI_ARG, "STATUS", NULL, "pending, completed or rejected", 0, NULL, {0}, 0},
         {"shop-id", CLI_ARG, "ID", NULL, "one shop's withdrawals", 0, NULL, {0}, 0},
-        {"limit", CLI_ARG, "N", NULL, "withdrawals per page, 1-500 (default 50)", 0, NULL, {0}, 0},
-        {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0},
-        {"order",
-         CLI_ARG,
-         "asc|desc",
-         NULL,
-         "oldest first (asc) or newest first (desc)",
-         0,
-         NULL,
-         {0},
-         0},
+        PAGE_OPTS,
     };
     char *pos[1];
     size_t npos;

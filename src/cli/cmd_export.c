@@ -21,17 +21,7 @@ int cmd_shop_list(const cli_cmd *cmd, int argc, char **argv)
         {"merchant-id", CLI_ARG, "ID", NULL, "one merchant's shops", 0, NULL, {0}, 0},
         {"active", CLI_ARG, "true|false", NULL, "only shops switched on (or off)", 0, NULL, {0}, 0},
         {"q", CLI_ARG, "TEXT", NULL, "part of the name, the id or the shop_id", 0, NULL, {0}, 0},
-        {"limit", CLI_ARG, "N", NULL, "shops per page, 1-500 (default 50)", 0, NULL, {0}, 0},
-        {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0},
-        {"order",
-         CLI_ARG,
-         "asc|desc",
-         NULL,
-         "oldest first (asc) or newest first (desc)",
-         0,
-         NULL,
-         {0},
-         0},
+        PAGE_OPTS,
     };
     char *pos[1];
     size_t npos;

@@ -8,20 +8,6 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define PAGE_OPTS                                                                                   \
-    {"limit", CLI_ARG, "N", NULL, "rows per page, 1-500 (default 50)", 0, NULL, {0}, 0},            \
-        {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0}, \
-    {                                                                                               \
-        "order", CLI_ARG, "asc|desc", NULL, "oldest or newest (default) first", 0, NULL, {0}, 0     \
-    }
-
-static int one_id(const cli_cmd *cmd, char **pos, size_t npos, const char *what, long *id)
-{
-    if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, id) != 0)
-        return cli_usage_error(cmd, "expected one positive numeric %s ID", what);
-    return -1;
-}
-
 int cmd_operator_create(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_opt o[] = {
@@ -113,7 +99,7 @@ int cmd_operator_update(const cli_cmd *cmd, int argc, char **argv)
     int rc = cli_parse(cmd, "ID [--name N] [--role R] [--disabled on|off] [--login L --password P]",
                        "Change an operator (PATCH /admin/v1/operators/ID); prints it as JSON.",
                        argc, argv, o, N(o), pos, 1, &npos);
-    if (rc >= 0 || (rc = one_id(cmd, pos, npos, "operator", &id)) >= 0)
+    if (rc >= 0 || (rc = cli_one_id(cmd, pos, npos, "operator", &id)) >= 0)
         return rc;
     snprintf(path, sizeof path, "/admin/v1/operators/%ld", id);
     return cli_send_options(o, N(o), 2, "PATCH", path);
@@ -177,7 +163,7 @@ int cmd_token_revoke(const cli_cmd *cmd, int argc, char **argv)
                        "Revoke an API token (DELETE /admin/v1/tokens/ID): it stops working at "
                        "once. Any operator may revoke their own; an owner anyone's.",
                        argc, argv, o, N(o), pos, 1, &npos);
-    if (rc >= 0 || (rc = one_id(cmd, pos, npos, "token", &id)) >= 0)
+    if (rc >= 0 || (rc = cli_one_id(cmd, pos, npos, "token", &id)) >= 0)
         return rc;
     snprintf(path, sizeof path, "/admin/v1/tokens/%ld", id);
     return cli_admin_call(o, N(o), "DELETE", path, NULL);
@@ -258,7 +244,7 @@ int cmd_shop_rotate(const cli_cmd *cmd, int argc, char **argv)
                        "/admin/v1/shops/ID/rotate); prints the new pair as JSON, this once, and "
                        "until when the current pair keeps working.",
                        argc, argv, o, N(o), pos, 1, &npos);
-    if (rc >= 0 || (rc = one_id(cmd, pos, npos, "shop", &id)) >= 0)
+    if (rc >= 0 || (rc = cli_one_id(cmd, pos, npos, "shop", &id)) >= 0)
         return rc;
     const char *dialect = cli_val(o, N(o), "dialect");
     const char *ov = cli_val(o, N(o), "overlap-seconds");

@@ -10,13 +10,6 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static int one_id(const cli_cmd *cmd, char **pos, size_t npos, long *id)
-{
-    if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, id) != 0)
-        return cli_usage_error(cmd, "expected one positive numeric trader ID");
-    return -1;
-}
-
 /* Send obj (taken) as JSON. */
 static int send_json(cli_opt *o, size_t n, const char *method, const char *path, json_t *obj)
 {
@@ -122,7 +115,7 @@ int cmd_trader_update(const cli_cmd *cmd, int argc, char **argv)
     int rc = cli_parse(cmd, "ID [--name N] [--reward-bps B] [--status S] [--online on|off]",
                        "Change a trader (PATCH /admin/v1/traders/ID).", argc, argv, o, N(o), pos, 1,
                        &npos);
-    if (rc >= 0 || (rc = one_id(cmd, pos, npos, &id)) >= 0)
+    if (rc >= 0 || (rc = cli_one_id(cmd, pos, npos, "trader", &id)) >= 0)
         return rc;
     json_t *obj = json_object();
     const char *online = cli_val(o, N(o), "online");
@@ -145,13 +138,12 @@ int cmd_trader_list(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_opt o[] = {
         ADMIN_OPTS,
-        {"limit", CLI_ARG, "N", NULL, "rows per page, 1-500 (default 50)", 0, NULL, {0}, 0},
-        {"cursor", CLI_ARG, "CURSOR", NULL, "the next_cursor of the page before", 0, NULL, {0}, 0},
+        PAGE_OPTS,
     };
     char *pos[1];
     size_t npos;
-    int rc = cli_parse(cmd, "[--limit N] [--cursor C]", "List traders (GET /admin/v1/traders).",
-                       argc, argv, o, N(o), pos, 0, &npos);
+    int rc = cli_parse(cmd, "[--limit N] [--cursor C] [--order asc]",
+                       "List traders (GET /admin/v1/traders).", argc, argv, o, N(o), pos, 0, &npos);
     if (rc >= 0)
         return rc;
     return cli_admin_get_query(o, N(o), 2, "/admin/v1/traders");
@@ -168,7 +160,7 @@ int cmd_trader_show(const cli_cmd *cmd, int argc, char **argv)
                        "Print a trader with its balances: available, reserved, earned "
                        "(GET /admin/v1/traders/ID).",
                        argc, argv, o, N(o), pos, 1, &npos);
-    if (rc >= 0 || (rc = one_id(cmd, pos, npos, &id)) >= 0)
+    if (rc >= 0 || (rc = cli_one_id(cmd, pos, npos, "trader", &id)) >= 0)
         return rc;
     snprintf(path, sizeof path, "/admin/v1/traders/%ld", id);
     return cli_admin_call(o, N(o), "GET", path, NULL);
@@ -193,7 +185,7 @@ static int money(const cli_cmd *cmd, int argc, char **argv, const char *what, co
     long id;
     char path[80];
     int rc = cli_parse(cmd, "ID --amount A", desc, argc, argv, o, N(o), pos, 1, &npos);
-    if (rc >= 0 || (rc = one_id(cmd, pos, npos, &id)) >= 0)
+    if (rc >= 0 || (rc = cli_one_id(cmd, pos, npos, "trader", &id)) >= 0)
         return rc;
     json_t *obj = json_object();
     if (obj != NULL)

@@ -203,3 +203,10 @@ fail:
         fclose(f);
     return NULL;
 }
+
+int cli_one_id(const cli_cmd *cmd, char **pos, size_t npos, const char *what, long *id)
+{
+    if (npos != 1 || cli_parse_long(pos[0], 1, 0x7fffffffL, id) != 0)
+        return cli_usage_error(cmd, "expected one positive numeric %s ID", what);
+    return -1;
+}
