@@ -148,3 +148,25 @@ const char *withdrawal_status_name(int status)
     static const char *const names[] = {"pending", "completed", "rejected"};
     return status >= 0 && status < 3 ? names[status] : "";
 }
+
+static const char *const bank_message_states[] = {
+    [BANK_MESSAGE_MATCHED] = "matched",
+    [BANK_MESSAGE_UNMATCHED] = "unmatched",
+    [BANK_MESSAGE_AMBIGUOUS] = "ambiguous",
+    [BANK_MESSAGE_IGNORED] = "ignored",
+};
+
+const char *bank_message_state_name(enum bank_message_state s)
+{
+    if ((unsigned)s < sizeof bank_message_states / sizeof bank_message_states[0])
+        return bank_message_states[s];
+    return "unknown";
+}
+
+int bank_message_state_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof bank_message_states / sizeof bank_message_states[0]; i++)
+        if (strcmp(bank_message_states[i], name) == 0)
+            return (int)i;
+    return -1;
+}

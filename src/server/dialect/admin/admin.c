@@ -780,6 +780,12 @@ static enum http_action admin_route(struct http_req *req, const char *p)
         return admin_shop_methods(req, arg);
     if ((arg = path_after(p, "/shops")) != NULL && (*arg == '\0' || *arg == '/'))
         return admin_shops(req, arg);
+    /* Devices and bank messages (admin_devices.c): before the traders'
+     * routes, which would take /traders/{id}/devices... */
+    if (((arg = path_after(p, "/traders/")) != NULL && strstr(arg, "/devices") != NULL) ||
+        path_after(p, "/devices/") != NULL || path_after(p, "/bank-messages") != NULL ||
+        ((arg = path_after(p, "/requisites/")) != NULL && strstr(arg, "/device") != NULL))
+        return admin_devices(req, p);
     /* Traders and their money (admin_traders.c). */
     if (path_after(p, "/traders") != NULL)
         return admin_traders(req, p);
