@@ -653,10 +653,12 @@ def release_pending(server, shop_id=None):
         status, page = server.admin("GET", q)
         if status != 200:
             raise KassadError(f"list pending orders: {status} {page}")
+        failed = 0
         for o in page["items"]:
             st, body = server.admin("POST", f"/admin/v1/orders/{o['uuid']}/fail")
             if st != 200 and st != 409:  # 409: it left pending meanwhile
                 raise KassadError(f"fail order {o['uuid']}: {st} {body}")
-            n += st == 200
-        if not page["items"]:
+            failed += st == 200
+        n += failed
+        if failed == 0:
             return n

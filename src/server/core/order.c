@@ -474,7 +474,8 @@ kassa_err order_create_apply(struct store_conn *c, struct store_task *task)
     struct requisite_list rows = {NULL, 0};
     create_reads_init(cmd, &rd);
     bool many = c->ops->order_create_reads_many != NULL;
-    err = many ? create_reads_many(c, &rd, 1, &rows) : create_reads_each(c, &rd);
+    /* (the rows read, not the group's rotation: create_assign rotates) */
+    err = many ? STORE_CALL(c, order_create_reads_many, &rd, 1, &rows) : create_reads_each(c, &rd);
     struct idem rec;
     bool insert = false;
     if (err == KASSA_OK)
