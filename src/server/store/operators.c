@@ -362,6 +362,12 @@ static const struct snap_kind snap_kinds[] = {
        "SELECT kind, currency, balance FROM accounts WHERE shop_id = CAST($1 AS BIGINT) AND kind "
        "IN ('trader_available', 'trader_reserved') ORDER BY kind, currency",
        "kind:s,currency:s,balance:i"}}},
+    {"dispute",
+     {{NULL,
+       "SELECT id, uuid, order_id, status, awaiting, amount, reject_reason, deadline, paused_at, "
+       "pause_duration, reopened_at, amount_received FROM disputes WHERE uuid = $1",
+       "id:i,uuid:s,order_id:i,status:s,awaiting:s,amount:i,reject_reason:s,deadline:i,"
+       "paused_at:i,pause_duration:i,reopened_at:i,amount_received:i"}}},
     {"setting", {{NULL, "SELECT name, value FROM settings WHERE name = $1", "name:s,value:s"}}},
 };
 

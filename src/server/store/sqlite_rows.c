@@ -233,6 +233,9 @@ static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
     sqlite_col_text(st, 14, s->form_hosts, sizeof s->form_hosts);
     s->rate_limit = sqlite3_column_int(st, 19);
     s->rate_burst = sqlite3_column_int(st, 20);
+    s->dispute_ttl = sqlite3_column_int(st, 21);
+    s->dispute_callbacks = sqlite3_column_int(st, 22) != 0;
+    s->dispute_auto_success = sqlite3_column_int(st, 23) != 0;
 }
 
 /* The dialect columns of an SQL_SHOP_SELECT row, as one more row of s (none

@@ -780,6 +780,9 @@ static enum http_action admin_route(struct http_req *req, const char *p)
         return admin_shop_methods(req, arg);
     if ((arg = path_after(p, "/shops")) != NULL && (*arg == '\0' || *arg == '/'))
         return admin_shops(req, arg);
+    /* Disputes: the queue, deciding, pausing (admin_disputes.c). */
+    if (path_after(p, "/disputes") != NULL)
+        return admin_disputes(req, p);
     /* Traders and their money (admin_traders.c). */
     if (path_after(p, "/traders") != NULL)
         return admin_traders(req, p);

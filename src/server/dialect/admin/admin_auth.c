@@ -54,6 +54,13 @@ static const struct rule {
     {"PATCH", "/traders/*", "trader.update", PERM_ADMIN, "trader", 2, NULL},
     {"POST", "/traders/*/deposits", "trader.deposit", PERM_FINANCE, "trader", 2, NULL},
     {"POST", "/traders/*/withdrawals", "trader.withdrawal", PERM_FINANCE, "trader", 2, NULL},
+    /* Disputes: deciding moves money (a late completion), as a withdrawal
+     * decision does: finance's; reading is anyone's. */
+    {"POST", "/disputes/*/decide", "dispute.decide", PERM_FINANCE, "dispute", 2, NULL},
+    {"POST", "/disputes/*/accept", "dispute.accept", PERM_FINANCE, "dispute", 2, NULL},
+    {"POST", "/disputes/*/reject", "dispute.reject", PERM_FINANCE, "dispute", 2, NULL},
+    {"POST", "/disputes/*/pause", "dispute.pause", PERM_FINANCE, "dispute", 2, NULL},
+    {"POST", "/disputes/*/resume", "dispute.resume", PERM_FINANCE, "dispute", 2, NULL},
     {"POST", "/operators", "operator.create", PERM_OPERATORS, "operator", 0, NULL},
     {"PATCH", "/operators/*", "operator.update", PERM_OPERATORS, "operator", 2, NULL},
     {"POST", "/operators/*/tokens", "token.create", PERM_OPERATORS, "token", 0, NULL},

@@ -95,6 +95,9 @@ void sql_read_shop(const struct sql_row *r, struct shop *s)
     c->text(r, 14, s->form_hosts, sizeof s->form_hosts);
     s->rate_limit = (int)c->i64(r, 19);
     s->rate_burst = (int)c->i64(r, 20);
+    s->dispute_ttl = (int)c->i64(r, 21);
+    s->dispute_callbacks = c->i64(r, 22) != 0;
+    s->dispute_auto_success = c->i64(r, 23) != 0;
 }
 
 void sql_read_shop_dialect(const struct sql_row *r, struct shop *s)
