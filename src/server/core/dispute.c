@@ -334,9 +334,15 @@ kassa_err dispute_apply(struct store_conn *c, struct store_task *task)
     cmd->reopened = false;
     if (cmd->n_files < 0 || cmd->n_files > DISPUTE_FILES_MAX)
         return KASSA_EINVAL;
-    if (cmd->action == DISPUTE_OPEN)
-        return dispute_open(c, cmd);
-    kassa_err err = dispute_load(c, cmd);
+    kassa_err err;
+    if (cmd->action == DISPUTE_OPEN) {
+        err = dispute_open(c, cmd);
+        /* as stored, with its order's and shop's columns */
+        return err != KASSA_OK
+                   ? err
+                   : store_dispute_get(c, DISPUTE_BY_ID, cmd->dispute.id, NULL, &cmd->dispute);
+    }
+    err = dispute_load(c, cmd);
     if (err != KASSA_OK)
         return err;
     struct dispute *d = &cmd->dispute;
@@ -407,7 +413,8 @@ kassa_err dispute_apply(struct store_conn *c, struct store_task *task)
         return KASSA_EINVAL;
     }
     with_comment(details, sizeof details, what, cmd->comment);
-    return dispute_write(c, d, old_status, old_awaiting, cmd->actor, details, o);
+    err = dispute_write(c, d, old_status, old_awaiting, cmd->actor, details, o);
+    return err != KASSA_OK ? err : store_dispute_get(c, DISPUTE_BY_ID, d->id, NULL, d);
 }
 
 kassa_err dispute_expire_apply(struct store_conn *c, struct store_task *task)

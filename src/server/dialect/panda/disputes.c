@@ -15,6 +15,7 @@
 
 #include "base/base.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "core/core.h"
 #include "dialect/dialect.h"
 #include "dialect/form.h"
@@ -117,7 +118,9 @@ static void reply_dispute(struct http_req *req, int status, const struct dispute
 {
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
-    if (render_dispute(&w, d, true) != KASSA_OK) {
+    kassa_err err = render_dispute(&w, d, true);
+    if (err != KASSA_OK) {
+        log_warn("dispute not rendered", "dispute=%s error=%s", d->uuid, kassa_strerror(err));
         jw_free(&w);
         reply_error(req, 500, "Internal server error");
         return;
@@ -208,8 +211,10 @@ static bool reply_lookup_error(struct http_req *req, kassa_err err, const char *
         return false;
     if (err == KASSA_ENOTFOUND)
         reply_error(req, 404, "%s not found", what);
-    else
+    else {
+        log_warn("dispute read failed", "what=%s error=%s", what, kassa_strerror(err));
         reply_error(req, 500, "Internal server error");
+    }
     return true;
 }
 
@@ -280,6 +285,7 @@ static void opened(struct http_req *req, struct store_task *task, kassa_err err)
         return;
     }
     if (err != KASSA_OK) {
+        log_warn("dispute not opened", "error=%s", kassa_strerror(err));
         reply_error(req, 500, "Internal server error");
         return;
     }
