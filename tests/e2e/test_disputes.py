@@ -472,3 +472,35 @@ def test_roles(kassad):
                          {"outcome": "success"}, token=tokens["finance"])
     assert st == 200 and r["status"] == "resolved_success"
     verify_ok(kassad)
+
+
+def test_cli(kassad):
+    import subprocess
+    from test_cli import cli_path
+    shop = create_shop(kassad)
+    ref = order(kassad, shop)
+    assert kassad.panda(shop).get(f"/v1/orders/{ref}/cancel").status == 200
+    d = open_dispute(kassad, shop, ref, []).json
+    env = {"KASSA_SERVER": kassad.base_url, "KASSA_ADMIN_TOKEN": kassad.admin_token,
+           "PATH": "/usr/bin:/bin"}
+
+    def kassa(*args):
+        r = subprocess.run([cli_path(), *args], env=env, capture_output=True, text=True,
+                           timeout=30)
+        return r.returncode, json.loads(r.stdout) if r.stdout.strip() else None, r.stderr
+
+    rc, q, _ = kassa("dispute", "list")
+    assert rc == 0 and [x["uuid"] for x in q["items"]] == [d["uuid"]]
+    rc, got, _ = kassa("dispute", "pause", d["uuid"])
+    assert rc == 0 and got["status"] == "paused"
+    rc, got, _ = kassa("dispute", "resume", d["uuid"], "--comment", "checked")
+    assert rc == 0 and got["logs"][-1]["details"].endswith(": checked")
+    rc, got, _ = kassa("dispute", "decide", d["uuid"], "--outcome", "success",
+                       "--amount-received", "999.00")
+    assert rc == 0 and (got["status"], got["amount_received"]) == ("resolved_success", "999.00")
+    rc, got, _ = kassa("dispute", "show", d["uuid"])
+    assert rc == 0 and got["status"] == "resolved_success"
+    assert admin_order(kassad, ref)["amount_received"] == "999.00"
+    rc, _, err = kassa("dispute", "decide", d["uuid"], "--outcome", "cancel")
+    assert rc != 0 and "is resolved (resolved_success)" in err
+    verify_ok(kassad)

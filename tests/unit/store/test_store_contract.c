@@ -881,7 +881,13 @@ static const struct {
 } schema[] = {
     {"merchants", "id,name,created_at"},
     {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,created_at,"
-              "form_hosts,rate_limit,rate_burst"},
+              "form_hosts,rate_limit,rate_burst,dispute_ttl,dispute_callbacks,"
+              "dispute_auto_success"},
+    {"disputes", "id,uuid,order_id,shop_id,amount,comment,status,initiator,awaiting,"
+                 "reject_reason,ttl,deadline,paused_at,pause_duration,reopened_at,"
+                 "amount_received,created_at,modified_at"},
+    {"dispute_evidence", "id,uuid,dispute_id,key,uploader,content_type,data,created_at"},
+    {"dispute_logs", "id,uuid,dispute_id,actor_role,status,details,created_at"},
     {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format,strict_signing,"
                       "old_api_key,old_secret,old_valid_until"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"
@@ -1059,7 +1065,8 @@ static void test_migrations_from_older(void **state)
     char cols[512];
     columns(f, "shops", cols, sizeof cols);
     assert_string_equal(cols, "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,"
-                              "created_at,form_hosts,rate_limit,rate_burst");
+                              "created_at,form_hosts,rate_limit,rate_burst,dispute_ttl,"
+                              "dispute_callbacks,dispute_auto_success");
     assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM shop_dialects"), 4);
     if (lite)
         assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
