@@ -116,7 +116,8 @@ def test_create_shop_bad_json(kassad_shared, raw):
 # ---- shop settings: notification_format, PATCH ----
 
 SHOP_VIEW = {"id", "merchant_id", "shop_id", "name", "url", "callback_url", "fee_percent",
-             "fee_fixed", "allowed_hosts", "rate_limit", "rate_burst", "callback_version", "panda_order_ttl",
+             "fee_fixed", "allowed_hosts", "rate_limit", "rate_burst", "dispute_ttl",
+             "dispute_callbacks", "dispute_auto_success", "callback_version", "panda_order_ttl",
              "strict_signing", "tegro_order_ttl", "notification_format", "active"}
 
 
@@ -236,6 +237,13 @@ def raw_sql(server, sql):
 # gone; 010 forgotten), so that the next start runs 010 on these shops (and
 # 013, which adds a column to the shops 010 rebuilds, after it).
 UNDO_010 = """
+DROP TABLE dispute_logs;
+DROP TABLE dispute_evidence;
+DROP TABLE disputes;
+ALTER TABLE shops DROP COLUMN dispute_ttl;
+ALTER TABLE shops DROP COLUMN dispute_callbacks;
+ALTER TABLE shops DROP COLUMN dispute_auto_success;
+DELETE FROM schema_migrations WHERE name LIKE '%disputes%';
 ALTER TABLE shops ADD COLUMN panda_api_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE shops ADD COLUMN panda_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE shops ADD COLUMN tegro_api_key TEXT NOT NULL DEFAULT '';

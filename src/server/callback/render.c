@@ -37,13 +37,19 @@ bool callback_plan(const struct event *e, const struct order *o, const struct sh
     cb->order_id = o->id;
     cb->shop_id = o->shop_id;
     const struct dialect *d = dialect_by_id(o->origin);
-    if (d == NULL || d->merchant == NULL || d->merchant->callback_plan == NULL)
+    bool dispute = strncmp(e->kind, "dispute.", 8) == 0;
+    if (d == NULL || d->merchant == NULL)
+        return false;
+    bool (*plan)(const struct event *, const struct order *, const struct shop *,
+                 const struct shop_dialect *, struct callback *, kassa_err *) =
+        dispute ? d->merchant->dispute_plan : d->merchant->callback_plan;
+    if (plan == NULL)
         return false;
     const struct shop_dialect *row = shop_dialect_find(s, d->name);
     if (row == NULL)
         return false;
     snprintf(cb->receiver, sizeof cb->receiver, "%s", d->name);
-    if (!d->merchant->callback_plan(e, o, s, row, cb, err))
+    if (!plan(e, o, s, row, cb, err))
         return false;
     return *err == KASSA_OK && cb->url[0] != '\0';
 }

@@ -9,6 +9,8 @@
  *   pending | expired -> completed (device: a bank credit matched to it,
  *                         received by the end of the grace period; the
  *                         window is core/device.c's to check)
+ *   expired, canceled, failed, pending -> completed (a dispute resolved in
+ *                          the payer's favour: core/dispute.c)
  *
  * A completion may name the amount actually received (the ledger, the
  * fee and the callbacks then use it); a reversal undoes the completion's
@@ -30,6 +32,9 @@ bool order_transition_allowed(enum order_status from, enum order_status to, enum
 {
     if (actor == ACTOR_DEVICE) /* core/device.c: a matched bank credit */
         return (from == ORDER_PENDING || from == ORDER_EXPIRED) && to == ORDER_COMPLETED;
+    if (actor == ACTOR_DISPUTE)
+        return to == ORDER_COMPLETED && (from == ORDER_EXPIRED || from == ORDER_CANCELED ||
+                                         from == ORDER_FAILED || from == ORDER_PENDING);
     if (from == ORDER_PENDING) {
         switch (to) {
         case ORDER_COMPLETED:
@@ -63,12 +68,17 @@ bool core_take_new_events(void)
     return had;
 }
 
-kassa_err order_event(struct store_conn *c, const struct order *o)
+kassa_err order_event_kind(struct store_conn *c, const struct order *o, const char *kind)
 {
     new_events = true;
+    return STORE_CALL(c, event_insert, o->shop_id, o->id, kind, (int)o->status, clock_now());
+}
+
+kassa_err order_event(struct store_conn *c, const struct order *o)
+{
     char kind[48];
     snprintf(kind, sizeof kind, "order.%s", order_status_name(o->status));
-    return STORE_CALL(c, event_insert, o->shop_id, o->id, kind, (int)o->status, clock_now());
+    return order_event_kind(c, o, kind);
 }
 
 kassa_err order_transition(struct store_conn *c, struct order *o, enum order_status to,
@@ -82,6 +92,7 @@ const char *actor_name(enum actor a)
     static const char *const names[] = {
         [ACTOR_MERCHANT] = "merchant", [ACTOR_PAYER] = "payer",   [ACTOR_OPERATOR] = "operator",
         [ACTOR_PROVIDER] = "provider", [ACTOR_SYSTEM] = "system", [ACTOR_DEVICE] = "device",
+        [ACTOR_DISPUTE] = "dispute",
     };
     return (unsigned)a < sizeof names / sizeof names[0] && names[a] ? names[a] : "";
 }

@@ -372,3 +372,42 @@ kassa_err query_store_gauges(struct store_gauges *out)
 {
     ON_READER(c, store_gauges_read(c, out));
 }
+
+/* ---- disputes ---- */
+
+static kassa_err dispute_of_shop(struct store_conn *c, int64_t shop_id, enum dispute_key by,
+                                 int64_t id, const char *uuid, struct dispute *out)
+{
+    kassa_err err = store_dispute_get(c, by, id, uuid, out);
+    return err == KASSA_OK && shop_id != 0 && out->shop_id != shop_id ? KASSA_ENOTFOUND : err;
+}
+
+kassa_err query_dispute(int64_t shop_id, enum dispute_key by, int64_t id, const char *uuid,
+                        struct dispute *out)
+{
+    ON_READER(c, dispute_of_shop(c, shop_id, by, id, uuid, out));
+}
+
+kassa_err query_disputes(const struct dispute_filter *f,
+                         bool (*fn)(void *arg, const struct dispute *d), void *arg)
+{
+    ON_READER(c, store_disputes_list(c, f, fn, arg));
+}
+
+kassa_err query_dispute_logs(int64_t dispute_id, bool (*fn)(void *arg, const struct dispute_log *l),
+                             void *arg)
+{
+    ON_READER(c, store_dispute_logs(c, dispute_id, fn, arg));
+}
+
+kassa_err query_dispute_evidence(int64_t dispute_id,
+                                 bool (*fn)(void *arg, const struct dispute_evidence *e), void *arg)
+{
+    ON_READER(c, store_dispute_evidence_list(c, dispute_id, fn, arg));
+}
+
+kassa_err query_dispute_evidence_data(int64_t dispute_id, const char *uuid, struct arena *a,
+                                      char **content_type, void **data, size_t *len)
+{
+    ON_READER(c, STORE_CALL(c, evidence_get, dispute_id, uuid, a, content_type, data, len));
+}

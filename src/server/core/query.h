@@ -196,6 +196,26 @@ void core_backup_release(void);
 /* Stop a backup being taken, and refuse new ones: kassad shuts down. */
 void core_backup_cancel(void);
 
+/* ---- disputes (core/dispute.c) ---- */
+
+/* A dispute by id, uuid or order (store.h enum dispute_key), only of shop
+ * shop_id (0: any): another shop's is KASSA_ENOTFOUND. */
+kassa_err query_dispute(int64_t shop_id, enum dispute_key by, int64_t id, const char *uuid,
+                        struct dispute *out);
+/* The disputes f wants (a merchant's page, the operator's queue, those
+ * awaiting a trader: f->trader_id with f->awaiting AWAIT_TRADER). */
+kassa_err query_disputes(const struct dispute_filter *f,
+                         bool (*fn)(void *arg, const struct dispute *d), void *arg);
+/* A dispute's log lines and evidence, oldest first. */
+kassa_err query_dispute_logs(int64_t dispute_id, bool (*fn)(void *arg, const struct dispute_log *l),
+                             void *arg);
+kassa_err query_dispute_evidence(int64_t dispute_id,
+                                 bool (*fn)(void *arg, const struct dispute_evidence *e),
+                                 void *arg);
+/* An evidence file's bytes, copied into `a`. KASSA_ENOTFOUND. */
+kassa_err query_dispute_evidence_data(int64_t dispute_id, const char *uuid, struct arena *a,
+                                      char **content_type, void **data, size_t *len);
+
 /* ---- GET /metrics ---- */
 
 /* The outbox's and the withdrawals' backlog now (store.h struct

@@ -1,6 +1,7 @@
 /* receipt.c: what an order's receipt items and a payer's receipt image may
  * be (see core.h), and storing them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -102,6 +103,16 @@ kassa_err receipt_image_apply(struct store_conn *c, struct store_task *task)
     struct receipt_image_cmd *cmd = container_of(task, struct receipt_image_cmd, task);
     if (cmd->len > RECEIPT_IMAGE_MAX || cmd->content_type == NULL)
         return KASSA_EINVAL;
-    return STORE_CALL(c, receipt_image_put, cmd->order_id, cmd->content_type, cmd->data, cmd->len,
-                      clock_now());
+    kassa_err err = STORE_CALL(c, receipt_image_put, cmd->order_id, cmd->content_type, cmd->data,
+                               cmd->len, clock_now());
+    struct order *o = err == KASSA_OK ? malloc(sizeof *o) : NULL;
+    if (err != KASSA_OK || o == NULL)
+        return err != KASSA_OK ? err : KASSA_ENOMEM;
+    /* On a timed-out order the payer's receipt opens a dispute. */
+    err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, o);
+    struct dispute_file f = {cmd->data, cmd->len, cmd->content_type};
+    if (err == KASSA_OK)
+        err = dispute_from_receipt(c, o, &f);
+    free(o);
+    return err;
 }

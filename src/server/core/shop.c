@@ -89,6 +89,12 @@ static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, s
                  SHOP_RATE_MAX);
         return KASSA_EINVAL;
     }
+    if ((set & SHOP_SET_DISPUTE_TTL) &&
+        (s->dispute_ttl < DISPUTE_TTL_MIN || s->dispute_ttl > DISPUTE_TTL_MAX)) {
+        snprintf(msg, msglen, "dispute_ttl: expected seconds between %d and %d", DISPUTE_TTL_MIN,
+                 DISPUTE_TTL_MAX);
+        return KASSA_EINVAL;
+    }
     if ((set & SHOP_SET_FEE_PERCENT) &&
         kassa_money_percent(100, s->fee_percent, &probe) != KASSA_OK) {
         snprintf(msg, msglen,
@@ -168,6 +174,7 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
         row_fill(row, &cs->dialects[i]);
     }
     s->active = 1;
+    s->dispute_ttl = DISPUTE_TTL_DEFAULT;
     random_hex(s->public_key, 16, true);
     s->created_at = clock_now();
     return KASSA_OK;
@@ -268,6 +275,12 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
         s->rate_limit = v->rate_limit;
         s->rate_burst = v->rate_burst;
     }
+    if (set & SHOP_SET_DISPUTE_TTL)
+        s->dispute_ttl = v->dispute_ttl;
+    if (set & SHOP_SET_DISPUTE_CALLBACKS)
+        s->dispute_callbacks = v->dispute_callbacks;
+    if (set & SHOP_SET_DISPUTE_AUTO_SUCCESS)
+        s->dispute_auto_success = v->dispute_auto_success;
     for (int i = 0; i < cmd->n_dialects; i++) {
         const struct shop_dialect_change *ch = &cmd->dialects[i];
         const struct core_dialect *d = core_dialect(ch->dialect);

@@ -1,5 +1,6 @@
 /* sweeper.c: the timer thread that expires pending orders past expires_at
  * (within a second of the clock passing it, also after clock/advance) and
+ * moves disputes whose trader did not answer in time to the operator,
  * forgets idempotency keys past their retention, and writes when operators'
  * tokens were last used. Each step is a task run
  * through the function main.c gives (on the writer), so the core needs no
@@ -51,6 +52,17 @@ static void *sweeper_main(void *arg)
             if (cmd.expired > 0)
                 log_info("orders expired", "count=%d", cmd.expired);
         } while (cmd.expired == ORDER_EXPIRE_BATCH && !atomic_load(&sweeper_stopping));
+
+        struct dispute_expire_cmd dcmd;
+        do {
+            dcmd = (struct dispute_expire_cmd){.task.run = dispute_expire_apply};
+            if (sweeper_run(&dcmd.task) != KASSA_OK) {
+                log_warn("dispute sweep failed");
+                break;
+            }
+            if (dcmd.expired > 0)
+                log_info("disputes past their time", "count=%d", dcmd.expired);
+        } while (dcmd.expired == DISPUTE_EXPIRE_BATCH && !atomic_load(&sweeper_stopping));
 
         int64_t now = clock_now();
         if (now - last_purge >= 3600) {

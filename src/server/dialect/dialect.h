@@ -73,6 +73,11 @@ struct dialect_merchant {
      * be rendered. */
     bool (*callback_plan)(const struct event *e, const struct order *o, const struct shop *s,
                           const struct shop_dialect *row, struct callback *cb, kassa_err *err);
+    /* The same for a dispute's event (kind "dispute.<status>", written
+     * for shops with dispute_callbacks: core/dispute.c); NULL: it sends
+     * none. */
+    bool (*dispute_plan)(const struct event *e, const struct order *o, const struct shop *s,
+                         const struct shop_dialect *row, struct callback *cb, kassa_err *err);
     /* Sign one attempt of cb at `now` (Unix seconds) with the shop's row:
      * the headers it adds through `add`. NULL: the body carries its own
      * signature. false when a header could not be added. */

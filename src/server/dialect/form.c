@@ -188,3 +188,66 @@ char *sbuf_finish(struct sbuf *b, size_t *len)
     }
     return buf_take(&b->buf, len);
 }
+
+static const void *memmem_(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+    return nlen ? memmem(hay, hlen, needle, nlen) : NULL;
+}
+
+bool form_multipart_next(const char *content_type, const char *body, size_t body_len, size_t *pos,
+                         struct form_part *part)
+{
+    const char *b = content_type ? strcasestr(content_type, "boundary=") : NULL;
+    if (b == NULL || body == NULL)
+        return false;
+    b += 9;
+    char delim[256];
+    size_t blen = strcspn(b, ";");
+    if (blen >= 2 && b[0] == '"' && b[blen - 1] == '"') {
+        b++;
+        blen -= 2;
+    }
+    if (blen == 0 || blen + 4 >= sizeof delim)
+        return false;
+    int dlen = snprintf(delim, sizeof delim, "--%.*s", (int)blen, b);
+    const char *end = body + body_len;
+    const char *p = memmem_(body + *pos, body_len - *pos, delim, (size_t)dlen);
+    if (p == NULL)
+        return false;
+    p += dlen;
+    if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+        return false; /* the closing delimiter */
+    const char *head_end = memmem_(p, (size_t)(end - p), "\r\n\r\n", 4);
+    if (head_end == NULL)
+        return false;
+    /* name="...", not the end of filename="..." */
+    const char *name = p;
+    while ((name = memmem_(name, (size_t)(head_end - name), "name=\"", 6)) != NULL && name > p &&
+           name[-1] != ' ' && name[-1] != ';')
+        name += 6;
+    part->name = "";
+    part->name_len = 0;
+    if (name != NULL) {
+        name += 6;
+        const char *q = memchr(name, '"', (size_t)(head_end - name));
+        if (q != NULL) {
+            part->name = name;
+            part->name_len = (size_t)(q - name);
+        }
+    }
+    const char *content = head_end + 4;
+    char next[260];
+    int nlen = snprintf(next, sizeof next, "\r\n%s", delim);
+    const char *stop = memmem_(content, (size_t)(end - content), next, (size_t)nlen);
+    if (stop == NULL)
+        return false;
+    part->data = content;
+    part->len = (size_t)(stop - content);
+    *pos = (size_t)(stop + 2 - body);
+    return true;
+}
+
+bool form_part_is(const struct form_part *p, const char *name)
+{
+    return p->name_len == strlen(name) && memcmp(p->name, name, p->name_len) == 0;
+}

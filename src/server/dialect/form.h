@@ -59,4 +59,22 @@ void sbuf_urlenc(struct sbuf *b, const char *s);
 /* The text (NUL-terminated) owned by the caller (free()), or NULL if anything failed. */
 char *sbuf_finish(struct sbuf *b, size_t *len);
 
+/* One part of a multipart/form-data body: its field name (not
+ * terminated) and content, pointing into the body. */
+struct form_part {
+    const char *name;
+    size_t name_len;
+    const char *data;
+    size_t len;
+};
+
+/* The next part of a multipart/form-data body whose Content-Type header
+ * (with its boundary) is `content_type`; *pos starts at 0 and is moved on.
+ * False at the closing delimiter, or when the body is no such form. */
+bool form_multipart_next(const char *content_type, const char *body, size_t body_len, size_t *pos,
+                         struct form_part *part);
+
+/* Whether a part is the field `name`. */
+bool form_part_is(const struct form_part *p, const char *name);
+
 #endif

@@ -68,6 +68,7 @@ static bool http_tls; /* serving HTTPS (tls.c holds the pair) */
 static http_handler http_cb;
 static size_t http_max_body;
 static size_t http_max_upload;
+#define HTTP_UPLOAD_FILES 5 /* files a dispute's evidence may be (core DISPUTE_FILES_MAX) */
 static int http_max_conns = 1024;
 static int http_request_timeout = 60;
 pthread_mutex_t http_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -103,7 +104,7 @@ static struct http_conn *conn_new(const char *uri, struct MHD_Connection *mhd)
     c->req.priv = c;
     /* The arena is sized for the largest body; the real limit is known once
      * the method and path are (first access-handler call). */
-    arena_init(&c->req.arena, http_max_upload + HTTP_ARENA_EXTRA);
+    arena_init(&c->req.arena, HTTP_UPLOAD_FILES * http_max_upload + HTTP_ARENA_EXTRA);
     make_request_id(c->req.id);
     c->t0_us = clock_mono_us();
     c->req.route_class = http_metrics_unclassified();
@@ -489,8 +490,14 @@ static int conn_start(struct http_conn *c, const char *url, const char *method)
     c->req.path = arena_strdup(&c->req.arena, url);
     if (c->req.method == NULL || c->req.path == NULL || copy_headers(c) != 0)
         return -1;
-    bool upload = strcmp(method, "POST") == 0 && ends_with(url, "/receipt");
-    c->limit = upload ? http_max_upload : http_max_body;
+    /* A receipt is one uploaded file; a dispute's opening or a trader's
+     * rejection carries up to HTTP_UPLOAD_FILES of them. */
+    bool post = strcmp(method, "POST") == 0;
+    bool files = post && (ends_with(url, "/disputes") ||
+                          (strstr(url, "/disputes/") != NULL && ends_with(url, "/reject")));
+    c->limit = files                                ? HTTP_UPLOAD_FILES * http_max_upload
+               : post && ends_with(url, "/receipt") ? http_max_upload
+                                                    : http_max_body;
     c->req.route_class = http_metrics_classify(&c->req);
     buf_init(&c->body, c->limit);
     /* Now the body limit is known: the arena gets that plus HTTP_ARENA_EXTRA

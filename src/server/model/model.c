@@ -197,3 +197,55 @@ int bank_message_state_of(const char *name)
             return (int)i;
     return -1;
 }
+static const char *const dispute_status_names[] = {
+    [DISPUTE_IN_PROGRESS] = "in_progress",
+    [DISPUTE_PAUSED] = "paused",
+    [DISPUTE_RESOLVED_SUCCESS] = "resolved_success",
+    [DISPUTE_RESOLVED_CANCEL] = "resolved_cancel",
+};
+static const char *const dispute_party_names[] = {
+    [PARTY_MERCHANT] = "merchant", [PARTY_CUSTOMER] = "customer", [PARTY_TRADER] = "trader",
+    [PARTY_OPERATOR] = "operator", [PARTY_SYSTEM] = "system",
+};
+static const char *const dispute_awaiting_names[] = {
+    [AWAIT_NONE] = "",
+    [AWAIT_TRADER] = "trader",
+    [AWAIT_OPERATOR] = "operator",
+};
+
+static int name_index(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; name != NULL && i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+#define NAME_OF(table, v) ((unsigned)(v) < sizeof table / sizeof table[0] ? table[v] : "unknown")
+
+const char *dispute_status_name(enum dispute_status s)
+{
+    return NAME_OF(dispute_status_names, s);
+}
+int dispute_status_parse(const char *name)
+{
+    return name_index(dispute_status_names, DISPUTE_STATUSES, name);
+}
+const char *dispute_party_name(enum dispute_party p)
+{
+    return NAME_OF(dispute_party_names, p);
+}
+int dispute_party_parse(const char *name)
+{
+    return name_index(dispute_party_names,
+                      sizeof dispute_party_names / sizeof dispute_party_names[0], name);
+}
+const char *dispute_awaiting_name(enum dispute_awaiting a)
+{
+    return NAME_OF(dispute_awaiting_names, a);
+}
+int dispute_awaiting_parse(const char *name)
+{
+    return name_index(dispute_awaiting_names,
+                      sizeof dispute_awaiting_names / sizeof dispute_awaiting_names[0], name);
+}

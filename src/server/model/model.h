@@ -74,6 +74,12 @@ struct shop {
     int rate_limit;        /* its merchant requests a second, 0: no limit (core/guard.c) */
     int rate_burst;        /* the bucket's size, 0: one second's worth */
     int amount_adjust_max; /* whole units an amount may be raised to be unique */
+    /* Disputes (core/dispute.c): seconds a trader has to answer (1800), a
+     * signed `dispute` callback on every change, success when the trader
+     * does not answer in time (else the operator decides). */
+    int dispute_ttl;
+    bool dispute_callbacks;
+    bool dispute_auto_success;
     /* One row per merchant dialect the shop has credentials in, in the
      * store's order (by name); shop_dialect_find looks one up. */
     int n_dialects;
@@ -664,6 +670,105 @@ struct bank_message_filter {
     int64_t device_id; /* 0 any */
     int64_t after_id;
     bool asc;
+    int limit;
+};
+
+/* ---- disputes (spec/p2p.md "Disputes") ----------------------------------- */
+
+enum dispute_status {
+    DISPUTE_IN_PROGRESS,
+    DISPUTE_PAUSED,
+    DISPUTE_RESOLVED_SUCCESS,
+    DISPUTE_RESOLVED_CANCEL,
+};
+#define DISPUTE_STATUSES 4
+
+/* Who opens a dispute, writes its log lines and uploads its evidence. */
+enum dispute_party {
+    PARTY_MERCHANT,
+    PARTY_CUSTOMER,
+    PARTY_TRADER,
+    PARTY_OPERATOR,
+    PARTY_SYSTEM,
+};
+
+/* Whose move it is in an open dispute. */
+enum dispute_awaiting { AWAIT_NONE, AWAIT_TRADER, AWAIT_OPERATOR };
+
+#define DISPUTE_COMMENT_SIZE 1024
+#define DISPUTE_DETAILS_SIZE 1024
+
+struct dispute {
+    int64_t id;
+    char uuid[UUID_SIZE];
+    int64_t order_id;
+    int64_t shop_id;
+    int64_t amount; /* what the payer says was sent, minor units of `currency` */
+    char comment[DISPUTE_COMMENT_SIZE];
+    enum dispute_status status;
+    enum dispute_party initiator;
+    enum dispute_awaiting awaiting;
+    char reject_reason[SHORT_SIZE]; /* the trader's code when rejected, "" */
+    int64_t ttl;                    /* seconds the trader has to answer */
+    int64_t deadline;               /* Unix seconds it runs out (pauses move it on) */
+    int64_t paused_at;              /* 0: not paused */
+    int64_t pause_duration;         /* seconds paused so far */
+    int64_t reopened_at;            /* 0: never reopened */
+    int64_t amount_received;        /* what the resolution completed the order with, 0 */
+    int64_t created_at, modified_at;
+    /* read with it (joined): its order's and shop's */
+    char order_uuid[UUID_SIZE];
+    char merchant_order_id[TEXT_SIZE];
+    char currency[16];
+    int64_t merchant_id;
+    int64_t trader_id; /* the trader of the order's requisite, 0 */
+};
+
+/* How a dispute is looked up: its id, its uuid, its order's id. */
+enum dispute_key { DISPUTE_BY_ID, DISPUTE_BY_UUID, DISPUTE_BY_ORDER };
+
+struct dispute_evidence {
+    int64_t id;
+    char uuid[UUID_SIZE];
+    int64_t dispute_id;
+    char key[128];
+    enum dispute_party uploader;
+    char content_type[32];
+    int64_t created_at;
+};
+
+struct dispute_log {
+    int64_t id;
+    char uuid[UUID_SIZE];
+    int64_t dispute_id;
+    enum dispute_party actor;
+    enum dispute_status status; /* the dispute's after the change */
+    char details[DISPUTE_DETAILS_SIZE];
+    int64_t created_at;
+};
+
+/* The names of a status ("in_progress", ...), a party ("merchant", ...),
+ * whose move it is ("trader", "operator", ""); the parse functions give
+ * -1 for a name that is none. */
+const char *dispute_status_name(enum dispute_status s);
+int dispute_status_parse(const char *name);
+const char *dispute_party_name(enum dispute_party p);
+int dispute_party_parse(const char *name);
+const char *dispute_awaiting_name(enum dispute_awaiting a);
+int dispute_awaiting_parse(const char *name);
+
+/* What a dispute list wants (the merchant's pages by offset, the
+ * operator's queue by id). status -1: any; open_only: in_progress and
+ * paused; awaiting -1: anyone's move. */
+struct dispute_filter {
+    int64_t shop_id;   /* 0: every shop */
+    int64_t trader_id; /* 0: anyone's; else on the trader's requisites only */
+    int status;
+    bool open_only;
+    int awaiting;
+    bool not_awaiting; /* awaiting is the move it must NOT be */
+    int64_t after_id;  /* the operator's cursor: ids below it (0: from the newest) */
+    int offset;        /* the merchant's pages */
     int limit;
 };
 

@@ -374,6 +374,12 @@ static const struct snap_kind snap_kinds[] = {
        "matched_by FROM bank_messages WHERE id = CAST($1 AS BIGINT)",
        "id:i,device_id:i,trader_id:i,event_id:s,state:s,reason:s,amount:i,currency:s,order_id:i,"
        "matched_by:s"}}},
+    {"dispute",
+     {{NULL,
+       "SELECT id, uuid, order_id, status, awaiting, amount, reject_reason, deadline, paused_at, "
+       "pause_duration, reopened_at, amount_received FROM disputes WHERE uuid = $1",
+       "id:i,uuid:s,order_id:i,status:s,awaiting:s,amount:i,reject_reason:s,deadline:i,"
+       "paused_at:i,pause_duration:i,reopened_at:i,amount_received:i"}}},
     {"setting", {{NULL, "SELECT name, value FROM settings WHERE name = $1", "name:s,value:s"}}},
 };
 

@@ -220,6 +220,10 @@ kassa_err pg_orders_due(struct store_conn *c, int64_t now, int limit, int64_t *i
 kassa_err pg_order_confirm(struct store_conn *c, int64_t order_id, int64_t now);
 kassa_err pg_receipt_image_put(struct store_conn *c, int64_t order_id, const char *content_type,
                                const void *data, size_t len, int64_t now);
+kassa_err pg_evidence_put(struct store_conn *c, const struct dispute_evidence *e, const void *data,
+                          size_t len);
+kassa_err pg_evidence_get(struct store_conn *c, int64_t dispute_id, const char *uuid,
+                          struct arena *a, char **content_type, void **data, size_t *len);
 kassa_err pg_receipt_image_get(struct store_conn *c, int64_t order_id, struct arena *a,
                                char **content_type, void **data, size_t *len);
 kassa_err pg_order_stats(struct store_conn *c, int64_t shop_id, int64_t from, int64_t to,

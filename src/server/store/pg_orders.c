@@ -11,6 +11,7 @@
 
 #include "base/base.h"
 #include "pg_internal.h"
+#include "sql/disputes.h"
 #include "sql/orders.h"
 
 enum {
@@ -21,6 +22,8 @@ enum {
     S_ORDER_SET_METHOD,
     S_RECEIPT_PUT,
     S_RECEIPT_GET,
+    S_EVIDENCE_PUT,
+    S_EVIDENCE_GET,
     S_STATS,
     S_END_,
 };
@@ -36,6 +39,8 @@ static const char *const sql[] = {
     [S_ORDER_SET_METHOD - PG_SLOTS_ORDERS] = SQL_ORDER_SET_METHOD,
     [S_RECEIPT_PUT - PG_SLOTS_ORDERS] = SQL_RECEIPT_IMAGE_PUT,
     [S_RECEIPT_GET - PG_SLOTS_ORDERS] = SQL_RECEIPT_IMAGE_GET,
+    [S_EVIDENCE_PUT - PG_SLOTS_ORDERS] = SQL_DISPUTE_EVIDENCE_PUT,
+    [S_EVIDENCE_GET - PG_SLOTS_ORDERS] = SQL_DISPUTE_EVIDENCE_GET,
     [S_STATS - PG_SLOTS_ORDERS] =
         "SELECT COUNT(*), COUNT(*) FILTER (WHERE o.status = 1), "
         "COUNT(*) FILTER (WHERE o.status = 0), COALESCE(SUM(o.amount), 0), "
@@ -167,6 +172,53 @@ kassa_err pg_receipt_image_get(struct store_conn *base, int64_t order_id, struct
     pgp_i64(&p, order_id);
     kassa_err err;
     PGresult *r = exec_(c, S_RECEIPT_GET, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return KASSA_ENOTFOUND;
+    }
+    size_t hexlen = (size_t)PQgetlength(r, 0, 1);
+    size_t cap = hexlen > 2 ? (hexlen - 2) / 2 : 0;
+    *content_type = arena_strdup(a, PQgetvalue(r, 0, 0));
+    *data = arena_alloc(a, cap ? cap : 1);
+    if (*content_type == NULL || *data == NULL) {
+        err = KASSA_ENOMEM;
+    } else {
+        long got = pg_bytes(r, 0, 1, *data, cap);
+        if (got < 0)
+            err = KASSA_EIO;
+        else
+            *len = (size_t)got;
+    }
+    PQclear(r);
+    return err;
+}
+
+kassa_err pg_evidence_put(struct store_conn *base, const struct dispute_evidence *e,
+                          const void *data, size_t len)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_text(&p, e->uuid);
+    pgp_i64(&p, e->dispute_id);
+    pgp_text(&p, e->key);
+    pgp_text(&p, dispute_party_name(e->uploader));
+    pgp_text(&p, e->content_type);
+    pgp_bytes(&p, data, len);
+    pgp_i64(&p, e->created_at);
+    return run_(c, S_EVIDENCE_PUT, &p, NULL);
+}
+
+kassa_err pg_evidence_get(struct store_conn *base, int64_t dispute_id, const char *uuid,
+                          struct arena *a, char **content_type, void **data, size_t *len)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, dispute_id);
+    pgp_text(&p, uuid);
+    kassa_err err;
+    PGresult *r = exec_(c, S_EVIDENCE_GET, &p, &err);
     if (r == NULL)
         return err;
     if (PQntuples(r) == 0) {

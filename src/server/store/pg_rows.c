@@ -173,6 +173,9 @@ int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s)
         s->rate_limit = (int)pg_i64(r, i, 19);
         s->rate_burst = (int)pg_i64(r, i, 20);
         s->amount_adjust_max = (int)pg_i64(r, i, 21);
+        s->dispute_ttl = (int)pg_i64(r, i, 22);
+        s->dispute_callbacks = pg_i64(r, i, 23) != 0;
+        s->dispute_auto_success = pg_i64(r, i, 24) != 0;
         /* Its dialect rows: this result row and the next ones of the same
          * shop (the LEFT JOIN's NULLs when it has none). */
         for (; i < n && pg_i64(r, i, 0) == s->id; i++) {

@@ -116,6 +116,9 @@ kassa_err pg_shop_update(struct store_conn *base, const struct shop *s)
     pgp_i64(&p, s->rate_limit);
     pgp_i64(&p, s->rate_burst);
     pgp_i64(&p, s->amount_adjust_max);
+    pgp_i64(&p, s->dispute_ttl);
+    pgp_i64(&p, s->dispute_callbacks ? 1 : 0);
+    pgp_i64(&p, s->dispute_auto_success ? 1 : 0);
     int64_t changed = 0;
     kassa_err err = run_(c, S_SHOP_UPDATE, &p, &changed);
     if (err == KASSA_OK && changed != 1)

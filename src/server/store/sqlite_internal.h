@@ -238,6 +238,10 @@ kassa_err sqlite_order_confirm(struct store_conn *base, int64_t order_id, int64_
 kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id,
                                    const char *content_type, const void *data, size_t len,
                                    int64_t now);
+kassa_err sqlite_evidence_put(struct store_conn *base, const struct dispute_evidence *e,
+                              const void *data, size_t len);
+kassa_err sqlite_evidence_get(struct store_conn *base, int64_t dispute_id, const char *uuid,
+                              struct arena *a, char **content_type, void **data, size_t *len);
 kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a,
                                    char **content_type, void **data, size_t *len);
 kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to,

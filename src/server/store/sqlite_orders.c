@@ -8,6 +8,7 @@
 
 #include "base/base.h"
 #include "sqlite_internal.h"
+#include "sql/disputes.h"
 #include "sql/orders.h"
 
 enum {
@@ -18,6 +19,8 @@ enum {
     S_ORDER_SET_METHOD,
     S_RECEIPT_PUT,
     S_RECEIPT_GET,
+    S_EVIDENCE_PUT,
+    S_EVIDENCE_GET,
     S_STATS,
     S_END_,
 };
@@ -34,6 +37,8 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
         [S_ORDER_SET_METHOD - SLOTS_ORDERS] = SQL_ORDER_SET_METHOD,
         [S_RECEIPT_PUT - SLOTS_ORDERS] = SQL_RECEIPT_IMAGE_PUT,
         [S_RECEIPT_GET - SLOTS_ORDERS] = SQL_RECEIPT_IMAGE_GET,
+        [S_EVIDENCE_PUT - SLOTS_ORDERS] = SQL_DISPUTE_EVIDENCE_PUT,
+        [S_EVIDENCE_GET - SLOTS_ORDERS] = SQL_DISPUTE_EVIDENCE_GET,
         [S_STATS - SLOTS_ORDERS] =
             "SELECT COUNT(*), "
             "COALESCE(SUM(o.status = 1), 0), COALESCE(SUM(o.status = 0), 0), "
@@ -166,6 +171,49 @@ kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, st
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, order_id);
+    int rc = sqlite3_step(st);
+    kassa_err err = KASSA_OK;
+    if (rc == SQLITE_ROW) {
+        *content_type = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+        *len = (size_t)sqlite3_column_bytes(st, 1);
+        *data = arena_alloc(a, *len ? *len : 1);
+        if (*content_type == NULL || *data == NULL)
+            err = KASSA_ENOMEM;
+        else if (*len)
+            memcpy(*data, sqlite3_column_blob(st, 1), *len);
+    } else {
+        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
+    }
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_evidence_put(struct store_conn *base, const struct dispute_evidence *e,
+                              const void *data, size_t len)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_EVIDENCE_PUT);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite_bind_text(st, 1, e->uuid);
+    sqlite3_bind_int64(st, 2, e->dispute_id);
+    sqlite_bind_text(st, 3, e->key);
+    sqlite_bind_text(st, 4, dispute_party_name(e->uploader));
+    sqlite_bind_text(st, 5, e->content_type);
+    sqlite3_bind_blob64(st, 6, data, len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, e->created_at);
+    return sqlite_run(c, st);
+}
+
+kassa_err sqlite_evidence_get(struct store_conn *base, int64_t dispute_id, const char *uuid,
+                              struct arena *a, char **content_type, void **data, size_t *len)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_EVIDENCE_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, dispute_id);
+    sqlite_bind_text(st, 2, uuid);
     int rc = sqlite3_step(st);
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW) {

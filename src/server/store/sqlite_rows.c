@@ -234,6 +234,9 @@ static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
     s->rate_limit = sqlite3_column_int(st, 19);
     s->rate_burst = sqlite3_column_int(st, 20);
     s->amount_adjust_max = sqlite3_column_int(st, 21);
+    s->dispute_ttl = sqlite3_column_int(st, 22);
+    s->dispute_callbacks = sqlite3_column_int(st, 23) != 0;
+    s->dispute_auto_success = sqlite3_column_int(st, 24) != 0;
 }
 
 /* The dialect columns of an SQL_SHOP_SELECT row, as one more row of s (none

@@ -246,6 +246,14 @@ struct store_ops {
     /* The receipt, copied into `a`. */
     kassa_err (*receipt_image_get)(struct store_conn *c, int64_t order_id, struct arena *a,
                                    char **content_type, void **data, size_t *len);
+    /* A dispute's evidence (e: uuid, dispute_id, key, uploader,
+     * content_type, created_at; e->id not set) with its bytes, kept as a
+     * receipt is; and its bytes by dispute and uuid, copied into `a`
+     * (KASSA_ENOTFOUND). */
+    kassa_err (*evidence_put)(struct store_conn *c, const struct dispute_evidence *e,
+                              const void *data, size_t len);
+    kassa_err (*evidence_get)(struct store_conn *c, int64_t dispute_id, const char *uuid,
+                              struct arena *a, char **content_type, void **data, size_t *len);
     /* Statistics of a shop's orders in `currency` created in [from, to)
      * (Unix seconds), optionally of one requisite type / requisite country
      * ("" = any). */
@@ -663,6 +671,28 @@ kassa_err store_audit_list(struct store_conn *c, const struct audit_filter *f, s
  * (out ""), KASSA_ENOMEM when it does not fit. */
 kassa_err store_record_json(struct store_conn *c, const char *kind, const char *id, char *out,
                             size_t size);
+/* Disputes (disputes.c, over query_rows; core/dispute.c has the rules):
+ * insert sets the id; update writes the changing columns only while the
+ * stored status and awaiting are old_* (KASSA_ESTATE otherwise); get
+ * gives KASSA_ENOTFOUND; due: the ids of in_progress disputes awaiting
+ * the trader whose deadline <= now. Each read joins its order's uuid,
+ * merchant order id and currency, its shop's merchant and its trader. */
+typedef bool (*store_dispute_fn)(void *arg, const struct dispute *d);
+typedef bool (*store_dispute_log_fn)(void *arg, const struct dispute_log *l);
+typedef bool (*store_dispute_evidence_fn)(void *arg, const struct dispute_evidence *e);
+kassa_err store_dispute_insert(struct store_conn *c, struct dispute *d);
+kassa_err store_dispute_update(struct store_conn *c, const struct dispute *d,
+                               enum dispute_status old_status, enum dispute_awaiting old_awaiting);
+kassa_err store_dispute_get(struct store_conn *c, enum dispute_key by, int64_t id, const char *uuid,
+                            struct dispute *out);
+kassa_err store_disputes_list(struct store_conn *c, const struct dispute_filter *f,
+                              store_dispute_fn fn, void *arg);
+kassa_err store_disputes_due(struct store_conn *c, int64_t now, int limit, int64_t *ids, int *n);
+kassa_err store_dispute_log_insert(struct store_conn *c, struct dispute_log *l);
+kassa_err store_dispute_logs(struct store_conn *c, int64_t dispute_id, store_dispute_log_fn fn,
+                             void *arg);
+kassa_err store_dispute_evidence_list(struct store_conn *c, int64_t dispute_id,
+                                      store_dispute_evidence_fn fn, void *arg);
 /* What GET /metrics reads of the database at each scrape (lists.c, over
  * query_rows; one indexed statement, sql/gauges.h). */
 struct store_gauges {

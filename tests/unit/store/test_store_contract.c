@@ -903,7 +903,13 @@ static const struct {
 } schema[] = {
     {"merchants", "id,name,created_at"},
     {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,created_at,"
-              "form_hosts,rate_limit,rate_burst,amount_adjust_max"},
+              "form_hosts,rate_limit,rate_burst,amount_adjust_max,dispute_ttl,dispute_callbacks,"
+              "dispute_auto_success"},
+    {"disputes", "id,uuid,order_id,shop_id,amount,comment,status,initiator,awaiting,"
+                 "reject_reason,ttl,deadline,paused_at,pause_duration,reopened_at,"
+                 "amount_received,created_at,modified_at"},
+    {"dispute_evidence", "id,uuid,dispute_id,key,uploader,content_type,data,created_at"},
+    {"dispute_logs", "id,uuid,dispute_id,actor_role,status,details,created_at"},
     {"shop_dialects", "shop_id,dialect,api_key,secret,order_ttl,callback_format,strict_signing,"
                       "old_api_key,old_secret,old_valid_until"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"

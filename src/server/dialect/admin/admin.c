@@ -592,6 +592,9 @@ static enum http_action admin_route(struct http_req *req, const char *p)
         path_after(p, "/devices/") != NULL || path_after(p, "/bank-messages") != NULL ||
         ((arg = path_after(p, "/requisites/")) != NULL && strstr(arg, "/device") != NULL))
         return admin_devices(req, p);
+    /* Disputes: the queue, deciding, pausing (admin_disputes.c). */
+    if (path_after(p, "/disputes") != NULL)
+        return admin_disputes(req, p);
     /* Traders and their money (admin_traders.c). */
     if (path_after(p, "/traders") != NULL)
         return admin_traders(req, p);

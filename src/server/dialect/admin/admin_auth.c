@@ -61,6 +61,13 @@ static const struct rule {
     {"DELETE", "/requisites/*/device", "requisite.unbind", PERM_ADMIN, "requisite", 2, NULL},
     {"POST", "/bank-messages/*/attach", "bank_message.attach", PERM_ORDERS, "bank_message", 2,
      NULL},
+    /* Disputes: deciding moves money (a late completion), as a withdrawal
+     * decision does: finance's; reading is anyone's. */
+    {"POST", "/disputes/*/decide", "dispute.decide", PERM_FINANCE, "dispute", 2, NULL},
+    {"POST", "/disputes/*/accept", "dispute.accept", PERM_FINANCE, "dispute", 2, NULL},
+    {"POST", "/disputes/*/reject", "dispute.reject", PERM_FINANCE, "dispute", 2, NULL},
+    {"POST", "/disputes/*/pause", "dispute.pause", PERM_FINANCE, "dispute", 2, NULL},
+    {"POST", "/disputes/*/resume", "dispute.resume", PERM_FINANCE, "dispute", 2, NULL},
     {"POST", "/operators", "operator.create", PERM_OPERATORS, "operator", 0, NULL},
     {"PATCH", "/operators/*", "operator.update", PERM_OPERATORS, "operator", 2, NULL},
     {"POST", "/operators/*/tokens", "token.create", PERM_OPERATORS, "token", 0, NULL},

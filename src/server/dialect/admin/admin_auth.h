@@ -49,6 +49,8 @@ enum http_action admin_operators(struct http_req *req, const char *p);
  * devices and pairing codes, a device, a requisite's device, the bank
  * messages. */
 enum http_action admin_devices(struct http_req *req, const char *p);
+/* The routes of disputes (admin_disputes.c). */
+enum http_action admin_disputes(struct http_req *req, const char *p);
 /* The routes of traders and their money (admin_traders.c). */
 enum http_action admin_traders(struct http_req *req, const char *p);
 

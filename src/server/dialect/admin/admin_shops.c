@@ -282,6 +282,9 @@ void render_admin_shop(struct jw *w, const struct shop *s, bool credentials,
     render_form_hosts(w, s->form_hosts);
     jw_kint(w, "rate_limit", s->rate_limit);
     jw_kint(w, "rate_burst", s->rate_burst);
+    jw_kint(w, "dispute_ttl", s->dispute_ttl);
+    jw_kbool(w, "dispute_callbacks", s->dispute_callbacks);
+    jw_kbool(w, "dispute_auto_success", s->dispute_auto_success);
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect *d = dialect_registry[i];
         const struct dialect_merchant *m = d->merchant;
@@ -489,15 +492,61 @@ static enum http_action admin_switch_shop(struct http_req *req, int64_t shop_id,
     return admin_submit(req, &cmd->task, shop_updated);
 }
 
+/* The dispute settings of a shop update (core/dispute.c): dispute_ttl
+ * seconds, dispute_callbacks and dispute_auto_success true or false. */
+static bool parse_dispute_settings(json_t *root, struct shop_update_cmd *cmd, char *msg,
+                                   size_t msglen)
+{
+    json_t *ttl = json_object_get(root, "dispute_ttl");
+    if (ttl != NULL) {
+        if (!json_is_integer(ttl) || json_integer_value(ttl) < DISPUTE_TTL_MIN ||
+            json_integer_value(ttl) > DISPUTE_TTL_MAX) {
+            snprintf(msg, msglen, "dispute_ttl: expected seconds between %d and %d",
+                     DISPUTE_TTL_MIN, DISPUTE_TTL_MAX);
+            return false;
+        }
+        cmd->values.dispute_ttl = (int)json_integer_value(ttl);
+        cmd->set |= SHOP_SET_DISPUTE_TTL;
+    }
+    static const struct {
+        const char *key;
+        unsigned flag;
+    } flags[] = {{"dispute_callbacks", SHOP_SET_DISPUTE_CALLBACKS},
+                 {"dispute_auto_success", SHOP_SET_DISPUTE_AUTO_SUCCESS}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        json_t *v = json_object_get(root, flags[i].key);
+        if (v == NULL)
+            continue;
+        if (!json_is_boolean(v)) {
+            snprintf(msg, msglen, "%s: expected true or false", flags[i].key);
+            return false;
+        }
+        if (flags[i].flag == SHOP_SET_DISPUTE_CALLBACKS)
+            cmd->values.dispute_callbacks = json_is_true(v);
+        else
+            cmd->values.dispute_auto_success = json_is_true(v);
+        cmd->set |= flags[i].flag;
+    }
+    return true;
+}
+
 /* PATCH /admin/v1/shops/{id}: any of the create fields but merchant_id, and
  * the per-shop settings kassa has (every merchant dialect's among them).
  * Every member is checked before anything is written; an unknown one is
  * refused (a typo must not pass silently). */
 static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
 {
-    static const char *const fields[] = {"name",        "url",       "callback_url",
-                                         "fee_percent", "fee_fixed", "allowed_hosts",
-                                         "rate_limit",  "rate_burst"};
+    static const char *const fields[] = {"name",
+                                         "url",
+                                         "callback_url",
+                                         "fee_percent",
+                                         "fee_fixed",
+                                         "allowed_hosts",
+                                         "rate_limit",
+                                         "rate_burst",
+                                         "dispute_ttl",
+                                         "dispute_callbacks",
+                                         "dispute_auto_success"};
     char msg[512], takes[256];
     json_t *root = parse_json_object(req, msg, sizeof msg);
     if (root == NULL) {
@@ -583,7 +632,8 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
                           : json_integer_value(rb));
         cmd->set |= SHOP_SET_RATE;
     }
-    if (!parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
+    if (!parse_dispute_settings(root, cmd, msg, sizeof msg) ||
+        !parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
         goto refuse;
     if (cmd->set == 0 && cmd->n_fixed == 0 && cmd->n_dialects == 0) {
         snprintf(msg, sizeof msg, "nothing to change: give any of %s", takes);

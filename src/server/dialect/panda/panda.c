@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "base/log.h"
 #include "dialect/dialect.h"
+#include "dialect/form.h"
 #include "kassa/money.h"
 #include "dialect/reply.h"
 #include "panda.h"
@@ -593,52 +594,19 @@ static void receipt_rendered(struct http_req *req, struct store_task *task, kass
     reply_jw(req, 200, &w);
 }
 
-static const void *memmem_(const void *hay, size_t hlen, const void *needle, size_t nlen)
-{
-    return nlen ? memmem(hay, hlen, needle, nlen) : NULL;
-}
-
 /* The content of the multipart form-data field `name`: *data and *len point
  * into the body. False when the body is not such a form or lacks it. */
 static bool multipart_field(struct http_req *req, const char *name, const char **data, size_t *len)
 {
     const char *ct = http_header(req, "Content-Type");
-    const char *b = ct ? strcasestr(ct, "boundary=") : NULL;
-    if (b == NULL)
-        return false;
-    b += 9;
-    char delim[256];
-    size_t blen = strcspn(b, ";");
-    if (blen >= 2 && b[0] == '"' && b[blen - 1] == '"') {
-        b++;
-        blen -= 2;
-    }
-    if (blen == 0 || blen + 4 >= sizeof delim)
-        return false;
-    int dlen = snprintf(delim, sizeof delim, "--%.*s", (int)blen, b);
-    char want[128];
-    int wlen = snprintf(want, sizeof want, "name=\"%s\"", name);
-    const char *p = req->body, *end = req->body + req->body_len;
-    while ((p = memmem_(p, (size_t)(end - p), delim, (size_t)dlen)) != NULL) {
-        p += dlen;
-        if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-            return false; /* the closing delimiter */
-        const char *head_end = memmem_(p, (size_t)(end - p), "\r\n\r\n", 4);
-        if (head_end == NULL)
-            return false;
-        bool match = memmem_(p, (size_t)(head_end - p), want, (size_t)wlen) != NULL;
-        const char *content = head_end + 4;
-        char next[260];
-        int nlen = snprintf(next, sizeof next, "\r\n%s", delim);
-        const char *stop = memmem_(content, (size_t)(end - content), next, (size_t)nlen);
-        if (stop == NULL)
-            return false;
-        if (match) {
-            *data = content;
-            *len = (size_t)(stop - content);
+    struct form_part part;
+    size_t pos = 0;
+    while (form_multipart_next(ct, req->body, req->body_len, &pos, &part)) {
+        if (form_part_is(&part, name)) {
+            *data = part.data;
+            *len = part.len;
             return true;
         }
-        p = stop + 2;
     }
     return false;
 }
@@ -817,6 +785,8 @@ static enum http_action panda_handle(struct http_req *req)
                 return panda_confirm(req, uuid);
             if (strcmp(slash, "/receipt") == 0 && post)
                 return panda_receipt(req, uuid);
+            if (strcmp(slash, "/disputes") == 0 && (get || post))
+                return panda_order_disputes(req, uuid, post);
         } else if (strcmp(slash, "/cancel") == 0 || strcmp(slash, "/receipt") == 0) {
             reply_error(req, 404, "Order not found");
             return HTTP_DONE;
@@ -837,6 +807,8 @@ static enum http_action panda_handle(struct http_req *req)
 static const struct dialect_route routes[] = {
     {.path = "/orders", .handle = panda_handle},
     {.path = "/v1/orders", .handle = panda_handle},
+    {.path = "/disputes", .handle = panda_disputes_handle},
+    {.path = "/v1/disputes", .handle = panda_disputes_handle},
 };
 
 static const struct dialect_field fields[] = {
@@ -856,6 +828,7 @@ static const struct dialect_merchant merchant = {
     .n_fields = sizeof fields / sizeof fields[0],
     .callback_plan = panda_callback_plan,
     .callback_sign = panda_callback_sign,
+    .dispute_plan = panda_dispute_plan,
 };
 
 const struct dialect dialect_panda = {

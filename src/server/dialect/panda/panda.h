@@ -8,6 +8,7 @@
 
 #include "dialect/dialect.h"
 #include "kassa/error.h"
+#include "http/http.h"
 #include "model/model.h"
 
 #define PANDA_NAME "panda"
@@ -53,6 +54,15 @@ bool panda_auth(struct http_req *req, const char *signed_part, size_t signed_len
                 struct shop *shop);
 bool panda_auth_ex(struct http_req *req, const char *signed_part, size_t signed_len,
                    struct shop *shop, struct request_nonce *change);
+
+/* The dispute API (disputes.c): /disputes... and /v1/disputes...; an
+ * order's dispute (GET) or opening one (POST) at /orders/{uuid}/disputes;
+ * the signed `dispute` callback of a dispute event (dialect.h
+ * dispute_plan): the dispute object without evidence and logs. */
+enum http_action panda_disputes_handle(struct http_req *req);
+enum http_action panda_order_disputes(struct http_req *req, const char *uuid, bool post);
+bool panda_dispute_plan(const struct event *e, const struct order *o, const struct shop *s,
+                        const struct shop_dialect *row, struct callback *cb, kassa_err *err);
 
 /* Parse and validate a create-order body (legacy: /orders with
  * amount_rub; else /v1/orders with amount) into cmd->order and

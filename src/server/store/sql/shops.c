@@ -96,6 +96,9 @@ void sql_read_shop(const struct sql_row *r, struct shop *s)
     s->rate_limit = (int)c->i64(r, 19);
     s->rate_burst = (int)c->i64(r, 20);
     s->amount_adjust_max = (int)c->i64(r, 21);
+    s->dispute_ttl = (int)c->i64(r, 22);
+    s->dispute_callbacks = c->i64(r, 23) != 0;
+    s->dispute_auto_success = c->i64(r, 24) != 0;
 }
 
 void sql_read_shop_dialect(const struct sql_row *r, struct shop *s)
