@@ -318,6 +318,17 @@ struct request_nonce {
  * when the shop sent this nonce with this body before. */
 kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct request_nonce *n);
 
+/* A command that records a nonce, then runs `inner` in the same
+ * savepoint (a replay refuses both with KASSA_EAUTH_REPLAY). `owner`: a
+ * shop's id, or a trader's id negated (dialect/signed.h). */
+struct nonced_task {
+    struct store_task task; /* run: nonced_run */
+    struct store_task *inner;
+    int64_t owner;
+    struct request_nonce nonce;
+};
+kassa_err nonced_run(struct store_conn *c, struct store_task *task);
+
 /* A command that only records a nonce (a read that must not be replayed). */
 struct nonce_cmd {
     struct store_task task;
@@ -438,7 +449,14 @@ int64_t order_ttl_left(const struct order *o);
 
 /* Who asks for a transition: some are only an operator's to make (e.g. a
  * late payment: expired -> completed). */
-enum actor { ACTOR_MERCHANT, ACTOR_PAYER, ACTOR_OPERATOR, ACTOR_PROVIDER, ACTOR_SYSTEM };
+enum actor {
+    ACTOR_MERCHANT,
+    ACTOR_PAYER,
+    ACTOR_OPERATOR,
+    ACTOR_PROVIDER,
+    ACTOR_SYSTEM,
+    ACTOR_TRADER, /* the trader of the order's requisite (the trader API) */
+};
 
 struct order_transition_cmd {
     struct store_task task;
@@ -453,6 +471,9 @@ struct order_transition_cmd {
     /* in: the request's nonce, recorded with the change (a replay refuses
      * it with KASSA_EAUTH_REPLAY, nothing changed); .has false: none */
     struct request_nonce nonce;
+    /* in: > 0, only an order on a requisite of this trader: any other is
+     * KASSA_ENOTFOUND, exactly as a missing one (ids do not leak) */
+    int64_t trader_id;
 };
 
 /* Move an order to cmd->to, with its ledger postings and event row, in the

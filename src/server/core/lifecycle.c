@@ -1,7 +1,7 @@
 /* lifecycle.c: the order state machine (DESIGN.md "Orders").
  *
- *   pending -> completed  (provider, operator)
- *   pending -> failed     (provider, operator)
+ *   pending -> completed  (provider, operator, trader)
+ *   pending -> failed     (provider, operator, trader)
  *   pending -> expired    (the system, when expires_at passed)
  *   pending -> canceled   (merchant, operator)
  *   expired -> completed  (operator only: a late payment)
@@ -16,6 +16,7 @@
  * and its event row, all in the caller's transaction. */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/base.h"
 #include "base/clock.h"
@@ -28,7 +29,8 @@ bool order_transition_allowed(enum order_status from, enum order_status to, enum
         switch (to) {
         case ORDER_COMPLETED:
         case ORDER_FAILED:
-            return actor == ACTOR_PROVIDER || actor == ACTOR_OPERATOR;
+            return actor == ACTOR_PROVIDER || actor == ACTOR_OPERATOR ||
+                   actor == ACTOR_TRADER; /* the trader: its own orders only (trader_id) */
         case ORDER_EXPIRED:
             return actor == ACTOR_SYSTEM;
         case ORDER_CANCELED:
@@ -128,6 +130,12 @@ kassa_err order_transition_apply(struct store_conn *c, struct store_task *task)
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
     if (err != KASSA_OK)
         return err;
+    if (cmd->trader_id > 0 &&
+        (cmd->order.requisite_id == 0 || cmd->order.req.trader_id != cmd->trader_id)) {
+        /* another's order reads as none: the trader learns nothing of it */
+        memset(&cmd->order, 0, sizeof cmd->order);
+        return KASSA_ENOTFOUND;
+    }
     if ((err = nonce_record(c, cmd->order.shop_id, &cmd->nonce)) != KASSA_OK)
         return err;
     return order_transition_received(c, &cmd->order, cmd->to, cmd->actor, cmd->amount_received);

@@ -14,7 +14,8 @@
     X(tegro)                                                                                       \
     X(admin)                                                                                       \
     X(pages)                                                                                       \
-    X(docs)
+    X(docs)                                                                                        \
+    X(trader)
 
 #define DECLARE(name) extern const struct dialect dialect_##name;
 DIALECTS(DECLARE)
