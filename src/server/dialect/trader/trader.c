@@ -137,9 +137,9 @@ static enum http_action trader_online(struct http_req *req, struct trader_call *
     }
     json_t *online = json_object_get(root, "online");
     struct trader_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
-    if (!json_only_members(root, names, "it takes online", msg, sizeof msg) ||
-        !json_is_boolean(online)) {
-        if (json_only_members(root, names, NULL, msg, sizeof msg))
+    bool members_ok = json_only_members(root, names, "it takes online", msg, sizeof msg);
+    if (!members_ok || !json_is_boolean(online)) {
+        if (members_ok)
             snprintf(msg, sizeof msg, "online: required, true or false");
         json_decref(root);
         reply_error(req, 400, "%s", msg);
