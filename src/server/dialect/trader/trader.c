@@ -198,7 +198,7 @@ static const struct dialect_route routes[] = {
 
 const struct dialect dialect_trader = {
     .name = TRADER_NAME,
-    .id = 0, /* it makes no orders */
+    .id = 5, /* it makes no orders; the number is its all the same (unique) */
     .routes = routes,
     .n_routes = sizeof routes / sizeof routes[0],
 };
