@@ -407,6 +407,8 @@ struct order_create_cmd {
     /* in: items stored with a new order (their total checked against the
      * amount by the dialect with receipt_total_ok); NULL or none: no items */
     const struct receipt *receipt;
+    /* the trader's currency of the reserve the pick made (set by apply) */
+    char trader_currency[16];
 };
 
 /* The first of the order's success_url, fail_url and notify_url whose host
@@ -484,6 +486,8 @@ kassa_err order_transition_apply(struct store_conn *c, struct store_task *task);
 
 /* Whether the state machine lets `actor` move an order from -> to. */
 bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor);
+/* "operator", "provider", ...: what an order's confirmed_by says. */
+const char *actor_name(enum actor a);
 
 /* Move *o to `to` inside the caller's transaction (state row, postings,
  * event); *o is updated on success. KASSA_ESTATE when not allowed or when
@@ -730,16 +734,26 @@ kassa_err audited_run(struct store_conn *c, struct store_task *task);
 
 /* ---- ledger.c ----------------------------------------------------------- */
 
-/* Post one balanced transaction: zero legs are dropped, the rest must be of
- * one currency and sum to zero (else KASSA_EINVAL, nothing written).
- * KASSA_EFUNDS when a shop account would go negative. */
+/* Post one balanced transaction: zero legs are dropped, each currency's
+ * legs must sum to zero (else KASSA_EINVAL, nothing written). KASSA_EFUNDS
+ * when a shop's or a trader's account would go negative. */
 kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_type, int64_t ref_id,
                       const struct posting *p, size_t n);
 
 /* A paid order, A = order_amount_paid(o) (the amount received when the
  * completion named one): provider clearing -A, shop available +(A - fee),
- * platform fees +fee. Every posting of a completion is here. */
-kassa_err ledger_order_completed(struct store_conn *c, const struct order *o);
+ * platform fees +fee. A trader's order (spec/p2p.md "Money") moves E'
+ * (A in the trader's currency at the order's rate) from the trader's
+ * reserve (the reserve E when reserve_held: a completion from pending)
+ * and available money to the platform's exchange account, which pays the
+ * merchant A in the order's currency; then the reward on E' goes to the
+ * trader (its own transaction, LEDGER_KIND_ORDER_REWARD). Every posting
+ * of a completion is here. */
+kassa_err ledger_order_completed(struct store_conn *c, const struct order *o, bool reserve_held);
+/* A trader's order holding (reserve true) or giving back (false) its
+ * reserve E of the trader's deposit, in the trader's `currency`. */
+kassa_err ledger_trader_reserve(struct store_conn *c, const struct order *o, const char *currency,
+                                bool reserve);
 
 /* A reversed order: the completion's postings undone, A as above. The
  * fee goes back (fees -fee, available -(A - fee)) unless keeps_fee

@@ -11,15 +11,21 @@ kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_ty
 {
     struct posting legs[8];
     size_t k = 0;
-    __int128 sum = 0;
     if (n > sizeof legs / sizeof legs[0])
         return KASSA_EINVAL;
+    /* Each currency's legs sum to zero (a trader's order meets the
+     * merchant's currency in the platform's exchange accounts). */
+    for (size_t i = 0; i < n; i++) {
+        __int128 sum = 0;
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(p[j].currency, p[i].currency) == 0)
+                sum += p[j].amount;
+        if (sum != 0)
+            return KASSA_EINVAL;
+    }
     for (size_t i = 0; i < n; i++) {
         if (p[i].amount == 0)
             continue; /* a zero fee moves nothing */
-        if (k > 0 && strcmp(p[i].currency, legs[0].currency) != 0)
-            return KASSA_EINVAL; /* one currency per transaction */
-        sum += p[i].amount;
         legs[k] = p[i];
         /* A shop's money (available or held) never goes below zero by a
          * debit, however many withdrawals race; the platform's accounts
@@ -33,8 +39,6 @@ kassa_err ledger_post(struct store_conn *c, const char *kind, const char *ref_ty
                       ((p[i].kind == ACC_SHOP_AVAILABLE || p[i].kind == ACC_SHOP_HELD) &&
                        strcmp(kind, LEDGER_KIND_ORDER_REVERSED) != 0));
     }
-    if (sum != 0)
-        return KASSA_EINVAL;
     if (k == 0)
         return KASSA_OK;
     return STORE_CALL(c, ledger_post, kind, ref_type, ref_id, clock_now(), legs, k);
@@ -48,27 +52,112 @@ static struct posting leg(enum account_kind kind, int64_t shop_id, const char *c
     return p;
 }
 
-kassa_err ledger_order_completed(struct store_conn *c, const struct order *o)
+kassa_err ledger_trader_reserve(struct store_conn *c, const struct order *o, const char *currency,
+                                bool reserve)
+{
+    int64_t e = reserve ? o->reserve : -o->reserve;
+    struct posting p[2] = {
+        leg(ACC_TRADER_AVAILABLE, o->trader_id, currency, -e),
+        leg(ACC_TRADER_RESERVED, o->trader_id, currency, e),
+    };
+    return ledger_post(c, reserve ? "order.reserved" : "order.released", "order", o->id, p, 2);
+}
+
+/* What a trader's order moves in the trader's currency S (spec/p2p.md
+ * "Money"): E' (the amount paid at the order's rate) and the reward on
+ * it. KASSA_EINVAL when the amount cannot be converted. */
+struct trader_part {
+    struct trader t;
+    int64_t e2, reward;
+};
+
+static kassa_err trader_part(struct store_conn *c, const struct order *o, struct trader_part *tp)
+{
+    kassa_err err = store_trader_get(c, o->trader_id, &tp->t);
+    if (err != KASSA_OK)
+        return err;
+    tp->e2 = money_convert(order_amount_paid(o), o->currency, o->exchange_rate, tp->t.currency);
+    if (tp->e2 <= 0)
+        return KASSA_EINVAL;
+    __int128 r = (__int128)tp->e2 * tp->t.reward_bps;
+    tp->reward = (int64_t)((r + 5000) / 10000);
+    return KASSA_OK;
+}
+
+/* The trader's reward on E' (sign +1: credited; -1: taken back), its own
+ * transaction so that what a trader earned is the sum of these. */
+static kassa_err post_reward(struct store_conn *c, const struct order *o,
+                             const struct trader_part *tp, int sign)
+{
+    struct posting p[2] = {
+        leg(ACC_PLATFORM_EXCHANGE, 0, tp->t.currency, -sign * tp->reward),
+        leg(ACC_TRADER_AVAILABLE, o->trader_id, tp->t.currency, sign * tp->reward),
+    };
+    return ledger_post(c, LEDGER_KIND_ORDER_REWARD, "order", o->id, p, 2);
+}
+
+kassa_err ledger_order_completed(struct store_conn *c, const struct order *o, bool reserve_held)
 {
     int64_t a = order_amount_paid(o);
-    struct posting p[3] = {
-        leg(ACC_PROVIDER_CLEARING, 0, o->currency, -a),
+    if (o->trader_id == 0) {
+        struct posting p[3] = {
+            leg(ACC_PROVIDER_CLEARING, 0, o->currency, -a),
+            leg(ACC_SHOP_AVAILABLE, o->shop_id, o->currency, a - o->fee),
+            leg(ACC_PLATFORM_FEES, 0, o->currency, o->fee),
+        };
+        return ledger_post(c, "order.completed", "order", o->id, p, 3);
+    }
+    /* The trader received A' of the payer's money for the merchant: E'
+     * of the deposit goes to the platform (the reserve E, and the
+     * difference from the trader's available money), and the platform
+     * pays the merchant A' in the order's currency. */
+    struct trader_part tp;
+    kassa_err err = trader_part(c, o, &tp);
+    if (err != KASSA_OK)
+        return err;
+    const char *s = tp.t.currency;
+    int64_t e = reserve_held ? o->reserve : 0;
+    struct posting p[6] = {
+        leg(ACC_TRADER_RESERVED, o->trader_id, s, -e),
+        leg(ACC_TRADER_AVAILABLE, o->trader_id, s, e - tp.e2),
+        leg(ACC_PLATFORM_EXCHANGE, 0, s, tp.e2),
+        leg(ACC_PLATFORM_EXCHANGE, 0, o->currency, -a),
         leg(ACC_SHOP_AVAILABLE, o->shop_id, o->currency, a - o->fee),
         leg(ACC_PLATFORM_FEES, 0, o->currency, o->fee),
     };
-    return ledger_post(c, "order.completed", "order", o->id, p, 3);
+    if ((err = ledger_post(c, "order.completed", "order", o->id, p, 6)) != KASSA_OK)
+        return err;
+    return post_reward(c, o, &tp, 1);
 }
 
 kassa_err ledger_order_reversed(struct store_conn *c, const struct order *o, bool keeps_fee)
 {
     int64_t a = order_amount_paid(o);
     int64_t fee_back = keeps_fee ? 0 : o->fee;
-    struct posting p[3] = {
-        leg(ACC_PROVIDER_CLEARING, 0, o->currency, a),
+    if (o->trader_id == 0) {
+        struct posting p[3] = {
+            leg(ACC_PROVIDER_CLEARING, 0, o->currency, a),
+            leg(ACC_SHOP_AVAILABLE, o->shop_id, o->currency, -(a - fee_back)),
+            leg(ACC_PLATFORM_FEES, 0, o->currency, -fee_back),
+        };
+        return ledger_post(c, LEDGER_KIND_ORDER_REVERSED, "order", o->id, p, 3);
+    }
+    /* The trader's spent deposit comes back, the reward goes. */
+    struct trader_part tp;
+    kassa_err err = trader_part(c, o, &tp);
+    if (err != KASSA_OK)
+        return err;
+    const char *s = tp.t.currency;
+    struct posting p[5] = {
+        leg(ACC_TRADER_AVAILABLE, o->trader_id, s, tp.e2),
+        leg(ACC_PLATFORM_EXCHANGE, 0, s, -tp.e2),
+        leg(ACC_PLATFORM_EXCHANGE, 0, o->currency, a),
         leg(ACC_SHOP_AVAILABLE, o->shop_id, o->currency, -(a - fee_back)),
         leg(ACC_PLATFORM_FEES, 0, o->currency, -fee_back),
     };
-    return ledger_post(c, LEDGER_KIND_ORDER_REVERSED, "order", o->id, p, 3);
+    if ((err = ledger_post(c, LEDGER_KIND_ORDER_REVERSED, "order", o->id, p, 5)) != KASSA_OK)
+        return err;
+    return post_reward(c, o, &tp, -1);
 }
 
 kassa_err ledger_withdrawal(struct store_conn *c, const struct withdrawal *w,

@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "core.h"
+#include "provider/requisites.h"
 
 bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor)
 {
@@ -73,14 +74,42 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
     return order_transition_received(c, o, to, actor, 0);
 }
 
+const char *actor_name(enum actor a)
+{
+    static const char *const names[] = {
+        [ACTOR_MERCHANT] = "merchant", [ACTOR_PAYER] = "payer",   [ACTOR_OPERATOR] = "operator",
+        [ACTOR_PROVIDER] = "provider", [ACTOR_SYSTEM] = "system",
+    };
+    return (unsigned)a < sizeof names / sizeof names[0] && names[a] ? names[a] : "";
+}
+
+/* What leaving pending gives back: the amount's claim on the requisite
+ * (and its place in the day's limits unless completed), and a trader's
+ * reserve unless completed (the completion's postings take it). */
+static kassa_err transition_release(struct store_conn *c, const struct order *next,
+                                    enum order_status from)
+{
+    if (from != ORDER_PENDING)
+        return KASSA_OK;
+    bool released = next->status != ORDER_COMPLETED;
+    kassa_err err = requisites_release(c, next, released);
+    if (err != KASSA_OK || !released || next->trader_id == 0 || next->reserve <= 0)
+        return err;
+    struct trader t;
+    if ((err = store_trader_get(c, next->trader_id, &t)) != KASSA_OK)
+        return err;
+    return ledger_trader_reserve(c, next, t.currency, false);
+}
+
 /* The ledger postings of a transition (none for a test order: the sandbox
  * serves it, no real money moves). */
-static kassa_err transition_postings(struct store_conn *c, const struct order *next)
+static kassa_err transition_postings(struct store_conn *c, const struct order *next,
+                                     enum order_status from)
 {
     if (next->test)
         return KASSA_OK;
     if (next->status == ORDER_COMPLETED)
-        return ledger_order_completed(c, next);
+        return ledger_order_completed(c, next, from == ORDER_PENDING);
     if (next->status == ORDER_REVERSED)
         return ledger_order_reversed(c, next, core_settings()->reversal_keeps_fee);
     return KASSA_OK;
@@ -100,8 +129,10 @@ kassa_err order_transition_received(struct store_conn *c, struct order *o, enum 
     struct order next = *o;
     next.status = to;
     next.updated_at = clock_now();
-    if (to == ORDER_COMPLETED)
+    if (to == ORDER_COMPLETED) {
         next.paid_at = next.updated_at;
+        core_copy(next.confirmed_by, sizeof next.confirmed_by, actor_name(actor));
+    }
     if (received != 0)
         order_receive(&next, received);
     if (to == ORDER_REVERSED)
@@ -115,7 +146,9 @@ kassa_err order_transition_received(struct store_conn *c, struct order *o, enum 
     }
     if (err != KASSA_OK)
         return err;
-    if ((err = transition_postings(c, &next)) != KASSA_OK)
+    if ((err = transition_release(c, &next, from)) != KASSA_OK)
+        return err;
+    if ((err = transition_postings(c, &next, from)) != KASSA_OK)
         return err;
     if ((err = order_event(c, &next)) != KASSA_OK)
         return err;

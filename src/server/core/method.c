@@ -4,6 +4,7 @@
 
 #include "base/base.h"
 #include "base/clock.h"
+#include "core.h"
 #include "method.h"
 #include "provider/requisites.h"
 
@@ -158,20 +159,36 @@ kassa_err order_method_apply(struct store_conn *c, struct store_task *task)
     const struct pay_method *m = method_find(cmd->payment_system);
     if (!method_usable(&sw, m, o->test))
         return KASSA_EINVAL;
-    struct requisite req;
-    memset(&req, 0, sizeof req);
+    /* The pool's whole rule, without raising the amount: the merchant's
+     * signature named it. */
+    struct pick p;
+    memset(&p, 0, sizeof p);
     const char *type = o->test ? "" : m->requisite_type;
-    if (type[0] != '\0' &&
-        (err = requisites_pick(c, type, o->currency, o->bank_code, NULL, &req)) != KASSA_OK)
-        return err == KASSA_ENOTFOUND ? KASSA_EUNAVAILABLE : err;
     int64_t now = clock_now();
-    err = STORE_CALL(c, order_set_method, o->id, m->id, type, req.id, now);
+    if (type[0] != '\0') {
+        struct pick_ask a = {.type = type,
+                             .currency = o->currency,
+                             .bank_code = o->bank_code,
+                             .amount = o->amount,
+                             .rate = o->exchange_rate,
+                             .now = now};
+        if ((err = requisites_assign(c, &a, NULL, &p)) != KASSA_OK)
+            return err == KASSA_ENOTFOUND ? KASSA_EUNAVAILABLE : err;
+    }
+    err = STORE_CALL(c, order_set_method, o->id, m->id, type, p.req.id, now);
     if (err != KASSA_OK)
         return err;
     o->payment_system = m->id;
     snprintf(o->requisite_type, sizeof o->requisite_type, "%s", type);
-    o->requisite_id = req.id;
-    o->req = req;
+    o->requisite_id = p.req.id;
+    o->req = p.req;
     o->updated_at = now;
+    if (p.req.trader_id != 0) {
+        o->trader_id = p.req.trader_id;
+        o->reserve = p.reserve;
+        if ((err = ledger_trader_reserve(c, o, p.trader_currency, true)) != KASSA_OK)
+            return err;
+        return store_order_set_pick(c, o);
+    }
     return KASSA_OK;
 }

@@ -210,24 +210,12 @@ kassa_err order_create_prepare(struct order_create_cmd *cmd)
     return KASSA_OK;
 }
 
-/* amount (of `currency`) in USDT minor units at `rate` quote units per USDT,
- * half-up; 0 when the rate is unusable. */
+/* amount (of `currency`) in USDT minor units at `rate`, half-up; 0 when
+ * the rate is unusable. */
 static int64_t to_usdt(int64_t amount, const char *currency, const char *rate)
 {
-    const kassa_currency *cur = kassa_currency_find(currency);
-    const kassa_currency *usdt = kassa_currency_find("USDT");
-    int64_t rate8;
-    if (cur == NULL || usdt == NULL ||
-        kassa_money_parse(rate, strlen(rate), 8, KASSA_MONEY_POSITIVE, &rate8) != KASSA_OK)
-        return 0;
-    __int128 num = (__int128)amount * 100000000;
-    __int128 den = (__int128)rate8;
-    for (int i = 0; i < usdt->exponent; i++)
-        num *= 10;
-    for (int i = 0; i < cur->exponent; i++)
-        den *= 10;
-    __int128 q = (num + den / 2) / den;
-    return q > INT64_MAX ? 0 : (int64_t)q;
+    int64_t v = money_convert(amount, currency, rate, "USDT");
+    return v > 0 ? v : 0;
 }
 
 kassa_err order_received_check(const char *currency, int64_t received)
@@ -281,25 +269,18 @@ static kassa_err create_reads_each(struct store_conn *c, struct order_reads *r)
             return err;
         r->rate_err = err;
     }
-    if (r->requisite_type[0] != '\0') {
-        err = requisites_pick(c, r->requisite_type, r->currency, r->bank_code, r->countries,
-                              &r->requisite);
-        if (err != KASSA_OK && err != KASSA_ENOTFOUND)
-            return err;
-        r->requisite_err = err;
-    }
-    return KASSA_OK;
+    return KASSA_OK; /* the requisite: create_assign */
 }
 
 /* The reads of n creates in one round trip (order_create_reads_many), and
- * their requisites picked by the pool from the rows it read. */
-static kassa_err create_reads_many(struct store_conn *c, struct order_reads *rd, int n)
+ * their requisites picked by the pool's rotation from the rows it read
+ * (*rows, which the caller frees). */
+static kassa_err create_reads_many(struct store_conn *c, struct order_reads *rd, int n,
+                                   struct requisite_list *rows)
 {
-    struct requisite_list rows = {NULL, 0};
-    kassa_err err = STORE_CALL(c, order_create_reads_many, rd, n, &rows);
+    kassa_err err = STORE_CALL(c, order_create_reads_many, rd, n, rows);
     if (err == KASSA_OK)
-        requisites_pick_from(c->store, &rows, rd, n);
-    free(rows.rows);
+        requisites_pick_from(c->store, rows, rd, n);
     return err;
 }
 
@@ -312,6 +293,7 @@ static void create_reads_init(struct order_create_cmd *cmd, struct order_reads *
     rd->currency = cmd->order.currency;
     rd->requisite_type = cmd->order.requisite_type;
     rd->bank_code = cmd->order.bank_code;
+    rd->amount = cmd->order.amount;
     /* NULL unless it restricts: a create without countries picks as before */
     rd->countries = country_filter_active(&cmd->countries) ? &cmd->countries : NULL;
 }
@@ -392,14 +374,8 @@ static kassa_err create_decide(struct store_conn *c, struct order_create_cmd *cm
         o->exchange_rate[0] = '\0';
     }
 
-    if (o->requisite_type[0] != '\0') {
-        if (rd->requisite_err == KASSA_OK) {
-            o->req = rd->requisite;
-            o->requisite_id = o->req.id;
-        } else {
-            o->status = ORDER_NO_REQUISITE;
-        }
-    }
+    o->trader_id = o->reserve = o->amount_requested = 0;
+    o->no_requisite_reason[0] = '\0';
 
     memset(rec, 0, sizeof *rec);
     rec->shop_id = cmd->shop.id;
@@ -409,6 +385,78 @@ static kassa_err create_decide(struct store_conn *c, struct order_create_cmd *cm
         memcpy(rec->fingerprint, cmd->fingerprint, sizeof rec->fingerprint);
     }
     *insert = true;
+    return KASSA_OK;
+}
+
+/* One whole unit of `currency` in minor units (1 when unknown). */
+static int64_t currency_unit(const char *currency)
+{
+    const kassa_currency *cur = kassa_currency_find(currency);
+    int64_t unit = 1;
+    for (int i = 0; cur != NULL && i < cur->exponent; i++)
+        unit *= 10;
+    return unit;
+}
+
+/* The requisite of a new order by the pool's whole rule
+ * (provider/requisites.h), and what follows from it: a raised amount's
+ * fee and USDT amount, the trader and the reserve, or no requisite and
+ * why. rows: what the reads read, NULL to read them. */
+static kassa_err create_assign(struct store_conn *c, struct order_create_cmd *cmd,
+                               const struct order_reads *rd, const struct requisite_list *rows)
+{
+    struct order *o = &cmd->order;
+    int64_t unit = currency_unit(o->currency);
+    struct pick_ask a = {.type = o->requisite_type,
+                         .currency = o->currency,
+                         .bank_code = o->bank_code,
+                         .countries = rd->countries,
+                         .amount = o->amount,
+                         .raise_max = (int64_t)cmd->shop.amount_adjust_max * unit,
+                         .unit = unit,
+                         .rate = o->exchange_rate,
+                         .now = o->created_at};
+    struct pick p;
+    kassa_err err = requisites_assign(c, &a, rows, &p);
+    if (err == KASSA_ENOTFOUND) {
+        o->status = ORDER_NO_REQUISITE;
+        core_copy(o->no_requisite_reason, sizeof o->no_requisite_reason,
+                  pick_reason_name(p.reason));
+        return KASSA_OK;
+    }
+    if (err != KASSA_OK)
+        return err;
+    o->req = p.req;
+    o->requisite_id = p.req.id;
+    o->trader_id = p.req.trader_id;
+    o->reserve = p.reserve;
+    core_copy(cmd->trader_currency, sizeof cmd->trader_currency, p.trader_currency);
+    if (p.amount != o->amount) {
+        /* Raised to a unique amount: the fee and the USDT amount are those
+         * of what the payer is to pay. */
+        int64_t part, fixed = o->fee - cmd->fee_percent_part;
+        if ((err = kassa_money_percent(p.amount, cmd->shop.fee_percent, &part)) != KASSA_OK)
+            return err;
+        o->amount_requested = o->amount;
+        o->amount = p.amount;
+        o->fee = part + fixed;
+        if (o->exchange_rate[0] != '\0')
+            o->amount_usdt = to_usdt(o->amount, o->currency, o->exchange_rate);
+    }
+    return KASSA_OK;
+}
+
+/* What the pick decided beyond the insert's columns, once the order has
+ * its id: the trader's reserve posting, and the row's pick columns. */
+static kassa_err create_assigned(struct store_conn *c, struct order_create_cmd *cmd)
+{
+    struct order *o = &cmd->order;
+    kassa_err err;
+    if (o->trader_id != 0 && o->reserve > 0 &&
+        (err = ledger_trader_reserve(c, o, cmd->trader_currency, true)) != KASSA_OK)
+        return err;
+    if (o->trader_id != 0 || o->amount_requested != 0 || o->no_requisite_reason[0] != '\0')
+        return store_order_set_pick(c, o);
     return KASSA_OK;
 }
 
@@ -423,15 +471,18 @@ kassa_err order_create_apply(struct store_conn *c, struct store_task *task)
 
     /* Every read first: in one round trip where the backend can. */
     struct order_reads rd;
+    struct requisite_list rows = {NULL, 0};
     create_reads_init(cmd, &rd);
-    err =
-        c->ops->order_create_reads_many ? create_reads_many(c, &rd, 1) : create_reads_each(c, &rd);
-    if (err != KASSA_OK)
-        return err;
-
+    bool many = c->ops->order_create_reads_many != NULL;
+    err = many ? create_reads_many(c, &rd, 1, &rows) : create_reads_each(c, &rd);
     struct idem rec;
-    bool insert;
-    if ((err = create_decide(c, cmd, &rd, &rec, &insert)) != KASSA_OK || !insert)
+    bool insert = false;
+    if (err == KASSA_OK)
+        err = create_decide(c, cmd, &rd, &rec, &insert);
+    if (err == KASSA_OK && insert && o->requisite_type[0] != '\0')
+        err = create_assign(c, cmd, &rd, many ? &rows : NULL);
+    free(rows.rows);
+    if (err != KASSA_OK || !insert)
         return err;
 
     if (c->ops->order_insert_idem) {
@@ -454,6 +505,8 @@ kassa_err order_create_apply(struct store_conn *c, struct store_task *task)
                 return err;
         }
     }
+    if ((err = create_assigned(c, cmd)) != KASSA_OK)
+        return err;
     /* Born final (no requisite could take it): the merchant hears of it. */
     if (o->status == ORDER_NO_REQUISITE && (err = order_event(c, o)) != KASSA_OK)
         return err;
@@ -482,6 +535,48 @@ static bool key_earlier(struct store_task **tasks, int i)
  * orders and their idempotency records in one statement. A create whose key
  * an earlier one of the group carries is left to run alone after the group
  * (KASSA_ERETRY), where it finds the earlier one's record. */
+/* The amounts of the group's m orders claimed on their requisites in one
+ * statement; an order whose claim another took (a pending order of its
+ * amount, or an earlier one of the group) leaves the group to run alone
+ * (results KASSA_ERETRY), and *m counts those left. */
+static kassa_err claim_many(struct store_conn *c, struct order **orders, struct idem **idems,
+                            int *index, int *m, kassa_err *results)
+{
+    int n = *m, k = 0;
+    int64_t *rid = malloc((size_t)n * sizeof *rid), *amount = malloc((size_t)n * sizeof *amount);
+    bool *taken = malloc((size_t)n * sizeof *taken);
+    kassa_err err = KASSA_ENOMEM;
+    if (rid == NULL || amount == NULL || taken == NULL)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        if (orders[i]->requisite_id == 0)
+            continue;
+        rid[k] = orders[i]->requisite_id;
+        amount[k++] = orders[i]->amount;
+    }
+    err = k > 0 ? STORE_CALL(c, requisite_claim_many, rid, amount, k, taken) : KASSA_OK;
+    if (err != KASSA_OK)
+        goto out;
+    int kept = 0;
+    for (int i = 0, j = 0; i < n; i++) {
+        bool ok = orders[i]->requisite_id == 0 || taken[j++];
+        if (!ok) {
+            results[index[i]] = KASSA_ERETRY;
+            continue;
+        }
+        orders[kept] = orders[i];
+        idems[kept] = idems[i];
+        index[kept] = index[i];
+        kept++;
+    }
+    *m = kept;
+out:
+    free(rid);
+    free(amount);
+    free(taken);
+    return err;
+}
+
 static kassa_err order_create_apply_many(struct store_conn *c, struct store_task **tasks, int n,
                                          kassa_err *results)
 {
@@ -489,12 +584,16 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct store_task
     struct idem *recs = malloc((size_t)n * sizeof *recs);
     struct order **orders = malloc((size_t)n * sizeof *orders);
     struct idem **idems = malloc((size_t)n * sizeof *idems);
+    int *index = malloc((size_t)n * sizeof *index);
     kassa_err err = KASSA_ENOMEM;
-    if (rd == NULL || recs == NULL || orders == NULL || idems == NULL)
+    if (rd == NULL || recs == NULL || orders == NULL || idems == NULL || index == NULL)
         goto out;
+    struct requisite_list rows = {NULL, 0};
     for (int i = 0; i < n; i++)
         create_reads_init(container_of(tasks[i], struct order_create_cmd, task), &rd[i]);
-    if ((err = create_reads_many(c, rd, n)) != KASSA_OK)
+    err = create_reads_many(c, rd, n, &rows);
+    free(rows.rows);
+    if (err != KASSA_OK)
         goto out;
     int m = 0;
     for (int i = 0; i < n; i++) {
@@ -508,11 +607,26 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct store_task
          * read) is that create's result alone. */
         results[i] = create_decide(c, cmd, &rd[i], &recs[m], &insert);
         if (results[i] == KASSA_OK && insert) {
-            orders[m] = &cmd->order;
+            /* The group takes the rotation's pick of a plain requisite;
+             * any other case (none, a trader's, limits: the database's
+             * word) runs alone with the whole rule. */
+            struct order *o = &cmd->order;
+            if (o->requisite_type[0] != '\0') {
+                if (rd[i].requisite_err != KASSA_OK || requisite_limited(&rd[i].requisite)) {
+                    results[i] = KASSA_ERETRY;
+                    continue;
+                }
+                o->req = rd[i].requisite;
+                o->requisite_id = o->req.id;
+            }
+            orders[m] = o;
             idems[m] = cmd->idem_key[0] != '\0' ? &recs[m] : NULL;
+            index[m] = i;
             m++;
         }
     }
+    if ((err = claim_many(c, orders, idems, index, &m, results)) != KASSA_OK)
+        goto out;
     if (m > 0 && (err = STORE_CALL(c, order_insert_many, orders, idems, m)) != KASSA_OK)
         goto out;
     err = KASSA_OK;
@@ -526,13 +640,16 @@ out:
     free(recs);
     free(orders);
     free(idems);
+    free(index);
     return err;
 }
 
 store_task_many_fn order_create_many_fn(const struct store *s)
 {
     const struct store_ops *ops = s->ops;
-    return ops->order_create_reads_many && ops->order_insert_many ? order_create_apply_many : NULL;
+    return ops->order_create_reads_many && ops->order_insert_many && ops->requisite_claim_many
+               ? order_create_apply_many
+               : NULL;
 }
 
 void order_create_init(struct order_create_cmd *cmd)

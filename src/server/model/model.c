@@ -2,6 +2,7 @@
  * requisite country filter. */
 #include <string.h>
 
+#include "kassa/money.h"
 #include "model.h"
 
 static const char *const status_names[] = {
@@ -23,6 +24,26 @@ int64_t order_amount_paid(const struct order *o)
     return o->amount_received > 0 ? o->amount_received : o->amount;
 }
 
+int64_t money_convert(int64_t amount, const char *currency, const char *rate, const char *to)
+{
+    if (strcmp(currency, to) == 0)
+        return amount;
+    const kassa_currency *cur = kassa_currency_find(currency);
+    const kassa_currency *usdt = kassa_currency_find(to);
+    int64_t rate8;
+    if (strcmp(to, "USDT") != 0 || cur == NULL || usdt == NULL || rate == NULL ||
+        kassa_money_parse(rate, strlen(rate), 8, KASSA_MONEY_POSITIVE, &rate8) != KASSA_OK)
+        return -1;
+    __int128 num = (__int128)amount * 100000000;
+    __int128 den = (__int128)rate8;
+    for (int i = 0; i < usdt->exponent; i++)
+        num *= 10;
+    for (int i = 0; i < cur->exponent; i++)
+        den *= 10;
+    __int128 q = (num + den / 2) / den;
+    return q > INT64_MAX ? -1 : (int64_t)q;
+}
+
 static const char *const account_names[] = {
     [ACC_SHOP_AVAILABLE] = "shop_available",
     [ACC_SHOP_HELD] = "shop_held",
@@ -32,6 +53,7 @@ static const char *const account_names[] = {
     [ACC_TRADER_AVAILABLE] = "trader_available",
     [ACC_TRADER_RESERVED] = "trader_reserved",
     [ACC_PLATFORM_CUSTODY] = "platform_custody",
+    [ACC_PLATFORM_EXCHANGE] = "platform_exchange",
 };
 
 const char *account_kind_name(enum account_kind k)

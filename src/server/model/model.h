@@ -73,6 +73,7 @@ struct shop {
     int64_t created_at; /* Unix seconds */
     int rate_limit;     /* its merchant requests a second, 0: no limit (core/guard.c) */
     int rate_burst;     /* the bucket's size, 0: one second's worth */
+    int amount_adjust_max; /* whole units an amount may be raised to be unique */
     /* One row per merchant dialect the shop has credentials in, in the
      * store's order (by name); shop_dialect_find looks one up. */
     int n_dialects;
@@ -108,6 +109,13 @@ struct requisite {
     int64_t assigned; /* orders assigned so far: spreads the load */
     int64_t created_at;
     int64_t trader_id; /* whose requisite it is; 0: the operator's own pool */
+    /* Its limits (provider/requisites.c; minor units of its currency; 0:
+     * none): the amount of one order, what it takes in a day (UTC) and in
+     * how many orders, and how many orders may be open on it at once. */
+    int64_t min_amount, max_amount;
+    int64_t daily_amount, daily_count;
+    int64_t max_pending;
+    int paused; /* its trader paused it (active is the operator's switch) */
 };
 
 /* The countries an order's requisite may be of (panda's `countries`). It
@@ -179,11 +187,31 @@ struct order {
      * those of this amount (core/order.c order_receive). */
     int64_t amount_received;
     int64_t reversed_at; /* 0 when not reversed */
+    /* Its requisite's trader (0: the operator's pool or none), and what it
+     * holds of the trader's deposit while pending (the trader's currency,
+     * spec/p2p.md "Money"). */
+    int64_t trader_id;
+    int64_t reserve;
+    /* The amount the merchant asked for when the order's amount was raised
+     * to a unique one (the shop's amount_adjust_max); 0: not raised. */
+    int64_t amount_requested;
+    /* Why no requisite took it ("" when one did): requisite_reason_name. */
+    char no_requisite_reason[24];
+    /* Who completed it: "operator", "trader", "device", "dispute",
+     * "provider" (the sandbox); "" while not completed. */
+    char confirmed_by[16];
 };
 
 /* What the payer paid: amount_received, else amount. What the ledger,
  * the callbacks and the notifications carry. */
 int64_t order_amount_paid(const struct order *o);
+
+/* `amount` (minor units of `currency`) in `to`'s minor units, at `rate`
+ * (the order's exchange rate: units of `currency` per USDT), rounded
+ * half-up: itself when the currencies are equal, through the rate when
+ * `to` is USDT; -1 when it cannot be converted (no usable rate, another
+ * pair, out of range). */
+int64_t money_convert(int64_t amount, const char *currency, const char *rate, const char *to);
 
 /* Which orders a list wants (the admin API's filters), a page at a time:
  * newest first (by id) unless asc; after_id, when not 0, is where the last
@@ -237,6 +265,9 @@ enum account_kind {
     ACC_TRADER_AVAILABLE,
     ACC_TRADER_RESERVED,
     ACC_PLATFORM_CUSTODY, /* the traders' deposits the platform holds */
+    /* Where a trader's order meets the merchant's currency: the trader's
+     * deposit currency comes in, the order's goes out (spec/p2p.md). */
+    ACC_PLATFORM_EXCHANGE,
 };
 
 /* Whether an account of kind k belongs to a trader (its shop_id is the
@@ -253,6 +284,9 @@ const char *account_kind_name(enum account_kind k);
  * a shop's available balance below zero (core/ledger.c), which the
  * store's verify allows for (a debt, not a corruption). */
 #define LEDGER_KIND_ORDER_REVERSED "order.reversed"
+/* A trader's reward on an order (and its return on a reversal): what a
+ * trader earned is the sum of these on its available account. */
+#define LEDGER_KIND_ORDER_REWARD "order.reward"
 
 /* One leg of a ledger transaction: `amount` (signed) into an account. */
 struct posting {

@@ -9,17 +9,20 @@
  * same pick whichever path an order took. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
 #include "requisites.h"
 
-/* What a cursor is kept for: a store, and a kind of order. */
+/* What a cursor is kept for: a store, and a kind of order (the amount is
+ * not part of the kind: it only filters). */
 struct kind {
     uint64_t serial; /* the store's (store.h) */
     const char *type, *currency;
     const char *bank;                       /* "" any bank */
     const struct country_filter *countries; /* NULL: any country */
+    int64_t amount;                         /* 0: any */
 };
 
 /* A handful of kinds exist; when more do, the oldest cursor is reused (its
@@ -93,13 +96,51 @@ static struct cursor *cursor_of(const struct kind *k)
     return c;
 }
 
-/* Whether r may serve an order of kind k (the rule's filter). */
+/* How far r gets as a candidate for an order of kind k by its own
+ * columns: PICK_NONE (not of the kind's type and currency, or switched
+ * off), PICK_COUNTRY (its country is not admitted), PICK_AMOUNT (its
+ * min/max refuse the amount), PICK_OFFLINE (paused); else PICK_LIMIT: the
+ * database's checks come next (a stage reached, not a refusal). The bank
+ * is a preference, not a filter: see bank_ok. */
+static enum pick_reason stage_of(const struct requisite *r, const struct kind *k, int64_t amount)
+{
+    if (r->active == 0 || strcmp(r->type, k->type) != 0 || strcmp(r->currency, k->currency) != 0)
+        return PICK_NONE;
+    if (!country_filter_admits(k->countries, r->country_code))
+        return PICK_COUNTRY;
+    if (amount > 0 && ((r->min_amount > 0 && amount < r->min_amount) ||
+                       (r->max_amount > 0 && amount > r->max_amount)))
+        return PICK_AMOUNT;
+    if (r->paused)
+        return PICK_OFFLINE;
+    return PICK_LIMIT;
+}
+
+static bool bank_ok(const struct requisite *r, const struct kind *k)
+{
+    return k->bank[0] == '\0' || strcmp(r->bank_code, k->bank) == 0;
+}
+
+/* Whether r may serve an order of kind k by its own columns (the rule's
+ * filter). */
 static bool serves(const struct requisite *r, const struct kind *k)
 {
-    return r->active != 0 && strcmp(r->type, k->type) == 0 &&
-           strcmp(r->currency, k->currency) == 0 &&
-           country_filter_admits(k->countries, r->country_code) &&
-           (k->bank[0] == '\0' || strcmp(r->bank_code, k->bank) == 0);
+    return stage_of(r, k, k->amount) == PICK_LIMIT && bank_ok(r, k);
+}
+
+bool requisite_limited(const struct requisite *r)
+{
+    return r->trader_id != 0 || r->max_pending > 0 || r->daily_amount > 0 || r->daily_count > 0;
+}
+
+const char *pick_reason_name(enum pick_reason r)
+{
+    static const char *const names[] = {
+        [PICK_NONE] = "none",       [PICK_COUNTRY] = "country", [PICK_AMOUNT] = "amount",
+        [PICK_OFFLINE] = "offline", [PICK_LIMIT] = "limit",     [PICK_DEPOSIT] = "deposit",
+        [PICK_DUPLICATE] = "duplicate_amount",
+    };
+    return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "none";
 }
 
 /* A source of candidates: the first requisite with id > after that serves
@@ -107,47 +148,8 @@ static bool serves(const struct requisite *r, const struct kind *k)
 typedef kassa_err (*first_fn)(void *src, const struct kind *k, int64_t after, struct requisite *out,
                               bool *found);
 
-/* ---- the store as a source, a page at a time ---- */
-
+/* The store's requisites are read a page at a time (requisites_after). */
 #define PAGE 16
-
-struct seek {
-    const struct kind *k;
-    struct requisite *out;
-    bool found;
-    int64_t last; /* the last id the page held */
-};
-
-static bool seek_row(void *arg, const struct requisite *r)
-{
-    struct seek *s = arg;
-    s->last = r->id;
-    if (!serves(r, s->k))
-        return true;
-    *s->out = *r;
-    s->found = true;
-    return false;
-}
-
-static kassa_err store_first(void *src, const struct kind *k, int64_t after, struct requisite *out,
-                             bool *found)
-{
-    struct store_conn *c = src;
-    struct seek s = {.k = k, .out = out};
-    for (;;) {
-        int n = 0;
-        s.last = after;
-        kassa_err err =
-            STORE_CALL(c, requisites_after, k->type, k->currency, after, PAGE, seek_row, &s, &n);
-        if (err != KASSA_OK)
-            return err;
-        if (s.found || n < PAGE || s.last <= after)
-            break;
-        after = s.last; /* a full page and none served: the next page */
-    }
-    *found = s.found;
-    return KASSA_OK;
-}
 
 /* ---- rows already read as a source ---- */
 
@@ -219,21 +221,15 @@ static kassa_err pick(first_fn first, void *src, struct kind *k, bool held, stru
 }
 
 static struct kind kind_make(const struct store *s, const char *type, const char *currency,
-                             const char *bank_code, const struct country_filter *countries)
+                             const char *bank_code, const struct country_filter *countries,
+                             int64_t amount)
 {
     return (struct kind){.serial = s->serial,
                          .type = type,
                          .currency = currency,
                          .bank = bank_code ? bank_code : "",
-                         .countries = country_filter_active(countries) ? countries : NULL};
-}
-
-kassa_err requisites_pick(struct store_conn *c, const char *type, const char *currency,
-                          const char *bank_code, const struct country_filter *countries,
-                          struct requisite *out)
-{
-    struct kind k = kind_make(c->store, type, currency, bank_code, countries);
-    return pick(store_first, c, &k, false, out);
+                         .countries = country_filter_active(countries) ? countries : NULL,
+                         .amount = amount};
 }
 
 void requisites_pick_from(const struct store *s, const struct requisite_list *rows,
@@ -247,9 +243,275 @@ void requisites_pick_from(const struct store *s, const struct requisite_list *ro
             rd[i].requisite_err = KASSA_ENOTFOUND;
             continue;
         }
-        struct kind k =
-            kind_make(s, rd[i].requisite_type, rd[i].currency, rd[i].bank_code, rd[i].countries);
+        struct kind k = kind_make(s, rd[i].requisite_type, rd[i].currency, rd[i].bank_code,
+                                  rd[i].countries, rd[i].amount);
         rd[i].requisite_err = pick(list_first, src, &k, true, &rd[i].requisite);
     }
     pthread_mutex_unlock(&pool.lock);
+}
+
+/* ---- assigning one order: the rotation, then the database's word ---- */
+
+/* The candidates looked at for one order: every requisite of its type and
+ * currency its own columns admit, in id order (at most CANDIDATES: more
+ * are not looked at). */
+#define CANDIDATES 256
+
+struct cands {
+    struct requisite *r;
+    int n;
+    const struct kind *k;
+    enum pick_reason stage; /* the furthest a row got by its own columns */
+    int64_t last;           /* the last id read */
+};
+
+static void cands_add(struct cands *cs, const struct requisite *r)
+{
+    enum pick_reason st = stage_of(r, cs->k, cs->k->amount);
+    if (st > cs->stage)
+        cs->stage = st;
+    if (st == PICK_LIMIT && cs->n < CANDIDATES)
+        cs->r[cs->n++] = *r;
+    cs->last = r->id;
+}
+
+static bool cands_row(void *arg, const struct requisite *r)
+{
+    struct cands *cs = arg;
+    cands_add(cs, r);
+    return cs->n < CANDIDATES;
+}
+
+static kassa_err cands_read(struct store_conn *c, const struct requisite_list *rows,
+                            struct cands *cs)
+{
+    if (rows != NULL) {
+        for (int i = 0; i < rows->n && cs->n < CANDIDATES; i++)
+            cands_add(cs, &rows->rows[i]);
+        return KASSA_OK;
+    }
+    for (;;) {
+        int n = 0;
+        int64_t after = cs->last;
+        kassa_err err = STORE_CALL(c, requisites_after, cs->k->type, cs->k->currency, after, PAGE,
+                                   cands_row, cs, &n);
+        if (err != KASSA_OK || n < PAGE || cs->n >= CANDIDATES || cs->last <= after)
+            return err;
+    }
+}
+
+/* What one order's tries share: the ask, whether the ledger's lock is
+ * held, the last trader read. */
+struct tries {
+    struct store_conn *c;
+    const struct pick_ask *a;
+    bool locked;
+    struct trader trader;
+    bool have_trader;
+    enum pick_reason stage; /* the furthest a candidate got */
+};
+
+static void reached(struct tries *t, enum pick_reason st)
+{
+    if (st > t->stage)
+        t->stage = st;
+}
+
+/* Try r for `amount`: *ok with the amount claimed (and a limited one's
+ * day counted) and *reserve the trader's part; else how far it got is
+ * noted in t. */
+static kassa_err try_one(struct tries *t, const struct requisite *r, int64_t amount, bool *ok,
+                         int64_t *reserve)
+{
+    struct store_conn *c = t->c;
+    kassa_err err;
+    *ok = false;
+    *reserve = 0;
+    bool limited = requisite_limited(r);
+    if (limited && !t->locked) {
+        if ((err = store_ledger_lock(c)) != KASSA_OK)
+            return err;
+        t->locked = true;
+    }
+    if (r->trader_id != 0) {
+        if (!t->have_trader || t->trader.id != r->trader_id) {
+            err = store_trader_get(c, r->trader_id, &t->trader);
+            if (err == KASSA_ENOTFOUND) {
+                reached(t, PICK_OFFLINE);
+                return KASSA_OK;
+            }
+            if (err != KASSA_OK)
+                return err;
+            t->have_trader = true;
+        }
+        if (!t->trader.active || !t->trader.online) {
+            reached(t, PICK_OFFLINE);
+            return KASSA_OK;
+        }
+    }
+    reached(t, PICK_LIMIT);
+    int64_t day = t->a->now / 86400;
+    if (r->max_pending > 0) {
+        int64_t n;
+        if ((err = store_requisite_pending(c, r->id, &n)) != KASSA_OK)
+            return err;
+        if (n >= r->max_pending)
+            return KASSA_OK;
+    }
+    if (r->daily_amount > 0 || r->daily_count > 0) {
+        int64_t sum, count;
+        if ((err = store_requisite_day(c, r->id, day, &sum, &count)) != KASSA_OK)
+            return err;
+        if ((r->daily_count > 0 && count >= r->daily_count) ||
+            (r->daily_amount > 0 && sum + amount > r->daily_amount))
+            return KASSA_OK;
+    }
+    reached(t, PICK_DEPOSIT);
+    int64_t e = 0;
+    if (r->trader_id != 0) {
+        /* E: the order in the trader's currency at the order's rate. */
+        e = money_convert(amount, t->a->currency, t->a->rate, t->trader.currency);
+        int64_t available;
+        if (e <= 0)
+            return KASSA_OK;
+        if ((err = store_trader_available(c, r->trader_id, t->trader.currency, &available)) !=
+            KASSA_OK)
+            return err;
+        if (available < e)
+            return KASSA_OK;
+    }
+    reached(t, PICK_DUPLICATE);
+    bool taken;
+    if ((err = store_requisite_claim(c, r->id, amount, &taken)) != KASSA_OK || !taken)
+        return err;
+    if (limited && (err = store_requisite_day_add(c, r->id, day, amount, 1)) != KASSA_OK)
+        return err;
+    *ok = true;
+    *reserve = e;
+    return KASSA_OK;
+}
+
+/* Where the rotation of cursor `cur` starts in cs: the first candidate
+ * after the cursor's id (0 when it wraps). */
+static int rotation_start(const struct cands *cs, int64_t last)
+{
+    for (int i = 0; i < cs->n; i++)
+        if (cs->r[i].id > last)
+            return i;
+    return 0;
+}
+
+static int64_t cursor_last(const struct kind *k)
+{
+    pthread_mutex_lock(&pool.lock);
+    struct cursor *cur = cursor_of(k);
+    int64_t last = cur ? cur->last_id : 0;
+    pthread_mutex_unlock(&pool.lock);
+    return last;
+}
+
+static void cursor_move(const struct kind *k, int64_t id)
+{
+    pthread_mutex_lock(&pool.lock);
+    struct cursor *cur = cursor_of(k);
+    if (cur != NULL)
+        cur->last_id = id;
+    pthread_mutex_unlock(&pool.lock);
+}
+
+/* The candidates in the order they are tried: those of the preferred
+ * bank in their rotation, then the others in theirs (each kind with its
+ * own cursor); into order[] as indexes of cs, *n of them. */
+static void try_order(const struct cands *cs, struct kind *bank_k, struct kind *any_k, int *order,
+                      int *n)
+{
+    *n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const struct kind *k = pass == 0 ? bank_k : any_k;
+        if (pass == 0 && bank_k->bank[0] == '\0')
+            continue;
+        int start = rotation_start(cs, cursor_last(k));
+        for (int j = 0; j < cs->n; j++) {
+            int i = (start + j) % cs->n;
+            bool mine = bank_ok(&cs->r[i], bank_k);
+            if (pass == 0 ? mine : (bank_k->bank[0] == '\0' || !mine))
+                order[(*n)++] = i;
+        }
+    }
+}
+
+kassa_err requisites_assign(struct store_conn *c, const struct pick_ask *a,
+                            const struct requisite_list *rows, struct pick *out)
+{
+    memset(out, 0, sizeof *out);
+    out->amount = a->amount;
+    struct kind any_k = kind_make(c->store, a->type, a->currency, "", a->countries, a->amount);
+    struct kind bank_k = any_k;
+    bank_k.bank = a->bank_code ? a->bank_code : "";
+    struct cands cs = {.k = &any_k, .stage = PICK_NONE};
+    int *order = NULL, *dups = NULL;
+    kassa_err err = KASSA_ENOMEM;
+    if ((cs.r = malloc(CANDIDATES * sizeof *cs.r)) == NULL ||
+        (order = malloc(CANDIDATES * sizeof *order)) == NULL ||
+        (dups = malloc(CANDIDATES * sizeof *dups)) == NULL)
+        goto done;
+    if ((err = cands_read(c, rows, &cs)) != KASSA_OK)
+        goto done;
+    int n, ndup = 0;
+    try_order(&cs, &bank_k, &any_k, order, &n);
+    struct tries t = {.c = c, .a = a, .stage = cs.stage};
+    bool ok = false;
+    int chosen = -1;
+    for (int j = 0; j < n && !ok; j++) {
+        enum pick_reason before = t.stage;
+        t.stage = PICK_NONE;
+        if ((err = try_one(&t, &cs.r[order[j]], a->amount, &ok, &out->reserve)) != KASSA_OK)
+            goto done;
+        if (ok)
+            chosen = order[j];
+        else if (t.stage == PICK_DUPLICATE)
+            dups[ndup++] = order[j]; /* refused only for its amount */
+        reached(&t, before);
+    }
+    /* Every one refused only for the amount: raise it by whole units. */
+    for (int64_t up = a->unit; !ok && ndup > 0 && a->unit > 0 && up <= a->raise_max;
+         up += a->unit) {
+        for (int j = 0; j < ndup && !ok; j++) {
+            const struct requisite *r = &cs.r[dups[j]];
+            if (stage_of(r, &any_k, a->amount + up) != PICK_LIMIT)
+                continue;
+            if ((err = try_one(&t, r, a->amount + up, &ok, &out->reserve)) != KASSA_OK)
+                goto done;
+            if (ok) {
+                chosen = dups[j];
+                out->amount = a->amount + up;
+            }
+        }
+    }
+    if (!ok) {
+        out->reason = t.stage;
+        err = KASSA_ENOTFOUND;
+        goto done;
+    }
+    out->req = cs.r[chosen];
+    if (out->req.trader_id != 0)
+        snprintf(out->trader_currency, sizeof out->trader_currency, "%s", t.trader.currency);
+    cursor_move(bank_ok(&out->req, &bank_k) && bank_k.bank[0] != '\0' ? &bank_k : &any_k,
+                out->req.id);
+    err = KASSA_OK;
+done:
+    free(cs.r);
+    free(order);
+    free(dups);
+    return err;
+}
+
+kassa_err requisites_release(struct store_conn *c, const struct order *o, bool released)
+{
+    if (o->requisite_id == 0)
+        return KASSA_OK;
+    kassa_err err = store_requisite_unclaim(c, o->requisite_id, o->amount);
+    if (err == KASSA_OK && released && requisite_limited(&o->req))
+        err = store_requisite_day_add(c, o->requisite_id, o->created_at / 86400, -o->amount, -1);
+    return err;
 }

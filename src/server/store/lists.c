@@ -309,6 +309,10 @@ kassa_err store_requisite_update(struct store_conn *c, const struct requisite *r
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         store_query_text(q, texts[i]);
     store_query_i64(q, r->active ? 1 : 0);
+    const int64_t limits[] = {r->min_amount,  r->max_amount,  r->daily_amount,
+                              r->daily_count, r->max_pending, r->paused};
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        store_query_i64(q, limits[i]);
     return store_query_run(c, q, store_row_none, NULL);
 }
 

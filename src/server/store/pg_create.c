@@ -63,7 +63,8 @@
        "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "           \
        "SELECT x.shop_id, x.key, x.fp, o.id, x.created_at FROM x JOIN o ON o.uuid = x.uuid "       \
        "WHERE x.key IS NOT NULL) "                                                                 \
-       "SELECT uuid, id FROM o")
+       "SELECT uuid, id FROM o")                                                                  \
+    XX(REQUISITE_CLAIM_MANY, SQL_REQUISITE_CLAIM_MANY)
 
 enum pg_create_stmt {
 #define XX(name, sql) STMT_##name,
@@ -453,6 +454,35 @@ kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
     }
     PQclear(r);
     return err;
+}
+
+kassa_err pg_requisite_claim_many(struct store_conn *base, const int64_t *requisite_id,
+                                  const int64_t *amount, int n, bool *taken)
+{
+    CONN(base);
+    struct pg_array arr[2];
+    arr_init(&arr[0], OID_INT8);
+    arr_init(&arr[1], OID_INT8);
+    for (int i = 0; i < n; i++) {
+        arr_i64(&arr[0], requisite_id[i]);
+        arr_i64(&arr[1], amount[i]);
+        taken[i] = false;
+    }
+    kassa_err err;
+    PGresult *r = exec_arrays(c, STMT_REQUISITE_CLAIM_MANY, arr, 2, &err);
+    if (r == NULL)
+        return err;
+    /* Each claimed pair to the first of the group that asked for it. */
+    for (int row = 0; row < PQntuples(r); row++) {
+        int64_t rid = pg_i64(r, row, 0), a = pg_i64(r, row, 1);
+        for (int i = 0; i < n; i++)
+            if (!taken[i] && requisite_id[i] == rid && amount[i] == a) {
+                taken[i] = true;
+                break;
+            }
+    }
+    PQclear(r);
+    return KASSA_OK;
 }
 
 /* sql_order_columns into one statement's parameters. */

@@ -63,8 +63,9 @@ static const char *const sql[] = {
         "a.shop_id, a.currency, a.balance, COALESCE((SELECT SUM(p.amount) FROM postings p "
         "WHERE p.account_id = a.id), 0) AS s FROM accounts a) x WHERE balance <> s",
     [S_VERIFY_TX - PG_SLOTS_LEDGER] =
-        "SELECT t.id, t.kind, COALESCE(SUM(p.amount), 0), COUNT(p.id) FROM ledger_tx t "
-        "LEFT JOIN postings p ON p.tx_id = t.id GROUP BY t.id, t.kind "
+        "SELECT t.id, t.kind, COALESCE(SUM(p.amount), 0), COUNT(p.id), COALESCE(a.currency, '') "
+        "FROM ledger_tx t LEFT JOIN postings p ON p.tx_id = t.id LEFT JOIN accounts a ON "
+        "a.id = p.account_id GROUP BY t.id, t.kind, a.currency "
         "HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.id) = 0",
     [S_VERIFY_NEGATIVE - PG_SLOTS_LEDGER] = SQL_VERIFY_NEGATIVE,
     [S_COUNT_ACCOUNTS - PG_SLOTS_LEDGER] = SQL_COUNT_ACCOUNTS,
@@ -109,6 +110,18 @@ static kassa_err account_id(struct pg_conn *c, const struct posting *leg, int64_
             return err;
     }
     return KASSA_EIO;
+}
+
+kassa_err pg_ledger_lock(struct store_conn *base)
+{
+    CONN(base);
+    static const struct pg_params none = {.n = 0};
+    const struct pg_call call = {S_LEDGER_LOCK, sql[S_LEDGER_LOCK - PG_SLOTS_LEDGER], &none};
+    PGresult *res;
+    kassa_err err = pg_exec_many(c, &call, 1, &res);
+    if (err == KASSA_OK)
+        PQclear(res);
+    return err;
 }
 
 kassa_err pg_ledger_post(struct store_conn *base, const char *kind, const char *ref_type,
@@ -231,8 +244,9 @@ kassa_err pg_ledger_verify(struct store_conn *base, store_problem_fn problem, vo
             snprintf(msg, sizeof msg, "transaction %lld (%s): has no postings",
                      (long long)pg_i64(r, i, 0), PQgetvalue(r, i, 1));
         else
-            snprintf(msg, sizeof msg, "transaction %lld (%s): postings sum to %lld, not 0",
-                     (long long)pg_i64(r, i, 0), PQgetvalue(r, i, 1), (long long)pg_i64(r, i, 2));
+            snprintf(msg, sizeof msg, "transaction %lld (%s): postings in %s sum to %lld, not 0",
+                     (long long)pg_i64(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 4),
+                     (long long)pg_i64(r, i, 2));
         problem(arg, msg);
     }
     PQclear(r);

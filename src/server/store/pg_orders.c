@@ -76,6 +76,7 @@ kassa_err pg_order_set_status(struct store_conn *base, const struct order *o,
     pgp_i64(&p, o->fee);
     pgp_i64(&p, o->amount_usdt);
     pgp_i64(&p, o->reversed_at);
+    pgp_text(&p, o->confirmed_by);
     int64_t n = 0;
     kassa_err err = run_(c, S_ORDER_SET_STATUS, &p, &n);
     if (err == KASSA_OK && n != 1)

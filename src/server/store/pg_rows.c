@@ -172,6 +172,7 @@ int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s)
         pg_text(r, i, 14, s->form_hosts, sizeof s->form_hosts);
         s->rate_limit = (int)pg_i64(r, i, 19);
         s->rate_burst = (int)pg_i64(r, i, 20);
+        s->amount_adjust_max = (int)pg_i64(r, i, 21);
         /* Its dialect rows: this result row and the next ones of the same
          * shop (the LEFT JOIN's NULLs when it has none). */
         for (; i < n && pg_i64(r, i, 0) == s->id; i++) {
@@ -256,6 +257,10 @@ kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)
     pgp_i64(&p, rq->active);
     pgp_i64(&p, rq->created_at);
     pgp_i64(&p, rq->trader_id);
+    const int64_t limits[] = {rq->min_amount,  rq->max_amount,  rq->daily_amount,
+                              rq->daily_count, rq->max_pending, rq->paused};
+    for (int i = 0; i < 6; i++)
+        pgp_i64(&p, limits[i]);
     return core_insert_id(c, STMT_REQUISITE_INSERT, &p, &rq->id);
 }
 

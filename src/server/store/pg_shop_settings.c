@@ -115,6 +115,7 @@ kassa_err pg_shop_update(struct store_conn *base, const struct shop *s)
     pgp_i64(&p, s->active ? 1 : 0);
     pgp_i64(&p, s->rate_limit);
     pgp_i64(&p, s->rate_burst);
+    pgp_i64(&p, s->amount_adjust_max);
     int64_t changed = 0;
     kassa_err err = run_(c, S_SHOP_UPDATE, &p, &changed);
     if (err == KASSA_OK && changed != 1)

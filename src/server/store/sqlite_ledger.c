@@ -45,8 +45,9 @@ static sqlite3_stmt *st_(struct sqlite_conn *c, int slot)
             "COALESCE((SELECT SUM(p.amount) FROM postings p WHERE p.account_id = a.id), 0) AS s "
             "FROM accounts a WHERE a.balance != s",
         [S_VERIFY_TX - SLOTS_LEDGER] =
-            "SELECT t.id, t.kind, COALESCE(SUM(p.amount), 0), COUNT(p.id) FROM ledger_tx t "
-            "LEFT JOIN postings p ON p.tx_id = t.id GROUP BY t.id "
+            "SELECT t.id, t.kind, COALESCE(SUM(p.amount), 0), COUNT(p.id), "
+            "COALESCE(a.currency, '') FROM ledger_tx t LEFT JOIN postings p ON p.tx_id = t.id "
+            "LEFT JOIN accounts a ON a.id = p.account_id GROUP BY t.id, a.currency "
             "HAVING COALESCE(SUM(p.amount), 0) != 0 OR COUNT(p.id) = 0",
         [S_VERIFY_NEGATIVE - SLOTS_LEDGER] = SQL_VERIFY_NEGATIVE,
         [S_COUNT_ACCOUNTS - SLOTS_LEDGER] = SQL_COUNT_ACCOUNTS,
@@ -198,9 +199,9 @@ kassa_err sqlite_ledger_verify(struct store_conn *base, store_problem_fn problem
             snprintf(msg, sizeof msg, "transaction %lld (%s): has no postings",
                      (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1));
         else
-            snprintf(msg, sizeof msg, "transaction %lld (%s): postings sum to %lld, not 0",
+            snprintf(msg, sizeof msg, "transaction %lld (%s): postings in %s sum to %lld, not 0",
                      (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
-                     (long long)sqlite3_column_int64(st, 2));
+                     sqlite3_column_text(st, 4), (long long)sqlite3_column_int64(st, 2));
         problem(arg, msg);
     }
     sqlite_stmt_done(st);

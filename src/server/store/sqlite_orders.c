@@ -69,6 +69,7 @@ kassa_err sqlite_order_set_status(struct store_conn *base, const struct order *o
     sqlite3_bind_int64(st, 8, o->fee);
     sqlite3_bind_int64(st, 9, o->amount_usdt);
     sqlite3_bind_int64(st, 10, o->reversed_at);
+    sqlite_bind_text(st, 11, o->confirmed_by);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
         err = KASSA_ESTATE;

@@ -233,6 +233,7 @@ static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
     sqlite_col_text(st, 14, s->form_hosts, sizeof s->form_hosts);
     s->rate_limit = sqlite3_column_int(st, 19);
     s->rate_burst = sqlite3_column_int(st, 20);
+    s->amount_adjust_max = sqlite3_column_int(st, 21);
 }
 
 /* The dialect columns of an SQL_SHOP_SELECT row, as one more row of s (none
@@ -349,6 +350,10 @@ kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
     sqlite3_bind_int(st, 9, r->active);
     sqlite3_bind_int64(st, 10, r->created_at);
     sqlite3_bind_int64(st, 11, r->trader_id);
+    const int64_t limits[] = {r->min_amount,  r->max_amount,  r->daily_amount,
+                              r->daily_count, r->max_pending, r->paused};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_int64(st, 12 + i, limits[i]);
     sqlite_memo_forget(c);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)

@@ -112,6 +112,7 @@ kassa_err sqlite_shop_update(struct store_conn *base, const struct shop *s)
     sqlite3_bind_int(st, 6, s->active ? 1 : 0);
     sqlite3_bind_int(st, 7, s->rate_limit);
     sqlite3_bind_int(st, 8, s->rate_burst);
+    sqlite3_bind_int(st, 9, s->amount_adjust_max);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
         err = KASSA_ENOTFOUND;

@@ -46,6 +46,7 @@ struct order_reads {
     const char *currency;       /* fee and rate (USDT per `currency`) */
     const char *requisite_type; /* "" = no requisite */
     const char *bank_code;      /* preferred bank, "" = any */
+    int64_t amount;             /* the order's: a requisite's min/max admit it */
     /* only requisites this admits (country_filter_admits); NULL = any
      * country (the core passes NULL for a filter that is not active) */
     const struct country_filter *countries;
@@ -181,6 +182,15 @@ struct store_ops {
      * caller's savepoint then undoes the statement). */
     kassa_err (*order_insert_many)(struct store_conn *c, struct order *const *o,
                                    struct idem *const *idem, int n);
+    /* store_requisite_claim for n (requisite, amount) pairs in one
+     * statement: taken[i] true for those it claimed (a pair repeated in
+     * the group is claimed by its first). Optional, with order_insert_many. */
+    kassa_err (*requisite_claim_many)(struct store_conn *c, const int64_t *requisite_id,
+                                      const int64_t *amount, int n, bool *taken);
+    /* Take the ledger's lock for the rest of the transaction (every
+     * ledger_post takes it too). NULL where one writer is all there is
+     * (SQLite): its transactions are the lock. */
+    kassa_err (*ledger_lock)(struct store_conn *c);
     kassa_err (*order_get)(struct store_conn *c, enum order_key by, const char *key, int64_t id,
                            struct order *out);
     /* Call fn for every order of a shop with this merchant_order_id, oldest
@@ -560,6 +570,27 @@ kassa_err store_traders_list(struct store_conn *c, int64_t after_id, bool asc, i
                              store_trader_fn fn, void *arg);
 kassa_err store_trader_balances(struct store_conn *c, int64_t trader_id, const char *currency,
                                 struct trader_balances *out);
+/* The requisites' claims and days (claims.c, over query_rows;
+ * provider/requisites.h). claim: taken false when the requisite has the
+ * amount pending already; pending: how many amounts it has pending; day:
+ * what it took on `day` (0 and 0 when nothing); day_add adds to it (the
+ * row made on first use; a negative change of a day never counted does
+ * nothing). order_set_pick writes an order's trader_id, reserve,
+ * amount_requested and no_requisite_reason. trader_available: the
+ * trader's available balance in currency (0 without an account).
+ * ledger_lock: store_ops.ledger_lock where there is one. */
+kassa_err store_requisite_claim(struct store_conn *c, int64_t requisite_id, int64_t amount,
+                                bool *taken);
+kassa_err store_requisite_unclaim(struct store_conn *c, int64_t requisite_id, int64_t amount);
+kassa_err store_requisite_pending(struct store_conn *c, int64_t requisite_id, int64_t *n);
+kassa_err store_requisite_day(struct store_conn *c, int64_t requisite_id, int64_t day,
+                              int64_t *amount, int64_t *count);
+kassa_err store_requisite_day_add(struct store_conn *c, int64_t requisite_id, int64_t day,
+                                  int64_t amount, int64_t count);
+kassa_err store_order_set_pick(struct store_conn *c, const struct order *o);
+kassa_err store_trader_available(struct store_conn *c, int64_t trader_id, const char *currency,
+                                 int64_t *balance);
+kassa_err store_ledger_lock(struct store_conn *c);
 /* Failed authentications counted by every node (core/guard.c): add `count`
  * to key's count of the window starting at window_start; the keys whose
  * count of that window reached `limit`; forget windows before `before`. */

@@ -53,7 +53,7 @@ static void test_corrupted_posting(void **state)
     snprintf(want, sizeof want,
              "account 2 (shop_available, shop %lld, RUB): balance 87546 but its postings sum to "
              "87547\n"
-             "transaction 1 (order.completed): postings sum to 1, not 0",
+             "transaction 1 (order.completed): postings in RUB sum to 1, not 0",
              (long long)shop.id);
     assert_string_equal(v.text, want);
     assert_int_equal(v.problems, 2);
@@ -96,7 +96,7 @@ static void test_unbalanced_transaction(void **state)
     fx_exec(f, "INSERT INTO postings(tx_id, account_id, amount) VALUES (77, 3, 500)");
     fx_exec(f, "UPDATE accounts SET balance = balance + 500 WHERE id = 3");
     struct fx_verify v = fx_verify(f);
-    assert_string_equal(v.text, "transaction 77 (forged): postings sum to 500, not 0");
+    assert_string_equal(v.text, "transaction 77 (forged): postings in RUB sum to 500, not 0");
     assert_int_equal(v.transactions, 3);
     /* A transaction with no postings at all is reported too. */
     fx_exec(f, "DELETE FROM postings WHERE tx_id = 77");

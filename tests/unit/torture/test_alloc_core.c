@@ -64,11 +64,12 @@ struct outcome {
     int64_t order_id;
 };
 
-static kassa_err create(struct fx *f, const struct shop *shop, const char *key, int64_t *id)
+static kassa_err create(struct fx *f, const struct shop *shop, const char *key, int64_t amount,
+                        int64_t *id)
 {
     struct order_create_cmd cmd = {.task.run = order_create_apply};
     cmd.shop = *shop;
-    cmd.order.amount = AMOUNT;
+    cmd.order.amount = amount;
     cmd.order.origin = fx_dialect_id("panda");
     snprintf(cmd.order.currency, sizeof cmd.order.currency, "RUB");
     snprintf(cmd.order.requisite_type, sizeof cmd.order.requisite_type, "SBP");
@@ -81,12 +82,13 @@ static kassa_err create(struct fx *f, const struct shop *shop, const char *key, 
 }
 
 /* The three commands, each only after the one before succeeded. */
-static struct outcome run_commands(struct fx *f, const struct shop *shop, const char *tag)
+static struct outcome run_commands(struct fx *f, const struct shop *shop, const char *tag,
+                                   int64_t amount)
 {
     struct outcome o = {KASSA_EINVAL, KASSA_EINVAL, KASSA_EINVAL, 0};
     char key[64];
     snprintf(key, sizeof key, "key-%s", tag);
-    o.create = create(f, shop, key, &o.order_id);
+    o.create = create(f, shop, key, amount, &o.order_id);
     if (o.create != KASSA_OK)
         return o;
     o.complete = fx_move(f, o.order_id, ORDER_COMPLETED, ACTOR_OPERATOR, NULL);
@@ -145,13 +147,13 @@ static size_t one_run(size_t at)
     struct fx *f = fx_new();
     struct shop shop = fx_shop(f, "2.5", 0);
     fx_requisite(f);
-    struct outcome warm = run_commands(f, &shop, "warm");
+    struct outcome warm = run_commands(f, &shop, "warm", AMOUNT);
     assert_int_equal(warm.withdraw, KASSA_OK);
     struct fx_bal base = fx_balance(f, shop.id);
     int64_t orders_before = fx_int(f, "SELECT COUNT(*) FROM orders");
 
     alloc_fail_arm(at);
-    struct outcome o = run_commands(f, &shop, "armed");
+    struct outcome o = run_commands(f, &shop, "armed", AMOUNT);
     size_t n = alloc_fail_disarm();
     long live = alloc_fail_live();
     bool hit = alloc_fail_hit();
@@ -177,8 +179,10 @@ static size_t one_run(size_t at)
     }
     check_after(f, &shop, &o, base.available, base.held, orders_before, at);
 
-    /* The store still works: the same commands again succeed. */
-    struct outcome again = run_commands(f, &shop, "again");
+    /* The store still works: the same commands again succeed (for another
+     * amount: an order the armed run left pending keeps its amount on the
+     * one requisite, spec/p2p.md "Unambiguous amounts"). */
+    struct outcome again = run_commands(f, &shop, "again", AMOUNT + 100);
     assert_int_equal(again.create, KASSA_OK);
     assert_int_equal(again.complete, KASSA_OK);
     assert_int_equal(again.withdraw, KASSA_OK);

@@ -81,6 +81,11 @@ void sql_read_order(const struct sql_row *r, struct order *o)
     o->updated_at = c->i64(r, 32);
     o->amount_received = c->i64(r, 33);
     o->reversed_at = c->i64(r, 34);
+    o->trader_id = c->i64(r, 35);
+    o->reserve = c->i64(r, 36);
+    o->amount_requested = c->i64(r, 37);
+    c->text(r, 38, o->no_requisite_reason, sizeof o->no_requisite_reason);
+    c->text(r, 39, o->confirmed_by, sizeof o->confirmed_by);
     if (!c->null(r, SQL_ORDER_REQUISITE_AT))
         sql_read_requisite(r, SQL_ORDER_REQUISITE_AT, &o->req);
 }

@@ -36,11 +36,13 @@
     "o.bank_code, o.countries, o.payment_systems, o.email, o.phone, o.success_url, "               \
     "o.fail_url, o.notify_url, o.lang, o.test, o.confirmed_by_customer, "                          \
     "COALESCE(o.requisite_id, 0), o.created_at, o.expires_at, o.paid_at, o.updated_at, "           \
-    "o.amount_received, o.reversed_at, r.id, r.type, r.value, r.owner_full_name, r.bank_code, "    \
-    "r.bank_name_ru, r.bank_name_en, r.currency, r.country_code, r.active, r.assigned, "           \
-    "r.created_at, r.trader_id "                                                                   \
+    "o.amount_received, o.reversed_at, o.trader_id, o.reserve, o.amount_requested, "               \
+    "o.no_requisite_reason, o.confirmed_by, r.id, r.type, r.value, r.owner_full_name, "            \
+    "r.bank_code, r.bank_name_ru, r.bank_name_en, r.currency, r.country_code, r.active, "          \
+    "r.assigned, r.created_at, r.trader_id, r.min_amount, r.max_amount, r.daily_amount, "          \
+    "r.daily_count, r.max_pending, r.paused "                                                      \
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
-#define SQL_ORDER_REQUISITE_AT 35
+#define SQL_ORDER_REQUISITE_AT 40
 
 /* The statements both backends run with the same text. */
 #define SQL_ORDER_BY_ID SQL_ORDER_SELECT "WHERE o.id = $1"
@@ -59,8 +61,13 @@
  * one), the receipt image. */
 #define SQL_ORDER_SET_STATUS                                                                       \
     "UPDATE orders SET status = $2, paid_at = $3, confirmed_by_customer = $4, updated_at = "       \
-    "$5, amount_received = $7, fee = $8, amount_usdt = $9, reversed_at = $10 WHERE id = $1 "       \
-    "AND status = $6"
+    "$5, amount_received = $7, fee = $8, amount_usdt = $9, reversed_at = $10, confirmed_by = "     \
+    "$11 WHERE id = $1 AND status = $6"
+/* What the requisite pick decided beyond the insert's columns (a trader's
+ * order, a raised amount, or no requisite: provider/requisites.c). */
+#define SQL_ORDER_SET_PICK                                                                         \
+    "UPDATE orders SET trader_id = $2, reserve = $3, amount_requested = $4, "                      \
+    "no_requisite_reason = $5 WHERE id = $1"
 #define SQL_EVENT_INSERT                                                                           \
     "INSERT INTO events(shop_id, order_id, kind, status, created_at) VALUES ($1, $2, $3, "         \
     "$4, $5)"

@@ -17,6 +17,12 @@ void sql_read_requisite(const struct sql_row *r, int i, struct requisite *rq)
     rq->assigned = c->i64(r, i + 10);
     rq->created_at = c->i64(r, i + 11);
     rq->trader_id = c->i64(r, i + 12);
+    rq->min_amount = c->i64(r, i + 13);
+    rq->max_amount = c->i64(r, i + 14);
+    rq->daily_amount = c->i64(r, i + 15);
+    rq->daily_count = c->i64(r, i + 16);
+    rq->max_pending = c->i64(r, i + 17);
+    rq->paused = (int)c->i64(r, i + 18);
 }
 
 void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q)

@@ -14,6 +14,6 @@
  * (*_shop_dialects_put). */
 #define SQL_SHOP_UPDATE                                                                            \
     "UPDATE shops SET name = $2, url = $3, callback_url = $4, form_hosts = $5, active = $6, "      \
-    "rate_limit = $7, rate_burst = $8 WHERE id = $1"
+    "rate_limit = $7, rate_burst = $8, amount_adjust_max = $9 WHERE id = $1"
 
 #endif

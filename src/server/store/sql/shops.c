@@ -95,6 +95,7 @@ void sql_read_shop(const struct sql_row *r, struct shop *s)
     c->text(r, 14, s->form_hosts, sizeof s->form_hosts);
     s->rate_limit = (int)c->i64(r, 19);
     s->rate_burst = (int)c->i64(r, 20);
+    s->amount_adjust_max = (int)c->i64(r, 21);
 }
 
 void sql_read_shop_dialect(const struct sql_row *r, struct shop *s)

@@ -28,6 +28,10 @@
     "(SELECT id FROM accounts WHERE kind = 'trader_available' AND shop_id = $1 AND currency = "    \
     "$2) AND t.kind = 'order.reward'), 0)"
 
+#define SQL_TRADER_AVAILABLE                                                                       \
+    "SELECT balance FROM accounts WHERE kind = 'trader_available' AND shop_id = $1 AND "           \
+    "currency = $2"
+
 void sql_read_trader(const struct sql_row *r, struct trader *t);
 /* A page of the traders, by id. */
 void sql_traders_list(int64_t after_id, bool asc, int limit, struct sql_query *q);

@@ -124,9 +124,14 @@ static void select_row(const struct order *o, const struct requisite *rq, struct
     /* what the insert leaves to the columns' defaults, read after them */
     sink_i64(&m->sink, o->amount_received, true);
     sink_i64(&m->sink, o->reversed_at, true);
+    sink_i64(&m->sink, o->trader_id, true);
+    sink_i64(&m->sink, o->reserve, true);
+    sink_i64(&m->sink, o->amount_requested, true);
+    sink_text(&m->sink, o->no_requisite_reason);
+    sink_text(&m->sink, o->confirmed_by);
     assert_int_equal(m->n, SQL_ORDER_REQUISITE_AT);
     if (rq == NULL) {
-        for (int i = 0; i < 12; i++)
+        for (int i = 0; i < 19; i++)
             m->null[m->n++] = true;
         return;
     }
@@ -138,6 +143,10 @@ static void select_row(const struct order *o, const struct requisite *rq, struct
     sink_i64(&m->sink, rq->active, true);
     sink_i64(&m->sink, rq->assigned, true);
     sink_i64(&m->sink, rq->created_at, true);
+    const int64_t more[] = {rq->trader_id,   rq->min_amount,  rq->max_amount, rq->daily_amount,
+                            rq->daily_count, rq->max_pending, rq->paused};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        sink_i64(&m->sink, more[i], true);
 }
 
 static void test_order_round_trip(void **state)
@@ -181,7 +190,9 @@ static void test_select_lists_the_insert_columns(void **state)
     (void)state;
     const char *sel = SQL_ORDER_SELECT;
     const char *from = strstr(sel, "SELECT o.id, ");
-    const char *to = strstr(sel, ", o.amount_received, o.reversed_at, r.id");
+    const char *to = strstr(sel, ", o.amount_received, o.reversed_at, o.trader_id, o.reserve, "
+                                 "o.amount_requested, o.no_requisite_reason, o.confirmed_by, "
+                                 "r.id");
     assert_non_null(from);
     assert_non_null(to);
     from += strlen("SELECT o.id, ");
@@ -206,7 +217,9 @@ static void test_select_lists_the_insert_columns(void **state)
     assert_string_equal(got, SQL_ORDER_COLUMNS);
     assert_non_null(strstr(sel, "r.id, r.type, r.value, r.owner_full_name, r.bank_code, "
                                 "r.bank_name_ru, r.bank_name_en, r.currency, r.country_code, "
-                                "r.active, r.assigned, r.created_at, r.trader_id "));
+                                "r.active, r.assigned, r.created_at, r.trader_id, "
+                                "r.min_amount, r.max_amount, r.daily_amount, r.daily_count, "
+                                "r.max_pending, r.paused "));
 }
 
 int main(void)

@@ -1,0 +1,48 @@
+-- 021 (both backends, lockstep): the requisite selection rule of
+-- spec/p2p.md (provider/requisites.c), the trader's reserve, and who
+-- confirmed an order.
+--
+-- A requisite's limits (0: none; max_pending 0: no limit, which every
+-- requisite of the operator's own pool keeps, as before) and its trader's
+-- pause (active stays the operator's switch).
+ALTER TABLE requisites ADD COLUMN min_amount BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE requisites ADD COLUMN max_amount BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE requisites ADD COLUMN daily_amount BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE requisites ADD COLUMN daily_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE requisites ADD COLUMN max_pending BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE requisites ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+
+-- The amounts pending on each requisite: one row per pending order with a
+-- requisite, so two pending orders of one amount on one requisite cannot
+-- both exist (the key refuses the second, on every node).
+CREATE TABLE requisite_claims (
+    requisite_id  BIGINT NOT NULL,
+    amount        BIGINT NOT NULL,
+    PRIMARY KEY (requisite_id, amount)
+);
+INSERT INTO requisite_claims(requisite_id, amount)
+    SELECT DISTINCT requisite_id, amount FROM orders WHERE status = 0 AND requisite_id IS NOT NULL
+    AND requisite_id <> 0;
+
+-- What a limited requisite (or a trader's) took on a day (UTC, Unix
+-- seconds / 86400): pending and completed orders, by amount and count.
+CREATE TABLE requisite_days (
+    requisite_id  BIGINT NOT NULL,
+    day           BIGINT NOT NULL,
+    amount        BIGINT NOT NULL DEFAULT 0,
+    count         BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (requisite_id, day)
+);
+
+-- An order's trader (0: none) and what it holds of the trader's deposit
+-- (reserve: in the trader's currency, while pending), the amount the
+-- merchant asked for when it was raised to a unique one (0: not raised),
+-- why no requisite took it, and who completed it.
+ALTER TABLE orders ADD COLUMN trader_id BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN reserve BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN amount_requested BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN no_requisite_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN confirmed_by TEXT NOT NULL DEFAULT '';
+
+-- How many whole units a shop's amount may be raised to be unique.
+ALTER TABLE shops ADD COLUMN amount_adjust_max INTEGER NOT NULL DEFAULT 0;
