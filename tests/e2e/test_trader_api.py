@@ -108,6 +108,23 @@ def new_order(server, shop, amount="1000.00"):
     return o
 
 
+def set_rate(server):
+    st, body = server.admin("PUT", "/admin/v1/rates/USDT-RUB", {"rate": "95.00"})
+    assert st == 200, body
+
+
+def online(trader):
+    st, p = trader.post("/trader/v1/online", {"online": True})
+    assert st == 200 and p["online"] is True, p
+
+
+def money(trader):
+    st, p = trader.get("/trader/v1/profile")
+    assert st == 200, p
+    b = p["balances"]
+    return b["available"], b["reserved"], b["earned"]
+
+
 def balances(server, shop_id):
     st, body = server.admin("GET", f"/admin/v1/shops/{shop_id}/balances")
     assert st == 200, body
@@ -301,18 +318,25 @@ def test_requisites_own_only(kassad):
 # ---- orders ---------------------------------------------------------------
 
 def two_traders_with_orders(kassad, rec):
-    """A shop with no pool requisite; traders a and b with one SBP
-    requisite each; two orders, one on each (the pool's rotation)."""
+    """A shop with no pool requisite; traders a and b online with 100 USDT
+    each and one SBP requisite each; two orders, one on each (of the
+    trader online), each reserving its amount at 95.00 RUB a USDT."""
+    set_rate(kassad)
     shop = create_shop(kassad, requisite=False, callback_url=rec.url())
     rec.check = panda_check(shop["panda"]["api_key"], shop["panda"]["secret"])
     a = new_trader(kassad, deposit="100.00")
     b = new_trader(kassad, name="Petr", verified_name="Пётр Петров", deposit="100.00")
     ra = add_requisite(a)
     rb = add_requisite(b, requisite="+79990000002")
-    orders = [new_order(kassad, shop), new_order(kassad, shop, amount="500.00")]
-    by_req = {o["requisite"]["id"]: o for o in orders}
-    assert set(by_req) == {ra["id"], rb["id"]}, orders
-    return shop, a, b, by_req[ra["id"]], by_req[rb["id"]]
+    # only an online trader's requisite is picked: a's first, then b's
+    online(a)
+    oa = new_order(kassad, shop)
+    assert a.post("/trader/v1/online", {"online": False})[0] == 200
+    online(b)
+    ob = new_order(kassad, shop, amount="500.00")
+    online(a)
+    assert (oa["requisite"]["id"], ob["requisite"]["id"]) == (ra["id"], rb["id"])
+    return shop, a, b, oa, ob
 
 
 def test_orders_listed_and_received(kassad, rec):
@@ -330,6 +354,9 @@ def test_orders_listed_and_received(kassad, rec):
         "expires_at": oa["expires_at"], "seconds_left": item["seconds_left"], "paid_at": None}
     assert 895 <= item["seconds_left"] <= 900
     assert [x["uuid"] for x in b.get("/trader/v1/orders")[1]["items"]] == [ob["uuid"]]
+    # E = 1000.00 / 95.00 = 10.526316 and 500.00 / 95.00 = 5.263158 USDT reserved
+    assert money(a) == ("89.473684", "10.526316", "0.000000")
+    assert money(b) == ("94.736842", "5.263158", "0.000000")
     # another trader's order is no order at all
     nf = (404, {"error": "Order not found"})
     assert b.post(f"/trader/v1/orders/{oa['uuid']}/received") == nf
@@ -349,9 +376,12 @@ def test_orders_listed_and_received(kassad, rec):
     got = json.loads(rec.wait(1)[0]["body"])
     assert (got["uuid"], got["status"], got["amount_local"], got["merchant_commission"]) == (
         oa["uuid"], "completed", 950.0, -23.75)
-    # 950.00 - 2.5 % = 926.25 for the merchant; the trader's deposit as it was
+    # 950.00 - 2.5 % = 926.25 for the merchant; E' = 950.00 / 95.00 = 10 USDT
+    # of a's deposit spent (the reserve 10.526316 and 0.526316 back), and the
+    # reward 1.5 % of E' = 0.15 earned
     assert balances(kassad, shop["id"])["available"] == "926.25"
-    assert a.get("/trader/v1/profile")[1]["balances"]["available"] == "100.000000"
+    assert money(a) == ("90.150000", "0.000000", "0.150000")
+    assert kassad.count_rows("orders", "confirmed_by = 'trader'") == 1
     # once completed, neither again
     assert a.post(f"/trader/v1/orders/{oa['uuid']}/received") == (
         409, {"error": f"order {oa['uuid']} is completed: it cannot become completed"})
@@ -363,6 +393,7 @@ def test_orders_listed_and_received(kassad, rec):
     wait_state(kassad, ob["uuid"], "delivered")
     assert json.loads(rec.wait(2)[1]["body"])["status"] == "failed"
     assert balances(kassad, shop["id"])["available"] == "926.25"
+    assert money(b) == ("100.000000", "0.000000", "0.000000")  # the reserve released
     # the lists by status
     assert [x["uuid"] for x in a.get("/trader/v1/orders?status=completed")[1]["items"]] == [
         oa["uuid"]]
@@ -398,15 +429,20 @@ def test_received_refusals(kassad, rec):
         409, {"error": f"order {ob['uuid']} is expired: it cannot become failed"})
     assert b.post(f"/trader/v1/orders/{ob['uuid']}/received") == (
         409, {"error": f"order {ob['uuid']} is expired: it cannot become completed"})
-    # 1000.00 - 25.00 for the merchant
+    # 1000.00 - 25.00 for the merchant; a spent E = 10.526316 and earned
+    # 1.5 % of it, 0.157895; b's reserve came back when its order expired
     assert balances(kassad, shop["id"])["available"] == "975.00"
+    assert money(a) == ("89.631579", "0.000000", "0.157895")
+    assert money(b) == ("100.000000", "0.000000", "0.000000")
     verify_ok(kassad)
 
 
 def test_orders_pages(kassad, rec):
+    set_rate(kassad)
     shop = create_shop(kassad, requisite=False, callback_url=rec.url())
-    a = new_trader(kassad)
+    a = new_trader(kassad, deposit="100")
     add_requisite(a)
+    online(a)
     made = [new_order(kassad, shop, amount=f"{100 + i}.00")["uuid"] for i in range(3)]
     st, p1 = a.get("/trader/v1/orders?limit=2")
     assert st == 200 and [x["uuid"] for x in p1["items"]] == made[::-1][:2], p1

@@ -78,7 +78,7 @@ const char *actor_name(enum actor a)
 {
     static const char *const names[] = {
         [ACTOR_MERCHANT] = "merchant", [ACTOR_PAYER] = "payer",   [ACTOR_OPERATOR] = "operator",
-        [ACTOR_PROVIDER] = "provider", [ACTOR_SYSTEM] = "system",
+        [ACTOR_PROVIDER] = "provider", [ACTOR_SYSTEM] = "system", [ACTOR_TRADER] = "trader",
     };
     return (unsigned)a < sizeof names / sizeof names[0] && names[a] ? names[a] : "";
 }

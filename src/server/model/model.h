@@ -69,10 +69,10 @@ struct shop {
     /* Further hosts the hosted form's unsigned URLs may name, comma-separated
      * and lower case ("" none); those of url and callback_url always may. */
     char form_hosts[512];
-    int active;         /* 1 active, 0 disabled */
-    int64_t created_at; /* Unix seconds */
-    int rate_limit;     /* its merchant requests a second, 0: no limit (core/guard.c) */
-    int rate_burst;     /* the bucket's size, 0: one second's worth */
+    int active;            /* 1 active, 0 disabled */
+    int64_t created_at;    /* Unix seconds */
+    int rate_limit;        /* its merchant requests a second, 0: no limit (core/guard.c) */
+    int rate_burst;        /* the bucket's size, 0: one second's worth */
     int amount_adjust_max; /* whole units an amount may be raised to be unique */
     /* One row per merchant dialect the shop has credentials in, in the
      * store's order (by name); shop_dialect_find looks one up. */

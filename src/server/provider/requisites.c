@@ -136,8 +136,12 @@ bool requisite_limited(const struct requisite *r)
 const char *pick_reason_name(enum pick_reason r)
 {
     static const char *const names[] = {
-        [PICK_NONE] = "none",       [PICK_COUNTRY] = "country", [PICK_AMOUNT] = "amount",
-        [PICK_OFFLINE] = "offline", [PICK_LIMIT] = "limit",     [PICK_DEPOSIT] = "deposit",
+        [PICK_NONE] = "none",
+        [PICK_COUNTRY] = "country",
+        [PICK_AMOUNT] = "amount",
+        [PICK_OFFLINE] = "offline",
+        [PICK_LIMIT] = "limit",
+        [PICK_DEPOSIT] = "deposit",
         [PICK_DUPLICATE] = "duplicate_amount",
     };
     return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "none";

@@ -54,10 +54,10 @@ struct pick_ask {
     const char *bank_code;                  /* NULL or "": any bank */
     const struct country_filter *countries; /* NULL or not active: any */
     int64_t amount;                         /* minor units of currency */
-    int64_t raise_max; /* the most the amount may be raised (minor units) */
-    int64_t unit;      /* one whole unit of the currency, in minor units */
-    const char *rate;  /* the order's exchange rate (money_convert), "" none */
-    int64_t now;       /* Unix seconds: the day of the daily limits */
+    int64_t raise_max;                      /* the most the amount may be raised (minor units) */
+    int64_t unit;                           /* one whole unit of the currency, in minor units */
+    const char *rate;                       /* the order's exchange rate (money_convert), "" none */
+    int64_t now;                            /* Unix seconds: the day of the daily limits */
 };
 
 /* What the pool gave. */

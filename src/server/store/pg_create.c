@@ -63,7 +63,7 @@
        "i AS (INSERT INTO idempotency(shop_id, key, fingerprint, order_id, created_at) "           \
        "SELECT x.shop_id, x.key, x.fp, o.id, x.created_at FROM x JOIN o ON o.uuid = x.uuid "       \
        "WHERE x.key IS NOT NULL) "                                                                 \
-       "SELECT uuid, id FROM o")                                                                  \
+       "SELECT uuid, id FROM o")                                                                   \
     XX(REQUISITE_CLAIM_MANY, SQL_REQUISITE_CLAIM_MANY)
 
 enum pg_create_stmt {

@@ -2427,8 +2427,8 @@ static void test_ledger(void **state)
     snprintf(expect[2], sizeof expect[2],
              "account %lld (shop_held, shop %lld, RUB): balance 0 but its postings sum to -6",
              (long long)held, (long long)a);
-    snprintf(expect[3], sizeof expect[3], "transaction %lld (planted): postings in RUB sum to -1, not 0",
-             (long long)tx);
+    snprintf(expect[3], sizeof expect[3],
+             "transaction %lld (planted): postings in RUB sum to -1, not 0", (long long)tx);
     char *sorted[4] = {expect[0], expect[1], expect[2], expect[3]};
     qsort(sorted, 4, sizeof sorted[0], cmp_str);
     char all[1024];

@@ -12,7 +12,7 @@
 /* The columns of a requisite row, in the order the row readers read them. */
 #define SQL_REQUISITE_COLUMNS                                                                      \
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
-    "country_code, active, assigned, created_at, trader_id, min_amount, max_amount, "             \
+    "country_code, active, assigned, created_at, trader_id, min_amount, max_amount, "              \
     "daily_amount, daily_count, max_pending, paused "
 
 /* A new requisite, assigned 0 (PostgreSQL appends RETURNING id). */

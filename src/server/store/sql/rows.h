@@ -27,7 +27,7 @@
     "SELECT s.id, s.merchant_id, s.public_key, s.name, s.url, s.callback_url, s.fee_percent, "     \
     "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format, "     \
     "s.form_hosts, d.strict_signing, d.old_api_key, d.old_secret, d.old_valid_until, "             \
-    "s.rate_limit, s.rate_burst, s.amount_adjust_max FROM shops s "                                                     \
+    "s.rate_limit, s.rate_burst, s.amount_adjust_max FROM shops s "                                \
     "LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define SQL_SHOP_ORDER "ORDER BY s.id, d.dialect"
 #define SQL_SHOP_BY_ID SQL_SHOP_SELECT "WHERE s.id = $1 " SQL_SHOP_ORDER
