@@ -637,3 +637,26 @@ def create_shop(server, requisite=True, **fields):
         overrides = requisite if isinstance(requisite, dict) else {}
         creds["requisite"] = create_requisite(server, **overrides)
     return creds
+
+
+def release_pending(server, shop_id=None):
+    """Fail every pending order (of one shop, or of every shop) through the
+    admin API. A requisite takes one pending order of an amount at a time
+    (spec/p2p.md "Unambiguous amounts"): tests sharing a server and its
+    requisites free the amounts earlier tests left pending. Returns how many
+    were failed."""
+    q = "/admin/v1/orders?status=pending&limit=500"
+    if shop_id is not None:
+        q += f"&shop_id={shop_id}"
+    n = 0
+    while True:
+        status, page = server.admin("GET", q)
+        if status != 200:
+            raise KassadError(f"list pending orders: {status} {page}")
+        for o in page["items"]:
+            st, body = server.admin("POST", f"/admin/v1/orders/{o['uuid']}/fail")
+            if st != 200 and st != 409:  # 409: it left pending meanwhile
+                raise KassadError(f"fail order {o['uuid']}: {st} {body}")
+            n += st == 200
+        if not page["items"]:
+            return n

@@ -271,6 +271,21 @@ ALTER TABLE shops DROP COLUMN rate_limit;
 ALTER TABLE shops DROP COLUMN rate_burst;
 DROP TABLE auth_failures;
 DELETE FROM schema_migrations WHERE name LIKE '%limits%';
+DROP TABLE requisite_claims;
+DROP TABLE requisite_days;
+ALTER TABLE requisites DROP COLUMN min_amount;
+ALTER TABLE requisites DROP COLUMN max_amount;
+ALTER TABLE requisites DROP COLUMN daily_amount;
+ALTER TABLE requisites DROP COLUMN daily_count;
+ALTER TABLE requisites DROP COLUMN max_pending;
+ALTER TABLE requisites DROP COLUMN paused;
+ALTER TABLE orders DROP COLUMN trader_id;
+ALTER TABLE orders DROP COLUMN reserve;
+ALTER TABLE orders DROP COLUMN amount_requested;
+ALTER TABLE orders DROP COLUMN no_requisite_reason;
+ALTER TABLE orders DROP COLUMN confirmed_by;
+ALTER TABLE shops DROP COLUMN amount_adjust_max;
+DELETE FROM schema_migrations WHERE name LIKE '%selection%';
 """
 
 

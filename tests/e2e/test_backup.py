@@ -65,7 +65,10 @@ class Load:
         try:
             while not self.stop.is_set():
                 n += 1
-                r = panda.create_order(amount="100.00")
+                # an amount of its own (a requisite takes one pending
+                # order of an amount at a time)
+                r = panda.create_order(amount=f"{100 + i}.{n % 100:02d}" if n < 100
+                                       else f"{1000 * (i + 1) + n}.00")
                 assert r.status == 200, (r.status, r.body)
                 uuid = r.json["uuid"] if "uuid" in r.json else r.json["data"]["uuid"]
                 self.note(uuid, "pending")
@@ -74,7 +77,7 @@ class Load:
                     assert st == 200, (st, body)
                     self.note(uuid, "completed")
                 if i % 2 == 0:
-                    t = tegro.create_order(amount=150)
+                    t = tegro.create_order(amount=100000 * (i + 1) + n)
                     assert t.status == 200 and t.json["type"] == "success", t.body
                     self.note(t.json["data"]["id"], "pending")
         except Exception as e:  # noqa: BLE001 - reported by the test

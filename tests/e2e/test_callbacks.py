@@ -219,10 +219,10 @@ def test_panda_final_statuses_and_version_2(kassad, make_shop, receivers):
     rec = receivers()
     creds = make_shop(kassad, callback_url=rec.url())
     v2 = make_shop(kassad, callback_url=rec.url("/v2"), callback_version=2, requisite=False)
-    failed = new_order(kassad, creds)
-    canceled = new_order(kassad, creds)
-    expired = new_order(kassad, creds)
-    old = new_order(kassad, v2)
+    failed = new_order(kassad, creds, amount="1003.47")
+    canceled = new_order(kassad, creds, amount="1001.47")
+    expired = new_order(kassad, creds, amount="1002.47")
+    old = new_order(kassad, v2, amount="1000.47")
     status, body = kassad.admin("POST", f"/admin/v1/orders/{failed['uuid']}/fail")
     assert status == 200, body
     r = kassad.panda(creds).get(f"/v1/orders/{canceled['uuid']}/cancel")
@@ -634,7 +634,7 @@ def test_planned_callbacks_survive_kill_9(kassad_factory, make_shop, receivers):
     rec = receivers()
     k = kassad_factory(extra_args=["--callback-schedule", "3600"])  # first attempt in 1 h
     creds = make_shop(k, callback_url=rec.url())
-    orders = [new_order(k, creds) for _ in range(5)]
+    orders = [new_order(k, creds, amount=f"{100 + i}") for i in range(5)]
     for o in orders:
         complete(k, o["uuid"])
     wait_until(lambda: k.count_rows("callbacks") == 5, 10, "planning")
@@ -776,7 +776,7 @@ def test_many_callbacks_one_receiver_each_once_within_host_bound(kassad_factory,
     try:
         k = kassad_factory(extra_args=["--callback-host-connections", "3"])
         creds = make_shop(k, callback_url=f"http://127.0.0.1:{recv.server_address[1]}/webhook")
-        refs = [new_order(k, creds)["uuid"] for _ in range(120)]
+        refs = [new_order(k, creds, amount=f"{100 + i}")["uuid"] for i in range(120)]
         for ref in refs:
             complete(k, ref)
         wait_until(lambda: len(recv.event_ids) >= 120, 30, "120 deliveries")

@@ -106,7 +106,7 @@ def test_expire_after_clock_advance(env):
 def test_many_orders_expire_in_batches(env):
     """More than one sweep batch (256) of due orders all expire."""
     server, creds, panda = env
-    uuids = [create(panda, "1.00")["uuid"] for _ in range(300)]
+    uuids = [create(panda, f"{1 + i}.00")["uuid"] for i in range(300)]
     server.advance_clock(901)
     deadline = time.monotonic() + 5
     while server.count_rows("orders", "status = 3") < 300:

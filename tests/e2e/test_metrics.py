@@ -102,8 +102,8 @@ def test_counts_are_exact_and_promtool_accepts(kassad_factory, make_shop, receiv
     o1 = panda.create_order(idempotency_key="m-1")
     assert o1.status == 200, o1
     assert panda.create_order(idempotency_key="m-1").json["uuid"] == o1.json["uuid"]
-    o2 = k.panda(shop_bad).create_order()
-    o3 = k.panda(shop_gone).create_order()
+    o2 = k.panda(shop_bad).create_order(amount="1001.47")
+    o3 = k.panda(shop_gone).create_order(amount="1002.47")
     tnf = panda.create_order(requisite_type="tips")
     assert tnf.json["status"] == "traderNotFound", tnf
     assert panda.post("/v1/orders", {"amount": "10.00", "requisite_type": "SBP"},
@@ -224,9 +224,10 @@ def test_concurrent_creates_counted_once(kassad, make_shop):
     from concurrent.futures import ThreadPoolExecutor
     creds = make_shop(kassad)
     panda = kassad.panda(creds)
-    keys = [f"c-{i % 200}" for i in range(300)]
+    keys = [i % 200 for i in range(300)]  # an amount of each key's own
     with ThreadPoolExecutor(16) as ex:
-        answers = list(ex.map(lambda key: panda.create_order(idempotency_key=key).status, keys))
+        answers = list(ex.map(lambda k: panda.create_order(idempotency_key=f"c-{k}",
+                                                           amount=f"{100 + k}").status, keys))
     assert answers == [200] * 300
     time.sleep(0.2)
     _, m = scrape(kassad)

@@ -113,6 +113,15 @@ def env(kassad_shared):
     return kassad_shared, creds, kassad_shared.panda(creds)
 
 
+@pytest.fixture(autouse=True)
+def _amounts_free(request):
+    """Each test starts with no order pending on the server's requisites: a
+    requisite takes one pending order of an amount at a time, and these
+    tests ask for the seed's amount again and again."""
+    if "env" in request.fixturenames:
+        kassa_client.release_pending(request.getfixturevalue("env")[0])
+
+
 @pytest.fixture(scope="module")
 def other_shop(env):
     server, _, _ = env
@@ -704,8 +713,8 @@ def test_requisites_spread_and_bank_preference(kassad, make_shop, make_requisite
     assert set(used) == set(phones), used
     # In rotation: every requisite of the type takes its turn.
     assert [used.count(p) for p in phones] == [10, 10, 10], used
-    for _ in range(5):
-        r = client.create_order(bank_code="Tinkoff")
+    for i in range(5):
+        r = client.create_order(bank_code="Tinkoff", amount=f"{300 + i}")
         assert r.status == 200, r
         assert r.json["requisite"] == "+79001110002"
         assert r.json["bank_code"] == "Tinkoff"
@@ -724,8 +733,8 @@ def test_countries_null_entries_ignored(env):
     no filter; nulls beside a country are dropped and the country kept."""
     server, creds, client = env
     req = creds["requisite"]
-    for countries in ([None], [None, None], [None, "RUS"], []):
-        r = client.create_order(countries=countries)
+    for i, countries in enumerate(([None], [None, None], [None, "RUS"], [])):
+        r = client.create_order(countries=countries, amount=f"{1000 + i}.47")
         assert r.status == 200, (countries, r)
         assert r.json["status"] == "pending", r.json
         assert r.json["requisite"] == req["requisite"]
@@ -801,8 +810,8 @@ def test_countries_pick_only_listed_countries(kassad, make_shop, make_requisite)
 
     # Several countries (null entries ignored beside them).
     used = []
-    for _ in range(9):
-        r = client.create_order(countries=[None, "UZB", "KAZ"])
+    for i in range(9):
+        r = client.create_order(countries=[None, "UZB", "KAZ"], amount=f"{300 + i}")
         assert r.status == 200 and r.json["status"] == "pending", r
         assert r.json["country_code"] in ("KAZ", "UZB"), r.json
         used.append(r.json["requisite"])
@@ -810,18 +819,19 @@ def test_countries_pick_only_listed_countries(kassad, make_shop, make_requisite)
 
     # A preferred bank among the listed countries only: Sber's KAZ requisite,
     # not the RUS ones of Sber; a bank no KAZ requisite has: any KAZ one.
-    for _ in range(3):
-        r = client.create_order(countries=["KAZ"], bank_code="Sber")
+    for i in range(3):
+        r = client.create_order(countries=["KAZ"], bank_code="Sber", amount=f"{400 + i}")
         assert r.status == 200 and r.json["requisite"] == kaz_sber["requisite"], r
-        r = client.create_order(countries=["KAZ"], bank_code="Halyk")
+        r = client.create_order(countries=["KAZ"], bank_code="Halyk", amount=f"{400 + i}")
         assert r.status == 200 and r.json["requisite"] == kaz_halyk["requisite"], r
-        r = client.create_order(countries=["KAZ"], bank_code="Tinkoff")
+        r = client.create_order(countries=["KAZ"], bank_code="Tinkoff", amount=f"{500 + i}")
         assert r.status == 200 and r.json["requisite"] in kaz, r
 
     # ANY (alone or beside a country), or no countries: every requisite in turn.
-    for countries in (["ANY"], ["KAZ", "ANY"], None):
+    for j, countries in enumerate((["ANY"], ["KAZ", "ANY"], None)):
         extra = {} if countries is None else {"countries": countries}
-        used = [client.create_order(**extra).json["requisite"] for _ in range(10)]
+        used = [client.create_order(amount=f"{600 + 10 * j + i}", **extra).json["requisite"]
+                for i in range(10)]
         assert set(used) == everyone, (countries, used)
         assert [used.count(p) for p in everyone] == [2] * 5, (countries, used)
 
@@ -887,15 +897,17 @@ def test_switched_off_method_refused(kassad, make_shop):
     # the same type at another shop (the pool serves every shop).
     r = client.create_order(requisite_type="card")
     assert r.status == 200 and r.json["status"] == "traderNotFound", r
-    r = other_client.create_order()
+    r = other_client.create_order(amount="1001.47")
     assert r.status == 200 and r.json["status"] == "pending", r
     switch(36, False)  # bank card: panda's "card"
     r = client.create_order(requisite_type="card")
     assert r.status == 400, r
     assert r.json == {"error": "requisite_type card is switched off for this shop"}, r.json
 
-    # Switched on again: the same key creates the order (nothing was kept).
+    # Switched on again: the same key creates the order (nothing was kept),
+    # once the first order's amount is free on the shop's one requisite.
     switch(28, True)
+    kassa_client.release_pending(kassad, creds["id"])
     r = client.create_order(idempotency_key=key, merchant_order_id="off-1")
     assert r.status == 200, r
     assert r.json["status"] == "pending"
@@ -1159,7 +1171,7 @@ def test_strict_signature_holds_for_one_request(env):
     covers method and target: it cancels the order it was made for only."""
     server, creds, client = env
     a = client.create_order(amount="10.00").json
-    b = client.create_order(amount="10.00").json
+    b = client.create_order(amount="11.00").json
     ts = server.now()
     h = _strict_headers(creds, ts, "GET", f"/v1/orders/{a['uuid']}/cancel")
     r = send_raw(server.base_url, "GET", f"/v1/orders/{b['uuid']}/cancel", headers=h.items())
@@ -1232,7 +1244,7 @@ def test_plain_signature_reused_for_another_change_refused(env):
     with the change). A fresh timestamp signs anew."""
     server, creds, client = env
     a = client.create_order(amount="10.00").json
-    b = client.create_order(amount="10.00").json
+    b = client.create_order(amount="11.00").json
     ts = server.now() + 7  # no other request of this test signs with it
     msg = {"error": "signature already used for another request: sign this one with its own "
                     "X-Timestamp (or use X-Signature-Mode: strict)"}
