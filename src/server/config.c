@@ -104,6 +104,8 @@ static const struct config_row config_table[] = {
      "N", "failed authentications a client address or key may have in a window, then 429"},
     {"auth-fail-window", "KASSA_AUTH_FAIL_WINDOW", CFG_INT, &config.auth_fail_window, "60", 1, DAY,
      "SEC", "the window of --auth-fail-limit"},
+    {"bank-message-grace", "KASSA_BANK_MESSAGE_GRACE", CFG_INT, &config.bank_message_grace, "600",
+     1, DAY, "SEC", "how long after an order expired a bank credit may still confirm it"},
     {"callback-timeout", "KASSA_CALLBACK_TIMEOUT", CFG_INT, &config.callback_timeout, "15", 1, 600,
      "SEC", "timeout of one callback delivery attempt"},
     {"callback-schedule", "KASSA_CALLBACK_SCHEDULE", CFG_STR, &config.callback_schedule,

@@ -69,7 +69,8 @@ static void configure_core(void)
     struct core_settings cs = {.idempotency_ttl = config.idempotency_ttl,
                                .auth_fail_limit = config.auth_fail_limit,
                                .auth_fail_window = config.auth_fail_window,
-                               .reversal_keeps_fee = config.reversal_keeps_fee};
+                               .reversal_keeps_fee = config.reversal_keeps_fee,
+                               .bank_message_grace = config.bank_message_grace};
     cs.n_dialects = dialect_core_dialects(cs.dialects, SHOP_DIALECTS_MAX);
     for (int i = 0; i < cs.n_dialects; i++)
         for (size_t j = 0; j < sizeof ttls / sizeof ttls[0]; j++)

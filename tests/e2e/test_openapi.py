@@ -61,7 +61,7 @@ def test_kassad_serves_each_document_as_built(kassad_shared, name):
 
 def test_each_document_has_its_own_etag(kassad_shared):
     tags = {kassad_shared.request("GET", f"/openapi/{n}.json").headers["ETag"] for n in NAMES}
-    assert len(tags) == len(NAMES) == 4
+    assert len(tags) == len(NAMES)
 
 
 @pytest.mark.parametrize("path", ["/openapi/nope.json", "/openapi/", "/openapi",

@@ -6,6 +6,9 @@
  *   pending -> canceled   (merchant, operator)
  *   expired -> completed  (operator only: a late payment)
  *   completed -> reversed (operator only: fraud, a bank's recall)
+ *   pending | expired -> completed (device: a bank credit matched to it,
+ *                         received by the end of the grace period; the
+ *                         window is core/device.c's to check)
  *
  * A completion may name the amount actually received (the ledger, the
  * fee and the callbacks then use it); a reversal undoes the completion's
@@ -26,6 +29,8 @@
 
 bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor)
 {
+    if (actor == ACTOR_DEVICE) /* core/device.c: a matched bank credit */
+        return (from == ORDER_PENDING || from == ORDER_EXPIRED) && to == ORDER_COMPLETED;
     if (from == ORDER_PENDING) {
         switch (to) {
         case ORDER_COMPLETED:
@@ -78,7 +83,8 @@ const char *actor_name(enum actor a)
 {
     static const char *const names[] = {
         [ACTOR_MERCHANT] = "merchant", [ACTOR_PAYER] = "payer",   [ACTOR_OPERATOR] = "operator",
-        [ACTOR_PROVIDER] = "provider", [ACTOR_SYSTEM] = "system", [ACTOR_TRADER] = "trader",
+        [ACTOR_PROVIDER] = "provider", [ACTOR_SYSTEM] = "system", [ACTOR_DEVICE] = "device",
+        [ACTOR_TRADER] = "trader",
     };
     return (unsigned)a < sizeof names / sizeof names[0] && names[a] ? names[a] : "";
 }

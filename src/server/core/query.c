@@ -287,6 +287,40 @@ kassa_err query_callback_stats(struct callback_stats *out)
     ON_READER(c, STORE_CALL(c, callback_stats, out));
 }
 
+/* ---- devices and bank messages ---- */
+
+kassa_err query_device(int64_t id, struct device *out)
+{
+    ON_READER(c, store_device_get(c, id, out));
+}
+
+kassa_err query_device_by_token(const char *token_hash, struct device *out)
+{
+    ON_READER(c, store_device_by_token(c, token_hash, out));
+}
+
+kassa_err query_devices_list(int64_t trader_id, int64_t after_id, bool asc, int limit,
+                             bool (*fn)(void *arg, const struct device *d), void *arg)
+{
+    ON_READER(c, store_devices_list(c, trader_id, after_id, asc, limit, fn, arg));
+}
+
+kassa_err query_device_requisites(int64_t device_id, int64_t *ids, int max, int *n)
+{
+    ON_READER(c, store_device_requisites(c, device_id, ids, max, n));
+}
+
+kassa_err query_bank_message(int64_t id, struct bank_message *out)
+{
+    ON_READER(c, store_bank_message_get(c, id, out));
+}
+
+kassa_err query_bank_messages_list(const struct bank_message_filter *f,
+                                   bool (*fn)(void *arg, const struct bank_message *m), void *arg)
+{
+    ON_READER(c, store_bank_messages_list(c, f, fn, arg));
+}
+
 /* ---- traders ---- */
 
 kassa_err query_trader(int64_t id, struct trader *out)

@@ -142,6 +142,18 @@ kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visit
 kassa_err query_callback(int64_t id, const struct callback_visitor *v);
 kassa_err query_callback_stats(struct callback_stats *out);
 
+/* ---- devices and bank messages (core/device.c, core/bank_message.c) ---- */
+
+kassa_err query_device(int64_t id, struct device *out);
+kassa_err query_device_by_token(const char *token_hash, struct device *out);
+/* trader_id 0: every trader's devices. */
+kassa_err query_devices_list(int64_t trader_id, int64_t after_id, bool asc, int limit,
+                             bool (*fn)(void *arg, const struct device *d), void *arg);
+kassa_err query_device_requisites(int64_t device_id, int64_t *ids, int max, int *n);
+kassa_err query_bank_message(int64_t id, struct bank_message *out);
+kassa_err query_bank_messages_list(const struct bank_message_filter *f,
+                                   bool (*fn)(void *arg, const struct bank_message *m), void *arg);
+
 /* ---- traders ---- */
 
 kassa_err query_trader(int64_t id, struct trader *out);

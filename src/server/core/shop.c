@@ -320,6 +320,49 @@ kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t
     }
     r->active = 1;
     r->created_at = clock_now();
+    /* A trader's requisite takes one open order at a time unless it says
+     * otherwise (spec/p2p.md); the operator's own pool keeps no limit. */
+    r->max_pending = r->trader_id != 0 ? 1 : 0;
+    return requisite_limits_read(r, &cmd->limits, msg, msglen);
+}
+
+kassa_err requisite_limits_read(struct requisite *r, const struct requisite_limits_in *in,
+                                char *msg, size_t msglen)
+{
+    static const struct {
+        unsigned flag;
+        const char *name;
+    } amounts[3] = {{REQUISITE_SET_MIN_AMOUNT, "min_amount"},
+                    {REQUISITE_SET_MAX_AMOUNT, "max_amount"},
+                    {REQUISITE_SET_DAILY_AMOUNT, "daily_amount"}};
+    int64_t *dst[3] = {&r->min_amount, &r->max_amount, &r->daily_amount};
+    const kassa_currency *cur = kassa_currency_find(r->currency);
+    for (int i = 0; i < 3; i++) {
+        if (!(in->set & amounts[i].flag))
+            continue;
+        const char *t = in->amount[i];
+        if (cur == NULL || kassa_money_parse(t, strlen(t), cur->exponent, KASSA_MONEY_ALLOW_ZERO,
+                                             dst[i]) != KASSA_OK) {
+            snprintf(msg, msglen, "%s: expected an amount in %s (0 or null: no limit)",
+                     amounts[i].name, r->currency);
+            return KASSA_EINVAL;
+        }
+    }
+    if (in->set & REQUISITE_SET_DAILY_COUNT)
+        r->daily_count = in->values.daily_count;
+    if (in->set & REQUISITE_SET_MAX_PENDING)
+        r->max_pending = in->values.max_pending;
+    if (in->set & REQUISITE_SET_PAUSED)
+        r->paused = in->values.paused ? 1 : 0;
+    if (r->daily_count < 0 || r->max_pending < 0) {
+        snprintf(msg, msglen, "%s: expected a count, 0 or more (0: no limit)",
+                 r->daily_count < 0 ? "daily_count" : "max_pending");
+        return KASSA_EINVAL;
+    }
+    if (r->min_amount > 0 && r->max_amount > 0 && r->min_amount > r->max_amount) {
+        snprintf(msg, msglen, "min_amount: must not exceed max_amount");
+        return KASSA_EINVAL;
+    }
     return KASSA_OK;
 }
 
@@ -334,7 +377,7 @@ kassa_err requisite_add_apply(struct store_conn *c, struct store_task *task)
 
 kassa_err requisite_update_prepare(struct requisite_update_cmd *cmd, char *msg, size_t msglen)
 {
-    if (cmd->set == 0) {
+    if (cmd->set == 0 && cmd->limits.set == 0) {
         snprintf(msg, msglen, "nothing to change");
         return KASSA_EINVAL;
     }
@@ -365,6 +408,8 @@ kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task)
         core_copy(r->bank_name_en, sizeof r->bank_name_en, v->bank_name_en);
     if (cmd->set & REQUISITE_SET_COUNTRY)
         core_copy(r->country_code, sizeof r->country_code, v->country_code);
+    if ((err = requisite_limits_read(r, &cmd->limits, cmd->msg, sizeof cmd->msg)) != KASSA_OK)
+        return err;
     if ((err = requisite_holder_check(c, r, &cmd->trader)) != KASSA_OK)
         return err;
     return store_requisite_update(c, r);

@@ -75,8 +75,10 @@ void core_uuid7(int64_t unix_ms, const unsigned char random[10], char out[UUID_S
     uuid_format(b, out);
 }
 
-static struct core_settings settings = {
-    .idempotency_ttl = 86400, .auth_fail_limit = 20, .auth_fail_window = 60};
+static struct core_settings settings = {.idempotency_ttl = 86400,
+                                        .auth_fail_limit = 20,
+                                        .auth_fail_window = 60,
+                                        .bank_message_grace = 600};
 
 void core_configure(const struct core_settings *s)
 {
@@ -87,6 +89,8 @@ void core_configure(const struct core_settings *s)
     if (s->auth_fail_window > 0)
         settings.auth_fail_window = s->auth_fail_window;
     settings.reversal_keeps_fee = s->reversal_keeps_fee;
+    if (s->bank_message_grace > 0)
+        settings.bank_message_grace = s->bank_message_grace;
     if (s->n_dialects > 0) {
         int n = s->n_dialects < SHOP_DIALECTS_MAX ? s->n_dialects : SHOP_DIALECTS_MAX;
         for (int i = 0; i < n; i++)

@@ -15,6 +15,7 @@
     X(admin)                                                                                       \
     X(pages)                                                                                       \
     X(docs)                                                                                        \
+    X(device)                                                                                      \
     X(trader)
 
 #define DECLARE(name) extern const struct dialect dialect_##name;

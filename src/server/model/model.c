@@ -24,6 +24,11 @@ int64_t order_amount_paid(const struct order *o)
     return o->amount_received > 0 ? o->amount_received : o->amount;
 }
 
+bool device_online(int64_t last_seen, int64_t now)
+{
+    return last_seen > 0 && now - last_seen <= DEVICE_ONLINE_SECONDS;
+}
+
 int64_t money_convert(int64_t amount, const char *currency, const char *rate, const char *to)
 {
     if (strcmp(currency, to) == 0)
@@ -169,4 +174,26 @@ const char *withdrawal_status_name(int status)
 {
     static const char *const names[] = {"pending", "completed", "rejected"};
     return status >= 0 && status < 3 ? names[status] : "";
+}
+
+static const char *const bank_message_states[] = {
+    [BANK_MESSAGE_MATCHED] = "matched",
+    [BANK_MESSAGE_UNMATCHED] = "unmatched",
+    [BANK_MESSAGE_AMBIGUOUS] = "ambiguous",
+    [BANK_MESSAGE_IGNORED] = "ignored",
+};
+
+const char *bank_message_state_name(enum bank_message_state s)
+{
+    if ((unsigned)s < sizeof bank_message_states / sizeof bank_message_states[0])
+        return bank_message_states[s];
+    return "unknown";
+}
+
+int bank_message_state_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof bank_message_states / sizeof bank_message_states[0]; i++)
+        if (strcmp(bank_message_states[i], name) == 0)
+            return (int)i;
+    return -1;
 }

@@ -115,8 +115,16 @@ struct requisite {
     int64_t min_amount, max_amount;
     int64_t daily_amount, daily_count;
     int64_t max_pending;
-    int paused; /* its trader paused it (active is the operator's switch) */
+    int paused;        /* its trader paused it (active is the operator's switch) */
+    int64_t device_id; /* the trader's phone that confirms it; 0: none */
 };
+
+#define DEVICE_ONLINE_SECONDS 120 /* a heartbeat within this: online */
+
+/* Whether a device last seen at `last_seen` (0: never) is online at `now`:
+ * the selection rule's (provider/requisites.c: a requisite bound to a
+ * device that is not online takes no order). */
+bool device_online(int64_t last_seen, int64_t now);
 
 /* The countries an order's requisite may be of (panda's `countries`). It
  * admits every country when no code is listed or "ANY" is; codes are kept
@@ -593,6 +601,73 @@ struct trader {
 /* A trader's money in its settlement currency (minor units). */
 struct trader_balances {
     int64_t available, reserved, earned;
+};
+
+/* ---- devices and bank messages (spec/p2p.md "Confirmation") ------------- */
+
+/* A trader's phone relaying bank notifications. Its bearer token is kept
+ * as a SHA-256 (hex) only; its HMAC secret in clear (it verifies every
+ * request). */
+struct device {
+    int64_t id;
+    int64_t trader_id;
+    char name[TEXT_SIZE];
+    char token_hash[KEY_SIZE];
+    char secret[KEY_SIZE];
+    int64_t created_at;
+    int64_t last_seen;  /* its last authenticated request (0: none yet) */
+    int64_t revoked_at; /* 0: in use */
+};
+
+/* What became of a bank message. */
+enum bank_message_state {
+    BANK_MESSAGE_MATCHED,   /* completed an order (order_id) */
+    BANK_MESSAGE_UNMATCHED, /* a credit no pending order took */
+    BANK_MESSAGE_AMBIGUOUS, /* a credit several pending orders could take */
+    BANK_MESSAGE_IGNORED,   /* no credit (reason says why) */
+};
+/* "matched", "unmatched", "ambiguous", "ignored"; and back (-1: none). */
+const char *bank_message_state_name(enum bank_message_state s);
+int bank_message_state_of(const char *name);
+
+#define BANK_EVENT_ID_SIZE 129 /* a device's event id: 128 bytes at most */
+#define BANK_TEXT_SIZE 2049    /* a text or a title: BANKNOTE_TEXT_MAX bytes */
+
+/* A message as a device posted it, and what was read and decided. */
+struct bank_message {
+    int64_t id;
+    int64_t device_id, trader_id;
+    char event_id[BANK_EVENT_ID_SIZE];
+    char source[8]; /* "sms" | "push" */
+    char sender[TEXT_SIZE];
+    char package[TEXT_SIZE];
+    char title[BANK_TEXT_SIZE];
+    char text[BANK_TEXT_SIZE];
+    int64_t received_at; /* Unix seconds, as the device says */
+    int64_t created_at;
+    enum bank_message_state state;
+    char reason[16]; /* ignored: debit, balance, other, unparsed, unreadable */
+    char template_id[SHORT_SIZE];
+    char bank[SHORT_SIZE];
+    char kind[8];   /* credit, debit, other; "" unparsed */
+    int64_t amount; /* minor units of currency (0: none read) */
+    char currency[16];
+    char last4[8];
+    char payer[128];
+    int64_t order_id;           /* matched: the order it completed */
+    char order_uuid[UUID_SIZE]; /* read with it (not a column) */
+    char matched_by[16];        /* "device", "operator", "trader"; "" */
+    int64_t matched_at;
+};
+
+/* Which bank messages a list shows. */
+struct bank_message_filter {
+    int state;         /* enum bank_message_state, -1 any */
+    int64_t trader_id; /* 0 any */
+    int64_t device_id; /* 0 any */
+    int64_t after_id;
+    bool asc;
+    int limit;
 };
 
 #endif

@@ -130,7 +130,8 @@ static bool serves(const struct requisite *r, const struct kind *k)
 
 bool requisite_limited(const struct requisite *r)
 {
-    return r->trader_id != 0 || r->max_pending > 0 || r->daily_amount > 0 || r->daily_count > 0;
+    return r->trader_id != 0 || r->device_id != 0 || r->max_pending > 0 || r->daily_amount > 0 ||
+           r->daily_count > 0;
 }
 
 const char *pick_reason_name(enum pick_reason r)
@@ -349,6 +350,17 @@ static kassa_err try_one(struct tries *t, const struct requisite *r, int64_t amo
             t->have_trader = true;
         }
         if (!t->trader.active || !t->trader.online) {
+            reached(t, PICK_OFFLINE);
+            return KASSA_OK;
+        }
+    }
+    if (r->device_id != 0) {
+        /* Bound to a phone that confirms it: only while the phone is. */
+        struct device d;
+        err = store_device_get(c, r->device_id, &d);
+        if (err != KASSA_OK && err != KASSA_ENOTFOUND)
+            return err;
+        if (err == KASSA_ENOTFOUND || d.revoked_at != 0 || !device_online(d.last_seen, t->a->now)) {
             reached(t, PICK_OFFLINE);
             return KASSA_OK;
         }

@@ -9,11 +9,10 @@
  * kind of order (type, currency, bank, countries), by id, wrapping around
  * to the first. A candidate with a trader or with limits (a "limited"
  * requisite) must also pass what the database says now: its trader active
- * and online, fewer open orders on it than max_pending, its day's amount
- * and count within daily_amount and daily_count, and its trader's
- * available deposit covering the order (E, in the trader's currency).
- * Every requisite takes at most one pending order of one amount (a claim
- * the database keys); when every candidate has the amount pending, a shop
+ * and online, its device (when bound to one) online, fewer open orders on it than max_pending, its
+ * day's amount and count within daily_amount and daily_count, and its trader's available deposit
+ * covering the order (E, in the trader's currency). Every requisite takes at most one pending order
+ * of one amount (a claim the database keys); when every candidate has the amount pending, a shop
  * that allows it raises the amount by the fewest whole units that make it
  * unique. The rule lives here once; the store only serves rows and claims.
  *

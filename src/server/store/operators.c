@@ -319,9 +319,10 @@ static const struct snap_kind snap_kinds[] = {
     {"requisite",
      {{NULL,
        "SELECT id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, "
-       "currency, country_code, active, trader_id FROM requisites WHERE id = CAST($1 AS BIGINT)",
+       "currency, country_code, active, trader_id, device_id FROM requisites WHERE id = CAST($1 AS "
+       "BIGINT)",
        "id:i,type:s,requisite:s,owner_full_name:s,bank_code:s,bank_name_ru:s,bank_name_en:s,"
-       "currency:s,country_code:s,active:i,trader_id:i"}}},
+       "currency:s,country_code:s,active:i,trader_id:i,device_id:i"}}},
     {"order",
      {{NULL,
        "SELECT id, uuid, shop_id, status, amount, currency, fee, requisite_id, "
@@ -362,6 +363,17 @@ static const struct snap_kind snap_kinds[] = {
        "SELECT kind, currency, balance FROM accounts WHERE shop_id = CAST($1 AS BIGINT) AND kind "
        "IN ('trader_available', 'trader_reserved') ORDER BY kind, currency",
        "kind:s,currency:s,balance:i"}}},
+    {"device",
+     {{NULL,
+       "SELECT id, trader_id, name, created_at, last_seen, revoked_at FROM devices WHERE id = "
+       "CAST($1 AS BIGINT)",
+       "id:i,trader_id:i,name:s,created_at:i,last_seen:i,revoked_at:i"}}},
+    {"bank_message",
+     {{NULL,
+       "SELECT id, device_id, trader_id, event_id, state, reason, amount, currency, order_id, "
+       "matched_by FROM bank_messages WHERE id = CAST($1 AS BIGINT)",
+       "id:i,device_id:i,trader_id:i,event_id:s,state:s,reason:s,amount:i,currency:s,order_id:i,"
+       "matched_by:s"}}},
     {"setting", {{NULL, "SELECT name, value FROM settings WHERE name = $1", "name:s,value:s"}}},
 };
 

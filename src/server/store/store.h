@@ -591,6 +591,60 @@ kassa_err store_order_set_pick(struct store_conn *c, const struct order *o);
 kassa_err store_trader_available(struct store_conn *c, int64_t trader_id, const char *currency,
                                  int64_t *balance);
 kassa_err store_ledger_lock(struct store_conn *c);
+/* Devices, pairing codes, bank messages (devices.c, over query_rows;
+ * sql/devices.h). get, by_token, pairing_find, requisite_device and
+ * bank_message_get/_by_event give KASSA_ENOTFOUND; rotate and revoke
+ * KASSA_ENOTFOUND for no device in use; pairing_use and
+ * bank_message_attach KASSA_ESTATE when the code was used or the message
+ * is no longer unmatched or ambiguous. */
+struct device_pairing {
+    int64_t id, trader_id, expires_at, used_at;
+};
+/* An order a credit may confirm, with its requisite's bank and number. */
+struct bank_candidate {
+    int64_t order_id;
+    int status; /* enum order_status */
+    int64_t created_at, expires_at;
+    char bank_code[SHORT_SIZE];
+    char bank_name_en[TEXT_SIZE];
+    char requisite[TEXT_SIZE];
+};
+#define BANK_CANDIDATES_MAX 16
+typedef bool (*store_device_fn)(void *arg, const struct device *d);
+typedef bool (*store_bank_message_fn)(void *arg, const struct bank_message *m);
+kassa_err store_device_insert(struct store_conn *c, struct device *d);
+kassa_err store_device_get(struct store_conn *c, int64_t id, struct device *out);
+kassa_err store_device_by_token(struct store_conn *c, const char *token_hash, struct device *out);
+kassa_err store_device_seen(struct store_conn *c, int64_t id, int64_t now);
+kassa_err store_device_rotate(struct store_conn *c, int64_t id, const char *token_hash,
+                              const char *secret);
+kassa_err store_device_revoke(struct store_conn *c, int64_t id, int64_t now);
+kassa_err store_devices_list(struct store_conn *c, int64_t trader_id, int64_t after_id, bool asc,
+                             int limit, store_device_fn fn, void *arg);
+/* The ids of the requisites bound to a device (at most max, by id). */
+kassa_err store_device_requisites(struct store_conn *c, int64_t device_id, int64_t *ids, int max,
+                                  int *n);
+kassa_err store_pairing_insert(struct store_conn *c, int64_t trader_id, const char *code_hash,
+                               int64_t now, int64_t expires_at);
+kassa_err store_pairing_find(struct store_conn *c, const char *code_hash,
+                             struct device_pairing *out);
+kassa_err store_pairing_use(struct store_conn *c, int64_t id, int64_t now, int64_t device_id);
+kassa_err store_requisite_device(struct store_conn *c, int64_t requisite_id, int64_t *trader_id,
+                                 int64_t *device_id);
+kassa_err store_requisite_bind(struct store_conn *c, int64_t requisite_id, int64_t device_id);
+/* The candidates of a credit (SQL_CANDIDATES_BOUND with bound, keyed by
+ * the device, else SQL_CANDIDATES_TRADER keyed by the trader). */
+kassa_err store_bank_candidates(struct store_conn *c, bool bound, int64_t key, int64_t amount,
+                                const char *currency, int64_t received_at, int64_t grace,
+                                struct bank_candidate *out, int *n);
+kassa_err store_bank_message_insert(struct store_conn *c, struct bank_message *m);
+kassa_err store_bank_message_by_event(struct store_conn *c, int64_t device_id, const char *event_id,
+                                      struct bank_message *out);
+kassa_err store_bank_message_get(struct store_conn *c, int64_t id, struct bank_message *out);
+kassa_err store_bank_message_attach(struct store_conn *c, int64_t id, int64_t order_id,
+                                    const char *by, int64_t now);
+kassa_err store_bank_messages_list(struct store_conn *c, const struct bank_message_filter *f,
+                                   store_bank_message_fn fn, void *arg);
 /* Failed authentications counted by every node (core/guard.c): add `count`
  * to key's count of the window starting at window_start; the keys whose
  * count of that window reached `limit`; forget windows before `before`. */

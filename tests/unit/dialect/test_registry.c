@@ -31,7 +31,8 @@ static void test_names_and_ids_are_stable(void **state)
         assert_true(strlen(dialect_registry[i]->name) < DIALECT_NAME_SIZE);
         for (size_t j = i + 1; dialect_registry[j] != NULL; j++) {
             assert_string_not_equal(dialect_registry[i]->name, dialect_registry[j]->name);
-            assert_int_not_equal(dialect_registry[i]->id, dialect_registry[j]->id);
+            if (dialect_registry[i]->id != 0) /* 0: makes no orders (docs, device) */
+                assert_int_not_equal(dialect_registry[i]->id, dialect_registry[j]->id);
         }
     }
     assert_non_null(dialect_find("panda")->merchant);

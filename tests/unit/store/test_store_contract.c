@@ -908,9 +908,14 @@ static const struct {
                       "old_api_key,old_secret,old_valid_until"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"
                    "country_code,active,assigned,created_at,trader_id,min_amount,max_amount,"
-                   "daily_amount,daily_count,max_pending,paused"},
+                   "daily_amount,daily_count,max_pending,paused,device_id"},
     {"requisite_claims", "requisite_id,amount"},
     {"requisite_days", "requisite_id,day,amount,count"},
+    {"devices", "id,trader_id,name,token_hash,secret,created_at,last_seen,revoked_at"},
+    {"device_pairings", "id,trader_id,code_hash,created_at,expires_at,used_at,device_id"},
+    {"bank_messages", "id,device_id,trader_id,event_id,source,sender,package,title,text,"
+                      "received_at,created_at,state,reason,template_id,bank,kind,amount,currency,"
+                      "last4,payer,order_id,matched_by,matched_at"},
     {"orders", "id,uuid,uuid_callback,pay_token,shop_id,origin,status,amount,currency,fee,"
                "amount_usdt,exchange_rate,merchant_order_id,requisite_type,payment_system,"
                "customer_name,customer_requisite,bank_code,countries,payment_systems,email,"

@@ -54,6 +54,13 @@ static const struct rule {
     {"PATCH", "/traders/*", "trader.update", PERM_ADMIN, "trader", 2, NULL},
     {"POST", "/traders/*/deposits", "trader.deposit", PERM_FINANCE, "trader", 2, NULL},
     {"POST", "/traders/*/withdrawals", "trader.withdrawal", PERM_FINANCE, "trader", 2, NULL},
+    /* Devices and bank messages (admin_devices.c). */
+    {"POST", "/traders/*/devices/pair", "device.pair", PERM_ADMIN, "trader", 2, NULL},
+    {"POST", "/devices/*/revoke", "device.revoke", PERM_ADMIN, "device", 2, NULL},
+    {"PUT", "/requisites/*/device", "requisite.bind", PERM_ADMIN, "requisite", 2, NULL},
+    {"DELETE", "/requisites/*/device", "requisite.unbind", PERM_ADMIN, "requisite", 2, NULL},
+    {"POST", "/bank-messages/*/attach", "bank_message.attach", PERM_ORDERS, "bank_message", 2,
+     NULL},
     {"POST", "/operators", "operator.create", PERM_OPERATORS, "operator", 0, NULL},
     {"PATCH", "/operators/*", "operator.update", PERM_OPERATORS, "operator", 2, NULL},
     {"POST", "/operators/*/tokens", "token.create", PERM_OPERATORS, "token", 0, NULL},

@@ -45,6 +45,10 @@ enum http_action admin_submit(struct http_req *req, struct store_task *task, ren
 /* The routes of operators, tokens, the audit log and /me
  * (admin_operators.c); p is the path after "/admin/v1". */
 enum http_action admin_operators(struct http_req *req, const char *p);
+/* The routes of devices and bank messages (admin_devices.c): a trader's
+ * devices and pairing codes, a device, a requisite's device, the bank
+ * messages. */
+enum http_action admin_devices(struct http_req *req, const char *p);
 /* The routes of traders and their money (admin_traders.c). */
 enum http_action admin_traders(struct http_req *req, const char *p);
 

@@ -23,6 +23,7 @@ void sql_read_requisite(const struct sql_row *r, int i, struct requisite *rq)
     rq->daily_count = c->i64(r, i + 16);
     rq->max_pending = c->i64(r, i + 17);
     rq->paused = (int)c->i64(r, i + 18);
+    rq->device_id = c->i64(r, i + 19);
 }
 
 void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q)

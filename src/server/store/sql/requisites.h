@@ -13,7 +13,7 @@
 #define SQL_REQUISITE_COLUMNS                                                                      \
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
     "country_code, active, assigned, created_at, trader_id, min_amount, max_amount, "              \
-    "daily_amount, daily_count, max_pending, paused "
+    "daily_amount, daily_count, max_pending, paused, device_id "
 
 /* A new requisite, assigned 0 (PostgreSQL appends RETURNING id). */
 #define SQL_REQUISITE_INSERT                                                                       \
@@ -33,7 +33,7 @@
  * orders on it after its columns (counted on orders_pending_requisite:
  * pending rows only). */
 void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q);
-#define SQL_REQUISITES_LIST_PENDING_AT 19 /* the count's column */
+#define SQL_REQUISITES_LIST_PENDING_AT 20 /* the count's column */
 
 /* One requisite, and writing its settings back. */
 #define SQL_REQUISITE_BY_ID "SELECT " SQL_REQUISITE_COLUMNS "FROM requisites WHERE id = $1"

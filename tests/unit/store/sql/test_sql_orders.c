@@ -131,7 +131,7 @@ static void select_row(const struct order *o, const struct requisite *rq, struct
     sink_text(&m->sink, o->confirmed_by);
     assert_int_equal(m->n, SQL_ORDER_REQUISITE_AT);
     if (rq == NULL) {
-        for (int i = 0; i < 19; i++)
+        for (int i = 0; i < 20; i++)
             m->null[m->n++] = true;
         return;
     }
@@ -144,7 +144,7 @@ static void select_row(const struct order *o, const struct requisite *rq, struct
     sink_i64(&m->sink, rq->assigned, true);
     sink_i64(&m->sink, rq->created_at, true);
     const int64_t more[] = {rq->trader_id,   rq->min_amount,  rq->max_amount, rq->daily_amount,
-                            rq->daily_count, rq->max_pending, rq->paused};
+                            rq->daily_count, rq->max_pending, rq->paused,     rq->device_id};
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
         sink_i64(&m->sink, more[i], true);
 }
@@ -219,7 +219,7 @@ static void test_select_lists_the_insert_columns(void **state)
                                 "r.bank_name_ru, r.bank_name_en, r.currency, r.country_code, "
                                 "r.active, r.assigned, r.created_at, r.trader_id, "
                                 "r.min_amount, r.max_amount, r.daily_amount, r.daily_count, "
-                                "r.max_pending, r.paused "));
+                                "r.max_pending, r.paused, r.device_id "));
 }
 
 int main(void)
