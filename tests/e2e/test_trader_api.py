@@ -125,6 +125,18 @@ def money(trader):
     return b["available"], b["reserved"], b["earned"]
 
 
+def wait_status(server, uuid, status, timeout=10):
+    """Wait until the sweeper moved the order (it runs at once after the
+    clock moved, on its own thread)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st, o = server.admin("GET", f"/admin/v1/orders/{uuid}")
+        if st == 200 and o["status"] == status:
+            return o
+        assert time.monotonic() < deadline, o
+        time.sleep(0.05)
+
+
 def balances(server, shop_id):
     st, body = server.admin("GET", f"/admin/v1/shops/{shop_id}/balances")
     assert st == 200, body
@@ -284,7 +296,9 @@ def test_requisites_own_only(kassad):
                  "owner_full_name": "Иван Иванов", "bank_code": SBP_REQUISITE["bank_code"],
                  "bank_name_ru": SBP_REQUISITE["bank_name_ru"],
                  "bank_name_en": SBP_REQUISITE["bank_name_en"], "currency": "RUB",
-                 "country_code": "RUS", "active": True, "pending_orders": 0}
+                 "country_code": "RUS", "active": True, "paused": False, "min_amount": None,
+                 "max_amount": None, "daily_amount": None, "daily_count": None,
+                 "max_pending": 1, "pending_orders": 0}
     rb = add_requisite(b, requisite="+79990000002")
     st, page = a.get("/trader/v1/requisites")
     assert st == 200 and page == {"items": [dict(r, created_at=created)], "next_cursor": None}
@@ -299,7 +313,10 @@ def test_requisites_own_only(kassad):
          "'Иван Иванов'"),
         (dict(SBP_REQUISITE, owner_full_name="Иван Иванов", trader_id=b.id),
          "unknown field 'trader_id': a requisite takes type, requisite, owner_full_name, "
-         "bank_code, bank_name_ru, bank_name_en, currency and country_code"),
+         "bank_code, bank_name_ru, bank_name_en, currency, country_code, min_amount, max_amount, "
+         "daily_amount, daily_count, max_pending and paused"),
+        (dict(SBP_REQUISITE, owner_full_name="Иван Иванов", max_pending=-1),
+         "max_pending: expected a count, 0 or more (0 or null: no limit)"),
         (dict(SBP_REQUISITE, owner_full_name="Иван Иванов", type="pigeon"),
          "type: unknown requisite type 'pigeon'"),
         (dict(SBP_REQUISITE, owner_full_name="Иван Иванов", requisite=""),
@@ -425,6 +442,7 @@ def test_received_refusals(kassad, rec):
     assert (st, o["status"], o["amount_received"]) == (200, "completed", None)
     # an expired order is the operator's to complete (a late payment)
     kassad.advance_clock(901)
+    wait_status(kassad, ob["uuid"], "expired")
     assert b.post(f"/trader/v1/orders/{ob['uuid']}/reject") == (
         409, {"error": f"order {ob['uuid']} is expired: it cannot become failed"})
     assert b.post(f"/trader/v1/orders/{ob['uuid']}/received") == (
@@ -441,7 +459,7 @@ def test_orders_pages(kassad, rec):
     set_rate(kassad)
     shop = create_shop(kassad, requisite=False, callback_url=rec.url())
     a = new_trader(kassad, deposit="100")
-    add_requisite(a)
+    assert add_requisite(a, max_pending=3)["max_pending"] == 3
     online(a)
     made = [new_order(kassad, shop, amount=f"{100 + i}.00")["uuid"] for i in range(3)]
     st, p1 = a.get("/trader/v1/orders?limit=2")
@@ -486,4 +504,74 @@ def test_ledger_own_postings_only(kassad):
     assert len(one["items"]) == 1 and one["next_cursor"] is not None
     st, rest = a.get(f"/trader/v1/ledger?limit=1&cursor={one['next_cursor']}")
     assert rest["items"] == page["items"][1:] and rest["next_cursor"] is None
+    verify_ok(kassad)
+
+
+# ---- pause, resume, limits ------------------------------------------------
+
+def test_pause_resume_and_limits(kassad, rec):
+    set_rate(kassad)
+    shop = create_shop(kassad, requisite=False, callback_url=rec.url())
+    a = new_trader(kassad, deposit="100")
+    b = new_trader(kassad, name="Petr", verified_name="Пётр Петров", deposit="100")
+    r = add_requisite(a)
+    online(a)
+    online(b)
+    rid = r["id"]
+    st, paused = a.post(f"/trader/v1/requisites/{rid}/pause")
+    assert (st, paused["paused"], paused["active"]) == (200, True, True), paused
+    assert "pending_orders" not in paused
+    # a paused requisite takes no order
+    o = kassad.panda(shop).create_order(amount="300.00").json
+    assert o["status"] == "traderNotFound", o
+    st, resumed = a.post(f"/trader/v1/requisites/{rid}/resume")
+    assert (st, resumed["paused"]) == (200, False)
+    assert new_order(kassad, shop, amount="300.00")["requisite"]["id"] == rid
+    # its limits: amounts in the requisite's currency, counts
+    limited = a.call("PATCH", f"/trader/v1/requisites/{rid}", {
+        "min_amount": "100", "max_amount": "5000.00", "daily_amount": 20000,
+        "daily_count": 10, "max_pending": 2})
+    assert limited.status == 200, limited
+    assert {k: limited.json[k] for k in ("min_amount", "max_amount", "daily_amount",
+                                         "daily_count", "max_pending", "paused")} == {
+        "min_amount": "100.00", "max_amount": "5000.00", "daily_amount": "20000.00",
+        "daily_count": 10, "max_pending": 2, "paused": False}
+    st, page = a.get("/trader/v1/requisites")
+    got = page["items"][0]
+    assert (got["min_amount"], got["max_amount"], got["daily_amount"], got["daily_count"],
+            got["max_pending"], got["pending_orders"]) == (
+        "100.00", "5000.00", "20000.00", 10, 2, 1), got
+    # below its min_amount: no requisite; within: taken (a second open one)
+    assert kassad.panda(shop).create_order(amount="99.99").json["status"] == "traderNotFound"
+    assert new_order(kassad, shop, amount="150.00")["requisite"]["id"] == rid
+    # null or 0: no limit
+    r2 = a.call("PATCH", f"/trader/v1/requisites/{rid}", {"min_amount": None, "daily_count": 0})
+    assert r2.status == 200 and (r2.json["min_amount"], r2.json["daily_count"]) == (None, None)
+    cases = [
+        ({"min_amount": "6000"}, "min_amount: must not exceed max_amount"),
+        ({"max_pending": -1}, "max_pending: expected a count, 0 or more (0 or null: no limit)"),
+        ({"daily_amount": "abc"}, "daily_amount: expected an amount in RUB (0 or null: no limit)"),
+        ({"paused": True}, "unknown field 'paused': a trader's requisite update takes min_amount, "
+                           "max_amount, daily_amount, daily_count and max_pending (pause and "
+                           "resume: POST .../pause, .../resume)"),
+        ({"owner_full_name": "X"}, "unknown field 'owner_full_name': a trader's requisite update "
+                                   "takes min_amount, max_amount, daily_amount, daily_count and "
+                                   "max_pending (pause and resume: POST .../pause, .../resume)"),
+        ({}, "nothing to change"),
+    ]
+    for body, msg in cases:
+        resp = a.call("PATCH", f"/trader/v1/requisites/{rid}", body)
+        assert (resp.status, resp.json) == (400, {"error": msg}), body
+    assert a.post(f"/trader/v1/requisites/{rid}/pause", {"x": 1}) == (
+        400, {"error": "pause takes no body"})
+    # another trader's requisite is no requisite at all
+    nf = (404, {"error": "Requisite not found"})
+    assert b.post(f"/trader/v1/requisites/{rid}/pause") == nf
+    assert b.post(f"/trader/v1/requisites/{rid}/resume") == nf
+    resp = b.call("PATCH", f"/trader/v1/requisites/{rid}", {"max_pending": 5})
+    assert (resp.status, resp.json) == nf
+    assert a.post("/trader/v1/requisites/999/pause") == nf
+    st, mine = a.get("/trader/v1/requisites")
+    assert (mine["items"][0]["paused"], mine["items"][0]["max_pending"]) == (False, 2)
+    assert a.post(f"/trader/v1/requisites/{rid}/stop") == (404, {"error": "Not found"})
     verify_ok(kassad)

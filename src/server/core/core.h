@@ -268,10 +268,14 @@ struct requisite_update_cmd {
     struct trader trader;    /* out: its trader, when it has one (requisite_holder_check) */
     struct requisite_limits_in limits; /* in: its limits (set: REQUISITE_SET_LIMITS flags) */
     char msg[160];                     /* out: why apply refused with KASSA_EINVAL */
+    /* in: > 0, only a requisite of this trader: another's is
+     * KASSA_ENOTFOUND, exactly as a missing one (the trader API) */
+    int64_t trader_id;
 };
 
 kassa_err requisite_update_prepare(struct requisite_update_cmd *cmd, char *msg, size_t msglen);
-/* KASSA_ENOTFOUND when there is no such requisite. */
+/* KASSA_ENOTFOUND when there is no such requisite (or it is not
+ * cmd->trader_id's). */
 kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task);
 
 /* The shop a merchant request names by `key` (SHOP_BY_PUBLIC_KEY, ...),
@@ -334,41 +338,9 @@ struct receipt_image_cmd {
 };
 kassa_err receipt_image_apply(struct store_conn *c, struct store_task *task);
 
-/* ---- nonce.c: requests that must not be replayed ---- */
+/* ---- nonce.c: requests that must not be replayed (nonce.h) ---- */
 
-#define NONCE_SIZE 72
-
-/* A signed request's nonce and the hash of its body: the same pair twice
- * is a replay (the same nonce with another body is not). */
-struct request_nonce {
-    bool has; /* false: nothing to record */
-    char nonce[NONCE_SIZE];
-    unsigned char body_hash[32];
-};
-
-/* Record the nonce of shop_id's request, in the caller's transaction,
- * pruning records older than two days now and then. KASSA_EAUTH_REPLAY
- * when the shop sent this nonce with this body before. */
-kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct request_nonce *n);
-
-/* A command that records a nonce, then runs `inner` in the same
- * savepoint (a replay refuses both with KASSA_EAUTH_REPLAY). `owner`: a
- * shop's id, or a trader's id negated (dialect/signed.h). */
-struct nonced_task {
-    struct store_task task; /* run: nonced_run */
-    struct store_task *inner;
-    int64_t owner;
-    struct request_nonce nonce;
-};
-kassa_err nonced_run(struct store_conn *c, struct store_task *task);
-
-/* A command that only records a nonce (a read that must not be replayed). */
-struct nonce_cmd {
-    struct store_task task;
-    int64_t shop_id;
-    struct request_nonce nonce;
-};
-kassa_err nonce_apply(struct store_conn *c, struct store_task *task);
+#include "core/nonce.h"
 
 /* ---- settings.c: operator settings written from the admin API ---- */
 

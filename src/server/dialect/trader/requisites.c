@@ -1,17 +1,26 @@
 /* requisites.c: a trader's own requisites (trader.h):
  *
- *   GET  /trader/v1/requisites?type=&currency=&active=   a list
- *   POST /trader/v1/requisites   {"type", "requisite", "owner_full_name",
- *        "bank_code", "bank_name_ru", "bank_name_en", "currency",
- *        "country_code"} -> 201 the requisite (the trader's own, in its
- *        verified name: requisite_holder_check) */
+ *   GET   /trader/v1/requisites?type=&currency=&active=   a list
+ *   POST  /trader/v1/requisites   {"type", "requisite", "owner_full_name",
+ *         "bank_code", "bank_name_ru", "bank_name_en", "currency",
+ *         "country_code", and the limits} -> 201 the requisite (the
+ *         trader's own, in its verified name: requisite_holder_check)
+ *   POST  /trader/v1/requisites/{id}/pause, .../resume   -> the requisite
+ *   PATCH /trader/v1/requisites/{id}   {"min_amount", "max_amount",
+ *         "daily_amount", "daily_count", "max_pending"} -> the requisite
+ *
+ * The limits are the admin API's (dialect/requisite.h, the core's rule);
+ * another trader's requisite answers 404 as a missing one (the core's
+ * requisite_update_cmd.trader_id). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "dialect/list.h"
+#include "dialect/requisite.h"
 #include "trader.h"
 
 /* The trader's view of its requisite, with the count of its pending
@@ -30,7 +39,9 @@ static void render_requisite(struct jw *w, const struct requisite *r, int64_t pe
     jw_kstr(w, "currency", r->currency);
     jw_kstr(w, "country_code", r->country_code);
     jw_kbool(w, "active", r->active != 0);
-    jw_kint(w, "pending_orders", pending >= 0 ? pending : 0);
+    requisite_limits_render(w, r);
+    if (pending >= 0)
+        jw_kint(w, "pending_orders", pending);
     clock_format(r->created_at, CLOCK_ISO8601, t, sizeof t);
     jw_kstr(w, "created_at", t);
     jw_obj_end(w);
@@ -80,6 +91,26 @@ static enum http_action list_requisites(struct http_req *req, const struct trade
     return HTTP_DONE;
 }
 
+/* Whether root has no member but `names` (null ones allowed: no limit,
+ * or nothing, as the admin API takes them); else msg says which. */
+static bool only_names(json_t *root, const char *const *names, const char *what, char *msg,
+                       size_t msglen)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        size_t i = 0;
+        while (names[i] != NULL && strcmp(names[i], key) != 0)
+            i++;
+        if (names[i] == NULL) {
+            snprintf(msg, msglen, "unknown field '%.64s': %s", key, what);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- adding one ---------------------------------------------------------- */
 
 static void requisite_added(struct http_req *req, struct store_task *task, kassa_err err)
@@ -105,9 +136,10 @@ static void requisite_added(struct http_req *req, struct store_task *task, kassa
 
 static enum http_action add_requisite(struct http_req *req, struct trader_call *call)
 {
-    static const char *const names[] = {"type",      "requisite",    "owner_full_name",
-                                        "bank_code", "bank_name_ru", "bank_name_en",
-                                        "currency",  "country_code", NULL};
+    static const char *const names[] = {
+        "type",         "requisite",   "owner_full_name", "bank_code",  "bank_name_ru",
+        "bank_name_en", "currency",    "country_code",    "min_amount", "max_amount",
+        "daily_amount", "daily_count", "max_pending",     "paused",     NULL};
     static const struct {
         const char *name;
         size_t off, size;
@@ -128,14 +160,17 @@ static enum http_action add_requisite(struct http_req *req, struct trader_call *
         return HTTP_DONE;
     }
     struct requisite_add_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
-    bool ok = cmd != NULL &&
-              json_only_members(root, names,
-                                "a requisite takes type, requisite, owner_full_name, bank_code, "
-                                "bank_name_ru, bank_name_en, currency and country_code",
-                                msg, sizeof msg);
+    bool ok =
+        cmd != NULL && only_names(root, names,
+                                  "a requisite takes type, requisite, owner_full_name, bank_code, "
+                                  "bank_name_ru, bank_name_en, currency, country_code, min_amount, "
+                                  "max_amount, daily_amount, daily_count, max_pending and paused",
+                                  msg, sizeof msg);
     for (size_t i = 0; ok && i < sizeof fields / sizeof fields[0]; i++)
         ok = json_opt_string(root, fields[i].name, (char *)&cmd->req + fields[i].off,
                              fields[i].size, msg, sizeof msg);
+    ok =
+        ok && requisite_limits_json(req, root, REQUISITE_SET_LIMITS, &cmd->limits, msg, sizeof msg);
     json_decref(root);
     if (cmd == NULL) {
         reply_error(req, 500, "Internal server error");
@@ -151,6 +186,75 @@ static enum http_action add_requisite(struct http_req *req, struct trader_call *
     return trader_submit(req, call, &cmd->task, requisite_added);
 }
 
+/* ---- pause, resume, limits ----------------------------------------------- */
+
+static void requisite_updated(struct http_req *req, struct store_task *task, kassa_err err)
+{
+    struct requisite_update_cmd *cmd = container_of(task, struct requisite_update_cmd, task);
+    switch (err) {
+    case KASSA_OK:
+        break;
+    case KASSA_ENOTFOUND:
+        reply_error(req, 404, "Requisite not found");
+        return;
+    case KASSA_EINVAL:
+        reply_error(req, 400, "%s", cmd->msg);
+        return;
+    default:
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("requisite changed by its trader", "id=%lld paused=%d limits=0x%x",
+             (long long)cmd->req.id, cmd->req.paused, cmd->limits.set);
+    struct jw w;
+    jw_init(&w, 4096);
+    render_requisite(&w, &cmd->req, -1);
+    reply_jw(req, 200, &w);
+}
+
+/* The limits the trader sets (its pause has endpoints of their own). */
+#define TRADER_LIMITS (REQUISITE_SET_LIMITS & ~REQUISITE_SET_PAUSED)
+
+/* pause: "pause", "resume", or NULL for a PATCH of the limits. */
+static enum http_action update_requisite(struct http_req *req, struct trader_call *call, int64_t id,
+                                         const char *pause)
+{
+    static const char *const names[] = {"min_amount",  "max_amount",  "daily_amount",
+                                        "daily_count", "max_pending", NULL};
+    char msg[512];
+    struct requisite_update_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->id = id;
+    cmd->trader_id = call->t.id;
+    if (pause != NULL) {
+        if (req->body_len > 0) {
+            reply_error(req, 400, "%s takes no body", pause);
+            return HTTP_DONE;
+        }
+        cmd->limits.set = REQUISITE_SET_PAUSED;
+        cmd->limits.values.paused = strcmp(pause, "pause") == 0;
+    } else {
+        json_t *root = parse_json_object(req, msg, sizeof msg);
+        bool ok = root != NULL &&
+                  only_names(root, names,
+                             "a trader's requisite update takes min_amount, max_amount, "
+                             "daily_amount, daily_count and max_pending (pause and "
+                             "resume: POST .../pause, .../resume)",
+                             msg, sizeof msg) &&
+                  requisite_limits_json(req, root, TRADER_LIMITS, &cmd->limits, msg, sizeof msg);
+        json_decref(root);
+        if (!ok || requisite_update_prepare(cmd, msg, sizeof msg) != KASSA_OK) {
+            reply_error(req, 400, "%s", msg);
+            return HTTP_DONE;
+        }
+    }
+    cmd->task.run = requisite_update_apply;
+    return trader_submit(req, call, &cmd->task, requisite_updated);
+}
+
 enum http_action trader_requisites(struct http_req *req, struct trader_call *call, const char *p)
 {
     bool get = strcmp(req->method, "GET") == 0;
@@ -159,6 +263,12 @@ enum http_action trader_requisites(struct http_req *req, struct trader_call *cal
         return list_requisites(req, &call->t);
     if (p[0] == '\0' && post)
         return add_requisite(req, call);
+    char *end = NULL;
+    long long id = p[0] == '/' && p[1] >= '1' && p[1] <= '9' ? strtoll(p + 1, &end, 10) : 0;
+    if (id > 0 && *end == '\0' && strcmp(req->method, "PATCH") == 0)
+        return update_requisite(req, call, id, NULL);
+    if (id > 0 && post && (strcmp(end, "/pause") == 0 || strcmp(end, "/resume") == 0))
+        return update_requisite(req, call, id, end + 1);
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }
