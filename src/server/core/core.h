@@ -490,6 +490,10 @@ struct order_transition_cmd {
  * changes then. */
 kassa_err order_transition_apply(struct store_conn *c, struct store_task *task);
 
+/* Whether order o is on a requisite of trader `trader_id` (> 0): the one
+ * rule of what a trader may see and decide (the trader API). */
+bool order_of_trader(const struct order *o, int64_t trader_id);
+
 /* Whether the state machine lets `actor` move an order from -> to. */
 bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor);
 /* "operator", "provider", ...: what an order's confirmed_by says. */

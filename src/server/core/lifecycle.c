@@ -79,6 +79,11 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
     return order_transition_received(c, o, to, actor, 0);
 }
 
+bool order_of_trader(const struct order *o, int64_t trader_id)
+{
+    return trader_id > 0 && o->requisite_id != 0 && o->req.trader_id == trader_id;
+}
+
 const char *actor_name(enum actor a)
 {
     static const char *const names[] = {
@@ -169,8 +174,7 @@ kassa_err order_transition_apply(struct store_conn *c, struct store_task *task)
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
     if (err != KASSA_OK)
         return err;
-    if (cmd->trader_id > 0 &&
-        (cmd->order.requisite_id == 0 || cmd->order.req.trader_id != cmd->trader_id)) {
+    if (cmd->trader_id > 0 && !order_of_trader(&cmd->order, cmd->trader_id)) {
         /* another's order reads as none: the trader learns nothing of it */
         memset(&cmd->order, 0, sizeof cmd->order);
         return KASSA_ENOTFOUND;

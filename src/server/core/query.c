@@ -336,7 +336,7 @@ kassa_err query_trader_by_api_key(const char *api_key, struct trader *out)
 kassa_err query_trader_order(int64_t trader_id, const char *uuid, struct order *out)
 {
     kassa_err err = query_order(ORDER_BY_UUID, uuid, 0, out);
-    if (err == KASSA_OK && (out->requisite_id == 0 || out->req.trader_id != trader_id)) {
+    if (err == KASSA_OK && !order_of_trader(out, trader_id)) {
         memset(out, 0, sizeof *out);
         return KASSA_ENOTFOUND;
     }
