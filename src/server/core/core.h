@@ -271,10 +271,14 @@ struct requisite_update_cmd {
     struct trader trader;    /* out: its trader, when it has one (requisite_holder_check) */
     struct requisite_limits_in limits; /* in: its limits (set: REQUISITE_SET_LIMITS flags) */
     char msg[160];                     /* out: why apply refused with KASSA_EINVAL */
+    /* in: > 0, only a requisite of this trader: another's is
+     * KASSA_ENOTFOUND, exactly as a missing one (the trader API) */
+    int64_t trader_id;
 };
 
 kassa_err requisite_update_prepare(struct requisite_update_cmd *cmd, char *msg, size_t msglen);
-/* KASSA_ENOTFOUND when there is no such requisite. */
+/* KASSA_ENOTFOUND when there is no such requisite (or it is not
+ * cmd->trader_id's). */
 kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task);
 
 /* The shop a merchant request names by `key` (SHOP_BY_PUBLIC_KEY, ...),
@@ -337,30 +341,9 @@ struct receipt_image_cmd {
 };
 kassa_err receipt_image_apply(struct store_conn *c, struct store_task *task);
 
-/* ---- nonce.c: requests that must not be replayed ---- */
+/* ---- nonce.c: requests that must not be replayed (nonce.h) ---- */
 
-#define NONCE_SIZE 72
-
-/* A signed request's nonce and the hash of its body: the same pair twice
- * is a replay (the same nonce with another body is not). */
-struct request_nonce {
-    bool has; /* false: nothing to record */
-    char nonce[NONCE_SIZE];
-    unsigned char body_hash[32];
-};
-
-/* Record the nonce of shop_id's request, in the caller's transaction,
- * pruning records older than two days now and then. KASSA_EAUTH_REPLAY
- * when the shop sent this nonce with this body before. */
-kassa_err nonce_record(struct store_conn *c, int64_t shop_id, const struct request_nonce *n);
-
-/* A command that only records a nonce (a read that must not be replayed). */
-struct nonce_cmd {
-    struct store_task task;
-    int64_t shop_id;
-    struct request_nonce nonce;
-};
-kassa_err nonce_apply(struct store_conn *c, struct store_task *task);
+#include "core/nonce.h"
 
 /* ---- settings.c: operator settings written from the admin API ---- */
 
@@ -484,6 +467,7 @@ enum actor {
     ACTOR_SYSTEM,
     ACTOR_DEVICE,  /* a trader's paired phone: a bank credit matched to the order */
     ACTOR_DISPUTE, /* a dispute resolved in the payer's favour (core/dispute.c) */
+    ACTOR_TRADER,  /* the trader of the order's requisite (the trader API) */
 };
 
 struct order_transition_cmd {
@@ -499,6 +483,9 @@ struct order_transition_cmd {
     /* in: the request's nonce, recorded with the change (a replay refuses
      * it with KASSA_EAUTH_REPLAY, nothing changed); .has false: none */
     struct request_nonce nonce;
+    /* in: > 0, only an order on a requisite of this trader: any other is
+     * KASSA_ENOTFOUND, exactly as a missing one (ids do not leak) */
+    int64_t trader_id;
 };
 
 /* Move an order to cmd->to, with its ledger postings and event row, in the
@@ -506,6 +493,10 @@ struct order_transition_cmd {
  * machine (DESIGN.md "Orders") does not allow it for this actor; nothing
  * changes then. */
 kassa_err order_transition_apply(struct store_conn *c, struct store_task *task);
+
+/* Whether order o is on a requisite of trader `trader_id` (> 0): the one
+ * rule of what a trader may see and decide (the trader API). */
+bool order_of_trader(const struct order *o, int64_t trader_id);
 
 /* Whether the state machine lets `actor` move an order from -> to. */
 bool order_transition_allowed(enum order_status from, enum order_status to, enum actor actor);
@@ -673,164 +664,6 @@ kassa_err trader_money_apply(struct store_conn *c, struct store_task *task);
 kassa_err requisite_holder_check(struct store_conn *c, const struct requisite *r,
                                  struct trader *trader);
 
-/* ---- device.c: devices, a trader's phones (spec/p2p.md "Confirmation") ---- */
-
-#define DEVICE_PAIRING_TTL 600 /* seconds a pairing code is good for */
-#define DEVICE_CODE_SIZE 13    /* a pairing code: 12 of A-Z and 2-9, + NUL */
-#define DEVICE_TOKEN_PREFIX "kdt_"
-#define DEVICE_TOKEN_SIZE 53    /* "kdt_" + 48 hex + NUL */
-#define DEVICE_MESSAGES_MAX 100 /* messages one POST may carry */
-
-/* The SHA-256 (64 hex) a pairing code or a device token is kept as. A
- * code is compared without case, spaces or dashes ("abcd-efgh-jkmn"). */
-void device_code_hash(const char *code, char hash[65]);
-void device_token_hash(const char *token, char hash[65]);
-
-/* A pairing code for trader_id (prepare makes it and its hash; apply
- * keeps the hash, good for DEVICE_PAIRING_TTL seconds). KASSA_ENOTFOUND
- * (no such trader), KASSA_ESTATE (the trader is suspended). */
-struct device_code_cmd {
-    struct store_task task;
-    int64_t trader_id;           /* in */
-    char code[DEVICE_CODE_SIZE]; /* prepared: shown once */
-    char code_hash[65];
-    int64_t expires_at; /* out */
-};
-void device_code_prepare(struct device_code_cmd *cmd);
-kassa_err device_code_apply(struct store_conn *c, struct store_task *task);
-
-/* Why a pairing was refused. */
-enum device_pair_refusal { PAIR_OK, PAIR_UNKNOWN, PAIR_USED, PAIR_EXPIRED };
-
-/* The phone's pairing: the code (its hash, prepared) and a name in; a new
- * device with a new token and secret out (the token's hash only kept).
- * KASSA_EAUTH_KEY with `refusal` saying why. */
-struct device_pair_cmd {
-    struct store_task task;
-    char code_hash[65];               /* in */
-    char name[TEXT_SIZE];             /* in */
-    struct device device;             /* out (secret prepared) */
-    char token[DEVICE_TOKEN_SIZE];    /* prepared: shown once */
-    enum device_pair_refusal refusal; /* out */
-};
-void device_pair_prepare(struct device_pair_cmd *cmd, const char *code);
-kassa_err device_pair_apply(struct store_conn *c, struct store_task *task);
-
-/* The device a bearer token names, in use (read on a reader):
- * KASSA_ENOTFOUND for an unknown or revoked token's. */
-kassa_err device_authenticate(const char *token, struct device *out);
-
-/* An authenticated device request's change: its nonce recorded (a replay:
- * KASSA_EAUTH_REPLAY), last_seen set to now, and with `rotate` a new token
- * and secret (prepared by device_touch_prepare; the old ones stop at
- * once). KASSA_ENOTFOUND when the device was revoked meanwhile. */
-struct device_touch_cmd {
-    struct store_task task;
-    int64_t device_id;          /* in */
-    struct request_nonce nonce; /* in */
-    bool rotate;                /* in */
-    char token[DEVICE_TOKEN_SIZE];
-    char secret[KEY_SIZE];
-    struct device device; /* out: after */
-};
-void device_touch_prepare(struct device_touch_cmd *cmd);
-kassa_err device_touch_apply(struct store_conn *c, struct store_task *task);
-
-/* Revoke a device (its token and secret stop; requisites bound to it are
- * unbound). trader_id 0: the operator's (any device), else the device must
- * be that trader's. KASSA_ENOTFOUND (none, another trader's), KASSA_ESTATE
- * (already revoked). */
-struct device_revoke_cmd {
-    struct store_task task;
-    int64_t device_id, trader_id; /* in */
-    struct device device;         /* out */
-};
-kassa_err device_revoke_apply(struct store_conn *c, struct store_task *task);
-
-/* Bind a requisite to a device of its own trader (device_id 0: unbind).
- * trader_id 0: the operator's, else the requisite must be that trader's.
- * KASSA_ENOTFOUND (no such requisite: `what` "requisite"; no such device
- * in use: "device"), KASSA_ECONFLICT (the device is another trader's, or
- * the requisite has no trader). */
-struct requisite_bind_cmd {
-    struct store_task task;
-    int64_t requisite_id, device_id, trader_id; /* in */
-    const char *what;                           /* out, on KASSA_ENOTFOUND */
-    int64_t requisite_trader;                   /* out */
-};
-kassa_err requisite_bind_apply(struct store_conn *c, struct store_task *task);
-
-/* ---- bank_message.c: bank notifications kept, read and matched ---------- */
-
-/* What the candidates of a credit say (a pure rule, no store). */
-enum bank_match { BANK_MATCH_NONE, BANK_MATCH_ONE, BANK_MATCH_MANY };
-
-/* Of n candidate orders (store_bank_candidates: the credit's amount and
- * currency), those the credit may confirm: pending or expired, assigned
- * at or before `received_at` and expiring no earlier than received_at -
- * grace; when not `bound` (the device has no requisite bound), also on a
- * requisite of the credit's bank (bank_same) whose number ends with the
- * credit's last4 (none given: none may). *which: the index of the one
- * (BANK_MATCH_ONE). */
-enum bank_match bank_match_decide(const struct bank_candidate *cands, int n, int64_t received_at,
-                                  int64_t grace, bool bound, const char *bank, const char *last4,
-                                  int *which);
-
-/* Whether a template's bank name ("Sber") names a requisite's bank: its
- * bank_code or bank_name_en equal without case, or bank_name_en beginning
- * with it ("Sberbank"). */
-bool bank_same(const char *bank, const char *bank_code, const char *bank_name_en);
-
-/* Read one message (its source, sender, package, title, text, in) with
- * the installed templates: kind, amount, currency, last4, payer, bank and
- * template_id out; a message that is no credit is BANK_MESSAGE_IGNORED
- * with its reason (debit, balance, other, unparsed, unreadable), a credit
- * BANK_MESSAGE_UNMATCHED until matched. */
-void bank_message_read(struct bank_message *m);
-
-/* A device's batch of messages (read by device_messages_prepare). Per
- * message, out: its state, reason and order uuid as stored (a repeat of
- * an event id answers as the first did, nothing new stored). Each credit
- * is matched (bank_match_decide) and completes its one order by
- * order_transition_received (ACTOR_DEVICE, the amount read). The device's
- * nonce and last_seen as device_touch_cmd. KASSA_ENOTFOUND when the device
- * was revoked meanwhile, KASSA_EAUTH_REPLAY. */
-struct device_message_answer {
-    enum bank_message_state state;
-    char reason[16];
-    char order_uuid[UUID_SIZE];
-    int64_t id;
-};
-struct device_messages_cmd {
-    struct store_task task;
-    int64_t device_id;                 /* in */
-    struct request_nonce nonce;        /* in */
-    int n;                             /* in */
-    const struct bank_message *in;     /* in: n messages, read */
-    struct device_message_answer *out; /* out: n answers */
-};
-kassa_err device_messages_apply(struct store_conn *c, struct store_task *task);
-
-/* Attach an unmatched or ambiguous message to an order (by uuid): the
- * order completes with the message's amount (ACTOR_OPERATOR, or
- * ACTOR_TRADER's when the trader acts). The order must be on a requisite
- * of the message's trader; trader_id 0: the operator (any message), else
- * the message must be that trader's. KASSA_ENOTFOUND (`what`: "message",
- * "order"), KASSA_ESTATE (the message is matched or ignored: `what`
- * "message"; the order may not complete: "order"), KASSA_ECONFLICT (the
- * order is another trader's, or of another currency). */
-struct bank_message_attach_cmd {
-    struct store_task task;
-    int64_t message_id, trader_id; /* in */
-    char order_uuid[UUID_SIZE];    /* in */
-    enum actor actor;              /* in */
-    const char *matched_by;        /* in: "operator", "trader" */
-    const char *what;              /* out, on a refusal */
-    struct bank_message message;   /* out: after */
-    struct order order;            /* out: after */
-};
-kassa_err bank_message_attach_apply(struct store_conn *c, struct store_task *task);
-
 /* ---- operator.c: operators, roles, tokens, the audit log ----------------- */
 
 /* What a role may do: read anything; complete and fail orders and resend
@@ -984,109 +817,8 @@ struct withdrawal_decide_cmd {
  * pending any more, KASSA_ENOTFOUND. */
 kassa_err withdrawal_decide_apply(struct store_conn *c, struct store_task *task);
 
-/* ---- dispute.c: disputes (spec/p2p.md "Disputes") ------------------------ */
-
-#define DISPUTE_TTL_DEFAULT 1800 /* seconds a trader has to answer, per shop */
-#define DISPUTE_TTL_MIN 60
-#define DISPUTE_TTL_MAX (30 * 86400)
-#define DISPUTE_FILES_MAX 5                /* evidence files one request carries */
-#define DISPUTE_FILE_MAX RECEIPT_IMAGE_MAX /* bytes of one (3 MB) */
-#define DISPUTE_EXPIRE_BATCH 64
-
-/* Seconds the trader has left to answer at `now`: 0 when paused, resolved
- * or not the trader's move. */
-int64_t dispute_ttl_left(const struct dispute *d, int64_t now);
-/* The clock of a dispute: pausing stops it (paused_at), resuming moves
- * the deadline on by the pause and adds it to pause_duration. */
-void dispute_pause_at(struct dispute *d, int64_t now);
-void dispute_resume_at(struct dispute *d, int64_t now);
-/* Whether an order in this state may have a dispute opened on it: timeout
- * (expired), canceled or failed, or pending with the payer's confirmation. */
-bool dispute_order_ok(const struct order *o);
-/* The content type of an evidence file by its first bytes ("image/jpeg",
- * "image/png", "application/pdf"), NULL when it is none of them. */
-const char *dispute_evidence_type(const void *data, size_t len);
-/* Whether `code` is a trader's reason to reject (payment_not_found, ...). */
-bool dispute_reason_known(const char *code);
-extern const char *const dispute_reasons[]; /* NULL-ended */
-
-struct dispute_file {
-    const void *data;
-    size_t len;
-    const char *content_type; /* dispute_evidence_type's */
-};
-
-enum dispute_action {
-    DISPUTE_OPEN,   /* the merchant (or, from a receipt, the payer); reopens a canceled one */
-    DISPUTE_ACCEPT, /* the trader's answers (or the operator's for the trader) */
-    DISPUTE_REJECT,
-    DISPUTE_DECIDE_SUCCESS, /* the operator's */
-    DISPUTE_DECIDE_CANCEL,
-    DISPUTE_PAUSE,
-    DISPUTE_RESUME,
-};
-
-/* Why a dispute command was refused (KASSA_ESTATE). */
-enum dispute_refusal {
-    DISPUTE_REFUSE_NONE,
-    DISPUTE_REFUSE_ORDER_STATE, /* the order's state allows no dispute (cmd->order) */
-    DISPUTE_REFUSE_OPEN,        /* the order has an open dispute already */
-    DISPUTE_REFUSE_REOPENED,    /* a canceled dispute was reopened once already */
-    DISPUTE_REFUSE_RESOLVED,    /* the dispute is resolved (cmd->dispute) */
-    DISPUTE_REFUSE_NOT_TRADERS, /* it is not the trader's move (answered, expired, paused) */
-    DISPUTE_REFUSE_NOT_PAUSED,  /* resume: it is not paused */
-    DISPUTE_REFUSE_PAUSED,      /* pause: it is paused already */
-    DISPUTE_REFUSE_NO_EVIDENCE, /* a reopening brings no new evidence */
-};
-
-/* One change of a dispute, with its log line, its evidence, the order's
- * completion when resolved in the payer's favour (order_transition_received
- * with ACTOR_DISPUTE: postings, event, the order's callback) and, for shops
- * that turn it on, a `dispute.<status>` event (the dispute callback), all
- * in the task's transaction. KASSA_ENOTFOUND (no such order or dispute, or
- * not the shop's or the trader's), KASSA_ESTATE with cmd->refusal, or the
- * completion's errors (KASSA_EAMOUNT_LIMIT, ...). */
-struct dispute_cmd {
-    struct store_task task;
-    enum dispute_action action; /* in */
-    enum dispute_party actor;   /* in: merchant, customer, trader, operator */
-    /* in: a trader's own answer: only a dispute on an order of the
-     * trader's requisites (else KASSA_ENOTFOUND); 0 for anyone else */
-    int64_t trader_id;
-    int64_t shop_id;      /* in: only this shop's (the merchant's); 0: any */
-    int64_t order_id;     /* in, DISPUTE_OPEN: the order */
-    char uuid[UUID_SIZE]; /* in, every other action: the dispute */
-    /* in: OPEN the amount the payer says was sent (0: the order's);
-     * ACCEPT and DECIDE_SUCCESS the amount received (0: the dispute's) */
-    int64_t amount;
-    char comment[DISPUTE_COMMENT_SIZE];           /* in: the log line's words */
-    char reason[SHORT_SIZE];                      /* in, REJECT: dispute_reason_known */
-    struct dispute_file files[DISPUTE_FILES_MAX]; /* in: evidence */
-    int n_files;
-    enum dispute_refusal refusal; /* out */
-    bool reopened;                /* out: OPEN reopened a canceled dispute */
-    struct dispute dispute;       /* out: the dispute after */
-    struct order order;           /* out: its order after */
-};
-kassa_err dispute_apply(struct store_conn *c, struct store_task *task);
-
-/* The payer's receipt (receipt_image_apply) on a timed-out order: opens a
- * dispute with initiator customer and the receipt as evidence, or adds it
- * to the open one. */
-kassa_err dispute_from_receipt(struct store_conn *c, const struct order *o,
-                               const struct dispute_file *f);
-
-/* Move disputes whose trader did not answer in time to the operator (a
- * log line of the system), or resolve them in the payer's favour for shops
- * with dispute_auto_success; up to DISPUTE_EXPIRE_BATCH (the sweeper's). */
-struct dispute_expire_cmd {
-    struct store_task task;
-    int expired; /* out */
-};
-kassa_err dispute_expire_apply(struct store_conn *c, struct store_task *task);
-
-/* The dialects map the core's statuses to their own names and numbers. */
-
-#include "core/query.h" /* the reads a dialect needs */
+/* The P2P side's devices and bank messages, and disputes. */
+#include "device.h"
+#include "dispute.h"
 
 #endif

@@ -1,7 +1,7 @@
 /* lifecycle.c: the order state machine (DESIGN.md "Orders").
  *
- *   pending -> completed  (provider, operator)
- *   pending -> failed     (provider, operator)
+ *   pending -> completed  (provider, operator, trader)
+ *   pending -> failed     (provider, operator, trader)
  *   pending -> expired    (the system, when expires_at passed)
  *   pending -> canceled   (merchant, operator)
  *   expired -> completed  (operator only: a late payment)
@@ -21,6 +21,7 @@
  * and its event row, all in the caller's transaction. */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/base.h"
 #include "base/clock.h"
@@ -39,7 +40,8 @@ bool order_transition_allowed(enum order_status from, enum order_status to, enum
         switch (to) {
         case ORDER_COMPLETED:
         case ORDER_FAILED:
-            return actor == ACTOR_PROVIDER || actor == ACTOR_OPERATOR;
+            return actor == ACTOR_PROVIDER || actor == ACTOR_OPERATOR ||
+                   actor == ACTOR_TRADER; /* the trader: its own orders only (trader_id) */
         case ORDER_EXPIRED:
             return actor == ACTOR_SYSTEM;
         case ORDER_CANCELED:
@@ -87,12 +89,17 @@ kassa_err order_transition(struct store_conn *c, struct order *o, enum order_sta
     return order_transition_received(c, o, to, actor, 0);
 }
 
+bool order_of_trader(const struct order *o, int64_t trader_id)
+{
+    return trader_id > 0 && o->requisite_id != 0 && o->req.trader_id == trader_id;
+}
+
 const char *actor_name(enum actor a)
 {
     static const char *const names[] = {
         [ACTOR_MERCHANT] = "merchant", [ACTOR_PAYER] = "payer",   [ACTOR_OPERATOR] = "operator",
         [ACTOR_PROVIDER] = "provider", [ACTOR_SYSTEM] = "system", [ACTOR_DEVICE] = "device",
-        [ACTOR_DISPUTE] = "dispute",
+        [ACTOR_DISPUTE] = "dispute",   [ACTOR_TRADER] = "trader",
     };
     return (unsigned)a < sizeof names / sizeof names[0] && names[a] ? names[a] : "";
 }
@@ -177,6 +184,11 @@ kassa_err order_transition_apply(struct store_conn *c, struct store_task *task)
     kassa_err err = STORE_CALL(c, order_get, ORDER_BY_ID, NULL, cmd->order_id, &cmd->order);
     if (err != KASSA_OK)
         return err;
+    if (cmd->trader_id > 0 && !order_of_trader(&cmd->order, cmd->trader_id)) {
+        /* another's order reads as none: the trader learns nothing of it */
+        memset(&cmd->order, 0, sizeof cmd->order);
+        return KASSA_ENOTFOUND;
+    }
     if ((err = nonce_record(c, cmd->order.shop_id, &cmd->nonce)) != KASSA_OK)
         return err;
     return order_transition_received(c, &cmd->order, cmd->to, cmd->actor, cmd->amount_received);

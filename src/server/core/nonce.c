@@ -26,3 +26,10 @@ kassa_err nonce_apply(struct store_conn *c, struct store_task *task)
     struct nonce_cmd *cmd = container_of(task, struct nonce_cmd, task);
     return nonce_record(c, cmd->shop_id, &cmd->nonce);
 }
+
+kassa_err nonced_run(struct store_conn *c, struct store_task *task)
+{
+    struct nonced_task *t = container_of(task, struct nonced_task, task);
+    kassa_err err = nonce_record(c, t->owner, &t->nonce);
+    return err != KASSA_OK ? err : t->inner->run(c, t->inner);
+}

@@ -2,6 +2,7 @@
 #include "query.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core.h"
 #include "store/store.h"
@@ -325,6 +326,21 @@ kassa_err query_bank_messages_list(const struct bank_message_filter *f,
 kassa_err query_trader(int64_t id, struct trader *out)
 {
     ON_READER(c, store_trader_get(c, id, out));
+}
+
+kassa_err query_trader_by_api_key(const char *api_key, struct trader *out)
+{
+    ON_READER(c, store_trader_by_api_key(c, api_key, out));
+}
+
+kassa_err query_trader_order(int64_t trader_id, const char *uuid, struct order *out)
+{
+    kassa_err err = query_order(ORDER_BY_UUID, uuid, 0, out);
+    if (err == KASSA_OK && !order_of_trader(out, trader_id)) {
+        memset(out, 0, sizeof *out);
+        return KASSA_ENOTFOUND;
+    }
+    return err;
 }
 
 kassa_err query_traders_list(int64_t after_id, bool asc, int limit,

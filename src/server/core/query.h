@@ -157,6 +157,12 @@ kassa_err query_bank_messages_list(const struct bank_message_filter *f,
 /* ---- traders ---- */
 
 kassa_err query_trader(int64_t id, struct trader *out);
+/* The trader whose trader API key is `api_key` (read now, suspended ones
+ * too). KASSA_ENOTFOUND. */
+kassa_err query_trader_by_api_key(const char *api_key, struct trader *out);
+/* An order by uuid, but only one on a requisite of `trader_id`: another's
+ * is KASSA_ENOTFOUND, exactly as a missing one. */
+kassa_err query_trader_order(int64_t trader_id, const char *uuid, struct order *out);
 kassa_err query_traders_list(int64_t after_id, bool asc, int limit,
                              bool (*fn)(void *arg, const struct trader *t), void *arg);
 kassa_err query_trader_balances(int64_t id, const char *currency, struct trader_balances *out);

@@ -409,6 +409,10 @@ kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task)
     kassa_err err = store_requisite_get(c, cmd->id, r);
     if (err != KASSA_OK)
         return err;
+    if (cmd->trader_id > 0 && r->trader_id != cmd->trader_id) {
+        memset(r, 0, sizeof *r); /* another's reads as none */
+        return KASSA_ENOTFOUND;
+    }
     if (cmd->set & REQUISITE_SET_ACTIVE)
         r->active = v->active ? 1 : 0;
     if (cmd->set & REQUISITE_SET_OWNER)

@@ -15,7 +15,8 @@
     X(admin)                                                                                       \
     X(pages)                                                                                       \
     X(docs)                                                                                        \
-    X(device)
+    X(device)                                                                                      \
+    X(trader)
 
 #define DECLARE(name) extern const struct dialect dialect_##name;
 DIALECTS(DECLARE)

@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "dialect/dialect.h"
 #include "kassa/json.h"
+#include "kassa/money.h"
 #include "reply.h"
 
 static struct dialect_settings settings = {
@@ -196,5 +197,50 @@ bool json_only_members(json_t *obj, const char *const *names, const char *what, 
             return false;
         }
     }
+    return true;
+}
+
+bool json_amount_received(struct http_req *req, const char *currency, int64_t *out, char *msg,
+                          size_t msglen)
+{
+    if (req->body_len == 0)
+        return true;
+    json_t *root = parse_json_object_flags(req, JSON_DECODE_INT_AS_REAL, msg, msglen);
+    if (root == NULL)
+        return false;
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        if (strcmp(key, "amount_received") != 0) {
+            snprintf(msg, msglen, "unknown field '%.64s': a completion takes amount_received", key);
+            json_decref(root);
+            return false;
+        }
+    }
+    char text[64];
+    bool found;
+    bool ok =
+        json_decimal_text(req, root, "amount_received", text, sizeof text, &found, msg, msglen);
+    json_decref(root);
+    if (!ok || !found)
+        return ok;
+    const kassa_currency *cur = kassa_currency_find(currency);
+    int64_t v = 0;
+    if (cur == NULL ||
+        kassa_money_parse(text, strlen(text), cur->exponent, KASSA_MONEY_POSITIVE, &v) !=
+            KASSA_OK ||
+        order_received_check(currency, v) == KASSA_EMONEY_ZERO) {
+        snprintf(msg, msglen, "amount_received: expected a positive amount in %s, e.g. 950.00",
+                 currency);
+        return false;
+    }
+    if (order_received_check(currency, v) != KASSA_OK) {
+        char limit[64];
+        core_amount_limit_text(currency, false, limit, sizeof limit);
+        snprintf(msg, msglen, "amount_received: at most %s", limit);
+        return false;
+    }
+    *out = v;
     return true;
 }

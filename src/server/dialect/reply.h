@@ -61,6 +61,15 @@ bool json_decimal_text(struct http_req *req, json_t *obj, const char *key, char 
 bool json_decimal_text_doc(const char *body, size_t len, json_t *obj, const char *key, char *dst,
                            size_t size, bool *found, char *msg, size_t msglen);
 
+/* A completion's optional body: {"amount_received": "950.00"} (a decimal
+ * string or number in the order's `currency`; absent, null, {} or no body:
+ * *out untouched, as the order's amount) into *out. The rule on it is the
+ * core's (order_received_check); false with msg on a refusal ("unknown
+ * field", "amount_received: expected a positive amount in RUB, e.g.
+ * 950.00", "amount_received: at most ..."). */
+bool json_amount_received(struct http_req *req, const char *currency, int64_t *out, char *msg,
+                          size_t msglen);
+
 /* Who the request authenticated as ("operator:3", "shop:12"), into
  * req->who: in every log line of the request from now on. */
 void reply_who(struct http_req *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -236,6 +236,7 @@ struct order_filter {
     int64_t merchant_id;               /* 0 any */
     int origin;                        /* the dialect's id; 0 any */
     int64_t requisite_id;              /* 0 any */
+    int64_t trader_id;                 /* on a requisite of this trader; 0 any */
     int confirmed;                     /* confirmed_by_customer: -1 any, 0, 1 */
     char currency[16];                 /* "" any */
     int64_t amount_min;                /* minor units; -1 any */
@@ -377,6 +378,7 @@ struct ledger_posting {
 /* Which postings a list wants, by id. */
 struct posting_filter {
     int64_t account_id; /* 0 any */
+    int64_t trader_id;  /* only the accounts of this trader (account_kind_trader); 0 any */
     int64_t tx_id;      /* 0 any */
     int64_t from, to;   /* their transaction's created_at in [from, to); 0 any */
     int64_t after_id;
@@ -477,6 +479,7 @@ struct requisite_filter {
     char type[SHORT_SIZE]; /* "" any */
     char currency[16];     /* "" any */
     int active;            /* -1 any, 0, 1 */
+    int64_t trader_id;     /* this trader's; 0 any */
     int64_t after_id;
     bool asc;
     int limit;

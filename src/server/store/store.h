@@ -571,6 +571,8 @@ kassa_err store_tokens_list(struct store_conn *c, int64_t operator_id, int64_t a
  * trader's balances in `currency` (0 for accounts not made yet). */
 kassa_err store_trader_insert(struct store_conn *c, struct trader *t);
 kassa_err store_trader_get(struct store_conn *c, int64_t id, struct trader *out);
+/* The trader whose trader API key is `api_key`. KASSA_ENOTFOUND. */
+kassa_err store_trader_by_api_key(struct store_conn *c, const char *api_key, struct trader *out);
 kassa_err store_trader_update(struct store_conn *c, const struct trader *t);
 kassa_err store_traders_list(struct store_conn *c, int64_t after_id, bool asc, int limit,
                              store_trader_fn fn, void *arg);

@@ -46,6 +46,16 @@ kassa_err store_trader_get(struct store_conn *c, int64_t id, struct trader *out)
     return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
 }
 
+kassa_err store_trader_by_api_key(struct store_conn *c, const char *api_key, struct trader *out)
+{
+    struct sql_query *q = store_query_new(SQL_TRADER_BY_API_KEY);
+    if (q != NULL)
+        store_query_text(q, api_key);
+    struct one_trader o = {out, false};
+    kassa_err err = store_query_run(c, q, trader_found, &o);
+    return err == KASSA_OK && !o.found ? KASSA_ENOTFOUND : err;
+}
+
 kassa_err store_trader_update(struct store_conn *c, const struct trader *t)
 {
     struct sql_query *q = store_query_new(SQL_TRADER_UPDATE);

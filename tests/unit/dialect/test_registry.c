@@ -40,6 +40,7 @@ static void test_names_and_ids_are_stable(void **state)
     assert_null(dialect_find("admin")->merchant);
     assert_null(dialect_find("pages")->merchant);
     assert_null(dialect_find("docs")->merchant);
+    assert_null(dialect_find("trader")->merchant);
     assert_null(dialect_by_id(0)); /* docs makes no orders */
 }
 
@@ -103,6 +104,8 @@ static void test_routes(void **state)
     assert_owner("/admin/v1/shops/1", "admin");
     assert_owner("/admin", NULL);
     assert_owner("/openapi/panda.json", "docs");
+    assert_owner("/trader/v1/orders", "trader");
+    assert_owner("/trader/v1", "trader");
     assert_owner("/openapi", "docs");
     assert_owner("/openapix", NULL);
     assert_owner("/healthz", NULL); /* the router's own */

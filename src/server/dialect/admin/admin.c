@@ -267,53 +267,12 @@ static void transition_rendered(struct http_req *req, struct store_task *task, k
     reply_jw(req, 200, &w);
 }
 
-/* A completion's optional body: {"amount_received": "950.00"} (a decimal
- * string or number in the order's currency; absent, null, {} or no body:
- * as the order's amount) into cmd->amount_received. The rule on it is the
- * core's (order_received_check); false with msg on a refusal. */
+/* A completion's optional body (reply.h json_amount_received) into
+ * cmd->amount_received. */
 static bool complete_body(struct http_req *req, struct order_transition_cmd *cmd, char *msg,
                           size_t msglen)
 {
-    if (req->body_len == 0)
-        return true;
-    json_t *root = parse_json_object_flags(req, JSON_DECODE_INT_AS_REAL, msg, msglen);
-    if (root == NULL)
-        return false;
-    const char *key;
-    json_t *val;
-    json_object_foreach(root, key, val)
-    {
-        if (strcmp(key, "amount_received") != 0) {
-            snprintf(msg, msglen, "unknown field '%.64s': a completion takes amount_received", key);
-            json_decref(root);
-            return false;
-        }
-    }
-    char text[64];
-    bool found;
-    bool ok =
-        json_decimal_text(req, root, "amount_received", text, sizeof text, &found, msg, msglen);
-    json_decref(root);
-    if (!ok || !found)
-        return ok;
-    const kassa_currency *cur = kassa_currency_find(cmd->order.currency);
-    int64_t v = 0;
-    if (cur == NULL ||
-        kassa_money_parse(text, strlen(text), cur->exponent, KASSA_MONEY_POSITIVE, &v) !=
-            KASSA_OK ||
-        order_received_check(cmd->order.currency, v) == KASSA_EMONEY_ZERO) {
-        snprintf(msg, msglen, "amount_received: expected a positive amount in %s, e.g. 950.00",
-                 cmd->order.currency);
-        return false;
-    }
-    if (order_received_check(cmd->order.currency, v) != KASSA_OK) {
-        char limit[64];
-        core_amount_limit_text(cmd->order.currency, false, limit, sizeof limit);
-        snprintf(msg, msglen, "amount_received: at most %s", limit);
-        return false;
-    }
-    cmd->amount_received = v;
-    return true;
+    return json_amount_received(req, cmd->order.currency, &cmd->amount_received, msg, msglen);
 }
 
 static enum http_action admin_order_action(struct http_req *req, const char *ref,

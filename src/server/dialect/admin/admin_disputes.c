@@ -23,14 +23,9 @@
 #include "base/log.h"
 #include "core/query.h"
 #include "dialect/form.h"
+#include "dialect/list.h"
 #include "dialect/reply.h"
 #include "kassa/money.h"
-
-static int places_of(const char *currency)
-{
-    const kassa_currency *cur = kassa_currency_find(currency);
-    return cur != NULL ? cur->exponent : 2;
-}
 
 static void time_or_null(struct jw *w, const char *key, int64_t at)
 {
@@ -156,21 +151,6 @@ static bool lookup_failed(struct http_req *req, kassa_err err, const char *what)
 }
 
 /* ---- the queue ---------------------------------------------------------------- */
-
-struct known {
-    const char *const *names;
-    const char *bad; /* the first unknown name */
-};
-
-static bool known_name(void *arg, const char *name)
-{
-    struct known *k = arg;
-    for (size_t i = 0; k->names[i] != NULL; i++)
-        if (strcmp(k->names[i], name) == 0)
-            return true;
-    k->bad = name;
-    return false;
-}
 
 static bool page_dispute(void *arg, const struct dispute *d)
 {

@@ -8,6 +8,7 @@
 #define KASSA_ADMIN_LISTS_H
 
 #include "base/jsonw.h"
+#include "dialect/list.h"
 #include "http/http.h"
 #include "kassa/error.h"
 #include "model/model.h"
@@ -86,35 +87,5 @@ void render_admin_withdrawal(struct jw *w, const struct withdrawal *wd);
 
 /* The operator's view of an order (admin.c). */
 void render_admin_order(struct jw *w, const struct order *o);
-
-/* ---- what every list is made of (admin_lists.c) ---- */
-
-/* A page of rows being rendered into w, its cursor ("i<id>") the last id. */
-struct row_page {
-    struct jw *w;
-    int limit, n;
-    int64_t last_id;
-    bool more;
-};
-
-/* The arguments every list takes, checked: none but `names` (NULL
- * ended), and a page (limit, cursor "i<id>" into *after, order). False
- * after answering 400 ("unknown argument 'x': <what>", or what is wrong
- * with the page). */
-bool list_args(struct http_req *req, const char *const *names, const char *what, int *limit,
-               int64_t *after, bool *asc);
-/* An argument, when present: an integer in [min, max], an RFC 3339 time
- * or Unix seconds, a text shorter than size. False with msg set. */
-bool arg_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *out,
-             char *msg, size_t msglen);
-bool arg_time(struct http_req *req, const char *name, int64_t *out, char *msg, size_t msglen);
-bool arg_text(struct http_req *req, const char *name, char *dst, size_t size, char *msg,
-              size_t msglen);
-/* {"items": [ ... then per row: page_room (false: the page is full, a
- * next one noted), render, set last_id ... then finish_page answers
- * (500 when err is not KASSA_OK). */
-void start_page(struct jw *w);
-bool page_room(struct row_page *p);
-void finish_page(struct http_req *req, struct jw *w, kassa_err err, const struct row_page *page);
 
 #endif

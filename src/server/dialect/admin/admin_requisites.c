@@ -13,62 +13,8 @@
 #include "base/log.h"
 #include "core/core.h"
 #include "dialect/reply.h"
+#include "dialect/requisite.h"
 #include "kassa/money.h"
-
-/* The limit members a requisite body may carry (absent: unchanged; null
- * or 0: no limit). */
-static const char *const limit_keys[] = {"min_amount",  "max_amount",  "daily_amount",
-                                         "daily_count", "max_pending", "paused"};
-static const unsigned limit_flags[] = {REQUISITE_SET_MIN_AMOUNT,   REQUISITE_SET_MAX_AMOUNT,
-                                       REQUISITE_SET_DAILY_AMOUNT, REQUISITE_SET_DAILY_COUNT,
-                                       REQUISITE_SET_MAX_PENDING,  REQUISITE_SET_PAUSED};
-
-static bool limit_key(const char *key)
-{
-    for (size_t i = 0; i < sizeof limit_keys / sizeof limit_keys[0]; i++)
-        if (strcmp(key, limit_keys[i]) == 0)
-            return true;
-    return false;
-}
-
-/* The limit members of root into in (the core reads the amounts in the
- * requisite's currency: requisite_limits_read). false with msg. */
-static bool limits_from_json(struct http_req *req, json_t *root, struct requisite_limits_in *in,
-                             char *msg, size_t msglen)
-{
-    for (size_t i = 0; i < sizeof limit_keys / sizeof limit_keys[0]; i++) {
-        json_t *v = json_object_get(root, limit_keys[i]);
-        if (v == NULL)
-            continue;
-        in->set |= limit_flags[i];
-        if (i < 3) { /* an amount */
-            bool found;
-            if (json_is_null(v))
-                core_copy(in->amount[i], sizeof in->amount[i], "0");
-            else if (!json_decimal_text(req, root, limit_keys[i], in->amount[i],
-                                        sizeof in->amount[i], &found, msg, msglen))
-                return false;
-        } else if (i < 5) { /* a count */
-            int64_t n = 0;
-            if (!json_is_null(v) && (!json_is_integer(v) || (n = json_integer_value(v)) < 0)) {
-                snprintf(msg, msglen, "%s: expected a count, 0 or more (0 or null: no limit)",
-                         limit_keys[i]);
-                return false;
-            }
-            if (i == 3)
-                in->values.daily_count = n;
-            else
-                in->values.max_pending = n;
-        } else {
-            if (!json_is_boolean(v)) {
-                snprintf(msg, msglen, "paused: expected true or false");
-                return false;
-            }
-            in->values.paused = json_is_true(v) ? 1 : 0;
-        }
-    }
-    return true;
-}
 
 /* A trader's requisite refused by requisite_holder_check. */
 static bool holder_refused(struct http_req *req, kassa_err err, const struct requisite *r,
@@ -133,7 +79,7 @@ enum http_action admin_add_requisite(struct http_req *req)
         !json_opt_string(root, "country_code", r->country_code, sizeof r->country_code, msg,
                          sizeof msg) ||
         !json_opt_id(root, "trader_id", &r->trader_id, msg, sizeof msg) ||
-        !limits_from_json(req, root, &cmd->limits, msg, sizeof msg) ||
+        !requisite_limits_json(req, root, REQUISITE_SET_LIMITS, &cmd->limits, msg, sizeof msg) ||
         requisite_add_prepare(cmd, msg, sizeof msg) != KASSA_OK) {
         json_decref(root);
         reply_error(req, 400, "%s", msg);
@@ -160,22 +106,7 @@ void render_admin_requisite(struct jw *w, const struct requisite *r, int64_t pen
     jw_kstr(w, "country_code", r->country_code);
     jw_kbool(w, "active", r->active != 0);
     jw_kint(w, "assigned", r->assigned);
-    jw_kbool(w, "paused", r->paused != 0);
-    const kassa_currency *cur = kassa_currency_find(r->currency);
-    const int64_t amounts[3] = {r->min_amount, r->max_amount, r->daily_amount};
-    for (int i = 0; i < 3; i++) {
-        if (amounts[i] > 0 && cur != NULL)
-            jw_kmoney(w, limit_keys[i], amounts[i], r->currency, cur->exponent, false);
-        else
-            jw_knull(w, limit_keys[i]);
-    }
-    const int64_t counts[2] = {r->daily_count, r->max_pending};
-    for (int i = 0; i < 2; i++) {
-        if (counts[i] > 0)
-            jw_kint(w, limit_keys[3 + i], counts[i]);
-        else
-            jw_knull(w, limit_keys[3 + i]);
-    }
+    requisite_limits_render(w, r);
     if (r->device_id > 0)
         jw_kint(w, "device_id", r->device_id);
     else
@@ -263,8 +194,8 @@ enum http_action admin_patch_requisite(struct http_req *req, const char *arg)
         size_t i = 0;
         while (i < sizeof fields / sizeof fields[0] && strcmp(fields[i].name, key) != 0)
             i++;
-        if (limit_key(key)) {
-            continue; /* limits_from_json below */
+        if (requisite_limit_key(key)) {
+            continue; /* requisite_limits_json below */
         } else if (i < sizeof fields / sizeof fields[0]) {
             char *dst = (char *)&cmd->values + fields[i].off;
             if (!json_is_string(val) || json_string_length(val) >= fields[i].size) {
@@ -297,7 +228,7 @@ enum http_action admin_patch_requisite(struct http_req *req, const char *arg)
             goto refuse;
         }
     }
-    if (!limits_from_json(req, root, &cmd->limits, msg, sizeof msg) ||
+    if (!requisite_limits_json(req, root, REQUISITE_SET_LIMITS, &cmd->limits, msg, sizeof msg) ||
         requisite_update_prepare(cmd, msg, sizeof msg) != KASSA_OK)
         goto refuse;
     json_decref(root);

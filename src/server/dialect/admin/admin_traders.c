@@ -21,12 +21,6 @@
 #include "dialect/reply.h"
 #include "kassa/money.h"
 
-static int places_of(const char *currency)
-{
-    const kassa_currency *cur = kassa_currency_find(currency);
-    return cur != NULL ? cur->exponent : 2;
-}
-
 /* The trader; with credentials (its creation's answer only) and with
  * balances when b is not NULL. */
 static void render_trader(struct jw *w, const struct trader *t, bool credentials,

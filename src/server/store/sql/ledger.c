@@ -70,6 +70,22 @@ void sql_postings_list(const struct posting_filter *f, struct sql_query *q)
         sql_query_add(q, "p.tx_id = ");
         sql_query_i64(q, f->tx_id);
     }
+    if (f->trader_id > 0) {
+        /* the trader's accounts: its id in shop_id, of a trader's kind */
+        sql_query_where(q, &first);
+        sql_query_add(q, "p.account_id IN (SELECT id FROM accounts WHERE shop_id = ");
+        sql_query_i64(q, f->trader_id);
+        sql_query_add(q, " AND kind IN (");
+        bool first_kind = true;
+        for (int k = 0; account_kind_name((enum account_kind)k) != NULL; k++) {
+            if (!account_kind_trader((enum account_kind)k))
+                continue;
+            sql_query_add(q, first_kind ? "" : ", ");
+            sql_query_text(q, account_kind_name((enum account_kind)k));
+            first_kind = false;
+        }
+        sql_query_add(q, "))");
+    }
     /* Postings in id order with their transaction's time as a filter: the
      * time has no index of its own (ids follow commits, times nearly so),
      * so a range is read in the key's order from the cursor on. */

@@ -146,6 +146,12 @@ void sql_orders_list(const struct order_filter *f, struct sql_query *q)
         sql_query_add(q, "o.requisite_id = ");
         sql_query_i64(q, f->requisite_id);
     }
+    if (f->trader_id > 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, "o.requisite_id IN (SELECT id FROM requisites WHERE trader_id = ");
+        sql_query_i64(q, f->trader_id);
+        sql_query_add(q, ")");
+    }
     if (f->currency[0] != '\0') {
         sql_query_where(q, &first);
         sql_query_add(q, "o.currency = ");

@@ -49,6 +49,11 @@ void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q)
         sql_query_add(q, "r.active = ");
         sql_query_i64(q, f->active);
     }
+    if (f->trader_id > 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, "r.trader_id = ");
+        sql_query_i64(q, f->trader_id);
+    }
     if (f->after_id > 0) {
         sql_query_where(q, &first);
         sql_query_add(q, f->asc ? "r.id > " : "r.id < ");

@@ -13,6 +13,7 @@
     "INSERT INTO traders(name, verified_name, reward_bps, currency, active, online, api_key, "     \
     "secret, created_at) VALUES ($1, $2, $3, $4, 1, 0, $5, $6, $7) RETURNING id"
 #define SQL_TRADER_BY_ID "SELECT " SQL_TRADER_COLUMNS "FROM traders WHERE id = $1"
+#define SQL_TRADER_BY_API_KEY "SELECT " SQL_TRADER_COLUMNS "FROM traders WHERE api_key = $1"
 /* $1 id, $2 name, $3 reward_bps, $4 active, $5 online. */
 #define SQL_TRADER_UPDATE                                                                          \
     "UPDATE traders SET name = $2, reward_bps = $3, active = $4, online = $5 WHERE id = $1"

@@ -1,0 +1,204 @@
+/* trader.c: the trader API (trader.h), its authentication and routing, and
+ * the trader's own record:
+ *
+ *   GET  /trader/v1/profile   (also /me)         the trader and its balances
+ *   POST /trader/v1/online    (also /me/online)  {"online": true|false}
+ *   GET  /trader/v1/ledger                       the postings of its accounts
+ *   .../requisites...  requisites.c;  .../orders...  orders.c */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "dialect/list.h"
+#include "dialect/signed.h"
+#include "kassa/money.h"
+#include "trader.h"
+
+/* ---- authentication ------------------------------------------------------ */
+
+/* X-API-Key names a trader by its trader API key; suspended traders too
+ * (they are refused with 403 once their signature holds). */
+static kassa_err trader_key(void *arg, const char *key, struct signed_key *out)
+{
+    struct trader *t = arg;
+    kassa_err err = query_trader_by_api_key(key, t);
+    if (err == KASSA_ENOTFOUND)
+        return KASSA_OK;
+    if (err != KASSA_OK)
+        return err;
+    out->owner = signed_trader_owner(t->id);
+    out->secret = t->secret;
+    return KASSA_OK;
+}
+
+/* Authenticate the trader of req into *t (dialect/signed.h over the raw
+ * body; every change records its signature). False after answering. */
+static bool trader_auth(struct http_req *req, struct trader *t, struct request_nonce *change)
+{
+    const struct signed_scheme scheme = {.scope = TRADER_NAME,
+                                         .holder = "trader",
+                                         .lookup = trader_key,
+                                         .arg = t,
+                                         .nonce_every_change = true};
+    struct signed_key key;
+    if (!signed_auth(req, &scheme, req->body != NULL ? req->body : "", req->body_len, &key, change))
+        return false;
+    reply_who(req, "trader:%lld", (long long)t->id);
+    if (!t->active) {
+        reply_error(req, 403, "this trader is suspended: ask the operator");
+        return false;
+    }
+    return true;
+}
+
+/* ---- changes ------------------------------------------------------------- */
+
+static void trader_written(struct http_req *req, struct store_task *task, kassa_err err)
+{
+    struct trader_call *call = container_of(task, struct trader_call, nt.task);
+    if (err == KASSA_EAUTH_REPLAY) {
+        reply_error(req, 401, SIGNED_REPLAYED_MSG);
+        return;
+    }
+    call->render(req, call->nt.inner, err);
+}
+
+enum http_action trader_submit(struct http_req *req, struct trader_call *call,
+                               struct store_task *task, render_fn render)
+{
+    call->nt.task.run = nonced_run;
+    call->nt.inner = task;
+    call->nt.owner = signed_trader_owner(call->t.id);
+    call->render = render;
+    return submit_and_render(req, &call->nt.task, trader_written);
+}
+
+/* ---- the profile --------------------------------------------------------- */
+
+static void render_profile(struct jw *w, const struct trader *t, const struct trader_balances *b)
+{
+    char at[32];
+    int exp = places_of(t->currency);
+    jw_obj(w);
+    jw_kint(w, "id", t->id);
+    jw_kstr(w, "name", t->name);
+    jw_kstr(w, "verified_name", t->verified_name);
+    jw_kint(w, "reward_bps", t->reward_bps);
+    jw_kstr(w, "currency", t->currency);
+    jw_kbool(w, "active", t->active != 0);
+    jw_kbool(w, "online", t->online != 0);
+    jw_key(w, "balances");
+    jw_obj(w);
+    jw_kmoney(w, "available", b->available, t->currency, exp, false);
+    jw_kmoney(w, "reserved", b->reserved, t->currency, exp, false);
+    jw_kmoney(w, "earned", b->earned, t->currency, exp, false);
+    jw_obj_end(w);
+    clock_format(t->created_at, CLOCK_ISO8601, at, sizeof at);
+    jw_kstr(w, "created_at", at);
+    jw_obj_end(w);
+}
+
+static void reply_profile(struct http_req *req, const struct trader *t)
+{
+    struct trader_balances b;
+    if (query_trader_balances(t->id, t->currency, &b) != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    struct jw w;
+    jw_init(&w, 4096);
+    render_profile(&w, t, &b);
+    reply_jw(req, 200, &w);
+}
+
+static void online_written(struct http_req *req, struct store_task *task, kassa_err err)
+{
+    struct trader_cmd *cmd = container_of(task, struct trader_cmd, task);
+    if (err != KASSA_OK) {
+        reply_error(req, 500, "Internal server error");
+        return;
+    }
+    log_info("trader online", "online=%d", cmd->t.online);
+    reply_profile(req, &cmd->t);
+}
+
+/* POST /trader/v1/online {"online": true|false}: whether the trader takes
+ * orders now (its requisites are picked only while it is online). */
+static enum http_action trader_online(struct http_req *req, struct trader_call *call)
+{
+    static const char *const names[] = {"online", NULL};
+    char msg[256];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    if (root == NULL) {
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    json_t *online = json_object_get(root, "online");
+    struct trader_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
+    bool members_ok = json_only_members(root, names, "it takes online", msg, sizeof msg);
+    if (!members_ok || !json_is_boolean(online)) {
+        if (members_ok)
+            snprintf(msg, sizeof msg, "online: required, true or false");
+        json_decref(root);
+        reply_error(req, 400, "%s", msg);
+        return HTTP_DONE;
+    }
+    bool on = json_is_true(online);
+    json_decref(root);
+    if (cmd == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    cmd->t.id = call->t.id;
+    cmd->t.online = on;
+    cmd->set = TRADER_SET_ONLINE;
+    cmd->task.run = trader_update_apply;
+    return trader_submit(req, call, &cmd->task, online_written);
+}
+
+/* ---- routing ------------------------------------------------------------- */
+
+static enum http_action trader_handle(struct http_req *req)
+{
+    const char *p = trader_under(req->path, "/trader/v1");
+    bool get = strcmp(req->method, "GET") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    bool change = !get && strcmp(req->method, "HEAD") != 0;
+    struct trader_call *call = arena_calloc(&req->arena, sizeof *call);
+    if (call == NULL) {
+        reply_error(req, 500, "Internal server error");
+        return HTTP_DONE;
+    }
+    if (p == NULL || !trader_auth(req, &call->t, change ? &call->nt.nonce : NULL)) {
+        if (p == NULL)
+            reply_error(req, 404, "Not found");
+        return HTTP_DONE;
+    }
+    if (get && (strcmp(p, "/profile") == 0 || strcmp(p, "/me") == 0)) {
+        reply_profile(req, &call->t);
+        return HTTP_DONE;
+    }
+    if (post && (strcmp(p, "/online") == 0 || strcmp(p, "/me/online") == 0))
+        return trader_online(req, call);
+    if (get && strcmp(p, "/ledger") == 0)
+        return list_postings(req, call->t.id);
+    if (trader_under(p, "/orders") != NULL)
+        return trader_orders(req, call, trader_under(p, "/orders"));
+    if (trader_under(p, "/requisites") != NULL)
+        return trader_requisites(req, call, trader_under(p, "/requisites"));
+    reply_error(req, 404, "Not found");
+    return HTTP_DONE;
+}
+
+static const struct dialect_route routes[] = {
+    {.path = "/trader/v1", .handle = trader_handle},
+};
+
+const struct dialect dialect_trader = {
+    .name = TRADER_NAME,
+    .id = 5, /* it makes no orders; the number is its all the same (unique) */
+    .routes = routes,
+    .n_routes = sizeof routes / sizeof routes[0],
+};

@@ -1,0 +1,50 @@
+/* trader.h: what the trader API's files share (trader.c: authentication,
+ * the profile, online, the ledger, routing; orders.c; requisites.c).
+ *
+ * The trader API (docs/p2p.md "The trader API") is a trader's own view:
+ * signed like panda (dialect/signed.h) with the trader's credentials,
+ * every answer JSON, every refusal {"error": "..."} (reply_error, as the
+ * admin API), and nothing of another trader's ever visible: another's
+ * order or requisite answers 404 exactly as a missing one. */
+#ifndef KASSA_TRADER_API_H
+#define KASSA_TRADER_API_H
+
+#include <stdbool.h>
+
+#include "core/core.h"
+#include "dialect/dialect.h"
+#include "dialect/reply.h"
+
+#define TRADER_NAME "trader"
+
+/* The registry's entry (trader.c). */
+extern const struct dialect dialect_trader;
+
+/* A request of an authenticated trader: the trader (read at its
+ * authentication) and, for a change, the signature's nonce recorded with
+ * it (trader_submit). */
+struct trader_call {
+    struct trader t;
+    struct nonced_task nt;
+    render_fn render;
+};
+
+/* Run a change's command on the writer with the call's nonce recorded in
+ * the same savepoint (a replayed signature answers 401), then render. */
+enum http_action trader_submit(struct http_req *req, struct trader_call *call,
+                               struct store_task *task, render_fn render);
+
+/* The rest of path p after the segments `prefix` ("" or "/..."), or NULL
+ * when p is not prefix or below it ("/ordersx" is not below "/orders"). */
+static inline const char *trader_under(const char *p, const char *prefix)
+{
+    const char *rest = path_after(p, prefix);
+    return rest != NULL && (rest[0] == '\0' || rest[0] == '/') ? rest : NULL;
+}
+
+/* The routes under /trader/v1 (p: the path after it). Each answers 404
+ * {"error": "Not found"} for a path or method it does not serve. */
+enum http_action trader_orders(struct http_req *req, struct trader_call *call, const char *p);
+enum http_action trader_requisites(struct http_req *req, struct trader_call *call, const char *p);
+
+#endif
