@@ -116,7 +116,8 @@ def test_create_shop_bad_json(kassad_shared, raw):
 # ---- shop settings: notification_format, PATCH ----
 
 SHOP_VIEW = {"id", "merchant_id", "shop_id", "name", "url", "callback_url", "fee_percent",
-             "fee_fixed", "allowed_hosts", "rate_limit", "rate_burst", "dispute_ttl",
+             "fee_fixed", "allowed_hosts", "rate_limit", "rate_burst", "amount_adjust_max",
+             "dispute_ttl",
              "dispute_callbacks", "dispute_auto_success", "callback_version", "panda_order_ttl",
              "strict_signing", "tegro_order_ttl", "notification_format", "active"}
 
@@ -504,7 +505,8 @@ def test_requisite_update_and_switch_off(kassad):
         ({"requisite": "+79990000000"}, "requisite: a requisite's type, number and currency never "
          "change (a payer may be paying it now); add a new requisite and switch this one off"),
         ({"colour": "red"}, "unknown field 'colour': a requisite update takes active, "
-         "owner_full_name, bank_code, bank_name_ru, bank_name_en, country_code"),
+         "owner_full_name, bank_code, bank_name_ru, bank_name_en, country_code, min_amount, "
+         "max_amount, daily_amount, daily_count, max_pending, paused"),
         ({"active": "no"}, "active: expected true or false"),
         ({"owner_full_name": ""}, "owner_full_name: must not be empty"),
         ({}, "nothing to change"),

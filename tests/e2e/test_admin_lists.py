@@ -460,7 +460,9 @@ def test_requisites_with_pending_counts(world):
     assert mine["requisite"] == "+79005550000" and mine["active"] is True
     assert set(mine) == {"id", "type", "requisite", "owner_full_name", "bank_code",
                          "bank_name_ru", "bank_name_en", "currency", "country_code", "active",
-                         "assigned", "trader_id", "pending_orders", "created_at"}
+                         "assigned", "trader_id", "pending_orders", "created_at", "paused",
+                         "min_amount", "max_amount", "daily_amount", "daily_count",
+                         "max_pending", "device_id"}
     assert [r["id"] for r in body["items"]] == sorted((r["id"] for r in body["items"]),
                                                       reverse=True)
     st, none = server.admin("GET", "/admin/v1/requisites?type=card")

@@ -54,7 +54,8 @@ def sms(event_id, text, server, sender="900", received_at=None):
 
 def new_trader(server):
     st, t = server.admin("POST", "/admin/v1/traders",
-                         {"name": "Ivan", "verified_name": VERIFIED, "reward_bps": 100})
+                         {"name": "Ivan", "verified_name": VERIFIED, "reward_bps": 100,
+                          "currency": "RUB"})
     assert st == 201, t
     st, _ = server.admin("POST", f"/admin/v1/traders/{t['id']}/deposits", {"amount": "100000"})
     assert st == 201
@@ -80,7 +81,9 @@ def pair(server, trader_id, name="Pixel"):
 
 
 def requisite(server, trader_id, **fields):
-    body = dict(SBP_REQUISITE, owner_full_name=VERIFIED, trader_id=trader_id)
+    """A requisite of the trader's that takes several open orders (a
+    trader's requisite takes one unless max_pending says otherwise)."""
+    body = dict(SBP_REQUISITE, owner_full_name=VERIFIED, trader_id=trader_id, max_pending=10)
     body.update(fields)
     st, r = server.admin("POST", "/admin/v1/requisites", body)
     assert st == 201, r

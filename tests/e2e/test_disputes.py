@@ -170,7 +170,7 @@ def test_open_on_timeout_shapes_and_reads(kassad):
 
 def test_list_pages(kassad):
     shop = create_shop(kassad)
-    refs = [order(kassad, shop) for _ in range(3)]
+    refs = [order(kassad, shop, amount=f"{1000 + i}.00") for i in range(3)]
     expire(kassad, refs[0])
     uuids = [open_dispute(kassad, shop, ref, []).json["uuid"] for ref in refs]
     g = get(kassad, shop, "/v1/disputes?page=1&per_page=2")

@@ -167,7 +167,11 @@ enum shop_setting {
     SHOP_SET_DISPUTE_TTL = 1u << 7, /* dispute_ttl (DISPUTE_TTL_MIN..DISPUTE_TTL_MAX) */
     SHOP_SET_DISPUTE_CALLBACKS = 1u << 8,
     SHOP_SET_DISPUTE_AUTO_SUCCESS = 1u << 9,
+    SHOP_SET_AMOUNT_ADJUST = 1u << 10, /* amount_adjust_max (0..SHOP_AMOUNT_ADJUST_MAX) */
 };
+/* The most whole units an order's amount may be raised to be unique on its
+ * requisite (spec/p2p.md "Unambiguous amounts"). */
+#define SHOP_AMOUNT_ADJUST_MAX 1000
 
 /* A shop's settings in one dialect, as flags (shop_dialect_change.set). */
 enum shop_dialect_setting {

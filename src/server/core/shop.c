@@ -89,6 +89,12 @@ static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, s
                  SHOP_RATE_MAX);
         return KASSA_EINVAL;
     }
+    if ((set & SHOP_SET_AMOUNT_ADJUST) &&
+        (s->amount_adjust_max < 0 || s->amount_adjust_max > SHOP_AMOUNT_ADJUST_MAX)) {
+        snprintf(msg, msglen, "amount_adjust_max: expected whole units between 0 and %d",
+                 SHOP_AMOUNT_ADJUST_MAX);
+        return KASSA_EINVAL;
+    }
     if ((set & SHOP_SET_DISPUTE_TTL) &&
         (s->dispute_ttl < DISPUTE_TTL_MIN || s->dispute_ttl > DISPUTE_TTL_MAX)) {
         snprintf(msg, msglen, "dispute_ttl: expected seconds between %d and %d", DISPUTE_TTL_MIN,
@@ -275,6 +281,8 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
         s->rate_limit = v->rate_limit;
         s->rate_burst = v->rate_burst;
     }
+    if (set & SHOP_SET_AMOUNT_ADJUST)
+        s->amount_adjust_max = v->amount_adjust_max;
     if (set & SHOP_SET_DISPUTE_TTL)
         s->dispute_ttl = v->dispute_ttl;
     if (set & SHOP_SET_DISPUTE_CALLBACKS)

@@ -282,6 +282,7 @@ void render_admin_shop(struct jw *w, const struct shop *s, bool credentials,
     render_form_hosts(w, s->form_hosts);
     jw_kint(w, "rate_limit", s->rate_limit);
     jw_kint(w, "rate_burst", s->rate_burst);
+    jw_kint(w, "amount_adjust_max", s->amount_adjust_max);
     jw_kint(w, "dispute_ttl", s->dispute_ttl);
     jw_kbool(w, "dispute_callbacks", s->dispute_callbacks);
     jw_kbool(w, "dispute_auto_success", s->dispute_auto_success);
@@ -492,11 +493,23 @@ static enum http_action admin_switch_shop(struct http_req *req, int64_t shop_id,
     return admin_submit(req, &cmd->task, shop_updated);
 }
 
-/* The dispute settings of a shop update (core/dispute.c): dispute_ttl
+/* amount_adjust_max (whole units an amount may be raised to be unique)
+ * and the dispute settings of a shop update (core/dispute.c): dispute_ttl
  * seconds, dispute_callbacks and dispute_auto_success true or false. */
 static bool parse_dispute_settings(json_t *root, struct shop_update_cmd *cmd, char *msg,
                                    size_t msglen)
 {
+    json_t *adj = json_object_get(root, "amount_adjust_max");
+    if (adj != NULL) {
+        if (!json_is_integer(adj) || json_integer_value(adj) < 0 ||
+            json_integer_value(adj) > SHOP_AMOUNT_ADJUST_MAX) {
+            snprintf(msg, msglen, "amount_adjust_max: expected whole units between 0 and %d",
+                     SHOP_AMOUNT_ADJUST_MAX);
+            return false;
+        }
+        cmd->values.amount_adjust_max = (int)json_integer_value(adj);
+        cmd->set |= SHOP_SET_AMOUNT_ADJUST;
+    }
     json_t *ttl = json_object_get(root, "dispute_ttl");
     if (ttl != NULL) {
         if (!json_is_integer(ttl) || json_integer_value(ttl) < DISPUTE_TTL_MIN ||
@@ -544,6 +557,7 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
                                          "allowed_hosts",
                                          "rate_limit",
                                          "rate_burst",
+                                         "amount_adjust_max",
                                          "dispute_ttl",
                                          "dispute_callbacks",
                                          "dispute_auto_success"};
