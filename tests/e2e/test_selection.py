@@ -170,7 +170,15 @@ def test_expiry_releases_the_reserve(kassad):
         time.sleep(0.1)
     assert admin_order(kassad, o["uuid"])["status"] == "expired"
     assert balances(kassad, tid) == ("100.00", "0.00", "0.00")
-    # A late completion by the operator takes E' from the available money.
+    # A late completion by the operator takes E' from the available money:
+    # refused while the trader has taken it out, nothing written.
+    st, _ = kassad.admin("POST", f"/admin/v1/traders/{tid}/withdrawals", {"amount": "50.00"})
+    assert st == 201
+    assert kassad.admin("POST", f"/admin/v1/orders/{o['uuid']}/complete") == (409, {
+        "error": f"order {admin_order(kassad, o['uuid'])['id']}: its trader's available deposit "
+                 "does not cover it; record a deposit first"})
+    assert admin_order(kassad, o["uuid"])["status"] == "expired"
+    assert kassad.admin("POST", f"/admin/v1/traders/{tid}/deposits", {"amount": "50.00"})[0] == 201
     move(kassad, o["uuid"], "complete")
     assert balances(kassad, tid) == ("1.00", "0.00", "1.00")
     verify_ok(kassad)
