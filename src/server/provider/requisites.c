@@ -263,8 +263,9 @@ void requisites_pick_from(const struct store *s, const struct requisite_list *ro
 #define CANDIDATES 256
 
 struct cands {
-    struct requisite *r;
-    int n;
+    struct requisite *r; /* grown as rows come (most pools are small) */
+    int n, cap;
+    bool short_of_memory;
     const struct kind *k;
     enum pick_reason stage; /* the furthest a row got by its own columns */
     int64_t last;           /* the last id read */
@@ -279,9 +280,20 @@ static void cands_add(struct cands *cs, const struct requisite *r)
     enum pick_reason got = st == PICK_LIMIT ? PICK_OFFLINE : st;
     if (got > cs->stage)
         cs->stage = got;
-    if (st == PICK_LIMIT && cs->n < CANDIDATES)
-        cs->r[cs->n++] = *r;
     cs->last = r->id;
+    if (st != PICK_LIMIT || cs->n >= CANDIDATES)
+        return;
+    if (cs->n == cs->cap) {
+        int cap = cs->cap ? cs->cap * 2 : 4;
+        struct requisite *more = realloc(cs->r, (size_t)cap * sizeof *more);
+        if (more == NULL) {
+            cs->short_of_memory = true;
+            return;
+        }
+        cs->r = more;
+        cs->cap = cap;
+    }
+    cs->r[cs->n++] = *r;
 }
 
 static bool cands_row(void *arg, const struct requisite *r)
@@ -469,13 +481,11 @@ kassa_err requisites_assign(struct store_conn *c, const struct pick_ask *a,
     struct kind bank_k = any_k;
     bank_k.bank = a->bank_code ? a->bank_code : "";
     struct cands cs = {.k = &any_k, .stage = PICK_NONE};
-    int *order = NULL, *dups = NULL;
-    kassa_err err = KASSA_ENOMEM;
-    if ((cs.r = malloc(CANDIDATES * sizeof *cs.r)) == NULL ||
-        (order = malloc(CANDIDATES * sizeof *order)) == NULL ||
-        (dups = malloc(CANDIDATES * sizeof *dups)) == NULL)
-        goto done;
-    if ((err = cands_read(c, rows, &cs)) != KASSA_OK)
+    int order[CANDIDATES], dups[CANDIDATES];
+    kassa_err err = cands_read(c, rows, &cs);
+    if (err == KASSA_OK && cs.short_of_memory)
+        err = KASSA_ENOMEM;
+    if (err != KASSA_OK)
         goto done;
     int n, ndup = 0;
     try_order(&cs, &bank_k, &any_k, order, &n);
@@ -521,8 +531,6 @@ kassa_err requisites_assign(struct store_conn *c, const struct pick_ask *a,
     err = KASSA_OK;
 done:
     free(cs.r);
-    free(order);
-    free(dups);
     return err;
 }
 
