@@ -151,7 +151,7 @@ int cli_send_options(cli_opt *o, size_t n, size_t first, const char *method, con
             continue;
         }
         if ((strcmp(key, "strict_signing") == 0 || strcmp(key, "active") == 0 ||
-             strcmp(key, "disabled") == 0) &&
+             strcmp(key, "disabled") == 0 || strcmp(key, "test_mode") == 0) &&
             (strcmp(o[i].value, "on") == 0 || strcmp(o[i].value, "off") == 0)) {
             /* on|off -> a JSON boolean (anything else goes as given, for
              * kassad to refuse with its message) */
@@ -203,13 +203,22 @@ int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
+        {"test-mode",
+         CLI_ARG,
+         "on|off",
+         NULL,
+         "on: every order of the shop is a test order (sandbox, no money moves)",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
     int rc = cli_parse(cmd,
                        "--name N --url U --callback-url C [--fee-percent P] "
                        "[--merchant-id M] [--notification-format form|json] "
-                       "[--strict-signing on|off]",
+                       "[--strict-signing on|off] [--test-mode on|off]",
                        "Create a shop (POST /admin/v1/shops); prints its id, shop_id and both "
                        "dialects' credentials as JSON.",
                        argc, argv, o, N(o), pos, 0, &npos);
@@ -254,6 +263,15 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
+        {"test-mode",
+         CLI_ARG,
+         "on|off",
+         NULL,
+         "on: every order of the shop is a test order (sandbox, no money moves)",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
@@ -262,7 +280,7 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
     int rc = cli_parse(cmd,
                        "ID [--name N] [--url U] [--callback-url C] [--fee-percent P] "
                        "[--notification-format form|json] [--allowed-hosts H1,H2] "
-                       "[--strict-signing on|off]",
+                       "[--strict-signing on|off] [--test-mode on|off]",
                        "Change a shop's settings (PATCH /admin/v1/shops/ID): only the options "
                        "given change; prints the shop as JSON (without its credentials).",
                        argc, argv, o, N(o), pos, 1, &npos);

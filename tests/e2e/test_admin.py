@@ -118,7 +118,7 @@ def test_create_shop_bad_json(kassad_shared, raw):
 SHOP_VIEW = {"id", "merchant_id", "shop_id", "name", "url", "callback_url", "fee_percent",
              "fee_fixed", "allowed_hosts", "rate_limit", "rate_burst", "amount_adjust_max",
              "dispute_ttl",
-             "dispute_callbacks", "dispute_auto_success", "callback_version", "panda_order_ttl",
+             "dispute_callbacks", "dispute_auto_success", "test_mode", "callback_version", "panda_order_ttl",
              "strict_signing", "tegro_order_ttl", "notification_format", "active"}
 
 
@@ -238,6 +238,8 @@ def raw_sql(server, sql):
 # gone; 010 forgotten), so that the next start runs 010 on these shops (and
 # 013, which adds a column to the shops 010 rebuilds, after it).
 UNDO_010 = """
+ALTER TABLE shops DROP COLUMN test_mode;
+DELETE FROM schema_migrations WHERE name LIKE '%test_mode%';
 DROP TABLE dispute_logs;
 DROP TABLE dispute_evidence;
 DROP TABLE disputes;

@@ -168,6 +168,7 @@ enum shop_setting {
     SHOP_SET_DISPUTE_CALLBACKS = 1u << 8,
     SHOP_SET_DISPUTE_AUTO_SUCCESS = 1u << 9,
     SHOP_SET_AMOUNT_ADJUST = 1u << 10, /* amount_adjust_max (0..SHOP_AMOUNT_ADJUST_MAX) */
+    SHOP_SET_TEST_MODE = 1u << 11,     /* every order a test order (core/order.c) */
 };
 /* The most whole units an order's amount may be raised to be unique on its
  * requisite (spec/p2p.md "Unambiguous amounts"). */

@@ -137,6 +137,35 @@ enum method_outcome method_for_order(const struct method_switches *sw, int id, b
     return METHOD_DIRECT;
 }
 
+const struct requisite *order_requisite(const struct order *o, bool en, struct requisite *buf)
+{
+    if (o->requisite_id != 0)
+        return &o->req;
+    if (!o->test)
+        return NULL;
+    const char *type = o->requisite_type;
+    if (type[0] == '\0') {
+        const struct pay_method *m = method_find(o->payment_system);
+        if (m == NULL || m->provider != PROVIDER_REQUISITES)
+            return NULL;
+        type = m->requisite_type;
+    }
+    memset(buf, 0, sizeof *buf);
+    core_copy(buf->type, sizeof buf->type, type);
+    if (strcmp(type, "SBP") == 0 || strcmp(type, "phoneTopUp") == 0 ||
+        strcmp(type, "internalTransferMobile") == 0)
+        core_copy(buf->value, sizeof buf->value, "+79990000000");
+    else
+        core_copy(buf->value, sizeof buf->value, "2200000000000004");
+    core_copy(buf->owner_full_name, sizeof buf->owner_full_name,
+              en ? "Test Recipient" : "Тестовый Получатель");
+    core_copy(buf->bank_name_ru, sizeof buf->bank_name_ru, "Тестовый банк");
+    core_copy(buf->bank_name_en, sizeof buf->bank_name_en, "Sandbox Bank");
+    core_copy(buf->bank_code, sizeof buf->bank_code, "sandbox");
+    core_copy(buf->currency, sizeof buf->currency, o->currency);
+    return buf;
+}
+
 bool order_awaits_method(const struct order *o)
 {
     return o->status == ORDER_PENDING && o->payment_system == 0 && o->requisite_type[0] == '\0';

@@ -80,6 +80,13 @@ enum method_outcome {
 enum method_outcome method_for_order(const struct method_switches *sw, int id, bool test,
                                      struct order *o);
 
+/* The requisite the payer of o is shown: its own from the pool, or for a
+ * test order without one the sandbox's (a fake account of the order's
+ * type that no money reaches: the page's Pay / Fail buttons settle it),
+ * built in *buf. NULL when there is none (a method yet to choose, or one
+ * no requisite serves). en: the holder's name in English. */
+const struct requisite *order_requisite(const struct order *o, bool en, struct requisite *buf);
+
 /* Whether the order waits for the payer to choose its method: pending, with
  * neither a method nor a requisite type. */
 bool order_awaits_method(const struct order *o);

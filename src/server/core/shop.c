@@ -289,6 +289,8 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
         s->dispute_callbacks = v->dispute_callbacks;
     if (set & SHOP_SET_DISPUTE_AUTO_SUCCESS)
         s->dispute_auto_success = v->dispute_auto_success;
+    if (set & SHOP_SET_TEST_MODE)
+        s->test_mode = v->test_mode;
     for (int i = 0; i < cmd->n_dialects; i++) {
         const struct shop_dialect_change *ch = &cmd->dialects[i];
         const struct core_dialect *d = core_dialect(ch->dialect);

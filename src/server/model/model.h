@@ -80,6 +80,9 @@ struct shop {
     int dispute_ttl;
     bool dispute_callbacks;
     bool dispute_auto_success;
+    /* Test mode: every order of the shop is a test order (core/order.c:
+     * the sandbox's requisite, no pool, no money moved). */
+    bool test_mode;
     /* One row per merchant dialect the shop has credentials in, in the
      * store's order (by name); shop_dialect_find looks one up. */
     int n_dialects;

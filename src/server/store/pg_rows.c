@@ -148,6 +148,7 @@ kassa_err pg_shop_insert(struct store_conn *base, struct shop *s)
     pgp_i64(&p, s->active);
     pgp_i64(&p, s->created_at);
     pgp_text(&p, s->form_hosts);
+    pgp_i64(&p, s->test_mode ? 1 : 0);
     kassa_err err = core_insert_id(c, STMT_SHOP_INSERT, &p, &s->id);
     return err == KASSA_OK ? pg_shop_dialects_put(c, s) : err;
 }
@@ -176,6 +177,7 @@ int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s)
         s->dispute_ttl = (int)pg_i64(r, i, 22);
         s->dispute_callbacks = pg_i64(r, i, 23) != 0;
         s->dispute_auto_success = pg_i64(r, i, 24) != 0;
+        s->test_mode = pg_i64(r, i, 25) != 0;
         /* Its dialect rows: this result row and the next ones of the same
          * shop (the LEFT JOIN's NULLs when it has none). */
         for (; i < n && pg_i64(r, i, 0) == s->id; i++) {

@@ -209,6 +209,7 @@ kassa_err sqlite_shop_insert(struct store_conn *base, struct shop *s)
     sqlite3_bind_int(st, 7, s->active);
     sqlite3_bind_int64(st, 8, s->created_at);
     sqlite_bind_text(st, 9, s->form_hosts);
+    sqlite3_bind_int(st, 10, s->test_mode ? 1 : 0);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK) {
         s->id = sqlite3_last_insert_rowid(c->db);
@@ -237,6 +238,7 @@ static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
     s->dispute_ttl = sqlite3_column_int(st, 22);
     s->dispute_callbacks = sqlite3_column_int(st, 23) != 0;
     s->dispute_auto_success = sqlite3_column_int(st, 24) != 0;
+    s->test_mode = sqlite3_column_int(st, 25) != 0;
 }
 
 /* The dialect columns of an SQL_SHOP_SELECT row, as one more row of s (none

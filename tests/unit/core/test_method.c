@@ -181,12 +181,72 @@ static void test_payer_chooses_the_method(void **state)
     assert_int_equal(choose(f, panda.id, 28, NULL), KASSA_ESTATE);
 }
 
+/* A shop in test mode (core/order.c): its order is a test order, takes no
+ * requisite of the pool though one is there (the next real order of the
+ * same amount gets it), shows the sandbox's requisite (order_requisite)
+ * and moves no money when completed. */
+static void test_test_mode_shop_uses_the_sandbox(void **state)
+{
+    struct fx *f = *state;
+    struct shop shop = fx_shop(f, "2.5", 0);
+    int64_t req = fx_requisite(f);
+    shop.test_mode = true;
+    struct order o = fx_order(f, &shop, 100000, "SBP", false);
+    assert_true(o.test);
+    assert_int_equal(o.status, ORDER_PENDING);
+    assert_int_equal(o.requisite_id, 0);
+    assert_int_equal(o.trader_id, 0);
+    assert_int_equal(o.reserve, 0);
+    assert_string_equal(o.requisite_type, "SBP");
+    struct requisite buf;
+    const struct requisite *r = order_requisite(&o, false, &buf);
+    assert_ptr_equal(r, &buf);
+    assert_string_equal(r->type, "SBP");
+    assert_string_equal(r->value, "+79990000000");
+    assert_string_equal(r->owner_full_name, "Тестовый Получатель");
+    assert_string_equal(r->bank_code, "sandbox");
+    assert_string_equal(r->bank_name_en, "Sandbox Bank");
+    assert_string_equal(order_requisite(&o, true, &buf)->owner_full_name, "Test Recipient");
+
+    int64_t before = fx_ledger_sum(f);
+    int64_t tx = fx_int(f, "SELECT COUNT(*) FROM ledger_tx");
+    assert_int_equal(fx_move(f, o.id, ORDER_COMPLETED, ACTOR_PROVIDER, NULL), KASSA_OK);
+    assert_int_equal(fx_ledger_sum(f), before);
+    assert_int_equal(fx_int(f, "SELECT COUNT(*) FROM ledger_tx"), tx);
+    struct fx_bal b = fx_balance(f, shop.id);
+    assert_int_equal(b.available, 0);
+    assert_int_equal(b.held, 0);
+    fx_assert_verify_ok(f);
+
+    /* a test order pending keeps no claim: the real order of its amount
+     * gets the pool's requisite */
+    struct order held = fx_order(f, &shop, 50000, "SBP", false);
+    assert_true(held.test);
+    shop.test_mode = false;
+    struct order real = fx_order(f, &shop, 50000, "SBP", false);
+    assert_false(real.test);
+    assert_int_equal(real.requisite_id, req);
+    assert_ptr_equal(order_requisite(&real, false, &buf), &real.req);
+
+    /* a real order without a requisite, and a test order awaiting its
+     * method: none shown */
+    struct order none = fx_order(f, &shop, 70000, "", false);
+    assert_null(order_requisite(&none, false, &buf));
+    none.test = true;
+    assert_null(order_requisite(&none, false, &buf));
+    none.payment_system = 36; /* card, from a method */
+    assert_string_equal(order_requisite(&none, false, &buf)->value, "2200000000000004");
+    assert_string_equal(buf.type, "card");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_method_for_order),
         cmocka_unit_test(test_fingerprint_counts_the_method_asked),
         cmocka_unit_test_setup_teardown(test_payer_chooses_the_method, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_test_mode_shop_uses_the_sandbox, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -904,7 +904,7 @@ static const struct {
     {"merchants", "id,name,created_at"},
     {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,created_at,"
               "form_hosts,rate_limit,rate_burst,amount_adjust_max,dispute_ttl,dispute_callbacks,"
-              "dispute_auto_success"},
+              "dispute_auto_success,test_mode"},
     {"disputes", "id,uuid,order_id,shop_id,amount,comment,status,initiator,awaiting,"
                  "reject_reason,ttl,deadline,paused_at,pause_duration,reopened_at,"
                  "amount_received,created_at,modified_at"},

@@ -286,6 +286,7 @@ void render_admin_shop(struct jw *w, const struct shop *s, bool credentials,
     jw_kint(w, "dispute_ttl", s->dispute_ttl);
     jw_kbool(w, "dispute_callbacks", s->dispute_callbacks);
     jw_kbool(w, "dispute_auto_success", s->dispute_auto_success);
+    jw_kbool(w, "test_mode", s->test_mode);
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect *d = dialect_registry[i];
         const struct dialect_merchant *m = d->merchant;
@@ -341,6 +342,20 @@ static void shop_rendered(struct http_req *req, struct store_task *task, kassa_e
     reply_jw(req, 201, &w);
 }
 
+/* "test_mode" (true: every order of the shop is a test order, core/order.c)
+ * into *out; *found when the member is there. */
+static bool json_test_mode(json_t *root, bool *out, bool *found, char *msg, size_t msglen)
+{
+    json_t *v = json_object_get(root, "test_mode");
+    *found = v != NULL;
+    if (v != NULL && !json_is_boolean(v)) {
+        snprintf(msg, msglen, "test_mode: expected true or false");
+        return false;
+    }
+    *out = v != NULL && json_is_true(v);
+    return true;
+}
+
 /* parse_dialect_fields' fn for a new shop: into its row of the dialect. */
 static bool create_field(void *arg, const struct dialect *d, enum dialect_setting what, int num,
                          const char *format)
@@ -381,6 +396,7 @@ static enum http_action admin_create_shop(struct http_req *req)
         !json_decimal_text(req, root, "fee_percent", s->fee_percent, sizeof s->fee_percent, &found,
                            msg, sizeof msg) ||
         !json_form_hosts(root, s->form_hosts, sizeof s->form_hosts, &found, msg, sizeof msg) ||
+        !json_test_mode(root, &s->test_mode, &found, msg, sizeof msg) ||
         !parse_dialect_fields(root, create_field, s, msg, sizeof msg))
         goto refuse;
     if (mid != NULL && !json_is_null(mid)) {
@@ -560,7 +576,8 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
                                          "amount_adjust_max",
                                          "dispute_ttl",
                                          "dispute_callbacks",
-                                         "dispute_auto_success"};
+                                         "dispute_auto_success",
+                                         "test_mode"};
     char msg[512], takes[256];
     json_t *root = parse_json_object(req, msg, sizeof msg);
     if (root == NULL) {
@@ -621,6 +638,10 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         goto refuse;
     if (found)
         cmd->set |= SHOP_SET_FORM_HOSTS;
+    if (!json_test_mode(root, &v->test_mode, &found, msg, sizeof msg))
+        goto refuse;
+    if (found)
+        cmd->set |= SHOP_SET_TEST_MODE;
     json_t *rl = json_object_get(root, "rate_limit"), *rb = json_object_get(root, "rate_burst");
     if ((rl != NULL && !json_is_integer(rl)) || (rb != NULL && !json_is_integer(rb))) {
         snprintf(msg, sizeof msg, "rate_limit and rate_burst: expected integers between 0 and %d",

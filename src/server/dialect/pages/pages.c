@@ -68,30 +68,11 @@ static kassa_err load_paid_order(int64_t id, const char *token, struct order *o,
 }
 
 /* The requisite the payer sees: the pool's, or the sandbox's for a test
- * order (no real account: nothing is paid to it). NULL when none. */
+ * order (core's order_requisite). NULL when none. */
 static const struct requisite *shown_requisite(const struct order *o, struct requisite *buf,
                                                const struct lang *L)
 {
-    if (o->requisite_id != 0)
-        return &o->req;
-    if (!o->test)
-        return NULL;
-    const struct pay_method *m = method_find(o->payment_system);
-    if (m == NULL || m->provider != PROVIDER_REQUISITES)
-        return NULL;
-    memset(buf, 0, sizeof *buf);
-    core_copy(buf->type, sizeof buf->type, m->requisite_type);
-    if (strcmp(m->requisite_type, "SBP") == 0 || strcmp(m->requisite_type, "phoneTopUp") == 0)
-        core_copy(buf->value, sizeof buf->value, "+79990000000");
-    else
-        core_copy(buf->value, sizeof buf->value, "2200000000000004");
-    bool en = L == &lang_en;
-    core_copy(buf->owner_full_name, sizeof buf->owner_full_name,
-              en ? "Test Recipient" : "Тестовый Получатель");
-    core_copy(buf->bank_name_ru, sizeof buf->bank_name_ru, "Тестовый банк");
-    core_copy(buf->bank_name_en, sizeof buf->bank_name_en, "Sandbox Bank");
-    core_copy(buf->bank_code, sizeof buf->bank_code, "sandbox");
-    return buf;
+    return order_requisite(o, L == &lang_en, buf);
 }
 
 static bool is_sbp(const struct order *o, const struct requisite *r)

@@ -10,6 +10,7 @@
 #include "base/base.h"
 #include "base/clock.h"
 #include "core/core.h"
+#include "core/method.h"
 #include "base/log.h"
 #include "dialect/dialect.h"
 #include "dialect/form.h"
@@ -48,7 +49,10 @@ static void money_or_null(struct jw *w, const char *key, int64_t minor, const ch
 static void render_order_fields(struct jw *w, const struct order *o, const struct shop *shop,
                                 enum order_view view)
 {
-    bool has_req = o->requisite_id != 0;
+    /* its requisite, or a test order's sandbox one (core's order_requisite) */
+    struct requisite sandbox;
+    const struct requisite *r = order_requisite(o, strcmp(o->lang, "en") == 0, &sandbox);
+    bool has_req = r != NULL;
     bool has_rate = o->exchange_rate[0] != '\0';
     char created[32], expires[32], merchant_id[32];
     clock_format(o->created_at, CLOCK_ISO8601, created, sizeof created);
@@ -69,16 +73,16 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
     jw_kstr_or_null(w, "merchant_order_id", o->merchant_order_id);
     jw_kstr(w, "requisite_type", o->requisite_type);
     if (has_req) {
-        jw_kstr(w, view == VIEW_GET ? "requisites" : "requisite", o->req.value);
+        jw_kstr(w, view == VIEW_GET ? "requisites" : "requisite", r->value);
         jw_key(w, "requisite_attributes");
         jw_obj(w);
-        jw_kstr(w, requisite_attr(o->req.type), o->req.value);
+        jw_kstr(w, requisite_attr(r->type), r->value);
         jw_obj_end(w);
-        jw_kstr(w, "owner_full_name", o->req.owner_full_name);
-        jw_kstr(w, "bank_code", o->req.bank_code);
-        jw_kstr(w, "bank_name_ru", o->req.bank_name_ru);
-        jw_kstr(w, "bank_name_en", o->req.bank_name_en);
-        jw_kstr(w, "country_code", o->req.country_code);
+        jw_kstr(w, "owner_full_name", r->owner_full_name);
+        jw_kstr(w, "bank_code", r->bank_code);
+        jw_kstr(w, "bank_name_ru", r->bank_name_ru);
+        jw_kstr(w, "bank_name_en", r->bank_name_en);
+        jw_kstr(w, "country_code", r->country_code);
     }
     jw_kstr(w, "payment_system", "OTHER");
     jw_kstr_or_null(w, "customer_name", o->customer_name);
@@ -95,11 +99,11 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
     if (view == VIEW_CREATE_LEGACY && has_req) {
         jw_key(w, "requisite_data");
         jw_obj(w);
-        jw_kstr(w, "requisites", o->req.value);
-        jw_kstr(w, "owner_full_name", o->req.owner_full_name);
-        jw_kstr(w, "bank_name_ru", o->req.bank_name_ru);
-        jw_kstr(w, "bank_name_en", o->req.bank_name_en);
-        jw_kstr(w, "bank_code", o->req.bank_code);
+        jw_kstr(w, "requisites", r->value);
+        jw_kstr(w, "owner_full_name", r->owner_full_name);
+        jw_kstr(w, "bank_name_ru", r->bank_name_ru);
+        jw_kstr(w, "bank_name_en", r->bank_name_en);
+        jw_kstr(w, "bank_code", r->bank_code);
         jw_obj_end(w);
     }
     jw_obj_end(w);
@@ -422,16 +426,18 @@ static enum http_action panda_callback_view(struct http_req *req, const char *uu
     jw_kint(&w, "ttl_sec", o->status == ORDER_PENDING ? order_ttl_left(o) : 0);
     jw_kbool(&w, "confirmed_by_customer", o->confirmed_by_customer);
     jw_key(&w, "requisite_info");
-    if (o->requisite_id) {
+    struct requisite sandbox;
+    const struct requisite *r = order_requisite(o, strcmp(o->lang, "en") == 0, &sandbox);
+    if (r != NULL) {
         jw_obj(&w);
-        jw_kstr(&w, "type", o->req.type);
-        jw_kstr(&w, "requisites", o->req.value);
-        jw_kstr(&w, "owner_full_name", o->req.owner_full_name);
-        jw_kstr(&w, "bank_code", o->req.bank_code);
-        jw_kstr(&w, "bank_name", o->req.bank_name_ru);
+        jw_kstr(&w, "type", r->type);
+        jw_kstr(&w, "requisites", r->value);
+        jw_kstr(&w, "owner_full_name", r->owner_full_name);
+        jw_kstr(&w, "bank_code", r->bank_code);
+        jw_kstr(&w, "bank_name", r->bank_name_ru);
         jw_key(&w, "attributes");
         jw_obj(&w);
-        jw_kstr(&w, requisite_attr(o->req.type), o->req.value);
+        jw_kstr(&w, requisite_attr(r->type), r->value);
         jw_obj_end(&w);
         jw_obj_end(&w);
     } else {

@@ -10,7 +10,7 @@
 
 #define SQL_SHOP_INSERT                                                                            \
     "INSERT INTO shops(merchant_id, public_key, name, url, callback_url, fee_percent, "            \
-    "active, created_at, form_hosts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    "active, created_at, form_hosts, test_mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 /* A shop's row of one dialect: inserted with its credentials, or its order
  * TTL, callback format and signing changed (credentials never change). */
 #define SQL_SHOP_DIALECT_PUT                                                                       \
@@ -28,7 +28,7 @@
     "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format, "     \
     "s.form_hosts, d.strict_signing, d.old_api_key, d.old_secret, d.old_valid_until, "             \
     "s.rate_limit, s.rate_burst, s.amount_adjust_max, s.dispute_ttl, s.dispute_callbacks, "        \
-    "s.dispute_auto_success FROM shops s "                                                         \
+    "s.dispute_auto_success, s.test_mode FROM shops s "                                            \
     "LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define SQL_SHOP_ORDER "ORDER BY s.id, d.dialect"
 #define SQL_SHOP_BY_ID SQL_SHOP_SELECT "WHERE s.id = $1 " SQL_SHOP_ORDER

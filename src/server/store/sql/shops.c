@@ -99,6 +99,7 @@ void sql_read_shop(const struct sql_row *r, struct shop *s)
     s->dispute_ttl = (int)c->i64(r, 22);
     s->dispute_callbacks = c->i64(r, 23) != 0;
     s->dispute_auto_success = c->i64(r, 24) != 0;
+    s->test_mode = c->i64(r, 25) != 0;
 }
 
 void sql_read_shop_dialect(const struct sql_row *r, struct shop *s)
