@@ -63,6 +63,7 @@ SHOPS = [  # fee_percent, fee_fixed in RUB
     ("2.5", None),
     ("3.1", "15.00"),
 ]
+PANDA_STATUS = {"completed": "completed", "expired": "timeout", "no_requisite": "traderNotFound"}
 BEHAVIOURS = [("exact", 30), ("other", 15), ("late", 20), ("never", 20), ("dispute", 15)]
 
 
@@ -539,6 +540,9 @@ class Sim:
                         self.create_order()
             for kind, o in self.events.pop(self.step, []):
                 self.run_event(kind, o)
+            if self.step % 48 == 0:     # every four hours of the day
+                st, report = k.admin("GET", "/admin/v1/ledger/verify")
+                assert st == 200 and report["ok"] is True, (SEED, self.step, report)
             self.advance()
         # Past every order's expiry.
         for _ in range(TTL // STEP + 1):
@@ -608,6 +612,11 @@ def test_a_day_of_p2p(kassad):
                     None if received is None else fmt(received, "RUB"), o["confirmed_by"],
                     o["trader"])
             assert got == want, (SEED, o["n"], o["behaviour"], got, want)
+            # The merchant's own view (panda): the status and the fee.
+            r = k.panda(o["shop"]).get_order(o["uuid"])
+            assert r.status == 200, r.body
+            assert (r.json["status"], r.json["merchant_commission"]) == (
+                PANDA_STATUS[o["status"]], fmt(o["fee"], "RUB")), (SEED, o["n"], r.json)
             if "dispute" in o:
                 st, d = k.admin("GET", f"/admin/v1/disputes/{o['dispute']}")
                 assert st == 200, d
@@ -630,6 +639,8 @@ def test_a_day_of_p2p(kassad):
                     "reserved": fmt(0, cur), "earned": fmt(t["earned"], cur)}
             assert sim.ledger.get(f"trader:{tid}", "trader_reserved", cur) == 0
             assert v["balances"] == want, (SEED, tid, v["balances"], want)
+            st, profile = t["client"].get("/trader/v1/profile")   # the trader's own view
+            assert st == 200 and profile["balances"] == want, (SEED, tid, profile)
 
         # Every ledger account: platform fees, exchange per currency,
         # custody, and the shops' and traders' own.
