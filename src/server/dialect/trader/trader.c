@@ -4,8 +4,11 @@
  *   GET  /trader/v1/profile   (also /me)         the trader and its balances
  *   POST /trader/v1/online    (also /me/online)  {"online": true|false}
  *   GET  /trader/v1/ledger                       the postings of its accounts
- *   .../requisites...  requisites.c;  .../orders...  orders.c */
+ *   .../requisites...  requisites.c;  .../orders...  orders.c;
+ *   .../devices..., .../requisites/{id}/device, .../bank-messages...  devices.c;
+ *   .../disputes...  disputes.c */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -186,8 +189,21 @@ static enum http_action trader_handle(struct http_req *req)
         return list_postings(req, call->t.id);
     if (trader_under(p, "/orders") != NULL)
         return trader_orders(req, call, trader_under(p, "/orders"));
-    if (trader_under(p, "/requisites") != NULL)
-        return trader_requisites(req, call, trader_under(p, "/requisites"));
+    const char *rest = trader_under(p, "/requisites");
+    char *end = NULL;
+    long long rid = rest != NULL && rest[0] == '/' && rest[1] >= '1' && rest[1] <= '9'
+                        ? strtoll(rest + 1, &end, 10)
+                        : 0;
+    if (rid > 0 && strcmp(end, "/device") == 0)
+        return trader_requisite_device(req, call, rid);
+    if (rest != NULL)
+        return trader_requisites(req, call, rest);
+    if (trader_under(p, "/devices") != NULL)
+        return trader_devices(req, call, trader_under(p, "/devices"));
+    if (trader_under(p, "/bank-messages") != NULL)
+        return trader_bank_messages(req, call, trader_under(p, "/bank-messages"));
+    if (trader_under(p, "/disputes") != NULL)
+        return trader_disputes(req, call, trader_under(p, "/disputes"));
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }

@@ -1,5 +1,6 @@
 /* trader.h: what the trader API's files share (trader.c: authentication,
- * the profile, online, the ledger, routing; orders.c; requisites.c).
+ * the profile, online, the ledger, routing; orders.c; requisites.c;
+ * devices.c: devices and bank messages; disputes.c).
  *
  * The trader API (docs/p2p.md "The trader API") is a trader's own view:
  * signed like panda (dialect/signed.h) with the trader's credentials,
@@ -46,5 +47,17 @@ static inline const char *trader_under(const char *p, const char *prefix)
  * {"error": "Not found"} for a path or method it does not serve. */
 enum http_action trader_orders(struct http_req *req, struct trader_call *call, const char *p);
 enum http_action trader_requisites(struct http_req *req, struct trader_call *call, const char *p);
+/* devices.c: devices, a requisite's device, bank messages. */
+enum http_action trader_devices(struct http_req *req, struct trader_call *call, const char *p);
+enum http_action trader_requisite_device(struct http_req *req, struct trader_call *call,
+                                         int64_t requisite_id);
+enum http_action trader_bank_messages(struct http_req *req, struct trader_call *call,
+                                      const char *p);
+/* disputes.c */
+enum http_action trader_disputes(struct http_req *req, struct trader_call *call, const char *p);
+
+/* The trader's view of an order (orders.c): what to expect on which
+ * requisite and until when; nothing of the merchant. */
+void trader_render_order(struct jw *w, const struct order *o);
 
 #endif
