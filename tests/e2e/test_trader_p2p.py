@@ -73,6 +73,14 @@ def merchant(server, shop_id):
     return body.get("RUB", {"available": "0.00"})["available"]
 
 
+def audit(server, action):
+    """The audit lines of an action, oldest first, as (actor, actor_id,
+    kind, target)."""
+    st, page = server.admin("GET", f"/admin/v1/audit?action={action}&order=asc")
+    assert st == 200, page
+    return page["items"]
+
+
 def order_on(server, shop, amount="1000.00"):
     r = server.panda(shop).create_order(amount=amount)
     assert r.status == 200 and r.json["status"] == "pending", r.body
@@ -174,6 +182,17 @@ def test_devices_pairing_listing_binding_revoking(kassad):
     assert call(a, "PUT", f"/trader/v1/requisites/{ra}/device", {"device_id": dev.id}) == (
         400, {"error": f"device_id: no device {dev.id} in use"})
     assert kassad.count_rows("devices") == 1
+    # the trader's writes are audited with the trader as the actor
+    got = [(x["actor"], x["actor_id"], x["kind"], x["target"]) for x in audit(kassad, "device.")]
+    assert got == [(f"trader:{a.id}", None, "trader", str(a.id)),
+                   (f"trader:{a.id}", None, "device", str(dev.id))]
+    [line] = audit(kassad, "requisite.unbind")
+    assert (line["actor"], line["target"], line["before"]["device_id"],
+            line["after"]["device_id"]) == (f"trader:{a.id}", str(ra), dev.id, 0)
+    assert [x["target"] for x in audit(kassad, "requisite.create")] == [str(ra), str(rb)]
+    # actor=0 is the bootstrap token's alone
+    assert {x["actor"] for x in kassad.admin("GET", "/admin/v1/audit?actor=0")[1]["items"]} == {
+        "bootstrap"}
     verify_ok(kassad)
 
 
@@ -246,7 +265,15 @@ def test_unmatched_message_attached_by_the_trader(kassad):
     assert a.post(f"/trader/v1/bank-messages/{un['id']}/attach", {"order": oa["uuid"]}) == (
         409, {"error": f"bank message {un['id']} is matched: only an unmatched or ambiguous one "
                        "is attached"})
+    [line] = audit(kassad, "bank_message.attach")
+    assert (line["actor"], line["kind"], line["target"]) == (
+        f"trader:{a.id}", "bank_message", str(un["id"]))
+    assert (line["before"]["state"], line["after"]["state"], line["after"]["matched_by"]) == (
+        "unmatched", "matched", "trader")
     assert b.post(f"/trader/v1/orders/{ob['uuid']}/not-received")[0] == 200
+    [line] = audit(kassad, "order.fail")
+    assert (line["actor"], line["target"], line["before"]["status"], line["after"]["status"]) == (
+        f"trader:{b.id}", str(ob["id"]), "pending", "failed")
     verify_ok(kassad)
 
 
@@ -304,6 +331,10 @@ def test_dispute_accepted_by_the_trader_with_another_amount(kassad):
     assert [x["uuid"] for x in a.get("/trader/v1/disputes?status=resolved_success")[1][
         "items"]] == [d["uuid"]]
     assert money(b) == ("100000.00", "0.00", "0.00")
+    [line] = audit(kassad, "dispute.accept")
+    assert (line["actor"], line["kind"], line["target"], line["before"]["status"],
+            line["after"]["status"]) == (f"trader:{a.id}", "dispute", d["uuid"], "in_progress",
+                                         "resolved_success")
     verify_ok(kassad)
 
 
@@ -362,4 +393,6 @@ def test_reject_with_a_reason_goes_to_the_operator(kassad):
     assert [admin_order(kassad, o["uuid"])["status"] for o in (o1, o2)] == ["expired"] * 2
     assert money(a) == ("100000.00", "0.00", "0.00")
     assert merchant(kassad, shop["id"]) == "0.00"
+    assert [(x["actor"], x["target"]) for x in audit(kassad, "dispute.reject")] == [
+        (f"trader:{a.id}", d1["uuid"]), (f"trader:{a.id}", d2["uuid"])]
     verify_ok(kassad)

@@ -168,6 +168,7 @@ static enum http_action order_action(struct http_req *req, struct trader_call *c
     cmd->actor = ACTOR_TRADER;
     cmd->trader_id = call->t.id;
     cmd->task.run = order_transition_apply;
+    trader_audit_target(call, cmd->order.id);
     return trader_submit(req, call, &cmd->task, transition_rendered);
 }
 

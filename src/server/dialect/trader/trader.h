@@ -28,10 +28,23 @@ struct trader_call {
     struct trader t;
     struct nonced_task nt;
     render_fn render;
+    struct store_task *inner; /* the change's command */
+    /* The change's audit line (trader.c's table of the trader's writes):
+     * its action and record, the record's id once known. */
+    const char *action, *kind;
+    char target_id[64];
+    const int64_t *created_id;
+    struct audited_task at;
 };
 
+/* The audited record of a change whose path does not name it by id (an
+ * order by uuid), or the id a creation sets (read after it ran). */
+void trader_audit_target(struct trader_call *call, int64_t id);
+void trader_audit_created(struct trader_call *call, const int64_t *id);
+
 /* Run a change's command on the writer with the call's nonce recorded in
- * the same savepoint (a replayed signature answers 401), then render. */
+ * the same savepoint (a replayed signature answers 401) and its audit
+ * line (actor "trader:<id>") in the same transaction, then render. */
 enum http_action trader_submit(struct http_req *req, struct trader_call *call,
                                struct store_task *task, render_fn render);
 
