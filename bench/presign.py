@@ -59,9 +59,14 @@ def gen_create(a, out):
     rnd = os.urandom(16 * a.count)
     base = hmac.new(secret, ts.encode(), hashlib.sha256)  # key schedule once
     largest = 0
+    # Each order an amount of its own (a requisite takes one pending order
+    # of an amount at a time): the base amount plus i hundredths.
+    units, _, frac = a.amount.partition(".")
+    base = int(units) * 100 + int((frac + "00")[:2])
     for i in range(a.count):
-        body = ('{"amount":"%s","requisite_type":"SBP","idempotency_key":"%s"}'
-                % (a.amount, fresh_uuid(rnd, i))).encode()
+        amount = base + i
+        body = ('{"amount":"%d.%02d","requisite_type":"SBP","idempotency_key":"%s"}'
+                % (amount // 100, amount % 100, fresh_uuid(rnd, i))).encode()
         h = base.copy()
         h.update(body)
         raw = record("POST", a.path, [
@@ -121,7 +126,8 @@ def main():
     p.add_argument("--count", type=int, default=10000, help="requests (create mode)")
     p.add_argument("--uuids", help="file of order uuids, one a line (get/admin modes)")
     p.add_argument("--action", default="complete", help="admin order action")
-    p.add_argument("--amount", default="1000.47", help="order amount (create mode)")
+    p.add_argument("--amount", default="1000.47",
+                   help="the first order's amount, the next ones 0.01 more each (create mode)")
     p.add_argument("--path", default=None, help="path (default /v1/orders)")
     p.add_argument("--ts", type=int, default=None, help="X-Timestamp (default: now)")
     p.add_argument("--out", required=True)

@@ -144,6 +144,11 @@ if [ ! -f "$shop_file" ]; then
         '{"type":"SBP","requisite":"+79001234567","owner_full_name":"Ivan Ivanov","bank_code":"Sber","bank_name_ru":"Сбербанк","bank_name_en":"Sberbank","currency":"RUB","country_code":"RUS"}')
     # An exchange rate, so orders show their amount_usdt.
     admin PUT /admin/v1/rates/USDT-RUB '{"rate":"95.00"}' >/dev/null
+    # The demo's one requisite takes one pending order per amount: the seed's
+    # script run again gets its amount raised by a unit (1001.47, ...)
+    # rather than traderNotFound (docs/p2p.md "Unambiguous amounts").
+    shop_id=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$shop")
+    admin PATCH "/admin/v1/shops/$shop_id" '{"amount_adjust_max":100}' >/dev/null
     (umask 077 && $PY -c 'import json,sys; json.dump({"db": sys.argv[1], "shop": json.loads(sys.argv[2]), "requisite": json.loads(sys.argv[3])}, open(sys.argv[4], "w"), indent=2)' \
         "$db" "$shop" "$requisite" "$shop_file")
 fi

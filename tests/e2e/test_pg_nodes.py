@@ -137,7 +137,7 @@ def test_orders_created_on_either_node_read_on_the_other(two_nodes):
     made = []
     for i in range(10):
         client = pa if i % 2 == 0 else pb
-        r = client.create_order(amount="100.00", merchant_order_id=f"m-{i}")
+        r = client.create_order(amount=f"{100 + i}.00", merchant_order_id=f"m-{i}")
         assert r.status == 200, r
         made.append(r.json)
     ids = [o["id"] for o in made if "id" in o]
@@ -198,7 +198,7 @@ def test_callbacks_delivered_exactly_once_with_both_dispatchers(two_nodes, recei
     orders = []
     for i in range(30):
         node = a if i % 2 == 0 else b
-        r = node.panda(creds).create_order(amount="10.00")
+        r = node.panda(creds).create_order(amount=f"{10 + i}.00")
         assert r.status == 200, r
         orders.append(r.json["uuid"])
     # Completed on alternating nodes: both dispatchers see work at once.
@@ -223,8 +223,8 @@ def test_node_killed_mid_delivery_other_node_finishes(two_nodes, receiver):
     rec = receiver(delay=1.5)  # answers slowly: deliveries are in flight a while
     creds = create_shop(a, callback_url=rec.url())
     orders = []
-    for _ in range(12):
-        r = a.panda(creds).create_order(amount="10.00")
+    for i in range(12):
+        r = a.panda(creds).create_order(amount=f"{10 + i}.00")
         assert r.status == 200, r
         orders.append(r.json["uuid"])
     b.stop()  # only A delivers at first

@@ -15,7 +15,7 @@ import time
 import pytest
 
 import pg
-from kassa_client import create_shop, new_key
+from kassa_client import create_requisite, create_shop, new_key
 from tegro_client import tegro_for
 
 ENABLED = (os.environ.get("KASSA_TEST_DB", "") not in ("", "sqlite")
@@ -58,6 +58,10 @@ def test_four_writers_concurrent_creates_completions_withdrawals(kassad_factory,
                        extra_args=["--db-writers", "4"])
     assert 'msg="writer started" threads=4' in k.log_path.read_text(errors="replace")
     shops = [create_shop(k, fee_percent="1") for _ in range(2)]
+    # Enough requisites for every order of 100.00 pending at once (a
+    # requisite takes one pending order of an amount).
+    for j in range(120):
+        create_requisite(k, requisite=f"+79005{j:06d}")
     panda = [k.panda(c) for c in shops]
     tegro = [tegro_for(k, c) for c in shops]
     statuses = []

@@ -243,7 +243,7 @@ def test_cancel_signature_taken_once_across_nodes(two_nodes):
     creds = create_shop(a)
     pa, pb = a.panda(creds), b.panda(creds)
     x = pa.create_order(amount="10.00").json
-    y = pa.create_order(amount="10.00").json
+    y = pa.create_order(amount="11.00").json
     ts = a.now() + 5
     assert pa.get(f"/v1/orders/{x['uuid']}/cancel", ts=ts).status == 200
     r = pb.get(f"/v1/orders/{y['uuid']}/cancel", ts=ts)

@@ -273,8 +273,12 @@ struct cands {
 static void cands_add(struct cands *cs, const struct requisite *r)
 {
     enum pick_reason st = stage_of(r, cs->k, cs->k->amount);
-    if (st > cs->stage)
-        cs->stage = st;
+    /* A row its own columns admit has reached the database's checks, the
+     * first of which (its trader, its device) says offline: try_one notes
+     * how much further it gets. */
+    enum pick_reason got = st == PICK_LIMIT ? PICK_OFFLINE : st;
+    if (got > cs->stage)
+        cs->stage = got;
     if (st == PICK_LIMIT && cs->n < CANDIDATES)
         cs->r[cs->n++] = *r;
     cs->last = r->id;

@@ -127,6 +127,12 @@ static kassa_err create_order(int node, const struct shop *shop, int64_t amount,
 /* Put `amount` on the shop's available balance: an order completed. */
 static void fund(const struct shop *shop, int64_t amount)
 {
+    /* a requisite of its own: earlier tests may have this amount pending
+     * on the others (one pending order per amount per requisite) */
+    static int funds;
+    char value[32];
+    snprintf(value, sizeof value, "+7900777%04d", ++funds);
+    make_requisite(value);
     struct order_create_cmd oc;
     assert_int_equal(create_order(0, shop, amount, NULL, &oc), KASSA_OK);
     struct order_transition_cmd t = {.task.run = order_transition_apply,
@@ -322,7 +328,9 @@ static void *pick_orders(void *arg)
     struct picker *p = arg;
     for (int i = 0; i < 10; i++) {
         struct order_create_cmd oc;
-        kassa_err err = create_order((p->index + i) % 2, p->shop, 1000, NULL, &oc);
+        /* an amount of its own: one pending order per amount per requisite */
+        kassa_err err =
+            create_order((p->index + i) % 2, p->shop, 1000 + p->index * 10 + i, NULL, &oc);
         if (err == KASSA_OK && oc.order.status == ORDER_PENDING && oc.order.requisite_id > 0)
             p->assigned++;
         else
@@ -686,13 +694,13 @@ static void test_creates_grouped(void **state)
                                        "{brace,comma}", "NULL",     " spaced "};
     int n = 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        grouped_init(&g[n++], 0, &shop, 10000, keys[i], "SBP");
+        grouped_init(&g[n++], 0, &shop, 10000 + (int64_t)i, keys[i], "SBP");
     for (int i = 0; i < 6; i++)
         grouped_init(&g[n++], 0, &shop, 20000 + i, "", "SBP"); /* no key */
     int same = n;
     grouped_init(&g[n++], 0, &shop, 10000, "plain-1", "SBP"); /* same as g[0] */
     int other = n;
-    grouped_init(&g[n++], 0, &shop, 10001, "quote\"d", "SBP"); /* other parameters */
+    grouped_init(&g[n++], 0, &shop, 19999, "quote\"d", "SBP"); /* other parameters */
     int dear = n;
     grouped_init(&g[n++], 0, &shop, 400, "dear", "SBP"); /* 1 % + 5.00 > 4.00 */
     int none = n;

@@ -250,6 +250,15 @@ static void transition_rendered(struct http_req *req, struct store_task *task, k
         reply_error(req, 400, "amount_received: refused (%s)", kassa_strerror(err));
         return;
     }
+    if (err == KASSA_EFUNDS) {
+        /* a late completion of a trader's order: the reserve was released
+         * and the available deposit does not cover it (core/ledger.c) */
+        reply_error(req, 409,
+                    "order %lld: its trader's available deposit does not cover it; record a "
+                    "deposit first",
+                    (long long)cmd->order_id);
+        return;
+    }
     if (err == KASSA_ESTATE) {
         reply_error(req, 409, "order %lld is %s: it cannot become %s", (long long)cmd->order_id,
                     order_status_name(cmd->order.status), order_status_name(cmd->to));
