@@ -21,83 +21,9 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "core/query.h"
+#include "dialect/p2p.h"
 #include "dialect/reply.h"
 #include "kassa/money.h"
-
-static void kat(struct jw *w, const char *key, int64_t t)
-{
-    char at[32];
-    if (t == 0) {
-        jw_knull(w, key);
-        return;
-    }
-    clock_format(t, CLOCK_ISO8601, at, sizeof at);
-    jw_kstr(w, key, at);
-}
-
-/* A device; with its bound requisites when ids is not NULL. */
-static void render_device(struct jw *w, const struct device *d, const int64_t *ids, int n)
-{
-    jw_obj(w);
-    jw_kint(w, "id", d->id);
-    jw_kint(w, "trader_id", d->trader_id);
-    jw_kstr(w, "name", d->name);
-    jw_kstr(w, "status", d->revoked_at != 0 ? "revoked" : "active");
-    jw_kbool(w, "online", d->revoked_at == 0 && device_online(d->last_seen, clock_now()));
-    kat(w, "last_seen", d->last_seen);
-    kat(w, "created_at", d->created_at);
-    kat(w, "revoked_at", d->revoked_at);
-    if (ids != NULL) {
-        jw_key(w, "requisites");
-        jw_arr(w);
-        for (int i = 0; i < n; i++)
-            jw_int(w, ids[i]);
-        jw_arr_end(w);
-    }
-    jw_obj_end(w);
-}
-
-static void render_message(struct jw *w, const struct bank_message *m)
-{
-    const kassa_currency *cur = kassa_currency_find(m->currency);
-    jw_obj(w);
-    jw_kint(w, "id", m->id);
-    jw_kint(w, "device_id", m->device_id);
-    jw_kint(w, "trader_id", m->trader_id);
-    jw_kstr(w, "event_id", m->event_id);
-    jw_kstr(w, "source", m->source);
-    jw_kstr(w, "sender", m->sender);
-    jw_kstr(w, "package", m->package);
-    jw_kstr(w, "title", m->title);
-    jw_kstr(w, "text", m->text);
-    kat(w, "received_at", m->received_at);
-    kat(w, "created_at", m->created_at);
-    jw_kstr(w, "state", bank_message_state_name(m->state));
-    if (m->reason[0] != '\0')
-        jw_kstr(w, "reason", m->reason);
-    else
-        jw_knull(w, "reason");
-    jw_kstr(w, "template", m->template_id);
-    jw_kstr(w, "bank", m->bank);
-    jw_kstr(w, "kind", m->kind);
-    if (m->amount > 0 && cur != NULL)
-        jw_kmoney(w, "amount", m->amount, m->currency, cur->exponent, false);
-    else
-        jw_knull(w, "amount");
-    jw_kstr(w, "currency", m->currency);
-    jw_kstr(w, "last4", m->last4);
-    jw_kstr(w, "payer", m->payer);
-    if (m->order_uuid[0] != '\0')
-        jw_kstr(w, "order", m->order_uuid);
-    else
-        jw_knull(w, "order");
-    if (m->matched_by[0] != '\0')
-        jw_kstr(w, "matched_by", m->matched_by);
-    else
-        jw_knull(w, "matched_by");
-    kat(w, "matched_at", m->matched_at);
-    jw_obj_end(w);
-}
 
 /* A positive id at the start of s, its end in *end; 0 when none. */
 static int64_t id_at(const char *s, const char **end)
@@ -112,38 +38,13 @@ static int64_t id_at(const char *s, const char **end)
 
 static void code_made(struct http_req *req, struct store_task *task, kassa_err err)
 {
-    struct device_code_cmd *cmd = container_of(task, struct device_code_cmd, task);
-    if (err == KASSA_ENOTFOUND) {
-        reply_error(req, 404, "Trader not found");
-        return;
-    }
-    if (err == KASSA_ESTATE) {
-        reply_error(req, 409, "trader %lld is suspended: it pairs no device",
-                    (long long)cmd->trader_id);
-        return;
-    }
-    if (err != KASSA_OK) {
-        reply_error(req, 500, "Internal server error");
-        return;
-    }
-    log_info("device pairing code made", "trader_id=%lld", (long long)cmd->trader_id);
-    struct jw w;
-    jw_init(&w, 512);
-    jw_obj(&w);
-    jw_kstr(&w, "code", cmd->code);
-    jw_kint(&w, "trader_id", cmd->trader_id);
-    kat(&w, "expires_at", cmd->expires_at);
-    jw_obj_end(&w);
-    explicit_bzero(cmd->code, sizeof cmd->code);
-    reply_jw(req, 201, &w);
+    reply_device_code(req, container_of(task, struct device_code_cmd, task), err);
 }
 
 static enum http_action admin_pair_code(struct http_req *req, int64_t trader_id)
 {
-    if (req->body_len > 0 && strspn(req->body, " \t\r\n{}") != req->body_len) {
-        reply_error(req, 400, "a pairing code takes no body");
+    if (!device_code_body_ok(req))
         return HTTP_DONE;
-    }
     struct device_code_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
     if (cmd == NULL) {
         reply_error(req, 500, "Internal server error");
@@ -315,7 +216,7 @@ static bool page_message(void *arg, const struct bank_message *m)
     struct row_page *p = arg;
     if (!page_room(p))
         return false;
-    render_message(p->w, m);
+    render_bank_message(p->w, m);
     p->last_id = m->id;
     return true;
 }
@@ -362,7 +263,7 @@ static enum http_action admin_get_message(struct http_req *req, int64_t id)
     }
     struct jw w;
     jw_init(&w, 16384);
-    render_message(&w, m);
+    render_bank_message(&w, m);
     reply_jw(req, 200, &w);
     return HTTP_DONE;
 }
@@ -399,7 +300,7 @@ static void attached(struct http_req *req, struct store_task *task, kassa_err er
         jw_init(&w, REPLY_JSON_LIMIT);
         jw_obj(&w);
         jw_key(&w, "message");
-        render_message(&w, &cmd->message);
+        render_bank_message(&w, &cmd->message);
         jw_key(&w, "order");
         render_admin_order(&w, &cmd->order);
         jw_obj_end(&w);

@@ -20,7 +20,7 @@
 
 /* The trader's view of an order: what to expect on which requisite and
  * until when; nothing of the merchant. */
-static void render_order(struct jw *w, const struct order *o)
+void trader_render_order(struct jw *w, const struct order *o)
 {
     char t[32];
     int exp = places_of(o->currency);
@@ -62,7 +62,7 @@ static bool page_order(void *arg, const struct order *o)
     struct row_page *p = arg;
     if (!page_room(p))
         return false;
-    render_order(p->w, o);
+    trader_render_order(p->w, o);
     p->last_id = o->id;
     return true;
 }
@@ -131,7 +131,7 @@ static void transition_rendered(struct http_req *req, struct store_task *task, k
              order_status_name(cmd->order.status));
     struct jw w;
     jw_init(&w, 4096);
-    render_order(&w, &cmd->order);
+    trader_render_order(&w, &cmd->order);
     reply_jw(req, 200, &w);
 }
 
@@ -168,6 +168,7 @@ static enum http_action order_action(struct http_req *req, struct trader_call *c
     cmd->actor = ACTOR_TRADER;
     cmd->trader_id = call->t.id;
     cmd->task.run = order_transition_apply;
+    trader_audit_target(call, cmd->order.id);
     return trader_submit(req, call, &cmd->task, transition_rendered);
 }
 

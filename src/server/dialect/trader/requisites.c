@@ -183,6 +183,7 @@ static enum http_action add_requisite(struct http_req *req, struct trader_call *
         return HTTP_DONE;
     }
     cmd->task.run = requisite_add_apply;
+    trader_audit_created(call, &cmd->req.id);
     return trader_submit(req, call, &cmd->task, requisite_added);
 }
 

@@ -4,8 +4,11 @@
  *   GET  /trader/v1/profile   (also /me)         the trader and its balances
  *   POST /trader/v1/online    (also /me/online)  {"online": true|false}
  *   GET  /trader/v1/ledger                       the postings of its accounts
- *   .../requisites...  requisites.c;  .../orders...  orders.c */
+ *   .../requisites...  requisites.c;  .../orders...  orders.c;
+ *   .../devices..., .../requisites/{id}/device, .../bank-messages...  devices.c;
+ *   .../disputes...  disputes.c */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -53,25 +56,120 @@ static bool trader_auth(struct http_req *req, struct trader *t, struct request_n
     return true;
 }
 
-/* ---- changes ------------------------------------------------------------- */
+/* ---- changes and their audit lines -------------------------------------- */
+
+/* The trader's writes (method, path after /trader/v1 with * for one
+ * segment): the audit line's action, the record's kind and which segment
+ * names it (0: the trader itself, -1: set by the handler). The action
+ * names are the admin API's for the same change. */
+static const struct trader_write {
+    const char *method, *path, *action, *kind;
+    int seg;
+} writes[] = {
+    {"POST", "/online", "trader.online", "trader", 0},
+    {"POST", "/me/online", "trader.online", "trader", 0},
+    {"POST", "/requisites", "requisite.create", "requisite", -1},
+    {"PATCH", "/requisites/*", "requisite.update", "requisite", 2},
+    {"POST", "/requisites/*/pause", "requisite.pause", "requisite", 2},
+    {"POST", "/requisites/*/resume", "requisite.resume", "requisite", 2},
+    {"PUT", "/requisites/*/device", "requisite.bind", "requisite", 2},
+    {"DELETE", "/requisites/*/device", "requisite.unbind", "requisite", 2},
+    {"POST", "/orders/*/received", "order.complete", "order", -1},
+    {"POST", "/orders/*/confirm", "order.complete", "order", -1},
+    {"POST", "/orders/*/not-received", "order.fail", "order", -1},
+    {"POST", "/orders/*/reject", "order.fail", "order", -1},
+    {"POST", "/devices", "device.pair", "trader", 0},
+    {"POST", "/devices/*/revoke", "device.revoke", "device", 2},
+    {"POST", "/bank-messages/*/attach", "bank_message.attach", "bank_message", 2},
+    {"POST", "/disputes/*/accept", "dispute.accept", "dispute", 2},
+    {"POST", "/disputes/*/reject", "dispute.reject", "dispute", 2},
+};
+
+/* Whether path matches pattern segment by segment; segment `want` into
+ * seg. */
+static bool write_match(const char *pattern, const char *path, int want, char *seg, size_t size)
+{
+    for (int n = 1; *pattern == '/' && *path == '/'; n++) {
+        size_t pl = strcspn(pattern + 1, "/"), sl = strcspn(path + 1, "/");
+        bool any = pl == 1 && pattern[1] == '*';
+        if (sl == 0 || (!any && (pl != sl || strncmp(pattern + 1, path + 1, sl) != 0)))
+            return false;
+        if (n == want && sl < size) {
+            memcpy(seg, path + 1, sl);
+            seg[sl] = '\0';
+        }
+        pattern += pl + 1;
+        path += sl + 1;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+/* The audit line of a change of call at path p (none for a path that
+ * changes nothing: it answers 404 before any write). */
+static void audit_of(struct trader_call *call, const char *method, const char *p)
+{
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        const struct trader_write *w = &writes[i];
+        if (strcmp(w->method, method) == 0 &&
+            write_match(w->path, p, w->seg, call->target_id, sizeof call->target_id)) {
+            call->action = w->action;
+            call->kind = w->kind;
+            if (w->seg == 0)
+                snprintf(call->target_id, sizeof call->target_id, "%lld", (long long)call->t.id);
+            return;
+        }
+    }
+}
+
+void trader_audit_target(struct trader_call *call, int64_t id)
+{
+    snprintf(call->target_id, sizeof call->target_id, "%lld", (long long)id);
+}
+
+void trader_audit_created(struct trader_call *call, const int64_t *id)
+{
+    call->created_id = id;
+}
 
 static void trader_written(struct http_req *req, struct store_task *task, kassa_err err)
 {
     struct trader_call *call = container_of(task, struct trader_call, nt.task);
+    free(call->at.entry);
+    call->at.entry = NULL;
     if (err == KASSA_EAUTH_REPLAY) {
         reply_error(req, 401, SIGNED_REPLAYED_MSG);
         return;
     }
-    call->render(req, call->nt.inner, err);
+    call->render(req, call->inner, err);
 }
 
 enum http_action trader_submit(struct http_req *req, struct trader_call *call,
                                struct store_task *task, render_fn render)
 {
+    call->inner = task;
     call->nt.task.run = nonced_run;
     call->nt.inner = task;
     call->nt.owner = signed_trader_owner(call->t.id);
     call->render = render;
+    if (call->action != NULL) {
+        struct audit_entry *e = calloc(1, sizeof *e);
+        if (e == NULL) {
+            render(req, task, KASSA_ENOMEM);
+            return HTTP_DONE;
+        }
+        /* A trader is no operator: actor_id -<trader id> keeps it apart
+         * from the bootstrap token's 0 and the operators' ids. */
+        e->actor_id = -call->t.id;
+        snprintf(e->actor, sizeof e->actor, "trader:%lld", (long long)call->t.id);
+        core_copy(e->action, sizeof e->action, call->action);
+        core_copy(e->target_kind, sizeof e->target_kind, call->kind);
+        core_copy(e->target_id, sizeof e->target_id, call->created_id ? "" : call->target_id);
+        core_copy(e->request_id, sizeof e->request_id, req->id);
+        http_client_addr(req, e->client, sizeof e->client);
+        call->at = (struct audited_task){
+            .task.run = audited_run, .inner = task, .entry = e, .created_id = call->created_id};
+        call->nt.inner = &call->at.task;
+    }
     return submit_and_render(req, &call->nt.task, trader_written);
 }
 
@@ -176,6 +274,8 @@ static enum http_action trader_handle(struct http_req *req)
             reply_error(req, 404, "Not found");
         return HTTP_DONE;
     }
+    if (change)
+        audit_of(call, req->method, p);
     if (get && (strcmp(p, "/profile") == 0 || strcmp(p, "/me") == 0)) {
         reply_profile(req, &call->t);
         return HTTP_DONE;
@@ -186,8 +286,21 @@ static enum http_action trader_handle(struct http_req *req)
         return list_postings(req, call->t.id);
     if (trader_under(p, "/orders") != NULL)
         return trader_orders(req, call, trader_under(p, "/orders"));
-    if (trader_under(p, "/requisites") != NULL)
-        return trader_requisites(req, call, trader_under(p, "/requisites"));
+    const char *rest = trader_under(p, "/requisites");
+    char *end = NULL;
+    long long rid = rest != NULL && rest[0] == '/' && rest[1] >= '1' && rest[1] <= '9'
+                        ? strtoll(rest + 1, &end, 10)
+                        : 0;
+    if (rid > 0 && strcmp(end, "/device") == 0)
+        return trader_requisite_device(req, call, rid);
+    if (rest != NULL)
+        return trader_requisites(req, call, rest);
+    if (trader_under(p, "/devices") != NULL)
+        return trader_devices(req, call, trader_under(p, "/devices"));
+    if (trader_under(p, "/bank-messages") != NULL)
+        return trader_bank_messages(req, call, trader_under(p, "/bank-messages"));
+    if (trader_under(p, "/disputes") != NULL)
+        return trader_disputes(req, call, trader_under(p, "/disputes"));
     reply_error(req, 404, "Not found");
     return HTTP_DONE;
 }
