@@ -602,9 +602,9 @@ def test_a_day_of_p2p(kassad):
             received = o["received"]
             if o["confirmed_by"] == "operator" and not o.get("received_named", True):
                 received = None     # completed without naming an amount
-            if o["confirmed_by"] == "dispute" and received == o["amount"]:
-                # A dispute names the amount received only when it differs
-                # from the order's (core/dispute.c): the order's own then.
+            if received == o["amount"]:
+                # The amount received is named only when it differs from
+                # the order's (core/lifecycle.c): the order's own then.
                 received = None
             got = (v["status"], v["amount"], v["fee"], v["amount_received"], v["confirmed_by"],
                    v["trader_id"])

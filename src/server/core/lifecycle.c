@@ -142,6 +142,12 @@ kassa_err order_transition_received(struct store_conn *c, struct order *o, enum 
     enum order_status from = o->status;
     if (!order_transition_allowed(from, to, actor))
         return KASSA_ESTATE;
+    /* What was received is named only when it differs from the amount
+     * (spec/p2p.md): an exact payment, however it was confirmed (a
+     * device's exact credit, a dispute won for the amount), is the
+     * order's own. */
+    if (received == o->amount)
+        received = 0;
     if (received != 0 && to != ORDER_COMPLETED)
         return KASSA_EINVAL;
     kassa_err err;
