@@ -62,9 +62,9 @@ def gen_create(a, out):
     # Each order an amount of its own (a requisite takes one pending order
     # of an amount at a time): the base amount plus i hundredths.
     units, _, frac = a.amount.partition(".")
-    base = int(units) * 100 + int((frac + "00")[:2])
+    first = int(units) * 100 + int((frac + "00")[:2])
     for i in range(a.count):
-        amount = base + i
+        amount = first + i
         body = ('{"amount":"%d.%02d","requisite_type":"SBP","idempotency_key":"%s"}'
                 % (amount // 100, amount % 100, fresh_uuid(rnd, i))).encode()
         h = base.copy()
