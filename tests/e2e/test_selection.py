@@ -355,3 +355,17 @@ def test_deposit_covers_exactly_n_on_two_nodes(kassad_factory, pg_server):
         new_requisite(a, tid, phone=f"+7900200000{i}")
     shop = create_shop(a, requisite=False)
     _check_race(a, tid, _race([a, b], shop, 24))
+
+
+def test_a_pool_larger_than_one_window(kassad):
+    """More requisites than the rule looks at for one order (256): the
+    window follows the rotation, so 300 orders of one amount over 300
+    requisites each find a free one."""
+    shop = create_shop(kassad, requisite=False)
+    for i in range(300):
+        new_requisite(kassad, None, phone=f"+7900300{i:04d}")
+    got = [create(kassad, shop, "500.00") for _ in range(300)]
+    assert [o["status"] for o in got].count("pending") == 300
+    assert len({o["requisite"] for o in got}) == 300
+    assert reason(kassad, create(kassad, shop, "500.00")) == \
+        ("traderNotFound", "duplicate_amount")

@@ -269,6 +269,7 @@ struct cands {
     const struct kind *k;
     enum pick_reason stage; /* the furthest a row got by its own columns */
     int64_t last;           /* the last id read */
+    int64_t upto;           /* the wrapped read's end: ids above it were read */
 };
 
 static void cands_add(struct cands *cs, const struct requisite *r)
@@ -299,26 +300,58 @@ static void cands_add(struct cands *cs, const struct requisite *r)
 static bool cands_row(void *arg, const struct requisite *r)
 {
     struct cands *cs = arg;
+    if (r->id > cs->upto)
+        return false;
     cands_add(cs, r);
     return cs->n < CANDIDATES;
 }
 
-static kassa_err cands_read(struct store_conn *c, const struct requisite_list *rows,
-                            struct cands *cs)
+/* The rows of ids in (from, upto], in id order, until CANDIDATES. */
+static kassa_err cands_range(struct store_conn *c, const struct requisite_list *rows,
+                             struct cands *cs, int64_t from, int64_t upto)
 {
+    cs->upto = upto;
     if (rows != NULL) {
         for (int i = 0; i < rows->n && cs->n < CANDIDATES; i++)
-            cands_add(cs, &rows->rows[i]);
+            if (rows->rows[i].id > from && rows->rows[i].id <= upto)
+                cands_add(cs, &rows->rows[i]);
         return KASSA_OK;
     }
+    cs->last = from;
     for (;;) {
         int n = 0;
         int64_t after = cs->last;
         kassa_err err = STORE_CALL(c, requisites_after, cs->k->type, cs->k->currency, after, PAGE,
                                    cands_row, cs, &n);
-        if (err != KASSA_OK || n < PAGE || cs->n >= CANDIDATES || cs->last <= after)
+        if (err != KASSA_OK || n < PAGE || cs->n >= CANDIDATES || cs->last <= after ||
+            cs->last >= upto)
             return err;
     }
+}
+
+/* The candidates in id order: when there are more than CANDIDATES, those
+ * that come next in the rotation after `cursor` (the ids above it, then
+ * from the first), so a large pool is looked at a window at a time. */
+static kassa_err cands_read(struct store_conn *c, const struct requisite_list *rows,
+                            struct cands *cs, int64_t cursor)
+{
+    kassa_err err = cands_range(c, rows, cs, cursor, INT64_MAX);
+    int above = cs->n;
+    if (err != KASSA_OK || cursor == 0 || cs->n >= CANDIDATES)
+        return err;
+    if ((err = cands_range(c, rows, cs, 0, cursor)) != KASSA_OK || above == 0 || above == cs->n)
+        return err;
+    /* [above ids][wrapped ids] -> id order */
+    struct requisite *sorted = malloc((size_t)cs->n * sizeof *sorted);
+    if (sorted == NULL)
+        return KASSA_ENOMEM;
+    int wrapped = cs->n - above;
+    memcpy(sorted, cs->r + above, (size_t)wrapped * sizeof *sorted);
+    memcpy(sorted + wrapped, cs->r, (size_t)above * sizeof *sorted);
+    free(cs->r);
+    cs->r = sorted;
+    cs->cap = cs->n;
+    return KASSA_OK;
 }
 
 /* What one order's tries share: the ask, whether the ledger's lock is
@@ -482,7 +515,7 @@ kassa_err requisites_assign(struct store_conn *c, const struct pick_ask *a,
     bank_k.bank = a->bank_code ? a->bank_code : "";
     struct cands cs = {.k = &any_k, .stage = PICK_NONE};
     int order[CANDIDATES], dups[CANDIDATES];
-    kassa_err err = cands_read(c, rows, &cs);
+    kassa_err err = cands_read(c, rows, &cs, cursor_last(&any_k));
     if (err == KASSA_OK && cs.short_of_memory)
         err = KASSA_ENOMEM;
     if (err != KASSA_OK)
