@@ -369,3 +369,25 @@ def test_a_pool_larger_than_one_window(kassad):
     assert len({o["requisite"] for o in got}) == 300
     assert reason(kassad, create(kassad, shop, "500.00")) == \
         ("traderNotFound", "duplicate_amount")
+
+
+def test_shop_create_takes_the_p2p_settings(kassad):
+    shop = create_shop(kassad, requisite=False, amount_adjust_max=5, dispute_ttl=600,
+                       dispute_callbacks=True)
+    st, got = kassad.admin("GET", f"/admin/v1/shops/{shop['id']}")
+    assert st == 200
+    assert (got["amount_adjust_max"], got["dispute_ttl"], got["dispute_callbacks"],
+            got["dispute_auto_success"]) == (5, 600, True, False)
+    plain = create_shop(kassad, requisite=False)
+    st, got = kassad.admin("GET", f"/admin/v1/shops/{plain['id']}")
+    assert (got["amount_adjust_max"], got["dispute_ttl"]) == (0, 1800)
+    shops = kassad.count_rows("shops")
+    for body, msg in [
+        ({"amount_adjust_max": -1}, "amount_adjust_max: expected whole units between 0 and 1000"),
+        ({"dispute_ttl": 1}, "dispute_ttl: expected seconds between 60 and 2592000"),
+    ]:
+        st, err = kassad.admin("POST", "/admin/v1/shops", dict(
+            {"name": "x", "url": "https://shop.example", "callback_url": "https://shop.example/cb",
+             "fee_percent": "1"}, **body))
+        assert (st, err) == (400, {"error": msg}), body
+    assert kassad.count_rows("shops") == shops

@@ -157,10 +157,14 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
     struct shop *s = &cmd->shop;
     if (s->fee_percent[0] == '\0')
         core_copy(s->fee_percent, sizeof s->fee_percent, "0");
-    kassa_err err = settings_check(s,
-                                   SHOP_SET_NAME | SHOP_SET_URL | SHOP_SET_CALLBACK_URL |
-                                       SHOP_SET_FEE_PERCENT | SHOP_SET_FORM_HOSTS,
-                                   msg, msglen);
+    /* The P2P settings a create may give (unset: their defaults). */
+    if (s->dispute_ttl == 0)
+        s->dispute_ttl = DISPUTE_TTL_DEFAULT;
+    kassa_err err =
+        settings_check(s,
+                       SHOP_SET_NAME | SHOP_SET_URL | SHOP_SET_CALLBACK_URL | SHOP_SET_FEE_PERCENT |
+                           SHOP_SET_FORM_HOSTS | SHOP_SET_AMOUNT_ADJUST | SHOP_SET_DISPUTE_TTL,
+                       msg, msglen);
     /* The rows given: only their TTLs and formats (the defaults' stand in
      * for what they leave out) */
     for (int i = 0; i < s->n_dialects && err == KASSA_OK; i++) {
@@ -179,8 +183,9 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
         }
         row_fill(row, &cs->dialects[i]);
     }
+    if (err != KASSA_OK)
+        return err;
     s->active = 1;
-    s->dispute_ttl = DISPUTE_TTL_DEFAULT;
     random_hex(s->public_key, 16, true);
     s->created_at = clock_now();
     return KASSA_OK;
@@ -203,6 +208,11 @@ kassa_err shop_create_apply(struct store_conn *c, struct store_task *task)
             return err;
     }
     if ((err = STORE_CALL(c, shop_insert, s)) != KASSA_OK)
+        return err;
+    /* The P2P settings the insert leaves to their defaults, when given. */
+    if ((s->amount_adjust_max != 0 || s->dispute_ttl != DISPUTE_TTL_DEFAULT ||
+         s->dispute_callbacks || s->dispute_auto_success) &&
+        (err = STORE_CALL(c, shop_update, s)) != KASSA_OK)
         return err;
     for (int i = 0; i < cmd->n_fixed; i++)
         if ((err = STORE_CALL(c, shop_fee_set, s->id, cmd->fixed[i].currency,

@@ -15,24 +15,15 @@ static struct sql_query *query2(const char *sql, int64_t a, int64_t b)
     return q;
 }
 
-static bool row_seen(void *arg, const struct sql_row *r)
-{
-    (void)r;
-    *(bool *)arg = true;
-    return false;
-}
-
 kassa_err store_requisite_claim(struct store_conn *c, int64_t requisite_id, int64_t amount,
                                 bool *taken)
 {
-    *taken = false;
-    return store_query_run(c, query2(SQL_REQUISITE_CLAIM, requisite_id, amount), row_seen, taken);
+    return STORE_CALL(c, requisite_claim, requisite_id, amount, taken); /* on every create */
 }
 
 kassa_err store_requisite_unclaim(struct store_conn *c, int64_t requisite_id, int64_t amount)
 {
-    return store_query_run(c, query2(SQL_REQUISITE_UNCLAIM, requisite_id, amount), store_row_none,
-                           NULL);
+    return STORE_CALL(c, requisite_unclaim, requisite_id, amount);
 }
 
 kassa_err store_requisite_pending(struct store_conn *c, int64_t requisite_id, int64_t *n)

@@ -24,6 +24,8 @@
     XX(SHOP_BY_API_KEY, SQL_SHOP_BY_API_KEY)                                                       \
     XX(REQUISITE_INSERT, SQL_REQUISITE_INSERT " RETURNING id")                                     \
     XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
+    XX(REQUISITE_CLAIM, SQL_REQUISITE_CLAIM)                                                       \
+    XX(REQUISITE_UNCLAIM, SQL_REQUISITE_UNCLAIM)                                                   \
     XX(ORDER_BY_ID, SQL_ORDER_BY_ID)                                                               \
     XX(ORDER_BY_UUID, SQL_ORDER_BY_UUID)                                                           \
     XX(ORDER_BY_UUID_CALLBACK, SQL_ORDER_BY_UUID_CALLBACK)                                         \
@@ -87,6 +89,32 @@ static kassa_err core_insert_id(struct pg_conn *c, enum pg_stmt id, const struct
 /* ---- data ----------------------------------------------------------------- */
 
 #define CONN(conn) struct pg_conn *c = container_of(conn, struct pg_conn, base)
+
+kassa_err pg_requisite_claim(struct store_conn *base, int64_t requisite_id, int64_t amount,
+                             bool *taken)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, requisite_id);
+    pgp_i64(&p, amount);
+    kassa_err err;
+    *taken = false;
+    PGresult *r = core_exec(c, STMT_REQUISITE_CLAIM, &p, &err);
+    if (r == NULL)
+        return err;
+    *taken = PQntuples(r) == 1;
+    PQclear(r);
+    return KASSA_OK;
+}
+
+kassa_err pg_requisite_unclaim(struct store_conn *base, int64_t requisite_id, int64_t amount)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, requisite_id);
+    pgp_i64(&p, amount);
+    return core_run(c, STMT_REQUISITE_UNCLAIM, &p, NULL);
+}
 
 kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m)
 {

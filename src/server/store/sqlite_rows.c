@@ -25,6 +25,8 @@
     XX(SHOP_BY_API_KEY, SQL_SHOP_BY_API_KEY)                                                       \
     XX(REQUISITE_INSERT, SQL_REQUISITE_INSERT)                                                     \
     XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
+    XX(REQUISITE_CLAIM, SQL_REQUISITE_CLAIM)                                                       \
+    XX(REQUISITE_UNCLAIM, SQL_REQUISITE_UNCLAIM)                                                   \
     XX(ORDER_INSERT, SQL_ORDER_INSERT)                                                             \
     XX(ORDER_BY_ID, SQL_ORDER_BY_ID)                                                               \
     XX(ORDER_BY_UUID, SQL_ORDER_BY_UUID)                                                           \
@@ -488,6 +490,36 @@ kassa_err sqlite_requisites_after(struct store_conn *base, const char *type, con
     if (n != NULL)
         *n = got;
     return err;
+}
+
+kassa_err sqlite_requisite_claim(struct store_conn *base, int64_t requisite_id, int64_t amount,
+                                 bool *taken)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_CLAIM);
+    *taken = false;
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, requisite_id);
+    sqlite3_bind_int64(st, 2, amount);
+    int rc = sqlite3_step(st); /* the row is written by the first step */
+    *taken = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    kassa_err err = rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
+}
+
+kassa_err sqlite_requisite_unclaim(struct store_conn *base, int64_t requisite_id, int64_t amount)
+{
+    struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
+    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_UNCLAIM);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, requisite_id);
+    sqlite3_bind_int64(st, 2, amount);
+    return sqlite_run(c, st);
 }
 
 kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)

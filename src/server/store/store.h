@@ -182,6 +182,12 @@ struct store_ops {
      * caller's savepoint then undoes the statement). */
     kassa_err (*order_insert_many)(struct store_conn *c, struct order *const *o,
                                    struct idem *const *idem, int n);
+    /* Claim `amount` on a requisite: *taken false when it has the amount
+     * pending already (the key refuses it, on every node); and give it
+     * back (provider/requisites.c). */
+    kassa_err (*requisite_claim)(struct store_conn *c, int64_t requisite_id, int64_t amount,
+                                 bool *taken);
+    kassa_err (*requisite_unclaim)(struct store_conn *c, int64_t requisite_id, int64_t amount);
     /* store_requisite_claim for n (requisite, amount) pairs in one
      * statement: taken[i] true for those it claimed (a pair repeated in
      * the group is claimed by its first). Optional, with order_insert_many. */

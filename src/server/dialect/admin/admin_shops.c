@@ -372,6 +372,9 @@ static bool create_field(void *arg, const struct dialect *d, enum dialect_settin
     return true;
 }
 
+static bool parse_p2p_settings(json_t *root, struct shop *v, unsigned *set, char *msg,
+                               size_t msglen);
+
 static enum http_action admin_create_shop(struct http_req *req)
 {
     char msg[512];
@@ -388,6 +391,7 @@ static enum http_action admin_create_shop(struct http_req *req)
     }
     struct shop *s = &cmd->shop;
     bool found;
+    unsigned set = 0; /* the P2P settings given (their defaults otherwise) */
     json_t *mid = json_object_get(root, "merchant_id");
     if (!json_opt_string(root, "name", s->name, sizeof s->name, msg, sizeof msg) ||
         !json_opt_string(root, "url", s->url, sizeof s->url, msg, sizeof msg) ||
@@ -397,6 +401,7 @@ static enum http_action admin_create_shop(struct http_req *req)
                            msg, sizeof msg) ||
         !json_form_hosts(root, s->form_hosts, sizeof s->form_hosts, &found, msg, sizeof msg) ||
         !json_test_mode(root, &s->test_mode, &found, msg, sizeof msg) ||
+        !parse_p2p_settings(root, s, &set, msg, sizeof msg) ||
         !parse_dialect_fields(root, create_field, s, msg, sizeof msg))
         goto refuse;
     if (mid != NULL && !json_is_null(mid)) {
@@ -509,11 +514,12 @@ static enum http_action admin_switch_shop(struct http_req *req, int64_t shop_id,
     return admin_submit(req, &cmd->task, shop_updated);
 }
 
-/* amount_adjust_max (whole units an amount may be raised to be unique)
- * and the dispute settings of a shop update (core/dispute.c): dispute_ttl
- * seconds, dispute_callbacks and dispute_auto_success true or false. */
-static bool parse_dispute_settings(json_t *root, struct shop_update_cmd *cmd, char *msg,
-                                   size_t msglen)
+/* The P2P settings of a shop create or update, into v with their flags in
+ * *set: amount_adjust_max (whole units an amount may be raised to be
+ * unique) and the dispute settings (core/dispute.c): dispute_ttl seconds,
+ * dispute_callbacks and dispute_auto_success true or false. */
+static bool parse_p2p_settings(json_t *root, struct shop *v, unsigned *set, char *msg,
+                               size_t msglen)
 {
     json_t *adj = json_object_get(root, "amount_adjust_max");
     if (adj != NULL) {
@@ -523,8 +529,8 @@ static bool parse_dispute_settings(json_t *root, struct shop_update_cmd *cmd, ch
                      SHOP_AMOUNT_ADJUST_MAX);
             return false;
         }
-        cmd->values.amount_adjust_max = (int)json_integer_value(adj);
-        cmd->set |= SHOP_SET_AMOUNT_ADJUST;
+        v->amount_adjust_max = (int)json_integer_value(adj);
+        *set |= SHOP_SET_AMOUNT_ADJUST;
     }
     json_t *ttl = json_object_get(root, "dispute_ttl");
     if (ttl != NULL) {
@@ -534,8 +540,8 @@ static bool parse_dispute_settings(json_t *root, struct shop_update_cmd *cmd, ch
                      DISPUTE_TTL_MIN, DISPUTE_TTL_MAX);
             return false;
         }
-        cmd->values.dispute_ttl = (int)json_integer_value(ttl);
-        cmd->set |= SHOP_SET_DISPUTE_TTL;
+        v->dispute_ttl = (int)json_integer_value(ttl);
+        *set |= SHOP_SET_DISPUTE_TTL;
     }
     static const struct {
         const char *key;
@@ -543,18 +549,18 @@ static bool parse_dispute_settings(json_t *root, struct shop_update_cmd *cmd, ch
     } flags[] = {{"dispute_callbacks", SHOP_SET_DISPUTE_CALLBACKS},
                  {"dispute_auto_success", SHOP_SET_DISPUTE_AUTO_SUCCESS}};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
-        json_t *v = json_object_get(root, flags[i].key);
-        if (v == NULL)
+        json_t *b = json_object_get(root, flags[i].key);
+        if (b == NULL)
             continue;
-        if (!json_is_boolean(v)) {
+        if (!json_is_boolean(b)) {
             snprintf(msg, msglen, "%s: expected true or false", flags[i].key);
             return false;
         }
         if (flags[i].flag == SHOP_SET_DISPUTE_CALLBACKS)
-            cmd->values.dispute_callbacks = json_is_true(v);
+            v->dispute_callbacks = json_is_true(b);
         else
-            cmd->values.dispute_auto_success = json_is_true(v);
-        cmd->set |= flags[i].flag;
+            v->dispute_auto_success = json_is_true(b);
+        *set |= flags[i].flag;
     }
     return true;
 }
@@ -667,7 +673,7 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
                           : json_integer_value(rb));
         cmd->set |= SHOP_SET_RATE;
     }
-    if (!parse_dispute_settings(root, cmd, msg, sizeof msg) ||
+    if (!parse_p2p_settings(root, &cmd->values, &cmd->set, msg, sizeof msg) ||
         !parse_fee_fixed(root, cmd->fixed, &cmd->n_fixed, msg, sizeof msg))
         goto refuse;
     if (cmd->set == 0 && cmd->n_fixed == 0 && cmd->n_dialects == 0) {
