@@ -282,7 +282,7 @@ ALTER TABLE shops DROP COLUMN rate_limit;
 ALTER TABLE shops DROP COLUMN rate_burst;
 DROP TABLE auth_failures;
 DELETE FROM schema_migrations WHERE name LIKE '%limits%';
-DROP TABLE requisite_claims;
+DROP TABLE IF EXISTS requisite_claims;
 DROP TABLE requisite_days;
 ALTER TABLE requisites DROP COLUMN min_amount;
 ALTER TABLE requisites DROP COLUMN max_amount;

@@ -28,10 +28,7 @@ kassa_err store_requisite_unclaim(struct store_conn *c, int64_t requisite_id, in
 
 kassa_err store_requisite_pending(struct store_conn *c, int64_t requisite_id, int64_t *n)
 {
-    struct sql_query *q = store_query_new(SQL_REQUISITE_PENDING);
-    store_query_i64(q, requisite_id);
-    *n = 0;
-    return store_query_run(c, q, store_row_id, n);
+    return STORE_CALL(c, requisite_pending, requisite_id, n);
 }
 
 struct day {

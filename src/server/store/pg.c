@@ -401,6 +401,7 @@ const struct store_ops store_pg_ops = {
     .requisites_after = pg_requisites_after,
     .requisite_claim = pg_requisite_claim,
     .requisite_unclaim = pg_requisite_unclaim,
+    .requisite_pending = pg_requisite_pending,
     .order_insert = pg_order_insert,
     .order_insert_idem = pg_order_insert_idem,
     .order_create_reads_many = pg_order_create_reads_many,

@@ -26,6 +26,7 @@
     XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
     XX(REQUISITE_CLAIM, SQL_REQUISITE_CLAIM)                                                       \
     XX(REQUISITE_UNCLAIM, SQL_REQUISITE_UNCLAIM)                                                   \
+    XX(REQUISITE_PENDING, SQL_REQUISITE_PENDING)                                                   \
     XX(ORDER_BY_ID, SQL_ORDER_BY_ID)                                                               \
     XX(ORDER_BY_UUID, SQL_ORDER_BY_UUID)                                                           \
     XX(ORDER_BY_UUID_CALLBACK, SQL_ORDER_BY_UUID_CALLBACK)                                         \
@@ -114,6 +115,22 @@ kassa_err pg_requisite_unclaim(struct store_conn *base, int64_t requisite_id, in
     pgp_i64(&p, requisite_id);
     pgp_i64(&p, amount);
     return core_run(c, STMT_REQUISITE_UNCLAIM, &p, NULL);
+}
+
+kassa_err pg_requisite_pending(struct store_conn *base, int64_t requisite_id, int64_t *n)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, requisite_id);
+    kassa_err err;
+    *n = 0;
+    PGresult *r = core_exec(c, STMT_REQUISITE_PENDING, &p, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 1)
+        *n = pg_i64(r, 0, 0);
+    PQclear(r);
+    return KASSA_OK;
 }
 
 kassa_err pg_merchant_insert(struct store_conn *base, struct merchant *m)

@@ -915,6 +915,7 @@ const struct store_ops store_sqlite_ops = {
     .requisites_after = sqlite_requisites_after,
     .requisite_claim = sqlite_requisite_claim,
     .requisite_unclaim = sqlite_requisite_unclaim,
+    .requisite_pending = sqlite_requisite_pending,
     .order_insert = sqlite_order_insert,
     .order_get = sqlite_order_get,
     .orders_by_merchant_order_id = sqlite_orders_by_merchant_order_id,

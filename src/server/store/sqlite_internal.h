@@ -178,6 +178,7 @@ kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r);
 kassa_err sqlite_requisite_claim(struct store_conn *base, int64_t requisite_id, int64_t amount,
                                  bool *taken);
 kassa_err sqlite_requisite_unclaim(struct store_conn *base, int64_t requisite_id, int64_t amount);
+kassa_err sqlite_requisite_pending(struct store_conn *base, int64_t requisite_id, int64_t *n);
 kassa_err sqlite_requisites_after(struct store_conn *base, const char *type, const char *currency,
                                   int64_t after, int limit, store_requisite_fn fn, void *arg,
                                   int *n);

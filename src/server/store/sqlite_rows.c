@@ -25,8 +25,8 @@
     XX(SHOP_BY_API_KEY, SQL_SHOP_BY_API_KEY)                                                       \
     XX(REQUISITE_INSERT, SQL_REQUISITE_INSERT)                                                     \
     XX(REQUISITES_AFTER, SQL_REQUISITES_AFTER)                                                     \
-    XX(REQUISITE_CLAIM, SQL_REQUISITE_CLAIM)                                                       \
-    XX(REQUISITE_UNCLAIM, SQL_REQUISITE_UNCLAIM)                                                   \
+    XX(REQUISITE_AMOUNT_PENDING, SQL_REQUISITE_AMOUNT_PENDING)                                     \
+    XX(REQUISITE_PENDING_ORDERS, SQL_REQUISITE_PENDING_ORDERS)                                     \
     XX(ORDER_INSERT, SQL_ORDER_INSERT)                                                             \
     XX(ORDER_BY_ID, SQL_ORDER_BY_ID)                                                               \
     XX(ORDER_BY_UUID, SQL_ORDER_BY_UUID)                                                           \
@@ -492,34 +492,46 @@ kassa_err sqlite_requisites_after(struct store_conn *base, const char *type, con
     return err;
 }
 
+/* A claim on SQLite: whether no pending order of the requisite has the
+ * amount (sql/requisites.h: the one writer's transaction is the lock, the
+ * order's insert the claim). */
 kassa_err sqlite_requisite_claim(struct store_conn *base, int64_t requisite_id, int64_t amount,
                                  bool *taken)
 {
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_CLAIM);
+    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_AMOUNT_PENDING);
     *taken = false;
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, requisite_id);
     sqlite3_bind_int64(st, 2, amount);
-    int rc = sqlite3_step(st); /* the row is written by the first step */
-    *taken = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
-        rc = sqlite3_step(st);
-    kassa_err err = rc == SQLITE_DONE ? KASSA_OK : sqlite_step_error(c, rc);
+    int rc = sqlite3_step(st);
+    *taken = rc == SQLITE_DONE; /* no such pending order */
+    kassa_err err = rc == SQLITE_DONE || rc == SQLITE_ROW ? KASSA_OK : sqlite_step_error(c, rc);
     sqlite_stmt_done(st);
     return err;
 }
 
 kassa_err sqlite_requisite_unclaim(struct store_conn *base, int64_t requisite_id, int64_t amount)
 {
+    (void)base, (void)requisite_id, (void)amount;
+    return KASSA_OK; /* the order's status change took it off the index */
+}
+
+kassa_err sqlite_requisite_pending(struct store_conn *base, int64_t requisite_id, int64_t *n)
+{
     struct sqlite_conn *c = container_of(base, struct sqlite_conn, base);
-    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_UNCLAIM);
+    sqlite3_stmt *st = stmt(c, STMT_REQUISITE_PENDING_ORDERS);
+    *n = 0;
     if (st == NULL)
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, requisite_id);
-    sqlite3_bind_int64(st, 2, amount);
-    return sqlite_run(c, st);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    kassa_err err = rc == SQLITE_ROW ? KASSA_OK : sqlite_step_error(c, rc);
+    sqlite_stmt_done(st);
+    return err;
 }
 
 kassa_err sqlite_order_insert(struct store_conn *base, struct order *o)

@@ -188,6 +188,8 @@ struct store_ops {
     kassa_err (*requisite_claim)(struct store_conn *c, int64_t requisite_id, int64_t amount,
                                  bool *taken);
     kassa_err (*requisite_unclaim)(struct store_conn *c, int64_t requisite_id, int64_t amount);
+    /* How many orders are pending on a requisite (its open orders). */
+    kassa_err (*requisite_pending)(struct store_conn *c, int64_t requisite_id, int64_t *n);
     /* store_requisite_claim for n (requisite, amount) pairs in one
      * statement: taken[i] true for those it claimed (a pair repeated in
      * the group is claimed by its first). Optional, with order_insert_many. */

@@ -976,6 +976,11 @@ static void test_migrations(void **state)
                          1);
     char cols[1024];
     for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++) {
+        if (lite && strcmp(schema[i].table, "requisite_claims") == 0) {
+            /* SQLite's one writer claims by the pending orders' index */
+            assert_false(table_exists(f, schema[i].table));
+            continue;
+        }
         if (!table_exists(f, schema[i].table))
             fail_msg("no table %s", schema[i].table);
         columns(f, schema[i].table, cols, sizeof cols);

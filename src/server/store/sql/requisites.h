@@ -42,7 +42,17 @@ void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q);
     "bank_name_en = $5, country_code = $6, active = $7, min_amount = $8, max_amount = $9, "        \
     "daily_amount = $10, daily_count = $11, max_pending = $12, paused = $13 WHERE id = $1"
 
-/* The claims and days of the selection rule (store/claims.c). */
+/* The claims and days of the selection rule (store/claims.c). On
+ * PostgreSQL a claim is a row keyed by (requisite, amount) in
+ * requisite_claims: the key is what keeps two nodes or writers from both
+ * taking an amount. SQLite has one writer, whose transactions are the
+ * lock: its claim reads the pending orders' index (orders_pending_requisite,
+ * migration 015) and the order's insert in the same transaction is the
+ * claim; leaving pending (the order's status) gives it back. */
+#define SQL_REQUISITE_AMOUNT_PENDING                                                               \
+    "SELECT 1 FROM orders WHERE requisite_id = $1 AND amount = $2 AND status = 0 LIMIT 1"
+#define SQL_REQUISITE_PENDING_ORDERS                                                               \
+    "SELECT COUNT(*) FROM orders WHERE requisite_id = $1 AND status = 0"
 #define SQL_REQUISITE_CLAIM                                                                        \
     "INSERT INTO requisite_claims(requisite_id, amount) VALUES ($1, $2) ON CONFLICT DO NOTHING "   \
     "RETURNING requisite_id"

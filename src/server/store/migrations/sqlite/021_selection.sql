@@ -12,17 +12,9 @@ ALTER TABLE requisites ADD COLUMN daily_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE requisites ADD COLUMN max_pending INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE requisites ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 
--- The amounts pending on each requisite: one row per pending order with a
--- requisite, so two pending orders of one amount on one requisite cannot
--- both exist (the key refuses the second, on every node).
-CREATE TABLE requisite_claims (
-    requisite_id  INTEGER NOT NULL,
-    amount        INTEGER NOT NULL,
-    PRIMARY KEY (requisite_id, amount)
-) WITHOUT ROWID;  -- one b-tree: a claim and its release touch one
-INSERT INTO requisite_claims(requisite_id, amount)
-    SELECT DISTINCT requisite_id, amount FROM orders WHERE status = 0 AND requisite_id IS NOT NULL
-    AND requisite_id <> 0;
+-- The amounts pending on each requisite: SQLite's one writer reads the
+-- pending orders' index (orders_pending_requisite, migration 015) for its
+-- claims (store/sql/requisites.h); PostgreSQL keeps requisite_claims.
 
 -- What a limited requisite (or a trader's) took on a day (UTC, Unix
 -- seconds / 86400): pending and completed orders, by amount and count.
