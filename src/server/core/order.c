@@ -543,48 +543,6 @@ static bool key_earlier(struct store_task **tasks, int i)
  * orders and their idempotency records in one statement. A create whose key
  * an earlier one of the group carries is left to run alone after the group
  * (KASSA_ERETRY), where it finds the earlier one's record. */
-/* The amounts of the group's m orders claimed on their requisites in one
- * statement; an order whose claim another took (a pending order of its
- * amount, or an earlier one of the group) leaves the group to run alone
- * (results KASSA_ERETRY), and *m counts those left. */
-static kassa_err claim_many(struct store_conn *c, struct order **orders, struct idem **idems,
-                            int *index, int *m, kassa_err *results)
-{
-    int n = *m, k = 0;
-    int64_t *rid = malloc((size_t)n * sizeof *rid), *amount = malloc((size_t)n * sizeof *amount);
-    bool *taken = malloc((size_t)n * sizeof *taken);
-    kassa_err err = KASSA_ENOMEM;
-    if (rid == NULL || amount == NULL || taken == NULL)
-        goto out;
-    for (int i = 0; i < n; i++) {
-        if (orders[i]->requisite_id == 0)
-            continue;
-        rid[k] = orders[i]->requisite_id;
-        amount[k++] = orders[i]->amount;
-    }
-    err = k > 0 ? STORE_CALL(c, requisite_claim_many, rid, amount, k, taken) : KASSA_OK;
-    if (err != KASSA_OK)
-        goto out;
-    int kept = 0;
-    for (int i = 0, j = 0; i < n; i++) {
-        bool ok = orders[i]->requisite_id == 0 || taken[j++];
-        if (!ok) {
-            results[index[i]] = KASSA_ERETRY;
-            continue;
-        }
-        orders[kept] = orders[i];
-        idems[kept] = idems[i];
-        index[kept] = index[i];
-        kept++;
-    }
-    *m = kept;
-out:
-    free(rid);
-    free(amount);
-    free(taken);
-    return err;
-}
-
 static kassa_err order_create_apply_many(struct store_conn *c, struct store_task **tasks, int n,
                                          kassa_err *results)
 {
@@ -592,9 +550,8 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct store_task
     struct idem *recs = malloc((size_t)n * sizeof *recs);
     struct order **orders = malloc((size_t)n * sizeof *orders);
     struct idem **idems = malloc((size_t)n * sizeof *idems);
-    int *index = malloc((size_t)n * sizeof *index);
     kassa_err err = KASSA_ENOMEM;
-    if (rd == NULL || recs == NULL || orders == NULL || idems == NULL || index == NULL)
+    if (rd == NULL || recs == NULL || orders == NULL || idems == NULL)
         goto out;
     struct requisite_list rows = {NULL, 0};
     for (int i = 0; i < n; i++)
@@ -629,12 +586,9 @@ static kassa_err order_create_apply_many(struct store_conn *c, struct store_task
             }
             orders[m] = o;
             idems[m] = cmd->idem_key[0] != '\0' ? &recs[m] : NULL;
-            index[m] = i;
             m++;
         }
     }
-    if ((err = claim_many(c, orders, idems, index, &m, results)) != KASSA_OK)
-        goto out;
     if (m > 0 && (err = STORE_CALL(c, order_insert_many, orders, idems, m)) != KASSA_OK)
         goto out;
     err = KASSA_OK;
@@ -648,16 +602,13 @@ out:
     free(recs);
     free(orders);
     free(idems);
-    free(index);
     return err;
 }
 
 store_task_many_fn order_create_many_fn(const struct store *s)
 {
     const struct store_ops *ops = s->ops;
-    return ops->order_create_reads_many && ops->order_insert_many && ops->requisite_claim_many
-               ? order_create_apply_many
-               : NULL;
+    return ops->order_create_reads_many && ops->order_insert_many ? order_create_apply_many : NULL;
 }
 
 void order_create_init(struct order_create_cmd *cmd)

@@ -84,8 +84,9 @@ bool requisite_limited(const struct requisite *r);
 /* The rotation alone for the n creates in rd, from `rows` (what the
  * store's order_create_reads_many read: every active requisite of their
  * types and currencies, in id order), in the order of rd: each rd[i] that
- * asks for a type gets requisite_err KASSA_OK and requisite (which the
- * group then claims, store.h requisite_claims), or KASSA_ENOTFOUND. A pick
+ * asks for a type gets requisite_err KASSA_OK and requisite (whose amount
+ * the group's insert claims, store.h order_insert_many), or
+ * KASSA_ENOTFOUND. A pick
  * that is limited, or whose claim fails, is made again alone with
  * requisites_assign. */
 void requisites_pick_from(const struct store *s, const struct requisite_list *rows,

@@ -406,7 +406,6 @@ const struct store_ops store_pg_ops = {
     .order_insert_idem = pg_order_insert_idem,
     .order_create_reads_many = pg_order_create_reads_many,
     .order_insert_many = pg_order_insert_many,
-    .requisite_claim_many = pg_requisite_claim_many,
     .ledger_lock = pg_ledger_lock,
     .order_get = pg_order_get,
     .orders_by_merchant_order_id = pg_orders_by_merchant_order_id,

@@ -283,20 +283,6 @@ static void arrays_free(struct pg_array *arr, int n)
         buf_free(&arr[i].b);
 }
 
-/* Run core statement `id` with the n arrays as its parameters, then free
- * them: pg_exec's result, or NULL with *err (arrays_params' error when an
- * array could not be built). */
-static PGresult *exec_arrays(struct pg_conn *c, enum pg_create_stmt id, struct pg_array *arr, int n,
-                             kassa_err *err)
-{
-    struct pg_params p = {0};
-    PGresult *r = NULL;
-    if ((*err = arrays_params(arr, n, &p)) == KASSA_OK)
-        r = create_exec(c, id, &p, err);
-    arrays_free(arr, n);
-    return r;
-}
-
 /* The REQUISITES_ACTIVE arrays (types, currencies) of the creates in rd
  * that ask for a requisite; false when none does. */
 static bool requisites_arrays(const struct order_reads *rd, int n, struct pg_array arr[2])
@@ -430,12 +416,47 @@ kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
             arr_add(&arr[NCOL + 1], NULL, 0);
         }
     }
-    kassa_err err;
-    PGresult *r = exec_arrays(c, STMT_ORDER_INSERT_MANY, arr, NARR, &err);
-    if (r == NULL)
+    /* Each order's amount claimed on its requisite (requisite_claims) in
+     * the same round trip as the insert: all of them, or the group runs
+     * again one by one (an amount pending meanwhile, or twice in it). */
+    struct pg_array claim[2];
+    arr_init(&claim[0], OID_INT8);
+    arr_init(&claim[1], OID_INT8);
+    int nclaims = 0;
+    for (int i = 0; i < n; i++) {
+        if (o[i]->requisite_id == 0)
+            continue;
+        arr_i64(&claim[0], o[i]->requisite_id);
+        arr_i64(&claim[1], o[i]->amount);
+        nclaims++;
+    }
+    struct pg_params pc = {0}, pi = {0};
+    PGresult *res[2] = {NULL, NULL};
+    kassa_err err = arrays_params(claim, 2, &pc);
+    if (err == KASSA_OK)
+        err = arrays_params(arr, NARR, &pi);
+    if (err == KASSA_OK) {
+        const struct pg_call calls[2] = {
+            {PG_SLOTS_CREATE + (int)STMT_REQUISITE_CLAIM_MANY,
+             create_sql[STMT_REQUISITE_CLAIM_MANY], &pc},
+            {PG_SLOTS_CREATE + (int)STMT_ORDER_INSERT_MANY, create_sql[STMT_ORDER_INSERT_MANY],
+             &pi},
+        };
+        err = pg_exec_many(c, calls, 2, res);
+    }
+    arrays_free(claim, 2);
+    arrays_free(arr, NARR);
+    if (err != KASSA_OK)
         /* Another node or writer committed one of the keys after our
          * lookup: the caller runs the creates again, one by one. */
         return err == KASSA_EEXIST ? KASSA_ERETRY : err;
+    bool claimed = PQntuples(res[0]) == nclaims;
+    PQclear(res[0]);
+    PGresult *r = res[1];
+    if (!claimed) {
+        PQclear(r);
+        return KASSA_ERETRY; /* the caller's savepoint undoes both */
+    }
     err = PQntuples(r) == n ? KASSA_OK : KASSA_EIO;
     for (int row = 0; row < n && err == KASSA_OK; row++) {
         const char *uuid = PQgetvalue(r, row, 0);
@@ -454,35 +475,6 @@ kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
     }
     PQclear(r);
     return err;
-}
-
-kassa_err pg_requisite_claim_many(struct store_conn *base, const int64_t *requisite_id,
-                                  const int64_t *amount, int n, bool *taken)
-{
-    CONN(base);
-    struct pg_array arr[2];
-    arr_init(&arr[0], OID_INT8);
-    arr_init(&arr[1], OID_INT8);
-    for (int i = 0; i < n; i++) {
-        arr_i64(&arr[0], requisite_id[i]);
-        arr_i64(&arr[1], amount[i]);
-        taken[i] = false;
-    }
-    kassa_err err;
-    PGresult *r = exec_arrays(c, STMT_REQUISITE_CLAIM_MANY, arr, 2, &err);
-    if (r == NULL)
-        return err;
-    /* Each claimed pair to the first of the group that asked for it. */
-    for (int row = 0; row < PQntuples(r); row++) {
-        int64_t rid = pg_i64(r, row, 0), a = pg_i64(r, row, 1);
-        for (int i = 0; i < n; i++)
-            if (!taken[i] && requisite_id[i] == rid && amount[i] == a) {
-                taken[i] = true;
-                break;
-            }
-    }
-    PQclear(r);
-    return KASSA_OK;
 }
 
 /* sql_order_columns into one statement's parameters. */

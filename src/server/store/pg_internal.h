@@ -183,8 +183,6 @@ kassa_err pg_order_insert(struct store_conn *base, struct order *o);
 kassa_err pg_order_insert_idem(struct store_conn *base, struct order *o, struct idem *idem);
 kassa_err pg_order_create_reads_many(struct store_conn *base, struct order_reads *rd, int n,
                                      struct requisite_list *requisites);
-kassa_err pg_requisite_claim_many(struct store_conn *base, const int64_t *requisite_id,
-                                  const int64_t *amount, int n, bool *taken);
 kassa_err pg_ledger_lock(struct store_conn *base);
 kassa_err pg_order_insert_many(struct store_conn *base, struct order *const *o,
                                struct idem *const *idem, int n);

@@ -31,7 +31,7 @@ _Static_assert((sizeof(struct store_ops) - offsetof(struct store_ops, open)) % s
 
 /* True when the backend fills every op (but the optional ones: writer_extra,
  * order_insert_idem, order_create_reads_many, order_insert_many,
- * requisite_claim_many, ledger_lock, backup); names the first missing
+ * ledger_lock, backup); names the first missing
  * one's position in the log otherwise (a backend that misses a new op must not start and crash
  * later on a NULL call). */
 static bool ops_complete(const struct store_ops *ops)
@@ -45,7 +45,6 @@ static bool ops_complete(const struct store_ops *ops)
                         off == offsetof(struct store_ops, order_insert_idem) ||
                         off == offsetof(struct store_ops, order_create_reads_many) ||
                         off == offsetof(struct store_ops, order_insert_many) ||
-                        off == offsetof(struct store_ops, requisite_claim_many) ||
                         off == offsetof(struct store_ops, ledger_lock) ||
                         off == offsetof(struct store_ops, backup);
         if (fn == NULL && !optional) {

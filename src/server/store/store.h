@@ -177,9 +177,11 @@ struct store_ops {
     kassa_err (*order_create_reads_many)(struct store_conn *c, struct order_reads *r, int n,
                                          struct requisite_list *requisites);
     /* order_insert_idem for n orders in one statement: every o[i]->id set
-     * and, where idem[i] is not NULL, its record inserted with order_id.
-     * All or nothing: KASSA_ERETRY when a key was taken meanwhile (the
-     * caller's savepoint then undoes the statement). */
+     * and, where idem[i] is not NULL, its record inserted with order_id,
+     * and each order's amount claimed on its requisite (store_requisite_
+     * claim) in the same round trip. All or nothing: KASSA_ERETRY when a
+     * key or an amount was taken meanwhile (the caller's savepoint then
+     * undoes it all). */
     kassa_err (*order_insert_many)(struct store_conn *c, struct order *const *o,
                                    struct idem *const *idem, int n);
     /* Claim `amount` on a requisite: *taken false when it has the amount
@@ -190,11 +192,6 @@ struct store_ops {
     kassa_err (*requisite_unclaim)(struct store_conn *c, int64_t requisite_id, int64_t amount);
     /* How many orders are pending on a requisite (its open orders). */
     kassa_err (*requisite_pending)(struct store_conn *c, int64_t requisite_id, int64_t *n);
-    /* store_requisite_claim for n (requisite, amount) pairs in one
-     * statement: taken[i] true for those it claimed (a pair repeated in
-     * the group is claimed by its first). Optional, with order_insert_many. */
-    kassa_err (*requisite_claim_many)(struct store_conn *c, const int64_t *requisite_id,
-                                      const int64_t *amount, int n, bool *taken);
     /* Take the ledger's lock for the rest of the transaction (every
      * ledger_post takes it too). NULL where one writer is all there is
      * (SQLite): its transactions are the lock. */
