@@ -299,3 +299,28 @@ enum http_action list_postings(struct http_req *req, int64_t trader_id)
     finish_page(req, &w, err, &page);
     return HTTP_DONE;
 }
+
+bool requisite_list_args(struct http_req *req, struct requisite_filter *f)
+{
+    static const char *const args[] = {"limit",    "cursor", "order", "type",
+                                       "currency", "active", NULL};
+    char msg[256];
+    if (!list_args(req, args,
+                   "requisites are listed by type, currency and active (with limit, cursor, order)",
+                   &f->limit, &f->after_id, &f->asc))
+        return false;
+    if (!arg_text(req, "type", f->type, sizeof f->type, msg, sizeof msg) ||
+        !arg_text(req, "currency", f->currency, sizeof f->currency, msg, sizeof msg)) {
+        reply_error(req, 400, "%s", msg);
+        return false;
+    }
+    const char *active = http_query(req, "active");
+    if (active != NULL) {
+        if (strcmp(active, "true") != 0 && strcmp(active, "false") != 0) {
+            reply_error(req, 400, "active: expected true or false");
+            return false;
+        }
+        f->active = strcmp(active, "true") == 0;
+    }
+    return true;
+}

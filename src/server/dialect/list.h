@@ -60,6 +60,10 @@ void start_page(struct jw *w);
 bool page_room(struct row_page *p);
 void finish_page(struct http_req *req, struct jw *w, kassa_err err, const struct row_page *page);
 
+/* A requisite list's arguments into f (type, currency, active, and the
+ * page); false after answering 400. */
+bool requisite_list_args(struct http_req *req, struct requisite_filter *f);
+
 /* ---- the ledger ---- */
 
 /* An account's owner: "platform", "shop:<id>" or "trader:<id>". */

@@ -483,3 +483,41 @@ void reply_dispute_changed(struct http_req *req, struct dispute_cmd *cmd, kassa_
              dispute_status_name(cmd->dispute.status));
     reply_dispute(req, &cmd->dispute, v);
 }
+
+bool dispute_list_args(struct http_req *req, struct dispute_filter *f, bool *queue)
+{
+    const char *status = http_query(req, "status");
+    const char *awaiting = http_query(req, "awaiting");
+    if (status != NULL && (f->status = dispute_status_parse(status)) < 0) {
+        reply_error(req, 400,
+                    "status: expected in_progress, paused, resolved_success or resolved_cancel");
+        return false;
+    }
+    if (awaiting != NULL && (strcmp(awaiting, "trader") == 0 || strcmp(awaiting, "operator") == 0))
+        f->awaiting = dispute_awaiting_parse(awaiting);
+    else if (awaiting != NULL) {
+        reply_error(req, 400, "awaiting: expected trader or operator");
+        return false;
+    }
+    *queue = status == NULL && awaiting == NULL;
+    return true;
+}
+
+bool bank_message_attach_body(struct http_req *req, struct bank_message_attach_cmd *cmd)
+{
+    static const char *const names[] = {"order", NULL};
+    char msg[256];
+    json_t *root = parse_json_object(req, msg, sizeof msg);
+    bool ok =
+        root != NULL &&
+        json_only_members(root, names, "an attachment takes order", msg, sizeof msg) &&
+        json_opt_string(root, "order", cmd->order_uuid, sizeof cmd->order_uuid, msg, sizeof msg);
+    json_decref(root);
+    if (ok && !core_is_uuid(cmd->order_uuid)) {
+        snprintf(msg, sizeof msg, "order: required, the order's uuid");
+        ok = false;
+    }
+    if (!ok)
+        reply_error(req, 400, "%s", msg);
+    return ok;
+}

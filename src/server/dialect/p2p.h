@@ -46,6 +46,15 @@ void reply_dispute_evidence(struct http_req *req, const struct dispute *d, const
 void reply_dispute_list(struct http_req *req, struct dispute_filter f, bool queue, int first, int n,
                         const struct dispute_view *v);
 
+/* A dispute list's status and awaiting arguments into f; *queue: neither
+ * was given (the open ones, whose move it is first). False after
+ * answering 400. */
+bool dispute_list_args(struct http_req *req, struct dispute_filter *f, bool *queue);
+
+/* The body of an attachment of a bank message to an order ({"order":
+ * uuid}) into cmd->order_uuid. False after answering 400. */
+bool bank_message_attach_body(struct http_req *req, struct bank_message_attach_cmd *cmd);
+
 /* The body of a dispute answer into cmd (cmd->dispute read before: its
  * currency): JSON with no member but `members` (NULL ended; "comment",
  * "reason", "outcome" and an amount as "amount_received" or "amount"),

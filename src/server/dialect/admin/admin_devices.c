@@ -310,27 +310,13 @@ static void attached(struct http_req *req, struct store_task *task, kassa_err er
 
 static enum http_action admin_attach(struct http_req *req, int64_t id)
 {
-    static const char *const names[] = {"order", NULL};
-    char msg[256];
     struct bank_message_attach_cmd *cmd = arena_calloc(&req->arena, sizeof *cmd);
     if (cmd == NULL) {
         reply_error(req, 500, "Internal server error");
         return HTTP_DONE;
     }
-    json_t *root = parse_json_object(req, msg, sizeof msg);
-    bool ok =
-        root != NULL &&
-        json_only_members(root, names, "an attachment takes order", msg, sizeof msg) &&
-        json_opt_string(root, "order", cmd->order_uuid, sizeof cmd->order_uuid, msg, sizeof msg);
-    json_decref(root);
-    if (ok && !core_is_uuid(cmd->order_uuid)) {
-        snprintf(msg, sizeof msg, "order: required, the order's uuid");
-        ok = false;
-    }
-    if (!ok) {
-        reply_error(req, 400, "%s", msg);
+    if (!bank_message_attach_body(req, cmd))
         return HTTP_DONE;
-    }
     cmd->message_id = id;
     cmd->actor = ACTOR_OPERATOR;
     cmd->matched_by = "operator";

@@ -499,9 +499,6 @@ enum http_action admin_list_callbacks(struct http_req *req)
 
 /* ---- requisites --------------------------------------------------------- */
 
-static const char *const requisite_args[] = {"limit",    "cursor", "order", "type",
-                                             "currency", "active", NULL};
-
 static bool page_requisite(void *arg, const struct requisite *r, int64_t pending)
 {
     struct row_page *p = arg;
@@ -514,25 +511,9 @@ static bool page_requisite(void *arg, const struct requisite *r, int64_t pending
 
 enum http_action admin_list_requisites(struct http_req *req)
 {
-    char msg[256];
     struct requisite_filter f = {.active = -1};
-    if (!list_args(req, requisite_args,
-                   "requisites are listed by type, currency and active (with limit, cursor, order)",
-                   &f.limit, &f.after_id, &f.asc))
+    if (!requisite_list_args(req, &f))
         return HTTP_DONE;
-    if (!arg_text(req, "type", f.type, sizeof f.type, msg, sizeof msg) ||
-        !arg_text(req, "currency", f.currency, sizeof f.currency, msg, sizeof msg)) {
-        reply_error(req, 400, "%s", msg);
-        return HTTP_DONE;
-    }
-    const char *active = http_query(req, "active");
-    if (active != NULL) {
-        if (strcmp(active, "true") != 0 && strcmp(active, "false") != 0) {
-            reply_error(req, 400, "active: expected true or false");
-            return HTTP_DONE;
-        }
-        f.active = strcmp(active, "true") == 0;
-    }
     struct jw w;
     start_page(&w);
     struct row_page page = {.w = &w, .limit = f.limit};

@@ -39,20 +39,10 @@ static enum http_action list_disputes(struct http_req *req, const struct trader 
         reply_error(req, 400, "%s", msg);
         return HTTP_DONE;
     }
-    const char *status = http_query(req, "status");
-    const char *awaiting = http_query(req, "awaiting");
-    if (status != NULL && (f.status = dispute_status_parse(status)) < 0) {
-        reply_error(req, 400,
-                    "status: expected in_progress, paused, resolved_success or resolved_cancel");
+    bool queue;
+    if (!dispute_list_args(req, &f, &queue))
         return HTTP_DONE;
-    }
-    if (awaiting != NULL && (strcmp(awaiting, "trader") == 0 || strcmp(awaiting, "operator") == 0))
-        f.awaiting = dispute_awaiting_parse(awaiting);
-    else if (awaiting != NULL) {
-        reply_error(req, 400, "awaiting: expected trader or operator");
-        return HTTP_DONE;
-    }
-    reply_dispute_list(req, f, status == NULL && awaiting == NULL, AWAIT_TRADER, (int)n, &view);
+    reply_dispute_list(req, f, queue, AWAIT_TRADER, (int)n, &view);
     return HTTP_DONE;
 }
 

@@ -61,27 +61,9 @@ static bool page_requisite(void *arg, const struct requisite *r, int64_t pending
 
 static enum http_action list_requisites(struct http_req *req, const struct trader *t)
 {
-    static const char *const args[] = {"limit",    "cursor", "order", "type",
-                                       "currency", "active", NULL};
-    char msg[256];
     struct requisite_filter f = {.active = -1, .trader_id = t->id};
-    if (!list_args(req, args,
-                   "requisites are listed by type, currency and active (with limit, cursor, order)",
-                   &f.limit, &f.after_id, &f.asc))
+    if (!requisite_list_args(req, &f))
         return HTTP_DONE;
-    if (!arg_text(req, "type", f.type, sizeof f.type, msg, sizeof msg) ||
-        !arg_text(req, "currency", f.currency, sizeof f.currency, msg, sizeof msg)) {
-        reply_error(req, 400, "%s", msg);
-        return HTTP_DONE;
-    }
-    const char *active = http_query(req, "active");
-    if (active != NULL) {
-        if (strcmp(active, "true") != 0 && strcmp(active, "false") != 0) {
-            reply_error(req, 400, "active: expected true or false");
-            return HTTP_DONE;
-        }
-        f.active = strcmp(active, "true") == 0;
-    }
     struct jw w;
     start_page(&w);
     struct row_page page = {.w = &w, .limit = f.limit};
