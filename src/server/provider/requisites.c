@@ -418,7 +418,7 @@ static kassa_err try_one(struct tries *t, const struct requisite *r, int64_t amo
     int64_t day = t->a->now / 86400;
     if (r->max_pending > 0) {
         int64_t n;
-        if ((err = store_requisite_pending(c, r->id, &n)) != KASSA_OK)
+        if ((err = STORE_CALL(c, requisite_pending, r->id, &n)) != KASSA_OK)
             return err;
         if (n >= r->max_pending)
             return KASSA_OK;
@@ -447,7 +447,7 @@ static kassa_err try_one(struct tries *t, const struct requisite *r, int64_t amo
     }
     reached(t, PICK_DUPLICATE);
     bool taken;
-    if ((err = store_requisite_claim(c, r->id, amount, &taken)) != KASSA_OK || !taken)
+    if ((err = STORE_CALL(c, requisite_claim, r->id, amount, &taken)) != KASSA_OK || !taken)
         return err;
     if (limited && (err = store_requisite_day_add(c, r->id, day, amount, 1)) != KASSA_OK)
         return err;
@@ -571,7 +571,7 @@ kassa_err requisites_release(struct store_conn *c, const struct order *o, bool r
 {
     if (o->requisite_id == 0)
         return KASSA_OK;
-    kassa_err err = store_requisite_unclaim(c, o->requisite_id, o->amount);
+    kassa_err err = STORE_CALL(c, requisite_unclaim, o->requisite_id, o->amount);
     if (err == KASSA_OK && released && requisite_limited(&o->req))
         err = store_requisite_day_add(c, o->requisite_id, o->created_at / 86400, -o->amount, -1);
     return err;

@@ -15,22 +15,6 @@ static struct sql_query *query2(const char *sql, int64_t a, int64_t b)
     return q;
 }
 
-kassa_err store_requisite_claim(struct store_conn *c, int64_t requisite_id, int64_t amount,
-                                bool *taken)
-{
-    return STORE_CALL(c, requisite_claim, requisite_id, amount, taken); /* on every create */
-}
-
-kassa_err store_requisite_unclaim(struct store_conn *c, int64_t requisite_id, int64_t amount)
-{
-    return STORE_CALL(c, requisite_unclaim, requisite_id, amount);
-}
-
-kassa_err store_requisite_pending(struct store_conn *c, int64_t requisite_id, int64_t *n)
-{
-    return STORE_CALL(c, requisite_pending, requisite_id, n);
-}
-
 struct day {
     int64_t amount, count;
 };

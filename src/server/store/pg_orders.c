@@ -164,14 +164,14 @@ kassa_err pg_receipt_image_put(struct store_conn *base, int64_t order_id, const 
     return run_(c, S_RECEIPT_PUT, &p, NULL);
 }
 
-kassa_err pg_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a,
-                               char **content_type, void **data, size_t *len)
+/* A stored file (a receipt image, a dispute's evidence): the row of
+ * statement `slot` (content type, bytes) into the arena; KASSA_ENOTFOUND
+ * without one. */
+static kassa_err file_get(struct pg_conn *c, int slot, const struct pg_params *p, struct arena *a,
+                          char **content_type, void **data, size_t *len)
 {
-    CONN(base);
-    struct pg_params p = {0};
-    pgp_i64(&p, order_id);
     kassa_err err;
-    PGresult *r = exec_(c, S_RECEIPT_GET, &p, &err);
+    PGresult *r = exec_(c, slot, p, &err);
     if (r == NULL)
         return err;
     if (PQntuples(r) == 0) {
@@ -193,6 +193,15 @@ kassa_err pg_receipt_image_get(struct store_conn *base, int64_t order_id, struct
     }
     PQclear(r);
     return err;
+}
+
+kassa_err pg_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a,
+                               char **content_type, void **data, size_t *len)
+{
+    CONN(base);
+    struct pg_params p = {0};
+    pgp_i64(&p, order_id);
+    return file_get(c, S_RECEIPT_GET, &p, a, content_type, data, len);
 }
 
 kassa_err pg_evidence_put(struct store_conn *base, const struct dispute_evidence *e,
@@ -217,29 +226,7 @@ kassa_err pg_evidence_get(struct store_conn *base, int64_t dispute_id, const cha
     struct pg_params p = {0};
     pgp_i64(&p, dispute_id);
     pgp_text(&p, uuid);
-    kassa_err err;
-    PGresult *r = exec_(c, S_EVIDENCE_GET, &p, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return KASSA_ENOTFOUND;
-    }
-    size_t hexlen = (size_t)PQgetlength(r, 0, 1);
-    size_t cap = hexlen > 2 ? (hexlen - 2) / 2 : 0;
-    *content_type = arena_strdup(a, PQgetvalue(r, 0, 0));
-    *data = arena_alloc(a, cap ? cap : 1);
-    if (*content_type == NULL || *data == NULL) {
-        err = KASSA_ENOMEM;
-    } else {
-        long got = pg_bytes(r, 0, 1, *data, cap);
-        if (got < 0)
-            err = KASSA_EIO;
-        else
-            *len = (size_t)got;
-    }
-    PQclear(r);
-    return err;
+    return file_get(c, S_EVIDENCE_GET, &p, a, content_type, data, len);
 }
 
 kassa_err pg_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to,

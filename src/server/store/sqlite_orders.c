@@ -163,14 +163,12 @@ kassa_err sqlite_receipt_image_put(struct store_conn *base, int64_t order_id,
     return sqlite_run(c, st);
 }
 
-kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a,
-                                   char **content_type, void **data, size_t *len)
+/* A stored file (a receipt image, a dispute's evidence): the row of the
+ * bound statement st (content type, bytes) into the arena;
+ * KASSA_ENOTFOUND without one. */
+static kassa_err file_get(struct sqlite_conn *c, sqlite3_stmt *st, struct arena *a,
+                          char **content_type, void **data, size_t *len)
 {
-    CONN(base);
-    sqlite3_stmt *st = st_(c, S_RECEIPT_GET);
-    if (st == NULL)
-        return KASSA_EIO;
-    sqlite3_bind_int64(st, 1, order_id);
     int rc = sqlite3_step(st);
     kassa_err err = KASSA_OK;
     if (rc == SQLITE_ROW) {
@@ -186,6 +184,17 @@ kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, st
     }
     sqlite_stmt_done(st);
     return err;
+}
+
+kassa_err sqlite_receipt_image_get(struct store_conn *base, int64_t order_id, struct arena *a,
+                                   char **content_type, void **data, size_t *len)
+{
+    CONN(base);
+    sqlite3_stmt *st = st_(c, S_RECEIPT_GET);
+    if (st == NULL)
+        return KASSA_EIO;
+    sqlite3_bind_int64(st, 1, order_id);
+    return file_get(c, st, a, content_type, data, len);
 }
 
 kassa_err sqlite_evidence_put(struct store_conn *base, const struct dispute_evidence *e,
@@ -214,21 +223,7 @@ kassa_err sqlite_evidence_get(struct store_conn *base, int64_t dispute_id, const
         return KASSA_EIO;
     sqlite3_bind_int64(st, 1, dispute_id);
     sqlite_bind_text(st, 2, uuid);
-    int rc = sqlite3_step(st);
-    kassa_err err = KASSA_OK;
-    if (rc == SQLITE_ROW) {
-        *content_type = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
-        *len = (size_t)sqlite3_column_bytes(st, 1);
-        *data = arena_alloc(a, *len ? *len : 1);
-        if (*content_type == NULL || *data == NULL)
-            err = KASSA_ENOMEM;
-        else if (*len)
-            memcpy(*data, sqlite3_column_blob(st, 1), *len);
-    } else {
-        err = rc == SQLITE_DONE ? KASSA_ENOTFOUND : sqlite_step_error(c, rc);
-    }
-    sqlite_stmt_done(st);
-    return err;
+    return file_get(c, st, a, content_type, data, len);
 }
 
 kassa_err sqlite_order_stats(struct store_conn *base, int64_t shop_id, int64_t from, int64_t to,

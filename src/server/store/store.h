@@ -583,19 +583,14 @@ kassa_err store_traders_list(struct store_conn *c, int64_t after_id, bool asc, i
                              store_trader_fn fn, void *arg);
 kassa_err store_trader_balances(struct store_conn *c, int64_t trader_id, const char *currency,
                                 struct trader_balances *out);
-/* The requisites' claims and days (claims.c, over query_rows;
- * provider/requisites.h). claim: taken false when the requisite has the
- * amount pending already; pending: how many amounts it has pending; day:
+/* The requisites' days (claims.c, over query_rows; provider/requisites.h;
+ * the claims are the ops requisite_claim, _unclaim, _pending). day:
  * what it took on `day` (0 and 0 when nothing); day_add adds to it (the
  * row made on first use; a negative change of a day never counted does
  * nothing). order_set_pick writes an order's trader_id, reserve,
  * amount_requested and no_requisite_reason. trader_available: the
  * trader's available balance in currency (0 without an account).
  * ledger_lock: store_ops.ledger_lock where there is one. */
-kassa_err store_requisite_claim(struct store_conn *c, int64_t requisite_id, int64_t amount,
-                                bool *taken);
-kassa_err store_requisite_unclaim(struct store_conn *c, int64_t requisite_id, int64_t amount);
-kassa_err store_requisite_pending(struct store_conn *c, int64_t requisite_id, int64_t *n);
 kassa_err store_requisite_day(struct store_conn *c, int64_t requisite_id, int64_t day,
                               int64_t *amount, int64_t *count);
 kassa_err store_requisite_day_add(struct store_conn *c, int64_t requisite_id, int64_t day,

@@ -7,27 +7,7 @@
 #include "store/migration.h"
 #include "store/sqlite_internal.h"
 
-/* The pool's pick for one order of a fresh amount: every call asks for
- * another amount, so the unique-amount rule never refuses and what is
- * tested is the rotation (provider/requisites.h). */
-static kassa_err pick_one(struct store_conn *c, const char *type, const char *currency,
-                          const char *bank, const struct country_filter *countries,
-                          struct requisite *out)
-{
-    static int64_t amount = 100000;
-    struct pick_ask a = {.type = type,
-                         .currency = currency,
-                         .bank_code = bank,
-                         .countries = countries,
-                         .amount = ++amount,
-                         .rate = "",
-                         .now = 1};
-    struct pick p;
-    kassa_err err = requisites_assign(c, &a, NULL, &p);
-    if (err == KASSA_OK)
-        *out = p.req;
-    return err;
-}
+#include "pick_one.h"
 
 /* Run `fn` on the writer connection in its own transaction (the writer
  * thread is the only user of that connection, so go through it). */
