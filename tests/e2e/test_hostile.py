@@ -215,7 +215,7 @@ def test_flood_evicts_idle_then_refuses_with_503(kassad):
         s = _connect(port)
         s.sendall(b"POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
         busy.append(s)
-    time.sleep(0.3)
+    time.sleep(0.5)
     t0 = time.monotonic()
     ans = _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     assert _status(ans) == 503, ans[:200]

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -137,7 +138,10 @@ static void close_rec(struct conn_rec *r)
 }
 
 /* The connection waiting longest for a request, not closing yet (a scan:
- * only at the limit). */
+ * only at the limit). One whose request bytes already wait in the socket
+ * is not idle: MHD has not read them yet (a busy worker; ASan), and
+ * closing it would drop a request in flight. A client's end of stream
+ * reads as 0 bytes, so a connection the client closed stays evictable. */
 static struct conn_rec *oldest_waiting(void)
 {
     struct conn_rec *best = NULL;
@@ -146,10 +150,13 @@ static struct conn_rec *oldest_waiting(void)
         if (r->closing || atomic_load_explicit(&r->state, memory_order_relaxed) != REC_WAITING)
             continue;
         int64_t since = atomic_load_explicit(&r->since_ms, memory_order_relaxed);
-        if (best == NULL || since < best_since) {
-            best = r;
-            best_since = since;
-        }
+        if (best != NULL && since >= best_since)
+            continue;
+        int pending = 0;
+        if (ioctl(r->fd, FIONREAD, &pending) == 0 && pending > 0)
+            continue;
+        best = r;
+        best_since = since;
     }
     return best;
 }
