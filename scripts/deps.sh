@@ -24,12 +24,13 @@
 # root, or through sudo when not root and sudo exists.
 set -euo pipefail
 
-# Building and running kassad.
+# Building and running kassad (libjs-chart.js: the console's charts, served
+# by kassad from Debian's file).
 run_pkgs=(
     build-essential meson ninja-build pkg-config
     libmicrohttpd-dev libgnutls28-dev libjansson-dev libcurl4-openssl-dev libssl-dev
     libsqlite3-dev libpq-dev libqrencode-dev zlib1g-dev
-    python3 curl openssl
+    python3 curl openssl libjs-chart.js
 )
 # The tests on top: unit tests, format check, the clang build, end-to-end
 # suite on PostgreSQL and its check of kassad's answers against the OpenAPI

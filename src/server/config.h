@@ -33,6 +33,7 @@ struct config {
     int panda_order_ttl;           /* --panda-order-ttl SEC     KASSA_PANDA_ORDER_TTL (900) */
     int tegro_order_ttl;           /* --tegro-order-ttl SEC     KASSA_TEGRO_ORDER_TTL (86400) */
     int auth_fail_limit;           /* --auth-fail-limit N        KASSA_AUTH_FAIL_LIMIT (20) */
+    char *console_chartjs;         /* --console-chartjs FILE    KASSA_CONSOLE_CHARTJS */
     int bank_message_grace;        /* --bank-message-grace SEC   KASSA_BANK_MESSAGE_GRACE (600) */
     int auth_fail_window;          /* --auth-fail-window SEC     KASSA_AUTH_FAIL_WINDOW (60) */
     int idempotency_ttl;           /* --idempotency-ttl SEC     KASSA_IDEMPOTENCY_TTL (86400) */

@@ -14,6 +14,7 @@
 #include "core/query.h"
 #include "config.h"
 #include "dialect/dialect.h"
+#include "dialect/console/console.h"
 #include "txn/submit.h"
 #include "http/http.h"
 #include "base/log.h"
@@ -77,6 +78,7 @@ static void configure_core(void)
             if (strcmp(cs.dialects[i].name, ttls[j].dialect) == 0 && *ttls[j].ttl > 0)
                 cs.dialects[i].order_ttl = *ttls[j].ttl;
     core_configure(&cs);
+    console_configure(config.console_chartjs);
 }
 
 int main(int argc, char **argv)

@@ -16,7 +16,8 @@
     X(pages)                                                                                       \
     X(docs)                                                                                        \
     X(device)                                                                                      \
-    X(trader)
+    X(trader)                                                                                      \
+    X(console)
 
 #define DECLARE(name) extern const struct dialect dialect_##name;
 DIALECTS(DECLARE)

@@ -1,0 +1,9 @@
+// merchant.js: the merchant's views (filled in by the console's merchant part).
+import { h, fill, t } from "./lib.js";
+
+export default function setup(app) {
+  app.nav("/", t("app.name"));
+  app.route("/", (main) => {
+    fill(main, h("h1", { text: app.session.name }));
+  });
+}

@@ -1,0 +1,9 @@
+// trader.js: the trader's views (filled in by the console's trader part).
+import { h, fill, t } from "./lib.js";
+
+export default function setup(app) {
+  app.nav("/", t("app.name"));
+  app.route("/", (main) => {
+    fill(main, h("h1", { text: app.session.name }));
+  });
+}
