@@ -66,6 +66,10 @@ addStrings({
     "op.traders.online_ok": "Trader is online",
     "op.traders.offline_ok": "Trader is offline",
     "op.traders.edit": "Edit",
+    "op.traders.set_login": "Set a login and password",
+    "op.traders.login_q": "Console sign-in of trader “{name}”",
+    "op.traders.login_ok": "Sign-in saved",
+    "op.traders.password_hint": "At least 12 characters.",
     "op.traders.edit_q": "Trader {id}",
     "op.traders.saved": "Trader saved",
     "op.traders.deposit": "Record a deposit",
@@ -133,6 +137,10 @@ addStrings({
     "op.traders.online_ok": "Трейдер в сети",
     "op.traders.offline_ok": "Трейдер не в сети",
     "op.traders.edit": "Изменить",
+    "op.traders.set_login": "Задать логин и пароль",
+    "op.traders.login_q": "Вход в консоль трейдера «{name}»",
+    "op.traders.login_ok": "Вход сохранён",
+    "op.traders.password_hint": "Не короче 12 символов.",
     "op.traders.edit_q": "Трейдер {id}",
     "op.traders.saved": "Трейдер сохранён",
     "op.traders.deposit": "Записать депозит",
@@ -406,6 +414,23 @@ async function traderView(main, { id }) {
     if (Object.keys(body).length === 0) return;
     if (await act(edit, () => api("PATCH", `/admin/v1/traders/${tr.id}`, body), t("op.traders.saved"))) reload();
   });
+  const login = h("button.trader-login", { type: "button", text: t("op.traders.set_login") });
+  login.addEventListener("click", async () => {
+    const v = await askForm(
+      t("op.traders.login_q", { name: tr.name }),
+      [
+        field(t("op.traders.login"), h("input", { name: "login", required: true, autocomplete: "off" })),
+        field(
+          t("op.traders.password"),
+          h("input", { name: "password", type: "password", minlength: "12", required: true, autocomplete: "new-password" }),
+          t("op.traders.password_hint"),
+        ),
+      ],
+      { ok: t("save") },
+    );
+    if (!v) return;
+    if (await act(login, () => api("PATCH", `/admin/v1/traders/${tr.id}`, v), t("op.traders.login_ok"))) reload();
+  });
   const b = tr.balances || {};
   const stat = (key, label) =>
     h(
@@ -419,7 +444,7 @@ async function traderView(main, { id }) {
     main,
     h("p.crumbs", {}, h("a", { href: "#/traders", text: t("op.traders.back") })),
     h("div.title-row", {}, h("h1", { text: tr.name }), statusBadges(tr)),
-    h("div.toolbar", {}, suspend, online, edit),
+    h("div.toolbar", {}, suspend, online, edit, login),
     h(
       "div.cards.trader-balances",
       {},

@@ -10,13 +10,8 @@
 //
 // Input (environment):
 //   KASSA_BASE      kassad's origin
-//   OWNER           JSON {id, name, role, login, password, token}
-//   VIEWER          JSON {id, name, role, login, password, token}
-//   SIGNIN          real (POST /console/api/session through the sign-in
-//                   form), intercept (the session answered by the test and
-//                   the operator's bearer token sent instead: only while the
-//                   sessions backend is missing), or auto (real when kassad
-//                   has /console/api/session)
+//   OWNER           JSON {id, name, role, login, password}
+//   VIEWER          JSON {id, name, role, login, password}
 //   SHOP            JSON of the shop to create {name, url, callback_url, fee_percent}
 //   TRADER          JSON {name, verified_name, reward_bps, currency, deposit}
 //   REQUISITE       JSON {requisite, bank_code, bank_name_ru, bank_name_en,
@@ -39,13 +34,7 @@ const shopIn = JSON.parse(env("SHOP"));
 const traderIn = JSON.parse(env("TRADER"));
 const reqIn = JSON.parse(env("REQUISITE"));
 const shots = process.env.SHOTS || "";
-let mode = env("SIGNIN", "auto");
-if (mode === "auto") {
-  const r = await fetch(`${base}/console/api/session`);
-  mode = r.status === 404 ? "intercept" : "real";
-}
-
-const result = { mode, steps: [], layout: {}, console_errors: [], external_requests: [] };
+const result = { steps: [], layout: {}, console_errors: [], external_requests: [] };
 const step = (s) => result.steps.push(s);
 
 const browser = await chromium.launch({
@@ -58,9 +47,13 @@ async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
+  page.signedIn = false;
   page.on("console", (m) => {
-    // A 403 the test provokes is logged by chromium as a failed resource.
-    if (m.type() === "error" && !/status of 40[34]/.test(m.text())) result.console_errors.push(m.text());
+    // A 403 the test provokes is logged by chromium as a failed resource,
+    // and so is the 401 of the session asked for before signing in.
+    if (m.type() !== "error" || /status of 40[34]/.test(m.text())) return;
+    if (!page.signedIn && /status of 401/.test(m.text())) return;
+    result.console_errors.push(m.text());
   });
   page.on("pageerror", (e) => result.console_errors.push(String(e)));
   page.on("request", (r) => {
@@ -69,26 +62,17 @@ async function newPage() {
   return page;
 }
 
+// Sign in through the console's form (POST /console/api/session): the
+// session cookie, then every admin call with it and its CSRF token.
 async function signIn(who) {
   const page = await newPage();
-  if (mode === "intercept") {
-    await page.route("**/console/api/session", (r) =>
-      r.request().method() === "DELETE"
-        ? r.fulfill({ status: 204 })
-        : r.fulfill({
-            json: { kind: "operator", id: who.id, name: who.name, role: who.role, csrf: "x", totp_enabled: false, lang: "en" },
-          }),
-    );
-    await page.setExtraHTTPHeaders({ Authorization: `Bearer ${who.token}` });
-    await page.goto(`${base}/console/`);
-  } else {
-    await page.goto(`${base}/console/`);
-    await page.locator("form.signin").waitFor();
-    await page.fill("form.signin input[name=login]", who.login);
-    await page.fill("form.signin input[name=password]", who.password);
-    await page.click("form.signin button[type=submit]");
-  }
+  await page.goto(`${base}/console/`);
+  await page.locator("form.signin").waitFor();
+  await page.fill("form.signin input[name=login]", who.login);
+  await page.fill("form.signin input[name=password]", who.password);
+  await page.click("form.signin button[type=submit]");
   await page.locator("header.top .who-name").waitFor();
+  page.signedIn = true;
   result[`${who.role}_signed_in_as`] = (await page.locator("header.top .who-name").textContent()).trim();
   return page;
 }
