@@ -290,7 +290,7 @@ export async function requisitesView(main) {
   fill(
     main,
     h("h1", { text: t("op.req.nav") }),
-    h("section.card", {}, requisiteForm(draw, { traders })),
     listBox,
+    h("section.card.req-new", {}, requisiteForm(draw, { traders })),
   );
 }

@@ -316,6 +316,24 @@ try {
   await layout(page, "operator");
   step("operators");
 
+  // The same pages in Russian (longer words): still no overflow, no word broken.
+  await page.evaluate(() => localStorage.setItem("kassa.lang", "ru"));
+  await page.reload();
+  await page.locator("header.top .who-name").waitFor();
+  for (const [name, path, sel] of [
+    ["ru-shop", new URL(result.shop_url).hash.slice(1), "form.shop-settings"],
+    ["ru-trader", new URL(result.trader_url).hash.slice(1), "form.trader-deposit"],
+    ["ru-requisites", "/requisites", "form.req-create"],
+    ["ru-ledger", "/ledger", "button.verify"],
+    ["ru-audit", "/audit", ".audit-entry"],
+    ["ru-operators", "/operators", "form.operator-create"],
+  ]) {
+    await open(page, path, sel);
+    await layout(page, name);
+  }
+  result.ru_title = (await page.locator("main h1").textContent()).trim();
+  step("russian");
+
   // ---- the viewer: every write refused with the API's message ------------------
   const vpage = await signIn(viewer);
   const shopPath = new URL(result.shop_url).hash.slice(1);

@@ -50,7 +50,7 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
 
     assert seen["steps"] == ["signed in", "shop created", "test mode on", "deposit recorded",
                              "requisite added", "ledger verified", "audit read", "operators",
-                             "viewer refused"]
+                             "russian", "viewer refused"]
     assert seen["owner_signed_in_as"] == "Olga Owner"
     assert seen["viewer_signed_in_as"] == "Victor Viewer"
     assert seen["console_errors"] == []
@@ -171,7 +171,9 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
     # ---- every page laid out at 375 and 1280 px
     assert set(seen["layout"]) == {"shops-empty", "shops", "shop", "traders", "trader", "requisites",
                                    "ledger", "ledger-postings", "audit", "operators", "operator",
-                                   "operators-403"}
+                                   "operators-403", "ru-shop", "ru-trader", "ru-requisites",
+                                   "ru-ledger", "ru-audit", "ru-operators"}
+    assert seen["ru_title"] == "Операторы"
     for name, widths in seen["layout"].items():
         for w in widths:
             assert w["overflow"] <= 0, f"{name} at {w['width']} px overflows by {w['overflow']} px"
