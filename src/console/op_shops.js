@@ -105,6 +105,10 @@ addStrings({
     "op.shops.user_add": "Add a user",
     "op.shops.user_q": "Add user “{login}” to merchant {id}?",
     "op.shops.user_added": "User added",
+    "op.shops.user_off_q": "Switch off user “{name}”? They are signed out at once.",
+    "op.shops.user_on_q": "Switch on user “{name}”?",
+    "op.shops.user_off_ok": "User switched off",
+    "op.shops.user_on_ok": "User switched on",
     "op.shops.users_unavailable": "Merchant users are not available on this server: {msg}",
     "op.shops.actions": "Actions",
   },
@@ -189,6 +193,10 @@ addStrings({
     "op.shops.user_add": "Добавить пользователя",
     "op.shops.user_q": "Добавить пользователя «{login}» мерчанту {id}?",
     "op.shops.user_added": "Пользователь добавлен",
+    "op.shops.user_off_q": "Выключить пользователя «{name}»? Его сеансы сразу завершатся.",
+    "op.shops.user_on_q": "Включить пользователя «{name}»?",
+    "op.shops.user_off_ok": "Пользователь выключен",
+    "op.shops.user_on_ok": "Пользователь включён",
     "op.shops.users_unavailable": "Пользователи мерчантов на этом сервере недоступны: {msg}",
     "op.shops.actions": "Действия",
   },
@@ -511,6 +519,23 @@ async function methodsCard(shop) {
   return box;
 }
 
+// Switch a merchant user off (their sessions end) or on again.
+function userToggle(mid, u, reload) {
+  const b = h("button.user-toggle", {
+    type: "button",
+    class: u.disabled ? null : "danger",
+    text: u.disabled ? t("op.shops.enable") : t("op.shops.disable"),
+  });
+  b.addEventListener("click", async () => {
+    const q = t(u.disabled ? "op.shops.user_on_q" : "op.shops.user_off_q", { name: u.name });
+    if (!(await confirmDialog(q, { danger: !u.disabled }))) return;
+    const done = t(u.disabled ? "op.shops.user_on_ok" : "op.shops.user_off_ok");
+    if (await act(b, () => api("PATCH", `/admin/v1/merchants/${mid}/users/${u.id}`, { disabled: !u.disabled }), done))
+      reload();
+  });
+  return b;
+}
+
 async function usersCard(shop) {
   const mid = shop.merchant_id;
   const box = h("section.card.merchant-users");
@@ -525,7 +550,12 @@ async function usersCard(shop) {
           [
             { label: t("op.shops.id"), cell: (u) => String(u.id), class: "num" },
             { label: t("op.shops.user_name"), cell: (u) => u.name },
-            { label: t("op.shops.user_login"), cell: (u) => h("code.mono", { text: u.login }) },
+            { label: t("op.shops.user_login"), cell: (u) => (u.login ? h("code.mono", { text: u.login }) : "—") },
+            {
+              label: t("op.shops.status"),
+              cell: (u) => badge(u.disabled ? t("op.shops.disabled") : t("op.shops.active"), u.disabled ? "failed" : "ok"),
+            },
+            { label: t("op.shops.actions"), cell: (u) => userToggle(mid, u, load) },
           ],
           items,
         ),

@@ -182,6 +182,17 @@ try {
   result.test_mode_toast = await toast(page);
   await page.locator(".title-row .badge", { hasText: "test mode" }).waitFor();
   result.test_mode_checked_after = await page.isChecked("form.shop-settings input[name=test_mode]");
+  // A user of the shop's merchant.
+  const uf = page.locator("form.user-add");
+  await uf.locator("input[name=name]").fill(shopIn.user.name);
+  await uf.locator("input[name=login]").fill(shopIn.user.login);
+  await uf.locator("input[name=password]").fill(shopIn.user.password);
+  await uf.locator("button[type=submit]").click();
+  result.user_question = await confirm(page);
+  result.user_toast = await toast(page);
+  await page.locator(".merchant-users table.grid tbody tr").first().waitFor();
+  result.users_rows = await page.locator(".merchant-users table.grid tbody tr td:nth-child(3)").allTextContents();
+
   // The tariff: a new percent.
   await page.fill("form.shop-tariff input[name=fee_percent]", shopIn.new_fee_percent);
   await page.click("form.shop-tariff button[type=submit]");

@@ -31,9 +31,11 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
     shop = {"name": "Console Shop", "url": "https://console-shop.example",
             "callback_url": "https://console-shop.example/webhook", "fee_percent": "2.75",
             "fee_fixed_currency": "RUB", "fee_fixed_amount": "10.00",
-            "new_fee_percent": "3.1"}
+            "new_fee_percent": "3.1",
+            "user": {"name": "Mila Merchant", "login": "mila", "password": "mila-password-123"}}
     trader = {"name": "Petr", "verified_name": "Petr Petrov", "reward_bps": 150,
-              "currency": "USDT", "deposit": "250.5"}
+              "currency": "USDT", "deposit": "250.5", "login": "petr",
+              "password": "petr-password-123"}
     requisite = {"requisite": "+79005554433", "bank_code": "Sber", "bank_name_ru": "Сбербанк",
                  "bank_name_en": "Sberbank", "min_amount": "100", "max_amount": "5000",
                  "daily_amount": "50000", "daily_count": 20, "max_pending": 2}
@@ -82,6 +84,19 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
                                     "secret": creds["panda.secret"]}})
     assert panda.get_order("00000000-0000-4000-8000-000000000000").status == 404
 
+    # ---- the merchant's user, who then signs in to the console as a merchant
+    assert seen["user_question"] == f"Add user “mila” to merchant {listed['merchant_id']}?"
+    assert seen["user_toast"] == "User added"
+    assert seen["users_rows"] == ["mila"]
+    st, users = kassad.admin("GET", f"/admin/v1/merchants/{listed['merchant_id']}/users")
+    assert [(u["name"], u["login"], u["disabled"]) for u in users["items"]] == [
+        ("Mila Merchant", "mila", False)]
+    r = kassad.request("POST", "/console/api/session",
+                       json.dumps({"login": "mila", "password": "mila-password-123"}).encode(),
+                       [("Content-Type", "application/json")])
+    assert r.status == 200 and (r.json["kind"], r.json["merchant_id"]) == (
+        "merchant", listed["merchant_id"])
+
     # ---- test mode switched on through the settings form
     assert seen["test_mode_question"] == "Save 1 change(s) of shop “Console Shop”?"
     assert seen["test_mode_toast"] == "Settings saved"
@@ -98,6 +113,11 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
     assert len(seen["trader_creds"]["api_key"]) > 0 and len(seen["trader_creds"]["secret"]) > 0
     st, tr = kassad.admin("GET", f"/admin/v1/traders/{tr['id']}")
     assert tr["balances"]["available"] == "250.500000"
+    # The trader signs in with the login and password given at creation.
+    r = kassad.request("POST", "/console/api/session",
+                       json.dumps({"login": "petr", "password": "petr-password-123"}).encode(),
+                       [("Content-Type", "application/json")])
+    assert r.status == 200 and (r.json["kind"], r.json["trader_id"]) == ("trader", tr["id"])
     assert seen["available_before"] == f"0.000000{NBSP}USDT"
     assert seen["available_after"] == f"250.500000{NBSP}USDT"
     assert seen["reserved_after"] == f"0.000000{NBSP}USDT"
@@ -144,7 +164,8 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
         if e["actor_id"] == owner["id"]:
             assert e["token_id"] is None and e["client"].startswith("console@"), e
     for action in ["shop.create", "shop.update", "trader.create", "trader.deposit",
-                   "requisite.create", "requisite.update", "shop.tariff"]:
+                   "requisite.create", "requisite.update", "shop.tariff",
+                   "merchant_user.create"]:
         assert action in [e["action"] for e in mine], action
     tariff = next(e for e in mine if e["action"] == "shop.tariff")
     assert tariff["changed"] == [["fee_percent", "2.75", "3.1"]]
