@@ -411,11 +411,12 @@ function orderActions(o, reload) {
   return h("section.card.order-actions", {}, h("h2", { text: t("op.orders.actions") }), h("div.row", {}, btns));
 }
 
-function timeline(events) {
-  if (!events.length) return h("p.muted", { text: t("empty") });
+// The order's creation, then its events (each a change of status).
+function timeline(o, events) {
   return h(
     "ol.timeline",
     {},
+    h("li", {}, h("span.when", { text: dt(o.created_at) }), " ", h("strong", { text: t("op.orders.created") }), " ", h("span.muted", { text: money(o.amount_requested || o.amount, o.currency) })),
     events.map((e) => h("li", {}, h("span.when", { text: dt(e.at) }), " ", orderStatus(e.status), " ", h("span.muted.mono", { text: e.kind }))),
   );
 }
@@ -496,7 +497,7 @@ async function orderView(main, { ref }) {
       "div.cols",
       {},
       h("section.card", {}, h("h2", { text: t("op.orders.facts") }), orderFacts(o)),
-      h("div", {}, h("section.card", {}, h("h2", { text: t("op.orders.timeline") }), timeline(events.items || [])), receiptBox),
+      h("div", {}, h("section.card", {}, h("h2", { text: t("op.orders.timeline") }), timeline(o, events.items || [])), receiptBox),
     ),
     h(
       "section.card.callbacks",
