@@ -16,6 +16,7 @@
 #include "admin_callbacks.h"
 #include "admin_exports.h"
 #include "admin_lists.h"
+#include "admin_overview.h"
 #include "admin_requisites.h"
 #include "admin_shops.h"
 #include "dialect/dialect.h"
@@ -570,6 +571,10 @@ static enum http_action admin_route(struct http_req *req, const char *p)
     if (path_after(p, "/operators") != NULL || path_after(p, "/tokens/") != NULL ||
         strcmp(p, "/audit") == 0 || strcmp(p, "/me") == 0)
         return admin_operators(req, p);
+    /* The console's live overview (admin_overview.c): one read of the
+     * figures per minute, the queues and the database. */
+    if (strcmp(p, "/overview") == 0 && get)
+        return admin_overview(req);
     /* Backups (admin_backup.c): a copy of the SQLite database, streamed. */
     if (strcmp(p, "/backup") == 0 && post)
         return admin_backup(req);
