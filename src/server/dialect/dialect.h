@@ -128,6 +128,7 @@ struct dialect_settings {
     /* The writer now, for the overview: commands queued and how long the
      * last COMMIT took (microseconds). NULL: no writer (0 and 0). */
     void (*writer_state)(int64_t *queued, int64_t *last_commit_us);
+    bool secure_cookies; /* the console's cookie is Secure (TLS, or an https public URL) */
 };
 
 void dialect_configure(const struct dialect_settings *s);
