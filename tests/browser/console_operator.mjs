@@ -76,22 +76,6 @@ async function newPage() {
 }
 
 async function signIn(page, login, password) {
-  if (process.env.DEV_TOKENS) {
-    // before the sessions backend: a made-up session, the API by bearer token
-    const tok = JSON.parse(process.env.DEV_TOKENS)[login];
-    let signedIn = false;
-    await page.route("**/console/api/session", (r) => {
-      const m = r.request().method();
-      if (m === "DELETE") {
-        signedIn = false;
-        return r.fulfill({ status: 204 });
-      }
-      if (m === "POST") signedIn = true;
-      if (!signedIn) return r.fulfill({ status: 401, json: { error: "not signed in" } });
-      return r.fulfill({ json: { kind: "operator", id: 1, name: tok.name, role: tok.role, csrf: "x", totp_enabled: false, lang: "en" } });
-    });
-    await page.setExtraHTTPHeaders({ Authorization: `Bearer ${tok.token}` });
-  }
   await page.goto(`${base}/console/`);
   await page.locator('input[name="login"]').fill(login);
   await page.locator('input[name="password"]').fill(password);
@@ -110,12 +94,16 @@ async function layout(page, name) {
   seen.layout[name] = out;
 }
 
+const text = async (loc) => ((await loc.textContent()) || "").replace(/\s+/g, " ").trim();
+
 // Confirm the open dialog (its OK button); returns the dialog's question.
 async function confirm(page, fillIn) {
   const dlg = page.locator("dialog.confirm[open]");
   await dlg.waitFor({ timeout: T });
-  const q = (await dlg.locator(".question").textContent()).trim();
+  const q = await text(dlg.locator(".question"));
   if (fillIn) await fillIn(dlg);
+  // the notices of earlier actions go: the next one is this action's
+  await page.evaluate(() => document.querySelectorAll("#toasts .toast").forEach((el) => el.remove()));
   await dlg.locator('button[value="ok"]').click();
   await dlg.waitFor({ state: "detached", timeout: T });
   return q;
@@ -124,10 +112,9 @@ async function confirm(page, fillIn) {
 async function toastText(page, kind = "ok") {
   const t = page.locator(`#toasts .toast.${kind}`).last();
   await t.waitFor({ timeout: T });
-  return (await t.textContent()).trim();
+  return text(t);
 }
 
-const text = async (loc) => ((await loc.textContent()) || "").replace(/\s+/g, " ").trim();
 
 try {
   // ---- the operator ----
@@ -137,7 +124,6 @@ try {
   seen.who = await text(page.locator(".who-name"));
 
   // the overview: the figures, the chart, a refresh in place
-  if (!process.env.SKIP_OVERVIEW) {
   await page.goto(`${base}/console/#/`);
   await page.locator("#ov-figures[data-loaded]").waitFor({ timeout: T });
   seen.overview = await page.evaluate(() => {
@@ -156,7 +142,6 @@ try {
   await page.waitForFunction((n) => Number(document.querySelector("#ov-figures").dataset.refreshes) > n, refreshes, { timeout: 12000 });
   seen.overview.refreshed_in_place = await page.evaluate(() => !!document.querySelector("#ov-chart canvas") && Object.keys(window.Chart.instances).length === 1);
   await layout(page, "overview");
-  }
   seen.steps.push("overview");
 
   // the orders, filtered through the form; the filter is in the address
