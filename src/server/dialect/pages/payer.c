@@ -421,7 +421,8 @@ enum http_action payer_page(struct http_req *req, int64_t id, const char *token,
     if (pending)
         copy_button(&b, W, "copy-amount", amt);
     sbuf_add(&b, "</div></section><dl class=\"facts\">");
-    dl_row(&b, W->order_for, o->merchant_order_id[0] ? o->merchant_order_id : "-", "order");
+    if (o->merchant_order_id[0] != '\0') /* the shop's number, as its payer knows it */
+        dl_row(&b, W->order_for, o->merchant_order_id, "order");
     const struct pay_method *m = method_find(o->payment_system);
     if (m)
         dl_row(&b, L->method, L == &lang_en ? m->name_en : m->name_ru, "method");
