@@ -64,6 +64,11 @@ addStrings({
     "op.disputes.p.trader": "trader",
     "op.disputes.p.operator": "operator",
     "op.disputes.p.system": "system",
+    "op.disputes.r.payment_not_found": "payment not found",
+    "op.disputes.r.fake_proof": "fake proof",
+    "op.disputes.r.invalid_proof_datetime": "wrong date or time on the proof",
+    "op.disputes.r.invalid_proof_requisites": "wrong requisites on the proof",
+    "op.disputes.r.bank_account_blocked": "bank account blocked",
   },
   ru: {
     "op.disputes.nav": "Споры",
@@ -123,8 +128,22 @@ addStrings({
     "op.disputes.p.trader": "трейдер",
     "op.disputes.p.operator": "оператор",
     "op.disputes.p.system": "система",
+    "op.disputes.r.payment_not_found": "платёж не найден",
+    "op.disputes.r.fake_proof": "поддельное подтверждение",
+    "op.disputes.r.invalid_proof_datetime": "неверные дата или время в подтверждении",
+    "op.disputes.r.invalid_proof_requisites": "неверные реквизиты в подтверждении",
+    "op.disputes.r.bank_account_blocked": "банковский счёт заблокирован",
   },
 });
+
+// lib.facts, its labels kept to at most 45 % of the width (op-facts in
+// style.css): a long label wraps between words instead of squeezing the
+// values into single letters on a phone.
+function opFacts(pairs) {
+  const dl = facts(pairs);
+  dl.classList.add("op-facts");
+  return dl;
+}
 
 function statusBadge(d) {
   return badge(t(`op.disputes.s.${d.status}`), d.status.replace(/_/g, "-"));
@@ -267,7 +286,7 @@ async function disputeView(main, { uuid }) {
         "section.card",
         {},
         h("h2", { text: t("op.disputes.facts") }),
-        facts([
+        opFacts([
           [t("op.disputes.order"), h("a", { href: `#/orders/${d.order_uuid}`, text: String(d.order_id) })],
           [t("op.disputes.amount"), h("span#dispute-amount", { text: money(d.amount, d.currency) })],
           d.amount_received ? [t("op.disputes.amount_received"), money(d.amount_received, d.currency)] : null,
@@ -278,7 +297,7 @@ async function disputeView(main, { uuid }) {
           [t("op.disputes.trader"), d.trader_id ? String(d.trader_id) : "—"],
           [t("op.disputes.merchant_order_id"), h("span.mono", { text: d.merchant_order_id || "—" })],
           d.comment ? [t("op.disputes.comment"), d.comment] : null,
-          d.reject_reason ? [t("op.disputes.reject_reason"), d.reject_reason] : null,
+          d.reject_reason ? [t("op.disputes.reject_reason"), t(`op.disputes.r.${d.reject_reason}`)] : null,
           [t("op.disputes.created"), dt(d.created_at)],
           [t("op.disputes.deadline"), dt(d.deadline)],
           d.pause_duration_sec ? [t("op.disputes.paused_for"), duration(d.pause_duration_sec)] : null,

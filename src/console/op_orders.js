@@ -208,6 +208,15 @@ addStrings({
 const STATUSES = ["pending", "completed", "failed", "expired", "canceled", "no_requisite", "reversed"];
 const CURRENCIES = ["RUB", "USD", "EUR", "UAH", "KZT", "UZS", "KGS", "TJS", "AZN", "GEL", "BYN", "TRY", "INR", "CNY", "GBP", "USDT", "TON", "BTC", "ETH", "LTC"];
 
+// lib.facts, its labels kept to at most 45 % of the width (op-facts in
+// style.css): a long label wraps between words instead of squeezing the
+// values into single letters on a phone.
+function opFacts(pairs) {
+  const dl = facts(pairs);
+  dl.classList.add("op-facts");
+  return dl;
+}
+
 // An order's status as a badge (its class is the API's word).
 export function orderStatus(s) {
   return badge(t(`op.orders.status.${s}`), s);
@@ -312,11 +321,14 @@ function listView(main, params, q) {
     },
     {
       label: t("op.orders.status"),
-      cell: (o) => [
-        orderStatus(o.status),
-        o.confirmed_by_customer && o.status === "pending" ? [" ", badge(t("op.orders.payer_paid"), "waiting")] : null,
-        o.test ? [" ", badge(t("op.orders.test"), "test")] : null,
-      ],
+      cell: (o) =>
+        h(
+          "span.badges",
+          {},
+          orderStatus(o.status),
+          o.confirmed_by_customer && o.status === "pending" ? [" ", badge(t("op.orders.payer_paid"), "waiting")] : null,
+          o.test ? [" ", badge(t("op.orders.test"), "test")] : null,
+        ),
     },
     { label: t("op.orders.merchant_order_id"), cell: (o) => h("span.mono", { text: o.merchant_order_id || "—" }) },
     { label: t("op.orders.origin"), cell: (o) => o.origin },
@@ -341,7 +353,7 @@ function requisiteText(r) {
 }
 
 function orderFacts(o) {
-  return facts([
+  return opFacts([
     [t("op.orders.uuid"), h("span", {}, h("span.mono", { text: o.uuid }), " ", copyButton(o.uuid))],
     [t("op.orders.status"), [orderStatus(o.status), o.test ? [" ", badge(t("op.orders.test"), "test")] : null]],
     [t("op.orders.amount"), h("span.amount", { id: "order-amount", text: money(o.amount, o.currency) })],
@@ -362,7 +374,7 @@ function orderFacts(o) {
     [t("op.orders.paid"), dt(o.paid_at)],
     o.reversed_at ? [t("op.orders.reversed"), dt(o.reversed_at)] : null,
     [t("op.orders.confirmed_by"), o.confirmed_by || "—"],
-    o.no_requisite_reason ? [t("op.orders.no_requisite_reason"), o.no_requisite_reason] : null,
+    o.no_requisite_reason ? [t("op.orders.no_requisite_reason"), h("span.mono", { text: o.no_requisite_reason })] : null,
   ]);
 }
 

@@ -218,7 +218,7 @@ function dbFacts(db) {
   const up = db && db.up;
   const known = up && db.size_bytes !== undefined;
   return h(
-    "dl.facts",
+    "dl.facts.op-facts",
     {},
     h("dt", { text: t("op.overview.state") }),
     h("dd", { dataset: { figure: "db_state" } }, badge(up ? t("op.overview.up") : t("op.overview.down"), up ? "ok" : "failed")),

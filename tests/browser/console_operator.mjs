@@ -14,31 +14,7 @@
 // Output: one JSON line on stdout with what the pages showed; exit 1 on a
 // failure (its message on stderr, what was seen so far on stdout).
 import { chromium } from "playwright-core";
-
-// In the page: what breaks the layout rules (until tests/browser/layout.mjs
-// is shared): the document wider than the window, a word (outside .mono
-// and code, which may wrap anywhere) on more than one line.
-function layoutProblems() {
-  const problems = [];
-  const de = document.documentElement;
-  if (de.scrollWidth > de.clientWidth) problems.push(`horizontal overflow: ${de.scrollWidth} > ${de.clientWidth}`);
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const range = document.createRange();
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    const el = n.parentElement;
-    if (!el || el.closest(".mono, code, script, style, #toasts")) continue;
-    if (el.getClientRects().length === 0) continue; // not shown
-    const re = /\S+/g;
-    let m;
-    while ((m = re.exec(n.textContent))) {
-      range.setStart(n, m.index);
-      range.setEnd(n, m.index + m[0].length);
-      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.bottom)));
-      if (tops.size > 1) problems.push(`word broken: "${m[0]}" in <${el.tagName.toLowerCase()} class="${el.className}">`);
-    }
-  }
-  return problems;
-}
+import { checkLayout } from "./layout.mjs";
 
 const env = (name, def) => {
   const v = process.env[name] ?? def;
@@ -89,7 +65,9 @@ async function layout(page, name) {
   for (const width of [375, 1280]) {
     await page.setViewportSize({ width, height: 900 });
     await page.waitForTimeout(250);
-    out[width] = await page.evaluate(layoutProblems);
+    out[width] = await checkLayout(page);
+    if (process.env.SCREENSHOT_DIR)
+      await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/console-${name}-${width}.png`, fullPage: true });
   }
   seen.layout[name] = out;
 }
@@ -268,6 +246,27 @@ try {
   await page.locator("h1 .badge.resolved-success").waitFor({ timeout: T });
   seen.dispute_status = await text(page.locator("h1 .badge"));
   seen.steps.push("dispute");
+
+  // in Russian: the same pages keep the layout rules
+  await page.locator("header.top button.lang").click();
+  await page.waitForFunction(() => document.documentElement.lang === "ru", null, { timeout: T });
+  await page.locator("h1 .badge.resolved-success").waitFor({ timeout: T });
+  seen.ru_title = await text(page.locator("h1"));
+  await layout(page, "dispute_ru");
+  for (const [name, hash, ready] of [
+    ["overview_ru", "#/", "#ov-figures[data-loaded]"],
+    ["orders_ru", "#/orders?status=completed", ".orders-list table.grid"],
+    ["order_ru", `#/orders/${orderUuid}`, "#act-reverse"],
+    ["withdrawals_ru", "#/withdrawals?status=all", ".withdrawals-list table.grid"],
+  ]) {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${base}/console/${hash}`);
+    await page.locator(ready).waitFor({ timeout: T });
+    await layout(page, name);
+  }
+  await page.locator("header.top button.lang").click();
+  await page.waitForFunction(() => document.documentElement.lang === "en", null, { timeout: T });
+  seen.steps.push("russian");
 
   await page.locator("button.signout").click();
   await page.locator("form.signin").waitFor({ timeout: T });

@@ -111,7 +111,7 @@ def run(kassad, make_shop, node, rec):
     assert proc.returncode == 0, f"console_operator.mjs failed:\n{proc.stderr}\n{seen}"
 
     assert seen["steps"] == ["signed in", "overview", "orders", "completed", "resent",
-                             "withdrawal", "dispute", "signed out", "viewer refused"]
+                             "withdrawal", "dispute", "russian", "signed out", "viewer refused"]
     assert seen["who"] == "Olga"
     assert seen["console_errors"] == [] and seen["external_requests"] == []
     # the answers >= 400: "not signed in" before each sign-in, the viewer's
@@ -190,8 +190,10 @@ def run(kassad, make_shop, node, rec):
     assert admin_get(kassad, f"/admin/v1/orders/{o2['uuid']}")["status"] == "pending"
 
     # the layout of every view, at both widths
+    assert seen["ru_title"] == f"Спор по заказу {o_disputed['id']} решён: оплачен"
     for view in ("overview", "orders", "order", "order_completed", "withdrawals", "disputes",
-                 "dispute"):
+                 "dispute", "dispute_ru", "overview_ru", "orders_ru", "order_ru",
+                 "withdrawals_ru"):
         assert seen["layout"][view] == {"375": [], "1280": []}, view
 
     # the audit log names the operator who signed in
