@@ -169,6 +169,8 @@ enum shop_setting {
     SHOP_SET_DISPUTE_AUTO_SUCCESS = 1u << 9,
     SHOP_SET_AMOUNT_ADJUST = 1u << 10, /* amount_adjust_max (0..SHOP_AMOUNT_ADJUST_MAX) */
     SHOP_SET_TEST_MODE = 1u << 11,     /* every order a test order (core/order.c) */
+    SHOP_SET_LOGO_URL = 1u << 12,      /* the payer page's logo: an https URL or "" */
+    SHOP_SET_BRAND_COLOR = 1u << 13,   /* the payer page's colour: "#rrggbb" or "" */
 };
 /* The most whole units an order's amount may be raised to be unique on its
  * requisite (spec/p2p.md "Unambiguous amounts"). */
@@ -262,6 +264,8 @@ enum requisite_setting {
     REQUISITE_SET_DAILY_AMOUNT = 1u << 9,
     REQUISITE_SET_DAILY_COUNT = 1u << 10,
     REQUISITE_SET_MAX_PENDING = 1u << 11,
+    REQUISITE_SET_BIC = 1u << 12,          /* account requisites: 9 digits or "" */
+    REQUISITE_SET_CORR_ACCOUNT = 1u << 13, /* account requisites: 20 digits or "" */
 };
 #define REQUISITE_SET_LIMITS                                                                       \
     (REQUISITE_SET_PAUSED | REQUISITE_SET_MIN_AMOUNT | REQUISITE_SET_MAX_AMOUNT |                  \
@@ -299,6 +303,11 @@ void shop_cache_forget(int64_t shop_id);
 
 /* The requisite types kassa knows ("SBP", "card", ...). */
 bool requisite_type_known(const char *type);
+
+/* Whether requisites of `type` are bank accounts (accountNumber,
+ * internalTransferAccountNumber): those may carry a BIC and a
+ * correspondent account. */
+bool requisite_is_account(const char *type);
 
 /* ---- receipt.c: what a payer's receipt and an order's items may be ---- */
 
