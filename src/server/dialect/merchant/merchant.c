@@ -14,9 +14,9 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "dialect/list.h"
+#include "dialect/session.h"
 #include "kassa/money.h"
 #include "merchant.h"
-#include "session_standin.h"
 
 int64_t merchant_id_of(const char *s, size_t n)
 {
