@@ -69,6 +69,9 @@ static const struct rule {
     {"POST", "/disputes/*/reject", "dispute.reject", PERM_FINANCE, "dispute", 2, NULL},
     {"POST", "/disputes/*/pause", "dispute.pause", PERM_FINANCE, "dispute", 2, NULL},
     {"POST", "/disputes/*/resume", "dispute.resume", PERM_FINANCE, "dispute", 2, NULL},
+    /* Merchant users (admin_merchant_users.c): console sign-ins. */
+    {"POST", "/merchants/*/users", "merchant_user.create", PERM_ADMIN, "merchant_user", 0, NULL},
+    {"PATCH", "/merchants/*/users/*", "merchant_user.update", PERM_ADMIN, "merchant_user", 4, NULL},
     {"POST", "/operators", "operator.create", PERM_OPERATORS, "operator", 0, NULL},
     {"PATCH", "/operators/*", "operator.update", PERM_OPERATORS, "operator", 2, NULL},
     {"POST", "/operators/*/tokens", "token.create", PERM_OPERATORS, "token", 0, NULL},
