@@ -8,29 +8,20 @@ PostgreSQL."""
 import json
 
 from kassa_client import create_shop, send_raw
+from test_console_session import PASSWORD, session
 from test_callbacks import complete, receivers, wait_until  # noqa: F401 (fixture)
 
 
 class Merchant:
     """A merchant user's console session: its cookie, and the CSRF header on
-    every change."""
+    every change (test_console_session.py's sign-in)."""
 
-    def __init__(self, server, merchant_id):
+    def __init__(self, server, session):
         self.server = server
-        self.merchant_id = merchant_id
-        self.headers = [("X-Standin-Merchant", str(merchant_id))]
-        self.csrf = "standin"
+        self.session = session
 
     def call(self, method, path, body=None, csrf=True):
-        headers = list(self.headers)
-        data = b""
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers.append(("Content-Type", "application/json"))
-        if csrf and method not in ("GET", "HEAD"):
-            headers.append(("X-CSRF-Token", self.csrf))
-        r = send_raw(self.server.base_url, method, "/merchant/v1" + path, data, headers)
-        return r.status, r.json
+        return self.session.call(method, "/merchant/v1" + path, body, csrf)
 
     def get(self, path):
         return self.call("GET", path)
@@ -39,8 +30,20 @@ class Merchant:
         return self.call("POST", path, body if body is not None else {}, csrf)
 
 
+_logins = iter(range(1, 1000000))
+
+
 def sign_in(server, shop):
-    return Merchant(server, shop["merchant_id"])
+    """A new user of the shop's merchant (POST /admin/v1/merchants/{id}/users)
+    signed in through POST /console/api/session."""
+    login = f"merchant-user-{next(_logins)}"
+    st, u = server.admin("POST", f"/admin/v1/merchants/{shop['merchant_id']}/users",
+                         {"name": "Mila", "login": login, "password": PASSWORD})
+    assert st == 201, u
+    assert (u["merchant_id"], u["login"]) == (shop["merchant_id"], login)
+    s, me = session(server, login)
+    assert (me["kind"], me["id"], me["merchant_id"]) == ("merchant", u["id"], shop["merchant_id"])
+    return Merchant(server, s)
 
 
 def panda_order(server, shop, amount, moid):
@@ -226,13 +229,15 @@ def test_rotation_shows_the_secret_once_and_keeps_the_old_key(kassad):
     assert kassad.panda(a).create_order(amount="100.00", merchant_order_id="old").status == 200
     fresh = dict(a, panda={"api_key": new["api_key"], "secret": new["secret"]})
     assert kassad.panda(fresh).create_order(amount="101.00", merchant_order_id="new").status == 200
-    kassad.advance_clock(3601)
-    r = kassad.panda(a).create_order(amount="102.00", merchant_order_id="old-2")
-    assert (r.status, r.json) == (401, {"error": "invalid API key"})
     assert m.post(f"/shops/{a['id']}/rotate", {"dialect": "nope"}) == (
         400, {"error": "dialect: unknown dialect 'nope'"})
     assert m.post(f"/shops/{a['id']}/rotate", {"overlap_seconds": 1}) == (
         400, {"error": "dialect: required (e.g. panda or tegro)"})
+    # After the overlap (the console's idle session is over too) the old key is refused.
+    kassad.advance_clock(3601)
+    r = kassad.panda(a).create_order(amount="102.00", merchant_order_id="old-2")
+    assert (r.status, r.json) == (401, {"error": "invalid API key"})
+    assert kassad.panda(fresh).create_order(amount="103.00", merchant_order_id="new-2").status == 200
 
 
 # ---- callbacks ----
@@ -309,3 +314,12 @@ def test_session_and_csrf(kassad):
     r = send_raw(kassad.base_url, "GET", "/merchant/v1/orders",
                  headers=[("Authorization", f"Bearer {kassad.admin_token}")])
     assert (r.status, r.json) == (401, {"error": "not signed in"})
+    # An operator's session is no merchant user's: answered as none.
+    st, op = kassad.admin("POST", "/admin/v1/operators", {"name": "Olga", "role": "owner",
+                                                           "login": "olga", "password": PASSWORD})
+    assert st == 201, op
+    s, _ = session(kassad, "olga")
+    assert s.call("GET", "/merchant/v1/orders") == (401, {"error": "not signed in"})
+    # Signed out: the cookie is refused.
+    assert m.session.call("DELETE", "/console/api/session")[0] == 204
+    assert m.get("/orders") == (401, {"error": "not signed in"})
