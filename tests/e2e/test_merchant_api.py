@@ -323,3 +323,42 @@ def test_session_and_csrf(kassad):
     # Signed out: the cookie is refused.
     assert m.session.call("DELETE", "/console/api/session")[0] == 204
     assert m.get("/orders") == (401, {"error": "not signed in"})
+
+
+# ---- the console's merchant views (Chromium) ----
+
+def test_console_merchant_views_in_chromium(kassad):
+    import os
+    import shutil
+    import subprocess
+    import pytest
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    browser = os.path.join(root, "tests", "browser")
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not (shutil.which("node") and os.path.exists(chromium) and
+            os.path.isdir(os.path.join(browser, "node_modules", "playwright-core"))):
+        pytest.skip("node, chromium or playwright-core (tests/browser/setup.sh) missing")
+    a, _ = two_merchants(kassad)
+    complete(kassad, panda_order(kassad, a, "1000.00", "real")["uuid"])
+    login = "mila-browser"
+    st, u = kassad.admin("POST", f"/admin/v1/merchants/{a['merchant_id']}/users",
+                         {"name": "Mila", "login": login, "password": PASSWORD})
+    assert st == 201, u
+    r = subprocess.run(["node", os.path.join(browser, "merchant.mjs")], cwd=browser,
+                       env=dict(os.environ, KASSA_BASE=kassad.base_url, LOGIN=login,
+                                PASSWORD=PASSWORD),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    seen = json.loads(r.stdout.strip().splitlines()[-1])
+    for width in (375, 1280):
+        assert "975.00 RUB" in seen[f"shop_{width}"], seen
+        assert seen[f"overflow_shops_{width}"] is False
+    assert "100.00 RUB" in seen["withdrawals"] and "pending" in seen["withdrawals"], seen
+    assert seen["overflow_withdrawals"] is False
+    assert "250.00 RUB" in seen["orders"] and "completed" in seen["orders"], seen
+    # After the test payment and the withdrawal: 975.00 - 100.00 available, 100.00 held.
+    m = sign_in(kassad, a)
+    assert balances(m, a["id"]) == {"RUB": {"available": "875.00", "held": "100.00"}}
+    st, page = m.get("/orders?status=completed")
+    assert [(o["amount"], o["test"]) for o in page["items"]] == [
+        ("250.00", True), ("1000.00", False)]
