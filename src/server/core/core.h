@@ -394,6 +394,7 @@ kassa_err clock_restore(struct store *s);
 struct callback_resend_cmd {
     struct store_task task;
     int64_t id;
+    int64_t merchant_id; /* in: > 0, only a callback of this merchant's shops (else ENOTFOUND) */
 };
 kassa_err callback_resend_apply(struct store_conn *c, struct store_task *task);
 
@@ -606,6 +607,7 @@ struct shop_rotate_cmd {
     char dialect[DIALECT_NAME_SIZE]; /* in: a registered dialect's name */
     int64_t overlap;                 /* in: seconds */
     struct shop_dialect row;         /* out: the row after (the new pair, old_valid_until) */
+    int64_t merchant_id; /* in: > 0, only a shop of this merchant (another's: ENOTFOUND) */
 };
 kassa_err shop_rotate_prepare(struct shop_rotate_cmd *cmd, char *msg, size_t msglen);
 kassa_err shop_rotate_apply(struct store_conn *c, struct store_task *task);
@@ -814,6 +816,7 @@ struct withdrawal_create_cmd {
                                    out: the stored withdrawal */
     bool replayed;              /* out: the same payment_id and parameters came before */
     struct request_nonce nonce; /* in: recorded in the same savepoint (KASSA_EAUTH_REPLAY) */
+    int64_t merchant_id;        /* in: > 0, only a shop of this merchant (another's: ENOTFOUND) */
 };
 
 /* Validate (KASSA_ECURRENCY, KASSA_EMONEY_ZERO, KASSA_EINVAL for an empty
@@ -835,6 +838,26 @@ struct withdrawal_decide_cmd {
 /* Complete or reject a pending withdrawal; KASSA_ESTATE when it is not
  * pending any more, KASSA_ENOTFOUND. */
 kassa_err withdrawal_decide_apply(struct store_conn *c, struct store_task *task);
+
+/* ---- merchant.c: what a merchant user may see and change ---------------- */
+
+/* Whether shop s is merchant_id's (> 0): the one rule of the merchant API;
+ * an order, a withdrawal or a callback is the merchant's when its shop is.
+ * The reads are query.h's query_merchant_*. */
+bool shop_of_merchant(const struct shop *s, int64_t merchant_id);
+/* In a command's transaction: KASSA_OK when shop_id is merchant_id's (or
+ * merchant_id is 0: no restriction), KASSA_ENOTFOUND when it is missing
+ * or another's, exactly alike. */
+kassa_err merchant_shop_check(struct store_conn *c, int64_t shop_id, int64_t merchant_id);
+
+/* A merchant's test payment: a create of a test order of `shop` (the
+ * caller's order fields: amount, currency; origin: the dialect whose
+ * callbacks it gets), whatever the shop's test mode, so the sandbox serves
+ * it and no balance moves; an SBP transfer unless the order names a method
+ * or requisite type. Sets the task up and prepares it (as
+ * order_create_prepare). */
+kassa_err merchant_test_order_prepare(struct order_create_cmd *cmd, const struct shop *shop,
+                                      int origin);
 
 /* The P2P side's devices and bank messages, and disputes. */
 #include "device.h"

@@ -143,6 +143,29 @@ kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visit
 kassa_err query_callback(int64_t id, const struct callback_visitor *v);
 kassa_err query_callback_stats(struct callback_stats *out);
 
+/* ---- merchants (core/merchant.c) ---- */
+
+/* The shop, order (by ref: uuid or id), withdrawal or callback (with its
+ * attempts) only when it is merchant_id's (shop_of_merchant): another's
+ * is KASSA_ENOTFOUND, exactly as a missing one. */
+kassa_err query_merchant_shop(int64_t merchant_id, int64_t shop_id, struct shop *out);
+kassa_err query_merchant_order(int64_t merchant_id, const char *ref, struct order *out);
+kassa_err query_merchant_withdrawal(int64_t merchant_id, int64_t id, struct withdrawal *out);
+kassa_err query_merchant_callback(int64_t merchant_id, int64_t id,
+                                  const struct callback_visitor *v);
+/* The lists f wants, restricted to merchant_id's shops (f->merchant_id is
+ * set to it; a filter naming another merchant lists nothing). */
+kassa_err query_merchant_orders(int64_t merchant_id, struct order_filter *f,
+                                bool (*fn)(void *arg, const struct order *o), void *arg);
+kassa_err query_merchant_withdrawals(int64_t merchant_id, struct withdrawal_filter *f,
+                                     bool (*fn)(void *arg, const struct withdrawal *w), void *arg);
+kassa_err query_merchant_callbacks(int64_t merchant_id, struct callback_filter *f,
+                                   bool (*fn)(void *arg, const struct callback *cb), void *arg);
+kassa_err query_merchant_shops_list(int64_t merchant_id, struct shop_filter *f,
+                                    bool (*shop_fn)(void *arg, const struct shop *s),
+                                    bool (*money_fn)(void *arg, const struct shop_money *m),
+                                    void *arg);
+
 /* ---- devices and bank messages (core/device.c, core/bank_message.c) ---- */
 
 kassa_err query_device(int64_t id, struct device *out);

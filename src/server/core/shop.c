@@ -589,6 +589,8 @@ kassa_err shop_rotate_apply(struct store_conn *c, struct store_task *task)
     if (s == NULL)
         return KASSA_ENOMEM;
     kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, s);
+    if (err == KASSA_OK && cmd->merchant_id > 0 && !shop_of_merchant(s, cmd->merchant_id))
+        err = KASSA_ENOTFOUND;
     const struct shop_dialect *row = err == KASSA_OK ? shop_dialect_find(s, cmd->dialect) : NULL;
     if (err == KASSA_OK && row == NULL)
         err = KASSA_ECONFLICT; /* a shop made before the dialect was configured */

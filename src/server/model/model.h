@@ -422,8 +422,9 @@ struct shop_money {
 /* Which withdrawals a list wants, a page at a time by id (as struct
  * order_filter). */
 struct withdrawal_filter {
-    int status;      /* enum withdrawal_status; -1 any, WITHDRAWAL_DECIDED: not pending */
-    int64_t shop_id; /* 0 any */
+    int status;          /* enum withdrawal_status; -1 any, WITHDRAWAL_DECIDED: not pending */
+    int64_t shop_id;     /* 0 any */
+    int64_t merchant_id; /* of a shop of this merchant; 0 any */
     int64_t after_id;
     bool asc;
     int limit;
@@ -499,8 +500,10 @@ struct requisite_filter {
 
 /* Which callbacks a list wants, by id (as struct order_filter). */
 struct callback_filter {
-    int state;       /* enum callback_state; -1 any */
-    int64_t shop_id; /* 0 any */
+    int state;           /* enum callback_state; -1 any */
+    int64_t shop_id;     /* 0 any */
+    int64_t merchant_id; /* of a shop of this merchant; 0 any */
+    int64_t order_id;    /* 0 any */
     int64_t after_id;
     bool asc;
     int limit;
