@@ -114,6 +114,9 @@ static const cli_cmd commands[] = {
      "check the ledger; exit 0 only when consistent (admin API)",
      cmd_ledger_verify},
     {{"backup", NULL}, "copy the running SQLite database into a file (admin API)", cmd_backup},
+    {{"overview", NULL},
+     "orders, conversion, volumes, queues and the database now (admin API)",
+     cmd_overview},
 };
 
 static void usage(FILE *f)

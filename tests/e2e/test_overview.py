@@ -209,3 +209,25 @@ def test_overview_arguments_and_roles(kassad):
     assert st == 401
     st, _ = kassad.admin("POST", "/admin/v1/overview")
     assert st == 404
+
+
+def test_cli_overview(kassad):
+    import json
+    import subprocess
+
+    from test_cli import cli_path, clean_env
+    create_shop(kassad, name="Gamma")
+    r = kassad.panda(create_shop(kassad, name="Delta")).create_order(amount="321.00")
+    assert r.status == 200, r.body
+    admin_ok(kassad, "POST", f"/admin/v1/orders/{r.json['uuid']}/complete")
+    env = clean_env({"KASSA_SERVER": kassad.base_url, "KASSA_ADMIN_TOKEN": kassad.admin_token})
+    p = subprocess.run([cli_path(), "overview", "--hours", "2"], env=env, capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    o = json.loads(p.stdout)
+    assert (o["hours"], o["totals"]["created"], o["totals"]["volume"][0]["amount"]) == (2, 1, "321.00")
+    assert [s["name"] for s in o["shops"]] == ["Delta"]
+    p = subprocess.run([cli_path(), "overview", "--hours", "99"], env=env, capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 1
+    assert p.stderr == "kassa: HTTP 400 Bad Request: hours: expected an integer between 1 and 48\n"
