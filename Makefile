@@ -19,6 +19,8 @@
 #   make fuzz         each target for FUZZ_SECONDS (600), building on earlier runs (var/fuzz/)
 #   make soak         the crash loops (tests/e2e/test_crash.py) with SOAK_ROUNDS (200) kills,
 #                     on SQLite and PostgreSQL (make test runs 6)
+#   make screenshots  regenerate docs/img/console-*.png, the console screenshots README.md
+#                     shows (scripts/screenshots.py: a demo day in a kassad of its own)
 #   make clean        remove the build directories
 #   make format       clang-format our sources in place
 #   make format-check fail when a source is not formatted
@@ -37,7 +39,8 @@ MESON_TEST ?= meson test --suite unit --print-errorlogs
 FORMAT_FILES = $(shell find include src tests examples bench fuzz -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 
 .PHONY: all deps deps-run deps-all check-deps build run test test-unit test-clang test-e2e \
-	test-asan test-tsan test-fuzz fuzz soak clean format format-check check-layers test-openapi
+	test-asan test-tsan test-fuzz fuzz soak clean format format-check check-layers test-openapi \
+	screenshots
 
 all: build
 
@@ -98,6 +101,10 @@ test-fuzz:
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+screenshots: build
+	tests/browser/setup.sh
+	KASSAD=$(CURDIR)/$(BUILD)/src/server/kassad $(PYTHON) scripts/screenshots.py
 
 SOAK_ROUNDS ?= 200
 soak: build

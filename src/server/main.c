@@ -81,6 +81,14 @@ static void configure_core(void)
     console_configure(config.console_chartjs);
 }
 
+/* The console's session cookie is Secure when kassad serves TLS or is
+ * reached through an https public URL (a TLS-terminating proxy). */
+static bool secure_cookies(void)
+{
+    return (config.tls_cert != NULL && config.tls_cert[0] != '\0') ||
+           (config.public_url != NULL && strncmp(config.public_url, "https://", 8) == 0);
+}
+
 int main(int argc, char **argv)
 {
     /* Everything kassad creates (the SQLite database, its WAL and shared
@@ -169,7 +177,8 @@ int main(int argc, char **argv)
                                                  .admin_token = config.admin_token,
                                                  .max_upload = config.max_upload,
                                                  .callbacks_kick = dispatcher_kick,
-                                                 .callbacks_in_flight = callbacks_in_flight});
+                                                 .callbacks_in_flight = callbacks_in_flight,
+                                                 .secure_cookies = secure_cookies()});
     if (sweeper_start(run_on_writer) != KASSA_OK) {
         log_error("cannot start the expiry sweeper");
         goto out;

@@ -53,7 +53,7 @@ def test_bad_trader_input(kassad):
         ({"name": "A", "verified_name": "A", "reward_bps": 1, "currency": "XXX"},
          "currency: unknown currency 'XXX'"),
         ({"name": "A", "verified_name": "A", "reward_bps": 1, "card": "1"},
-         "unknown field 'card': a trader takes name, verified_name, reward_bps and currency"),
+         "unknown field 'card': a trader takes name, verified_name, reward_bps, currency, login and password"),
     ]
     for body, msg in cases:
         assert kassad.admin("POST", "/admin/v1/traders", body) == (400, {"error": msg}), body
@@ -99,7 +99,7 @@ def test_suspend_and_online(kassad):
     assert kassad.admin("PATCH", f"/admin/v1/traders/{t['id']}", {"status": "gone"}) == (
         400, {"error": "status: expected active or suspended"})
     assert kassad.admin("PATCH", f"/admin/v1/traders/{t['id']}", {}) == (
-        400, {"error": "nothing to change: give any of name, reward_bps, status and online"})
+        400, {"error": "nothing to change: give any of name, reward_bps, status, online, login and password"})
     assert kassad.admin("PATCH", "/admin/v1/traders/77", {"online": False})[0] == 404
 
 

@@ -634,6 +634,7 @@ enum trader_setting {
     TRADER_SET_REWARD = 1 << 1,
     TRADER_SET_ACTIVE = 1 << 2, /* active or suspended */
     TRADER_SET_ONLINE = 1 << 3,
+    TRADER_SET_LOGIN = 1 << 4, /* console login and password hash together */
 };
 
 /* Create (t in: name, verified_name, reward_bps, currency ("": USDT); its
@@ -643,6 +644,10 @@ struct trader_cmd {
     struct store_task task;
     struct trader t;
     unsigned set;
+    /* The console sign-in (TRADER_SET_LOGIN; a create's when login is not
+     * ""): KASSA_EEXIST when the login is another's (core/login.h). */
+    char login[LOGIN_SIZE];
+    char password_hash[OP_HASH_SIZE];
 };
 kassa_err trader_create_prepare(struct trader_cmd *cmd, char *msg, size_t msglen);
 kassa_err trader_create_apply(struct store_conn *c, struct store_task *task);

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "core.h"
+#include "login.h"
 #include "query.h"
 
 /* ---- roles --------------------------------------------------------------- */
@@ -207,31 +208,31 @@ kassa_err operator_create_prepare(struct operator_cmd *cmd, const char *password
         snprintf(msg, msglen, "login and password: give both or neither");
         return KASSA_EINVAL;
     }
-    if (password != NULL && strlen(password) < 12) {
-        snprintf(msg, msglen, "password: at least 12 characters");
+    if (op->login[0] != '\0' && !login_valid(op->login, msg, msglen))
         return KASSA_EINVAL;
-    }
-    if (password != NULL &&
-        operator_password_hash(password, op->password_hash, sizeof op->password_hash) != KASSA_OK) {
-        snprintf(msg, msglen, "password: cannot be hashed");
-        return KASSA_EINVAL;
-    }
+    if (password != NULL)
+        return login_password_prepare(password, op->password_hash, sizeof op->password_hash, msg,
+                                      msglen);
     return KASSA_OK;
 }
 
 kassa_err operator_create_apply(struct store_conn *c, struct store_task *task)
 {
     struct operator_cmd *cmd = container_of(task, struct operator_cmd, task);
-    struct operator other;
+    struct login other;
     if (cmd->op.login[0] != '\0') {
-        kassa_err err = store_operator_by_login(c, cmd->op.login, &other);
+        /* Unique across operators, traders and merchant users. */
+        kassa_err err = store_login_get(c, cmd->op.login, &other);
         if (err == KASSA_OK)
             return KASSA_EEXIST;
         if (err != KASSA_ENOTFOUND)
             return err;
     }
     cmd->op.created_at = clock_now();
-    return store_operator_insert(c, &cmd->op);
+    kassa_err err = store_operator_insert(c, &cmd->op);
+    if (err == KASSA_OK && cmd->op.login[0] != '\0')
+        err = login_set(c, LOGIN_OPERATOR, cmd->op.id, cmd->op.login, cmd->op.password_hash);
+    return err;
 }
 
 kassa_err operator_update_apply(struct store_conn *c, struct store_task *task)
@@ -248,14 +249,10 @@ kassa_err operator_update_apply(struct store_conn *c, struct store_task *task)
     if (cmd->set & OPERATOR_SET_DISABLED)
         cur.disabled = cmd->op.disabled;
     if (cmd->set & OPERATOR_SET_PASSWORD) {
-        if (cmd->op.login[0] != '\0' && strcmp(cmd->op.login, cur.login) != 0) {
-            struct operator other;
-            err = store_operator_by_login(c, cmd->op.login, &other);
-            if (err == KASSA_OK)
-                return KASSA_EEXIST;
-            if (err != KASSA_ENOTFOUND)
-                return err;
-        }
+        /* The logins' row first: KASSA_EEXIST when another has it. */
+        err = login_set(c, LOGIN_OPERATOR, cur.id, cmd->op.login, cmd->op.password_hash);
+        if (err != KASSA_OK)
+            return err;
         snprintf(cur.login, sizeof cur.login, "%s", cmd->op.login);
         snprintf(cur.password_hash, sizeof cur.password_hash, "%s", cmd->op.password_hash);
     }
@@ -264,6 +261,8 @@ kassa_err operator_update_apply(struct store_conn *c, struct store_task *task)
     if ((cmd->set & (OPERATOR_SET_ROLE | OPERATOR_SET_DISABLED)) && cmd->self)
         return KASSA_ESTATE;
     if ((err = store_operator_update(c, &cur)) != KASSA_OK)
+        return err;
+    if (cur.disabled && (err = store_sessions_end(c, LOGIN_OPERATOR, cur.id)) != KASSA_OK)
         return err;
     cmd->op = cur;
     return KASSA_OK;

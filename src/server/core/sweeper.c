@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "core.h"
+#include "login.h"
 #include "query.h"
 
 /* Keys forgotten per task: a few milliseconds of the writer. */
@@ -82,6 +83,7 @@ static void *sweeper_main(void *arg)
                 log_info("idempotency keys forgotten", "count=%lld", (long long)total);
         }
         operator_touch_flush(sweeper_run); /* nothing to write: no task */
+        session_touch_flush(sweeper_run);
         guard_sync(sweeper_run, sweeper_shared);
         clock_wait_until(clock_now_ms() + 1000, 1000);
     }

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/random.h"
 #include "core.h"
+#include "login.h"
 #include "kassa/money.h"
 
 kassa_err trader_create_prepare(struct trader_cmd *cmd, char *msg, size_t msglen)
@@ -41,7 +42,10 @@ kassa_err trader_create_apply(struct store_conn *c, struct store_task *task)
     cmd->t.active = 1;
     cmd->t.online = 0;
     cmd->t.created_at = clock_now();
-    return store_trader_insert(c, &cmd->t);
+    kassa_err err = store_trader_insert(c, &cmd->t);
+    if (err == KASSA_OK && cmd->login[0] != '\0')
+        err = login_set(c, LOGIN_TRADER, cmd->t.id, cmd->login, cmd->password_hash);
+    return err;
 }
 
 kassa_err trader_update_apply(struct store_conn *c, struct store_task *task)
@@ -60,6 +64,11 @@ kassa_err trader_update_apply(struct store_conn *c, struct store_task *task)
     if (cmd->set & TRADER_SET_ONLINE)
         cur.online = cmd->t.online ? 1 : 0;
     if ((err = store_trader_update(c, &cur)) != KASSA_OK)
+        return err;
+    if ((cmd->set & TRADER_SET_LOGIN) &&
+        (err = login_set(c, LOGIN_TRADER, cur.id, cmd->login, cmd->password_hash)) != KASSA_OK)
+        return err;
+    if (!cur.active && (err = store_sessions_end(c, LOGIN_TRADER, cur.id)) != KASSA_OK)
         return err;
     cmd->t = cur;
     return KASSA_OK;

@@ -125,6 +125,7 @@ struct dialect_settings {
      * no dispatcher (nothing to kick, 0 in flight). */
     void (*callbacks_kick)(void);
     int64_t (*callbacks_in_flight)(void);
+    bool secure_cookies; /* the console's cookie is Secure (TLS, or an https public URL) */
 };
 
 void dialect_configure(const struct dialect_settings *s);

@@ -249,3 +249,21 @@ int dispute_awaiting_parse(const char *name)
     return name_index(dispute_awaiting_names,
                       sizeof dispute_awaiting_names / sizeof dispute_awaiting_names[0], name);
 }
+
+static const char *const login_kind_names[] = {"", "operator", "trader", "merchant"};
+
+const char *login_kind_name(enum login_kind k)
+{
+    return (int)k > 0 && (size_t)k < sizeof login_kind_names / sizeof login_kind_names[0]
+               ? login_kind_names[k]
+               : "";
+}
+
+enum login_kind login_kind_parse(const char *name)
+{
+    for (size_t i = 1; name != NULL && i < sizeof login_kind_names / sizeof login_kind_names[0];
+         i++)
+        if (strcmp(name, login_kind_names[i]) == 0)
+            return (enum login_kind)i;
+    return LOGIN_NONE;
+}

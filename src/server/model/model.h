@@ -778,4 +778,49 @@ struct dispute_filter {
     int limit;
 };
 
+/* ---- console sign-in (core/login.h) ------------------------------------- */
+
+/* Who a login or a console session belongs to. */
+enum login_kind { LOGIN_NONE, LOGIN_OPERATOR, LOGIN_TRADER, LOGIN_MERCHANT };
+
+#define LOGIN_SIZE 128
+#define TOTP_SECRET_SIZE 40 /* base32 of 20 bytes (32 characters) and a NUL */
+
+/* "operator", "trader", "merchant" ("" for LOGIN_NONE), and back
+ * (LOGIN_NONE for anything else). */
+const char *login_kind_name(enum login_kind k);
+enum login_kind login_kind_parse(const char *name);
+
+/* A login of the console: unique across operators, traders and merchant
+ * users; its scrypt password hash and its second factor. */
+struct login {
+    char login[LOGIN_SIZE];
+    enum login_kind kind;
+    int64_t principal_id; /* the operator's, trader's or merchant user's id */
+    char password_hash[OP_HASH_SIZE];
+    char totp_secret[TOTP_SECRET_SIZE];  /* "": no second factor */
+    char totp_pending[TOTP_SECRET_SIZE]; /* set up, not yet enabled */
+    int64_t totp_last_step;              /* the last accepted code's step */
+    char lang[8];
+};
+
+/* A person of a merchant who signs in to the console. */
+struct merchant_user {
+    int64_t id;
+    int64_t merchant_id;
+    char name[OP_NAME_SIZE];
+    char login[LOGIN_SIZE]; /* "" when none (read from logins) */
+    int disabled;
+    int64_t created_at;
+};
+
+/* A console session as kept: the SHA-256 of its token only. */
+struct console_session {
+    char token_hash[65];
+    char csrf[65];
+    enum login_kind kind;
+    int64_t principal_id;
+    int64_t created_at, last_seen, expires_at;
+};
+
 #endif

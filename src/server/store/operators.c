@@ -363,6 +363,12 @@ static const struct snap_kind snap_kinds[] = {
        "SELECT kind, currency, balance FROM accounts WHERE shop_id = CAST($1 AS BIGINT) AND kind "
        "IN ('trader_available', 'trader_reserved') ORDER BY kind, currency",
        "kind:s,currency:s,balance:i"}}},
+    {"merchant_user",
+     {{NULL,
+       "SELECT u.id, u.merchant_id, u.name, COALESCE(l.login, ''), u.disabled FROM "
+       "merchant_users u LEFT JOIN logins l ON l.kind = 'merchant' AND l.principal_id = u.id "
+       "WHERE u.id = CAST($1 AS BIGINT)",
+       "id:i,merchant_id:i,name:s,login:s,disabled:i"}}},
     {"device",
      {{NULL,
        "SELECT id, trader_id, name, created_at, last_seen, revoked_at FROM devices WHERE id = "

@@ -705,6 +705,45 @@ struct store_gauges {
 };
 kassa_err store_gauges_read(struct store_conn *c, struct store_gauges *out);
 
+/* ---- console sign-in (logins.c) ---- */
+
+typedef bool (*store_merchant_user_fn)(void *arg, const struct merchant_user *u);
+
+/* A login by its text or by whom it belongs to (KASSA_ENOTFOUND); put
+ * one (its login and password hash: a principal's row made or renamed;
+ * KASSA_EEXIST when another has the login); remove a principal's; write
+ * its second factor (totp_secret, totp_pending, totp_last_step). */
+kassa_err store_login_get(struct store_conn *c, const char *login, struct login *out);
+kassa_err store_login_of(struct store_conn *c, enum login_kind kind, int64_t id, struct login *out);
+kassa_err store_login_put(struct store_conn *c, const struct login *l);
+kassa_err store_login_remove(struct store_conn *c, enum login_kind kind, int64_t id);
+kassa_err store_login_totp(struct store_conn *c, const struct login *l);
+/* Console sessions by the SHA-256 of their token: insert, get
+ * (KASSA_ENOTFOUND), delete one, end every one of a principal, move
+ * last_seen forward to `at`, forget those past expires_at (<= now) or
+ * idle since idle_before. */
+kassa_err store_session_insert(struct store_conn *c, const struct console_session *s);
+kassa_err store_session_get(struct store_conn *c, const char *hash, struct console_session *out);
+kassa_err store_session_delete(struct store_conn *c, const char *hash);
+kassa_err store_sessions_end(struct store_conn *c, enum login_kind kind, int64_t id);
+kassa_err store_session_touch(struct store_conn *c, const char *hash, int64_t at);
+kassa_err store_sessions_prune(struct store_conn *c, int64_t now, int64_t idle_before);
+/* Merchant users: whether merchant id exists (KASSA_ENOTFOUND), insert
+ * (id out), get with its login (KASSA_ENOTFOUND), update name and
+ * disabled, list a merchant's (by id, at most 1000). */
+kassa_err store_merchant_exists(struct store_conn *c, int64_t id);
+kassa_err store_merchant_user_insert(struct store_conn *c, struct merchant_user *u);
+kassa_err store_merchant_user_get(struct store_conn *c, int64_t id, struct merchant_user *out);
+kassa_err store_merchant_user_update(struct store_conn *c, const struct merchant_user *u);
+kassa_err store_merchant_users_list(struct store_conn *c, int64_t merchant_id,
+                                    store_merchant_user_fn fn, void *arg);
+/* Failed sign-ins of `key` in the window starting at window_start: count
+ * one, read the count (0 when none), forget windows before `before`. */
+kassa_err store_signin_failure_add(struct store_conn *c, const char *key, int64_t window_start);
+kassa_err store_signin_failures(struct store_conn *c, const char *key, int64_t window_start,
+                                int64_t *count);
+kassa_err store_signin_failures_prune(struct store_conn *c, int64_t before);
+
 #define STORE_CALL(c, fn, ...) ((c)->ops->fn((c), __VA_ARGS__))
 #define STORE_CALL0(c, fn) ((c)->ops->fn((c)))
 

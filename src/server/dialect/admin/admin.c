@@ -570,6 +570,9 @@ static enum http_action admin_route(struct http_req *req, const char *p)
     if (path_after(p, "/operators") != NULL || path_after(p, "/tokens/") != NULL ||
         strcmp(p, "/audit") == 0 || strcmp(p, "/me") == 0)
         return admin_operators(req, p);
+    /* Merchant users, who sign in to the console (admin_merchant_users.c). */
+    if ((arg = path_after(p, "/merchants/")) != NULL && strstr(arg, "/users") != NULL)
+        return admin_merchant_users(req, p);
     /* Backups (admin_backup.c): a copy of the SQLite database, streamed. */
     if (strcmp(p, "/backup") == 0 && post)
         return admin_backup(req);

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "dialect/dialect.h"
 #include "dialect/reply.h"
+#include "dialect/session.h"
 #include "kassa/sign.h"
 
 /* ---- what each route is ------------------------------------------------- */
@@ -68,6 +69,9 @@ static const struct rule {
     {"POST", "/disputes/*/reject", "dispute.reject", PERM_FINANCE, "dispute", 2, NULL},
     {"POST", "/disputes/*/pause", "dispute.pause", PERM_FINANCE, "dispute", 2, NULL},
     {"POST", "/disputes/*/resume", "dispute.resume", PERM_FINANCE, "dispute", 2, NULL},
+    /* Merchant users (admin_merchant_users.c): console sign-ins. */
+    {"POST", "/merchants/*/users", "merchant_user.create", PERM_ADMIN, "merchant_user", 0, NULL},
+    {"PATCH", "/merchants/*/users/*", "merchant_user.update", PERM_ADMIN, "merchant_user", 4, NULL},
     {"POST", "/operators", "operator.create", PERM_OPERATORS, "operator", 0, NULL},
     {"PATCH", "/operators/*", "operator.update", PERM_OPERATORS, "operator", 2, NULL},
     {"POST", "/operators/*/tokens", "token.create", PERM_OPERATORS, "token", 0, NULL},
@@ -133,6 +137,29 @@ static kassa_err actor_of(const char *token, struct op_actor *a)
     return operator_authenticate(token, a);
 }
 
+/* The operator of req's console session (dialect/session.h) as the
+ * actor: token 0, client "console@<address>". False after answering 403
+ * (no CSRF token) or 503; *err KASSA_ENOTFOUND when there is no operator
+ * session (answered as no token). */
+static bool session_actor(struct http_req *req, struct admin_call *call, kassa_err *err)
+{
+    struct console_principal cp;
+    char msg[128], addr[48];
+    int status = console_principal_of(req, CONSOLE_OPERATOR, &cp, msg, sizeof msg);
+    if (status == 401)
+        return true;
+    if (status != 0) {
+        reply_error(req, status, "%s", msg);
+        return false;
+    }
+    call->actor = (struct op_actor){.operator_id = cp.operator_id, .role = (enum op_role)cp.role};
+    core_copy(call->actor.name, sizeof call->actor.name, cp.name);
+    http_client_addr(req, addr, sizeof addr);
+    snprintf(call->client, sizeof call->client, "console@%s", addr);
+    *err = KASSA_OK;
+    return true;
+}
+
 static _Thread_local struct admin_call *current;
 
 struct admin_call *admin_current(void)
@@ -167,6 +194,9 @@ bool admin_begin(struct http_req *req, const char *path, struct admin_call *call
     kassa_err err = KASSA_ENOTFOUND;
     if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
         err = actor_of(h + 7, &call->actor);
+    /* The console: without a token, an operator's session cookie. */
+    if (h == NULL && console_has_cookie(req) && !session_actor(req, call, &err))
+        return false;
     if (err != KASSA_OK && err != KASSA_ENOTFOUND) {
         reply_error(req, 503, "cannot check the token now; try again shortly");
         return false;

@@ -51,6 +51,8 @@ enum http_action admin_operators(struct http_req *req, const char *p);
 enum http_action admin_devices(struct http_req *req, const char *p);
 /* The routes of disputes (admin_disputes.c). */
 enum http_action admin_disputes(struct http_req *req, const char *p);
+/* The routes of merchant users (admin_merchant_users.c). */
+enum http_action admin_merchant_users(struct http_req *req, const char *p);
 /* The routes of traders and their money (admin_traders.c). */
 enum http_action admin_traders(struct http_req *req, const char *p);
 

@@ -17,6 +17,7 @@
 #include "base/base.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/login.h"
 #include "core/query.h"
 #include "dialect/reply.h"
 #include "kassa/money.h"
@@ -75,11 +76,44 @@ static bool read_reward(json_t *root, int *out, bool *found, char *msg, size_t m
     return true;
 }
 
+/* The console sign-in of a trader, both or neither of "login" and
+ * "password" (core/login.h's rules): into cmd with TRADER_SET_LOGIN. */
+static bool read_login(json_t *root, struct trader_cmd *cmd, char *msg, size_t msglen)
+{
+    char password[256];
+    json_t *p = json_object_get(root, "password");
+    bool has_login = json_object_get(root, "login") != NULL;
+    if (!has_login && p == NULL)
+        return true;
+    if (!has_login || p == NULL) {
+        snprintf(msg, msglen, "login and password: give both");
+        return false;
+    }
+    if (!json_opt_string(root, "login", cmd->login, sizeof cmd->login, msg, msglen) ||
+        !login_valid(cmd->login, msg, msglen))
+        return false;
+    if (!json_is_string(p) || json_string_length(p) >= sizeof password) {
+        snprintf(msg, msglen, "password: expected a string of at most %zu bytes",
+                 sizeof password - 1);
+        return false;
+    }
+    core_copy(password, sizeof password, json_string_value(p));
+    kassa_err err = login_password_prepare(password, cmd->password_hash, sizeof cmd->password_hash,
+                                           msg, msglen);
+    explicit_bzero(password, sizeof password);
+    cmd->set |= TRADER_SET_LOGIN;
+    return err == KASSA_OK;
+}
+
 /* ---- create and change --------------------------------------------------- */
 
 static void trader_written(struct http_req *req, struct store_task *task, kassa_err err, int status)
 {
     struct trader_cmd *cmd = container_of(task, struct trader_cmd, task);
+    if (err == KASSA_EEXIST) {
+        reply_error(req, 409, "login: '%s' is taken", cmd->login);
+        return;
+    }
     if (err != KASSA_OK) {
         refuse_err(req, err);
         return;
@@ -111,7 +145,8 @@ static void trader_updated(struct http_req *req, struct store_task *task, kassa_
 
 static enum http_action admin_create_trader(struct http_req *req)
 {
-    static const char *const names[] = {"name", "verified_name", "reward_bps", "currency", NULL};
+    static const char *const names[] = {"name",  "verified_name", "reward_bps", "currency",
+                                        "login", "password",      NULL};
     char msg[256];
     bool found;
     json_t *root = parse_json_object(req, msg, sizeof msg);
@@ -123,13 +158,15 @@ static enum http_action admin_create_trader(struct http_req *req)
     struct trader *t = cmd != NULL ? &cmd->t : NULL;
     if (cmd == NULL ||
         !json_only_members(root, names,
-                           "a trader takes name, verified_name, reward_bps and currency", msg,
-                           sizeof msg) ||
+                           "a trader takes name, verified_name, reward_bps, currency, login and "
+                           "password",
+                           msg, sizeof msg) ||
         !json_opt_string(root, "name", t->name, sizeof t->name, msg, sizeof msg) ||
         !json_opt_string(root, "verified_name", t->verified_name, sizeof t->verified_name, msg,
                          sizeof msg) ||
         !read_reward(root, &t->reward_bps, &found, msg, sizeof msg) ||
-        !json_opt_string(root, "currency", t->currency, sizeof t->currency, msg, sizeof msg))
+        !json_opt_string(root, "currency", t->currency, sizeof t->currency, msg, sizeof msg) ||
+        !read_login(root, cmd, msg, sizeof msg))
         goto refuse;
     if (!found) {
         snprintf(msg, sizeof msg, "reward_bps: required (basis points of each received amount)");
@@ -152,7 +189,8 @@ refuse:
 
 static enum http_action admin_update_trader(struct http_req *req, int64_t id)
 {
-    static const char *const names[] = {"name", "reward_bps", "status", "online", NULL};
+    static const char *const names[] = {"name",  "reward_bps", "status", "online",
+                                        "login", "password",   NULL};
     char msg[256], status[16] = "";
     bool found;
     json_t *root = parse_json_object(req, msg, sizeof msg);
@@ -168,11 +206,14 @@ static enum http_action admin_update_trader(struct http_req *req, int64_t id)
     }
     cmd->t.id = id;
     json_t *online = json_object_get(root, "online");
-    if (!json_only_members(root, names, "a trader update takes name, reward_bps, status and online",
-                           msg, sizeof msg) ||
+    if (!json_only_members(
+            root, names,
+            "a trader update takes name, reward_bps, status, online, login and password", msg,
+            sizeof msg) ||
         !json_opt_string(root, "name", cmd->t.name, sizeof cmd->t.name, msg, sizeof msg) ||
         !read_reward(root, &cmd->t.reward_bps, &found, msg, sizeof msg) ||
-        !json_opt_string(root, "status", status, sizeof status, msg, sizeof msg))
+        !json_opt_string(root, "status", status, sizeof status, msg, sizeof msg) ||
+        !read_login(root, cmd, msg, sizeof msg))
         goto refuse;
     if (found)
         cmd->set |= TRADER_SET_REWARD;
@@ -201,8 +242,8 @@ static enum http_action admin_update_trader(struct http_req *req, int64_t id)
     }
     if (cmd->set == 0) {
         snprintf(msg, sizeof msg,
-                 "nothing to change: give any of name, reward_bps, status and "
-                 "online");
+                 "nothing to change: give any of name, reward_bps, status, online, "
+                 "login and password");
         goto refuse;
     }
     json_decref(root);

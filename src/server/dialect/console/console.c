@@ -162,6 +162,8 @@ static enum http_action console_handle(struct http_req *req)
 
 static const struct dialect_route routes[] = {
     {.path = "/console", .handle = console_handle},
+    /* Sign-in and sessions (session.c). */
+    {.path = "/console/api", .handle = console_api_handle},
 };
 
 const struct dialect dialect_console = {

@@ -14,4 +14,7 @@ const char *console_chartjs_file(void);
  * inline script or style), X-Frame-Options: DENY, nosniff, no-referrer. */
 void console_security_headers(struct http_req *req);
 
+/* /console/api/...: sign-in, the session, TOTP (session.c). */
+enum http_action console_api_handle(struct http_req *req);
+
 #endif

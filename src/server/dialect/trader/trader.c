@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "dialect/list.h"
+#include "dialect/session.h"
 #include "dialect/signed.h"
 #include "kassa/money.h"
 #include "trader.h"
@@ -36,6 +37,31 @@ static kassa_err trader_key(void *arg, const char *key, struct signed_key *out)
     return KASSA_OK;
 }
 
+/* The trader of req's console session into *t (dialect/session.h); a
+ * change records no nonce. False after answering 401, 403 or 503. */
+static bool trader_session(struct http_req *req, struct trader *t, struct request_nonce *change)
+{
+    struct console_principal cp;
+    char msg[128];
+    int status = console_principal_of(req, CONSOLE_TRADER, &cp, msg, sizeof msg);
+    kassa_err err = status == 0 ? query_trader(cp.trader_id, t) : KASSA_OK;
+    if (status == 0 && err == KASSA_ENOTFOUND)
+        status = 401;
+    else if (status == 0 && err != KASSA_OK)
+        status = 503;
+    if (status != 0) {
+        reply_error(req, status, "%s",
+                    status == 401   ? "missing X-API-Key header"
+                    : status == 403 ? msg
+                                    : "cannot check the session now; try again shortly");
+        return false;
+    }
+    if (change != NULL)
+        change->has = false;
+    reply_who(req, "trader:%lld", (long long)t->id);
+    return true;
+}
+
 /* Authenticate the trader of req into *t (dialect/signed.h over the raw
  * body; every change records its signature). False after answering. */
 static bool trader_auth(struct http_req *req, struct trader *t, struct request_nonce *change)
@@ -46,6 +72,10 @@ static bool trader_auth(struct http_req *req, struct trader *t, struct request_n
                                          .arg = t,
                                          .nonce_every_change = true};
     struct signed_key key;
+    /* The console: without X-API-Key, a trader's session cookie (its
+     * CSRF token stands for the signature of a change). */
+    if (http_header(req, "X-API-Key") == NULL && console_has_cookie(req))
+        return trader_session(req, t, change);
     if (!signed_auth(req, &scheme, req->body != NULL ? req->body : "", req->body_len, &key, change))
         return false;
     reply_who(req, "trader:%lld", (long long)t->id);
