@@ -8,15 +8,10 @@
 // Input (environment):
 //   KASSA_BASE            kassa's origin
 //   TRADER_LOGIN, TRADER_PASSWORD   sign in through the console's form
-//   DEV_TRADER_JSON       (until the sessions backend is there) instead of a
-//                         login: {"id","name","api_key","secret","offset"}: the
-//                         session is faked and each /trader/v1 request signed
-//                         as the trader API's clients sign (strict mode)
 //   SCREENSHOT            where to save the phone view (PNG)
 //   CHROMIUM              the browser (default /usr/bin/chromium)
 // Exit 1 on any failure (the message on stderr, the last step's JSON line
 // with "error" on stdout).
-import crypto from "node:crypto";
 import readline from "node:readline";
 import { chromium } from "playwright-core";
 
@@ -28,15 +23,12 @@ const env = (name, def) => {
 
 const base = env("KASSA_BASE");
 const inbox = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-let offset = 0; // the server's test clock minus ours (dev signing only)
 
 async function ask(step, data = {}) {
   process.stdout.write(`${JSON.stringify({ step, ...data })}\n`);
   const { value, done } = await inbox.next();
   if (done) throw new Error(`no answer to step ${step}`);
-  const answer = JSON.parse(value);
-  if (typeof answer.offset === "number") offset = answer.offset;
-  return answer;
+  return JSON.parse(value);
 }
 
 // ---- the layout check (no horizontal overflow, no word broken across
@@ -122,35 +114,10 @@ try {
     if (f === page.mainFrame()) seen.navigations++;
   });
 
-  const dev = process.env.DEV_TRADER_JSON ? JSON.parse(process.env.DEV_TRADER_JSON) : null;
-  if (dev) {
-    offset = dev.offset || 0;
-    await page.route("**/console/api/session", (r) =>
-      r.fulfill({ json: { kind: "trader", id: dev.id, trader_id: dev.id, name: dev.name, csrf: "x", totp_enabled: false, lang: "en" } }),
-    );
-    let lastChange = 0;
-    await page.route("**/trader/v1/**", async (r) => {
-      const req = r.request();
-      const url = new URL(req.url());
-      const body = req.postDataBuffer() || Buffer.alloc(0);
-      const now = Math.floor(Date.now() / 1000) + offset;
-      let ts = now;
-      if (req.method() !== "GET") ts = lastChange = Math.max(now, lastChange + 1);
-      const sig = crypto
-        .createHmac("sha256", dev.secret)
-        .update(Buffer.concat([Buffer.from(`${ts}\n${req.method()}\n${url.pathname}${url.search}\n`), body]))
-        .digest("hex");
-      const headers = { ...req.headers(), "x-api-key": dev.api_key, "x-timestamp": String(ts), "x-signature": sig, "x-signature-mode": "strict" };
-      delete headers["x-csrf-token"];
-      await r.continue({ headers });
-    });
-    await page.goto(`${base}/console/`);
-  } else {
-    await page.goto(`${base}/console/`);
-    await page.fill("input[name=login]", env("TRADER_LOGIN"));
-    await page.fill("input[name=password]", env("TRADER_PASSWORD"));
-    await page.click("form.signin button[type=submit]");
-  }
+  await page.goto(`${base}/console/`);
+  await page.fill("input[name=login]", env("TRADER_LOGIN"));
+  await page.fill("input[name=password]", env("TRADER_PASSWORD"));
+  await page.click("form.signin button[type=submit]");
   await page.locator("header.top").waitFor();
   await page.locator(".tr-online").waitFor();
   seen.signed_in_as = await text(page.locator(".who-name"));
