@@ -33,6 +33,7 @@ addStrings({
     "tr.disp.evidence": "Evidence",
     "tr.disp.no_evidence": "No files.",
     "tr.disp.uploader": "from {who}",
+    "tr.disp.file": "File {n} ({type})",
     "tr.disp.log": "History",
     "tr.disp.open": "Open",
     "tr.disp.back": "All disputes",
@@ -81,6 +82,7 @@ addStrings({
     "tr.disp.evidence": "Доказательства",
     "tr.disp.no_evidence": "Файлов нет.",
     "tr.disp.uploader": "от: {who}",
+    "tr.disp.file": "Файл {n} ({type})",
     "tr.disp.log": "История",
     "tr.disp.open": "Открыть",
     "tr.disp.back": "Все споры",
@@ -133,16 +135,18 @@ function evidenceList(d) {
   return h(
     "ul.tr-evidence",
     {},
-    ev.map((e) =>
-      h(
+    ev.map((e, i) => {
+      const type = String(e.content_type || "");
+      const name = t("tr.disp.file", { n: i + 1, type: (type.split("/")[1] || "file").toUpperCase() });
+      return h(
         "li",
         {},
-        String(e.content_type || "").startsWith("image/")
-          ? h("a.tr-evidence-img", { href: e.url, target: "_blank", rel: "noopener" }, h("img", { src: e.url, alt: e.key || t("tr.disp.evidence"), loading: "lazy" }))
-          : h("a.tr-evidence-file", { href: e.url, target: "_blank", rel: "noopener", text: e.key || e.uuid.slice(0, 8) }),
+        type.startsWith("image/")
+          ? h("a.tr-evidence-img", { href: e.url, target: "_blank", rel: "noopener" }, h("img", { src: e.url, alt: name, loading: "lazy" }))
+          : h("a.tr-evidence-file", { href: e.url, target: "_blank", rel: "noopener", text: name }),
         h("span.muted", { text: ` ${t("tr.disp.uploader", { who: e.uploader })} · ${dt(e.created_at)}` }),
-      ),
-    ),
+      );
+    }),
   );
 }
 

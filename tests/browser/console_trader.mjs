@@ -313,6 +313,28 @@ try {
   await goto(page, "#/settings", "section.card");
   await layout(page, seen, "settings");
 
+  // the same views in Russian (longer words), with what they hold now
+  await page.locator("header .lang").click();
+  await page.locator("html[lang=ru] header.top").waitFor();
+  seen.ru_nav = await page.locator(".nav-link").allTextContents();
+  const views = [
+    ["#/", ".tr-online"],
+    ["#/?status=completed", "article.tr-order"],
+    [`#/orders/${first.uuid}`, ".tr-uuid"],
+    ["#/disputes", "a.tr-dispute"],
+    [`#/disputes/${disp.uuid}`, ".tr-dispute-facts"],
+    ["#/messages", ".tr-messages .empty"],
+    ["#/requisites", "article.tr-requisite"],
+    ["#/money", ".tr-stat.available .value"],
+    ["#/devices", "article.tr-device"],
+    ["#/settings", "section.card"],
+  ];
+  for (const [hash, ready] of views) {
+    await goto(page, hash, ready);
+    if (process.env.VIEW_SHOTS) await page.screenshot({ path: `${process.env.VIEW_SHOTS}/ru${hash.replace(/[^a-z0-9]+/gi, "-")}.png`, fullPage: true });
+    await layout(page, seen, `ru ${hash}`);
+  }
+
   process.stdout.write(`${JSON.stringify({ step: "done", seen })}\n`);
   await browser.close();
 } catch (e) {

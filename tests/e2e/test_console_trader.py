@@ -293,9 +293,14 @@ def test_trader_console_on_a_phone(kassad, tmp_path):
     assert s["message"]["options"] == ["", made["waiting"]["uuid"]]
     assert s["message"]["empty_after"] == "No unmatched bank messages."
     # every view at 375 and 1280 px: no overflow, no broken word
+    assert s["ru_nav"] == ["Заказы", "Споры", "Уведомления банка", "Реквизиты", "Депозит",
+                           "Устройства", "Настройки"]
     assert set(s["layout"]) == {"orders-empty", "orders", "order", "order-notfound", "money",
                                 "requisites", "disputes", "dispute", "devices-code", "devices",
-                                "messages", "settings"}
+                                "messages", "settings"} | {
+        f"ru #{p}" for p in ["/", "/?status=completed", f"/orders/{first['uuid']}", "/disputes",
+                             f"/disputes/{made['dispute']['uuid']}", "/messages", "/requisites",
+                             "/money", "/devices", "/settings"]}
     for view, widths in s["layout"].items():
         for width, got in widths.items():
             assert got == {"overflow": 0, "broken": [], "wide": []}, (view, width, got)
