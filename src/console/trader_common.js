@@ -30,6 +30,18 @@ addStrings({
     "tr.status.canceled": "canceled",
     "tr.status.reversed": "reversed",
     "tr.status.no_requisite": "no requisite",
+    "tr.role.merchant": "merchant",
+    "tr.role.customer": "payer",
+    "tr.role.trader": "you",
+    "tr.role.operator": "operator",
+    "tr.role.system": "kassa",
+    "tr.kind.trader.deposit": "deposit",
+    "tr.kind.trader.withdrawal": "withdrawal",
+    "tr.kind.order.reserved": "order reserved",
+    "tr.kind.order.released": "reserve released",
+    "tr.kind.order.completed": "order completed",
+    "tr.kind.order.reward": "reward",
+    "tr.kind.order.reversed": "order reversed",
   },
   ru: {
     "tr.left": "осталось",
@@ -54,8 +66,28 @@ addStrings({
     "tr.status.canceled": "отменён",
     "tr.status.reversed": "возвращён",
     "tr.status.no_requisite": "нет реквизита",
+    "tr.role.merchant": "мерчант",
+    "tr.role.customer": "плательщик",
+    "tr.role.trader": "вы",
+    "tr.role.operator": "оператор",
+    "tr.role.system": "kassa",
+    "tr.kind.trader.deposit": "пополнение депозита",
+    "tr.kind.trader.withdrawal": "вывод",
+    "tr.kind.order.reserved": "резерв под заказ",
+    "tr.kind.order.released": "резерв снят",
+    "tr.kind.order.completed": "заказ выполнен",
+    "tr.kind.order.reward": "вознаграждение",
+    "tr.kind.order.reversed": "заказ возвращён",
   },
 });
+
+// A word the API gives (a role, a ledger entry's kind) in the user's
+// language when there is a string for it, else as the API wrote it.
+export function word(prefix, value) {
+  const key = `${prefix}.${value}`;
+  const s = t(key);
+  return s === key ? String(value ?? "—") : s;
+}
 
 // ---- countdowns ---------------------------------------------------------------
 

@@ -5,7 +5,7 @@
 // reject with a reason code and evidence files (multipart/form-data, as the
 // trader API takes them: reason, comment, up to 5 `evidence` JPG/PNG/PDF).
 import { act, addStrings, api, ApiError, badge, confirmDialog, dt, facts, field, fill, h, money, pagedList, t } from "./lib.js";
-import { countdown } from "./trader_common.js";
+import { countdown, word } from "./trader_common.js";
 
 const REASONS = ["payment_not_found", "fake_proof", "invalid_proof_datetime", "invalid_proof_requisites", "bank_account_blocked"];
 
@@ -144,7 +144,7 @@ function evidenceList(d) {
         type.startsWith("image/")
           ? h("a.tr-evidence-img", { href: e.url, target: "_blank", rel: "noopener" }, h("img", { src: e.url, alt: name, loading: "lazy" }))
           : h("a.tr-evidence-file", { href: e.url, target: "_blank", rel: "noopener", text: name }),
-        h("span.muted", { text: ` ${t("tr.disp.uploader", { who: e.uploader })} · ${dt(e.created_at)}` }),
+        h("span.muted", { text: ` ${t("tr.disp.uploader", { who: word("tr.role", e.uploader) })} · ${dt(e.created_at)}` }),
       );
     }),
   );
@@ -233,7 +233,7 @@ async function disputeView(main, uuid) {
           [t("tr.disp.order"), h("a.mono.tr-uuid", { href: `#/orders/${encodeURIComponent(d.order_uuid)}`, text: d.order_uuid })],
           d.awaiting === "trader" && d.ttl_sec > 0 ? [t("tr.disp.left"), countdown(d.ttl_sec)] : null,
           d.awaiting === "trader" && d.deadline ? [t("tr.disp.deadline"), dt(d.deadline)] : null,
-          [t("tr.disp.initiator"), d.initiator],
+          [t("tr.disp.initiator"), word("tr.role", d.initiator)],
           d.comment ? [t("tr.disp.comment"), d.comment] : null,
           d.reject_reason ? [t("tr.disp.reject_reason"), t(`tr.reason.${d.reject_reason}`)] : null,
           d.amount_received ? [t("tr.disp.received"), money(d.amount_received, d.currency)] : null,
@@ -249,7 +249,7 @@ async function disputeView(main, uuid) {
         h(
           "ol.tr-log",
           {},
-          (d.logs || []).map((l) => h("li", {}, h("span.muted", { text: `${dt(l.created_at)} · ${l.actor_role}` }), " ", h("span", { text: l.details }))),
+          (d.logs || []).map((l) => h("li", {}, h("span.muted", { text: `${dt(l.created_at)} · ${word("tr.role", l.actor_role)}` }), " ", h("span", { text: l.details }))),
         ),
       ),
     );

@@ -2,6 +2,7 @@
 // to back new orders, what is frozen by the orders waiting, what was earned;
 // and the ledger lines of the trader's accounts (GET /trader/v1/ledger).
 import { addStrings, api, dt, fill, h, money, pagedList, poll, t, table } from "./lib.js";
+import { word } from "./trader_common.js";
 
 addStrings({
   en: {
@@ -70,12 +71,12 @@ export default function setup(app) {
         stat("earned", t("tr.money.earned"), money(b.earned, p.currency), t("tr.money.earned_hint", { rate: percent(p.reward_bps) })),
       );
     }, 5000);
-    await pagedList(ledger, "/trader/v1/ledger", { limit: 50 }, (items) =>
+    await pagedList(ledger, "/trader/v1/ledger", { limit: 20 }, (items) =>
       table(
         [
           { label: t("tr.money.at"), cell: (x) => dt(x.at) },
-          { label: t("tr.money.kind"), cell: (x) => x.kind },
-          { label: t("tr.money.account"), cell: (x) => t(`tr.account.${x.account_kind}`) },
+          { label: t("tr.money.kind"), cell: (x) => word("tr.kind", x.kind) },
+          { label: t("tr.money.account"), cell: (x) => word("tr.account", x.account_kind) },
           { label: t("tr.money.amount"), class: "num", cell: (x) => money(x.amount, x.currency) },
         ],
         items,

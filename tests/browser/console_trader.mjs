@@ -216,6 +216,7 @@ try {
     earned: await text(page.locator(".tr-stat.earned .value")),
     earned_hint: await text(page.locator(".tr-stat.earned .hint")),
     ledger_rows: await page.locator(".tr-ledger tbody tr").count(),
+    ledger_first: (await page.locator(".tr-ledger tbody tr").first().locator("td").allTextContents()).slice(1).map((x) => x.replace(/\u00a0/g, " ")),
   };
   await layout(page, seen, "money");
   await ask("money");

@@ -267,9 +267,12 @@ def test_trader_console_on_a_phone(kassad, tmp_path):
     assert s["money"]["reserved"] == rub("0.00")
     assert s["money"]["earned"] == rub("18.85")
     assert s["money"]["earned_hint"] == "your reward, 1 % of each order"
-    # deposit, 3 reserves, 2 completions (release + reward each), 1 release:
-    # the trader's postings
-    assert s["money"]["ledger_rows"] > 0
+    # the trader's postings, newest first: the deposit (1); per order its
+    # reserve (2: available, reserved); 1234.56 completed (the reserve taken,
+    # the reward: 2), 700.00 completed for 650.00 (the reserve taken and
+    # 50.00 back, the reward: 3), 500.00 released (2): 14
+    assert s["money"]["ledger_rows"] == 14
+    assert s["money"]["ledger_first"] == ["reserve released", "frozen", "−500.00 RUB"]
     assert s["requisite"]["head"].startswith(f"SBP {a.requisite['requisite']}")
     assert s["requisite"]["head"].endswith("taking orders")
     # the dispute
