@@ -38,6 +38,8 @@ addStrings({
     "tr.order.paid": "Completed at",
     "tr.order.left": "Time left",
     "tr.order.back": "All orders",
+    "tr.orders.disputes_one": "A dispute awaits your answer",
+    "tr.orders.disputes_many": "Disputes await your answer: {n}",
   },
   ru: {
     "tr.orders.nav": "Заказы",
@@ -70,6 +72,8 @@ addStrings({
     "tr.order.paid": "Выполнен",
     "tr.order.left": "Осталось",
     "tr.order.back": "Все заказы",
+    "tr.orders.disputes_one": "Спор ждёт вашего ответа",
+    "tr.orders.disputes_many": "Споры ждут вашего ответа: {n}",
   },
 });
 
@@ -96,13 +100,14 @@ function onlineCard(profile, changed) {
 function listView(main, q) {
   const status = FILTERS.includes(q.get("status")) ? q.get("status") : "pending";
   const online = h("div.tr-online-box");
+  const disputes = h("div.tr-disputes-box");
   const list = h("div.tr-orders", { dataset: { status } });
   const chips = h(
     "nav.tr-chips",
     { "aria-label": t("tr.orders.title") },
     FILTERS.map((s) => h(`a.tr-chip${s === status ? ".active" : ""}`, { href: s === "pending" ? "#/" : `#/?status=${s}`, text: t(`tr.filter.${s}`) })),
   );
-  fill(main, h("h1", { text: t("tr.orders.title") }), online, chips, list);
+  fill(main, h("h1", { text: t("tr.orders.title") }), online, disputes, chips, list);
 
   let profile = null;
   let shown = null; // what the list shows: uuid:status:confirmed, to redraw only on a change
@@ -111,8 +116,15 @@ function listView(main, q) {
     fill(online, onlineCard(p, (after) => (drawOnline(after), refresh())));
   };
   const refresh = async () => {
-    const [p, page] = await Promise.all([api("GET", "/trader/v1/me"), api("GET", "/trader/v1/orders" + query({ status: status === "pending" ? null : status, limit: 100 }))]);
+    const [p, page, disp] = await Promise.all([
+      api("GET", "/trader/v1/me"),
+      api("GET", "/trader/v1/orders" + query({ status: status === "pending" ? null : status, limit: 100 })),
+      api("GET", "/trader/v1/disputes?awaiting=trader&limit=100"),
+    ]);
     if (!profile || profile.online !== p.online) drawOnline(p);
+    const n = (disp.items || []).length;
+    const label = n === 0 ? "" : n === 1 ? t("tr.orders.disputes_one") : t("tr.orders.disputes_many", { n: disp.next_cursor ? `${n}+` : n });
+    if (disputes.textContent !== label) fill(disputes, n ? h("a.alert.info.tr-disputes-banner", { href: "#/disputes", text: label }) : null);
     const items = page.items || [];
     const key = items.map((o) => `${o.uuid}:${o.status}:${o.confirmed_by_customer}`).join(",") + `|${p.online}`;
     if (key === shown) return;

@@ -239,7 +239,10 @@ try {
 
   // a dispute: the payer's evidence seen, rejected with a reason and a file
   const disp = await ask("dispute");
-  await goto(page, "#/disputes", `a.tr-dispute[data-uuid="${disp.uuid}"]`);
+  await goto(page, "#/", ".tr-disputes-banner");
+  seen.dispute_banner = await text(page.locator(".tr-disputes-banner"));
+  await page.locator(".tr-disputes-banner").click();
+  await page.locator(`a.tr-dispute[data-uuid="${disp.uuid}"]`).waitFor();
   const dcard = page.locator(`a.tr-dispute[data-uuid="${disp.uuid}"]`);
   seen.dispute = { amount: await text(dcard.locator(".tr-amount")), badge: await text(dcard.locator(".badge")), countdown: await text(dcard.locator(".tr-countdown")) };
   await layout(page, seen, "disputes");

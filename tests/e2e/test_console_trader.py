@@ -275,7 +275,8 @@ def test_trader_console_on_a_phone(kassad, tmp_path):
     assert s["money"]["ledger_first"] == ["reserve released", "frozen", "−500.00 RUB"]
     assert s["requisite"]["head"].startswith(f"SBP {a.requisite['requisite']}")
     assert s["requisite"]["head"].endswith("taking orders")
-    # the dispute
+    # the dispute, announced on the orders screen
+    assert s["dispute_banner"] == "A dispute awaits your answer"
     assert s["dispute"]["amount"] == "800.00 RUB" and s["dispute"]["badge"] == "your answer"
     assert s["dispute"]["countdown"] in ("30:00", "29:59", "29:58", "29:57")
     assert s["dispute"]["title"] == "The payer says 800.00 RUB was sent"
