@@ -379,6 +379,13 @@ def test_orders_listed_and_received(kassad, rec):
     assert b.post(f"/trader/v1/orders/{oa['uuid']}/received") == nf
     assert b.post(f"/trader/v1/orders/{oa['uuid']}/not-received") == nf
     assert b.post("/trader/v1/orders/not-a-uuid/received") == nf
+    # one order: the trader's own (the list's item), another's not found
+    st, one = a.get(f"/trader/v1/orders/{oa['uuid']}")
+    assert st == 200 and one == dict(item, seconds_left=one["seconds_left"]), one
+    assert 895 <= one["seconds_left"] <= 900
+    assert b.get(f"/trader/v1/orders/{oa['uuid']}") == nf
+    assert b.get("/trader/v1/orders/not-a-uuid") == nf
+    assert b.get("/trader/v1/orders/" + "a" * 80) == nf
     # received, with the amount that actually arrived
     st, done = a.post(f"/trader/v1/orders/{oa['uuid']}/received",
                       {"amount_received": "950.00"})
@@ -415,6 +422,7 @@ def test_orders_listed_and_received(kassad, rec):
     assert [x["uuid"] for x in a.get("/trader/v1/orders?status=completed")[1]["items"]] == [
         oa["uuid"]]
     assert a.get("/trader/v1/orders")[1]["items"] == []
+    assert a.get(f"/trader/v1/orders/{oa['uuid']}") == (200, done)
     assert a.get("/trader/v1/orders?status=failed")[1]["items"] == []
     assert a.get("/trader/v1/orders?status=done") == (
         400, {"error": "status: expected pending, completed, failed, expired, canceled or "

@@ -1,6 +1,7 @@
 /* orders.c: the orders on a trader's requisites (trader.h):
  *
  *   GET  /trader/v1/orders?status=              pending ones (or in status), a list
+ *   GET  /trader/v1/orders/{uuid}               one
  *   POST /trader/v1/orders/{uuid}/received      {"amount_received"?}: completed
  *        (also .../confirm)
  *   POST /trader/v1/orders/{uuid}/not-received  failed (also .../reject)
@@ -100,6 +101,24 @@ static enum http_action list_orders(struct http_req *req, const struct trader *t
     return HTTP_DONE;
 }
 
+/* One order of the trader's (the console's order page): another's is not
+ * found, exactly as a missing one. */
+static enum http_action get_order(struct http_req *req, const struct trader *t, const char *uuid)
+{
+    struct order o;
+    kassa_err err = query_trader_order(t->id, uuid, &o);
+    if (err != KASSA_OK) {
+        reply_error(req, err == KASSA_ENOTFOUND ? 404 : 500,
+                    err == KASSA_ENOTFOUND ? "Order not found" : "Internal server error");
+        return HTTP_DONE;
+    }
+    struct jw w;
+    jw_init(&w, 4096);
+    trader_render_order(&w, &o);
+    reply_jw(req, 200, &w);
+    return HTTP_DONE;
+}
+
 /* ---- received, not received ---------------------------------------------- */
 
 static void transition_rendered(struct http_req *req, struct store_task *task, kassa_err err)
@@ -180,6 +199,8 @@ enum http_action trader_orders(struct http_req *req, struct trader_call *call, c
         return list_orders(req, &call->t);
     const char *slash = p[0] == '/' ? strchr(p + 1, '/') : NULL;
     char uuid[UUID_SIZE];
+    if (get && p[0] == '/' && slash == NULL)
+        return get_order(req, &call->t, strlen(p + 1) < sizeof uuid ? p + 1 : "");
     size_t n = slash != NULL ? (size_t)(slash - p - 1) : 0;
     if (post && slash != NULL && n < sizeof uuid) {
         memcpy(uuid, p + 1, n);
