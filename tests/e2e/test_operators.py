@@ -262,6 +262,72 @@ def test_audit_line_before_after_without_secrets(kassad):
     assert created["actor"] == "bootstrap" and created["actor_id"] is None
 
 
+# Every setting of a shop and of a requisite is in its snapshot: a change of
+# any one of them shows in the audit line as exactly that field.
+SHOP_SETTINGS = [("test_mode", True, 1), ("dispute_ttl", 3600, 3600),
+                 ("dispute_callbacks", True, 1), ("dispute_auto_success", True, 1),
+                 ("amount_adjust_max", 5, 5), ("rate_limit", 10, 10), ("rate_burst", 20, 20),
+                 ("logo_url", "https://shop.example/logo.png", "https://shop.example/logo.png"),
+                 ("brand_color", "#112233", "#112233"),
+                 ("allowed_hosts", ["pay.example"], "pay.example"),
+                 ("fee_percent", "3.75", "3.75"), ("url", "https://shop.example/2",
+                                                 "https://shop.example/2")]
+
+
+def changed(line):
+    return {k for k in set(line["before"]) | set(line["after"])
+            if line["before"].get(k) != line["after"].get(k)}
+
+
+def test_audit_shop_snapshot_has_every_setting(kassad):
+    shop = create_shop(kassad, requisite=False)
+    for field, value, shown in SHOP_SETTINGS:
+        st, body = kassad.admin("PATCH", f"/admin/v1/shops/{shop['id']}", {field: value})
+        assert st == 200, (field, body)
+        line = audit(kassad, kind="shop", target=shop["id"])[0]
+        assert line["action"] == "shop.update"
+        assert changed(line) == {field}, (field, line)
+        assert line["after"][field] == shown
+    # The admin API's settings all have their place in the snapshot (a
+    # dialect's order TTL and strict signing under "dialects").
+    st, got = kassad.admin("GET", f"/admin/v1/shops/{shop['id']}")
+    assert st == 200, got
+    per_dialect = {"panda_order_ttl", "tegro_order_ttl", "callback_version",
+                   "notification_format", "strict_signing"}
+    assert set(got) - set(line["after"]) == {"shop_id"} | per_dialect
+    assert [d["dialect"] for d in line["after"]["dialects"]] == ["panda", "tegro"]
+    for field, value in [("callback_version", 2), ("notification_format", "json"),
+                         ("strict_signing", True), ("tegro_order_ttl", 900)]:
+        st, body = kassad.admin("PATCH", f"/admin/v1/shops/{shop['id']}", {field: value})
+        assert st == 200, (field, body)
+        line = audit(kassad, kind="shop", target=shop["id"])[0]
+        assert changed(line) == {"dialects"}, (field, line)
+    # Turning test mode off again shows as that too.
+    st, body = kassad.admin("PATCH", f"/admin/v1/shops/{shop['id']}", {"test_mode": False})
+    assert st == 200, body
+    line = audit(kassad, kind="shop", target=shop["id"])[0]
+    assert changed(line) == {"test_mode"}
+    assert (line["before"]["test_mode"], line["after"]["test_mode"]) == (1, 0)
+    text = str(audit(kassad, limit=500))
+    for dialect in ("panda", "tegro"):
+        assert shop[dialect]["secret"] not in text
+
+
+def test_audit_requisite_snapshot_has_pause_and_limits(kassad):
+    req = create_requisite(kassad)
+    for field, value, shown in [("paused", True, 1), ("min_amount", "100.00", 10000),
+                                ("max_amount", "5000.00", 500000),
+                                ("daily_amount", "20000.00", 2000000), ("daily_count", 7, 7),
+                                ("max_pending", 3, 3), ("owner_full_name", "B. B.", "B. B."),
+                                ("active", False, 0), ("paused", False, 0)]:
+        st, body = kassad.admin("PATCH", f"/admin/v1/requisites/{req['id']}", {field: value})
+        assert st == 200, (field, body)
+        line = audit(kassad, kind="requisite", target=req["id"])[0]
+        assert line["action"] == "requisite.update"
+        assert changed(line) == {field}, (field, line)
+        assert line["after"][field] == shown
+
+
 def test_audit_order_by_uuid_names_its_id(kassad):
     shop = create_shop(kassad)
     r = kassad.panda(shop).create_order(amount="250.00", merchant_order_id="m-7")

@@ -286,7 +286,9 @@ kassa_err store_audit_list(struct store_conn *c, const struct audit_filter *f, s
  * gives the object's members, each further one an array of objects under
  * its key. Columns are "name:type" (i integer, s text, o an order status,
  * w a withdrawal status); secrets (credentials, password and token
- * hashes) are never selected. $1 is the record's id as text. */
+ * hashes) are never selected. $1 is the record's id as text. Every
+ * setting of a record is selected (a shop's and a requisite's: whatever
+ * PATCH changes), so a change of any one shows as that field. */
 struct snap_stmt {
     const char *key; /* NULL: the object's own members */
     const char *sql;
@@ -301,13 +303,17 @@ struct snap_kind {
 static const struct snap_kind snap_kinds[] = {
     {"shop",
      {{NULL,
-       "SELECT id, merchant_id, name, url, callback_url, fee_percent, active, form_hosts FROM "
-       "shops WHERE id = CAST($1 AS BIGINT)",
-       "id:i,merchant_id:i,name:s,url:s,callback_url:s,fee_percent:s,active:i,allowed_hosts:s"},
+       "SELECT id, merchant_id, name, url, callback_url, fee_percent, active, form_hosts, "
+       "rate_limit, rate_burst, amount_adjust_max, dispute_ttl, dispute_callbacks, "
+       "dispute_auto_success, test_mode, logo_url, brand_color FROM shops WHERE id = CAST($1 AS "
+       "BIGINT)",
+       "id:i,merchant_id:i,name:s,url:s,callback_url:s,fee_percent:s,active:i,allowed_hosts:s,"
+       "rate_limit:i,rate_burst:i,amount_adjust_max:i,dispute_ttl:i,dispute_callbacks:i,"
+       "dispute_auto_success:i,test_mode:i,logo_url:s,brand_color:s"},
       {"dialects",
-       "SELECT dialect, order_ttl, callback_format, strict_signing FROM shop_dialects WHERE "
-       "shop_id = CAST($1 AS BIGINT) ORDER BY dialect",
-       "dialect:s,order_ttl:i,callback_format:s,strict_signing:i"},
+       "SELECT dialect, order_ttl, callback_format, strict_signing, old_valid_until FROM "
+       "shop_dialects WHERE shop_id = CAST($1 AS BIGINT) ORDER BY dialect",
+       "dialect:s,order_ttl:i,callback_format:s,strict_signing:i,old_valid_until:i"},
       {"fee_fixed",
        "SELECT currency, fixed FROM shop_fees WHERE shop_id = CAST($1 AS BIGINT) ORDER BY "
        "currency",
@@ -319,10 +325,12 @@ static const struct snap_kind snap_kinds[] = {
     {"requisite",
      {{NULL,
        "SELECT id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, "
-       "currency, country_code, active, trader_id, device_id FROM requisites WHERE id = CAST($1 AS "
-       "BIGINT)",
+       "currency, country_code, bic, corr_account, active, paused, trader_id, device_id, "
+       "min_amount, max_amount, daily_amount, daily_count, max_pending FROM requisites WHERE id "
+       "= CAST($1 AS BIGINT)",
        "id:i,type:s,requisite:s,owner_full_name:s,bank_code:s,bank_name_ru:s,bank_name_en:s,"
-       "currency:s,country_code:s,active:i,trader_id:i,device_id:i"}}},
+       "currency:s,country_code:s,bic:s,corr_account:s,active:i,paused:i,trader_id:i,"
+       "device_id:i,min_amount:i,max_amount:i,daily_amount:i,daily_count:i,max_pending:i"}}},
     {"order",
      {{NULL,
        "SELECT id, uuid, shop_id, status, amount, currency, fee, requisite_id, "
