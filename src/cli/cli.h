@@ -162,6 +162,7 @@ int cmd_withdrawal_complete(const cli_cmd *cmd, int argc, char **argv);
 int cmd_withdrawal_reject(const cli_cmd *cmd, int argc, char **argv);
 int cmd_ledger_verify(const cli_cmd *cmd, int argc, char **argv);
 int cmd_requisite_add(const cli_cmd *cmd, int argc, char **argv);
+int cmd_requisite_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_withdrawal_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_order_show(const cli_cmd *cmd, int argc, char **argv);

@@ -408,6 +408,28 @@ int cmd_requisite_update(const cli_cmd *cmd, int argc, char **argv)
     return cli_send_options(o, N(o), 2, "PATCH", path);
 }
 
+int cmd_requisite_list(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"type", CLI_ARG, "TYPE", NULL, "SBP, card, ...", 0, NULL, {0}, 0},
+        {"currency", CLI_ARG, "CODE", NULL, "e.g. RUB", 0, NULL, {0}, 0},
+        {"active", CLI_ARG, "true|false", NULL, "switched on or off", 0, NULL, {0}, 0},
+        {"trader-id", CLI_ARG, "ID", NULL, "one trader's requisites", 0, NULL, {0}, 0},
+        PAGE_OPTS,
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = cli_parse(cmd, "[--type T] [--currency C] [--active A] [--trader-id ID] [--limit N]",
+                       "List requisites (GET /admin/v1/requisites), newest first, each with its "
+                       "pending orders; prints {\"items\", \"next_cursor\"} as JSON.",
+                       argc, argv, o, N(o), pos, 0, &npos);
+
+    if (rc >= 0)
+        return rc;
+    return cli_admin_get_query(o, N(o), 2, "/admin/v1/requisites");
+}
+
 /* order show|complete|fail|reverse REF; a POST's body holds the options
  * after ADMIN_OPTS that were given (complete's --amount-received). */
 static int order_cmd_opts(const cli_cmd *cmd, int argc, char **argv, const char *method,
@@ -493,6 +515,7 @@ int cmd_order_list(const cli_cmd *cmd, int argc, char **argv)
          0},
         {"to", CLI_ARG, "TIME", NULL, "created before", 0, NULL, {0}, 0},
         {"requisite-id", CLI_ARG, "ID", NULL, "orders given this requisite", 0, NULL, {0}, 0},
+        {"trader-id", CLI_ARG, "ID", NULL, "orders on this trader's requisites", 0, NULL, {0}, 0},
         {"confirmed-by-customer",
          CLI_ARG,
          "true|false",

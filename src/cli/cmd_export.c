@@ -199,6 +199,7 @@ int cmd_order_export(const cli_cmd *cmd, int argc, char **argv)
         {"status", CLI_ARG, "STATUS", NULL, "only orders in this status", 0, NULL, {0}, 0},
         {"shop-id", CLI_ARG, "ID", NULL, "one shop's orders", 0, NULL, {0}, 0},
         {"merchant-id", CLI_ARG, "ID", NULL, "one merchant's orders", 0, NULL, {0}, 0},
+        {"trader-id", CLI_ARG, "ID", NULL, "one trader's orders", 0, NULL, {0}, 0},
         {"currency", CLI_ARG, "CODE", NULL, "one currency", 0, NULL, {0}, 0},
         OUT_OPT,
     };

@@ -302,15 +302,22 @@ enum http_action list_postings(struct http_req *req, int64_t trader_id)
 
 bool requisite_list_args(struct http_req *req, struct requisite_filter *f)
 {
-    static const char *const args[] = {"limit",    "cursor", "order", "type",
-                                       "currency", "active", NULL};
+    static const char *const args[] = {"limit",    "cursor", "order",     "type",
+                                       "currency", "active", "trader_id", NULL};
+    static const char *const own_args[] = {"limit",    "cursor", "order", "type",
+                                           "currency", "active", NULL};
     char msg[256];
-    if (!list_args(req, args,
-                   "requisites are listed by type, currency and active (with limit, cursor, order)",
+    bool own = f->trader_id > 0; /* a trader's own list: no other trader's */
+    if (!list_args(req, own ? own_args : args,
+                   own ? "requisites are listed by type, currency and active (with limit, "
+                         "cursor, order)"
+                       : "requisites are listed by type, currency, active and trader_id (with "
+                         "limit, cursor, order)",
                    &f->limit, &f->after_id, &f->asc))
         return false;
     if (!arg_text(req, "type", f->type, sizeof f->type, msg, sizeof msg) ||
-        !arg_text(req, "currency", f->currency, sizeof f->currency, msg, sizeof msg)) {
+        !arg_text(req, "currency", f->currency, sizeof f->currency, msg, sizeof msg) ||
+        (!own && !arg_int(req, "trader_id", 1, INT64_MAX, &f->trader_id, msg, sizeof msg))) {
         reply_error(req, 400, "%s", msg);
         return false;
     }

@@ -62,7 +62,8 @@ bool page_room(struct row_page *p);
 void finish_page(struct http_req *req, struct jw *w, kassa_err err, const struct row_page *page);
 
 /* A requisite list's arguments into f (type, currency, active, and the
- * page); false after answering 400. */
+ * page; trader_id too unless f->trader_id is set already: a trader's own
+ * list); false after answering 400. */
 bool requisite_list_args(struct http_req *req, struct requisite_filter *f);
 
 /* ---- the ledger ---- */
@@ -88,7 +89,7 @@ enum http_action list_postings(struct http_req *req, int64_t trader_id);
  * query_merchant_*), 0 everyone's ---- */
 
 /* The orders list's filter from req's arguments (status, shop_id,
- * merchant_id, dialect, from, to, requisite_id, confirmed_by_customer,
+ * merchant_id, dialect, from, to, requisite_id, trader_id, confirmed_by_customer,
  * currency, amount_min, amount_max, merchant_order_id, q) into f (cleared
  * first); with `paged` also limit, cursor and order (else none of them:
  * an export). False with the 400's message in msg. */

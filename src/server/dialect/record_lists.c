@@ -18,23 +18,15 @@
 
 /* ---- orders ------------------------------------------------------------- */
 
-static const char *const order_args[] = {"limit",
-                                         "cursor",
-                                         "order",
-                                         "status",
-                                         "shop_id",
-                                         "merchant_id",
-                                         "dialect",
-                                         "from",
-                                         "to",
-                                         "requisite_id",
-                                         "confirmed_by_customer",
-                                         "currency",
-                                         "amount_min",
-                                         "amount_max",
-                                         "merchant_order_id",
-                                         "q",
-                                         NULL};
+static const char *const order_args[] = {"limit",      "cursor",
+                                         "order",      "status",
+                                         "shop_id",    "merchant_id",
+                                         "dialect",    "from",
+                                         "to",         "requisite_id",
+                                         "trader_id",  "confirmed_by_customer",
+                                         "currency",   "amount_min",
+                                         "amount_max", "merchant_order_id",
+                                         "q",          NULL};
 
 /* An amount argument in the filter's currency (which it needs). */
 static bool arg_amount(struct http_req *req, const char *name, const char *currency, int64_t *out,
@@ -93,7 +85,8 @@ bool order_list_filter(struct http_req *req, struct order_filter *f, bool paged,
         else
             snprintf(msg, msglen,
                      "unknown argument '%.40s': orders are %s by status, shop_id, "
-                     "merchant_id, dialect, from, to, requisite_id, confirmed_by_customer, "
+                     "merchant_id, dialect, from, to, requisite_id, trader_id, "
+                     "confirmed_by_customer, "
                      "currency, amount_min, amount_max, merchant_order_id, q%s",
                      k.bad, paged ? "listed" : "exported",
                      paged ? " (with limit, cursor, order)" : "");
@@ -133,6 +126,7 @@ bool order_list_filter(struct http_req *req, struct order_filter *f, bool paged,
     if (!arg_int(req, "shop_id", 1, INT64_MAX, &f->shop_id, msg, msglen) ||
         !arg_int(req, "merchant_id", 1, INT64_MAX, &f->merchant_id, msg, msglen) ||
         !arg_int(req, "requisite_id", 1, INT64_MAX, &f->requisite_id, msg, msglen) ||
+        !arg_int(req, "trader_id", 1, INT64_MAX, &f->trader_id, msg, msglen) ||
         !arg_time(req, "from", &f->from, msg, msglen) ||
         !arg_time(req, "to", &f->to, msg, msglen) ||
         !arg_text(req, "currency", f->currency, sizeof f->currency, msg, msglen) ||

@@ -3463,7 +3463,7 @@ static void plan_of(struct fx *f, const struct sql_query *q, char *out, size_t s
 }
 
 /* Each filter the admin API's order list takes alone, and the daily queue,
- * is served by an index on both backends (migration 015): never a scan of
+ * is served by an index on both backends (migrations 015, 028): never a scan of
  * the whole table in another order than the list's. */
 static void test_order_list_plans(void **state)
 {
@@ -3487,6 +3487,8 @@ static void test_order_list_plans(void **state)
         {"a page after a cursor", any, NULL, false},
         {"a requisite's pending orders", any, "orders_pending_requisite", true},
         {"a time range after a cursor", any, "orders_created", false},
+        {"a trader", any, "orders_trader", false},
+        {"a trader after a cursor", any, "orders_trader", false},
     };
     cases[1].f.status = 0;
     cases[1].f.confirmed = 1;
@@ -3505,6 +3507,9 @@ static void test_order_list_plans(void **state)
     cases[11].f.from = 1700000000;
     cases[11].f.after_id = 1000;
     cases[11].f.after_created = 1700000500;
+    cases[12].f.trader_id = 4;
+    cases[13].f.trader_id = 4;
+    cases[13].f.after_id = 1000;
     struct sql_query *q = malloc(sizeof *q);
     char plan[4096];
     assert_non_null(q);

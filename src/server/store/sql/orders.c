@@ -147,10 +147,11 @@ void sql_orders_list(const struct order_filter *f, struct sql_query *q)
         sql_query_i64(q, f->requisite_id);
     }
     if (f->trader_id > 0) {
+        /* "trader_id > 0" as written: the partial index's condition
+         * (orders_trader, migration 028). */
         sql_query_where(q, &first);
-        sql_query_add(q, "o.requisite_id IN (SELECT id FROM requisites WHERE trader_id = ");
+        sql_query_add(q, "o.trader_id > 0 AND o.trader_id = ");
         sql_query_i64(q, f->trader_id);
-        sql_query_add(q, ")");
     }
     if (f->currency[0] != '\0') {
         sql_query_where(q, &first);
