@@ -2,7 +2,7 @@
 // and a trader's, a new requisite with its limits, the limits changed, the
 // trader's pause and the operator's on/off switch; the device a requisite is
 // bound to is shown. Used by op_traders.js (#/requisites and a trader's page).
-import { act, addStrings, api, badge, confirmDialog, field, fill, h, money, t, table } from "./lib.js";
+import { act, addStrings, api, badge, confirmDialog, field, fill, go, h, money, query, t, table } from "./lib.js";
 import { askForm, CURRENCIES, limitOrNull, intOrNull, loadAll, onOff, select } from "./op_forms.js";
 
 addStrings({
@@ -20,6 +20,7 @@ addStrings({
     "op.req.country": "Country code",
     "op.req.trader": "Trader",
     "op.req.pool": "the pool",
+    "op.req.all_traders": "All, the pool too",
     "op.req.limits": "Limits",
     "op.req.min_amount": "Smallest order",
     "op.req.max_amount": "Largest order",
@@ -67,6 +68,7 @@ addStrings({
     "op.req.country": "Код страны",
     "op.req.trader": "Трейдер",
     "op.req.pool": "пул",
+    "op.req.all_traders": "Все, и пул",
     "op.req.limits": "Лимиты",
     "op.req.min_amount": "Минимальный заказ",
     "op.req.max_amount": "Максимальный заказ",
@@ -274,22 +276,31 @@ export function requisiteForm(onCreated, { trader = null, traders = [] } = {}) {
   return form;
 }
 
-// #/requisites: the whole list (the pool and every trader's), a new one.
-export async function requisitesView(main) {
+// #/requisites: the whole list (the pool and every trader's), or one
+// trader's (#/requisites?trader_id=N, filtered by the API); a new one.
+export async function requisitesView(main, params, q) {
   const listBox = h("div.req-list");
+  const filter = { trader_id: (q && q.get("trader_id")) || "" };
   const [rows, traders] = await Promise.all([
-    loadAll("/admin/v1/requisites"),
+    loadAll("/admin/v1/requisites", filter),
     loadAll("/admin/v1/traders").catch(() => []),
   ]);
   const byId = new Map(traders.map((x) => [x.id, x]));
   const draw = async () => {
-    const fresh = await loadAll("/admin/v1/requisites");
+    const fresh = await loadAll("/admin/v1/requisites", filter);
     fill(listBox, requisiteTable(fresh, draw, { traders: byId }));
   };
   fill(listBox, requisiteTable(rows, draw, { traders: byId }));
+  const traderFilter = select(
+    "trader_id",
+    [["", t("op.req.all_traders")], ...traders.map((x) => [x.id, `${x.name} (#${x.id})`])],
+    filter.trader_id,
+    { onchange: (ev) => go(`/requisites${query({ trader_id: ev.target.value })}`) },
+  );
   fill(
     main,
     h("h1", { text: t("op.req.nav") }),
+    h("div.toolbar.req-filter", {}, field(t("op.req.trader"), traderFilter)),
     listBox,
     h("section.card.req-new", {}, requisiteForm(draw, { traders })),
   );

@@ -81,6 +81,7 @@ addStrings({
     "op.traders.amount": "Amount, {currency}",
     "op.traders.money": "Deposits and withdrawals",
     "op.traders.requisites": "Requisites",
+    "op.traders.orders": "The trader's orders",
     "op.traders.devices": "Devices",
     "op.traders.device": "Device",
     "op.traders.last_seen": "Last seen",
@@ -152,6 +153,7 @@ addStrings({
     "op.traders.amount": "Сумма, {currency}",
     "op.traders.money": "Депозиты и возвраты",
     "op.traders.requisites": "Реквизиты",
+    "op.traders.orders": "Заказы трейдера",
     "op.traders.devices": "Устройства",
     "op.traders.device": "Устройство",
     "op.traders.last_seen": "Последний раз",
@@ -366,7 +368,7 @@ async function devicesCard(tr, reload) {
 async function traderView(main, { id }) {
   const tr = await api("GET", `/admin/v1/traders/${encodeURIComponent(id)}`);
   const reload = () => go(`/traders/${encodeURIComponent(id)}`);
-  const reqs = (await loadAll("/admin/v1/requisites")).filter((r) => r.trader_id === tr.id);
+  const reqs = await loadAll("/admin/v1/requisites", { trader_id: tr.id });
   const patch = async (btn, q, body, done, danger) => {
     if (!(await confirmDialog(q, { danger }))) return;
     if (await act(btn, () => api("PATCH", `/admin/v1/traders/${tr.id}`, body), done)) reload();
@@ -475,6 +477,7 @@ async function traderView(main, { id }) {
       ),
     ),
     h("h2", { text: t("op.traders.requisites") }),
+    h("p", {}, h("a.button.trader-orders", { href: `#/orders?trader_id=${tr.id}`, text: t("op.traders.orders") })),
     reqBox,
     h("section.card", {}, requisiteForm(reload, { trader: tr })),
     await devicesCard(tr, reload),

@@ -34,7 +34,7 @@ const shopIn = JSON.parse(env("SHOP"));
 const traderIn = JSON.parse(env("TRADER"));
 const reqIn = JSON.parse(env("REQUISITE"));
 const shots = process.env.SHOTS || "";
-const result = { steps: [], layout: {}, console_errors: [], external_requests: [] };
+const result = { steps: [], layout: {}, console_errors: [], external_requests: [], list_requests: [] };
 const step = (s) => result.steps.push(s);
 
 const browser = await chromium.launch({
@@ -58,6 +58,9 @@ async function newPage() {
   page.on("pageerror", (e) => result.console_errors.push(String(e)));
   page.on("request", (r) => {
     if (!r.url().startsWith(base) && !r.url().startsWith("data:")) result.external_requests.push(r.url());
+    // The lists of requisites and orders the views ask the API for.
+    const u = r.url().startsWith(base) ? r.url().slice(base.length) : "";
+    if (/^\/admin\/v1\/(requisites|orders)\?/.test(u)) result.list_requests.push(u);
   });
   return page;
 }
@@ -266,9 +269,21 @@ try {
   result.pause_toast = await toast(page);
   await page.locator(".trader-reqs tbody tr .badge", { hasText: "paused" }).waitFor();
   await layout(page, "trader");
+  // The trader's orders: the list filtered by trader_id (the API's filter).
+  await page.click("a.trader-orders");
+  await page.waitForFunction(() => location.hash.startsWith("#/orders?"));
+  await page.waitForFunction(() => !document.querySelector("main#main > p.muted"), null);
+  await page.locator("form.filters input[name=trader_id]").waitFor();
+  result.orders_trader_filter = await page.locator("form.filters input[name=trader_id]").inputValue();
   await open(page, "/requisites", "form.req-create");
   result.requisites_rows = await page.locator(".req-list table.grid tbody tr td:nth-child(3)").allTextContents();
   await layout(page, "requisites");
+  // One trader's requisites, chosen in the filter.
+  const traderId = new URL(result.trader_url).hash.split("/").pop();
+  await page.locator(".req-filter select[name=trader_id]").selectOption(traderId);
+  await page.waitForFunction((id) => location.hash === `#/requisites?trader_id=${id}`, traderId);
+  await page.waitForFunction(() => document.querySelectorAll(".req-list table.grid tbody tr").length === 1);
+  result.requisites_rows_trader = await page.locator(".req-list table.grid tbody tr td:nth-child(3)").allTextContents();
   step("requisite added");
 
   // The ledger: verify.

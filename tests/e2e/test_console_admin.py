@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 
-from kassa_client import REPO
+from kassa_client import REPO, SBP_REQUISITE
 from test_browser import BROWSER_DIR, CHROMIUM, check_tools
 
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -39,6 +39,10 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
     requisite = {"requisite": "+79005554433", "bank_code": "Sber", "bank_name_ru": "Сбербанк",
                  "bank_name_en": "Sberbank", "min_amount": "100", "max_amount": "5000",
                  "daily_amount": "50000", "daily_count": 20, "max_pending": 2}
+    # A requisite of the operator's own pool beside the trader's.
+    st, pool = kassad.admin("POST", "/admin/v1/requisites",
+                            dict(SBP_REQUISITE, requisite="+79990000777"))
+    assert st == 201, pool
     shots = ARTIFACTS / "console-admin"
     shots.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, KASSA_BASE=kassad.base_url, CHROMIUM=CHROMIUM,
@@ -140,7 +144,13 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
         f"100.00{NBSP}RUB – 5{NBSP}000.00{NBSP}RUB", f"Amount a day: 50{NBSP}000.00{NBSP}RUB",
         "Orders a day: 20", "Open orders at once: 2"]
     assert seen["pause_toast"] == "Requisite paused"
-    assert seen["requisites_rows"] == ["+79005554433"]
+    assert seen["requisites_rows"] == ["+79005554433", "+79990000777"]
+    assert seen["requisites_rows_trader"] == ["+79005554433"]
+    # The trader's requisites and orders are filtered by the API, not in
+    # the browser.
+    assert f"/admin/v1/requisites?trader_id={tr['id']}&limit=500" in seen["list_requests"]
+    assert seen["orders_trader_filter"] == str(tr["id"])
+    assert f"/admin/v1/orders?trader_id={tr['id']}" in seen["list_requests"]
 
     # ---- the ledger verifies
     st, v = kassad.admin("GET", "/admin/v1/ledger/verify")
