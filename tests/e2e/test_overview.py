@@ -231,3 +231,58 @@ def test_cli_overview(kassad):
                        text=True, timeout=30)
     assert p.returncode == 1
     assert p.stderr == "kassa: HTTP 400 Bad Request: hours: expected an integer between 1 and 48\n"
+
+
+def test_minutes_purged_past_the_window(kassad, receivers):
+    """The sweeper forgets the per-minute rows older than the longest window
+    and its first bucket (49 hours) once an hour: the rows of two days ago
+    go, the rows in the window and so the overview's figures stay."""
+    ok, _ = receivers
+    server = kassad
+
+    def minutes(table, where="", params=()):
+        """The distinct minutes of a table's rows (PostgreSQL keeps a row
+        per writer slot)."""
+        w = f" WHERE {where}" if where else ""
+        return server.count_rows(f"(SELECT DISTINCT minute FROM {table}{w}) m", "", params)
+
+    shop = create_shop(server, name="Old", callback_url=ok.url())
+    pa = server.panda(shop)
+
+    def new(amount, complete):
+        r = pa.create_order(amount=amount)
+        assert r.status == 200, r.body
+        if complete:
+            admin_ok(server, "POST", f"/admin/v1/orders/{r.json['uuid']}/complete")
+        return r.json["uuid"]
+
+    old = new("100.00", True)
+    t0 = created_at(server, old)
+    ok.wait(1)  # its callback: an attempt in the callback minutes
+    wait_until(lambda: minutes("callback_minutes") == 1, what="the attempt's minute")
+    assert minutes("order_minutes") == 1
+    # 47 hours on (and a few seconds into a 10-minute bucket): a newer order.
+    server.advance_clock(47 * 3600 + 600 - (server.now() + 47 * 3600) % 600 + 5)
+    recent = new("200.00", True)
+    t1 = created_at(server, recent)
+    ok.wait(2)
+    wait_until(lambda: minutes("callback_minutes") == 2, what="the second attempt")
+    assert minutes("order_minutes") == 2
+    # Past 49 hours from the first: its rows go at the next hourly purge,
+    # the newer ones stay; the 48-hour overview is the same before and after.
+    server.advance_clock(2 * 3600 + 600 - (server.now() + 2 * 3600) % 600 + 5)
+    before = overview(server, "?hours=48")
+    cutoff = server.now() - 49 * 3600
+    assert t0 < cutoff < t1
+    wait_until(lambda: minutes("order_minutes", "minute < ?", (cutoff,)) == 0 and
+               minutes("callback_minutes", "minute < ?", (cutoff,)) == 0,
+               what="the purge of the old minutes")
+    assert minutes("order_minutes") == 1
+    assert minutes("order_minutes", "minute = ?", (t1 - t1 % 60,)) == 1
+    assert minutes("callback_minutes") == 1
+    after = overview(server, "?hours=48")
+    for key in ("from", "series", "totals", "shops", "orders", "callbacks"):
+        assert after[key] == before[key], key
+    assert after["totals"] == {"created": 1, "completed": 1, "conversion": 1.0, "volume": [
+        {"currency": "RUB", "amount": "200.00", "created": 1, "completed": 1, "conversion": 1.0}]}
+    assert (after["callbacks"]["attempts"], after["callbacks"]["failed"]) == (1, 0)

@@ -256,6 +256,9 @@ kassa_err query_store_gauges(struct store_gauges *out);
 /* ---- the operator's overview (core/overview.c) ---- */
 
 #define OVERVIEW_HOURS_MAX 48
+/* The per-minute rows kept: the longest window and its first bucket, with
+ * room (the sweeper forgets older ones once an hour). */
+#define OVERVIEW_KEEP_SECONDS ((int64_t)(OVERVIEW_HOURS_MAX + 1) * 3600)
 #define OVERVIEW_POINTS_MAX 360 /* a chart's points at most */
 #define OVERVIEW_CURRENCIES_MAX 32
 #define OVERVIEW_TOP_SHOPS 10 /* shops per currency, the largest volume first */

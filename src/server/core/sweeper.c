@@ -1,7 +1,8 @@
 /* sweeper.c: the timer thread that expires pending orders past expires_at
  * (within a second of the clock passing it, also after clock/advance) and
  * moves disputes whose trader did not answer in time to the operator,
- * forgets idempotency keys past their retention, and writes when operators'
+ * forgets idempotency keys past their retention and the overview's
+ * per-minute rows past its window (hourly), and writes when operators'
  * tokens were last used. Each step is a task run
  * through the function main.c gives (on the writer), so the core needs no
  * writer of its own. */
@@ -30,6 +31,20 @@ static kassa_err idem_purge_apply(struct store_conn *c, struct store_task *task)
 {
     struct idem_purge_cmd *cmd = container_of(task, struct idem_purge_cmd, task);
     return STORE_CALL(c, idem_purge, cmd->before, IDEM_PURGE_BATCH, &cmd->purged);
+}
+
+/* The overview's per-minute rows past its window: a day of each table a
+ * task (store_overview_purge). */
+struct minutes_purge_cmd {
+    struct store_task task;
+    int64_t before;
+    int purged;
+};
+
+static kassa_err minutes_purge_apply(struct store_conn *c, struct store_task *task)
+{
+    struct minutes_purge_cmd *cmd = container_of(task, struct minutes_purge_cmd, task);
+    return store_overview_purge(c, cmd->before, &cmd->purged);
 }
 
 static pthread_t sweeper_thread;
@@ -77,10 +92,21 @@ static void *sweeper_main(void *arg)
                 total += err == KASSA_OK ? purge.purged : 0;
             } while (err == KASSA_OK && purge.purged == IDEM_PURGE_BATCH &&
                      !atomic_load(&sweeper_stopping));
-            if (err == KASSA_OK)
-                last_purge = now;
             if (total > 0)
                 log_info("idempotency keys forgotten", "count=%lld", (long long)total);
+            struct minutes_purge_cmd mp;
+            total = 0;
+            kassa_err merr;
+            do {
+                mp = (struct minutes_purge_cmd){.task.run = minutes_purge_apply,
+                                                .before = now - OVERVIEW_KEEP_SECONDS};
+                merr = sweeper_run(&mp.task);
+                total += merr == KASSA_OK ? mp.purged : 0;
+            } while (merr == KASSA_OK && mp.purged > 0 && !atomic_load(&sweeper_stopping));
+            if (total > 0)
+                log_info("overview minutes forgotten", "rows=%lld", (long long)total);
+            if (err == KASSA_OK && merr == KASSA_OK)
+                last_purge = now;
         }
         operator_touch_flush(sweeper_run); /* nothing to write: no task */
         session_touch_flush(sweeper_run);

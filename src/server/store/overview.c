@@ -75,3 +75,24 @@ kassa_err store_overview_now(struct store_conn *c, int64_t from, struct overview
             store_query_run(c, store_query_new(c->ops->sql_db_bytes), store_row_id, &out->db_bytes);
     return err;
 }
+
+static bool count_row(void *arg, const struct sql_row *r)
+{
+    (void)r;
+    (*(int *)arg)++;
+    return true;
+}
+
+kassa_err store_overview_purge(struct store_conn *c, int64_t before, int *purged)
+{
+    static const char *const sql[] = {SQL_OVERVIEW_PURGE_ORDERS, SQL_OVERVIEW_PURGE_CALLBACKS};
+    kassa_err err = KASSA_OK;
+    *purged = 0;
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0] && err == KASSA_OK; i++) {
+        struct sql_query *q = store_query_new(sql[i]);
+        if (q != NULL)
+            store_query_i64(q, before);
+        err = store_query_run(c, q, count_row, purged);
+    }
+    return err;
+}

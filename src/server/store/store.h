@@ -735,6 +735,10 @@ kassa_err store_overview_minutes(struct store_conn *c, int64_t from, store_overv
 kassa_err store_overview_shops(struct store_conn *c, int64_t from, store_overview_shop_fn fn,
                                void *arg);
 kassa_err store_overview_now(struct store_conn *c, int64_t from, struct overview_now *out);
+/* Forget the per-minute rows (orders' and callback attempts') of minutes
+ * before `before`, at most a day of each table a call; *purged: the rows
+ * gone (0: none left before `before`). */
+kassa_err store_overview_purge(struct store_conn *c, int64_t before, int *purged);
 
 /* ---- console sign-in (logins.c) ---- */
 

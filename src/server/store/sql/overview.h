@@ -37,6 +37,19 @@
     "(SELECT coalesce(sum(attempts), 0) AS attempts, coalesce(sum(failed), 0) AS failed "          \
     "FROM callback_minutes WHERE minute >= $1) a"
 
+/* The sweeper's purge of the per-minute rows before $1 (Unix seconds): a
+ * day of them at most a statement, from the oldest on, so the first purge
+ * of a database that kept years of them (027 filled them from every
+ * order) is many short write transactions; RETURNING: how many went.
+ * Past the overview's window no read wants them, and a minute's rows stay
+ * what the triggers keep while it is in the window. */
+#define SQL_OVERVIEW_PURGE_ORDERS                                                                  \
+    "DELETE FROM order_minutes WHERE minute < $1 AND minute < "                                    \
+    "(SELECT min(minute) FROM order_minutes) + 86400 RETURNING 1"
+#define SQL_OVERVIEW_PURGE_CALLBACKS                                                               \
+    "DELETE FROM callback_minutes WHERE minute < $1 AND minute < "                                 \
+    "(SELECT min(minute) FROM callback_minutes) + 86400 RETURNING 1"
+
 /* The database's size in bytes, one per backend (store_ops.sql_db_bytes). */
 #define SQL_DB_BYTES_SQLITE                                                                        \
     "SELECT p.page_count * s.page_size FROM pragma_page_count() p, pragma_page_size() s"
