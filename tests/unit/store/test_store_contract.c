@@ -2158,6 +2158,42 @@ static void test_idempotency_purge(void **state)
     assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM idempotency"), 1);
 }
 
+/* store_overview_purge forgets the per-minute rows before the cut-off, a
+ * day of each table a call from the oldest on, and says how many went;
+ * the rows from the cut-off on stay. */
+static int minutes_purge(struct fx *f, int64_t before)
+{
+    int purged = -1;
+    assert_ok(cmd_end(f, (cmd_begin(f), store_overview_purge(fx_w(f), before, &purged))));
+    return purged;
+}
+
+static void test_overview_purge(void **state)
+{
+    struct fx *f = fx_of(state);
+    const int64_t b = 1699999980, day = 86400; /* a whole minute */
+    const int64_t at[] = {b, b + 60, b + day - 60, b + day, b + day + 3600, b + 2 * day};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        raw_exec(f,
+                 "INSERT INTO order_minutes (minute, shop_id, currency, slot, created, "
+                 "completed, volume) VALUES (%lld, 1, 'RUB', 0, 2, 1, 100)",
+                 (long long)at[i]);
+    raw_exec(f,
+             "INSERT INTO callback_minutes (minute, slot, attempts, failed) VALUES (%lld, 0, "
+             "3, 1), (%lld, 0, 1, 0)",
+             (long long)b, (long long)(b + 2 * day));
+    assert_int_equal(minutes_purge(f, b + 2 * day), 4); /* the first day: 3 + 1 */
+    assert_int_equal(raw_int(f, "SELECT MIN(minute) FROM order_minutes"), b + day);
+    assert_int_equal(minutes_purge(f, b + 2 * day), 2);
+    assert_int_equal(minutes_purge(f, b + 2 * day), 0);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM order_minutes"), 1);
+    assert_int_equal(raw_int(f, "SELECT MIN(minute) FROM order_minutes"), b + 2 * day);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM callback_minutes"), 1);
+    assert_int_equal(raw_int(f, "SELECT MIN(minute) FROM callback_minutes"), b + 2 * day);
+    assert_int_equal(minutes_purge(f, b + 3 * day), 2);
+    assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM order_minutes"), 0);
+}
+
 /* ---- request nonces ----------------------------------------------------- */
 
 /* A (shop, nonce, body hash) triple is recorded once (a replay:
@@ -3711,6 +3747,7 @@ static const struct CMUnitTest tests[] = {
     T(test_order_stats),
     T(test_idempotency),
     T(test_idempotency_purge),
+    T(test_overview_purge),
     T(test_request_nonces),
     T(test_ledger),
     T(test_ledger_floor),
