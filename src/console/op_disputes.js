@@ -3,7 +3,8 @@
 // (#/disputes/:uuid): the merchant's and payer's evidence beside the
 // trader's (images inline, PDFs as links), the log, and the operator's
 // moves: decide (success with an amount, or cancel), pause, resume.
-import { act, addStrings, api, badge, confirmDialog, dt, duration, facts, field, fill, go, h, money, pagedList, query, t, table } from "./lib.js";
+import { act, addStrings, api, badge, confirmDialog, dt, duration, field, fill, go, h, money, pagedList, query, t, table } from "./lib.js";
+import { opFacts } from "./op_forms.js";
 
 addStrings({
   en: {
@@ -135,15 +136,6 @@ addStrings({
     "op.disputes.r.bank_account_blocked": "банковский счёт заблокирован",
   },
 });
-
-// lib.facts, its labels kept to at most 45 % of the width (op-facts in
-// style.css): a long label wraps between words instead of squeezing the
-// values into single letters on a phone.
-function opFacts(pairs) {
-  const dl = facts(pairs);
-  dl.classList.add("op-facts");
-  return dl;
-}
 
 function statusBadge(d) {
   return badge(t(`op.disputes.s.${d.status}`), d.status.replace(/_/g, "-"));

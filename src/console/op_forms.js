@@ -1,8 +1,9 @@
 // op_forms.js: what the operator's views of shops, traders, requisites,
 // the ledger, the audit log and operators share: a card of credentials shown
 // once, a form asked in a dialog, a per-currency fixed fee editor, whole
-// lists loaded page by page, and the values of a block of controls.
-import { addStrings, api, confirmDialog, copyButton, h, query, t } from "./lib.js";
+// lists loaded page by page, the values of a block of controls, and facts
+// whose labels keep to 45 % of the width.
+import { addStrings, api, confirmDialog, copyButton, facts, h, query, t } from "./lib.js";
 
 addStrings({
   en: {
@@ -163,4 +164,13 @@ export function select(name, options, current, attrs = {}) {
     { name, ...attrs },
     options.map(([v, label]) => h("option", { value: v, text: label, selected: String(v) === String(current ?? "") })),
   );
+}
+
+// lib.facts, its labels kept to at most 45 % of the width beside their
+// values (op-facts in style.css; on a phone every dl.facts has its labels
+// above): a long label wraps between words instead of squeezing the values.
+export function opFacts(pairs) {
+  const dl = facts(pairs);
+  dl.classList.add("op-facts");
+  return dl;
 }

@@ -12,7 +12,6 @@ import {
   confirmDialog,
   copyButton,
   dt,
-  facts,
   field,
   fill,
   go,
@@ -23,6 +22,7 @@ import {
   t,
   table,
 } from "./lib.js";
+import { opFacts } from "./op_forms.js";
 
 addStrings({
   en: {
@@ -209,15 +209,6 @@ addStrings({
 
 const STATUSES = ["pending", "completed", "failed", "expired", "canceled", "no_requisite", "reversed"];
 const CURRENCIES = ["RUB", "USD", "EUR", "UAH", "KZT", "UZS", "KGS", "TJS", "AZN", "GEL", "BYN", "TRY", "INR", "CNY", "GBP", "USDT", "TON", "BTC", "ETH", "LTC"];
-
-// lib.facts, its labels kept to at most 45 % of the width (op-facts in
-// style.css): a long label wraps between words instead of squeezing the
-// values into single letters on a phone.
-function opFacts(pairs) {
-  const dl = facts(pairs);
-  dl.classList.add("op-facts");
-  return dl;
-}
 
 // An order's status as a badge (its class is the API's word).
 export function orderStatus(s) {

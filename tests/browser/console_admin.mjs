@@ -130,7 +130,12 @@ async function layout(page, name) {
           if (tops.size > 1) broken.push(m[0]);
         }
       }
-      return { overflow: doc.scrollWidth - doc.clientWidth, broken: broken.slice(0, 20) };
+      // How many columns each list of facts has: label above value (one)
+      // on a phone, label beside value (two) wider.
+      const facts = [...document.querySelectorAll("dl.facts")]
+        .filter((d) => d.getClientRects().length > 0)
+        .map((d) => getComputedStyle(d).gridTemplateColumns.split(" ").length);
+      return { overflow: doc.scrollWidth - doc.clientWidth, broken: broken.slice(0, 20), facts };
     });
     out.push({ width, ...r });
     if (shots) {

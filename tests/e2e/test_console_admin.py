@@ -209,3 +209,7 @@ def test_operator_console_shops_traders_ledger_audit(kassad):
         for w in widths:
             assert w["overflow"] <= 0, f"{name} at {w['width']} px overflows by {w['overflow']} px"
             assert w["broken"] == [], f"{name} at {w['width']} px breaks {w['broken']}"
+            # Facts: labels above values on a phone, beside them wider.
+            assert set(w["facts"]) <= {1 if w["width"] < 480 else 2}, (name, w)
+    facts_pages = {name for name, widths in seen["layout"].items() if widths[0]["facts"]}
+    assert {"shop", "trader", "ledger", "ru-shop", "ru-trader"} <= facts_pages
