@@ -32,7 +32,8 @@ async function ask(step, data = {}) {
 }
 
 // ---- the layout check (no horizontal overflow, no word broken across
-// lines) at 375 and 1280 px -------------------------------------------------
+// lines) at 375 and 1280 px: stricter than layout.mjs, a long token in
+// .mono must not wrap either ------------------------------------------------
 
 async function layoutOnce(page) {
   return page.evaluate(() => {
@@ -61,12 +62,17 @@ async function layoutOnce(page) {
   });
 }
 
+// The shared checker (tests/browser/layout.mjs, from the payer page's work)
+// runs too when it is there: "shared" holds its problems, null without it.
+const shared = await import("./layout.mjs").catch(() => null);
+
 async function layout(page, seen, name) {
   const out = {};
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
     await page.waitForTimeout(200);
     out[width] = await layoutOnce(page);
+    out[width].shared = shared ? await shared.checkLayout(page) : null;
   }
   seen.layout[name] = out;
 }
