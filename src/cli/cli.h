@@ -111,6 +111,10 @@ int cli_admin_get_query(cli_opt *opts, size_t n_opts, size_t first, const char *
 int cli_send_options(cli_opt *opts, size_t n_opts, size_t first, const char *method,
                      const char *path);
 
+int cmd_merchant_user_create(const cli_cmd *cmd, int argc, char **argv);
+int cmd_merchant_user_list(const cli_cmd *cmd, int argc, char **argv);
+int cmd_merchant_user_update(const cli_cmd *cmd, int argc, char **argv);
+int cmd_overview(const cli_cmd *cmd, int argc, char **argv);
 int cmd_operator_create(const cli_cmd *cmd, int argc, char **argv);
 int cmd_operator_list(const cli_cmd *cmd, int argc, char **argv);
 int cmd_operator_update(const cli_cmd *cmd, int argc, char **argv);

@@ -212,13 +212,32 @@ int cmd_shop_create(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
+        {"logo-url",
+         CLI_ARG,
+         "URL",
+         NULL,
+         "the payer page's logo: an https URL (\"\": none)",
+         0,
+         NULL,
+         {0},
+         0},
+        {"brand-color",
+         CLI_ARG,
+         "#RRGGBB",
+         NULL,
+         "the payer page's colour (\"\": the default)",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
     int rc = cli_parse(cmd,
                        "--name N --url U --callback-url C [--fee-percent P] "
                        "[--merchant-id M] [--notification-format form|json] "
-                       "[--strict-signing on|off] [--test-mode on|off]",
+                       "[--strict-signing on|off] [--test-mode on|off] [--logo-url URL] "
+                       "[--brand-color #RRGGBB]",
                        "Create a shop (POST /admin/v1/shops); prints its id, shop_id and both "
                        "dialects' credentials as JSON.",
                        argc, argv, o, N(o), pos, 0, &npos);
@@ -272,6 +291,24 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
+        {"logo-url",
+         CLI_ARG,
+         "URL",
+         NULL,
+         "the payer page's logo: an https URL (\"\": none)",
+         0,
+         NULL,
+         {0},
+         0},
+        {"brand-color",
+         CLI_ARG,
+         "#RRGGBB",
+         NULL,
+         "the payer page's colour (\"\": the default)",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
@@ -280,7 +317,8 @@ int cmd_shop_update(const cli_cmd *cmd, int argc, char **argv)
     int rc = cli_parse(cmd,
                        "ID [--name N] [--url U] [--callback-url C] [--fee-percent P] "
                        "[--notification-format form|json] [--allowed-hosts H1,H2] "
-                       "[--strict-signing on|off] [--test-mode on|off]",
+                       "[--strict-signing on|off] [--test-mode on|off] [--logo-url URL] "
+                       "[--brand-color #RRGGBB]",
                        "Change a shop's settings (PATCH /admin/v1/shops/ID): only the options "
                        "given change; prints the shop as JSON (without its credentials).",
                        argc, argv, o, N(o), pos, 1, &npos);
@@ -310,6 +348,16 @@ int cmd_requisite_add(const cli_cmd *cmd, int argc, char **argv)
         {"bank-name-en", CLI_ARG, "NAME", NULL, "the bank's name in English", 0, NULL, {0}, 0},
         {"currency", CLI_ARG, "CODE", NULL, "e.g. RUB", 0, NULL, {0}, 0},
         {"country-code", CLI_ARG, "CODE", NULL, "e.g. RUS", 0, NULL, {0}, 0},
+        {"bic", CLI_ARG, "BIC", NULL, "an account's bank BIC, 9 digits", 0, NULL, {0}, 0},
+        {"corr-account",
+         CLI_ARG,
+         "ACCOUNT",
+         NULL,
+         "an account's bank correspondent account, 20 digits",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
@@ -332,6 +380,16 @@ int cmd_requisite_update(const cli_cmd *cmd, int argc, char **argv)
         {"bank-name-ru", CLI_ARG, "NAME", NULL, "the bank's name in Russian", 0, NULL, {0}, 0},
         {"bank-name-en", CLI_ARG, "NAME", NULL, "the bank's name in English", 0, NULL, {0}, 0},
         {"country-code", CLI_ARG, "CODE", NULL, "e.g. RUS", 0, NULL, {0}, 0},
+        {"bic", CLI_ARG, "BIC", NULL, "an account's bank BIC, 9 digits", 0, NULL, {0}, 0},
+        {"corr-account",
+         CLI_ARG,
+         "ACCOUNT",
+         NULL,
+         "an account's bank correspondent account, 20 digits",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;

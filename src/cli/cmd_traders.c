@@ -71,10 +71,22 @@ int cmd_trader_create(const cli_cmd *cmd, int argc, char **argv)
          NULL,
          {0},
          0},
+        {"login", CLI_ARG, "LOGIN", NULL, "console sign-in (with --password)", 0, NULL, {0}, 0},
+        {"password",
+         CLI_ARG,
+         "PASSWORD",
+         "KASSA_TRADER_PASSWORD",
+         "console password, at least 12 characters",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
-    int rc = cli_parse(cmd, "--name N --verified-name V --reward-bps B [--currency C]",
+    int rc = cli_parse(cmd,
+                       "--name N --verified-name V --reward-bps B [--currency C] "
+                       "[--login L --password P]",
                        "Create a trader (POST /admin/v1/traders); prints it with its API "
                        "credentials, shown this once.",
                        argc, argv, o, N(o), pos, 0, &npos);
@@ -84,7 +96,9 @@ int cmd_trader_create(const cli_cmd *cmd, int argc, char **argv)
     if (obj == NULL || put(cmd, obj, "name", cli_val(o, N(o), "name"), false) != 0 ||
         put(cmd, obj, "verified_name", cli_val(o, N(o), "verified-name"), false) != 0 ||
         put(cmd, obj, "reward_bps", cli_val(o, N(o), "reward-bps"), true) != 0 ||
-        put(cmd, obj, "currency", cli_val(o, N(o), "currency"), false) != 0) {
+        put(cmd, obj, "currency", cli_val(o, N(o), "currency"), false) != 0 ||
+        put(cmd, obj, "login", cli_val(o, N(o), "login"), false) != 0 ||
+        put(cmd, obj, "password", cli_val(o, N(o), "password"), false) != 0) {
         json_decref(obj);
         return CLI_USAGE;
     }
@@ -107,12 +121,24 @@ int cmd_trader_update(const cli_cmd *cmd, int argc, char **argv)
          {0},
          0},
         {"online", CLI_ARG, "on|off", NULL, "whether the trader takes orders now", 0, NULL, {0}, 0},
+        {"login", CLI_ARG, "LOGIN", NULL, "console sign-in (with --password)", 0, NULL, {0}, 0},
+        {"password",
+         CLI_ARG,
+         "PASSWORD",
+         "KASSA_TRADER_PASSWORD",
+         "console password, at least 12 characters",
+         0,
+         NULL,
+         {0},
+         0},
     };
     char *pos[1];
     size_t npos;
     long id;
     char path[64];
-    int rc = cli_parse(cmd, "ID [--name N] [--reward-bps B] [--status S] [--online on|off]",
+    int rc = cli_parse(cmd,
+                       "ID [--name N] [--reward-bps B] [--status S] [--online on|off] "
+                       "[--login L --password P]",
                        "Change a trader (PATCH /admin/v1/traders/ID).", argc, argv, o, N(o), pos, 1,
                        &npos);
     if (rc >= 0 || (rc = cli_one_id(cmd, pos, npos, "trader", &id)) >= 0)
@@ -121,7 +147,9 @@ int cmd_trader_update(const cli_cmd *cmd, int argc, char **argv)
     const char *online = cli_val(o, N(o), "online");
     if (obj == NULL || put(cmd, obj, "name", cli_val(o, N(o), "name"), false) != 0 ||
         put(cmd, obj, "reward_bps", cli_val(o, N(o), "reward-bps"), true) != 0 ||
-        put(cmd, obj, "status", cli_val(o, N(o), "status"), false) != 0) {
+        put(cmd, obj, "status", cli_val(o, N(o), "status"), false) != 0 ||
+        put(cmd, obj, "login", cli_val(o, N(o), "login"), false) != 0 ||
+        put(cmd, obj, "password", cli_val(o, N(o), "password"), false) != 0) {
         json_decref(obj);
         return CLI_USAGE;
     }
@@ -205,4 +233,92 @@ int cmd_trader_withdraw(const cli_cmd *cmd, int argc, char **argv)
     return money(cmd, argc, argv, "withdrawals",
                  "Pay a trader's money back (POST /admin/v1/traders/ID/withdrawals); refused "
                  "beyond the available balance.");
+}
+
+int cmd_merchant_user_create(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"merchant", CLI_ARG, "ID", NULL, "the merchant (a shop's merchant_id)", 1, NULL, {0}, 0},
+        {"name", CLI_ARG, "NAME", NULL, "the user's name", 1, NULL, {0}, 0},
+        {"login", CLI_ARG, "LOGIN", NULL, "console sign-in", 1, NULL, {0}, 0},
+        {"password",
+         CLI_ARG,
+         "PASSWORD",
+         "KASSA_MERCHANT_PASSWORD",
+         "console password, at least 12 characters",
+         1,
+         NULL,
+         {0},
+         0},
+    };
+    char *pos[1];
+    size_t npos;
+    long id;
+    char path[80];
+    int rc = cli_parse(cmd, "--merchant ID --name N --login L --password P",
+                       "Add a merchant user who signs in to the console (POST "
+                       "/admin/v1/merchants/ID/users); prints it as JSON.",
+                       argc, argv, o, N(o), pos, 0, &npos);
+    if (rc >= 0)
+        return rc;
+    if (cli_parse_long(cli_val(o, N(o), "merchant"), 1, 0x7fffffffL, &id) != 0)
+        return cli_usage_error(cmd, "--merchant: expected a positive numeric merchant ID");
+    snprintf(path, sizeof path, "/admin/v1/merchants/%ld/users", id);
+    return cli_send_options(o, N(o), 3, "POST", path);
+}
+
+int cmd_merchant_user_list(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"merchant", CLI_ARG, "ID", NULL, "the merchant", 1, NULL, {0}, 0},
+    };
+    char *pos[1];
+    size_t npos;
+    long id;
+    char path[80];
+    int rc = cli_parse(cmd, "--merchant ID",
+                       "List a merchant's users (GET /admin/v1/merchants/ID/users) as JSON.", argc,
+                       argv, o, N(o), pos, 0, &npos);
+    if (rc >= 0)
+        return rc;
+    if (cli_parse_long(cli_val(o, N(o), "merchant"), 1, 0x7fffffffL, &id) != 0)
+        return cli_usage_error(cmd, "--merchant: expected a positive numeric merchant ID");
+    snprintf(path, sizeof path, "/admin/v1/merchants/%ld/users", id);
+    return cli_admin_get_query(o, N(o), 3, path);
+}
+
+int cmd_merchant_user_update(const cli_cmd *cmd, int argc, char **argv)
+{
+    cli_opt o[] = {
+        ADMIN_OPTS,
+        {"merchant", CLI_ARG, "ID", NULL, "the user's merchant", 1, NULL, {0}, 0},
+        {"name", CLI_ARG, "NAME", NULL, "a new name", 0, NULL, {0}, 0},
+        {"disabled", CLI_ARG, "on|off", NULL, "on: switched off, signed out", 0, NULL, {0}, 0},
+        {"login", CLI_ARG, "LOGIN", NULL, "a new login (with --password)", 0, NULL, {0}, 0},
+        {"password",
+         CLI_ARG,
+         "PASSWORD",
+         "KASSA_MERCHANT_PASSWORD",
+         "a new console password",
+         0,
+         NULL,
+         {0},
+         0},
+    };
+    char *pos[1];
+    size_t npos;
+    long id, merchant;
+    char path[96];
+    int rc = cli_parse(cmd, "ID --merchant M [--name N] [--disabled on|off] [--password P]",
+                       "Change a merchant user (PATCH /admin/v1/merchants/M/users/ID); prints it "
+                       "as JSON.",
+                       argc, argv, o, N(o), pos, 1, &npos);
+    if (rc >= 0 || (rc = cli_one_id(cmd, pos, npos, "merchant user", &id)) >= 0)
+        return rc;
+    if (cli_parse_long(cli_val(o, N(o), "merchant"), 1, 0x7fffffffL, &merchant) != 0)
+        return cli_usage_error(cmd, "--merchant: expected a positive numeric merchant ID");
+    snprintf(path, sizeof path, "/admin/v1/merchants/%ld/users/%ld", merchant, id);
+    return cli_send_options(o, N(o), 3, "PATCH", path);
 }

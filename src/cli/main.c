@@ -87,6 +87,15 @@ static const cli_cmd commands[] = {
     {{"dispute", "decide"}, "decide a dispute: success or cancel (admin API)", cmd_dispute_decide},
     {{"dispute", "pause"}, "stop a dispute's clock (admin API)", cmd_dispute_pause},
     {{"dispute", "resume"}, "start a paused dispute's clock (admin API)", cmd_dispute_resume},
+    {{"merchant-user", "create"},
+     "add a merchant user who signs in to the console (admin API)",
+     cmd_merchant_user_create},
+    {{"merchant-user", "list"},
+     "list a merchant's console users (admin API)",
+     cmd_merchant_user_list},
+    {{"merchant-user", "update"},
+     "rename, switch off or set a new password of a merchant user (admin API)",
+     cmd_merchant_user_update},
     {{"operator", "create"},
      "create an operator with a role (admin API, owner)",
      cmd_operator_create},
@@ -105,6 +114,9 @@ static const cli_cmd commands[] = {
      "check the ledger; exit 0 only when consistent (admin API)",
      cmd_ledger_verify},
     {{"backup", NULL}, "copy the running SQLite database into a file (admin API)", cmd_backup},
+    {{"overview", NULL},
+     "orders, conversion, volumes, queues and the database now (admin API)",
+     cmd_overview},
 };
 
 static void usage(FILE *f)

@@ -59,6 +59,13 @@ static int64_t callbacks_in_flight(void)
     return dc.in_flight;
 }
 
+/* The writer's queue and last commit, for the admin overview. */
+static void writer_state(int64_t *queued, int64_t *last_commit_us)
+{
+    *queued = app.writer != NULL ? writer_queued(app.writer) : 0;
+    *last_commit_us = app.writer != NULL ? writer_last_commit_us(app.writer) : 0;
+}
+
 /* The core's settings: the registry's merchant dialects, with the order
  * TTLs the configuration gives (--panda-order-ttl, --tegro-order-ttl). */
 static void configure_core(void)
@@ -178,6 +185,7 @@ int main(int argc, char **argv)
                                                  .max_upload = config.max_upload,
                                                  .callbacks_kick = dispatcher_kick,
                                                  .callbacks_in_flight = callbacks_in_flight,
+                                                 .writer_state = writer_state,
                                                  .secure_cookies = secure_cookies()});
     if (sweeper_start(run_on_writer) != KASSA_OK) {
         log_error("cannot start the expiry sweeper");

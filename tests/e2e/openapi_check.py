@@ -37,7 +37,7 @@ from pathlib import Path
 import jsonschema
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "openapi"
-NAMES = ("panda", "tegro", "admin", "device", "trader")
+NAMES = ("panda", "tegro", "admin", "device", "trader", "console", "merchant")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # One exchange with kassad. `path` is the request target's path as sent

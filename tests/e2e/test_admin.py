@@ -507,8 +507,8 @@ def test_requisite_update_and_switch_off(kassad):
         ({"requisite": "+79990000000"}, "requisite: a requisite's type, number and currency never "
          "change (a payer may be paying it now); add a new requisite and switch this one off"),
         ({"colour": "red"}, "unknown field 'colour': a requisite update takes active, "
-         "owner_full_name, bank_code, bank_name_ru, bank_name_en, country_code, min_amount, "
-         "max_amount, daily_amount, daily_count, max_pending, paused"),
+         "owner_full_name, bank_code, bank_name_ru, bank_name_en, country_code, bic, "
+         "corr_account, min_amount, max_amount, daily_amount, daily_count, max_pending, paused"),
         ({"active": "no"}, "active: expected true or false"),
         ({"owner_full_name": ""}, "owner_full_name: must not be empty"),
         ({}, "nothing to change"),

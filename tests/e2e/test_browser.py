@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kassa_client import REPO, create_shop, free_port
+from kassa_client import REPO, create_requisite, create_shop, free_port
 from tegro_client import form_sign, tegro_for
 
 BROWSER_DIR = REPO / "tests" / "browser"
@@ -148,3 +148,65 @@ def test_page_follows_an_operator_payment_to_success_url(kassad, merchant_site):
     assert seen["status_before"] == "pending"
     assert seen["final_url"] == success_url
     assert "/success?watch=1" in Merchant.hits
+
+
+LONG_SHOP = ("Интернет-магазин бытовой техники и электроники «Ромашка-Экспресс» для всей семьи: "
+             "доставка по всей России")
+
+
+def test_payer_page_layout_at_phone_and_desktop_widths(kassad):
+    """The payer page of a card, an SBP and an account requisite, with a long
+    shop name and the shop's colour, at 375 px and 1280 px, in Russian and in
+    English: no horizontal overflow and no word broken across lines
+    (tests/browser/layout.mjs), screenshots in tests/artifacts/; the copy
+    button copies, "I have paid" confirms the order."""
+    node = check_tools()
+    creds = create_shop(kassad, name=LONG_SHOP, brand_color="#0a7d32")
+    create_requisite(kassad, type="card", requisite="2200700012345678",
+                     owner_full_name="Константин Константинопольский",
+                     bank_name_ru="Газпромбанк", bank_name_en="Gazprombank")
+    create_requisite(kassad, type="accountNumber", requisite="40702810938000012345",
+                     owner_full_name="ООО «Ромашка-Экспресс»",
+                     bank_name_ru="ПАО Сбербанк", bank_name_en="Sberbank",
+                     bic="044525225", corr_account="30101810400000000225")
+    p = kassad.panda(creds)
+    pages, orders = [], {}
+    for name, rtype, amount in [("card", "card", "12345.67"), ("sbp", "SBP", "1500.50"),
+                                ("account", "accountNumber", "99999.99")]:
+        r = p.create_order(amount=amount, requisite_type=rtype)
+        assert r.status == 200, r.body
+        view = kassad.request("GET", f"/orders/callback/{r.json['uuid_callback']}").json
+        pages.append({"name": name, "url": view["payment_redirect_url"]})
+        orders[name] = r.json
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("payer-*.png"):
+        old.unlink()
+    env = dict(os.environ, PAGES=json.dumps(pages), ARTIFACTS=str(ARTIFACTS),
+               KASSA_BASE=kassad.base_url, CONFIRM="sbp", CHROMIUM=CHROMIUM)
+    proc = subprocess.run([node, "payer.mjs"], cwd=BROWSER_DIR, env=env, capture_output=True,
+                          text=True, timeout=300)
+    (ARTIFACTS / "browser-payer-layout.json").write_text(proc.stdout)
+    assert proc.returncode == 0, f"payer.mjs failed:\n{proc.stderr}\n{proc.stdout}"
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["steps"] == ["checked at 375", "copied", "checked at 1280", "confirmed"]
+    want = {"card": ("12345.67 RUB", "2200700012345678", "page"),
+            "sbp": ("1500.50 RUB", "+79001234567", "page"),
+            "account": ("99999.99 RUB", "40702810938000012345", "st00012")}
+    assert len(seen["pages"]) == 12
+    for key, got in seen["pages"].items():
+        name, lang, width = key.split("-")
+        assert got["problems"] == [], key
+        assert (got["amount"], got["requisite"], got["qr_kind"]) == want[name], key
+        assert got["lang"] == lang and got["steps"] == 4 and got["qr_loaded"] is True, key
+        assert got["brand"] == "#0a7d32" and got["border"] == "rgb(10, 125, 50)", key
+        assert got["title"] == ("Order payment" if lang == "en" else "Оплата заказа"), key
+        assert (ARTIFACTS / f"payer-{key}.png").read_bytes().startswith(b"\x89PNG")
+    assert seen["pages"]["account-ru-375"]["qr_label"] == \
+        "Отсканируйте QR-код в приложении банка: реквизиты и сумма заполнятся сами."
+    assert seen["pages"]["sbp-en-1280"]["qr_label"].startswith("Open on your phone")
+    assert seen["copied"] == "2200700012345678" and seen["copied_label"] == "Скопировано"
+    assert seen["confirmed_text"] == "Вы сообщили об оплате. Мы проверяем поступление денег."
+    assert seen["paid_button_after"] == 0
+    assert seen["external_requests"] == [] and seen["console_errors"] == []
+    status, o = kassad.admin("GET", f"/admin/v1/orders/{orders['sbp']['uuid']}")
+    assert status == 200 and o["confirmed_by_customer"] is True

@@ -38,6 +38,7 @@ COMMANDS = [
     ["requisite", "add"], ["requisite", "update"], ["order", "list"],
     ["order", "show"],
     ["order", "complete"], ["order", "fail"], ["withdrawal", "list"],
+    ["merchant-user", "create"], ["merchant-user", "list"], ["merchant-user", "update"],
 ]
 
 

@@ -344,3 +344,24 @@ def test_secure_cookie_with_an_https_public_url(kassad_factory):
     assert r.status == 200
     assert r.headers["Set-Cookie"].endswith("; Path=/; HttpOnly; SameSite=Strict; "
                                             "Max-Age=43200; Secure")
+
+
+def test_cli_merchant_users_and_trader_login(kassad, make_shop):
+    from test_cli import kassa
+    shop = make_shop(kassad)
+    env = {"KASSA_SERVER": kassad.base_url, "KASSA_ADMIN_TOKEN": kassad.admin_token}
+    r = kassa("merchant-user", "create", "--merchant", str(shop["merchant_id"]), "--name", "Mila",
+              "--login", "mila", "--password", PASSWORD, env=env)
+    assert r.returncode == 0, r.stderr
+    u = json.loads(r.stdout)
+    assert (u["login"], u["merchant_id"]) == ("mila", shop["merchant_id"])
+    r = kassa("merchant-user", "update", str(u["id"]), "--merchant", str(shop["merchant_id"]),
+              "--disabled", "on", env=env)
+    assert r.returncode == 0 and json.loads(r.stdout)["disabled"] is True, r.stderr
+    r = kassa("merchant-user", "list", "--merchant", str(shop["merchant_id"]), env=env)
+    assert [x["login"] for x in json.loads(r.stdout)["items"]] == ["mila"]
+    r = kassa("trader", "create", "--name", "Tom", "--verified-name", "TOM", "--reward-bps", "10",
+              "--login", "tom", "--password", PASSWORD, env=env)
+    assert r.returncode == 0, r.stderr
+    assert session(kassad, "tom")[1]["kind"] == "trader"
+    assert sign_in(kassad, "mila").status == 401

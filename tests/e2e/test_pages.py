@@ -3,7 +3,9 @@
 payer's page, the sandbox buttons and the QR images."""
 
 import html as htmllib
+import json
 import re
+import subprocess
 import struct
 import time
 import urllib.parse
@@ -11,7 +13,7 @@ import zlib
 
 import pytest
 
-from kassa_client import create_shop, release_pending
+from kassa_client import SBP_REQUISITE, create_shop, release_pending, send_raw
 from tegro_client import PAY_URL_RE, form_sign, get, post_form, tegro_for
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
@@ -151,8 +153,9 @@ def test_link_with_method_creates_once_and_shows_requisite_and_qr(kassad_shared,
     png = get(kassad_shared, qr)
     assert png.status == 200 and png.headers["Content-Type"] == "image/png"
     assert png.body.startswith(PNG_SIG)
-    # no external assets
-    assert not re.search(r'(src|href)="(https?:)?//', page)
+    # no external assets (the link back to the shop is no asset)
+    assert not re.search(r'src="(https?:)?//', page)
+    assert re.findall(r'href="(https?:)?//[^"]*"', page) == ["https:"]
     # the API sees the order
     oid = int(loc.split("/")[3])
     o = tc.ok("order", {"order_id": oid})
@@ -480,3 +483,264 @@ def test_operator_lists_further_hosts_for_the_form(kassad_shared, tc, shop_p):
     q, _ = signed_query(tc, unsigned={"payment_system": 28,
                                       "success_url": "https://pay.partner.example/ok"})
     assert get(kassad_shared, "/pay/?" + urllib.parse.urlencode(q)).status == 400
+
+
+# ---- the payer page a payer trusts (issue 22) -------------------------------
+
+ACCOUNT = {"type": "accountNumber", "requisite": "40702810938000012345",
+           "owner_full_name": "Ivan Ivanov", "bank_code": "Sber", "bank_name_ru": "Сбербанк",
+           "bank_name_en": "Sberbank", "currency": "RUB", "country_code": "RUS",
+           "bic": "044525225", "corr_account": "30101810400000000225"}
+NSPK = "https://qr.nspk.ru/AS1000670LSS7DN18SJQDNP4B05KLJL2?type=02&bank=100000000111"
+
+
+def attr(page, id_, name):
+    """The attribute `name` of the element with id `id_` (HTML-unescaped)."""
+    tag = re.search(r'<[a-z]+ [^>]*id="%s"[^>]*>' % re.escape(id_), page)
+    assert tag, f"no #{id_}"
+    m = re.search(r' %s="([^"]*)"' % re.escape(name), tag[0])
+    return None if m is None else htmllib.unescape(m[1])
+
+
+def text(page, id_):
+    m = re.search(r'id="%s"[^>]*>([^<]*)<' % re.escape(id_), page)
+    assert m, f"no #{id_}"
+    return htmllib.unescape(m[1])
+
+
+def panda_page(server, creds, amount, requisite_type, lang=None):
+    """A panda order of `requisite_type`: (its payer page's path, the order)."""
+    fields = {"lang": lang} if lang else {}
+    r = server.panda(creds).create_order(amount=amount, requisite_type=requisite_type, **fields)
+    assert r.status == 200, r.body
+    view = server.request("GET", f"/orders/callback/{r.json['uuid_callback']}").json
+    return urllib.parse.urlsplit(view["payment_redirect_url"]).path, r.json
+
+
+def multipart(field, filename, data, ctype):
+    boundary = "kassa-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; "
+            f"filename=\"{filename}\"\r\nContent-Type: {ctype}\r\n\r\n").encode() + data + \
+        f"\r\n--{boundary}--\r\n".encode()
+    return body, [("Content-Type", f"multipart/form-data; boundary={boundary}")]
+
+
+def test_payer_page_has_a_strict_csp_and_its_own_static_files(kassad_shared, tc):
+    loc, _, _ = open_order(kassad_shared, tc)
+    r = get(kassad_shared, loc)
+    csp = r.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert r.headers["X-Frame-Options"] == "DENY"
+    page = html(r)
+    # no inline script, style element or style attribute
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/pay/static/pay.js" defer>']
+    assert "</script>" in page and "<script>" not in page
+    assert "<style" not in page and " style=" not in page
+    assert '<link rel="stylesheet" href="/pay/static/pay.css">' in page
+    css = get(kassad_shared, "/pay/static/pay.css")
+    assert css.status == 200 and css.headers["Content-Type"] == "text/css; charset=utf-8"
+    assert b"break-all" not in css.body and b"overflow-wrap: anywhere" in css.body
+    js = get(kassad_shared, "/pay/static/pay.js")
+    assert js.status == 200
+    assert js.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert b"data-status-url" in js.body
+    again = get(kassad_shared, "/pay/static/pay.js", [("If-None-Match", js.headers["ETag"])])
+    assert again.status == 304
+    assert get(kassad_shared, "/pay/static/nothing.js").status == 404
+    # the error pages (and the hosted form's) use the same files
+    err = get(kassad_shared, "/pay/complete/1/" + "0" * 32 + "/")
+    assert err.status == 404 and "unsafe-inline" not in err.headers["Content-Security-Policy"]
+
+
+def test_sbp_page_steps_copy_buttons_and_a_qr_of_its_own_address(kassad_shared, tc, shop_p):
+    loc, oid, token = open_order(kassad_shared, tc)
+    page = html(get(kassad_shared, loc))
+    req = shop_p["requisite"]
+    assert text(page, "shop") == 'Shop <b>"bold"</b> & co'
+    assert text(page, "amount") == "100.00 RUB"
+    assert attr(page, "copy-amount", "data-copy") == "100.00"
+    assert attr(page, "copy-requisite", "data-copy") == req["requisite"]
+    assert attr(page, "ttl", "data-left") in ("86400", "86399", "86398")
+    steps = re.findall(r"<li>([^<]*)</li>", re.search(r'id="steps">(.*?)</ol>', page)[1])
+    assert steps == [
+        "Откройте приложение своего банка и выберите перевод по номеру телефона (СБП).",
+        "Переведите ровно 100.00 RUB одним платежом по реквизитам ниже.",
+        "Нажмите «Я оплатил» и приложите чек об оплате.",
+        "Дождитесь подтверждения: страница обновится сама.",
+    ]
+    # an SBP phone is no account: the QR code is the page's own address
+    assert attr(page, "qr", "data-kind") == "page"
+    assert attr(page, "qr", "data-payload") == kassad_shared.public_url + loc
+    assert text(page, "qr-label").startswith("Открыть на телефоне")
+    assert "ST00012" not in page and "PersonalAcc" not in page
+    assert attr(page, "paid", "type") == "submit"
+    assert attr(page, "receipt-file", "name") == "receipt"
+    assert text(page, "back-shop") == "Вернуться в магазин"
+    assert attr(page, "back-shop", "href") == "https://shop.example"
+    # the live status the script polls
+    assert re.search(r'<body data-status-url="%sstatus" data-st="0" data-confirmed="false">'
+                     % re.escape(loc), page)
+    en = html(get(kassad_shared, loc + "?lang=en"))
+    assert text(en, "qr-label").startswith("Open on your phone")
+    assert text(en, "paid") == "I have paid"
+    assert "Open your bank's app and choose a transfer by phone number (SBP)." in \
+        htmllib.unescape(en)
+
+
+def test_i_have_paid_and_the_receipt_reach_the_order(kassad_shared, tc):
+    loc, oid, token = open_order(kassad_shared, tc)
+    r = post_form(kassad_shared, loc + "confirm", {})
+    assert r.status == 303 and r.headers["Location"] == loc
+    status, o = kassad_shared.admin("GET", f"/admin/v1/orders/{oid}")
+    assert status == 200 and o["confirmed_by_customer"] is True and o["status"] == "pending"
+    st = get(kassad_shared, loc + "status").json
+    assert st["confirmed_by_customer"] is True and st["state"] == "pending"
+    page = html(get(kassad_shared, loc))
+    assert 'id="paid"' not in page
+    assert text(page, "confirmed") == "Вы сообщили об оплате. Мы проверяем поступление денег."
+    assert 'data-confirmed="true"' in page
+
+    png = get(kassad_shared, f"/pay/qr/{oid}/{token}/dark.png").body  # any PNG will do
+    body, headers = multipart("receipt", "check.png", png, "image/png")
+    r = send_raw(kassad_shared.base_url, "POST", loc + "receipt", body, headers)
+    assert r.status == 303 and r.headers["Location"] == loc + "?receipt=1"
+    got = get(kassad_shared, f"/admin/v1/orders/{oid}/receipt",
+              [("Authorization", f"Bearer {kassad_shared.admin_token}")])
+    assert got.status == 200 and got.headers["Content-Type"] == "image/png" and got.body == png
+    assert text(html(get(kassad_shared, loc + "?receipt=1")), "receipt-ok") == \
+        "Чек получен, спасибо."
+
+    body, headers = multipart("receipt", "check.gif", b"GIF89a....", "image/gif")
+    r = send_raw(kassad_shared.base_url, "POST", loc + "receipt", body, headers)
+    assert r.status == 415 and "Принимаются только изображения JPG и PNG" in html(r)
+    body, headers = multipart("other", "x.png", png, "image/png")
+    r = send_raw(kassad_shared.base_url, "POST", loc + "receipt", body, headers)
+    assert r.status == 400 and "Сначала выберите изображение чека" in html(r)
+    bad = loc.replace(token, token[::-1])
+    assert post_form(kassad_shared, bad + "confirm", {}).status == 404
+    # a paid order takes no receipt and shows no button
+    assert kassad_shared.admin("POST", f"/admin/v1/orders/{oid}/complete")[0] == 200
+    r = send_raw(kassad_shared.base_url, "POST", loc + "receipt", *multipart(
+        "receipt", "check.png", png, "image/png"))
+    assert r.status == 409
+    page = html(get(kassad_shared, loc))
+    assert 'id="paid"' not in page and 'id="receipt"' not in page and 'id="qr"' not in page
+
+
+def test_account_requisite_gets_a_gost_st00012_qr(kassad):
+    creds = create_shop(kassad, requisite=ACCOUNT)
+    loc, o = panda_page(kassad, creds, "1500.50", "accountNumber")
+    page = html(get(kassad, loc))
+    assert text(page, "requisite-value") == "40702810938000012345"
+    assert text(page, "bic") == "044525225" and text(page, "corr") == "30101810400000000225"
+    assert attr(page, "qr", "data-kind") == "st00012"
+    assert attr(page, "qr", "data-payload") == (
+        "ST00012|Name=Ivan Ivanov|PersonalAcc=40702810938000012345|BankName=Сбербанк"
+        f"|BIC=044525225|CorrespAcc=30101810400000000225|Sum=150050|Purpose=Test shop #{o['id']}")
+    assert text(page, "qr-label") == \
+        "Отсканируйте QR-код в приложении банка: реквизиты и сумма заполнятся сами."
+    assert "перевод по реквизитам счёта" in page
+    png = get(kassad, loc.replace("/pay/complete/", "/pay/qr/") + "dark.png")
+    assert png.status == 200 and png.body.startswith(PNG_SIG)
+    # without its bank's ids the requisite gets no ST00012 code
+    rid = creds["requisite"]["id"]
+    status, body = kassad.admin("PATCH", f"/admin/v1/requisites/{rid}", {"corr_account": ""})
+    assert status == 200 and body["corr_account"] == "" and body["bic"] == "044525225"
+    page = html(get(kassad, loc))
+    assert attr(page, "qr", "data-kind") == "page" and "ST00012" not in page
+
+
+def test_qr_requisite_gets_its_nspk_link(kassad):
+    creds = create_shop(kassad, requisite=dict(SBP_REQUISITE, type="QR", requisite=NSPK))
+    loc, _ = panda_page(kassad, creds, "250.00", "QR")
+    page = html(get(kassad, loc + "?lang=en"))
+    assert attr(page, "qr", "data-kind") == "nspk"
+    assert attr(page, "qr", "data-payload") == NSPK
+    assert text(page, "qr-label") == \
+        "Scan the QR code with your phone's camera or in your bank's app."
+    steps = re.findall(r"<li>([^<]*)</li>", re.search(r'id="steps">(.*?)</ol>', page)[1])
+    assert htmllib.unescape(steps[0]) == \
+        "Scan the QR code with your phone's camera or in your bank's app."
+
+
+@pytest.mark.parametrize("body, message", [
+    (dict(SBP_REQUISITE, bic="044525225"),
+     "bic: only for account requisites (accountNumber, internalTransferAccountNumber)"),
+    (dict(ACCOUNT, bic="04452522"), "bic: expected 9 digits"),
+    (dict(ACCOUNT, bic="04452522X"), "bic: expected 9 digits"),
+    (dict(ACCOUNT, corr_account="3010181040000000022"), "corr_account: expected 20 digits"),
+    (dict(ACCOUNT, requisite="4070281093800001234"),
+     "bic: the requisite must be a 20-digit account number to have one"),
+    (dict(ACCOUNT, bic="", requisite="+79001234567"),
+     "corr_account: the requisite must be a 20-digit account number to have one"),
+    (dict(ACCOUNT, bic=5), "bic: must be a string"),
+])
+def test_requisite_bank_ids_are_checked(kassad_shared, body, message):
+    before = kassad_shared.count_rows("requisites")
+    status, answer = kassad_shared.admin("POST", "/admin/v1/requisites", body)
+    assert (status, answer) == (400, {"error": message})
+    assert kassad_shared.count_rows("requisites") == before
+
+
+def test_requisite_bank_ids_patch_is_checked(kassad_shared, shop_p):
+    rid = shop_p["requisite"]["id"]  # an SBP requisite
+    status, answer = kassad_shared.admin("PATCH", f"/admin/v1/requisites/{rid}",
+                                         {"bic": "044525225"})
+    assert (status, answer) == (400, {"error": "bic: only for account requisites (accountNumber, "
+                                               "internalTransferAccountNumber)"})
+    status, r = kassad_shared.admin("GET", f"/admin/v1/requisites?limit=500")
+    mine = [x for x in r["items"] if x["id"] == rid][0]
+    assert mine["bic"] == "" and mine["corr_account"] == ""
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"logo_url": "http://shop.example/logo.png"},
+     "logo_url: must be an https URL (or empty: no logo)"),
+    ({"logo_url": "javascript:alert(1)"}, "logo_url: must be an https URL (or empty: no logo)"),
+    ({"brand_color": "red"}, "brand_color: expected a colour as #rrggbb (or empty: the default)"),
+    ({"brand_color": "#12345g"},
+     "brand_color: expected a colour as #rrggbb (or empty: the default)"),
+    ({"brand_color": "#1234567"},
+     "brand_color: expected a colour as #rrggbb (or empty: the default)"),
+    ({"logo_url": 7}, "logo_url: must be a string"),
+])
+def test_shop_branding_is_checked(kassad_shared, shop_p, fields, message):
+    before = kassad_shared.count_rows("shops")
+    status, answer = kassad_shared.admin("POST", "/admin/v1/shops",
+                                         dict(name="x", url="https://x.example",
+                                              callback_url="https://x.example/cb", **fields))
+    assert (status, answer) == (400, {"error": message})
+    assert kassad_shared.count_rows("shops") == before
+    status, answer = kassad_shared.admin("PATCH", f"/admin/v1/shops/{shop_p['id']}", fields)
+    assert (status, answer) == (400, {"error": message})
+
+
+def test_shop_branding_on_the_page_and_through_the_cli(kassad):
+    creds = create_shop(kassad, logo_url="https://cdn.shop.example/logo.png",
+                        brand_color="#0A7D32")
+    assert creds["logo_url"] == "https://cdn.shop.example/logo.png"
+    assert creds["brand_color"] == "#0A7D32"
+    t = tegro_for(kassad, creds)
+    loc, _, _ = open_order(kassad, t)
+    page = html(get(kassad, loc))
+    assert attr(page, "logo", "src") == "https://cdn.shop.example/logo.png"
+    assert re.search(r'<body data-brand="#0A7D32" data-status-url=', page)
+    assert "img-src 'self' data: https:" in get(kassad, loc).headers["Content-Security-Policy"]
+
+    from test_cli import cli_path, clean_env
+    admin = ["--server", kassad.base_url, "--admin-token", kassad.admin_token]
+    r = subprocess.run([cli_path(), "shop", "update", str(creds["id"]), *admin, "--logo-url", "",
+                        "--brand-color", "#123abc"], capture_output=True, text=True,
+                       env=clean_env(), timeout=60)
+    assert r.returncode == 0, r.stderr
+    shop = json.loads(r.stdout)
+    assert shop["logo_url"] == "" and shop["brand_color"] == "#123abc"
+    page = html(get(kassad, loc))
+    assert 'id="logo"' not in page and 'data-brand="#123abc"' in page
+    r = subprocess.run([cli_path(), "shop", "update", str(creds["id"]), *admin, "--brand-color",
+                        "blue"], capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip() == ("kassa: HTTP 400 Bad Request: brand_color: expected a colour as "
+                                "#rrggbb (or empty: the default)")

@@ -314,7 +314,7 @@ def test_requisites_own_only(kassad):
         (dict(SBP_REQUISITE, owner_full_name="Иван Иванов", trader_id=b.id),
          "unknown field 'trader_id': a requisite takes type, requisite, owner_full_name, "
          "bank_code, bank_name_ru, bank_name_en, currency, country_code, min_amount, max_amount, "
-         "daily_amount, daily_count, max_pending and paused"),
+         "daily_amount, daily_count, max_pending, paused, bic and corr_account"),
         (dict(SBP_REQUISITE, owner_full_name="Иван Иванов", max_pending=-1),
          "max_pending: expected a count, 0 or more (0 or null: no limit)"),
         (dict(SBP_REQUISITE, owner_full_name="Иван Иванов", type="pigeon"),

@@ -169,6 +169,8 @@ enum shop_setting {
     SHOP_SET_DISPUTE_AUTO_SUCCESS = 1u << 9,
     SHOP_SET_AMOUNT_ADJUST = 1u << 10, /* amount_adjust_max (0..SHOP_AMOUNT_ADJUST_MAX) */
     SHOP_SET_TEST_MODE = 1u << 11,     /* every order a test order (core/order.c) */
+    SHOP_SET_LOGO_URL = 1u << 12,      /* the payer page's logo: an https URL or "" */
+    SHOP_SET_BRAND_COLOR = 1u << 13,   /* the payer page's colour: "#rrggbb" or "" */
 };
 /* The most whole units an order's amount may be raised to be unique on its
  * requisite (spec/p2p.md "Unambiguous amounts"). */
@@ -262,6 +264,8 @@ enum requisite_setting {
     REQUISITE_SET_DAILY_AMOUNT = 1u << 9,
     REQUISITE_SET_DAILY_COUNT = 1u << 10,
     REQUISITE_SET_MAX_PENDING = 1u << 11,
+    REQUISITE_SET_BIC = 1u << 12,          /* account requisites: 9 digits or "" */
+    REQUISITE_SET_CORR_ACCOUNT = 1u << 13, /* account requisites: 20 digits or "" */
 };
 #define REQUISITE_SET_LIMITS                                                                       \
     (REQUISITE_SET_PAUSED | REQUISITE_SET_MIN_AMOUNT | REQUISITE_SET_MAX_AMOUNT |                  \
@@ -299,6 +303,11 @@ void shop_cache_forget(int64_t shop_id);
 
 /* The requisite types kassa knows ("SBP", "card", ...). */
 bool requisite_type_known(const char *type);
+
+/* Whether requisites of `type` are bank accounts (accountNumber,
+ * internalTransferAccountNumber): those may carry a BIC and a
+ * correspondent account. */
+bool requisite_is_account(const char *type);
 
 /* ---- receipt.c: what a payer's receipt and an order's items may be ---- */
 
@@ -385,6 +394,7 @@ kassa_err clock_restore(struct store *s);
 struct callback_resend_cmd {
     struct store_task task;
     int64_t id;
+    int64_t merchant_id; /* in: > 0, only a callback of this merchant's shops (else ENOTFOUND) */
 };
 kassa_err callback_resend_apply(struct store_conn *c, struct store_task *task);
 
@@ -597,6 +607,7 @@ struct shop_rotate_cmd {
     char dialect[DIALECT_NAME_SIZE]; /* in: a registered dialect's name */
     int64_t overlap;                 /* in: seconds */
     struct shop_dialect row;         /* out: the row after (the new pair, old_valid_until) */
+    int64_t merchant_id; /* in: > 0, only a shop of this merchant (another's: ENOTFOUND) */
 };
 kassa_err shop_rotate_prepare(struct shop_rotate_cmd *cmd, char *msg, size_t msglen);
 kassa_err shop_rotate_apply(struct store_conn *c, struct store_task *task);
@@ -805,6 +816,7 @@ struct withdrawal_create_cmd {
                                    out: the stored withdrawal */
     bool replayed;              /* out: the same payment_id and parameters came before */
     struct request_nonce nonce; /* in: recorded in the same savepoint (KASSA_EAUTH_REPLAY) */
+    int64_t merchant_id;        /* in: > 0, only a shop of this merchant (another's: ENOTFOUND) */
 };
 
 /* Validate (KASSA_ECURRENCY, KASSA_EMONEY_ZERO, KASSA_EINVAL for an empty
@@ -826,6 +838,26 @@ struct withdrawal_decide_cmd {
 /* Complete or reject a pending withdrawal; KASSA_ESTATE when it is not
  * pending any more, KASSA_ENOTFOUND. */
 kassa_err withdrawal_decide_apply(struct store_conn *c, struct store_task *task);
+
+/* ---- merchant.c: what a merchant user may see and change ---------------- */
+
+/* Whether shop s is merchant_id's (> 0): the one rule of the merchant API;
+ * an order, a withdrawal or a callback is the merchant's when its shop is.
+ * The reads are query.h's query_merchant_*. */
+bool shop_of_merchant(const struct shop *s, int64_t merchant_id);
+/* In a command's transaction: KASSA_OK when shop_id is merchant_id's (or
+ * merchant_id is 0: no restriction), KASSA_ENOTFOUND when it is missing
+ * or another's, exactly alike. */
+kassa_err merchant_shop_check(struct store_conn *c, int64_t shop_id, int64_t merchant_id);
+
+/* A merchant's test payment: a create of a test order of `shop` (the
+ * caller's order fields: amount, currency; origin: the dialect whose
+ * callbacks it gets), whatever the shop's test mode, so the sandbox serves
+ * it and no balance moves; an SBP transfer unless the order names a method
+ * or requisite type. Sets the task up and prepares it (as
+ * order_create_prepare). */
+kassa_err merchant_test_order_prepare(struct order_create_cmd *cmd, const struct shop *shop,
+                                      int origin);
 
 /* The P2P side's devices and bank messages, and disputes. */
 #include "device.h"

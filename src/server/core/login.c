@@ -334,6 +334,7 @@ struct touch_cmd {
     char hash[TOUCH_SLOTS][65];
     int64_t at[TOUCH_SLOTS];
     bool prune;
+    int64_t now; /* read before the uses were collected: none after it is missed */
 };
 
 static kassa_err touch_apply(struct store_conn *c, struct store_task *task)
@@ -343,8 +344,11 @@ static kassa_err touch_apply(struct store_conn *c, struct store_task *task)
     for (int i = 0; i < cmd->n && err == KASSA_OK; i++)
         err = store_session_touch(c, cmd->hash[i], cmd->at[i]);
     if (err == KASSA_OK && cmd->prune) {
-        int64_t now = clock_now();
-        err = store_sessions_prune(c, now, now - SESSION_IDLE_S);
+        /* last_seen is written at most every TOUCH_EVERY seconds (and by
+         * each node for its own uses): a session is forgotten only once
+         * idle by that much more; session_find ends it on time. */
+        int64_t now = cmd->now;
+        err = store_sessions_prune(c, now, now - SESSION_IDLE_S - TOUCH_EVERY - 5);
         if (err == KASSA_OK)
             err = store_signin_failures_prune(c, window_start(now) - SIGNIN_WINDOW_S);
     }
@@ -357,6 +361,8 @@ void session_touch_flush(core_run_fn run)
     struct touch_cmd *cmd = calloc(1, sizeof *cmd);
     if (cmd == NULL)
         return;
+    int64_t now = clock_now();
+    cmd->now = now;
     pthread_mutex_lock(&touch_mu);
     for (size_t i = 0; i < TOUCH_SLOTS; i++)
         if (touches[i].dirty) {
@@ -366,7 +372,6 @@ void session_touch_flush(core_run_fn run)
             touches[i].written_at = touches[i].used_at;
         }
     pthread_mutex_unlock(&touch_mu);
-    int64_t now = clock_now();
     cmd->prune = now - last_prune >= 60;
     cmd->task.run = touch_apply;
     if (cmd->n > 0 || cmd->prune) {

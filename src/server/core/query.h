@@ -16,6 +16,7 @@
 #include "core/method.h"
 #include "model/model.h"
 #include "kassa/error.h"
+#include "store/store.h" /* struct overview_shop, struct overview_now */
 
 struct store;
 
@@ -142,6 +143,29 @@ kassa_err query_callbacks_of_order(int64_t order_id, const struct callback_visit
 kassa_err query_callback(int64_t id, const struct callback_visitor *v);
 kassa_err query_callback_stats(struct callback_stats *out);
 
+/* ---- merchants (core/merchant.c) ---- */
+
+/* The shop, order (by ref: uuid or id), withdrawal or callback (with its
+ * attempts) only when it is merchant_id's (shop_of_merchant): another's
+ * is KASSA_ENOTFOUND, exactly as a missing one. */
+kassa_err query_merchant_shop(int64_t merchant_id, int64_t shop_id, struct shop *out);
+kassa_err query_merchant_order(int64_t merchant_id, const char *ref, struct order *out);
+kassa_err query_merchant_withdrawal(int64_t merchant_id, int64_t id, struct withdrawal *out);
+kassa_err query_merchant_callback(int64_t merchant_id, int64_t id,
+                                  const struct callback_visitor *v);
+/* The lists f wants, restricted to merchant_id's shops (f->merchant_id is
+ * set to it; a filter naming another merchant lists nothing). */
+kassa_err query_merchant_orders(int64_t merchant_id, struct order_filter *f,
+                                bool (*fn)(void *arg, const struct order *o), void *arg);
+kassa_err query_merchant_withdrawals(int64_t merchant_id, struct withdrawal_filter *f,
+                                     bool (*fn)(void *arg, const struct withdrawal *w), void *arg);
+kassa_err query_merchant_callbacks(int64_t merchant_id, struct callback_filter *f,
+                                   bool (*fn)(void *arg, const struct callback *cb), void *arg);
+kassa_err query_merchant_shops_list(int64_t merchant_id, struct shop_filter *f,
+                                    bool (*shop_fn)(void *arg, const struct shop *s),
+                                    bool (*money_fn)(void *arg, const struct shop_money *m),
+                                    void *arg);
+
 /* ---- devices and bank messages (core/device.c, core/bank_message.c) ---- */
 
 kassa_err query_device(int64_t id, struct device *out);
@@ -228,5 +252,47 @@ kassa_err query_dispute_evidence_data(int64_t dispute_id, const char *uuid, stru
  * store_gauges: one indexed statement, cheap at every scrape). */
 struct store_gauges;
 kassa_err query_store_gauges(struct store_gauges *out);
+
+/* ---- the operator's overview (core/overview.c) ---- */
+
+#define OVERVIEW_HOURS_MAX 48
+#define OVERVIEW_POINTS_MAX 360 /* a chart's points at most */
+#define OVERVIEW_CURRENCIES_MAX 32
+#define OVERVIEW_TOP_SHOPS 10 /* shops per currency, the largest volume first */
+
+struct overview_point {
+    int64_t at; /* the bucket's start, Unix seconds */
+    int64_t created, completed;
+};
+
+struct overview_currency {
+    char currency[16];
+    int64_t created, completed, volume;
+    int n_shops; /* its first n_shops entries of shops[] below, volume first */
+};
+
+/* One read of everything the live overview shows (GET /admin/v1/overview).
+ * The window is `points` buckets of bucket_seconds (60 up to 6 hours, 300
+ * up to 30, then 600: never more than OVERVIEW_POINTS_MAX), the last one
+ * holding now, so it starts at `from` (a whole bucket) and ends now. A
+ * bucket counts the orders created in it and, of them, those completed by
+ * now; test orders are left out. */
+struct overview {
+    int64_t now, from, bucket_seconds;
+    int n_points;
+    struct overview_point points[OVERVIEW_POINTS_MAX];
+    int64_t created, completed;
+    int n_currencies; /* by currency name */
+    struct overview_currency currencies[OVERVIEW_CURRENCIES_MAX];
+    int n_shops;
+    struct overview_shop shops[OVERVIEW_CURRENCIES_MAX * OVERVIEW_TOP_SHOPS];
+    struct overview_now queues;
+    int64_t callbacks_pending, withdrawals_pending;
+    const char *backend; /* "sqlite", "postgres" */
+};
+
+/* Fill *out (large: the caller allocates it) for the last `hours` (1 ..
+ * OVERVIEW_HOURS_MAX) on one reader. KASSA_EINVAL for hours out of range. */
+kassa_err query_overview(int hours, struct overview *out);
 
 #endif

@@ -21,6 +21,15 @@ kassa_err method_set_apply(struct store_conn *c, struct store_task *task)
 kassa_err callback_resend_apply(struct store_conn *c, struct store_task *task)
 {
     struct callback_resend_cmd *cmd = container_of(task, struct callback_resend_cmd, task);
+    if (cmd->merchant_id > 0) {
+        struct callback *cb = malloc(sizeof *cb);
+        kassa_err err = cb != NULL ? STORE_CALL(c, callback_get, cmd->id, cb) : KASSA_ENOMEM;
+        if (err == KASSA_OK)
+            err = merchant_shop_check(c, cb->shop_id, cmd->merchant_id);
+        free(cb);
+        if (err != KASSA_OK)
+            return err;
+    }
     return STORE_CALL(c, callback_resend, cmd->id, clock_now_ms());
 }
 

@@ -60,6 +60,27 @@ static bool url_ok(const char *u)
     return u[0] == '\0' || core_http_url_ok(u);
 }
 
+/* `n` digits and nothing else. */
+static bool digits(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i == n && s[i] == '\0';
+}
+
+/* "#rrggbb" (either case). */
+static bool color_ok(const char *c)
+{
+    if (c[0] != '#' || strlen(c) != 7)
+        return false;
+    for (int i = 1; i < 7; i++)
+        if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f') ||
+              (c[i] >= 'A' && c[i] <= 'F')))
+            return false;
+    return true;
+}
+
 /* Check the settings of s named in `set` (SHOP_SET_*); KASSA_EINVAL with a
  * message naming the field. */
 static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, size_t msglen)
@@ -77,6 +98,15 @@ static kassa_err settings_check(const struct shop *s, unsigned set, char *msg, s
         snprintf(msg, msglen,
                  "allowed_hosts: expected host names (letters, digits, '.', '-'), "
                  "at most 16");
+        return KASSA_EINVAL;
+    }
+    if ((set & SHOP_SET_LOGO_URL) && s->logo_url[0] != '\0' &&
+        (strncmp(s->logo_url, "https://", 8) != 0 || !core_http_url_ok(s->logo_url))) {
+        snprintf(msg, msglen, "logo_url: must be an https URL (or empty: no logo)");
+        return KASSA_EINVAL;
+    }
+    if ((set & SHOP_SET_BRAND_COLOR) && s->brand_color[0] != '\0' && !color_ok(s->brand_color)) {
+        snprintf(msg, msglen, "brand_color: expected a colour as #rrggbb (or empty: the default)");
         return KASSA_EINVAL;
     }
     if ((set & SHOP_SET_CALLBACK_URL) && !url_ok(s->callback_url)) {
@@ -163,7 +193,8 @@ kassa_err shop_create_prepare(struct shop_create_cmd *cmd, char *msg, size_t msg
     kassa_err err =
         settings_check(s,
                        SHOP_SET_NAME | SHOP_SET_URL | SHOP_SET_CALLBACK_URL | SHOP_SET_FEE_PERCENT |
-                           SHOP_SET_FORM_HOSTS | SHOP_SET_AMOUNT_ADJUST | SHOP_SET_DISPUTE_TTL,
+                           SHOP_SET_FORM_HOSTS | SHOP_SET_AMOUNT_ADJUST | SHOP_SET_DISPUTE_TTL |
+                           SHOP_SET_LOGO_URL | SHOP_SET_BRAND_COLOR,
                        msg, msglen);
     /* The rows given: only their TTLs and formats (the defaults' stand in
      * for what they leave out) */
@@ -211,7 +242,8 @@ kassa_err shop_create_apply(struct store_conn *c, struct store_task *task)
         return err;
     /* The P2P settings the insert leaves to their defaults, when given. */
     if ((s->amount_adjust_max != 0 || s->dispute_ttl != DISPUTE_TTL_DEFAULT ||
-         s->dispute_callbacks || s->dispute_auto_success) &&
+         s->dispute_callbacks || s->dispute_auto_success || s->logo_url[0] != '\0' ||
+         s->brand_color[0] != '\0') &&
         (err = STORE_CALL(c, shop_update, s)) != KASSA_OK)
         return err;
     for (int i = 0; i < cmd->n_fixed; i++)
@@ -297,6 +329,10 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
         s->dispute_ttl = v->dispute_ttl;
     if (set & SHOP_SET_DISPUTE_CALLBACKS)
         s->dispute_callbacks = v->dispute_callbacks;
+    if (set & SHOP_SET_LOGO_URL)
+        core_copy(s->logo_url, sizeof s->logo_url, v->logo_url);
+    if (set & SHOP_SET_BRAND_COLOR)
+        core_copy(s->brand_color, sizeof s->brand_color, v->brand_color);
     if (set & SHOP_SET_DISPUTE_AUTO_SUCCESS)
         s->dispute_auto_success = v->dispute_auto_success;
     if (set & SHOP_SET_TEST_MODE)
@@ -334,6 +370,42 @@ kassa_err shop_update_apply(struct store_conn *c, struct store_task *task)
     return KASSA_OK;
 }
 
+bool requisite_is_account(const char *type)
+{
+    return strcmp(type, "accountNumber") == 0 || strcmp(type, "internalTransferAccountNumber") == 0;
+}
+
+/* An account requisite's bank identifiers: a BIC of 9 digits and a
+ * correspondent account of 20, each "" or given, only on an account
+ * requisite whose number is an account's 20 digits. */
+static kassa_err bank_ids_check(const struct requisite *r, char *msg, size_t msglen)
+{
+    if (r->bic[0] == '\0' && r->corr_account[0] == '\0')
+        return KASSA_OK;
+    const char *field = r->bic[0] != '\0' ? "bic" : "corr_account";
+    if (!requisite_is_account(r->type)) {
+        snprintf(msg, msglen,
+                 "%s: only for account requisites (accountNumber, "
+                 "internalTransferAccountNumber)",
+                 field);
+        return KASSA_EINVAL;
+    }
+    if (!digits(r->value, 20)) {
+        snprintf(msg, msglen, "%s: the requisite must be a 20-digit account number to have one",
+                 field);
+        return KASSA_EINVAL;
+    }
+    if (r->bic[0] != '\0' && !digits(r->bic, 9)) {
+        snprintf(msg, msglen, "bic: expected 9 digits");
+        return KASSA_EINVAL;
+    }
+    if (r->corr_account[0] != '\0' && !digits(r->corr_account, 20)) {
+        snprintf(msg, msglen, "corr_account: expected 20 digits");
+        return KASSA_EINVAL;
+    }
+    return KASSA_OK;
+}
+
 kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t msglen)
 {
     struct requisite *r = &cmd->req;
@@ -351,6 +423,8 @@ kassa_err requisite_add_prepare(struct requisite_add_cmd *cmd, char *msg, size_t
         snprintf(msg, msglen, "currency: unknown currency '%s'", r->currency);
         return KASSA_EINVAL;
     }
+    if (bank_ids_check(r, msg, msglen) != KASSA_OK)
+        return KASSA_EINVAL;
     r->active = 1;
     r->created_at = clock_now();
     /* A trader's requisite takes one open order at a time unless it says
@@ -445,6 +519,12 @@ kassa_err requisite_update_apply(struct store_conn *c, struct store_task *task)
         core_copy(r->bank_name_en, sizeof r->bank_name_en, v->bank_name_en);
     if (cmd->set & REQUISITE_SET_COUNTRY)
         core_copy(r->country_code, sizeof r->country_code, v->country_code);
+    if (cmd->set & REQUISITE_SET_BIC)
+        core_copy(r->bic, sizeof r->bic, v->bic);
+    if (cmd->set & REQUISITE_SET_CORR_ACCOUNT)
+        core_copy(r->corr_account, sizeof r->corr_account, v->corr_account);
+    if ((err = bank_ids_check(r, cmd->msg, sizeof cmd->msg)) != KASSA_OK)
+        return err;
     if ((err = requisite_limits_read(r, &cmd->limits, cmd->msg, sizeof cmd->msg)) != KASSA_OK)
         return err;
     if ((err = requisite_holder_check(c, r, &cmd->trader)) != KASSA_OK)
@@ -509,6 +589,8 @@ kassa_err shop_rotate_apply(struct store_conn *c, struct store_task *task)
     if (s == NULL)
         return KASSA_ENOMEM;
     kassa_err err = STORE_CALL(c, shop_get, SHOP_BY_ID, NULL, cmd->shop_id, s);
+    if (err == KASSA_OK && cmd->merchant_id > 0 && !shop_of_merchant(s, cmd->merchant_id))
+        err = KASSA_ENOTFOUND;
     const struct shop_dialect *row = err == KASSA_OK ? shop_dialect_find(s, cmd->dialect) : NULL;
     if (err == KASSA_OK && row == NULL)
         err = KASSA_ECONFLICT; /* a shop made before the dialect was configured */

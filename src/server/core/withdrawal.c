@@ -46,7 +46,9 @@ kassa_err withdrawal_create_apply(struct store_conn *c, struct store_task *task)
     struct withdrawal *w = &cmd->w;
     struct withdrawal old;
     cmd->replayed = false; /* apply may run again */
-    kassa_err err = nonce_record(c, cmd->shop_id, &cmd->nonce);
+    kassa_err err = merchant_shop_check(c, cmd->shop_id, cmd->merchant_id);
+    if (err == KASSA_OK)
+        err = nonce_record(c, cmd->shop_id, &cmd->nonce);
     if (err != KASSA_OK)
         return err;
     err = STORE_CALL(c, withdrawal_get, cmd->shop_id, 0, w->payment_id, &old);

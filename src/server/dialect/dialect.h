@@ -125,6 +125,9 @@ struct dialect_settings {
      * no dispatcher (nothing to kick, 0 in flight). */
     void (*callbacks_kick)(void);
     int64_t (*callbacks_in_flight)(void);
+    /* The writer now, for the overview: commands queued and how long the
+     * last COMMIT took (microseconds). NULL: no writer (0 and 0). */
+    void (*writer_state)(int64_t *queued, int64_t *last_commit_us);
     bool secure_cookies; /* the console's cookie is Secure (TLS, or an https public URL) */
 };
 

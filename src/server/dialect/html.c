@@ -128,31 +128,13 @@ const char *status_text(const struct lang *L, enum order_status s)
 
 /* ---- page frame ---------------------------------------------------------- */
 
-static const char page_css[] =
-    "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f3f4f6;"
-    "color:#111827;margin:0;padding:24px}"
-    ".card{max-width:440px;margin:0 auto;background:#fff;border-radius:12px;padding:24px;"
-    "box-shadow:0 1px 3px rgba(0,0,0,.12)}"
-    "h1{font-size:20px;margin:0 0 16px}.amount{font-size:28px;font-weight:700;margin:8px 0}"
-    "dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:16px 0}"
-    "dt{color:#6b7280}dd{margin:0;word-break:break-all}"
-    ".req{background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;padding:12px;margin:16px 0}"
-    ".req .value{font-size:20px;font-weight:600;font-family:ui-monospace,monospace}"
-    ".qr{text-align:center;margin:16px 0}.qr img{width:220px;height:220px}"
-    ".status{display:inline-block;padding:2px 10px;border-radius:999px;background:#e5e7eb}"
-    ".st-1{background:#d1fae5}.st-2,.st-4{background:#fee2e2}"
-    ".test{background:#fffbeb;border:1px solid #fcd34d;border-radius:8px;padding:12px;"
-    "margin:16px 0}"
-    "button,.btn{font-size:16px;padding:10px 18px;border-radius:8px;border:0;cursor:pointer;"
-    "margin-right:8px;text-decoration:none;display:inline-block}"
-    ".pay{background:#059669;color:#fff}.fail{background:#dc2626;color:#fff}"
-    ".methods button{display:block;width:100%;text-align:left;padding:12px;margin:8px 0;"
-    "background:#fff;border:1px solid #e5e7eb;color:#111827}"
-    ".methods button:hover{background:#f9fafb}.note{color:#92400e}"
-    ".err{color:#b91c1c}table{width:100%;border-collapse:collapse}"
-    "td{padding:4px 0;border-bottom:1px solid #f3f4f6}";
-
 void page_open(struct sbuf *b, const struct lang *L, const char *title, const char *refresh_url)
+{
+    page_open_body(b, L, title, refresh_url, NULL);
+}
+
+void page_open_body(struct sbuf *b, const struct lang *L, const char *title,
+                    const char *refresh_url, const char *body_attrs)
 {
     sbuf_printf(b, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\">", L->code);
     sbuf_add(b, "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
@@ -166,9 +148,15 @@ void page_open(struct sbuf *b, const struct lang *L, const char *title, const ch
     }
     sbuf_add(b, "<title>");
     sbuf_html(b, title);
-    sbuf_add(b, "</title><style>");
-    sbuf_add(b, page_css);
-    sbuf_add(b, "</style></head><body><main class=\"card\">");
+    /* the pages' stylesheet and script, kassad's own files (pages.c): the
+     * CSP allows no inline ones */
+    sbuf_add(b, "</title><link rel=\"stylesheet\" href=\"" PAY_STATIC "pay.css\">"
+                "<script src=\"" PAY_STATIC "pay.js\" defer></script></head><body");
+    if (body_attrs != NULL) {
+        sbuf_add(b, " ");
+        sbuf_add(b, body_attrs);
+    }
+    sbuf_add(b, "><main class=\"card\">");
 }
 
 void page_close(struct sbuf *b)
@@ -187,10 +175,13 @@ void send_page(struct http_req *req, int status, struct sbuf *b)
     }
     http_add_header(req, "Cache-Control", "no-store");
     http_add_header(req, "X-Content-Type-Options", "nosniff");
+    http_add_header(req, "X-Frame-Options", "DENY");
+    /* No inline script or style: pay.js and pay.css are kassad's files. A
+     * shop's logo is an https URL (img-src https:). */
     http_add_header(req, "Content-Security-Policy",
-                    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-                    "script-src 'unsafe-inline'; connect-src 'self'; form-action 'self' http: "
-                    "https:; base-uri 'none'; frame-ancestors 'none'");
+                    "default-src 'none'; img-src 'self' data: https:; style-src 'self'; "
+                    "script-src 'self'; connect-src 'self'; form-action 'self' http: https:; "
+                    "base-uri 'none'; frame-ancestors 'none'");
     http_reply_owned(req, status, "text/html; charset=utf-8", body, len);
 }
 

@@ -1,6 +1,7 @@
 /* html.h: the HTML pages the payer sees (html.c). Every value from a
- * merchant or payer is HTML-escaped (sbuf_html); pages are self-contained
- * (inline CSS and script, no external assets). */
+ * merchant or payer is HTML-escaped (sbuf_html); pages load nothing but
+ * kassad's own files (pay.css, pay.js: no inline CSS or script, the CSP
+ * allows none) and a shop's logo. */
 #ifndef KASSA_DIALECT_HTML_H
 #define KASSA_DIALECT_HTML_H
 
@@ -11,7 +12,8 @@
 #include "dialect/form.h"
 #include "http/http.h"
 
-#define PAGE_LIMIT (1u << 20) /* bytes of one page */
+#define PAGE_LIMIT (1u << 20)     /* bytes of one page */
+#define PAY_STATIC "/pay/static/" /* the pages' stylesheet and script (pages.c) */
 
 /* A page's words in one language. */
 struct lang {
@@ -37,6 +39,9 @@ const char *status_text(const struct lang *L, enum order_status s);
  * refresh_url every 3 s when not NULL; close it; send it with `status` and
  * the pages' headers (no-store, nosniff, the Content-Security-Policy). */
 void page_open(struct sbuf *b, const struct lang *L, const char *title, const char *refresh_url);
+/* page_open with `body_attrs` (ready HTML: escaped) in the <body> tag. */
+void page_open_body(struct sbuf *b, const struct lang *L, const char *title,
+                    const char *refresh_url, const char *body_attrs);
 void page_close(struct sbuf *b);
 void send_page(struct http_req *req, int status, struct sbuf *b);
 

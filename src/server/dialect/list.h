@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/jsonw.h"
+#include "core/query.h"
 #include "http/http.h"
 #include "kassa/error.h"
 #include "model/model.h"
@@ -81,5 +82,42 @@ bool page_posting(void *arg, const struct ledger_posting *x);
  * postings, with trader_id > 0 only those of that trader's accounts
  * (never another's: the filter is forced, not an argument). */
 enum http_action list_postings(struct http_req *req, int64_t trader_id);
+
+/* ---- records of shops (record_lists.c), shared by the admin and merchant
+ * APIs: merchant_id > 0 lists only that merchant's (core/query.h
+ * query_merchant_*), 0 everyone's ---- */
+
+/* The orders list's filter from req's arguments (status, shop_id,
+ * merchant_id, dialect, from, to, requisite_id, confirmed_by_customer,
+ * currency, amount_min, amount_max, merchant_order_id, q) into f (cleared
+ * first); with `paged` also limit, cursor and order (else none of them:
+ * an export). False with the 400's message in msg. */
+bool order_list_filter(struct http_req *req, struct order_filter *f, bool paged, char *msg,
+                       size_t msglen);
+/* GET .../orders?<the filter>: a page of orders, each rendered by
+ * `render`; a time range pages in creation-time order. */
+enum http_action list_shop_orders(struct http_req *req, int64_t merchant_id,
+                                  void (*render)(struct jw *w, const struct order *o));
+/* GET .../withdrawals?status=&shop_id=: without a status the pending ones
+ * first, then the decided ones, each part newest first (order=asc: oldest
+ * first); each rendered by `render`. */
+enum http_action list_shop_withdrawals(struct http_req *req, int64_t merchant_id,
+                                       void (*render)(struct jw *w, const struct withdrawal *wd));
+/* GET .../orders/{ref}/events of an order the caller found (and may see):
+ * items {"id", "kind", "status", "at"}. */
+enum http_action list_order_events(struct http_req *req, const struct order *o);
+/* GET .../callbacks?state=&shop_id=: callbacks without their attempts,
+ * items {"id", "event", "event_id", "order_id", "shop_id", "receiver",
+ * "url", "state", "attempt_count", "next_attempt_at", "updated_at"}. A
+ * merchant's list also takes order= (the order's uuid or id; 404 "Order
+ * not found" for one not the merchant's) and is newest first (the admin
+ * API answers order= with the order's callbacks and their attempts). */
+enum http_action list_shop_callbacks(struct http_req *req, int64_t merchant_id);
+
+/* A callback visitor (core/query.h) rendering into w one object per
+ * callback {"id", "event", "event_id", "order_id", "receiver", "url",
+ * "state", "attempt_count", "next_attempt_at", "attempts": [{"at",
+ * "at_ms", "url", "http_status", "error", "latency_ms", "response"}]}. */
+struct callback_visitor callback_json_visitor(struct jw *w);
 
 #endif

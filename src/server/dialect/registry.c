@@ -17,7 +17,8 @@
     X(docs)                                                                                        \
     X(device)                                                                                      \
     X(trader)                                                                                      \
-    X(console)
+    X(console)                                                                                     \
+    X(merchant)
 
 #define DECLARE(name) extern const struct dialect dialect_##name;
 DIALECTS(DECLARE)

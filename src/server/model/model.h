@@ -83,6 +83,10 @@ struct shop {
     /* Test mode: every order of the shop is a test order (core/order.c:
      * the sandbox's requisite, no pool, no money moved). */
     bool test_mode;
+    /* Its branding on the payer page (dialect/pages): a logo (an https URL,
+     * "" none) and a colour ("#rrggbb", "" the page's own). */
+    char logo_url[URL_SIZE];
+    char brand_color[16];
     /* One row per merchant dialect the shop has credentials in, in the
      * store's order (by name); shop_dialect_find looks one up. */
     int n_dialects;
@@ -126,6 +130,11 @@ struct requisite {
     int64_t max_pending;
     int paused;        /* its trader paused it (active is the operator's switch) */
     int64_t device_id; /* the trader's phone that confirms it; 0: none */
+    /* An account requisite's bank (for the payer's ST00012 QR code,
+     * dialect/pages/st00012.h): BIC, 9 digits, and correspondent account,
+     * 20 digits; "" none. */
+    char bic[16];
+    char corr_account[32];
 };
 
 #define DEVICE_ONLINE_SECONDS 120 /* a heartbeat within this: online */
@@ -413,8 +422,9 @@ struct shop_money {
 /* Which withdrawals a list wants, a page at a time by id (as struct
  * order_filter). */
 struct withdrawal_filter {
-    int status;      /* enum withdrawal_status; -1 any, WITHDRAWAL_DECIDED: not pending */
-    int64_t shop_id; /* 0 any */
+    int status;          /* enum withdrawal_status; -1 any, WITHDRAWAL_DECIDED: not pending */
+    int64_t shop_id;     /* 0 any */
+    int64_t merchant_id; /* of a shop of this merchant; 0 any */
     int64_t after_id;
     bool asc;
     int limit;
@@ -490,8 +500,10 @@ struct requisite_filter {
 
 /* Which callbacks a list wants, by id (as struct order_filter). */
 struct callback_filter {
-    int state;       /* enum callback_state; -1 any */
-    int64_t shop_id; /* 0 any */
+    int state;           /* enum callback_state; -1 any */
+    int64_t shop_id;     /* 0 any */
+    int64_t merchant_id; /* of a shop of this merchant; 0 any */
+    int64_t order_id;    /* 0 any */
     int64_t after_id;
     bool asc;
     int limit;

@@ -313,6 +313,8 @@ kassa_err store_requisite_update(struct store_conn *c, const struct requisite *r
                               r->daily_count, r->max_pending, r->paused};
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
         store_query_i64(q, limits[i]);
+    store_query_text(q, r->bic);
+    store_query_text(q, r->corr_account);
     return store_query_run(c, q, store_row_none, NULL);
 }
 

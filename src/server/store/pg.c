@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "migration.h"
 #include "pg_internal.h"
+#include "sql/overview.h"
 
 /* The advisory lock key the migrations run under ("kassa" in ASCII). */
 #define PG_MIGRATE_LOCK 0x6b61737361LL
@@ -380,6 +381,7 @@ static void pg_release(struct store_conn *base)
 
 const struct store_ops store_pg_ops = {
     .name = "postgres",
+    .sql_db_bytes = SQL_DB_BYTES_PG,
     .open = pg_open,
     .close = pg_close,
     .writer = pg_writer,

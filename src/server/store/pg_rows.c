@@ -223,6 +223,8 @@ int pg_read_shops(const PGresult *r, bool (*fn)(void *arg, const struct shop *s)
         s->dispute_callbacks = pg_i64(r, i, 23) != 0;
         s->dispute_auto_success = pg_i64(r, i, 24) != 0;
         s->test_mode = pg_i64(r, i, 25) != 0;
+        pg_text(r, i, 26, s->logo_url, sizeof s->logo_url);
+        pg_text(r, i, 27, s->brand_color, sizeof s->brand_color);
         /* Its dialect rows: this result row and the next ones of the same
          * shop (the LEFT JOIN's NULLs when it has none). */
         for (; i < n && pg_i64(r, i, 0) == s->id; i++) {
@@ -311,6 +313,8 @@ kassa_err pg_requisite_insert(struct store_conn *base, struct requisite *rq)
                               rq->daily_count, rq->max_pending, rq->paused};
     for (int i = 0; i < 6; i++)
         pgp_i64(&p, limits[i]);
+    pgp_text(&p, rq->bic);
+    pgp_text(&p, rq->corr_account);
     return core_insert_id(c, STMT_REQUISITE_INSERT, &p, &rq->id);
 }
 

@@ -120,6 +120,8 @@ kassa_err pg_shop_update(struct store_conn *base, const struct shop *s)
     pgp_i64(&p, s->dispute_callbacks ? 1 : 0);
     pgp_i64(&p, s->dispute_auto_success ? 1 : 0);
     pgp_i64(&p, s->test_mode ? 1 : 0);
+    pgp_text(&p, s->logo_url);
+    pgp_text(&p, s->brand_color);
     int64_t changed = 0;
     kassa_err err = run_(c, S_SHOP_UPDATE, &p, &changed);
     if (err == KASSA_OK && changed != 1)

@@ -24,6 +24,7 @@
 #include "base/log.h"
 #include "migration.h"
 #include "sqlite_internal.h"
+#include "sql/overview.h"
 
 /* The statements of the connections and transactions, prepared lazily per
  * connection (slots SLOTS_CORE..). */
@@ -895,6 +896,7 @@ static kassa_err sqlite_savepoint_rollback(struct store_conn *c)
 
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
+    .sql_db_bytes = SQL_DB_BYTES_SQLITE,
     .open = sqlite_open,
     .close = sqlite_close,
     .writer = sqlite_writer,

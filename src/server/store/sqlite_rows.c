@@ -241,6 +241,8 @@ static void read_shop_columns(sqlite3_stmt *st, struct shop *s)
     s->dispute_callbacks = sqlite3_column_int(st, 23) != 0;
     s->dispute_auto_success = sqlite3_column_int(st, 24) != 0;
     s->test_mode = sqlite3_column_int(st, 25) != 0;
+    sqlite_col_text(st, 26, s->logo_url, sizeof s->logo_url);
+    sqlite_col_text(st, 27, s->brand_color, sizeof s->brand_color);
 }
 
 /* The dialect columns of an SQL_SHOP_SELECT row, as one more row of s (none
@@ -361,6 +363,8 @@ kassa_err sqlite_requisite_insert(struct store_conn *base, struct requisite *r)
                               r->daily_count, r->max_pending, r->paused};
     for (int i = 0; i < 6; i++)
         sqlite3_bind_int64(st, 12 + i, limits[i]);
+    sqlite_bind_text(st, 18, r->bic);
+    sqlite_bind_text(st, 19, r->corr_account);
     sqlite_memo_forget(c);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK)

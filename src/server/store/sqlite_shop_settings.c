@@ -117,6 +117,8 @@ kassa_err sqlite_shop_update(struct store_conn *base, const struct shop *s)
     sqlite3_bind_int(st, 11, s->dispute_callbacks ? 1 : 0);
     sqlite3_bind_int(st, 12, s->dispute_auto_success ? 1 : 0);
     sqlite3_bind_int(st, 13, s->test_mode ? 1 : 0);
+    sqlite_bind_text(st, 14, s->logo_url);
+    sqlite_bind_text(st, 15, s->brand_color);
     kassa_err err = sqlite_run(c, st);
     if (err == KASSA_OK && sqlite3_changes(c->db) != 1)
         err = KASSA_ENOTFOUND;

@@ -110,6 +110,9 @@ struct store_backup {
 
 struct store_ops {
     const char *name;
+    /* The statement that reads the database's size in bytes, one row
+     * (sql/overview.h; NULL: the backend cannot tell). */
+    const char *sql_db_bytes;
 
     /* Lifecycle. open parses the URL after its scheme, creates/migrates the
      * schema, and returns the store; err gets a message on failure. */
@@ -704,6 +707,34 @@ struct store_gauges {
     int64_t withdrawals_pending; /* withdrawals waiting for the operator */
 };
 kassa_err store_gauges_read(struct store_conn *c, struct store_gauges *out);
+/* What the operator's overview reads (overview.c, over query_rows;
+ * sql/overview.h): the orders created and completed per minute from
+ * `from` (Unix seconds, a whole minute) on, in time order; the same per
+ * shop and currency, by currency and the largest completed volume first;
+ * the queues of now and the callback attempts from `from` on. Test orders
+ * are not in the minutes (migration 027). */
+struct overview_shop {
+    int64_t shop_id;
+    char name[256];
+    char currency[16];
+    int64_t created, completed;
+    int64_t volume; /* minor units: what the completed ones brought */
+};
+struct overview_now {
+    int64_t orders_pending;                     /* pending orders, test ones included */
+    int64_t payer_paid;                         /* of those, the ones the payer says were paid */
+    int64_t disputes_open;                      /* in progress or paused */
+    int64_t callback_attempts, callback_failed; /* failed: no 2xx answer */
+    int64_t db_bytes;                           /* 0: the backend cannot tell */
+};
+typedef bool (*store_overview_minute_fn)(void *arg, int64_t minute, int64_t created,
+                                         int64_t completed);
+typedef bool (*store_overview_shop_fn)(void *arg, const struct overview_shop *s);
+kassa_err store_overview_minutes(struct store_conn *c, int64_t from, store_overview_minute_fn fn,
+                                 void *arg);
+kassa_err store_overview_shops(struct store_conn *c, int64_t from, store_overview_shop_fn fn,
+                               void *arg);
+kassa_err store_overview_now(struct store_conn *c, int64_t from, struct overview_now *out);
 
 /* ---- console sign-in (logins.c) ---- */
 

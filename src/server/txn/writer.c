@@ -58,6 +58,7 @@ struct writer {
     bool stopping;
     int batch_max;
     void (*_Atomic on_commit)(void); /* writer_on_commit; set while running */
+    _Atomic int64_t last_commit_us;  /* writer_last_commit_us */
 };
 
 /* After a batch whose optimistic run failed, this many batches run with a
@@ -132,7 +133,9 @@ static kassa_err commit_tx(struct writer *w, struct store_conn *c, int n)
 {
     int64_t t0 = clock_mono_us();
     kassa_err err = STORE_CALL0(c, commit);
-    metric_observe(&commit_seconds, 0, (uint64_t)(clock_mono_us() - t0));
+    int64_t took = clock_mono_us() - t0;
+    metric_observe(&commit_seconds, 0, (uint64_t)took);
+    atomic_store_explicit(&w->last_commit_us, took, memory_order_relaxed);
     if (err != KASSA_OK) {
         log_error("batch commit failed", "commands=%d", n);
         STORE_CALL0(c, rollback);
@@ -516,6 +519,11 @@ kassa_err writer_run(struct writer *w, struct store_task *task)
 int writer_threads(const struct writer *w)
 {
     return w->nthreads;
+}
+
+int64_t writer_last_commit_us(struct writer *w)
+{
+    return atomic_load_explicit(&w->last_commit_us, memory_order_relaxed);
 }
 
 int writer_queued(struct writer *w)

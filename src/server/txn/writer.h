@@ -65,6 +65,10 @@ int writer_threads(const struct writer *w);
 /* How many commands wait in the queue now (not those being run). */
 int writer_queued(struct writer *w);
 
+/* How long the last batch's COMMIT took (any thread's), in microseconds;
+ * 0 before the first. */
+int64_t writer_last_commit_us(struct writer *w);
+
 /* Finish the queue, stop the thread, free. */
 void writer_stop(struct writer *w);
 

@@ -884,7 +884,7 @@ static const struct {
     {"merchants", "id,name,created_at"},
     {"shops", "id,merchant_id,public_key,name,url,callback_url,fee_percent,active,created_at,"
               "form_hosts,rate_limit,rate_burst,amount_adjust_max,dispute_ttl,dispute_callbacks,"
-              "dispute_auto_success,test_mode"},
+              "dispute_auto_success,test_mode,logo_url,brand_color"},
     {"disputes", "id,uuid,order_id,shop_id,amount,comment,status,initiator,awaiting,"
                  "reject_reason,ttl,deadline,paused_at,pause_duration,reopened_at,"
                  "amount_received,created_at,modified_at"},
@@ -894,7 +894,7 @@ static const struct {
                       "old_api_key,old_secret,old_valid_until"},
     {"requisites", "id,type,value,owner_full_name,bank_code,bank_name_ru,bank_name_en,currency,"
                    "country_code,active,assigned,created_at,trader_id,min_amount,max_amount,"
-                   "daily_amount,daily_count,max_pending,paused,device_id"},
+                   "daily_amount,daily_count,max_pending,paused,device_id,bic,corr_account"},
     {"requisite_claims", "requisite_id,amount"},
     {"requisite_days", "requisite_id,day,amount,count"},
     {"devices", "id,trader_id,name,token_hash,secret,created_at,last_seen,revoked_at"},

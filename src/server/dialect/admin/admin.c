@@ -16,6 +16,7 @@
 #include "admin_callbacks.h"
 #include "admin_exports.h"
 #include "admin_lists.h"
+#include "admin_overview.h"
 #include "admin_requisites.h"
 #include "admin_shops.h"
 #include "dialect/dialect.h"
@@ -573,6 +574,10 @@ static enum http_action admin_route(struct http_req *req, const char *p)
     /* Merchant users, who sign in to the console (admin_merchant_users.c). */
     if ((arg = path_after(p, "/merchants/")) != NULL && strstr(arg, "/users") != NULL)
         return admin_merchant_users(req, p);
+    /* The console's live overview (admin_overview.c): one read of the
+     * figures per minute, the queues and the database. */
+    if (strcmp(p, "/overview") == 0 && get)
+        return admin_overview(req);
     /* Backups (admin_backup.c): a copy of the SQLite database, streamed. */
     if (strcmp(p, "/backup") == 0 && post)
         return admin_backup(req);

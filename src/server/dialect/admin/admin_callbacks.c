@@ -27,102 +27,6 @@ static int64_t parse_id(const char *s, size_t n)
     return v;
 }
 
-static void put_time_ms(struct jw *w, const char *key, int64_t ms)
-{
-    if (ms <= 0) {
-        jw_knull(w, key);
-        return;
-    }
-    char t[32];
-    clock_format(ms / 1000, CLOCK_ISO8601, t, sizeof t);
-    jw_kstr(w, key, t);
-}
-
-/* The answer's bytes as JSON text: valid UTF-8 kept, other bytes as '?'. */
-static void put_response(struct jw *w, const char *s, size_t n)
-{
-    char *t = malloc(n + 1);
-    if (t == NULL) {
-        jw_knull(w, "response");
-        return;
-    }
-    size_t i = 0;
-    while (i < n) {
-        unsigned char ch = (unsigned char)s[i];
-        size_t len = ch < 0x80             ? 1
-                     : (ch & 0xe0) == 0xc0 ? 2
-                     : (ch & 0xf0) == 0xe0 ? 3
-                     : (ch & 0xf8) == 0xf0 ? 4
-                                           : 0;
-        bool ok = len > 0 && i + len <= n && ch != 0;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
-        if (ok) {
-            memcpy(t + i, s + i, len);
-            i += len;
-        } else {
-            t[i++] = '?';
-        }
-    }
-    t[n] = '\0';
-    jw_kstr(w, "response", t);
-    free(t);
-}
-
-/* The callback visitor (query.h): one object per callback, its attempts
- * in an array. */
-static bool render_callback(void *arg, const struct callback *cb)
-{
-    struct jw *w = arg;
-    jw_obj(w);
-    jw_kint(w, "id", cb->id);
-    jw_kstr(w, "event", cb->event_kind);
-    jw_kint(w, "event_id", cb->event_id);
-    jw_kint(w, "order_id", cb->order_id);
-    jw_kstr(w, "receiver", cb->receiver);
-    jw_kstr(w, "url", cb->url);
-    jw_kstr(w, "state", callback_state_name(cb->state));
-    jw_kint(w, "attempt_count", cb->attempts);
-    put_time_ms(w, "next_attempt_at", cb->state == CALLBACK_PENDING ? cb->next_attempt_at : 0);
-    jw_key(w, "attempts");
-    jw_arr(w);
-    return !w->failed;
-}
-
-static bool render_attempt(void *arg, const struct callback_attempt *a)
-{
-    struct jw *w = arg;
-    jw_obj(w);
-    put_time_ms(w, "at", a->at);
-    jw_kint(w, "at_ms", a->at);
-    jw_kstr(w, "url", a->url);
-    if (a->http_status > 0)
-        jw_kint(w, "http_status", a->http_status);
-    else
-        jw_knull(w, "http_status");
-    jw_kstr_or_null(w, "error", a->error);
-    jw_kint(w, "latency_ms", a->latency_ms);
-    put_response(w, a->response, a->response_len);
-    jw_obj_end(w);
-    return !w->failed;
-}
-
-static bool render_callback_end(void *arg)
-{
-    struct jw *w = arg;
-    jw_arr_end(w);
-    jw_obj_end(w);
-    return !w->failed;
-}
-
-static struct callback_visitor renderer(struct jw *w)
-{
-    return (struct callback_visitor){.callback = render_callback,
-                                     .attempt = render_attempt,
-                                     .callback_end = render_callback_end,
-                                     .arg = w};
-}
-
 static enum http_action list_by_order(struct http_req *req)
 {
     const char *ref = http_query(req, "order");
@@ -141,7 +45,7 @@ static enum http_action list_by_order(struct http_req *req)
     jw_init(&w, REPLY_JSON_LIMIT);
     jw_arr(&w);
     if (err == KASSA_OK) {
-        struct callback_visitor v = renderer(&w);
+        struct callback_visitor v = callback_json_visitor(&w);
         err = query_callbacks_of_order(o->id, &v);
     }
     jw_arr_end(&w);
@@ -159,7 +63,7 @@ static enum http_action get_one(struct http_req *req, int64_t id)
 {
     struct jw w;
     jw_init(&w, REPLY_JSON_LIMIT);
-    struct callback_visitor v = renderer(&w);
+    struct callback_visitor v = callback_json_visitor(&w);
     kassa_err err = query_callback(id, &v);
     if (err == KASSA_ENOTFOUND) {
         jw_free(&w);

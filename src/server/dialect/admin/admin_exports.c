@@ -313,7 +313,7 @@ enum http_action admin_export_orders(struct http_req *req)
     }
     x->kind = EXPORT_ORDERS;
     struct order_filter *f = &x->orders;
-    if (!admin_order_filter(req, f, false, msg, sizeof msg) ||
+    if (!order_list_filter(req, f, false, msg, sizeof msg) ||
         !export_range(req, f->from, &f->to, msg, sizeof msg)) {
         free(x);
         reply_error(req, 400, "%s", msg);

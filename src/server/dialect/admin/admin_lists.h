@@ -21,12 +21,6 @@
  * order's uuid, id or merchant order id. */
 enum http_action admin_list_orders(struct http_req *req);
 
-/* The orders list's filter from req's arguments into f (cleared first);
- * with `paged` also limit, cursor and order (else none of them: an
- * export). False with the 400's message in msg. */
-bool admin_order_filter(struct http_req *req, struct order_filter *f, bool paged, char *msg,
-                        size_t msglen);
-
 /* GET /admin/v1/withdrawals?status=&shop_id= : without a status, the
  * pending ones (what waits for the operator) first, then the decided
  * ones, each part newest first (order=asc: oldest first); items as

@@ -78,6 +78,9 @@ enum http_action admin_add_requisite(struct http_req *req)
         !json_opt_string(root, "currency", r->currency, sizeof r->currency, msg, sizeof msg) ||
         !json_opt_string(root, "country_code", r->country_code, sizeof r->country_code, msg,
                          sizeof msg) ||
+        !json_opt_string(root, "bic", r->bic, sizeof r->bic, msg, sizeof msg) ||
+        !json_opt_string(root, "corr_account", r->corr_account, sizeof r->corr_account, msg,
+                         sizeof msg) ||
         !json_opt_id(root, "trader_id", &r->trader_id, msg, sizeof msg) ||
         !requisite_limits_json(req, root, REQUISITE_SET_LIMITS, &cmd->limits, msg, sizeof msg) ||
         requisite_add_prepare(cmd, msg, sizeof msg) != KASSA_OK) {
@@ -104,6 +107,8 @@ void render_admin_requisite(struct jw *w, const struct requisite *r, int64_t pen
     jw_kstr(w, "bank_name_en", r->bank_name_en);
     jw_kstr(w, "currency", r->currency);
     jw_kstr(w, "country_code", r->country_code);
+    jw_kstr(w, "bic", r->bic);
+    jw_kstr(w, "corr_account", r->corr_account);
     jw_kbool(w, "active", r->active != 0);
     jw_kint(w, "assigned", r->assigned);
     requisite_limits_render(w, r);
@@ -150,7 +155,8 @@ static void requisite_updated(struct http_req *req, struct store_task *task, kas
 
 /* PATCH /admin/v1/requisites/{id}: any of active (false: it takes no new
  * orders; its pending ones run their course), owner_full_name, bank_code,
- * bank_name_ru, bank_name_en, country_code. Its type, number and currency
+ * bank_name_ru, bank_name_en, country_code, bic, corr_account (an account
+ * requisite's bank, for the payer's ST00012 QR code). Its type, number and currency
  * never change (a payer may be paying it now): add a new requisite. */
 enum http_action admin_patch_requisite(struct http_req *req, const char *arg)
 {
@@ -167,6 +173,8 @@ enum http_action admin_patch_requisite(struct http_req *req, const char *arg)
         {"bank_name_en", REQUISITE_SET_BANK_NAME_EN, offsetof(struct requisite, bank_name_en),
          TEXT_SIZE},
         {"country_code", REQUISITE_SET_COUNTRY, offsetof(struct requisite, country_code), 16},
+        {"bic", REQUISITE_SET_BIC, offsetof(struct requisite, bic), 16},
+        {"corr_account", REQUISITE_SET_CORR_ACCOUNT, offsetof(struct requisite, corr_account), 32},
     };
     char msg[512];
     char *end;
@@ -222,8 +230,8 @@ enum http_action admin_patch_requisite(struct http_req *req, const char *arg)
         } else {
             snprintf(msg, sizeof msg,
                      "unknown field '%.64s': a requisite update takes active, owner_full_name, "
-                     "bank_code, bank_name_ru, bank_name_en, country_code, min_amount, "
-                     "max_amount, daily_amount, daily_count, max_pending, paused",
+                     "bank_code, bank_name_ru, bank_name_en, country_code, bic, corr_account, "
+                     "min_amount, max_amount, daily_amount, daily_count, max_pending, paused",
                      key);
             goto refuse;
         }

@@ -287,6 +287,8 @@ void render_admin_shop(struct jw *w, const struct shop *s, bool credentials,
     jw_kbool(w, "dispute_callbacks", s->dispute_callbacks);
     jw_kbool(w, "dispute_auto_success", s->dispute_auto_success);
     jw_kbool(w, "test_mode", s->test_mode);
+    jw_kstr(w, "logo_url", s->logo_url);
+    jw_kstr(w, "brand_color", s->brand_color);
     for (size_t i = 0; dialect_registry[i] != NULL; i++) {
         const struct dialect *d = dialect_registry[i];
         const struct dialect_merchant *m = d->merchant;
@@ -356,6 +358,21 @@ static bool json_test_mode(json_t *root, bool *out, bool *found, char *msg, size
     return true;
 }
 
+/* The payer page's branding: "logo_url" and "brand_color" (strings; null
+ * or "" none; the core checks them) into v, their SHOP_SET_* flags into
+ * *set when given. */
+static bool json_branding(json_t *root, struct shop *v, unsigned *set, char *msg, size_t msglen)
+{
+    if (!json_opt_string(root, "logo_url", v->logo_url, sizeof v->logo_url, msg, msglen) ||
+        !json_opt_string(root, "brand_color", v->brand_color, sizeof v->brand_color, msg, msglen))
+        return false;
+    if (json_object_get(root, "logo_url") != NULL)
+        *set |= SHOP_SET_LOGO_URL;
+    if (json_object_get(root, "brand_color") != NULL)
+        *set |= SHOP_SET_BRAND_COLOR;
+    return true;
+}
+
 /* parse_dialect_fields' fn for a new shop: into its row of the dialect. */
 static bool create_field(void *arg, const struct dialect *d, enum dialect_setting what, int num,
                          const char *format)
@@ -401,6 +418,7 @@ static enum http_action admin_create_shop(struct http_req *req)
                            msg, sizeof msg) ||
         !json_form_hosts(root, s->form_hosts, sizeof s->form_hosts, &found, msg, sizeof msg) ||
         !json_test_mode(root, &s->test_mode, &found, msg, sizeof msg) ||
+        !json_branding(root, s, &set, msg, sizeof msg) ||
         !parse_p2p_settings(root, s, &set, msg, sizeof msg) ||
         !parse_dialect_fields(root, create_field, s, msg, sizeof msg))
         goto refuse;
@@ -583,7 +601,9 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
                                          "dispute_ttl",
                                          "dispute_callbacks",
                                          "dispute_auto_success",
-                                         "test_mode"};
+                                         "test_mode",
+                                         "logo_url",
+                                         "brand_color"};
     char msg[512], takes[256];
     json_t *root = parse_json_object(req, msg, sizeof msg);
     if (root == NULL) {
@@ -648,6 +668,8 @@ static enum http_action admin_patch_shop(struct http_req *req, int64_t shop_id)
         goto refuse;
     if (found)
         cmd->set |= SHOP_SET_TEST_MODE;
+    if (!json_branding(root, v, &cmd->set, msg, sizeof msg))
+        goto refuse;
     json_t *rl = json_object_get(root, "rate_limit"), *rb = json_object_get(root, "rate_burst");
     if ((rl != NULL && !json_is_integer(rl)) || (rb != NULL && !json_is_integer(rb))) {
         snprintf(msg, sizeof msg, "rate_limit and rate_burst: expected integers between 0 and %d",

@@ -38,6 +38,8 @@ static void render_requisite(struct jw *w, const struct requisite *r, int64_t pe
     jw_kstr(w, "bank_name_en", r->bank_name_en);
     jw_kstr(w, "currency", r->currency);
     jw_kstr(w, "country_code", r->country_code);
+    jw_kstr(w, "bic", r->bic);
+    jw_kstr(w, "corr_account", r->corr_account);
     jw_kbool(w, "active", r->active != 0);
     requisite_limits_render(w, r);
     if (pending >= 0)
@@ -121,7 +123,8 @@ static enum http_action add_requisite(struct http_req *req, struct trader_call *
     static const char *const names[] = {
         "type",         "requisite",   "owner_full_name", "bank_code",  "bank_name_ru",
         "bank_name_en", "currency",    "country_code",    "min_amount", "max_amount",
-        "daily_amount", "daily_count", "max_pending",     "paused",     NULL};
+        "daily_amount", "daily_count", "max_pending",     "paused",     "bic",
+        "corr_account", NULL};
     static const struct {
         const char *name;
         size_t off, size;
@@ -134,6 +137,8 @@ static enum http_action add_requisite(struct http_req *req, struct trader_call *
         {"bank_name_en", offsetof(struct requisite, bank_name_en), TEXT_SIZE},
         {"currency", offsetof(struct requisite, currency), 16},
         {"country_code", offsetof(struct requisite, country_code), 16},
+        {"bic", offsetof(struct requisite, bic), 16},
+        {"corr_account", offsetof(struct requisite, corr_account), 32},
     };
     char msg[512];
     json_t *root = parse_json_object(req, msg, sizeof msg);
@@ -146,7 +151,8 @@ static enum http_action add_requisite(struct http_req *req, struct trader_call *
         cmd != NULL && only_names(root, names,
                                   "a requisite takes type, requisite, owner_full_name, bank_code, "
                                   "bank_name_ru, bank_name_en, currency, country_code, min_amount, "
-                                  "max_amount, daily_amount, daily_count, max_pending and paused",
+                                  "max_amount, daily_amount, daily_count, max_pending, paused, "
+                                  "bic and corr_account",
                                   msg, sizeof msg);
     for (size_t i = 0; ok && i < sizeof fields / sizeof fields[0]; i++)
         ok = json_opt_string(root, fields[i].name, (char *)&cmd->req + fields[i].off,

@@ -21,6 +21,17 @@ void sql_callbacks_list(const struct callback_filter *f, struct sql_query *q)
         sql_query_add(q, "cb.shop_id = ");
         sql_query_i64(q, f->shop_id);
     }
+    if (f->merchant_id > 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, "cb.shop_id IN (SELECT id FROM shops WHERE merchant_id = ");
+        sql_query_i64(q, f->merchant_id);
+        sql_query_add(q, ")");
+    }
+    if (f->order_id > 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, "cb.order_id = ");
+        sql_query_i64(q, f->order_id);
+    }
     if (f->after_id > 0) {
         sql_query_where(q, &first);
         sql_query_add(q, f->asc ? "cb.id > " : "cb.id < ");

@@ -40,7 +40,7 @@
     "o.no_requisite_reason, o.confirmed_by, r.id, r.type, r.value, r.owner_full_name, "            \
     "r.bank_code, r.bank_name_ru, r.bank_name_en, r.currency, r.country_code, r.active, "          \
     "r.assigned, r.created_at, r.trader_id, r.min_amount, r.max_amount, r.daily_amount, "          \
-    "r.daily_count, r.max_pending, r.paused, r.device_id "                                         \
+    "r.daily_count, r.max_pending, r.paused, r.device_id, r.bic, r.corr_account "                  \
     "FROM orders o LEFT JOIN requisites r ON r.id = o.requisite_id "
 #define SQL_ORDER_REQUISITE_AT 40
 

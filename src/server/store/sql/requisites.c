@@ -24,6 +24,8 @@ void sql_read_requisite(const struct sql_row *r, int i, struct requisite *rq)
     rq->max_pending = c->i64(r, i + 17);
     rq->paused = (int)c->i64(r, i + 18);
     rq->device_id = c->i64(r, i + 19);
+    c->text(r, i + 20, rq->bic, sizeof rq->bic);
+    c->text(r, i + 21, rq->corr_account, sizeof rq->corr_account);
 }
 
 void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q)

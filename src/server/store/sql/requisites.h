@@ -13,14 +13,15 @@
 #define SQL_REQUISITE_COLUMNS                                                                      \
     "id, type, value, owner_full_name, bank_code, bank_name_ru, bank_name_en, currency, "          \
     "country_code, active, assigned, created_at, trader_id, min_amount, max_amount, "              \
-    "daily_amount, daily_count, max_pending, paused, device_id "
+    "daily_amount, daily_count, max_pending, paused, device_id, bic, corr_account "
 
 /* A new requisite, assigned 0 (PostgreSQL appends RETURNING id). */
 #define SQL_REQUISITE_INSERT                                                                       \
     "INSERT INTO requisites(type, value, owner_full_name, bank_code, bank_name_ru, "               \
     "bank_name_en, currency, country_code, active, assigned, created_at, trader_id, "              \
-    "min_amount, max_amount, daily_amount, daily_count, max_pending, paused) VALUES ($1, $2, "     \
-    "$3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16, $17)"
+    "min_amount, max_amount, daily_amount, daily_count, max_pending, paused, bic, corr_account) "  \
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16, $17, $18, " \
+    "$19)"
 
 /* store.h requisites_after: $1 type, $2 currency, $3 after, $4 limit (on
  * SQLite the index requisites_pick is (type, currency, active, id),
@@ -33,14 +34,15 @@
  * orders on it after its columns (counted on orders_pending_requisite:
  * pending rows only). */
 void sql_requisites_list(const struct requisite_filter *f, struct sql_query *q);
-#define SQL_REQUISITES_LIST_PENDING_AT 20 /* the count's column */
+#define SQL_REQUISITES_LIST_PENDING_AT 22 /* the count's column */
 
 /* One requisite, and writing its settings back. */
 #define SQL_REQUISITE_BY_ID "SELECT " SQL_REQUISITE_COLUMNS "FROM requisites WHERE id = $1"
 #define SQL_REQUISITE_UPDATE                                                                       \
     "UPDATE requisites SET owner_full_name = $2, bank_code = $3, bank_name_ru = $4, "              \
     "bank_name_en = $5, country_code = $6, active = $7, min_amount = $8, max_amount = $9, "        \
-    "daily_amount = $10, daily_count = $11, max_pending = $12, paused = $13 WHERE id = $1"
+    "daily_amount = $10, daily_count = $11, max_pending = $12, paused = $13, bic = $14, "          \
+    "corr_account = $15 WHERE id = $1"
 
 /* The claims and days of the selection rule (store/claims.c). On
  * PostgreSQL a claim is a row keyed by (requisite, amount) in

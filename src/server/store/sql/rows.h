@@ -28,7 +28,7 @@
     "s.active, s.created_at, d.dialect, d.api_key, d.secret, d.order_ttl, d.callback_format, "     \
     "s.form_hosts, d.strict_signing, d.old_api_key, d.old_secret, d.old_valid_until, "             \
     "s.rate_limit, s.rate_burst, s.amount_adjust_max, s.dispute_ttl, s.dispute_callbacks, "        \
-    "s.dispute_auto_success, s.test_mode FROM shops s "                                            \
+    "s.dispute_auto_success, s.test_mode, s.logo_url, s.brand_color FROM shops s "                 \
     "LEFT JOIN shop_dialects d ON d.shop_id = s.id "
 #define SQL_SHOP_ORDER "ORDER BY s.id, d.dialect"
 #define SQL_SHOP_BY_ID SQL_SHOP_SELECT "WHERE s.id = $1 " SQL_SHOP_ORDER

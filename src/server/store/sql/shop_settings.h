@@ -15,6 +15,7 @@
 #define SQL_SHOP_UPDATE                                                                            \
     "UPDATE shops SET name = $2, url = $3, callback_url = $4, form_hosts = $5, active = $6, "      \
     "rate_limit = $7, rate_burst = $8, amount_adjust_max = $9, dispute_ttl = $10, "                \
-    "dispute_callbacks = $11, dispute_auto_success = $12, test_mode = $13 WHERE id = $1"
+    "dispute_callbacks = $11, dispute_auto_success = $12, test_mode = $13, logo_url = $14, "       \
+    "brand_color = $15 WHERE id = $1"
 
 #endif

@@ -100,6 +100,8 @@ void sql_read_shop(const struct sql_row *r, struct shop *s)
     s->dispute_callbacks = c->i64(r, 23) != 0;
     s->dispute_auto_success = c->i64(r, 24) != 0;
     s->test_mode = c->i64(r, 25) != 0;
+    c->text(r, 26, s->logo_url, sizeof s->logo_url);
+    c->text(r, 27, s->brand_color, sizeof s->brand_color);
 }
 
 void sql_read_shop_dialect(const struct sql_row *r, struct shop *s)

@@ -21,6 +21,12 @@ void sql_withdrawals_list(const struct withdrawal_filter *f, struct sql_query *q
         sql_query_add(q, "shop_id = ");
         sql_query_i64(q, f->shop_id);
     }
+    if (f->merchant_id > 0) {
+        sql_query_where(q, &first);
+        sql_query_add(q, "shop_id IN (SELECT id FROM shops WHERE merchant_id = ");
+        sql_query_i64(q, f->merchant_id);
+        sql_query_add(q, ")");
+    }
     if (f->after_id > 0) {
         sql_query_where(q, &first);
         sql_query_add(q, f->asc ? "id > " : "id < ");

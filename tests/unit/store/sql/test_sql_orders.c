@@ -131,7 +131,7 @@ static void select_row(const struct order *o, const struct requisite *rq, struct
     sink_text(&m->sink, o->confirmed_by);
     assert_int_equal(m->n, SQL_ORDER_REQUISITE_AT);
     if (rq == NULL) {
-        for (int i = 0; i < 20; i++)
+        for (int i = 0; i < 22; i++)
             m->null[m->n++] = true;
         return;
     }
@@ -147,6 +147,8 @@ static void select_row(const struct order *o, const struct requisite *rq, struct
                             rq->daily_count, rq->max_pending, rq->paused,     rq->device_id};
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
         sink_i64(&m->sink, more[i], true);
+    sink_text(&m->sink, rq->bic);
+    sink_text(&m->sink, rq->corr_account);
 }
 
 static void test_order_round_trip(void **state)
@@ -166,6 +168,8 @@ static void test_order_round_trip(void **state)
     snprintf(rq.bank_name_en, sizeof rq.bank_name_en, "Sber");
     snprintf(rq.currency, sizeof rq.currency, "RUB");
     snprintf(rq.country_code, sizeof rq.country_code, "RUS");
+    snprintf(rq.bic, sizeof rq.bic, "044525225");
+    snprintf(rq.corr_account, sizeof rq.corr_account, "30101810400000000225");
     fill(o, rq.id);
     o->req = rq;
     select_row(o, &rq, m);
@@ -219,7 +223,7 @@ static void test_select_lists_the_insert_columns(void **state)
                                 "r.bank_name_ru, r.bank_name_en, r.currency, r.country_code, "
                                 "r.active, r.assigned, r.created_at, r.trader_id, "
                                 "r.min_amount, r.max_amount, r.daily_amount, r.daily_count, "
-                                "r.max_pending, r.paused, r.device_id "));
+                                "r.max_pending, r.paused, r.device_id, r.bic, r.corr_account "));
 }
 
 int main(void)
