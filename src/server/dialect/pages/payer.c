@@ -18,7 +18,7 @@
 #include "kassa/money.h"
 #include "kassa/sign.h"
 #include "pages.h"
-#include "st00012.h"
+#include "dialect/st00012.h"
 
 /* The payer page's own words (html.h's struct lang has the shared ones). */
 struct words {
