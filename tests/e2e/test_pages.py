@@ -755,3 +755,23 @@ def test_shop_branding_on_the_page_and_through_the_cli(kassad):
     assert r.returncode == 1
     assert r.stderr.strip() == ("kassa: HTTP 400 Bad Request: brand_color: expected a colour as "
                                 "#rrggbb (or empty: the default)")
+
+
+def test_receipt_on_a_timed_out_order_opens_a_dispute(kassad):
+    from test_disputes import expire
+    creds = create_shop(kassad)
+    loc, o = panda_page(kassad, creds, "100.00", "SBP")
+    expire(kassad, o["uuid"])
+    page = html(get(kassad, loc))
+    assert 'data-status="expired"' in page and 'id="paid"' not in page
+    assert text(page, "late").startswith("Время на оплату истекло.")
+    png = get(kassad, loc.replace("/pay/complete/", "/pay/qr/") + "dark.png").body
+    r = send_raw(kassad.base_url, "POST", loc + "receipt", *multipart(
+        "receipt", "check.png", png, "image/png"))
+    assert r.status == 303 and r.headers["Location"] == loc + "?receipt=1"
+    st, q = kassad.admin("GET", "/admin/v1/disputes")
+    assert st == 200 and len(q["items"]) == 1
+    d = q["items"][0]
+    assert d["initiator"] == "customer" and d["status"] == "in_progress"
+    st, full = kassad.admin("GET", f"/admin/v1/disputes/{d['uuid']}")
+    assert [e["uploader"] for e in full["evidence"]] == ["customer"]
