@@ -50,6 +50,17 @@ const text = async (loc) => ((await loc.textContent()) || "").replace(/[\s\u00a0
 // The layout check at the page's own viewport; name: which page.
 async function layout(page, name) {
   const problems = await checkLayout(page);
+  // a style rule inside another (an unclosed brace in style.css) is a
+  // problem too: the rules after it no longer apply
+  problems.push(
+    ...(await page.evaluate(() =>
+      [...document.styleSheets].flatMap((sheet) =>
+        [...sheet.cssRules]
+          .filter((r) => r instanceof CSSStyleRule && r.cssRules && r.cssRules.length > 0)
+          .map((r) => `style.css: rules nested in "${r.selectorText}"`),
+      ),
+    )),
+  );
   seen.layout[name] = { width: page.viewportSize().width, problems };
   if (process.env.SCREENSHOT_DIR)
     await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/flow-${name}.png`, fullPage: true });

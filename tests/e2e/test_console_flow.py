@@ -17,7 +17,8 @@ what the pages showed and the state after.
    arrived; the order completes late with it; the merchant's callback
    reaches the seed's webhook server.
 
-Every page visited passes tests/browser/layout.mjs at its viewport. Every
+Every page visited passes tests/browser/layout.mjs at its viewport (and no
+rule of style.css is nested in another: an unclosed brace). Every
 figure by hand: a shop with a 2.5 % fee, a RUB trader (reward 1 %) with a
 100000.00 deposit, USDT-RUB at 95.00."""
 import json
