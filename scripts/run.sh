@@ -153,6 +153,28 @@ if [ ! -f "$shop_file" ]; then
         "$db" "$shop" "$requisite" "$shop_file")
 fi
 
+# Console sign-ins (once per database): an owner operator and the demo
+# shop's merchant user, each with a password of its own.
+if ! $PY -c 'import json,sys; sys.exit(0 if "console" in json.load(open(sys.argv[1])) else 1)' "$shop_file"; then
+    op_pass=$(openssl rand -hex 10)
+    mu_pass=$(openssl rand -hex 10)
+    merchant_id=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["shop"]["merchant_id"])' "$shop_file")
+    if admin POST /admin/v1/operators \
+        '{"name":"Demo operator","role":"owner","login":"operator","password":"'"$op_pass"'"}' >/dev/null &&
+        admin POST "/admin/v1/merchants/$merchant_id/users" \
+            '{"name":"Demo merchant","login":"merchant","password":"'"$mu_pass"'"}' >/dev/null; then
+        (umask 077 && $PY -c 'import json,sys; d = json.load(open(sys.argv[1])); d["console"] = {"operator": sys.argv[2], "merchant": sys.argv[3]}; json.dump(d, open(sys.argv[1], "w"), indent=2)' \
+            "$shop_file" "$op_pass" "$mu_pass")
+    else
+        echo "run: the console's demo sign-ins could not be created (see above)" >&2
+    fi
+fi
+read -r op_pass mu_pass < <($PY -c '
+import json, sys
+c = json.load(open(sys.argv[1])).get("console", {})
+print(c.get("operator", "-"), c.get("merchant", "-"))
+' "$shop_file")
+
 read -r shop_id panda_key panda_secret tegro_shop tegro_key tegro_secret < <($PY -c '
 import json, sys
 d = json.load(open(sys.argv[1]))["shop"]
@@ -170,6 +192,10 @@ kassad is running at $base (pid $pid); Ctrl-C stops it.
   tegro shop_id      $tegro_shop
   tegro api_key      $tegro_key
   tegro secret       $tegro_secret
+
+The console: $public_url/console/
+  operator           login operator, password $op_pass
+  merchant           login merchant, password $mu_pass
 
 Create an order (panda API, the integration example's script):
 

@@ -281,7 +281,7 @@ async function disputeView(main, { uuid }) {
         opFacts([
           [t("op.disputes.order"), h("a", { href: `#/orders/${d.order_uuid}`, text: String(d.order_id) })],
           [t("op.disputes.amount"), h("span#dispute-amount", { text: money(d.amount, d.currency) })],
-          d.amount_received ? [t("op.disputes.amount_received"), money(d.amount_received, d.currency)] : null,
+          d.amount_received ? [t("op.disputes.amount_received"), h("span#dispute-received", { text: money(d.amount_received, d.currency) })] : null,
           [t("op.disputes.status"), statusBadge(d)],
           [t("op.disputes.awaiting"), awaitingBadge(d)],
           [t("op.disputes.initiator"), t(`op.disputes.p.${d.initiator}`)],
@@ -289,7 +289,7 @@ async function disputeView(main, { uuid }) {
           [t("op.disputes.trader"), d.trader_id ? String(d.trader_id) : "—"],
           [t("op.disputes.merchant_order_id"), h("span.mono", { text: d.merchant_order_id || "—" })],
           d.comment ? [t("op.disputes.comment"), d.comment] : null,
-          d.reject_reason ? [t("op.disputes.reject_reason"), t(`op.disputes.r.${d.reject_reason}`)] : null,
+          d.reject_reason ? [t("op.disputes.reject_reason"), h("span#dispute-reject-reason", { text: t(`op.disputes.r.${d.reject_reason}`) })] : null,
           [t("op.disputes.created"), dt(d.created_at)],
           [t("op.disputes.deadline"), dt(d.deadline)],
           d.pause_duration_sec ? [t("op.disputes.paused_for"), duration(d.pause_duration_sec)] : null,

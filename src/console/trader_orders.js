@@ -174,6 +174,13 @@ async function orderView(main, uuid) {
     );
   };
   draw(o);
+  // a pending order may change meanwhile (the payer's word, the operator,
+  // its expiry): follow it
+  poll(async () => {
+    if (o.status !== "pending") return;
+    const now = await api("GET", `/trader/v1/orders/${encodeURIComponent(uuid)}`);
+    if (now.status !== o.status || now.confirmed_by_customer !== o.confirmed_by_customer) draw(now);
+  }, POLL_MS);
 }
 
 export default function setup(app) {

@@ -32,7 +32,8 @@ async function ask(step, data = {}) {
 }
 
 // ---- the layout check (no horizontal overflow, no word broken across
-// lines) at 375 and 1280 px -------------------------------------------------
+// lines; text that may wrap anywhere, a long token, is not a word) at 375
+// and 1280 px ---------------------------------------------------------------
 
 async function layoutOnce(page) {
   return page.evaluate(() => {
@@ -42,6 +43,7 @@ async function layoutOnce(page) {
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
       if (!el || el.closest("script, style, select, option, textarea, [hidden]")) continue;
+      if (getComputedStyle(el).overflowWrap === "anywhere") continue; // long tokens, as layout.mjs
       const re = /\S+/g;
       let m;
       while ((m = re.exec(n.textContent))) {
@@ -61,12 +63,17 @@ async function layoutOnce(page) {
   });
 }
 
+// The shared checker (tests/browser/layout.mjs, from the payer page's work)
+// runs too when it is there: "shared" holds its problems, null without it.
+const shared = await import("./layout.mjs").catch(() => null);
+
 async function layout(page, seen, name) {
   const out = {};
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
     await page.waitForTimeout(200);
     out[width] = await layoutOnce(page);
+    out[width].shared = shared ? await shared.checkLayout(page) : null;
   }
   seen.layout[name] = out;
 }
@@ -194,7 +201,23 @@ try {
   await card3.waitFor({ state: "detached" });
   seen.third.empty_after = await text(page.locator(".tr-empty"));
   seen.steps.push("not received");
-  const other = await ask("not_received", { uuid: third.uuid });
+  const fourth = await ask("not_received", { uuid: third.uuid });
+
+  // the operator fails the order while the trader's dialog is open: the
+  // API's refusal is shown, and the order leaves the list
+  const card4 = page.locator(`article.tr-order[data-uuid="${fourth.uuid}"]`);
+  await card4.waitFor({ timeout: 10000 });
+  await card4.locator(".tr-received").click();
+  {
+    const { dlg } = await confirm(page);
+    await ask("dialog_open", { uuid: fourth.uuid });
+    await clickOk(dlg);
+  }
+  await page.locator(".toast.error").waitFor();
+  seen.race_error = await text(page.locator(".toast.error"));
+  await card4.waitFor({ state: "detached", timeout: 10000 });
+  seen.steps.push("refusal shown");
+  const other = await ask("refused");
 
   // the orders by state; one order's page; another trader's order is not found
   await goto(page, "#/?status=completed", `.tr-orders[data-status=completed] article.tr-order`);

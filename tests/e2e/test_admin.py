@@ -119,7 +119,8 @@ SHOP_VIEW = {"id", "merchant_id", "shop_id", "name", "url", "callback_url", "fee
              "fee_fixed", "allowed_hosts", "rate_limit", "rate_burst", "amount_adjust_max",
              "dispute_ttl",
              "dispute_callbacks", "dispute_auto_success", "test_mode", "callback_version", "panda_order_ttl",
-             "strict_signing", "tegro_order_ttl", "notification_format", "active"}
+             "strict_signing", "tegro_order_ttl", "notification_format", "active", "logo_url",
+             "brand_color"}
 
 
 def get_shop(server, shop_id):
@@ -238,6 +239,11 @@ def raw_sql(server, sql):
 # gone; 010 forgotten), so that the next start runs 010 on these shops (and
 # 013, which adds a column to the shops 010 rebuilds, after it).
 UNDO_010 = """
+ALTER TABLE shops DROP COLUMN logo_url;
+ALTER TABLE shops DROP COLUMN brand_color;
+ALTER TABLE requisites DROP COLUMN bic;
+ALTER TABLE requisites DROP COLUMN corr_account;
+DELETE FROM schema_migrations WHERE name LIKE '%payer_page%';
 ALTER TABLE shops DROP COLUMN test_mode;
 DELETE FROM schema_migrations WHERE name LIKE '%test_mode%';
 DROP TABLE dispute_logs;

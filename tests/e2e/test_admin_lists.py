@@ -462,7 +462,7 @@ def test_requisites_with_pending_counts(world):
                          "bank_name_ru", "bank_name_en", "currency", "country_code", "active",
                          "assigned", "trader_id", "pending_orders", "created_at", "paused",
                          "min_amount", "max_amount", "daily_amount", "daily_count",
-                         "max_pending", "device_id"}
+                         "max_pending", "device_id", "bic", "corr_account"}
     assert [r["id"] for r in body["items"]] == sorted((r["id"] for r in body["items"]),
                                                       reverse=True)
     st, none = server.admin("GET", "/admin/v1/requisites?type=card")

@@ -167,6 +167,16 @@ def test_trader_console_on_a_phone(kassad, tmp_path):
                 o = admin_get(kassad, f"/admin/v1/orders/{msg['uuid']}")
                 assert (o["status"], o["amount_received"]) == ("failed", None)
                 assert balances(kassad, a) == ("98134.29", "0.00", "18.85")
+                made["fourth"] = new_order(kassad, shop, "450.00")
+                answer(uuid=made["fourth"]["uuid"])
+            elif step == "dialog_open":
+                st, o = kassad.admin("POST", f"/admin/v1/orders/{msg['uuid']}/fail")
+                assert (st, o["status"]) == (200, "failed"), o
+                answer()
+            elif step == "refused":
+                o = admin_get(kassad, f"/admin/v1/orders/{made['fourth']['uuid']}")
+                assert (o["status"], o["confirmed_by"]) == ("failed", None), o
+                assert balances(kassad, a) == ("98134.29", "0.00", "18.85")
                 answer(uuid=ob["uuid"])
             elif step == "money":
                 answer()
@@ -256,6 +266,8 @@ def test_trader_console_on_a_phone(kassad, tmp_path):
     assert s["third"]["question"] == (
         f"500.00 RUB did not arrive on {a.requisite['requisite']}? The order fails.")
     assert s["third"]["empty_after"] == "No orders are waiting for your requisites."
+    assert s["race_error"] == (f"order {made['fourth']['uuid']} is failed: it cannot become "
+                               "completed")
     assert s["completed_listed"] == [second["uuid"], first["uuid"]]
     assert s["order_page"] == {"uuid": first["uuid"], "status": "completed",
                                "amount": "1 234.56 RUB"}
@@ -268,11 +280,11 @@ def test_trader_console_on_a_phone(kassad, tmp_path):
     assert s["money"]["earned"] == rub("18.85")
     assert s["money"]["earned_hint"] == "your reward, 1 % of each order"
     # the trader's postings, newest first: the deposit (1); per order its
-    # reserve (2: available, reserved); 1234.56 completed (the reserve taken,
-    # the reward: 2), 700.00 completed for 650.00 (the reserve taken and
-    # 50.00 back, the reward: 3), 500.00 released (2): 14
-    assert s["money"]["ledger_rows"] == 14
-    assert s["money"]["ledger_first"] == ["reserve released", "frozen", "−500.00 RUB"]
+    # reserve (4 x 2: available, reserved); 1234.56 completed (the reserve
+    # taken, the reward: 2), 700.00 completed for 650.00 (the reserve taken
+    # and 50.00 back, the reward: 3), 500.00 and 450.00 released (2 x 2): 18
+    assert s["money"]["ledger_rows"] == 18
+    assert s["money"]["ledger_first"] == ["reserve released", "frozen", "−450.00 RUB"]
     assert s["requisite"]["head"].startswith(f"SBP {a.requisite['requisite']}")
     assert s["requisite"]["head"].endswith("taking orders")
     # the dispute, announced on the orders screen
@@ -305,9 +317,11 @@ def test_trader_console_on_a_phone(kassad, tmp_path):
         f"ru #{p}" for p in ["/", "/?status=completed", f"/orders/{first['uuid']}", "/disputes",
                              f"/disputes/{made['dispute']['uuid']}", "/messages", "/requisites",
                              "/money", "/devices", "/settings"]}
+    shared = [] if (BROWSER_DIR / "layout.mjs").exists() else None
     for view, widths in s["layout"].items():
         for width, got in widths.items():
-            assert got == {"overflow": 0, "broken": [], "wide": []}, (view, width, got)
+            assert got == {"overflow": 0, "broken": [], "wide": [], "shared": shared}, (
+                view, width, got)
     assert s["console_errors"] == []
     png = shot.read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000

@@ -300,6 +300,10 @@ def test_panda_qr_urls_are_served(kassad_shared, shop_p):
         assert r.status == 200 and r.body.startswith(PNG_SIG), key
     page = get(kassad_shared, urllib.parse.urlsplit(view["payment_redirect_url"]).path)
     assert page.status == 200 and "10.00 RUB" in html(page)
+    # an SBP phone: the QR code is the page's own address
+    assert view["qr_code_kind"] == "page"
+    assert view["qr_code_payload"] == view["payment_redirect_url"]
+    assert view["shop"]["name"] == 'Shop <b>"bold"</b> & co'
 
 
 def decode_png(data):
@@ -514,7 +518,7 @@ def panda_page(server, creds, amount, requisite_type, lang=None):
     r = server.panda(creds).create_order(amount=amount, requisite_type=requisite_type, **fields)
     assert r.status == 200, r.body
     view = server.request("GET", f"/orders/callback/{r.json['uuid_callback']}").json
-    return urllib.parse.urlsplit(view["payment_redirect_url"]).path, r.json
+    return urllib.parse.urlsplit(view["payment_redirect_url"]).path, dict(r.json, view=view)
 
 
 def multipart(field, filename, data, ctype):
@@ -642,6 +646,12 @@ def test_account_requisite_gets_a_gost_st00012_qr(kassad):
     assert text(page, "qr-label") == \
         "Отсканируйте QR-код в приложении банка: реквизиты и сумма заполнятся сами."
     assert "перевод по реквизитам счёта" in page
+    # the panda payer view says the same
+    view = o["view"]
+    assert view["qr_code_kind"] == "st00012"
+    assert view["qr_code_payload"] == attr(page, "qr", "data-payload")
+    assert view["shop"] == {"name": "Test shop", "url": "https://shop.example", "logo_url": "",
+                            "brand_color": ""}
     png = get(kassad, loc.replace("/pay/complete/", "/pay/qr/") + "dark.png")
     assert png.status == 200 and png.body.startswith(PNG_SIG)
     # without its bank's ids the requisite gets no ST00012 code
@@ -654,7 +664,8 @@ def test_account_requisite_gets_a_gost_st00012_qr(kassad):
 
 def test_qr_requisite_gets_its_nspk_link(kassad):
     creds = create_shop(kassad, requisite=dict(SBP_REQUISITE, type="QR", requisite=NSPK))
-    loc, _ = panda_page(kassad, creds, "250.00", "QR")
+    loc, o = panda_page(kassad, creds, "250.00", "QR")
+    assert (o["view"]["qr_code_kind"], o["view"]["qr_code_payload"]) == ("nspk", NSPK)
     page = html(get(kassad, loc + "?lang=en"))
     assert attr(page, "qr", "data-kind") == "nspk"
     assert attr(page, "qr", "data-payload") == NSPK
@@ -744,3 +755,23 @@ def test_shop_branding_on_the_page_and_through_the_cli(kassad):
     assert r.returncode == 1
     assert r.stderr.strip() == ("kassa: HTTP 400 Bad Request: brand_color: expected a colour as "
                                 "#rrggbb (or empty: the default)")
+
+
+def test_receipt_on_a_timed_out_order_opens_a_dispute(kassad):
+    from test_disputes import expire
+    creds = create_shop(kassad)
+    loc, o = panda_page(kassad, creds, "100.00", "SBP")
+    expire(kassad, o["uuid"])
+    page = html(get(kassad, loc))
+    assert 'data-status="expired"' in page and 'id="paid"' not in page
+    assert text(page, "late").startswith("Время на оплату истекло.")
+    png = get(kassad, loc.replace("/pay/complete/", "/pay/qr/") + "dark.png").body
+    r = send_raw(kassad.base_url, "POST", loc + "receipt", *multipart(
+        "receipt", "check.png", png, "image/png"))
+    assert r.status == 303 and r.headers["Location"] == loc + "?receipt=1"
+    st, q = kassad.admin("GET", "/admin/v1/disputes")
+    assert st == 200 and len(q["items"]) == 1
+    d = q["items"][0]
+    assert d["initiator"] == "customer" and d["status"] == "in_progress"
+    st, full = kassad.admin("GET", f"/admin/v1/disputes/{d['uuid']}")
+    assert [e["uploader"] for e in full["evidence"]] == ["customer"]

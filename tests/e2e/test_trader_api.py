@@ -296,9 +296,9 @@ def test_requisites_own_only(kassad):
                  "owner_full_name": "Иван Иванов", "bank_code": SBP_REQUISITE["bank_code"],
                  "bank_name_ru": SBP_REQUISITE["bank_name_ru"],
                  "bank_name_en": SBP_REQUISITE["bank_name_en"], "currency": "RUB",
-                 "country_code": "RUS", "active": True, "paused": False, "min_amount": None,
-                 "max_amount": None, "daily_amount": None, "daily_count": None,
-                 "max_pending": 1, "pending_orders": 0}
+                 "country_code": "RUS", "bic": "", "corr_account": "", "active": True,
+                 "paused": False, "min_amount": None, "max_amount": None, "daily_amount": None,
+                 "daily_count": None, "max_pending": 1, "pending_orders": 0}
     rb = add_requisite(b, requisite="+79990000002")
     st, page = a.get("/trader/v1/requisites")
     assert st == 200 and page == {"items": [dict(r, created_at=created)], "next_cursor": None}

@@ -1,4 +1,4 @@
-/* test_st00012.c: the payer's QR payloads (src/server/dialect/pages/
+/* test_st00012.c: the payer's QR payloads (src/server/dialect/
  * st00012.c): the GOST R 56042-2014 ST00012 string, its required fields and
  * the cleaning of values ('|' is the separator: never inside a value), the
  * NSPK link check, and which payload an order's requisite gets. */
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "dialect/pages/st00012.h"
+#include "dialect/st00012.h"
 
 static const struct st00012 OK = {
     .name = "ООО «Ромашка»",

@@ -31,7 +31,7 @@
 #include "dialect/reply.h"
 #include "pages.h"
 #include "pages_qr.h"
-#include "st00012.h"
+#include "dialect/st00012.h"
 
 extern const struct embedded_file pay_static[];
 extern const size_t pay_static_count;

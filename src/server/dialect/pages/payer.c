@@ -18,7 +18,7 @@
 #include "kassa/money.h"
 #include "kassa/sign.h"
 #include "pages.h"
-#include "st00012.h"
+#include "dialect/st00012.h"
 
 /* The payer page's own words (html.h's struct lang has the shared ones). */
 struct words {
@@ -362,7 +362,10 @@ static void body_attrs(char *out, size_t size, const struct shop *shop, const st
 {
     size_t n = 0;
     out[0] = '\0';
-    if (shop->brand_color[0] == '#' && strlen(shop->brand_color) == 7) /* checked when set */
+    bool color = shop->brand_color[0] == '#' && strlen(shop->brand_color) == 7;
+    for (int i = 1; color && i < 7; i++) /* checked when set; as sure here */
+        color = strchr("0123456789abcdefABCDEF", shop->brand_color[i]) != NULL;
+    if (color)
         n += (size_t)snprintf(out, size, "data-brand=\"%s\" ", shop->brand_color);
     if (o->status == ORDER_PENDING && n < size)
         snprintf(out + n, size - n,

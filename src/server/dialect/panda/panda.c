@@ -18,8 +18,7 @@
 #include "dialect/reply.h"
 #include "panda.h"
 
-/* The attribute name a requisite's value goes under. */
-static const char *requisite_attr(const char *type)
+const char *panda_requisite_attr(const char *type)
 {
     if (strcmp(type, "SBP") == 0 || strcmp(type, "internalTransferMobile") == 0 ||
         strcmp(type, "phoneTopUp") == 0)
@@ -76,7 +75,7 @@ static void render_order_fields(struct jw *w, const struct order *o, const struc
         jw_kstr(w, view == VIEW_GET ? "requisites" : "requisite", r->value);
         jw_key(w, "requisite_attributes");
         jw_obj(w);
-        jw_kstr(w, requisite_attr(r->type), r->value);
+        jw_kstr(w, panda_requisite_attr(r->type), r->value);
         jw_obj_end(w);
         jw_kstr(w, "owner_full_name", r->owner_full_name);
         jw_kstr(w, "bank_code", r->bank_code);
@@ -395,69 +394,6 @@ static enum http_action panda_by_merchant_id(struct http_req *req, const char *m
         return HTTP_DONE;
     }
     jw_arr_end(&w);
-    reply_jw(req, 200, &w);
-    return HTTP_DONE;
-}
-
-/* The payer's view, public: who knows uuid_callback may see it. */
-static enum http_action panda_callback_view(struct http_req *req, const char *uuid_cb)
-{
-    if (!core_is_uuid(uuid_cb)) {
-        reply_error(req, 400, "Invalid callback UUID format");
-        return HTTP_DONE;
-    }
-    struct order *o = arena_alloc(&req->arena, sizeof *o);
-    kassa_err err = o ? query_order(ORDER_BY_UUID_CALLBACK, uuid_cb, 0, o) : KASSA_ENOMEM;
-    if (err == KASSA_ENOTFOUND) {
-        reply_error(req, 404, "Order not found");
-        return HTTP_DONE;
-    }
-    if (err != KASSA_OK) {
-        reply_error(req, 500, "Internal server error");
-        return HTTP_DONE;
-    }
-    char created[32], url[URL_SIZE + 128];
-    clock_format(o->created_at, CLOCK_ISO8601, created, sizeof created);
-    struct jw w;
-    jw_init(&w, REPLY_JSON_LIMIT);
-    jw_obj(&w);
-    jw_kmoney(&w, "amount_rub", o->amount, o->currency, 2, true);
-    jw_kstr(&w, "status", panda_status(o->status));
-    jw_kint(&w, "ttl_sec", o->status == ORDER_PENDING ? order_ttl_left(o) : 0);
-    jw_kbool(&w, "confirmed_by_customer", o->confirmed_by_customer);
-    jw_key(&w, "requisite_info");
-    struct requisite sandbox;
-    const struct requisite *r = order_requisite(o, strcmp(o->lang, "en") == 0, &sandbox);
-    if (r != NULL) {
-        jw_obj(&w);
-        jw_kstr(&w, "type", r->type);
-        jw_kstr(&w, "requisites", r->value);
-        jw_kstr(&w, "owner_full_name", r->owner_full_name);
-        jw_kstr(&w, "bank_code", r->bank_code);
-        jw_kstr(&w, "bank_name", r->bank_name_ru);
-        jw_key(&w, "attributes");
-        jw_obj(&w);
-        jw_kstr(&w, requisite_attr(r->type), r->value);
-        jw_obj_end(&w);
-        jw_obj_end(&w);
-    } else {
-        jw_null(&w);
-    }
-    snprintf(url, sizeof url, "%s/pay/complete/%lld/%s/", dialect_settings()->public_url,
-             (long long)o->id, o->pay_token);
-    jw_kstr(&w, "payment_redirect_url", url);
-    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/dark.png", dialect_settings()->public_url,
-             (long long)o->id, o->pay_token);
-    jw_kstr(&w, "dark_qr_code_url", url);
-    snprintf(url, sizeof url, "%s/pay/qr/%lld/%s/light.png", dialect_settings()->public_url,
-             (long long)o->id, o->pay_token);
-    jw_kstr(&w, "light_qr_code_url", url);
-    jw_knull(&w, "receipt");
-    jw_kstr(&w, "created_at", created);
-    jw_kstr(&w, "currency", o->currency);
-    jw_kstr(&w, "uuid", o->uuid);
-    jw_kstr(&w, "uuid_callback", o->uuid_callback);
-    jw_obj_end(&w);
     reply_jw(req, 200, &w);
     return HTTP_DONE;
 }

@@ -1,5 +1,5 @@
 /* panda.h: what the panda dialect's files share (panda.c: the REST API;
- * callback.c: its status names and callbacks). */
+ * view.c: the payer's view; callback.c: its status names and callbacks). */
 #ifndef KASSA_PANDA_H
 #define KASSA_PANDA_H
 
@@ -20,6 +20,13 @@ extern const struct dialect dialect_panda;
 /* panda's status name of a core status: "completed", "failed", "timeout",
  * "canceled", "traderNotFound", "pending". */
 const char *panda_status(enum order_status s);
+
+/* The attribute name a requisite's value goes under (requisite_attributes):
+ * "phoneNumber", "cardNumber", "accountNumber" or "value". */
+const char *panda_requisite_attr(const char *type);
+
+/* GET /orders/callback/{uuid_callback} (view.c): the payer's view. */
+enum http_action panda_callback_view(struct http_req *req, const char *uuid_cb);
 
 /* The callback body of order `o` reaching `status`, version 3 or 2
  * (anything else is 3), into out (size bytes, NUL-terminated), its length

@@ -1,11 +1,11 @@
 /* st00012.h: what the payer's QR code carries (the payer page, its QR
- * images): only a payload a bank app accepts. A GOST R 56042-2014 payment
+ * images, the panda payer view): only a payload a bank app accepts. A GOST R 56042-2014 payment
  * string ("ST00012|Name=...|PersonalAcc=...|...", UTF-8) for an account
  * requisite with every field the standard requires, the NSPK link itself
  * for a QR requisite, otherwise the payer page's own address (to continue
  * on a phone). */
-#ifndef KASSA_PAGES_ST00012_H
-#define KASSA_PAGES_ST00012_H
+#ifndef KASSA_DIALECT_ST00012_H
+#define KASSA_DIALECT_ST00012_H
 
 #include <stdbool.h>
 #include <stddef.h>
