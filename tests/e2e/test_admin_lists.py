@@ -145,7 +145,7 @@ def test_pages_stay_stable_while_orders_arrive(world):
     ("amount_min=10", "amount_min: give currency too (amounts are in its units)"),
     ("currency=RUB&amount_max=1e3", "amount_max: expected an amount in RUB, e.g. 100.00"),
     ("stauts=pending", "unknown argument 'stauts': orders are listed by status, shop_id, "
-                       "merchant_id, dialect, from, to, requisite_id, confirmed_by_customer, "
+                       "merchant_id, dialect, from, to, requisite_id, trader_id, confirmed_by_customer, "
                        "currency, amount_min, amount_max, merchant_order_id, q (with limit, "
                        "cursor, order)"),
 ])

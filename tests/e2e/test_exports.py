@@ -225,7 +225,7 @@ def test_exports_refuse_bad_arguments_before_streaming(kassad):
         ("/admin/v1/orders.csv?from=100&to=100", "to: must be later than from"),
         ("/admin/v1/orders.csv?limit=10",
          "unknown argument 'limit': orders are exported by status, shop_id, merchant_id, "
-         "dialect, from, to, requisite_id, confirmed_by_customer, currency, amount_min, "
+         "dialect, from, to, requisite_id, trader_id, confirmed_by_customer, currency, amount_min, "
          "amount_max, merchant_order_id, q"),
         ("/admin/v1/orders.csv?status=paid",
          "status: expected pending, completed, failed, expired, canceled, no_requisite or "

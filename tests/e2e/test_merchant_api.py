@@ -100,7 +100,7 @@ def test_orders_only_its_own_with_the_admin_filters(kassad):
     assert m.get(f"/orders?q={ob['uuid']}") == (200, {"items": [], "next_cursor": None})
     assert m.get("/orders?colour=red") == (400, {
         "error": "unknown argument 'colour': orders are listed by status, shop_id, merchant_id, "
-                 "dialect, from, to, requisite_id, confirmed_by_customer, currency, amount_min, "
+                 "dialect, from, to, requisite_id, trader_id, confirmed_by_customer, currency, amount_min, "
                  "amount_max, merchant_order_id, q (with limit, cursor, order)"})
 
     st, one = m.get(f"/orders/{o1['uuid']}")
