@@ -12,10 +12,18 @@ from kassa_client import create_requisite, create_shop
 from test_callbacks import Receiver, callbacks_of, wait_until
 from test_disputes import open_dispute
 
-# The per-minute rows summed over writer slots, and the same figures from
-# the orders themselves: the rows must always equal the query.
-MINUTES = ("SELECT minute, shop_id, currency, sum(created) AS c, sum(completed) AS k, "
-           "sum(volume) AS v FROM order_minutes GROUP BY minute, shop_id, currency")
+# The per-minute rows summed over writer slots, with the orders created
+# since the sweeper's last fold (overview_fold, migration 029) added as the
+# overview adds them, and the same figures from the orders themselves: the
+# two must always be equal.
+MINUTES = ("SELECT minute, shop_id, currency, sum(c) AS c, sum(k) AS k, sum(v) AS v FROM "
+           "(SELECT minute, shop_id, currency, created AS c, completed AS k, volume AS v "
+           "FROM order_minutes UNION ALL SELECT created_at - created_at % 60, shop_id, currency, "
+           "1, 0, 0 FROM orders, overview_fold WHERE created_at >= folded_until AND test = 0) t "
+           "GROUP BY minute, shop_id, currency")
+# The rows alone, for the orders created before the fold.
+FOLDED = ("SELECT minute, shop_id, currency, sum(created), sum(completed), sum(volume) "
+          "FROM order_minutes GROUP BY minute, shop_id, currency")
 FROM_ORDERS = ("SELECT created_at - created_at % 60, shop_id, currency, count(*), "
                "sum(CASE WHEN status = 1 THEN 1 ELSE 0 END), "
                "sum(CASE WHEN status = 1 THEN (CASE WHEN amount_received > 0 THEN amount_received "
@@ -29,6 +37,10 @@ def assert_minutes_exact(server):
     missing = server.count_rows(f"({y} EXCEPT {x}) d")
     assert server.count_rows(f"({MINUTES}) m") > 0
     assert (differ, missing) == (0, 0)
+
+
+def folded_until(server):
+    return server.count_rows("orders, overview_fold", "created_at < folded_until")
 
 
 def overview(server, query="", token=None):
@@ -286,3 +298,33 @@ def test_minutes_purged_past_the_window(kassad, receivers):
     assert after["totals"] == {"created": 1, "completed": 1, "conversion": 1.0, "volume": [
         {"currency": "RUB", "amount": "200.00", "created": 1, "completed": 1, "conversion": 1.0}]}
     assert (after["callbacks"]["attempts"], after["callbacks"]["failed"]) == (1, 0)
+
+
+def test_orders_folded_into_minutes(kassad):
+    """The orders created are folded into the per-minute rows by the
+    sweeper once they are two minutes old; before and after, the overview
+    says the same, and after, the rows alone equal the orders."""
+    server = kassad
+    a = create_shop(server, name="Fold")
+    pa = server.panda(a)
+    server.advance_clock(60 - server.now() % 60 + 1)
+    uuids = []
+    for amount in ("110.00", "120.00", "130.00"):
+        r = pa.create_order(amount=amount)
+        assert r.status == 200, r.body
+        uuids.append(r.json["uuid"])
+    admin_ok(server, "POST", f"/admin/v1/orders/{uuids[0]}/complete")
+    assert folded_until(server) == 0  # too young to fold: counted from the orders
+    before = overview(server)
+    assert before["totals"]["created"] == 3 and before["totals"]["completed"] == 1
+    assert_minutes_exact(server)
+    server.advance_clock(190)
+    wait_until(lambda: folded_until(server) == 3, 10, "the sweeper's fold")
+    after = overview(server, "?hours=6")
+    assert after["totals"] == before["totals"]
+    assert [s for s in after["series"] if s["created"]] == \
+        [s for s in before["series"] if s["created"]]
+    x, y = f"SELECT * FROM ({FOLDED}) x", f"SELECT * FROM ({FROM_ORDERS}) y"
+    assert server.count_rows(f"({x} EXCEPT {y}) d") == 0
+    assert server.count_rows(f"({y} EXCEPT {x}) d") == 0
+    assert_minutes_exact(server)

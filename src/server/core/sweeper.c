@@ -1,7 +1,8 @@
 /* sweeper.c: the timer thread that expires pending orders past expires_at
  * (within a second of the clock passing it, also after clock/advance) and
  * moves disputes whose trader did not answer in time to the operator,
- * forgets idempotency keys past their retention and the overview's
+ * folds the orders created into the overview's per-minute rows (every 10
+ * s), forgets idempotency keys past their retention and the overview's
  * per-minute rows past its window (hourly), and writes when operators'
  * tokens were last used. Each step is a task run
  * through the function main.c gives (on the writer), so the core needs no
@@ -47,6 +48,25 @@ static kassa_err minutes_purge_apply(struct store_conn *c, struct store_task *ta
     return store_overview_purge(c, cmd->before, &cmd->purged);
 }
 
+/* The orders created up to OVERVIEW_FOLD_LAG seconds ago, folded into the
+ * overview's per-minute rows (store_overview_fold): by then every order
+ * created before is committed (a create's transaction lasts milliseconds),
+ * so none is skipped, and the overview counts the newer ones from the
+ * orders themselves. */
+#define OVERVIEW_FOLD_LAG 120
+
+struct minutes_fold_cmd {
+    struct store_task task;
+    int64_t until;
+    int64_t from;
+};
+
+static kassa_err minutes_fold_apply(struct store_conn *c, struct store_task *task)
+{
+    struct minutes_fold_cmd *cmd = container_of(task, struct minutes_fold_cmd, task);
+    return store_overview_fold(c, cmd->until, &cmd->from);
+}
+
 static pthread_t sweeper_thread;
 static atomic_bool sweeper_stopping;
 static core_run_fn sweeper_run;
@@ -56,7 +76,7 @@ static void *sweeper_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "kassa-sweeper"); /* top -H, perf */
     (void)arg;
-    int64_t last_purge = 0;
+    int64_t last_purge = 0, last_fold = 0;
     while (!atomic_load(&sweeper_stopping)) {
         struct order_expire_cmd cmd;
         do {
@@ -81,6 +101,15 @@ static void *sweeper_main(void *arg)
         } while (dcmd.expired == DISPUTE_EXPIRE_BATCH && !atomic_load(&sweeper_stopping));
 
         int64_t now = clock_now();
+        if (now - last_fold >= 10) {
+            int64_t until = now - OVERVIEW_FOLD_LAG;
+            struct minutes_fold_cmd fold = {.task.run = minutes_fold_apply,
+                                            .until = until - until % 60};
+            if (sweeper_run(&fold.task) == KASSA_OK)
+                last_fold = now;
+            else
+                log_warn("overview fold failed");
+        }
         if (now - last_purge >= 3600) {
             int ttl = core_settings()->idempotency_ttl;
             int64_t total = 0;

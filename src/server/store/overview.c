@@ -96,3 +96,37 @@ kassa_err store_overview_purge(struct store_conn *c, int64_t before, int *purged
     }
     return err;
 }
+
+static bool i64_row(void *arg, const struct sql_row *r)
+{
+    *(int64_t *)arg = r->ops->i64(r, 0);
+    return false;
+}
+
+kassa_err store_overview_fold(struct store_conn *c, int64_t until, int64_t *from)
+{
+    *from = -1;
+    int64_t lo = -1;
+    kassa_err err = store_query_run(c, store_query_new(SQL_OVERVIEW_FOLD_FROM), i64_row, &lo);
+    if (err != KASSA_OK || lo < 0 || until <= lo)
+        return err;
+    int claimed = 0;
+    struct sql_query *q = store_query_new(SQL_OVERVIEW_FOLD_CLAIM);
+    if (q != NULL) {
+        store_query_i64(q, lo);
+        store_query_i64(q, until);
+    }
+    err = store_query_run(c, q, count_row, &claimed);
+    if (err != KASSA_OK || claimed == 0)
+        return err; /* another node folded it meanwhile */
+    q = store_query_new(SQL_OVERVIEW_FOLD);
+    if (q != NULL) {
+        store_query_i64(q, lo);
+        store_query_i64(q, until);
+    }
+    int rows = 0; /* none: no RETURNING */
+    err = store_query_run(c, q, count_row, &rows);
+    if (err == KASSA_OK)
+        *from = lo;
+    return err;
+}

@@ -739,6 +739,11 @@ kassa_err store_overview_now(struct store_conn *c, int64_t from, struct overview
  * before `before`, at most a day of each table a call; *purged: the rows
  * gone (0: none left before `before`). */
 kassa_err store_overview_purge(struct store_conn *c, int64_t before, int *purged);
+/* Fold the orders created from overview_fold.folded_until to `until`
+ * (Unix seconds) into order_minutes and move folded_until there, in the
+ * caller's transaction; *from: where the fold began, or -1 when there was
+ * nothing to fold (until not past it, or another node folded it first). */
+kassa_err store_overview_fold(struct store_conn *c, int64_t until, int64_t *from);
 
 /* ---- console sign-in (logins.c) ---- */
 
