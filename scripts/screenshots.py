@@ -13,8 +13,11 @@ and writes:
 
 Usage: scripts/screenshots.py [--keep] (--keep leaves kassad running and
 prints its address and the two sign-ins, to look around by hand)."""
+import math
 import os
 import random
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import subprocess
 import sys
 import tempfile
@@ -37,7 +40,20 @@ def admin(k, method, path, body=None, want=(200, 201)):
     return answer
 
 
-def demo(k):
+class Merchant(BaseHTTPRequestHandler):
+    """The demo shops' callback receiver: answers 200, as a merchant does."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def demo(k, callback_url):
     """The demo day: returns nothing; every step through the admin and panda
     APIs, on the test clock."""
     rnd = random.Random(20261207)
@@ -48,7 +64,7 @@ def demo(k):
     for name, fee in (("Coffee Point", "2.5"), ("Book House", "3"), ("Gadget Store", "2")):
         creds = admin(k, "POST", "/admin/v1/shops",
                       {"name": name, "url": "https://shop.example/",
-                       "callback_url": "https://shop.example/callback", "fee_percent": fee,
+                       "callback_url": callback_url, "fee_percent": fee,
                        "amount_adjust_max": 100})
         shops.append(creds)
     # The operator's own pool, for most orders.
@@ -57,19 +73,21 @@ def demo(k):
               {"type": "SBP", "requisite": f"+7900555{i:04d}", "owner_full_name": "Пётр Сидоров",
                "bank_code": bank, "bank_name_ru": bank.upper(), "bank_name_en": bank.upper(),
                "currency": "RUB", "country_code": "RU", "max_pending": 100})
-    # Six hours of orders, ten minutes at a time: most paid, some not.
-    for step in range(36):
-        for _ in range(rnd.randint(3, 9)):
+    # Six hours of orders, a minute at a time, busier in the evening: most
+    # paid, some not.
+    for minute in range(360):
+        busy = 4 + 3 * math.sin(minute / 45) + minute / 120
+        for _ in range(max(0, int(busy + rnd.uniform(-1.5, 1.5)))):
             shop = rnd.choice(shops)
             amount = f"{rnd.randint(300, 9000)}.{rnd.randint(0, 99):02d}"
             r = k.panda(shop).create_order(amount=amount)
             if r.status != 200:
                 continue
-            if rnd.random() < 0.8:
+            if rnd.random() < 0.82:
                 admin(k, "POST", f"/admin/v1/orders/{r.json['uuid']}/complete")
             else:
                 admin(k, "POST", f"/admin/v1/orders/{r.json['uuid']}/fail")
-        k.advance_clock(600)
+        k.advance_clock(60)
     # The trader: a deposit, online, a requisite of their own; the pool is
     # paused so the last orders are theirs to confirm.
     trader = admin(k, "POST", "/admin/v1/traders",
@@ -99,8 +117,10 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="kassa-screens-"))
     k = Kassad(work)
     k.start()
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Merchant)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
-        demo(k)
+        demo(k, f"http://127.0.0.1:{receiver.server_address[1]}/callback")
         env = dict(os.environ, KASSA_BASE=k.base_url, OPERATOR_LOGIN=OPERATOR[0],
                    OPERATOR_PASSWORD=OPERATOR[1], TRADER_LOGIN=TRADER[0],
                    TRADER_PASSWORD=TRADER[1], OUT_DIR=str(out))
@@ -116,6 +136,7 @@ def main():
     except KeyboardInterrupt:
         pass
     finally:
+        receiver.shutdown()
         k.close()
 
 
