@@ -7,11 +7,8 @@
 
 #include "base/base.h"
 
-/* The value of cookie `name` in the Cookie header into out (size bytes);
- * false when absent or too long. */
-static bool cookie_value(struct http_req *req, const char *name, char *out, size_t size)
+bool cookie_find(const char *h, const char *name, char *out, size_t size)
 {
-    const char *h = http_header(req, "Cookie");
     size_t n = strlen(name);
     while (h != NULL && *h != '\0') {
         while (*h == ' ' || *h == ';')
@@ -30,6 +27,11 @@ static bool cookie_value(struct http_req *req, const char *name, char *out, size
         h += len;
     }
     return false;
+}
+
+static bool cookie_value(struct http_req *req, const char *name, char *out, size_t size)
+{
+    return cookie_find(http_header(req, "Cookie"), name, out, size);
 }
 
 bool console_has_cookie(struct http_req *req)

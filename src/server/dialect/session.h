@@ -47,4 +47,8 @@ int console_principal_of(struct http_req *req, int kind, struct console_principa
 /* Whether req carries a session cookie (of any worth). */
 bool console_has_cookie(struct http_req *req);
 
+/* The value of cookie `name` in a Cookie header `h` (NULL: none) into out
+ * (size bytes); false when absent or too long (fuzz/fuzz_session.c). */
+bool cookie_find(const char *h, const char *name, char *out, size_t size);
+
 #endif
