@@ -239,6 +239,8 @@ def raw_sql(server, sql):
 # gone; 010 forgotten), so that the next start runs 010 on these shops (and
 # 013, which adds a column to the shops 010 rebuilds, after it).
 UNDO_010 = """
+DROP INDEX orders_trader;
+DELETE FROM schema_migrations WHERE name LIKE '%order_trader%';
 ALTER TABLE shops DROP COLUMN logo_url;
 ALTER TABLE shops DROP COLUMN brand_color;
 ALTER TABLE requisites DROP COLUMN bic;
